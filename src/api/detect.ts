@@ -1,0 +1,68 @@
+/**
+ * /detect: the latest score and flag of every pod (the seed's contract, with namespace and network
+ * added), highest score first. 503 with a reason before the first model is trained.
+ */
+import { Type } from 'typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ApiDeps } from './server.js';
+
+const Num = Type.Union([Type.Number(), Type.Null()]);
+
+const PodResult = Type.Object({
+  namespace: Type.String(),
+  pod: Type.String(),
+  workload: Type.String(),
+  node: Type.Union([Type.String(), Type.Null()]),
+  cpu: Num,
+  memory: Num,
+  restarts: Num,
+  network_rx_bytes: Num,
+  network_tx_bytes: Num,
+  anomaly_flag: Type.Integer({ minimum: 0, maximum: 1 }),
+  anomaly_score: Type.Number({ minimum: 0, maximum: 1 }),
+  model: Type.String(),
+  features: Type.Record(Type.String(), Num),
+  timestamp: Type.String(),
+});
+
+const Query = Type.Object({
+  namespace: Type.Optional(Type.String({ description: 'Only pods of this namespace.' })),
+  flagged: Type.Optional(Type.Boolean({ description: 'Only flagged (true) or unflagged (false) pods.' })),
+});
+
+const num = (x: number) => (Number.isFinite(x) ? x : null);
+
+/** Registers GET /detect. */
+export const detectRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  app.withTypeProvider<TypeBoxTypeProvider>().get('/detect', {
+    schema: {
+      description: 'Anomaly score (0–1, higher is more anomalous) and flag per pod from the latest scoring cycle.',
+      tags: ['detection'],
+      querystring: Query,
+      response: { 200: Type.Object({ pods: Type.Array(PodResult), count: Type.Integer() }) },
+    },
+  }, async (req) => {
+    const { namespace, flagged } = req.query;
+    const pods = deps.engine
+      .detect()
+      .filter((r) => (namespace === undefined || r.ref.namespace === namespace) && (flagged === undefined || r.flagged === flagged))
+      .map((r) => ({
+        namespace: r.ref.namespace,
+        pod: r.ref.pod,
+        workload: r.ref.workload,
+        node: r.ref.node ?? null,
+        cpu: num(r.sample.cpu),
+        memory: num(r.sample.memory),
+        restarts: num(r.sample.restarts),
+        network_rx_bytes: num(r.sample.rxBytes),
+        network_tx_bytes: num(r.sample.txBytes),
+        anomaly_flag: r.flagged ? 1 : 0,
+        anomaly_score: r.score,
+        model: r.model,
+        features: Object.fromEntries(Object.entries(r.features).map(([k, v]) => [k, num(v)])),
+        timestamp: new Date(r.t).toISOString(),
+      }));
+    return { pods, count: pods.length };
+  });
+};

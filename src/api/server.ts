@@ -1,0 +1,82 @@
+/**
+ * The HTTP API: fastify with TypeBox schemas, OpenAPI at /docs/json and Swagger UI at /docs. Every
+ * KadError maps to its status code and a JSON body `{ code, error, message }` in one error handler.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { KadError } from '../core/errors.js';
+import type { Engine } from '../engine/engine.js';
+import type { Telemetry } from '../telemetry/metrics.js';
+import { detectRoutes } from './detect.js';
+import { healthRoutes } from './health.js';
+
+/** What the API serves. */
+export interface ApiDeps {
+  engine: Engine;
+  telemetry: Telemetry;
+  version: string;
+  /** Extra facts for /healthz (e.g. the Prometheus URL). */
+  info?: Record<string, unknown>;
+  /** Ground truth of the simulated cluster, when the source is the simulator. */
+  incidents?: () => unknown[];
+}
+
+/** How the server logs. */
+export interface ServerOptions {
+  /** A pino logger shared with the rest of the service; none: no request logs. */
+  logger?: FastifyBaseLogger;
+}
+
+/** Builds the fastify app (not listening). */
+export async function buildServer(deps: ApiDeps, opts: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
+    disableRequestLogging: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler((err, _req, reply) => {
+    if (err instanceof KadError) {
+      return reply.status(err.statusCode).send({ code: err.code, error: err.name, message: err.message });
+    }
+    const e = err as { statusCode?: number; code?: string; message: string; validation?: unknown };
+    if (e.validation) {
+      return reply.status(400).send({ code: 'KAD_ERR_INPUT', error: 'InputError', message: e.message });
+    }
+    const status = e.statusCode && e.statusCode >= 400 ? e.statusCode : 500;
+    if (status >= 500) app.log.error({ err }, 'request failed');
+    return reply.status(status).send({ code: e.code ?? 'KAD_ERR_INTERNAL', error: 'Error', message: e.message });
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'k8s-anomaly-detector',
+        description: 'Per-pod anomaly scores and flags for a Kubernetes cluster.',
+        version: deps.version,
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(healthRoutes, deps);
+  await app.register(detectRoutes, deps);
+
+  app.get('/metrics', { schema: { description: 'Prometheus metrics (text exposition format).', tags: ['metrics'] } }, async (_req, reply) => {
+    reply.header('content-type', deps.telemetry.registry.contentType);
+    return deps.telemetry.registry.metrics();
+  });
+
+  app.get('/', { schema: { hide: true } }, async () => ({
+    name: 'k8s-anomaly-detector',
+    version: deps.version,
+    endpoints: ['/detect', '/healthz', '/readyz', '/metrics', '/docs', ...(deps.incidents ? ['/incidents'] : [])],
+  }));
+
+  if (deps.incidents) {
+    const incidents = deps.incidents;
+    app.get('/incidents', { schema: { description: 'Ground truth of the simulated cluster: incidents and benign events so far.', tags: ['simulator'] } }, async () => incidents());
+  }
+  return app;
+}

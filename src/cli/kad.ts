@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+/**
+ * `kad`: the command-line entry point. Dispatches to a sub-command and turns errors into messages and
+ * exit codes (2 for bad usage, input or configuration; 1 for other failures).
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { KadError } from '../core/errors.js';
+import { commandHelp, parseCommandArgs, type Command, type CommandIO } from './command.js';
+import { scoreCommand } from './score.js';
+import { serveCommand } from './serve.js';
+import { simulateCommand } from './simulate.js';
+
+const COMMANDS: Command[] = [serveCommand, simulateCommand, scoreCommand];
+
+function topHelp(): string {
+  return [
+    'Usage: kad <command> [options]',
+    '',
+    'k8s-anomaly-detector: per-pod anomaly detection for Kubernetes metrics.',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
+    '',
+    'Run `kad <command> --help` for the options of a command.',
+    '',
+  ].join('\n');
+}
+
+/** Runs `kad` with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: string[], io: CommandIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(topHelp());
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    io.stderr(`kad: unknown command "${name}"\n\n${topHelp()}`);
+    return 2;
+  }
+  try {
+    const values = parseCommandArgs(cmd, rest);
+    if (values.help) {
+      io.stdout(commandHelp(cmd));
+      return 0;
+    }
+    return await cmd.run(values, io);
+  } catch (e) {
+    if (e instanceof KadError) {
+      io.stderr(`kad ${cmd.name}: ${e.message}\n`);
+      return e.exitCode;
+    }
+    io.stderr(`kad ${cmd.name}: ${(e as Error).stack ?? e}\n`);
+    return 1;
+  }
+}
+
+function isEntryPoint(): boolean {
+  try {
+    return !!process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  const ctrl = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => ctrl.abort());
+  main(process.argv.slice(2), {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    env: process.env,
+    stopSignal: ctrl.signal,
+  }).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,39 @@
+/**
+ * `kad serve`: runs the service (what `npm start` runs). Config from --config, the environment, and
+ * these options, in increasing precedence.
+ */
+import { loadConfig, environmentVariables } from '../config/load.js';
+import { startService } from '../main.js';
+import type { Command } from './command.js';
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'Watch the cluster (or the embedded simulated one) and serve scores over HTTP',
+  usage: 'kad serve [--config kad.yaml] [--port N] [--host ADDR]',
+  options: {
+    config: { type: 'string', short: 'c', value: 'FILE', description: 'YAML config file (see README, "Configuration")' },
+    port: { type: 'string', short: 'p', value: 'N', description: 'Port to listen on (default $PORT or 8080)' },
+    host: { type: 'string', value: 'ADDR', description: 'Address to listen on (default 0.0.0.0)' },
+  },
+  details: [
+    'Environment variables (file < environment < options):',
+    ...environmentVariables().map((v) => `  ${v.name.padEnd(26)} ${v.path} (default ${v.default === undefined ? 'unset' : JSON.stringify(v.default)})`),
+    '',
+    'With PROMETHEUS_URL unset, the source is the embedded simulated cluster.',
+  ].join('\n'),
+  async run(v, io) {
+    const config = loadConfig({
+      env: io.env,
+      file: typeof v.config === 'string' ? v.config : undefined,
+      overrides: { 'server.port': v.port, 'server.host': v.host },
+    });
+    const service = await startService(config);
+    io.stderr(`kad: serving on ${service.url} (docs at ${service.url}/docs)\n`);
+    await new Promise<void>((resolve) => {
+      if (io.stopSignal.aborted) resolve();
+      io.stopSignal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    await service.close();
+    return 0;
+  },
+};

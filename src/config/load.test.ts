@@ -1,0 +1,97 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../core/errors.js';
+import { environmentVariables, loadConfig } from './load.js';
+
+function tmpFile(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kad-config-'));
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+describe('loadConfig', () => {
+  it('has the seed defaults', () => {
+    const c = loadConfig({ env: {} });
+    expect(c.prometheus.url).toBeUndefined();
+    expect(c.prometheus.namespaceRegex).toBe('.*');
+    expect(c.prometheus.podLabel).toBe('pod');
+    expect(c.training.lookbackMinutes).toBe(60);
+    expect(c.training.queryStepSeconds).toBe(60);
+    expect(c.prometheus.requestTimeoutSeconds).toBe(5);
+    expect(c.iforest).toEqual({ nEstimators: 100, maxSamples: 256, contamination: 'auto' });
+    expect(c.alertmanager.url).toBeUndefined();
+    expect(c.server.port).toBe(8080);
+    expect(Object.isFrozen(c.iforest)).toBe(true);
+  });
+
+  it('reads the environment variables of the seeds with their types', () => {
+    const c = loadConfig({
+      env: {
+        PROMETHEUS_URL: 'http://prom:9090', NAMESPACE_REGEX: 'prod-.*', POD_LABEL: 'pod_name',
+        TRAINING_LOOKBACK_MINUTES: '120', QUERY_STEP_SECONDS: '30', REQUEST_TIMEOUT_SECONDS: '2.5',
+        IFOREST_N_ESTIMATORS: '50', IFOREST_MAX_SAMPLES: 'auto', IFOREST_CONTAMINATION: '0.05',
+        ALERTMANAGER_URL: 'http://am:9093', PORT: '9000',
+      },
+    });
+    expect(c.prometheus).toEqual({ url: 'http://prom:9090', namespaceRegex: 'prod-.*', podLabel: 'pod_name', requestTimeoutSeconds: 2.5 });
+    expect(c.training.lookbackMinutes).toBe(120);
+    expect(c.iforest).toEqual({ nEstimators: 50, maxSamples: 'auto', contamination: 0.05 });
+    expect(c.alertmanager.url).toBe('http://am:9093');
+    expect(c.server.port).toBe(9000);
+  });
+
+  it('names the setting, the value and what is allowed', () => {
+    const bad = () => loadConfig({ env: { IFOREST_N_ESTIMATORS: 'many', IFOREST_CONTAMINATION: '0.9', PORT: '70000' } });
+    expect(bad).toThrow(ConfigError);
+    try {
+      bad();
+    } catch (e) {
+      const msg = (e as Error).message;
+      expect(msg).toContain('IFOREST_N_ESTIMATORS="many" is invalid: must be an integer from 1 to 10000');
+      expect(msg).toContain('IFOREST_CONTAMINATION=0.9 is invalid: must be "auto" or a number above 0 and at most 0.5');
+      expect(msg).toContain('PORT=70000');
+      expect((e as ConfigError).exitCode).toBe(2);
+    }
+  });
+
+  it('rejects a namespace regex that does not compile', () => {
+    expect(() => loadConfig({ env: { NAMESPACE_REGEX: 'prod-(' } })).toThrow(/NAMESPACE_REGEX="prod-\(" is invalid: must be a regular expression/);
+  });
+
+  it('reads a YAML file, and the environment wins over it', () => {
+    const f = tmpFile('kad.yaml', 'iforest:\n  nEstimators: 10\n  contamination: 0.1\nserver:\n  port: 9100\n');
+    const c = loadConfig({ file: f, env: { PORT: '9200' } });
+    expect(c.iforest.nEstimators).toBe(10);
+    expect(c.iforest.contamination).toBe(0.1);
+    expect(c.server.port).toBe(9200);
+  });
+
+  it('points at the file and line of a bad or unknown setting', () => {
+    const f = tmpFile('kad.yaml', 'training:\n  lookbackMinutes: 1\n  lookbak: 3\nfoo: 1\n');
+    try {
+      loadConfig({ file: f, env: {} });
+      expect.unreachable();
+    } catch (e) {
+      const msg = (e as Error).message;
+      expect(msg).toContain(`training.lookbackMinutes in ${f}:2=1 is invalid: must be an integer from 5 to 100000`);
+      expect(msg).toContain(`${f}:3: unknown setting "training.lookbak"`);
+      expect(msg).toContain(`${f}:4: unknown section "foo"`);
+    }
+  });
+
+  it('reports YAML syntax errors with a line', () => {
+    const f = tmpFile('kad.yaml', 'iforest:\n  nEstimators: [1\n');
+    expect(() => loadConfig({ file: f, env: {} })).toThrow(/kad\.yaml:\d+:\d+: not valid YAML/);
+  });
+
+  it('lists every environment variable it reads', () => {
+    const names = environmentVariables().map((v) => v.name);
+    for (const n of ['PROMETHEUS_URL', 'NAMESPACE_REGEX', 'POD_LABEL', 'TRAINING_LOOKBACK_MINUTES', 'QUERY_STEP_SECONDS',
+      'REQUEST_TIMEOUT_SECONDS', 'IFOREST_N_ESTIMATORS', 'IFOREST_MAX_SAMPLES', 'IFOREST_CONTAMINATION', 'ALERTMANAGER_URL', 'PORT']) {
+      expect(names).toContain(n);
+    }
+  });
+});

@@ -1,0 +1,167 @@
+/**
+ * Loads the configuration: schema defaults, then the config file, then environment variables (then
+ * command-line overrides). Validates everything at once and fails with a {@link ConfigError} that
+ * names each bad setting (environment variable or file path and line), its value and what is allowed.
+ */
+import { readFileSync } from 'node:fs';
+import Value from 'typebox/value';
+import { LineCounter, parseDocument, isMap } from 'yaml';
+import { ConfigError } from '../core/errors.js';
+import { ConfigSchema, type Config } from './schema.js';
+
+interface Leaf {
+  path: string[];
+  schema: Record<string, unknown>;
+}
+
+/** Every leaf setting of the schema with its path, in schema order. */
+function leaves(schema: Record<string, unknown>, path: string[] = []): Leaf[] {
+  if (schema.type === 'object' && schema.properties) {
+    return Object.entries(schema.properties as Record<string, Record<string, unknown>>).flatMap(([k, s]) =>
+      leaves(s, [...path, k]),
+    );
+  }
+  return [{ path, schema }];
+}
+
+const LEAVES = leaves(ConfigSchema as unknown as Record<string, unknown>);
+
+/** The environment variables the schema reads, with their config paths, for `--help` and docs. */
+export function environmentVariables(): { name: string; path: string; default: unknown; allowed: string }[] {
+  return LEAVES.filter((l) => typeof l.schema.env === 'string').map((l) => ({
+    name: l.schema.env as string,
+    path: l.path.join('.'),
+    default: l.schema.default,
+    allowed: String(l.schema.allowed ?? ''),
+  }));
+}
+
+function acceptsNumber(s: Record<string, unknown>): boolean {
+  if (s.type === 'integer' || s.type === 'number') return true;
+  return Array.isArray(s.anyOf) && (s.anyOf as Record<string, unknown>[]).some(acceptsNumber);
+}
+
+/** Turns an environment string into the type the schema wants; leaves it a string if it is not one. */
+function coerce(raw: string, s: Record<string, unknown>): unknown {
+  const t = raw.trim();
+  if (acceptsNumber(s) && t !== '' && Number.isFinite(Number(t))) return Number(t);
+  return raw;
+}
+
+function setIn(obj: Record<string, unknown>, path: string[], value: unknown): void {
+  let o = obj;
+  for (const k of path.slice(0, -1)) {
+    if (typeof o[k] !== 'object' || o[k] === null) o[k] = {};
+    o = o[k] as Record<string, unknown>;
+  }
+  o[path[path.length - 1]] = value;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+/** Options of {@link loadConfig}. */
+export interface LoadConfigOptions {
+  /** Environment variables (pass `process.env`). */
+  env?: Record<string, string | undefined>;
+  /** Path of a YAML or JSON config file. */
+  file?: string;
+  /** Values from the command line, by config path (`server.port`), applied last. */
+  overrides?: Record<string, unknown>;
+}
+
+/**
+ * Builds the frozen configuration. Throws {@link ConfigError} listing every invalid setting.
+ * @example loadConfig({ env: process.env, file: 'kad.yaml' }).iforest.nEstimators // 100
+ */
+export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
+  const env = opts.env ?? {};
+  const origin = new Map<string, string>(); // config path → where its value came from
+  let raw: Record<string, unknown> = {};
+  const problems: string[] = [];
+
+  if (opts.file) {
+    let text: string;
+    try {
+      text = readFileSync(opts.file, 'utf8');
+    } catch (e) {
+      throw new ConfigError(`Cannot read config file ${opts.file}: ${(e as Error).message}`);
+    }
+    const lc = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+    if (doc.errors.length) {
+      const e = doc.errors[0];
+      const pos = lc.linePos(e.pos[0]);
+      throw new ConfigError(`${opts.file}:${pos.line}:${pos.col}: not valid YAML: ${e.message.split('\n')[0]}`);
+    }
+    if (doc.contents !== null && !isMap(doc.contents)) {
+      throw new ConfigError(`${opts.file}: the config file must be a mapping of sections (prometheus:, iforest:, …)`);
+    }
+    raw = (doc.toJS() ?? {}) as Record<string, unknown>;
+    const lineOf = (path: string[]): number | undefined => {
+      const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
+      const pair = node?.range ? lc.linePos(node.range[0]).line : undefined;
+      return pair;
+    };
+    const known = new Set(LEAVES.map((l) => l.path.join('.')));
+    const sections = new Set(LEAVES.map((l) => l.path[0]));
+    for (const [section, body] of Object.entries(raw)) {
+      if (!sections.has(section)) {
+        problems.push(`${opts.file}:${lineOf([section]) ?? '?'}: unknown section "${section}" (known: ${[...sections].join(', ')})`);
+        continue;
+      }
+      if (typeof body !== 'object' || body === null) continue;
+      for (const key of Object.keys(body)) {
+        const p = `${section}.${key}`;
+        if (!known.has(p)) {
+          const allowedKeys = LEAVES.filter((l) => l.path[0] === section).map((l) => l.path[1]);
+          problems.push(`${opts.file}:${lineOf([section, key]) ?? '?'}: unknown setting "${p}" (known in ${section}: ${allowedKeys.join(', ')})`);
+        } else {
+          origin.set(p, `${p} in ${opts.file}:${lineOf([section, key]) ?? '?'}`);
+        }
+      }
+    }
+  }
+
+  for (const leaf of LEAVES) {
+    const name = leaf.schema.env as string | undefined;
+    const value = name ? env[name] : undefined;
+    if (name && value !== undefined && value !== '') {
+      setIn(raw, leaf.path, coerce(value, leaf.schema));
+      origin.set(leaf.path.join('.'), `${name}`);
+    }
+  }
+  for (const [p, v] of Object.entries(opts.overrides ?? {})) {
+    if (v === undefined) continue;
+    const leaf = LEAVES.find((l) => l.path.join('.') === p);
+    if (!leaf) throw new ConfigError(`Unknown setting "${p}"`);
+    setIn(raw, leaf.path, typeof v === 'string' ? coerce(v, leaf.schema) : v);
+    origin.set(p, `--${leaf.path[leaf.path.length - 1].replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`);
+  }
+
+  const config = Value.Default(ConfigSchema, raw) as Config;
+  const seen = new Set<string>();
+  for (const err of Value.Errors(ConfigSchema, config)) {
+    const path = err.instancePath.split('/').filter(Boolean);
+    const key = path.join('.');
+    const leaf = LEAVES.find((l) => l.path.join('.') === key);
+    if (!leaf || seen.has(key)) continue; // structural errors are reported through their leaves
+    seen.add(key);
+    const value = path.reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], config);
+    problems.push(`${origin.get(key) ?? key}=${JSON.stringify(value)} is invalid: must be ${leaf.schema.allowed ?? err.message}`);
+  }
+  try {
+    new RegExp(`^(?:${config.prometheus.namespaceRegex})$`);
+  } catch (e) {
+    problems.push(`${origin.get('prometheus.namespaceRegex') ?? 'NAMESPACE_REGEX'}=${JSON.stringify(config.prometheus.namespaceRegex)} is invalid: must be a regular expression (${(e as Error).message})`);
+  }
+  if (problems.length) {
+    throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  return deepFreeze(config);
+}

@@ -1,0 +1,134 @@
+/**
+ * Largest-z detector: the biggest absolute z-score over all features, relative to the mean and
+ * standard deviation it has learned, mapped smoothly into [0, 1). Each feature's scale has a floor
+ * (`minScale`), so a feature that never moved in training (restarts, dropped packets) still has a
+ * finite scale and a change in it scores high — exactly what Isolation Forest cannot see, since it
+ * never splits on a feature that was constant in its sample.
+ *
+ * Mapping: score = z^p / (z^p + z50^p), with score 0.5 at z = z50 (default 6) and p = 4, so scores keep
+ * their order and never tie at 1.
+ */
+import { ModelFormatError } from '../core/errors.js';
+import type { Features, Frame } from '../core/frame.js';
+import { checkSnapshot, type BatchDetector, type Detector, type DetectorSnapshot } from './base.js';
+
+const FORMAT_VERSION = 1;
+
+/** Parameters of {@link ZMaxDetector}. */
+export interface ZMaxParams {
+  /** Smallest scale per feature (its own units); missing entries use `defaultMinScale`. */
+  minScale?: ArrayLike<number>;
+  /** Scale floor for features without an entry in `minScale`. Default 1e-6. */
+  defaultMinScale?: number;
+  /** The z at which the score is 0.5. Default 6. */
+  z50?: number;
+  /** Steepness of the mapping. Default 4. */
+  power?: number;
+}
+
+/** Max-|z| detector with per-feature scale floors. Streaming (Welford) and batch. */
+export class ZMaxDetector implements Detector, BatchDetector {
+  readonly kind = 'zmax';
+  readonly threshold = 0.5;
+  private n = 0;
+  private mean = new Float64Array(0);
+  private m2 = new Float64Array(0);
+  private counts = new Float64Array(0);
+  private readonly minScale: Float64Array;
+  private readonly defaultMinScale: number;
+  private readonly z50: number;
+  private readonly power: number;
+
+  constructor(params: ZMaxParams = {}) {
+    this.minScale = Float64Array.from(params.minScale ?? []);
+    this.defaultMinScale = params.defaultMinScale ?? 1e-6;
+    this.z50 = params.z50 ?? 6;
+    this.power = params.power ?? 4;
+  }
+
+  private ensure(d: number): void {
+    if (this.mean.length >= d) return;
+    const grow = (a: Float64Array) => {
+      const b = new Float64Array(d);
+      b.set(a);
+      return b;
+    };
+    this.mean = grow(this.mean);
+    this.m2 = grow(this.m2);
+    this.counts = grow(this.counts);
+  }
+
+  learnOne(x: Features): void {
+    this.ensure(x.length);
+    this.n++;
+    for (let j = 0; j < x.length; j++) {
+      const v = x[j];
+      if (Number.isNaN(v)) continue;
+      const c = ++this.counts[j];
+      const d = v - this.mean[j];
+      this.mean[j] += d / c;
+      this.m2[j] += d * (v - this.mean[j]);
+    }
+  }
+
+  /** The largest |z| of `x` over the learned features (NaN and unseen features ignored). */
+  zOf(x: Features): number {
+    let zmax = 0;
+    const d = Math.min(x.length, this.mean.length);
+    for (let j = 0; j < d; j++) {
+      const v = x[j];
+      const c = this.counts[j];
+      if (Number.isNaN(v) || c === 0) continue;
+      const floor = j < this.minScale.length ? this.minScale[j] : this.defaultMinScale;
+      const sd = c > 1 ? Math.sqrt(this.m2[j] / (c - 1)) : 0;
+      const z = Math.abs(v - this.mean[j]) / Math.max(sd, floor);
+      if (z > zmax) zmax = z;
+    }
+    return zmax;
+  }
+
+  scoreOne(x: Features): number {
+    if (this.n === 0) return 0;
+    const zp = Math.pow(this.zOf(x), this.power);
+    if (!Number.isFinite(zp)) return zp > 0 ? 1 - 1e-12 : 0;
+    return zp / (zp + Math.pow(this.z50, this.power));
+  }
+
+  fit(frame: Frame): void {
+    this.n = 0;
+    this.mean = new Float64Array(frame.cols);
+    this.m2 = new Float64Array(frame.cols);
+    this.counts = new Float64Array(frame.cols);
+    for (let i = 0; i < frame.rows; i++) this.learnOne(frame.data.subarray(i * frame.cols, (i + 1) * frame.cols));
+  }
+
+  score(frame: Frame): Float64Array {
+    const out = new Float64Array(frame.rows);
+    for (let i = 0; i < frame.rows; i++) out[i] = this.scoreOne(frame.data.subarray(i * frame.cols, (i + 1) * frame.cols));
+    return out;
+  }
+
+  toJSON(): DetectorSnapshot {
+    return {
+      kind: this.kind,
+      formatVersion: FORMAT_VERSION,
+      params: { minScale: [...this.minScale], defaultMinScale: this.defaultMinScale, z50: this.z50, power: this.power },
+      state: { n: this.n, mean: [...this.mean], m2: [...this.m2], counts: [...this.counts] },
+    };
+  }
+
+  /** Restores a detector saved by {@link ZMaxDetector.toJSON}. */
+  static fromJSON(s: DetectorSnapshot): ZMaxDetector {
+    checkSnapshot(s, 'zmax', FORMAT_VERSION);
+    const st = s.state as { n?: unknown; mean?: unknown; m2?: unknown; counts?: unknown };
+    for (const f of ['mean', 'm2', 'counts'] as const) {
+      if (!Array.isArray(st?.[f])) throw new ModelFormatError(`zmax model: state.${f} must be an array of numbers`);
+    }
+    const d = new ZMaxDetector(s.params as ZMaxParams);
+    d.n = Number(st.n);
+    d.mean = Float64Array.from(st.mean as number[]);
+    d.m2 = Float64Array.from(st.m2 as number[]);
+    d.counts = Float64Array.from(st.counts as number[]);
+    return d;
+  }
+}

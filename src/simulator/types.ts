@@ -1,0 +1,137 @@
+/**
+ * The simulator's public data shapes: what a pod looks like from outside, one metric sample, the
+ * ground truth of an incident, and the events a caller can schedule. Behaviour lives elsewhere:
+ * `cluster.ts` runs the cluster, `incidents.ts` applies incidents, `schedule.ts` plans them.
+ */
+
+/** One Prometheus sample: a metric name, its label set and its current value. */
+export interface MetricSample {
+  name: string;
+  /** Label names to values; shared and frozen per pod, so do not mutate. */
+  labels: Record<string, string>;
+  value: number;
+  /** Epoch milliseconds, written into the exposition when present. */
+  timestamp?: number;
+}
+
+/** A pod alive in the simulated cluster, as `kubectl get pods -o wide` would describe it. */
+export interface SimPod {
+  namespace: string;
+  pod: string;
+  /** Owning Deployment; `workloadFromPodName(pod)` returns the same name. */
+  workload: string;
+  node: string;
+  /** The pod's single container (named after the workload). */
+  container: string;
+  /** The ReplicaSet that owns the pod: `<workload>-<pod-template-hash>`. */
+  replicaSet: string;
+  /** Epoch ms the pod was created. */
+  createdAt: number;
+  /** Whether the pod passes its readiness probe (and so receives traffic). */
+  ready: boolean;
+  /** kube_pod_container_status_restarts_total for its container. */
+  restarts: number;
+}
+
+/** A Deployment's state now, for scaling and forecasting code that wants the simulator's truth. */
+export interface WorkloadStatus {
+  namespace: string;
+  workload: string;
+  /** `spec.replicas` (set by the HPA where there is one). */
+  desiredReplicas: number;
+  readyReplicas: number;
+  /** Pods of any revision, ready or not. */
+  pods: number;
+  /** Requests per second the workload receives now (before it is spread over ready pods). */
+  requestsPerSecond: number;
+  /** Current ReplicaSet name (`<workload>-<hash>`); changes with each rollout. */
+  replicaSet: string;
+  /** Whether an HPA-like rule sets the replica count. */
+  autoscaled: boolean;
+}
+
+/**
+ * Incident kinds. The first six are faults a good detector should flag; `traffic_peak`, `rollout`
+ * and `scale` are benign (`benign: true`) and should not be flagged.
+ */
+export type IncidentKind =
+  | 'cpu_runaway'
+  | 'memory_leak'
+  | 'oom_kill'
+  | 'crash_loop'
+  | 'packet_loss'
+  | 'noisy_neighbour'
+  | 'traffic_peak'
+  | 'rollout'
+  | 'scale';
+
+/** Incident kinds a caller can schedule (`traffic_peak` follows from the daily pattern). */
+export type SchedulableKind = Exclude<IncidentKind, 'traffic_peak'>;
+
+/** Every incident kind, in a stable order. */
+export const INCIDENT_KINDS: readonly IncidentKind[] = [
+  'cpu_runaway', 'memory_leak', 'oom_kill', 'crash_loop', 'packet_loss', 'noisy_neighbour',
+  'traffic_peak', 'rollout', 'scale',
+];
+
+/** Kinds that are ground truth of normal operation, not faults. */
+export const BENIGN_KINDS: ReadonlySet<IncidentKind> = new Set<IncidentKind>(['traffic_peak', 'rollout', 'scale']);
+
+/**
+ * Ground truth of one incident or benign event. Times are epoch ms, `end` exclusive. `pod` and
+ * `node` are empty for events of a whole workload (`rollout`, `scale`); `workload` is empty too for
+ * events of a whole namespace (`traffic_peak`).
+ */
+export interface Incident {
+  /** Stable id: `e<n>` for explicit events, `r<n>` for random ones, derived ids for the rest. */
+  id: string;
+  kind: IncidentKind;
+  benign: boolean;
+  namespace: string;
+  workload: string;
+  pod: string;
+  node: string;
+  start: number;
+  end: number;
+  /** Other pods involved: victims of a noisy neighbour, pods replaced by a rollout or a scale. */
+  affected?: string[];
+  /** Kind-specific parameters (drop fraction, cores, restart times…), for evaluation and demos. */
+  detail?: Record<string, number | string>;
+}
+
+/**
+ * An event to inject at a given time. Pod-level kinds need a target: `pod` (exact name, resolved
+ * when the event starts), or `workload` (+ optional `replica` ordinal among its pods, oldest first);
+ * without either, a default workload per kind is used.
+ */
+export interface ScheduledEvent {
+  kind: SchedulableKind;
+  /** Start, epoch ms; effects (and the ground truth's `start`) begin on the first tick at or after it. */
+  at: number;
+  /** Length; defaults per kind. For `memory_leak` it is the time from the leak's start to the OOM kill. */
+  durationMs?: number;
+  namespace?: string;
+  workload?: string;
+  pod?: string;
+  /** Which pod of the workload (0 = oldest), modulo the number of pods. Default 0. */
+  replica?: number;
+  /** For `scale`: the new replica count (workloads without an HPA only). */
+  replicas?: number;
+  /**
+   * Kind-specific strength: `packet_loss` drop fraction (0.05–0.3), `cpu_runaway` fraction of the
+   * CPU limit reached, `noisy_neighbour` cores burnt by the aggressor. Drawn from the seed when absent.
+   */
+  intensity?: number;
+}
+
+/** How incidents are scheduled. */
+export interface ScenarioOptions {
+  /** No incidents or benign events (other than the natural daily pattern) before this time; default start + 60 min. */
+  quietUntil?: number;
+  /** Mean minutes between scheduled events after `quietUntil`; default 15. */
+  everyMinutes?: number;
+  /** Explicit events instead of (or in addition to) the random schedule. */
+  events?: ScheduledEvent[];
+  /** Whether to plan random events after `quietUntil`; default true. */
+  random?: boolean;
+}

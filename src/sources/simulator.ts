@@ -1,0 +1,163 @@
+/**
+ * The embedded simulated cluster as a metrics source: reads the simulator's cAdvisor /
+ * kube-state-metrics samples and derives per-pod rates the way Prometheus's rate() would (counter
+ * differences between observations, counter resets handled). Keeps the snapshots it produced, so a
+ * retrain can look back over time the cluster has already moved past.
+ */
+import { podKey, workloadFromPodName, type PodRef } from '../core/series.js';
+import type { SimulatedCluster } from '../simulator/cluster.js';
+import type { MetricSample } from '../simulator/types.js';
+import type { PodSample, PodSnapshot, Source } from './base.js';
+
+const COUNTERS = {
+  container_cpu_usage_seconds_total: 0,
+  container_network_receive_bytes_total: 1,
+  container_network_transmit_bytes_total: 2,
+  container_network_receive_packets_total: 3,
+  container_network_receive_packets_dropped_total: 4,
+} as const;
+const N_COUNTERS = 5;
+
+interface Raw {
+  ref: PodRef;
+  counters: Float64Array;
+  memory: number;
+  restarts: number;
+  cpuLimit: number;
+  memoryLimit: number;
+  startedAt?: number;
+}
+
+interface Prev {
+  t: number;
+  counters: Float64Array;
+}
+
+/** Options of {@link SimulatorSource}. */
+export interface SimulatorSourceOptions {
+  /** How much of its own output to keep for retraining (ms). Default 26 hours. */
+  keepMs?: number;
+}
+
+/** A {@link Source} over a {@link SimulatedCluster}. */
+export class SimulatorSource implements Source {
+  readonly name = 'simulator';
+  private readonly prev = new Map<string, Prev>();
+  private readonly kept: PodSnapshot[] = [];
+  private readonly keepMs: number;
+
+  constructor(readonly cluster: SimulatedCluster, opts: SimulatorSourceOptions = {}) {
+    this.keepMs = opts.keepMs ?? 26 * 3_600_000;
+  }
+
+  async history(start: number, end: number, stepMs: number): Promise<PodSnapshot[]> {
+    const out = this.kept.filter((s) => s.t >= start && s.t <= end);
+    let t = out.length ? out[out.length - 1].t + stepMs : Math.max(start, this.cluster.start + stepMs);
+    if (!out.length && !this.kept.length) this.observe(t - stepMs); // prime the rates
+    for (; t <= end; t += stepMs) out.push(this.observe(t));
+    return out;
+  }
+
+  async current(t: number): Promise<PodSnapshot> {
+    const last = this.kept[this.kept.length - 1];
+    if (last && t <= last.t) return last;
+    return this.observe(t);
+  }
+
+  async close(): Promise<void> {}
+
+  /** Advances the cluster to `t` and derives one snapshot. */
+  observe(t: number): PodSnapshot {
+    this.cluster.advanceTo(t);
+    const raws = collect(this.cluster.samples());
+    for (const p of this.cluster.pods()) {
+      const r = raws.get(podKey(p));
+      if (r) {
+        r.startedAt = p.createdAt;
+        r.ref.node = p.node;
+      }
+    }
+    const pods: PodSample[] = [];
+    const seen = new Set<string>();
+    for (const [key, r] of raws) {
+      seen.add(key);
+      const prev = this.prev.get(key);
+      const rate = (i: number): number => {
+        const now = r.counters[i];
+        if (prev && t > prev.t) {
+          const d = now - prev.counters[i];
+          return (d >= 0 ? d : now) / ((t - prev.t) / 1000); // a drop is a counter reset
+        }
+        const since = r.startedAt !== undefined ? (t - r.startedAt) / 1000 : NaN;
+        return since > 0 ? now / since : 0;
+      };
+      pods.push({
+        ref: r.ref,
+        cpu: rate(0),
+        memory: r.memory,
+        restarts: r.restarts,
+        rxBytes: rate(1),
+        txBytes: rate(2),
+        rxPackets: rate(3),
+        rxDropped: rate(4),
+        cpuLimit: r.cpuLimit,
+        memoryLimit: r.memoryLimit,
+        startedAt: r.startedAt,
+      });
+      this.prev.set(key, { t, counters: r.counters });
+    }
+    for (const key of this.prev.keys()) if (!seen.has(key)) this.prev.delete(key);
+    const snap = { t, pods };
+    this.kept.push(snap);
+    while (this.kept.length && this.kept[0].t < t - this.keepMs) this.kept.shift();
+    return snap;
+  }
+}
+
+/** Groups the simulator's samples by pod (container metrics summed over containers). */
+function collect(samples: readonly MetricSample[]): Map<string, Raw> {
+  const pods = new Map<string, Raw>();
+  const get = (l: Record<string, string>): Raw => {
+    const key = `${l.namespace}/${l.pod}`;
+    let r = pods.get(key);
+    if (!r) {
+      r = {
+        ref: { namespace: l.namespace, pod: l.pod, workload: '', node: l.node },
+        counters: new Float64Array(N_COUNTERS), memory: 0, restarts: 0, cpuLimit: 0, memoryLimit: 0,
+      };
+      pods.set(key, r);
+    }
+    return r;
+  };
+  for (const s of samples) {
+    const l = s.labels;
+    if (!l.namespace || !l.pod) continue;
+    const ci = COUNTERS[s.name as keyof typeof COUNTERS];
+    if (ci !== undefined) {
+      if (ci === 0 && (l.container === '' || l.container === 'POD')) continue;
+      get(l).counters[ci] += s.value;
+      continue;
+    }
+    switch (s.name) {
+      case 'container_memory_working_set_bytes':
+        if (l.container && l.container !== 'POD') get(l).memory += s.value;
+        break;
+      case 'kube_pod_container_status_restarts_total':
+        get(l).restarts += s.value;
+        break;
+      case 'kube_pod_container_resource_limits':
+        if (l.resource === 'cpu') get(l).cpuLimit += s.value;
+        else if (l.resource === 'memory') get(l).memoryLimit += s.value;
+        break;
+      case 'kube_pod_info':
+        get(l).ref.workload = (l.created_by_name ?? '').replace(/-[0-9a-f]{6,10}$/, '');
+        break;
+    }
+  }
+  for (const r of pods.values()) {
+    if (!r.ref.workload) r.ref.workload = workloadFromPodName(r.ref.pod);
+    if (!(r.cpuLimit > 0)) r.cpuLimit = NaN;
+    if (!(r.memoryLimit > 0)) r.memoryLimit = NaN;
+  }
+  return pods;
+}
