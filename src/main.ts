@@ -68,9 +68,19 @@ export async function startService(config: Readonly<Config>, opts: ServiceOption
     { engine, telemetry, version: VERSION, incidents, info: { prometheusUrl: config.prometheus.url ?? null } },
     { logger: log },
   );
+  let url: string;
+  try {
+    url = await app.listen({ host: config.server.host, port: config.server.port });
+  } catch (e) {
+    await source.close();
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      throw new ConfigError(`cannot listen on ${config.server.host}:${config.server.port} (${code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'}); set PORT (or --port) to another port`);
+    }
+    throw e;
+  }
   const stop = new AbortController();
   const loop = engine.run(stop.signal);
-  const url = await app.listen({ host: config.server.host, port: config.server.port });
   log.info({ source: source.name, url }, 'kad serving');
   return {
     url,

@@ -47,14 +47,14 @@ export function commandHelp(cmd: Command): string {
 /** Parses `argv` for `cmd`; unknown options and stray arguments are a UsageError naming them. */
 export function parseCommandArgs(cmd: Command, argv: string[]): Record<string, string | boolean | string[] | undefined> {
   const options = Object.fromEntries(
-    Object.entries(cmd.options).map(([k, o]) => [k, { type: o.type, short: o.short, multiple: o.multiple }]),
+    Object.entries(cmd.options).map(([k, o]) => [k, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }]),
   );
   try {
     const { values, positionals } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-    if (positionals.length) throw new UsageError(`kad ${cmd.name}: unexpected argument "${positionals[0]}" (see kad ${cmd.name} --help)`);
+    if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" (see kad ${cmd.name} --help)`);
     return values as Record<string, string | boolean | string[] | undefined>;
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`kad ${cmd.name}: ${(e as Error).message.replace(/\. To specify.*$/s, '')} (see kad ${cmd.name} --help)`);
+    throw new UsageError(`${(e as Error).message.replace(/\. To specify.*$/s, '')} (see kad ${cmd.name} --help)`);
   }
 }

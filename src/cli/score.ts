@@ -36,12 +36,12 @@ export const scoreCommand: Command = {
     'Times: ISO 8601, "YYYY-MM-DD HH:MM:SS" (UTC) or epoch seconds. Empty fields are missing values.',
   ].join('\n'),
   async run(v, io) {
-    if (typeof v.input !== 'string') throw new UsageError('kad score: --input FILE is required');
-    if (typeof v.output !== 'string') throw new UsageError('kad score: --output FILE is required');
+    if (typeof v.input !== 'string') throw new UsageError('--input FILE is required');
+    if (typeof v.output !== 'string') throw new UsageError('--output FILE is required');
     const kind = typeof v.detector === 'string' ? v.detector : DEFAULT_SCORE_DETECTOR;
     if (!detectorKinds().includes(kind)) throw new InputError(`unknown detector "${kind}" (known: ${detectorKinds().join(', ')})`);
     const seed = v.seed === undefined ? 42 : Number(v.seed);
-    if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`kad score: --seed must be a non-negative integer, got "${v.seed}"`);
+    if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
 
     const input = readCsvSeries(v.input);
     const detector = createDetector(kind, {}, seed);

@@ -12,14 +12,14 @@ import type { Command } from './command.js';
 export function parseListen(s: string): { host: string; port: number } {
   const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(s);
   const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65535) throw new UsageError(`kad simulate: --listen must be HOST:PORT (e.g. 127.0.0.1:9100), got "${s}"`);
+  if (!m || port > 65535) throw new UsageError(`--listen must be HOST:PORT (e.g. 127.0.0.1:9100), got "${s}"`);
   return { host: m[1].replace(/^\[|\]$/g, ''), port };
 }
 
 function intOption(name: string, raw: unknown, dflt: number): number {
   if (raw === undefined) return dflt;
   const n = Number(raw);
-  if (!Number.isFinite(n)) throw new UsageError(`kad simulate: --${name} must be a number, got "${raw}"`);
+  if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got "${raw}"`);
   return n;
 }
 
@@ -35,12 +35,12 @@ export const simulateCommand: Command = {
     timestamps: { type: 'boolean', description: 'Write sample timestamps in the exposition' },
   },
   async run(v, io) {
-    if (typeof v.listen !== 'string') throw new UsageError('kad simulate: --listen HOST:PORT is required');
+    if (typeof v.listen !== 'string') throw new UsageError('--listen HOST:PORT is required');
     const { host, port } = parseListen(v.listen);
     const seed = intOption('seed', v.seed, 1);
     const speed = intOption('speed', v.speed, 1);
     const history = intOption('history-minutes', v['history-minutes'], 60);
-    if (!(speed > 0)) throw new UsageError(`kad simulate: --speed must be above 0, got "${v.speed}"`);
+    if (!(speed > 0)) throw new UsageError(`--speed must be above 0, got "${v.speed}"`);
     const now = Date.now();
     const clock = speed === 1 ? systemClock : acceleratedClock(now, speed);
     const cluster = new SimulatedCluster({ seed, start: now - history * 60_000, scenario: { quietUntil: now + 5 * 60_000 } });

@@ -19,6 +19,6 @@ export function createPodModel(config: Pick<Readonly<Config>, 'iforest'>, seed: 
   const { nEstimators, maxSamples, contamination } = config.iforest;
   const forest = new Pipeline(new StandardScaler(), new IsolationForest({ nEstimators, maxSamples, contamination }, seed));
   // contamination "auto": anchor at the training 99th percentile; a number c: at the (1 − c) quantile, flagging past it.
-  const calibration = contamination === 'auto' ? { quantile: 0.99, k: 1.5 } : { quantile: 1 - contamination, k: 1 };
+  const calibration = contamination === 'auto' ? { quantile: 0.99, k: 2 } : { quantile: 1 - contamination, k: 1 };
   return new MaxDetector([new CalibratedDetector(forest, calibration), new ZMaxDetector({ minScale: POD_FEATURE_MIN_SCALE })]);
 }

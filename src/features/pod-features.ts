@@ -29,6 +29,8 @@ export const POD_FEATURE_MIN_SCALE = Float64Array.of(0.1, 0.1, 0.02, 0.1, 0.005)
 
 const CPU_EPS = 1e-3; // cores
 const NET_EPS = 1e3; // bytes/s
+/** A pod with less than this share of its workload's median traffic is not a peer (it is not serving). */
+const PEER_MIN_TRAFFIC = 0.2;
 
 /** Options of {@link PodFeatureExtractor}. */
 export interface PodFeatureOptions {
@@ -63,16 +65,7 @@ export class PodFeatureExtractor {
    * overwritten on the next update of the same pod. Pods not seen for `forgetAfterMs` are dropped.
    */
   update(snap: PodSnapshot, forgetAfterMs = 15 * 60_000): Map<string, Float64Array> {
-    const peerCpu = new Map<string, number[]>();
-    for (const p of snap.pods) {
-      const k = workloadKey(p.ref);
-      let a = peerCpu.get(k);
-      if (!a) peerCpu.set(k, (a = []));
-      a.push(p.cpu);
-    }
-    const medians = new Map<string, number>();
-    for (const [k, a] of peerCpu) medians.set(k, median(a));
-
+    const medians = this.peerMedians(snap.pods);
     const out = new Map<string, Float64Array>();
     for (const p of snap.pods) {
       const key = podKey(p.ref);
@@ -89,6 +82,29 @@ export class PodFeatureExtractor {
     return out;
   }
 
+  /**
+   * Median CPU per workload over its serving pods: those with at least `PEER_MIN_TRAFFIC` of the
+   * workload's median traffic (all pods when traffic is unknown). A crash-looping replica gets no
+   * traffic, so it does not drag the median down and make its healthy sibling look busy.
+   */
+  private peerMedians(pods: readonly PodSample[]): Map<string, number> {
+    const groups = new Map<string, PodSample[]>();
+    for (const p of pods) {
+      const k = workloadKey(p.ref);
+      let a = groups.get(k);
+      if (!a) groups.set(k, (a = []));
+      a.push(p);
+    }
+    const medians = new Map<string, number>();
+    for (const [k, group] of groups) {
+      const traffic = group.map(trafficOf);
+      const typical = median(traffic);
+      const serving = group.filter((_, i) => !(typical > 0) || traffic[i] >= PEER_MIN_TRAFFIC * typical);
+      medians.set(k, median((serving.length ? serving : group).map((p) => p.cpu)));
+    }
+    return medians;
+  }
+
   /** Forgets a pod's history (it went away). */
   forget(key: string): void {
     this.pods.delete(key);
@@ -96,7 +112,7 @@ export class PodFeatureExtractor {
 
   private compute(p: PodSample, t: number, st: PodState, peerMedian: number): void {
     const v = st.vector;
-    const traffic = finiteOr(p.rxBytes, 0) + finiteOr(p.txBytes, 0);
+    const traffic = trafficOf(p);
     v[0] = Math.log(Math.max(0, p.cpu) + CPU_EPS) - Math.log(traffic + NET_EPS) + Math.log(NET_EPS / CPU_EPS) / 2;
     v[1] = Math.max(0, Math.log((Math.max(0, p.cpu) + CPU_EPS) / (Math.max(0, peerMedian) + CPU_EPS)));
     const started = p.startedAt ?? st.firstSeen;
@@ -131,6 +147,11 @@ export class PodFeatureExtractor {
     }
     return inc;
   }
+}
+
+/** Network bytes per second in and out (0 when unknown). */
+function trafficOf(p: PodSample): number {
+  return finiteOr(p.rxBytes, 0) + finiteOr(p.txBytes, 0);
 }
 
 function finiteOr(x: number, d: number): number {

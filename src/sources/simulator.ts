@@ -28,15 +28,18 @@ interface Raw {
   startedAt?: number;
 }
 
+/** Earlier observations of one pod's counters, oldest first. */
 interface Prev {
-  t: number;
-  counters: Float64Array;
+  times: number[];
+  counters: Float64Array[];
 }
 
 /** Options of {@link SimulatorSource}. */
 export interface SimulatorSourceOptions {
   /** How much of its own output to keep for retraining (ms). Default 26 hours. */
   keepMs?: number;
+  /** Rates are taken over at least this window, like `rate(x[1m])` (ms). Default 60 s. */
+  rateWindowMs?: number;
 }
 
 /** A {@link Source} over a {@link SimulatedCluster}. */
@@ -45,9 +48,11 @@ export class SimulatorSource implements Source {
   private readonly prev = new Map<string, Prev>();
   private readonly kept: PodSnapshot[] = [];
   private readonly keepMs: number;
+  private readonly rateWindowMs: number;
 
   constructor(readonly cluster: SimulatedCluster, opts: SimulatorSourceOptions = {}) {
     this.keepMs = opts.keepMs ?? 26 * 3_600_000;
+    this.rateWindowMs = opts.rateWindowMs ?? 60_000;
   }
 
   async history(start: number, end: number, stepMs: number): Promise<PodSnapshot[]> {
@@ -81,12 +86,19 @@ export class SimulatorSource implements Source {
     const seen = new Set<string>();
     for (const [key, r] of raws) {
       seen.add(key);
-      const prev = this.prev.get(key);
+      const prev = this.prev.get(key) ?? { times: [], counters: [] };
+      // Rate over the newest earlier observation at least a window old (or the oldest there is), so
+      // two observations close together still give a meaningful rate, as rate(x[1m]) does.
+      let base = -1;
+      for (let i = prev.times.length - 1; i >= 0; i--) {
+        base = i;
+        if (t - prev.times[i] >= this.rateWindowMs) break;
+      }
       const rate = (i: number): number => {
         const now = r.counters[i];
-        if (prev && t > prev.t) {
-          const d = now - prev.counters[i];
-          return (d >= 0 ? d : now) / ((t - prev.t) / 1000); // a drop is a counter reset
+        if (base >= 0 && t > prev.times[base]) {
+          const d = now - prev.counters[base][i];
+          return (d >= 0 ? d : now) / ((t - prev.times[base]) / 1000); // a drop is a counter reset
         }
         const since = r.startedAt !== undefined ? (t - r.startedAt) / 1000 : NaN;
         return since > 0 ? now / since : 0;
@@ -104,7 +116,14 @@ export class SimulatorSource implements Source {
         memoryLimit: r.memoryLimit,
         startedAt: r.startedAt,
       });
-      this.prev.set(key, { t, counters: r.counters });
+      prev.times.push(t);
+      prev.counters.push(r.counters);
+      // Keep what the next rate may need: everything newer than the window, and one older.
+      let drop = 0;
+      while (drop < prev.times.length - 1 && t - prev.times[drop + 1] >= this.rateWindowMs) drop++;
+      prev.times.splice(0, drop);
+      prev.counters.splice(0, drop);
+      this.prev.set(key, prev);
     }
     for (const key of this.prev.keys()) if (!seen.has(key)) this.prev.delete(key);
     const snap = { t, pods };
