@@ -54,7 +54,8 @@ export function manualClock(start: number): ManualClock {
     advance: (ms) => { t += ms; },
     sleep: async (ms, signal) => {
       if (!signal?.aborted) t += ms;
-      await Promise.resolve();
+      // Yield a macrotask, so a loop sleeping on this clock never starves timers and I/O.
+      await new Promise((resolve) => setImmediate(resolve));
     },
   };
 }

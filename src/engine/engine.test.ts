@@ -1,0 +1,122 @@
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/load.js';
+import { manualClock } from '../core/clock.js';
+import { NotReadyError } from '../core/errors.js';
+import { createRng } from '../core/rng.js';
+import { createPodModel } from '../detectors/pod-model.js';
+import type { PodSample, PodSnapshot, Source } from '../sources/base.js';
+import { createTelemetry } from '../telemetry/metrics.js';
+import { Engine } from './engine.js';
+
+const MIN = 60_000;
+const silent = { info() {}, warn() {}, error() {}, debug() {} };
+
+/** A scripted in-memory source: steady pods, with hooks to make one go away or the source fail. */
+class ScriptedSource implements Source {
+  readonly name = 'scripted';
+  down = false;
+  gone = new Set<string>();
+  private rng = createRng(3);
+  constructor(private readonly pods: string[]) {}
+  private snap(t: number): PodSnapshot {
+    const pods: PodSample[] = this.pods
+      .filter((p) => !this.gone.has(p))
+      .map((pod) => ({
+        ref: { namespace: 'ns', pod, workload: 'web' },
+        cpu: 0.2 * (1 + 0.02 * this.rng.normal()),
+        memory: 2e8 * (1 + 0.01 * this.rng.normal()),
+        restarts: 0,
+        rxBytes: 1e5 * (1 + 0.02 * this.rng.normal()),
+        txBytes: 2e5,
+        rxPackets: 100,
+        rxDropped: 0,
+        cpuLimit: 1,
+        memoryLimit: 5e8,
+        startedAt: 0,
+      }));
+    return { t, pods };
+  }
+  async history(start: number, end: number, step: number) {
+    if (this.down) throw new Error('connection refused');
+    const out: PodSnapshot[] = [];
+    for (let t = start; t <= end; t += step) out.push(this.snap(t));
+    return out;
+  }
+  async current(t: number) {
+    if (this.down) throw new Error('connection refused');
+    return this.snap(t);
+  }
+  async close() {}
+}
+
+function makeEngine(source: Source) {
+  const config = loadConfig({ env: {} });
+  const clock = manualClock(Date.UTC(2026, 0, 5, 12));
+  const registry = new Registry();
+  const telemetry = createTelemetry(registry);
+  const engine = new Engine({
+    source, clock, telemetry, log: silent,
+    createModel: (seed) => createPodModel(config, seed),
+    options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 60 * MIN, consecutive: 2, seed: 1 },
+  });
+  return { engine, clock, registry };
+}
+
+describe('Engine', () => {
+  it('is not ready before training and says why', async () => {
+    const { engine } = makeEngine(new ScriptedSource(['web-a', 'web-b']));
+    expect(engine.status().trained).toBe(false);
+    expect(() => engine.detect()).toThrow(NotReadyError);
+  });
+
+  it('scores every pod each step and removes pods that went away from /metrics', async () => {
+    const source = new ScriptedSource(['web-a', 'web-b', 'web-c']);
+    const { engine, clock, registry } = makeEngine(source);
+    await engine.step();
+    expect(engine.detect().map((r) => r.ref.pod).sort()).toEqual(['web-a', 'web-b', 'web-c']);
+    expect(await registry.getSingleMetricAsString('anomaly_score')).toContain('pod="web-c"');
+    source.gone.add('web-c');
+    clock.advance(MIN);
+    await engine.step();
+    expect(engine.detect().map((r) => r.ref.pod).sort()).toEqual(['web-a', 'web-b']);
+    const text = await registry.getSingleMetricAsString('anomaly_score') + (await registry.getSingleMetricAsString('anomaly_flag'));
+    expect(text).not.toContain('web-c');
+    expect(text).toContain('pod="web-a"');
+    const predictions = await registry.getSingleMetricAsString('anomaly_detector_predictions_total');
+    expect(predictions).toMatch(/anomaly_detector_predictions_total 5$/m);
+  });
+
+  it('keeps running through a source outage, reports it, and recovers by itself', async () => {
+    const source = new ScriptedSource(['web-a', 'web-b']);
+    const { engine, clock, registry } = makeEngine(source);
+    await engine.step();
+    source.down = true;
+    clock.advance(MIN);
+    await expect(engine.step()).rejects.toThrow('connection refused');
+    expect(engine.status().sourceUp).toBe(false);
+    expect(await registry.getSingleMetricAsString('anomaly_detector_source_up')).toContain('anomaly_detector_source_up{source="scripted"} 0');
+    source.down = false;
+    clock.advance(MIN);
+    await engine.step();
+    expect(engine.status().sourceUp).toBe(true);
+    expect(engine.detect()).toHaveLength(2);
+  });
+
+  it('run() retries after failures until the source answers, then trains', async () => {
+    const source = new ScriptedSource(['web-a', 'web-b']);
+    source.down = true;
+    const { engine } = makeEngine(source);
+    const stop = new AbortController();
+    const loop = engine.run(stop.signal);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(engine.status().trained).toBe(false);
+    expect(engine.status().lastError).toContain('connection refused');
+    source.down = false;
+    for (let i = 0; i < 50 && !engine.status().trained; i++) await new Promise((r) => setImmediate(r));
+    stop.abort();
+    await loop;
+    expect(engine.status().trained).toBe(true);
+    expect(engine.status().lastError).toBeNull();
+  });
+});

@@ -1,0 +1,138 @@
+/** The `kad` command line: help, `score` against the DESIGN.md contract, and error exits. */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../src/cli/kad.js';
+import { createRng } from '../src/core/rng.js';
+import { captureIO, DATA_DIR, exited, spawnKad } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kad-cli-'));
+
+/** A seeded daily-ish series with a few planted spikes; returns the CSV path and the spike rows. */
+function fixture(name: string, rows = 600, spikes = [400, 470, 540]): string {
+  const rng = createRng(9);
+  const lines = ['timestamp,value'];
+  for (let i = 0; i < rows; i++) {
+    const t = new Date(Date.UTC(2024, 0, 1) + i * 300_000).toISOString().replace('T', ' ').slice(0, 19);
+    const v = 10 + 3 * Math.sin((2 * Math.PI * i) / 288) + 0.3 * rng.normal() + (spikes.includes(i) ? 12 : 0);
+    lines.push(`${t},${v.toFixed(4)}`);
+  }
+  const p = join(dir, name);
+  writeFileSync(p, lines.join('\n') + '\n');
+  return p;
+}
+
+function readOut(p: string): string[][] {
+  return readFileSync(p, 'utf8').trim().split('\n').map((l) => l.split(','));
+}
+
+describe('kad help', () => {
+  it('lists the commands, and each command lists its options', async () => {
+    const io = captureIO();
+    expect(await main(['--help'], io)).toBe(0);
+    for (const c of ['serve', 'simulate', 'score']) expect(io.out).toContain(c);
+    for (const [cmd, opts] of [['score', ['--input', '--output', '--train', '--detector', '--seed']], ['serve', ['--config', '--port', 'PROMETHEUS_URL', 'IFOREST_CONTAMINATION']], ['simulate', ['--listen', '--seed', '--speed']]] as const) {
+      const h = captureIO();
+      expect(await main([cmd, '--help'], h)).toBe(0);
+      for (const o of opts) expect(h.out).toContain(o);
+    }
+  });
+
+  it('exits 2 on an unknown command or option, naming it', async () => {
+    const a = captureIO();
+    expect(await main(['frobnicate'], a)).toBe(2);
+    expect(a.err).toContain('unknown command "frobnicate"');
+    const b = captureIO();
+    expect(await main(['score', '--inptu', 'x.csv'], b)).toBe(2);
+    expect(b.err).toContain("--inptu");
+  });
+});
+
+describe('kad score', () => {
+  it('writes timestamp,score,is_anomaly, one row per input row in order, scores in [0,1] with 6+ digits', async () => {
+    const input = fixture('series.csv');
+    const out = join(dir, 'out.csv');
+    const io = captureIO();
+    expect(await main(['score', '--input', input, '--output', out], io)).toBe(0);
+    const rows = readOut(out);
+    const inRows = readOut(input);
+    expect(rows[0]).toEqual(['timestamp', 'score', 'is_anomaly']);
+    expect(rows.length).toBe(inRows.length);
+    for (let i = 1; i < rows.length; i++) {
+      expect(rows[i][0]).toBe(inRows[i][0]);
+      const s = Number(rows[i][1]);
+      expect(s).toBeGreaterThanOrEqual(0);
+      expect(s).toBeLessThanOrEqual(1);
+      if (s > 0) expect(rows[i][1].replace(/^0\.0*/, '').replace('.', '').length).toBeGreaterThanOrEqual(6);
+      expect(['0', '1']).toContain(rows[i][2]);
+    }
+    // The planted spikes outrank the median point.
+    const scores = rows.slice(1).map((r) => Number(r[1]));
+    const sorted = [...scores].sort((a, b) => a - b);
+    const med = sorted[sorted.length >> 1];
+    for (const i of [400, 470, 540]) expect(scores[i]).toBeGreaterThan(med);
+  });
+
+  it('is causal: the score of row t does not change when later rows change', async () => {
+    const a = fixture('a.csv', 500, [450]);
+    const b = fixture('b.csv', 500, [300, 450]);
+    const outA = join(dir, 'oa.csv');
+    const outB = join(dir, 'ob.csv');
+    await main(['score', '-i', a, '-o', outA], captureIO());
+    await main(['score', '-i', b, '-o', outB], captureIO());
+    const sa = readOut(outA).slice(1, 301).map((r) => r[1]);
+    const sb = readOut(outB).slice(1, 301).map((r) => r[1]);
+    expect(sb).toEqual(sa); // rows 0..299 identical in both inputs → identical scores
+  });
+
+  it('fits on --train and gives the same scores for the same seed', async () => {
+    const train = fixture('train.csv', 400, []);
+    const input = fixture('in.csv');
+    const o1 = join(dir, 't1.csv');
+    const o2 = join(dir, 't2.csv');
+    expect(await main(['score', '--train', train, '--input', input, '--output', o1, '--seed', '3'], captureIO())).toBe(0);
+    expect(await main(['score', '--train', train, '--input', input, '--output', o2, '--seed', '3'], captureIO())).toBe(0);
+    expect(readFileSync(o1, 'utf8')).toBe(readFileSync(o2, 'utf8'));
+  });
+
+  it('names the file, line and column of bad input, and exits 2', async () => {
+    const cases: [string, string, RegExp][] = [
+      ['empty.csv', '', /empty\.csv: the file is empty/],
+      ['notime.csv', 'when,value\n1,2\n', /notime\.csv:1: no time column/],
+      ['bad.csv', 'timestamp,value\n2024-01-01 00:00:00,1\n2024-01-01 00:05:00,x1\n', /bad\.csv:3: column "value": "x1" is not a number/],
+    ];
+    for (const [name, text, msg] of cases) {
+      const p = join(dir, name);
+      writeFileSync(p, text);
+      const io = captureIO();
+      expect(await main(['score', '--input', p, '--output', join(dir, 'x.csv')], io)).toBe(2);
+      expect(io.err).toMatch(msg);
+    }
+    const io = captureIO();
+    expect(await main(['score', '--input', join(dir, 'missing.csv'), '--output', join(dir, 'x.csv')], io)).toBe(2);
+    expect(io.err).toContain('missing.csv: cannot read: no such file');
+    const io2 = captureIO();
+    expect(await main(['score', '--input', fixture('ok.csv'), '--output', join(dir, 'x.csv'), '--detector', 'nope'], io2)).toBe(2);
+    expect(io2.err).toMatch(/unknown detector.*nope.*iforest/);
+  });
+
+  it.skipIf(!DATA_DIR)('scores a NAB file from ../shared/data (skipped when the folder is absent)', async () => {
+    const input = join(DATA_DIR!, 'nab/data/realTraffic/speed_7578.csv');
+    const out = join(dir, 'nab.csv');
+    expect(await main(['score', '--input', input, '--output', out], captureIO())).toBe(0);
+    const rows = readOut(out);
+    const inRows = readOut(input);
+    expect(rows.length).toBe(inRows.length);
+    expect(rows.slice(1).map((r) => r[0])).toEqual(inRows.slice(1).map((r) => r[0]));
+  });
+});
+
+describe('kad serve configuration errors', () => {
+  it('exits 2 naming the setting, the value and what is allowed', async () => {
+    const child = spawnKad(['serve', '--port', '0'], { IFOREST_N_ESTIMATORS: 'lots', IFOREST_CONTAMINATION: '2' });
+    expect(await exited(child)).toBe(2);
+    expect(child.output()).toContain('IFOREST_N_ESTIMATORS="lots" is invalid: must be an integer from 1 to 10000');
+    expect(child.output()).toContain('IFOREST_CONTAMINATION=2 is invalid');
+  });
+});
