@@ -34,7 +34,7 @@ const events: ScheduledEvent[] = [
 interface Flag { pod: string; namespace: string; t: number }
 
 describe.each([7, 2, 23])('kad on the simulated cluster (accelerated clock), seed %i', (simSeed) => {
-  let flags: Flag[] = [];
+  const flags: Flag[] = [];
   let truth: Incident[] = [];
   let podsSeen = 0;
 

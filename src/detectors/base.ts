@@ -3,6 +3,7 @@
  * = more anomalous, causal (uses data at or before t). Deciding what is an alert is `policy/`'s job.
  */
 import type { Features, Frame } from '../core/frame.js';
+import { ModelFormatError } from '../core/errors.js';
 
 /** What a detector saves: plain JSON, with its kind and format version checked on load. */
 export interface DetectorSnapshot {
@@ -30,4 +31,13 @@ export interface Detector {
 export interface BatchDetector {
   fit(frame: Frame): void;
   score(frame: Frame): Float64Array;
+}
+
+/** Checks a snapshot's envelope: throws {@link ModelFormatError} unless it has this `kind` and `formatVersion`. */
+export function checkSnapshot(s: DetectorSnapshot, kind: string, formatVersion: number): void {
+  if (typeof s !== 'object' || s === null) throw new ModelFormatError(`expected a "${kind}" snapshot object, got ${s === null ? 'null' : typeof s}`);
+  if (s.kind !== kind) throw new ModelFormatError(`expected a snapshot of kind "${kind}", got kind ${JSON.stringify(s.kind)}`);
+  if (s.formatVersion !== formatVersion) {
+    throw new ModelFormatError(`"${kind}" snapshot has formatVersion ${JSON.stringify(s.formatVersion)}; this version of kad reads formatVersion ${formatVersion}`);
+  }
 }

@@ -8,7 +8,9 @@
  * order-preserving, in [0, 1), so no two points tie at 1 and a threshold can fall between any two.
  * Raw Isolation Forest scores on small, clean training sets sit around 0.4–0.7; its "auto" threshold
  * of 0.5 would flag a large share of normal points, which this removes.
- * Calibration comes from `fit`; `learnOne` trains the inner detector only.
+ * Calibration comes from the training scores given to `fit`, or, when streaming, from the inner
+ * scores of the last `window` points passed to `learnOne` (each scored before it is learned, so
+ * causal), recomputed every `window / 4` points.
  */
 import type { Features, Frame } from '../core/frame.js';
 import { ModelFormatError } from '../core/errors.js';
@@ -24,6 +26,8 @@ export interface CalibrationParams {
   k?: number;
   /** Steepness. Default 4. */
   power?: number;
+  /** Streaming: how many recent learned points' scores calibrate. Default 1024. */
+  window?: number;
 }
 
 /** A detector whose scores are calibrated against its training scores. */
@@ -35,15 +39,31 @@ export class CalibratedDetector implements Detector, BatchDetector {
   private readonly quantile: number;
   private readonly k: number;
   private readonly power: number;
+  private readonly recent: Float64Array;
+  private seen = 0;
 
   constructor(readonly inner: Detector & BatchDetector, params: CalibrationParams = {}) {
     this.quantile = params.quantile ?? 0.99;
     this.k = params.k ?? 1.5;
     this.power = params.power ?? 4;
+    this.recent = new Float64Array(Math.max(8, params.window ?? 1024));
   }
 
   learnOne(x: Features, t: number): void {
+    const n = this.recent.length;
+    this.recent[this.seen % n] = this.inner.scoreOne(x, t);
+    this.seen++;
+    if (this.seen === 32 || this.seen % (n >> 2) === 0) this.recalibrate(this.recent.subarray(0, Math.min(this.seen, n)));
     this.inner.learnOne(x, t);
+  }
+
+  /** Sets median and tail from a set of inner scores (copied and sorted; not on the per-point path). */
+  private recalibrate(scores: ArrayLike<number>): void {
+    const s = Float64Array.from(scores).sort();
+    if (s.length === 0) return;
+    const at = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.round(p * (s.length - 1))))];
+    this.median = at(0.5);
+    this.tail = Math.max(1e-9, at(this.quantile) - this.median);
   }
 
   /** Maps a raw inner score to the calibrated scale. */
@@ -60,10 +80,7 @@ export class CalibratedDetector implements Detector, BatchDetector {
 
   fit(frame: Frame): void {
     this.inner.fit(frame);
-    const s = Float64Array.from(this.inner.score(frame)).sort();
-    const at = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.round(p * (s.length - 1))))];
-    this.median = s.length ? at(0.5) : 0;
-    this.tail = Math.max(1e-9, (s.length ? at(this.quantile) : 1) - this.median);
+    this.recalibrate(this.inner.score(frame));
   }
 
   score(frame: Frame): Float64Array {
@@ -77,8 +94,8 @@ export class CalibratedDetector implements Detector, BatchDetector {
     return {
       kind: this.kind,
       formatVersion: FORMAT_VERSION,
-      params: { quantile: this.quantile, k: this.k, power: this.power },
-      state: { median: this.median, tail: this.tail, inner: this.inner.toJSON() },
+      params: { quantile: this.quantile, k: this.k, power: this.power, window: this.recent.length },
+      state: { median: this.median, tail: this.tail, seen: this.seen, recent: [...this.recent], inner: this.inner.toJSON() },
     };
   }
 
@@ -92,6 +109,11 @@ export class CalibratedDetector implements Detector, BatchDetector {
     const d = new CalibratedDetector(load(st.inner as DetectorSnapshot) as Detector & BatchDetector, s.params as CalibrationParams);
     d.median = st.median;
     d.tail = st.tail;
+    const recent = (s.state as { recent?: unknown }).recent;
+    if (Array.isArray(recent) && recent.length === d.recent.length) {
+      d.recent.set(recent as number[]);
+      d.seen = Number((s.state as { seen?: unknown }).seen) || 0;
+    }
     return d;
   }
 }

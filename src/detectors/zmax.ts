@@ -6,7 +6,7 @@
  * never splits on a feature that was constant in its sample.
  *
  * Mapping: score = z^p / (z^p + z50^p), with score 0.5 at z = z50 (default 6) and p = 4, so scores keep
- * their order and never tie at 1.
+ * their order and do not tie at 1 (in double precision the score reaches 1 only past z ≈ 10^4 · z50).
  */
 import { ModelFormatError } from '../core/errors.js';
 import type { Features, Frame } from '../core/frame.js';
