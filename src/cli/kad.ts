@@ -74,5 +74,7 @@ if (isEntryPoint()) {
     stopSignal: ctrl.signal,
   }).then((code) => {
     process.exitCode = code;
+    // On failure, do not wait for timers or sockets a half-started command may have left behind.
+    if (code !== 0) process.exit(code);
   });
 }
