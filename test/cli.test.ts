@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/kad.js';
 import { createRng } from '../src/core/rng.js';
-import { captureIO, DATA_DIR, exited, spawnKad } from './helpers.js';
+import { captureIO, DATA_DIR, exited, spawnKad, waitFor } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kad-cli-'));
 
@@ -134,5 +134,35 @@ describe('kad serve configuration errors', () => {
     expect(await exited(child)).toBe(2);
     expect(child.output()).toContain('IFOREST_N_ESTIMATORS="lots" is invalid: must be an integer from 1 to 10000');
     expect(child.output()).toContain('IFOREST_CONTAMINATION=2 is invalid');
+  });
+});
+
+describe('kad simulate', () => {
+  it('serves the simulated cluster as a Prometheus exporter with ground truth, and stops on SIGTERM', async () => {
+    const child = spawnKad(['simulate', '--listen', '127.0.0.1:0', '--seed', '3']);
+    try {
+      const url = await waitFor(() => /metrics at (http:\/\/\S+)\/metrics/.exec(child.output())?.[1], 20_000, 'kad simulate to listen');
+      const res = await fetch(`${url}/metrics`);
+      expect(res.headers.get('content-type')).toContain('text/plain');
+      const text = await res.text();
+      for (const name of ['container_cpu_usage_seconds_total', 'container_memory_working_set_bytes', 'container_memory_usage_bytes',
+        'container_network_receive_bytes_total', 'container_network_transmit_bytes_total', 'container_network_receive_packets_dropped_total',
+        'kube_pod_container_status_restarts_total', 'kube_pod_container_resource_limits']) {
+        expect(text).toContain(`# TYPE ${name} `);
+      }
+      const pods = new Set([...text.matchAll(/^container_cpu_usage_seconds_total\{[^}]*pod="([^"]+)"/gm)].map((m) => m[1]));
+      expect(pods.size).toBeGreaterThanOrEqual(20);
+      const incidents = await (await fetch(`${url}/incidents`)).json();
+      expect(Array.isArray(incidents)).toBe(true);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited(child)).toBe(0);
+  });
+
+  it('rejects a bad --listen', async () => {
+    const io = captureIO();
+    expect(await main(['simulate', '--listen', 'nowhere'], io)).toBe(2);
+    expect(io.err).toContain('--listen must be HOST:PORT');
   });
 });
