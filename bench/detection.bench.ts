@@ -10,7 +10,7 @@ import { manualClock } from '../src/core/clock.js';
 import { createPodModel } from '../src/detectors/pod-model.js';
 import { Engine } from '../src/engine/engine.js';
 import { SimulatedCluster } from '../src/simulator/cluster.js';
-import type { ScheduledEvent } from '../src/simulator/types.js';
+import { incidentTour } from '../src/simulator/scenarios.js';
 import { SimulatorSource } from '../src/sources/simulator.js';
 import { createTelemetry } from '../src/telemetry/metrics.js';
 
@@ -21,14 +21,7 @@ const END = T0 + 9 * 60 * MIN;
 const SEEDS = (process.env.SEEDS ?? '1,2,3,5,7,11,23,42').split(',').map(Number);
 const ABRUPT = ['cpu_runaway', 'crash_loop', 'packet_loss', 'noisy_neighbour', 'oom_kill'];
 
-const events: ScheduledEvent[] = [
-  { kind: 'cpu_runaway', at: TRAIN_AT + 20 * MIN + 17_000, durationMs: 15 * MIN, namespace: 'shop', workload: 'catalog', replica: 1 },
-  { kind: 'crash_loop', at: TRAIN_AT + 60 * MIN + 41_000, durationMs: 15 * MIN, namespace: 'shop', workload: 'cart', replica: 0 },
-  { kind: 'packet_loss', at: TRAIN_AT + 100 * MIN + 5_000, durationMs: 15 * MIN, namespace: 'shop', workload: 'checkout', replica: 1 },
-  { kind: 'noisy_neighbour', at: TRAIN_AT + 140 * MIN + 29_000, durationMs: 15 * MIN },
-  { kind: 'memory_leak', at: TRAIN_AT + 170 * MIN + 11_000, durationMs: 40 * MIN, namespace: 'shop', workload: 'recommendation', replica: 0 },
-  { kind: 'rollout', at: TRAIN_AT + 250 * MIN, namespace: 'shop', workload: 'frontend' },
-];
+const events = incidentTour(TRAIN_AT);
 
 const config = loadConfig({ env: {} });
 console.log(`Simulated cluster, ${((END - TRAIN_AT) / 3_600_000).toFixed(1)} h from 10:10 UTC through the daily peak, 1-minute scoring, consecutive=${config.policy.consecutive}`);

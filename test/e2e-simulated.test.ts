@@ -11,7 +11,8 @@ import { manualClock } from '../src/core/clock.js';
 import { createPodModel } from '../src/detectors/pod-model.js';
 import { Engine } from '../src/engine/engine.js';
 import { SimulatedCluster } from '../src/simulator/cluster.js';
-import type { Incident, ScheduledEvent } from '../src/simulator/types.js';
+import { incidentTour } from '../src/simulator/scenarios.js';
+import type { Incident } from '../src/simulator/types.js';
 import { SimulatorSource } from '../src/sources/simulator.js';
 import { createTelemetry } from '../src/telemetry/metrics.js';
 
@@ -22,14 +23,7 @@ const TRAIN_AT = T0 + 70 * MIN;
 const END = T0 + 9 * 60 * MIN;
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
 
-const events: ScheduledEvent[] = [
-  { kind: 'cpu_runaway', at: TRAIN_AT + 20 * MIN + 17_000, durationMs: 15 * MIN, namespace: 'shop', workload: 'catalog', replica: 1 },
-  { kind: 'crash_loop', at: TRAIN_AT + 60 * MIN + 41_000, durationMs: 15 * MIN, namespace: 'shop', workload: 'cart', replica: 0 },
-  { kind: 'packet_loss', at: TRAIN_AT + 100 * MIN + 5_000, durationMs: 15 * MIN, namespace: 'shop', workload: 'checkout', replica: 1 },
-  { kind: 'noisy_neighbour', at: TRAIN_AT + 140 * MIN + 29_000, durationMs: 15 * MIN },
-  { kind: 'memory_leak', at: TRAIN_AT + 170 * MIN + 11_000, durationMs: 40 * MIN, namespace: 'shop', workload: 'recommendation', replica: 0 },
-  { kind: 'rollout', at: TRAIN_AT + 250 * MIN, namespace: 'shop', workload: 'frontend' },
-];
+const events = incidentTour(TRAIN_AT);
 
 interface Flag { pod: string; namespace: string; t: number }
 

@@ -58,3 +58,11 @@ export function parseCommandArgs(cmd: Command, argv: string[]): Record<string, s
     throw new UsageError(`${(e as Error).message.replace(/\. To specify.*$/s, '')} (see kad ${cmd.name} --help)`);
   }
 }
+
+/** Resolves when `signal` aborts (at once if it already has): long-running commands await it. */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

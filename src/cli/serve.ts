@@ -4,7 +4,7 @@
  */
 import { loadConfig, environmentVariables } from '../config/load.js';
 import { startService } from '../main.js';
-import type { Command } from './command.js';
+import { untilAborted, type Command } from './command.js';
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -29,10 +29,7 @@ export const serveCommand: Command = {
     });
     const service = await startService(config);
     io.stderr(`kad: serving on ${service.url} (docs at ${service.url}/docs)\n`);
-    await new Promise<void>((resolve) => {
-      if (io.stopSignal.aborted) resolve();
-      io.stopSignal.addEventListener('abort', () => resolve(), { once: true });
-    });
+    await untilAborted(io.stopSignal);
     await service.close();
     return 0;
   },

@@ -6,7 +6,7 @@ import { acceleratedClock, systemClock } from '../core/clock.js';
 import { UsageError } from '../core/errors.js';
 import { SimulatedCluster } from '../simulator/cluster.js';
 import { startExporter } from '../simulator/exporter.js';
-import type { Command } from './command.js';
+import { untilAborted, type Command } from './command.js';
 
 /** Parses HOST:PORT (IPv6 hosts in brackets). */
 export function parseListen(s: string): { host: string; port: number } {
@@ -47,10 +47,7 @@ export const simulateCommand: Command = {
     cluster.advanceTo(now);
     const exporter = await startExporter({ cluster, clock, host, port, withTimestamps: v.timestamps === true });
     io.stderr(`kad simulate: ${cluster.pods().length} pods; metrics at ${exporter.url}/metrics, ground truth at ${exporter.url}/incidents\n`);
-    await new Promise<void>((resolve) => {
-      if (io.stopSignal.aborted) resolve();
-      io.stopSignal.addEventListener('abort', () => resolve(), { once: true });
-    });
+    await untilAborted(io.stopSignal);
     await exporter.close();
     return 0;
   },
