@@ -1,0 +1,49 @@
+/**
+ * The notify protocol: the engine hands the notifier, every scoring cycle, the pods the policy flags
+ * now; the notifier turns that into alert lifecycles (firing, re-sent while it lasts, resolved) and
+ * delivers them to its sinks (Alertmanager, a webhook). Delivery failures never throw into the engine:
+ * they are kept for retry and reported through `status()`.
+ */
+
+/** One flagged pod, as the engine sees it this cycle. */
+export interface FlaggedPod {
+  namespace: string;
+  pod: string;
+  workload: string;
+  node?: string;
+  /** Anomaly score in [0, 1]. */
+  score: number;
+  /** The score at which the model flags. */
+  threshold: number;
+  /** The features that contributed most, largest first. */
+  topFeatures: FeatureContribution[];
+  /** Version of the model that scored it. */
+  modelVersion: string;
+}
+
+/** How far one feature was from what the model learned. */
+export interface FeatureContribution {
+  name: string;
+  value: number;
+  /** Distance from the learned mean in learned standard deviations (scale floors applied). */
+  z: number;
+  /** The range the model considers normal: [low, high]. */
+  expected: [number, number];
+}
+
+/** Health of a notifier, for /readyz, /healthz and the notify_up gauge. */
+export interface NotifierStatus {
+  /** Sink name → whether its last delivery succeeded (true before any delivery). */
+  sinks: Record<string, { up: boolean; lastError: string | null; pending: number }>;
+  /** Alerts currently firing. */
+  firing: number;
+}
+
+/** Turns flagged pods into alerts and delivers them. */
+export interface Notifier {
+  /** Called once per scoring cycle at time `t` (epoch ms) with every pod flagged now. Never throws. */
+  update(t: number, flagged: readonly FlaggedPod[]): Promise<void>;
+  status(): NotifierStatus;
+  /** Flushes what it can and releases timers and files. */
+  close(): Promise<void>;
+}
