@@ -26,7 +26,10 @@ export const BINARIES = {
  */
 export function describeWithServers(name: string, binaries: (keyof typeof BINARIES)[], fn: () => void): void {
   const missing = binaries.filter((b) => !existsSync(BINARIES[b])).map((b) => BINARIES[b]);
-  if (missing.length === 0) return describe(name, fn);
+  if (missing.length === 0) {
+    describe(name, fn);
+    return;
+  }
   const why = `${missing.join(', ')} not installed (apt-get install prometheus prometheus-alertmanager)`;
   if (REQUIRE_INTEGRATION) {
     describe(name, () => it(`needs ${why}`, () => { throw new Error(`KAD_REQUIRE_INTEGRATION=1 but ${why}`); }));
