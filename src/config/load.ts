@@ -36,6 +36,10 @@ export function environmentVariables(): { name: string; path: string; default: u
   }));
 }
 
+function acceptsBoolean(s: Record<string, unknown>): boolean {
+  return s.type === 'boolean';
+}
+
 function acceptsNumber(s: Record<string, unknown>): boolean {
   if (s.type === 'integer' || s.type === 'number') return true;
   return Array.isArray(s.anyOf) && (s.anyOf as Record<string, unknown>[]).some(acceptsNumber);
@@ -44,6 +48,7 @@ function acceptsNumber(s: Record<string, unknown>): boolean {
 /** Turns an environment string into the type the schema wants; leaves it a string if it is not one. */
 function coerce(raw: string, s: Record<string, unknown>): unknown {
   const t = raw.trim();
+  if (acceptsBoolean(s) && /^(true|false)$/i.test(t)) return t.toLowerCase() === 'true';
   if (acceptsNumber(s) && t !== '' && Number.isFinite(Number(t))) return Number(t);
   return raw;
 }

@@ -19,6 +19,25 @@ export const ConfigSchema = Type.Object(
         namespaceRegex: Type.String({ default: '.*', env: 'NAMESPACE_REGEX', allowed: 'a regular expression' }),
         podLabel: Type.String({ default: 'pod', minLength: 1, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$', env: 'POD_LABEL', allowed: 'a Prometheus label name' }),
         requestTimeoutSeconds: Type.Number({ exclusiveMinimum: 0, maximum: 600, default: 5, env: 'REQUEST_TIMEOUT_SECONDS', allowed: 'a number of seconds above 0 and at most 600' }),
+        rateWindow: Type.String({ default: '1m', pattern: '^[0-9]+(ms|s|m|h)$', env: 'KAD_RATE_WINDOW', allowed: 'a PromQL duration such as 30s, 1m or 5m' }),
+        batchSize: int(1, 100_000, 500, 'KAD_QUERY_BATCH_PODS'),
+        maxRetries: int(0, 20, 3, 'KAD_QUERY_RETRIES'),
+        bearerToken: Type.Optional(Type.String({ minLength: 1, env: 'PROMETHEUS_BEARER_TOKEN', allowed: 'a bearer token' })),
+        bearerTokenFile: Type.Optional(Type.String({ minLength: 1, env: 'PROMETHEUS_BEARER_TOKEN_FILE', allowed: 'a path to a file holding a bearer token' })),
+        username: Type.Optional(Type.String({ minLength: 1, env: 'PROMETHEUS_USERNAME', allowed: 'a basic-auth user name' })),
+        password: Type.Optional(Type.String({ env: 'PROMETHEUS_PASSWORD', allowed: 'a basic-auth password' })),
+        passwordFile: Type.Optional(Type.String({ minLength: 1, env: 'PROMETHEUS_PASSWORD_FILE', allowed: 'a path to a file holding the basic-auth password' })),
+        caFile: Type.Optional(Type.String({ minLength: 1, env: 'PROMETHEUS_CA_FILE', allowed: 'a path to a PEM CA bundle' })),
+        insecureSkipVerify: Type.Boolean({ default: false, env: 'PROMETHEUS_INSECURE_SKIP_VERIFY', allowed: 'true or false' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    source: Type.Object(
+      {
+        kind: Type.Union(['auto', 'simulator', 'prometheus', 'metrics-api'].map((l) => Type.Literal(l)), {
+          default: 'auto', env: 'KAD_SOURCE', allowed: 'one of auto (Prometheus when PROMETHEUS_URL is set, else the simulator), simulator, prometheus, metrics-api',
+        }),
+        kubeconfig: Type.Optional(Type.String({ minLength: 1, env: 'KUBECONFIG', allowed: 'a path to a kubeconfig file (unset: in-cluster service account)' })),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -27,6 +46,7 @@ export const ConfigSchema = Type.Object(
         lookbackMinutes: int(5, 100_000, 60, 'TRAINING_LOOKBACK_MINUTES'),
         queryStepSeconds: int(1, 3600, 60, 'QUERY_STEP_SECONDS'),
         retrainMinutes: int(0, 100_000, 60, 'KAD_RETRAIN_MINUTES'),
+        modelDir: Type.Optional(Type.String({ minLength: 1, env: 'KAD_MODEL_DIR', allowed: 'a directory written by `kad train` (load it at start instead of training)' })),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -58,6 +78,16 @@ export const ConfigSchema = Type.Object(
     alertmanager: Type.Object(
       {
         url: Type.Optional(Type.String({ pattern: '^https?://', env: 'ALERTMANAGER_URL', allowed: 'an http:// or https:// URL (unset: no Alertmanager)' })),
+        webhookUrl: Type.Optional(Type.String({ pattern: '^https?://', env: 'KAD_WEBHOOK_URL', allowed: 'an http:// or https:// URL to POST alerts to as JSON (unset: none)' })),
+        resendSeconds: int(1, 86_400, 60, 'KAD_ALERT_RESEND_SECONDS'),
+        severity: Type.String({ default: 'warning', minLength: 1, env: 'KAD_ALERT_SEVERITY', allowed: 'a severity label value' }),
+        externalUrl: Type.Optional(Type.String({ pattern: '^https?://', env: 'KAD_EXTERNAL_URL', allowed: 'the URL users reach kad at, for links in alerts' })),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    state: Type.Object(
+      {
+        dir: Type.String({ default: '.kad', minLength: 1, env: 'KAD_STATE_DIR', allowed: 'a writable directory for the alert outbox and other state' }),
       },
       { default: {}, additionalProperties: false },
     ),
