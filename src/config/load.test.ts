@@ -36,7 +36,7 @@ describe('loadConfig', () => {
         ALERTMANAGER_URL: 'http://am:9093', PORT: '9000',
       },
     });
-    expect(c.prometheus).toEqual({ url: 'http://prom:9090', namespaceRegex: 'prod-.*', podLabel: 'pod_name', requestTimeoutSeconds: 2.5 });
+    expect(c.prometheus).toMatchObject({ url: 'http://prom:9090', namespaceRegex: 'prod-.*', podLabel: 'pod_name', requestTimeoutSeconds: 2.5 });
     expect(c.training.lookbackMinutes).toBe(120);
     expect(c.iforest).toEqual({ nEstimators: 50, maxSamples: 'auto', contamination: 0.05 });
     expect(c.alertmanager.url).toBe('http://am:9093');
@@ -93,5 +93,12 @@ describe('loadConfig', () => {
       'REQUEST_TIMEOUT_SECONDS', 'IFOREST_N_ESTIMATORS', 'IFOREST_MAX_SAMPLES', 'IFOREST_CONTAMINATION', 'ALERTMANAGER_URL', 'PORT']) {
       expect(names).toContain(n);
     }
+  });
+});
+
+describe('loadConfig booleans', () => {
+  it('reads true/false from the environment and rejects anything else', () => {
+    expect(loadConfig({ env: { PROMETHEUS_INSECURE_SKIP_VERIFY: 'true' } }).prometheus.insecureSkipVerify).toBe(true);
+    expect(() => loadConfig({ env: { PROMETHEUS_INSECURE_SKIP_VERIFY: 'yes' } })).toThrow(/PROMETHEUS_INSECURE_SKIP_VERIFY="yes" is invalid: must be true or false/);
   });
 });
