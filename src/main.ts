@@ -1,71 +1,100 @@
 /**
- * Wiring only (CONVENTIONS.md point 2): builds the source, the telemetry, the engine and the HTTP
- * server from a validated config, and returns a handle to stop them.
+ * Wiring only (CONVENTIONS.md point 2): builds the source, the telemetry, the engine, the notifier
+ * and the HTTP server from a validated config, and returns a handle to stop them.
  */
-import { pino } from 'pino';
+import { pino, type Logger as PinoLogger } from 'pino';
 import { Registry } from 'prom-client';
+import { buildServer } from './api/server.js';
 import type { Config } from './config/schema.js';
 import { acceleratedClock, systemClock, type Clock } from './core/clock.js';
 import { ConfigError } from './core/errors.js';
-import { buildServer } from './api/server.js';
 import { createPodModel } from './detectors/pod-model.js';
 import { Engine } from './engine/engine.js';
+import type { Notifier } from './notify/base.js';
+import { loadModels } from './registry/model-store.js';
 import { SimulatedCluster } from './simulator/cluster.js';
-import { SimulatorSource } from './sources/simulator.js';
 import type { Source } from './sources/base.js';
-import { createTelemetry } from './telemetry/metrics.js';
+import { SimulatorSource } from './sources/simulator.js';
+import { createTelemetry, type Telemetry } from './telemetry/metrics.js';
 import { VERSION } from './version.js';
 
-/** A running service. */
-export interface Service {
-  url: string;
+/** What `serve` and `train` share: a source, a clock, telemetry, an engine. */
+export interface Runtime {
+  config: Readonly<Config>;
+  log: PinoLogger;
+  clock: Clock;
+  source: Source;
+  telemetry: Telemetry;
   engine: Engine;
-  close(): Promise<void>;
+  /** Ground truth, when the source is the simulator. */
+  incidents?: () => unknown[];
 }
 
-/** Options for {@link startService} beyond the config (tests pass a clock). */
-export interface ServiceOptions {
+/** Options for {@link buildRuntime} beyond the config (tests pass a clock or a notifier). */
+export interface RuntimeOptions {
   clock?: Clock;
+  notifier?: Notifier;
+  log?: PinoLogger;
 }
 
-/** Starts `kad serve`: the engine loop and the HTTP server. */
-export async function startService(config: Readonly<Config>, opts: ServiceOptions = {}): Promise<Service> {
-  const log = pino({ level: config.log.level });
-  const registry = new Registry();
-  const telemetry = createTelemetry(registry, { processMetrics: true });
-  const lookbackMs = config.training.lookbackMinutes * 60_000;
-  const stepMs = config.training.queryStepSeconds * 1000;
-
-  let source: Source;
-  let clock: Clock;
-  let incidents: (() => unknown[]) | undefined;
-  if (config.prometheus.url) {
-    throw new ConfigError(`PROMETHEUS_URL=${config.prometheus.url}: the Prometheus source is not available in this version; unset PROMETHEUS_URL to watch the embedded simulated cluster`);
-  } else {
-    const now = Date.now();
-    clock = opts.clock ?? (config.simulator.speed === 1 ? systemClock : acceleratedClock(now, config.simulator.speed));
-    // The simulated cluster starts a little before the training window, so there is history to learn from.
-    const cluster = new SimulatedCluster({ seed: config.simulator.seed, start: clock.now() - lookbackMs - 10 * 60_000, scenario: { quietUntil: clock.now() + 5 * 60_000 } });
-    source = new SimulatorSource(cluster);
-    incidents = () => cluster.incidents();
+/** Builds the source the config asks for. */
+function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: number): { source: Source; incidents?: () => unknown[] } {
+  const kind = config.source.kind === 'auto' ? (config.prometheus.url ? 'prometheus' : 'simulator') : config.source.kind;
+  switch (kind) {
+    case 'simulator': {
+      // The simulated cluster starts a little before the training window, so there is history to learn from.
+      const now = clock.now();
+      const cluster = new SimulatedCluster({ seed: config.simulator.seed, start: now - lookbackMs - 10 * 60_000, scenario: { quietUntil: now + 5 * 60_000 } });
+      return { source: new SimulatorSource(cluster), incidents: () => cluster.incidents() };
+    }
+    default:
+      throw new ConfigError(`KAD_SOURCE=${kind}: this source is not available in this version`);
   }
+}
 
+/** Builds the engine and everything it needs from the config. */
+export function buildRuntime(config: Readonly<Config>, opts: RuntimeOptions = {}): Runtime {
+  const log = opts.log ?? pino({ level: config.log.level });
+  const usesSimulator = config.source.kind === 'simulator' || (config.source.kind === 'auto' && !config.prometheus.url);
+  const clock = opts.clock ?? (usesSimulator && config.simulator.speed !== 1 ? acceleratedClock(Date.now(), config.simulator.speed) : systemClock);
+  const telemetry = createTelemetry(new Registry(), { processMetrics: true });
+  const lookbackMs = config.training.lookbackMinutes * 60_000;
+  const { source, incidents } = createSource(config, clock, lookbackMs);
   const engine = new Engine({
     source,
     clock,
     telemetry,
-    createModel: (seed) => createPodModel(config, seed),
     log,
+    notifier: opts.notifier,
+    createModel: (seed) => createPodModel(config, seed),
     options: {
       lookbackMs,
-      stepMs,
+      stepMs: config.training.queryStepSeconds * 1000,
       retrainMs: config.training.retrainMinutes * 60_000,
       consecutive: config.policy.consecutive,
       seed: config.detector.seed,
     },
   });
+  return { config, log, clock, source, telemetry, engine, incidents };
+}
+
+/** A running service. */
+export interface Service {
+  url: string;
+  runtime: Runtime;
+  close(): Promise<void>;
+}
+
+/** Starts `kad serve`: loads or trains models, runs the engine loop and the HTTP server. */
+export async function startService(config: Readonly<Config>, opts: RuntimeOptions = {}): Promise<Service> {
+  const rt = buildRuntime(config, opts);
+  const { engine, source, log } = rt;
+  if (config.training.modelDir) {
+    engine.importModels(loadModels(config.training.modelDir));
+    log.info({ dir: config.training.modelDir, version: engine.status().modelVersion }, 'loaded models');
+  }
   const app = await buildServer(
-    { engine, telemetry, version: VERSION, incidents, info: { prometheusUrl: config.prometheus.url ?? null } },
+    { engine, telemetry: rt.telemetry, version: VERSION, incidents: rt.incidents, info: { prometheusUrl: config.prometheus.url ?? null } },
     { logger: log },
   );
   let url: string;
@@ -84,11 +113,12 @@ export async function startService(config: Readonly<Config>, opts: ServiceOption
   log.info({ source: source.name, url }, 'kad serving');
   return {
     url,
-    engine,
+    runtime: rt,
     async close() {
       stop.abort();
       await loop;
       await app.close();
+      await opts.notifier?.close();
       await source.close();
     },
   };

@@ -166,3 +166,32 @@ describe('kad simulate', () => {
     expect(io.err).toContain('--listen must be HOST:PORT');
   });
 });
+
+describe('kad train and kad serve --model', () => {
+  it('trains from the source, writes a model directory, and serve loads it instead of training', async () => {
+    const modelDir = join(dir, 'models');
+    const io = captureIO({ KAD_LOG_LEVEL: 'silent' });
+    expect(await main(['train', '--output', modelDir], io)).toBe(0);
+    expect(io.err).toMatch(/workload models \+ 1 cluster model from \d+ pod samples \(simulator\); version \S+; wrote .*models\.json/);
+    const version = JSON.parse(readFileSync(join(modelDir, 'models.json'), 'utf8')).version as string;
+    const child = spawnKad(['serve', '--port', '0', '--host', '127.0.0.1', '--model', modelDir]);
+    try {
+      const url = await waitFor(() => /serving on (http:\/\/\S+) /.exec(child.output())?.[1], 30_000, 'kad serve to listen');
+      const h = await waitFor(async () => {
+        const r = (await (await fetch(`${url}/healthz`)).json()) as { trained: boolean; modelVersion: string; lastCycleAt: string | null };
+        return r.lastCycleAt ? r : undefined;
+      }, 30_000, 'a scoring cycle');
+      expect(h.trained).toBe(true);
+      expect(h.modelVersion).toBe(version);
+    } finally {
+      child.kill('SIGTERM');
+      await exited(child);
+    }
+  });
+
+  it('serve refuses a missing model with the path and what to do, exit 2', async () => {
+    const child = spawnKad(['serve', '--port', '0', '--model', join(dir, 'nowhere')]);
+    expect(await exited(child)).toBe(2);
+    expect(child.output()).toMatch(/nowhere\/models\.json: cannot read the model \(no such file; run `kad train --output/);
+  });
+});

@@ -18,6 +18,7 @@ const Status = Type.Object({
   pods: Type.Integer(),
   lastCycleAt: Type.Union([Type.String(), Type.Null()]),
   lastError: Type.Union([Type.String(), Type.Null()]),
+  modelVersion: Type.Union([Type.String(), Type.Null()]),
 }, { additionalProperties: true });
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
@@ -31,12 +32,13 @@ export const healthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       status: 'ok', version: deps.version, ...deps.info,
       trained: s.trained, trainedAt: iso(s.trainedAt), source: s.source, sourceUp: s.sourceUp,
       models: s.models, pods: s.pods, lastCycleAt: iso(s.lastCycleAt), lastError: s.lastError,
+      modelVersion: s.modelVersion, notify: s.notify,
     };
   });
 
   a.get('/readyz', {
     schema: {
-      description: 'Readiness: 200 when a model is trained and the metrics source answers; 503 with the reason otherwise.',
+      description: 'Readiness: 200 when a model is trained, the metrics source answers and alert sinks accept deliveries; 503 with the reason otherwise.',
       tags: ['health'],
       response: { 200: Type.Object({ ready: Type.Boolean() }), 503: Type.Object({ ready: Type.Boolean(), reason: Type.String() }) },
     },
@@ -44,6 +46,11 @@ export const healthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     const s = deps.engine.status();
     if (!s.trained) return reply.status(503).send({ ready: false, reason: `not trained yet${s.lastError ? `: ${s.lastError}` : ''}` });
     if (!s.sourceUp) return reply.status(503).send({ ready: false, reason: `metrics source ${s.source} is down${s.lastError ? `: ${s.lastError}` : ''}` });
+    const down = Object.entries(s.notify?.sinks ?? {}).filter(([, v]) => !v.up);
+    if (down.length) {
+      const why = down.map(([name, v]) => `${name} is down${v.lastError ? `: ${v.lastError}` : ''} (${v.pending} alerts waiting)`).join('; ');
+      return reply.status(503).send({ ready: false, reason: `alert sink ${why}` });
+    }
     return { ready: true };
   });
 };

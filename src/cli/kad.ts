@@ -10,8 +10,9 @@ import { commandHelp, parseCommandArgs, type Command, type CommandIO } from './c
 import { scoreCommand } from './score.js';
 import { serveCommand } from './serve.js';
 import { simulateCommand } from './simulate.js';
+import { trainCommand } from './train.js';
 
-const COMMANDS: Command[] = [serveCommand, simulateCommand, scoreCommand];
+const COMMANDS: Command[] = [serveCommand, trainCommand, simulateCommand, scoreCommand];
 
 function topHelp(): string {
   return [

@@ -9,11 +9,12 @@ import { untilAborted, type Command } from './command.js';
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'Watch the cluster (or the embedded simulated one) and serve scores over HTTP',
-  usage: 'kad serve [--config kad.yaml] [--port N] [--host ADDR]',
+  usage: 'kad serve [--config kad.yaml] [--port N] [--host ADDR] [--model DIR]',
   options: {
     config: { type: 'string', short: 'c', value: 'FILE', description: 'YAML config file (see README, "Configuration")' },
     port: { type: 'string', short: 'p', value: 'N', description: 'Port to listen on (default $PORT or 8080)' },
     host: { type: 'string', value: 'ADDR', description: 'Address to listen on (default 0.0.0.0)' },
+    model: { type: 'string', short: 'm', value: 'DIR', description: 'Load models written by kad train instead of training at start' },
   },
   details: [
     'Environment variables (file < environment < options):',
@@ -25,7 +26,7 @@ export const serveCommand: Command = {
     const config = loadConfig({
       env: io.env,
       file: typeof v.config === 'string' ? v.config : undefined,
-      overrides: { 'server.port': v.port, 'server.host': v.host },
+      overrides: { 'server.port': v.port, 'server.host': v.host, 'training.modelDir': v.model },
     });
     const service = await startService(config);
     io.stderr(`kad: serving on ${service.url} (docs at ${service.url}/docs)\n`);

@@ -27,6 +27,21 @@ export interface Detector {
   toJSON(): DetectorSnapshot;
 }
 
+/** How far one feature of a point is from what a detector learned. */
+export interface FeatureContribution {
+  name: string;
+  value: number;
+  /** Distance from the learned centre in learned spreads (scale floors applied). */
+  z: number;
+  /** The range the detector considers normal: [low, high]. */
+  expected: [number, number];
+}
+
+/** A detector that can say which features made a point anomalous (largest first). */
+export interface Explainer {
+  explain(x: Features, names: readonly string[]): FeatureContribution[];
+}
+
 /** A fit-then-score detector (PyOD style). */
 export interface BatchDetector {
   fit(frame: Frame): void;

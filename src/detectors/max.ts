@@ -5,7 +5,7 @@
  */
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features, Frame } from '../core/frame.js';
-import { checkSnapshot, type BatchDetector, type Detector, type DetectorSnapshot } from './base.js';
+import { checkSnapshot, type BatchDetector, type Detector, type DetectorSnapshot, type Explainer, type FeatureContribution } from './base.js';
 
 const FORMAT_VERSION = 1;
 
@@ -13,7 +13,7 @@ const FORMAT_VERSION = 1;
 export type Member = Detector & BatchDetector;
 
 /** The largest score of several detectors. */
-export class MaxDetector implements Detector, BatchDetector {
+export class MaxDetector implements Detector, BatchDetector, Explainer {
   readonly kind = 'max';
   readonly members: readonly Member[];
 
@@ -45,6 +45,15 @@ export class MaxDetector implements Detector, BatchDetector {
   /** Each member's score of `x`, in member order (for explanations). */
   memberScores(x: Features, t: number): number[] {
     return this.members.map((m) => m.scoreOne(x, t));
+  }
+
+  /** The explanation of the first member that can explain (e.g. zmax), or none. */
+  explain(x: Features, names: readonly string[]): FeatureContribution[] {
+    for (const m of this.members) {
+      const e = (m as Partial<Explainer>).explain;
+      if (e) return e.call(m, x, names);
+    }
+    return [];
   }
 
   fit(frame: Frame): void {

@@ -21,3 +21,15 @@ describe('ZMaxDetector', () => {
     expect(s[s.length - 1]).toBeLessThan(1);
   });
 });
+
+describe('ZMaxDetector.explain', () => {
+  it('ranks features by |z| and gives the range it considers normal', () => {
+    const d = new ZMaxDetector({ minScale: [0.1, 0.1], z50: 6 });
+    d.fit(frameFromRows(['cpu', 'restarts'], Array.from({ length: 100 }, (_, i) => [1 + 0.01 * Math.sin(i), 0])));
+    const e = d.explain(Float64Array.of(1.05, 2), ['cpu', 'restarts']);
+    expect(e.map((c) => c.name)).toEqual(['restarts', 'cpu']);
+    expect(e[0].z).toBeCloseTo(20, 6);
+    expect(e[0].expected[0]).toBeCloseTo(-0.6, 6);
+    expect(e[0].expected[1]).toBeCloseTo(0.6, 6);
+  });
+});

@@ -10,7 +10,7 @@
  */
 import { ModelFormatError } from '../core/errors.js';
 import type { Features, Frame } from '../core/frame.js';
-import { checkSnapshot, type BatchDetector, type Detector, type DetectorSnapshot } from './base.js';
+import { checkSnapshot, type BatchDetector, type Detector, type DetectorSnapshot, type Explainer, type FeatureContribution } from './base.js';
 
 const FORMAT_VERSION = 1;
 
@@ -27,7 +27,7 @@ export interface ZMaxParams {
 }
 
 /** Max-|z| detector with per-feature scale floors. Streaming (Welford) and batch. */
-export class ZMaxDetector implements Detector, BatchDetector {
+export class ZMaxDetector implements Detector, BatchDetector, Explainer {
   readonly kind = 'zmax';
   readonly threshold = 0.5;
   private n = 0;
@@ -85,6 +85,24 @@ export class ZMaxDetector implements Detector, BatchDetector {
       if (z > zmax) zmax = z;
     }
     return zmax;
+  }
+
+  /**
+   * Every learned feature's |z| for `x`, largest first, with the range the detector considers normal
+   * (mean ± z50 · scale, where the score would reach 0.5). Allocates: for explanations, not scoring.
+   */
+  explain(x: Features, names: readonly string[]): FeatureContribution[] {
+    const out: FeatureContribution[] = [];
+    const d = Math.min(x.length, this.mean.length);
+    for (let j = 0; j < d; j++) {
+      const c = this.counts[j];
+      if (Number.isNaN(x[j]) || c === 0) continue;
+      const floor = j < this.minScale.length ? this.minScale[j] : this.defaultMinScale;
+      const scale = Math.max(c > 1 ? Math.sqrt(this.m2[j] / (c - 1)) : 0, floor);
+      const m = this.mean[j];
+      out.push({ name: names[j] ?? `x${j}`, value: x[j], z: Math.abs(x[j] - m) / scale, expected: [m - this.z50 * scale, m + this.z50 * scale] });
+    }
+    return out.sort((a, b) => b.z - a.z);
   }
 
   scoreOne(x: Features): number {

@@ -9,14 +9,31 @@ import { NotReadyError } from '../core/errors.js';
 import { frameFromRows } from '../core/frame.js';
 import { hash32, hashString } from '../core/rng.js';
 import { podKey, workloadKey, type PodRef } from '../core/series.js';
-import type { BatchDetector, Detector } from '../detectors/base.js';
+import type { BatchDetector, Detector, DetectorSnapshot, Explainer } from '../detectors/base.js';
+import { loadDetector } from '../detectors/index.js';
+import { ModelFormatError } from '../core/errors.js';
+import type { FlaggedPod, Notifier, NotifierStatus } from '../notify/base.js';
 import { POD_FEATURES, PodFeatureExtractor } from '../features/pod-features.js';
 import { ConsecutivePolicy } from '../policy/consecutive.js';
 import type { PodSample, PodSnapshot, Source } from '../sources/base.js';
 import type { Telemetry } from '../telemetry/metrics.js';
 
-/** A trainable pod model. */
-export type PodModel = Detector & BatchDetector;
+/** A trainable pod model; explains its scores when it can. */
+export type PodModel = Detector & BatchDetector & Partial<Explainer>;
+
+/** Trained engine models as data (what `kad train` writes and `kad serve` can load). */
+export interface EngineModels {
+  kind: 'kad-pod-models';
+  formatVersion: 1;
+  /** Identifies this training run (in alerts and /healthz). */
+  version: string;
+  trainedAt: number;
+  /** Feature names in vector order; loading refuses a different list. */
+  features: string[];
+  trainingRows: number;
+  cluster: DetectorSnapshot;
+  workloads: Record<string, DetectorSnapshot>;
+}
 
 /** Minimal logger (fastify's pino logger fits). */
 export interface Logger {
@@ -46,6 +63,8 @@ export interface EngineDeps {
   log: Logger;
   /** Makes a fresh, untrained model with the given seed. */
   createModel: (seed: number) => PodModel;
+  /** Receives the flagged pods after every scoring cycle (alerts). Optional. */
+  notifier?: Notifier;
   options: EngineOptions;
 }
 
@@ -73,6 +92,8 @@ export interface EngineStatus {
   lastCycleAt: number | null;
   lastError: string | null;
   pods: number;
+  modelVersion: string | null;
+  notify: NotifierStatus | null;
 }
 
 /** Schedules source → features → detectors → policy and keeps the latest result per pod. */
@@ -89,6 +110,7 @@ export class Engine {
   private lastCycleAt: number | null = null;
   private lastError: string | null = null;
   private nextTrainAt = 0;
+  private modelVersion: string | null = null;
 
   constructor(private readonly deps: EngineDeps) {
     this.policy = new ConsecutivePolicy(deps.options.consecutive);
@@ -106,6 +128,8 @@ export class Engine {
       lastCycleAt: this.lastCycleAt,
       lastError: this.lastError,
       pods: this.results.size,
+      modelVersion: this.modelVersion,
+      notify: this.deps.notifier?.status() ?? null,
     };
   }
 
@@ -155,18 +179,61 @@ export class Engine {
     this.clusterModel = cluster;
     this.trainedAt = end;
     this.trainingRows = all.length;
+    this.modelVersion = versionOf(end, options.seed);
     telemetry.modelsTrained.set(models.size + 1);
     telemetry.trainingDuration.observe((performance.now() - started) / 1000);
     log.info({ rows: all.length, workloads: models.size, snapshots: snaps.length, ms: Math.round(performance.now() - started) }, 'trained pod models');
     if (first && snaps.length) this.publish(snaps[snaps.length - 1], false);
+    this.nextTrainAt = end + options.retrainMs;
   }
 
   /** One scoring cycle at the clock's current time. */
   async cycle(signal?: AbortSignal): Promise<void> {
     const t0 = performance.now();
     const snap = await this.fetch(() => this.deps.source.current(this.deps.clock.now(), signal));
-    this.publish(snap, true);
+    const flagged = this.publish(snap, true);
+    if (this.deps.notifier) await this.deps.notifier.update(snap.t, flagged);
     this.deps.telemetry.cycleDuration.observe((performance.now() - t0) / 1000);
+  }
+
+  /** The trained models as data, for `kad train`. Throws {@link NotReadyError} before training. */
+  exportModels(): EngineModels {
+    if (!this.clusterModel || this.trainedAt === null || !this.modelVersion) throw new NotReadyError('No model trained yet');
+    return {
+      kind: 'kad-pod-models',
+      formatVersion: 1,
+      version: this.modelVersion,
+      trainedAt: this.trainedAt,
+      features: [...POD_FEATURES],
+      trainingRows: this.trainingRows,
+      cluster: this.clusterModel.toJSON(),
+      workloads: Object.fromEntries([...this.models].map(([k, m]) => [k, m.toJSON()])),
+    };
+  }
+
+  /**
+   * Uses models saved by {@link exportModels} instead of training now; the next retrain is due
+   * `retrainMs` from now. Throws {@link ModelFormatError} when they do not fit this kad.
+   */
+  importModels(m: EngineModels): void {
+    if (m?.kind !== 'kad-pod-models') throw new ModelFormatError(`not a kad model file (kind ${JSON.stringify(m?.kind)}, expected "kad-pod-models")`);
+    if (m.formatVersion !== 1) throw new ModelFormatError(`model file has formatVersion ${JSON.stringify(m.formatVersion)}; this kad reads formatVersion 1`);
+    if (JSON.stringify(m.features) !== JSON.stringify(POD_FEATURES)) {
+      throw new ModelFormatError(`models were trained on features [${m.features}], this kad uses [${POD_FEATURES.join(',')}]: retrain with \`kad train\``);
+    }
+    const asModel = (s: DetectorSnapshot, what: string): PodModel => {
+      const d = loadDetector(s) as PodModel;
+      if (typeof d.fit !== 'function' || typeof d.score !== 'function') throw new ModelFormatError(`${what}: kind "${s.kind}" is not a batch pod model`);
+      return d;
+    };
+    const models = new Map(Object.entries(m.workloads ?? {}).map(([k, s]) => [k, asModel(s, `workload ${k}`)] as const));
+    this.clusterModel = asModel(m.cluster, 'cluster model');
+    this.models = models;
+    this.trainedAt = m.trainedAt;
+    this.trainingRows = m.trainingRows;
+    this.modelVersion = m.version;
+    this.nextTrainAt = this.deps.clock.now() + this.deps.options.retrainMs;
+    this.deps.telemetry.modelsTrained.set(models.size + 1);
   }
 
   /**
@@ -175,10 +242,7 @@ export class Engine {
    */
   async step(signal?: AbortSignal): Promise<void> {
     const { clock, options } = this.deps;
-    if (!this.clusterModel || (options.retrainMs > 0 && clock.now() >= this.nextTrainAt)) {
-      await this.train(signal);
-      this.nextTrainAt = clock.now() + options.retrainMs;
-    }
+    if (!this.clusterModel || (options.retrainMs > 0 && clock.now() >= this.nextTrainAt)) await this.train(signal);
     await this.cycle(signal);
   }
 
@@ -224,12 +288,16 @@ export class Engine {
     return false;
   }
 
-  /** Scores a snapshot, applies the policy (when `decide`), and publishes results and gauges. */
-  private publish(snap: PodSnapshot, decide: boolean): void {
+  /**
+   * Scores a snapshot, applies the policy (when `decide`), publishes results and gauges, and returns
+   * the pods flagged now.
+   */
+  private publish(snap: PodSnapshot, decide: boolean): FlaggedPod[] {
     const { telemetry, options } = this.deps;
     const started = performance.now();
     const vectors = this.features.update(snap);
     const seen = new Set<string>();
+    const out: FlaggedPod[] = [];
     for (const p of snap.pods) {
       const key = podKey(p.ref);
       seen.add(key);
@@ -242,7 +310,14 @@ export class Engine {
       telemetry.anomalyScore.set(labels, score);
       telemetry.anomalyFlag.set(labels, flagged.flagged ? 1 : 0);
       if (flagged.started) telemetry.anomaliesDetected.inc({ namespace: p.ref.namespace, workload: p.ref.workload });
-      if (flagged.flagged) this.noteFlagged(key, snap.t);
+      if (flagged.flagged) {
+        this.noteFlagged(key, snap.t);
+        out.push({
+          namespace: p.ref.namespace, pod: p.ref.pod, workload: p.ref.workload, node: p.ref.node,
+          score, threshold: model.threshold, modelVersion: this.modelVersion ?? 'unknown',
+          topFeatures: model.explain ? model.explain(x, POD_FEATURES).slice(0, 3) : [],
+        });
+      }
       const features: Record<string, number> = {};
       POD_FEATURES.forEach((n, j) => (features[n] = x[j]));
       this.results.set(key, { ref: p.ref, t: snap.t, sample: p, score, flagged: flagged.flagged, features, model: own ? 'workload' : 'cluster' });
@@ -267,6 +342,7 @@ export class Engine {
       while (times.length && times[0] < horizon) times.shift();
       if (!times.length) this.flaggedTimes.delete(key);
     }
+    return out;
   }
 
   private noteFlagged(key: string, t: number): void {
@@ -274,4 +350,9 @@ export class Engine {
     if (!a) this.flaggedTimes.set(key, (a = []));
     a.push(t);
   }
+}
+
+/** A short, sortable version id for a training run: UTC time of the data's end and the seed. */
+function versionOf(t: number, seed: number): string {
+  return `${new Date(t).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-s${seed}`;
 }

@@ -4,6 +4,7 @@
  * delivers them to its sinks (Alertmanager, a webhook). Delivery failures never throw into the engine:
  * they are kept for retry and reported through `status()`.
  */
+import type { FeatureContribution } from '../detectors/base.js';
 
 /** One flagged pod, as the engine sees it this cycle. */
 export interface FlaggedPod {
@@ -21,15 +22,7 @@ export interface FlaggedPod {
   modelVersion: string;
 }
 
-/** How far one feature was from what the model learned. */
-export interface FeatureContribution {
-  name: string;
-  value: number;
-  /** Distance from the learned mean in learned standard deviations (scale floors applied). */
-  z: number;
-  /** The range the model considers normal: [low, high]. */
-  expected: [number, number];
-}
+export type { FeatureContribution } from '../detectors/base.js';
 
 /** Health of a notifier, for /readyz, /healthz and the notify_up gauge. */
 export interface NotifierStatus {

@@ -15,6 +15,8 @@ export interface Telemetry {
   predictions: Counter<never>;
   anomaliesDetected: Counter<'namespace' | 'workload'>;
   sourceUp: Gauge<'source'>;
+  /** 1 when the last delivery to the sink (alertmanager, webhook) succeeded. */
+  notifyUp: Gauge<'sink'>;
   trainingDuration: Histogram<never>;
   lastCycle: Gauge<never>;
   cycleDuration: Histogram<never>;
@@ -45,6 +47,7 @@ export function createTelemetry(registry: Registry, opts: { processMetrics?: boo
       registers,
     }),
     sourceUp: new Gauge({ name: 'anomaly_detector_source_up', help: '1 when the last query to the metrics source succeeded.', labelNames: ['source'], registers }),
+    notifyUp: new Gauge({ name: 'anomaly_detector_notify_up', help: '1 when the last delivery to the alert sink succeeded.', labelNames: ['sink'], registers }),
     trainingDuration: new Histogram({
       name: 'anomaly_detector_training_duration_seconds',
       help: 'Time to train all workload models (fetching history included).',

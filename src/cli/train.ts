@@ -1,0 +1,36 @@
+/**
+ * `kad train`: trains the pod models from the configured source over the lookback window, writes
+ * them to a directory and exits (for a Kubernetes CronJob); `kad serve` loads them with
+ * KAD_MODEL_DIR (or --model) instead of training at start.
+ */
+import { loadConfig } from '../config/load.js';
+import { UsageError } from '../core/errors.js';
+import { buildRuntime } from '../main.js';
+import { saveModels } from '../registry/model-store.js';
+import type { Command } from './command.js';
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'Train the pod models from the source and write them to a directory',
+  usage: 'kad train --output DIR [--config kad.yaml]',
+  options: {
+    output: { type: 'string', short: 'o', value: 'DIR', description: 'Directory to write models.json to (default $KAD_MODEL_DIR)' },
+    config: { type: 'string', short: 'c', value: 'FILE', description: 'YAML config file (same settings as kad serve)' },
+  },
+  details: 'Trains on TRAINING_LOOKBACK_MINUTES of history at QUERY_STEP_SECONDS from the same source kad serve uses.\nThe previous model in DIR is kept as models.previous.json.',
+  async run(v, io) {
+    const config = loadConfig({ env: io.env, file: typeof v.config === 'string' ? v.config : undefined });
+    const dir = typeof v.output === 'string' ? v.output : config.training.modelDir;
+    if (!dir) throw new UsageError('--output DIR (or KAD_MODEL_DIR) is required');
+    const rt = buildRuntime(config, {});
+    try {
+      await rt.engine.train();
+      const models = rt.engine.exportModels();
+      const path = saveModels(dir, models);
+      io.stderr(`kad train: ${Object.keys(models.workloads).length} workload models + 1 cluster model from ${models.trainingRows} pod samples (${rt.source.name}); version ${models.version}; wrote ${path}\n`);
+      return 0;
+    } finally {
+      await rt.source.close();
+    }
+  },
+};

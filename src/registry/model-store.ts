@@ -1,0 +1,58 @@
+/**
+ * The model store: trained engine models as one JSON file in a directory (`models.json`), written
+ * atomically (temporary file, fsync, rename), so a crash mid-write never leaves a broken model and a
+ * reader never sees half a file. The previous model is kept as `models.previous.json` for rollback.
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { ModelFormatError } from '../core/errors.js';
+import type { EngineModels } from '../engine/engine.js';
+
+/** File name of the current model in a model directory. */
+export const MODEL_FILE = 'models.json';
+/** File name the previous model is moved to when a new one is saved. */
+export const PREVIOUS_MODEL_FILE = 'models.previous.json';
+
+/** Writes `models` to `dir/models.json` atomically, keeping the old file as `models.previous.json`. */
+export function saveModels(dir: string, models: EngineModels): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, MODEL_FILE);
+  const tmp = join(dir, `.${MODEL_FILE}.${process.pid}.tmp`);
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, JSON.stringify(models));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  if (existsSync(path)) renameSync(path, join(dir, PREVIOUS_MODEL_FILE));
+  renameSync(tmp, path);
+  return path;
+}
+
+/** Reads `dir/models.json`. Throws {@link ModelFormatError} naming the file and what is wrong. */
+export function loadModels(dir: string): EngineModels {
+  const path = join(dir, MODEL_FILE);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ModelFormatError(`${path}: cannot read the model (${code === 'ENOENT' ? 'no such file; run `kad train --output ' + dir + '` first' : (e as Error).message})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new ModelFormatError(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+  const m = parsed as Partial<EngineModels>;
+  if (typeof m !== 'object' || m === null || m.kind !== 'kad-pod-models') {
+    throw new ModelFormatError(`${path}: not a kad model file (expected "kind": "kad-pod-models")`);
+  }
+  for (const [field, type] of [['version', 'string'], ['trainedAt', 'number'], ['cluster', 'object'], ['workloads', 'object']] as const) {
+    if (typeof m[field] !== type || m[field] === null) throw new ModelFormatError(`${path}: field "${field}" must be a ${type}`);
+  }
+  if (!Array.isArray(m.features)) throw new ModelFormatError(`${path}: field "features" must be an array of feature names`);
+  return m as EngineModels;
+}
