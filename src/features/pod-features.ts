@@ -4,7 +4,8 @@
  * are ones that stay put when traffic moves and jump when a pod misbehaves:
  *
  * - `cpu_per_traffic`: ln(CPU) − ln(network bytes): CPU spent per unit of work. A runaway loop or a
- *   noisy batch job moves it; a traffic peak does not.
+ *   noisy batch job moves it; a traffic peak does not. Sources without network metrics (the metrics
+ *   API) give ln(CPU) − ln(memory GiB) instead, the CPU/memory ratio of the metrics-server seed.
  * - `cpu_above_peers`: ln(pod CPU / median CPU of the workload's pods now), floored at 0: one replica
  *   busier than the others. One-sided: with two replicas the median is their mean, and the quiet
  *   sibling of a runaway pod must not look anomalous too (a pod below its peers is a victim, or is
@@ -29,6 +30,8 @@ export const POD_FEATURE_MIN_SCALE = Float64Array.of(0.1, 0.1, 0.02, 0.1, 0.005)
 
 const CPU_EPS = 1e-3; // cores
 const NET_EPS = 1e3; // bytes/s
+const GIB = 2 ** 30;
+const MEM_EPS_GIB = 1e-3;
 /** A pod with less than this share of its workload's median traffic is not a peer (it is not serving). */
 const PEER_MIN_TRAFFIC = 0.2;
 
@@ -112,8 +115,12 @@ export class PodFeatureExtractor {
 
   private compute(p: PodSample, t: number, st: PodState, peerMedian: number): void {
     const v = st.vector;
-    const traffic = trafficOf(p);
-    v[0] = Math.log(Math.max(0, p.cpu) + CPU_EPS) - Math.log(traffic + NET_EPS) + Math.log(NET_EPS / CPU_EPS) / 2;
+    const cpu = Math.log(Math.max(0, p.cpu) + CPU_EPS);
+    if (Number.isNaN(p.rxBytes) && Number.isNaN(p.txBytes)) {
+      v[0] = p.memory > 0 ? cpu - Math.log(p.memory / GIB + MEM_EPS_GIB) : NaN;
+    } else {
+      v[0] = cpu - Math.log(trafficOf(p) + NET_EPS) + Math.log(NET_EPS / CPU_EPS) / 2;
+    }
     v[1] = Math.max(0, Math.log((Math.max(0, p.cpu) + CPU_EPS) / (Math.max(0, peerMedian) + CPU_EPS)));
     const started = p.startedAt ?? st.firstSeen;
     if (t - started < this.warmupMs) v[2] = NaN;
