@@ -13,6 +13,7 @@ import { SimulatedCluster } from '../src/simulator/cluster.js';
 import { incidentTour } from '../src/simulator/scenarios.js';
 import { SimulatorSource } from '../src/sources/simulator.js';
 import { createTelemetry } from '../src/telemetry/metrics.js';
+import { silentLogger } from '../src/core/logger.js';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 17, 9);
@@ -34,7 +35,7 @@ for (const seed of SEEDS) {
   const cluster = new SimulatedCluster({ seed, start: T0, scenario: { random: false, events } });
   const engine = new Engine({
     source: new SimulatorSource(cluster), clock, telemetry: createTelemetry(new Registry()),
-    log: { info() {}, warn() {}, error() {}, debug() {} },
+    log: silentLogger,
     createModel: (s) => createPodModel(config, s),
     options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: config.training.retrainMinutes * MIN, consecutive: config.policy.consecutive, seed: 42 },
   });

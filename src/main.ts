@@ -11,6 +11,7 @@ import { ConfigError } from './core/errors.js';
 import { createPodModel } from './detectors/pod-model.js';
 import { Engine } from './engine/engine.js';
 import type { Notifier } from './notify/base.js';
+import { createNotifier } from './notify/notifier.js';
 import { loadModels } from './registry/model-store.js';
 import { SimulatedCluster } from './simulator/cluster.js';
 import type { Source } from './sources/base.js';
@@ -26,6 +27,7 @@ export interface Runtime {
   source: Source;
   telemetry: Telemetry;
   engine: Engine;
+  notifier?: Notifier;
   /** Ground truth, when the source is the simulator. */
   incidents?: () => unknown[];
 }
@@ -33,7 +35,8 @@ export interface Runtime {
 /** Options for {@link buildRuntime} beyond the config (tests pass a clock or a notifier). */
 export interface RuntimeOptions {
   clock?: Clock;
-  notifier?: Notifier;
+  /** The notifier to use; `'config'` builds one from the config's alert sinks; none: no alerts. */
+  notifier?: Notifier | 'config';
   log?: PinoLogger;
 }
 
@@ -60,12 +63,15 @@ export function buildRuntime(config: Readonly<Config>, opts: RuntimeOptions = {}
   const telemetry = createTelemetry(new Registry(), { processMetrics: true });
   const lookbackMs = config.training.lookbackMinutes * 60_000;
   const { source, incidents } = createSource(config, clock, lookbackMs);
+  const notifier = opts.notifier === 'config'
+    ? createNotifier(config, { clock, log, onSinkStatus: (sink, up) => telemetry.notifyUp.set({ sink }, up ? 1 : 0) })
+    : opts.notifier;
   const engine = new Engine({
     source,
     clock,
     telemetry,
     log,
-    notifier: opts.notifier,
+    notifier,
     createModel: (seed) => createPodModel(config, seed),
     options: {
       lookbackMs,
@@ -75,7 +81,7 @@ export function buildRuntime(config: Readonly<Config>, opts: RuntimeOptions = {}
       seed: config.detector.seed,
     },
   });
-  return { config, log, clock, source, telemetry, engine, incidents };
+  return { config, log, clock, source, telemetry, engine, notifier, incidents };
 }
 
 /** A running service. */
@@ -87,7 +93,7 @@ export interface Service {
 
 /** Starts `kad serve`: loads or trains models, runs the engine loop and the HTTP server. */
 export async function startService(config: Readonly<Config>, opts: RuntimeOptions = {}): Promise<Service> {
-  const rt = buildRuntime(config, opts);
+  const rt = buildRuntime(config, { notifier: 'config', ...opts });
   const { engine, source, log } = rt;
   if (config.training.modelDir) {
     engine.importModels(loadModels(config.training.modelDir));
@@ -118,7 +124,7 @@ export async function startService(config: Readonly<Config>, opts: RuntimeOption
       stop.abort();
       await loop;
       await app.close();
-      await opts.notifier?.close();
+      await rt.notifier?.close();
       await source.close();
     },
   };

@@ -15,13 +15,13 @@ import { incidentTour } from '../src/simulator/scenarios.js';
 import type { Incident } from '../src/simulator/types.js';
 import { SimulatorSource } from '../src/sources/simulator.js';
 import { createTelemetry } from '../src/telemetry/metrics.js';
+import { silentLogger } from '../src/core/logger.js';
 
 const MIN = 60_000;
 const STEP = 60_000; // QUERY_STEP_SECONDS default
 const T0 = Date.UTC(2026, 10, 17, 9, 0, 0); // a Tuesday, 09:00 UTC: the daily peak (~15:00) is ahead
 const TRAIN_AT = T0 + 70 * MIN;
 const END = T0 + 9 * 60 * MIN;
-const silent = { info() {}, warn() {}, error() {}, debug() {} };
 
 const events = incidentTour(TRAIN_AT);
 
@@ -40,7 +40,7 @@ describe.each([7, 2, 23])('kad on the simulated cluster (accelerated clock), see
       source: new SimulatorSource(cluster),
       clock,
       telemetry: createTelemetry(new Registry()),
-      log: silent,
+      log: silentLogger,
       createModel: (seed) => createPodModel(config, seed),
       options: { lookbackMs: 60 * MIN, stepMs: STEP, retrainMs: config.training.retrainMinutes * MIN, consecutive: config.policy.consecutive, seed: 42 },
     });

@@ -11,6 +11,7 @@ export type KadErrorCode =
   | 'KAD_ERR_NOT_READY'
   | 'KAD_ERR_MODEL_FORMAT'
   | 'KAD_ERR_SOURCE'
+  | 'KAD_ERR_NOTIFY'
   | 'KAD_ERR_USAGE';
 
 /** Base class of every coded error: `code`, a user-facing message, an HTTP status and an exit code. */

@@ -8,9 +8,9 @@ import { createPodModel } from '../detectors/pod-model.js';
 import type { PodSample, PodSnapshot, Source } from '../sources/base.js';
 import { createTelemetry } from '../telemetry/metrics.js';
 import { Engine } from './engine.js';
+import { silentLogger } from '../core/logger.js';
 
 const MIN = 60_000;
-const silent = { info() {}, warn() {}, error() {}, debug() {} };
 
 /** A scripted in-memory source: steady pods, with hooks to make one go away or the source fail. */
 class ScriptedSource implements Source {
@@ -56,7 +56,7 @@ function makeEngine(source: Source) {
   const registry = new Registry();
   const telemetry = createTelemetry(registry);
   const engine = new Engine({
-    source, clock, telemetry, log: silent,
+    source, clock, telemetry, log: silentLogger,
     createModel: (seed) => createPodModel(config, seed),
     options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 60 * MIN, consecutive: 2, seed: 1 },
   });

@@ -5,6 +5,7 @@
  * retried; they never stop the loop.
  */
 import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
 import { NotReadyError } from '../core/errors.js';
 import { frameFromRows } from '../core/frame.js';
 import { hash32, hashString } from '../core/rng.js';
@@ -33,14 +34,6 @@ export interface EngineModels {
   trainingRows: number;
   cluster: DetectorSnapshot;
   workloads: Record<string, DetectorSnapshot>;
-}
-
-/** Minimal logger (fastify's pino logger fits). */
-export interface Logger {
-  info(obj: object | string, msg?: string): void;
-  warn(obj: object | string, msg?: string): void;
-  error(obj: object | string, msg?: string): void;
-  debug(obj: object | string, msg?: string): void;
 }
 
 /** Engine settings (from the config). */

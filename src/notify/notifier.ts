@@ -247,7 +247,7 @@ export function createNotifier(config: Pick<Config, 'alertmanager' | 'state'>, d
   return new AlertNotifier({
     sinks,
     clock: deps.clock,
-    stateDir: config.state.dir,
+    stateDir: sinks.length ? config.state.dir : null, // nothing to deliver: nothing to keep
     resendSeconds: am.resendSeconds,
     severity: am.severity,
     externalUrl: am.externalUrl,

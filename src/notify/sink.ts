@@ -2,6 +2,7 @@
  * A sink: somewhere alerts are delivered to (Alertmanager, a webhook). One interface, one file per
  * kind; the notifier keeps an outbox per sink and retries what a sink could not take.
  */
+import { KadError } from '../core/errors.js';
 import type { AlertPayload } from './alerts.js';
 
 /** A destination for alert state changes. */
@@ -15,27 +16,20 @@ export interface Sink {
 }
 
 /** Minimal logger (fastify's pino logger fits; same shape as the engine's). */
-export interface NotifyLogger {
-  info(obj: object | string, msg?: string): void;
-  warn(obj: object | string, msg?: string): void;
-  error(obj: object | string, msg?: string): void;
-  debug(obj: object | string, msg?: string): void;
-}
+export type { Logger as NotifyLogger } from '../core/logger.js';
 
 /**
  * A delivery failed. `permanent` failures (the receiver rejected the batch: HTTP 4xx other than 408
  * and 429) are not retried; the others (5xx, timeouts, network errors) are.
  */
-export class DeliveryError extends Error {
-  readonly code = 'KAD_ERR_NOTIFY';
+export class DeliveryError extends KadError {
   constructor(
     message: string,
     readonly permanent: boolean,
     readonly httpStatus: number | null = null,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    this.name = 'DeliveryError';
+    super('KAD_ERR_NOTIFY', message, 502, 1, options);
   }
 }
 
