@@ -15,6 +15,7 @@ import { createNotifier } from './notify/notifier.js';
 import { loadModels } from './registry/model-store.js';
 import { SimulatedCluster } from './simulator/cluster.js';
 import type { Source } from './sources/base.js';
+import { PrometheusSource } from './sources/prometheus.js';
 import { SimulatorSource } from './sources/simulator.js';
 import { createTelemetry, type Telemetry } from './telemetry/metrics.js';
 import { VERSION } from './version.js';
@@ -41,9 +42,26 @@ export interface RuntimeOptions {
 }
 
 /** Builds the source the config asks for. */
-function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: number): { source: Source; incidents?: () => unknown[] } {
-  const kind = config.source.kind === 'auto' ? (config.prometheus.url ? 'prometheus' : 'simulator') : config.source.kind;
+async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: number): Promise<{ source: Source; incidents?: () => unknown[] }> {
+  const kind: string = config.source.kind === 'auto' ? (config.prometheus.url ? 'prometheus' : 'simulator') : config.source.kind;
   switch (kind) {
+    case 'prometheus':
+      if (!config.prometheus.url) throw new ConfigError('KAD_SOURCE=prometheus needs PROMETHEUS_URL (e.g. http://prometheus:9090)');
+      return { source: PrometheusSource.fromConfig(config.prometheus) };
+    case 'metrics-api': {
+      // Loaded on demand: @kubernetes/client-node adds ~0.4 s to start-up for everyone else.
+      const { MetricsApiSource } = await import('./sources/metrics-api.js');
+      return {
+        source: new MetricsApiSource({
+          kubeconfigPath: config.source.kubeconfig,
+          namespaceRegex: config.prometheus.namespaceRegex,
+          stepMs: config.training.queryStepSeconds * 1000,
+          requestTimeoutMs: config.prometheus.requestTimeoutSeconds * 1000,
+          keepMs: Math.max(2 * 3_600_000, 2 * lookbackMs),
+          clock,
+        }),
+      };
+    }
     case 'simulator': {
       // The simulated cluster starts a little before the training window, so there is history to learn from.
       const now = clock.now();
@@ -51,18 +69,18 @@ function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: number
       return { source: new SimulatorSource(cluster), incidents: () => cluster.incidents() };
     }
     default:
-      throw new ConfigError(`KAD_SOURCE=${kind}: this source is not available in this version`);
+      throw new ConfigError(`KAD_SOURCE=${kind}: unknown source`);
   }
 }
 
 /** Builds the engine and everything it needs from the config. */
-export function buildRuntime(config: Readonly<Config>, opts: RuntimeOptions = {}): Runtime {
+export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOptions = {}): Promise<Runtime> {
   const log = opts.log ?? pino({ level: config.log.level });
   const usesSimulator = config.source.kind === 'simulator' || (config.source.kind === 'auto' && !config.prometheus.url);
   const clock = opts.clock ?? (usesSimulator && config.simulator.speed !== 1 ? acceleratedClock(Date.now(), config.simulator.speed) : systemClock);
   const telemetry = createTelemetry(new Registry(), { processMetrics: true });
   const lookbackMs = config.training.lookbackMinutes * 60_000;
-  const { source, incidents } = createSource(config, clock, lookbackMs);
+  const { source, incidents } = await createSource(config, clock, lookbackMs);
   const notifier = opts.notifier === 'config'
     ? createNotifier(config, { clock, log, onSinkStatus: (sink, up) => telemetry.notifyUp.set({ sink }, up ? 1 : 0) })
     : opts.notifier;
@@ -93,7 +111,7 @@ export interface Service {
 
 /** Starts `kad serve`: loads or trains models, runs the engine loop and the HTTP server. */
 export async function startService(config: Readonly<Config>, opts: RuntimeOptions = {}): Promise<Service> {
-  const rt = buildRuntime(config, { notifier: 'config', ...opts });
+  const rt = await buildRuntime(config, { notifier: 'config', ...opts });
   const { engine, source, log } = rt;
   if (config.training.modelDir) {
     engine.importModels(loadModels(config.training.modelDir));

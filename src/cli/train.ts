@@ -22,7 +22,7 @@ export const trainCommand: Command = {
     const config = loadConfig({ env: io.env, file: typeof v.config === 'string' ? v.config : undefined });
     const dir = typeof v.output === 'string' ? v.output : config.training.modelDir;
     if (!dir) throw new UsageError('--output DIR (or KAD_MODEL_DIR) is required');
-    const rt = buildRuntime(config, {});
+    const rt = await buildRuntime(config, {});
     try {
       await rt.engine.train();
       const models = rt.engine.exportModels();

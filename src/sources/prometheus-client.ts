@@ -1,0 +1,418 @@
+/**
+ * A small client for the Prometheus HTTP query API (`/api/v1/query`, `/api/v1/query_range`), which
+ * Thanos, Mimir and VictoriaMetrics speak too. Only the two query endpoints are used, so anything that
+ * answers PromQL works. Requests are POSTed form-encoded (long batched queries fit), each attempt has
+ * its own timeout, and network errors, 429 and 5xx are retried with exponential backoff and jitter.
+ * Bearer tokens (inline or from a file re-read on every request, so rotated service-account tokens
+ * work), basic auth, a custom CA and `insecureSkipVerify` are supported. Every failure is a
+ * {@link PrometheusQueryError} (a `SourceError`, code `KAD_ERR_SOURCE`) naming the URL, the query and
+ * the reason.
+ *
+ * @example
+ * const client = new PrometheusClient({ url: 'http://prometheus:9090', timeoutMs: 5000 });
+ * const up = await client.query('up', Date.now());            // [{ metric: {job: …}, t, value: 1 }]
+ * const cpu = await client.queryRange('rate(x[1m])', t0, t1, 60_000);
+ * await client.close();
+ */
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import { promisify } from 'node:util';
+import { gunzip as gunzipCb } from 'node:zlib';
+import type { Config } from '../config/schema.js';
+import { ConfigError, SourceError } from '../core/errors.js';
+
+const gunzip = promisify(gunzipCb);
+
+/** A label set. */
+export type Labels = Record<string, string>;
+
+/** One element of an instant vector: a series' labels and its value at `t` (epoch ms). */
+export interface VectorSample {
+  metric: Labels;
+  t: number;
+  value: number;
+}
+
+/** One series of a range matrix: its labels, evaluation times (epoch ms) and values. */
+export interface MatrixSeries {
+  metric: Labels;
+  times: Float64Array;
+  values: Float64Array;
+}
+
+/** The two queries a source needs; {@link PrometheusClient} implements it, tests may stub it. */
+export interface PrometheusApi {
+  /** Instant query at `time` (epoch ms). A scalar answer comes back as one sample with no labels. */
+  query(expr: string, time: number, signal?: AbortSignal): Promise<VectorSample[]>;
+  /** Range query over [start, end] (epoch ms) every `stepMs`. */
+  queryRange(expr: string, start: number, end: number, stepMs: number, signal?: AbortSignal): Promise<MatrixSeries[]>;
+  close(): Promise<void>;
+}
+
+/** Options of {@link PrometheusClient}. */
+export interface PrometheusClientOptions {
+  /** Base URL, e.g. `http://prometheus:9090` or `https://mimir.example/prometheus` (a path prefix is kept). */
+  url: string;
+  /** Timeout of one attempt, ms (REQUEST_TIMEOUT_SECONDS). Default 5000. */
+  timeoutMs?: number;
+  /** Retries after the first attempt, for network errors, timeouts, 429 and 5xx. Default 3. */
+  maxRetries?: number;
+  /** First backoff, ms; doubles each retry, with jitter. Default 250. */
+  retryBaseMs?: number;
+  /** Longest backoff (and longest Retry-After honoured), ms. Default 5000. */
+  retryMaxMs?: number;
+  bearerToken?: string;
+  /** Read on every request, so a rotated token is picked up. */
+  bearerTokenFile?: string;
+  username?: string;
+  password?: string;
+  /** Read on every request. */
+  passwordFile?: string;
+  /** PEM bundle of CAs to trust for https (in addition to none: it replaces the system CAs). */
+  caFile?: string;
+  insecureSkipVerify?: boolean;
+  /** Extra headers on every request (e.g. `X-Scope-OrgID` for Mimir or Cortex tenants). */
+  headers?: Record<string, string>;
+  /**
+   * Ask for gzip-compressed answers. Default false: next to Prometheus the network is not the
+   * bottleneck and compressing costs Prometheus CPU (range queries took twice as long on loopback);
+   * turn it on for a remote Thanos or Mimir over a slow link.
+   */
+  gzip?: boolean;
+  /** Connections kept per host. Default 8. */
+  maxSockets?: number;
+  /** Random numbers in [0, 1) for the jitter; tests pass their own. */
+  random?: () => number;
+}
+
+/** A failed query: a {@link SourceError} with the parts of its message as fields. */
+export class PrometheusQueryError extends SourceError {
+  constructor(
+    /** The base URL, without credentials. */
+    readonly url: string,
+    readonly query: string,
+    /** Why it failed, e.g. `unreachable (ECONNREFUSED)`, `timed out after 5 s`, `bad_data: …`. */
+    readonly reason: string,
+    /** Attempts made. */
+    readonly attempts: number,
+    /** HTTP status, when there was an answer. */
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`Prometheus ${url} ${reason} for query ${truncate(query, 80)}${attempts > 1 ? ` (${attempts} attempts)` : ''}`, options);
+  }
+}
+
+/** Shortens a query for messages: whitespace collapsed, at most `n` characters, then `…`. */
+export function truncate(s: string, n: number): string {
+  const t = s.replace(/\s+/g, ' ').trim();
+  return t.length <= n ? t : `${t.slice(0, n - 1)}…`;
+}
+
+/** Parses a sample value as Prometheus writes it (`"NaN"`, `"+Inf"`, `"-Inf"`, decimals). */
+export function parseSampleValue(v: string): number {
+  if (v === '+Inf' || v === 'Inf') return Infinity;
+  if (v === '-Inf') return -Infinity;
+  return Number(v); // "NaN" → NaN
+}
+
+/** Why one attempt failed, and whether another may succeed. */
+interface Failure {
+  reason: string;
+  retryable: boolean;
+  status?: number;
+  retryAfterMs?: number;
+  cause?: unknown;
+}
+
+const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL|EPROTO/;
+
+interface RawResponse {
+  status: number;
+  statusText: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** A client of the Prometheus query API. Keeps connections alive until {@link close}. */
+export class PrometheusClient implements PrometheusApi {
+  /** The base URL without credentials, as shown in messages. */
+  readonly url: string;
+  private readonly base: URL;
+  private readonly agent: http.Agent;
+  private readonly timeoutMs: number;
+  private readonly maxRetries: number;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
+  private readonly random: () => number;
+  private readonly gzip: boolean;
+
+  constructor(private readonly opts: PrometheusClientOptions) {
+    let base: URL;
+    try {
+      base = new URL(opts.url);
+    } catch {
+      throw new ConfigError(`PROMETHEUS_URL="${opts.url}" is invalid: must be an http:// or https:// URL`);
+    }
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+      throw new ConfigError(`PROMETHEUS_URL="${opts.url}" is invalid: must be an http:// or https:// URL`);
+    }
+    const userInUrl = base.username !== '';
+    if ((opts.bearerToken || opts.bearerTokenFile) && (opts.username || userInUrl)) {
+      throw new ConfigError('PROMETHEUS_BEARER_TOKEN(_FILE) and PROMETHEUS_USERNAME are both set: use one way to authenticate');
+    }
+    if (opts.bearerToken && opts.bearerTokenFile) {
+      throw new ConfigError('PROMETHEUS_BEARER_TOKEN and PROMETHEUS_BEARER_TOKEN_FILE are both set: use one');
+    }
+    if ((opts.password !== undefined || opts.passwordFile) && !opts.username) {
+      throw new ConfigError('PROMETHEUS_PASSWORD(_FILE) is set without PROMETHEUS_USERNAME');
+    }
+    if (userInUrl && !opts.username) {
+      // Credentials in the URL are basic auth; keep them out of messages.
+      opts = { ...opts, username: decodeURIComponent(base.username), password: decodeURIComponent(base.password) };
+      this.opts = opts;
+    }
+    base.username = '';
+    base.password = '';
+    base.search = '';
+    base.hash = '';
+    if (!base.pathname.endsWith('/')) base.pathname += '/';
+    this.base = base;
+    this.url = base.href.replace(/\/$/, '');
+    this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.maxRetries = opts.maxRetries ?? 3;
+    this.retryBaseMs = opts.retryBaseMs ?? 250;
+    this.retryMaxMs = opts.retryMaxMs ?? 5000;
+    this.random = opts.random ?? Math.random;
+    this.gzip = opts.gzip ?? false;
+    const maxSockets = opts.maxSockets ?? 8;
+    if (base.protocol === 'https:') {
+      let ca: Buffer | undefined;
+      if (opts.caFile) {
+        try {
+          ca = readFileSync(opts.caFile);
+        } catch (e) {
+          throw new ConfigError(`PROMETHEUS_CA_FILE="${opts.caFile}" cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        }
+      }
+      this.agent = new https.Agent({ keepAlive: true, maxSockets, ca, rejectUnauthorized: !opts.insecureSkipVerify });
+    } else {
+      this.agent = new http.Agent({ keepAlive: true, maxSockets });
+    }
+  }
+
+  /** A client from the `prometheus` config section (which must have a `url`). */
+  static fromConfig(cfg: Readonly<Config['prometheus']>, extra: Partial<PrometheusClientOptions> = {}): PrometheusClient {
+    if (!cfg.url) throw new ConfigError('PROMETHEUS_URL is not set');
+    return new PrometheusClient({
+      url: cfg.url,
+      timeoutMs: cfg.requestTimeoutSeconds * 1000,
+      maxRetries: cfg.maxRetries,
+      bearerToken: cfg.bearerToken,
+      bearerTokenFile: cfg.bearerTokenFile,
+      username: cfg.username,
+      password: cfg.password,
+      passwordFile: cfg.passwordFile,
+      caFile: cfg.caFile,
+      insecureSkipVerify: cfg.insecureSkipVerify,
+      ...extra,
+    });
+  }
+
+  async query(expr: string, time: number, signal?: AbortSignal): Promise<VectorSample[]> {
+    const data = await this.call('api/v1/query', expr, { query: expr, time: seconds(time) }, signal);
+    if (data.resultType === 'scalar') {
+      const [ts, v] = data.result as [number, string];
+      return [{ metric: {}, t: Math.round(ts * 1000), value: parseSampleValue(v) }];
+    }
+    if (data.resultType !== 'vector') throw this.error(expr, `answered a ${data.resultType}, not an instant vector`, 1);
+    const result = data.result as { metric: Labels; value: [number, string] }[];
+    return result.map((r) => ({ metric: r.metric, t: Math.round(r.value[0] * 1000), value: parseSampleValue(r.value[1]) }));
+  }
+
+  async queryRange(expr: string, start: number, end: number, stepMs: number, signal?: AbortSignal): Promise<MatrixSeries[]> {
+    const data = await this.call('api/v1/query_range', expr, {
+      query: expr, start: seconds(start), end: seconds(end), step: seconds(stepMs),
+    }, signal);
+    if (data.resultType !== 'matrix') throw this.error(expr, `answered a ${data.resultType}, not a range matrix`, 1);
+    const result = data.result as { metric: Labels; values: [number, string][] }[];
+    return result.map((r) => {
+      const n = r.values.length;
+      const times = new Float64Array(n);
+      const values = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        times[i] = Math.round(r.values[i][0] * 1000);
+        values[i] = parseSampleValue(r.values[i][1]);
+      }
+      return { metric: r.metric, times, values };
+    });
+  }
+
+  async close(): Promise<void> {
+    this.agent.destroy();
+  }
+
+  private error(query: string, reason: string, attempts: number, status?: number, cause?: unknown): PrometheusQueryError {
+    return new PrometheusQueryError(this.url, query, reason, attempts, status, cause === undefined ? undefined : { cause });
+  }
+
+  /** POSTs the form to `path`, retrying what may pass, and returns the answer's `data`. */
+  private async call(path: string, expr: string, form: Record<string, string>, signal?: AbortSignal): Promise<{ resultType: string; result: unknown }> {
+    const body = new URLSearchParams({ ...form, timeout: `${Math.max(1, Math.round(this.timeoutMs))}ms` }).toString();
+    const url = new URL(path, this.base);
+    for (let attempt = 1; ; attempt++) {
+      if (signal?.aborted) throw this.error(expr, 'query aborted', attempt - 1, undefined, signal.reason);
+      let f: Failure;
+      try {
+        const headers = await this.headers(body);
+        const res = await this.send(url, headers, body, signal);
+        const out = await this.interpret(res);
+        if ('data' in out) return out.data;
+        f = out;
+      } catch (e) {
+        if (e instanceof PrometheusQueryError) throw e;
+        if (isFailure(e)) f = e;
+        else throw e;
+      }
+      if (signal?.aborted) throw this.error(expr, 'query aborted', attempt, f.status, signal.reason);
+      if (!f.retryable || attempt > this.maxRetries) throw this.error(expr, f.reason, attempt, f.status, f.cause);
+      const backoff = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** (attempt - 1));
+      const jittered = backoff / 2 + (backoff / 2) * this.random(); // "equal jitter"
+      await sleep(Math.max(jittered, Math.min(f.retryAfterMs ?? 0, this.retryMaxMs)), signal);
+    }
+  }
+
+  private async headers(body: string): Promise<http.OutgoingHttpHeaders> {
+    const h: http.OutgoingHttpHeaders = {
+      ...this.opts.headers,
+      'content-type': 'application/x-www-form-urlencoded',
+      'content-length': Buffer.byteLength(body),
+      accept: 'application/json',
+      'user-agent': 'kad (k8s-anomaly-detector)',
+    };
+    if (this.gzip) h['accept-encoding'] = 'gzip';
+    const { bearerToken, bearerTokenFile, username, password, passwordFile } = this.opts;
+    if (bearerToken || bearerTokenFile) {
+      const token = bearerTokenFile ? await readSecret(bearerTokenFile, 'bearer token file (PROMETHEUS_BEARER_TOKEN_FILE)') : bearerToken!;
+      h.authorization = `Bearer ${token}`;
+    } else if (username) {
+      const pw = passwordFile ? await readSecret(passwordFile, 'password file (PROMETHEUS_PASSWORD_FILE)') : (password ?? '');
+      h.authorization = `Basic ${Buffer.from(`${username}:${pw}`).toString('base64')}`;
+    }
+    return h;
+  }
+
+  /** One HTTP attempt, bounded by the per-attempt timeout and the caller's signal. */
+  private send(url: URL, headers: http.OutgoingHttpHeaders, body: string, signal?: AbortSignal): Promise<RawResponse> {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const both = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const mod = url.protocol === 'https:' ? https : http;
+    return new Promise<RawResponse>((resolve, reject) => {
+      const fail = (e: unknown) => {
+        if (timeout.aborted && !signal?.aborted) {
+          reject(failure(`timed out after ${this.timeoutMs / 1000} s (REQUEST_TIMEOUT_SECONDS)`, true, undefined, e));
+        } else if (signal?.aborted) {
+          reject(failure('query aborted', false, undefined, e));
+        } else {
+          reject(networkFailure(e));
+        }
+      };
+      const req = mod.request(url, { method: 'POST', headers, agent: this.agent, signal: both }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', fail);
+        res.on('aborted', () => fail(new Error('response aborted')));
+        res.on('end', () => {
+          if (!res.complete) return fail(new Error('connection closed mid-response'));
+          resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(chunks) });
+        });
+      });
+      req.on('error', fail);
+      req.end(body);
+    });
+  }
+
+  /** Turns an HTTP answer into data, or a {@link Failure}. */
+  private async interpret(res: RawResponse): Promise<{ data: { resultType: string; result: unknown } } | Failure> {
+    let text: string;
+    try {
+      text = (res.headers['content-encoding'] === 'gzip' ? await gunzip(res.body) : res.body).toString('utf8');
+    } catch (e) {
+      return failure('sent a corrupt gzip body', true, res.status, e);
+    }
+    let json: { status?: string; data?: { resultType: string; result: unknown }; errorType?: string; error?: string } | undefined;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    const retryable = res.status === 429 || res.status >= 500;
+    if (res.status === 200 && json?.status === 'success' && json.data) return { data: json.data };
+    let reason: string;
+    if (json?.status === 'error') {
+      reason = `${json.errorType ?? 'error'}: ${truncate(json.error ?? '', 300)} (HTTP ${res.status})`;
+    } else {
+      const snippet = truncate(text, 200);
+      reason = `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${snippet ? `: ${snippet}` : ''}`;
+      if (res.status === 200) reason = `sent an answer that is not the query API's JSON (${reason}); is ${this.url} a Prometheus-compatible API?`;
+    }
+    if (res.status === 401 || res.status === 403) {
+      reason += '; check PROMETHEUS_BEARER_TOKEN(_FILE) or PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD(_FILE)';
+    } else if (res.status === 404) {
+      reason += `; is ${this.url} the base URL of a Prometheus-compatible API (…/api/v1/query must exist)?`;
+    }
+    return failure(reason, retryable, res.status, undefined, retryAfter(res.headers['retry-after']));
+  }
+}
+
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(3);
+}
+
+function failure(reason: string, retryable: boolean, status?: number, cause?: unknown, retryAfterMs?: number): Failure & { kadFailure: true } {
+  return { reason, retryable, status, cause, retryAfterMs, kadFailure: true };
+}
+
+function isFailure(e: unknown): e is Failure {
+  return typeof e === 'object' && e !== null && (e as { kadFailure?: boolean }).kadFailure === true;
+}
+
+function networkFailure(e: unknown): Failure {
+  const err = e as NodeJS.ErrnoException;
+  const code = err?.code ?? '';
+  if (TLS_CODES.test(code) || /certificate|SSL routines/i.test(err?.message ?? '')) {
+    return failure(`TLS handshake failed (${code || err.message}); set PROMETHEUS_CA_FILE to the CA that signed its certificate, or PROMETHEUS_INSECURE_SKIP_VERIFY=true`, false, undefined, e);
+  }
+  return failure(`unreachable (${code || err?.message || String(e)})`, true, undefined, e);
+}
+
+function retryAfter(h: string | undefined): number | undefined {
+  if (!h) return undefined;
+  const s = Number(h);
+  if (Number.isFinite(s)) return Math.max(0, s * 1000);
+  const d = Date.parse(h);
+  return Number.isFinite(d) ? Math.max(0, d - Date.now()) : undefined;
+}
+
+async function readSecret(path: string, what: string): Promise<string> {
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch (e) {
+    throw failure(`cannot read the ${what} ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, false, undefined, e);
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

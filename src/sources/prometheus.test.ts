@@ -1,0 +1,299 @@
+import { describe, expect, it } from 'vitest';
+import { SourceError } from '../core/errors.js';
+import type { Labels, MatrixSeries, PrometheusApi, VectorSample } from './prometheus-client.js';
+import {
+  planBatches, podListQuery, podQueries, POD_METRICS, PrometheusSource, promqlString, regexLiteral, workloadOf,
+  type PodMetric,
+} from './prometheus.js';
+
+describe('queries', () => {
+  it('follows the seeds, filtered by namespace and grouped by the pod label', () => {
+    const q = podQueries('namespace=~"shop"', 'pod', '1m');
+    expect(q.cpu).toBe('sum by (namespace, pod) (rate(container_cpu_usage_seconds_total{namespace=~"shop",container!="",container!="POD"}[1m]))');
+    expect(q.memory).toBe('sum by (namespace, pod) (container_memory_working_set_bytes{namespace=~"shop",container!="",container!="POD"})');
+    expect(q.memoryUsage).toBe('sum by (namespace, pod) (container_memory_usage_bytes{namespace=~"shop",container!="",container!="POD"})');
+    expect(q.restarts).toBe('sum by (namespace, pod) (kube_pod_container_status_restarts_total{namespace=~"shop"})');
+    expect(q.rxDropped).toBe('sum by (namespace, pod) (rate(container_network_receive_packets_dropped_total{namespace=~"shop"}[1m]))');
+    expect(q.cpuLimit).toContain('kube_pod_container_resource_limits{namespace=~"shop",resource="cpu"}');
+    expect(q.info).toBe('max by (namespace, pod, created_by_kind, created_by_name, node) (kube_pod_info{namespace=~"shop"})');
+    const custom = podQueries('namespace=~".*"', 'pod_name', '5m');
+    expect(custom.txBytes).toBe('sum by (namespace, pod_name) (rate(container_network_transmit_bytes_total{namespace=~".*"}[5m]))');
+  });
+
+  it('lists pods by their memory and restart series, over a range for history', () => {
+    expect(podListQuery('namespace=~"a"', 'pod')).toBe('group by (namespace, pod) (container_memory_working_set_bytes{namespace=~"a",container!="",container!="POD"})'
+      + ' or group by (namespace, pod) (kube_pod_container_status_restarts_total{namespace=~"a"})');
+    expect(podListQuery('namespace=~"a"', 'pod', undefined, true)).toBe('group by (namespace, pod) (container_memory_usage_bytes{namespace=~"a",container!="",container!="POD"})');
+    expect(podListQuery('namespace=~"a"', 'pod', 3600.5)).toContain('group by (namespace, pod) (last_over_time(kube_pod_container_status_restarts_total{namespace=~"a"}[3601s]))');
+  });
+
+  it('escapes regular expressions and PromQL strings', () => {
+    expect(regexLiteral('web-1.example')).toBe('web-1\\.example');
+    expect(promqlString('a\\d"b')).toBe('a\\\\d\\"b');
+    expect(promqlString(regexLiteral('a.b'))).toBe('a\\\\.b');
+  });
+});
+
+describe('planBatches', () => {
+  const pods = (ns: string, n: number) => Array.from({ length: n }, (_, i) => ({ namespace: ns, pod: `${ns}-p${String(i).padStart(3, '0')}` }));
+
+  it('asks for everything at once when it fits', () => {
+    expect(planBatches(pods('a', 2), 10, 'pod', 'namespace=~".*"')).toEqual([{ selector: 'namespace=~".*"', pods: ['a/a-p000', 'a/a-p001'] }]);
+  });
+
+  it('packs small namespaces together and splits large ones by pod', () => {
+    const all = [...pods('big', 7), ...pods('s1', 2), ...pods('s2', 2), ...pods('s.3', 1)];
+    const b = planBatches(all, 3, 'pod', 'namespace=~".*"');
+    expect(b[3].pods).toEqual(['s.3/s.3-p000', 's1/s1-p000', 's1/s1-p001']);
+    expect(b.map((x) => x.pods.length)).toEqual([3, 3, 1, 3, 2]);
+    expect(b.map((x) => x.selector)).toEqual([
+      'namespace="big",pod=~"big-p000|big-p001|big-p002"',
+      'namespace="big",pod=~"big-p003|big-p004|big-p005"',
+      'namespace="big",pod=~"big-p006"',
+      'namespace=~"s\\\\.3|s1"',
+      'namespace=~"s2"',
+    ]);
+  });
+});
+
+describe('workloadOf', () => {
+  it('strips the ReplicaSet hash and a CronJob Job suffix, else guesses from the pod name', () => {
+    expect(workloadOf('web-7d4b9c8f6d-x2k9p', 'ReplicaSet', 'web-7d4b9c8f6d')).toBe('web');
+    expect(workloadOf('redis-0', 'StatefulSet', 'redis')).toBe('redis');
+    expect(workloadOf('backup-28453920-abcde', 'Job', 'backup-28453920')).toBe('backup');
+    expect(workloadOf('node-exporter-x2k9p', 'DaemonSet', 'node-exporter')).toBe('node-exporter');
+    expect(workloadOf('web-7d4b9c8f6d-x2k9p', undefined, undefined)).toBe('web');
+    expect(workloadOf('static-pod', '<none>', '')).toBe('static-pod');
+  });
+});
+
+/** A pod in the fake cluster; values as functions of time (ms), undefined = no such series. */
+interface FakePod {
+  namespace: string;
+  pod: string;
+  from?: number;
+  to?: number;
+  values: Partial<Record<Exclude<PodMetric, 'info'>, (t: number) => number>>;
+  /** container_memory_usage_bytes. */
+  usage?: (t: number) => number;
+  info?: Labels;
+}
+
+/** Which value a query of {@link podQueries} asks for, by a string only it contains. */
+const MARKERS: [string, PodMetric | 'memoryUsage'][] = [
+  ['container_cpu_usage_seconds_total', 'cpu'], ['container_memory_working_set_bytes', 'memory'], ['container_memory_usage_bytes', 'memoryUsage'],
+  ['kube_pod_container_status_restarts_total', 'restarts'], ['container_network_receive_bytes_total', 'rxBytes'],
+  ['container_network_transmit_bytes_total', 'txBytes'], ['container_network_receive_packets_total', 'rxPackets'],
+  ['container_network_receive_packets_dropped_total', 'rxDropped'], ['resource="cpu"', 'cpuLimit'],
+  ['resource="memory"', 'memoryLimit'], ['kube_pod_start_time', 'startedAt'], ['kube_pod_info', 'info'],
+];
+
+/**
+ * A stub of the query API that understands just enough of the source's queries: the pod list, and
+ * each of {@link podQueries} with the selectors {@link planBatches} writes.
+ */
+class FakeApi implements PrometheusApi {
+  calls: { expr: string; start?: number; end?: number; t?: number }[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  failOn?: (expr: string) => boolean;
+  constructor(private readonly pods: FakePod[]) {}
+
+  private matching(expr: string): FakePod[] {
+    const sel = /\{([^}]*)\}/.exec(expr)![1];
+    const ns = /namespace(=~?)"((?:[^"\\]|\\.)*)"/.exec(sel)!;
+    const nsRe = new RegExp(`^(?:${ns[2].replace(/\\\\/g, '\\')})$`);
+    const podM = /,pod=~"((?:[^"\\]|\\.)*)"/.exec(sel);
+    const podRe = podM ? new RegExp(`^(?:${podM[1].replace(/\\\\/g, '\\')})$`) : /.*/;
+    return this.pods.filter((p) => (ns[1] === '=' ? p.namespace === ns[2] : nsRe.test(p.namespace)) && podRe.test(p.pod));
+  }
+
+  private alive(p: FakePod, t: number): boolean {
+    return (p.from ?? -Infinity) <= t && t <= (p.to ?? Infinity);
+  }
+
+  private async enter<T>(expr: string, f: () => T): Promise<T> {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    await new Promise((r) => setTimeout(r, 5));
+    this.inFlight--;
+    if (this.failOn?.(expr)) throw new SourceError(`Prometheus fake failed for query ${expr.slice(0, 20)}`);
+    return f();
+  }
+
+  async query(expr: string, t: number): Promise<VectorSample[]> {
+    this.calls.push({ expr, t });
+    return this.enter(expr, () => {
+      if (expr.startsWith('group by')) {
+        const range = /\[(\d+)s\]/.exec(expr);
+        const from = range ? t - Number(range[1]) * 1000 : t;
+        const usage = expr.includes('container_memory_usage_bytes');
+        return this.matching(expr)
+          .filter((p) => (usage ? p.usage : p.values.memory ?? p.values.restarts) !== undefined)
+          .filter((p) => (p.from ?? -Infinity) <= t && (p.to ?? Infinity) >= from)
+          .map((p) => ({ metric: { namespace: p.namespace, pod: p.pod }, t, value: 1 }));
+      }
+      return this.matching(expr).filter((p) => this.alive(p, t)).flatMap((p) => this.series(p, expr).map(([metric, f]) => ({ metric, t, value: f(t) })));
+    });
+  }
+
+  async queryRange(expr: string, start: number, end: number, stepMs: number): Promise<MatrixSeries[]> {
+    this.calls.push({ expr, start, end });
+    return this.enter(expr, () => this.matching(expr).flatMap((p) => this.series(p, expr).map(([metric, f]) => {
+      const times: number[] = [];
+      for (let t = start; t <= end; t += stepMs) if (this.alive(p, t)) times.push(t);
+      return { metric, times: Float64Array.from(times), values: Float64Array.from(times, f) };
+    })).filter((s) => s.times.length > 0));
+  }
+
+  /** The pod's series answering `expr`: none, or one. */
+  private series(p: FakePod, expr: string): [Labels, (t: number) => number][] {
+    const m = MARKERS.find(([marker]) => expr.includes(marker))![1];
+    const base = { namespace: p.namespace, pod: p.pod };
+    if (m === 'info') return p.info ? [[{ ...base, ...p.info }, () => 1]] : [];
+    const f = m === 'memoryUsage' ? p.usage : p.values[m];
+    return f ? [[base, f]] : [];
+  }
+
+  async close(): Promise<void> {}
+}
+
+const full = (ns: string, pod: string, extra: Partial<FakePod> = {}): FakePod => ({
+  namespace: ns, pod,
+  values: {
+    cpu: (t) => 0.1 + t / 1e9, memory: () => 100e6, restarts: () => 2, rxBytes: () => 1000, txBytes: () => 2000,
+    rxPackets: () => 10, rxDropped: () => 0, cpuLimit: () => 1, memoryLimit: () => 0, startedAt: () => 1_600_000_000,
+  },
+  info: { created_by_kind: 'ReplicaSet', created_by_name: `${pod.split('-')[0]}-5d4f8b9c6d`, node: 'n1' },
+  ...extra,
+});
+
+describe('PrometheusSource', () => {
+  it('current(): one sample per listed pod, NaN for what the cluster lacks', async () => {
+    const api = new FakeApi([
+      full('shop', 'web-5d4f8b9c6d-abcde'),
+      { namespace: 'shop', pod: 'bare-pod', values: { memory: () => 5e6 } },
+      { namespace: 'other', pod: 'x-0', values: { memory: () => 1 } },
+    ]);
+    const src = new PrometheusSource({ api, namespaceRegex: 'shop' });
+    const snap = await src.current(1_700_000_000_000);
+    expect(snap.t).toBe(1_700_000_000_000);
+    expect(snap.pods.map((p) => p.ref.pod)).toEqual(['bare-pod', 'web-5d4f8b9c6d-abcde']);
+    const [bare, web] = snap.pods;
+    expect(web).toEqual({
+      ref: { namespace: 'shop', pod: 'web-5d4f8b9c6d-abcde', workload: 'web', node: 'n1' },
+      cpu: 1700.1, memory: 100e6, restarts: 2, rxBytes: 1000, txBytes: 2000, rxPackets: 10, rxDropped: 0,
+      cpuLimit: 1, memoryLimit: NaN, startedAt: 1_600_000_000_000,
+    });
+    expect(bare.ref).toEqual({ namespace: 'shop', pod: 'bare-pod', workload: 'bare-pod' });
+    for (const k of ['cpu', 'restarts', 'rxBytes', 'txBytes', 'rxPackets', 'rxDropped', 'cpuLimit', 'memoryLimit'] as const) expect(bare[k]).toBeNaN();
+    expect(bare.startedAt).toBeUndefined();
+    expect(src.lastStats()).toMatchObject({ pods: 2, batches: 1, requests: 1 + POD_METRICS.length });
+    expect(api.calls[1].expr).toContain('namespace=~"shop"');
+  });
+
+  it('batches large clusters with bounded concurrency and merges the answers', async () => {
+    const pods = [
+      ...Array.from({ length: 23 }, (_, i) => full('big', `api-5d4f8b9c6d-p${i}`)),
+      ...Array.from({ length: 9 }, (_, i) => full(`ns${i}`, `db-${i}`)),
+    ];
+    const api = new FakeApi(pods);
+    const src = new PrometheusSource({ api, batchSize: 5, concurrency: 3 });
+    const snap = await src.current(1_000);
+    expect(snap.pods).toHaveLength(32);
+    expect(api.maxInFlight).toBeLessThanOrEqual(3);
+    expect(api.maxInFlight).toBeGreaterThan(1);
+    const { batches } = src.lastStats();
+    expect(batches).toBe(5 + 2); // big: 5+5+5+5+3; nine 1-pod namespaces: 5 + 4
+  });
+
+  it('history(): one snapshot per step; pods come and go; long ranges are split without overlap', async () => {
+    const step = 60_000;
+    const start = 1_700_000_040_000; // a multiple of the step
+    const api = new FakeApi([
+      full('shop', 'old-0', { to: start + 10 * step }),
+      full('shop', 'new-0', { from: start + 5 * step }),
+      full('shop', 'all-0'),
+    ]);
+    const src = new PrometheusSource({ api, maxPointsPerRequest: 3 * 7 }); // 3 pods: 7 points per request
+    const snaps = await src.history(start, start + 20 * step, step);
+    expect(snaps).toHaveLength(21);
+    expect(snaps.map((s) => s.t)).toEqual(Array.from({ length: 21 }, (_, i) => start + i * step));
+    expect(snaps[0].pods.map((p) => p.ref.pod)).toEqual(['all-0', 'old-0']);
+    expect(snaps[7].pods.map((p) => p.ref.pod)).toEqual(['all-0', 'new-0', 'old-0']);
+    expect(snaps[20].pods.map((p) => p.ref.pod)).toEqual(['all-0', 'new-0']);
+    expect(snaps[20].pods[0].cpu).toBeCloseTo(0.1 + (start + 20 * step) / 1e9, 9);
+    const ranges = [...new Set(api.calls.filter((c) => c.start !== undefined).map((c) => `${c.start}-${c.end}`))].map((r) => r.split('-').map(Number));
+    expect(api.calls.length).toBe(1 + 3 * POD_METRICS.length);
+    expect(ranges).toEqual([[start, start + 6 * step], [start + 7 * step, start + 13 * step], [start + 14 * step, start + 20 * step]]);
+    expect(api.calls[0].expr).toContain('[1500s]'); // 20 min + 5 min of lookback
+  });
+
+  it('aligns steps to multiples of the step, and lists long ranges window by window', async () => {
+    const step = 60_000;
+    const api = new FakeApi([full('a', 'early-0', { to: 30 * step }), full('a', 'late-0', { from: 200 * step })]);
+    const src = new PrometheusSource({ api });
+    const snaps = await src.history(0.5 * step, 300.2 * step, step);
+    expect(snaps[0].t).toBe(step);
+    expect(snaps.at(-1)!.t).toBe(300 * step);
+    expect(snaps.map((s) => s.t % step).every((r) => r === 0)).toBe(true);
+    const lists = api.calls.filter((c) => c.expr.startsWith('group by') && !c.expr.includes('usage')); // (an empty window also asks by usage)
+    expect(lists.map((c) => c.t! / step)).toEqual([300, 180, 60]);
+    expect(lists.map((c) => /\[(\d+)s\]/.exec(c.expr)![1])).toEqual(['7500', '7500', '3840']);
+    expect(snaps.find((s) => s.t === 10 * step)!.pods.map((p) => p.ref.pod)).toEqual(['early-0']);
+    expect(snaps.at(-1)!.pods.map((p) => p.ref.pod)).toEqual(['late-0']);
+  });
+
+  it('leaves out steps with no data, and needs a positive step', async () => {
+    const step = 60_000;
+    const api = new FakeApi([full('a', 'p-0', { from: 5 * step })]);
+    const snaps = await new PrometheusSource({ api }).history(0, 9 * step, step);
+    expect(snaps.map((s) => s.t / step)).toEqual([5, 6, 7, 8, 9]);
+    await expect(new PrometheusSource({ api }).history(0, 1, 0)).rejects.toThrow(/positive/);
+    expect(await new PrometheusSource({ api }).history(10, 0, step)).toEqual([]);
+  });
+
+  it('fails the whole call with the first batch error and stops the others', async () => {
+    const api = new FakeApi(Array.from({ length: 40 }, (_, i) => full('big', `p-${i}`)));
+    api.failOn = (e) => e.includes('p-10|');
+    const src = new PrometheusSource({ api, batchSize: 5, concurrency: 2 });
+    await expect(src.current(0)).rejects.toThrow(/Prometheus fake failed/);
+    expect(api.calls.length).toBeLessThan(1 + 2 * POD_METRICS.length);
+  });
+
+  it('falls back to container_memory_usage_bytes where there is no working set', async () => {
+    const api = new FakeApi([{ namespace: 'a', pod: 'p-0', values: { cpu: () => 0.5 }, usage: () => 7e6 }]);
+    const src = new PrometheusSource({ api });
+    const snap = await src.current(0);
+    expect(snap.pods.map((p) => [p.ref.pod, p.memory, p.cpu])).toEqual([['p-0', 7e6, 0.5]]);
+    const hist = await src.history(0, 120_000, 60_000);
+    expect(hist.map((s) => s.pods[0].memory)).toEqual([7e6, 7e6, 7e6]);
+  });
+
+  it('re-reads limits, start time and owner only for new pods, or after staticRefreshMs', async () => {
+    const pods = [full('a', 'web-5d4f8b9c6d-aaaaa'), full('a', 'web-5d4f8b9c6d-bbbbb')];
+    const api = new FakeApi(pods);
+    const src = new PrometheusSource({ api, staticRefreshMs: 60_000 });
+    const first = await src.current(0);
+    expect(src.lastStats().requests).toBe(1 + POD_METRICS.length);
+    const again = await src.current(30_000);
+    expect(src.lastStats().requests).toBe(1 + POD_METRICS.length - 4);
+    expect(again.pods.map((p) => [p.ref, p.cpuLimit, p.memoryLimit, p.startedAt])).toEqual(first.pods.map((p) => [p.ref, p.cpuLimit, p.memoryLimit, p.startedAt]));
+    pods.push(full('a', 'web-5d4f8b9c6d-ccccc'));
+    const grown = await src.current(40_000);
+    expect(src.lastStats().requests).toBe(1 + POD_METRICS.length);
+    expect(grown.pods[2].ref.workload).toBe('web');
+    await src.current(50_000);
+    expect(src.lastStats().requests).toBe(1 + POD_METRICS.length - 4);
+    await src.current(100_000 + 1);
+    expect(src.lastStats().requests).toBe(1 + POD_METRICS.length);
+    const always = new PrometheusSource({ api, staticRefreshMs: 0 });
+    await always.current(0);
+    await always.current(1);
+    expect(always.lastStats().requests).toBe(1 + POD_METRICS.length);
+  });
+
+  it('rejects a pod label that is not a label name', () => {
+    expect(() => new PrometheusSource({ api: new FakeApi([]), podLabel: 'pod"}' })).toThrow(/POD_LABEL/);
+  });
+});

@@ -1,0 +1,491 @@
+/**
+ * Per-pod metrics from Prometheus (or Thanos, Mimir, VictoriaMetrics: only the query API is used).
+ *
+ * Queries, each aggregated `by (namespace, <POD_LABEL>)` and filtered by `namespace=~"<NAMESPACE_REGEX>"`
+ * (see {@link podQueries}; `W` is the rate window, `KAD_RATE_WINDOW`, default 1m):
+ *
+ * | field | PromQL |
+ * | --- | --- |
+ * | cpu (cores) | `sum(rate(container_cpu_usage_seconds_total{container!="",container!="POD"}[W]))` |
+ * | memory (bytes) | `sum(container_memory_working_set_bytes{container!="",container!="POD"})`, or `container_memory_usage_bytes` (the seed's metric) for pods without a working set |
+ * | restarts | `sum(kube_pod_container_status_restarts_total)` |
+ * | rxBytes, txBytes | `sum(rate(container_network_{receive,transmit}_bytes_total[W]))` |
+ * | rxPackets, rxDropped | `sum(rate(container_network_receive_packets{,_dropped}_total[W]))` |
+ * | cpuLimit, memoryLimit | `sum(kube_pod_container_resource_limits{resource="cpu"/"memory"})` (or KSM v1's `…_limits_cpu_cores` / `…_limits_memory_bytes`) |
+ * | startedAt | `max(kube_pod_start_time)` (seconds), where kube-state-metrics exports it |
+ * | workload, node | `kube_pod_info`'s `created_by_kind`, `created_by_name` and `node`; the ReplicaSet hash is stripped (→ Deployment), a CronJob's Job suffix too; without it, {@link workloadFromPodName} |
+ *
+ * Working set, not usage, is the default memory: it is what the kubelet evicts on and the OOM killer
+ * sees, and what metrics-server reports; usage includes reclaimable page cache.
+ *
+ * **Batching.** A call first lists the pods ({@link podListQuery}: memory or restart series present;
+ * for `history`, present at any time in the range, listed in windows of two hours), then asks for the
+ * metrics in batches of at most `batchSize` pods: whole small namespaces together
+ * (`namespace=~"a|b"`), large ones split by pod (`namespace="x",pod=~"p1|p2|…"`), at most
+ * `concurrency` requests in flight, one request per query and batch. (Joining a batch's queries
+ * into one with `label_replace(…) or …` saves round trips but made Prometheus 2.42 several times
+ * slower on range queries: `or` over thousands of series is evaluated step by step.) Range queries
+ * are also split in time so that no answer has more than 11,000 points per series (the Prometheus
+ * limit) or about `maxPointsPerRequest` points in all.
+ *
+ * **Presence.** A pod is in a snapshot at time t when it has a memory or restart value at t. Both are
+ * instant selectors, so a pod that goes away leaves at the next scrape (Prometheus marks its series
+ * stale), while rates would still answer for one rate window. Metrics the cluster does not have are
+ * NaN. `history` leaves out steps with no pod at all (no data is not "no pods").
+ */
+import type { Config } from '../config/schema.js';
+import { InputError } from '../core/errors.js';
+import { podKey, workloadFromPodName, type PodRef } from '../core/series.js';
+import type { PodSample, PodSnapshot, Source } from './base.js';
+import { PrometheusClient, type Labels, type MatrixSeries, type PrometheusApi, type PrometheusClientOptions, type VectorSample } from './prometheus-client.js';
+
+/** The per-pod values a source queries, in the order of {@link podQueries}. */
+export const POD_METRICS = [
+  'cpu', 'memory', 'restarts', 'rxBytes', 'txBytes', 'rxPackets', 'rxDropped', 'cpuLimit', 'memoryLimit', 'startedAt', 'info',
+] as const;
+/** One of {@link POD_METRICS}. */
+export type PodMetric = (typeof POD_METRICS)[number];
+
+const N_METRICS = POD_METRICS.length;
+const INDEX: Record<string, number> = Object.fromEntries(POD_METRICS.map((m, i) => [m, i]));
+const I_MEMORY = INDEX.memory;
+const I_RESTARTS = INDEX.restarts;
+const I_INFO = INDEX.info;
+/** Values that stay put for a pod's life (or nearly): limits, start time, owner and node. */
+const STATIC_METRICS: ReadonlySet<number> = new Set(['cpuLimit', 'memoryLimit', 'startedAt', 'info'].map((m) => INDEX[m]));
+
+/** Cached static values of one pod. */
+interface StaticEntry {
+  /** Per metric index (NaN for non-static ones). */
+  values: Float64Array;
+  info?: Labels;
+  /** Query time they were read at. */
+  at: number;
+}
+/** Prometheus refuses range queries with more points per series than this. */
+export const MAX_POINTS_PER_SERIES = 11_000;
+/** `history` lists pods over windows of at most this long, so no listing reads too many samples. */
+const LIST_WINDOW_MS = 2 * 3_600_000;
+/** Prometheus's default lookback of instant selectors (`--query.lookback-delta`). */
+const LOOKBACK_MS = 5 * 60_000;
+
+/** Options of {@link PrometheusSource}. */
+export interface PrometheusSourceOptions {
+  /** The API to ask; or `client` options to build a {@link PrometheusClient}. */
+  api: PrometheusApi | PrometheusClientOptions;
+  /** NAMESPACE_REGEX (a RE2 regular expression, fully anchored as PromQL does). Default `.*`. */
+  namespaceRegex?: string;
+  /** POD_LABEL. Default `pod`. */
+  podLabel?: string;
+  /** Rate window, a PromQL duration. Default `1m`. */
+  rateWindow?: string;
+  /** Pods per request. Default 500. */
+  batchSize?: number;
+  /** Requests in flight at once. Default 4. */
+  concurrency?: number;
+  /** Upper bound on pods × steps of one range request. Default 1,000,000. */
+  maxPointsPerRequest?: number;
+  /**
+   * `current` re-reads a pod's limits, start time, owner and node at most this often (ms of query
+   * time), and at once for a pod it has not seen: they change only with a new pod, or when limits are
+   * resized in place. Saves 4 of 11 queries per cycle. 0: every call. Default 10 minutes.
+   */
+  staticRefreshMs?: number;
+}
+
+/** What {@link PrometheusSource} did in its last call, for logs and benchmarks. */
+export interface QueryStats {
+  pods: number;
+  batches: number;
+  requests: number;
+  ms: number;
+}
+
+/**
+ * The PromQL of each per-pod value, for the series matched by `selector` (label matchers without
+ * braces, e.g. `namespace=~"shop|platform"`), grouped by `namespace` and `podLabel`. `memoryUsage`
+ * (the seed's memory metric) is asked only when `memory` (the working set) answers nothing.
+ */
+export function podQueries(selector: string, podLabel: string, rateWindow: string): Record<PodMetric | 'memoryUsage', string> {
+  const by = `namespace, ${podLabel}`;
+  const containers = `${selector},container!="",container!="POD"`;
+  const sum = (expr: string) => `sum by (${by}) (${expr})`;
+  const rate = (metric: string, sel = selector) => sum(`rate(${metric}{${sel}}[${rateWindow}])`);
+  return {
+    cpu: rate('container_cpu_usage_seconds_total', containers),
+    memory: sum(`container_memory_working_set_bytes{${containers}}`),
+    memoryUsage: sum(`container_memory_usage_bytes{${containers}}`),
+    restarts: sum(`kube_pod_container_status_restarts_total{${selector}}`),
+    rxBytes: rate('container_network_receive_bytes_total'),
+    txBytes: rate('container_network_transmit_bytes_total'),
+    rxPackets: rate('container_network_receive_packets_total'),
+    rxDropped: rate('container_network_receive_packets_dropped_total'),
+    cpuLimit: `${sum(`kube_pod_container_resource_limits{${selector},resource="cpu"}`)} or ${sum(`kube_pod_container_resource_limits_cpu_cores{${selector}}`)}`,
+    memoryLimit: `${sum(`kube_pod_container_resource_limits{${selector},resource="memory"}`)} or ${sum(`kube_pod_container_resource_limits_memory_bytes{${selector}}`)}`,
+    startedAt: `max by (${by}) (kube_pod_start_time{${selector}})`,
+    info: `max by (${by}, created_by_kind, created_by_name, node) (kube_pod_info{${selector}})`,
+  };
+}
+
+/**
+ * The pods to ask about: those with a working-set or restart series matched by `selector` (with
+ * `usage`, a `container_memory_usage_bytes` series instead, for clusters that have neither); with
+ * `rangeSeconds`, those that had one at any time in the last `rangeSeconds` before the query time.
+ */
+export function podListQuery(selector: string, podLabel: string, rangeSeconds?: number, usage = false): string {
+  const by = `namespace, ${podLabel}`;
+  const containers = `${selector},container!="",container!="POD"`;
+  const over = (s: string) => (rangeSeconds === undefined ? s : `last_over_time(${s}[${Math.max(1, Math.ceil(rangeSeconds))}s])`);
+  const series = usage
+    ? [`container_memory_usage_bytes{${containers}}`]
+    : [`container_memory_working_set_bytes{${containers}}`, `kube_pod_container_status_restarts_total{${selector}}`];
+  return series.map((s) => `group by (${by}) (${over(s)})`).join(' or ');
+}
+
+/** Escapes a string for a double-quoted PromQL string literal. */
+export function promqlString(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+/** Escapes a literal for a RE2 regular expression. */
+export function regexLiteral(s: string): string {
+  return s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+}
+
+/** Pods asked about together, and the label matchers that select them. */
+export interface Batch {
+  selector: string;
+  /** `namespace/pod` keys of the listed pods it covers. */
+  pods: string[];
+}
+
+/**
+ * Splits pods into label selectors of at most `batchSize` pods each: all pods in one selector with
+ * `allSelector` when they fit; otherwise whole small namespaces packed together by name, and large
+ * namespaces split by pod name.
+ */
+export function planBatches(pods: readonly { namespace: string; pod: string }[], batchSize: number, podLabel: string, allSelector: string): Batch[] {
+  if (pods.length <= batchSize) return [{ selector: allSelector, pods: pods.map(podKey) }];
+  const byNs = new Map<string, string[]>();
+  for (const p of pods) {
+    let list = byNs.get(p.namespace);
+    if (!list) byNs.set(p.namespace, (list = []));
+    list.push(p.pod);
+  }
+  const out: Batch[] = [];
+  let group: string[] = [];
+  let groupPods: string[] = [];
+  const flush = () => {
+    if (group.length) out.push({ selector: `namespace=~"${promqlString(group.map(regexLiteral).join('|'))}"`, pods: groupPods });
+    group = [];
+    groupPods = [];
+  };
+  for (const ns of [...byNs.keys()].sort()) {
+    const names = byNs.get(ns)!.sort();
+    if (names.length > batchSize) {
+      for (let i = 0; i < names.length; i += batchSize) {
+        const chunk = names.slice(i, i + batchSize);
+        out.push({
+          selector: `namespace="${promqlString(ns)}",${podLabel}=~"${promqlString(chunk.map(regexLiteral).join('|'))}"`,
+          pods: chunk.map((pod) => `${ns}/${pod}`),
+        });
+      }
+      continue;
+    }
+    if (groupPods.length + names.length > batchSize) flush();
+    group.push(ns);
+    for (const pod of names) groupPods.push(`${ns}/${pod}`);
+  }
+  flush();
+  return out;
+}
+
+/** The workload owning a pod, from kube_pod_info's owner labels, else from the pod's name. */
+export function workloadOf(pod: string, kind: string | undefined, name: string | undefined): string {
+  if (!name || !kind || kind === '<none>') return workloadFromPodName(pod);
+  if (kind === 'ReplicaSet') return name.replace(/-[0-9a-f]{6,10}$/, '');
+  if (kind === 'Job') return name.replace(/-\d{8,}$/, ''); // a CronJob's Job: <cronjob>-<scheduled minute>
+  return name;
+}
+
+/** Values of one pod over the steps of one call. */
+interface PodAcc {
+  namespace: string;
+  pod: string;
+  /** N_METRICS × steps, metric-major; NaN where absent. */
+  values: Float64Array;
+  info?: Labels;
+}
+
+/** A {@link Source} reading per-pod metrics from a Prometheus-compatible query API. */
+export class PrometheusSource implements Source {
+  readonly name = 'prometheus';
+  readonly api: PrometheusApi;
+  private readonly nsSelector: string;
+  private readonly podLabel: string;
+  private readonly rateWindow: string;
+  private readonly batchSize: number;
+  private readonly concurrency: number;
+  private readonly maxPointsPerRequest: number;
+  private readonly staticRefreshMs: number;
+  private readonly statics = new Map<string, StaticEntry>();
+  private stats: QueryStats = { pods: 0, batches: 0, requests: 0, ms: 0 };
+
+  constructor(opts: PrometheusSourceOptions) {
+    this.concurrency = Math.max(1, opts.concurrency ?? 4);
+    this.api = 'query' in opts.api ? opts.api : new PrometheusClient({ maxSockets: Math.max(8, this.concurrency), ...opts.api });
+    this.podLabel = opts.podLabel ?? 'pod';
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(this.podLabel)) throw new InputError(`POD_LABEL="${this.podLabel}" is not a Prometheus label name`);
+    this.nsSelector = `namespace=~"${promqlString(opts.namespaceRegex ?? '.*')}"`;
+    this.rateWindow = opts.rateWindow ?? '1m';
+    this.batchSize = Math.max(1, opts.batchSize ?? 500);
+    this.maxPointsPerRequest = opts.maxPointsPerRequest ?? 1_000_000;
+    this.staticRefreshMs = opts.staticRefreshMs ?? 10 * 60_000;
+  }
+
+  /** A source from the `prometheus` config section (which must have a `url`). */
+  static fromConfig(cfg: Readonly<Config['prometheus']>, extra: Partial<PrometheusSourceOptions> = {}): PrometheusSource {
+    return new PrometheusSource({
+      api: PrometheusClient.fromConfig(cfg, { maxSockets: Math.max(8, extra.concurrency ?? 4) }),
+      namespaceRegex: cfg.namespaceRegex,
+      podLabel: cfg.podLabel,
+      rateWindow: cfg.rateWindow,
+      batchSize: cfg.batchSize,
+      ...extra,
+    });
+  }
+
+  /** Pods, batches, requests and wall time of the last `history` or `current` call. */
+  lastStats(): QueryStats {
+    return { ...this.stats };
+  }
+
+  async current(t: number, signal?: AbortSignal): Promise<PodSnapshot> {
+    const started = performance.now();
+    const ctl = linked(signal);
+    try {
+      const listed = await this.listPods(t, undefined, ctl.signal);
+      const batches = planBatches(listed, this.batchSize, this.podLabel, this.nsSelector);
+      // Static values are asked for in batches with a pod not seen, or not seen for a while.
+      const stale = (key: string) => {
+        const e = this.statics.get(key);
+        return !e || !(t - e.at < this.staticRefreshMs && t >= e.at);
+      };
+      const refreshed = new Set<string>();
+      const tasks: { q: Record<PodMetric | 'memoryUsage', string>; m: number }[] = [];
+      for (const b of batches) {
+        const refresh = b.pods.some(stale);
+        if (refresh) for (const key of b.pods) refreshed.add(key);
+        const q = podQueries(b.selector, this.podLabel, this.rateWindow);
+        POD_METRICS.forEach((_, m) => {
+          if (refresh || !STATIC_METRICS.has(m)) tasks.push({ q, m });
+        });
+      }
+      const accs = new Map<string, PodAcc>();
+      let requests = 1;
+      await mapLimit(tasks, this.concurrency, async ({ q, m }) => {
+        requests++;
+        let result = await this.api.query(q[POD_METRICS[m]], t, ctl.signal);
+        if (m === I_MEMORY && result.length === 0) {
+          requests++;
+          result = await this.api.query(q.memoryUsage, t, ctl.signal);
+        }
+        for (const s of result) this.put(accs, s.metric, m, 1, 0, s.value);
+      }, ctl);
+      this.useStatics(accs, refreshed, t);
+      this.stats = { pods: listed.length, batches: batches.length, requests, ms: performance.now() - started };
+      return { t, pods: this.samples(accs, 1, 0) };
+    } finally {
+      ctl.dispose();
+    }
+  }
+
+  /**
+   * Snapshots at the multiples of `stepMs` within [start, end] (aligned, so the query frontends of
+   * Thanos and Mimir can cache the answers), leaving out steps with no pod.
+   */
+  async history(start: number, end: number, stepMs: number, signal?: AbortSignal): Promise<PodSnapshot[]> {
+    if (!(stepMs > 0)) throw new InputError(`history step must be positive, got ${stepMs} ms`);
+    const first = Math.ceil(start / stepMs) * stepMs;
+    if (!(end >= first)) return [];
+    const started = performance.now();
+    const steps = Math.floor((end - first) / stepMs) + 1;
+    const lastT = first + (steps - 1) * stepMs;
+    const ctl = linked(signal);
+    try {
+      // The pods of the whole range, listed window by window (a window's listing reads its samples).
+      // Each window reaches back 5 minutes more: an instant selector at `first` sees that far.
+      const windows: number[] = [lastT];
+      for (let t = lastT - LIST_WINDOW_MS; t >= first; t -= LIST_WINDOW_MS) windows.push(t);
+      const seen = new Map<string, { namespace: string; pod: string }>();
+      await mapLimit(windows, this.concurrency, async (t) => {
+        const range = (Math.min(LIST_WINDOW_MS, t - first) + LOOKBACK_MS) / 1000;
+        for (const p of await this.listPods(t, range, ctl.signal)) seen.set(podKey(p), p);
+      }, ctl);
+      const pods = [...seen.values()];
+      const batches = planBatches(pods, this.batchSize, this.podLabel, this.nsSelector);
+      const perBatch = Math.min(this.batchSize, Math.max(1, pods.length));
+      const span = Math.max(1, Math.min(MAX_POINTS_PER_SERIES, Math.floor(this.maxPointsPerRequest / perBatch)));
+      const tasks: { q: Record<PodMetric | 'memoryUsage', string>; m: number; from: number; to: number }[] = [];
+      for (const b of batches) {
+        const q = podQueries(b.selector, this.podLabel, this.rateWindow);
+        for (let i = 0; i < steps; i += span) {
+          POD_METRICS.forEach((_, m) => tasks.push({ q, m, from: i, to: Math.min(steps, i + span) - 1 }));
+        }
+      }
+      const accs = new Map<string, PodAcc>();
+      let requests = windows.length;
+      await mapLimit(tasks, this.concurrency, async ({ q, m, from, to }) => {
+        const range = (expr: string) => {
+          requests++;
+          return this.api.queryRange(expr, first + from * stepMs, first + to * stepMs, stepMs, ctl.signal);
+        };
+        let result = await range(q[POD_METRICS[m]]);
+        if (m === I_MEMORY && result.length === 0) result = await range(q.memoryUsage);
+        this.putRange(accs, result, m, steps, first, stepMs);
+      }, ctl);
+      const out: PodSnapshot[] = [];
+      for (let i = 0; i < steps; i++) {
+        const snapPods = this.samples(accs, steps, i);
+        if (snapPods.length) out.push({ t: first + i * stepMs, pods: snapPods });
+      }
+      this.stats = { pods: pods.length, batches: batches.length, requests, ms: performance.now() - started };
+      return out;
+    } finally {
+      ctl.dispose();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.api.close();
+  }
+
+  /** The pods listed at `t` (over `rangeSeconds` before it, if given); by memory usage if nothing else. */
+  private async listPods(t: number, rangeSeconds: number | undefined, signal: AbortSignal): Promise<{ namespace: string; pod: string }[]> {
+    const pods = this.podsOf(await this.api.query(podListQuery(this.nsSelector, this.podLabel, rangeSeconds), t, signal));
+    if (pods.length) return pods;
+    return this.podsOf(await this.api.query(podListQuery(this.nsSelector, this.podLabel, rangeSeconds, true), t, signal));
+  }
+
+  /** Caches the static values just read (pods in `refreshed`), fills in the others from the cache. */
+  private useStatics(accs: Map<string, PodAcc>, refreshed: Set<string>, t: number): void {
+    for (const [key, a] of accs) {
+      if (refreshed.has(key)) {
+        const values = new Float64Array(N_METRICS).fill(NaN);
+        for (const m of STATIC_METRICS) values[m] = a.values[m];
+        this.statics.set(key, { values, info: a.info, at: t });
+        continue;
+      }
+      const e = this.statics.get(key);
+      if (!e) continue;
+      for (const m of STATIC_METRICS) a.values[m] = e.values[m];
+      a.info = e.info;
+    }
+    for (const key of this.statics.keys()) if (!accs.has(key)) this.statics.delete(key);
+  }
+
+  private podsOf(listed: VectorSample[]): { namespace: string; pod: string }[] {
+    const out: { namespace: string; pod: string }[] = [];
+    for (const s of listed) {
+      const pod = s.metric[this.podLabel];
+      if (pod && s.metric.namespace) out.push({ namespace: s.metric.namespace, pod });
+    }
+    return out;
+  }
+
+  private acc(accs: Map<string, PodAcc>, metric: Labels, steps: number): PodAcc | undefined {
+    const namespace = metric.namespace;
+    const pod = metric[this.podLabel];
+    if (!namespace || !pod) return undefined;
+    const key = `${namespace}/${pod}`;
+    let a = accs.get(key);
+    if (!a) {
+      a = { namespace, pod, values: new Float64Array(N_METRICS * steps).fill(NaN) };
+      accs.set(key, a);
+    }
+    return a;
+  }
+
+  private put(accs: Map<string, PodAcc>, metric: Labels, m: number, steps: number, i: number, value: number): void {
+    const a = this.acc(accs, metric, steps);
+    if (!a) return;
+    a.values[m * steps + i] = value;
+    if (m === I_INFO) a.info = metric;
+  }
+
+  private putRange(accs: Map<string, PodAcc>, result: MatrixSeries[], m: number, steps: number, start: number, stepMs: number): void {
+    for (const s of result) {
+      const a = this.acc(accs, s.metric, steps);
+      if (!a) continue;
+      if (m === I_INFO) a.info = s.metric;
+      const row = m * steps;
+      for (let j = 0; j < s.times.length; j++) {
+        const i = Math.round((s.times[j] - start) / stepMs);
+        if (i >= 0 && i < steps) a.values[row + i] = s.values[j];
+      }
+    }
+  }
+
+  /** The pods present at step `i` (memory or restarts known), as samples. */
+  private samples(accs: Map<string, PodAcc>, steps: number, i: number): PodSample[] {
+    const out: PodSample[] = [];
+    for (const a of accs.values()) {
+      const v = (m: number) => a.values[m * steps + i];
+      if (Number.isNaN(v(I_MEMORY)) && Number.isNaN(v(I_RESTARTS))) continue;
+      const ref: PodRef = { namespace: a.namespace, pod: a.pod, workload: workloadOf(a.pod, a.info?.created_by_kind, a.info?.created_by_name) };
+      if (a.info?.node) ref.node = a.info.node;
+      const started = v(INDEX.startedAt);
+      const cpuLimit = v(INDEX.cpuLimit);
+      const memoryLimit = v(INDEX.memoryLimit);
+      const sample: PodSample = {
+        ref,
+        cpu: v(INDEX.cpu),
+        memory: v(I_MEMORY),
+        restarts: v(I_RESTARTS),
+        rxBytes: v(INDEX.rxBytes),
+        txBytes: v(INDEX.txBytes),
+        rxPackets: v(INDEX.rxPackets),
+        rxDropped: v(INDEX.rxDropped),
+        cpuLimit: cpuLimit > 0 ? cpuLimit : NaN,
+        memoryLimit: memoryLimit > 0 ? memoryLimit : NaN,
+      };
+      if (started > 0) sample.startedAt = Math.round(started * 1000);
+      out.push(sample);
+    }
+    out.sort((x, y) => (podKey(x.ref) < podKey(y.ref) ? -1 : 1));
+    return out;
+  }
+}
+
+/** An AbortController that follows `parent` and is aborted when a task fails. */
+function linked(parent?: AbortSignal): AbortController & { dispose(): void } {
+  const ctl = new AbortController();
+  const onAbort = () => ctl.abort(parent!.reason);
+  if (parent?.aborted) ctl.abort(parent.reason);
+  else parent?.addEventListener('abort', onAbort, { once: true });
+  return Object.assign(ctl, { dispose: () => parent?.removeEventListener('abort', onAbort) });
+}
+
+/**
+ * Runs `fn` over `items` with at most `limit` at once. The first failure aborts `ctl` (so requests in
+ * flight stop) and is what the returned promise rejects with.
+ */
+async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>, ctl: AbortController): Promise<void> {
+  let next = 0;
+  let firstError: unknown;
+  const worker = async () => {
+    while (next < items.length && firstError === undefined) {
+      const item = items[next++];
+      try {
+        await fn(item);
+      } catch (e) {
+        if (firstError === undefined) {
+          firstError = e;
+          ctl.abort(e);
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (firstError !== undefined) throw firstError;
+}
