@@ -306,12 +306,26 @@ export class PrometheusClient implements PrometheusApi {
 
   /** One HTTP attempt, bounded by the per-attempt timeout and the caller's signal. */
   private send(url: URL, headers: http.OutgoingHttpHeaders, body: string, signal?: AbortSignal): Promise<RawResponse> {
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    const both = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    // One controller per request, aborted by our timer or the caller's signal, both removed when the
+    // request settles. (Not AbortSignal.any over the caller's long-lived signal: on Node 20 that
+    // leaks about 1.2 kB per call.)
+    const ctrl = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ctrl.abort();
+    }, this.timeoutMs);
+    const onAbort = () => ctrl.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const cleanup = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
     const mod = url.protocol === 'https:' ? https : http;
     return new Promise<RawResponse>((resolve, reject) => {
       const fail = (e: unknown) => {
-        if (timeout.aborted && !signal?.aborted) {
+        cleanup();
+        if (timedOut && !signal?.aborted) {
           reject(failure(`timed out after ${this.timeoutMs / 1000} s (REQUEST_TIMEOUT_SECONDS)`, true, undefined, e));
         } else if (signal?.aborted) {
           reject(failure('query aborted', false, undefined, e));
@@ -319,13 +333,15 @@ export class PrometheusClient implements PrometheusApi {
           reject(networkFailure(e));
         }
       };
-      const req = mod.request(url, { method: 'POST', headers, agent: this.agent, signal: both }, (res) => {
+      if (signal?.aborted) return fail(new Error('aborted before sending'));
+      const req = mod.request(url, { method: 'POST', headers, agent: this.agent, signal: ctrl.signal }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', fail);
         res.on('aborted', () => fail(new Error('response aborted')));
         res.on('end', () => {
           if (!res.complete) return fail(new Error('connection closed mid-response'));
+          cleanup();
           resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(chunks) });
         });
       });
