@@ -260,11 +260,11 @@ describe('PrometheusClient', () => {
 
 describe('PrometheusClient and a long-lived abort signal', () => {
   it('leaves no listener behind on the caller signal after each request (no per-request leak)', async () => {
-    const { getEventListeners } = await import('node:events');
+    const { EventEmitter } = await import('node:events');
     const { port } = await fake((_req, res) => json(res, 200, VECTOR));
     const c = client({ url: `http://127.0.0.1:${port}` });
     const life = new AbortController();
     for (let i = 0; i < 50; i++) await c.query('up', 1_700_000_000_000, life.signal);
-    expect(getEventListeners(life.signal, 'abort')).toHaveLength(0);
+    expect(EventEmitter.getEventListeners(life.signal, 'abort')).toHaveLength(0);
   });
 });
