@@ -17,7 +17,7 @@ describe('detector registry', () => {
 
   it('refuses an unknown kind or setting with an InputError that lists what is known', () => {
     expect(() => createDetector('lstm', {}, 1)).toThrow(InputError);
-    expect(() => createDetector('lstm', {}, 1)).toThrow(/known kinds: iforest/);
+    expect(() => createDetector('lstm', {}, 1)).toThrow(/known kinds: (.+, )?iforest/);
     expect(() => createDetector('toString', {}, 1)).toThrow(InputError);
     expect(() => createDetector('iforest', { nTrees: 3 }, 1)).toThrow(/unknown parameter "nTrees"/);
   });
@@ -27,7 +27,7 @@ describe('detector registry', () => {
     expect(loadDetector(bare.toJSON())).toBeInstanceOf(IsolationForest);
     const p = createDetector('iforest', {}, 2);
     expect(loadDetector(p.toJSON()).kind).toBe('standard-scaler|iforest');
-    expect(() => loadDetector({ kind: 'prophet', formatVersion: 1, params: {}, state: null })).toThrow(/known kinds: iforest/);
+    expect(() => loadDetector({ kind: 'prophet', formatVersion: 1, params: {}, state: null })).toThrow(/known kinds: (.+, )?iforest/);
     expect(() => loadDetector({ kind: 'minmax|iforest', formatVersion: 1, params: {}, state: null })).toThrow(ModelFormatError);
     expect(() => loadDetector(null as never)).toThrow(ModelFormatError);
   });

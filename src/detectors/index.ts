@@ -11,8 +11,10 @@ import { StandardScaler } from '../features/standard-scaler.js';
 import type { BatchDetector, Detector, DetectorSnapshot } from './base.js';
 import { CalibratedDetector } from './calibrated.js';
 import { IsolationForest, type IsolationForestParams } from './iforest.js';
+import { HalfSpaceTrees, type HalfSpaceTreesParams } from './hst.js';
 import { MaxDetector } from './max.js';
 import { Pipeline, type Transformer } from './pipeline.js';
+import { RobustZDetector, type RobustZParams } from './robust-z.js';
 import { ZMaxDetector, type ZMaxParams } from './zmax.js';
 
 /** What the registry hands out: a streaming detector that may also fit and score in batch. */
@@ -22,10 +24,14 @@ export type AnyDetector = Detector & Partial<BatchDetector>;
 const FACTORIES: Readonly<Record<string, (params: Record<string, unknown>, seed: number) => AnyDetector>> = Object.freeze({
   iforest: (params: Record<string, unknown>, seed: number) => new Pipeline(new StandardScaler(), new IsolationForest(params as IsolationForestParams, seed)),
   zmax: (params: Record<string, unknown>) => new ZMaxDetector(params as ZMaxParams),
+  'robust-z': (params: Record<string, unknown>) => new RobustZDetector(params as RobustZParams),
+  hst: (params: Record<string, unknown>, seed: number) => new HalfSpaceTrees(params as HalfSpaceTreesParams, seed),
 });
 const DETECTORS: Readonly<Record<string, (s: DetectorSnapshot) => AnyDetector>> = Object.freeze({
   iforest: (s: DetectorSnapshot) => IsolationForest.fromJSON(s),
   zmax: (s: DetectorSnapshot) => ZMaxDetector.fromJSON(s),
+  'robust-z': (s: DetectorSnapshot) => RobustZDetector.fromJSON(s),
+  hst: (s: DetectorSnapshot) => HalfSpaceTrees.fromJSON(s),
   calibrated: (s: DetectorSnapshot) => CalibratedDetector.fromJSON(s, loadDetector),
   max: (s: DetectorSnapshot) => MaxDetector.fromJSON(s, loadDetector),
 });

@@ -1,0 +1,274 @@
+/**
+ * Robust z-score detector: per feature, the distance of a point from the median of the last
+ * `window` values, in units of their scaled median absolute deviation (MAD), the rolling-median fix
+ * for noisy flags from the seed `003`. The largest |z| over the features is mapped smoothly into
+ * [0, 1) as `zmax.ts` does: score = z^p / (z^p + z50^p), 0.5 at z = z50 (default 6), p = 4.
+ *
+ * Streaming and causal: `scoreOne(x_t)` reads only the windows of points learned before it, and
+ * `learnOne(x_t)` then adds it. Each feature keeps a ring buffer (arrival order) and the same values
+ * kept sorted in a Float64Array, updated by one deletion and one insertion (O(window) per point, no
+ * allocation); the median is read off the sorted window and the MAD is found by merging outward from
+ * the median (also O(window), no allocation). Both are computed when a point is learned and cached,
+ * so `scoreOne` is O(features).
+ *
+ * Scale: max(1.4826 · MAD, minScale[j] (or defaultMinScale), relativeFloor · |median|), so a constant
+ * series (MAD 0) still has a finite scale and a change in it scores high instead of infinitely.
+ *
+ * Missing values: NaN and ±Infinity are not learned (the feature's window is left as it was). At
+ * scoring, NaN features and features not yet seen `minPoints` times are skipped (a point with none
+ * left scores 0); ±Infinity gives z = Infinity and the score 1 − 1e-12. The feature dimension is fixed
+ * by the first learned point; features past it are ignored.
+ */
+import { InputError, ModelFormatError } from '../core/errors.js';
+import type { Features } from '../core/frame.js';
+import { checkSnapshot, type Detector, type DetectorSnapshot, type Explainer, type FeatureContribution } from './base.js';
+
+const KIND = 'robust-z';
+const FORMAT_VERSION = 1;
+/** MAD → standard deviation of a normal distribution. */
+const MAD_TO_SD = 1.482602218505602;
+const PARAMS = ['window', 'minPoints', 'minScale', 'defaultMinScale', 'relativeFloor', 'z50', 'power'];
+
+/** Parameters of {@link RobustZDetector}; every field has a default. */
+export interface RobustZParams {
+  /** Points per feature in the rolling window (default 60). */
+  window?: number;
+  /** Values a feature needs in its window before it is scored (default 10, at most `window`). */
+  minPoints?: number;
+  /** Smallest scale per feature (its own units); missing entries use `defaultMinScale`. */
+  minScale?: ArrayLike<number>;
+  /** Scale floor for features without an entry in `minScale` (default 1e-9). */
+  defaultMinScale?: number;
+  /** Scale floor relative to |median| (default 1e-3: a 1% change of a constant series is z = 10). */
+  relativeFloor?: number;
+  /** The z at which the score is 0.5 (default 6). */
+  z50?: number;
+  /** Steepness of the mapping (default 4). */
+  power?: number;
+}
+
+type Resolved = Required<Omit<RobustZParams, 'minScale'>> & { minScale: number[] };
+
+function resolve(p: Record<string, unknown>): Resolved {
+  const unknown = Object.keys(p).filter((k) => !PARAMS.includes(k));
+  if (unknown.length > 0) throw new InputError(`robust-z: unknown parameter "${unknown[0]}"; known: ${PARAMS.join(', ')}`);
+  const num = (name: string, def: number, ok: (v: number) => boolean, what: string): number => {
+    const v = p[name] ?? def;
+    if (typeof v !== 'number' || !ok(v)) throw new InputError(`robust-z: ${name} must be ${what}, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const window = num('window', 60, (v) => Number.isInteger(v) && v >= 3 && v <= 1e6, 'an integer in [3, 1e6]');
+  const minPoints = num('minPoints', Math.min(10, window), (v) => Number.isInteger(v) && v >= 1 && v <= window, `an integer in [1, window = ${window}]`);
+  const nonNeg = (v: number) => Number.isFinite(v) && v >= 0;
+  const minScale = Array.from((p.minScale ?? []) as ArrayLike<number>);
+  if (!minScale.every(nonNeg)) throw new InputError('robust-z: minScale must be an array of finite numbers >= 0');
+  return {
+    window, minPoints, minScale,
+    defaultMinScale: num('defaultMinScale', 1e-9, (v) => Number.isFinite(v) && v > 0, 'a finite number > 0'),
+    relativeFloor: num('relativeFloor', 1e-3, nonNeg, 'a finite number >= 0'),
+    z50: num('z50', 6, (v) => Number.isFinite(v) && v > 0, 'a finite number > 0'),
+    power: num('power', 4, (v) => Number.isFinite(v) && v > 0, 'a finite number > 0'),
+  };
+}
+
+/** Rolling median / MAD robust z-score detector, per feature, streaming. See the file comment. */
+export class RobustZDetector implements Detector, Explainer {
+  /** Registry key and snapshot kind. */
+  readonly kind = KIND;
+  /** A point is anomalous on its own past score 0.5 (z = z50). */
+  readonly threshold = 0.5;
+  /** The settings, defaults filled in. */
+  readonly params: Readonly<Resolved>;
+  private d = 0;
+  private ring = new Float64Array(0); // per feature j: window values at [j·W, (j+1)·W), arrival order
+  private sorted = new Float64Array(0); // per feature j: its count values sorted ascending at [j·W, j·W + count)
+  private count = new Int32Array(0);
+  private head = new Int32Array(0); // next ring slot per feature
+  private med = new Float64Array(0); // per feature: the window's median and scale, updated by learnOne
+  private scale = new Float64Array(0);
+
+  /** Creates an empty detector; throws {@link InputError} naming a bad setting. */
+  constructor(params: RobustZParams = {}) {
+    this.params = Object.freeze(resolve(params as Record<string, unknown>));
+  }
+
+  /** The feature dimension (0 before any point is learned). */
+  get dims(): number {
+    return this.d;
+  }
+
+  /** Adds one point to each feature's window (NaN and ±Infinity skipped). */
+  learnOne(x: Features, _t = 0): void {
+    if (this.d === 0) this.init(x.length);
+    const W = this.params.window;
+    for (let j = 0; j < this.d && j < x.length; j++) {
+      const v = x[j];
+      if (!Number.isFinite(v)) continue;
+      const base = j * W;
+      const c = this.count[j];
+      if (c === W) removeSorted(this.sorted, base, c, this.ring[base + this.head[j]]);
+      else this.count[j] = c + 1;
+      insertSorted(this.sorted, base, this.count[j] - 1, v);
+      this.ring[base + this.head[j]] = v;
+      this.head[j] = (this.head[j] + 1) % W;
+      const m = medianOf(this.sorted, base, this.count[j]);
+      this.med[j] = m;
+      this.scale[j] = this.scaleOf(j, base, this.count[j], m);
+    }
+  }
+
+  /** The largest robust |z| of `x` over the features with enough history (0 when none). */
+  zOf(x: Features): number {
+    let zmax = 0;
+    const n = Math.min(this.d, x.length);
+    for (let j = 0; j < n; j++) {
+      const v = x[j];
+      if (Number.isNaN(v) || this.count[j] < this.params.minPoints) continue;
+      const z = Math.abs(v - this.med[j]) / this.scale[j];
+      if (z > zmax) zmax = z;
+    }
+    return zmax;
+  }
+
+  /** Scores one point in [0, 1) against the windows learned before it; does not allocate. */
+  scoreOne(x: Features, _t = 0): number {
+    const z = this.zOf(x);
+    const zp = Math.pow(z, this.params.power);
+    if (!Number.isFinite(zp)) return 1 - 1e-12;
+    return zp / (zp + Math.pow(this.params.z50, this.params.power));
+  }
+
+  /**
+   * Every scored feature's robust |z|, largest first, with the normal range median ± z50 · scale
+   * (where the score reaches 0.5). Allocates: for explanations, not scoring.
+   */
+  explain(x: Features, names: readonly string[]): FeatureContribution[] {
+    const out: FeatureContribution[] = [];
+    for (let j = 0; j < Math.min(this.d, x.length); j++) {
+      if (Number.isNaN(x[j]) || this.count[j] < this.params.minPoints) continue;
+      const med = this.med[j];
+      const s = this.scale[j];
+      out.push({ name: names[j] ?? `x${j}`, value: x[j], z: Math.abs(x[j] - med) / s, expected: [med - this.params.z50 * s, med + this.params.z50 * s] });
+    }
+    return out.sort((a, b) => b.z - a.z);
+  }
+
+  /** Saves settings and every feature's window (oldest value first) as JSON. */
+  toJSON(): DetectorSnapshot {
+    const W = this.params.window;
+    const windows: number[][] = [];
+    for (let j = 0; j < this.d; j++) {
+      const c = this.count[j];
+      const start = c < W ? 0 : this.head[j];
+      const w: number[] = [];
+      for (let i = 0; i < c; i++) w.push(this.ring[j * W + ((start + i) % W)]);
+      windows.push(w);
+    }
+    return { kind: KIND, formatVersion: FORMAT_VERSION, params: { ...this.params }, state: { dims: this.d, windows } };
+  }
+
+  /** Restores a detector saved by {@link RobustZDetector.toJSON}; throws {@link ModelFormatError} naming the bad field. */
+  static fromJSON(s: DetectorSnapshot): RobustZDetector {
+    checkSnapshot(s, KIND, FORMAT_VERSION);
+    let m: RobustZDetector;
+    try {
+      m = new RobustZDetector(s.params as RobustZParams);
+    } catch (e) {
+      throw new ModelFormatError(`robust-z snapshot: field "params" is invalid: ${(e as Error).message}`);
+    }
+    const st = s.state as { dims?: unknown; windows?: unknown } | null;
+    if (typeof st !== 'object' || st === null) throw new ModelFormatError('robust-z snapshot: field "state" must be an object');
+    const { dims, windows } = st;
+    if (typeof dims !== 'number' || !Number.isInteger(dims) || dims < 0 || !Array.isArray(windows) || windows.length !== dims) {
+      throw new ModelFormatError('robust-z snapshot: "state.dims" must be an integer >= 0 and "state.windows" an array of that many windows');
+    }
+    const W = m.params.window;
+    for (const w of windows as unknown[]) {
+      if (!Array.isArray(w) || w.length > W || !w.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+        throw new ModelFormatError(`robust-z snapshot: each of "state.windows" must be at most ${W} finite numbers`);
+      }
+    }
+    if (dims === 0) return m;
+    m.init(dims);
+    const one = new Float64Array(dims).fill(NaN);
+    for (let j = 0; j < dims; j++) {
+      for (const v of windows[j] as number[]) {
+        one[j] = v;
+        m.learnOne(one);
+      }
+      one[j] = NaN;
+    }
+    return m;
+  }
+
+  private init(d: number): void {
+    if (d === 0) throw new InputError('robust-z: learnOne got an empty feature vector');
+    const W = this.params.window;
+    this.d = d;
+    this.ring = new Float64Array(d * W);
+    this.sorted = new Float64Array(d * W);
+    this.count = new Int32Array(d);
+    this.head = new Int32Array(d);
+    this.med = new Float64Array(d);
+    this.scale = new Float64Array(d);
+  }
+
+  private scaleOf(j: number, base: number, c: number, med: number): number {
+    const p = this.params;
+    const floor = j < p.minScale.length ? p.minScale[j] : p.defaultMinScale;
+    return Math.max(MAD_TO_SD * madOf(this.sorted, base, c, med), floor, p.relativeFloor * Math.abs(med), p.defaultMinScale);
+  }
+}
+
+/** The median of the `c` sorted values at `a[base .. base + c)`. */
+export function medianOf(a: Float64Array, base: number, c: number): number {
+  const h = c >> 1;
+  return c % 2 === 1 ? a[base + h] : 0.5 * (a[base + h - 1] + a[base + h]);
+}
+
+/**
+ * The median absolute deviation from `med` of the `c` sorted values at `a[base .. base + c)`, without
+ * allocating: deviations grow outward from the median on both sides, so merging the two runs gives
+ * them in ascending order and the middle one (or two) is the MAD.
+ */
+export function madOf(a: Float64Array, base: number, c: number, med: number): number {
+  let lo = base + (c >> 1) - 1; // walks left: deviations med - a[lo], ascending
+  let hi = base + (c >> 1); // walks right: deviations a[hi] - med, ascending
+  const end = base + c;
+  const k = (c - 1) >> 1; // the median deviation is the k-th smallest (and the next one when c is even)
+  let prev = 0;
+  for (let i = 0; i <= k + 1 - (c % 2); i++) {
+    const dl = lo >= base ? med - a[lo] : Infinity;
+    const dh = hi < end ? a[hi] - med : Infinity;
+    const cur = dl <= dh ? dl : dh;
+    if (dl <= dh) lo--;
+    else hi++;
+    if (i === k) {
+      if (c % 2 === 1) return cur;
+      prev = cur;
+    } else if (i === k + 1) return 0.5 * (prev + cur);
+  }
+  return prev;
+}
+
+/** Inserts `v` into the `c` sorted values at `a[base ..]` (room for one more), keeping them sorted. */
+function insertSorted(a: Float64Array, base: number, c: number, v: number): void {
+  let i = base + c;
+  while (i > base && a[i - 1] > v) {
+    a[i] = a[i - 1];
+    i--;
+  }
+  a[i] = v;
+}
+
+/** Removes one occurrence of `v` from the `c` sorted values at `a[base ..]` (binary search, then shift). */
+function removeSorted(a: Float64Array, base: number, c: number, v: number): void {
+  let lo = base;
+  let hi = base + c - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < base + c - 1; i++) a[i] = a[i + 1];
+}
