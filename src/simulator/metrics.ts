@@ -25,6 +25,7 @@ export const METRIC_METADATA: Readonly<Record<string, MetricMeta>> = {
   container_network_transmit_packets_total: { type: 'counter', help: 'Cumulative count of packets transmitted' },
   container_network_receive_packets_dropped_total: { type: 'counter', help: 'Cumulative count of packets dropped while receiving' },
   kube_pod_info: { type: 'gauge', help: 'Information about pod.' },
+  kube_pod_start_time: { type: 'gauge', help: 'Start time in unix timestamp for a pod.' },
   kube_pod_status_ready: { type: 'gauge', help: 'Describes whether the pod is ready to serve requests.' },
   kube_pod_container_status_restarts_total: { type: 'counter', help: 'The number of container restarts per container.' },
   kube_pod_container_status_waiting_reason: { type: 'gauge', help: 'Describes the reason the container is currently in waiting state.' },
@@ -59,6 +60,7 @@ const POD_FAMILIES: readonly [string, LabelPick, Getter][] = [
   ['container_network_transmit_packets_total', (p) => p.labels.network, (p) => Math.floor(p.txPackets)],
   ['container_network_receive_packets_dropped_total', (p) => p.labels.network, (p) => Math.floor(p.rxDropped)],
   ['kube_pod_info', (p) => p.labels.info, () => 1],
+  ['kube_pod_start_time', (p) => p.labels.pod, (p) => Math.floor(p.createdAt / 1000)],
   ['kube_pod_container_status_restarts_total', (p) => p.labels.container, (p) => p.restarts],
 ];
 

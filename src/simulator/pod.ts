@@ -33,6 +33,8 @@ export interface PodLabels {
   /** The same with resource="memory". */
   memoryResource: Record<string, string>;
   info: Record<string, string>;
+  /** `{namespace, pod}`: kube-state-metrics' per-pod families (kube_pod_start_time). */
+  pod: Record<string, string>;
   readyTrue: Record<string, string>;
   readyFalse: Record<string, string>;
 }
@@ -277,5 +279,6 @@ function makeLabels(p: PodState): PodLabels {
     info: freeze({ namespace, pod, node, created_by_kind: 'ReplicaSet', created_by_name: p.replicaSet }),
     readyTrue: freeze({ namespace, pod, condition: 'true' }),
     readyFalse: freeze({ namespace, pod, condition: 'false' }),
+    pod: freeze({ namespace, pod }),
   };
 }
