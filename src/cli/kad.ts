@@ -7,12 +7,13 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { KadError } from '../core/errors.js';
 import { commandHelp, parseCommandArgs, type Command, type CommandIO } from './command.js';
+import { evaluateCommand } from './evaluate.js';
 import { scoreCommand } from './score.js';
 import { serveCommand } from './serve.js';
 import { simulateCommand } from './simulate.js';
 import { trainCommand } from './train.js';
 
-const COMMANDS: Command[] = [serveCommand, trainCommand, simulateCommand, scoreCommand];
+const COMMANDS: Command[] = [serveCommand, trainCommand, simulateCommand, scoreCommand, evaluateCommand];
 
 function topHelp(): string {
   return [

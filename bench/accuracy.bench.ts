@@ -1,0 +1,30 @@
+/**
+ * Accuracy on the labelled corpora in ../shared/data: every detector kind over NAB, ASD and Nezha
+ * OnlineBoutique, side by side, as `kad evaluate` reports them. Run: `npm run bench:accuracy`.
+ * Environment: DATA (default ../shared/data), DETECTORS (comma-separated, default every kind),
+ * CORPORA (default nab,asd,nezha), LIMIT (series per corpus), SEED (default 42), PER_SERIES=1 for the
+ * per-series tables.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { evaluateCorpus } from '../src/cli/evaluate.js';
+import { detectorKinds } from '../src/detectors/index.js';
+import type { CorpusName } from '../src/evaluate/corpus.js';
+import { formatReport } from '../src/evaluate/report.js';
+
+const DATA = process.env.DATA ?? '../shared/data';
+const DIRS: Record<CorpusName, string> = { nab: 'nab', asd: 'asd', nezha: 'nezha-onlineboutique' };
+const detectors = process.env.DETECTORS ? process.env.DETECTORS.split(',') : detectorKinds();
+const corpora = (process.env.CORPORA ?? 'nab,asd,nezha').split(',') as CorpusName[];
+const limit = process.env.LIMIT ? Number(process.env.LIMIT) : undefined;
+const seed = Number(process.env.SEED ?? 42);
+
+for (const corpus of corpora) {
+  const dir = join(DATA, DIRS[corpus]);
+  if (!existsSync(dir)) {
+    console.log(`${corpus}: skipped, ${dir} not found (the corpora live in ../shared/data; see its README.md)\n`);
+    continue;
+  }
+  const report = evaluateCorpus(corpus, dir, detectors, { limit, seed });
+  console.log(formatReport(report, { summaryOnly: process.env.PER_SERIES !== '1' }));
+}

@@ -1,0 +1,36 @@
+import { rmSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../core/errors.js';
+import { writeNabFixture } from '../evaluate/fixtures.testkit.js';
+import type { EvaluationReport } from '../evaluate/report.js';
+import { parseCommandArgs } from './command.js';
+import { evaluateCommand } from './evaluate.js';
+
+async function run(argv: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const io = { stdout: (s: string) => { out += s; }, stderr: () => {}, env: {}, stopSignal: new AbortController().signal };
+  const code = await evaluateCommand.run(parseCommandArgs(evaluateCommand, argv), io);
+  return { code, out };
+}
+
+describe('kad evaluate', () => {
+  const dir = writeNabFixture();
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints the table, or JSON with --json, for the chosen detectors', async () => {
+    const table = await run(['--corpus', 'nab', '--data', dir, '--detector', 'zmax']);
+    expect(table.code).toBe(0);
+    expect(table.out).toContain('NAB std');
+    const json = await run(['--corpus', 'nab', '--data', dir, '--detector', 'zmax', '--detector', 'iforest', '--json', '--limit', '1']);
+    const report = JSON.parse(json.out) as EvaluationReport;
+    expect(report.detectors.map((d) => d.detector)).toEqual(['zmax', 'iforest']);
+    expect(report.detectors[0].series.map((s) => s.name)).toEqual(['synthetic/a.csv']);
+  });
+
+  it('refuses a bad corpus, detector or limit with a message', async () => {
+    await expect(run(['--corpus', 'kdd', '--data', dir])).rejects.toThrow(UsageError);
+    await expect(run(['--corpus', 'nab', '--data', dir, '--detector', 'nope'])).rejects.toThrow(/unknown detector "nope"/);
+    await expect(run(['--corpus', 'nab', '--data', dir, '--limit', '0'])).rejects.toThrow(/--limit/);
+    await expect(run(['--corpus', 'asd', '--data', dir])).rejects.toThrow(/not an ASD corpus/);
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * `kad evaluate`: runs detectors over a labelled corpus (NAB, ASD or Nezha, in the layouts of
+ * `../shared/data/README.md`) and reports NAB scores (NAB only), per-point precision, recall and
+ * best F1 with and without point-adjust, event recall, detection delay, false alerts per
+ * series-day and ROC-AUC, as a table or JSON.
+ */
+import { InputError, UsageError } from '../core/errors.js';
+import { detectorKinds } from '../detectors/index.js';
+import { readAsdCorpus } from '../evaluate/asd.js';
+import type { CorpusName, LabeledSeries, ReadOptions } from '../evaluate/corpus.js';
+import { readNabCorpus, readNabProfiles } from '../evaluate/nab.js';
+import { readNezhaCorpus } from '../evaluate/nezha.js';
+import { formatReport, reportJson, type EvaluationReport } from '../evaluate/report.js';
+import { evaluateDetector } from '../evaluate/runner.js';
+import type { Command } from './command.js';
+
+/** Where each corpus lives under `../shared/data` by default. */
+export const DEFAULT_CORPUS_DIRS: Readonly<Record<CorpusName, string>> = Object.freeze({
+  nab: '../shared/data/nab', asd: '../shared/data/asd', nezha: '../shared/data/nezha-onlineboutique',
+});
+
+/** Reads a corpus by name. */
+export function readCorpus(corpus: CorpusName, dir: string, opts: ReadOptions = {}): LabeledSeries[] {
+  if (corpus === 'nab') return readNabCorpus(dir, opts);
+  if (corpus === 'asd') return readAsdCorpus(dir, opts);
+  return readNezhaCorpus(dir, opts);
+}
+
+/** Runs every detector over a corpus and builds the report. */
+export function evaluateCorpus(corpus: CorpusName, dir: string, detectors: readonly string[], opts: ReadOptions & { seed?: number } = {}): EvaluationReport {
+  const series = readCorpus(corpus, dir, opts);
+  const seed = opts.seed ?? 42;
+  const nabProfiles = corpus === 'nab' ? readNabProfiles(dir) : undefined;
+  return { corpus, data: dir, seed, detectors: detectors.map((d) => evaluateDetector(d, series, { seed, nabProfiles })) };
+}
+
+export const evaluateCommand: Command = {
+  name: 'evaluate',
+  summary: 'Run detectors over a labelled corpus (NAB, ASD, Nezha) and report NAB score, F1, event recall, delay, false alerts',
+  usage: 'kad evaluate --corpus nab|asd|nezha [--data DIR] [--detector KIND ...] [--json] [--limit N] [--seed N]',
+  options: {
+    corpus: { type: 'string', short: 'c', value: 'NAME', description: 'nab, asd or nezha' },
+    data: { type: 'string', value: 'DIR', description: `The corpus folder (default ${DEFAULT_CORPUS_DIRS.nab}, …/asd, …/nezha-onlineboutique)` },
+    detector: { type: 'string', short: 'd', value: 'KIND', multiple: true, description: 'Detector kind; repeat for several (default: every kind)' },
+    json: { type: 'boolean', description: 'Print the report as JSON' },
+    limit: { type: 'string', value: 'N', description: 'Only the first N series (in name order)' },
+    seed: { type: 'string', value: 'N', description: 'Random seed (default 42)' },
+  },
+  details: [
+    'NAB score: Numenta\'s method (windows, 15% probationary period, early-detection reward, one threshold',
+    'per profile over the corpus; perfect = 100, never firing = 0). F1/P/R: best per point over thresholds,',
+    'mean over series, without and with point-adjust ("PA"). Events, delay and false alerts use each',
+    'detector\'s own threshold. Nezha events: the faulty pod within 5 minutes of injection.',
+  ].join('\n'),
+  async run(v, io) {
+    const corpus = v.corpus;
+    if (corpus !== 'nab' && corpus !== 'asd' && corpus !== 'nezha') throw new UsageError(`--corpus must be nab, asd or nezha, got ${JSON.stringify(corpus ?? '')}`);
+    const dir = typeof v.data === 'string' ? v.data : DEFAULT_CORPUS_DIRS[corpus];
+    const kinds = Array.isArray(v.detector) && v.detector.length ? v.detector : detectorKinds();
+    for (const k of kinds) if (!detectorKinds().includes(k)) throw new InputError(`unknown detector "${k}" (known: ${detectorKinds().join(', ')})`);
+    const limit = v.limit === undefined ? undefined : Number(v.limit);
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit must be a positive integer, got "${v.limit}"`);
+    const seed = v.seed === undefined ? 42 : Number(v.seed);
+    if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
+    const report = evaluateCorpus(corpus, dir, kinds, { limit, seed });
+    io.stdout(v.json ? reportJson(report) : formatReport(report));
+    return 0;
+  },
+};

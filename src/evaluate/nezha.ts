@@ -1,0 +1,117 @@
+/**
+ * Reads the Nezha OnlineBoutique layout: `<day>/metric/<pod>_metric.csv` (one row a minute per pod; the
+ * `Time` column is a Go time string in UTC, `TimeStamp` is offset and ignored, `PodName` is text, every
+ * other column a number) and `<day>/<day>-fault_list.json` (faults grouped by hour, each with
+ * `inject_time`, `inject_timestamp` (epoch seconds), `inject_pod`, `inject_type`).
+ *
+ * Each fault is an event on its pod's series from the injection to `windowMinutes` (default 5) after
+ * it; those rows are the anomalous points. A fault on a pod with no metric file is dropped.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from '../core/errors.js';
+import { lowerBound, parseUtc, selectNames, type AnomalyEvent, type LabeledSeries, type ReadOptions } from './corpus.js';
+
+/** One injected fault. */
+export interface NezhaFault {
+  time: number;
+  pod: string;
+  type: string;
+}
+
+/** Options of {@link readNezhaCorpus}. */
+export interface NezhaReadOptions extends ReadOptions {
+  /** Minutes after injection that a detection still counts (default 5). */
+  windowMinutes?: number;
+}
+
+const SKIP_COLUMNS = new Set(['Time', 'TimeStamp', 'PodName']);
+
+/** Parses one `<pod>_metric.csv`: numeric columns, times from the `Time` column. */
+export function parseNezhaMetrics(text: string, name: string): LabeledSeries['frame'] {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  if (lines.length < 2) throw new InputError(`${name}: no data rows (expected a header and one row a minute)`);
+  const header = lines[0].replace(/^\uFEFF/, '').split(',').map((h) => h.trim());
+  const tcol = header.indexOf('Time');
+  if (tcol < 0) throw new InputError(`${name}:1: no "Time" column (found: ${header.join(', ')})`);
+  const cols = header.map((_, j) => j).filter((j) => !SKIP_COLUMNS.has(header[j]));
+  const rows: { t: number; v: Float64Array }[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const f = lines[i].split(',');
+    if (f.length !== header.length) throw new InputError(`${name}:${i + 1}: expected ${header.length} fields, found ${f.length}`);
+    const t = parseUtc(f[tcol]);
+    if (Number.isNaN(t)) throw new InputError(`${name}:${i + 1}: column "Time": "${f[tcol]}" is not a time (expected "YYYY-MM-DD HH:MM:SS.fff +0000 UTC …")`);
+    const v = new Float64Array(cols.length);
+    cols.forEach((j, k) => {
+      const raw = f[j].trim();
+      const x = raw === '' || /^nan$/i.test(raw) ? NaN : Number(raw);
+      if (Number.isNaN(x) && raw !== '' && !/^nan$/i.test(raw)) throw new InputError(`${name}:${i + 1}: column "${header[j]}": "${raw}" is not a number`);
+      v[k] = x;
+    });
+    rows.push({ t, v });
+  }
+  rows.sort((a, b) => a.t - b.t);
+  const data = new Float64Array(rows.length * cols.length);
+  rows.forEach((r, i) => data.set(r.v, i * cols.length));
+  return { names: cols.map((j) => header[j]), rows: rows.length, cols: cols.length, data, times: Float64Array.from(rows, (r) => r.t) };
+}
+
+/** Reads `<day>/<day>-fault_list.json`. */
+export function readNezhaFaults(path: string): NezhaFault[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new InputError(`${path}: cannot read fault list: ${(e as Error).message}`);
+  }
+  const out: NezhaFault[] = [];
+  for (const [hour, list] of Object.entries(raw as Record<string, unknown>)) {
+    if (!Array.isArray(list)) throw new InputError(`${path}: hour "${hour}" must hold a list of faults`);
+    for (const f of list as Record<string, unknown>[]) {
+      const time = f.inject_timestamp !== undefined ? Number(f.inject_timestamp) * 1000 : parseUtc(String(f.inject_time));
+      if (!Number.isFinite(time) || typeof f.inject_pod !== 'string') {
+        throw new InputError(`${path}: hour "${hour}": a fault needs inject_timestamp (or inject_time) and inject_pod, got ${JSON.stringify(f)}`);
+      }
+      out.push({ time, pod: f.inject_pod, type: String(f.inject_type ?? 'unknown') });
+    }
+  }
+  return out.sort((a, b) => a.time - b.time);
+}
+
+/** Lists a Nezha corpus's series names (`<day>/<pod>`), sorted. */
+export function listNezhaSeries(dir: string): string[] {
+  if (!existsSync(dir)) throw new InputError(`${dir}: no such folder`);
+  const out: string[] = [];
+  for (const day of readdirSync(dir)) {
+    const m = join(dir, day, 'metric');
+    if (!statSync(join(dir, day)).isDirectory() || !existsSync(m)) continue;
+    for (const f of readdirSync(m)) if (f.endsWith('_metric.csv')) out.push(`${day}/${f.slice(0, -'_metric.csv'.length)}`);
+  }
+  if (out.length === 0) throw new InputError(`${dir}: not a Nezha corpus (no <day>/metric/<pod>_metric.csv)`);
+  return out.sort();
+}
+
+/** Reads a Nezha corpus folder (the one holding the `<day>/` folders). */
+export function readNezhaCorpus(dir: string, opts: NezhaReadOptions = {}): LabeledSeries[] {
+  const windowMs = (opts.windowMinutes ?? 5) * 60_000;
+  const faultsByDay = new Map<string, NezhaFault[]>();
+  return selectNames(listNezhaSeries(dir), opts).map((name) => {
+    const [day, pod] = name.split('/');
+    if (!faultsByDay.has(day)) {
+      const p = join(dir, day, `${day}-fault_list.json`);
+      faultsByDay.set(day, existsSync(p) ? readNezhaFaults(p) : []);
+    }
+    const path = join(dir, day, 'metric', `${pod}_metric.csv`);
+    const frame = parseNezhaMetrics(readFileSync(path, 'utf8'), path);
+    const events: AnomalyEvent[] = [];
+    for (const f of faultsByDay.get(day) ?? []) {
+      if (f.pod !== pod) continue;
+      const start = lowerBound(frame.times, f.time);
+      const end = lowerBound(frame.times, f.time + windowMs + 1e-3) - 1;
+      if (end >= start) events.push({ start, end, t0: f.time });
+    }
+    const labels = new Uint8Array(frame.rows);
+    for (const e of events) labels.fill(1, e.start, e.end + 1);
+    return { name, frame, labels, events, warmup: 0 };
+  });
+}

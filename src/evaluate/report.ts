@@ -1,0 +1,69 @@
+/**
+ * Renders evaluation results: a fixed-width table for stdout (per series, then one summary row per
+ * detector) and a JSON document. "PA" columns are point-adjusted; the others are not.
+ */
+import type { CorpusName } from './corpus.js';
+import type { DetectorResult } from './runner.js';
+
+/** What `kad evaluate --json` prints. */
+export interface EvaluationReport {
+  corpus: CorpusName;
+  data: string;
+  seed: number;
+  detectors: DetectorResult[];
+}
+
+const num = (x: number | null | undefined, digits = 3): string => (x === null || x === undefined || Number.isNaN(x) ? '-' : x.toFixed(digits));
+
+function table(head: string[], rows: string[][]): string {
+  const w = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
+  const line = (r: string[]): string => r.map((c, j) => (j === 0 ? c.padEnd(w[j]) : c.padStart(w[j]))).join('  ');
+  return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** The per-series table of one detector. */
+export function seriesTable(result: DetectorResult): string {
+  const nab = result.nab !== undefined;
+  const head = ['series', 'rows', ...(nab ? ['NAB std'] : []), 'F1', 'F1 PA', 'ROC-AUC', 'events', 'delay s', 'false alerts'];
+  const rows = result.series.map((s) => [
+    s.name, String(s.rows), ...(nab ? [num(s.nab?.standard, 1)] : []), num(s.metrics.raw.f1), num(s.metrics.adjusted.f1), num(s.metrics.rocAuc),
+    `${s.metrics.events.detected}/${s.metrics.events.total}`,
+    num(s.metrics.events.delays.length ? s.metrics.events.delays.reduce((a, b) => a + b, 0) / s.metrics.events.delays.length : NaN, 0),
+    String(s.metrics.falseAlerts),
+  ]);
+  return table(head, rows);
+}
+
+/** The summary table: one row per detector. */
+export function summaryTable(results: readonly DetectorResult[]): string {
+  const profiles = results.find((r) => r.nab)?.nab?.map((n) => n.profile) ?? [];
+  const head = [
+    'detector', ...profiles.map((p) => `NAB ${p === 'standard' ? 'std' : p.replace('reward_', '')}`),
+    'F1', 'P', 'R', 'F1 PA', 'P PA', 'R PA', 'ROC-AUC', 'event recall', 'delay s', 'FA/series-day', 'seconds',
+  ];
+  const rows = results.map((r) => {
+    const s = r.summary;
+    return [
+      r.detector, ...profiles.map((p) => num(r.nab?.find((n) => n.profile === p)?.score, 1)),
+      num(s.f1), num(s.precision), num(s.recall), num(s.f1Adjusted), num(s.precisionAdjusted), num(s.recallAdjusted), num(s.rocAuc),
+      `${num(s.eventRecall)} (${s.eventsDetected}/${s.events})`, num(s.meanDelaySeconds, 0), num(s.falseAlertsPerSeriesDay, 2), num(r.seconds, 1),
+    ];
+  });
+  return table(head, rows);
+}
+
+/** The whole text report: per-series tables (unless `summaryOnly`), then the summary. */
+export function formatReport(report: EvaluationReport, opts: { summaryOnly?: boolean } = {}): string {
+  const parts: string[] = [];
+  if (!opts.summaryOnly) for (const r of report.detectors) parts.push(`${report.corpus} · ${r.detector}\n${seriesTable(r)}`);
+  parts.push(
+    `${report.corpus} (${report.data}), seed ${report.seed}: F1/P/R = best per point over thresholds, mean over series; PA = point-adjusted;\n` +
+    'events, delay and false alerts (FA) at each detector\'s own threshold\n' + summaryTable(report.detectors),
+  );
+  return parts.join('\n\n') + '\n';
+}
+
+/** The JSON text of a report (NaN written as null). */
+export function reportJson(report: EvaluationReport): string {
+  return JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
+}
