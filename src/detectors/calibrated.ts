@@ -4,8 +4,8 @@
  * beyond the training tail as `k` times the tail's distance from the median").
  *
  * At fit: m = median of training scores, q = their `quantile` (default 0.99). Then
- * u = (s − m) / (q − m), and the calibrated score is u^p / (u^p + k^p) for u > 0, else 0: smooth,
- * order-preserving, in [0, 1), so no two points tie at 1 and a threshold can fall between any two.
+ * u = (s − m) / (q − m), and the calibrated score is `zToScore(u, k, p)` (score-map.ts; 0 for u ≤ 0):
+ * smooth, order-preserving, in [0, 1), so no two points tie at 1 and a threshold can fall between any two.
  * Raw Isolation Forest scores on small, clean training sets sit around 0.4–0.7; its "auto" threshold
  * of 0.5 would flag a large share of normal points, which this removes.
  * Calibration comes from the training scores given to `fit`, or, when streaming, from the inner
@@ -14,6 +14,7 @@
  */
 import type { Features, Frame } from '../core/frame.js';
 import { ModelFormatError } from '../core/errors.js';
+import { zToScore } from './score-map.js';
 import { checkSnapshot, type BatchDetector, type Detector, type DetectorSnapshot } from './base.js';
 
 const FORMAT_VERSION = 1;
@@ -68,10 +69,7 @@ export class CalibratedDetector implements Detector, BatchDetector {
 
   /** Maps a raw inner score to the calibrated scale. */
   calibrate(s: number): number {
-    const u = (s - this.median) / this.tail;
-    if (!(u > 0)) return 0;
-    const up = Math.pow(u, this.power);
-    return up / (up + Math.pow(this.k, this.power));
+    return zToScore((s - this.median) / this.tail, this.k, this.power);
   }
 
   scoreOne(x: Features, t: number): number {

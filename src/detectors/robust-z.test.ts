@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
 import { madOf, medianOf, RobustZDetector } from './robust-z.js';
+import { zToScore } from './score-map.js';
 
 /** Median and MAD by sorting copies, for comparison. */
 function naive(values: number[]): { med: number; mad: number } {
@@ -51,7 +52,8 @@ describe('RobustZDetector', () => {
     for (let i = 0; i < 20; i++) d.learnOne(one(i % 2));
     const spike = one(50);
     const before = d.scoreOne(spike);
-    expect(before).toBeGreaterThan(0.99);
+    expect(before).toBeCloseTo(zToScore(d.zOf(spike), 6, 4), 12);
+    expect(d.zOf(spike)).toBeGreaterThan(30); // far past z50 = 6
     expect(d.scoreOne(spike)).toBe(before);
     d.learnOne(spike);
     expect(d.scoreOne(one(0))).toBeLessThan(0.01); // one spike does not move the median
@@ -83,7 +85,9 @@ describe('RobustZDetector', () => {
     const d = new RobustZDetector({ window: 10, minPoints: 5 });
     for (let i = 0; i < 10; i++) d.learnOne(Float64Array.of(i, NaN));
     expect(d.scoreOne(Float64Array.of(NaN, 1e6))).toBe(0); // feature 1 has no history
-    expect(d.scoreOne(Float64Array.of(1e6, NaN))).toBeGreaterThan(0.99);
+    const far = Float64Array.of(1e6, NaN);
+    expect(d.zOf(far)).toBeGreaterThan(1e5);
+    expect(d.scoreOne(far)).toBeCloseTo(zToScore(d.zOf(far), 6, 4), 12);
     d.learnOne(Float64Array.of(Infinity, -Infinity));
     expect(d.toJSON().state).toMatchObject({ dims: 2, windows: [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], []] });
   });

@@ -21,6 +21,7 @@
  */
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
+import { zToScore } from './score-map.js';
 import { checkSnapshot, type Detector, type DetectorSnapshot, type Explainer, type FeatureContribution } from './base.js';
 
 const KIND = 'robust-z';
@@ -132,10 +133,7 @@ export class RobustZDetector implements Detector, Explainer {
 
   /** Scores one point in [0, 1) against the windows learned before it; does not allocate. */
   scoreOne(x: Features, _t = 0): number {
-    const z = this.zOf(x);
-    const zp = Math.pow(z, this.params.power);
-    if (!Number.isFinite(zp)) return 1 - 1e-12;
-    return zp / (zp + Math.pow(this.params.z50, this.params.power));
+    return zToScore(this.zOf(x), this.params.z50, this.params.power);
   }
 
   /**

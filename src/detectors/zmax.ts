@@ -5,11 +5,12 @@
  * finite scale and a change in it scores high — exactly what Isolation Forest cannot see, since it
  * never splits on a feature that was constant in its sample.
  *
- * Mapping: score = z^p / (z^p + z50^p), with score 0.5 at z = z50 (default 6) and p = 4, so scores keep
- * their order and do not tie at 1 (in double precision the score reaches 1 only past z ≈ 10^4 · z50).
+ * Mapping: `zToScore` (score-map.ts), 0.5 at z = z50 (default 6), steepness p = 4; scores keep their
+ * order and do not tie at 1.
  */
 import { ModelFormatError } from '../core/errors.js';
 import type { Features, Frame } from '../core/frame.js';
+import { zToScore } from './score-map.js';
 import { checkSnapshot, type BatchDetector, type Detector, type DetectorSnapshot, type Explainer, type FeatureContribution } from './base.js';
 
 const FORMAT_VERSION = 1;
@@ -107,9 +108,7 @@ export class ZMaxDetector implements Detector, BatchDetector, Explainer {
 
   scoreOne(x: Features): number {
     if (this.n === 0) return 0;
-    const zp = Math.pow(this.zOf(x), this.power);
-    if (!Number.isFinite(zp)) return zp > 0 ? 1 - 1e-12 : 0;
-    return zp / (zp + Math.pow(this.z50, this.power));
+    return zToScore(this.zOf(x), this.z50, this.power);
   }
 
   fit(frame: Frame): void {
