@@ -21,6 +21,7 @@ import { manualClock } from '../src/core/clock.js';
 import { createRng, hash32, hashString } from '../src/core/rng.js';
 import { createPodModel } from '../src/detectors/pod-model.js';
 import { Engine } from '../src/engine/engine.js';
+import { policyParamsFromConfig } from '../src/policy/alert-policy.js';
 import type { PodSnapshot, Source } from '../src/sources/base.js';
 import { PrometheusClient } from '../src/sources/prometheus-client.js';
 import { PrometheusSource } from '../src/sources/prometheus.js';
@@ -191,7 +192,7 @@ for (const n of SIZES) {
     const engine = new Engine({
       source, clock, telemetry: createTelemetry(new Registry()), log: { info() {}, warn() {}, error() {}, debug() {} },
       createModel: (s) => createPodModel(config, s),
-      options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 0, consecutive: config.policy.consecutive, seed: 42 },
+      options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 0, policy: policyParamsFromConfig(config.policy), seed: 42 },
     });
     t = performance.now();
     const hist = await source.history(TRAIN_AT - 60 * MIN, TRAIN_AT, MIN);

@@ -9,6 +9,7 @@ import { loadConfig } from '../src/config/load.js';
 import { manualClock } from '../src/core/clock.js';
 import { createPodModel } from '../src/detectors/pod-model.js';
 import { Engine } from '../src/engine/engine.js';
+import { policyParamsFromConfig } from '../src/policy/alert-policy.js';
 import { SimulatedCluster } from '../src/simulator/cluster.js';
 import { incidentTour } from '../src/simulator/scenarios.js';
 import { SimulatorSource } from '../src/sources/simulator.js';
@@ -25,7 +26,7 @@ const ABRUPT = ['cpu_runaway', 'crash_loop', 'packet_loss', 'noisy_neighbour', '
 const events = incidentTour(TRAIN_AT);
 
 const config = loadConfig({ env: {} });
-console.log(`Simulated cluster, ${((END - TRAIN_AT) / 3_600_000).toFixed(1)} h from 10:10 UTC through the daily peak, 1-minute scoring, consecutive=${config.policy.consecutive}`);
+console.log(`Simulated cluster, ${((END - TRAIN_AT) / 3_600_000).toFixed(1)} h from 10:10 UTC through the daily peak, 1-minute scoring, policy k=${config.policy.consecutive}`);
 console.log('delay = first flag of the incident\'s pod after its start (s); stray = flagged pod-cycles of pods with no incident\n');
 console.log(['seed', 'pod-cycles', ...ABRUPT, 'leak (min)', 'stray', 'cycle ms'].map((h) => h.padStart(16)).join(''));
 let totalStray = 0;
@@ -37,7 +38,7 @@ for (const seed of SEEDS) {
     source: new SimulatorSource(cluster), clock, telemetry: createTelemetry(new Registry()),
     log: silentLogger,
     createModel: (s) => createPodModel(config, s),
-    options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: config.training.retrainMinutes * MIN, consecutive: config.policy.consecutive, seed: 42 },
+    options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: config.training.retrainMinutes * MIN, policy: policyParamsFromConfig(config.policy), seed: 42 },
   });
   let podCycles = 0;
   let cycleMs = 0;

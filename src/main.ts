@@ -10,6 +10,7 @@ import { acceleratedClock, systemClock, type Clock } from './core/clock.js';
 import { ConfigError } from './core/errors.js';
 import { createPodModel } from './detectors/pod-model.js';
 import { Engine } from './engine/engine.js';
+import { policyParamsFromConfig } from './policy/alert-policy.js';
 import type { Notifier } from './notify/base.js';
 import { createNotifier } from './notify/notifier.js';
 import { loadModels } from './registry/model-store.js';
@@ -95,7 +96,7 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
       lookbackMs,
       stepMs: config.training.queryStepSeconds * 1000,
       retrainMs: config.training.retrainMinutes * 60_000,
-      consecutive: config.policy.consecutive,
+      policy: policyParamsFromConfig(config.policy),
       seed: config.detector.seed,
     },
   });

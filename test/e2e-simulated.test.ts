@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config/load.js';
 import { manualClock } from '../src/core/clock.js';
 import { createPodModel } from '../src/detectors/pod-model.js';
 import { Engine } from '../src/engine/engine.js';
+import { policyParamsFromConfig } from '../src/policy/alert-policy.js';
 import { SimulatedCluster } from '../src/simulator/cluster.js';
 import { incidentTour } from '../src/simulator/scenarios.js';
 import type { Incident } from '../src/simulator/types.js';
@@ -42,7 +43,7 @@ describe.each([7, 2, 23])('kad on the simulated cluster (accelerated clock), see
       telemetry: createTelemetry(new Registry()),
       log: silentLogger,
       createModel: (seed) => createPodModel(config, seed),
-      options: { lookbackMs: 60 * MIN, stepMs: STEP, retrainMs: config.training.retrainMinutes * MIN, consecutive: config.policy.consecutive, seed: 42 },
+      options: { lookbackMs: 60 * MIN, stepMs: STEP, retrainMs: config.training.retrainMinutes * MIN, policy: policyParamsFromConfig(config.policy), seed: 42 },
     });
     for (let t = TRAIN_AT; t <= END; t += STEP) {
       clock.set(t);

@@ -12,6 +12,7 @@ import { readNabCorpus, readNabProfiles } from '../evaluate/nab.js';
 import { readNezhaCorpus } from '../evaluate/nezha.js';
 import { formatReport, reportJson, type EvaluationReport } from '../evaluate/report.js';
 import { evaluateDetector } from '../evaluate/runner.js';
+import { AlertPolicy, type AlertPolicyParams } from '../policy/alert-policy.js';
 import type { Command } from './command.js';
 
 /** Where each corpus lives under `../shared/data` by default. */
@@ -26,22 +27,58 @@ export function readCorpus(corpus: CorpusName, dir: string, opts: ReadOptions = 
   return readNezhaCorpus(dir, opts);
 }
 
-/** Runs every detector over a corpus and builds the report. */
-export function evaluateCorpus(corpus: CorpusName, dir: string, detectors: readonly string[], opts: ReadOptions & { seed?: number } = {}): EvaluationReport {
+/**
+ * Parses `--policy`: comma-separated `setting=value` pairs of {@link AlertPolicyParams} (numbers, or
+ * true/false for stopLearning), e.g. `k=2,n=3,cooldownSeconds=600`. Throws {@link UsageError} naming
+ * the bad pair or setting.
+ */
+export function parsePolicySpec(spec: string): AlertPolicyParams {
+  const out: Record<string, number | boolean> = {};
+  for (const pair of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([A-Za-z]+)=(.+)$/.exec(pair);
+    if (!m) throw new UsageError(`--policy: expected setting=value, got "${pair}"`);
+    const v = m[2] === 'true' ? true : m[2] === 'false' ? false : Number(m[2]);
+    if (typeof v === 'number' && !Number.isFinite(v)) throw new UsageError(`--policy: ${m[1]} must be a number, got "${m[2]}"`);
+    out[m[1]] = v;
+  }
+  try {
+    new AlertPolicy(out);
+  } catch (e) {
+    throw new UsageError(`--policy: ${(e as Error).message}`);
+  }
+  return out;
+}
+
+/** Options of {@link evaluateCorpus}. */
+export interface EvaluateCorpusOptions extends ReadOptions {
+  seed?: number;
+  /** Also run every detector through this alert policy (a second result per detector, "KIND+policy"). */
+  policy?: AlertPolicyParams;
+}
+
+/** Runs every detector over a corpus (raw, and through the policy when one is given) and builds the report. */
+export function evaluateCorpus(corpus: CorpusName, dir: string, detectors: readonly string[], opts: EvaluateCorpusOptions = {}): EvaluationReport {
   const series = readCorpus(corpus, dir, opts);
   const seed = opts.seed ?? 42;
   const nabProfiles = corpus === 'nab' ? readNabProfiles(dir) : undefined;
-  return { corpus, data: dir, seed, detectors: detectors.map((d) => evaluateDetector(d, series, { seed, nabProfiles })) };
+  const results = detectors.flatMap((d) => {
+    const raw = evaluateDetector(d, series, { seed, nabProfiles });
+    if (!opts.policy) return [raw];
+    const withPolicy = evaluateDetector(d, series, { seed, nabProfiles, policy: opts.policy });
+    return [raw, { ...withPolicy, detector: `${d}+policy` }];
+  });
+  return { corpus, data: dir, seed, detectors: results };
 }
 
 export const evaluateCommand: Command = {
   name: 'evaluate',
   summary: 'Run detectors over a labelled corpus (NAB, ASD, Nezha) and report NAB score, F1, event recall, delay, false alerts',
-  usage: 'kad evaluate --corpus nab|asd|nezha [--data DIR] [--detector KIND ...] [--json] [--limit N] [--seed N]',
+  usage: 'kad evaluate --corpus nab|asd|nezha [--data DIR] [--detector KIND ...] [--policy SPEC] [--json] [--limit N] [--seed N]',
   options: {
     corpus: { type: 'string', short: 'c', value: 'NAME', description: 'nab, asd or nezha' },
     data: { type: 'string', value: 'DIR', description: `The corpus folder (default ${DEFAULT_CORPUS_DIRS.nab}, …/asd, …/nezha-onlineboutique)` },
     detector: { type: 'string', short: 'd', value: 'KIND', multiple: true, description: 'Detector kind; repeat for several (default: every kind)' },
+    policy: { type: 'string', value: 'SPEC', description: 'Also run each detector through the alert policy, e.g. "k=2,n=3,cooldownSeconds=600" ("default": the built-in defaults)' },
     json: { type: 'boolean', description: 'Print the report as JSON' },
     limit: { type: 'string', value: 'N', description: 'Only the first N series (in name order)' },
     seed: { type: 'string', value: 'N', description: 'Random seed (default 42)' },
@@ -62,7 +99,8 @@ export const evaluateCommand: Command = {
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit must be a positive integer, got "${v.limit}"`);
     const seed = v.seed === undefined ? 42 : Number(v.seed);
     if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
-    const report = evaluateCorpus(corpus, dir, kinds, { limit, seed });
+    const policy = typeof v.policy === 'string' ? (v.policy === 'default' ? {} : parsePolicySpec(v.policy)) : undefined;
+    const report = evaluateCorpus(corpus, dir, kinds, { limit, seed, policy });
     io.stdout(v.json ? reportJson(report) : formatReport(report));
     return 0;
   },

@@ -72,6 +72,14 @@ export const ConfigSchema = Type.Object(
     policy: Type.Object(
       {
         consecutive: int(1, 100, 2, 'KAD_CONSECUTIVE'),
+        window: int(0, 1000, 0, 'KAD_POLICY_WINDOW'),
+        hysteresis: Type.Number({ minimum: 0, exclusiveMaximum: 1, default: 0, env: 'KAD_POLICY_HYSTERESIS', allowed: 'a score difference from 0 (none) to below 1' }),
+        forSeconds: Type.Number({ minimum: 0, maximum: 86_400, default: 0, env: 'KAD_ALERT_FOR_SECONDS', allowed: 'seconds from 0 to 86400' }),
+        keepFiringForSeconds: Type.Number({ minimum: 0, maximum: 86_400, default: 0, env: 'KAD_ALERT_KEEP_FIRING_FOR_SECONDS', allowed: 'seconds from 0 to 86400' }),
+        cooldownSeconds: Type.Number({ minimum: 0, maximum: 86_400, default: 0, env: 'KAD_ALERT_COOLDOWN_SECONDS', allowed: 'seconds from 0 to 86400' }),
+        targetFalseAlarmsPerDay: Type.Number({ minimum: 0, maximum: 1000, default: 0, env: 'KAD_TARGET_FALSE_ALARMS_PER_DAY', allowed: 'false alarms per pod-day from 0 (calibration off) to 1000' }),
+        stopLearning: Type.Boolean({ default: true, env: 'KAD_STOP_LEARNING', allowed: 'true or false' }),
+        maxQuarantineSeconds: Type.Number({ minimum: 0, maximum: 604_800, default: 3600, env: 'KAD_MAX_QUARANTINE_SECONDS', allowed: 'seconds from 0 to 604800' }),
       },
       { default: {}, additionalProperties: false },
     ),

@@ -10,6 +10,7 @@ import { InputError, ModelFormatError } from '../core/errors.js';
 import { StandardScaler } from '../features/standard-scaler.js';
 import type { BatchDetector, Detector, DetectorSnapshot } from './base.js';
 import { CalibratedDetector } from './calibrated.js';
+import { EnsembleDetector, type EnsembleParams } from './ensemble.js';
 import { IsolationForest, type IsolationForestParams } from './iforest.js';
 import { HalfSpaceTrees, type HalfSpaceTreesParams } from './hst.js';
 import { MaxDetector } from './max.js';
@@ -26,6 +27,7 @@ const FACTORIES: Readonly<Record<string, (params: Record<string, unknown>, seed:
   zmax: (params: Record<string, unknown>) => new ZMaxDetector(params as ZMaxParams),
   'robust-z': (params: Record<string, unknown>) => new RobustZDetector(params as RobustZParams),
   hst: (params: Record<string, unknown>, seed: number) => new HalfSpaceTrees(params as HalfSpaceTreesParams, seed),
+  ensemble: (params: Record<string, unknown>, seed: number) => new EnsembleDetector(params as EnsembleParams, seed, createDetector),
 });
 const DETECTORS: Readonly<Record<string, (s: DetectorSnapshot) => AnyDetector>> = Object.freeze({
   iforest: (s: DetectorSnapshot) => IsolationForest.fromJSON(s),
@@ -34,6 +36,7 @@ const DETECTORS: Readonly<Record<string, (s: DetectorSnapshot) => AnyDetector>> 
   hst: (s: DetectorSnapshot) => HalfSpaceTrees.fromJSON(s),
   calibrated: (s: DetectorSnapshot) => CalibratedDetector.fromJSON(s, loadDetector),
   max: (s: DetectorSnapshot) => MaxDetector.fromJSON(s, loadDetector),
+  ensemble: (s: DetectorSnapshot) => EnsembleDetector.fromJSON(s, loadDetector),
 });
 const TRANSFORMERS: Readonly<Record<string, (s: DetectorSnapshot) => Transformer>> = Object.freeze({
   'standard-scaler': (s: DetectorSnapshot) => StandardScaler.fromJSON(s),

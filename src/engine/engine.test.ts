@@ -58,7 +58,7 @@ function makeEngine(source: Source) {
   const engine = new Engine({
     source, clock, telemetry, log: silentLogger,
     createModel: (seed) => createPodModel(config, seed),
-    options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 60 * MIN, consecutive: 2, seed: 1 },
+    options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 60 * MIN, policy: { k: 2 }, seed: 1 },
   });
   return { engine, clock, registry };
 }

@@ -15,7 +15,7 @@ import { loadDetector } from '../detectors/index.js';
 import { ModelFormatError } from '../core/errors.js';
 import type { FlaggedPod, Notifier, NotifierStatus } from '../notify/base.js';
 import { POD_FEATURES, PodFeatureExtractor } from '../features/pod-features.js';
-import { ConsecutivePolicy } from '../policy/consecutive.js';
+import { AlertPolicy, type AlertPolicyParams } from '../policy/alert-policy.js';
 import type { PodSample, PodSnapshot, Source } from '../sources/base.js';
 import type { Telemetry } from '../telemetry/metrics.js';
 
@@ -42,7 +42,8 @@ export interface EngineOptions {
   stepMs: number;
   /** Retrain every this many ms; 0 = never. */
   retrainMs: number;
-  consecutive: number;
+  /** The alert policy's settings (see policy/alert-policy.ts). */
+  policy: AlertPolicyParams;
   seed: number;
   /** Workloads with fewer training rows than this use the cluster-wide model. Default 30. */
   minWorkloadRows?: number;
@@ -92,7 +93,7 @@ export interface EngineStatus {
 /** Schedules source → features → detectors → policy and keeps the latest result per pod. */
 export class Engine {
   private readonly features = new PodFeatureExtractor();
-  private readonly policy: ConsecutivePolicy;
+  private readonly policy: AlertPolicy;
   private models = new Map<string, PodModel>();
   private clusterModel: PodModel | null = null;
   private results = new Map<string, PodResult>();
@@ -106,7 +107,7 @@ export class Engine {
   private modelVersion: string | null = null;
 
   constructor(private readonly deps: EngineDeps) {
-    this.policy = new ConsecutivePolicy(deps.options.consecutive);
+    this.policy = new AlertPolicy(deps.options.policy);
   }
 
   /** Current health. */
@@ -298,13 +299,15 @@ export class Engine {
       const own = this.models.get(workloadKey(p.ref));
       const model = own ?? this.clusterModel!;
       const score = model.scoreOne(x, snap.t);
-      const flagged = decide ? this.policy.observe(key, score, model.threshold) : { flagged: false, started: false };
+      const d = decide ? this.policy.observe(key, score, snap.t, model.threshold) : undefined;
+      const firing = d?.firing ?? false;
       const labels = { namespace: p.ref.namespace, pod: p.ref.pod, workload: p.ref.workload };
       telemetry.anomalyScore.set(labels, score);
-      telemetry.anomalyFlag.set(labels, flagged.flagged ? 1 : 0);
-      if (flagged.started) telemetry.anomaliesDetected.inc({ namespace: p.ref.namespace, workload: p.ref.workload });
-      if (flagged.flagged) {
-        this.noteFlagged(key, snap.t);
+      telemetry.anomalyFlag.set(labels, firing ? 1 : 0);
+      if (d?.started) telemetry.anomaliesDetected.inc({ namespace: p.ref.namespace, workload: p.ref.workload });
+      // Points the policy keeps from learning are left out of the next retraining.
+      if (d && !d.learn) this.noteFlagged(key, snap.t);
+      if (firing) {
         out.push({
           namespace: p.ref.namespace, pod: p.ref.pod, workload: p.ref.workload, node: p.ref.node,
           score, threshold: model.threshold, modelVersion: this.modelVersion ?? 'unknown',
@@ -313,7 +316,7 @@ export class Engine {
       }
       const features: Record<string, number> = {};
       POD_FEATURES.forEach((n, j) => (features[n] = x[j]));
-      this.results.set(key, { ref: p.ref, t: snap.t, sample: p, score, flagged: flagged.flagged, features, model: own ? 'workload' : 'cluster' });
+      this.results.set(key, { ref: p.ref, t: snap.t, sample: p, score, flagged: firing, features, model: own ? 'workload' : 'cluster' });
     }
     for (const [key, r] of this.results) {
       if (seen.has(key)) continue;

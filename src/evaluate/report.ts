@@ -52,14 +52,38 @@ export function summaryTable(results: readonly DetectorResult[]): string {
   return table(head, rows);
 }
 
+/**
+ * The policy table: per detector run through a policy, false alerts and event recall of the raw
+ * per-point flags (points and runs) and of the policy's alerts, and the reduction.
+ */
+export function policyTable(results: readonly DetectorResult[]): string {
+  const head = ['detector', 'raw false points', 'raw false runs', 'policy false alerts', 'cut vs points', 'cut vs runs', 'event recall raw', 'event recall policy', 'recall change'];
+  const pct = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '-');
+  const rows = results.filter((r) => r.policy).map((r) => {
+    const c = r.policy!.comparison;
+    const rawRecall = c.events ? c.rawEventsDetected / c.events : NaN;
+    const polRecall = c.events ? c.policyEventsDetected / c.events : NaN;
+    return [
+      r.detector, String(c.rawFalsePoints), String(c.rawFalseRuns), String(c.policyFalseAlerts),
+      pct(c.rawFalsePoints ? 1 - c.policyFalseAlerts / c.rawFalsePoints : NaN), pct(c.rawFalseRuns ? 1 - c.policyFalseAlerts / c.rawFalseRuns : NaN),
+      `${num(rawRecall)} (${c.rawEventsDetected}/${c.events})`, `${num(polRecall)} (${c.policyEventsDetected}/${c.events})`,
+      Number.isFinite(rawRecall) && Number.isFinite(polRecall) ? `${((polRecall - rawRecall) * 100).toFixed(1)} pts` : '-',
+    ];
+  });
+  return table(head, rows);
+}
+
 /** The whole text report: per-series tables (unless `summaryOnly`), then the summary. */
 export function formatReport(report: EvaluationReport, opts: { summaryOnly?: boolean } = {}): string {
   const parts: string[] = [];
   if (!opts.summaryOnly) for (const r of report.detectors) parts.push(`${report.corpus} · ${r.detector}\n${seriesTable(r)}`);
   parts.push(
     `${report.corpus} (${report.data}), seed ${report.seed}: F1/P/R = best per point over thresholds, mean over series; PA = point-adjusted;\n` +
-    'events, delay and false alerts (FA) at each detector\'s own threshold\n' + summaryTable(report.detectors),
+    'events, delay and false alerts (FA) at each detector\'s own threshold ("+policy": alert starts of the alert policy)\n' + summaryTable(report.detectors),
   );
+  if (report.detectors.some((r) => r.policy)) {
+    parts.push('Alert policy vs raw per-point flags (false = on an unlabelled point; events detected by a flag / alert start inside them)\n' + policyTable(report.detectors));
+  }
   return parts.join('\n\n') + '\n';
 }
 

@@ -4,17 +4,28 @@
  * is fitted on them first (`fit` when it has one, else `learnOne` row by row) and then scores the test
  * rows, still learning from each after scoring it when it has no `fit`. NaN scores count as 0. A row
  * is flagged when its score reaches the detector's own `threshold` at that moment.
+ *
+ * With an alert policy, the policy decides at each row; events, delays and false alerts are then
+ * counted on alert starts, NAB sees only alert starts (each with its score), and the result compares
+ * the policy's false alerts and event recall with the raw flags'. The policy's `stopLearning` keeps
+ * flagged rows out of online learning.
  */
 import { row } from '../core/frame.js';
 import { createDetector } from '../detectors/index.js';
+import { AlertPolicy, type AlertPolicyParams } from '../policy/alert-policy.js';
 import type { LabeledSeries } from './corpus.js';
 import { nabScores, type NabCostMatrix, type NabResult } from './nab-score.js';
-import { seriesPointMetrics, summarisePointMetrics, type PointSummary, type SeriesPointMetrics } from './point-metrics.js';
+import {
+  policyComparison, seriesPointMetrics, summarisePointMetrics, sumPolicyComparisons, type PointSummary, type PolicyComparison, type SeriesPointMetrics,
+} from './point-metrics.js';
 
-/** Scores of one series and the detector's flags at its own threshold. */
+/** Scores of one series, the detector's flags at its own threshold, and the policy's alert starts. */
 export interface SeriesRun {
   scores: Float64Array;
+  /** Raw per-point flags: 1 where the score reached the detector's threshold. */
   flags: Uint8Array;
+  /** With a policy: 1 where an alert started. */
+  alerts?: Uint8Array;
 }
 
 /** Options of a run. */
@@ -22,6 +33,8 @@ export interface RunOptions {
   seed?: number;
   /** Detector settings passed to `createDetector`. */
   params?: Record<string, unknown>;
+  /** Decide alerts with this policy (its `stopLearning` applies to online learning). */
+  policy?: AlertPolicyParams;
 }
 
 /** Runs detector `kind` over one series (see the module comment). */
@@ -35,14 +48,23 @@ export function runSeries(kind: string, series: LabeledSeries, opts: RunOptions 
   }
   const scores = new Float64Array(frame.rows);
   const flags = new Uint8Array(frame.rows);
+  const policy = opts.policy ? new AlertPolicy(opts.policy) : undefined;
+  const alerts = policy ? new Uint8Array(frame.rows) : undefined;
   for (let i = 0; i < frame.rows; i++) {
     const x = row(frame, i);
-    const s = det.scoreOne(x, frame.times[i]);
+    const t = frame.times[i];
+    const s = det.scoreOne(x, t);
     scores[i] = Number.isFinite(s) ? s : 0;
     flags[i] = scores[i] >= det.threshold ? 1 : 0;
-    if (!fitted) det.learnOne(x, frame.times[i]);
+    let learn = true;
+    if (policy && alerts) {
+      const d = policy.observe('', scores[i], t, det.threshold);
+      alerts[i] = d.started ? 1 : 0;
+      learn = d.learn;
+    }
+    if (!fitted && learn) det.learnOne(x, t);
   }
-  return { scores, flags };
+  return { scores, flags, alerts };
 }
 
 /** One series' result for one detector. */
@@ -52,6 +74,8 @@ export interface SeriesResult {
   metrics: SeriesPointMetrics;
   /** Normalised NAB score per profile at the corpus threshold (null: the series has no window). */
   nab?: Record<string, number | null>;
+  /** With a policy: false alerts and detected events with and without it. */
+  policy?: PolicyComparison;
   seconds: number;
 }
 
@@ -62,6 +86,8 @@ export interface DetectorResult {
   summary: PointSummary;
   /** With `nab` profiles: the corpus NAB score per profile. */
   nab?: NabResult[];
+  /** With a policy: its settings and the corpus sums of the comparison. */
+  policy?: { params: AlertPolicyParams; comparison: PolicyComparison };
   seconds: number;
 }
 
@@ -81,14 +107,18 @@ export function evaluateDetector(kind: string, corpus: readonly LabeledSeries[],
     const start = performance.now();
     const run = runSeries(kind, s, opts);
     runs.push(run);
-    const metrics = seriesPointMetrics(run.scores, run.flags, s.labels, s.frame.times, s.events, s.warmup);
+    const metrics = seriesPointMetrics(run.scores, run.alerts ?? run.flags, s.labels, s.frame.times, s.events, s.warmup);
     const r: SeriesResult = { name: s.name, rows: s.frame.rows, metrics, seconds: (performance.now() - start) / 1000 };
+    if (run.alerts) r.policy = policyComparison(run.flags, run.alerts, s.labels, s.frame.times, s.events, s.warmup);
     opts.onSeries?.(r);
     return r;
   });
   const out: DetectorResult = { detector: kind, series, summary: summarisePointMetrics(series.map((s) => s.metrics)), seconds: 0 };
+  if (opts.policy) out.policy = { params: opts.policy, comparison: sumPolicyComparisons(series.map((s) => s.policy as PolicyComparison)) };
   if (opts.nabProfiles) {
-    out.nab = nabScores(corpus.map((s, i) => ({ name: s.name, scores: runs[i].scores, windows: s.events })), opts.nabProfiles);
+    // With a policy, NAB sees only alert starts (each with its score); otherwise every point's score.
+    const nabInput = runs.map((r) => (r.alerts ? r.scores.map((v, i) => ((r.alerts as Uint8Array)[i] ? v : 0)) : r.scores));
+    out.nab = nabScores(corpus.map((s, i) => ({ name: s.name, scores: nabInput[i], windows: s.events })), opts.nabProfiles);
     series.forEach((s, i) => {
       s.nab = Object.fromEntries(out.nab?.map((r) => [r.profile, r.perSeries[i].score]) ?? []);
     });
