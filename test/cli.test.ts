@@ -117,6 +117,30 @@ describe('kad score', () => {
     expect(io2.err).toMatch(/unknown detector.*nope.*iforest/);
   });
 
+  it('gives every detector finite scores on a constant series, missing values and gaps, and rejects out-of-order rows', async () => {
+    const lines = ['timestamp,value'];
+    for (let i = 0; i < 400; i++) {
+      if (i >= 100 && i < 130) continue; // a gap of 30 rows
+      const v = i % 50 === 7 ? (i % 100 === 7 ? '' : 'NaN') : '5';
+      lines.push(`${new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString()},${v}`);
+    }
+    const p = join(dir, 'constant.csv');
+    writeFileSync(p, lines.join('\n') + '\n');
+    const { detectorKinds } = await import('../src/detectors/index.js');
+    for (const kind of detectorKinds()) {
+      const out = join(dir, `constant-${kind}.csv`);
+      expect(await main(['score', '--input', p, '--output', out, '--detector', kind], captureIO())).toBe(0);
+      const scores = readOut(out).slice(1).map((r) => Number(r[1]));
+      expect(scores.length, kind).toBe(370);
+      expect(scores.every((x) => Number.isFinite(x) && x >= 0 && x <= 1), kind).toBe(true);
+    }
+    const shuffled = join(dir, 'shuffled.csv');
+    writeFileSync(shuffled, 'timestamp,value\n2024-01-01 00:10:00,1\n2024-01-01 00:05:00,2\n');
+    const io = captureIO();
+    expect(await main(['score', '--input', shuffled, '--output', join(dir, 'x.csv')], io)).toBe(2);
+    expect(io.err).toMatch(/shuffled\.csv:3: .* is before line 2/);
+  });
+
   it.skipIf(!DATA_DIR)('scores a NAB file from ../shared/data (skipped when the folder is absent)', async () => {
     const input = join(DATA_DIR!, 'nab/data/realTraffic/speed_7578.csv');
     const out = join(dir, 'nab.csv');

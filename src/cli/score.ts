@@ -9,10 +9,12 @@ import { InputError, UsageError } from '../core/errors.js';
 import { row } from '../core/frame.js';
 import { createDetector, detectorKinds } from '../detectors/index.js';
 import { readCsvSeries } from '../sources/csv.js';
+import { AlertPolicy } from '../policy/alert-policy.js';
 import type { Command } from './command.js';
+import { parsePolicySpec } from './evaluate.js';
 
 /** The default detector of `kad score`. */
-export const DEFAULT_SCORE_DETECTOR = 'iforest';
+export const DEFAULT_SCORE_DETECTOR = 'ensemble';
 
 /** Formats a score with at least 6 significant digits (DESIGN.md). */
 export function formatScore(s: number): string {
@@ -22,18 +24,21 @@ export function formatScore(s: number): string {
 export const scoreCommand: Command = {
   name: 'score',
   summary: 'Score a CSV time series and write timestamp,score,is_anomaly',
-  usage: 'kad score --input IN.csv --output OUT.csv [--train TRAIN.csv] [--detector KIND] [--seed N]',
+  usage: 'kad score --input IN.csv --output OUT.csv [--train TRAIN.csv] [--detector KIND] [--policy SPEC] [--seed N]',
   options: {
     input: { type: 'string', short: 'i', value: 'FILE', description: 'CSV with a timestamp (or time) column and numeric columns' },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'Where to write timestamp,score,is_anomaly ("-" for stdout)' },
     train: { type: 'string', value: 'FILE', description: 'Fit on this CSV (same columns) first; otherwise learn online' },
     detector: { type: 'string', short: 'd', value: 'KIND', description: `Detector kind (default ${DEFAULT_SCORE_DETECTOR})` },
     seed: { type: 'string', value: 'N', description: 'Random seed (default 42); same seed, same scores' },
+    policy: { type: 'string', value: 'SPEC', description: 'is_anomaly from the alert policy (1 while firing), e.g. "k=2,cooldownSeconds=600" or "default"' },
   },
   details: [
     'Scores are in [0, 1], higher = more anomalous, causal (row t uses only rows up to t and the',
-    'training file). is_anomaly is 1 when the score reaches the detector\'s own threshold.',
-    'Times: ISO 8601, "YYYY-MM-DD HH:MM:SS" (UTC) or epoch seconds. Empty fields are missing values.',
+    'training file). is_anomaly is 1 when the score reaches the detector\'s own threshold, or with --policy while the',
+    'alert policy fires (the detector still learns every row there; kad evaluate --policy applies stopLearning).',
+    'Times: ISO 8601, "YYYY-MM-DD HH:MM:SS" (UTC) or epoch seconds, increasing (duplicates and out-of-order rows are',
+    'rejected with the line). Empty, NaN and null fields are missing values; other non-numbers are rejected.',
   ].join('\n'),
   async run(v, io) {
     if (typeof v.input !== 'string') throw new UsageError('--input FILE is required');
@@ -68,10 +73,12 @@ export const scoreCommand: Command = {
         detector.learnOne(x, t);
       }
     }
+    const policy = typeof v.policy === 'string' ? new AlertPolicy(v.policy === 'default' ? {} : parsePolicySpec(v.policy)) : undefined;
     const lines = ['timestamp,score,is_anomaly'];
     for (let i = 0; i < scores.length; i++) {
       const s = Number.isFinite(scores[i]) ? scores[i] : 0;
-      lines.push(`${input.timeText[i]},${formatScore(s)},${s >= thresholds[i] ? 1 : 0}`);
+      const flag = policy ? policy.observe('', s, input.frame.times[i], thresholds[i]).firing : s >= thresholds[i];
+      lines.push(`${input.timeText[i]},${formatScore(s)},${flag ? 1 : 0}`);
     }
     const text = lines.join('\n') + '\n';
     if (v.output === '-') io.stdout(text);

@@ -34,6 +34,17 @@ describe('parseCsvSeries', () => {
     expect(() => parseCsvSeries('timestamp,value\nnope,2\n', 't.csv')).toThrow(InputError);
   });
 
+  it('rejects duplicated and out-of-order times naming both lines, and Infinity as a value', () => {
+    expect(() => parseCsvSeries('timestamp,value\n1,2\n1,3\n', 'd.csv')).toThrow(/d\.csv:3: column "timestamp": "1" is the same time as line 2 \("1"\)/);
+    expect(() => parseCsvSeries('timestamp,value\n5,2\n6,2\n4,3\n', 'o.csv')).toThrow(/o\.csv:4: .*"4" is before line 3 \("6"\)/);
+    expect(() => parseCsvSeries('timestamp,value\n1,Infinity\n', 'i.csv')).toThrow(/i\.csv:2: column "value": "Infinity" is not a number/);
+  });
+
+  it('reads empty, NaN and null fields as missing values', () => {
+    const s = parseCsvSeries('timestamp,value\n1,\n2,NaN\n3,null\n4,7\n', 'm.csv');
+    expect(Array.from(s.frame.data)).toEqual([NaN, NaN, NaN, 7]);
+  });
+
   it('handles quoted fields and CRLF', () => {
     const s = parseCsvSeries('"timestamp","value"\r\n"2024-01-01 00:00:00","1.5"\r\n', 'q.csv');
     expect(s.frame.data[0]).toBe(1.5);

@@ -1,7 +1,15 @@
 /**
  * CSV time series: a header, a time column (`timestamp` or `time`) and numeric columns. Times may be
  * ISO 8601, `YYYY-MM-DD HH:MM:SS` (UTC) or epoch seconds. Errors name the file, line and column.
- * An empty field is a missing value (NaN); any other non-number is an error.
+ *
+ * Bad input, as documented in the README:
+ * - an empty field, `NaN` or `null` is a missing value (NaN): detectors skip it, scores stay finite;
+ * - any other non-number (including `Infinity`) is rejected, naming file, line and column;
+ * - a duplicated or out-of-order timestamp is rejected, naming both lines (sort and deduplicate
+ *   first: the detectors are causal, so the order of rows is the order of time);
+ * - gaps in time are kept as they are (no rows are invented); the streaming detectors see the next
+ *   row as the next point;
+ * - a constant series is valid and scores 0 until it changes.
  */
 import { readFileSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
@@ -18,6 +26,8 @@ export interface CsvSeries {
 }
 
 const TIME_COLUMNS = ['timestamp', 'time'];
+/** Fields read as a missing value. */
+const MISSING = /^(|nan|null)$/i;
 const SPACE_DATETIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$/;
 
 /** Parses one time field to epoch ms, or NaN. */
@@ -79,11 +89,17 @@ export function parseCsvSeries(text: string, name: string): CsvSeries {
     if (Number.isNaN(t)) {
       throw new InputError(`${name}:${lineNo}: column "${header[tcol]}": "${f[tcol]}" is not a time (use ISO 8601, "YYYY-MM-DD HH:MM:SS" or epoch seconds)`);
     }
+    if (i > 0 && !(t > times[i - 1])) {
+      throw new InputError(
+        `${name}:${lineNo}: column "${header[tcol]}": "${timeText[i]}" is ${t === times[i - 1] ? 'the same time as' : 'before'} line ${lineNo - 1} ("${timeText[i - 1]}"); ` +
+        'rows must be in increasing time order without duplicates (sort and deduplicate the file first)',
+      );
+    }
     times[i] = t;
     for (let k = 0; k < cols; k++) {
       const raw = f[valueCols[k]].trim();
-      const v = raw === '' ? NaN : Number(raw);
-      if (raw !== '' && !Number.isFinite(v)) {
+      const v = MISSING.test(raw) ? NaN : Number(raw);
+      if (!MISSING.test(raw) && !Number.isFinite(v)) {
         throw new InputError(`${name}:${lineNo}: column "${header[valueCols[k]]}": "${raw}" is not a number`);
       }
       data[i * cols + k] = v;
