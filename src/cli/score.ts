@@ -37,8 +37,9 @@ export const scoreCommand: Command = {
     'Scores are in [0, 1], higher = more anomalous, causal (row t uses only rows up to t and the',
     'training file). is_anomaly is 1 when the score reaches the detector\'s own threshold, or with --policy while the',
     'alert policy fires (the detector still learns every row there; kad evaluate --policy applies stopLearning).',
-    'Times: ISO 8601, "YYYY-MM-DD HH:MM:SS" (UTC) or epoch seconds, increasing (duplicates and out-of-order rows are',
-    'rejected with the line). Empty, NaN and null fields are missing values; other non-numbers are rejected.',
+    'Times: ISO 8601, "YYYY-MM-DD HH:MM:SS" (UTC) or epoch seconds, in order (an out-of-order row is rejected with its',
+    'line; a repeated time is scored as the next point). Empty, NaN and null fields are missing values; other',
+    'non-numbers are rejected.',
   ].join('\n'),
   async run(v, io) {
     if (typeof v.input !== 'string') throw new UsageError('--input FILE is required');

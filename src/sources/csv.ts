@@ -5,8 +5,9 @@
  * Bad input, as documented in the README:
  * - an empty field, `NaN` or `null` is a missing value (NaN): detectors skip it, scores stay finite;
  * - any other non-number (including `Infinity`) is rejected, naming file, line and column;
- * - a duplicated or out-of-order timestamp is rejected, naming both lines (sort and deduplicate
- *   first: the detectors are causal, so the order of rows is the order of time);
+ * - an out-of-order timestamp is rejected, naming both lines (sort first: the detectors are causal,
+ *   so the order of rows is the order of time); a repeated timestamp is kept and scored as the next
+ *   point (NAB's own files have some);
  * - gaps in time are kept as they are (no rows are invented); the streaming detectors see the next
  *   row as the next point;
  * - a constant series is valid and scores 0 until it changes.
@@ -89,10 +90,10 @@ export function parseCsvSeries(text: string, name: string): CsvSeries {
     if (Number.isNaN(t)) {
       throw new InputError(`${name}:${lineNo}: column "${header[tcol]}": "${f[tcol]}" is not a time (use ISO 8601, "YYYY-MM-DD HH:MM:SS" or epoch seconds)`);
     }
-    if (i > 0 && !(t > times[i - 1])) {
+    if (i > 0 && t < times[i - 1]) {
       throw new InputError(
-        `${name}:${lineNo}: column "${header[tcol]}": "${timeText[i]}" is ${t === times[i - 1] ? 'the same time as' : 'before'} line ${lineNo - 1} ("${timeText[i - 1]}"); ` +
-        'rows must be in increasing time order without duplicates (sort and deduplicate the file first)',
+        `${name}:${lineNo}: column "${header[tcol]}": "${timeText[i]}" is before line ${lineNo - 1} ("${timeText[i - 1]}"); ` +
+        'rows must be in time order (sort the file first)',
       );
     }
     times[i] = t;
