@@ -16,6 +16,7 @@ import { HalfSpaceTrees, type HalfSpaceTreesParams } from './hst.js';
 import { MaxDetector } from './max.js';
 import { Pipeline, type Transformer } from './pipeline.js';
 import { RobustZDetector, type RobustZParams } from './robust-z.js';
+import { SeasonalBandDetector, type SeasonalBandParams } from './seasonal-band.js';
 import { ZMaxDetector, type ZMaxParams } from './zmax.js';
 
 /** What the registry hands out: a streaming detector that may also fit and score in batch. */
@@ -27,6 +28,7 @@ const FACTORIES: Readonly<Record<string, (params: Record<string, unknown>, seed:
   zmax: (params: Record<string, unknown>) => new ZMaxDetector(params as ZMaxParams),
   'robust-z': (params: Record<string, unknown>) => new RobustZDetector(params as RobustZParams),
   hst: (params: Record<string, unknown>, seed: number) => new HalfSpaceTrees(params as HalfSpaceTreesParams, seed),
+  'seasonal-band': (params: Record<string, unknown>, seed: number) => new SeasonalBandDetector(params as SeasonalBandParams, seed),
   ensemble: (params: Record<string, unknown>, seed: number) => new EnsembleDetector(params as EnsembleParams, seed, createDetector),
 });
 const DETECTORS: Readonly<Record<string, (s: DetectorSnapshot) => AnyDetector>> = Object.freeze({
@@ -34,6 +36,7 @@ const DETECTORS: Readonly<Record<string, (s: DetectorSnapshot) => AnyDetector>> 
   zmax: (s: DetectorSnapshot) => ZMaxDetector.fromJSON(s),
   'robust-z': (s: DetectorSnapshot) => RobustZDetector.fromJSON(s),
   hst: (s: DetectorSnapshot) => HalfSpaceTrees.fromJSON(s),
+  'seasonal-band': (s: DetectorSnapshot) => SeasonalBandDetector.fromJSON(s),
   calibrated: (s: DetectorSnapshot) => CalibratedDetector.fromJSON(s, loadDetector),
   max: (s: DetectorSnapshot) => MaxDetector.fromJSON(s, loadDetector),
   ensemble: (s: DetectorSnapshot) => EnsembleDetector.fromJSON(s, loadDetector),
