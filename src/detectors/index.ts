@@ -13,6 +13,7 @@ import { CalibratedDetector } from './calibrated.js';
 import { EnsembleDetector, type EnsembleParams } from './ensemble.js';
 import { IsolationForest, type IsolationForestParams } from './iforest.js';
 import { HalfSpaceTrees, type HalfSpaceTreesParams } from './hst.js';
+import { LstmAutoencoder, type LstmAeParams } from './lstm-ae.js';
 import { MaxDetector } from './max.js';
 import { Pipeline, type Transformer } from './pipeline.js';
 import { RobustZDetector, type RobustZParams } from './robust-z.js';
@@ -28,6 +29,7 @@ const FACTORIES: Readonly<Record<string, (params: Record<string, unknown>, seed:
   zmax: (params: Record<string, unknown>) => new ZMaxDetector(params as ZMaxParams),
   'robust-z': (params: Record<string, unknown>) => new RobustZDetector(params as RobustZParams),
   hst: (params: Record<string, unknown>, seed: number) => new HalfSpaceTrees(params as HalfSpaceTreesParams, seed),
+  'lstm-ae': (params: Record<string, unknown>, seed: number) => new LstmAutoencoder(params as LstmAeParams, seed),
   'seasonal-band': (params: Record<string, unknown>, seed: number) => new SeasonalBandDetector(params as SeasonalBandParams, seed),
   ensemble: (params: Record<string, unknown>, seed: number) => new EnsembleDetector(params as EnsembleParams, seed, createDetector),
 });
@@ -36,6 +38,7 @@ const DETECTORS: Readonly<Record<string, (s: DetectorSnapshot) => AnyDetector>> 
   zmax: (s: DetectorSnapshot) => ZMaxDetector.fromJSON(s),
   'robust-z': (s: DetectorSnapshot) => RobustZDetector.fromJSON(s),
   hst: (s: DetectorSnapshot) => HalfSpaceTrees.fromJSON(s),
+  'lstm-ae': (s: DetectorSnapshot) => LstmAutoencoder.fromJSON(s),
   'seasonal-band': (s: DetectorSnapshot) => SeasonalBandDetector.fromJSON(s),
   calibrated: (s: DetectorSnapshot) => CalibratedDetector.fromJSON(s, loadDetector),
   max: (s: DetectorSnapshot) => MaxDetector.fromJSON(s, loadDetector),
