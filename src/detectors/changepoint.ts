@@ -24,10 +24,7 @@
  * The result is the most recent level shift if any, else a spike if any, else none. Deterministic.
  * {@link LevelShiftTracker} runs this on a ring buffer per series, reusing its buffers.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { ChangepointDetector, initSync } from '@bsull/augurs/changepoint';
+import { useAugurs } from '../core/augurs.js';
 import { InputError } from '../core/errors.js';
 
 const MAD_TO_SD = 1.482602218505602;
@@ -95,15 +92,6 @@ export function resolveShiftOptions(o: ShiftOptions = {}): Readonly<Resolved> {
   });
 }
 
-let wasmReady = false;
-/** Instantiates augurs' changepoint wasm once (synchronously: the default async init fails in Node). */
-function initChangepointWasm(): void {
-  if (wasmReady) return;
-  const js = createRequire(import.meta.url).resolve('@bsull/augurs/changepoint');
-  initSync({ module: readFileSync(join(dirname(js), 'changepoint_bg.wasm')) });
-  wasmReady = true;
-}
-
 /** Reusable buffers for {@link classifyInto}, sized for windows of up to `cap` points. */
 export class ShiftWorkspace {
   readonly x: Float64Array; // the finite values, in order
@@ -153,10 +141,9 @@ export function classifyInto(values: ArrayLike<number>, len: number, p: Readonly
   }
   let last = 0; // start of the current level
   if (screen(x, k, level, s, p)) {
-    initChangepointWasm();
     const z = ws.b;
     for (let i = 0; i < k; i++) z[i] = (x[i] - level) / s;
-    const det = ChangepointDetector.normalGamma({ hazardLambda: p.hazardLambda });
+    const det = useAugurs('changepoint').ChangepointDetector.normalGamma({ hazardLambda: p.hazardLambda });
     let found: number[];
     try {
       found = det.detectChangepoints(z.subarray(0, k)).indices;

@@ -37,10 +37,8 @@
  * left out of that feature. A peer comparison needs at least 3 replicas (`minReplicas`): a feature
  * with fewer present, or a group of fewer rows, scores 0 for everyone. Deterministic (no randomness).
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { initSync, OutlierDetector, type OutlierOutput } from '@bsull/augurs/outlier';
+import type { OutlierDetector, OutlierOutput } from '@bsull/augurs/outlier';
+import { useAugurs } from '../core/augurs.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Frame } from '../core/frame.js';
 import { zToScore } from './score-map.js';
@@ -82,15 +80,6 @@ type Resolved = Required<Omit<PeerGroupParams, 'minScale'>> & { minScale: number
 /** augurs' MAD outlier threshold (a z in robust SDs) for a sensitivity in (0, 1). */
 export function madThreshold(sensitivity: number): number {
   return MAX_T - (MAX_T - MIN_T) * Math.sqrt(sensitivity);
-}
-
-let wasmReady = false;
-/** Instantiates augurs' outlier wasm once (synchronously: the default async init fails in Node). */
-function initOutlierWasm(): void {
-  if (wasmReady) return;
-  const js = createRequire(import.meta.url).resolve('@bsull/augurs/outlier');
-  initSync({ module: readFileSync(join(dirname(js), 'outlier_bg.wasm')) });
-  wasmReady = true;
 }
 
 function resolve(p: Record<string, unknown>): Resolved {
@@ -139,7 +128,6 @@ export class PeerGroupScorer {
   constructor(params: PeerGroupParams = {}) {
     this.params = Object.freeze(resolve(params as Record<string, unknown>));
     this.z50 = madThreshold(this.params.sensitivity);
-    initOutlierWasm();
   }
 
   /**
@@ -275,7 +263,7 @@ export class PeerGroupScorer {
     }
     let det: OutlierDetector | null = null;
     try {
-      det = new OutlierDetector(this.params.algorithm, { sensitivity: this.params.sensitivity });
+      det = new (useAugurs('outlier').OutlierDetector)(this.params.algorithm, { sensitivity: this.params.sensitivity });
       return det.detect(views);
     } catch {
       return null; // MAD's "division by zero" (a side with MAD 0): the plain robust distance is used

@@ -16,11 +16,8 @@
  * augurs' own `seasonalities` (a periodogram) proved unreliable here (it returns ~n/4 for a sine that
  * is not centred, and periods for white noise), so {@link detectPeriod} uses the autocorrelation.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import * as ets from '@bsull/augurs/ets';
-import * as mstl from '@bsull/augurs/mstl';
-import * as prophet from '@bsull/augurs/prophet';
+import type * as prophet from '@bsull/augurs/prophet';
+import { useAugurs as use } from '../core/augurs.js';
 import { InputError, NotReadyError } from '../core/errors.js';
 
 /** The forecasting models {@link fitForecast} offers. */
@@ -51,23 +48,8 @@ export interface FitOptions {
   inSample?: boolean;
 }
 
-const requireHere = createRequire(import.meta.url);
-const WASM_MODULES = { ets, mstl, prophet } as const;
-type WasmModuleName = keyof typeof WASM_MODULES;
-const initialised = new Set<WasmModuleName>(); // the idempotent wasm init, nothing else
 let prophetLoading: Promise<void> | undefined;
 let prophetReadyOptimizer: prophet.ProphetOptions['optimizer'] | undefined;
-
-/** Initialises one augurs module from its wasm file, once. */
-function use<K extends WasmModuleName>(name: K): (typeof WASM_MODULES)[K] {
-  const mod = WASM_MODULES[name];
-  if (!initialised.has(name)) {
-    const js = requireHere.resolve(`@bsull/augurs/${name}`); // the wasm file sits beside the module's js
-    mod.initSync({ module: readFileSync(js.replace(/\.js$/, '_bg.wasm')) });
-    initialised.add(name);
-  }
-  return mod;
-}
 
 /** Loads Prophet's Stan optimizer (async, about 0.1 s, once); needed before `fitForecast(..., 'prophet')`. */
 export async function loadProphet(): Promise<void> {
