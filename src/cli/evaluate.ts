@@ -29,12 +29,13 @@ export function readCorpus(corpus: CorpusName, dir: string, opts: ReadOptions = 
 }
 
 /**
- * Parses `--policy`: comma-separated `setting=value` pairs of {@link AlertPolicyParams} (numbers, or
- * true/false for stopLearning), e.g. `k=2,n=3,cooldownSeconds=600`. Throws {@link UsageError} naming
- * the bad pair or setting.
+ * Parses `--policy`: `default` (the built-in settings), or comma-separated `setting=value` pairs of
+ * {@link AlertPolicyParams} (numbers, or true/false for stopLearning), e.g. `k=2,n=3,cooldownSeconds=600`.
+ * Throws {@link UsageError} naming the bad pair or setting.
  */
 export function parsePolicySpec(spec: string): AlertPolicyParams {
   const out: Record<string, number | boolean> = {};
+  if (spec === 'default') return out;
   for (const pair of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
     const m = /^([A-Za-z]+)=(.+)$/.exec(pair);
     if (!m) throw new UsageError(`--policy: expected setting=value, got "${pair}"`);
@@ -100,7 +101,7 @@ export const evaluateCommand: Command = {
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit must be a positive integer, got "${v.limit}"`);
     const seed = v.seed === undefined ? 42 : Number(v.seed);
     if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
-    const policy = typeof v.policy === 'string' ? (v.policy === 'default' ? {} : parsePolicySpec(v.policy)) : undefined;
+    const policy = typeof v.policy === 'string' ? parsePolicySpec(v.policy) : undefined;
     if (kinds.includes('lstm-ae')) await useWasmBackend(); // 3–4× faster training than the cpu backend
     const report = evaluateCorpus(corpus, dir, kinds, { limit, seed, policy });
     io.stdout(v.json ? reportJson(report) : formatReport(report));

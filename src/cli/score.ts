@@ -76,7 +76,7 @@ export const scoreCommand: Command = {
         detector.learnOne(x, t);
       }
     }
-    const policy = typeof v.policy === 'string' ? new AlertPolicy(v.policy === 'default' ? {} : parsePolicySpec(v.policy)) : undefined;
+    const policy = typeof v.policy === 'string' ? new AlertPolicy(parsePolicySpec(v.policy)) : undefined;
     const lines = ['timestamp,score,is_anomaly'];
     for (let i = 0; i < scores.length; i++) {
       const s = Number.isFinite(scores[i]) ? scores[i] : 0;

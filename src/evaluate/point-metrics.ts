@@ -101,6 +101,11 @@ export function safeRocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>)
   return pos === 0 || pos === labels.length ? NaN : rocAuc(scores, labels);
 }
 
+/** The events that reach row `warmup` or later, clipped to start there and re-indexed from it. */
+function eventsFrom(events: readonly AnomalyEvent[], warmup: number): AnomalyEvent[] {
+  return events.filter((e) => e.end >= warmup).map((e) => ({ start: Math.max(e.start, warmup) - warmup, end: e.end - warmup, t0: e.t0 }));
+}
+
 /** Every point metric of one series. */
 export interface SeriesPointMetrics {
   /** Best F1 per point, no adjustment. */
@@ -125,7 +130,7 @@ export function seriesPointMetrics(
   const l = labels.subarray(warmup);
   const f = flags.subarray(warmup);
   const t = times.subarray(warmup);
-  const ev = events.filter((e) => e.end >= warmup).map((e) => ({ start: Math.max(e.start, warmup) - warmup, end: e.end - warmup, t0: e.t0 }));
+  const ev = eventsFrom(events, warmup);
   return {
     raw: bestF1(s, l),
     adjusted: bestF1(pointAdjust(s, l), l),
@@ -205,7 +210,7 @@ export function policyComparison(
   const a = alerts.subarray(warmup);
   const l = labels.subarray(warmup);
   const t = times.subarray(warmup);
-  const ev = events.filter((e) => e.end >= warmup).map((e) => ({ start: Math.max(e.start, warmup) - warmup, end: e.end - warmup, t0: e.t0 }));
+  const ev = eventsFrom(events, warmup);
   let rawFalsePoints = 0;
   let policyFalseAlerts = 0;
   for (let i = 0; i < f.length; i++) {
