@@ -2,13 +2,14 @@
  * Detection on the simulated cluster: for several seeds, 8 hours through a daily traffic peak with one
  * incident of each abrupt kind, a memory leak and a rollout, scored every minute as `kad serve` does.
  * Prints, per seed: pod-cycles scored, detection delay per incident, flags on pods with no incident,
- * and the scoring cycle time. Run: `npm run bench:detection`.
+ * and the scoring cycle time. Run: `npm run bench:detection` (KAD_DETECTOR=KIND to run another pod model,
+ * as `kad serve` would; SEEDS=1,2 for fewer seeds).
  */
 import { Registry } from 'prom-client';
 import { loadConfig } from '../src/config/load.js';
 import { manualClock } from '../src/core/clock.js';
-import { createPodModel } from '../src/detectors/pod-model.js';
 import { Engine } from '../src/engine/engine.js';
+import { podModelFactory } from '../src/main.js';
 import { policyParamsFromConfig } from '../src/policy/alert-policy.js';
 import { SimulatedCluster } from '../src/simulator/cluster.js';
 import { incidentTour } from '../src/simulator/scenarios.js';
@@ -25,8 +26,9 @@ const ABRUPT = ['cpu_runaway', 'crash_loop', 'packet_loss', 'noisy_neighbour', '
 
 const events = incidentTour(TRAIN_AT);
 
-const config = loadConfig({ env: {} });
-console.log(`Simulated cluster, ${((END - TRAIN_AT) / 3_600_000).toFixed(1)} h from 10:10 UTC through the daily peak, 1-minute scoring, policy k=${config.policy.consecutive}`);
+const config = loadConfig({ env: process.env.KAD_DETECTOR ? { KAD_DETECTOR: process.env.KAD_DETECTOR } : {} });
+const createModel = podModelFactory(config);
+console.log(`Simulated cluster, ${((END - TRAIN_AT) / 3_600_000).toFixed(1)} h from 10:10 UTC through the daily peak, 1-minute scoring, detector ${config.detector.kind}, policy k=${config.policy.consecutive}`);
 console.log('delay = first flag of the incident\'s pod after its start (s); stray = flagged pod-cycles of pods with no incident\n');
 console.log(['seed', 'pod-cycles', ...ABRUPT, 'leak (min)', 'stray', 'cycle ms'].map((h) => h.padStart(16)).join(''));
 let totalStray = 0;
@@ -37,7 +39,7 @@ for (const seed of SEEDS) {
   const engine = new Engine({
     source: new SimulatorSource(cluster), clock, telemetry: createTelemetry(new Registry()),
     log: silentLogger,
-    createModel: (s) => createPodModel(config, s),
+    createModel,
     options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: config.training.retrainMinutes * MIN, policy: policyParamsFromConfig(config.policy), seed: 42 },
   });
   let podCycles = 0;

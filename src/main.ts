@@ -8,8 +8,10 @@ import { buildServer } from './api/server.js';
 import type { Config } from './config/schema.js';
 import { acceleratedClock, systemClock, type Clock } from './core/clock.js';
 import { ConfigError } from './core/errors.js';
+import { createDetector, detectorKinds } from './detectors/index.js';
 import { createPodModel } from './detectors/pod-model.js';
-import { Engine } from './engine/engine.js';
+import { POD_FEATURE_MIN_SCALE } from './features/pod-features.js';
+import { Engine, type PodModel } from './engine/engine.js';
 import { policyParamsFromConfig } from './policy/alert-policy.js';
 import type { Notifier } from './notify/base.js';
 import { createNotifier } from './notify/notifier.js';
@@ -74,6 +76,29 @@ async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: 
   }
 }
 
+/**
+ * The service's pod model maker for `detector.kind` (KAD_DETECTOR): `pod-model` (the default:
+ * per-workload StandardScaler + Isolation Forest with the IFOREST_* settings, and a largest-z
+ * detector), or any kind of the detector registry with its default settings. Throws
+ * {@link ConfigError} for an unknown kind.
+ */
+export function podModelFactory(config: Readonly<Config>): (seed: number) => PodModel {
+  const kind = config.detector.kind;
+  if (kind === 'pod-model') return (seed) => createPodModel(config, seed);
+  if (!detectorKinds().includes(kind)) {
+    throw new ConfigError(`KAD_DETECTOR=${JSON.stringify(kind)} is invalid: must be pod-model or one of ${detectorKinds().join(', ')}`);
+  }
+  // Kinds that take per-feature scale floors get the pod features' (a constant feature such as
+  // restarts must not turn a tiny change into a huge z); the others take their defaults.
+  let params: Record<string, unknown> = { minScale: Array.from(POD_FEATURE_MIN_SCALE) };
+  try {
+    createDetector(kind, params, 0);
+  } catch {
+    params = {};
+  }
+  return (seed) => createDetector(kind, params, seed);
+}
+
 /** Builds the engine and everything it needs from the config. */
 export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOptions = {}): Promise<Runtime> {
   const log = opts.log ?? pino({ level: config.log.level });
@@ -91,7 +116,7 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
     telemetry,
     log,
     notifier,
-    createModel: (seed) => createPodModel(config, seed),
+    createModel: podModelFactory(config),
     options: {
       lookbackMs,
       stepMs: config.training.queryStepSeconds * 1000,

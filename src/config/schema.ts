@@ -64,7 +64,10 @@ export const ConfigSchema = Type.Object(
     ),
     detector: Type.Object(
       {
-        kind: Type.String({ default: 'iforest', env: 'KAD_DETECTOR', allowed: 'a detector kind (see `kad score --help`)' }),
+        kind: Type.String({
+          default: 'pod-model', minLength: 1, env: 'KAD_DETECTOR',
+          allowed: 'pod-model (per-workload Isolation Forest + largest z) or a detector kind of `kad score --detector` (ensemble, zmax, robust-z, hst, ...)',
+        }),
         seed: int(0, 2 ** 31 - 1, 42, 'KAD_SEED'),
       },
       { default: {}, additionalProperties: false },

@@ -7,7 +7,9 @@ import { createRng } from '../core/rng.js';
 import { createPodModel } from '../detectors/pod-model.js';
 import type { PodSample, PodSnapshot, Source } from '../sources/base.js';
 import { createTelemetry } from '../telemetry/metrics.js';
-import { Engine } from './engine.js';
+import { Engine, type PodModel } from './engine.js';
+import { createDetector } from '../detectors/index.js';
+import { POD_FEATURE_MIN_SCALE } from '../features/pod-features.js';
 import { silentLogger } from '../core/logger.js';
 
 const MIN = 60_000;
@@ -17,6 +19,8 @@ class ScriptedSource implements Source {
   readonly name = 'scripted';
   down = false;
   gone = new Set<string>();
+  /** CPU multiplier per pod (an incident). */
+  boost = new Map<string, number>();
   private rng = createRng(3);
   constructor(private readonly pods: string[]) {}
   private snap(t: number): PodSnapshot {
@@ -24,7 +28,7 @@ class ScriptedSource implements Source {
       .filter((p) => !this.gone.has(p))
       .map((pod) => ({
         ref: { namespace: 'ns', pod, workload: 'web' },
-        cpu: 0.2 * (1 + 0.02 * this.rng.normal()),
+        cpu: 0.2 * (this.boost.get(pod) ?? 1) * (1 + 0.02 * this.rng.normal()),
         memory: 2e8 * (1 + 0.01 * this.rng.normal()),
         restarts: 0,
         rxBytes: 1e5 * (1 + 0.02 * this.rng.normal()),
@@ -50,14 +54,14 @@ class ScriptedSource implements Source {
   async close() {}
 }
 
-function makeEngine(source: Source) {
+function makeEngine(source: Source, createModel?: (seed: number) => PodModel) {
   const config = loadConfig({ env: {} });
   const clock = manualClock(Date.UTC(2026, 0, 5, 12));
   const registry = new Registry();
   const telemetry = createTelemetry(registry);
   const engine = new Engine({
     source, clock, telemetry, log: silentLogger,
-    createModel: (seed) => createPodModel(config, seed),
+    createModel: createModel ?? ((seed) => createPodModel(config, seed)),
     options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 60 * MIN, policy: { k: 2 }, seed: 1 },
   });
   return { engine, clock, registry };
@@ -118,5 +122,41 @@ describe('Engine', () => {
     await loop;
     expect(engine.status().trained).toBe(true);
     expect(engine.status().lastError).toBeNull();
+  });
+
+  it('runs a streaming detector: learns the lookback point by point, keeps learning, flags a jump, and round-trips its models', async () => {
+    const source = new ScriptedSource(['web-a', 'web-b', 'web-c']);
+    const learned: number[] = [];
+    const { engine, clock } = makeEngine(source, (seed) => {
+      const d = createDetector('robust-z', { minScale: Array.from(POD_FEATURE_MIN_SCALE) }, seed);
+      const learnOne = d.learnOne.bind(d);
+      d.learnOne = (x, t) => {
+        learned.push(t);
+        learnOne(x, t);
+      };
+      return d;
+    });
+    await engine.step();
+    const afterTraining = learned.length;
+    // 61 snapshots of 3 pods, learned by the workload model and by the cluster model.
+    expect(afterTraining).toBeGreaterThanOrEqual(2 * 3 * 60);
+    clock.advance(MIN);
+    await engine.step();
+    expect(learned.length - afterTraining).toBe(3); // this step's points, after scoring them
+    expect(engine.detect().every((r) => r.score < 0.5)).toBe(true);
+    source.boost.set('web-b', 4);
+    for (let i = 0; i < 2; i++) {
+      clock.advance(MIN);
+      await engine.step();
+    }
+    const b = engine.detect().find((r) => r.ref.pod === 'web-b')!;
+    expect(b.score).toBeGreaterThan(0.5);
+    expect(b.flagged).toBe(true);
+    // The hot pod's points were kept from learning: 2 steps × 2 quiet pods.
+    expect(learned.length - afterTraining).toBe(3 + 4);
+    const models = engine.exportModels();
+    expect(models.workloads['ns/web'].kind).toBe('robust-z');
+    engine.importModels(JSON.parse(JSON.stringify(models)));
+    expect(engine.status().trained).toBe(true);
   });
 });

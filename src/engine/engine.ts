@@ -19,8 +19,12 @@ import { AlertPolicy, type AlertPolicyParams } from '../policy/alert-policy.js';
 import type { PodSample, PodSnapshot, Source } from '../sources/base.js';
 import type { Telemetry } from '../telemetry/metrics.js';
 
-/** A trainable pod model; explains its scores when it can. */
-export type PodModel = Detector & BatchDetector & Partial<Explainer>;
+/**
+ * A pod model: any detector. One with `fit` (a batch model such as the default pod model) is fitted
+ * on the lookback window; a streaming one (no `fit`) learns the window point by point, then keeps
+ * learning every scored point the policy lets it learn. Explains its scores when it can.
+ */
+export type PodModel = Detector & Partial<BatchDetector> & Partial<Explainer>;
 
 /** Trained engine models as data (what `kad train` writes and `kad serve` can load). */
 export interface EngineModels {
@@ -144,7 +148,9 @@ export class Engine {
     const first = this.clusterModel === null;
     const extractor = first ? this.features : new PodFeatureExtractor();
     const byWorkload = new Map<string, number[][]>();
+    const timesOf = new Map<string, number[]>();
     const all: number[][] = [];
+    const allTimes: number[] = [];
     for (const snap of snaps) {
       const vectors = extractor.update(snap);
       for (const p of snap.pods) {
@@ -152,10 +158,15 @@ export class Engine {
         if (this.wasFlagged(key, snap.t)) continue; // do not learn what we called anomalous
         const row = Array.from(vectors.get(key)!);
         all.push(row);
+        allTimes.push(snap.t);
         const wk = workloadKey(p.ref);
         let rows = byWorkload.get(wk);
-        if (!rows) byWorkload.set(wk, (rows = []));
+        if (!rows) {
+          byWorkload.set(wk, (rows = []));
+          timesOf.set(wk, []);
+        }
         rows.push(row);
+        timesOf.get(wk)!.push(snap.t);
       }
     }
     if (all.length < 2) throw new NotReadyError(`Not enough history to train: ${all.length} pod samples in the last ${options.lookbackMs / 60_000} min`);
@@ -164,11 +175,11 @@ export class Engine {
     for (const [wk, rows] of byWorkload) {
       if (rows.length < minRows) continue;
       const m = this.deps.createModel(hash32(options.seed, hashString(wk)));
-      m.fit(frameFromRows(POD_FEATURES, rows));
+      fitModel(m, rows, timesOf.get(wk)!);
       models.set(wk, m);
     }
     const cluster = this.deps.createModel(options.seed);
-    cluster.fit(frameFromRows(POD_FEATURES, all));
+    fitModel(cluster, all, allTimes);
     this.models = models;
     this.clusterModel = cluster;
     this.trainedAt = end;
@@ -216,9 +227,11 @@ export class Engine {
       throw new ModelFormatError(`models were trained on features [${m.features}], this kad uses [${POD_FEATURES.join(',')}]: retrain with \`kad train\``);
     }
     const asModel = (s: DetectorSnapshot, what: string): PodModel => {
-      const d = loadDetector(s) as PodModel;
-      if (typeof d.fit !== 'function' || typeof d.score !== 'function') throw new ModelFormatError(`${what}: kind "${s.kind}" is not a batch pod model`);
-      return d;
+      try {
+        return loadDetector(s) as PodModel;
+      } catch (e) {
+        throw new ModelFormatError(`${what}: ${(e as Error).message}`);
+      }
     };
     const models = new Map(Object.entries(m.workloads ?? {}).map(([k, s]) => [k, asModel(s, `workload ${k}`)] as const));
     this.clusterModel = asModel(m.cluster, 'cluster model');
@@ -307,6 +320,9 @@ export class Engine {
       if (d?.started) telemetry.anomaliesDetected.inc({ namespace: p.ref.namespace, workload: p.ref.workload });
       // Points the policy keeps from learning are left out of the next retraining.
       if (d && !d.learn) this.noteFlagged(key, snap.t);
+      // A streaming model keeps learning what the policy lets it (right after scoring the same pod:
+      // detectors may keep per-point state between scoreOne and learnOne of one time).
+      else if (decide && !model.fit) model.learnOne(x, snap.t);
       if (firing) {
         out.push({
           namespace: p.ref.namespace, pod: p.ref.pod, workload: p.ref.workload, node: p.ref.node,
@@ -346,6 +362,15 @@ export class Engine {
     if (!a) this.flaggedTimes.set(key, (a = []));
     a.push(t);
   }
+}
+
+/** Fits a batch model on the rows, or feeds a streaming one the rows in time order. */
+function fitModel(m: PodModel, rows: number[][], times: number[]): void {
+  if (m.fit) {
+    m.fit(frameFromRows(POD_FEATURES, rows));
+    return;
+  }
+  for (let i = 0; i < rows.length; i++) m.learnOne(Float64Array.from(rows[i]), times[i]);
 }
 
 /** A short, sortable version id for a training run: UTC time of the data's end and the seed. */
