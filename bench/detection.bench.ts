@@ -62,7 +62,9 @@ for (const seed of SEEDS) {
     const f = i && flags.find((x) => x.pod === i.pod && x.t >= i.start);
     return f && i ? String(Math.round((f.t - i.start) / unit)) : 'missed';
   };
-  const stray = flags.filter((f) => !involved.has(f.pod)).length;
+  const strays = flags.filter((f) => !involved.has(f.pod));
+  if (process.env.DEBUG) for (const f of strays) console.log(`  stray ${f.pod} at +${(f.t - TRAIN_AT) / MIN} min`);
+  const stray = strays.length;
   totalStray += stray;
   totalCycles += podCycles;
   const cycles = (END - TRAIN_AT) / MIN + 1;

@@ -123,6 +123,7 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
       retrainMs: config.training.retrainMinutes * 60_000,
       policy: policyParamsFromConfig(config.policy),
       seed: config.detector.seed,
+      peerGroup: config.detector.peerGroup,
     },
   });
   return { config, log, clock, source, telemetry, engine, notifier, incidents };

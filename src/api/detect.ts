@@ -21,7 +21,9 @@ const PodResult = Type.Object({
   network_tx_bytes: Num,
   anomaly_flag: Type.Integer({ minimum: 0, maximum: 1 }),
   anomaly_score: Type.Number({ minimum: 0, maximum: 1 }),
-  model: Type.String(),
+  model: Type.String({ description: 'workload (its own model) or cluster (the cluster-wide fallback)' }),
+  model_score: Type.Number({ minimum: 0, maximum: 1, description: 'The model\'s own score' }),
+  peer_score: Type.Number({ minimum: 0, maximum: 1, description: 'Score against the other replicas of its ReplicaSet (0.5 = outlier threshold; 0 with fewer than 3)' }),
   features: Type.Record(Type.String(), Num),
   timestamp: Type.String(),
 });
@@ -60,6 +62,8 @@ export const detectRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         anomaly_flag: r.flagged ? 1 : 0,
         anomaly_score: r.score,
         model: r.model,
+        model_score: r.modelScore,
+        peer_score: r.peerScore,
         features: Object.fromEntries(Object.entries(r.features).map(([k, v]) => [k, num(v)])),
         timestamp: new Date(r.t).toISOString(),
       }));

@@ -69,6 +69,7 @@ export const ConfigSchema = Type.Object(
           allowed: 'pod-model (per-workload Isolation Forest + largest z) or a detector kind of `kad score --detector` (ensemble, zmax, robust-z, hst, ...)',
         }),
         seed: int(0, 2 ** 31 - 1, 42, 'KAD_SEED'),
+        peerGroup: Type.Boolean({ default: true, env: 'KAD_PEER_GROUP', allowed: 'true (compare each pod with the other replicas of its ReplicaSet) or false' }),
       },
       { default: {}, additionalProperties: false },
     ),

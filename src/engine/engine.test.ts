@@ -7,7 +7,8 @@ import { createRng } from '../core/rng.js';
 import { createPodModel } from '../detectors/pod-model.js';
 import type { PodSample, PodSnapshot, Source } from '../sources/base.js';
 import { createTelemetry } from '../telemetry/metrics.js';
-import { Engine, type PodModel } from './engine.js';
+import { Engine, type EngineOptions, type PodModel } from './engine.js';
+import type { FlaggedPod, Notifier } from '../notify/base.js';
 import { createDetector } from '../detectors/index.js';
 import { POD_FEATURE_MIN_SCALE } from '../features/pod-features.js';
 import { silentLogger } from '../core/logger.js';
@@ -54,7 +55,7 @@ class ScriptedSource implements Source {
   async close() {}
 }
 
-function makeEngine(source: Source, createModel?: (seed: number) => PodModel) {
+function makeEngine(source: Source, createModel?: (seed: number) => PodModel, notifier?: Notifier, extra: Partial<EngineOptions> = {}) {
   const config = loadConfig({ env: {} });
   const clock = manualClock(Date.UTC(2026, 0, 5, 12));
   const registry = new Registry();
@@ -62,7 +63,8 @@ function makeEngine(source: Source, createModel?: (seed: number) => PodModel) {
   const engine = new Engine({
     source, clock, telemetry, log: silentLogger,
     createModel: createModel ?? ((seed) => createPodModel(config, seed)),
-    options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 60 * MIN, policy: { k: 2 }, seed: 1 },
+    notifier,
+    options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 60 * MIN, policy: { k: 2 }, seed: 1, ...extra },
   });
   return { engine, clock, registry };
 }
@@ -158,5 +160,35 @@ describe('Engine', () => {
     expect(models.workloads['ns/web'].kind).toBe('robust-z');
     engine.importModels(JSON.parse(JSON.stringify(models)));
     expect(engine.status().trained).toBe(true);
+  });
+
+  it('compares replicas: a pod unlike its siblings gets a peer score, which can flag it, with a peer_outlier annotation', async () => {
+    const source = new ScriptedSource(['web-a', 'web-b', 'web-c', 'web-d']);
+    const flagged: FlaggedPod[][] = [];
+    const { engine, clock } = makeEngine(source, undefined, { update: async (_t, f) => void flagged.push([...f]), status: () => ({ sinks: {}, firing: 0 }), close: async () => {} });
+    await engine.step();
+    expect(engine.detect().every((r) => r.peerScore < 0.5)).toBe(true);
+    source.boost.set('web-d', 3);
+    for (let i = 0; i < 12; i++) {
+      clock.advance(MIN);
+      await engine.step();
+    }
+    const d = engine.detect().find((r) => r.ref.pod === 'web-d')!;
+    expect(d.peerScore).toBeGreaterThan(0.5);
+    expect(d.score).toBe(Math.max(d.modelScore, d.peerScore));
+    expect(engine.detect().filter((r) => r.ref.pod !== 'web-d').every((r) => r.peerScore < 0.5)).toBe(true);
+    const last = flagged[flagged.length - 1].find((f) => f.pod === 'web-d')!;
+    expect(last.annotations?.peer_outlier).toMatch(/^unlike the other replicas of web in cpu_(per_traffic|above_peers) \(peer score 0\.\d{6}\)$/);
+  });
+
+  it('leaves peers out with peerGroup off', async () => {
+    const source = new ScriptedSource(['web-a', 'web-b', 'web-c', 'web-d']);
+    const { engine, clock } = makeEngine(source, undefined, undefined, { peerGroup: false });
+    source.boost.set('web-d', 3);
+    for (let i = 0; i < 12; i++) {
+      await engine.step();
+      clock.advance(MIN);
+    }
+    expect(engine.detect().every((r) => r.peerScore === 0)).toBe(true);
   });
 });

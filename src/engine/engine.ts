@@ -14,10 +14,11 @@ import type { BatchDetector, Detector, DetectorSnapshot, Explainer } from '../de
 import { loadDetector } from '../detectors/index.js';
 import { ModelFormatError } from '../core/errors.js';
 import type { FlaggedPod, Notifier, NotifierStatus } from '../notify/base.js';
-import { POD_FEATURES, PodFeatureExtractor } from '../features/pod-features.js';
+import { POD_FEATURE_MIN_SCALE, POD_FEATURES, PodFeatureExtractor } from '../features/pod-features.js';
 import { AlertPolicy, type AlertPolicyParams } from '../policy/alert-policy.js';
 import type { PodSample, PodSnapshot, Source } from '../sources/base.js';
 import type { Telemetry } from '../telemetry/metrics.js';
+import { PeerSignals, type PeerInput } from './peer-signals.js';
 
 /**
  * A pod model: any detector. One with `fit` (a batch model such as the default pod model) is fitted
@@ -51,6 +52,11 @@ export interface EngineOptions {
   seed: number;
   /** Workloads with fewer training rows than this use the cluster-wide model. Default 30. */
   minWorkloadRows?: number;
+  /**
+   * Compare each pod with the other replicas of its workload (3 or more) and take the larger of its
+   * model score and its peer-group score (default true).
+   */
+  peerGroup?: boolean;
 }
 
 /** Everything the engine needs, passed in (CONVENTIONS.md point 6). */
@@ -77,6 +83,10 @@ export interface PodResult {
   features: Record<string, number>;
   /** Which model scored it: the workload's own, or the cluster-wide fallback. */
   model: 'workload' | 'cluster';
+  /** The model's own score, before the peer comparison. */
+  modelScore: number;
+  /** Score against the workload's other replicas (0 with fewer than 3 replicas or peerGroup off). */
+  peerScore: number;
 }
 
 /** Health of the engine, for /healthz and /readyz. */
@@ -98,6 +108,7 @@ export interface EngineStatus {
 export class Engine {
   private readonly features = new PodFeatureExtractor();
   private readonly policy: AlertPolicy;
+  private readonly peers: PeerSignals | null;
   private models = new Map<string, PodModel>();
   private clusterModel: PodModel | null = null;
   private results = new Map<string, PodResult>();
@@ -112,6 +123,7 @@ export class Engine {
 
   constructor(private readonly deps: EngineDeps) {
     this.policy = new AlertPolicy(deps.options.policy);
+    this.peers = deps.options.peerGroup === false ? null : new PeerSignals({ peer: { minScale: Array.from(POD_FEATURE_MIN_SCALE) } });
   }
 
   /** Current health. */
@@ -303,6 +315,7 @@ export class Engine {
     const { telemetry, options } = this.deps;
     const started = performance.now();
     const vectors = this.features.update(snap);
+    this.peers?.update(peerInputs(snap, vectors));
     const seen = new Set<string>();
     const out: FlaggedPod[] = [];
     for (const p of snap.pods) {
@@ -311,7 +324,12 @@ export class Engine {
       const x = vectors.get(key)!;
       const own = this.models.get(workloadKey(p.ref));
       const model = own ?? this.clusterModel!;
-      const score = model.scoreOne(x, snap.t);
+      const modelScore = model.scoreOne(x, snap.t);
+      // Peer scores are 0.5 at augurs' outlier threshold: on the model's scale when its threshold is 0.5 too.
+      const peer = this.peers?.get(key);
+      const peerScore = peer && model.threshold === 0.5 ? peer.peerScore : 0;
+      const score = Math.max(modelScore, peerScore);
+      this.peers?.observeScore(key, score);
       const d = decide ? this.policy.observe(key, score, snap.t, model.threshold) : undefined;
       const firing = d?.firing ?? false;
       const labels = { namespace: p.ref.namespace, pod: p.ref.pod, workload: p.ref.workload };
@@ -324,15 +342,20 @@ export class Engine {
       // detectors may keep per-point state between scoreOne and learnOne of one time).
       else if (decide && !model.fit) model.learnOne(x, snap.t);
       if (firing) {
+        const annotations: Record<string, string> = {};
+        if (peerScore >= model.threshold && peer) annotations.peer_outlier = `unlike the other replicas of ${p.ref.workload} in ${POD_FEATURES[peer.peerFeature] ?? 'its features'} (peer score ${peerScore.toPrecision(6)})`;
+        const change = this.peers?.changeOf(key);
+        if (change && change !== 'none') annotations.change = change;
         out.push({
           namespace: p.ref.namespace, pod: p.ref.pod, workload: p.ref.workload, node: p.ref.node,
           score, threshold: model.threshold, modelVersion: this.modelVersion ?? 'unknown',
           topFeatures: model.explain ? model.explain(x, POD_FEATURES).slice(0, 3) : [],
+          annotations,
         });
       }
       const features: Record<string, number> = {};
       POD_FEATURES.forEach((n, j) => (features[n] = x[j]));
-      this.results.set(key, { ref: p.ref, t: snap.t, sample: p, score, flagged: firing, features, model: own ? 'workload' : 'cluster' });
+      this.results.set(key, { ref: p.ref, t: snap.t, sample: p, score, flagged: firing, features, model: own ? 'workload' : 'cluster', modelScore, peerScore });
     }
     for (const [key, r] of this.results) {
       if (seen.has(key)) continue;
@@ -342,6 +365,7 @@ export class Engine {
       telemetry.anomalyFlag.remove(labels);
       this.results.delete(key);
       this.policy.forget(key);
+      this.peers?.forget(key);
       this.flaggedTimes.delete(key);
     }
     if (decide) telemetry.predictions.inc(snap.pods.length);
@@ -362,6 +386,24 @@ export class Engine {
     if (!a) this.flaggedTimes.set(key, (a = []));
     a.push(t);
   }
+}
+
+/** Pods younger than this are not compared with their peers (they warm up: caches, JIT, connections). */
+const PEER_MIN_AGE_MS = 10 * 60_000;
+
+/**
+ * The peer-group inputs of a snapshot: pods grouped by ReplicaSet (the pod name without its last
+ * `-suffix`, within the workload), so that during a rollout old and new pods are not compared with
+ * each other, and without pods that started in the last 10 minutes.
+ */
+function peerInputs(snap: PodSnapshot, vectors: ReadonlyMap<string, Float64Array>): PeerInput[] {
+  const out: PeerInput[] = [];
+  for (const p of snap.pods) {
+    if (p.startedAt !== undefined && snap.t - p.startedAt < PEER_MIN_AGE_MS) continue;
+    const key = podKey(p.ref);
+    out.push({ key, workload: `${workloadKey(p.ref)}/${p.ref.pod.replace(/-[^-]+$/, '')}`, x: vectors.get(key)! });
+  }
+  return out;
 }
 
 /** Fits a batch model on the rows, or feeds a streaming one the rows in time order. */

@@ -203,7 +203,7 @@ export function alertAnnotations(p: FlaggedPod, link: string): Record<string, st
     a.expected_range = range(first);
   }
   if (link) a.link = link;
-  return a;
+  return { ...p.annotations, ...a };
 }
 
 /** `cpu_above_peers=1.38 (z=13.8, expected -0.2..0.3)`. */

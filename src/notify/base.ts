@@ -20,6 +20,8 @@ export interface FlaggedPod {
   topFeatures: FeatureContribution[];
   /** Version of the model that scored it. */
   modelVersion: string;
+  /** Extra annotations for the alert (e.g. `change`, `peer_outlier`). */
+  annotations?: Record<string, string>;
 }
 
 export type { FeatureContribution } from '../detectors/base.js';
