@@ -67,9 +67,55 @@ describe('EnsembleDetector', () => {
     expect(back.scoreOne(Float64Array.of(3), 300 * MIN)).toBe(d.scoreOne(Float64Array.of(3), 300 * MIN));
   });
 
+  it('has the novelty detector as its default core and no calibrated members', () => {
+    const d = createDetector('ensemble', {}, 1) as EnsembleDetector;
+    expect(d.coreKind).toBe('novelty');
+    expect(d.memberKinds).toEqual([]);
+    const core = createDetector('novelty', {}, 1);
+    const rng = createRng(4);
+    for (let i = 0; i < 1500; i++) {
+      const x = Float64Array.of(10 + rng.normal() + (i === 1200 ? 12 : 0));
+      expect(d.scoreOne(x, i * MIN)).toBe(core.scoreOne(x, i * MIN));
+      d.learnOne(x, i * MIN);
+      core.learnOne(x, i * MIN);
+    }
+  });
+
+  it('scores the larger of its core and its calibrated members, and restores both', () => {
+    const members = [{ kind: 'zmax' }];
+    const both = createDetector('ensemble', { members }, 1) as EnsembleDetector;
+    const core = createDetector('novelty', {}, 1);
+    const only = createDetector('ensemble', { core: null, members }, 1) as EnsembleDetector;
+    expect(only.coreKind).toBeNull();
+    const rng = createRng(6);
+    for (let i = 0; i < 800; i++) {
+      const x = Float64Array.of(5 + rng.normal());
+      const s = [both.scoreOne(x, i * MIN), core.scoreOne(x, i * MIN), only.scoreOne(x, i * MIN)];
+      expect(s[0]).toBe(Math.max(s[1], s[2]));
+      for (const d of [both, core, only]) d.learnOne(x, i * MIN);
+    }
+    const back = loadDetector(JSON.parse(JSON.stringify(both.toJSON()))) as EnsembleDetector;
+    expect([back.coreKind, back.memberKinds]).toEqual(['novelty', ['zmax']]);
+    expect(back.scoreOne(Float64Array.of(9), 800 * MIN)).toBe(both.scoreOne(Float64Array.of(9), 800 * MIN));
+  });
+
+  it('loads a formatVersion 1 snapshot (before cores) as an ensemble without a core', () => {
+    const d = createDetector('ensemble', { core: null, members: [{ kind: 'zmax' }] }, 1) as EnsembleDetector;
+    for (let i = 0; i < 100; i++) d.learnOne(Float64Array.of(i % 7), i * MIN);
+    const snap = JSON.parse(JSON.stringify(d.toJSON()));
+    delete snap.params.core;
+    delete snap.state.core;
+    const v1 = loadDetector({ ...snap, formatVersion: 1 }) as EnsembleDetector;
+    expect(v1.coreKind).toBeNull();
+    expect(v1.scoreOne(Float64Array.of(30), 100 * MIN)).toBe(d.scoreOne(Float64Array.of(30), 100 * MIN));
+    expect(() => loadDetector({ ...snap, formatVersion: 3 })).toThrow(/formatVersion/);
+    expect(() => loadDetector({ ...snap, params: { ...snap.params, core: { kind: 'novelty' } }, state: { ...snap.state, core: null } })).toThrow(/state.core/);
+  });
+
   it('rejects bad settings and unknown members', () => {
     expect(() => createDetector('ensemble', { s50: -1 }, 1)).toThrow(/ensemble: s50/);
-    expect(() => createDetector('ensemble', { members: [] }, 1)).toThrow(InputError);
+    expect(() => createDetector('ensemble', { core: null, members: [] }, 1)).toThrow(InputError);
+    expect(() => createDetector('ensemble', { core: { kind: 'ensemble' } }, 1)).toThrow(/ensemble: core/);
     expect(() => createDetector('ensemble', { members: [{ kind: 'nope' }] }, 1)).toThrow(/unknown detector kind "nope"/);
     expect(() => createDetector('ensemble', { bogus: 1 }, 1)).toThrow(/unknown parameter "bogus"/);
   });

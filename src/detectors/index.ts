@@ -15,6 +15,7 @@ import { IsolationForest, type IsolationForestParams } from './iforest.js';
 import { HalfSpaceTrees, type HalfSpaceTreesParams } from './hst.js';
 import { LstmAutoencoder, type LstmAeParams } from './lstm-ae.js';
 import { MaxDetector } from './max.js';
+import { NoveltyDetector, type NoveltyParams } from './novelty.js';
 import { Pipeline, type Transformer } from './pipeline.js';
 import { RobustZDetector, type RobustZParams } from './robust-z.js';
 import { SeasonalBandDetector, type SeasonalBandParams } from './seasonal-band.js';
@@ -31,6 +32,7 @@ const FACTORIES: Readonly<Record<string, (params: Record<string, unknown>, seed:
   hst: (params: Record<string, unknown>, seed: number) => new HalfSpaceTrees(params as HalfSpaceTreesParams, seed),
   'lstm-ae': (params: Record<string, unknown>, seed: number) => new LstmAutoencoder(params as LstmAeParams, seed),
   'seasonal-band': (params: Record<string, unknown>, seed: number) => new SeasonalBandDetector(params as SeasonalBandParams, seed),
+  novelty: (params: Record<string, unknown>) => new NoveltyDetector(params as NoveltyParams),
   ensemble: (params: Record<string, unknown>, seed: number) => new EnsembleDetector(params as EnsembleParams, seed, createDetector),
 });
 const DETECTORS: Readonly<Record<string, (s: DetectorSnapshot) => AnyDetector>> = Object.freeze({
@@ -42,6 +44,7 @@ const DETECTORS: Readonly<Record<string, (s: DetectorSnapshot) => AnyDetector>> 
   'seasonal-band': (s: DetectorSnapshot) => SeasonalBandDetector.fromJSON(s),
   calibrated: (s: DetectorSnapshot) => CalibratedDetector.fromJSON(s, loadDetector),
   max: (s: DetectorSnapshot) => MaxDetector.fromJSON(s, loadDetector),
+  novelty: (s: DetectorSnapshot) => NoveltyDetector.fromJSON(s),
   ensemble: (s: DetectorSnapshot) => EnsembleDetector.fromJSON(s, loadDetector),
 });
 const TRANSFORMERS: Readonly<Record<string, (s: DetectorSnapshot) => Transformer>> = Object.freeze({

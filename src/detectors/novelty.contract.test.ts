@@ -1,0 +1,4 @@
+import { createDetector } from './index.js';
+import { detectorContract } from './contract.testkit.js';
+
+detectorContract('novelty', (seed) => createDetector('novelty', {}, seed));
