@@ -17,6 +17,7 @@ import { LstmAutoencoder, type LstmAeParams } from './lstm-ae.js';
 import { MaxDetector } from './max.js';
 import { NoveltyDetector, type NoveltyParams } from './novelty.js';
 import { Pipeline, type Transformer } from './pipeline.js';
+import { ProfileZDetector, type ProfileZParams } from './profile-z.js';
 import { RobustZDetector, type RobustZParams } from './robust-z.js';
 import { SeasonalBandDetector, type SeasonalBandParams } from './seasonal-band.js';
 import { ZMaxDetector, type ZMaxParams } from './zmax.js';
@@ -32,6 +33,7 @@ const FACTORIES: Readonly<Record<string, (params: Record<string, unknown>, seed:
   hst: (params: Record<string, unknown>, seed: number) => new HalfSpaceTrees(params as HalfSpaceTreesParams, seed),
   'lstm-ae': (params: Record<string, unknown>, seed: number) => new LstmAutoencoder(params as LstmAeParams, seed),
   'seasonal-band': (params: Record<string, unknown>, seed: number) => new SeasonalBandDetector(params as SeasonalBandParams, seed),
+  'profile-z': (params: Record<string, unknown>) => new ProfileZDetector(params as ProfileZParams),
   novelty: (params: Record<string, unknown>) => new NoveltyDetector(params as NoveltyParams),
   ensemble: (params: Record<string, unknown>, seed: number) => new EnsembleDetector(params as EnsembleParams, seed, createDetector),
 });
@@ -42,6 +44,7 @@ const DETECTORS: Readonly<Record<string, (s: DetectorSnapshot) => AnyDetector>> 
   hst: (s: DetectorSnapshot) => HalfSpaceTrees.fromJSON(s),
   'lstm-ae': (s: DetectorSnapshot) => LstmAutoencoder.fromJSON(s),
   'seasonal-band': (s: DetectorSnapshot) => SeasonalBandDetector.fromJSON(s),
+  'profile-z': (s: DetectorSnapshot) => ProfileZDetector.fromJSON(s),
   calibrated: (s: DetectorSnapshot) => CalibratedDetector.fromJSON(s, loadDetector),
   max: (s: DetectorSnapshot) => MaxDetector.fromJSON(s, loadDetector),
   novelty: (s: DetectorSnapshot) => NoveltyDetector.fromJSON(s),
