@@ -3,7 +3,7 @@
  * of one detector per (pod, metric). Run: `npm run bench:throughput` (node --expose-gc through tsx).
  * Throughput: one detector scores then learns 200,000 points of a noisy daily sine with spikes, one
  * core, medians of 3 runs. Memory: heap growth for 1,000 detectors after each learned 2,000 points,
- * divided by 1,000 (V8 heap, after a forced GC). Environment: DETECTORS (comma-separated kinds), N.
+ * divided by 1,000 (V8 heap plus array buffers, after a forced GC). Environment: DETECTORS (comma-separated kinds), N.
  */
 import { createRng } from '../src/core/rng.js';
 import { createDetector, detectorKinds } from '../src/detectors/index.js';
@@ -39,7 +39,9 @@ for (const kind of kinds) {
   let kib = NaN;
   if (gc) {
     gc();
-    const before = process.memoryUsage().heapUsed;
+    // Typed arrays live outside the V8 heap (arrayBuffers): count both.
+    const used = () => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+    const before = used();
     const keep = [];
     for (let s = 0; s < 1000; s++) {
       const d = createDetector(kind, {}, s);
@@ -50,7 +52,7 @@ for (const kind of kinds) {
       keep.push(d);
     }
     gc();
-    kib = (process.memoryUsage().heapUsed - before) / 1000 / 1024;
+    kib = (used() - before) / 1000 / 1024;
     if (keep.length !== 1000) throw new Error('unreachable');
   }
   console.log(`${kind.padEnd(12)} ${Math.round(rates[1]).toLocaleString('en').padStart(10)}  ${Number.isNaN(kib) ? '(run with --expose-gc)' : kib.toFixed(1).padStart(12)}`);
