@@ -15,6 +15,7 @@ import { IsolationForest, type IsolationForestParams } from './iforest.js';
 import { HalfSpaceTrees, type HalfSpaceTreesParams } from './hst.js';
 import { LstmAutoencoder, type LstmAeParams } from './lstm-ae.js';
 import { MaxDetector } from './max.js';
+import { OnsetDetector, type OnsetParams } from './onset.js';
 import { NoveltyDetector, type NoveltyParams } from './novelty.js';
 import { Pipeline, type Transformer } from './pipeline.js';
 import { ProfileZDetector, type ProfileZParams } from './profile-z.js';
@@ -33,6 +34,7 @@ const FACTORIES: Readonly<Record<string, (params: Record<string, unknown>, seed:
   hst: (params: Record<string, unknown>, seed: number) => new HalfSpaceTrees(params as HalfSpaceTreesParams, seed),
   'lstm-ae': (params: Record<string, unknown>, seed: number) => new LstmAutoencoder(params as LstmAeParams, seed),
   'seasonal-band': (params: Record<string, unknown>, seed: number) => new SeasonalBandDetector(params as SeasonalBandParams, seed),
+  onset: (params: Record<string, unknown>) => new OnsetDetector(params as OnsetParams),
   'profile-z': (params: Record<string, unknown>) => new ProfileZDetector(params as ProfileZParams),
   novelty: (params: Record<string, unknown>) => new NoveltyDetector(params as NoveltyParams),
   ensemble: (params: Record<string, unknown>, seed: number) => new EnsembleDetector(params as EnsembleParams, seed, createDetector),
@@ -44,6 +46,7 @@ const DETECTORS: Readonly<Record<string, (s: DetectorSnapshot) => AnyDetector>> 
   hst: (s: DetectorSnapshot) => HalfSpaceTrees.fromJSON(s),
   'lstm-ae': (s: DetectorSnapshot) => LstmAutoencoder.fromJSON(s),
   'seasonal-band': (s: DetectorSnapshot) => SeasonalBandDetector.fromJSON(s),
+  onset: (s: DetectorSnapshot) => OnsetDetector.fromJSON(s),
   'profile-z': (s: DetectorSnapshot) => ProfileZDetector.fromJSON(s),
   calibrated: (s: DetectorSnapshot) => CalibratedDetector.fromJSON(s, loadDetector),
   max: (s: DetectorSnapshot) => MaxDetector.fromJSON(s, loadDetector),

@@ -1,0 +1,253 @@
+/**
+ * Onset detector for per-pod service metrics: per column, how far the point is from the median of the
+ * last few points (`baseline`, default 5), in units of the size of the moves that column usually
+ * makes. A fault that lifts CPU, latency or memory scores at its onset and for the next few points;
+ * once the short median has caught up with a new level (about baseline / 2 points) the level no longer
+ * scores, so a lasting shift raises one short alert rather than one that fires for an hour and hides
+ * the next fault behind it. The largest z over the columns is mapped into [0, 1) by `zToScore`
+ * (score-map.ts): 0.5 at z = z50 (default 12: twelve times the column's usual large move), steepness
+ * `power` (default 4).
+ *
+ * The unit (spread) is learned per column from its own history: the `spreadQuantile` (default 0.95)
+ * of |x − rolling median of the last `centerWindow` (60) points| over the last `spreadWindow` (720)
+ * points. A high quantile rather than a MAD, because service metrics are mostly flat with bursts
+ * (latency percentiles sit on a histogram bucket for hours, memory moves in steps): their MAD is 0 or
+ * nearly so, and a robust z against it flags every ordinary burst. A column whose bursts are large
+ * (a client latency that jumps tenfold every few minutes) gets a large unit, and only a move well past
+ * its usual bursts scores. Floors: max(quantile, `minScale[j]` (or `defaultMinScale`),
+ * `relativeFloor` · |baseline median|), so a constant column still has a finite unit.
+ *
+ * `direction` scores rises only (default "up": for pod metrics trouble means more CPU, latency, memory,
+ * errors, and the falls are mostly recoveries and scrape gaps read as 0), falls only ("down") or both.
+ * A column is scored once it has `minPoints` values (default 20); a point with no scored column
+ * scores 0.
+ *
+ * Streaming and causal: `scoreOne(x_t)` reads statistics cached when the points before t were learned
+ * (O(columns), no allocation); `learnOne(x_t)` then adds x_t to the three rolling windows (sorted
+ * windows, O(window) per column, no allocation; sorted-windows.ts). NaN and ±Infinity are not learned;
+ * at scoring NaN columns are skipped and ±Infinity gives z = Infinity (score 1 − 1e-12) in a scored
+ * direction. The feature dimension is fixed by the first learned point; features past it are ignored.
+ */
+import { InputError, ModelFormatError } from '../core/errors.js';
+import type { Features } from '../core/frame.js';
+import { zToScore } from './score-map.js';
+import { SortedWindows } from './sorted-windows.js';
+import { checkSnapshot, type Detector, type DetectorSnapshot, type Explainer, type FeatureContribution } from './base.js';
+
+const KIND = 'onset';
+const FORMAT_VERSION = 1;
+const PARAMS = ['baseline', 'centerWindow', 'spreadWindow', 'spreadQuantile', 'direction', 'minPoints', 'minScale', 'defaultMinScale', 'relativeFloor', 'z50', 'power'];
+const DIRECTIONS = ['both', 'up', 'down'] as const;
+
+/** Which moves score: rises, falls or both. */
+export type OnsetDirection = (typeof DIRECTIONS)[number];
+
+/** Settings of {@link OnsetDetector}; every field has a default. */
+export interface OnsetParams {
+  /** Points whose median is the level a new point is compared with (default 5). */
+  baseline?: number;
+  /** Points whose median the spread's deviations are measured from (default 60). */
+  centerWindow?: number;
+  /** Deviations whose quantile is the spread (default 720: 12 hours of one-minute points). */
+  spreadWindow?: number;
+  /** Quantile of the deviations that is the unit of z (default 0.95). */
+  spreadQuantile?: number;
+  /** Score rises, falls or both (default "up"). */
+  direction?: OnsetDirection;
+  /** Values a column needs before it is scored (default 20). */
+  minPoints?: number;
+  /** Smallest spread per feature (its own units); missing entries use `defaultMinScale`. */
+  minScale?: ArrayLike<number>;
+  /** Spread floor for features without an entry in `minScale` (default 1e-9). */
+  defaultMinScale?: number;
+  /** Spread floor relative to |baseline median| (default 1e-3). */
+  relativeFloor?: number;
+  /** The z at which the score is 0.5 (default 12). */
+  z50?: number;
+  /** Steepness of the mapping (default 4). */
+  power?: number;
+}
+
+type Resolved = Required<Omit<OnsetParams, 'minScale'>> & { minScale: number[] };
+
+function resolve(p: Record<string, unknown>): Resolved {
+  const unknown = Object.keys(p).filter((k) => !PARAMS.includes(k));
+  if (unknown.length > 0) throw new InputError(`onset: unknown parameter "${unknown[0]}"; known: ${PARAMS.join(', ')}`);
+  const num = (name: string, def: number, ok: (v: number) => boolean, what: string): number => {
+    const v = p[name] ?? def;
+    if (typeof v !== 'number' || !ok(v)) throw new InputError(`onset: ${name} must be ${what}, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const int = (lo: number, hi: number) => (v: number) => Number.isInteger(v) && v >= lo && v <= hi;
+  const pos = (v: number) => Number.isFinite(v) && v > 0;
+  const direction = p.direction ?? 'up';
+  if (!DIRECTIONS.includes(direction as OnsetDirection)) throw new InputError(`onset: direction must be one of ${DIRECTIONS.join(', ')}, got ${JSON.stringify(direction)}`);
+  const minScale = Array.from((p.minScale ?? []) as ArrayLike<number>);
+  if (!minScale.every((v) => Number.isFinite(v) && v >= 0)) throw new InputError('onset: minScale must be an array of finite numbers >= 0');
+  return {
+    baseline: num('baseline', 5, int(1, 1000), 'an integer in [1, 1000]'),
+    centerWindow: num('centerWindow', 60, int(1, 100_000), 'an integer in [1, 100000]'),
+    spreadWindow: num('spreadWindow', 720, int(2, 100_000), 'an integer in [2, 100000]'),
+    spreadQuantile: num('spreadQuantile', 0.95, (v) => v > 0 && v <= 1, 'a number in (0, 1]'),
+    direction: direction as OnsetDirection,
+    minPoints: num('minPoints', 20, int(2, 1_000_000), 'an integer >= 2'),
+    minScale,
+    defaultMinScale: num('defaultMinScale', 1e-9, pos, 'a finite number > 0'),
+    relativeFloor: num('relativeFloor', 1e-3, (v) => Number.isFinite(v) && v >= 0, 'a finite number >= 0'),
+    z50: num('z50', 12, pos, 'a finite number > 0'),
+    power: num('power', 4, pos, 'a finite number > 0'),
+  };
+}
+
+/** Per-column onset z against a short rolling median, in units of the column's usual moves. See the file comment. */
+export class OnsetDetector implements Detector, Explainer {
+  /** Registry key and snapshot kind. */
+  readonly kind = KIND;
+  /** A point is anomalous on its own past score 0.5 (z = z50). */
+  readonly threshold = 0.5;
+  /** The settings, defaults filled in. */
+  readonly params: Readonly<Resolved>;
+  private d = 0;
+  private base = new SortedWindows(0, 1);
+  private center = new SortedWindows(0, 1);
+  private spread = new SortedWindows(0, 1);
+  /** Values learned per column (capped at minPoints). */
+  private seen = new Int32Array(0);
+  /** Cached per column after each learned value: the baseline median and the spread (floors applied). */
+  private level = new Float64Array(0);
+  private scale = new Float64Array(0);
+  private readonly sign: number;
+
+  /** Creates an empty detector; throws {@link InputError} naming a bad setting. */
+  constructor(params: OnsetParams = {}) {
+    this.params = Object.freeze(resolve(params as Record<string, unknown>));
+    this.sign = this.params.direction === 'up' ? 1 : this.params.direction === 'down' ? -1 : 0;
+  }
+
+  /** The feature dimension (0 before any point is learned). */
+  get dims(): number {
+    return this.d;
+  }
+
+  /** Adds one point: each finite feature joins its column's windows (NaN and ±Infinity skipped). */
+  learnOne(x: Features, _t = 0): void {
+    if (this.d === 0) this.init(x.length);
+    for (let j = 0; j < this.d && j < x.length; j++) {
+      const v = x[j];
+      if (!Number.isFinite(v)) continue;
+      if (this.center.count(j) > 0) this.spread.push(j, Math.abs(v - this.center.median(j)));
+      this.center.push(j, v);
+      this.base.push(j, v);
+      if (this.seen[j] < this.params.minPoints) this.seen[j]++;
+      this.refresh(j);
+    }
+  }
+
+  /** The largest onset z of `x` over the scored columns, in the scored direction (0 when none). */
+  zOf(x: Features): number {
+    let zmax = 0;
+    const n = Math.min(this.d, x.length);
+    for (let j = 0; j < n; j++) {
+      const z = this.zAt(x, j);
+      if (z > zmax) zmax = z;
+    }
+    return zmax;
+  }
+
+  /** Scores one point in [0, 1) against the windows learned before it; does not allocate. */
+  scoreOne(x: Features, _t = 0): number {
+    return zToScore(this.zOf(x), this.params.z50, this.params.power);
+  }
+
+  /**
+   * Every scored feature's onset z (in the scored direction), largest first, with the range it
+   * considers normal: baseline median ± z50 · spread. Allocates: for explanations, not scoring.
+   */
+  explain(x: Features, names: readonly string[]): FeatureContribution[] {
+    const out: FeatureContribution[] = [];
+    const z50 = this.params.z50;
+    for (let j = 0; j < Math.min(this.d, x.length); j++) {
+      if (Number.isNaN(x[j]) || this.seen[j] < this.params.minPoints) continue;
+      const m = this.level[j];
+      const s = this.scale[j];
+      out.push({ name: names[j] ?? `x${j}`, value: x[j], z: this.zAt(x, j), expected: [m - z50 * s, m + z50 * s] });
+    }
+    return out.sort((a, b) => b.z - a.z);
+  }
+
+  /** Saves settings and every column's windows (oldest value first) as JSON. */
+  toJSON(): DetectorSnapshot {
+    const cols = (w: SortedWindows) => Array.from({ length: this.d }, (_, j) => w.values(j));
+    return {
+      kind: KIND, formatVersion: FORMAT_VERSION, params: { ...this.params },
+      state: { dims: this.d, seen: [...this.seen], baseline: cols(this.base), center: cols(this.center), spread: cols(this.spread) },
+    };
+  }
+
+  /** Restores a detector saved by {@link OnsetDetector.toJSON}; throws {@link ModelFormatError} naming the bad field. */
+  static fromJSON(s: DetectorSnapshot): OnsetDetector {
+    checkSnapshot(s, KIND, FORMAT_VERSION);
+    let m: OnsetDetector;
+    try {
+      m = new OnsetDetector(s.params as OnsetParams);
+    } catch (e) {
+      throw new ModelFormatError(`onset snapshot: field "params" is invalid: ${(e as Error).message}`);
+    }
+    const st = s.state as Record<string, unknown> | null;
+    if (typeof st !== 'object' || st === null) throw new ModelFormatError('onset snapshot: field "state" must be an object');
+    const dims = st.dims;
+    if (typeof dims !== 'number' || !Number.isInteger(dims) || dims < 0) throw new ModelFormatError('onset snapshot: "state.dims" must be an integer >= 0');
+    const p = m.params;
+    const windows = (field: string, size: number): number[][] => {
+      const w = st[field];
+      const ok = Array.isArray(w) && w.length === dims &&
+        w.every((c: unknown) => Array.isArray(c) && c.length <= size && c.every((v) => typeof v === 'number' && Number.isFinite(v)));
+      if (!ok) throw new ModelFormatError(`onset snapshot: "state.${field}" must hold ${dims} arrays of at most ${size} finite numbers`);
+      return w as number[][];
+    };
+    const seen = st.seen;
+    if (!Array.isArray(seen) || seen.length !== dims || !seen.every((v) => Number.isInteger(v) && v >= 0 && v <= p.minPoints)) {
+      throw new ModelFormatError(`onset snapshot: "state.seen" must hold ${dims} integers in [0, minPoints]`);
+    }
+    const [base, center, spread] = [windows('baseline', p.baseline), windows('center', p.centerWindow), windows('spread', p.spreadWindow)];
+    if (dims === 0) return m;
+    m.init(dims);
+    for (let j = 0; j < dims; j++) {
+      for (const v of base[j]) m.base.push(j, v);
+      for (const v of center[j]) m.center.push(j, v);
+      for (const v of spread[j]) m.spread.push(j, v);
+      m.seen[j] = seen[j] as number;
+      if (m.base.count(j) > 0) m.refresh(j);
+    }
+    return m;
+  }
+
+  /** Column `j`'s z for `x` in the scored direction (0 when not scored yet or NaN). */
+  private zAt(x: Features, j: number): number {
+    const v = x[j];
+    if (Number.isNaN(v) || this.seen[j] < this.params.minPoints) return 0;
+    const dev = this.sign === 0 ? Math.abs(v - this.level[j]) : this.sign * (v - this.level[j]);
+    return dev > 0 ? dev / this.scale[j] : 0;
+  }
+
+  private refresh(j: number): void {
+    const p = this.params;
+    const m = this.base.median(j);
+    const floor = j < p.minScale.length ? p.minScale[j] : p.defaultMinScale;
+    const q = this.spread.count(j) > 0 ? this.spread.quantile(j, p.spreadQuantile) : 0;
+    this.level[j] = m;
+    this.scale[j] = Math.max(q, floor, p.relativeFloor * Math.abs(m), p.defaultMinScale);
+  }
+
+  private init(d: number): void {
+    if (d === 0) throw new InputError('onset: learnOne got an empty feature vector');
+    const p = this.params;
+    this.d = d;
+    this.base = new SortedWindows(d, p.baseline);
+    this.center = new SortedWindows(d, p.centerWindow);
+    this.spread = new SortedWindows(d, p.spreadWindow);
+    this.seen = new Int32Array(d);
+    this.level = new Float64Array(d);
+    this.scale = new Float64Array(d);
+  }
+}
