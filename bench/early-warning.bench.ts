@@ -3,14 +3,15 @@
  * 1-minute cycles (from an hour after the cluster starts) over the whole cluster, through the real source path
  * (src/sources/simulator.ts), with a seeded background of every other incident kind, rollouts and
  * scales, and slow memory leaks of several rates on workloads with different limits. Each pod's
- * samples go to an ExhaustionMonitor; its memory and CPU scores go to an AlertPolicy (alert
- * KadResourceExhaustion, one series per pod and resource). Prints one row per leak (the warning's
+ * samples go to the service's EarlyWarning (src/engine/early-warning.ts: an ExhaustionMonitor whose
+ * memory and CPU scores go through the warning's alert policy, alert KadResourceExhaustion). Prints one row per leak (the warning's
  * lead time before the OOM kill, the predicted and the actual time to OOM at the warning) and the
  * false warnings per workload-week. Run: `npm run bench:early-warning` (SEEDS=1,2,3 DAYS=7
  * HORIZON_MINUTES=120 LIMITS=default|tight to change).
  */
-import { AlertPolicy, type AlertPolicyParams } from '../src/policy/alert-policy.js';
-import { ExhaustionMonitor, formatDuration } from '../src/forecast/exhaustion-monitor.js';
+import { podKey } from '../src/core/series.js';
+import { EARLY_WARNING_DEFAULTS, EarlyWarning, earlyWarningPolicy } from '../src/engine/early-warning.js';
+import { formatDuration } from '../src/forecast/exhaustion-monitor.js';
 import { SimulatedCluster } from '../src/simulator/cluster.js';
 import { backgroundEvents, slowLeaks, type LeakSpec } from '../src/simulator/scenarios.js';
 import { defaultTopology } from '../src/simulator/topology.js';
@@ -27,8 +28,8 @@ const START = T0 + HOUR;
 const END = START + DAYS * 24 * HOUR;
 const LEAD_GOAL_MIN = 30;
 
-/** The policy proposed for the warning: 3 hot cycles in a row at score 0.5 (upper bound of the time to exhaustion ≤ horizon). */
-const POLICY: AlertPolicyParams = { k: 3, n: 3, enter: 0.5, hysteresis: 0.1, keepFiringForSeconds: 300, stopLearning: false };
+/** The warning's policy, as the service runs it. */
+const POLICY = earlyWarningPolicy(EARLY_WARNING_DEFAULTS);
 
 /** Workloads leaked (different limits and limit shares) and leak durations (hours), rotated per seed. */
 const LEAK_WORKLOADS = [
@@ -98,10 +99,10 @@ for (const [si, seed] of SEEDS.entries()) {
   const background = backgroundEvents({ seed, from: START, until: END, topology, avoid: leaks });
   const cluster = new SimulatedCluster({ seed, start: T0, topology, scenario: { random: false, events: [...leaks, ...background] } });
   const source = new SimulatorSource(cluster, { keepMs: 5 * MIN });
-  const monitor = new ExhaustionMonitor({ memory: { horizonSeconds: HORIZON_MINUTES * 60 }, cpu: { horizonSeconds: HORIZON_MINUTES * 60 } });
-  const policy = new AlertPolicy(POLICY);
+  const ew = new EarlyWarning({ ...EARLY_WARNING_DEFAULTS, horizonMinutes: HORIZON_MINUTES });
   const warnings: Warning[] = [];
   const live = new Set<string>();
+  const known = new Set<string>();
   /** Per pod, the cycles its CPU was at ≥ 95% of its limit (throttling: a CPU warning come true). */
   const saturated = new Map<string, number[]>();
   for (let t = START; t <= END; t += MIN) {
@@ -109,26 +110,26 @@ for (const [si, seed] of SEEDS.entries()) {
     live.clear();
     const t0 = performance.now();
     for (const s of snap.pods) {
-      const r = monitor.observe(s, t);
-      live.add(r.key);
+      const key = podKey(s.ref);
+      const r = ew.observe(s, t, key);
+      live.add(key);
+      known.add(key);
       if (s.cpu >= 0.95 * s.cpuLimit) {
         const list = saturated.get(s.ref.pod) ?? [];
         list.push(t);
         saturated.set(s.ref.pod, list);
       }
-      for (const resource of ['memory', 'cpu'] as const) {
+      for (const resource of r.started) {
         const e = r[resource];
-        const d = policy.observe(`${r.key}/${resource}`, e.score, t, 0.5);
-        if (d.started) warnings.push({ pod: s.ref.pod, workload: s.ref.workload, resource, t, tte: e.tteSeconds, lower: e.tteLowerSeconds, upper: e.tteUpperSeconds });
+        warnings.push({ pod: s.ref.pod, workload: s.ref.workload, resource, t, tte: e.tteSeconds, lower: e.tteLowerSeconds, upper: e.tteUpperSeconds });
       }
     }
-    for (const key of monitor.keys()) {
+    for (const key of known) {
       if (!live.has(key)) {
-        policy.forget(`${key}/memory`);
-        policy.forget(`${key}/cpu`);
+        ew.forget(key);
+        known.delete(key);
       }
     }
-    monitor.retain(live);
     observeMs += performance.now() - t0;
     observed += snap.pods.length;
   }

@@ -124,6 +124,7 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
       policy: policyParamsFromConfig(config.policy),
       seed: config.detector.seed,
       peerGroup: config.detector.peerGroup,
+      earlyWarning: config.earlyWarning.enabled ? config.earlyWarning : null,
     },
   });
   return { config, log, clock, source, telemetry, engine, notifier, incidents };

@@ -25,6 +25,11 @@ const PodResult = Type.Object({
   model_score: Type.Number({ minimum: 0, maximum: 1, description: 'The model\'s own score' }),
   peer_score: Type.Number({ minimum: 0, maximum: 1, description: 'Score against the other replicas of its ReplicaSet (0.5 = outlier threshold; 0 with fewer than 3)' }),
   features: Type.Record(Type.String(), Num),
+  time_to_exhaustion_seconds: Type.Object(
+    { memory: Num, cpu: Num },
+    { description: 'Predicted seconds until the pod reaches its memory / CPU limit (null: not heading there, no limit, or early warning off)' },
+  ),
+  early_warnings: Type.Array(Type.String(), { description: 'Resources whose early warning (KadResourceExhaustion) fires' }),
   timestamp: Type.String(),
 });
 
@@ -65,6 +70,8 @@ export const detectRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         model_score: r.modelScore,
         peer_score: r.peerScore,
         features: Object.fromEntries(Object.entries(r.features).map(([k, v]) => [k, num(v)])),
+        time_to_exhaustion_seconds: { memory: num(r.exhaustion?.memorySeconds ?? NaN), cpu: num(r.exhaustion?.cpuSeconds ?? NaN) },
+        early_warnings: r.exhaustion?.warnings ?? [],
         timestamp: new Date(r.t).toISOString(),
       }));
     return { pods, count: pods.length };

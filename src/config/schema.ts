@@ -87,6 +87,16 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    earlyWarning: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true, env: 'KAD_EARLY_WARNING', allowed: 'true (warn before a pod\'s memory or CPU reaches its limit) or false' }),
+        horizonMinutes: int(5, 10_080, 120, 'KAD_EARLY_WARNING_MINUTES'),
+        consecutive: int(1, 100, 3, 'KAD_EARLY_WARNING_CONSECUTIVE'),
+        memoryAt: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.98, env: 'KAD_EARLY_WARNING_MEMORY_AT', allowed: 'a share of the memory limit above 0 and at most 1' }),
+        cpuAt: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.95, env: 'KAD_EARLY_WARNING_CPU_AT', allowed: 'a share of the CPU limit above 0 and at most 1' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     alertmanager: Type.Object(
       {
         url: Type.Optional(Type.String({ pattern: '^https?://', env: 'ALERTMANAGER_URL', allowed: 'an http:// or https:// URL (unset: no Alertmanager)' })),

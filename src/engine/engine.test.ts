@@ -11,6 +11,7 @@ import { Engine, type EngineOptions, type PodModel } from './engine.js';
 import type { FlaggedPod, Notifier } from '../notify/base.js';
 import { createDetector } from '../detectors/index.js';
 import { POD_FEATURE_MIN_SCALE } from '../features/pod-features.js';
+import { EARLY_WARNING_DEFAULTS } from './early-warning.js';
 import { silentLogger } from '../core/logger.js';
 
 const MIN = 60_000;
@@ -22,6 +23,9 @@ class ScriptedSource implements Source {
   gone = new Set<string>();
   /** CPU multiplier per pod (an incident). */
   boost = new Map<string, number>();
+  /** Memory leak per pod: bytes added per minute since `leakFrom`. */
+  leak = new Map<string, number>();
+  leakFrom = 0;
   private rng = createRng(3);
   constructor(private readonly pods: string[]) {}
   private snap(t: number): PodSnapshot {
@@ -30,7 +34,7 @@ class ScriptedSource implements Source {
       .map((pod) => ({
         ref: { namespace: 'ns', pod, workload: 'web' },
         cpu: 0.2 * (this.boost.get(pod) ?? 1) * (1 + 0.02 * this.rng.normal()),
-        memory: 2e8 * (1 + 0.01 * this.rng.normal()),
+        memory: 2e8 * (1 + 0.01 * this.rng.normal()) + Math.max(0, (t - this.leakFrom) / MIN) * (this.leak.get(pod) ?? 0),
         restarts: 0,
         rxBytes: 1e5 * (1 + 0.02 * this.rng.normal()),
         txBytes: 2e5,
@@ -190,5 +194,41 @@ describe('Engine', () => {
       clock.advance(MIN);
     }
     expect(engine.detect().every((r) => r.peerScore === 0)).toBe(true);
+  });
+
+  it('warns before a leaking pod reaches its memory limit, as a KadResourceExhaustion alert beside the anomaly alerts', async () => {
+    const source = new ScriptedSource(['web-a', 'web-b', 'web-c']);
+    const flagged: FlaggedPod[][] = [];
+    const notifier: Notifier = { update: async (_t, f) => void flagged.push([...f]), status: () => ({ sinks: {}, firing: 0 }), close: async () => {} };
+    const { engine, clock, registry } = makeEngine(source, undefined, notifier, { earlyWarning: EARLY_WARNING_DEFAULTS });
+    await engine.step();
+    // From now on web-b leaks 1 MB a minute: from 200 MB to the 500 MB limit in 5 hours.
+    source.leakFrom = clock.now();
+    source.leak.set('web-b', 1e6);
+    let warnedAt = -1;
+    for (let i = 1; i <= 240 && warnedAt < 0; i++) {
+      clock.advance(MIN);
+      await engine.step();
+      const w = flagged[flagged.length - 1].find((f) => f.alertname === 'KadResourceExhaustion');
+      if (w) {
+        warnedAt = i;
+        expect(w.pod).toBe('web-b');
+        expect(w.labels).toEqual({ resource: 'memory' });
+        const tte = Number(w.annotations?.time_to_exhaustion_seconds);
+        // At the warning, ~(0.98 × 500 − 200 − i) MB remain at 1 MB a minute.
+        const truth = (0.98 * 500 - 200 - i) * 60;
+        expect(tte).toBeGreaterThan(0.5 * truth);
+        expect(tte).toBeLessThan(1.5 * truth);
+      }
+    }
+    // Warned within the 2-hour horizon, more than an hour before the limit, and nobody else.
+    expect(warnedAt).toBeGreaterThan(0);
+    expect(290 - warnedAt).toBeGreaterThan(60);
+    expect(flagged.flat().filter((f) => f.alertname === 'KadResourceExhaustion' && f.pod !== 'web-b')).toEqual([]);
+    const b = engine.detect().find((r) => r.ref.pod === 'web-b')!;
+    expect(b.exhaustion?.warnings).toEqual(['memory']);
+    const text = await registry.getSingleMetricAsString('anomaly_detector_early_warning');
+    expect(text).toContain('anomaly_detector_early_warning{namespace="ns",pod="web-b",workload="web",resource="memory"} 1');
+    expect(await registry.getSingleMetricAsString('anomaly_detector_time_to_exhaustion_seconds')).toMatch(/pod="web-b",workload="web",resource="memory"} \d+/);
   });
 });

@@ -19,6 +19,7 @@ import { AlertPolicy, type AlertPolicyParams } from '../policy/alert-policy.js';
 import type { PodSample, PodSnapshot, Source } from '../sources/base.js';
 import type { Telemetry } from '../telemetry/metrics.js';
 import { PeerSignals, type PeerInput } from './peer-signals.js';
+import { EarlyWarning, type EarlyWarningOptions } from './early-warning.js';
 
 /**
  * A pod model: any detector. One with `fit` (a batch model such as the default pod model) is fitted
@@ -57,6 +58,8 @@ export interface EngineOptions {
    * model score and its peer-group score (default true).
    */
   peerGroup?: boolean;
+  /** Early warning of memory / CPU exhaustion (see early-warning.ts); null or unset: off. */
+  earlyWarning?: EarlyWarningOptions | null;
 }
 
 /** Everything the engine needs, passed in (CONVENTIONS.md point 6). */
@@ -87,6 +90,8 @@ export interface PodResult {
   modelScore: number;
   /** Score against the workload's other replicas (0 with fewer than 3 replicas or peerGroup off). */
   peerScore: number;
+  /** Early warning: predicted seconds to the memory and CPU limits (Infinity: not heading there), and the warnings firing. */
+  exhaustion?: { memorySeconds: number; cpuSeconds: number; warnings: string[] };
 }
 
 /** Health of the engine, for /healthz and /readyz. */
@@ -109,6 +114,7 @@ export class Engine {
   private readonly features = new PodFeatureExtractor();
   private readonly policy: AlertPolicy;
   private readonly peers: PeerSignals | null;
+  private readonly warnings: EarlyWarning | null;
   private models = new Map<string, PodModel>();
   private clusterModel: PodModel | null = null;
   private results = new Map<string, PodResult>();
@@ -124,6 +130,7 @@ export class Engine {
   constructor(private readonly deps: EngineDeps) {
     this.policy = new AlertPolicy(deps.options.policy);
     this.peers = deps.options.peerGroup === false ? null : new PeerSignals({ peer: { minScale: Array.from(POD_FEATURE_MIN_SCALE) } });
+    this.warnings = deps.options.earlyWarning ? new EarlyWarning(deps.options.earlyWarning) : null;
   }
 
   /** Current health. */
@@ -165,6 +172,8 @@ export class Engine {
     const allTimes: number[] = [];
     for (const snap of snaps) {
       const vectors = extractor.update(snap);
+      // The early warning's trends start from the history (once: it only takes points in time order).
+      if (first && this.warnings) for (const p of snap.pods) this.warnings.observe(p, snap.t, podKey(p.ref), false);
       for (const p of snap.pods) {
         const key = podKey(p.ref);
         if (this.wasFlagged(key, snap.t)) continue; // do not learn what we called anomalous
@@ -355,7 +364,20 @@ export class Engine {
       }
       const features: Record<string, number> = {};
       POD_FEATURES.forEach((n, j) => (features[n] = x[j]));
-      this.results.set(key, { ref: p.ref, t: snap.t, sample: p, score, flagged: firing, features, model: own ? 'workload' : 'cluster', modelScore, peerScore });
+      const result: PodResult = { ref: p.ref, t: snap.t, sample: p, score, flagged: firing, features, model: own ? 'workload' : 'cluster', modelScore, peerScore };
+      if (decide && this.warnings) {
+        const w = this.warnings.observe(p, snap.t, key);
+        result.exhaustion = { memorySeconds: w.memory.tteSeconds, cpuSeconds: w.cpu.tteSeconds, warnings: w.firing };
+        for (const res of ['memory', 'cpu'] as const) {
+          const l = { ...labels, resource: res };
+          const tte = w[res].tteSeconds;
+          if (Number.isFinite(tte)) telemetry.timeToExhaustion.set(l, tte);
+          else telemetry.timeToExhaustion.remove(l);
+          telemetry.earlyWarning.set(l, w.firing.includes(res) ? 1 : 0);
+        }
+        out.push(...this.warnings.alerts(p, w, this.modelVersion ?? 'unknown'));
+      }
+      this.results.set(key, result);
     }
     for (const [key, r] of this.results) {
       if (seen.has(key)) continue;
@@ -363,6 +385,11 @@ export class Engine {
       const labels = { namespace: r.ref.namespace, pod: r.ref.pod, workload: r.ref.workload };
       telemetry.anomalyScore.remove(labels);
       telemetry.anomalyFlag.remove(labels);
+      for (const resource of ['memory', 'cpu']) {
+        telemetry.timeToExhaustion.remove({ ...labels, resource });
+        telemetry.earlyWarning.remove({ ...labels, resource });
+      }
+      this.warnings?.forget(key);
       this.results.delete(key);
       this.policy.forget(key);
       this.peers?.forget(key);

@@ -132,4 +132,21 @@ describe('fingerprint', () => {
     expect(fingerprint({ pod: 'c', alertname: 'X' })).toBe('b3c463deb8062584');
     expect(fingerprint({ alertname: 'X', pod: 'd', empty: '' })).toBe('b3d663deb8164bb7');
   });
+
+  it('keeps an early warning of the same pod as a separate alert with its own name, labels and annotations', () => {
+    const lc = lifecycle();
+    const warn = pod('cart-1', {
+      alertname: 'KadResourceExhaustion', labels: { resource: 'memory' }, topFeatures: [],
+      annotations: { summary: 'memory of shop/cart-1 reaches its limit in about 1h 10m', time_to_exhaustion_seconds: '4200' },
+    });
+    const both = lc.update(T0, [pod('cart-1'), warn]);
+    expect(both.map((a) => a.labels.alertname).sort()).toEqual(['KadPodAnomaly', 'KadResourceExhaustion']);
+    const w = both.find((a) => a.labels.alertname === 'KadResourceExhaustion')!;
+    expect(w.labels).toEqual({ alertname: 'KadResourceExhaustion', resource: 'memory', namespace: 'shop', pod: 'cart-1', workload: 'cart', severity: 'warning', source: 'kad' });
+    expect(w.annotations).toEqual({ summary: 'memory of shop/cart-1 reaches its limit in about 1h 10m', time_to_exhaustion_seconds: '4200', model_version: 'shop/cart@3' });
+    // The anomaly ends; the warning keeps firing.
+    const next = lc.update(T0 + R, [warn]);
+    expect(next.map((a) => [a.labels.alertname, a.status])).toEqual([['KadPodAnomaly', 'resolved'], ['KadResourceExhaustion', 'firing']]);
+    expect(lc.firing()).toBe(1);
+  });
 });

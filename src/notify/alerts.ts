@@ -77,7 +77,7 @@ export class AlertLifecycle {
   update(t: number, flagged: readonly FlaggedPod[]): AlertPayload[] {
     const out: AlertPayload[] = [];
     const now = new Map<string, FlaggedPod>();
-    for (const p of flagged) now.set(podKey(p), p);
+    for (const p of flagged) now.set(alertKey(p), p);
     for (const [key, a] of this.active) {
       if (now.has(key)) continue;
       this.active.delete(key);
@@ -172,9 +172,19 @@ function iso(t: number): string {
   return new Date(t).toISOString();
 }
 
+/**
+ * The key of a pod's alert in the lifecycle: `namespace/pod` for an anomaly (the key persisted state
+ * has always used), `alertname/namespace/pod[/label=value…]` for any other alert of the pod.
+ */
+export function alertKey(p: FlaggedPod): string {
+  if (!p.alertname || p.alertname === ALERT_NAME) return podKey(p);
+  const extra = Object.keys(p.labels ?? {}).sort().map((k) => `/${k}=${p.labels![k]}`).join('');
+  return `${p.alertname}/${podKey(p)}${extra}`;
+}
+
 /** The label set of a pod's alert: its identity in Alertmanager. */
 export function alertLabels(p: FlaggedPod, severity: string): Record<string, string> {
-  return { alertname: ALERT_NAME, namespace: p.namespace, pod: p.pod, workload: p.workload, severity, source: 'kad' };
+  return { ...p.labels, alertname: p.alertname ?? ALERT_NAME, namespace: p.namespace, pod: p.pod, workload: p.workload, severity, source: 'kad' };
 }
 
 /** `${externalUrl}/detect?namespace=NS`, or '' without an external URL. */
@@ -185,6 +195,7 @@ export function detectLink(externalUrl: string | undefined, namespace: string): 
 
 /** The annotations of a pod's alert: what a person reads in the notification. */
 export function alertAnnotations(p: FlaggedPod, link: string): Record<string, string> {
+  if (p.alertname && p.alertname !== ALERT_NAME) return { ...p.annotations, model_version: p.modelVersion, ...(link ? { link } : {}) };
   const top = p.topFeatures.slice(0, 3);
   const first = top[0];
   const where = `Pod ${p.namespace}/${p.pod} (workload ${p.workload}${p.node ? `, node ${p.node}` : ''})`;

@@ -22,6 +22,13 @@ export interface FlaggedPod {
   modelVersion: string;
   /** Extra annotations for the alert (e.g. `change`, `peer_outlier`). */
   annotations?: Record<string, string>;
+  /**
+   * The alert's name when it is not an anomaly (`KadPodAnomaly`), e.g. `KadResourceExhaustion`: such
+   * an alert carries `annotations` as given (with `summary`), not the anomaly's score text.
+   */
+  alertname?: string;
+  /** Extra labels that identify the alert beside the pod's (e.g. `resource`). */
+  labels?: Record<string, string>;
 }
 
 export type { FeatureContribution } from '../detectors/base.js';

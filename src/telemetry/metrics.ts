@@ -22,6 +22,10 @@ export interface Telemetry {
   cycleDuration: Histogram<never>;
   podsScored: Gauge<never>;
   modelsTrained: Gauge<never>;
+  /** Predicted seconds until the pod's memory or CPU reaches its limit (only while heading there). */
+  timeToExhaustion: Gauge<'namespace' | 'pod' | 'workload' | 'resource'>;
+  /** 1 while the pod's early warning for the resource fires, else 0. */
+  earlyWarning: Gauge<'namespace' | 'pod' | 'workload' | 'resource'>;
 }
 
 /** Creates and registers kad's metrics on `registry`; with `processMetrics`, also Node's defaults. */
@@ -63,5 +67,17 @@ export function createTelemetry(registry: Registry, opts: { processMetrics?: boo
     }),
     podsScored: new Gauge({ name: 'anomaly_detector_pods', help: 'Pods scored in the last cycle.', registers }),
     modelsTrained: new Gauge({ name: 'anomaly_detector_models', help: 'Workload models currently trained.', registers }),
+    timeToExhaustion: new Gauge({
+      name: 'anomaly_detector_time_to_exhaustion_seconds',
+      help: 'Predicted seconds until the pod\'s memory (working set) or CPU reaches its limit; present only while it is heading there.',
+      labelNames: [...podLabels, 'resource'],
+      registers,
+    }),
+    earlyWarning: new Gauge({
+      name: 'anomaly_detector_early_warning',
+      help: '1 while the pod\'s early warning (KadResourceExhaustion) for the resource fires, else 0.',
+      labelNames: [...podLabels, 'resource'],
+      registers,
+    }),
   };
 }
