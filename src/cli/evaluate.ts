@@ -2,7 +2,9 @@
  * `kad evaluate`: runs detectors over a labelled corpus (NAB, ASD or Nezha, in the layouts of
  * `../shared/data/README.md`) and reports NAB scores (NAB only), per-point precision, recall and
  * best F1 with and without point-adjust, event recall, detection delay, false alerts per
- * series-day and ROC-AUC, as a table or JSON.
+ * series-day and ROC-AUC, as a table or JSON. `--corpus forecast` evaluates the 30-minute forecasts
+ * instead (src/evaluate/forecast.ts): MASE against seasonal naive, MAPE, 80% and 95% coverage on the
+ * simulator's workloads and NAB's realTraffic series.
  */
 import { InputError, UsageError } from '../core/errors.js';
 import { detectorKinds } from '../detectors/index.js';
@@ -12,6 +14,9 @@ import { readNabCorpus, readNabProfiles } from '../evaluate/nab.js';
 import { readNezhaCorpus } from '../evaluate/nezha.js';
 import { formatReport, reportJson, type EvaluationReport } from '../evaluate/report.js';
 import { evaluateDetector } from '../evaluate/runner.js';
+import { evaluateForecastCorpora, formatForecastReport } from '../evaluate/forecast.js';
+import { FORECAST_MODELS, type ForecastModelName } from '../forecast/forecaster.js';
+import { loadProphet } from '../forecast/augurs.js';
 import { AlertPolicy, type AlertPolicyParams } from '../policy/alert-policy.js';
 import { useWasmBackend } from '../core/tf.js';
 import type { Command } from './command.js';
@@ -75,15 +80,21 @@ export function evaluateCorpus(corpus: CorpusName, dir: string, detectors: reado
 export const evaluateCommand: Command = {
   name: 'evaluate',
   summary: 'Run detectors over a labelled corpus (NAB, ASD, Nezha) and report NAB score, F1, event recall, delay, false alerts',
-  usage: 'kad evaluate --corpus nab|asd|nezha [--data DIR] [--detector KIND ...] [--policy SPEC] [--json] [--limit N] [--seed N]',
+  usage: 'kad evaluate --corpus nab|asd|nezha [--data DIR] [--detector KIND ...] [--policy SPEC] [--json] [--limit N] [--seed N]\n'
+    + '       kad evaluate --corpus forecast [--data NAB_DIR] [--model NAME] [--horizon MIN] [--days N] [--incidents] [--per-series] [--json] [--limit N] [--seed N]',
   options: {
-    corpus: { type: 'string', short: 'c', value: 'NAME', description: 'nab, asd or nezha' },
+    corpus: { type: 'string', short: 'c', value: 'NAME', description: 'nab, asd, nezha, or forecast (forecast accuracy on the simulator and NAB realTraffic)' },
     data: { type: 'string', value: 'DIR', description: `The corpus folder (default ${DEFAULT_CORPUS_DIRS.nab}, …/asd, …/nezha-onlineboutique)` },
     detector: { type: 'string', short: 'd', value: 'KIND', multiple: true, description: 'Detector kind; repeat for several (default: every kind)' },
     policy: { type: 'string', value: 'SPEC', description: 'Also run each detector through the alert policy, e.g. "k=2,n=3,cooldownSeconds=600" ("default": the built-in defaults)' },
     json: { type: 'boolean', description: 'Print the report as JSON' },
     limit: { type: 'string', value: 'N', description: 'Only the first N series (in name order)' },
-    seed: { type: 'string', value: 'N', description: 'Random seed (default 42)' },
+    seed: { type: 'string', value: 'N', description: 'Random seed (default 42; forecast: the simulator\'s seed, default 7)' },
+    model: { type: 'string', value: 'NAME', description: `Forecast model: ${FORECAST_MODELS.join(', ')} (default seasonal)` },
+    horizon: { type: 'string', value: 'MIN', description: 'Forecast horizon in minutes (default 30)' },
+    days: { type: 'string', value: 'N', description: 'Forecast: simulated days, the last 3 scored (default 10; 0: no simulator)' },
+    incidents: { type: 'boolean', description: 'Forecast: also score the simulator with its random incidents' },
+    'per-series': { type: 'boolean', description: 'Forecast: a line per series' },
   },
   details: [
     'NAB score: Numenta\'s method (windows, 15% probationary period, early-detection reward, one threshold',
@@ -93,7 +104,8 @@ export const evaluateCommand: Command = {
   ].join('\n'),
   async run(v, io) {
     const corpus = v.corpus;
-    if (corpus !== 'nab' && corpus !== 'asd' && corpus !== 'nezha') throw new UsageError(`--corpus must be nab, asd or nezha, got ${JSON.stringify(corpus ?? '')}`);
+    if (corpus === 'forecast') return runForecast(v, io);
+    if (corpus !== 'nab' && corpus !== 'asd' && corpus !== 'nezha') throw new UsageError(`--corpus must be nab, asd, nezha or forecast, got ${JSON.stringify(corpus ?? '')}`);
     const dir = typeof v.data === 'string' ? v.data : DEFAULT_CORPUS_DIRS[corpus];
     const kinds = Array.isArray(v.detector) && v.detector.length ? v.detector : detectorKinds();
     for (const k of kinds) if (!detectorKinds().includes(k)) throw new InputError(`unknown detector "${k}" (known: ${detectorKinds().join(', ')})`);
@@ -108,3 +120,26 @@ export const evaluateCommand: Command = {
     return 0;
   },
 };
+
+/** `kad evaluate --corpus forecast`. */
+async function runForecast(v: Record<string, string | boolean | string[] | undefined>, io: { stdout: (s: string) => void }): Promise<number> {
+  const int = (name: string, dflt: number, min: number): number => {
+    const raw = v[name];
+    if (raw === undefined) return dflt;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got "${String(raw)}"`);
+    return n;
+  };
+  const model = (v.model ?? 'seasonal') as ForecastModelName;
+  if (!FORECAST_MODELS.includes(model)) throw new UsageError(`--model must be one of ${FORECAST_MODELS.join(', ')}, got "${String(v.model)}"`);
+  if (v.detector !== undefined || v.policy !== undefined) throw new UsageError('--detector and --policy do not apply to --corpus forecast');
+  if (model === 'prophet') await loadProphet();
+  const result = evaluateForecastCorpora({
+    forecast: { model, horizonMs: int('horizon', 30, 1) * 60_000 },
+    simulatorDays: int('days', 10, 0), incidents: v.incidents === true, seed: int('seed', 7, 0),
+    nabDir: typeof v.data === 'string' ? v.data : DEFAULT_CORPUS_DIRS.nab, nabLimit: v.limit === undefined ? undefined : int('limit', 0, 1),
+  });
+  if (v.json) io.stdout(JSON.stringify(result, null, 2) + '\n');
+  else io.stdout(formatForecastReport(result.reports, v['per-series'] === true) + result.skipped.map((s) => `${s.corpus}: skipped (${s.reason})\n`).join(''));
+  return 0;
+}
