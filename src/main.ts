@@ -68,7 +68,9 @@ async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: 
     case 'simulator': {
       // The simulated cluster starts a little before the training window, so there is history to learn from.
       const now = clock.now();
-      const cluster = new SimulatedCluster({ seed: config.simulator.seed, start: now - lookbackMs - 10 * 60_000, scenario: { quietUntil: now + 5 * 60_000 } });
+      // It starts a little before the history kad asks for: the training window, or the forecasts' days.
+      const historyMs = Math.max(lookbackMs, config.forecast.enabled ? config.forecast.historyDays * 86_400_000 : 0);
+      const cluster = new SimulatedCluster({ seed: config.simulator.seed, start: now - historyMs - 10 * 60_000, scenario: { quietUntil: now + 5 * 60_000 } });
       return { source: new SimulatorSource(cluster), incidents: () => cluster.incidents() };
     }
     default:
@@ -125,6 +127,7 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
       seed: config.detector.seed,
       peerGroup: config.detector.peerGroup,
       earlyWarning: config.earlyWarning.enabled ? config.earlyWarning : null,
+      forecast: config.forecast.enabled ? { ...config.forecast, scaling: config.scaling } : null,
     },
   });
   return { config, log, clock, source, telemetry, engine, notifier, incidents };

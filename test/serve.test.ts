@@ -1,6 +1,7 @@
 /**
  * `kad serve` as a real process on the embedded simulated cluster: ready quickly, at least 20 pods
- * scored, the seed's metrics on /metrics, API docs, and a clean exit on SIGTERM.
+ * scored, the seed's metrics on /metrics, API docs, forecasts and replica recommendations, and a
+ * clean exit on SIGTERM.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
@@ -45,7 +46,7 @@ describe('kad serve (simulated cluster)', () => {
     expect(h).toMatchObject({ status: 'ok', trained: true, source: 'simulator' });
     expect((await fetch(`${url}/docs`)).status).toBe(200);
     const spec = (await (await fetch(`${url}/docs/json`)).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/detect', '/healthz', '/readyz', '/metrics']));
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/detect', '/forecast', '/scaling', '/healthz', '/readyz', '/metrics']));
   });
 
   it('filters /detect and rejects a bad query with a coded error', async () => {
@@ -55,6 +56,31 @@ describe('kad serve (simulated cluster)', () => {
     const bad = await fetch(`${url}/detect?flagged=maybe`);
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { code: string }).code).toBe('KAD_ERR_INPUT');
+  });
+
+  it('forecasts every workload\'s CPU and memory 30 minutes ahead with intervals, and recommends replicas', async () => {
+    type Fc = { namespace: string; workload: string; metric: string; steps: { point: number; lower95: number; upper95: number }[] };
+    // The first cycle starts loading 8 days of simulated history; forecasts follow within seconds.
+    const body = await waitFor(async () => {
+      const b = (await (await fetch(`${url}/forecast?namespace=shop`)).json()) as { forecasts: Fc[]; backfilling: boolean };
+      return !b.backfilling && b.forecasts.some((f) => f.steps.length) ? b : undefined;
+    }, 60_000, '/forecast with steps');
+    const cpu = body.forecasts.find((f) => f.workload === 'frontend' && f.metric === 'cpu')!;
+    expect(cpu.steps).toHaveLength(30);
+    for (const s of cpu.steps) {
+      expect(s.lower95).toBeLessThanOrEqual(s.point);
+      expect(s.point).toBeLessThanOrEqual(s.upper95);
+    }
+    expect(body.forecasts.every((f) => f.namespace === 'shop')).toBe(true);
+    const bad = await fetch(`${url}/forecast?metric=disk`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toContain('metric must be one of cpu, memory');
+    expect((await fetch(`${url}/forecast?workload=nope`)).status).toBe(404);
+    const scaling = (await (await fetch(`${url}/scaling`)).json()) as { recommendations: { workload: string; replicas: number; mode: string }[] };
+    expect(scaling.recommendations.find((r) => r.workload === 'frontend')?.replicas).toBeGreaterThanOrEqual(1);
+    const text = await (await fetch(`${url}/metrics`)).text();
+    expect(text).toMatch(/^anomaly_detector_forecast\{namespace="shop",workload="frontend",metric="cpu",bound="point"\} [0-9.e-]+$/m);
+    expect(text).toMatch(/^anomaly_detector_recommended_replicas\{namespace="shop",workload="frontend"\} \d+$/m);
   });
 
   it('shuts down cleanly on SIGTERM', async () => {

@@ -32,7 +32,7 @@ export const healthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       status: 'ok', version: deps.version, ...deps.info,
       trained: s.trained, trainedAt: iso(s.trainedAt), source: s.source, sourceUp: s.sourceUp,
       models: s.models, pods: s.pods, lastCycleAt: iso(s.lastCycleAt), lastError: s.lastError,
-      modelVersion: s.modelVersion, notify: s.notify,
+      modelVersion: s.modelVersion, notify: s.notify, forecast: deps.engine.forecastStatus(),
     };
   });
 

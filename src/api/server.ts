@@ -10,6 +10,7 @@ import { KadError } from '../core/errors.js';
 import type { Engine } from '../engine/engine.js';
 import type { Telemetry } from '../telemetry/metrics.js';
 import { detectRoutes } from './detect.js';
+import { forecastRoutes } from './forecast.js';
 import { healthRoutes } from './health.js';
 
 /** What the API serves. */
@@ -62,6 +63,7 @@ export async function buildServer(deps: ApiDeps, opts: ServerOptions = {}): Prom
 
   await app.register(healthRoutes, deps);
   await app.register(detectRoutes, deps);
+  await app.register(forecastRoutes, deps);
 
   app.get('/metrics', { schema: { description: 'Prometheus metrics (text exposition format).', tags: ['metrics'] } }, async (_req, reply) => {
     reply.header('content-type', deps.telemetry.registry.contentType);
@@ -71,7 +73,7 @@ export async function buildServer(deps: ApiDeps, opts: ServerOptions = {}): Prom
   app.get('/', { schema: { hide: true } }, async () => ({
     name: 'k8s-anomaly-detector',
     version: deps.version,
-    endpoints: ['/detect', '/healthz', '/readyz', '/metrics', '/docs', ...(deps.incidents ? ['/incidents'] : [])],
+    endpoints: ['/detect', '/forecast', '/scaling', '/healthz', '/readyz', '/metrics', '/docs', ...(deps.incidents ? ['/incidents'] : [])],
   }));
 
   if (deps.incidents) {

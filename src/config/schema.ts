@@ -97,6 +97,28 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    forecast: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true, env: 'KAD_FORECAST', allowed: 'true (forecast every workload\'s CPU and memory, recommend replicas) or false' }),
+        horizonMinutes: int(1, 1440, 30, 'KAD_FORECAST_HORIZON_MINUTES'),
+        model: Type.Union(['seasonal', 'seasonal-ets', 'mstl', 'prophet'].map((l) => Type.Literal(l)), {
+          default: 'seasonal', env: 'KAD_FORECAST_MODEL', allowed: 'one of seasonal, seasonal-ets (augurs ETS on the remainder), mstl (augurs MSTL), prophet (augurs Prophet)',
+        }),
+        refreshMinutes: int(1, 1440, 5, 'KAD_FORECAST_REFRESH_MINUTES'),
+        refreshBudgetMs: int(1, 60_000, 1000, 'KAD_FORECAST_REFRESH_BUDGET_MS'),
+        historyDays: int(0, 60, 8, 'KAD_FORECAST_HISTORY_DAYS'),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    scaling: Type.Object(
+      {
+        targetUtilisation: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.7, env: 'KAD_SCALING_TARGET_UTILISATION', allowed: 'a share of the CPU request above 0 and at most 1' }),
+        minReplicas: int(0, 100_000, 1, 'KAD_SCALING_MIN_REPLICAS'),
+        maxReplicas: int(1, 100_000, 100, 'KAD_SCALING_MAX_REPLICAS'),
+        scaleDownStabilisationSeconds: int(0, 86_400, 300, 'KAD_SCALING_STABILISATION_SECONDS'),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     alertmanager: Type.Object(
       {
         url: Type.Optional(Type.String({ pattern: '^https?://', env: 'ALERTMANAGER_URL', allowed: 'an http:// or https:// URL (unset: no Alertmanager)' })),

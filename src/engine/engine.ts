@@ -20,6 +20,7 @@ import type { PodSample, PodSnapshot, Source } from '../sources/base.js';
 import type { Telemetry } from '../telemetry/metrics.js';
 import { PeerSignals, type PeerInput } from './peer-signals.js';
 import { EarlyWarning, type EarlyWarningOptions } from './early-warning.js';
+import { FORECAST_METRICS, WorkloadForecasts, type ForecastingOptions } from './forecasts.js';
 
 /**
  * A pod model: any detector. One with `fit` (a batch model such as the default pod model) is fitted
@@ -60,6 +61,8 @@ export interface EngineOptions {
   peerGroup?: boolean;
   /** Early warning of memory / CPU exhaustion (see early-warning.ts); null or unset: off. */
   earlyWarning?: EarlyWarningOptions | null;
+  /** Workload forecasts and replica recommendations (see forecasts.ts); null or unset: off. */
+  forecast?: ForecastingOptions | null;
 }
 
 /** Everything the engine needs, passed in (CONVENTIONS.md point 6). */
@@ -115,6 +118,10 @@ export class Engine {
   private readonly policy: AlertPolicy;
   private readonly peers: PeerSignals | null;
   private readonly warnings: EarlyWarning | null;
+  private readonly forecasts: WorkloadForecasts | null;
+  private backfill: Promise<void> | null = null;
+  private readonly backfillAbort = new AbortController();
+  private forecastError: string | null = null;
   private models = new Map<string, PodModel>();
   private clusterModel: PodModel | null = null;
   private results = new Map<string, PodResult>();
@@ -131,6 +138,7 @@ export class Engine {
     this.policy = new AlertPolicy(deps.options.policy);
     this.peers = deps.options.peerGroup === false ? null : new PeerSignals({ peer: { minScale: Array.from(POD_FEATURE_MIN_SCALE) } });
     this.warnings = deps.options.earlyWarning ? new EarlyWarning(deps.options.earlyWarning) : null;
+    this.forecasts = deps.options.forecast ? new WorkloadForecasts(deps.options.forecast, deps.options.stepMs) : null;
   }
 
   /** Current health. */
@@ -218,6 +226,7 @@ export class Engine {
     const t0 = performance.now();
     const snap = await this.fetch(() => this.deps.source.current(this.deps.clock.now(), signal));
     const flagged = this.publish(snap, true);
+    if (this.forecasts) this.forecastCycle(snap);
     if (this.deps.notifier) await this.deps.notifier.update(snap.t, flagged);
     this.deps.telemetry.cycleDuration.observe((performance.now() - t0) / 1000);
   }
@@ -291,6 +300,89 @@ export class Engine {
       // After a failure, retry sooner than a full step (but not in a busy loop).
       const wait = this.lastError ? Math.min(options.stepMs, 5_000) : next - clock.now();
       await clock.sleep(Math.max(0, wait), signal);
+    }
+    this.backfillAbort.abort();
+    await this.backfill;
+  }
+
+  /** Workload forecasts (null when forecasting is off). */
+  workloadForecasts(): WorkloadForecasts | null {
+    return this.forecasts;
+  }
+
+  /** Resolves when the forecasts' history backfill (started by the first cycle) has finished. */
+  async forecastsLoaded(): Promise<void> {
+    await this.backfill;
+  }
+
+  /** Forecasting's state: backfilling history, and the backfill's error if it failed. */
+  forecastStatus(): { enabled: boolean; backfilling: boolean; lastError: string | null } {
+    return { enabled: this.forecasts !== null, backfilling: this.forecasts?.backfilling ?? false, lastError: this.forecastError };
+  }
+
+  /** Feeds the cycle's snapshot to the forecasts (starting the history backfill on the first), refits what is due, and publishes. */
+  private forecastCycle(snap: PodSnapshot): void {
+    const f = this.forecasts!;
+    const { options, source, log, telemetry } = this.deps;
+    if (!this.backfill) {
+      const fo = f.options;
+      const DAY = 86_400_000;
+      const recentFrom = snap.t - Math.min(fo.historyDays * DAY, 26 * 3_600_000);
+      const chunks: { start: number; end: number; stepMs: number }[] = [];
+      const coarse = Math.max(options.stepMs, 300_000);
+      for (let s = snap.t - fo.historyDays * DAY; s < recentFrom; s += DAY) chunks.push({ start: s, end: Math.min(s + DAY, recentFrom) - coarse, stepMs: coarse });
+      for (let s = recentFrom; s < snap.t; s += 6 * 3_600_000) chunks.push({ start: s, end: Math.min(s + 6 * 3_600_000, snap.t) - options.stepMs, stepMs: options.stepMs });
+      const signal = this.backfillAbort.signal;
+      const started = performance.now();
+      this.backfill = f.backfill(chunks, (start, end, step) => source.history(start, end, step, signal)).then(
+        () => {
+          log.info({ days: fo.historyDays, ms: Math.round(performance.now() - started) }, 'forecast history loaded');
+          // Forecast now rather than at the next cycle.
+          if (!signal.aborted && this.lastCycleAt !== null) {
+            f.refresh(this.lastCycleAt);
+            this.publishForecasts();
+          }
+        },
+        (e) => {
+          this.forecastError = `forecast history: ${(e as Error).message}`;
+          if (!signal.aborted) log.warn({ err: this.forecastError }, 'could not load forecast history; forecasts will start from live data');
+        },
+      );
+    }
+    f.observe(snap);
+    const report = f.refresh(snap.t);
+    if (report.refreshed + report.failed > 0) telemetry.forecastRefresh.observe(report.ms / 1000);
+    this.publishForecasts();
+  }
+
+  /** Sets the forecast, accuracy and recommendation gauges from the latest forecasts. */
+  private publishForecasts(): void {
+    const t = this.deps.telemetry;
+    const f = this.forecasts!;
+    for (const g of [t.forecast, t.forecastMase, t.forecastMape, t.forecastCoverage, t.forecastPoor, t.recommendedReplicas, t.scalingPredictive]) g.reset();
+    for (const [namespace, workload] of f.workloads()) {
+      for (const metric of FORECAST_METRICS) {
+        const { forecast: fc, accuracy: acc } = f.get(namespace, workload, metric);
+        const l = { namespace, workload, metric };
+        if (fc && fc.point.length) {
+          const i = fc.point.length - 1;
+          const bounds = { point: fc.point[i], lower_80: fc.lower80[i], upper_80: fc.upper80[i], lower_95: fc.lower95[i], upper_95: fc.upper95[i] };
+          for (const [bound, v] of Object.entries(bounds)) if (Number.isFinite(v)) t.forecast.set({ ...l, bound }, v);
+        }
+        if (acc && acc.points > 0) {
+          if (Number.isFinite(acc.mase)) t.forecastMase.set(l, acc.mase);
+          if (Number.isFinite(acc.mape)) t.forecastMape.set(l, acc.mape);
+          if (Number.isFinite(acc.coverage80)) t.forecastCoverage.set({ ...l, level: '0.8' }, acc.coverage80);
+          if (Number.isFinite(acc.coverage95)) t.forecastCoverage.set({ ...l, level: '0.95' }, acc.coverage95);
+          t.forecastPoor.set(l, acc.poor ? 1 : 0);
+        }
+      }
+    }
+    for (const [wk, r] of f.recommendations()) {
+      const [namespace, ...rest] = wk.split('/');
+      const l = { namespace, workload: rest.join('/') };
+      t.recommendedReplicas.set(l, r.replicas);
+      t.scalingPredictive.set(l, r.mode === 'predictive' ? 1 : 0);
     }
   }
 

@@ -43,6 +43,8 @@ export interface SimulatorOptions {
 
 /** A simulated cluster, stepped deterministically from `start`. */
 export class SimulatedCluster implements IncidentHost, ControllerHost {
+  /** The options it was built with: a cluster built from them replays the same history. */
+  readonly options: Readonly<SimulatorOptions>;
   readonly start: number;
   readonly seed: number;
   readonly tickMs: number;
@@ -66,6 +68,7 @@ export class SimulatedCluster implements IncidentHost, ControllerHost {
     this.topology = opts.topology ?? defaultTopology();
     const problem = validateTopology(this.topology);
     if (problem) throw new InputError(`simulator topology: ${problem}`);
+    this.options = Object.freeze({ ...opts });
     this.seed = (opts.seed ?? 1) >>> 0;
     this.start = opts.start;
     this.now = opts.start;

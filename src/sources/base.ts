@@ -23,6 +23,8 @@ export interface PodSample {
   /** Container limits (cores, bytes); NaN when none is set. */
   cpuLimit: number;
   memoryLimit: number;
+  /** Container CPU requests (cores), what an HPA's utilisation is measured against; NaN or absent when unknown. */
+  cpuRequest?: number;
   /** When the pod started (epoch ms), when the source knows it. */
   startedAt?: number;
 }

@@ -71,6 +71,7 @@ interface PodInfo {
   restarts: number;
   cpuLimit: number;
   memoryLimit: number;
+  cpuRequest: number;
   startedAt?: number;
 }
 
@@ -445,11 +446,11 @@ function podInfo(p: V1Pod): PodInfo | undefined {
   const pod = p.metadata?.name;
   if (!namespace || !pod) return undefined;
   const containers = p.spec?.containers ?? [];
-  const limit = (resource: 'cpu' | 'memory'): number => {
+  const limit = (resource: 'cpu' | 'memory', kind: 'limits' | 'requests' = 'limits'): number => {
     // The pod is bounded only if every container is; otherwise its limit is unknown.
     let sum = 0;
     for (const c of containers) {
-      const v = quantityOrNaN(c.resources?.limits?.[resource]);
+      const v = quantityOrNaN(c.resources?.[kind]?.[resource]);
       if (!(v > 0)) return NaN;
       sum += v;
     }
@@ -465,6 +466,7 @@ function podInfo(p: V1Pod): PodInfo | undefined {
     restarts,
     cpuLimit: limit('cpu'),
     memoryLimit: limit('memory'),
+    cpuRequest: limit('cpu', 'requests'),
     startedAt: Number.isFinite(started) ? started : undefined,
   };
 }
@@ -481,6 +483,7 @@ function sample(ref: PodRef, cpu: number, memory: number, i: PodInfo | undefined
     rxDropped: NaN,
     cpuLimit: i?.cpuLimit ?? NaN,
     memoryLimit: i?.memoryLimit ?? NaN,
+    cpuRequest: i?.cpuRequest ?? NaN,
     startedAt: i?.startedAt,
   };
 }

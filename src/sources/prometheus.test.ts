@@ -84,7 +84,7 @@ const MARKERS: [string, PodMetric | 'memoryUsage'][] = [
   ['container_cpu_usage_seconds_total', 'cpu'], ['container_memory_working_set_bytes', 'memory'], ['container_memory_usage_bytes', 'memoryUsage'],
   ['kube_pod_container_status_restarts_total', 'restarts'], ['container_network_receive_bytes_total', 'rxBytes'],
   ['container_network_transmit_bytes_total', 'txBytes'], ['container_network_receive_packets_total', 'rxPackets'],
-  ['container_network_receive_packets_dropped_total', 'rxDropped'], ['resource="cpu"', 'cpuLimit'],
+  ['container_network_receive_packets_dropped_total', 'rxDropped'], ['kube_pod_container_resource_requests', 'cpuRequest'], ['resource="cpu"', 'cpuLimit'],
   ['resource="memory"', 'memoryLimit'], ['kube_pod_start_time', 'startedAt'], ['kube_pod_info', 'info'],
 ];
 
@@ -162,7 +162,7 @@ const full = (ns: string, pod: string, extra: Partial<FakePod> = {}): FakePod =>
   namespace: ns, pod,
   values: {
     cpu: (t) => 0.1 + t / 1e9, memory: () => 100e6, restarts: () => 2, rxBytes: () => 1000, txBytes: () => 2000,
-    rxPackets: () => 10, rxDropped: () => 0, cpuLimit: () => 1, memoryLimit: () => 0, startedAt: () => 1_600_000_000,
+    rxPackets: () => 10, rxDropped: () => 0, cpuLimit: () => 1, memoryLimit: () => 0, cpuRequest: () => 0.25, startedAt: () => 1_600_000_000,
   },
   info: { created_by_kind: 'ReplicaSet', created_by_name: `${pod.split('-')[0]}-5d4f8b9c6d`, node: 'n1' },
   ...extra,
@@ -183,11 +183,12 @@ describe('PrometheusSource', () => {
     expect(web).toEqual({
       ref: { namespace: 'shop', pod: 'web-5d4f8b9c6d-abcde', workload: 'web', node: 'n1' },
       cpu: 1700.1, memory: 100e6, restarts: 2, rxBytes: 1000, txBytes: 2000, rxPackets: 10, rxDropped: 0,
-      cpuLimit: 1, memoryLimit: NaN, startedAt: 1_600_000_000_000,
+      cpuLimit: 1, memoryLimit: NaN, cpuRequest: 0.25, startedAt: 1_600_000_000_000,
     });
     expect(bare.ref).toEqual({ namespace: 'shop', pod: 'bare-pod', workload: 'bare-pod' });
     for (const k of ['cpu', 'restarts', 'rxBytes', 'txBytes', 'rxPackets', 'rxDropped', 'cpuLimit', 'memoryLimit'] as const) expect(bare[k]).toBeNaN();
     expect(bare.startedAt).toBeUndefined();
+    expect(bare.cpuRequest).toBeUndefined();
     expect(src.lastStats()).toMatchObject({ pods: 2, batches: 1, requests: 1 + POD_METRICS.length });
     expect(api.calls[1].expr).toContain('namespace=~"shop"');
   });
@@ -270,21 +271,21 @@ describe('PrometheusSource', () => {
     expect(hist.map((s) => s.pods[0].memory)).toEqual([7e6, 7e6, 7e6]);
   });
 
-  it('re-reads limits, start time and owner only for new pods, or after staticRefreshMs', async () => {
+  it('re-reads limits, requests, start time and owner only for new pods, or after staticRefreshMs', async () => {
     const pods = [full('a', 'web-5d4f8b9c6d-aaaaa'), full('a', 'web-5d4f8b9c6d-bbbbb')];
     const api = new FakeApi(pods);
     const src = new PrometheusSource({ api, staticRefreshMs: 60_000 });
     const first = await src.current(0);
     expect(src.lastStats().requests).toBe(1 + POD_METRICS.length);
     const again = await src.current(30_000);
-    expect(src.lastStats().requests).toBe(1 + POD_METRICS.length - 4);
+    expect(src.lastStats().requests).toBe(1 + POD_METRICS.length - 5);
     expect(again.pods.map((p) => [p.ref, p.cpuLimit, p.memoryLimit, p.startedAt])).toEqual(first.pods.map((p) => [p.ref, p.cpuLimit, p.memoryLimit, p.startedAt]));
     pods.push(full('a', 'web-5d4f8b9c6d-ccccc'));
     const grown = await src.current(40_000);
     expect(src.lastStats().requests).toBe(1 + POD_METRICS.length);
     expect(grown.pods[2].ref.workload).toBe('web');
     await src.current(50_000);
-    expect(src.lastStats().requests).toBe(1 + POD_METRICS.length - 4);
+    expect(src.lastStats().requests).toBe(1 + POD_METRICS.length - 5);
     await src.current(100_000 + 1);
     expect(src.lastStats().requests).toBe(1 + POD_METRICS.length);
     const always = new PrometheusSource({ api, staticRefreshMs: 0 });

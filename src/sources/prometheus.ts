@@ -12,6 +12,7 @@
  * | rxBytes, txBytes | `sum(rate(container_network_{receive,transmit}_bytes_total[W]))` |
  * | rxPackets, rxDropped | `sum(rate(container_network_receive_packets{,_dropped}_total[W]))` |
  * | cpuLimit, memoryLimit | `sum(kube_pod_container_resource_limits{resource="cpu"/"memory"})` (or KSM v1's `…_limits_cpu_cores` / `…_limits_memory_bytes`) |
+ * | cpuRequest | `sum(kube_pod_container_resource_requests{resource="cpu"})` (or KSM v1's `…_requests_cpu_cores`) |
  * | startedAt | `max(kube_pod_start_time)` (seconds), where kube-state-metrics exports it |
  * | workload, node | `kube_pod_info`'s `created_by_kind`, `created_by_name` and `node`; the ReplicaSet hash is stripped (→ Deployment), a CronJob's Job suffix too; without it, {@link workloadFromPodName} |
  *
@@ -41,7 +42,7 @@ import { PrometheusClient, type Labels, type MatrixSeries, type PrometheusApi, t
 
 /** The per-pod values a source queries, in the order of {@link podQueries}. */
 export const POD_METRICS = [
-  'cpu', 'memory', 'restarts', 'rxBytes', 'txBytes', 'rxPackets', 'rxDropped', 'cpuLimit', 'memoryLimit', 'startedAt', 'info',
+  'cpu', 'memory', 'restarts', 'rxBytes', 'txBytes', 'rxPackets', 'rxDropped', 'cpuLimit', 'memoryLimit', 'cpuRequest', 'startedAt', 'info',
 ] as const;
 /** One of {@link POD_METRICS}. */
 export type PodMetric = (typeof POD_METRICS)[number];
@@ -52,7 +53,7 @@ const I_MEMORY = INDEX.memory;
 const I_RESTARTS = INDEX.restarts;
 const I_INFO = INDEX.info;
 /** Values that stay put for a pod's life (or nearly): limits, start time, owner and node. */
-const STATIC_METRICS: ReadonlySet<number> = new Set(['cpuLimit', 'memoryLimit', 'startedAt', 'info'].map((m) => INDEX[m]));
+const STATIC_METRICS: ReadonlySet<number> = new Set(['cpuLimit', 'memoryLimit', 'cpuRequest', 'startedAt', 'info'].map((m) => INDEX[m]));
 
 /** Cached static values of one pod. */
 interface StaticEntry {
@@ -122,6 +123,7 @@ export function podQueries(selector: string, podLabel: string, rateWindow: strin
     rxDropped: rate('container_network_receive_packets_dropped_total'),
     cpuLimit: `${sum(`kube_pod_container_resource_limits{${selector},resource="cpu"}`)} or ${sum(`kube_pod_container_resource_limits_cpu_cores{${selector}}`)}`,
     memoryLimit: `${sum(`kube_pod_container_resource_limits{${selector},resource="memory"}`)} or ${sum(`kube_pod_container_resource_limits_memory_bytes{${selector}}`)}`,
+    cpuRequest: `${sum(`kube_pod_container_resource_requests{${selector},resource="cpu"}`)} or ${sum(`kube_pod_container_resource_requests_cpu_cores{${selector}}`)}`,
     startedAt: `max by (${by}) (kube_pod_start_time{${selector}})`,
     info: `max by (${by}, created_by_kind, created_by_name, node) (kube_pod_info{${selector}})`,
   };
@@ -449,6 +451,8 @@ export class PrometheusSource implements Source {
         cpuLimit: cpuLimit > 0 ? cpuLimit : NaN,
         memoryLimit: memoryLimit > 0 ? memoryLimit : NaN,
       };
+      const cpuRequest = v(INDEX.cpuRequest);
+      if (cpuRequest > 0) sample.cpuRequest = cpuRequest;
       if (started > 0) sample.startedAt = Math.round(started * 1000);
       out.push(sample);
     }

@@ -5,7 +5,7 @@
  * retrain can look back over time the cluster has already moved past.
  */
 import { podKey, workloadFromPodName, type PodRef } from '../core/series.js';
-import type { SimulatedCluster } from '../simulator/cluster.js';
+import { SimulatedCluster } from '../simulator/cluster.js';
 import type { MetricSample } from '../simulator/types.js';
 import type { PodSample, PodSnapshot, Source } from './base.js';
 
@@ -25,6 +25,7 @@ interface Raw {
   restarts: number;
   cpuLimit: number;
   memoryLimit: number;
+  cpuRequest: number;
   startedAt?: number;
 }
 
@@ -47,6 +48,7 @@ export class SimulatorSource implements Source {
   readonly name = 'simulator';
   private readonly prev = new Map<string, Prev>();
   private readonly kept: PodSnapshot[] = [];
+  private replay: SimulatorSource | undefined;
   private readonly keepMs: number;
   private readonly rateWindowMs: number;
 
@@ -56,6 +58,14 @@ export class SimulatorSource implements Source {
   }
 
   async history(start: number, end: number, stepMs: number): Promise<PodSnapshot[]> {
+    // Times the cluster has already passed and no longer keeps: replay them on a twin cluster (the
+    // same options give the same history), kept apart from the live one.
+    const firstKept = this.kept.length ? this.kept[0].t : this.cluster.time;
+    if (start < firstKept && this.cluster.time > Math.max(start, this.cluster.start)) {
+      if (!this.replay || this.replay.cluster.time > start) this.replay = new SimulatorSource(new SimulatedCluster(this.cluster.options), { keepMs: 0, rateWindowMs: this.rateWindowMs });
+      const old = await this.replay.history(start, Math.min(end, firstKept - 1), stepMs);
+      return end < firstKept ? old : [...old, ...(await this.history(firstKept, end, stepMs))];
+    }
     const out = this.kept.filter((s) => s.t >= start && s.t <= end);
     let t = out.length ? out[out.length - 1].t + stepMs : Math.max(start, this.cluster.start + stepMs);
     if (!out.length && !this.kept.length) this.observe(t - stepMs); // prime the rates
@@ -114,6 +124,7 @@ export class SimulatorSource implements Source {
         rxDropped: rate(4),
         cpuLimit: r.cpuLimit,
         memoryLimit: r.memoryLimit,
+        cpuRequest: r.cpuRequest,
         startedAt: r.startedAt,
       });
       prev.times.push(t);
@@ -142,7 +153,7 @@ function collect(samples: readonly MetricSample[]): Map<string, Raw> {
     if (!r) {
       r = {
         ref: { namespace: l.namespace, pod: l.pod, workload: '', node: l.node },
-        counters: new Float64Array(N_COUNTERS), memory: 0, restarts: 0, cpuLimit: 0, memoryLimit: 0,
+        counters: new Float64Array(N_COUNTERS), memory: 0, restarts: 0, cpuLimit: 0, memoryLimit: 0, cpuRequest: 0,
       };
       pods.set(key, r);
     }
@@ -168,6 +179,9 @@ function collect(samples: readonly MetricSample[]): Map<string, Raw> {
         if (l.resource === 'cpu') get(l).cpuLimit += s.value;
         else if (l.resource === 'memory') get(l).memoryLimit += s.value;
         break;
+      case 'kube_pod_container_resource_requests':
+        if (l.resource === 'cpu') get(l).cpuRequest += s.value;
+        break;
       case 'kube_pod_info':
         get(l).ref.workload = (l.created_by_name ?? '').replace(/-[0-9a-f]{6,10}$/, '');
         break;
@@ -177,6 +191,7 @@ function collect(samples: readonly MetricSample[]): Map<string, Raw> {
     if (!r.ref.workload) r.ref.workload = workloadFromPodName(r.ref.pod);
     if (!(r.cpuLimit > 0)) r.cpuLimit = NaN;
     if (!(r.memoryLimit > 0)) r.memoryLimit = NaN;
+    if (!(r.cpuRequest > 0)) r.cpuRequest = NaN;
   }
   return pods;
 }

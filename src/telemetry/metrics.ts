@@ -26,6 +26,17 @@ export interface Telemetry {
   timeToExhaustion: Gauge<'namespace' | 'pod' | 'workload' | 'resource'>;
   /** 1 while the pod's early warning for the resource fires, else 0. */
   earlyWarning: Gauge<'namespace' | 'pod' | 'workload' | 'resource'>;
+  /** A workload's forecast for the horizon's end: point and interval bounds. */
+  forecast: Gauge<'namespace' | 'workload' | 'metric' | 'bound'>;
+  /** Live accuracy of a workload's forecasts: MASE against seasonal naive, MAPE (%), interval coverage, poor (0/1). */
+  forecastMase: Gauge<'namespace' | 'workload' | 'metric'>;
+  forecastMape: Gauge<'namespace' | 'workload' | 'metric'>;
+  forecastCoverage: Gauge<'namespace' | 'workload' | 'metric' | 'level'>;
+  forecastPoor: Gauge<'namespace' | 'workload' | 'metric'>;
+  forecastRefresh: Histogram<never>;
+  /** Recommended replicas per workload (predictive scaling), and whether the forecast (1) or the reactive rule (0) set it. */
+  recommendedReplicas: Gauge<'namespace' | 'workload'>;
+  scalingPredictive: Gauge<'namespace' | 'workload'>;
 }
 
 /** Creates and registers kad's metrics on `registry`; with `processMetrics`, also Node's defaults. */
@@ -73,6 +84,24 @@ export function createTelemetry(registry: Registry, opts: { processMetrics?: boo
       labelNames: [...podLabels, 'resource'],
       registers,
     }),
+    forecast: new Gauge({
+      name: 'anomaly_detector_forecast',
+      help: 'Forecast of a workload\'s total CPU (cores) or memory (bytes) for the end of the forecast horizon (graph it with `offset <horizon>` against the actual): bound="point", "lower_80", "upper_80", "lower_95", "upper_95".',
+      labelNames: ['namespace', 'workload', 'metric', 'bound'],
+      registers,
+    }),
+    forecastMase: new Gauge({ name: 'anomaly_detector_forecast_mase', help: 'Mean absolute scaled error of the workload\'s recent forecasts against seasonal naive (below 1: better than naive).', labelNames: ['namespace', 'workload', 'metric'], registers }),
+    forecastMape: new Gauge({ name: 'anomaly_detector_forecast_mape', help: 'Mean absolute percentage error of the workload\'s recent forecasts (%).', labelNames: ['namespace', 'workload', 'metric'], registers }),
+    forecastCoverage: new Gauge({ name: 'anomaly_detector_forecast_coverage', help: 'Share of recent actual values inside the forecast interval of the level (0.8, 0.95).', labelNames: ['namespace', 'workload', 'metric', 'level'], registers }),
+    forecastPoor: new Gauge({ name: 'anomaly_detector_forecast_poor', help: '1 when the workload\'s recent forecasts are no better than seasonal naive (scaling falls back to reactive), else 0.', labelNames: ['namespace', 'workload', 'metric'], registers }),
+    forecastRefresh: new Histogram({
+      name: 'anomaly_detector_forecast_refresh_duration_seconds',
+      help: 'Time refitting forecasts in one cycle.',
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    recommendedReplicas: new Gauge({ name: 'anomaly_detector_recommended_replicas', help: 'Replicas kad recommends for the workload from its CPU forecast and the target utilisation (predictive scaling).', labelNames: ['namespace', 'workload'], registers }),
+    scalingPredictive: new Gauge({ name: 'anomaly_detector_scaling_predictive', help: '1 when the recommendation comes from the forecast, 0 when it fell back to the reactive rule (no forecast yet, or a poor one).', labelNames: ['namespace', 'workload'], registers }),
     earlyWarning: new Gauge({
       name: 'anomaly_detector_early_warning',
       help: '1 while the pod\'s early warning (KadResourceExhaustion) for the resource fires, else 0.',
