@@ -12,6 +12,7 @@ import { createDetector, detectorKinds } from './detectors/index.js';
 import { createPodModel } from './detectors/pod-model.js';
 import { POD_FEATURE_MIN_SCALE } from './features/pod-features.js';
 import { Engine, type PodModel } from './engine/engine.js';
+import { loadProphet } from './forecast/augurs.js';
 import { policyParamsFromConfig } from './policy/alert-policy.js';
 import type { Notifier } from './notify/base.js';
 import { createNotifier } from './notify/notifier.js';
@@ -109,6 +110,8 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
   const telemetry = createTelemetry(new Registry(), { processMetrics: true });
   const lookbackMs = config.training.lookbackMinutes * 60_000;
   const { source, incidents } = await createSource(config, clock, lookbackMs);
+  // Prophet's optimizer can only be loaded asynchronously, once, before the first fit.
+  if (config.forecast.enabled && config.forecast.model === 'prophet') await loadProphet();
   const notifier = opts.notifier === 'config'
     ? createNotifier(config, { clock, log, onSinkStatus: (sink, up) => telemetry.notifyUp.set({ sink }, up ? 1 : 0) })
     : opts.notifier;
