@@ -95,6 +95,39 @@ describe('OnsetDetector', () => {
     expect(b.toJSON()).toEqual(a.toJSON());
   });
 
+  it('relearns the level after a gap of more than gapSeconds, keeping the unit', () => {
+    const MIN = 60_000;
+    const feed = (d: OnsetDetector, from: number, n: number, level: number) => {
+      for (let i = 0; i < n; i++) d.learnOne(pt(level + (i % 3) * 0.5), from + i * MIN);
+    };
+    const gap = new OnsetDetector({ gapSeconds: 3600 });
+    const none = new OnsetDetector();
+    for (const d of [gap, none]) feed(d, 0, 200, 10);
+    const after = 200 * MIN + 12 * 3600_000; // a night later the series resumes at a new level
+    for (const d of [gap, none]) d.learnOne(pt(40), after);
+    expect(none.zOf(pt(40))).toBeGreaterThan(12); // without gapSeconds the stitched jump is an onset
+    expect(gap.zOf(pt(40))).toBe(0); // one point since the gap: the level is not known yet
+    gap.learnOne(pt(40), after + MIN);
+    gap.learnOne(pt(40), after + 2 * MIN);
+    expect(gap.zOf(pt(40))).toBe(0); // the new level is the level
+    expect(gap.zOf(pt(60))).toBeGreaterThan(12); // and a rise from it scores again
+    const unit = (d: OnsetDetector) => (d.explain(pt(0), ['x'])[0].expected[1] - d.explain(pt(0), ['x'])[0].expected[0]) / (2 * d.params.z50);
+    expect(unit(gap)).toBeCloseTo(unit(none), 1); // the spread learned before the gap is kept
+    // A short pause (under gapSeconds) changes nothing.
+    const pause = new OnsetDetector({ gapSeconds: 3600 });
+    feed(pause, 0, 200, 10);
+    pause.learnOne(pt(40), 200 * MIN + 30 * MIN);
+    expect(pause.zOf(pt(40))).toBeGreaterThan(12);
+    // The time of the last point travels with the snapshot; one saved without it still loads.
+    const back = loadDetector(JSON.parse(JSON.stringify(gap.toJSON()))) as OnsetDetector;
+    back.learnOne(pt(10), after + 2 * MIN + 2 * 3600_000);
+    gap.learnOne(pt(10), after + 2 * MIN + 2 * 3600_000);
+    expect(back.toJSON()).toEqual(gap.toJSON());
+    expect(back.zOf(pt(10))).toBe(0);
+    const { lastT: _dropped, ...old } = none.toJSON().state as Record<string, unknown>;
+    expect(OnsetDetector.fromJSON({ ...none.toJSON(), state: old }).zOf(pt(40))).toBe(none.zOf(pt(40)));
+  });
+
   it('refuses bad settings with InputError and malformed snapshots with ModelFormatError', () => {
     expect(() => new OnsetDetector({ direction: 'sideways' as never })).toThrow(InputError);
     expect(() => new OnsetDetector({ spreadQuantile: 0 })).toThrow(/spreadQuantile/);
@@ -104,5 +137,7 @@ describe('OnsetDetector', () => {
     expect(() => OnsetDetector.fromJSON({ ...snap, state: { ...state, spread: [[1, NaN]] } })).toThrow(ModelFormatError);
     expect(() => OnsetDetector.fromJSON({ ...snap, state: { ...state, seen: [999] } })).toThrow(/state.seen/);
     expect(() => OnsetDetector.fromJSON({ ...snap, params: { z50: -1 } })).toThrow(/params/);
+    expect(() => new OnsetDetector({ gapSeconds: -1 })).toThrow(/gapSeconds/);
+    expect(() => OnsetDetector.fromJSON({ ...snap, state: { ...state, lastT: 'yesterday' } })).toThrow(/state.lastT/);
   });
 });

@@ -22,6 +22,12 @@
  * A column is scored once it has `minPoints` values (default 20); a point with no scored column
  * scores 0.
  *
+ * `gapSeconds` (default 0: off): when more than this passes between two learned points (by the times
+ * given to `learnOne`), the level is relearned: the baseline and centre windows are emptied, and a
+ * column is scored again once its baseline holds min(3, baseline) values. The spread (the unit) is
+ * kept. Series stitched from separate recordings (yesterday's rows as training for today's) otherwise
+ * score the jump between them as an onset.
+ *
  * Streaming and causal: `scoreOne(x_t)` reads statistics cached when the points before t were learned
  * (O(columns), no allocation); `learnOne(x_t)` then adds x_t to the three rolling windows (sorted
  * windows, O(window) per column, no allocation; sorted-windows.ts). NaN and ±Infinity are not learned;
@@ -36,7 +42,7 @@ import { checkSnapshot, type Detector, type DetectorSnapshot, type Explainer, ty
 
 const KIND = 'onset';
 const FORMAT_VERSION = 1;
-const PARAMS = ['baseline', 'centerWindow', 'spreadWindow', 'spreadQuantile', 'direction', 'minPoints', 'minScale', 'defaultMinScale', 'relativeFloor', 'z50', 'power'];
+const PARAMS = ['baseline', 'centerWindow', 'spreadWindow', 'spreadQuantile', 'direction', 'minPoints', 'minScale', 'defaultMinScale', 'relativeFloor', 'z50', 'power', 'gapSeconds'];
 const DIRECTIONS = ['both', 'up', 'down'] as const;
 
 /** Which moves score: rises, falls or both. */
@@ -66,6 +72,8 @@ export interface OnsetParams {
   z50?: number;
   /** Steepness of the mapping (default 4). */
   power?: number;
+  /** A gap between learned points longer than this (seconds) relearns the level (default 0: never). */
+  gapSeconds?: number;
 }
 
 type Resolved = Required<Omit<OnsetParams, 'minScale'>> & { minScale: number[] };
@@ -96,6 +104,7 @@ function resolve(p: Record<string, unknown>): Resolved {
     relativeFloor: num('relativeFloor', 1e-3, (v) => Number.isFinite(v) && v >= 0, 'a finite number >= 0'),
     z50: num('z50', 12, pos, 'a finite number > 0'),
     power: num('power', 4, pos, 'a finite number > 0'),
+    gapSeconds: num('gapSeconds', 0, (v) => Number.isFinite(v) && v >= 0, 'a finite number >= 0'),
   };
 }
 
@@ -116,12 +125,17 @@ export class OnsetDetector implements Detector, Explainer {
   /** Cached per column after each learned value: the baseline median and the spread (floors applied). */
   private level = new Float64Array(0);
   private scale = new Float64Array(0);
+  /** Time of the last learned point (epoch ms as given; -Infinity before any). */
+  private lastT = -Infinity;
+  /** Baseline values a column needs to be scored: min(3, baseline, minPoints). */
+  private readonly minBase: number;
   private readonly sign: number;
 
   /** Creates an empty detector; throws {@link InputError} naming a bad setting. */
   constructor(params: OnsetParams = {}) {
     this.params = Object.freeze(resolve(params as Record<string, unknown>));
     this.sign = this.params.direction === 'up' ? 1 : this.params.direction === 'down' ? -1 : 0;
+    this.minBase = Math.min(3, this.params.baseline, this.params.minPoints);
   }
 
   /** The feature dimension (0 before any point is learned). */
@@ -130,8 +144,13 @@ export class OnsetDetector implements Detector, Explainer {
   }
 
   /** Adds one point: each finite feature joins its column's windows (NaN and ±Infinity skipped). */
-  learnOne(x: Features, _t = 0): void {
+  learnOne(x: Features, t = 0): void {
     if (this.d === 0) this.init(x.length);
+    const gap = this.params.gapSeconds;
+    if (gap > 0 && Number.isFinite(t)) {
+      if (t - this.lastT > gap * 1000 && this.lastT > -Infinity) this.relearnLevel();
+      this.lastT = Math.max(this.lastT, t);
+    }
     for (let j = 0; j < this.d && j < x.length; j++) {
       const v = x[j];
       if (!Number.isFinite(v)) continue;
@@ -167,7 +186,7 @@ export class OnsetDetector implements Detector, Explainer {
     const out: FeatureContribution[] = [];
     const z50 = this.params.z50;
     for (let j = 0; j < Math.min(this.d, x.length); j++) {
-      if (Number.isNaN(x[j]) || this.seen[j] < this.params.minPoints) continue;
+      if (Number.isNaN(x[j]) || this.seen[j] < this.params.minPoints || this.base.count(j) < this.minBase) continue;
       const m = this.level[j];
       const s = this.scale[j];
       out.push({ name: names[j] ?? `x${j}`, value: x[j], z: this.zAt(x, j), expected: [m - z50 * s, m + z50 * s] });
@@ -180,7 +199,10 @@ export class OnsetDetector implements Detector, Explainer {
     const cols = (w: SortedWindows) => Array.from({ length: this.d }, (_, j) => w.values(j));
     return {
       kind: KIND, formatVersion: FORMAT_VERSION, params: { ...this.params },
-      state: { dims: this.d, seen: [...this.seen], baseline: cols(this.base), center: cols(this.center), spread: cols(this.spread) },
+      state: {
+        dims: this.d, seen: [...this.seen], baseline: cols(this.base), center: cols(this.center), spread: cols(this.spread),
+        lastT: Number.isFinite(this.lastT) ? this.lastT : null,
+      },
     };
   }
 
@@ -210,6 +232,10 @@ export class OnsetDetector implements Detector, Explainer {
       throw new ModelFormatError(`onset snapshot: "state.seen" must hold ${dims} integers in [0, minPoints]`);
     }
     const [base, center, spread] = [windows('baseline', p.baseline), windows('center', p.centerWindow), windows('spread', p.spreadWindow)];
+    if (st.lastT !== undefined && st.lastT !== null && (typeof st.lastT !== 'number' || !Number.isFinite(st.lastT))) {
+      throw new ModelFormatError('onset snapshot: "state.lastT" must be a finite number or null');
+    }
+    if (typeof st.lastT === 'number') m.lastT = st.lastT;
     if (dims === 0) return m;
     m.init(dims);
     for (let j = 0; j < dims; j++) {
@@ -225,7 +251,7 @@ export class OnsetDetector implements Detector, Explainer {
   /** Column `j`'s z for `x` in the scored direction (0 when not scored yet or NaN). */
   private zAt(x: Features, j: number): number {
     const v = x[j];
-    if (Number.isNaN(v) || this.seen[j] < this.params.minPoints) return 0;
+    if (Number.isNaN(v) || this.seen[j] < this.params.minPoints || this.base.count(j) < this.minBase) return 0;
     const dev = this.sign === 0 ? Math.abs(v - this.level[j]) : this.sign * (v - this.level[j]);
     return dev > 0 ? dev / this.scale[j] : 0;
   }
@@ -237,6 +263,12 @@ export class OnsetDetector implements Detector, Explainer {
     const q = this.spread.count(j) > 0 ? this.spread.quantile(j, p.spreadQuantile) : 0;
     this.level[j] = m;
     this.scale[j] = Math.max(q, floor, p.relativeFloor * Math.abs(m), p.defaultMinScale);
+  }
+
+  /** Empties the baseline and centre windows (after a gap); the spread windows stay. */
+  private relearnLevel(): void {
+    this.base = new SortedWindows(this.d, this.params.baseline);
+    this.center = new SortedWindows(this.d, this.params.centerWindow);
   }
 
   private init(d: number): void {
