@@ -4,7 +4,7 @@ import { UsageError } from '../core/errors.js';
 import { writeNabFixture } from '../evaluate/fixtures.testkit.js';
 import type { EvaluationReport } from '../evaluate/report.js';
 import { parseCommandArgs } from './command.js';
-import { evaluateCommand } from './evaluate.js';
+import { evaluateCommand, parseParams } from './evaluate.js';
 
 async function run(argv: string[]): Promise<{ code: number; out: string }> {
   let out = '';
@@ -32,5 +32,15 @@ describe('kad evaluate', () => {
     await expect(run(['--corpus', 'nab', '--data', dir, '--detector', 'nope'])).rejects.toThrow(/unknown detector "nope"/);
     await expect(run(['--corpus', 'nab', '--data', dir, '--limit', '0'])).rejects.toThrow(/--limit/);
     await expect(run(['--corpus', 'asd', '--data', dir])).rejects.toThrow(/not an ASD corpus/);
+  });
+});
+
+describe('parseParams (--params)', () => {
+  it('takes settings by detector kind and names what is wrong', () => {
+    expect(parseParams('{"onset":{"z50":10}}', ['onset', 'zmax'])).toEqual({ onset: { z50: 10 } });
+    expect(() => parseParams('{onset', ['onset'])).toThrow(/--params: not JSON/);
+    expect(() => parseParams('{"zmax":{}}', ['onset'])).toThrow(/"zmax" is not one of the detectors evaluated \(onset\)/);
+    expect(() => parseParams('{"onset":{"bogus":1}}', ['onset'])).toThrow(UsageError);
+    expect(() => parseParams('{"onset":{"bogus":1}}', ['onset'])).toThrow(/bogus/);
   });
 });

@@ -7,11 +7,11 @@
  * simulator's workloads and NAB's realTraffic series.
  */
 import { InputError, UsageError } from '../core/errors.js';
-import { detectorKinds } from '../detectors/index.js';
+import { createDetector, detectorKinds } from '../detectors/index.js';
 import { readAsdCorpus } from '../evaluate/asd.js';
-import type { CorpusName, LabeledSeries, ReadOptions } from '../evaluate/corpus.js';
+import type { CorpusName, LabeledSeries } from '../evaluate/corpus.js';
 import { readNabCorpus, readNabProfiles } from '../evaluate/nab.js';
-import { readNezhaCorpus } from '../evaluate/nezha.js';
+import { readNezhaCorpus, type NezhaReadOptions } from '../evaluate/nezha.js';
 import { formatReport, reportJson, type EvaluationReport } from '../evaluate/report.js';
 import { evaluateDetector } from '../evaluate/runner.js';
 import { evaluateForecastCorpora, formatForecastReport } from '../evaluate/forecast.js';
@@ -27,7 +27,7 @@ export const DEFAULT_CORPUS_DIRS: Readonly<Record<CorpusName, string>> = Object.
 });
 
 /** Reads a corpus by name. */
-export function readCorpus(corpus: CorpusName, dir: string, opts: ReadOptions = {}): LabeledSeries[] {
+export function readCorpus(corpus: CorpusName, dir: string, opts: NezhaReadOptions = {}): LabeledSeries[] {
   if (corpus === 'nab') return readNabCorpus(dir, opts);
   if (corpus === 'asd') return readAsdCorpus(dir, opts);
   return readNezhaCorpus(dir, opts);
@@ -56,8 +56,36 @@ export function parsePolicySpec(spec: string): AlertPolicyParams {
   return out;
 }
 
+/**
+ * Parses `--params`: a JSON object of detector settings by kind, e.g. `{"onset":{"z50":10}}`. Throws
+ * {@link UsageError} naming what is wrong.
+ */
+export function parseParams(text: string, kinds: readonly string[]): Record<string, Record<string, unknown>> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--params: not JSON: ${(e as Error).message}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new UsageError('--params: expected an object of settings by detector kind, e.g. {"onset":{"z50":10}}');
+  for (const [k, p] of Object.entries(v)) {
+    if (!kinds.includes(k)) throw new UsageError(`--params: "${k}" is not one of the detectors evaluated (${kinds.join(', ')})`);
+    if (typeof p !== 'object' || p === null || Array.isArray(p)) throw new UsageError(`--params: the settings of "${k}" must be an object`);
+    try {
+      createDetector(k, p as Record<string, unknown>, 0);
+    } catch (e) {
+      throw new UsageError(`--params: ${(e as Error).message}`);
+    }
+  }
+  return v as Record<string, Record<string, unknown>>;
+}
+
 /** Options of {@link evaluateCorpus}. */
-export interface EvaluateCorpusOptions extends ReadOptions {
+export interface EvaluateCorpusOptions extends NezhaReadOptions {
+  /** Detector settings by kind (kinds not named take their defaults). */
+  params?: Readonly<Record<string, Record<string, unknown>>>;
+  /** With a policy, topology inhibition of the alerts of series that have a call graph (Nezha). */
+  inhibit?: boolean;
   seed?: number;
   /** Also run every detector through this alert policy (a second result per detector, "KIND+policy"). */
   policy?: AlertPolicyParams;
@@ -69,9 +97,10 @@ export function evaluateCorpus(corpus: CorpusName, dir: string, detectors: reado
   const seed = opts.seed ?? 42;
   const nabProfiles = corpus === 'nab' ? readNabProfiles(dir) : undefined;
   const results = detectors.flatMap((d) => {
-    const raw = evaluateDetector(d, series, { seed, nabProfiles });
+    const params = opts.params?.[d];
+    const raw = evaluateDetector(d, series, { seed, nabProfiles, params });
     if (!opts.policy) return [raw];
-    const withPolicy = evaluateDetector(d, series, { seed, nabProfiles, policy: opts.policy });
+    const withPolicy = evaluateDetector(d, series, { seed, nabProfiles, params, policy: opts.policy, inhibit: opts.inhibit });
     return [raw, { ...withPolicy, detector: `${d}+policy` }];
   });
   return { corpus, data: dir, seed, detectors: results };
@@ -90,6 +119,9 @@ export const evaluateCommand: Command = {
     json: { type: 'boolean', description: 'Print the report as JSON' },
     limit: { type: 'string', value: 'N', description: 'Only the first N series (in name order)' },
     seed: { type: 'string', value: 'N', description: 'Random seed (default 42; forecast: the simulator\'s seed, default 7)' },
+    params: { type: 'string', value: 'JSON', description: 'Detector settings by kind, e.g. \'{"onset":{"z50":10}}\'' },
+    inhibit: { type: 'boolean', description: 'Nezha: hold a service\'s alerts while a service it calls fires (topology inhibition; needs --policy)' },
+    'train-previous-day': { type: 'boolean', description: 'Nezha: each day-2 pod learns day 1\'s rows first' },
     model: { type: 'string', value: 'NAME', description: `Forecast model: ${FORECAST_MODELS.join(', ')} (default seasonal)` },
     horizon: { type: 'string', value: 'MIN', description: 'Forecast horizon in minutes (default 30)' },
     days: { type: 'string', value: 'N', description: 'Forecast: simulated days, the last 3 scored (default 10; 0: no simulator)' },
@@ -114,8 +146,11 @@ export const evaluateCommand: Command = {
     const seed = v.seed === undefined ? 42 : Number(v.seed);
     if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
     const policy = typeof v.policy === 'string' ? parsePolicySpec(v.policy) : undefined;
+    const params = typeof v.params === 'string' ? parseParams(v.params, kinds) : undefined;
+    if (v.inhibit && !policy) throw new UsageError('--inhibit holds alerts of the alert policy: give --policy too');
+    if ((v.inhibit || v['train-previous-day']) && corpus !== 'nezha') throw new UsageError('--inhibit and --train-previous-day apply to --corpus nezha');
     if (kinds.includes('lstm-ae')) await useWasmBackend(); // 3–4× faster training than the cpu backend
-    const report = evaluateCorpus(corpus, dir, kinds, { limit, seed, policy });
+    const report = evaluateCorpus(corpus, dir, kinds, { limit, seed, policy, params, inhibit: v.inhibit === true, trainOnPreviousDay: v['train-previous-day'] === true });
     io.stdout(v.json ? reportJson(report) : formatReport(report));
     return 0;
   },

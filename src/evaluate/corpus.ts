@@ -3,6 +3,7 @@
  * training rows, per-point labels and the anomaly events (windows) to detect.
  */
 import type { Frame } from '../core/frame.js';
+import type { CallGraph } from '../policy/topology-inhibition.js';
 
 /** One anomaly event: rows `start`…`end` (inclusive) of a series, starting at time `t0` (epoch ms). */
 export interface AnomalyEvent {
@@ -25,6 +26,11 @@ export interface LabeledSeries {
   events: AnomalyEvent[];
   /** Leading rows left out of the point metrics (NAB's probationary period); 0 elsewhere. */
   warmup: number;
+  /**
+   * Where the series sits in a service call graph (Nezha: its day, its pod's service and that day's
+   * call graph), for topology inhibition of its alerts; absent elsewhere.
+   */
+  topology?: { group: string; service: string; graph: CallGraph };
 }
 
 /** Which series of a corpus to read. */

@@ -22,7 +22,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { lowerBound, parseUtc, selectNames, type AnomalyEvent, type LabeledSeries, type ReadOptions } from './corpus.js';
-import { isNeighbourColumn, meshColumns, readNezhaMesh, serviceOfPod, withMeshColumns, type MeshColumnSet, type NezhaMesh } from './nezha-mesh.js';
+import { callGraph, type CallGraph } from '../policy/topology-inhibition.js';
+import { isNeighbourColumn, meshColumns, readNezhaCallEdges, readNezhaMesh, serviceOfPod, withMeshColumns, type MeshColumnSet, type NezhaMesh } from './nezha-mesh.js';
 
 /** One injected fault. */
 export interface NezhaFault {
@@ -132,6 +133,7 @@ export function readNezhaCorpus(dir: string, opts: NezhaReadOptions = {}): Label
   const days = [...new Set(all.map((n) => n.split('/')[0]))].sort();
   const faultsByDay = new Map<string, NezhaFault[]>();
   const meshByDay = new Map<string, NezhaMesh>();
+  const graphByDay = new Map<string, CallGraph>();
   const readPod = (day: string, pod: string): TimedFrame => {
     const path = join(dir, day, 'metric', `${pod}_metric.csv`);
     const frame = parseNezhaMetrics(readFileSync(path, 'utf8'), path);
@@ -165,7 +167,8 @@ export function readNezhaCorpus(dir: string, opts: NezhaReadOptions = {}): Label
     }
     const labels = new Uint8Array(frame.rows);
     for (const e of events) labels.fill(1, e.start, e.end + 1);
-    const series: LabeledSeries = { name, frame, labels, events, warmup: 0 };
+    if (!graphByDay.has(day)) graphByDay.set(day, callGraph(readNezhaCallEdges(join(dir, day, 'metric'), edges === false ? undefined : meshByDay.get(day))));
+    const series: LabeledSeries = { name, frame, labels, events, warmup: 0, topology: { group: day, service: serviceOfPod(pod), graph: graphByDay.get(day)! } };
     const prev = opts.trainOnPreviousDay ? previousPod(day, pod) : undefined;
     if (prev !== undefined) {
       const [pday, ppod] = prev.split('/');

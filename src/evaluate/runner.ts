@@ -13,6 +13,7 @@
 import { row } from '../core/frame.js';
 import { createDetector } from '../detectors/index.js';
 import { AlertPolicy, type AlertPolicyParams } from '../policy/alert-policy.js';
+import { inhibitAlertStarts } from '../policy/topology-inhibition.js';
 import type { LabeledSeries } from './corpus.js';
 import { nabScores, type NabCostMatrix, type NabResult } from './nab-score.js';
 import {
@@ -26,6 +27,8 @@ export interface SeriesRun {
   flags: Uint8Array;
   /** With a policy: 1 where an alert started. */
   alerts?: Uint8Array;
+  /** With a policy: 1 where its alert was firing. */
+  firing?: Uint8Array;
 }
 
 /** Options of a run. */
@@ -50,6 +53,7 @@ export function runSeries(kind: string, series: LabeledSeries, opts: RunOptions 
   const flags = new Uint8Array(frame.rows);
   const policy = opts.policy ? new AlertPolicy(opts.policy) : undefined;
   const alerts = policy ? new Uint8Array(frame.rows) : undefined;
+  const firing = policy ? new Uint8Array(frame.rows) : undefined;
   for (let i = 0; i < frame.rows; i++) {
     const x = row(frame, i);
     const t = frame.times[i];
@@ -57,14 +61,15 @@ export function runSeries(kind: string, series: LabeledSeries, opts: RunOptions 
     scores[i] = Number.isFinite(s) ? s : 0;
     flags[i] = scores[i] >= det.threshold ? 1 : 0;
     let learn = true;
-    if (policy && alerts) {
+    if (policy && alerts && firing) {
       const d = policy.observe('', scores[i], t, det.threshold);
       alerts[i] = d.started ? 1 : 0;
+      firing[i] = d.firing ? 1 : 0;
       learn = d.learn;
     }
     if (!fitted && learn) det.learnOne(x, t);
   }
-  return { scores, flags, alerts };
+  return { scores, flags, alerts, firing };
 }
 
 /** One series' result for one detector. */
@@ -97,18 +102,28 @@ export interface EvaluateOptions extends RunOptions {
   nabProfiles?: Readonly<Record<string, NabCostMatrix>>;
   /** Called after each series (progress). */
   onSeries?: (r: SeriesResult) => void;
+  /**
+   * With a policy, hold the alerts of series that have a `topology` while a service they call fires
+   * (topology inhibition, src/policy/topology-inhibition.ts): only the alerts sent count.
+   */
+  inhibit?: boolean;
 }
 
 /** Runs and measures detector `kind` over every series of a corpus. */
 export function evaluateDetector(kind: string, corpus: readonly LabeledSeries[], opts: EvaluateOptions = {}): DetectorResult {
   const t0 = performance.now();
-  const runs: SeriesRun[] = [];
-  const series: SeriesResult[] = corpus.map((s) => {
+  const seconds: number[] = [];
+  const runs: SeriesRun[] = corpus.map((s) => {
     const start = performance.now();
     const run = runSeries(kind, s, opts);
-    runs.push(run);
+    seconds.push((performance.now() - start) / 1000);
+    return run;
+  });
+  if (opts.policy && opts.inhibit) inhibitRuns(corpus, runs);
+  const series: SeriesResult[] = corpus.map((s, i) => {
+    const run = runs[i];
     const metrics = seriesPointMetrics(run.scores, run.alerts ?? run.flags, s.labels, s.frame.times, s.events, s.warmup);
-    const r: SeriesResult = { name: s.name, rows: s.frame.rows, metrics, seconds: (performance.now() - start) / 1000 };
+    const r: SeriesResult = { name: s.name, rows: s.frame.rows, metrics, seconds: seconds[i] };
     if (run.alerts) r.policy = policyComparison(run.flags, run.alerts, s.labels, s.frame.times, s.events, s.warmup);
     opts.onSeries?.(r);
     return r;
@@ -125,4 +140,20 @@ export function evaluateDetector(kind: string, corpus: readonly LabeledSeries[],
   }
   out.seconds = (performance.now() - t0) / 1000;
   return out;
+}
+
+/** Replaces the alert starts of series with a topology by those topology inhibition lets through, group by group. */
+function inhibitRuns(corpus: readonly LabeledSeries[], runs: SeriesRun[]): void {
+  const groups = new Map<string, number[]>();
+  corpus.forEach((s, i) => {
+    if (!s.topology) return;
+    const g = groups.get(s.topology.group) ?? [];
+    g.push(i);
+    groups.set(s.topology.group, g);
+  });
+  for (const idx of groups.values()) {
+    const graph = corpus[idx[0]].topology!.graph;
+    const sent = inhibitAlertStarts(idx.map((i) => ({ service: corpus[i].topology!.service, times: corpus[i].frame.times, firing: runs[i].firing! })), graph);
+    idx.forEach((i, k) => (runs[i].alerts = sent[k]));
+  }
 }
