@@ -22,6 +22,7 @@
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { zToScore } from './score-map.js';
+import { insertSorted, removeSorted } from './sorted-windows.js';
 import { checkSnapshot, type Detector, type DetectorSnapshot, type Explainer, type FeatureContribution } from './base.js';
 
 const KIND = 'robust-z';
@@ -247,26 +248,4 @@ export function madOf(a: Float64Array, base: number, c: number, med: number): nu
     } else if (i === k + 1) return 0.5 * (prev + cur);
   }
   return prev;
-}
-
-/** Inserts `v` into the `c` sorted values at `a[base ..]` (room for one more), keeping them sorted. */
-function insertSorted(a: Float64Array, base: number, c: number, v: number): void {
-  let i = base + c;
-  while (i > base && a[i - 1] > v) {
-    a[i] = a[i - 1];
-    i--;
-  }
-  a[i] = v;
-}
-
-/** Removes one occurrence of `v` from the `c` sorted values at `a[base ..]` (binary search, then shift). */
-function removeSorted(a: Float64Array, base: number, c: number, v: number): void {
-  let lo = base;
-  let hi = base + c - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid] < v) lo = mid + 1;
-    else hi = mid;
-  }
-  for (let i = lo; i < base + c - 1; i++) a[i] = a[i + 1];
 }

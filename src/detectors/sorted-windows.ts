@@ -71,7 +71,7 @@ export class SortedWindows {
 }
 
 /** Inserts `v` into the `c` sorted values at `a[base ..]` (room for one more), keeping them sorted. */
-function insertSorted(a: Float64Array, base: number, c: number, v: number): void {
+export function insertSorted(a: Float64Array, base: number, c: number, v: number): void {
   let i = base + c;
   while (i > base && a[i - 1] > v) {
     a[i] = a[i - 1];
@@ -81,7 +81,7 @@ function insertSorted(a: Float64Array, base: number, c: number, v: number): void
 }
 
 /** Removes one occurrence of `v` from the `c` sorted values at `a[base ..]` (binary search, then shift). */
-function removeSorted(a: Float64Array, base: number, c: number, v: number): void {
+export function removeSorted(a: Float64Array, base: number, c: number, v: number): void {
   let lo = base;
   let hi = base + c - 1;
   while (lo < hi) {
