@@ -93,7 +93,7 @@ export interface EvaluateCorpusOptions extends NezhaReadOptions {
 
 /** Runs every detector over a corpus (raw, and through the policy when one is given) and builds the report. */
 export function evaluateCorpus(corpus: CorpusName, dir: string, detectors: readonly string[], opts: EvaluateCorpusOptions = {}): EvaluationReport {
-  const series = readCorpus(corpus, dir, opts);
+  const series = readCorpus(corpus, dir, { ...opts, callGraph: opts.callGraph ?? opts.inhibit });
   const seed = opts.seed ?? 42;
   const nabProfiles = corpus === 'nab' ? readNabProfiles(dir) : undefined;
   const results = detectors.flatMap((d) => {

@@ -43,6 +43,8 @@ export interface NezhaReadOptions extends ReadOptions {
   nezhaEdges?: boolean | MeshColumnSet;
   /** Give each day's series the previous day's rows of the same pod or service as training (default false). */
   trainOnPreviousDay?: boolean;
+  /** Give each series its day's call graph (`dependency.csv`, else the mesh edges), for topology inhibition (default false). */
+  callGraph?: boolean;
 }
 
 const SKIP_COLUMNS = new Set(['Time', 'TimeStamp', 'PodName']);
@@ -167,8 +169,11 @@ export function readNezhaCorpus(dir: string, opts: NezhaReadOptions = {}): Label
     }
     const labels = new Uint8Array(frame.rows);
     for (const e of events) labels.fill(1, e.start, e.end + 1);
-    if (!graphByDay.has(day)) graphByDay.set(day, callGraph(readNezhaCallEdges(join(dir, day, 'metric'), edges === false ? undefined : meshByDay.get(day))));
-    const series: LabeledSeries = { name, frame, labels, events, warmup: 0, topology: { group: day, service: serviceOfPod(pod), graph: graphByDay.get(day)! } };
+    const series: LabeledSeries = { name, frame, labels, events, warmup: 0 };
+    if (opts.callGraph) {
+      if (!graphByDay.has(day)) graphByDay.set(day, callGraph(readNezhaCallEdges(join(dir, day, 'metric'), edges === false ? undefined : meshByDay.get(day))));
+      series.topology = { group: day, service: serviceOfPod(pod), graph: graphByDay.get(day)! };
+    }
     const prev = opts.trainOnPreviousDay ? previousPod(day, pod) : undefined;
     if (prev !== undefined) {
       const [pday, ppod] = prev.split('/');
