@@ -25,6 +25,7 @@
  * {@link LevelShiftTracker} runs this on a ring buffer per series, reusing its buffers.
  */
 import { useAugurs } from '../core/augurs.js';
+import { paramReader } from '../core/params.js';
 import { InputError } from '../core/errors.js';
 
 const MAD_TO_SD = 1.482602218505602;
@@ -71,13 +72,7 @@ type Resolved = Required<ShiftOptions>;
 /** Validates options, filling defaults; throws {@link InputError} naming a bad option. */
 export function resolveShiftOptions(o: ShiftOptions = {}): Readonly<Resolved> {
   const p = o as Record<string, unknown>;
-  const unknown = Object.keys(p).filter((k) => !OPTS.includes(k));
-  if (unknown.length > 0) throw new InputError(`changepoint: unknown option "${unknown[0]}"; known: ${OPTS.join(', ')}`);
-  const num = (name: string, def: number, ok: (v: number) => boolean, what: string): number => {
-    const v = p[name] ?? def;
-    if (typeof v !== 'number' || !ok(v)) throw new InputError(`changepoint: ${name} must be ${what}, got ${JSON.stringify(v)}`);
-    return v;
-  };
+  const num = paramReader('changepoint', p, OPTS, 'option');
   const int = (v: number) => Number.isInteger(v);
   const pos = (v: number) => Number.isFinite(v) && v > 0;
   const minHold = num('minHold', 5, (v) => int(v) && v >= 2 && v <= 10_000, 'an integer in [2, 10000]');

@@ -34,6 +34,7 @@
  * nTrees · 2^height · 28 bytes (25 trees of height 15: 22 MiB); snapshots keep only the seed, ranges and the non-zero
  * masses, and rebuild the trees on load.
  */
+import { paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { createRng } from '../core/rng.js';
@@ -66,13 +67,7 @@ export interface HalfSpaceTreesParams {
 type Resolved = Required<Omit<HalfSpaceTreesParams, 'limits'>> & { limits: [number, number][] | null };
 
 function resolve(p: Record<string, unknown>): Resolved {
-  const unknown = Object.keys(p).filter((k) => !PARAMS.includes(k));
-  if (unknown.length > 0) throw new InputError(`hst: unknown parameter "${unknown[0]}"; known: ${PARAMS.join(', ')}`);
-  const num = (name: string, def: number, ok: (v: number) => boolean, what: string): number => {
-    const v = p[name] ?? def;
-    if (typeof v !== 'number' || !ok(v)) throw new InputError(`hst: ${name} must be ${what}, got ${JSON.stringify(v)}`);
-    return v;
-  };
+  const num = paramReader('hst', p, PARAMS);
   const int = (lo: number, hi: number) => (v: number) => Number.isInteger(v) && v >= lo && v <= hi;
   const windowSize = num('windowSize', 250, int(2, 1e7), 'an integer in [2, 1e7]');
   const limits = (p.limits ?? null) as [number, number][] | null;

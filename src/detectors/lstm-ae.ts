@@ -35,6 +35,7 @@
  * anything was learned, scores 0. The feature dimension is fixed by the first learned point.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
+import { paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features, Frame } from '../core/frame.js';
 import { createRng, hash32 } from '../core/rng.js';
@@ -80,13 +81,7 @@ export interface LstmAeParams {
 type Resolved = Required<LstmAeParams>;
 
 function resolve(p: Record<string, unknown>): Resolved {
-  const unknown = Object.keys(p).filter((k) => !PARAMS.includes(k));
-  if (unknown.length > 0) throw new InputError(`lstm-ae: unknown parameter "${unknown[0]}"; known: ${PARAMS.join(', ')}`);
-  const num = (name: string, def: number, ok: (v: number) => boolean, what: string): number => {
-    const v = p[name] ?? def;
-    if (typeof v !== 'number' || !ok(v)) throw new InputError(`lstm-ae: ${name} must be ${what}, got ${JSON.stringify(v)}`);
-    return v;
-  };
+  const num = paramReader('lstm-ae', p, PARAMS);
   const int = (lo: number, hi: number) => (v: number) => Number.isInteger(v) && v >= lo && v <= hi;
   const pos = (v: number) => Number.isFinite(v) && v > 0;
   const window = num('window', 16, int(2, 512), 'an integer in [2, 512]');

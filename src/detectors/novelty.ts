@@ -47,6 +47,7 @@
  * point. Features past the first point's dimension are ignored; NaN features are skipped; ±Infinity
  * scores as the largest novelty and is not learned.
  */
+import { paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { zToScore } from './score-map.js';
@@ -84,13 +85,7 @@ export interface NoveltyParams {
 type Resolved = Required<NoveltyParams>;
 
 function resolve(p: Record<string, unknown>): Resolved {
-  const unknown = Object.keys(p).filter((k) => !PARAMS.includes(k));
-  if (unknown.length > 0) throw new InputError(`novelty: unknown parameter "${unknown[0]}"; known: ${PARAMS.join(', ')}`);
-  const num = (name: string, def: number, ok: (v: number) => boolean, what: string): number => {
-    const v = p[name] ?? def;
-    if (typeof v !== 'number' || !ok(v)) throw new InputError(`novelty: ${name} must be ${what}, got ${JSON.stringify(v)}`);
-    return v;
-  };
+  const num = paramReader('novelty', p, PARAMS);
   const scales = (p.scales ?? [1, 4, 16, 64]) as number[];
   const okScales = Array.isArray(scales) && scales.length > 0 && scales.length <= 16 &&
     scales.every((w, i) => Number.isInteger(w) && w >= 1 && w <= 4096 && (i === 0 || w > scales[i - 1]));

@@ -34,6 +34,7 @@
  * at scoring NaN columns are skipped and ±Infinity gives z = Infinity (score 1 − 1e-12) in a scored
  * direction. The feature dimension is fixed by the first learned point; features past it are ignored.
  */
+import { paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { zToScore } from './score-map.js';
@@ -79,13 +80,7 @@ export interface OnsetParams {
 type Resolved = Required<Omit<OnsetParams, 'minScale'>> & { minScale: number[] };
 
 function resolve(p: Record<string, unknown>): Resolved {
-  const unknown = Object.keys(p).filter((k) => !PARAMS.includes(k));
-  if (unknown.length > 0) throw new InputError(`onset: unknown parameter "${unknown[0]}"; known: ${PARAMS.join(', ')}`);
-  const num = (name: string, def: number, ok: (v: number) => boolean, what: string): number => {
-    const v = p[name] ?? def;
-    if (typeof v !== 'number' || !ok(v)) throw new InputError(`onset: ${name} must be ${what}, got ${JSON.stringify(v)}`);
-    return v;
-  };
+  const num = paramReader('onset', p, PARAMS);
   const int = (lo: number, hi: number) => (v: number) => Number.isInteger(v) && v >= lo && v <= hi;
   const pos = (v: number) => Number.isFinite(v) && v > 0;
   const direction = p.direction ?? 'up';

@@ -39,6 +39,7 @@
  */
 import type { OutlierDetector, OutlierOutput } from '@bsull/augurs/outlier';
 import { useAugurs } from '../core/augurs.js';
+import { paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Frame } from '../core/frame.js';
 import { zToScore } from './score-map.js';
@@ -83,13 +84,7 @@ export function madThreshold(sensitivity: number): number {
 }
 
 function resolve(p: Record<string, unknown>): Resolved {
-  const unknown = Object.keys(p).filter((k) => !PARAMS.includes(k));
-  if (unknown.length > 0) throw new InputError(`peer-group: unknown parameter "${unknown[0]}"; known: ${PARAMS.join(', ')}`);
-  const num = (name: string, def: number, ok: (v: number) => boolean, what: string): number => {
-    const v = p[name] ?? def;
-    if (typeof v !== 'number' || !ok(v)) throw new InputError(`peer-group: ${name} must be ${what}, got ${JSON.stringify(v)}`);
-    return v;
-  };
+  const num = paramReader('peer-group', p, PARAMS);
   const algorithm = p.algorithm ?? 'dbscan';
   if (algorithm !== 'mad' && algorithm !== 'dbscan') throw new InputError(`peer-group: algorithm must be "mad" or "dbscan", got ${JSON.stringify(algorithm)}`);
   const nonNeg = (v: number) => Number.isFinite(v) && v >= 0;

@@ -33,6 +33,7 @@
  * and `smoothBins` = 2 (0 → 0.957, 1 → 0.963, 2 → 0.966, 3 → 0.967); the rest are defaults by
  * construction (a day, 5-minute bins, 30 days) and `z50` = 6 as zmax.
  */
+import { paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { zToScore } from './score-map.js';
@@ -74,13 +75,7 @@ export interface ProfileZParams {
 type Resolved = Required<Omit<ProfileZParams, 'minScale'>> & { minScale: number[] };
 
 function resolve(p: Record<string, unknown>): Resolved {
-  const unknown = Object.keys(p).filter((k) => !PARAMS.includes(k));
-  if (unknown.length > 0) throw new InputError(`${KIND}: unknown parameter "${unknown[0]}"; known: ${PARAMS.join(', ')}`);
-  const num = (name: string, def: number, ok: (v: number) => boolean, what: string): number => {
-    const v = p[name] ?? def;
-    if (typeof v !== 'number' || !ok(v)) throw new InputError(`${KIND}: ${name} must be ${what}, got ${JSON.stringify(v)}`);
-    return v;
-  };
+  const num = paramReader(KIND, p, PARAMS);
   const pos = (v: number) => Number.isFinite(v) && v > 0;
   const nonNeg = (v: number) => Number.isFinite(v) && v >= 0;
   const periodSeconds = num('periodSeconds', 86_400, pos, 'a finite number > 0');

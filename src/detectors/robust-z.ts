@@ -19,6 +19,7 @@
  * left scores 0); ±Infinity gives z = Infinity and the score 1 − 1e-12. The feature dimension is fixed
  * by the first learned point; features past it are ignored.
  */
+import { paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { zToScore } from './score-map.js';
@@ -52,13 +53,7 @@ export interface RobustZParams {
 type Resolved = Required<Omit<RobustZParams, 'minScale'>> & { minScale: number[] };
 
 function resolve(p: Record<string, unknown>): Resolved {
-  const unknown = Object.keys(p).filter((k) => !PARAMS.includes(k));
-  if (unknown.length > 0) throw new InputError(`robust-z: unknown parameter "${unknown[0]}"; known: ${PARAMS.join(', ')}`);
-  const num = (name: string, def: number, ok: (v: number) => boolean, what: string): number => {
-    const v = p[name] ?? def;
-    if (typeof v !== 'number' || !ok(v)) throw new InputError(`robust-z: ${name} must be ${what}, got ${JSON.stringify(v)}`);
-    return v;
-  };
+  const num = paramReader('robust-z', p, PARAMS);
   const window = num('window', 60, (v) => Number.isInteger(v) && v >= 3 && v <= 1e6, 'an integer in [3, 1e6]');
   const minPoints = num('minPoints', Math.min(10, window), (v) => Number.isInteger(v) && v >= 1 && v <= window, `an integer in [1, window = ${window}]`);
   const nonNeg = (v: number) => Number.isFinite(v) && v >= 0;

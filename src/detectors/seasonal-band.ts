@@ -29,6 +29,7 @@
  * features are skipped (none left → 0), ±Infinity scores 1 − 1e-12. Same input, same scores; the seed
  * only feeds Prophet's optimizer. Prophet needs `await loadProphet()` (../forecast/augurs.ts) first.
  */
+import { paramReader } from '../core/params.js';
 import { InputError, ModelFormatError, NotReadyError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { detectPeriod, fitForecast, levelToZ, prophetLoaded, type ForecastModel } from '../forecast/augurs.js';
@@ -71,13 +72,7 @@ export interface SeasonalBandParams {
 type Resolved = Required<Omit<SeasonalBandParams, 'periods'>> & { periods: 'auto' | number[] };
 
 function resolve(p: Record<string, unknown>): Resolved {
-  const unknown = Object.keys(p).filter((k) => !PARAMS.includes(k));
-  if (unknown.length > 0) throw new InputError(`${KIND}: unknown parameter "${unknown[0]}"; known: ${PARAMS.join(', ')}`);
-  const num = (name: string, def: number, ok: (v: number) => boolean, what: string): number => {
-    const v = p[name] ?? def;
-    if (typeof v !== 'number' || !ok(v)) throw new InputError(`${KIND}: ${name} must be ${what}, got ${JSON.stringify(v)}`);
-    return v;
-  };
+  const num = paramReader(KIND, p, PARAMS);
   const int = (lo: number, hi: number) => (v: number) => Number.isInteger(v) && v >= lo && v <= hi;
   const model = p.model ?? 'mstl';
   if (!MODELS.includes(model as ForecastModel)) throw new InputError(`${KIND}: model must be one of ${MODELS.join(', ')}, got ${JSON.stringify(model)}`);

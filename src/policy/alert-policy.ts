@@ -30,6 +30,7 @@
  * it returns the policy's one {@link AlertDecision} object, overwritten by the next call.
  */
 import { InputError } from '../core/errors.js';
+import { paramReader } from '../core/params.js';
 
 /** Settings of {@link AlertPolicy}; every field has a default. */
 export interface AlertPolicyParams {
@@ -106,13 +107,7 @@ const BIN_WIDTH = 0.125;
 type Resolved = Required<Omit<AlertPolicyParams, 'enter'>> & { enter: number | undefined };
 
 function resolve(p: AlertPolicyParams): Resolved {
-  const unknown = Object.keys(p).filter((k) => !PARAMS.includes(k));
-  if (unknown.length > 0) throw new InputError(`alert policy: unknown setting "${unknown[0]}"; known: ${PARAMS.join(', ')}`);
-  const num = (name: keyof AlertPolicyParams, def: number, ok: (v: number) => boolean, what: string): number => {
-    const v = p[name] ?? def;
-    if (typeof v !== 'number' || !ok(v)) throw new InputError(`alert policy: ${name} must be ${what}, got ${JSON.stringify(v)}`);
-    return v;
-  };
+  const num = paramReader('alert policy', p as Record<string, unknown>, PARAMS, 'setting');
   const nonNeg = (v: number) => Number.isFinite(v) && v >= 0;
   const k = num('k', 2, (v) => Number.isInteger(v) && v >= 1 && v <= 1000, 'an integer in [1, 1000]');
   const n = num('n', k, (v) => Number.isInteger(v) && v >= k && v <= 1000, `an integer in [k = ${k}, 1000]`);
