@@ -22,3 +22,8 @@ export function paramReader(component: string, p: Readonly<Record<string, unknow
     return v;
   };
 }
+
+/** A check for {@link NumberParam}: an integer from `lo` to `hi`. */
+export function intIn(lo: number, hi: number): (v: number) => boolean {
+  return (v) => Number.isInteger(v) && v >= lo && v <= hi;
+}

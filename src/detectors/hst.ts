@@ -34,7 +34,7 @@
  * nTrees · 2^height · 28 bytes (25 trees of height 15: 22 MiB); snapshots keep only the seed, ranges and the non-zero
  * masses, and rebuild the trees on load.
  */
-import { paramReader } from '../core/params.js';
+import { intIn, paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { createRng } from '../core/rng.js';
@@ -68,15 +68,14 @@ type Resolved = Required<Omit<HalfSpaceTreesParams, 'limits'>> & { limits: [numb
 
 function resolve(p: Record<string, unknown>): Resolved {
   const num = paramReader('hst', p, PARAMS);
-  const int = (lo: number, hi: number) => (v: number) => Number.isInteger(v) && v >= lo && v <= hi;
-  const windowSize = num('windowSize', 250, int(2, 1e7), 'an integer in [2, 1e7]');
+  const windowSize = num('windowSize', 250, intIn(2, 1e7), 'an integer in [2, 1e7]');
   const limits = (p.limits ?? null) as [number, number][] | null;
   if (limits !== null && !(Array.isArray(limits) && limits.length > 0 && limits.every((r) => Array.isArray(r) && r.length === 2 && Number.isFinite(r[0]) && Number.isFinite(r[1]) && r[1] > r[0]))) {
     throw new InputError('hst: limits must be a non-empty array of [lo, hi] pairs of finite numbers with hi > lo');
   }
   return {
-    nTrees: num('nTrees', 25, int(1, 1000), 'an integer in [1, 1000]'),
-    height: num('height', 15, int(1, 20), 'an integer in [1, 20]'),
+    nTrees: num('nTrees', 25, intIn(1, 1000), 'an integer in [1, 1000]'),
+    height: num('height', 15, intIn(1, 20), 'an integer in [1, 20]'),
     windowSize,
     sizeLimit: num('sizeLimit', 0.1 * windowSize, (v) => Number.isFinite(v) && v >= 0, 'a finite number >= 0'),
     limits: limits === null ? null : limits.map((r) => [r[0], r[1]]),

@@ -35,7 +35,7 @@
  * anything was learned, scores 0. The feature dimension is fixed by the first learned point.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { paramReader } from '../core/params.js';
+import { intIn, paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features, Frame } from '../core/frame.js';
 import { createRng, hash32 } from '../core/rng.js';
@@ -82,19 +82,18 @@ type Resolved = Required<LstmAeParams>;
 
 function resolve(p: Record<string, unknown>): Resolved {
   const num = paramReader('lstm-ae', p, PARAMS);
-  const int = (lo: number, hi: number) => (v: number) => Number.isInteger(v) && v >= lo && v <= hi;
   const pos = (v: number) => Number.isFinite(v) && v > 0;
-  const window = num('window', 16, int(2, 512), 'an integer in [2, 512]');
-  const minTrain = num('minTrain', Math.max(300, window + 1), int(window + 1, 1e6), `an integer in [window + 1 = ${window + 1}, 1e6]`);
+  const window = num('window', 16, intIn(2, 512), 'an integer in [2, 512]');
+  const minTrain = num('minTrain', Math.max(300, window + 1), intIn(window + 1, 1e6), `an integer in [window + 1 = ${window + 1}, 1e6]`);
   return {
     window, minTrain,
-    hidden: num('hidden', 8, int(1, 256), 'an integer in [1, 256]'),
-    epochs: num('epochs', 4, int(1, 1000), 'an integer in [1, 1000]'),
-    batchSize: num('batchSize', 64, int(1, 65536), 'an integer in [1, 65536]'),
+    hidden: num('hidden', 8, intIn(1, 256), 'an integer in [1, 256]'),
+    epochs: num('epochs', 4, intIn(1, 1000), 'an integer in [1, 1000]'),
+    batchSize: num('batchSize', 64, intIn(1, 65536), 'an integer in [1, 65536]'),
     learningRate: num('learningRate', 0.01, (v) => pos(v) && v <= 1, 'a number in (0, 1]'),
-    retrainEvery: num('retrainEvery', 1000, int(1, 1e9), 'an integer in [1, 1e9]'),
-    maxTrain: num('maxTrain', Math.max(2000, minTrain), int(minTrain, 1e6), `an integer in [minTrain = ${minTrain}, 1e6]`),
-    scoreSteps: num('scoreSteps', Math.min(4, window), int(1, window), `an integer in [1, window = ${window}]`),
+    retrainEvery: num('retrainEvery', 1000, intIn(1, 1e9), 'an integer in [1, 1e9]'),
+    maxTrain: num('maxTrain', Math.max(2000, minTrain), intIn(minTrain, 1e6), `an integer in [minTrain = ${minTrain}, 1e6]`),
+    scoreSteps: num('scoreSteps', Math.min(4, window), intIn(1, window), `an integer in [1, window = ${window}]`),
     minScale: num('minScale', 1e-9, pos, 'a finite number > 0'),
     relativeFloor: num('relativeFloor', 1e-3, (v) => Number.isFinite(v) && v >= 0, 'a finite number >= 0'),
     z50: num('z50', 6, pos, 'a finite number > 0'),

@@ -34,7 +34,7 @@
  * at scoring NaN columns are skipped and ±Infinity gives z = Infinity (score 1 − 1e-12) in a scored
  * direction. The feature dimension is fixed by the first learned point; features past it are ignored.
  */
-import { paramReader } from '../core/params.js';
+import { intIn, paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { zToScore } from './score-map.js';
@@ -81,19 +81,18 @@ type Resolved = Required<Omit<OnsetParams, 'minScale'>> & { minScale: number[] }
 
 function resolve(p: Record<string, unknown>): Resolved {
   const num = paramReader('onset', p, PARAMS);
-  const int = (lo: number, hi: number) => (v: number) => Number.isInteger(v) && v >= lo && v <= hi;
   const pos = (v: number) => Number.isFinite(v) && v > 0;
   const direction = p.direction ?? 'up';
   if (!DIRECTIONS.includes(direction as OnsetDirection)) throw new InputError(`onset: direction must be one of ${DIRECTIONS.join(', ')}, got ${JSON.stringify(direction)}`);
   const minScale = Array.from((p.minScale ?? []) as ArrayLike<number>);
   if (!minScale.every((v) => Number.isFinite(v) && v >= 0)) throw new InputError('onset: minScale must be an array of finite numbers >= 0');
   return {
-    baseline: num('baseline', 5, int(1, 1000), 'an integer in [1, 1000]'),
-    centerWindow: num('centerWindow', 60, int(1, 100_000), 'an integer in [1, 100000]'),
-    spreadWindow: num('spreadWindow', 720, int(2, 100_000), 'an integer in [2, 100000]'),
+    baseline: num('baseline', 5, intIn(1, 1000), 'an integer in [1, 1000]'),
+    centerWindow: num('centerWindow', 60, intIn(1, 100_000), 'an integer in [1, 100000]'),
+    spreadWindow: num('spreadWindow', 720, intIn(2, 100_000), 'an integer in [2, 100000]'),
     spreadQuantile: num('spreadQuantile', 0.95, (v) => v > 0 && v <= 1, 'a number in (0, 1]'),
     direction: direction as OnsetDirection,
-    minPoints: num('minPoints', 20, int(2, 1_000_000), 'an integer >= 2'),
+    minPoints: num('minPoints', 20, intIn(2, 1_000_000), 'an integer >= 2'),
     minScale,
     defaultMinScale: num('defaultMinScale', 1e-9, pos, 'a finite number > 0'),
     relativeFloor: num('relativeFloor', 1e-3, (v) => Number.isFinite(v) && v >= 0, 'a finite number >= 0'),

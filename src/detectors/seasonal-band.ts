@@ -29,7 +29,7 @@
  * features are skipped (none left → 0), ±Infinity scores 1 − 1e-12. Same input, same scores; the seed
  * only feeds Prophet's optimizer. Prophet needs `await loadProphet()` (../forecast/augurs.ts) first.
  */
-import { paramReader } from '../core/params.js';
+import { intIn, paramReader } from '../core/params.js';
 import { InputError, ModelFormatError, NotReadyError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { detectPeriod, fitForecast, levelToZ, prophetLoaded, type ForecastModel } from '../forecast/augurs.js';
@@ -73,13 +73,12 @@ type Resolved = Required<Omit<SeasonalBandParams, 'periods'>> & { periods: 'auto
 
 function resolve(p: Record<string, unknown>): Resolved {
   const num = paramReader(KIND, p, PARAMS);
-  const int = (lo: number, hi: number) => (v: number) => Number.isInteger(v) && v >= lo && v <= hi;
   const model = p.model ?? 'mstl';
   if (!MODELS.includes(model as ForecastModel)) throw new InputError(`${KIND}: model must be one of ${MODELS.join(', ')}, got ${JSON.stringify(model)}`);
-  const refitEvery = num('refitEvery', 288, int(1, 100_000), 'an integer in [1, 100000]');
-  const maxHistory = num('maxHistory', 1152, int(16, 1_000_000), 'an integer in [16, 1e6]');
+  const refitEvery = num('refitEvery', 288, intIn(1, 100_000), 'an integer in [1, 100000]');
+  const maxHistory = num('maxHistory', 1152, intIn(16, 1_000_000), 'an integer in [16, 1e6]');
   const periods = p.periods ?? 'auto';
-  if (periods !== 'auto' && !(Array.isArray(periods) && periods.every((v) => int(2, maxHistory / 2)(v as number)))) {
+  if (periods !== 'auto' && !(Array.isArray(periods) && periods.every((v) => intIn(2, maxHistory / 2)(v as number)))) {
     throw new InputError(`${KIND}: periods must be "auto" or an array of integers in [2, maxHistory / 2 = ${maxHistory / 2}] (steps), got ${JSON.stringify(periods)}`);
   }
   const pos = (v: number) => Number.isFinite(v) && v > 0;
@@ -88,8 +87,8 @@ function resolve(p: Record<string, unknown>): Resolved {
     periods: periods === 'auto' ? 'auto' : [...(periods as number[])],
     refitEvery,
     maxHistory,
-    minHistory: num('minHistory', Math.min(576, maxHistory), int(8, maxHistory), `an integer in [8, maxHistory = ${maxHistory}]`),
-    minPoints: num('minPoints', 10, int(1, maxHistory), `an integer in [1, maxHistory = ${maxHistory}]`),
+    minHistory: num('minHistory', Math.min(576, maxHistory), intIn(8, maxHistory), `an integer in [8, maxHistory = ${maxHistory}]`),
+    minPoints: num('minPoints', 10, intIn(1, maxHistory), `an integer in [1, maxHistory = ${maxHistory}]`),
     level: num('level', 0.95, (v) => v >= 0.5 && v <= 0.999, 'a number in [0.5, 0.999]'),
     minScale: num('minScale', 1e-9, (v) => Number.isFinite(v) && v >= 1e-12, 'a finite number >= 1e-12'),
     relativeFloor: num('relativeFloor', 1e-3, (v) => Number.isFinite(v) && v >= 0, 'a finite number >= 0'),
