@@ -323,20 +323,13 @@ export class Engine {
   /** Feeds the cycle's snapshot to the forecasts (starting the history backfill on the first), refits what is due, and publishes. */
   private forecastCycle(snap: PodSnapshot): void {
     const f = this.forecasts!;
-    const { options, source, log, telemetry } = this.deps;
+    const { source, log, telemetry } = this.deps;
     if (!this.backfill) {
-      const fo = f.options;
-      const DAY = 86_400_000;
-      const recentFrom = snap.t - Math.min(fo.historyDays * DAY, 26 * 3_600_000);
-      const chunks: { start: number; end: number; stepMs: number }[] = [];
-      const coarse = Math.max(options.stepMs, 300_000);
-      for (let s = snap.t - fo.historyDays * DAY; s < recentFrom; s += DAY) chunks.push({ start: s, end: Math.min(s + DAY, recentFrom) - coarse, stepMs: coarse });
-      for (let s = recentFrom; s < snap.t; s += 6 * 3_600_000) chunks.push({ start: s, end: Math.min(s + 6 * 3_600_000, snap.t) - options.stepMs, stepMs: options.stepMs });
       const signal = this.backfillAbort.signal;
       const started = performance.now();
-      this.backfill = f.backfill(chunks, (start, end, step) => source.history(start, end, step, signal)).then(
+      this.backfill = f.backfill(snap.t, (start, end, step) => source.history(start, end, step, signal)).then(
         () => {
-          log.info({ days: fo.historyDays, ms: Math.round(performance.now() - started) }, 'forecast history loaded');
+          log.info({ days: f.options.historyDays, ms: Math.round(performance.now() - started) }, 'forecast history loaded');
           // Forecast now rather than at the next cycle.
           if (!signal.aborted && this.lastCycleAt !== null) {
             f.refresh(this.lastCycleAt);

@@ -14,8 +14,12 @@ import { workloadKey } from '../core/series.js';
 import type { AccuracyStats } from '../forecast/accuracy.js';
 import type { ForecastModelName, SeriesForecast } from '../forecast/forecaster.js';
 import { ReplicaRecommender, type ScalingRecommendation } from '../forecast/scaling.js';
+import { resolveHistoryOptions, type HistoryOptions } from '../forecast/history.js';
+import { DAY_MS } from '../forecast/seasonal.js';
 import { ForecastService, type RefreshReport, type SeriesForecastStatus } from '../forecast/service.js';
 import type { PodSnapshot } from '../sources/base.js';
+
+const HOUR_MS = 3_600_000;
 
 /** The series forecast per workload. */
 export const FORECAST_METRICS = ['cpu', 'memory'] as const;
@@ -70,9 +74,13 @@ export class WorkloadForecasts {
   private readonly recs = new Map<string, ScalingRecommendation>();
   private held: PodSnapshot[] | null = null;
 
+  private readonly history: Required<HistoryOptions>;
+
   constructor(readonly options: Readonly<ForecastingOptions>, stepMs: number) {
+    this.history = resolveHistoryOptions({ stepMs });
     this.service = new ForecastService({
       stepMs,
+      history: this.history,
       forecast: { horizonMs: options.horizonMinutes * 60_000, model: options.model },
       refreshMs: options.refreshMinutes * 60_000,
     });
@@ -89,10 +97,18 @@ export class WorkloadForecasts {
   }
 
   /**
-   * Feeds history (oldest first) before the live snapshots: `fetch` is called with consecutive
-   * [start, end] chunks and a step and returns their snapshots; the held live snapshots are fed after.
+   * Feeds `historyDays` before `now` (oldest first) before the live snapshots: `fetch` is called with
+   * consecutive [start, end] chunks and a step and returns their snapshots: a day at a time at the
+   * history's bucket width, then the part its tail keeps at the series' own step, 6 hours at a time.
+   * The live snapshots held meanwhile are fed after.
    */
-  async backfill(chunks: readonly { start: number; end: number; stepMs: number }[], fetch: (start: number, end: number, stepMs: number) => Promise<PodSnapshot[]>): Promise<void> {
+  async backfill(now: number, fetch: (start: number, end: number, stepMs: number) => Promise<PodSnapshot[]>): Promise<void> {
+    const { stepMs, fitStepMs, tailMs } = this.history;
+    const from = now - this.options.historyDays * DAY_MS;
+    const recentFrom = Math.max(from, now - tailMs);
+    const chunks: { start: number; end: number; stepMs: number }[] = [];
+    for (let s = from; s < recentFrom; s += DAY_MS) chunks.push({ start: s, end: Math.min(s + DAY_MS, recentFrom) - fitStepMs, stepMs: fitStepMs });
+    for (let s = recentFrom; s < now; s += 6 * HOUR_MS) chunks.push({ start: s, end: Math.min(s + 6 * HOUR_MS, now) - stepMs, stepMs });
     this.held ??= [];
     try {
       for (const c of chunks) for (const snap of await fetch(c.start, c.end, c.stepMs)) this.feed(snap);
@@ -171,7 +187,7 @@ export class WorkloadForecasts {
     }
     // Workloads gone for a day are dropped.
     for (const [wk, w] of this.latest) {
-      if (snap.t - w.t <= 86_400_000) continue;
+      if (snap.t - w.t <= DAY_MS) continue;
       this.latest.delete(wk);
       for (const m of FORECAST_METRICS) this.service.forget(`${wk}/${m}`);
     }
