@@ -104,11 +104,10 @@ export const forecastRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
     },
   }, async (req) => {
     const recs = [];
-    for (const [wk, r] of forecasts().recommendations()) {
-      const [ns, ...rest] = wk.split('/');
-      if (req.query.namespace !== undefined && ns !== req.query.namespace) continue;
+    for (const { namespace, workload, recommendation: r } of forecasts().recommendations().values()) {
+      if (req.query.namespace !== undefined && namespace !== req.query.namespace) continue;
       recs.push({
-        namespace: ns, workload: rest.join('/'), replicas: r.replicas, current_replicas: r.currentReplicas, reactive_replicas: r.reactiveReplicas,
+        namespace, workload, replicas: r.replicas, current_replicas: r.currentReplicas, reactive_replicas: r.reactiveReplicas,
         predictive_replicas: r.predictiveReplicas, mode: r.mode, forecast_peak: num(r.forecastPeak ?? undefined), forecast_peak_at: iso(r.forecastPeakAt),
         limited_by: r.limitedBy, reason: r.reason,
       });

@@ -174,8 +174,7 @@ export class Engine {
     const snaps = await this.fetch(() => this.deps.source.history(end - options.lookbackMs, end, options.stepMs, signal));
     const first = this.clusterModel === null;
     const extractor = first ? this.features : new PodFeatureExtractor();
-    const byWorkload = new Map<string, number[][]>();
-    const timesOf = new Map<string, number[]>();
+    const byWorkload = new Map<string, { rows: number[][]; times: number[] }>();
     const all: number[][] = [];
     const allTimes: number[] = [];
     for (const snap of snaps) {
@@ -189,22 +188,19 @@ export class Engine {
         all.push(row);
         allTimes.push(snap.t);
         const wk = workloadKey(p.ref);
-        let rows = byWorkload.get(wk);
-        if (!rows) {
-          byWorkload.set(wk, (rows = []));
-          timesOf.set(wk, []);
-        }
-        rows.push(row);
-        timesOf.get(wk)!.push(snap.t);
+        let w = byWorkload.get(wk);
+        if (!w) byWorkload.set(wk, (w = { rows: [], times: [] }));
+        w.rows.push(row);
+        w.times.push(snap.t);
       }
     }
     if (all.length < 2) throw new NotReadyError(`Not enough history to train: ${all.length} pod samples in the last ${options.lookbackMs / 60_000} min`);
     const minRows = options.minWorkloadRows ?? 30;
     const models = new Map<string, PodModel>();
-    for (const [wk, rows] of byWorkload) {
+    for (const [wk, { rows, times }] of byWorkload) {
       if (rows.length < minRows) continue;
       const m = this.deps.createModel(hash32(options.seed, hashString(wk)));
-      fitModel(m, rows, timesOf.get(wk)!);
+      fitModel(m, rows, times);
       models.set(wk, m);
     }
     const cluster = this.deps.createModel(options.seed);
@@ -371,11 +367,9 @@ export class Engine {
         }
       }
     }
-    for (const [wk, r] of f.recommendations()) {
-      const [namespace, ...rest] = wk.split('/');
-      const l = { namespace, workload: rest.join('/') };
-      t.recommendedReplicas.set(l, r.replicas);
-      t.scalingPredictive.set(l, r.mode === 'predictive' ? 1 : 0);
+    for (const { namespace, workload, recommendation: r } of f.recommendations().values()) {
+      t.recommendedReplicas.set({ namespace, workload }, r.replicas);
+      t.scalingPredictive.set({ namespace, workload }, r.mode === 'predictive' ? 1 : 0);
     }
   }
 

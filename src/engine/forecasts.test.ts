@@ -55,7 +55,7 @@ describe('Engine forecasts', () => {
     expect(web.accuracy!.points).toBeGreaterThan(100);
     expect(web.accuracy!.coverage95).toBeGreaterThan(0.6);
     expect(f.get('shop', 'frontend', 'memory').forecast).toBeDefined();
-    const rec = f.recommendations().get('shop/frontend')!;
+    const rec = f.recommendations().get('shop/frontend')!.recommendation;
     expect(rec.mode).toBe('predictive');
     expect(rec.replicas).toBeGreaterThanOrEqual(1);
     const text = await registry.metrics();

@@ -66,12 +66,19 @@ export interface WorkloadForecast {
   status: SeriesForecastStatus | undefined;
 }
 
+/** A workload's replica recommendation. */
+export interface WorkloadRecommendation {
+  namespace: string;
+  workload: string;
+  recommendation: ScalingRecommendation;
+}
+
 /** Per-workload forecasts and replica recommendations; see the module comment. */
 export class WorkloadForecasts {
   private readonly service: ForecastService;
   private readonly recommender: ReplicaRecommender;
   private readonly latest = new Map<string, WorkloadNow>();
-  private readonly recs = new Map<string, ScalingRecommendation>();
+  private readonly recs = new Map<string, WorkloadRecommendation>();
   private held: PodSnapshot[] | null = null;
 
   private readonly history: Required<HistoryOptions>;
@@ -136,11 +143,12 @@ export class WorkloadForecasts {
     for (const [wk, w] of this.latest) {
       if (w.t < now - 10 * 60_000 || !(w.cpuRequest > 0)) continue;
       const key = `${wk}/cpu`;
-      this.recs.set(wk, this.recommender.recommend({
+      const recommendation = this.recommender.recommend({
         key: wk, now, currentReplicas: w.replicas, currentDemand: w.cpu,
         forecast: this.service.forecast(key), accuracy: this.service.accuracy(key),
         policy: { capacityPerReplica: w.cpuRequest },
-      }));
+      });
+      this.recs.set(wk, { namespace: w.namespace, workload: w.workload, recommendation });
     }
     return report;
   }
@@ -156,8 +164,8 @@ export class WorkloadForecasts {
     return [...this.latest.values()].map((w) => [w.namespace, w.workload]);
   }
 
-  /** The latest replica recommendation per workload (`namespace/workload`). */
-  recommendations(): ReadonlyMap<string, ScalingRecommendation> {
+  /** The latest replica recommendation per workload, keyed `namespace/workload`. */
+  recommendations(): ReadonlyMap<string, WorkloadRecommendation> {
     return this.recs;
   }
 
