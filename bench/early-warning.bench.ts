@@ -10,7 +10,7 @@
  * HORIZON_MINUTES=120 LIMITS=default|tight to change).
  */
 import { podKey } from '../src/core/series.js';
-import { EARLY_WARNING_DEFAULTS, EarlyWarning, earlyWarningPolicy } from '../src/engine/early-warning.js';
+import { EARLY_WARNING_DEFAULTS, EarlyWarning, earlyWarningPolicy } from '../src/policy/early-warning.js';
 import { formatDuration } from '../src/forecast/exhaustion-monitor.js';
 import { SimulatedCluster } from '../src/simulator/cluster.js';
 import { backgroundEvents, slowLeaks, type LeakSpec } from '../src/simulator/scenarios.js';

@@ -13,7 +13,7 @@ import { SimulatedCluster } from '../src/simulator/cluster.js';
 import { startExporter, type Exporter } from '../src/simulator/exporter.js';
 import { writeOpenMetricsHistory } from '../src/simulator/openmetrics.js';
 import type { ScenarioOptions } from '../src/simulator/types.js';
-import type { PodSample, PodSnapshot } from '../src/sources/base.js';
+import type { PodSample, PodSnapshot } from '../src/core/samples.js';
 import { PrometheusClient } from '../src/sources/prometheus-client.js';
 import { PrometheusSource } from '../src/sources/prometheus.js';
 import { SimulatorSource } from '../src/sources/simulator.js';

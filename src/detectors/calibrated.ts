@@ -14,8 +14,9 @@
  */
 import type { Features, Frame } from '../core/frame.js';
 import { ModelFormatError } from '../core/errors.js';
-import { zToScore } from './score-map.js';
-import { checkSnapshot, type BatchDetector, type Detector, type DetectorSnapshot } from './base.js';
+import { zToScore } from '../core/score-map.js';
+import { type BatchDetector, type Detector } from './base.js';
+import { checkSnapshot, type DetectorSnapshot } from '../core/snapshot.js';
 
 const FORMAT_VERSION = 1;
 

@@ -8,7 +8,8 @@ import { createRng } from '../core/rng.js';
 import { row, type Frame } from '../core/frame.js';
 import { ModelFormatError } from '../core/errors.js';
 import { rocAuc } from '../core/metrics.js';
-import type { BatchDetector, Detector, DetectorSnapshot } from './base.js';
+import type { BatchDetector, Detector } from './base.js';
+import type { DetectorSnapshot } from '../core/snapshot.js';
 import { loadDetector } from './index.js';
 
 /** A labeled fixture: a frame (one row a minute) and 1 where a row is a planted anomaly. */

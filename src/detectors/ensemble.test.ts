@@ -3,7 +3,7 @@ import { InputError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
 import { createDetector, loadDetector } from './index.js';
 import { EnsembleDetector } from './ensemble.js';
-import { TailCalibrator, resolveTailParams } from './tail-calibrator.js';
+import { TailCalibrator, resolveTailParams } from '../stats/tail-calibrator.js';
 
 const MIN = 60_000;
 

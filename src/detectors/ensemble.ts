@@ -25,9 +25,10 @@
  */
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
-import { zToScore } from './score-map.js';
-import { resolveTailParams, TailCalibrator, type TailCalibratorParams, type TailCalibratorState } from './tail-calibrator.js';
-import { checkSnapshot, type Detector, type DetectorSnapshot, type Explainer, type FeatureContribution } from './base.js';
+import { zToScore } from '../core/score-map.js';
+import { resolveTailParams, TailCalibrator, type TailCalibratorParams, type TailCalibratorState } from '../stats/tail-calibrator.js';
+import { type Detector, type Explainer } from './base.js';
+import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
 
 const KIND = 'ensemble';
 /** 2: a `core` detector (formatVersion 1 snapshots load with no core). */

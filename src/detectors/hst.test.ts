@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
-import type { DetectorSnapshot } from './base.js';
+import type { DetectorSnapshot } from '../core/snapshot.js';
 import { HalfSpaceTrees } from './hst.js';
 
 /** n points of a 2-d Gaussian around (10, -5), sd (1, 3), seeded. */

@@ -38,7 +38,8 @@ import { intIn, paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { createRng } from '../core/rng.js';
-import { checkSnapshot, type Detector, type DetectorSnapshot } from './base.js';
+import { type Detector } from './base.js';
+import { checkSnapshot, type DetectorSnapshot } from '../core/snapshot.js';
 
 const KIND = 'hst';
 const FORMAT_VERSION = 1;

@@ -3,7 +3,7 @@ import { frameFromRows, type Frame } from '../core/frame.js';
 import { createRng } from '../core/rng.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import { averagePathLength, IsolationForest } from './iforest.js';
-import type { DetectorSnapshot } from './base.js';
+import type { DetectorSnapshot } from '../core/snapshot.js';
 
 function gaussian(seed: number, rows: number, cols: number): Frame {
   const rng = createRng(seed);

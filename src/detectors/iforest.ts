@@ -27,7 +27,8 @@
 import { createRng, type Rng } from '../core/rng.js';
 import type { Features, Frame } from '../core/frame.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
-import { checkSnapshot, type BatchDetector, type Detector, type DetectorSnapshot } from './base.js';
+import { type BatchDetector, type Detector } from './base.js';
+import { checkSnapshot, type DetectorSnapshot } from '../core/snapshot.js';
 
 /** Isolation Forest settings; every field has a default. */
 export interface IsolationForestParams {

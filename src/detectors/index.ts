@@ -8,7 +8,8 @@
  */
 import { InputError, ModelFormatError } from '../core/errors.js';
 import { StandardScaler } from '../features/standard-scaler.js';
-import type { BatchDetector, Detector, DetectorSnapshot } from './base.js';
+import type { BatchDetector, Detector } from './base.js';
+import type { DetectorSnapshot } from '../core/snapshot.js';
 import { CalibratedDetector } from './calibrated.js';
 import { EnsembleDetector, type EnsembleParams } from './ensemble.js';
 import { IsolationForest, type IsolationForestParams } from './iforest.js';
@@ -94,4 +95,5 @@ export function loadDetector(snapshot: DetectorSnapshot): AnyDetector {
   return DETECTORS[snapshot.kind](snapshot);
 }
 
-export type { BatchDetector, Detector, DetectorSnapshot } from './base.js';
+export type { BatchDetector, Detector } from './base.js';
+export type { DetectorSnapshot } from '../core/snapshot.js';

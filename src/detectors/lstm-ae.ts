@@ -40,8 +40,9 @@ import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features, Frame } from '../core/frame.js';
 import { createRng, hash32 } from '../core/rng.js';
 import { tf } from '../core/tf.js';
-import { zToScore } from './score-map.js';
-import { checkSnapshot, type BatchDetector, type Detector, type DetectorSnapshot } from './base.js';
+import { zToScore } from '../core/score-map.js';
+import { type BatchDetector, type Detector } from './base.js';
+import { checkSnapshot, type DetectorSnapshot } from '../core/snapshot.js';
 
 const KIND = 'lstm-ae';
 const FORMAT_VERSION = 1;

@@ -5,7 +5,8 @@
  */
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features, Frame } from '../core/frame.js';
-import { checkSnapshot, type BatchDetector, type Detector, type DetectorSnapshot, type Explainer, type FeatureContribution } from './base.js';
+import { type BatchDetector, type Detector, type Explainer } from './base.js';
+import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
 
 const FORMAT_VERSION = 1;
 

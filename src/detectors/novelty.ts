@@ -50,8 +50,9 @@
 import { paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
-import { zToScore } from './score-map.js';
-import { checkSnapshot, type Detector, type DetectorSnapshot, type Explainer, type FeatureContribution } from './base.js';
+import { zToScore } from '../core/score-map.js';
+import { type Detector, type Explainer } from './base.js';
+import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
 
 const KIND = 'novelty';
 const FORMAT_VERSION = 1;

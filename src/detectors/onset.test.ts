@@ -3,7 +3,7 @@ import { InputError, ModelFormatError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
 import { loadDetector } from './index.js';
 import { OnsetDetector } from './onset.js';
-import { zToScore } from './score-map.js';
+import { zToScore } from '../core/score-map.js';
 
 const pt = (...v: number[]) => Float64Array.from(v);
 

@@ -5,7 +5,8 @@ import { ModelFormatError } from '../core/errors.js';
 import { StandardScaler } from '../features/standard-scaler.js';
 import { IsolationForest } from './iforest.js';
 import { Pipeline, pipeline } from './pipeline.js';
-import type { Detector, DetectorSnapshot } from './base.js';
+import type { Detector } from './base.js';
+import type { DetectorSnapshot } from '../core/snapshot.js';
 
 function data(seed: number, rows: number, cols: number): Frame {
   const rng = createRng(seed);

@@ -12,7 +12,8 @@
  */
 import type { Features, Frame } from '../core/frame.js';
 import { ModelFormatError } from '../core/errors.js';
-import type { BatchDetector, Detector, DetectorSnapshot } from './base.js';
+import type { BatchDetector, Detector } from './base.js';
+import type { DetectorSnapshot } from '../core/snapshot.js';
 
 /** A stateful feature transform that can stand in front of a detector (e.g. `StandardScaler`). */
 export interface Transformer {

@@ -4,7 +4,7 @@ import { InputError, ModelFormatError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
 import { readAsdCorpus } from '../evaluate/asd.js';
 import { evaluateDetector } from '../evaluate/runner.js';
-import type { DetectorSnapshot } from './base.js';
+import type { DetectorSnapshot } from '../core/snapshot.js';
 import { chiSquareZ, ProfileZDetector } from './profile-z.js';
 
 const STEP = 300_000; // 5-minute points

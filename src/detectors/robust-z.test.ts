@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
 import { madOf, medianOf, RobustZDetector } from './robust-z.js';
-import { zToScore } from './score-map.js';
+import { zToScore } from '../core/score-map.js';
 
 /** Median and MAD by sorting copies, for comparison. */
 function naive(values: number[]): { med: number; mad: number } {

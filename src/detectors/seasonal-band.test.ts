@@ -4,7 +4,7 @@ import { InputError, ModelFormatError } from '../core/errors.js';
 import { loadProphet } from '../forecast/augurs.js';
 import { RobustZDetector } from './robust-z.js';
 import { SeasonalBandDetector, type SeasonalBandParams } from './seasonal-band.js';
-import type { DetectorSnapshot } from './base.js';
+import type { DetectorSnapshot } from '../core/snapshot.js';
 
 const T0 = 1_700_000_000_000;
 const STEP = 300_000; // 5 minutes

@@ -33,8 +33,9 @@ import { intIn, paramReader } from '../core/params.js';
 import { InputError, ModelFormatError, NotReadyError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { detectPeriod, fitForecast, levelToZ, prophetLoaded, type ForecastModel } from '../forecast/augurs.js';
-import { zToScore } from './score-map.js';
-import { checkSnapshot, type Detector, type DetectorSnapshot, type Explainer, type FeatureContribution } from './base.js';
+import { zToScore } from '../core/score-map.js';
+import { type Detector, type Explainer } from './base.js';
+import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
 
 const KIND = 'seasonal-band';
 const FORMAT_VERSION = 1;

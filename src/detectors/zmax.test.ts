@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { frameFromRows } from '../core/frame.js';
-import { zToScore } from './score-map.js';
+import { zToScore } from '../core/score-map.js';
 import { ZMaxDetector } from './zmax.js';
 
 describe('ZMaxDetector', () => {

@@ -10,8 +10,9 @@
  */
 import { ModelFormatError } from '../core/errors.js';
 import type { Features, Frame } from '../core/frame.js';
-import { zToScore } from './score-map.js';
-import { checkSnapshot, type BatchDetector, type Detector, type DetectorSnapshot, type Explainer, type FeatureContribution } from './base.js';
+import { zToScore } from '../core/score-map.js';
+import { type BatchDetector, type Detector, type Explainer } from './base.js';
+import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
 
 const FORMAT_VERSION = 1;
 

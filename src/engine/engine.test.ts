@@ -5,13 +5,14 @@ import { manualClock } from '../core/clock.js';
 import { NotReadyError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
 import { createPodModel } from '../detectors/pod-model.js';
-import type { PodSample, PodSnapshot, Source } from '../sources/base.js';
+import type { Source } from '../sources/base.js';
+import type { PodSample, PodSnapshot } from '../core/samples.js';
 import { createTelemetry } from '../telemetry/metrics.js';
 import { Engine, type EngineOptions, type PodModel } from './engine.js';
 import type { FlaggedPod, Notifier } from '../notify/base.js';
 import { createDetector } from '../detectors/index.js';
 import { POD_FEATURE_MIN_SCALE } from '../features/pod-features.js';
-import { EARLY_WARNING_DEFAULTS } from './early-warning.js';
+import { EARLY_WARNING_DEFAULTS } from '../policy/early-warning.js';
 import { silentLogger } from '../core/logger.js';
 
 const MIN = 60_000;

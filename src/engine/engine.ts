@@ -10,16 +10,19 @@ import { NotReadyError } from '../core/errors.js';
 import { frameFromRows } from '../core/frame.js';
 import { hash32, hashString } from '../core/rng.js';
 import { podKey, workloadKey, type PodRef } from '../core/series.js';
-import type { BatchDetector, Detector, DetectorSnapshot, Explainer } from '../detectors/base.js';
+import type { BatchDetector, Detector, Explainer } from '../detectors/base.js';
+import type { DetectorSnapshot } from '../core/snapshot.js';
 import { loadDetector } from '../detectors/index.js';
 import { ModelFormatError } from '../core/errors.js';
+import type { EngineModels } from '../registry/model-store.js';
 import type { FlaggedPod, Notifier, NotifierStatus } from '../notify/base.js';
 import { POD_FEATURE_MIN_SCALE, POD_FEATURES, PodFeatureExtractor } from '../features/pod-features.js';
 import { AlertPolicy, type AlertPolicyParams } from '../policy/alert-policy.js';
-import type { PodSample, PodSnapshot, Source } from '../sources/base.js';
+import type { Source } from '../sources/base.js';
+import type { PodSample, PodSnapshot } from '../core/samples.js';
 import type { Telemetry } from '../telemetry/metrics.js';
-import { PeerSignals, type PeerInput } from './peer-signals.js';
-import { EarlyWarning, type EarlyWarningOptions } from './early-warning.js';
+import { PeerSignals, type PeerInput } from '../peers/peer-signals.js';
+import { EarlyWarning, type EarlyWarningOptions } from '../policy/early-warning.js';
 import { FORECAST_METRICS, WorkloadForecasts, type ForecastingOptions } from './forecasts.js';
 
 /**
@@ -28,20 +31,6 @@ import { FORECAST_METRICS, WorkloadForecasts, type ForecastingOptions } from './
  * learning every scored point the policy lets it learn. Explains its scores when it can.
  */
 export type PodModel = Detector & Partial<BatchDetector> & Partial<Explainer>;
-
-/** Trained engine models as data (what `kad train` writes and `kad serve` can load). */
-export interface EngineModels {
-  kind: 'kad-pod-models';
-  formatVersion: 1;
-  /** Identifies this training run (in alerts and /healthz). */
-  version: string;
-  trainedAt: number;
-  /** Feature names in vector order; loading refuses a different list. */
-  features: string[];
-  trainingRows: number;
-  cluster: DetectorSnapshot;
-  workloads: Record<string, DetectorSnapshot>;
-}
 
 /** Engine settings (from the config). */
 export interface EngineOptions {

@@ -17,7 +17,7 @@ import { ReplicaRecommender, type ScalingRecommendation } from '../forecast/scal
 import { resolveHistoryOptions, type HistoryOptions } from '../forecast/history.js';
 import { DAY_MS } from '../forecast/seasonal.js';
 import { ForecastService, type RefreshReport, type SeriesForecastStatus } from '../forecast/service.js';
-import type { PodSnapshot } from '../sources/base.js';
+import type { PodSnapshot } from '../core/samples.js';
 
 const HOUR_MS = 3_600_000;
 

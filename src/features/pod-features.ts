@@ -17,7 +17,7 @@
  * Stateful (restart history per pod); allocates one vector per pod, reused across updates.
  */
 import { podKey, workloadKey } from '../core/series.js';
-import type { PodSample, PodSnapshot } from '../sources/base.js';
+import type { PodSample, PodSnapshot } from '../core/samples.js';
 
 /** Names of the features, in vector order. */
 export const POD_FEATURES = ['cpu_per_traffic', 'cpu_above_peers', 'memory_utilisation', 'restarts_recent', 'rx_drop_ratio'] as const;

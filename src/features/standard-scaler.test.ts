@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { frameFromRows } from '../core/frame.js';
 import { ModelFormatError } from '../core/errors.js';
 import { StandardScaler } from './standard-scaler.js';
-import type { DetectorSnapshot } from '../detectors/base.js';
+import type { DetectorSnapshot } from '../core/snapshot.js';
 
 const rows = [
   [1, 10, 5],

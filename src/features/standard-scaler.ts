@@ -9,7 +9,7 @@
  */
 import type { Features, Frame } from '../core/frame.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
-import { checkSnapshot, type DetectorSnapshot } from '../detectors/base.js';
+import { checkSnapshot, type DetectorSnapshot } from '../core/snapshot.js';
 
 const KIND = 'standard-scaler';
 const FORMAT_VERSION = 1;

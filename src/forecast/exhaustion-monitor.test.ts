@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
-import type { PodSample } from '../sources/base.js';
+import type { PodSample } from '../core/samples.js';
 import { ExhaustionMonitor, exhaustionAnnotations, formatDuration, type ExhaustionMonitorParams } from './exhaustion-monitor.js';
 
 const MIN = 60_000;

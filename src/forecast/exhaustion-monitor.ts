@@ -11,7 +11,7 @@
  */
 import { InputError, ModelFormatError } from '../core/errors.js';
 import { podKey } from '../core/series.js';
-import type { PodSample } from '../sources/base.js';
+import type { PodSample } from '../core/samples.js';
 import {
   EXHAUSTION_DEFAULTS, ExhaustionEstimator, ExhaustionScratch, resolveExhaustionParams,
   type ExhaustionEstimate, type ExhaustionParams, type ExhaustionSnapshot,

@@ -42,7 +42,7 @@
  * {@link ExhaustionEstimate}, overwritten by the next call. State is JSON ({@link ExhaustionEstimator.toJSON}).
  */
 import { ModelFormatError } from '../core/errors.js';
-import { zToScore } from '../detectors/score-map.js';
+import { zToScore } from '../core/score-map.js';
 import { EXHAUSTION_DEFAULTS, resolveExhaustionParams, type ExhaustionParams } from './exhaustion-params.js';
 import { ALL_PAIRS_MAX, medianInPlace, normalCdf, theilSen } from './exhaustion-stats.js';
 

@@ -4,7 +4,7 @@
  * delivers them to its sinks (Alertmanager, a webhook). Delivery failures never throw into the engine:
  * they are kept for retry and reported through `status()`.
  */
-import type { FeatureContribution } from '../detectors/base.js';
+import type { FeatureContribution } from '../core/snapshot.js';
 
 /** One flagged pod, as the engine sees it this cycle. */
 export interface FlaggedPod {
@@ -31,7 +31,7 @@ export interface FlaggedPod {
   labels?: Record<string, string>;
 }
 
-export type { FeatureContribution } from '../detectors/base.js';
+export type { FeatureContribution } from '../core/snapshot.js';
 
 /** Health of a notifier, for /readyz, /healthz and the notify_up gauge. */
 export interface NotifierStatus {

@@ -14,7 +14,7 @@ import { AlertLifecycle } from './alerts.js';
 import type { FlaggedPod, Notifier, NotifierStatus } from './base.js';
 import { Outbox } from './outbox.js';
 import { DeliveryError, type NotifyLogger, type Sink } from './sink.js';
-import { readJsonOrSetAside, writeJsonAtomic } from './state-file.js';
+import { readJsonOrSetAside, writeJsonAtomic } from '../store/state-file.js';
 import { WebhookSink } from './webhook.js';
 
 /** Dependencies and settings of an {@link AlertNotifier}. */

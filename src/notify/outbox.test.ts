@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { AlertPayload } from './alerts.js';
 import { entryId, Outbox } from './outbox.js';
 import { recordingLogger } from './notify.testkit.js';
-import { writeJsonAtomic } from './state-file.js';
+import { writeJsonAtomic } from '../store/state-file.js';
 
 const T0 = Date.UTC(2024, 0, 1);
 const dir = () => mkdtempSync(join(tmpdir(), 'kad-outbox-'));

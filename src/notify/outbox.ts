@@ -12,7 +12,7 @@
 import { join } from 'node:path';
 import { fingerprint, isStringRecord, type AlertPayload } from './alerts.js';
 import type { NotifyLogger } from './sink.js';
-import { readJsonOrSetAside, writeJsonAtomic } from './state-file.js';
+import { readJsonOrSetAside, writeJsonAtomic } from '../store/state-file.js';
 
 /** Default bound on the entries one outbox holds. */
 export const DEFAULT_MAX_OUTBOX_ENTRIES = 10_000;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ModelFormatError } from '../core/errors.js';
-import type { EngineModels } from '../engine/engine.js';
+import type { EngineModels } from './model-store.js';
 import { loadModels, saveModels } from './model-store.js';
 
 const models = (version: string): EngineModels => ({

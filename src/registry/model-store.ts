@@ -6,7 +6,22 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelFormatError } from '../core/errors.js';
-import type { EngineModels } from '../engine/engine.js';
+import type { DetectorSnapshot } from '../core/snapshot.js';
+
+/** Trained engine models as data (what `kad train` writes and `kad serve` can load). */
+export interface EngineModels {
+  kind: 'kad-pod-models';
+  formatVersion: 1;
+  /** Identifies this training run (in alerts and /healthz). */
+  version: string;
+  trainedAt: number;
+  /** Feature names in vector order; loading refuses a different list. */
+  features: string[];
+  trainingRows: number;
+  cluster: DetectorSnapshot;
+  workloads: Record<string, DetectorSnapshot>;
+}
+
 
 /** File name of the current model in a model directory. */
 export const MODEL_FILE = 'models.json';

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError, InputError, SourceError } from '../core/errors.js';
-import type { PodSample } from './base.js';
+import type { PodSample } from '../core/samples.js';
 import { cpuMemoryRatio, loadKubeConfig, MetricsApiSource, parseQuantity, podWorkload, type MetricsApiSourceOptions } from './metrics-api.js';
 
 const FIXTURES = new URL('./fixtures/metrics-api/', import.meta.url);

@@ -39,7 +39,8 @@ import {
 import { systemClock, type Clock } from '../core/clock.js';
 import { ConfigError, InputError, SourceError } from '../core/errors.js';
 import { podKey, workloadFromPodName, type PodRef } from '../core/series.js';
-import type { PodSample, PodSnapshot, Source } from './base.js';
+import type { Source } from './base.js';
+import type { PodSample, PodSnapshot } from '../core/samples.js';
 
 /** Options of {@link MetricsApiSource}. */
 export interface MetricsApiSourceOptions {

@@ -37,7 +37,8 @@
 import type { Config } from '../config/schema.js';
 import { InputError } from '../core/errors.js';
 import { podKey, workloadFromPodName, type PodRef } from '../core/series.js';
-import type { PodSample, PodSnapshot, Source } from './base.js';
+import type { Source } from './base.js';
+import type { PodSample, PodSnapshot } from '../core/samples.js';
 import { PrometheusClient, type Labels, type MatrixSeries, type PrometheusApi, type PrometheusClientOptions, type VectorSample } from './prometheus-client.js';
 
 /** The per-pod values a source queries, in the order of {@link podQueries}. */

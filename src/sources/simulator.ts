@@ -7,7 +7,8 @@
 import { podKey, workloadFromPodName, type PodRef } from '../core/series.js';
 import { SimulatedCluster } from '../simulator/cluster.js';
 import type { MetricSample } from '../simulator/types.js';
-import type { PodSample, PodSnapshot, Source } from './base.js';
+import type { Source } from './base.js';
+import type { PodSample, PodSnapshot } from '../core/samples.js';
 
 const COUNTERS = {
   container_cpu_usage_seconds_total: 0,

@@ -10,8 +10,8 @@
  * ring of `changeWindow` scores. {@link PeerSignals.forget} drops a pod that went away.
  */
 import type { Frame } from '../core/frame.js';
-import { classifyInto, resolveShiftOptions, ShiftWorkspace, type ShiftKind, type ShiftResult } from '../detectors/changepoint.js';
-import { PeerGroupScorer, type PeerGroupParams } from '../detectors/peer-group.js';
+import { classifyInto, resolveShiftOptions, ShiftWorkspace, type ShiftKind, type ShiftResult } from '../explain/changepoint.js';
+import { PeerGroupScorer, type PeerGroupParams } from './peer-group.js';
 
 /** One pod's input to a cycle. */
 export interface PeerInput {

@@ -10,8 +10,8 @@ import {
 } from '../forecast/exhaustion-monitor.js';
 import type { ExhaustionEstimate } from '../forecast/exhaustion.js';
 import type { FlaggedPod } from '../notify/base.js';
-import { AlertPolicy, type AlertPolicyParams } from '../policy/alert-policy.js';
-import type { PodSample } from '../sources/base.js';
+import { AlertPolicy, type AlertPolicyParams } from './alert-policy.js';
+import type { PodSample } from '../core/samples.js';
 
 /** Settings of {@link EarlyWarning} (config section `earlyWarning`). */
 export interface EarlyWarningOptions {

@@ -7,7 +7,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { NotifyLogger } from './sink.js';
+import type { NotifyLogger } from '../notify/sink.js';
 
 let tmpCounter = 0;
 

@@ -42,8 +42,8 @@ import { useAugurs } from '../core/augurs.js';
 import { paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Frame } from '../core/frame.js';
-import { zToScore } from './score-map.js';
-import { checkSnapshot, type DetectorSnapshot } from './base.js';
+import { zToScore } from '../core/score-map.js';
+import { checkSnapshot, type DetectorSnapshot } from '../core/snapshot.js';
 
 const KIND = 'peer-group';
 const FORMAT_VERSION = 1;

@@ -1,0 +1,36 @@
+/**
+ * What every source produces and every later stage reads: one pod's derived metrics at one time, and
+ * all pods at one instant.
+ */
+import type { PodRef } from './series.js';
+
+/** One pod's metrics at one time. Rates are per second over the source's rate window. */
+export interface PodSample {
+  ref: PodRef;
+  /** CPU in cores (rate of container_cpu_usage_seconds_total). */
+  cpu: number;
+  /** Memory in bytes (working set, or usage where that is what the source has). */
+  memory: number;
+  /** Cumulative container restarts (kube_pod_container_status_restarts_total). */
+  restarts: number;
+  /** Network bytes per second received / transmitted. NaN when the source has no network metrics. */
+  rxBytes: number;
+  txBytes: number;
+  /** Received packets per second, and dropped received packets per second. NaN when unknown. */
+  rxPackets: number;
+  rxDropped: number;
+  /** Container limits (cores, bytes); NaN when none is set. */
+  cpuLimit: number;
+  memoryLimit: number;
+  /** Container CPU requests (cores), what an HPA's utilisation is measured against; NaN or absent when unknown. */
+  cpuRequest?: number;
+  /** When the pod started (epoch ms), when the source knows it. */
+  startedAt?: number;
+}
+
+/** All pods seen at one instant. */
+export interface PodSnapshot {
+  /** Epoch milliseconds. */
+  t: number;
+  pods: PodSample[];
+}
