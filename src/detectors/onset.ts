@@ -40,7 +40,7 @@ import type { Features } from '../core/frame.js';
 import { zToScore } from '../core/score-map.js';
 import { SortedWindows } from '../stats/sorted-windows.js';
 import { type Detector, type Explainer } from './base.js';
-import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
+import { openSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
 
 const KIND = 'onset';
 const FORMAT_VERSION = 1;
@@ -203,15 +203,7 @@ export class OnsetDetector implements Detector, Explainer {
 
   /** Restores a detector saved by {@link OnsetDetector.toJSON}; throws {@link ModelFormatError} naming the bad field. */
   static fromJSON(s: DetectorSnapshot): OnsetDetector {
-    checkSnapshot(s, KIND, FORMAT_VERSION);
-    let m: OnsetDetector;
-    try {
-      m = new OnsetDetector(s.params as OnsetParams);
-    } catch (e) {
-      throw new ModelFormatError(`onset snapshot: field "params" is invalid: ${(e as Error).message}`);
-    }
-    const st = s.state as Record<string, unknown> | null;
-    if (typeof st !== 'object' || st === null) throw new ModelFormatError('onset snapshot: field "state" must be an object');
+    const { model: m, state: st } = openSnapshot(s, KIND, FORMAT_VERSION, (p) => new OnsetDetector(p as OnsetParams));
     const dims = st.dims;
     if (typeof dims !== 'number' || !Number.isInteger(dims) || dims < 0) throw new ModelFormatError('onset snapshot: "state.dims" must be an integer >= 0');
     const p = m.params;

@@ -38,7 +38,7 @@ import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { zToScore } from '../core/score-map.js';
 import { type Detector, type Explainer } from './base.js';
-import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
+import { openSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
 
 const KIND = 'profile-z';
 const FORMAT_VERSION = 1;
@@ -234,15 +234,7 @@ export class ProfileZDetector implements Detector, Explainer {
 
   /** Restores a detector saved by {@link ProfileZDetector.toJSON}; throws {@link ModelFormatError} naming the bad field. */
   static fromJSON(s: DetectorSnapshot): ProfileZDetector {
-    checkSnapshot(s, KIND, FORMAT_VERSION);
-    let m: ProfileZDetector;
-    try {
-      m = new ProfileZDetector(s.params as ProfileZParams);
-    } catch (e) {
-      throw new ModelFormatError(`${KIND} snapshot: field "params" is invalid: ${(e as Error).message}`);
-    }
-    const st = s.state as Record<string, unknown> | null;
-    if (typeof st !== 'object' || st === null) throw new ModelFormatError(`${KIND} snapshot: field "state" must be an object`);
+    const { model: m, state: st } = openSnapshot(s, KIND, FORMAT_VERSION, (p) => new ProfileZDetector(p as ProfileZParams));
     const dims = st.dims;
     if (typeof dims !== 'number' || !Number.isInteger(dims) || dims < 0) throw new ModelFormatError(`${KIND} snapshot: "state.dims" must be an integer >= 0`);
     if (typeof st.lastT !== 'number' || !Number.isFinite(st.lastT)) throw new ModelFormatError(`${KIND} snapshot: "state.lastT" must be a finite number`);

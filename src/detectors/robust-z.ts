@@ -25,7 +25,7 @@ import type { Features } from '../core/frame.js';
 import { zToScore } from '../core/score-map.js';
 import { insertSorted, removeSorted } from '../stats/sorted-windows.js';
 import { type Detector, type Explainer } from './base.js';
-import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
+import { openSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
 
 const KIND = 'robust-z';
 const FORMAT_VERSION = 1;
@@ -164,15 +164,7 @@ export class RobustZDetector implements Detector, Explainer {
 
   /** Restores a detector saved by {@link RobustZDetector.toJSON}; throws {@link ModelFormatError} naming the bad field. */
   static fromJSON(s: DetectorSnapshot): RobustZDetector {
-    checkSnapshot(s, KIND, FORMAT_VERSION);
-    let m: RobustZDetector;
-    try {
-      m = new RobustZDetector(s.params as RobustZParams);
-    } catch (e) {
-      throw new ModelFormatError(`robust-z snapshot: field "params" is invalid: ${(e as Error).message}`);
-    }
-    const st = s.state as { dims?: unknown; windows?: unknown } | null;
-    if (typeof st !== 'object' || st === null) throw new ModelFormatError('robust-z snapshot: field "state" must be an object');
+    const { model: m, state: st } = openSnapshot(s, KIND, FORMAT_VERSION, (p) => new RobustZDetector(p as RobustZParams));
     const { dims, windows } = st;
     if (typeof dims !== 'number' || !Number.isInteger(dims) || dims < 0 || !Array.isArray(windows) || windows.length !== dims) {
       throw new ModelFormatError('robust-z snapshot: "state.dims" must be an integer >= 0 and "state.windows" an array of that many windows');

@@ -35,7 +35,7 @@ import type { Features } from '../core/frame.js';
 import { detectPeriod, fitForecast, levelToZ, prophetLoaded, type ForecastModel } from '../forecast/augurs.js';
 import { zToScore } from '../core/score-map.js';
 import { type Detector, type Explainer } from './base.js';
-import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
+import { openSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
 
 const KIND = 'seasonal-band';
 const FORMAT_VERSION = 1;
@@ -231,17 +231,11 @@ export class SeasonalBandDetector implements Detector, Explainer {
 
   /** Restores a detector saved by {@link SeasonalBandDetector.toJSON}; throws {@link ModelFormatError} naming the bad field. */
   static fromJSON(s: DetectorSnapshot): SeasonalBandDetector {
-    checkSnapshot(s, KIND, FORMAT_VERSION);
-    const st = s.state as Record<string, unknown> | null;
-    if (typeof st !== 'object' || st === null) bad('state', 'must be an object');
-    const { seed, dims, sinceRefit, lastT, tRef, refStep, deltas, history, band } = st as Record<string, unknown>;
-    if (typeof seed !== 'number' || !Number.isFinite(seed)) bad('state.seed', 'must be a number');
-    let m: SeasonalBandDetector;
-    try {
-      m = new SeasonalBandDetector(s.params as SeasonalBandParams, seed as number);
-    } catch (e) {
-      throw new ModelFormatError(`${KIND} snapshot: field "params" is invalid: ${(e as Error).message}`);
-    }
+    const { model: m, state: st } = openSnapshot(s, KIND, FORMAT_VERSION, (p, st) => {
+      if (typeof st.seed !== 'number' || !Number.isFinite(st.seed)) bad('state.seed', 'must be a number');
+      return new SeasonalBandDetector(p as SeasonalBandParams, st.seed);
+    });
+    const { dims, sinceRefit, lastT, tRef, refStep, deltas, history, band } = st;
     const { maxHistory: M } = m.params;
     const H = m.horizon;
     const isInt = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
