@@ -42,6 +42,7 @@ import { createRng, hash32 } from '../core/rng.js';
 import { tf } from '../core/tf.js';
 import { zToScore } from '../core/score-map.js';
 import { type BatchDetector, type Detector } from './base.js';
+import { readFloorAndMapping } from './scale-settings.js';
 import { fromBase64, openSnapshot, toBase64, type DetectorSnapshot } from '../core/snapshot.js';
 
 const KIND = 'lstm-ae';
@@ -96,9 +97,7 @@ function resolve(p: Record<string, unknown>): Resolved {
     maxTrain: num('maxTrain', Math.max(2000, minTrain), intIn(minTrain, 1e6), `an integer in [minTrain = ${minTrain}, 1e6]`),
     scoreSteps: num('scoreSteps', Math.min(4, window), intIn(1, window), `an integer in [1, window = ${window}]`),
     minScale: num('minScale', 1e-9, pos, 'a finite number > 0'),
-    relativeFloor: num('relativeFloor', 1e-3, (v) => Number.isFinite(v) && v >= 0, 'a finite number >= 0'),
-    z50: num('z50', 6, pos, 'a finite number > 0'),
-    power: num('power', 4, pos, 'a finite number > 0'),
+    ...readFloorAndMapping(num, 6),
   };
 }
 

@@ -35,6 +35,7 @@ import type { Features } from '../core/frame.js';
 import { detectPeriod, fitForecast, levelToZ, prophetLoaded, type ForecastModel } from '../forecast/augurs.js';
 import { zToScore } from '../core/score-map.js';
 import { type Detector, type Explainer } from './base.js';
+import { readFloorAndMapping } from './scale-settings.js';
 import { openSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
 
 const KIND = 'seasonal-band';
@@ -82,7 +83,6 @@ function resolve(p: Record<string, unknown>): Resolved {
   if (periods !== 'auto' && !(Array.isArray(periods) && periods.every((v) => intIn(2, maxHistory / 2)(v as number)))) {
     throw new InputError(`${KIND}: periods must be "auto" or an array of integers in [2, maxHistory / 2 = ${maxHistory / 2}] (steps), got ${JSON.stringify(periods)}`);
   }
-  const pos = (v: number) => Number.isFinite(v) && v > 0;
   return {
     model: model as ForecastModel,
     periods: periods === 'auto' ? 'auto' : [...(periods as number[])],
@@ -92,9 +92,7 @@ function resolve(p: Record<string, unknown>): Resolved {
     minPoints: num('minPoints', 10, intIn(1, maxHistory), `an integer in [1, maxHistory = ${maxHistory}]`),
     level: num('level', 0.95, (v) => v >= 0.5 && v <= 0.999, 'a number in [0.5, 0.999]'),
     minScale: num('minScale', 1e-9, (v) => Number.isFinite(v) && v >= 1e-12, 'a finite number >= 1e-12'),
-    relativeFloor: num('relativeFloor', 1e-3, (v) => Number.isFinite(v) && v >= 0, 'a finite number >= 0'),
-    z50: num('z50', 3, pos, 'a finite number > 0'),
-    power: num('power', 4, pos, 'a finite number > 0'),
+    ...readFloorAndMapping(num, 3),
   };
 }
 
