@@ -192,7 +192,7 @@ for (const n of SIZES) {
     const clock = manualClock(TRAIN_AT);
     const engine = new Engine({
       source, clock, telemetry: createTelemetry(new Registry()), log: { info() {}, warn() {}, error() {}, debug() {} },
-      createModel: (s) => createPodModel(config, s),
+      createModel: (s) => createPodModel(config.iforest, s),
       options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 0, policy: policyParamsFromConfig(config.policy), seed: 42 },
     });
     t = performance.now();

@@ -8,8 +8,7 @@ import { buildServer } from './api/server.js';
 import type { Config } from './config/schema.js';
 import { acceleratedClock, systemClock, type Clock } from './core/clock.js';
 import { ConfigError } from './core/errors.js';
-import { createDetector, detectorKinds } from './detectors/index.js';
-import { createPodModel } from './detectors/pod-model.js';
+import { createDetector, detectorEntry, detectorKinds } from './detectors/index.js';
 import { POD_FEATURE_MIN_SCALE } from './features/pod-features.js';
 import { Engine, type PodModel } from './engine/engine.js';
 import { loadProphet } from './forecast/augurs.js';
@@ -82,23 +81,19 @@ async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: 
 /**
  * The service's pod model maker for `detector.kind` (KAD_DETECTOR): `pod-model` (the default:
  * per-workload StandardScaler + Isolation Forest with the IFOREST_* settings, and a largest-z
- * detector), or any kind of the detector registry with its default settings. Throws
- * {@link ConfigError} for an unknown kind.
+ * detector), or any other kind of the detector registry, with the service settings its registry
+ * entry says it takes (`podParams`: the pod features' scale floors, the IFOREST_* settings) and its
+ * defaults for the rest. Throws {@link ConfigError} for an unknown kind.
  */
 export function podModelFactory(config: Readonly<Config>): (seed: number) => PodModel {
   const kind = config.detector.kind;
-  if (kind === 'pod-model') return (seed) => createPodModel(config, seed);
-  if (!detectorKinds().includes(kind)) {
-    throw new ConfigError(`KAD_DETECTOR=${JSON.stringify(kind)} is invalid: must be pod-model or one of ${detectorKinds().join(', ')}`);
+  const entry = detectorEntry(kind);
+  if (!entry) {
+    const others = detectorKinds().filter((k) => k !== 'pod-model');
+    throw new ConfigError(`KAD_DETECTOR=${JSON.stringify(kind)} is invalid: must be pod-model or one of ${others.join(', ')}`);
   }
-  // Kinds that take per-feature scale floors get the pod features' (a constant feature such as
-  // restarts must not turn a tiny change into a huge z); the others take their defaults.
-  let params: Record<string, unknown> = { minScale: Array.from(POD_FEATURE_MIN_SCALE) };
-  try {
-    createDetector(kind, params, 0);
-  } catch {
-    params = {};
-  }
+  const { nEstimators, maxSamples, contamination } = config.iforest;
+  const params = entry.podParams?.({ nEstimators, maxSamples, contamination, minScale: Array.from(POD_FEATURE_MIN_SCALE) }) ?? {};
   return (seed) => createDetector(kind, params, seed);
 }
 

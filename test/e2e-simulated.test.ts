@@ -42,7 +42,7 @@ describe.each([7, 2, 23])('kad on the simulated cluster (accelerated clock), see
       clock,
       telemetry: createTelemetry(new Registry()),
       log: silentLogger,
-      createModel: (seed) => createPodModel(config, seed),
+      createModel: (seed) => createPodModel(config.iforest, seed),
       options: { lookbackMs: 60 * MIN, stepMs: STEP, retrainMs: config.training.retrainMinutes * MIN, policy: policyParamsFromConfig(config.policy), seed: 42 },
     });
     for (let t = TRAIN_AT; t <= END; t += STEP) {

@@ -1,7 +1,7 @@
 /**
  * The detector contract (CONVENTIONS.md point 11): one vitest suite every detector runs, as River's
- * `checks/` and PyOD's ROC floors do, plus the seeded fixture it runs on. A detector's
- * `<name>.contract.test.ts` calls `detectorContract("<name>", (seed) => createDetector(...))`.
+ * `checks/` and PyOD's ROC floors do, plus the seeded fixture it runs on. `contract.test.ts` calls
+ * `detectorContract(kind, (seed) => createDetector(kind, …))` for every kind of the registry.
  */
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../core/rng.js';

@@ -39,7 +39,7 @@ import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { createRng } from '../core/rng.js';
 import { type Detector } from './base.js';
-import { checkSnapshot, type DetectorSnapshot } from '../core/snapshot.js';
+import { fromBase64, openSnapshot, toBase64, type DetectorSnapshot, type TypedArrayType } from '../core/snapshot.js';
 
 const KIND = 'hst';
 const FORMAT_VERSION = 1;
@@ -190,22 +190,14 @@ export class HalfSpaceTrees implements Detector {
       params: { ...this.params },
       state: {
         seed: this.seed, dims: this.d, counter: this.counter, mRef: this.mRef,
-        lo: [...this.lo], hi: [...this.hi], window: b64(this.win), masses: b64(this.masses), r: sparse(this.r), l: sparse(this.l),
+        lo: [...this.lo], hi: [...this.hi], window: toBase64(this.win), masses: toBase64(this.masses), r: sparse(this.r), l: sparse(this.l),
       },
     };
   }
 
   /** Restores a detector saved by {@link HalfSpaceTrees.toJSON}; throws {@link ModelFormatError} naming the bad field. */
   static fromJSON(s: DetectorSnapshot): HalfSpaceTrees {
-    checkSnapshot(s, KIND, FORMAT_VERSION);
-    const st = s.state as Record<string, unknown> | null;
-    if (typeof st !== 'object' || st === null) throw new ModelFormatError('hst snapshot: field "state" must be an object');
-    let m: HalfSpaceTrees;
-    try {
-      m = new HalfSpaceTrees(s.params as HalfSpaceTreesParams, Number(st.seed));
-    } catch (e) {
-      throw new ModelFormatError(`hst snapshot: field "params" is invalid: ${(e as Error).message}`);
-    }
+    const { model: m, state: st } = openSnapshot(s, KIND, FORMAT_VERSION, (p, st) => new HalfSpaceTrees(p as HalfSpaceTreesParams, Number(st.seed)));
     const W = m.params.windowSize;
     const { dims, counter, mRef, lo, hi } = st;
     const isInt = (v: unknown, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
@@ -336,7 +328,7 @@ function sparse(a: Uint32Array): string {
   for (let i = 0; i < a.length; i++) if (a[i] !== 0) n++;
   const out = new Uint32Array(2 * n);
   for (let i = 0, k = 0; i < a.length; i++) if (a[i] !== 0) [out[k++], out[k++]] = [i, a[i]];
-  return b64(out);
+  return toBase64(out);
 }
 
 function unsparse(s: unknown, into: Uint32Array, name: string): void {
@@ -348,15 +340,6 @@ function unsparse(s: unknown, into: Uint32Array, name: string): void {
   }
 }
 
-function b64(a: Uint32Array | Float64Array): string {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
-}
-
-function unb64<A>(ctor: { new (b: ArrayBuffer): A; BYTES_PER_ELEMENT: number }, s: unknown, name: string): A {
-  if (typeof s !== 'string') throw new ModelFormatError(`hst snapshot: field "state.${name}" must be a base64 string`);
-  const bytes = Buffer.from(s, 'base64');
-  if (bytes.length % ctor.BYTES_PER_ELEMENT !== 0) throw new ModelFormatError(`hst snapshot: field "state.${name}" is truncated`);
-  const buf = new ArrayBuffer(bytes.length);
-  new Uint8Array(buf).set(bytes);
-  return new ctor(buf);
+function unb64<A>(type: TypedArrayType<A>, s: unknown, name: string): A {
+  return fromBase64(type, s, KIND, `state.${name}`);
 }

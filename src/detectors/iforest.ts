@@ -28,7 +28,7 @@ import { createRng, type Rng } from '../core/rng.js';
 import type { Features, Frame } from '../core/frame.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import { type BatchDetector, type Detector } from './base.js';
-import { checkSnapshot, type DetectorSnapshot } from '../core/snapshot.js';
+import { fromBase64, openSnapshot, toBase64, type DetectorSnapshot, type TypedArrayType } from '../core/snapshot.js';
 
 /** Isolation Forest settings; every field has a default. */
 export interface IsolationForestParams {
@@ -209,24 +209,17 @@ export class IsolationForest implements Detector, BatchDetector {
         threshold: this.thr,
         rng: this.rng.state(),
         forest: f === null ? null : {
-          psi: f.psi, trees: f.root.length, root: b64(f.root), depth: b64(f.depth), feature: b64(f.feature),
-          threshold: b64(f.threshold), child: b64(f.child), value: b64(f.value), bigRight: b64(f.bigRight),
+          psi: f.psi, trees: f.root.length, root: toBase64(f.root), depth: toBase64(f.depth), feature: toBase64(f.feature),
+          threshold: toBase64(f.threshold), child: toBase64(f.child), value: toBase64(f.value), bigRight: toBase64(f.bigRight),
         },
-        window: { data: b64(this.win), count: this.count, head: this.head, sinceFit: this.sinceFit },
+        window: { data: toBase64(this.win), count: this.count, head: this.head, sinceFit: this.sinceFit },
       },
     };
   }
 
   /** Restores a forest saved by {@link IsolationForest.toJSON}; throws {@link ModelFormatError} naming the bad field. */
   static fromJSON(s: DetectorSnapshot): IsolationForest {
-    checkSnapshot(s, KIND, FORMAT_VERSION);
-    let m: IsolationForest;
-    try {
-      m = new IsolationForest(s.params as IsolationForestParams);
-    } catch (e) {
-      throw new ModelFormatError(`iforest snapshot: field "params" is invalid: ${(e as Error).message}`);
-    }
-    const st = obj(s.state, 'state');
+    const { model: m, state: st } = openSnapshot(s, KIND, FORMAT_VERSION, (p) => new IsolationForest(p as IsolationForestParams));
     m.d = int(st, 'dims', 0, 1e6);
     m.thr = num(st, 'threshold');
     const rng = st.rng;
@@ -497,18 +490,8 @@ function decodeForest(r: Record<string, unknown>, d: number): Forest {
   }
 }
 
-/** A typed array's bytes in base64 (little-endian, as on every platform Node runs on). */
-function b64(a: Int32Array | Float64Array | Uint8Array): string {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
-}
-
-function unb64<A>(ctor: { new (b: ArrayBuffer): A; BYTES_PER_ELEMENT: number }, s: unknown, name: string): A {
-  if (typeof s !== 'string') throw new ModelFormatError(`iforest snapshot: field "state.${name}" must be a base64 string`);
-  const bytes = Buffer.from(s, 'base64');
-  if (bytes.length % ctor.BYTES_PER_ELEMENT !== 0) throw new ModelFormatError(`iforest snapshot: field "state.${name}" is truncated`);
-  const buf = new ArrayBuffer(bytes.length);
-  new Uint8Array(buf).set(bytes);
-  return new ctor(buf);
+function unb64<A>(type: TypedArrayType<A>, s: unknown, name: string): A {
+  return fromBase64(type, s, KIND, `state.${name}`);
 }
 
 function obj(v: unknown, name: string): Record<string, unknown> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError, ModelFormatError } from '../core/errors.js';
-import { createDetector, detectorKinds, loadDetector } from './index.js';
+import { createDetector, detectorEntry, detectorKinds, loadDetector } from './index.js';
+import { MaxDetector } from './max.js';
 import { IsolationForest } from './iforest.js';
 import { Pipeline } from './pipeline.js';
 
@@ -30,5 +31,29 @@ describe('detector registry', () => {
     expect(() => loadDetector({ kind: 'prophet', formatVersion: 1, params: {}, state: null })).toThrow(/known kinds: (.+, )?iforest/);
     expect(() => loadDetector({ kind: 'minmax|iforest', formatVersion: 1, params: {}, state: null })).toThrow(ModelFormatError);
     expect(() => loadDetector(null as never)).toThrow(ModelFormatError);
+  });
+
+  it('lists the kinds users name, pod-model included; snapshot-only kinds load but are not created', () => {
+    expect(detectorKinds()).toEqual(['ensemble', 'hst', 'iforest', 'lstm-ae', 'novelty', 'onset', 'pod-model', 'profile-z', 'robust-z', 'seasonal-band', 'zmax']);
+    for (const kind of ['calibrated', 'max', 'standard-scaler']) {
+      expect(() => createDetector(kind, {}, 1)).toThrow(InputError);
+      expect(detectorEntry(kind)).toBeUndefined();
+    }
+    const pod = createDetector('pod-model', {}, 1);
+    expect(pod).toBeInstanceOf(MaxDetector);
+    expect(loadDetector(JSON.parse(JSON.stringify(pod.toJSON()))).kind).toBe('max');
+    expect(() => createDetector('pod-model', { nTrees: 3 }, 1)).toThrow(/pod-model: unknown parameter "nTrees"/);
+  });
+
+  it('says in each entry which service settings a kind takes as the pod model', () => {
+    const service = { nEstimators: 7, maxSamples: 'auto' as const, contamination: 0.1, minScale: [1, 2] };
+    const taken = Object.fromEntries(detectorKinds().map((k) => [k, detectorEntry(k)!.podParams?.(service) ?? {}]));
+    expect(taken).toEqual({
+      ensemble: {}, hst: {}, iforest: {}, 'lstm-ae': {}, novelty: {}, 'seasonal-band': {},
+      onset: { minScale: [1, 2] }, 'profile-z': { minScale: [1, 2] }, 'robust-z': { minScale: [1, 2] }, zmax: { minScale: [1, 2] },
+      'pod-model': service,
+    });
+    // Every kind builds with what it takes.
+    for (const k of detectorKinds()) expect(createDetector(k, taken[k], 1).threshold).toBeGreaterThan(0);
   });
 });

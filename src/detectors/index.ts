@@ -1,10 +1,12 @@
 /**
- * The detector registry: builds a detector from a kind, settings and a seed, and loads one from a
- * snapshot. The kinds users name (`--detector`, config, the API) are the keys of the table in
- * {@link detectorKinds}; "iforest" is the seeds' model, a `StandardScaler` in front of an
- * `IsolationForest`, whose snapshots have kind `standard-scaler|iforest` (see `pipeline.ts`).
- * Snapshots of bare steps ("iforest", a bare forest) and of any `<transformer>|<detector>` pipeline
- * load too.
+ * The detector registry: one table with an entry per kind ({@link DetectorEntry}: how to create it,
+ * how to load its snapshots, which service settings it takes as the pod model). The kinds users name
+ * (`--detector`, KAD_DETECTOR, the API) are those that create ({@link detectorKinds}); "iforest" is
+ * the seeds' model, a `StandardScaler` in front of an `IsolationForest`, whose snapshots have kind
+ * `standard-scaler|iforest` (see `pipeline.ts`); "pod-model" is the service's default (see
+ * `pod-model.ts`). Snapshots of bare steps ("iforest", a bare forest), of composites' parts
+ * ("calibrated", "max") and of any `<transformer>|<detector>` pipeline load too. Adding a kind is
+ * adding an entry: the contract suite (`contract.test.ts`) runs over every kind by itself.
  */
 import { InputError, ModelFormatError } from '../core/errors.js';
 import { StandardScaler } from '../features/standard-scaler.js';
@@ -19,6 +21,7 @@ import { MaxDetector } from './max.js';
 import { OnsetDetector, type OnsetParams } from './onset.js';
 import { NoveltyDetector, type NoveltyParams } from './novelty.js';
 import { Pipeline, type Transformer } from './pipeline.js';
+import { createPodModel, type PodModelParams } from './pod-model.js';
 import { ProfileZDetector, type ProfileZParams } from './profile-z.js';
 import { RobustZDetector, type RobustZParams } from './robust-z.js';
 import { SeasonalBandDetector, type SeasonalBandParams } from './seasonal-band.js';
@@ -27,40 +30,71 @@ import { ZMaxDetector, type ZMaxParams } from './zmax.js';
 /** What the registry hands out: a streaming detector that may also fit and score in batch. */
 export type AnyDetector = Detector & Partial<BatchDetector>;
 
-// Frozen tables of constructors (no state): user-facing kinds, then saved detector and transformer kinds.
-const FACTORIES: Readonly<Record<string, (params: Record<string, unknown>, seed: number) => AnyDetector>> = Object.freeze({
-  iforest: (params: Record<string, unknown>, seed: number) => new Pipeline(new StandardScaler(), new IsolationForest(params as IsolationForestParams, seed)),
-  zmax: (params: Record<string, unknown>) => new ZMaxDetector(params as ZMaxParams),
-  'robust-z': (params: Record<string, unknown>) => new RobustZDetector(params as RobustZParams),
-  hst: (params: Record<string, unknown>, seed: number) => new HalfSpaceTrees(params as HalfSpaceTreesParams, seed),
-  'lstm-ae': (params: Record<string, unknown>, seed: number) => new LstmAutoencoder(params as LstmAeParams, seed),
-  'seasonal-band': (params: Record<string, unknown>, seed: number) => new SeasonalBandDetector(params as SeasonalBandParams, seed),
-  onset: (params: Record<string, unknown>) => new OnsetDetector(params as OnsetParams),
-  'profile-z': (params: Record<string, unknown>) => new ProfileZDetector(params as ProfileZParams),
-  novelty: (params: Record<string, unknown>) => new NoveltyDetector(params as NoveltyParams),
-  ensemble: (params: Record<string, unknown>, seed: number) => new EnsembleDetector(params as EnsembleParams, seed, createDetector),
-});
-const DETECTORS: Readonly<Record<string, (s: DetectorSnapshot) => AnyDetector>> = Object.freeze({
-  iforest: (s: DetectorSnapshot) => IsolationForest.fromJSON(s),
-  zmax: (s: DetectorSnapshot) => ZMaxDetector.fromJSON(s),
-  'robust-z': (s: DetectorSnapshot) => RobustZDetector.fromJSON(s),
-  hst: (s: DetectorSnapshot) => HalfSpaceTrees.fromJSON(s),
-  'lstm-ae': (s: DetectorSnapshot) => LstmAutoencoder.fromJSON(s),
-  'seasonal-band': (s: DetectorSnapshot) => SeasonalBandDetector.fromJSON(s),
-  onset: (s: DetectorSnapshot) => OnsetDetector.fromJSON(s),
-  'profile-z': (s: DetectorSnapshot) => ProfileZDetector.fromJSON(s),
-  calibrated: (s: DetectorSnapshot) => CalibratedDetector.fromJSON(s, loadDetector),
-  max: (s: DetectorSnapshot) => MaxDetector.fromJSON(s, loadDetector),
-  novelty: (s: DetectorSnapshot) => NoveltyDetector.fromJSON(s),
-  ensemble: (s: DetectorSnapshot) => EnsembleDetector.fromJSON(s, loadDetector),
-});
+/**
+ * The settings the service hands the kind it runs as its per-workload pod model (KAD_DETECTOR):
+ * the IFOREST_* settings and the pod features' scale floors, mapped from the config by `main.ts`.
+ */
+export type PodSettings = Required<PodModelParams> & { minScale: number[] };
+
+/** One kind of the registry. */
+export interface DetectorEntry {
+  /**
+   * Builds an untrained detector from its settings and a seed (same seed, same scores); throws
+   * InputError for a bad setting. Kinds without it only load: parts that composites save.
+   */
+  readonly create?: (params: Record<string, unknown>, seed: number) => AnyDetector;
+  /**
+   * Loads a snapshot of this kind. Kinds without it save under other kinds: "iforest" builds a
+   * `standard-scaler|iforest` pipeline (its key loads a bare forest), "pod-model" a `max`.
+   */
+  readonly load?: (snapshot: DetectorSnapshot) => AnyDetector;
+  /**
+   * The settings this kind takes from the service when it is the pod model; without it, the kind
+   * runs with its defaults. Kinds with per-feature scale floors take the pod features' (a constant
+   * feature such as restarts must not turn a tiny change into a huge z).
+   */
+  readonly podParams?: (service: Readonly<PodSettings>) => Record<string, unknown>;
+}
+
+const podScaleFloors = (service: Readonly<PodSettings>) => ({ minScale: service.minScale });
+
+// One frozen table (no state): every kind users name (those with `create`) and every saved detector kind (those with `load`).
+const REGISTRY: Readonly<Record<string, DetectorEntry>> = Object.freeze({
+  iforest: {
+    create: (params, seed) => new Pipeline(new StandardScaler(), new IsolationForest(params as IsolationForestParams, seed)),
+    load: (s) => IsolationForest.fromJSON(s),
+  },
+  zmax: { create: (params) => new ZMaxDetector(params as ZMaxParams), load: (s) => ZMaxDetector.fromJSON(s), podParams: podScaleFloors },
+  'robust-z': { create: (params) => new RobustZDetector(params as RobustZParams), load: (s) => RobustZDetector.fromJSON(s), podParams: podScaleFloors },
+  hst: { create: (params, seed) => new HalfSpaceTrees(params as HalfSpaceTreesParams, seed), load: (s) => HalfSpaceTrees.fromJSON(s) },
+  'lstm-ae': { create: (params, seed) => new LstmAutoencoder(params as LstmAeParams, seed), load: (s) => LstmAutoencoder.fromJSON(s) },
+  'seasonal-band': { create: (params, seed) => new SeasonalBandDetector(params as SeasonalBandParams, seed), load: (s) => SeasonalBandDetector.fromJSON(s) },
+  onset: { create: (params) => new OnsetDetector(params as OnsetParams), load: (s) => OnsetDetector.fromJSON(s), podParams: podScaleFloors },
+  'profile-z': { create: (params) => new ProfileZDetector(params as ProfileZParams), load: (s) => ProfileZDetector.fromJSON(s), podParams: podScaleFloors },
+  novelty: { create: (params) => new NoveltyDetector(params as NoveltyParams), load: (s) => NoveltyDetector.fromJSON(s) },
+  ensemble: { create: (params, seed) => new EnsembleDetector(params as EnsembleParams, seed, createDetector), load: (s) => EnsembleDetector.fromJSON(s, loadDetector) },
+  'pod-model': { create: (params, seed) => createPodModel(params as PodModelParams, seed), podParams: (service) => ({ ...service }) },
+  calibrated: { load: (s) => CalibratedDetector.fromJSON(s, loadDetector) },
+  max: { load: (s) => MaxDetector.fromJSON(s, loadDetector) },
+} satisfies Record<string, DetectorEntry>);
+
+// Transformers that stand first in a saved `<transformer>|<detector>` pipeline.
 const TRANSFORMERS: Readonly<Record<string, (s: DetectorSnapshot) => Transformer>> = Object.freeze({
   'standard-scaler': (s: DetectorSnapshot) => StandardScaler.fromJSON(s),
 });
 
+const entryOf = (kind: string): DetectorEntry | undefined => (Object.hasOwn(REGISTRY, kind) ? REGISTRY[kind] : undefined);
+const loadableKinds = (): string[] => Object.keys(REGISTRY).filter((k) => REGISTRY[k].load);
+
 /** The kinds {@link createDetector} accepts, sorted. */
 export function detectorKinds(): string[] {
-  return Object.keys(FACTORIES).sort();
+  return Object.keys(REGISTRY).filter((k) => REGISTRY[k].create).sort();
+}
+
+/** The registry's entry of a kind users name (one of {@link detectorKinds}), or undefined. */
+export function detectorEntry(kind: string): DetectorEntry | undefined {
+  const e = entryOf(kind);
+  return e?.create ? e : undefined;
 }
 
 /**
@@ -68,7 +102,7 @@ export function detectorKinds(): string[] {
  * Throws {@link InputError} for an unknown kind (listing the known ones) or a bad setting.
  */
 export function createDetector(kind: string, params: Record<string, unknown>, seed: number): AnyDetector {
-  const make = Object.hasOwn(FACTORIES, kind) ? FACTORIES[kind] : undefined;
+  const make = detectorEntry(kind)?.create;
   if (!make) throw new InputError(`unknown detector kind ${JSON.stringify(kind)}; known kinds: ${detectorKinds().join(', ')}`);
   return make(params, seed);
 }
@@ -84,15 +118,16 @@ export function loadDetector(snapshot: DetectorSnapshot): AnyDetector {
   }
   if (snapshot.kind.includes('|')) {
     const [t, d] = snapshot.kind.split('|');
-    if (!Object.hasOwn(TRANSFORMERS, t) || !Object.hasOwn(DETECTORS, d)) {
-      throw new ModelFormatError(`unknown pipeline kind ${JSON.stringify(snapshot.kind)}; known steps: transformers ${Object.keys(TRANSFORMERS).join(', ')}; detectors ${Object.keys(DETECTORS).join(', ')}`);
+    if (!Object.hasOwn(TRANSFORMERS, t) || !entryOf(d)?.load) {
+      throw new ModelFormatError(`unknown pipeline kind ${JSON.stringify(snapshot.kind)}; known steps: transformers ${Object.keys(TRANSFORMERS).join(', ')}; detectors ${loadableKinds().join(', ')}`);
     }
     return Pipeline.fromJSON(snapshot, TRANSFORMERS[t], loadDetector);
   }
-  if (!Object.hasOwn(DETECTORS, snapshot.kind)) {
-    throw new ModelFormatError(`unknown detector kind ${JSON.stringify(snapshot.kind)} in snapshot; known kinds: ${Object.keys(DETECTORS).join(', ')}, and "<transformer>|<detector>" pipelines of them`);
+  const load = entryOf(snapshot.kind)?.load;
+  if (!load) {
+    throw new ModelFormatError(`unknown detector kind ${JSON.stringify(snapshot.kind)} in snapshot; known kinds: ${loadableKinds().join(', ')}, and "<transformer>|<detector>" pipelines of them`);
   }
-  return DETECTORS[snapshot.kind](snapshot);
+  return load(snapshot);
 }
 
 export type { BatchDetector, Detector } from './base.js';

@@ -42,7 +42,8 @@ import { createRng, hash32 } from '../core/rng.js';
 import { tf } from '../core/tf.js';
 import { zToScore } from '../core/score-map.js';
 import { type BatchDetector, type Detector } from './base.js';
-import { checkSnapshot, type DetectorSnapshot } from '../core/snapshot.js';
+import { readFloorAndMapping } from './scale-settings.js';
+import { fromBase64, openSnapshot, toBase64, type DetectorSnapshot } from '../core/snapshot.js';
 
 const KIND = 'lstm-ae';
 const FORMAT_VERSION = 1;
@@ -96,9 +97,7 @@ function resolve(p: Record<string, unknown>): Resolved {
     maxTrain: num('maxTrain', Math.max(2000, minTrain), intIn(minTrain, 1e6), `an integer in [minTrain = ${minTrain}, 1e6]`),
     scoreSteps: num('scoreSteps', Math.min(4, window), intIn(1, window), `an integer in [1, window = ${window}]`),
     minScale: num('minScale', 1e-9, pos, 'a finite number > 0'),
-    relativeFloor: num('relativeFloor', 1e-3, (v) => Number.isFinite(v) && v >= 0, 'a finite number >= 0'),
-    z50: num('z50', 6, pos, 'a finite number > 0'),
-    power: num('power', 4, pos, 'a finite number > 0'),
+    ...readFloorAndMapping(num, 6),
   };
 }
 
@@ -233,31 +232,25 @@ export class LstmAutoencoder implements Detector, BatchDetector {
     return {
       kind: KIND, formatVersion: FORMAT_VERSION, params: { ...this.params },
       state: {
-        seed: this.seed, dims: this.d, history: b64(this.history()), last: Array.from(this.last), sinceTrain: this.sinceTrain, trainings: this.trainings,
-        model: this.weights === null ? null : { weights: b64(this.weights), mean: Array.from(this.mean), scale: Array.from(this.scale), errMedian: this.errMed, errScale: this.errScale },
+        seed: this.seed, dims: this.d, history: toBase64(this.history()), last: Array.from(this.last), sinceTrain: this.sinceTrain, trainings: this.trainings,
+        model: this.weights === null ? null : { weights: toBase64(this.weights), mean: Array.from(this.mean), scale: Array.from(this.scale), errMedian: this.errMed, errScale: this.errScale },
       },
     };
   }
 
   /** Restores a detector saved by {@link LstmAutoencoder.toJSON}; throws {@link ModelFormatError} naming the bad field. */
   static fromJSON(s: DetectorSnapshot): LstmAutoencoder {
-    checkSnapshot(s, KIND, FORMAT_VERSION);
     const bad = (field: string, what: string) => new ModelFormatError(`lstm-ae snapshot: "${field}" must be ${what}`);
-    let m: LstmAutoencoder;
-    const st = s.state as Record<string, unknown> | null;
-    if (typeof st !== 'object' || st === null) throw bad('state', 'an object');
     const isInt = (v: unknown, lo: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= lo;
-    if (!isInt(st.seed, 0)) throw bad('state.seed', 'an integer >= 0');
-    try {
-      m = new LstmAutoencoder(s.params as LstmAeParams, st.seed);
-    } catch (e) {
-      throw new ModelFormatError(`lstm-ae snapshot: field "params" is invalid: ${(e as Error).message}`);
-    }
+    const { model: m, state: st } = openSnapshot(s, KIND, FORMAT_VERSION, (p, st) => {
+      if (!isInt(st.seed, 0)) throw bad('state.seed', 'an integer >= 0');
+      return new LstmAutoencoder(p as LstmAeParams, st.seed);
+    });
     const { dims, history, last, sinceTrain, trainings, model } = st;
     if (!isInt(dims, 0)) throw bad('state.dims', 'an integer >= 0');
     if (!isInt(sinceTrain, 0) || !isInt(trainings, 0)) throw bad('state.sinceTrain and state.trainings', 'integers >= 0');
-    const hist = typeof history === 'string' ? unb64(history, Float64Array) : null;
-    if (!hist || (dims === 0 ? hist.length > 0 : hist.length % dims !== 0 || hist.length / dims > m.params.maxTrain) || !hist.every(Number.isFinite)) {
+    const hist = fromBase64(Float64Array, history, KIND, 'state.history');
+    if ((dims === 0 ? hist.length > 0 : hist.length % dims !== 0 || hist.length / dims > m.params.maxTrain) || !hist.every(Number.isFinite)) {
       throw bad('state.history', `base64 of at most maxTrain × dims finite float64 values`);
     }
     const nums = (v: unknown, n: number, field: string, ok: (x: number) => boolean): Float64Array => {
@@ -275,8 +268,8 @@ export class LstmAutoencoder implements Detector, BatchDetector {
     if (model !== null) {
       const mo = model as Record<string, unknown> | undefined;
       if (typeof mo !== 'object' || dims === 0) throw bad('state.model', 'null or an object (with dims > 0)');
-      const w = typeof mo.weights === 'string' ? unb64(mo.weights, Float32Array) : null;
-      if (!w || w.length !== weightCount(dims, m.params.hidden) || !w.every(Number.isFinite)) throw bad('state.model.weights', `base64 of ${weightCount(dims, m.params.hidden)} finite float32 values`);
+      const w = fromBase64(Float32Array, mo.weights, KIND, 'state.model.weights');
+      if (w.length !== weightCount(dims, m.params.hidden) || !w.every(Number.isFinite)) throw bad('state.model.weights', `base64 of ${weightCount(dims, m.params.hidden)} finite float32 values`);
       m.weights = w;
       m.mean.set(nums(mo.mean, dims, 'state.model.mean', Number.isFinite));
       m.scale.set(nums(mo.scale, dims, 'state.model.scale', (x) => x > 0 && x < Infinity));
@@ -521,12 +514,3 @@ function setWeights(model: tfl.LayersModel, w: Float32Array, d: number, H: numbe
   tf.dispose(ts);
 }
 
-function b64(a: Float64Array | Float32Array): string {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
-}
-
-function unb64<T extends Float64Array | Float32Array>(s: string, C: { new (b: ArrayBuffer): T; BYTES_PER_ELEMENT: number }): T | null {
-  const b = Buffer.from(s, 'base64');
-  if (b.length % C.BYTES_PER_ELEMENT !== 0) return null;
-  return new C(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer);
-}

@@ -40,18 +40,23 @@ import type { Features } from '../core/frame.js';
 import { zToScore } from '../core/score-map.js';
 import { SortedWindows } from '../stats/sorted-windows.js';
 import { type Detector, type Explainer } from './base.js';
-import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
+import { readScaleSettings, scaleFloor, SCALE_PARAMS, type ScaleParams, type ScaleSettings } from './scale-settings.js';
+import { openSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
 
 const KIND = 'onset';
 const FORMAT_VERSION = 1;
-const PARAMS = ['baseline', 'centerWindow', 'spreadWindow', 'spreadQuantile', 'direction', 'minPoints', 'minScale', 'defaultMinScale', 'relativeFloor', 'z50', 'power', 'gapSeconds'];
+const PARAMS = ['baseline', 'centerWindow', 'spreadWindow', 'spreadQuantile', 'direction', 'minPoints', ...SCALE_PARAMS, 'gapSeconds'];
 const DIRECTIONS = ['both', 'up', 'down'] as const;
 
 /** Which moves score: rises, falls or both. */
 export type OnsetDirection = (typeof DIRECTIONS)[number];
 
-/** Settings of {@link OnsetDetector}; every field has a default. */
-export interface OnsetParams {
+/**
+ * Settings of {@link OnsetDetector}; every field has a default. Spread floors and mapping (see
+ * scale-settings.ts): `defaultMinScale` 1e-9, `relativeFloor` of |baseline median| 1e-3, `z50` 12,
+ * `power` 4.
+ */
+export interface OnsetParams extends ScaleParams {
   /** Points whose median is the level a new point is compared with (default 5). */
   baseline?: number;
   /** Points whose median the spread's deviations are measured from (default 60). */
@@ -64,29 +69,16 @@ export interface OnsetParams {
   direction?: OnsetDirection;
   /** Values a column needs before it is scored (default 20). */
   minPoints?: number;
-  /** Smallest spread per feature (its own units); missing entries use `defaultMinScale`. */
-  minScale?: ArrayLike<number>;
-  /** Spread floor for features without an entry in `minScale` (default 1e-9). */
-  defaultMinScale?: number;
-  /** Spread floor relative to |baseline median| (default 1e-3). */
-  relativeFloor?: number;
-  /** The z at which the score is 0.5 (default 12). */
-  z50?: number;
-  /** Steepness of the mapping (default 4). */
-  power?: number;
   /** A gap between learned points longer than this (seconds) relearns the level (default 0: never). */
   gapSeconds?: number;
 }
 
-type Resolved = Required<Omit<OnsetParams, 'minScale'>> & { minScale: number[] };
+type Resolved = Required<Omit<OnsetParams, keyof ScaleParams>> & ScaleSettings;
 
 function resolve(p: Record<string, unknown>): Resolved {
   const num = paramReader('onset', p, PARAMS);
-  const pos = (v: number) => Number.isFinite(v) && v > 0;
   const direction = p.direction ?? 'up';
   if (!DIRECTIONS.includes(direction as OnsetDirection)) throw new InputError(`onset: direction must be one of ${DIRECTIONS.join(', ')}, got ${JSON.stringify(direction)}`);
-  const minScale = Array.from((p.minScale ?? []) as ArrayLike<number>);
-  if (!minScale.every((v) => Number.isFinite(v) && v >= 0)) throw new InputError('onset: minScale must be an array of finite numbers >= 0');
   return {
     baseline: num('baseline', 5, intIn(1, 1000), 'an integer in [1, 1000]'),
     centerWindow: num('centerWindow', 60, intIn(1, 100_000), 'an integer in [1, 100000]'),
@@ -94,11 +86,7 @@ function resolve(p: Record<string, unknown>): Resolved {
     spreadQuantile: num('spreadQuantile', 0.95, (v) => v > 0 && v <= 1, 'a number in (0, 1]'),
     direction: direction as OnsetDirection,
     minPoints: num('minPoints', 20, intIn(2, 1_000_000), 'an integer >= 2'),
-    minScale,
-    defaultMinScale: num('defaultMinScale', 1e-9, pos, 'a finite number > 0'),
-    relativeFloor: num('relativeFloor', 1e-3, (v) => Number.isFinite(v) && v >= 0, 'a finite number >= 0'),
-    z50: num('z50', 12, pos, 'a finite number > 0'),
-    power: num('power', 4, pos, 'a finite number > 0'),
+    ...readScaleSettings('onset', p, num, { defaultMinScale: 1e-9, z50: 12 }),
     gapSeconds: num('gapSeconds', 0, (v) => Number.isFinite(v) && v >= 0, 'a finite number >= 0'),
   };
 }
@@ -203,15 +191,7 @@ export class OnsetDetector implements Detector, Explainer {
 
   /** Restores a detector saved by {@link OnsetDetector.toJSON}; throws {@link ModelFormatError} naming the bad field. */
   static fromJSON(s: DetectorSnapshot): OnsetDetector {
-    checkSnapshot(s, KIND, FORMAT_VERSION);
-    let m: OnsetDetector;
-    try {
-      m = new OnsetDetector(s.params as OnsetParams);
-    } catch (e) {
-      throw new ModelFormatError(`onset snapshot: field "params" is invalid: ${(e as Error).message}`);
-    }
-    const st = s.state as Record<string, unknown> | null;
-    if (typeof st !== 'object' || st === null) throw new ModelFormatError('onset snapshot: field "state" must be an object');
+    const { model: m, state: st } = openSnapshot(s, KIND, FORMAT_VERSION, (p) => new OnsetDetector(p as OnsetParams));
     const dims = st.dims;
     if (typeof dims !== 'number' || !Number.isInteger(dims) || dims < 0) throw new ModelFormatError('onset snapshot: "state.dims" must be an integer >= 0');
     const p = m.params;
@@ -254,10 +234,9 @@ export class OnsetDetector implements Detector, Explainer {
   private refresh(j: number): void {
     const p = this.params;
     const m = this.base.median(j);
-    const floor = j < p.minScale.length ? p.minScale[j] : p.defaultMinScale;
     const q = this.spread.count(j) > 0 ? this.spread.quantile(j, p.spreadQuantile) : 0;
     this.level[j] = m;
-    this.scale[j] = Math.max(q, floor, p.relativeFloor * Math.abs(m), p.defaultMinScale);
+    this.scale[j] = Math.max(q, scaleFloor(p, j, m), p.defaultMinScale);
   }
 
   /** Empties the baseline and centre windows (after a gap); the spread windows stay. */

@@ -38,15 +38,20 @@ import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { zToScore } from '../core/score-map.js';
 import { type Detector, type Explainer } from './base.js';
-import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
+import { readScaleSettings, scaleFloor, SCALE_PARAMS, type ScaleParams, type ScaleSettings } from './scale-settings.js';
+import { openSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
 
 const KIND = 'profile-z';
 const FORMAT_VERSION = 1;
-const PARAMS = ['periodSeconds', 'binSeconds', 'smoothBins', 'alpha', 'maxDays', 'memory', 'minPoints', 'minScale', 'defaultMinScale', 'relativeFloor', 'z50', 'power'];
+const PARAMS = ['periodSeconds', 'binSeconds', 'smoothBins', 'alpha', 'maxDays', 'memory', 'minPoints', ...SCALE_PARAMS];
 const STATE = ['profMean', 'profDays', 'curSum', 'curCount', 'visit', 'gMean', 'gN', 'ewma', 'msLevel', 'msChange', 'nRes'] as const;
 
-/** Parameters of {@link ProfileZDetector}; every field has a default. */
-export interface ProfileZParams {
+/**
+ * Parameters of {@link ProfileZDetector}; every field has a default. Scale floors and mapping (see
+ * scale-settings.ts): `defaultMinScale` 1e-6, `relativeFloor` of the feature's |mean| 1e-3, `z50`
+ * (of the combined z) 6, `power` 4.
+ */
+export interface ProfileZParams extends ScaleParams {
   /** Length of the cycle in seconds (default 86,400: a day). */
   periodSeconds?: number;
   /** Width of a time-of-day bin in seconds (default 300; must divide the period). */
@@ -61,28 +66,16 @@ export interface ProfileZParams {
   memory?: number;
   /** Residuals a feature's model needs before the feature is scored (default 10). */
   minPoints?: number;
-  /** Smallest scale per feature (its own units); missing entries use `defaultMinScale`. */
-  minScale?: ArrayLike<number>;
-  /** Scale floor for features without an entry in `minScale` (default 1e-6). */
-  defaultMinScale?: number;
-  /** Scale floor relative to the feature's |mean| (default 1e-3). */
-  relativeFloor?: number;
-  /** The combined z at which the score is 0.5 (default 6). */
-  z50?: number;
-  /** Steepness of the mapping (default 4). */
-  power?: number;
 }
 
-type Resolved = Required<Omit<ProfileZParams, 'minScale'>> & { minScale: number[] };
+type Resolved = Required<Omit<ProfileZParams, keyof ScaleParams>> & ScaleSettings;
 
 function resolve(p: Record<string, unknown>): Resolved {
   const num = paramReader(KIND, p, PARAMS);
   const pos = (v: number) => Number.isFinite(v) && v > 0;
-  const nonNeg = (v: number) => Number.isFinite(v) && v >= 0;
   const periodSeconds = num('periodSeconds', 86_400, pos, 'a finite number > 0');
   const binSeconds = num('binSeconds', 300, (v) => pos(v) && Number.isInteger(periodSeconds / v) && periodSeconds / v <= 100_000, `a divisor of periodSeconds = ${periodSeconds} giving at most 100,000 bins`);
-  const minScale = Array.from((p.minScale ?? []) as ArrayLike<number>);
-  if (!minScale.every(nonNeg)) throw new InputError(`${KIND}: minScale must be an array of finite numbers >= 0`);
+  const { minScale, ...scale } = readScaleSettings(KIND, p, num, { defaultMinScale: 1e-6, z50: 6 });
   return {
     periodSeconds, binSeconds, minScale,
     smoothBins: num('smoothBins', 2, (v) => Number.isInteger(v) && v >= 0 && 2 * v < periodSeconds / binSeconds, 'an integer >= 0 below half the bins a period'),
@@ -90,10 +83,7 @@ function resolve(p: Record<string, unknown>): Resolved {
     maxDays: num('maxDays', 30, (v) => Number.isFinite(v) && v >= 1, 'a finite number >= 1'),
     memory: num('memory', 10_000, (v) => Number.isFinite(v) && v >= 2, 'a finite number >= 2'),
     minPoints: num('minPoints', 10, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1'),
-    defaultMinScale: num('defaultMinScale', 1e-6, pos, 'a finite number > 0'),
-    relativeFloor: num('relativeFloor', 1e-3, nonNeg, 'a finite number >= 0'),
-    z50: num('z50', 6, pos, 'a finite number > 0'),
-    power: num('power', 4, pos, 'a finite number > 0'),
+    ...scale,
   };
 }
 
@@ -234,15 +224,7 @@ export class ProfileZDetector implements Detector, Explainer {
 
   /** Restores a detector saved by {@link ProfileZDetector.toJSON}; throws {@link ModelFormatError} naming the bad field. */
   static fromJSON(s: DetectorSnapshot): ProfileZDetector {
-    checkSnapshot(s, KIND, FORMAT_VERSION);
-    let m: ProfileZDetector;
-    try {
-      m = new ProfileZDetector(s.params as ProfileZParams);
-    } catch (e) {
-      throw new ModelFormatError(`${KIND} snapshot: field "params" is invalid: ${(e as Error).message}`);
-    }
-    const st = s.state as Record<string, unknown> | null;
-    if (typeof st !== 'object' || st === null) throw new ModelFormatError(`${KIND} snapshot: field "state" must be an object`);
+    const { model: m, state: st } = openSnapshot(s, KIND, FORMAT_VERSION, (p) => new ProfileZDetector(p as ProfileZParams));
     const dims = st.dims;
     if (typeof dims !== 'number' || !Number.isInteger(dims) || dims < 0) throw new ModelFormatError(`${KIND} snapshot: "state.dims" must be an integer >= 0`);
     if (typeof st.lastT !== 'number' || !Number.isFinite(st.lastT)) throw new ModelFormatError(`${KIND} snapshot: "state.lastT" must be a finite number`);
@@ -349,8 +331,6 @@ export class ProfileZDetector implements Detector, Explainer {
   }
 
   private floor(j: number): number {
-    const p = this.params;
-    const f = j < p.minScale.length ? p.minScale[j] : p.defaultMinScale;
-    return Math.max(f, p.relativeFloor * Math.abs(this.gMean[j]), Number.MIN_VALUE);
+    return Math.max(scaleFloor(this.params, j, this.gMean[j]), Number.MIN_VALUE);
   }
 }

@@ -25,48 +25,34 @@ import type { Features } from '../core/frame.js';
 import { zToScore } from '../core/score-map.js';
 import { insertSorted, removeSorted } from '../stats/sorted-windows.js';
 import { type Detector, type Explainer } from './base.js';
-import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
+import { readScaleSettings, scaleFloor, SCALE_PARAMS, type ScaleParams, type ScaleSettings } from './scale-settings.js';
+import { openSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
 
 const KIND = 'robust-z';
 const FORMAT_VERSION = 1;
 /** MAD → standard deviation of a normal distribution. */
 const MAD_TO_SD = 1.482602218505602;
-const PARAMS = ['window', 'minPoints', 'minScale', 'defaultMinScale', 'relativeFloor', 'z50', 'power'];
+const PARAMS = ['window', 'minPoints', ...SCALE_PARAMS];
 
-/** Parameters of {@link RobustZDetector}; every field has a default. */
-export interface RobustZParams {
+/**
+ * Parameters of {@link RobustZDetector}; every field has a default. Scale floors and mapping (see
+ * scale-settings.ts): `defaultMinScale` 1e-9, `relativeFloor` of |median| 1e-3 (a 1% change of a
+ * constant series is z = 10), `z50` 6, `power` 4.
+ */
+export interface RobustZParams extends ScaleParams {
   /** Points per feature in the rolling window (default 60). */
   window?: number;
   /** Values a feature needs in its window before it is scored (default 10, at most `window`). */
   minPoints?: number;
-  /** Smallest scale per feature (its own units); missing entries use `defaultMinScale`. */
-  minScale?: ArrayLike<number>;
-  /** Scale floor for features without an entry in `minScale` (default 1e-9). */
-  defaultMinScale?: number;
-  /** Scale floor relative to |median| (default 1e-3: a 1% change of a constant series is z = 10). */
-  relativeFloor?: number;
-  /** The z at which the score is 0.5 (default 6). */
-  z50?: number;
-  /** Steepness of the mapping (default 4). */
-  power?: number;
 }
 
-type Resolved = Required<Omit<RobustZParams, 'minScale'>> & { minScale: number[] };
+type Resolved = { window: number; minPoints: number } & ScaleSettings;
 
 function resolve(p: Record<string, unknown>): Resolved {
   const num = paramReader('robust-z', p, PARAMS);
   const window = num('window', 60, (v) => Number.isInteger(v) && v >= 3 && v <= 1e6, 'an integer in [3, 1e6]');
   const minPoints = num('minPoints', Math.min(10, window), (v) => Number.isInteger(v) && v >= 1 && v <= window, `an integer in [1, window = ${window}]`);
-  const nonNeg = (v: number) => Number.isFinite(v) && v >= 0;
-  const minScale = Array.from((p.minScale ?? []) as ArrayLike<number>);
-  if (!minScale.every(nonNeg)) throw new InputError('robust-z: minScale must be an array of finite numbers >= 0');
-  return {
-    window, minPoints, minScale,
-    defaultMinScale: num('defaultMinScale', 1e-9, (v) => Number.isFinite(v) && v > 0, 'a finite number > 0'),
-    relativeFloor: num('relativeFloor', 1e-3, nonNeg, 'a finite number >= 0'),
-    z50: num('z50', 6, (v) => Number.isFinite(v) && v > 0, 'a finite number > 0'),
-    power: num('power', 4, (v) => Number.isFinite(v) && v > 0, 'a finite number > 0'),
-  };
+  return { window, minPoints, ...readScaleSettings('robust-z', p, num, { defaultMinScale: 1e-9, z50: 6 }) };
 }
 
 /** Rolling median / MAD robust z-score detector, per feature, streaming. See the file comment. */
@@ -164,15 +150,7 @@ export class RobustZDetector implements Detector, Explainer {
 
   /** Restores a detector saved by {@link RobustZDetector.toJSON}; throws {@link ModelFormatError} naming the bad field. */
   static fromJSON(s: DetectorSnapshot): RobustZDetector {
-    checkSnapshot(s, KIND, FORMAT_VERSION);
-    let m: RobustZDetector;
-    try {
-      m = new RobustZDetector(s.params as RobustZParams);
-    } catch (e) {
-      throw new ModelFormatError(`robust-z snapshot: field "params" is invalid: ${(e as Error).message}`);
-    }
-    const st = s.state as { dims?: unknown; windows?: unknown } | null;
-    if (typeof st !== 'object' || st === null) throw new ModelFormatError('robust-z snapshot: field "state" must be an object');
+    const { model: m, state: st } = openSnapshot(s, KIND, FORMAT_VERSION, (p) => new RobustZDetector(p as RobustZParams));
     const { dims, windows } = st;
     if (typeof dims !== 'number' || !Number.isInteger(dims) || dims < 0 || !Array.isArray(windows) || windows.length !== dims) {
       throw new ModelFormatError('robust-z snapshot: "state.dims" must be an integer >= 0 and "state.windows" an array of that many windows');
@@ -210,8 +188,7 @@ export class RobustZDetector implements Detector, Explainer {
 
   private scaleOf(j: number, base: number, c: number, med: number): number {
     const p = this.params;
-    const floor = j < p.minScale.length ? p.minScale[j] : p.defaultMinScale;
-    return Math.max(MAD_TO_SD * madOf(this.sorted, base, c, med), floor, p.relativeFloor * Math.abs(med), p.defaultMinScale);
+    return Math.max(MAD_TO_SD * madOf(this.sorted, base, c, med), scaleFloor(p, j, med), p.defaultMinScale);
   }
 }
 

@@ -35,7 +35,8 @@ import type { Features } from '../core/frame.js';
 import { detectPeriod, fitForecast, levelToZ, prophetLoaded, type ForecastModel } from '../forecast/augurs.js';
 import { zToScore } from '../core/score-map.js';
 import { type Detector, type Explainer } from './base.js';
-import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
+import { readFloorAndMapping } from './scale-settings.js';
+import { openSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
 
 const KIND = 'seasonal-band';
 const FORMAT_VERSION = 1;
@@ -82,7 +83,6 @@ function resolve(p: Record<string, unknown>): Resolved {
   if (periods !== 'auto' && !(Array.isArray(periods) && periods.every((v) => intIn(2, maxHistory / 2)(v as number)))) {
     throw new InputError(`${KIND}: periods must be "auto" or an array of integers in [2, maxHistory / 2 = ${maxHistory / 2}] (steps), got ${JSON.stringify(periods)}`);
   }
-  const pos = (v: number) => Number.isFinite(v) && v > 0;
   return {
     model: model as ForecastModel,
     periods: periods === 'auto' ? 'auto' : [...(periods as number[])],
@@ -92,9 +92,7 @@ function resolve(p: Record<string, unknown>): Resolved {
     minPoints: num('minPoints', 10, intIn(1, maxHistory), `an integer in [1, maxHistory = ${maxHistory}]`),
     level: num('level', 0.95, (v) => v >= 0.5 && v <= 0.999, 'a number in [0.5, 0.999]'),
     minScale: num('minScale', 1e-9, (v) => Number.isFinite(v) && v >= 1e-12, 'a finite number >= 1e-12'),
-    relativeFloor: num('relativeFloor', 1e-3, (v) => Number.isFinite(v) && v >= 0, 'a finite number >= 0'),
-    z50: num('z50', 3, pos, 'a finite number > 0'),
-    power: num('power', 4, pos, 'a finite number > 0'),
+    ...readFloorAndMapping(num, 3),
   };
 }
 
@@ -231,17 +229,11 @@ export class SeasonalBandDetector implements Detector, Explainer {
 
   /** Restores a detector saved by {@link SeasonalBandDetector.toJSON}; throws {@link ModelFormatError} naming the bad field. */
   static fromJSON(s: DetectorSnapshot): SeasonalBandDetector {
-    checkSnapshot(s, KIND, FORMAT_VERSION);
-    const st = s.state as Record<string, unknown> | null;
-    if (typeof st !== 'object' || st === null) bad('state', 'must be an object');
-    const { seed, dims, sinceRefit, lastT, tRef, refStep, deltas, history, band } = st as Record<string, unknown>;
-    if (typeof seed !== 'number' || !Number.isFinite(seed)) bad('state.seed', 'must be a number');
-    let m: SeasonalBandDetector;
-    try {
-      m = new SeasonalBandDetector(s.params as SeasonalBandParams, seed as number);
-    } catch (e) {
-      throw new ModelFormatError(`${KIND} snapshot: field "params" is invalid: ${(e as Error).message}`);
-    }
+    const { model: m, state: st } = openSnapshot(s, KIND, FORMAT_VERSION, (p, st) => {
+      if (typeof st.seed !== 'number' || !Number.isFinite(st.seed)) bad('state.seed', 'must be a number');
+      return new SeasonalBandDetector(p as SeasonalBandParams, st.seed);
+    });
+    const { dims, sinceRefit, lastT, tRef, refStep, deltas, history, band } = st;
     const { maxHistory: M } = m.params;
     const H = m.horizon;
     const isInt = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;

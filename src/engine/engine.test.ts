@@ -67,7 +67,7 @@ function makeEngine(source: Source, createModel?: (seed: number) => PodModel, no
   const telemetry = createTelemetry(registry);
   const engine = new Engine({
     source, clock, telemetry, log: silentLogger,
-    createModel: createModel ?? ((seed) => createPodModel(config, seed)),
+    createModel: createModel ?? ((seed) => createPodModel(config.iforest, seed)),
     notifier,
     options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 60 * MIN, policy: { k: 2 }, seed: 1, ...extra },
   });

@@ -28,7 +28,7 @@ describe('Engine forecasts', () => {
     const config = loadConfig({ env: {} });
     const engine = new Engine({
       source, clock, telemetry: createTelemetry(registry), log: silentLogger,
-      createModel: (seed) => createPodModel(config, seed),
+      createModel: (seed) => createPodModel(config.iforest, seed),
       options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 0, policy: {}, seed: 1, forecast: FORECAST },
     });
     await engine.step();

@@ -9,7 +9,7 @@
  */
 import type { Features, Frame } from '../core/frame.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
-import { checkSnapshot, type DetectorSnapshot } from '../core/snapshot.js';
+import { openSnapshot, type DetectorSnapshot } from '../core/snapshot.js';
 
 const KIND = 'standard-scaler';
 const FORMAT_VERSION = 1;
@@ -81,14 +81,11 @@ export class StandardScaler {
 
   /** Restores a scaler saved by {@link StandardScaler.toJSON}; throws {@link ModelFormatError} naming the bad field. */
   static fromJSON(s: DetectorSnapshot): StandardScaler {
-    checkSnapshot(s, KIND, FORMAT_VERSION);
-    const st = s.state as Record<string, unknown> | null;
-    if (typeof st !== 'object' || st === null) throw new ModelFormatError('standard-scaler snapshot: field "state" must be an object');
+    const { model: m, state: st } = openSnapshot(s, KIND, FORMAT_VERSION, () => new StandardScaler());
     const d = st.dims;
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
       throw new ModelFormatError(`standard-scaler snapshot: field "state.dims" must be a non-negative integer, got ${JSON.stringify(d)}`);
     }
-    const m = new StandardScaler();
     m.reset(d);
     for (const [name, arr] of [['count', m.n], ['mean', m.mu], ['m2', m.m2]] as const) {
       const v = st[name];

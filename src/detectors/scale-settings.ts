@@ -1,0 +1,75 @@
+/**
+ * The settings z-score detectors share: how small a feature's scale may get (scale floors) and how a
+ * z maps to a score (`zToScore(z, z50, power)`, score-map.ts). Read once here, with one set of checks
+ * and messages, by every detector that has them (robust-z, onset, profile-z per feature; lstm-ae and
+ * seasonal-band with one floor for all features).
+ */
+import { InputError } from '../core/errors.js';
+import type { NumberParam } from '../core/params.js';
+
+/** Names of the per-feature scale settings, for a detector's list of known parameters. */
+export const SCALE_PARAMS = ['minScale', 'defaultMinScale', 'relativeFloor', 'z50', 'power'] as const;
+
+/** Per-feature scale floors and the z → score mapping; every field has a default. */
+export interface ScaleParams {
+  /** Smallest scale per feature (its own units); missing entries use `defaultMinScale`. */
+  minScale?: ArrayLike<number>;
+  /** Scale floor for features without an entry in `minScale`. */
+  defaultMinScale?: number;
+  /** Scale floor relative to the feature's |centre| (default 1e-3). */
+  relativeFloor?: number;
+  /** The z at which the score is 0.5. */
+  z50?: number;
+  /** Steepness of the mapping (default 4). */
+  power?: number;
+}
+
+/** {@link ScaleParams} with defaults filled in. */
+export interface ScaleSettings {
+  minScale: number[];
+  defaultMinScale: number;
+  relativeFloor: number;
+  z50: number;
+  power: number;
+}
+
+/** The defaults that differ between detectors. */
+export interface ScaleDefaults {
+  defaultMinScale: number;
+  z50: number;
+}
+
+const positive = (v: number) => Number.isFinite(v) && v > 0;
+const nonNegative = (v: number) => Number.isFinite(v) && v >= 0;
+
+/**
+ * Reads `relativeFloor` (default 1e-3, ≥ 0), `z50` (> 0) and `power` (default 4, > 0) with `num` (a
+ * {@link paramReader} of the detector's settings).
+ */
+export function readFloorAndMapping(num: NumberParam, z50: number): { relativeFloor: number; z50: number; power: number } {
+  return {
+    relativeFloor: num('relativeFloor', 1e-3, nonNegative, 'a finite number >= 0'),
+    z50: num('z50', z50, positive, 'a finite number > 0'),
+    power: num('power', 4, positive, 'a finite number > 0'),
+  };
+}
+
+/**
+ * Reads the {@link ScaleParams} of `p` (the detector's raw settings, also read by `num`). Throws
+ * {@link InputError} `"<component>: minScale must be an array of finite numbers >= 0"` or, from `num`,
+ * naming the bad number.
+ */
+export function readScaleSettings(component: string, p: Readonly<Record<string, unknown>>, num: NumberParam, defaults: ScaleDefaults): ScaleSettings {
+  const minScale = Array.from((p.minScale ?? []) as ArrayLike<number>);
+  if (!minScale.every(nonNegative)) throw new InputError(`${component}: minScale must be an array of finite numbers >= 0`);
+  return {
+    minScale,
+    defaultMinScale: num('defaultMinScale', defaults.defaultMinScale, positive, 'a finite number > 0'),
+    ...readFloorAndMapping(num, defaults.z50),
+  };
+}
+
+/** Feature `j`'s floor: max(its `minScale` entry (or `defaultMinScale`), `relativeFloor` · |centre|). */
+export function scaleFloor(s: Readonly<ScaleSettings>, j: number, centre: number): number {
+  return Math.max(j < s.minScale.length ? s.minScale[j] : s.defaultMinScale, s.relativeFloor * Math.abs(centre));
+}
