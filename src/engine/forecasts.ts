@@ -14,7 +14,7 @@ import { workloadKey } from '../core/series.js';
 import type { AccuracyStats } from '../forecast/accuracy.js';
 import type { ForecastModelName, SeriesForecast } from '../forecast/forecaster.js';
 import { ReplicaRecommender, type ScalingRecommendation } from '../forecast/scaling.js';
-import { resolveHistoryOptions, type HistoryOptions } from '../forecast/history.js';
+import { resolveHistoryOptions, type HistoryOptions } from '../store/series-history.js';
 import { DAY_MS } from '../forecast/seasonal.js';
 import { ForecastService, type RefreshReport, type SeriesForecastStatus } from '../forecast/service.js';
 import type { PodSnapshot } from '../core/samples.js';

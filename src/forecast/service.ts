@@ -12,7 +12,7 @@
  */
 import { ForecastAccuracy, type AccuracyOptions, type AccuracyStats } from './accuracy.js';
 import { forecastSeries, resolveForecastOptions, type ForecastOptions, type SeriesForecast } from './forecaster.js';
-import { SeriesHistory, resolveHistoryOptions, type HistoryOptions } from './history.js';
+import { SeriesHistory, resolveHistoryOptions, type HistoryOptions } from '../store/series-history.js';
 
 /** Options of {@link ForecastService}. */
 export interface ForecastServiceOptions {
