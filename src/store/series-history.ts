@@ -63,6 +63,12 @@ export interface SeriesHistorySnapshot {
   open: [number, number];
 }
 
+/** Where series histories are read by key (the series store, src/store/series-store.ts, is one). */
+export interface HistorySource {
+  /** The history of series `key`, or undefined when there is none. */
+  history(key: string): SeriesHistory | undefined;
+}
+
 /** Resolves the defaults of {@link HistoryOptions} and checks them (throws {@link InputError}). */
 export function resolveHistoryOptions(o: HistoryOptions): Required<HistoryOptions> {
   const stepMs = o.stepMs;

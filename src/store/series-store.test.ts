@@ -90,19 +90,20 @@ describe('SeriesStore', () => {
 
   it('feeds a backfill into the coarse histories before the live cycles appended meanwhile', () => {
     const store = new SeriesStore(small({ recentCycles: 5 }));
+    store.append({ t: T0 + 10 * MIN, pods: [pod('ns', 'a', 'w', { cpu: 10 })] }); // live, just before the backfill
     store.beginBackfill();
     expect(store.backfilling).toBe(true);
-    store.append({ t: T0 + 10 * MIN, pods: [pod('ns', 'a', 'w', { cpu: 10 })] }); // live, during the backfill
+    store.append({ t: T0 + 11 * MIN, pods: [pod('ns', 'a', 'w', { cpu: 11 })] }); // live, during it
     for (let i = 0; i < 10; i++) {
       const totals = store.appendHistory({ t: T0 + i * MIN, pods: [pod('ns', 'a', 'w', { cpu: i }), pod('ns', 'b', 'old', { cpu: 1 })] });
       expect(totals.get('ns/w')!.cpu).toBe(i);
     }
-    expect(store.workloadLatest('ns/w')!.cpu).toBe(10); // the live cycle is newer
+    expect(store.workloadLatest('ns/w')!.cpu).toBe(11); // the live cycles are newer
     expect(store.history('ns/w/cpu')!.view()!.tail).toEqual(Float64Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
     store.endBackfill();
     expect(store.backfilling).toBe(false);
-    expect(store.history('ns/w/cpu')!.view()!.tail).toEqual(Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
-    expect(store.history('ns/w/memory')!.endMs).toBe(T0 + 10 * MIN);
+    expect(store.history('ns/w/cpu')!.view()!.tail).toEqual(Float64Array.from([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]));
+    expect(store.history('ns/w/memory')!.endMs).toBe(T0 + 11 * MIN);
     // Workloads not seen for workloadTtlMs go, with their history.
     store.append({ t: T0 + 39 * MIN, pods: [pod('ns', 'a', 'w')] });
     expect(store.workloads()).toEqual(['ns/w', 'ns/old']);

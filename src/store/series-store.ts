@@ -14,10 +14,12 @@
  *   is null. A workload not seen for `workloadTtlMs` is dropped with its history.
  *
  * Live cycles go through {@link SeriesStore.append}, in time order: a snapshot at or before the
- * newest cycle is ignored. Older history (days fetched at start) goes through
- * {@link SeriesStore.appendHistory}, between {@link SeriesStore.beginBackfill} and
+ * newest cycle is ignored. They reach the coarse histories when a history is next read (or before
+ * their ring slot is reused), never during a backfill. Older history (days fetched at start) goes
+ * through {@link SeriesStore.appendHistory}, between {@link SeriesStore.beginBackfill} and
  * {@link SeriesStore.endBackfill}: it feeds the coarse histories only, and the live cycles appended
- * meanwhile reach the coarse histories after it, so each history sees its values in time order.
+ * before or during it reach them after it, so each history sees its values in time order (as long
+ * as the backfill takes fewer than `recentCycles` cycles: older live cycles are then missing).
  *
  * Memory: the rings start small and double up to `recentCycles` as cycles arrive; per pod that is
  * at most `recentCycles` × 12 numbers, per workload `recentCycles` × 11 plus its histories.
@@ -77,9 +79,10 @@ export interface SeriesStoreSnapshot {
   kind: 'kad-series-store';
   formatVersion: 1;
   options: SeriesStoreOptions;
-  /** Sequence number of the next cycle, and of the oldest one held. */
+  /** Sequence number of the next cycle, of the oldest one held, and of the first not yet in the coarse histories. */
   next: number;
   oldest: number;
+  flushed: number;
   /** Slots per ring now (it grows up to `options.recentCycles`). */
   capacity: number;
   /** Times of the cycles held, oldest first. */
@@ -144,13 +147,13 @@ export class SeriesStore {
   private readonly opts: SeriesStoreOptions;
   private capacity = 0;
   private times = new Float64Array(0);
-  /** Sequence number of the next cycle, and of the oldest held. */
+  /** Sequence number of the next cycle, of the oldest held, and of the first not yet in the coarse histories. */
   private next = 0;
   private oldest = 0;
+  private flushed = 0;
   private readonly podEntries = new Map<string, PodEntry>();
   private readonly workloadEntries = new Map<string, WorkloadEntry>();
-  /** Coarse-history values of live cycles appended during a backfill, fed after it. */
-  private held: { t: number; totals: Map<string, Float64Array> }[] | null = null;
+  private inBackfill = false;
 
   constructor(options: SeriesStoreOptions) {
     const { stepMs, recentCycles, workloadTtlMs, history } = options;
@@ -173,7 +176,7 @@ export class SeriesStore {
 
   /** True between {@link beginBackfill} and {@link endBackfill}. */
   get backfilling(): boolean {
-    return this.held !== null;
+    return this.inBackfill;
   }
 
   /** Keeps at least `cycles` cycles from now on (a source asked for a longer window). */
@@ -189,7 +192,10 @@ export class SeriesStore {
     if (this.next > this.oldest && !(snap.t > this.newest)) return undefined;
     if (this.next - this.oldest === this.capacity) {
       if (this.capacity < this.opts.recentCycles) this.grow(Math.min(this.opts.recentCycles, Math.max(8, 2 * this.capacity)));
-      else this.oldest++;
+      else {
+        this.flushHistory();
+        this.oldest++;
+      }
     }
     const c = this.next++;
     this.times[c % this.capacity] = snap.t;
@@ -212,18 +218,14 @@ export class SeriesStore {
       this.setLatest(e, snap.t, v);
       out.set(wk, totalsOf(e, snap.t, v));
     }
-    if (this.opts.history) {
-      if (this.held) this.held.push({ t: snap.t, totals: new Map([...totals].map(([wk, x]) => [wk, x.v])) });
-      else for (const [wk, { v }] of totals) this.pushHistory(this.workloadEntries.get(wk)!, snap.t, v);
-    }
     for (const [key, e] of this.podEntries) if (e.last < this.oldest) this.podEntries.delete(key);
-    if (!this.held) this.sweepWorkloads(snap.t);
+    if (!this.inBackfill) this.sweepWorkloads(snap.t);
     return out;
   }
 
-  /** Starts a backfill: live cycles appended from now on reach the coarse histories at {@link endBackfill}. */
+  /** Starts a backfill: the live cycles not yet in the coarse histories reach them at {@link endBackfill}. */
   beginBackfill(): void {
-    this.held ??= [];
+    this.inBackfill = true;
   }
 
   /**
@@ -243,17 +245,11 @@ export class SeriesStore {
     return out;
   }
 
-  /** Ends a backfill: the live cycles appended during it are added to the coarse histories. */
+  /** Ends a backfill: the live cycles appended before or during it are added to the coarse histories. */
   endBackfill(): void {
-    const held = this.held;
-    this.held = null;
-    if (!held) return;
-    for (const { t, totals } of held) {
-      for (const [wk, v] of totals) {
-        const e = this.workloadEntries.get(wk);
-        if (e) this.pushHistory(e, t, v);
-      }
-    }
+    if (!this.inBackfill) return;
+    this.inBackfill = false;
+    this.flushHistory();
     if (this.next > this.oldest) this.sweepWorkloads(this.newest);
   }
 
@@ -318,6 +314,11 @@ export class SeriesStore {
     return [...this.workloadEntries.keys()];
   }
 
+  /** Whether the store knows workload `key` (seen within `workloadTtlMs`). */
+  hasWorkload(key: string): boolean {
+    return this.workloadEntries.has(key);
+  }
+
   /** A workload's newest totals, or undefined. */
   workloadLatest(key: string): WorkloadTotals | undefined {
     const e = this.workloadEntries.get(key);
@@ -341,6 +342,7 @@ export class SeriesStore {
 
   /** The coarse history of series `namespace/workload/metric` (metric one of {@link HISTORY_METRICS}), or undefined. */
   history(key: string): SeriesHistory | undefined {
+    this.flushHistory();
     const i = key.lastIndexOf('/');
     return this.workloadEntries.get(key.slice(0, i))?.history?.[key.slice(i + 1) as HistoryMetric];
   }
@@ -355,7 +357,7 @@ export class SeriesStore {
     const num = (v: number): number | null => (Number.isFinite(v) ? v : null);
     const rows = (e: Rows) => ({ seqs: Array.from(e.seqs), rows: Array.from(e.rows, num) });
     return {
-      kind: 'kad-series-store', formatVersion: 1, options: structuredClone(this.opts), next: this.next, oldest: this.oldest, capacity: this.capacity,
+      kind: 'kad-series-store', formatVersion: 1, options: structuredClone(this.opts), next: this.next, oldest: this.oldest, flushed: this.flushed, capacity: this.capacity,
       times: this.cycleTimes(),
       pods: [...this.podEntries.values()].map((e) => ({ ref: e.ref, ...rows(e) })),
       workloads: [...this.workloadEntries.values()].map((e) => ({
@@ -376,6 +378,7 @@ export class SeriesStore {
     store.grow(s.capacity);
     store.next = s.next;
     store.oldest = s.oldest;
+    store.flushed = s.flushed;
     s.times.forEach((t, i) => { store.times[(s.oldest + i) % store.capacity] = t; });
     const load = (e: Rows, j: { seqs: number[]; rows: (number | null)[] }, width: number): void => {
       if (j.seqs.length !== store.capacity || j.rows.length !== store.capacity * width) throw new ModelFormatError('kad-series-store: ring sizes do not match the cycles held');
@@ -429,10 +432,23 @@ export class SeriesStore {
     e.lastT = t;
   }
 
-  private pushHistory(e: WorkloadEntry, t: number, v: Float64Array): void {
+  private pushHistory(e: WorkloadEntry, t: number, v: ArrayLike<number>): void {
     if (!e.history) return;
     e.history.cpu.push(t, v[W.cpu]);
     e.history.memory.push(t, v[W.memory]);
+  }
+
+  /** Adds the live cycles not yet in the coarse histories to them (not during a backfill). */
+  private flushHistory(): void {
+    if (this.inBackfill || this.flushed >= this.next) return;
+    if (this.opts.history) {
+      for (let c = Math.max(this.flushed, this.oldest); c < this.next; c++) {
+        const slot = c % this.capacity;
+        const t = this.times[slot];
+        for (const e of this.workloadEntries.values()) if (e.seqs[slot] === c) this.pushHistory(e, t, e.rows.subarray(slot * WF, (slot + 1) * WF));
+      }
+    }
+    this.flushed = this.next;
   }
 
   private sweepWorkloads(t: number): void {
