@@ -16,7 +16,7 @@
  * State is bounded: at most `maxPending` forecasts and `window` pairs (14 bytes each) per series.
  */
 import { InputError, ModelFormatError } from '../core/errors.js';
-import { ErrorSums, scorePoint } from './error-sums.js';
+import { ErrorSums, scorePoint, type ErrorSummary } from './error-sums.js';
 import type { SeriesForecast } from './forecaster.js';
 
 /** Options of {@link ForecastAccuracy}. */
@@ -31,17 +31,11 @@ export interface AccuracyOptions {
   maxPending?: number;
 }
 
-/** Accuracy of one series over its window. NaN where there is nothing to measure yet. */
-export interface AccuracyStats {
-  /** Scored (forecast, step) pairs in the window. */
-  points: number;
-  mase: number;
-  mape: number;
-  coverage80: number;
-  coverage95: number;
-  /** Mean absolute error of the forecasts and of the naive baseline. */
-  maeModel: number;
-  maeNaive: number;
+/**
+ * Accuracy of one series over its window (`points`: the scored (forecast, step) pairs in it; see
+ * {@link ErrorSummary}). NaN where there is nothing to measure yet.
+ */
+export interface AccuracyStats extends ErrorSummary {
   /** Lag of the baseline of the newest forecast, ms (0: the newest value, not a seasonal one). */
   naiveLagMs: number;
   poor: boolean;
