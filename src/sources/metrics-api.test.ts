@@ -136,8 +136,9 @@ function writeKubeconfig(name: string, server: string, cluster: string, token = 
   return path;
 }
 
-function source(opts: MetricsApiSourceOptions = {}): MetricsApiSource {
-  const s = new MetricsApiSource({ kubeconfigPath: kubeconfig, ...opts });
+function source(opts: Partial<MetricsApiSourceOptions> = {}): MetricsApiSource {
+  const store = new SeriesStore({ stepMs: opts.stepMs ?? 60_000, recentCycles: 1, history: null, workloadTtlMs: 3_600_000 });
+  const s = new MetricsApiSource({ kubeconfigPath: kubeconfig, store, ...opts });
   sources.push(s);
   return s;
 }
@@ -390,7 +391,7 @@ describe('MetricsApiSource', () => {
     await expect(src.current(Date.now())).rejects.toThrow(/closed/);
   });
 
-  it('history() gives back the polled snapshots from the series store it writes to, passed in or its own', async () => {
+  it('history() gives back the polled snapshots from the series store it writes to', async () => {
     const store = new SeriesStore({ stepMs: 60_000, recentCycles: 10, history: null, workloadTtlMs: 3_600_000 });
     const src = source({ store });
     const polled = [await src.current(60_000)];

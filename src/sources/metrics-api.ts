@@ -10,8 +10,8 @@
  * - No network metrics: `rxBytes`, `txBytes`, `rxPackets` and `rxDropped` are NaN.
  * - No history: it answers with the latest values only. So this source polls. A background poller
  *   (started by the first `history()` or `current()`, every `stepMs`, on an unref'd timer, stopped by
- *   `close()`) appends the snapshots it takes to a series store (src/store/series-store.ts: the one
- *   passed in, or its own, holding `keepMs`); `current()` snapshots count too, and reset the
+ *   `close()`) appends the snapshots it takes to the series store passed in (src/store/series-store.ts,
+ *   asked to keep `keepMs`); `current()` snapshots count too, and reset the
  *   poller's timer so the API is not asked twice per step. `history()` answers from the store, and
  *   throws a {@link SourceError} while it holds less than `minHistoryFraction` (default half) of the
  *   window asked for, saying how many minutes it has and needs. The engine retries on errors, so it
@@ -43,7 +43,6 @@ import { ConfigError, InputError, SourceError } from '../core/errors.js';
 import { podKey, workloadFromPodName, type PodRef } from '../core/series.js';
 import type { Source } from './base.js';
 import type { PodSample, PodSnapshot } from '../core/samples.js';
-import { SeriesStore } from '../store/series-store.js';
 
 /** Options of {@link MetricsApiSource}. */
 export interface MetricsApiSourceOptions {
@@ -59,11 +58,8 @@ export interface MetricsApiSourceOptions {
   requestTimeoutMs?: number;
   /** History kept (ms). Default 2 hours, or more when `history()` asks for a longer window. */
   keepMs?: number;
-  /**
-   * The series store the poller appends to (its `stepMs` should be this source's); it is asked to
-   * keep `keepMs`. Default: a store of its own, without coarse history.
-   */
-  store?: SeriesStore;
+  /** The series store the poller appends to (its step should be this source's); it is asked to keep `keepMs`. */
+  store: PollStore;
   /** `history()` answers once it has this share of the window asked for. Default 0.5. */
   minHistoryFraction?: number;
   /** Also report running pods metrics-server has no metrics for (yet), with CPU and memory NaN. Default false. */
@@ -72,6 +68,23 @@ export interface MetricsApiSourceOptions {
   podPageSize?: number;
   /** Time stamps of polled snapshots. Default the wall clock. */
   clock?: Clock;
+}
+
+/**
+ * What the poller needs of the series store it writes to (src/store/series-store.ts; sources come
+ * before the store in the data flow, so they know it by this interface only).
+ */
+export interface PollStore {
+  /** Adds a snapshot as the newest cycle; one not newer than the newest is ignored. */
+  append(snap: PodSnapshot): unknown;
+  /** Keeps at least `cycles` cycles from now on. */
+  reserve(cycles: number): void;
+  /** Time of the newest cycle (NaN: none). */
+  readonly newest: number;
+  /** Times of the cycles held in [start, end], oldest first. */
+  cycleTimes(start: number, end: number): number[];
+  /** The snapshots of the cycles at `times`, pods sorted by pod key. */
+  snapshots(times: readonly number[]): PodSnapshot[];
 }
 
 /** What the pod list says about one pod. */
@@ -105,7 +118,7 @@ export class MetricsApiSource implements Source {
   private readonly pageSize: number;
   private readonly clock: Clock;
   private keepMs: number;
-  private readonly store: SeriesStore;
+  private readonly store: PollStore;
   private closed = false;
   /** Requests in flight, aborted by close(). */
   private readonly requests = new Set<RequestAbort>();
@@ -114,7 +127,7 @@ export class MetricsApiSource implements Source {
   private inflight?: Promise<PodSnapshot>;
   private lastError?: string;
 
-  constructor(opts: MetricsApiSourceOptions = {}) {
+  constructor(opts: MetricsApiSourceOptions) {
     this.kc = opts.kubeConfig ?? loadKubeConfig(opts.kubeconfigPath);
     const cluster = this.kc.getCurrentCluster();
     if (!cluster) throw new ConfigError('KUBECONFIG has no current context with a cluster: set current-context (kubectl config use-context NAME)');
@@ -136,7 +149,7 @@ export class MetricsApiSource implements Source {
     this.includeAll = opts.includePodsWithoutMetrics ?? false;
     this.pageSize = positive(opts.podPageSize, 500);
     this.clock = opts.clock ?? systemClock;
-    this.store = opts.store ?? new SeriesStore({ stepMs: this.stepMs, recentCycles: this.cyclesKept(), history: null, workloadTtlMs: this.keepMs });
+    this.store = opts.store;
     this.store.reserve(this.cyclesKept());
   }
 
