@@ -29,6 +29,9 @@ import type { PodSample, PodSnapshot } from '../core/samples.js';
 import { podKey, workloadKey, type PodRef } from '../core/series.js';
 import type { Config } from '../config/schema.js';
 import { SeriesHistory, resolveHistoryOptions, type HistoryOptions, type SeriesHistorySnapshot } from './series-history.js';
+import { sumWorkloads, totalsOf, WORKLOAD_FIELD_INDEX, WORKLOAD_FIELDS, type WorkloadField, type WorkloadTotals } from './workload-totals.js';
+
+export { WORKLOAD_FIELDS, type WorkloadField, type WorkloadTotals };
 
 const HOUR = 3_600_000;
 
@@ -37,30 +40,10 @@ export const POD_FIELDS = ['cpu', 'memory', 'restarts', 'rxBytes', 'txBytes', 'r
 /** One of {@link POD_FIELDS}. */
 export type PodField = (typeof POD_FIELDS)[number];
 
-/** The totals kept per workload, in column order; see {@link WorkloadTotals}. */
-export const WORKLOAD_FIELDS = ['replicas', 'cpu', 'memory', 'cpuRequest', 'cpuLimit', 'memoryLimit', 'rxBytes', 'txBytes', 'rxPackets', 'rxDropped'] as const;
-/** One of {@link WORKLOAD_FIELDS}. */
-export type WorkloadField = (typeof WORKLOAD_FIELDS)[number];
-
 /** The workload series that have a coarse history (what the forecasts fit on). */
 export const HISTORY_METRICS = ['cpu', 'memory'] as const;
 /** One of {@link HISTORY_METRICS}. */
 export type HistoryMetric = (typeof HISTORY_METRICS)[number];
-
-/**
- * One workload's totals at one time:
- * - `replicas`: its pods in the snapshot;
- * - `cpu`, `memory`: the sums of its pods' finite values (0 when none has one);
- * - `cpuRequest`: the mean CPU request of its pods that have one (NaN: none);
- * - `cpuLimit`, `memoryLimit`, `rxBytes`, `txBytes`, `rxPackets`, `rxDropped`: the sums of its pods'
- *   finite values (NaN when none has one).
- */
-export interface WorkloadTotals extends Record<WorkloadField, number> {
-  namespace: string;
-  workload: string;
-  /** Epoch ms. */
-  t: number;
-}
 
 /** Sizes of a {@link SeriesStore} (build them from the config with {@link seriesStoreOptions}). */
 export interface SeriesStoreOptions {
@@ -140,7 +123,7 @@ interface WorkloadEntry extends Rows {
 
 const PF = POD_FIELDS.length;
 const WF = WORKLOAD_FIELDS.length;
-const W = Object.fromEntries(WORKLOAD_FIELDS.map((f, i) => [f, i])) as Record<WorkloadField, number>;
+const W = WORKLOAD_FIELD_INDEX;
 
 /** Per-pod and per-workload series, recent and coarse (see the module comment). */
 export class SeriesStore {
@@ -494,39 +477,4 @@ export class SeriesStore {
     this.times = times;
     this.capacity = capacity;
   }
-}
-
-/** Each workload's totals over `pods` (see {@link WorkloadTotals}), in the order its pods come. */
-function sumWorkloads(pods: readonly PodSample[]): Map<string, { ref: PodRef; v: Float64Array }> {
-  const out = new Map<string, { ref: PodRef; v: Float64Array; requests: number }>();
-  for (const p of pods) {
-    const wk = workloadKey(p.ref);
-    let w = out.get(wk);
-    if (!w) {
-      const v = new Float64Array(WF).fill(NaN);
-      v[W.replicas] = 0;
-      v[W.cpu] = 0;
-      v[W.memory] = 0;
-      out.set(wk, (w = { ref: p.ref, v, requests: 0 }));
-    }
-    const v = w.v;
-    v[W.replicas]++;
-    if (Number.isFinite(p.cpu)) v[W.cpu] += p.cpu;
-    if (Number.isFinite(p.memory)) v[W.memory] += p.memory;
-    if (p.cpuRequest !== undefined && p.cpuRequest > 0) {
-      v[W.cpuRequest] = w.requests === 0 ? p.cpuRequest : v[W.cpuRequest] + p.cpuRequest;
-      w.requests++;
-    }
-    for (const f of ['cpuLimit', 'memoryLimit', 'rxBytes', 'txBytes', 'rxPackets', 'rxDropped'] as const) {
-      if (Number.isFinite(p[f])) v[W[f]] = Number.isNaN(v[W[f]]) ? p[f] : v[W[f]] + p[f];
-    }
-  }
-  for (const w of out.values()) if (w.requests > 0) w.v[W.cpuRequest] /= w.requests;
-  return out;
-}
-
-function totalsOf(e: { namespace: string; workload: string }, t: number, v: ArrayLike<number>): WorkloadTotals {
-  const out = { namespace: e.namespace, workload: e.workload, t } as WorkloadTotals;
-  for (let f = 0; f < WF; f++) out[WORKLOAD_FIELDS[f]] = v[f];
-  return out;
 }
