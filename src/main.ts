@@ -20,6 +20,7 @@ import { SimulatedCluster } from './simulator/cluster.js';
 import type { Source } from './sources/base.js';
 import { PrometheusSource } from './sources/prometheus.js';
 import { SimulatorSource } from './sources/simulator.js';
+import { SeriesStore, seriesStoreOptions } from './store/series-store.js';
 import { createTelemetry, type Telemetry } from './telemetry/metrics.js';
 import { VERSION } from './version.js';
 
@@ -61,6 +62,8 @@ async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: 
           stepMs: config.training.queryStepSeconds * 1000,
           requestTimeoutMs: config.prometheus.requestTimeoutSeconds * 1000,
           keepMs: Math.max(2 * 3_600_000, 2 * lookbackMs),
+          // What it polls goes to a series store of its own (no coarse history: the engine's store keeps that).
+          store: new SeriesStore(seriesStoreOptions(config.store, config.training.queryStepSeconds * 1000, false)),
           clock,
         }),
       };

@@ -23,7 +23,9 @@ import type { PodSample, PodSnapshot } from '../core/samples.js';
 import type { Telemetry } from '../telemetry/metrics.js';
 import { PeerSignals, type PeerInput } from '../peers/peer-signals.js';
 import { EarlyWarning, type EarlyWarningOptions } from '../policy/early-warning.js';
-import { FORECAST_METRICS, WorkloadForecasts, type ForecastingOptions } from './forecasts.js';
+import { FORECAST_METRICS, WorkloadForecasts, type ForecastingOptions } from '../forecast/workload-forecasts.js';
+import { STORE_DEFAULTS } from '../store/series-history.js';
+import { SeriesStore, seriesStoreOptions } from '../store/series-store.js';
 
 /**
  * A pod model: any detector. One with `fit` (a batch model such as the default pod model) is fitted
@@ -50,7 +52,7 @@ export interface EngineOptions {
   peerGroup?: boolean;
   /** Early warning of memory / CPU exhaustion (see early-warning.ts); null or unset: off. */
   earlyWarning?: EarlyWarningOptions | null;
-  /** Workload forecasts and replica recommendations (see forecasts.ts); null or unset: off. */
+  /** Workload forecasts and replica recommendations (see forecast/workload-forecasts.ts); null or unset: off. */
   forecast?: ForecastingOptions | null;
 }
 
@@ -64,6 +66,8 @@ export interface EngineDeps {
   createModel: (seed: number) => PodModel;
   /** Receives the flagged pods after every scoring cycle (alerts). Optional. */
   notifier?: Notifier;
+  /** The series store every cycle is appended to. Default: one sized by the `store` config defaults. */
+  store?: SeriesStore;
   options: EngineOptions;
 }
 
@@ -107,6 +111,7 @@ export class Engine {
   private readonly policy: AlertPolicy;
   private readonly peers: PeerSignals | null;
   private readonly warnings: EarlyWarning | null;
+  private readonly store: SeriesStore;
   private readonly forecasts: WorkloadForecasts | null;
   private backfill: Promise<void> | null = null;
   private readonly backfillAbort = new AbortController();
@@ -127,7 +132,8 @@ export class Engine {
     this.policy = new AlertPolicy(deps.options.policy);
     this.peers = deps.options.peerGroup === false ? null : new PeerSignals({ peer: { minScale: Array.from(POD_FEATURE_MIN_SCALE) } });
     this.warnings = deps.options.earlyWarning ? new EarlyWarning(deps.options.earlyWarning) : null;
-    this.forecasts = deps.options.forecast ? new WorkloadForecasts(deps.options.forecast, deps.options.stepMs) : null;
+    this.store = deps.store ?? new SeriesStore(seriesStoreOptions(STORE_DEFAULTS, deps.options.stepMs, !!deps.options.forecast));
+    this.forecasts = deps.options.forecast ? new WorkloadForecasts(deps.options.forecast, this.store) : null;
   }
 
   /** Current health. */
@@ -210,6 +216,7 @@ export class Engine {
   async cycle(signal?: AbortSignal): Promise<void> {
     const t0 = performance.now();
     const snap = await this.fetch(() => this.deps.source.current(this.deps.clock.now(), signal));
+    this.store.append(snap);
     const flagged = this.publish(snap, true);
     if (this.forecasts) this.forecastCycle(snap);
     if (this.deps.notifier) await this.deps.notifier.update(snap.t, flagged);

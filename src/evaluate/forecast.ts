@@ -5,7 +5,8 @@
  *
  * - MASE (vs seasonal naive, out of sample): Σ|y − ŷ| / Σ|y − y_naive| over the same scored points,
  *   where y_naive(t) = y(t − season), the value one season (a day) before the target: the
- *   seasonal-naive forecast from one season earlier, same horizon. Below 1 beats it.
+ *   seasonal-naive forecast from one season earlier, same horizon. Below 1 beats it. (MASE, MAPE
+ *   and coverage are computed by forecast/error-sums.ts, as the live accuracy tracker does.)
  * - MASE (Hyndman, in-sample scaled): mean |y − ŷ| / mean |y(t) − y(t − season)| over the warm-up.
  * - MAPE: mean |y − ŷ| / |y| over points with y ≠ 0, in percent.
  * - Coverage: the share of scored points inside the 80% and 95% intervals.
@@ -16,8 +17,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fillGaps } from '../forecast/augurs.js';
+import { ErrorSums, scorePoint } from '../forecast/error-sums.js';
 import { forecastSeries, resolveForecastOptions, type ForecastOptions } from '../forecast/forecaster.js';
-import { SeriesHistory, type HistoryOptions } from '../forecast/history.js';
+import { SeriesHistory, type HistoryOptions } from '../store/series-history.js';
 import { readNabTrafficCorpus, simulatorForecastCorpus, type ForecastSeriesData } from './forecast-corpus.js';
 
 /** Options of {@link evaluateForecastSeries}. */
@@ -82,12 +84,7 @@ export function evaluateForecastSeries(s: ForecastSeriesData, opts: ForecastEval
   const filled = fillGaps(values);
   const history = new SeriesHistory({ ...opts.history, stepMs });
   const out: ForecastSeriesScore = { name: s.name, origins: 0, points: 0, mase: NaN, maseInSample: NaN, mape: NaN, coverage80: NaN, coverage95: NaN, failures: 0, ms: 0, periodsMs: [] };
-  let absModel = 0;
-  let absNaive = 0;
-  let apeSum = 0;
-  let apeCount = 0;
-  let in80 = 0;
-  let in95 = 0;
+  const sums = new ErrorSums();
   for (let i = 0; i < values.length; i++) {
     history.push(s.startMs + i * stepMs, values[i]);
     if (i < Math.max(warm, m) || (i - warm) % every !== 0 || i + H >= values.length || !Number.isFinite(values[i])) continue;
@@ -107,25 +104,19 @@ export function evaluateForecastSeries(s: ForecastSeriesData, opts: ForecastEval
     for (let h = 1; h <= H; h++) {
       const y = values[i + h];
       if (!Number.isFinite(y)) continue;
-      const e = Math.abs(y - f.point[h - 1]);
-      absModel += e;
-      absNaive += Math.abs(y - filled[i + h - m]);
-      if (y !== 0) {
-        apeSum += e / Math.abs(y);
-        apeCount++;
-      }
-      if (y >= f.lower80[h - 1] && y <= f.upper80[h - 1]) in80++;
-      if (y >= f.lower95[h - 1] && y <= f.upper95[h - 1]) in95++;
+      const s = scorePoint(y, f.point[h - 1], filled[i + h - m], f.lower80[h - 1], f.upper80[h - 1], f.lower95[h - 1], f.upper95[h - 1]);
+      sums.add(s.absError, s.absNaive, s.ape, s.in80, s.in95);
       out.points++;
     }
   }
   if (out.points > 0) {
-    out.mase = absModel / absNaive;
-    out.mape = (100 * apeSum) / Math.max(1, apeCount);
-    out.coverage80 = in80 / out.points;
-    out.coverage95 = in95 / out.points;
+    const s = sums.summary();
+    out.mase = s.mase;
+    out.mape = s.mape;
+    out.coverage80 = s.coverage80;
+    out.coverage95 = s.coverage95;
     const scale = inSampleScale(values, filled, m, Math.max(warm, m));
-    out.maseInSample = absModel / out.points / scale;
+    out.maseInSample = s.maeModel / scale;
   }
   return out;
 }

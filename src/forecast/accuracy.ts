@@ -8,13 +8,15 @@
  * - MASE: Σ|y − ŷ| / Σ|y − y_naive|, y_naive the forecast's own seasonal-naive value for that step
  *   (the value one day earlier; the newest value at issue time when the history was shorter);
  * - MAPE: mean |y − ŷ| / |y| over y ≠ 0, percent;
- * - coverage of the 80% and 95% intervals.
+ * - coverage of the 80% and 95% intervals
+ * (computed by forecast/error-sums.ts, as the offline evaluation does).
  *
  * A series is *poor* once it has `minPoints` pairs and its MASE is at least `poorMase` (default 1: no
  * better than the naive forecast); scaling then falls back to the reactive recommendation.
  * State is bounded: at most `maxPending` forecasts and `window` pairs (14 bytes each) per series.
  */
 import { InputError, ModelFormatError } from '../core/errors.js';
+import { ErrorSums, scorePoint, type ErrorSummary } from './error-sums.js';
 import type { SeriesForecast } from './forecaster.js';
 
 /** Options of {@link ForecastAccuracy}. */
@@ -29,17 +31,11 @@ export interface AccuracyOptions {
   maxPending?: number;
 }
 
-/** Accuracy of one series over its window. NaN where there is nothing to measure yet. */
-export interface AccuracyStats {
-  /** Scored (forecast, step) pairs in the window. */
-  points: number;
-  mase: number;
-  mape: number;
-  coverage80: number;
-  coverage95: number;
-  /** Mean absolute error of the forecasts and of the naive baseline. */
-  maeModel: number;
-  maeNaive: number;
+/**
+ * Accuracy of one series over its window (`points`: the scored (forecast, step) pairs in it; see
+ * {@link ErrorSummary}). NaN where there is nothing to measure yet.
+ */
+export interface AccuracyStats extends ErrorSummary {
   /** Lag of the baseline of the newest forecast, ms (0: the newest value, not a seasonal one). */
   naiveLagMs: number;
   poor: boolean;
@@ -127,11 +123,12 @@ export class ForecastAccuracy {
   private record(tr: Track, y: number, v: Float64Array[], i: number): void {
     const [point, lo80, hi80, lo95, hi95, naive] = v;
     const k = tr.head;
-    tr.err[k] = Math.abs(y - point[i]);
-    tr.naive[k] = Math.abs(y - naive[i]);
-    tr.ape[k] = y !== 0 ? tr.err[k] / Math.abs(y) : NaN;
-    tr.in80[k] = y >= lo80[i] && y <= hi80[i] ? 1 : 0;
-    tr.in95[k] = y >= lo95[i] && y <= hi95[i] ? 1 : 0;
+    const s = scorePoint(y, point[i], naive[i], lo80[i], hi80[i], lo95[i], hi95[i]);
+    tr.err[k] = s.absError;
+    tr.naive[k] = s.absNaive;
+    tr.ape[k] = s.ape;
+    tr.in80[k] = s.in80;
+    tr.in95[k] = s.in95;
     tr.head = (k + 1) % this.options.window;
     tr.count = Math.min(tr.count + 1, this.options.window);
   }
@@ -140,33 +137,10 @@ export class ForecastAccuracy {
   stats(key: string): AccuracyStats | undefined {
     const tr = this.tracks.get(key);
     if (!tr) return undefined;
-    let e = 0;
-    let en = 0;
-    let both = 0;
-    let ape = 0;
-    let apeN = 0;
-    let c80 = 0;
-    let c95 = 0;
-    for (let k = 0; k < tr.count; k++) {
-      if (Number.isFinite(tr.naive[k])) {
-        e += tr.err[k];
-        en += tr.naive[k];
-        both++;
-      }
-      if (Number.isFinite(tr.ape[k])) {
-        ape += tr.ape[k];
-        apeN++;
-      }
-      c80 += tr.in80[k];
-      c95 += tr.in95[k];
-    }
-    const n = tr.count;
-    const mase = both === 0 ? NaN : en > 0 ? e / en : e > 0 ? Infinity : 0;
-    return {
-      points: n, mase, mape: apeN ? (100 * ape) / apeN : NaN, coverage80: n ? c80 / n : NaN, coverage95: n ? c95 / n : NaN,
-      maeModel: both ? e / both : NaN, maeNaive: both ? en / both : NaN, naiveLagMs: tr.naiveLagMs,
-      poor: n >= this.options.minPoints && mase >= this.options.poorMase,
-    };
+    const sums = new ErrorSums();
+    for (let k = 0; k < tr.count; k++) sums.add(tr.err[k], tr.naive[k], tr.ape[k], tr.in80[k], tr.in95[k]);
+    const s = sums.summary();
+    return { ...s, naiveLagMs: tr.naiveLagMs, poor: s.points >= this.options.minPoints && s.mase >= this.options.poorMase };
   }
 
   /** Whether series `key` is marked poor (see {@link AccuracyStats.poor}). */

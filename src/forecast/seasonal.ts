@@ -1,6 +1,6 @@
 /**
  * Seasonality for forecasting: which seasonal periods a series has (daily, weekly, or configured),
- * and its seasonal shapes, estimated on bucket means (see history.ts) and anchored to epoch time, so
+ * and its seasonal shapes, estimated on bucket means (see store/series-history.ts) and anchored to epoch time, so
  * the same phase of the day has the same index whatever the data's start.
  *
  * Periods: a candidate period P (P / fitStep = p buckets) is kept when the series holds at least two

@@ -1,12 +1,13 @@
 /**
  * The model store: trained engine models as one JSON file in a directory (`models.json`), written
- * atomically (temporary file, fsync, rename), so a crash mid-write never leaves a broken model and a
- * reader never sees half a file. The previous model is kept as `models.previous.json` for rollback.
+ * atomically by the state-file writer (src/store/state-file.ts: temporary file, fsync, rename), so a
+ * crash mid-write never leaves a broken model and a reader never sees half a file. The previous model is kept as `models.previous.json` for rollback.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelFormatError } from '../core/errors.js';
 import type { DetectorSnapshot } from '../core/snapshot.js';
+import { writeJsonAtomicSync } from '../store/state-file.js';
 
 /** Trained engine models as data (what `kad train` writes and `kad serve` can load). */
 export interface EngineModels {
@@ -30,18 +31,9 @@ export const PREVIOUS_MODEL_FILE = 'models.previous.json';
 
 /** Writes `models` to `dir/models.json` atomically, keeping the old file as `models.previous.json`. */
 export function saveModels(dir: string, models: EngineModels): string {
-  mkdirSync(dir, { recursive: true });
   const path = join(dir, MODEL_FILE);
-  const tmp = join(dir, `.${MODEL_FILE}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, JSON.stringify(models));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  if (existsSync(path)) renameSync(path, join(dir, PREVIOUS_MODEL_FILE));
-  renameSync(tmp, path);
+  // Mode 0o666 (less the umask), as before: models may be read by other users, unlike alert state.
+  writeJsonAtomicSync(path, models, { mode: 0o666, previous: join(dir, PREVIOUS_MODEL_FILE) });
   return path;
 }
 

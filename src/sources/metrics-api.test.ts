@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError, InputError, SourceError } from '../core/errors.js';
 import type { PodSample } from '../core/samples.js';
+import { SeriesStore } from '../store/series-store.js';
 import { cpuMemoryRatio, loadKubeConfig, MetricsApiSource, parseQuantity, podWorkload, type MetricsApiSourceOptions } from './metrics-api.js';
 
 const FIXTURES = new URL('./fixtures/metrics-api/', import.meta.url);
@@ -135,8 +136,9 @@ function writeKubeconfig(name: string, server: string, cluster: string, token = 
   return path;
 }
 
-function source(opts: MetricsApiSourceOptions = {}): MetricsApiSource {
-  const s = new MetricsApiSource({ kubeconfigPath: kubeconfig, ...opts });
+function source(opts: Partial<MetricsApiSourceOptions> = {}): MetricsApiSource {
+  const store = new SeriesStore({ stepMs: opts.stepMs ?? 60_000, recentCycles: 1, history: null, workloadTtlMs: 3_600_000 });
+  const s = new MetricsApiSource({ kubeconfigPath: kubeconfig, store, ...opts });
   sources.push(s);
   return s;
 }
@@ -387,6 +389,18 @@ describe('MetricsApiSource', () => {
     await sleep(5 * step);
     expect(fake.requests.length).toBe(before);
     await expect(src.current(Date.now())).rejects.toThrow(/closed/);
+  });
+
+  it('history() gives back the polled snapshots from the series store it writes to', async () => {
+    const store = new SeriesStore({ stepMs: 60_000, recentCycles: 10, history: null, workloadTtlMs: 3_600_000 });
+    const src = source({ store });
+    const polled = [await src.current(60_000)];
+    fake.state = { pods: fixture('pods-2.json'), metrics: fixture('pod-metrics-2.json') };
+    polled.push(await src.current(120_000));
+    expect(store.cycleTimes()).toEqual([60_000, 120_000]);
+    expect(store.workloads()).toContain('default/web');
+    expect(await src.history(60_000, 120_000, 60_000)).toEqual(polled);
+    expect(store.options.recentCycles).toBeGreaterThanOrEqual(121); // asked to keep its 2 hours
   });
 
   it('history() reports the window in minutes and the last poll error', async () => {

@@ -10,8 +10,9 @@
  * - No network metrics: `rxBytes`, `txBytes`, `rxPackets` and `rxDropped` are NaN.
  * - No history: it answers with the latest values only. So this source polls. A background poller
  *   (started by the first `history()` or `current()`, every `stepMs`, on an unref'd timer, stopped by
- *   `close()`) keeps a ring of the snapshots it took; `current()` snapshots count too, and reset the
- *   poller's timer so the API is not asked twice per step. `history()` answers from that ring, and
+ *   `close()`) appends the snapshots it takes to the series store passed in (src/store/series-store.ts,
+ *   asked to keep `keepMs`); `current()` snapshots count too, and reset the
+ *   poller's timer so the API is not asked twice per step. `history()` answers from the store, and
  *   throws a {@link SourceError} while it holds less than `minHistoryFraction` (default half) of the
  *   window asked for, saying how many minutes it has and needs. The engine retries on errors, so it
  *   trains once enough has been collected: about 30 minutes after start with the default 60-minute
@@ -36,6 +37,7 @@ import {
   type V1Pod,
   type V1PodList,
 } from '@kubernetes/client-node';
+import { requestAbort, type RequestAbort } from '../core/abort.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { ConfigError, InputError, SourceError } from '../core/errors.js';
 import { podKey, workloadFromPodName, type PodRef } from '../core/series.js';
@@ -56,6 +58,8 @@ export interface MetricsApiSourceOptions {
   requestTimeoutMs?: number;
   /** History kept (ms). Default 2 hours, or more when `history()` asks for a longer window. */
   keepMs?: number;
+  /** The series store the poller appends to (its step should be this source's); it is asked to keep `keepMs`. */
+  store: PollStore;
   /** `history()` answers once it has this share of the window asked for. Default 0.5. */
   minHistoryFraction?: number;
   /** Also report running pods metrics-server has no metrics for (yet), with CPU and memory NaN. Default false. */
@@ -64,6 +68,23 @@ export interface MetricsApiSourceOptions {
   podPageSize?: number;
   /** Time stamps of polled snapshots. Default the wall clock. */
   clock?: Clock;
+}
+
+/**
+ * What the poller needs of the series store it writes to (src/store/series-store.ts; sources come
+ * before the store in the data flow, so they know it by this interface only).
+ */
+export interface PollStore {
+  /** Adds a snapshot as the newest cycle; one not newer than the newest is ignored. */
+  append(snap: PodSnapshot): unknown;
+  /** Keeps at least `cycles` cycles from now on. */
+  reserve(cycles: number): void;
+  /** Time of the newest cycle (NaN: none). */
+  readonly newest: number;
+  /** Times of the cycles held in [start, end], oldest first. */
+  cycleTimes(start: number, end: number): number[];
+  /** The snapshots of the cycles at `times`, pods sorted by pod key. */
+  snapshots(times: readonly number[]): PodSnapshot[];
 }
 
 /** What the pod list says about one pod. */
@@ -97,16 +118,16 @@ export class MetricsApiSource implements Source {
   private readonly pageSize: number;
   private readonly clock: Clock;
   private keepMs: number;
-  private readonly ring: PodSnapshot[] = [];
+  private readonly store: PollStore;
   private closed = false;
   /** Requests in flight, aborted by close(). */
-  private readonly requests = new Set<AbortController>();
+  private readonly requests = new Set<RequestAbort>();
   private timer?: NodeJS.Timeout;
   private started = false;
   private inflight?: Promise<PodSnapshot>;
   private lastError?: string;
 
-  constructor(opts: MetricsApiSourceOptions = {}) {
+  constructor(opts: MetricsApiSourceOptions) {
     this.kc = opts.kubeConfig ?? loadKubeConfig(opts.kubeconfigPath);
     const cluster = this.kc.getCurrentCluster();
     if (!cluster) throw new ConfigError('KUBECONFIG has no current context with a cluster: set current-context (kubectl config use-context NAME)');
@@ -128,6 +149,8 @@ export class MetricsApiSource implements Source {
     this.includeAll = opts.includePodsWithoutMetrics ?? false;
     this.pageSize = positive(opts.podPageSize, 500);
     this.clock = opts.clock ?? systemClock;
+    this.store = opts.store;
+    this.store.reserve(this.cyclesKept());
   }
 
   /**
@@ -138,14 +161,15 @@ export class MetricsApiSource implements Source {
   async history(start: number, end: number, stepMs: number, signal?: AbortSignal): Promise<PodSnapshot[]> {
     this.assertOpen();
     this.keepMs = Math.max(this.keepMs, end - start + 2 * Math.max(stepMs, this.stepMs));
+    this.store.reserve(this.cyclesKept());
     this.start();
-    if (!this.ring.length) await this.poll(this.clock.now(), signal); // the first answer, or why there is none
-    const out: PodSnapshot[] = [];
-    for (const s of this.ring) {
-      if (s.t < start || s.t > end) continue;
-      if (out.length && s.t - out[out.length - 1].t < 0.9 * stepMs) continue; // thin to the step asked for
-      out.push(s);
+    if (Number.isNaN(this.store.newest)) await this.poll(this.clock.now(), signal); // the first answer, or why there is none
+    const times: number[] = [];
+    for (const t of this.store.cycleTimes(Math.max(start, this.store.newest - this.keepMs), end)) {
+      if (times.length && t - times[times.length - 1] < 0.9 * stepMs) continue; // thin to the step asked for
+      times.push(t);
     }
+    const out = this.store.snapshots(times);
     const need = end - start;
     const have = Math.min(need, out.length * Math.max(stepMs, this.stepMs));
     if (have < this.minFraction * need) {
@@ -199,7 +223,7 @@ export class MetricsApiSource implements Source {
     if (this.inflight) return this.inflight;
     const p = this.snapshot(t, signal)
       .then((snap) => {
-        this.keep(snap);
+        this.store.append(snap); // a clock that went back: answer, but keep the store in time order
         this.lastError = undefined;
         return snap;
       }, (e: unknown) => {
@@ -214,11 +238,9 @@ export class MetricsApiSource implements Source {
     return p;
   }
 
-  private keep(snap: PodSnapshot): void {
-    const last = this.ring[this.ring.length - 1];
-    if (last && snap.t <= last.t) return; // a clock that went back: answer, but keep the ring ordered
-    this.ring.push(snap);
-    while (this.ring.length && this.ring[0].t < snap.t - this.keepMs) this.ring.shift();
+  /** Cycles that hold `keepMs` of polls, one a step. */
+  private cyclesKept(): number {
+    return Math.ceil(this.keepMs / this.stepMs) + 1;
   }
 
   /** Reads the pod list and the pod metrics, and joins them. */
@@ -287,17 +309,8 @@ export class MetricsApiSource implements Source {
 
   /** Runs one API call with the timeout and cancellation, and turns its failure into a {@link SourceError}. */
   private async call<T>(what: 'pods' | 'metrics', signal: AbortSignal | undefined, fn: (o: ConfigurationOptions) => Promise<T>): Promise<T> {
-    // One controller per request, aborted by the timeout, the caller or close(). (Not AbortSignal.any:
-    // on Node 20 every signal it combines with a long-lived one stays reachable, about 1 kB a call.)
-    const ac = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      ac.abort();
-    }, this.timeoutMs);
-    const cancel = () => ac.abort();
-    signal?.addEventListener('abort', cancel, { once: true });
-    if (signal?.aborted) cancel();
+    // One controller per request, aborted by the timeout, the caller or close().
+    const ac = requestAbort(this.timeoutMs, signal);
     this.requests.add(ac);
     const setSignal: ObservableMiddleware = {
       pre: (ctx) => {
@@ -310,10 +323,9 @@ export class MetricsApiSource implements Source {
     try {
       return await fn(options);
     } catch (e) {
-      throw this.explain(e, what, timedOut);
+      throw this.explain(e, what, ac.timedOut);
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', cancel);
+      ac.dispose();
       this.requests.delete(ac);
     }
   }

@@ -21,6 +21,7 @@ import https from 'node:https';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb } from 'node:zlib';
 import type { Config } from '../config/schema.js';
+import { requestAbort } from '../core/abort.js';
 import { ConfigError, SourceError } from '../core/errors.js';
 
 const gunzip = promisify(gunzipCb);
@@ -307,25 +308,14 @@ export class PrometheusClient implements PrometheusApi {
   /** One HTTP attempt, bounded by the per-attempt timeout and the caller's signal. */
   private send(url: URL, headers: http.OutgoingHttpHeaders, body: string, signal?: AbortSignal): Promise<RawResponse> {
     // One controller per request, aborted by our timer or the caller's signal, both removed when the
-    // request settles. (Not AbortSignal.any over the caller's long-lived signal: on Node 20 that
-    // leaks about 1.2 kB per call.)
-    const ctrl = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      ctrl.abort();
-    }, this.timeoutMs);
-    const onAbort = () => ctrl.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const cleanup = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
+    // request settles.
+    const ctrl = requestAbort(this.timeoutMs, signal);
+    const cleanup = () => ctrl.dispose();
     const mod = url.protocol === 'https:' ? https : http;
     return new Promise<RawResponse>((resolve, reject) => {
       const fail = (e: unknown) => {
         cleanup();
-        if (timedOut && !signal?.aborted) {
+        if (ctrl.timedOut && !signal?.aborted) {
           reject(failure(`timed out after ${this.timeoutMs / 1000} s (REQUEST_TIMEOUT_SECONDS)`, true, undefined, e));
         } else if (signal?.aborted) {
           reject(failure('query aborted', false, undefined, e));

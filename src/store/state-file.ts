@@ -1,43 +1,154 @@
 /**
- * Small JSON state files (the alert outboxes, the alert lifecycle): written atomically (temp file,
- * fsync, rename, fsync of the directory), so a crash leaves the old or the new file and never half of
- * one; read back at start, where a file that cannot be parsed or validated is moved aside as
- * `<file>.corrupt-<time>` with a logged error instead of being overwritten or crashing the service.
+ * State files (the alert outboxes, the alert lifecycle, the trained models): written atomically
+ * (temp file, fsync, rename, fsync of the directory), so a crash leaves the old or the new file and
+ * never half of one; read back at start, where a state file that cannot be parsed or validated is
+ * moved aside as `<file>.corrupt-<time>` with a logged error instead of being overwritten or crashing
+ * the service.
+ *
+ * One write path, in two flavours: {@link writeJsonAtomic} (async, for the service's event loop) and
+ * {@link writeJsonAtomicSync} (for `kad train`) run the same steps ({@link atomicWriteSteps}).
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { NotifyLogger } from '../notify/sink.js';
+import type { Logger } from '../core/logger.js';
+
+/** Options of {@link writeJsonAtomic} and {@link writeJsonAtomicSync}. */
+export interface AtomicWriteOptions {
+  /** File mode of a new file. Default 0o600 (state is private to kad). */
+  mode?: number;
+  /** Move the file being replaced here first (a backup for rollback), when there is one. */
+  previous?: string;
+}
+
+/** One file-system step of an atomic write; `exists` answers a boolean, the others nothing. */
+type Step =
+  | { op: 'mkdir'; dir: string }
+  | { op: 'write'; path: string; data: string; mode: number }
+  | { op: 'exists'; path: string }
+  | { op: 'rename'; from: string; to: string }
+  | { op: 'remove'; path: string }
+  | { op: 'syncDir'; dir: string };
 
 let tmpCounter = 0;
 
-/** Writes `value` as JSON to `path` atomically, creating the directory if needed. Throws on failure. */
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+/**
+ * The steps of writing `data` to `path` atomically, as a generator the sync and async runners drive:
+ * create the directory; write and fsync a temporary file beside it; move the old file to `previous`
+ * if asked; rename the temporary file over `path` (removing it when anything fails); fsync the
+ * directory so the rename itself is durable.
+ */
+function* atomicWriteSteps(path: string, data: string, o: AtomicWriteOptions): Generator<Step, void, unknown> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
+  yield { op: 'mkdir', dir };
   const tmp = `${path}.tmp-${process.pid}-${++tmpCounter}`;
-  const fh = await open(tmp, 'w', 0o600);
   try {
-    await fh.writeFile(JSON.stringify(value));
-    await fh.sync();
+    yield { op: 'write', path: tmp, data, mode: o.mode ?? 0o600 };
+    if (o.previous !== undefined && (yield { op: 'exists', path })) yield { op: 'rename', from: path, to: o.previous };
+    yield { op: 'rename', from: tmp, to: path };
   } catch (e) {
-    await fh.close().catch(() => undefined);
-    await rm(tmp, { force: true }).catch(() => undefined);
+    yield { op: 'remove', path: tmp };
     throw e;
   }
-  await fh.close();
-  try {
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw e;
+  yield { op: 'syncDir', dir };
+}
+
+function runSync(step: Step): unknown {
+  switch (step.op) {
+    case 'mkdir':
+      return void mkdirSync(step.dir, { recursive: true });
+    case 'write': {
+      const fd = openSync(step.path, 'w', step.mode);
+      try {
+        writeFileSync(fd, step.data);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      return undefined;
+    }
+    case 'exists':
+      return existsSync(step.path);
+    case 'rename':
+      return void renameSync(step.from, step.to);
+    case 'remove':
+      try {
+        rmSync(step.path, { force: true });
+      } catch {
+        // cleaning up after a failure: the failure is what matters
+      }
+      return undefined;
+    case 'syncDir':
+      return void syncDir(step.dir);
   }
-  // Make the rename itself durable. Some file systems refuse fsync on a directory: that is fine.
+}
+
+async function runAsync(step: Step): Promise<unknown> {
+  switch (step.op) {
+    case 'mkdir':
+      return void (await mkdir(step.dir, { recursive: true }));
+    case 'write': {
+      const fh = await open(step.path, 'w', step.mode);
+      try {
+        await fh.writeFile(step.data);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      return undefined;
+    }
+    case 'remove':
+      return void (await rm(step.path, { force: true }).catch(() => undefined));
+    case 'rename':
+      return void (await rename(step.from, step.to));
+    default:
+      return runSync(step); // exists, syncDir: quick, and the same either way
+  }
+}
+
+/** fsync of a directory, best effort: some file systems refuse it, which is fine. */
+function syncDir(dir: string): void {
   try {
     const d = openSync(dir, 'r');
-    try { fsyncSync(d); } finally { closeSync(d); }
+    try {
+      fsyncSync(d);
+    } finally {
+      closeSync(d);
+    }
   } catch {
     // best effort
+  }
+}
+
+/** Writes `value` as JSON to `path` atomically, creating the directory if needed. Throws on failure. */
+export async function writeJsonAtomic(path: string, value: unknown, options: AtomicWriteOptions = {}): Promise<void> {
+  const steps = atomicWriteSteps(path, JSON.stringify(value), options);
+  let next = steps.next();
+  while (!next.done) {
+    let answer: unknown;
+    try {
+      answer = await runAsync(next.value);
+    } catch (e) {
+      next = steps.throw(e);
+      continue;
+    }
+    next = steps.next(answer);
+  }
+}
+
+/** {@link writeJsonAtomic}, synchronously. */
+export function writeJsonAtomicSync(path: string, value: unknown, options: AtomicWriteOptions = {}): void {
+  const steps = atomicWriteSteps(path, JSON.stringify(value), options);
+  let next = steps.next();
+  while (!next.done) {
+    let answer: unknown;
+    try {
+      answer = runSync(next.value);
+    } catch (e) {
+      next = steps.throw(e);
+      continue;
+    }
+    next = steps.next(answer);
   }
 }
 
@@ -53,7 +164,7 @@ export type ReadOutcome = 'none' | 'loaded' | 'set-aside' | 'stuck';
  * `<path>.corrupt-<time>` (`time` from `now`, epoch ms) and the error is logged: the caller starts
  * empty, and nothing it had stored is lost or silently overwritten. Never throws.
  */
-export function readJsonOrSetAside(path: string, accept: (value: unknown) => void, log: NotifyLogger, now: number): ReadOutcome {
+export function readJsonOrSetAside(path: string, accept: (value: unknown) => void, log: Logger, now: number): ReadOutcome {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -69,7 +180,7 @@ export function readJsonOrSetAside(path: string, accept: (value: unknown) => voi
   }
 }
 
-function setAside(path: string, why: string, log: NotifyLogger, now: number): ReadOutcome {
+function setAside(path: string, why: string, log: Logger, now: number): ReadOutcome {
   const base = `${path}.corrupt-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
   let aside = base;
   for (let i = 1; existsSync(aside); i++) aside = `${base}-${i}`;
