@@ -6,7 +6,7 @@ import { Type } from 'typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { InputError, NotFoundError } from '../core/errors.js';
-import { FORECAST_METRICS, type ForecastMetric } from '../engine/forecasts.js';
+import { FORECAST_METRICS, type ForecastMetric } from '../forecast/workload-forecasts.js';
 import { forecastRows } from '../forecast/forecaster.js';
 import type { ApiDeps } from './server.js';
 

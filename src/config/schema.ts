@@ -129,6 +129,16 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    store: Type.Object(
+      {
+        recentMinutes: Type.Integer({ minimum: 1, maximum: 100_000, default: 120, allowed: 'minutes of recent samples kept per pod and per workload at the cycle step, from 1 to 100000' }),
+        historyTailHours: Type.Integer({ minimum: 1, maximum: 1440, default: 26, allowed: 'hours of each workload series kept at the cycle step for forecasting, from 1 to 1440' }),
+        historyKeepDays: Type.Integer({ minimum: 1, maximum: 400, default: 15, allowed: 'days of each workload series kept as bucket means for forecasting, from 1 to 400' }),
+        historyBucketMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 5, allowed: 'minutes per bucket mean of the long history (at least the cycle step), from 1 to 1440' }),
+        workloadTtlHours: Type.Integer({ minimum: 1, maximum: 1440, default: 24, allowed: 'hours after which a workload no longer seen is forgotten, from 1 to 1440' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     state: Type.Object(
       {
         dir: Type.String({ default: '.kad', minLength: 1, env: 'KAD_STATE_DIR', allowed: 'a writable directory for the alert outbox and other state' }),

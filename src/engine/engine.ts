@@ -1,8 +1,8 @@
 /**
  * The loop: on start, train the pod models on `lookback` of history; then every step, fetch the pods'
- * current metrics and hand them to the scoring cycle (cycle.ts: features → models → peers → policy),
- * its result to telemetry (gauges), notify (alerts) and the API (the latest result per pod), and the
- * snapshot to forecasting (forecasting.ts). Failures of the source are recorded and retried; they never
+ * current metrics, append them to the series store and hand them to the scoring cycle (cycle.ts:
+ * features → models → peers → policy), its result to telemetry (gauges), notify (alerts) and the API
+ * (the latest result per pod), and the snapshot to forecasting (forecasting.ts, which reads the store). Failures of the source are recorded and retried; they never
  * stop the loop.
  */
 import type { Clock } from '../core/clock.js';
@@ -14,11 +14,13 @@ import type { Notifier, NotifierStatus } from '../notify/base.js';
 import type { CycleResult, PodResult } from '../policy/cycle-result.js';
 import type { EngineModels } from '../registry/model-store.js';
 import type { Source } from '../sources/base.js';
+import { WorkloadForecasts, type ForecastingOptions } from '../forecast/workload-forecasts.js';
+import { STORE_DEFAULTS } from '../store/series-history.js';
+import { SeriesStore, seriesStoreOptions } from '../store/series-store.js';
 import type { Telemetry } from '../telemetry/metrics.js';
 import { recordCycle } from '../telemetry/record.js';
 import { ScoringCycle, type CycleOptions } from './cycle.js';
 import { Forecasting, type ForecastingStatus } from './forecasting.js';
-import type { ForecastingOptions, WorkloadForecasts } from './forecasts.js';
 import { fromModelFile, toModelFile, type PodModel } from './training.js';
 
 export type { PodModel } from './training.js';
@@ -28,7 +30,7 @@ export type { PodResult } from '../policy/cycle-result.js';
 export interface EngineOptions extends CycleOptions {
   /** Retrain every this many ms; 0 = never. */
   retrainMs: number;
-  /** Workload forecasts and replica recommendations (see forecasts.ts); null or unset: off. */
+  /** Workload forecasts and replica recommendations (see forecast/workload-forecasts.ts); null or unset: off. */
   forecast?: ForecastingOptions | null;
 }
 
@@ -42,6 +44,8 @@ export interface EngineDeps {
   createModel: (seed: number) => PodModel;
   /** Receives the flagged pods after every scoring cycle (alerts). Optional. */
   notifier?: Notifier;
+  /** The series store every cycle is appended to. Default: one sized by the `store` config defaults. */
+  store?: SeriesStore;
   options: EngineOptions;
 }
 
@@ -63,6 +67,7 @@ export interface EngineStatus {
 /** Schedules the scoring cycle on a source's snapshots and keeps its latest result per pod. */
 export class Engine {
   private readonly cycleStages: ScoringCycle;
+  private readonly store: SeriesStore;
   private readonly forecasting: Forecasting | null;
   private sourceUp = false;
   private lastCycleAt: number | null = null;
@@ -72,7 +77,8 @@ export class Engine {
   constructor(private readonly deps: EngineDeps) {
     this.cycleStages = new ScoringCycle(deps.options, deps.createModel);
     const { forecast, stepMs } = deps.options;
-    this.forecasting = forecast ? new Forecasting(forecast, stepMs, deps) : null;
+    this.store = deps.store ?? new SeriesStore(seriesStoreOptions(STORE_DEFAULTS, stepMs, !!forecast));
+    this.forecasting = forecast ? new Forecasting(new WorkloadForecasts(forecast, this.store), deps) : null;
   }
 
   /** Current health. */
@@ -120,6 +126,7 @@ export class Engine {
   async cycle(signal?: AbortSignal): Promise<void> {
     const t0 = performance.now();
     const snap = await this.fetch(() => this.deps.source.current(this.deps.clock.now(), signal));
+    this.store.append(snap);
     const result = this.score(snap, true);
     this.forecasting?.observe(snap);
     if (this.deps.notifier) await this.deps.notifier.update(snap.t, flaggedPods(result));

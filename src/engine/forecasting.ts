@@ -9,7 +9,7 @@ import type { PodSnapshot } from '../core/samples.js';
 import type { Source } from '../sources/base.js';
 import type { Telemetry } from '../telemetry/metrics.js';
 import { recordForecasts } from '../telemetry/record.js';
-import { FORECAST_METRICS, WorkloadForecasts, type ForecastingOptions } from './forecasts.js';
+import type { WorkloadForecasts } from '../forecast/workload-forecasts.js';
 
 /** Forecasting's state, for /healthz. */
 export interface ForecastingStatus {
@@ -22,18 +22,18 @@ export interface ForecastingStatus {
 
 /** Feeds the workload forecasts and publishes them; see the module comment. */
 export class Forecasting {
-  /** The forecasts (for /forecast and /scaling). */
-  readonly forecasts: WorkloadForecasts;
   private backfill: Promise<void> | null = null;
   private readonly abort = new AbortController();
   private lastError: string | null = null;
   private lastT: number | null = null;
 
-  constructor(options: Readonly<ForecastingOptions>, stepMs: number, private readonly deps: { source: Source; log: Logger; telemetry: Telemetry }) {
-    this.forecasts = new WorkloadForecasts(options, stepMs);
-  }
+  /** `forecasts`: read by /forecast and /scaling too. */
+  constructor(readonly forecasts: WorkloadForecasts, private readonly deps: { source: Source; log: Logger; telemetry: Telemetry }) {}
 
-  /** Feeds a live cycle's snapshot (starting the history backfill on the first), refits what is due, and publishes. */
+  /**
+   * Feeds a live cycle's snapshot (starting the history backfill on the first), refits what is due,
+   * and publishes. The engine has appended the snapshot to the series store the forecasts read.
+   */
   observe(snap: PodSnapshot): void {
     const f = this.forecasts;
     const { telemetry } = this.deps;
@@ -42,7 +42,7 @@ export class Forecasting {
     f.observe(snap);
     const report = f.refresh(snap.t);
     if (report.refreshed + report.failed > 0) telemetry.forecastRefresh.observe(report.ms / 1000);
-    recordForecasts(telemetry, f, FORECAST_METRICS);
+    recordForecasts(telemetry, f);
   }
 
   /** Resolves when the history backfill (started by the first snapshot) has finished. */
@@ -71,7 +71,7 @@ export class Forecasting {
         // Forecast now rather than at the next cycle.
         if (!signal.aborted && this.lastT !== null) {
           f.refresh(this.lastT);
-          recordForecasts(telemetry, f, FORECAST_METRICS);
+          recordForecasts(telemetry, f);
         }
       },
       (e) => {

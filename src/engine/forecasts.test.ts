@@ -8,7 +8,7 @@ import { SimulatedCluster } from '../simulator/cluster.js';
 import { SimulatorSource } from '../sources/simulator.js';
 import { createTelemetry } from '../telemetry/metrics.js';
 import { Engine } from './engine.js';
-import type { ForecastingOptions } from './forecasts.js';
+import type { ForecastingOptions } from '../forecast/workload-forecasts.js';
 
 const MIN = 60_000;
 const DAY = 86_400_000;

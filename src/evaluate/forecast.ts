@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fillGaps } from '../forecast/augurs.js';
 import { forecastSeries, resolveForecastOptions, type ForecastOptions } from '../forecast/forecaster.js';
-import { SeriesHistory, type HistoryOptions } from '../forecast/history.js';
+import { SeriesHistory, type HistoryOptions } from '../store/series-history.js';
 import { readNabTrafficCorpus, simulatorForecastCorpus, type ForecastSeriesData } from './forecast-corpus.js';
 
 /** Options of {@link evaluateForecastSeries}. */

@@ -3,7 +3,7 @@ import { InputError, NotReadyError } from '../core/errors.js';
 import { loadProphet } from './augurs.js';
 import { seasonalSeries } from './fixtures.testkit.js';
 import { FORECAST_MODELS, forecastRows, forecastSeries, forecastTime, type ForecastOptions, type SeriesForecast } from './forecaster.js';
-import { SeriesHistory, historyFromValues } from './history.js';
+import { SeriesHistory, historyFromValues } from '../store/series-history.js';
 import { DAY_MS } from './seasonal.js';
 
 const MIN = 60_000;

@@ -21,7 +21,7 @@
  */
 import { InputError, NotReadyError } from '../core/errors.js';
 import { fillGaps, fitForecast, levelToZ, type ForecastModel } from './augurs.js';
-import type { HistoryView } from './history.js';
+import type { HistoryView } from '../store/series-history.js';
 import { forecastRemainder } from './remainder.js';
 import { DAY_MS, WEEK_MS, fitSeasonal, seasonalAt, selectPeriods, type SeasonalFit } from './seasonal.js';
 

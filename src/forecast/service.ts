@@ -6,13 +6,16 @@
  * refreshed first, until the budget is spent (the rest wait for the next cycle). Every forecast made
  * is handed to a {@link ForecastAccuracy}, which scores it as the actual values arrive.
  *
+ * The histories forecasts are fitted on are the service's own, fed by `observe`, unless
+ * `deps.histories` is given (the series store, which then owns them and is fed first).
+ *
  * No timers and no clock of its own: times come in with each call; the budget is measured with
  * `deps.elapsedMs` (default `performance.now`). One series that fails (too little history) records
  * its error and does not stop the others.
  */
 import { ForecastAccuracy, type AccuracyOptions, type AccuracyStats } from './accuracy.js';
 import { forecastSeries, resolveForecastOptions, type ForecastOptions, type SeriesForecast } from './forecaster.js';
-import { SeriesHistory, resolveHistoryOptions, type HistoryOptions } from './history.js';
+import { SeriesHistory, resolveHistoryOptions, type HistoryOptions, type HistorySource } from '../store/series-history.js';
 
 /** Options of {@link ForecastService}. */
 export interface ForecastServiceOptions {
@@ -30,6 +33,11 @@ export interface ForecastServiceOptions {
 export interface ForecastServiceDeps {
   /** A monotonic clock in ms for the refresh budget. Default `performance.now`. */
   elapsedMs?: () => number;
+  /**
+   * Where the series' histories are read (the series store, fed before each `observe`); `observe`
+   * then only scores. Default: the service keeps a history per series itself, fed by `observe`.
+   */
+  histories?: HistorySource;
 }
 
 /** What one {@link ForecastService.refresh} did. */
@@ -53,7 +61,6 @@ export interface SeriesForecastStatus {
 }
 
 interface Entry {
-  history: SeriesHistory;
   forecast?: SeriesForecast;
   lastRefreshAt: number | null;
   lastError: string | null;
@@ -64,6 +71,9 @@ export class ForecastService {
   readonly accuracyTracker: ForecastAccuracy;
   private readonly entries = new Map<string, Entry>();
   private readonly historyOptions: HistoryOptions;
+  /** The histories the service keeps itself (null: read from `deps.histories`). */
+  private readonly own: Map<string, SeriesHistory> | null;
+  private readonly histories: HistorySource;
   private readonly forecastOptions: Required<ForecastOptions>;
   private readonly refreshMs: number;
   private readonly elapsedMs: () => number;
@@ -74,17 +84,23 @@ export class ForecastService {
     this.accuracyTracker = new ForecastAccuracy(options.accuracy);
     this.refreshMs = options.refreshMs ?? 300_000;
     this.elapsedMs = deps.elapsedMs ?? (() => performance.now());
+    const own = deps.histories ? null : new Map<string, SeriesHistory>();
+    this.own = own;
+    this.histories = deps.histories ?? { history: (key) => own!.get(key) };
   }
 
-  /** Adds the value of series `key` at `t` (epoch ms) and scores the pending forecasts of that time. */
+  /**
+   * Adds the value of series `key` at `t` (epoch ms) to its history (unless `deps.histories` holds
+   * the histories) and scores the pending forecasts of that time.
+   */
   observe(key: string, t: number, value: number): void {
-    let e = this.entries.get(key);
-    if (!e) {
-      e = { history: new SeriesHistory(this.historyOptions), lastRefreshAt: null, lastError: null };
-      this.entries.set(key, e);
-    }
+    if (!this.entries.has(key)) this.entries.set(key, { lastRefreshAt: null, lastError: null });
     this.accuracyTracker.observe(key, t, value);
-    e.history.push(t, value);
+    if (this.own) {
+      let h = this.own.get(key);
+      if (!h) this.own.set(key, (h = new SeriesHistory(this.historyOptions)));
+      h.push(t, value);
+    }
   }
 
   /**
@@ -103,7 +119,7 @@ export class ForecastService {
       }
       const [key, e] = due[i];
       e.lastRefreshAt = now;
-      const view = e.history.view();
+      const view = this.histories.history(key)?.view();
       try {
         if (!view) throw new Error('no values yet');
         e.forecast = forecastSeries(view, this.forecastOptions);
@@ -132,7 +148,7 @@ export class ForecastService {
   /** Series `key`'s forecasting state, or undefined when it was never observed. */
   status(key: string): SeriesForecastStatus | undefined {
     const e = this.entries.get(key);
-    return e && { lastRefreshAt: e.lastRefreshAt, lastError: e.lastError, historyMs: e.history.spanMs() };
+    return e && { lastRefreshAt: e.lastRefreshAt, lastError: e.lastError, historyMs: this.histories.history(key)?.spanMs() ?? 0 };
   }
 
   /** Every series observed. */
@@ -143,6 +159,7 @@ export class ForecastService {
   /** Drops a series (its workload is gone). */
   forget(key: string): void {
     this.entries.delete(key);
+    this.own?.delete(key);
     this.accuracyTracker.forget(key);
   }
 }

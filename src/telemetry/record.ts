@@ -3,9 +3,7 @@
  * cycle's result (per-pod score, flag and early-warning series, removed when a pod goes away; the
  * cycle counters), {@link recordForecasts} from the workload forecasts after a refresh.
  */
-import type { AccuracyStats } from '../forecast/accuracy.js';
-import type { SeriesForecast } from '../forecast/forecaster.js';
-import type { ScalingRecommendation } from '../forecast/scaling.js';
+import { FORECAST_METRICS, type WorkloadForecasts } from '../forecast/workload-forecasts.js';
 import type { CycleResult } from '../policy/cycle-result.js';
 import type { Telemetry } from './metrics.js';
 
@@ -44,22 +42,11 @@ export function recordCycle(t: Telemetry, r: CycleResult, inferenceSeconds: numb
   t.lastCycle.set(r.t / 1000);
 }
 
-/**
- * What {@link recordForecasts} reads from the workload forecasts (engine/forecasts.ts's
- * `WorkloadForecasts`; named here by shape until it lives below telemetry/).
- */
-export interface ForecastReadings {
-  /** Every workload with forecasts, as [namespace, workload]. */
-  workloads(): Iterable<readonly [string, string]>;
-  get(namespace: string, workload: string, metric: string): { forecast: SeriesForecast | undefined; accuracy: AccuracyStats | undefined };
-  recommendations(): ReadonlyMap<string, { namespace: string; workload: string; recommendation: ScalingRecommendation }>;
-}
-
-/** Sets the forecast, accuracy and recommendation gauges from the latest forecasts of `metrics`. */
-export function recordForecasts(t: Telemetry, f: ForecastReadings, metrics: readonly string[]): void {
+/** Sets the forecast, accuracy and recommendation gauges from the latest forecasts. */
+export function recordForecasts(t: Telemetry, f: Pick<WorkloadForecasts, 'workloads' | 'get' | 'recommendations'>): void {
   for (const g of [t.forecast, t.forecastMase, t.forecastMape, t.forecastCoverage, t.forecastPoor, t.recommendedReplicas, t.scalingPredictive]) g.reset();
   for (const [namespace, workload] of f.workloads()) {
-    for (const metric of metrics) {
+    for (const metric of FORECAST_METRICS) {
       const { forecast: fc, accuracy: acc } = f.get(namespace, workload, metric);
       const l = { namespace, workload, metric };
       if (fc && fc.point.length) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError, ModelFormatError } from '../core/errors.js';
-import { SeriesHistory, historyFromValues } from './history.js';
+import { SeriesHistory, historyFromValues } from './series-history.js';
 
 const T0 = Date.parse('2024-03-05T00:00:00Z');
 const MIN = 60_000;

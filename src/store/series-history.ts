@@ -6,26 +6,32 @@
  *   seasonal-naive baseline plus the forecast horizon), where the short-term level is fitted;
  * - the *buckets*: means over `fitStepMs` (default 5 minutes) for `keepMs` (default 15 days), where
  *   the daily and weekly seasonal shapes are estimated.
+ * (The defaults are the config schema's `store.history*` settings.)
  * At one-minute steps that is 1,560 + 4,320 numbers (about 30 KiB) per series.
  *
  * Times are snapped to the step grid (`round(t / stepMs)`); a point at or before the newest grid slot
  * is ignored; slots skipped are missing (NaN). A bucket is the mean of the finite values whose slot
  * falls in `[b · fitStepMs, (b + 1) · fitStepMs)` (NaN when none); only complete buckets are shown.
  */
+import Value from 'typebox/value';
+import { ConfigSchema, type Config } from '../config/schema.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
+/** The defaults of the `store` config section, read from the config schema (the one place defaults live). */
+export const STORE_DEFAULTS: Readonly<Config['store']> = Object.freeze(Value.Default(ConfigSchema.properties.store, {}) as Config['store']);
+
 /** Options of {@link SeriesHistory}. */
 export interface HistoryOptions {
   /** The series' own step, ms (e.g. 60,000). */
   stepMs: number;
-  /** Bucket width for the long history, ms; a whole multiple of `stepMs`. Default max(stepMs, 5 min). */
+  /** Bucket width for the long history, ms; a whole multiple of `stepMs`. Default max(stepMs, `store.historyBucketMinutes` = 5 min). */
   fitStepMs?: number;
-  /** How much bucketed history to keep, ms. Default 15 days. */
+  /** How much bucketed history to keep, ms. Default `store.historyKeepDays` (15 days). */
   keepMs?: number;
-  /** How much history to keep at the series' own step, ms. Default 26 hours. */
+  /** How much history to keep at the series' own step, ms. Default `store.historyTailHours` (26 hours). */
   tailMs?: number;
 }
 
@@ -57,14 +63,20 @@ export interface SeriesHistorySnapshot {
   open: [number, number];
 }
 
+/** Where series histories are read by key (the series store, src/store/series-store.ts, is one). */
+export interface HistorySource {
+  /** The history of series `key`, or undefined when there is none. */
+  history(key: string): SeriesHistory | undefined;
+}
+
 /** Resolves the defaults of {@link HistoryOptions} and checks them (throws {@link InputError}). */
 export function resolveHistoryOptions(o: HistoryOptions): Required<HistoryOptions> {
   const stepMs = o.stepMs;
   if (!(Number.isInteger(stepMs) && stepMs > 0)) throw new InputError(`history: stepMs must be a positive integer of ms, got ${stepMs}`);
-  const fitStepMs = o.fitStepMs ?? Math.max(stepMs, 5 * 60_000);
+  const fitStepMs = o.fitStepMs ?? Math.max(stepMs, STORE_DEFAULTS.historyBucketMinutes * 60_000);
   if (!(fitStepMs >= stepMs && fitStepMs % stepMs === 0)) throw new InputError(`history: fitStepMs (${fitStepMs}) must be a whole multiple of stepMs (${stepMs})`);
-  const keepMs = o.keepMs ?? 15 * DAY;
-  const tailMs = o.tailMs ?? 26 * HOUR;
+  const keepMs = o.keepMs ?? STORE_DEFAULTS.historyKeepDays * DAY;
+  const tailMs = o.tailMs ?? STORE_DEFAULTS.historyTailHours * HOUR;
   if (!(keepMs >= fitStepMs && tailMs >= stepMs)) throw new InputError(`history: keepMs must be at least fitStepMs and tailMs at least stepMs, got ${keepMs} and ${tailMs}`);
   return { stepMs, fitStepMs, keepMs, tailMs };
 }

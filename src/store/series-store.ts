@@ -1,0 +1,532 @@
+/**
+ * The series store: the stage between the sources and everything that reads series (features, peer
+ * comparison, forecasts, early warning). It is fed one {@link PodSnapshot} at a time and keeps, in
+ * typed arrays of bounded size:
+ *
+ * - a ring of the newest *cycles* (snapshot times, oldest overwritten first), at most
+ *   `recentCycles` of them;
+ * - per pod, its samples at those cycles (every numeric field of {@link PodSample}); a pod no longer
+ *   in any cycle held is dropped by itself, {@link SeriesStore.forget} drops one at once;
+ * - per workload (`namespace/workload`), its totals at those cycles ({@link WorkloadTotals}: the sums
+ *   over its pods) and its latest totals;
+ * - per workload, the coarse history of its CPU and memory totals for forecasting
+ *   ({@link SeriesHistory}: a tail at the cycle step and bucket means over days), unless `history`
+ *   is null. A workload not seen for `workloadTtlMs` is dropped with its history.
+ *
+ * Live cycles go through {@link SeriesStore.append}, in time order: a snapshot at or before the
+ * newest cycle is ignored. They reach the coarse histories when a history is next read (or before
+ * their ring slot is reused), never during a backfill. Older history (days fetched at start) goes
+ * through {@link SeriesStore.appendHistory}, between {@link SeriesStore.beginBackfill} and
+ * {@link SeriesStore.endBackfill}: it feeds the coarse histories only, and the live cycles appended
+ * before or during it reach them after it, so each history sees its values in time order (as long
+ * as the backfill takes fewer than `recentCycles` cycles: older live cycles are then missing).
+ *
+ * Memory: the rings start small and double up to `recentCycles` as cycles arrive; per pod that is
+ * at most `recentCycles` × 12 numbers, per workload `recentCycles` × 11 plus its histories.
+ */
+import { InputError, ModelFormatError } from '../core/errors.js';
+import type { PodSample, PodSnapshot } from '../core/samples.js';
+import { podKey, workloadKey, type PodRef } from '../core/series.js';
+import type { Config } from '../config/schema.js';
+import { SeriesHistory, resolveHistoryOptions, type HistoryOptions, type SeriesHistorySnapshot } from './series-history.js';
+
+const HOUR = 3_600_000;
+
+/** The numeric fields of a {@link PodSample} kept per pod, in column order (NaN: unknown or absent). */
+export const POD_FIELDS = ['cpu', 'memory', 'restarts', 'rxBytes', 'txBytes', 'rxPackets', 'rxDropped', 'cpuLimit', 'memoryLimit', 'cpuRequest', 'startedAt'] as const;
+/** One of {@link POD_FIELDS}. */
+export type PodField = (typeof POD_FIELDS)[number];
+
+/** The totals kept per workload, in column order; see {@link WorkloadTotals}. */
+export const WORKLOAD_FIELDS = ['replicas', 'cpu', 'memory', 'cpuRequest', 'cpuLimit', 'memoryLimit', 'rxBytes', 'txBytes', 'rxPackets', 'rxDropped'] as const;
+/** One of {@link WORKLOAD_FIELDS}. */
+export type WorkloadField = (typeof WORKLOAD_FIELDS)[number];
+
+/** The workload series that have a coarse history (what the forecasts fit on). */
+export const HISTORY_METRICS = ['cpu', 'memory'] as const;
+/** One of {@link HISTORY_METRICS}. */
+export type HistoryMetric = (typeof HISTORY_METRICS)[number];
+
+/**
+ * One workload's totals at one time:
+ * - `replicas`: its pods in the snapshot;
+ * - `cpu`, `memory`: the sums of its pods' finite values (0 when none has one);
+ * - `cpuRequest`: the mean CPU request of its pods that have one (NaN: none);
+ * - `cpuLimit`, `memoryLimit`, `rxBytes`, `txBytes`, `rxPackets`, `rxDropped`: the sums of its pods'
+ *   finite values (NaN when none has one).
+ */
+export interface WorkloadTotals extends Record<WorkloadField, number> {
+  namespace: string;
+  workload: string;
+  /** Epoch ms. */
+  t: number;
+}
+
+/** Sizes of a {@link SeriesStore} (build them from the config with {@link seriesStoreOptions}). */
+export interface SeriesStoreOptions {
+  /** The cycle step, ms: the step of the coarse histories' tails. */
+  stepMs: number;
+  /** Cycles kept per pod and per workload. */
+  recentCycles: number;
+  /** The coarse histories' sizes (see {@link SeriesHistory}); null: keep none. */
+  history: Required<Omit<HistoryOptions, 'stepMs'>> | null;
+  /** A workload not seen for this long (ms) is dropped with its history. */
+  workloadTtlMs: number;
+}
+
+/** A {@link SeriesStore} as JSON (NaN as null). */
+export interface SeriesStoreSnapshot {
+  kind: 'kad-series-store';
+  formatVersion: 1;
+  options: SeriesStoreOptions;
+  /** Sequence number of the next cycle, of the oldest one held, and of the first not yet in the coarse histories. */
+  next: number;
+  oldest: number;
+  flushed: number;
+  /** Slots per ring now (it grows up to `options.recentCycles`). */
+  capacity: number;
+  /** Times of the cycles held, oldest first. */
+  times: number[];
+  pods: { ref: PodRef; seqs: number[]; rows: (number | null)[] }[];
+  workloads: {
+    namespace: string;
+    workload: string;
+    seqs: number[];
+    rows: (number | null)[];
+    latest: (number | null)[];
+    lastT: number;
+    history: Record<HistoryMetric, SeriesHistorySnapshot> | null;
+  }[];
+}
+
+/** The `store` config section as {@link SeriesStoreOptions} for a cycle of `stepMs`; `withHistory` false keeps no coarse history. */
+export function seriesStoreOptions(store: Readonly<Config['store']>, stepMs: number, withHistory = true): SeriesStoreOptions {
+  const history = resolveHistoryOptions({
+    stepMs,
+    fitStepMs: Math.max(stepMs, store.historyBucketMinutes * 60_000),
+    keepMs: store.historyKeepDays * 24 * HOUR,
+    tailMs: store.historyTailHours * HOUR,
+  });
+  return {
+    stepMs,
+    recentCycles: Math.max(1, Math.ceil((store.recentMinutes * 60_000) / stepMs)),
+    history: withHistory ? { fitStepMs: history.fitStepMs, keepMs: history.keepMs, tailMs: history.tailMs } : null,
+    workloadTtlMs: store.workloadTtlHours * HOUR,
+  };
+}
+
+/** Rows of `width` numbers, one per cycle held, in the store's ring layout. */
+interface Rows {
+  /** Row of cycle `c` at `(c % capacity) · width`. */
+  rows: Float64Array;
+  /** Cycle whose values each slot holds (-1: none). */
+  seqs: Float64Array;
+  /** Newest cycle with values (-1: none). */
+  last: number;
+}
+
+interface PodEntry extends Rows {
+  ref: PodRef;
+}
+
+interface WorkloadEntry extends Rows {
+  namespace: string;
+  workload: string;
+  /** The newest totals (by time), from live or history snapshots, and their time. */
+  latest: Float64Array;
+  lastT: number;
+  history: Record<HistoryMetric, SeriesHistory> | null;
+}
+
+const PF = POD_FIELDS.length;
+const WF = WORKLOAD_FIELDS.length;
+const W = Object.fromEntries(WORKLOAD_FIELDS.map((f, i) => [f, i])) as Record<WorkloadField, number>;
+
+/** Per-pod and per-workload series, recent and coarse (see the module comment). */
+export class SeriesStore {
+  private readonly opts: SeriesStoreOptions;
+  private capacity = 0;
+  private times = new Float64Array(0);
+  /** Sequence number of the next cycle, of the oldest held, and of the first not yet in the coarse histories. */
+  private next = 0;
+  private oldest = 0;
+  private flushed = 0;
+  private readonly podEntries = new Map<string, PodEntry>();
+  private readonly workloadEntries = new Map<string, WorkloadEntry>();
+  private inBackfill = false;
+
+  constructor(options: SeriesStoreOptions) {
+    const { stepMs, recentCycles, workloadTtlMs, history } = options;
+    if (!(Number.isInteger(stepMs) && stepMs > 0)) throw new InputError(`series store: stepMs must be a positive integer of ms, got ${stepMs}`);
+    if (!(Number.isInteger(recentCycles) && recentCycles >= 1)) throw new InputError(`series store: recentCycles must be an integer >= 1, got ${recentCycles}`);
+    if (!(workloadTtlMs > 0)) throw new InputError(`series store: workloadTtlMs must be above 0, got ${workloadTtlMs}`);
+    if (history) resolveHistoryOptions({ stepMs, ...history });
+    this.opts = { stepMs, recentCycles, workloadTtlMs, history: history && { ...history } };
+  }
+
+  /** The store's sizes. */
+  get options(): Readonly<SeriesStoreOptions> {
+    return this.opts;
+  }
+
+  /** Time of the newest cycle, epoch ms (NaN when empty). */
+  get newest(): number {
+    return this.next > this.oldest ? this.times[(this.next - 1) % this.capacity] : NaN;
+  }
+
+  /** True between {@link beginBackfill} and {@link endBackfill}. */
+  get backfilling(): boolean {
+    return this.inBackfill;
+  }
+
+  /** Keeps at least `cycles` cycles from now on (a source asked for a longer window). */
+  reserve(cycles: number): void {
+    if (cycles > this.opts.recentCycles) this.opts.recentCycles = Math.ceil(cycles);
+  }
+
+  /**
+   * Adds a live snapshot as the newest cycle and returns each workload's totals in it (in the order
+   * its pods come); a snapshot at or before the newest cycle is ignored (returns undefined).
+   */
+  append(snap: PodSnapshot): ReadonlyMap<string, WorkloadTotals> | undefined {
+    if (this.next > this.oldest && !(snap.t > this.newest)) return undefined;
+    if (this.next - this.oldest === this.capacity) {
+      if (this.capacity < this.opts.recentCycles) this.grow(Math.min(this.opts.recentCycles, Math.max(8, 2 * this.capacity)));
+      else {
+        this.flushHistory();
+        this.oldest++;
+      }
+    }
+    const c = this.next++;
+    this.times[c % this.capacity] = snap.t;
+    for (const p of snap.pods) {
+      const key = podKey(p.ref);
+      let e = this.podEntries.get(key);
+      if (!e) this.podEntries.set(key, (e = { ref: p.ref, ...this.rows(PF) }));
+      e.ref = p.ref;
+      const row = this.put(e, c, PF);
+      for (let f = 0; f < PF; f++) {
+        const v = p[POD_FIELDS[f]];
+        e.rows[row + f] = v === undefined ? NaN : v;
+      }
+    }
+    const totals = sumWorkloads(snap.pods);
+    const out = new Map<string, WorkloadTotals>();
+    for (const [wk, { ref, v }] of totals) {
+      const e = this.workload(wk, ref);
+      e.rows.set(v, this.put(e, c, WF));
+      this.setLatest(e, snap.t, v);
+      out.set(wk, totalsOf(e, snap.t, v));
+    }
+    for (const [key, e] of this.podEntries) if (e.last < this.oldest) this.podEntries.delete(key);
+    if (!this.inBackfill) this.sweepWorkloads(snap.t);
+    return out;
+  }
+
+  /** Starts a backfill: the live cycles not yet in the coarse histories reach them at {@link endBackfill}. */
+  beginBackfill(): void {
+    this.inBackfill = true;
+  }
+
+  /**
+   * Adds an older snapshot to the coarse histories only (and to each workload's latest totals when
+   * it is newer); returns each workload's totals in it. Meant for the history fetched at start,
+   * oldest first, between {@link beginBackfill} and {@link endBackfill}.
+   */
+  appendHistory(snap: PodSnapshot): ReadonlyMap<string, WorkloadTotals> {
+    const out = new Map<string, WorkloadTotals>();
+    for (const [wk, { ref, v }] of sumWorkloads(snap.pods)) {
+      const e = this.workload(wk, ref);
+      if (snap.t > e.lastT) this.setLatest(e, snap.t, v);
+      this.pushHistory(e, snap.t, v);
+      out.set(wk, totalsOf(e, snap.t, v));
+    }
+    this.sweepWorkloads(snap.t);
+    return out;
+  }
+
+  /** Ends a backfill: the live cycles appended before or during it are added to the coarse histories. */
+  endBackfill(): void {
+    if (!this.inBackfill) return;
+    this.inBackfill = false;
+    this.flushHistory();
+    if (this.next > this.oldest) this.sweepWorkloads(this.newest);
+  }
+
+  /** Times of the cycles held in [start, end] (epoch ms), oldest first. */
+  cycleTimes(start = -Infinity, end = Infinity): number[] {
+    const out: number[] = [];
+    for (let c = this.oldest; c < this.next; c++) {
+      const t = this.times[c % this.capacity];
+      if (t >= start && t <= end) out.push(t);
+    }
+    return out;
+  }
+
+  /**
+   * The snapshots of the cycles at `times` (values of {@link cycleTimes}; others are left out), with
+   * the pods of each sorted by pod key, each with its newest {@link PodRef}. `cpuRequest` is NaN
+   * where unknown; `startedAt` is left out where unknown.
+   */
+  snapshots(times: readonly number[]): PodSnapshot[] {
+    const entries = [...this.podEntries].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, e]) => e);
+    const out: PodSnapshot[] = [];
+    for (const t of times) {
+      const c = this.cycleAt(t);
+      if (c === undefined) continue;
+      const slot = c % this.capacity;
+      const pods: PodSample[] = [];
+      for (const e of entries) {
+        if (e.seqs[slot] !== c) continue;
+        const s = { ref: e.ref } as PodSample;
+        for (let f = 0; f < PF; f++) (s as unknown as Record<string, number>)[POD_FIELDS[f]] = e.rows[slot * PF + f];
+        if (!Number.isFinite(s.startedAt)) delete s.startedAt;
+        pods.push(s);
+      }
+      out.push({ t, pods });
+    }
+    return out;
+  }
+
+  /** Keys (`namespace/pod`) of the pods with samples held. */
+  pods(): string[] {
+    return [...this.podEntries.keys()];
+  }
+
+  /** A pod's newest reference, or undefined. */
+  pod(key: string): PodRef | undefined {
+    return this.podEntries.get(key)?.ref;
+  }
+
+  /** A pod's `field` at every cycle of {@link cycleTimes} (NaN where absent); undefined for an unknown pod. */
+  podSeries(key: string, field: PodField): Float64Array | undefined {
+    const e = this.podEntries.get(key);
+    return e && this.column(e, PF, POD_FIELDS.indexOf(field));
+  }
+
+  /** Drops a pod (it is gone). */
+  forget(key: string): void {
+    this.podEntries.delete(key);
+  }
+
+  /** Keys (`namespace/workload`) of the workloads known, in the order first seen. */
+  workloads(): string[] {
+    return [...this.workloadEntries.keys()];
+  }
+
+  /** Whether the store knows workload `key` (seen within `workloadTtlMs`). */
+  hasWorkload(key: string): boolean {
+    return this.workloadEntries.has(key);
+  }
+
+  /** A workload's newest totals, or undefined. */
+  workloadLatest(key: string): WorkloadTotals | undefined {
+    const e = this.workloadEntries.get(key);
+    return e && totalsOf(e, e.lastT, e.latest);
+  }
+
+  /** A workload's totals at the cycle of time `t`, or undefined when it has none there. */
+  workloadAt(key: string, t: number): WorkloadTotals | undefined {
+    const e = this.workloadEntries.get(key);
+    const c = this.cycleAt(t);
+    if (!e || c === undefined || e.seqs[c % this.capacity] !== c) return undefined;
+    const r = (c % this.capacity) * WF;
+    return totalsOf(e, t, e.rows.subarray(r, r + WF));
+  }
+
+  /** A workload's `field` at every cycle of {@link cycleTimes} (NaN where absent); undefined for an unknown workload. */
+  workloadSeries(key: string, field: WorkloadField): Float64Array | undefined {
+    const e = this.workloadEntries.get(key);
+    return e && this.column(e, WF, W[field]);
+  }
+
+  /** The coarse history of series `namespace/workload/metric` (metric one of {@link HISTORY_METRICS}), or undefined. */
+  history(key: string): SeriesHistory | undefined {
+    this.flushHistory();
+    const i = key.lastIndexOf('/');
+    return this.workloadEntries.get(key.slice(0, i))?.history?.[key.slice(i + 1) as HistoryMetric];
+  }
+
+  /** Drops a workload and its history. */
+  forgetWorkload(key: string): void {
+    this.workloadEntries.delete(key);
+  }
+
+  /** The store as JSON (see {@link SeriesStoreSnapshot}). A backfill in progress is not saved. */
+  toJSON(): SeriesStoreSnapshot {
+    const num = (v: number): number | null => (Number.isFinite(v) ? v : null);
+    const rows = (e: Rows) => ({ seqs: Array.from(e.seqs), rows: Array.from(e.rows, num) });
+    return {
+      kind: 'kad-series-store', formatVersion: 1, options: structuredClone(this.opts), next: this.next, oldest: this.oldest, flushed: this.flushed, capacity: this.capacity,
+      times: this.cycleTimes(),
+      pods: [...this.podEntries.values()].map((e) => ({ ref: e.ref, ...rows(e) })),
+      workloads: [...this.workloadEntries.values()].map((e) => ({
+        namespace: e.namespace, workload: e.workload, ...rows(e), latest: Array.from(e.latest, num), lastT: e.lastT,
+        history: e.history && { cpu: e.history.cpu.toJSON(), memory: e.history.memory.toJSON() },
+      })),
+    };
+  }
+
+  /** Restores a store saved by {@link toJSON}; throws {@link ModelFormatError} on a wrong kind, version or shape. */
+  static fromJSON(s: SeriesStoreSnapshot): SeriesStore {
+    if (s?.kind !== 'kad-series-store' || s.formatVersion !== 1) {
+      throw new ModelFormatError(`expected a kad-series-store snapshot of formatVersion 1, got ${JSON.stringify({ kind: s?.kind, formatVersion: s?.formatVersion })}`);
+    }
+    const store = new SeriesStore(s.options);
+    const held = s.next - s.oldest;
+    if (held !== s.times.length || held > s.capacity || s.capacity > s.options.recentCycles) throw new ModelFormatError('kad-series-store: the cycles held do not match the options');
+    store.grow(s.capacity);
+    store.next = s.next;
+    store.oldest = s.oldest;
+    store.flushed = s.flushed;
+    s.times.forEach((t, i) => { store.times[(s.oldest + i) % store.capacity] = t; });
+    const load = (e: Rows, j: { seqs: number[]; rows: (number | null)[] }, width: number): void => {
+      if (j.seqs.length !== store.capacity || j.rows.length !== store.capacity * width) throw new ModelFormatError('kad-series-store: ring sizes do not match the cycles held');
+      e.seqs.set(j.seqs);
+      e.rows.set(j.rows.map((v) => v ?? NaN));
+      e.last = j.seqs.reduce((a, c) => Math.max(a, c), -1);
+    };
+    for (const p of s.pods) {
+      const e: PodEntry = { ref: p.ref, ...store.rows(PF) };
+      load(e, p, PF);
+      store.podEntries.set(podKey(p.ref), e);
+    }
+    for (const w of s.workloads) {
+      const e = store.workload(workloadKey(w), w);
+      load(e, w, WF);
+      e.latest.set(w.latest.map((v) => v ?? NaN));
+      e.lastT = w.lastT;
+      if (store.opts.history && !w.history) throw new ModelFormatError('kad-series-store: a workload lacks its history');
+      if (e.history && w.history) e.history = { cpu: SeriesHistory.fromJSON(w.history.cpu), memory: SeriesHistory.fromJSON(w.history.memory) };
+    }
+    return store;
+  }
+
+  private rows(width: number): Rows {
+    return { rows: new Float64Array(this.capacity * width).fill(NaN), seqs: new Float64Array(this.capacity).fill(-1), last: -1 };
+  }
+
+  private workload(wk: string, ref: { namespace: string; workload: string }): WorkloadEntry {
+    let e = this.workloadEntries.get(wk);
+    if (!e) {
+      const h = this.opts.history && { stepMs: this.opts.stepMs, ...this.opts.history };
+      e = {
+        namespace: ref.namespace, workload: ref.workload, ...this.rows(WF), latest: new Float64Array(WF).fill(NaN), lastT: -Infinity,
+        history: h && { cpu: new SeriesHistory(h), memory: new SeriesHistory(h) },
+      };
+      this.workloadEntries.set(wk, e);
+    }
+    return e;
+  }
+
+  /** Marks cycle `c` as held by `e` and returns the offset of its row. */
+  private put(e: Rows, c: number, width: number): number {
+    const slot = c % this.capacity;
+    e.seqs[slot] = c;
+    e.last = c;
+    return slot * width;
+  }
+
+  private setLatest(e: WorkloadEntry, t: number, v: Float64Array): void {
+    e.latest.set(v);
+    e.lastT = t;
+  }
+
+  private pushHistory(e: WorkloadEntry, t: number, v: ArrayLike<number>): void {
+    if (!e.history) return;
+    e.history.cpu.push(t, v[W.cpu]);
+    e.history.memory.push(t, v[W.memory]);
+  }
+
+  /** Adds the live cycles not yet in the coarse histories to them (not during a backfill). */
+  private flushHistory(): void {
+    if (this.inBackfill || this.flushed >= this.next) return;
+    if (this.opts.history) {
+      for (let c = Math.max(this.flushed, this.oldest); c < this.next; c++) {
+        const slot = c % this.capacity;
+        const t = this.times[slot];
+        for (const e of this.workloadEntries.values()) if (e.seqs[slot] === c) this.pushHistory(e, t, e.rows.subarray(slot * WF, (slot + 1) * WF));
+      }
+    }
+    this.flushed = this.next;
+  }
+
+  private sweepWorkloads(t: number): void {
+    for (const [wk, e] of this.workloadEntries) if (t - e.lastT > this.opts.workloadTtlMs) this.workloadEntries.delete(wk);
+  }
+
+  private cycleAt(t: number): number | undefined {
+    for (let c = this.next - 1; c >= this.oldest; c--) {
+      const tc = this.times[c % this.capacity];
+      if (tc === t) return c;
+      if (tc < t) return undefined;
+    }
+    return undefined;
+  }
+
+  private column(e: Rows, width: number, f: number): Float64Array {
+    const out = new Float64Array(this.next - this.oldest).fill(NaN);
+    for (let c = this.oldest; c < this.next; c++) {
+      const slot = c % this.capacity;
+      if (e.seqs[slot] === c) out[c - this.oldest] = e.rows[slot * width + f];
+    }
+    return out;
+  }
+
+  /** Re-lays every ring out for a larger capacity. */
+  private grow(capacity: number): void {
+    const old = this.capacity;
+    const relay = (e: Rows, width: number): void => {
+      const rows = new Float64Array(capacity * width).fill(NaN);
+      const seqs = new Float64Array(capacity).fill(-1);
+      for (let c = this.oldest; c < this.next; c++) {
+        if (e.seqs[c % old] !== c) continue;
+        seqs[c % capacity] = c;
+        rows.set(e.rows.subarray((c % old) * width, (c % old + 1) * width), (c % capacity) * width);
+      }
+      e.rows = rows;
+      e.seqs = seqs;
+    };
+    for (const e of this.podEntries.values()) relay(e, PF);
+    for (const e of this.workloadEntries.values()) relay(e, WF);
+    const times = new Float64Array(capacity);
+    for (let c = this.oldest; c < this.next; c++) times[c % capacity] = this.times[c % old];
+    this.times = times;
+    this.capacity = capacity;
+  }
+}
+
+/** Each workload's totals over `pods` (see {@link WorkloadTotals}), in the order its pods come. */
+function sumWorkloads(pods: readonly PodSample[]): Map<string, { ref: PodRef; v: Float64Array }> {
+  const out = new Map<string, { ref: PodRef; v: Float64Array; requests: number }>();
+  for (const p of pods) {
+    const wk = workloadKey(p.ref);
+    let w = out.get(wk);
+    if (!w) {
+      const v = new Float64Array(WF).fill(NaN);
+      v[W.replicas] = 0;
+      v[W.cpu] = 0;
+      v[W.memory] = 0;
+      out.set(wk, (w = { ref: p.ref, v, requests: 0 }));
+    }
+    const v = w.v;
+    v[W.replicas]++;
+    if (Number.isFinite(p.cpu)) v[W.cpu] += p.cpu;
+    if (Number.isFinite(p.memory)) v[W.memory] += p.memory;
+    if (p.cpuRequest !== undefined && p.cpuRequest > 0) {
+      v[W.cpuRequest] = w.requests === 0 ? p.cpuRequest : v[W.cpuRequest] + p.cpuRequest;
+      w.requests++;
+    }
+    for (const f of ['cpuLimit', 'memoryLimit', 'rxBytes', 'txBytes', 'rxPackets', 'rxDropped'] as const) {
+      if (Number.isFinite(p[f])) v[W[f]] = Number.isNaN(v[W[f]]) ? p[f] : v[W[f]] + p[f];
+    }
+  }
+  for (const w of out.values()) if (w.requests > 0) w.v[W.cpuRequest] /= w.requests;
+  return out;
+}
+
+function totalsOf(e: { namespace: string; workload: string }, t: number, v: ArrayLike<number>): WorkloadTotals {
+  const out = { namespace: e.namespace, workload: e.workload, t } as WorkloadTotals;
+  for (let f = 0; f < WF; f++) out[WORKLOAD_FIELDS[f]] = v[f];
+  return out;
+}
