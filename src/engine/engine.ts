@@ -2,8 +2,8 @@
  * The loop: on start, train the pod models on `lookback` of history; then every step, fetch the pods'
  * current metrics, append them to the series store and hand them to the scoring cycle (cycle.ts:
  * features → models → peers → policy), its result to telemetry (gauges), notify (alerts) and the API
- * (the latest result per pod), and the snapshot to forecasting (forecasting.ts, which reads the store). Failures of the source are recorded and retried; they never
- * stop the loop.
+ * (the latest result per pod), and the snapshot to forecasting (forecasting.ts, which reads the
+ * store). Failures of the source are recorded and retried; they never stop the loop.
  */
 import type { Clock } from '../core/clock.js';
 import { NotReadyError } from '../core/errors.js';
@@ -66,7 +66,7 @@ export interface EngineStatus {
 
 /** Schedules the scoring cycle on a source's snapshots and keeps its latest result per pod. */
 export class Engine {
-  private readonly cycleStages: ScoringCycle;
+  private readonly scoring: ScoringCycle;
   private readonly store: SeriesStore;
   private readonly forecasting: Forecasting | null;
   private sourceUp = false;
@@ -75,7 +75,7 @@ export class Engine {
   private nextTrainAt = 0;
 
   constructor(private readonly deps: EngineDeps) {
-    this.cycleStages = new ScoringCycle(deps.options, deps.createModel);
+    this.scoring = new ScoringCycle(deps.options, deps.createModel);
     const { forecast, stepMs } = deps.options;
     this.store = deps.store ?? new SeriesStore(seriesStoreOptions(STORE_DEFAULTS, stepMs, !!forecast));
     this.forecasting = forecast ? new Forecasting(new WorkloadForecasts(forecast, this.store), deps) : null;
@@ -83,7 +83,7 @@ export class Engine {
 
   /** Current health. */
   status(): EngineStatus {
-    const m = this.cycleStages.models;
+    const m = this.scoring.models;
     return {
       source: this.deps.source.name,
       sourceUp: this.sourceUp,
@@ -93,7 +93,7 @@ export class Engine {
       models: m ? m.workloads.size + 1 : 0,
       lastCycleAt: this.lastCycleAt,
       lastError: this.lastError,
-      pods: this.cycleStages.pods,
+      pods: this.scoring.pods,
       modelVersion: m?.version ?? null,
       notify: this.deps.notifier?.status() ?? null,
     };
@@ -101,10 +101,10 @@ export class Engine {
 
   /** The latest result per pod, sorted by score (highest first). Throws {@link NotReadyError} before training. */
   detect(): PodResult[] {
-    if (!this.cycleStages.models) {
+    if (!this.scoring.models) {
       throw new NotReadyError(`No model trained yet${this.lastError ? `: ${this.lastError}` : ' (training on the first history window)'}`);
     }
-    return [...this.cycleStages.results()].sort((a, b) => b.score - a.score);
+    return [...this.scoring.results()].sort((a, b) => b.score - a.score);
   }
 
   /** Trains on the lookback window ending now. On the first call the live state is warmed too and its last snapshot published. */
@@ -113,8 +113,8 @@ export class Engine {
     const end = this.deps.clock.now();
     const started = performance.now();
     const snaps = await this.fetch(() => this.deps.source.history(end - options.lookbackMs, end, options.stepMs, signal));
-    const first = this.cycleStages.models === null;
-    const m = this.cycleStages.train(snaps, end);
+    const first = this.scoring.models === null;
+    const m = this.scoring.train(snaps, end);
     telemetry.modelsTrained.set(m.workloads.size + 1);
     telemetry.trainingDuration.observe((performance.now() - started) / 1000);
     log.info({ rows: m.rows, workloads: m.workloads.size, snapshots: snaps.length, ms: Math.round(performance.now() - started) }, 'trained pod models');
@@ -135,7 +135,7 @@ export class Engine {
 
   /** The trained models as data, for `kad train`. Throws {@link NotReadyError} before training. */
   exportModels(): EngineModels {
-    const m = this.cycleStages.models;
+    const m = this.scoring.models;
     if (!m) throw new NotReadyError('No model trained yet');
     return toModelFile(m);
   }
@@ -146,7 +146,7 @@ export class Engine {
    */
   importModels(file: EngineModels): void {
     const m = fromModelFile(file);
-    this.cycleStages.useModels(m);
+    this.scoring.useModels(m);
     this.nextTrainAt = this.deps.clock.now() + this.deps.options.retrainMs;
     this.deps.telemetry.modelsTrained.set(m.workloads.size + 1);
   }
@@ -157,7 +157,7 @@ export class Engine {
    */
   async step(signal?: AbortSignal): Promise<void> {
     const { clock, options } = this.deps;
-    if (!this.cycleStages.models || (options.retrainMs > 0 && clock.now() >= this.nextTrainAt)) await this.train(signal);
+    if (!this.scoring.models || (options.retrainMs > 0 && clock.now() >= this.nextTrainAt)) await this.train(signal);
     await this.cycle(signal);
   }
 
@@ -214,7 +214,7 @@ export class Engine {
   /** Runs the scoring cycle on a snapshot (deciding, or only scoring) and publishes its result as gauges. */
   private score(snap: PodSnapshot, decide: boolean): CycleResult {
     const started = performance.now();
-    const result = this.cycleStages.score(snap, decide);
+    const result = this.scoring.score(snap, decide);
     recordCycle(this.deps.telemetry, result, (performance.now() - started) / 1000);
     this.lastCycleAt = snap.t;
     return result;
