@@ -4,7 +4,8 @@
  * `lookbackMs` of snapshots are history only; then the models train on that window (its last
  * snapshot scored once without decisions, as the engine publishes it), and every snapshot from then
  * on is scored, retraining every `retrainMs` on the snapshots of the window before it. Time is the
- * snapshots' own: no clock, no timers, no network, as fast as the models score.
+ * snapshots' own: no clock, no timers, no network, as fast as the models score. The alerts a result
+ * raises are `flaggedPods(result)` (notify/cycle-alerts.ts), as the engine hands them to the notifier.
  */
 import { NotReadyError } from '../core/errors.js';
 import type { PodSnapshot } from '../core/samples.js';
