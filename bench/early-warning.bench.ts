@@ -3,15 +3,16 @@
  * 1-minute cycles (from an hour after the cluster starts) over the whole cluster, through the real source path
  * (src/sources/simulator.ts), with a seeded background of every other incident kind, rollouts and
  * scales, and slow memory leaks of several rates on workloads with different limits. Each pod's
- * samples go to the service's EarlyWarning (src/engine/early-warning.ts: an ExhaustionMonitor whose
- * memory and CPU scores go through the warning's alert policy, alert KadResourceExhaustion). Prints one row per leak (the warning's
+ * samples go to the service's ExhaustionMonitor (src/forecast/exhaustion-monitor.ts), whose memory and
+ * CPU scores go through the early-warning policy (src/policy/early-warning.ts, alert KadResourceExhaustion). Prints one row per leak (the warning's
  * lead time before the OOM kill, the predicted and the actual time to OOM at the warning) and the
  * false warnings per workload-week. Run: `npm run bench:early-warning` (SEEDS=1,2,3 DAYS=7
  * HORIZON_MINUTES=120 LIMITS=default|tight to change).
  */
 import { podKey } from '../src/core/series.js';
-import { EARLY_WARNING_DEFAULTS, EarlyWarning, earlyWarningPolicy } from '../src/policy/early-warning.js';
-import { formatDuration } from '../src/forecast/exhaustion-monitor.js';
+import { EARLY_WARNING_DEFAULTS, EarlyWarning, earlyWarningPolicy, exhaustionMonitorParams } from '../src/policy/early-warning.js';
+import { ExhaustionMonitor } from '../src/forecast/exhaustion-monitor.js';
+import { formatDuration } from '../src/notify/cycle-alerts.js';
 import { SimulatedCluster } from '../src/simulator/cluster.js';
 import { backgroundEvents, slowLeaks, type LeakSpec } from '../src/simulator/scenarios.js';
 import { defaultTopology } from '../src/simulator/topology.js';
@@ -99,7 +100,9 @@ for (const [si, seed] of SEEDS.entries()) {
   const background = backgroundEvents({ seed, from: START, until: END, topology, avoid: leaks });
   const cluster = new SimulatedCluster({ seed, start: T0, topology, scenario: { random: false, events: [...leaks, ...background] } });
   const source = new SimulatorSource(cluster, { keepMs: 5 * MIN });
-  const ew = new EarlyWarning({ ...EARLY_WARNING_DEFAULTS, horizonMinutes: HORIZON_MINUTES });
+  const options = { ...EARLY_WARNING_DEFAULTS, horizonMinutes: HORIZON_MINUTES };
+  const monitor = new ExhaustionMonitor(exhaustionMonitorParams(options));
+  const ew = new EarlyWarning(options);
   const warnings: Warning[] = [];
   const live = new Set<string>();
   const known = new Set<string>();
@@ -111,7 +114,7 @@ for (const [si, seed] of SEEDS.entries()) {
     const t0 = performance.now();
     for (const s of snap.pods) {
       const key = podKey(s.ref);
-      const r = ew.observe(s, t, key);
+      const r = ew.decide(key, monitor.observe(s, t, key), t);
       live.add(key);
       known.add(key);
       if (s.cpu >= 0.95 * s.cpuLimit) {
@@ -126,6 +129,7 @@ for (const [si, seed] of SEEDS.entries()) {
     }
     for (const key of known) {
       if (!live.has(key)) {
+        monitor.forget(key);
         ew.forget(key);
         known.delete(key);
       }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
 import type { PodSample } from '../core/samples.js';
-import { ExhaustionMonitor, exhaustionAnnotations, formatDuration, type ExhaustionMonitorParams } from './exhaustion-monitor.js';
+import { ExhaustionMonitor, type ExhaustionMonitorParams } from './exhaustion-monitor.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -79,29 +79,5 @@ describe('ExhaustionMonitor', () => {
     expect(() => ExhaustionMonitor.fromJSON({ ...snap, kind: 'kad-exhaustion' })).toThrow(ModelFormatError);
     expect(() => ExhaustionMonitor.fromJSON({ ...snap, formatVersion: 9 })).toThrow(/formatVersion/);
     expect(() => ExhaustionMonitor.fromJSON({ ...snap, pods: { 'a/b': { memory: {}, cpu: {} } } })).toThrow(ModelFormatError);
-  });
-});
-
-describe('exhaustionAnnotations', () => {
-  it('gives the predicted time as an ISO instant and seconds, with its interval', () => {
-    const e = {
-      at: T0, tteSeconds: 2712.4, tteLowerSeconds: 2000, tteUpperSeconds: Infinity, slopePerSecond: 1000, slopeStdErr: 10,
-      level: 400 * MiB, limit: 512 * MiB, confidence: 0.81234, score: 0.6, windowSeconds: 3600, warmingUp: false,
-    };
-    const a = exhaustionAnnotations('memory', e);
-    expect(a.resource).toBe('memory');
-    expect(a.predicted_exhaustion_at).toBe(new Date(T0 + 2_712_400).toISOString());
-    expect(a.time_to_exhaustion_seconds).toBe('2712');
-    expect(a.time_to_exhaustion_upper_seconds).toBe('+Inf');
-    expect(a.usage_ratio).toBe('0.7813');
-    expect(a.summary).toContain('45m');
-    expect(exhaustionAnnotations('cpu', { ...e, tteSeconds: Infinity }).predicted_exhaustion_at).toBe('');
-  });
-
-  it('formats durations', () => {
-    expect(formatDuration(59)).toBe('1m');
-    expect(formatDuration(3 * 3600 + 12 * 60)).toBe('3h12m');
-    expect(formatDuration(50 * 3600)).toBe('2d2h');
-    expect(formatDuration(Infinity)).toBe('never');
   });
 });

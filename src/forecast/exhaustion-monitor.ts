@@ -2,8 +2,8 @@
  * Early warning of resource exhaustion for a fleet of pods: one {@link ExhaustionEstimator} per pod
  * and resource (memory against the memory limit, CPU against the CPU limit), fed the
  * {@link PodSample}s of each scoring cycle. The engine calls {@link ExhaustionMonitor.observe} once
- * per pod per cycle and feeds {@link PodExhaustion.score} to an alert policy of its own (alert name
- * {@link EXHAUSTION_ALERT_NAME}); {@link exhaustionAnnotations} gives the alert's annotations.
+ * per pod per cycle; `policy/early-warning.ts` decides from {@link PodExhaustion}'s scores whether a
+ * warning fires, and `notify/` writes its alert.
  *
  * No timers, no globals: time comes in with each call and the state is JSON
  * ({@link ExhaustionMonitor.toJSON}). All estimators share one scratch buffer, so a pod costs two
@@ -16,9 +16,6 @@ import {
   EXHAUSTION_DEFAULTS, ExhaustionEstimator, ExhaustionScratch, resolveExhaustionParams,
   type ExhaustionEstimate, type ExhaustionParams, type ExhaustionSnapshot,
 } from './exhaustion.js';
-
-/** Alert name of an early warning, distinct from kad's anomaly alerts. */
-export const EXHAUSTION_ALERT_NAME = 'KadResourceExhaustion';
 
 /** The resources watched. */
 export type ExhaustionResource = 'memory' | 'cpu';
@@ -158,38 +155,4 @@ export class ExhaustionMonitor {
     }
     return m;
   }
-}
-
-/** Seconds as a short human duration: "47m", "3h12m", "2d4h". */
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return 'never';
-  const m = Math.max(0, Math.round(seconds / 60));
-  if (m < 60) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h${String(m % 60).padStart(2, '0')}m`;
-  return `${Math.floor(h / 24)}d${h % 24}h`;
-}
-
-/**
- * The annotations of an early-warning alert: `resource`, `predicted_exhaustion_at` (ISO 8601),
- * `time_to_exhaustion_seconds` and its interval, the usage share of the limit, the trend per hour,
- * the confidence, and a one-line `summary`.
- */
-export function exhaustionAnnotations(resource: ExhaustionResource, e: Readonly<ExhaustionEstimate>): Record<string, string> {
-  const secs = (x: number) => (Number.isFinite(x) ? String(Math.round(x)) : '+Inf');
-  const at = Number.isFinite(e.tteSeconds) && Number.isFinite(e.at) ? new Date(e.at + e.tteSeconds * 1000).toISOString() : '';
-  const share = e.limit > 0 ? e.level / e.limit : NaN;
-  const what = resource === 'memory' ? 'memory limit (OOM kill)' : 'CPU limit (throttling)';
-  return {
-    resource,
-    predicted_exhaustion_at: at,
-    time_to_exhaustion_seconds: secs(e.tteSeconds),
-    time_to_exhaustion_lower_seconds: secs(e.tteLowerSeconds),
-    time_to_exhaustion_upper_seconds: secs(e.tteUpperSeconds),
-    usage_ratio: Number.isFinite(share) ? share.toFixed(4) : '',
-    trend_ratio_per_hour: e.limit > 0 ? ((e.slopePerSecond * 3600) / e.limit).toFixed(5) : '',
-    confidence: e.confidence.toFixed(4),
-    window_seconds: String(e.windowSeconds),
-    summary: `${resource} predicted to reach its ${what} in ${formatDuration(e.tteSeconds)} (between ${formatDuration(e.tteLowerSeconds)} and ${formatDuration(e.tteUpperSeconds)})`,
-  };
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AlertPayload } from './alerts.js';
+import type { AlertPayload } from './payload.js';
 import { AlertmanagerSink } from './alertmanager.js';
 import { startReceiver, type Receiver } from './notify.testkit.js';
 import { DeliveryError } from './sink.js';

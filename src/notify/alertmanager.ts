@@ -4,7 +4,7 @@
  * label set, so a re-send updates the alert it already holds; an alert whose endsAt has passed is
  * resolved.
  */
-import type { AlertPayload } from './alerts.js';
+import { toPostable, type AlertPayload } from './payload.js';
 import { postJson, type Sink } from './sink.js';
 
 /** Default time to wait for Alertmanager's answer. */
@@ -18,15 +18,6 @@ export interface AlertmanagerSinkOptions {
   timeoutMs?: number;
   /** Sink name. Default `alertmanager`. */
   name?: string;
-}
-
-/** One alert as Alertmanager's `POST /api/v2/alerts` takes it (`PostableAlert`). */
-export interface PostableAlert {
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: string;
-  endsAt: string;
-  generatorURL?: string;
 }
 
 /** Delivers alerts to Alertmanager's v2 API. */
@@ -45,11 +36,4 @@ export class AlertmanagerSink implements Sink {
     if (alerts.length === 0) return;
     await postJson(this.url, alerts.map(toPostable), this.timeoutMs, 'Alertmanager');
   }
-}
-
-/** The v2 body of one alert (no status: Alertmanager derives it from endsAt). */
-export function toPostable(a: AlertPayload): PostableAlert {
-  const p: PostableAlert = { labels: a.labels, annotations: a.annotations, startsAt: a.startsAt, endsAt: a.endsAt };
-  if (a.generatorURL) p.generatorURL = a.generatorURL;
-  return p;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AlertLifecycle, detectLink, featureText, fingerprint, num, sig } from './alerts.js';
+import { AlertFeed, detectLink, featureText, fingerprint, num, sig } from './alerts.js';
 import type { FlaggedPod } from './base.js';
 
 const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);
@@ -24,7 +24,7 @@ function pod(name: string, over: Partial<FlaggedPod> = {}): FlaggedPod {
   };
 }
 
-const lifecycle = (externalUrl?: string) => new AlertLifecycle({ resendMs: R, severity: 'warning', externalUrl });
+const lifecycle = (externalUrl?: string) => new AlertFeed({ resendMs: R, severity: 'warning', externalUrl });
 
 describe('AlertLifecycle', () => {
   it('fires a newly flagged pod with its labels and annotations', () => {

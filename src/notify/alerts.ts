@@ -1,39 +1,21 @@
 /**
- * The alert lifecycle: turns the pods flagged in each scoring cycle into alert state changes, the way
- * Prometheus's rule manager feeds Alertmanager. A pod newly flagged fires an alert (startsAt = the
- * first cycle it was flagged); while it stays flagged the alert is re-sent every `resendMs` with
- * endsAt = now + 4 × resendMs, so Alertmanager resolves it by itself if kad stops; once it is no
- * longer flagged one resolved message (endsAt = now) is sent and the pod is forgotten.
- *
- * The identity of an alert is its label set (what Alertmanager deduplicates on) and an episode is that
- * label set plus its startsAt: a re-send is the same episode, a pod flagged again after it was
- * resolved is a new one. This file does no I/O; the notifier persists {@link AlertLifecycle.toJSON}.
+ * What kad's alerts say, and the feed that hands them to the policy's alert lifecycle: the label set
+ * of a flagged pod's alert (its identity in Alertmanager), its annotations (what a person reads in
+ * the notification: summary, description, score, top features, link) and Alertmanager's fingerprint
+ * of a label set. When to send, re-send and resolve is decided by `policy/alert-lifecycle.ts`; the
+ * {@link AlertFeed} writes each flagged pod's alert, lets the lifecycle decide, and returns the
+ * payloads to deliver.
  */
 import { podKey } from '../core/series.js';
+import { AlertLifecycle, type AlertInstance, type AlertLifecycleSnapshot } from '../policy/alert-lifecycle.js';
 import type { FeatureContribution, FlaggedPod } from './base.js';
+import { toPayload, type AlertPayload } from './payload.js';
 
-/** The alert name of every kad alert. */
+/** The alert name of every kad anomaly alert. */
 export const ALERT_NAME = 'KadPodAnomaly';
 
-/** Alertmanager auto-resolves a firing alert this many resend intervals after its last send. */
-export const ENDS_AT_RESENDS = 4;
-
-/**
- * One alert state change, in the shape of Alertmanager's v2 API (`PostableAlert`) plus the status
- * its webhook payload carries. Times are ISO 8601 strings.
- */
-export interface AlertPayload {
-  status: 'firing' | 'resolved';
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: string;
-  endsAt: string;
-  /** Link back to kad (empty when no external URL is configured). */
-  generatorURL: string;
-}
-
-/** Settings of an {@link AlertLifecycle}. */
-export interface AlertLifecycleOptions {
+/** Settings of an {@link AlertFeed}. */
+export interface AlertFeedOptions {
   /** Re-send interval of a firing alert, ms. */
   resendMs: number;
   /** Value of the `severity` label. */
@@ -42,32 +24,12 @@ export interface AlertLifecycleOptions {
   externalUrl?: string;
 }
 
-/** A firing alert as the lifecycle remembers it (also its persisted form). */
-export interface ActiveAlert {
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  generatorURL: string;
-  /** Epoch ms of the first cycle this episode was flagged. */
-  startsAt: number;
-  /** Epoch ms of the last time a firing state was emitted. */
-  lastSentAt: number;
-  /** The endsAt of that last emission: after it Alertmanager considers the alert resolved. */
-  endsAt: number;
-}
+/** Turns the pods flagged in each cycle into the alert payloads due, through an {@link AlertLifecycle}. */
+export class AlertFeed {
+  private readonly lifecycle: AlertLifecycle;
 
-/** Persisted form of an {@link AlertLifecycle}. */
-export interface AlertLifecycleSnapshot {
-  kind: 'kad-alert-lifecycle';
-  formatVersion: 1;
-  active: Record<string, ActiveAlert>;
-}
-
-/** Tracks which pods have a firing alert and emits the state changes due at each cycle. */
-export class AlertLifecycle {
-  private active = new Map<string, ActiveAlert>();
-
-  constructor(private readonly opts: AlertLifecycleOptions) {
-    if (!(opts.resendMs > 0)) throw new RangeError(`resendMs must be above 0, got ${opts.resendMs}`);
+  constructor(private readonly opts: AlertFeedOptions) {
+    this.lifecycle = new AlertLifecycle({ resendMs: opts.resendMs });
   }
 
   /**
@@ -75,101 +37,28 @@ export class AlertLifecycle {
    * firing alerts that are new or due for a re-send, and resolved alerts of pods no longer flagged.
    */
   update(t: number, flagged: readonly FlaggedPod[]): AlertPayload[] {
-    const out: AlertPayload[] = [];
-    const now = new Map<string, FlaggedPod>();
-    for (const p of flagged) now.set(alertKey(p), p);
-    for (const [key, a] of this.active) {
-      if (now.has(key)) continue;
-      this.active.delete(key);
-      // Past its endsAt Alertmanager has already resolved it; a late resolved message adds nothing.
-      if (t < a.endsAt) out.push(resolvedPayload(a, Math.max(t, a.startsAt)));
-    }
-    const endsAt = t + ENDS_AT_RESENDS * this.opts.resendMs;
-    for (const [key, p] of now) {
-      const labels = alertLabels(p, this.opts.severity);
-      const link = detectLink(this.opts.externalUrl, p.namespace);
-      const annotations = alertAnnotations(p, link);
-      let a = this.active.get(key);
-      // Expired (kad was stopped longer than 4 resend intervals) or relabelled: a new episode.
-      if (a && (t >= a.endsAt || labelsKey(a.labels) !== labelsKey(labels))) {
-        if (t < a.endsAt) out.push(resolvedPayload(a, Math.max(t, a.startsAt)));
-        a = undefined;
-      }
-      if (!a) {
-        a = { labels, annotations, generatorURL: link, startsAt: t, lastSentAt: t, endsAt };
-        this.active.set(key, a);
-        out.push(firingPayload(a));
-        continue;
-      }
-      a.annotations = annotations;
-      a.generatorURL = link;
-      if (t - a.lastSentAt >= this.opts.resendMs) {
-        a.lastSentAt = t;
-        a.endsAt = endsAt;
-        out.push(firingPayload(a));
-      }
-    }
-    return out;
+    return this.lifecycle.update(t, flagged.map((p) => this.instance(p))).map(toPayload);
   }
 
   /** Number of alerts firing now. */
   firing(): number {
-    return this.active.size;
-  }
-
-  /** The firing alerts, by `namespace/pod`. */
-  activeAlerts(): ReadonlyMap<string, Readonly<ActiveAlert>> {
-    return this.active;
+    return this.lifecycle.firing();
   }
 
   /** The state to persist, so that a restarted kad continues the same episodes. */
   toJSON(): AlertLifecycleSnapshot {
-    return { kind: 'kad-alert-lifecycle', formatVersion: 1, active: Object.fromEntries(this.active) };
+    return this.lifecycle.toJSON();
   }
 
   /** Restores the state saved by {@link toJSON}; throws a TypeError when `snap` is not one. */
   restore(snap: unknown): void {
-    const s = snap as Partial<AlertLifecycleSnapshot> | null;
-    if (!s || s.kind !== 'kad-alert-lifecycle' || s.formatVersion !== 1 || typeof s.active !== 'object' || !s.active) {
-      throw new TypeError('not a kad-alert-lifecycle snapshot with formatVersion 1');
-    }
-    const active = new Map<string, ActiveAlert>();
-    for (const [key, a] of Object.entries(s.active)) {
-      if (!isActiveAlert(a)) throw new TypeError(`alert ${JSON.stringify(key)} is malformed`);
-      active.set(key, { ...a });
-    }
-    this.active = active;
+    this.lifecycle.restore(snap);
   }
-}
 
-function isActiveAlert(a: unknown): a is ActiveAlert {
-  const x = a as ActiveAlert;
-  return !!x && typeof x === 'object' && isStringRecord(x.labels) && isStringRecord(x.annotations) &&
-    typeof x.generatorURL === 'string' && Number.isFinite(x.startsAt) && Number.isFinite(x.lastSentAt) &&
-    Number.isFinite(x.endsAt);
-}
-
-/** True when `r` is a plain object of string values. */
-export function isStringRecord(r: unknown): r is Record<string, string> {
-  return !!r && typeof r === 'object' && !Array.isArray(r) && Object.values(r).every((v) => typeof v === 'string');
-}
-
-function firingPayload(a: ActiveAlert): AlertPayload {
-  return {
-    status: 'firing', labels: { ...a.labels }, annotations: { ...a.annotations },
-    startsAt: iso(a.startsAt), endsAt: iso(a.endsAt), generatorURL: a.generatorURL,
-  };
-}
-
-function resolvedPayload(a: ActiveAlert, t: number): AlertPayload {
-  return {
-    status: 'resolved', labels: { ...a.labels }, annotations: { ...a.annotations },
-    startsAt: iso(a.startsAt), endsAt: iso(t), generatorURL: a.generatorURL,
-  };
-}
-
-function iso(t: number): string {
-  return new Date(t).toISOString();
+  private instance(p: FlaggedPod): AlertInstance {
+    const link = detectLink(this.opts.externalUrl, p.namespace);
+    return { key: alertKey(p), labels: alertLabels(p, this.opts.severity), annotations: alertAnnotations(p, link), generatorURL: link };
+  }
 }
 
 /**
@@ -234,10 +123,6 @@ export function sig(x: number, digits: number): string {
 /** A short number for people: `digits` (default 3) significant digits, trailing zeros dropped ("1.38", "-0.2", "1500"). */
 export function num(x: number, digits = 3): string {
   return Number.isFinite(x) ? String(Number(x.toPrecision(digits))) : String(x);
-}
-
-function labelsKey(labels: Record<string, string>): string {
-  return JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]));
 }
 
 const FNV_OFFSET = 0xcbf29ce484222325n;

@@ -1,7 +1,8 @@
 /**
  * The notify protocol: the engine hands the notifier, every scoring cycle, the pods the policy flags
- * now; the notifier turns that into alert lifecycles (firing, re-sent while it lasts, resolved) and
- * delivers them to its sinks (Alertmanager, a webhook). Delivery failures never throw into the engine:
+ * now, written as alerts (cycle-alerts.ts); the notifier lets the policy's alert lifecycle say which
+ * state changes are due (firing, re-sent while it lasts, resolved) and delivers them to its sinks
+ * (Alertmanager, a webhook). Delivery failures never throw into the engine:
  * they are kept for retry and reported through `status()`.
  */
 import type { FeatureContribution } from '../core/snapshot.js';

@@ -1,6 +1,6 @@
 /**
- * The notifier kad runs: each cycle the {@link AlertLifecycle} turns the flagged pods into alert state
- * changes, every change goes into each sink's persistent {@link Outbox} before delivery is tried, and
+ * The notifier kad runs: each cycle the {@link AlertFeed} turns the flagged pods into alert state
+ * changes (the policy's alert lifecycle decides which are due), every change goes into each sink's persistent {@link Outbox} before delivery is tried, and
  * each outbox is then delivered in order. A sink that fails keeps its outbox for the next cycle (and
  * for a retry timer with exponential backoff between cycles); a sink that rejects a batch (HTTP 4xx)
  * has that batch logged and dropped, never retried forever. The lifecycle's state is saved too, so a
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import { AlertmanagerSink, DEFAULT_SINK_TIMEOUT_MS } from './alertmanager.js';
-import { AlertLifecycle } from './alerts.js';
+import { AlertFeed } from './alerts.js';
 import type { FlaggedPod, Notifier, NotifierStatus } from './base.js';
 import { Outbox } from './outbox.js';
 import { DeliveryError, type NotifyLogger, type Sink } from './sink.js';
@@ -60,7 +60,7 @@ export const ALERT_STATE_FILE = 'alerts.json';
 
 /** Turns flagged pods into alerts and delivers them, reliably, to Alertmanager and webhooks. */
 export class AlertNotifier implements Notifier {
-  private readonly lifecycle: AlertLifecycle;
+  private readonly lifecycle: AlertFeed;
   private readonly sinks: SinkState[];
   private readonly log: NotifyLogger;
   private readonly stateFile: string | null;
@@ -72,7 +72,7 @@ export class AlertNotifier implements Notifier {
   constructor(private readonly opts: AlertNotifierOptions) {
     this.log = opts.log;
     this.batchSize = Math.max(1, opts.batchSize ?? 500);
-    this.lifecycle = new AlertLifecycle({ resendMs: opts.resendSeconds * 1000, severity: opts.severity, externalUrl: opts.externalUrl });
+    this.lifecycle = new AlertFeed({ resendMs: opts.resendSeconds * 1000, severity: opts.severity, externalUrl: opts.externalUrl });
     // Without sinks nothing is delivered, so nothing needs keeping.
     const dir = opts.sinks.length > 0 ? opts.stateDir : null;
     this.stateFile = dir === null ? null : join(dir, ALERT_STATE_FILE);

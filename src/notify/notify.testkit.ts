@@ -3,7 +3,7 @@
  * in-memory sink and a small HTTP receiver that records what is POSTed to it.
  */
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AlertPayload } from './alerts.js';
+import type { AlertPayload } from './payload.js';
 import type { FlaggedPod } from './base.js';
 import { DeliveryError, type NotifyLogger, type Sink } from './sink.js';
 

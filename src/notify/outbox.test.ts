@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AlertPayload } from './alerts.js';
+import type { AlertPayload } from './payload.js';
 import { entryId, Outbox } from './outbox.js';
 import { recordingLogger } from './notify.testkit.js';
 import { writeJsonAtomic } from '../store/state-file.js';

@@ -10,7 +10,8 @@
  * those by itself when their endsAt passes), then the oldest firing ones, and `dropped` counts them.
  */
 import { join } from 'node:path';
-import { fingerprint, isStringRecord, type AlertPayload } from './alerts.js';
+import { fingerprint } from './alerts.js';
+import { isAlertPayload, type AlertPayload } from './payload.js';
 import type { NotifyLogger } from './sink.js';
 import { readJsonOrSetAside, writeJsonAtomic } from '../store/state-file.js';
 
@@ -206,10 +207,7 @@ export function entryId(a: Pick<AlertPayload, 'labels' | 'startsAt'>): string {
 
 function isEntry(e: unknown): e is OutboxEntry {
   const x = e as OutboxEntry;
-  if (!x || typeof x !== 'object' || !Number.isFinite(x.seq) || !Number.isFinite(x.queuedAt) || !Number.isFinite(x.attempts)) return false;
-  const a = x.alert;
-  return !!a && (a.status === 'firing' || a.status === 'resolved') && isStringRecord(a.labels) && isStringRecord(a.annotations) &&
-    typeof a.startsAt === 'string' && typeof a.endsAt === 'string' && typeof a.generatorURL === 'string';
+  return !!x && typeof x === 'object' && Number.isFinite(x.seq) && Number.isFinite(x.queuedAt) && Number.isFinite(x.attempts) && isAlertPayload(x.alert);
 }
 
 function safeName(s: string): string {

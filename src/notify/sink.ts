@@ -3,7 +3,7 @@
  * kind; the notifier keeps an outbox per sink and retries what a sink could not take.
  */
 import { KadError } from '../core/errors.js';
-import type { AlertPayload } from './alerts.js';
+import type { AlertPayload } from './payload.js';
 
 /** A destination for alert state changes. */
 export interface Sink {

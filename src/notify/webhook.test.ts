@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fingerprint, type AlertPayload } from './alerts.js';
+import { fingerprint } from './alerts.js';
+import type { AlertPayload } from './payload.js';
 import { startReceiver, type Receiver } from './notify.testkit.js';
 import { DeliveryError } from './sink.js';
 import { WebhookSink, webhookPayload, type WebhookPayload } from './webhook.js';

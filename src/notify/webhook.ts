@@ -3,7 +3,8 @@
  * (`version`, `status`, `alerts[]` with status, labels, annotations, startsAt, endsAt, generatorURL,
  * fingerprint, plus groupKey, commonLabels…), so receivers written for Alertmanager understand it.
  */
-import { fingerprint, type AlertPayload } from './alerts.js';
+import { fingerprint } from './alerts.js';
+import type { AlertPayload, WebhookAlert } from './payload.js';
 import { DEFAULT_SINK_TIMEOUT_MS } from './alertmanager.js';
 import { postJson, type Sink } from './sink.js';
 
@@ -25,17 +26,6 @@ export interface WebhookSinkOptions {
   name?: string;
   /** kad's external URL, sent as `externalURL`. */
   externalUrl?: string;
-}
-
-/** One alert in a {@link WebhookPayload}. */
-export interface WebhookAlert {
-  status: 'firing' | 'resolved';
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: string;
-  endsAt: string;
-  generatorURL: string;
-  fingerprint: string;
 }
 
 /** What a webhook receives: Alertmanager's webhook payload, one group per POST. */

@@ -10,6 +10,8 @@
  * ring of `changeWindow` scores. {@link PeerSignals.forget} drops a pod that went away.
  */
 import type { Frame } from '../core/frame.js';
+import type { PodSnapshot } from '../core/samples.js';
+import { podKey, workloadKey } from '../core/series.js';
 import { classifyInto, resolveShiftOptions, ShiftWorkspace, type ShiftKind, type ShiftResult } from '../explain/changepoint.js';
 import { PeerGroupScorer, type PeerGroupParams } from './peer-group.js';
 
@@ -110,6 +112,16 @@ export class PeerSignals {
     return this.shift.kind;
   }
 
+  /**
+   * The pod's peer score on the scale of a model with flag threshold `threshold`: peer scores are 0.5
+   * at augurs' outlier threshold, so they count only against a model whose threshold is 0.5 too (0
+   * otherwise, and for an unknown pod).
+   */
+  scoreOnScale(key: string, threshold: number): number {
+    const r = this.pods.get(key)?.result;
+    return r && threshold === 0.5 ? r.peerScore : 0;
+  }
+
   /** The latest result for a pod (overwritten by the next cycle), or undefined for an unknown pod. */
   get(key: string): Readonly<PeerResult> | undefined {
     return this.pods.get(key)?.result;
@@ -129,6 +141,25 @@ export class PeerSignals {
     }
     return s;
   }
+}
+
+/** Pods younger than this are not compared with their peers (they warm up: caches, JIT, connections). */
+export const PEER_MIN_AGE_MS = 10 * 60_000;
+
+/**
+ * The peer-group inputs of a snapshot: pods grouped by ReplicaSet (the pod name without its last
+ * `-suffix`, within the workload), so that during a rollout old and new pods are not compared with
+ * each other, and without pods that started in the last 10 minutes. `vectors` holds each pod's
+ * feature vector by `namespace/pod`.
+ */
+export function peerInputs(snap: PodSnapshot, vectors: ReadonlyMap<string, Float64Array>): PeerInput[] {
+  const out: PeerInput[] = [];
+  for (const p of snap.pods) {
+    if (p.startedAt !== undefined && snap.t - p.startedAt < PEER_MIN_AGE_MS) continue;
+    const key = podKey(p.ref);
+    out.push({ key, workload: `${workloadKey(p.ref)}/${p.ref.pod.replace(/-[^-]+$/, '')}`, x: vectors.get(key)! });
+  }
+  return out;
 }
 
 /** Appends one row at the bottom of the frame, rotating the oldest out (newest last). */

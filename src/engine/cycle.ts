@@ -1,0 +1,169 @@
+/**
+ * One scoring cycle, as data passing from stage to stage: a snapshot → features → the pod models →
+ * peer comparison → the policy (alert state, learn gate, early warning) → a {@link CycleResult}. No
+ * I/O, no timers, no clock: time comes with each snapshot, so the same cycle runs live (the
+ * {@link Engine} feeds it from a source) and on recorded data (see replay.ts) at full speed.
+ * Training on a window of history snapshots is here too, since its first run warms the live state.
+ */
+import { NotReadyError } from '../core/errors.js';
+import type { PodSnapshot } from '../core/samples.js';
+import { podKey, workloadKey, type PodRef } from '../core/series.js';
+import { POD_FEATURE_MIN_SCALE, POD_FEATURES, PodFeatureExtractor } from '../features/pod-features.js';
+import { ExhaustionMonitor } from '../forecast/exhaustion-monitor.js';
+import { PeerSignals, peerInputs } from '../peers/peer-signals.js';
+import { AlertPolicy, type AlertPolicyParams } from '../policy/alert-policy.js';
+import type { AnomalyFinding, CycleResult, PodOutcome, PodResult } from '../policy/cycle-result.js';
+import { EarlyWarning, exhaustionMonitorParams, type EarlyWarningOptions } from '../policy/early-warning.js';
+import { LearnGate } from '../policy/learn-gate.js';
+import { fitModels, TrainingSet, type PodModel, type TrainedModels } from './training.js';
+
+/** Settings of a {@link ScoringCycle} (from the config). */
+export interface CycleOptions {
+  /** Training window, ms. */
+  lookbackMs: number;
+  /** Time between snapshots, ms. */
+  stepMs: number;
+  /** The alert policy's settings (see policy/alert-policy.ts). */
+  policy: AlertPolicyParams;
+  seed: number;
+  /** Workloads with fewer training rows than this use the cluster-wide model. Default 30. */
+  minWorkloadRows?: number;
+  /**
+   * Compare each pod with the other replicas of its workload (3 or more) and take the larger of its
+   * model score and its peer-group score (default true).
+   */
+  peerGroup?: boolean;
+  /** Early warning of memory / CPU exhaustion (see policy/early-warning.ts); null or unset: off. */
+  earlyWarning?: EarlyWarningOptions | null;
+}
+
+/** The stages of a scoring cycle and their state; see the module comment. */
+export class ScoringCycle {
+  private readonly features = new PodFeatureExtractor();
+  private readonly policy: AlertPolicy;
+  private readonly gate: LearnGate;
+  private readonly peers: PeerSignals | null;
+  private readonly exhaustion: ExhaustionMonitor | null;
+  private readonly warnings: EarlyWarning | null;
+  private current: TrainedModels | null = null;
+  private readonly latest = new Map<string, PodResult>();
+
+  constructor(readonly options: Readonly<CycleOptions>, private readonly createModel: (seed: number) => PodModel) {
+    this.policy = new AlertPolicy(options.policy);
+    this.gate = new LearnGate({ stepMs: options.stepMs, keepMs: options.lookbackMs });
+    this.peers = options.peerGroup === false ? null : new PeerSignals({ peer: { minScale: Array.from(POD_FEATURE_MIN_SCALE) } });
+    const ew = options.earlyWarning;
+    this.exhaustion = ew ? new ExhaustionMonitor(exhaustionMonitorParams(ew)) : null;
+    this.warnings = ew ? new EarlyWarning(ew) : null;
+  }
+
+  /** The models scoring now (null before training). */
+  get models(): TrainedModels | null {
+    return this.current;
+  }
+
+  /** Scores with these models from now on (e.g. loaded from a model file) instead of training. */
+  useModels(m: TrainedModels): void {
+    this.current = m;
+  }
+
+  /** The latest result of every pod still present. */
+  results(): IterableIterator<PodResult> {
+    return this.latest.values();
+  }
+
+  /** Number of pods with a result. */
+  get pods(): number {
+    return this.latest.size;
+  }
+
+  /**
+   * Trains on history snapshots (oldest first) ending at `end`, leaving out the points the learn
+   * gate held. The first training also warms the live state on them (features, exhaustion trends);
+   * score its last snapshot with `decide` false then to publish scores at once. Throws
+   * {@link NotReadyError} when the history holds fewer than 2 pod points.
+   */
+  train(history: readonly PodSnapshot[], end: number): TrainedModels {
+    const first = this.current === null;
+    const extractor = first ? this.features : new PodFeatureExtractor();
+    const set = new TrainingSet();
+    const mayLearn = (key: string, t: number) => this.gate.mayLearn(key, t);
+    for (const snap of history) {
+      const vectors = extractor.update(snap);
+      // The early warning's trends start from the history (once: it only takes points in time order).
+      if (first && this.exhaustion) for (const p of snap.pods) this.exhaustion.observe(p, snap.t, podKey(p.ref));
+      set.add(snap, vectors, mayLearn);
+    }
+    if (set.all.length < 2) {
+      throw new NotReadyError(`Not enough history to train: ${set.all.length} pod samples in the last ${this.options.lookbackMs / 60_000} min`);
+    }
+    this.current = fitModels(set, this.createModel, this.options, end);
+    return this.current;
+  }
+
+  /**
+   * Scores a snapshot and, with `decide` (the default), lets the policy decide, the models learn what
+   * the learn gate admits, and the early warning observe. Pods missing from the snapshot are
+   * forgotten. Throws {@link NotReadyError} before the first training.
+   */
+  score(snap: PodSnapshot, decide = true): CycleResult {
+    const m = this.current;
+    if (!m) throw new NotReadyError('No model trained yet');
+    const vectors = this.features.update(snap);
+    this.peers?.update(peerInputs(snap, vectors));
+    const seen = new Set<string>();
+    const pods: PodOutcome[] = [];
+    for (const p of snap.pods) {
+      const key = podKey(p.ref);
+      seen.add(key);
+      const x = vectors.get(key)!;
+      const own = m.workloads.get(workloadKey(p.ref));
+      const model = own ?? m.cluster;
+      const modelScore = model.scoreOne(x, snap.t);
+      const peerScore = this.peers?.scoreOnScale(key, model.threshold) ?? 0;
+      const score = Math.max(modelScore, peerScore);
+      this.peers?.observeScore(key, score);
+      const d = decide ? this.policy.observe(key, score, snap.t, model.threshold) : undefined;
+      // The learn gate holds the points the policy keeps from learning (the next retraining leaves
+      // them out too); a streaming model learns the others right after scoring the same pod
+      // (detectors may keep per-point state between scoreOne and learnOne of one time).
+      if (d && this.gate.admit(key, snap.t, d) && !model.fit) model.learnOne(x, snap.t);
+      const firing = d?.firing ?? false;
+      const features: Record<string, number> = {};
+      POD_FEATURES.forEach((n, j) => (features[n] = x[j]));
+      const result: PodResult = { ref: p.ref, t: snap.t, sample: p, score, flagged: firing, features, model: own ? 'workload' : 'cluster', modelScore, peerScore };
+      const outcome: PodOutcome = { result, started: d?.started ?? false, anomaly: firing ? this.finding(key, x, model, peerScore) : null, warnings: [] };
+      if (decide && this.exhaustion && this.warnings) {
+        const w = this.warnings.decide(key, this.exhaustion.observe(p, snap.t, key), snap.t);
+        result.exhaustion = { memorySeconds: w.memory.tteSeconds, cpuSeconds: w.cpu.tteSeconds, warnings: w.firing };
+        outcome.warnings = w.firing.map((resource) => ({ resource, estimate: { ...w[resource] } }));
+      }
+      this.latest.set(key, result);
+      pods.push(outcome);
+    }
+    const departed: PodRef[] = [];
+    for (const [key, r] of this.latest) {
+      if (seen.has(key)) continue;
+      departed.push(r.ref);
+      this.latest.delete(key);
+      this.policy.forget(key);
+      this.peers?.forget(key);
+      this.gate.forget(key);
+      this.exhaustion?.forget(key);
+      this.warnings?.forget(key);
+    }
+    this.gate.expire(snap.t);
+    return { t: snap.t, decided: decide, modelVersion: m.version, pods, departed };
+  }
+
+  /** What a firing pod's alert states: its top features, whether its replicas call it the outlier, the shape of its recent scores. */
+  private finding(key: string, x: Float64Array, model: PodModel, peerScore: number): AnomalyFinding {
+    const peer = this.peers?.get(key);
+    return {
+      threshold: model.threshold,
+      topFeatures: model.explain ? model.explain(x, POD_FEATURES).slice(0, 3) : [],
+      peer: peer && peerScore >= model.threshold ? { score: peerScore, feature: POD_FEATURES[peer.peerFeature] ?? null } : null,
+      change: this.peers?.changeOf(key) ?? 'none',
+    };
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The scoring cycle on recorded data, without a server: snapshots go in one at a time, in time order,
+ * and each comes back as the {@link CycleResult} `kad serve` would have made of it. The first
+ * `lookbackMs` of snapshots are history only; then the models train on that window (its last
+ * snapshot scored once without decisions, as the engine publishes it), and every snapshot from then
+ * on is scored, retraining every `retrainMs` on the snapshots of the window before it. Time is the
+ * snapshots' own: no clock, no timers, no network, as fast as the models score. The alerts a result
+ * raises are `flaggedPods(result)` (notify/cycle-alerts.ts), as the engine hands them to the notifier.
+ */
+import { NotReadyError } from '../core/errors.js';
+import type { PodSnapshot } from '../core/samples.js';
+import type { CycleResult } from '../policy/cycle-result.js';
+import { ScoringCycle, type CycleOptions } from './cycle.js';
+import type { PodModel } from './training.js';
+
+/** Settings of a {@link Replay}: the cycle's, and the retraining interval. */
+export interface ReplayOptions extends CycleOptions {
+  /** Retrain every this many ms of snapshot time; 0 = never. */
+  retrainMs: number;
+}
+
+/** Feeds recorded snapshots through a {@link ScoringCycle}; see the module comment. */
+export class Replay {
+  /** The cycle it drives (its models and latest results). */
+  readonly cycle: ScoringCycle;
+  /** The snapshots of the last lookback window, oldest first: the next training's history. */
+  private readonly window: PodSnapshot[] = [];
+  private firstT = NaN;
+  private nextTrainAt = 0;
+
+  constructor(private readonly options: Readonly<ReplayOptions>, createModel: (seed: number) => PodModel) {
+    this.cycle = new ScoringCycle(options, createModel);
+  }
+
+  /**
+   * Feeds the next snapshot (later than the one before). Returns its result, or null while the
+   * snapshots so far are history only (less than the lookback), or when training found too few pod
+   * points (the cycle is skipped, as the engine skips it).
+   */
+  push(snap: PodSnapshot): CycleResult | null {
+    const { lookbackMs, retrainMs } = this.options;
+    if (Number.isNaN(this.firstT)) this.firstT = snap.t;
+    this.window.push(snap);
+    while (this.window[0].t < snap.t - lookbackMs) this.window.shift();
+    const first = this.cycle.models === null;
+    if (first && snap.t - this.firstT < lookbackMs) return null;
+    if (first || (retrainMs > 0 && snap.t >= this.nextTrainAt)) {
+      try {
+        this.cycle.train(this.window, snap.t);
+      } catch (e) {
+        // As the engine does: that cycle is skipped and the next snapshot tries again.
+        if (e instanceof NotReadyError) return null;
+        throw e;
+      }
+      if (first) this.cycle.score(this.window[this.window.length - 1], false);
+      this.nextTrainAt = snap.t + retrainMs;
+    }
+    return this.cycle.score(snap);
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Training: the rows of a lookback window of history (every pod point the learn gate lets through, as
+ * feature vectors, per workload and all together), and the models fitted on them: one per workload
+ * with enough rows, and a cluster-wide one that scores every other pod; and the models as the data of a
+ * model file (`kad train` writes it, `kad serve` loads it).
+ */
+import { ModelFormatError } from '../core/errors.js';
+import { frameFromRows } from '../core/frame.js';
+import { hash32, hashString } from '../core/rng.js';
+import type { PodSnapshot } from '../core/samples.js';
+import { podKey, workloadKey } from '../core/series.js';
+import type { DetectorSnapshot } from '../core/snapshot.js';
+import type { BatchDetector, Detector, Explainer } from '../detectors/base.js';
+import { loadDetector } from '../detectors/index.js';
+import { POD_FEATURES } from '../features/pod-features.js';
+import type { EngineModels } from '../registry/model-store.js';
+
+/**
+ * A pod model: any detector. One with `fit` (a batch model such as the default pod model) is fitted
+ * on the lookback window; a streaming one (no `fit`) learns the window point by point, then keeps
+ * learning every scored point the policy lets it learn. Explains its scores when it can.
+ */
+export type PodModel = Detector & Partial<BatchDetector> & Partial<Explainer>;
+
+/** The models one training run made (or a model file held). */
+export interface TrainedModels {
+  /** Workload key (`namespace/workload`) → its own model. */
+  workloads: Map<string, PodModel>;
+  /** The cluster-wide model, for pods of workloads without their own. */
+  cluster: PodModel;
+  /** End of the training window, epoch ms. */
+  trainedAt: number;
+  /** Training rows (pod points) of the cluster model. */
+  rows: number;
+  /** Short, sortable id of the run (see {@link versionOf}). */
+  version: string;
+}
+
+/** Settings of {@link fitModels}. */
+export interface FitOptions {
+  seed: number;
+  /** Workloads with fewer rows than this use the cluster-wide model. Default 30. */
+  minWorkloadRows?: number;
+}
+
+/** The training rows of a history window, built one snapshot at a time (oldest first). */
+export class TrainingSet {
+  /** Workload key → its rows and their times. */
+  readonly byWorkload = new Map<string, { rows: number[][]; times: number[] }>();
+  /** Every row, and its time. */
+  readonly all: number[][] = [];
+  readonly times: number[] = [];
+
+  /**
+   * Adds the snapshot's pods, `vectors` being their feature vectors by `namespace/pod`, except the
+   * points `mayLearn` refuses (what the policy called anomalous is not learned as normal).
+   */
+  add(snap: PodSnapshot, vectors: ReadonlyMap<string, Float64Array>, mayLearn: (key: string, t: number) => boolean): void {
+    for (const p of snap.pods) {
+      const key = podKey(p.ref);
+      if (!mayLearn(key, snap.t)) continue;
+      const row = Array.from(vectors.get(key)!);
+      this.all.push(row);
+      this.times.push(snap.t);
+      const wk = workloadKey(p.ref);
+      let w = this.byWorkload.get(wk);
+      if (!w) this.byWorkload.set(wk, (w = { rows: [], times: [] }));
+      w.rows.push(row);
+      w.times.push(snap.t);
+    }
+  }
+}
+
+/**
+ * Fits a model per workload with at least `minWorkloadRows` rows (seeded from the seed and the
+ * workload's name) and the cluster model on all rows; `end` is the window's end.
+ */
+export function fitModels(set: TrainingSet, createModel: (seed: number) => PodModel, o: FitOptions, end: number): TrainedModels {
+  const minRows = o.minWorkloadRows ?? 30;
+  const workloads = new Map<string, PodModel>();
+  for (const [wk, { rows, times }] of set.byWorkload) {
+    if (rows.length < minRows) continue;
+    const m = createModel(hash32(o.seed, hashString(wk)));
+    fitModel(m, rows, times);
+    workloads.set(wk, m);
+  }
+  const cluster = createModel(o.seed);
+  fitModel(cluster, set.all, set.times);
+  return { workloads, cluster, trainedAt: end, rows: set.all.length, version: versionOf(end, o.seed) };
+}
+
+/** Fits a batch model on the rows, or feeds a streaming one the rows in time order. */
+function fitModel(m: PodModel, rows: number[][], times: number[]): void {
+  if (m.fit) {
+    m.fit(frameFromRows(POD_FEATURES, rows));
+    return;
+  }
+  for (let i = 0; i < rows.length; i++) m.learnOne(Float64Array.from(rows[i]), times[i]);
+}
+
+/** A short, sortable version id for a training run: UTC time of the data's end and the seed. */
+export function versionOf(t: number, seed: number): string {
+  return `${new Date(t).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-s${seed}`;
+}
+
+/** The models as the data of a model file. */
+export function toModelFile(m: TrainedModels): EngineModels {
+  return {
+    kind: 'kad-pod-models',
+    formatVersion: 1,
+    version: m.version,
+    trainedAt: m.trainedAt,
+    features: [...POD_FEATURES],
+    trainingRows: m.rows,
+    cluster: m.cluster.toJSON(),
+    workloads: Object.fromEntries([...m.workloads].map(([k, w]) => [k, w.toJSON()])),
+  };
+}
+
+/** The models of a model file. Throws {@link ModelFormatError} when they do not fit this kad. */
+export function fromModelFile(m: EngineModels): TrainedModels {
+  if (m?.kind !== 'kad-pod-models') throw new ModelFormatError(`not a kad model file (kind ${JSON.stringify(m?.kind)}, expected "kad-pod-models")`);
+  if (m.formatVersion !== 1) throw new ModelFormatError(`model file has formatVersion ${JSON.stringify(m.formatVersion)}; this kad reads formatVersion 1`);
+  if (JSON.stringify(m.features) !== JSON.stringify(POD_FEATURES)) {
+    throw new ModelFormatError(`models were trained on features [${m.features}], this kad uses [${POD_FEATURES.join(',')}]: retrain with \`kad train\``);
+  }
+  const asModel = (s: DetectorSnapshot, what: string): PodModel => {
+    try {
+      return loadDetector(s) as PodModel;
+    } catch (e) {
+      throw new ModelFormatError(`${what}: ${(e as Error).message}`);
+    }
+  };
+  const workloads = new Map(Object.entries(m.workloads ?? {}).map(([k, s]) => [k, asModel(s, `workload ${k}`)] as const));
+  const cluster = asModel(m.cluster, 'cluster model');
+  return { workloads, cluster, trainedAt: m.trainedAt, rows: m.trainingRows, version: m.version };
+}

@@ -1,0 +1,76 @@
+/**
+ * What one scoring cycle leaves behind once the policy has decided: per pod its scores, its decision
+ * and the facts its alerts will state, the pods that went away, and the early warnings firing. The
+ * engine's cycle builds it; `telemetry/` turns it into gauges, `notify/` into alerts, the API into
+ * /detect, a replay into a list of alerts to compare with a fault list. Plain data: nothing in it
+ * changes after the cycle that made it (estimates are copied).
+ */
+import type { PodSample } from '../core/samples.js';
+import type { PodRef } from '../core/series.js';
+import type { FeatureContribution } from '../core/snapshot.js';
+import type { ShiftKind } from '../explain/changepoint.js';
+import type { ExhaustionEstimate } from '../forecast/exhaustion.js';
+import type { ExhaustionResource } from '../forecast/exhaustion-monitor.js';
+
+/** The latest result for one pod. */
+export interface PodResult {
+  ref: PodRef;
+  t: number;
+  sample: PodSample;
+  score: number;
+  flagged: boolean;
+  /** Feature values by name (NaN → null in JSON). */
+  features: Record<string, number>;
+  /** Which model scored it: the workload's own, or the cluster-wide fallback. */
+  model: 'workload' | 'cluster';
+  /** The model's own score, before the peer comparison. */
+  modelScore: number;
+  /** Score against the workload's other replicas (0 with fewer than 3 replicas or peerGroup off). */
+  peerScore: number;
+  /** Early warning: predicted seconds to the memory and CPU limits (Infinity: not heading there), and the warnings firing. */
+  exhaustion?: { memorySeconds: number; cpuSeconds: number; warnings: string[] };
+}
+
+/** What a firing anomaly alert states beside its score. */
+export interface AnomalyFinding {
+  /** The score at which the model flags. */
+  threshold: number;
+  /** The features that contributed most, largest first (at most 3; empty when the model cannot explain). */
+  topFeatures: FeatureContribution[];
+  /** Set when the peer score alone reaches the threshold: the pod is unlike its replicas. */
+  peer: { score: number; /** The feature behind it (null: unknown). */ feature: string | null } | null;
+  /** The shape of the pod's recent scores: a lasting level shift, a spike, or none. */
+  change: ShiftKind;
+}
+
+/** A firing early warning of one resource. */
+export interface ExhaustionWarning {
+  resource: ExhaustionResource;
+  /** A copy of the estimate it fired on. */
+  estimate: ExhaustionEstimate;
+}
+
+/** One pod's outcome of a cycle. */
+export interface PodOutcome {
+  result: PodResult;
+  /** The pod's anomaly alert started firing this cycle. */
+  started: boolean;
+  /** Set while the pod's anomaly alert fires. */
+  anomaly: AnomalyFinding | null;
+  /** Its early warnings firing now, memory before CPU. */
+  warnings: ExhaustionWarning[];
+}
+
+/** The outcome of one scoring cycle. */
+export interface CycleResult {
+  /** The snapshot's time, epoch ms. */
+  t: number;
+  /** False for the pass over the last history snapshot at the first training: scores only, no decisions. */
+  decided: boolean;
+  /** Version of the models that scored it. */
+  modelVersion: string;
+  /** Every pod of the snapshot, in its order. */
+  pods: PodOutcome[];
+  /** Pods scored before that are gone from this snapshot. */
+  departed: PodRef[];
+}
