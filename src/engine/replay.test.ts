@@ -44,7 +44,7 @@ function recorded(t: number): PodSnapshot {
 }
 
 const config = loadConfig({ env: {} });
-const createModel = (seed: number) => createPodModel(config, seed);
+const createModel = (seed: number) => createPodModel(config.iforest, seed);
 const OPTIONS: ReplayOptions = {
   lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 30 * MIN, policy: { k: 2 }, seed: 1, earlyWarning: EARLY_WARNING_DEFAULTS,
 };
