@@ -9,9 +9,10 @@
  * false warnings per workload-week. Run: `npm run bench:early-warning` (SEEDS=1,2,3 DAYS=7
  * HORIZON_MINUTES=120 LIMITS=default|tight to change).
  */
+import { loadConfig } from '../src/config/load.js';
 import { podKey } from '../src/core/series.js';
-import { EARLY_WARNING_DEFAULTS, EarlyWarning, earlyWarningPolicy, exhaustionMonitorParams } from '../src/policy/early-warning.js';
-import { ExhaustionMonitor } from '../src/forecast/exhaustion-monitor.js';
+import { EarlyWarning, earlyWarningPolicy } from '../src/policy/early-warning.js';
+import { ExhaustionMonitor, exhaustionMonitorParams } from '../src/forecast/exhaustion-monitor.js';
 import { formatDuration } from '../src/notify/cycle-alerts.js';
 import { SimulatedCluster } from '../src/simulator/cluster.js';
 import { backgroundEvents, slowLeaks, type LeakSpec } from '../src/simulator/scenarios.js';
@@ -24,13 +25,15 @@ const MiB = 1024 * 1024;
 const T0 = Date.UTC(2026, 10, 16); // a Monday
 const SEEDS = (process.env.SEEDS ?? '1,2,3').split(',').map(Number);
 const DAYS = Number(process.env.DAYS ?? 7);
-const HORIZON_MINUTES = Number(process.env.HORIZON_MINUTES ?? 120);
+/** The service's early-warning settings: the config schema's defaults. */
+const DEFAULTS = loadConfig({ env: {} }).earlyWarning;
+const HORIZON_MINUTES = Number(process.env.HORIZON_MINUTES ?? DEFAULTS.horizonMinutes);
 const START = T0 + HOUR;
 const END = START + DAYS * 24 * HOUR;
 const LEAD_GOAL_MIN = 30;
 
 /** The warning's policy, as the service runs it. */
-const POLICY = earlyWarningPolicy(EARLY_WARNING_DEFAULTS);
+const POLICY = earlyWarningPolicy(DEFAULTS);
 
 /** Workloads leaked (different limits and limit shares) and leak durations (hours), rotated per seed. */
 const LEAK_WORKLOADS = [
@@ -78,7 +81,7 @@ if (TIGHT) {
 const W = [6, 18, 9, 8, 10, 10, 10, 12, 12];
 console.log(`Early warning on the simulated cluster${TIGHT ? ' with tight limits' : ''}: ${SEEDS.length} seed(s) × ${DAYS} days of 1-minute cycles, ${topology.workloads.length} workloads, horizon ${HORIZON_MINUTES} min, policy k=${POLICY.k} of ${POLICY.n} at score ${POLICY.enter}`);
 console.log('lead = OOM kill − first memory warning on the leaking pod; predicted = time to exhaustion at that warning [interval]');
-console.log('false = a memory warning off a leak (start to OOM + 10 min), a CPU warning off a runaway whose CPU did not reach 95% of its limit within the horizon\n');
+console.log(`false = a memory warning off a leak (start to OOM + 10 min), a CPU warning off a runaway whose CPU did not reach ${Math.round(DEFAULTS.cpuAt * 100)}% of its limit within the horizon\n`);
 console.log(pad(['seed', 'workload', 'limit', 'leak', 'rate', 'from', 'lead min', 'predicted', 'actual'], W) + '   interval');
 let cases = 0;
 let onTime = 0;
@@ -100,13 +103,13 @@ for (const [si, seed] of SEEDS.entries()) {
   const background = backgroundEvents({ seed, from: START, until: END, topology, avoid: leaks });
   const cluster = new SimulatedCluster({ seed, start: T0, topology, scenario: { random: false, events: [...leaks, ...background] } });
   const source = new SimulatorSource(cluster, { keepMs: 5 * MIN });
-  const options = { ...EARLY_WARNING_DEFAULTS, horizonMinutes: HORIZON_MINUTES };
+  const options = { ...DEFAULTS, horizonMinutes: HORIZON_MINUTES };
   const monitor = new ExhaustionMonitor(exhaustionMonitorParams(options));
   const ew = new EarlyWarning(options);
   const warnings: Warning[] = [];
   const live = new Set<string>();
   const known = new Set<string>();
-  /** Per pod, the cycles its CPU was at ≥ 95% of its limit (throttling: a CPU warning come true). */
+  /** Per pod, the cycles its CPU was at ≥ `cpuAt` of its limit (throttling: a CPU warning come true). */
   const saturated = new Map<string, number[]>();
   for (let t = START; t <= END; t += MIN) {
     const snap = source.observe(t);
@@ -117,7 +120,7 @@ for (const [si, seed] of SEEDS.entries()) {
       const r = ew.decide(key, monitor.observe(s, t, key), t);
       live.add(key);
       known.add(key);
-      if (s.cpu >= 0.95 * s.cpuLimit) {
+      if (s.cpu >= DEFAULTS.cpuAt * s.cpuLimit) {
         const list = saturated.get(s.ref.pod) ?? [];
         list.push(t);
         saturated.set(s.ref.pod, list);
@@ -194,6 +197,6 @@ console.log(`\nleaks warned >= ${LEAD_GOAL_MIN} min before the OOM kill: ${onTim
 console.log(`false warnings: memory ${falseMem}, cpu ${falseCpu} over ${workloadWeeks.toFixed(1)} workload-weeks = ${((falseMem + falseCpu) / workloadWeeks).toFixed(3)} per workload-week`);
 console.log(`  on workloads without a leak: ${falseNoLeakWl} over ${noLeakWorkloadWeeks.toFixed(1)} workload-weeks = ${(falseNoLeakWl / Math.max(1e-9, noLeakWorkloadWeeks)).toFixed(3)} per workload-week`);
 console.log(`cpu runaways (CPU jumps to 90–98% of its limit) with a CPU warning: ${runawaysWarned} of ${runaways}`);
-console.log(`other cpu warnings that came true (CPU at >= 95% of its limit within the horizon), not counted false: ${cpuCameTrue}`);
+console.log(`other cpu warnings that came true (CPU at >= ${Math.round(DEFAULTS.cpuAt * 100)}% of its limit within the horizon), not counted false: ${cpuCameTrue}`);
 console.log(`estimator cost: ${((1000 * observeMs) / Math.max(1, observed)).toFixed(1)} µs per pod-cycle (monitor + policy, both resources)`);
 if (falseDetail.length) console.log(`\nfalse warnings:\n${falseDetail.slice(0, 40).join('\n')}${falseDetail.length > 40 ? `\n  … ${falseDetail.length - 40} more` : ''}`);

@@ -9,11 +9,11 @@ import { NotReadyError } from '../core/errors.js';
 import type { PodSnapshot } from '../core/samples.js';
 import { podKey, workloadKey, type PodRef } from '../core/series.js';
 import { POD_FEATURE_MIN_SCALE, POD_FEATURES, PodFeatureExtractor } from '../features/pod-features.js';
-import { ExhaustionMonitor } from '../forecast/exhaustion-monitor.js';
+import { ExhaustionMonitor, exhaustionMonitorParams } from '../forecast/exhaustion-monitor.js';
 import { PeerSignals, peerInputs } from '../peers/peer-signals.js';
 import { AlertPolicy, type AlertPolicyParams } from '../policy/alert-policy.js';
 import type { AnomalyFinding, CycleResult, PodOutcome, PodResult } from '../policy/cycle-result.js';
-import { EarlyWarning, exhaustionMonitorParams, type EarlyWarningOptions } from '../policy/early-warning.js';
+import { EarlyWarning, type EarlyWarningOptions } from '../policy/early-warning.js';
 import { LearnGate } from '../policy/learn-gate.js';
 import { fitModels, TrainingSet, type PodModel, type TrainedModels } from './training.js';
 

@@ -12,7 +12,6 @@ import { Engine, type EngineOptions, type PodModel } from './engine.js';
 import type { FlaggedPod, Notifier } from '../notify/base.js';
 import { createDetector } from '../detectors/index.js';
 import { POD_FEATURE_MIN_SCALE } from '../features/pod-features.js';
-import { EARLY_WARNING_DEFAULTS } from '../policy/early-warning.js';
 import { silentLogger } from '../core/logger.js';
 
 const MIN = 60_000;
@@ -201,7 +200,7 @@ describe('Engine', () => {
     const source = new ScriptedSource(['web-a', 'web-b', 'web-c']);
     const flagged: FlaggedPod[][] = [];
     const notifier: Notifier = { update: async (_t, f) => void flagged.push([...f]), status: () => ({ sinks: {}, firing: 0 }), close: async () => {} };
-    const { engine, clock, registry } = makeEngine(source, undefined, notifier, { earlyWarning: EARLY_WARNING_DEFAULTS });
+    const { engine, clock, registry } = makeEngine(source, undefined, notifier, { earlyWarning: loadConfig({ env: {} }).earlyWarning });
     await engine.step();
     // From now on web-b leaks 1 MB a minute: from 200 MB to the 500 MB limit in 5 hours.
     source.leakFrom = clock.now();

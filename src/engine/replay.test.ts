@@ -9,7 +9,6 @@ import { createPodModel } from '../detectors/pod-model.js';
 import type { FlaggedPod, Notifier } from '../notify/base.js';
 import { flaggedPods } from '../notify/cycle-alerts.js';
 import type { CycleResult } from '../policy/cycle-result.js';
-import { EARLY_WARNING_DEFAULTS } from '../policy/early-warning.js';
 import type { Source } from '../sources/base.js';
 import { createTelemetry } from '../telemetry/metrics.js';
 import { Engine } from './engine.js';
@@ -46,7 +45,7 @@ function recorded(t: number): PodSnapshot {
 const config = loadConfig({ env: {} });
 const createModel = (seed: number) => createPodModel(config.iforest, seed);
 const OPTIONS: ReplayOptions = {
-  lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 30 * MIN, policy: { k: 2 }, seed: 1, earlyWarning: EARLY_WARNING_DEFAULTS,
+  lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 30 * MIN, policy: { k: 2 }, seed: 1, earlyWarning: config.earlyWarning,
 };
 
 /** What a cycle's result says, per pod: score, flag, and the alerts it raises. */

@@ -2,12 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
 import type { PodSample } from '../core/samples.js';
-import { ExhaustionMonitor, type ExhaustionMonitorParams } from './exhaustion-monitor.js';
+import { loadConfig } from '../config/load.js';
+import { ExhaustionMonitor, exhaustionMonitorParams, type ExhaustionMonitorParams } from './exhaustion-monitor.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const T0 = Date.UTC(2026, 0, 5);
 const MiB = 1024 * 1024;
+/** The service's settings: the config schema's defaults. */
+const PARAMS = exhaustionMonitorParams(loadConfig({ env: {} }).earlyWarning);
 
 function sample(pod: string, memory: number, cpu: number, restarts = 0): PodSample {
   return {
@@ -32,7 +35,7 @@ function feed(m: ExhaustionMonitor, minutes: number, from = 0): { leak: { t: num
 
 describe('ExhaustionMonitor', () => {
   it('warns of the leaking pod\'s memory ahead of the limit and not of the quiet pod', () => {
-    const m = new ExhaustionMonitor();
+    const m = new ExhaustionMonitor(PARAMS);
     const { leak } = feed(m, 9 * 60);
     const first = leak.find((x) => x.score >= 0.5);
     expect(first?.resource).toBe('memory');
@@ -44,7 +47,7 @@ describe('ExhaustionMonitor', () => {
   });
 
   it('takes CPU held at the limit for exhaustion now, memory held there not (page cache)', () => {
-    const m = new ExhaustionMonitor();
+    const m = new ExhaustionMonitor(PARAMS);
     let r = m.observe(sample('p', 500 * MiB, 0.49), T0);
     for (let i = 1; i <= 30; i++) r = m.observe(sample('p', 500 * MiB, 0.49), T0 + i * MIN);
     expect(r.resource).toBe('cpu');
@@ -54,7 +57,7 @@ describe('ExhaustionMonitor', () => {
   });
 
   it('forgets pods that went away', () => {
-    const m = new ExhaustionMonitor();
+    const m = new ExhaustionMonitor(PARAMS);
     m.observe(sample('a', 100 * MiB, 0.1), T0);
     m.observe(sample('b', 100 * MiB, 0.1), T0);
     m.retain(new Set(['shop/b']));
@@ -64,7 +67,7 @@ describe('ExhaustionMonitor', () => {
   });
 
   it('round-trips through JSON and continues exactly as the original', () => {
-    const a = new ExhaustionMonitor({ memory: { horizonSeconds: 3600 } });
+    const a = new ExhaustionMonitor({ ...PARAMS, memory: { ...PARAMS.memory, horizonSeconds: 3600 } });
     feed(a, 300);
     const b = ExhaustionMonitor.fromJSON(JSON.parse(JSON.stringify(a.toJSON())));
     expect(b.params.memory.horizonSeconds).toBe(3600);
@@ -73,9 +76,9 @@ describe('ExhaustionMonitor', () => {
   });
 
   it('refuses bad settings and snapshots with coded errors', () => {
-    expect(() => new ExhaustionMonitor({ disk: {} } as ExhaustionMonitorParams)).toThrow(InputError);
-    expect(() => new ExhaustionMonitor({ cpu: { z: 0 } })).toThrow(/z must be/);
-    const snap = new ExhaustionMonitor().toJSON();
+    expect(() => new ExhaustionMonitor({ ...PARAMS, disk: {} } as ExhaustionMonitorParams)).toThrow(InputError);
+    expect(() => new ExhaustionMonitor({ ...PARAMS, cpu: { ...PARAMS.cpu, z: 0 } })).toThrow(/z must be/);
+    const snap = new ExhaustionMonitor(PARAMS).toJSON();
     expect(() => ExhaustionMonitor.fromJSON({ ...snap, kind: 'kad-exhaustion' })).toThrow(ModelFormatError);
     expect(() => ExhaustionMonitor.fromJSON({ ...snap, formatVersion: 9 })).toThrow(/formatVersion/);
     expect(() => ExhaustionMonitor.fromJSON({ ...snap, pods: { 'a/b': { memory: {}, cpu: {} } } })).toThrow(ModelFormatError);

@@ -9,6 +9,7 @@
  * ({@link ExhaustionMonitor.toJSON}). All estimators share one scratch buffer, so a pod costs two
  * ring buffers (4 KiB each at the default capacity) and `observe` allocates nothing for a known pod.
  */
+import type { Config } from '../config/schema.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import { podKey } from '../core/series.js';
 import type { PodSample } from '../core/samples.js';
@@ -21,24 +22,36 @@ import {
 export type ExhaustionResource = 'memory' | 'cpu';
 
 /**
- * Memory's defaults where they differ from the estimator's: exhaustion at 98% of the limit (the
- * working set leaves out some page cache; the kernel's OOM killer acts when usage reaches the
- * limit), a prior natural swing of 1% of the limit (a working set is steady), and sitting at the
- * limit without climbing is not exhaustion (a full page cache is reclaimed, not OOM-killed).
+ * How memory differs from the estimator's defaults: a prior natural swing of 1% of the limit (a
+ * working set is steady), and sitting at the limit without climbing is not exhaustion (a full page
+ * cache is reclaimed, not OOM-killed). Where it counts as exhausted is a setting (`exhaustAt`, config
+ * `earlyWarning.memoryAt`: the working set leaves out some page cache; the kernel's OOM killer acts
+ * when usage reaches the limit).
  */
-export const MEMORY_DEFAULTS: Readonly<ExhaustionParams> = Object.freeze({ exhaustAt: 0.98, priorNoise: 0.01, saturationIsExhaustion: false });
+export const MEMORY_TRAITS: Readonly<ExhaustionParams> = Object.freeze({ priorNoise: 0.01, saturationIsExhaustion: false });
 /**
- * CPU's: throttling from 95% of the limit (the CFS quota bites on bursts inside each 100 ms period
- * before the 1-minute average reaches it), a prior natural swing of 5% (CPU follows traffic), and no
- * restart-by-drop (CPU falls with traffic).
+ * How CPU differs: a prior natural swing of 5% (CPU follows traffic), and no restart-by-drop (CPU
+ * falls with traffic). Where it counts as exhausted is a setting (config `earlyWarning.cpuAt`: the
+ * CFS quota throttles bursts inside each 100 ms period before the 1-minute average reaches the limit).
  */
-export const CPU_DEFAULTS: Readonly<ExhaustionParams> = Object.freeze({ exhaustAt: 0.95, priorNoise: 0.05, resetDrop: 0 });
+export const CPU_TRAITS: Readonly<ExhaustionParams> = Object.freeze({ priorNoise: 0.05, resetDrop: 0 });
 
-/** Settings per resource; unset fields take {@link MEMORY_DEFAULTS} / {@link CPU_DEFAULTS}, then the estimator's defaults. */
+/** One resource's settings: the horizon and the share of the limit that counts as exhausted, and any other of the estimator's. */
+export type ResourceParams = ExhaustionParams & Required<Pick<ExhaustionParams, 'horizonSeconds' | 'exhaustAt'>>;
+
+/** Settings per resource (build them from the config with {@link exhaustionMonitorParams}); unset estimator fields take {@link MEMORY_TRAITS} / {@link CPU_TRAITS}, then the estimator's defaults. */
 export interface ExhaustionMonitorParams {
-  memory?: ExhaustionParams;
-  cpu?: ExhaustionParams;
+  memory: ResourceParams;
+  cpu: ResourceParams;
 }
+
+/** The monitor's settings from the `earlyWarning` config section: its horizon, and the share of each limit that counts as exhausted. */
+export function exhaustionMonitorParams(o: Readonly<Pick<Config['earlyWarning'], 'horizonMinutes' | 'memoryAt' | 'cpuAt'>>): ExhaustionMonitorParams {
+  const horizonSeconds = o.horizonMinutes * 60;
+  return { memory: { horizonSeconds, exhaustAt: o.memoryAt }, cpu: { horizonSeconds, exhaustAt: o.cpuAt } };
+}
+
+const RESOURCES: readonly ExhaustionResource[] = ['memory', 'cpu'];
 
 /** What {@link ExhaustionMonitor.observe} returns for one pod. */
 export interface PodExhaustion {
@@ -74,12 +87,17 @@ export class ExhaustionMonitor {
   private readonly out: PodExhaustion;
 
   /** Throws {@link InputError} naming a bad setting. */
-  constructor(params: ExhaustionMonitorParams = {}) {
+  constructor(params: ExhaustionMonitorParams) {
     const unknown = Object.keys(params).filter((k) => k !== 'memory' && k !== 'cpu');
     if (unknown.length > 0) throw new InputError(`exhaustion monitor: unknown resource "${unknown[0]}"; known: memory, cpu`);
+    for (const r of RESOURCES) {
+      if (params[r]?.horizonSeconds === undefined || params[r]?.exhaustAt === undefined) {
+        throw new InputError(`exhaustion monitor: ${r} needs its horizonSeconds and exhaustAt (see exhaustionMonitorParams)`);
+      }
+    }
     this.params = Object.freeze({
-      memory: Object.freeze(resolveExhaustionParams({ ...MEMORY_DEFAULTS, ...params.memory })),
-      cpu: Object.freeze(resolveExhaustionParams({ ...CPU_DEFAULTS, ...params.cpu })),
+      memory: Object.freeze(resolveExhaustionParams({ ...MEMORY_TRAITS, ...params.memory })),
+      cpu: Object.freeze(resolveExhaustionParams({ ...CPU_TRAITS, ...params.cpu })),
     });
     this.scratch = new ExhaustionScratch(Math.max(this.params.memory.capacity, this.params.cpu.capacity));
     const idle = new ExhaustionEstimator(EXHAUSTION_DEFAULTS, this.scratch).observe(NaN, NaN, NaN);
@@ -144,7 +162,7 @@ export class ExhaustionMonitor {
     if (s.formatVersion !== 1) throw new ModelFormatError(`exhaustion monitor snapshot: formatVersion ${JSON.stringify(s.formatVersion)} is not supported (expected 1)`);
     let m: ExhaustionMonitor;
     try {
-      m = new ExhaustionMonitor(s.params ?? {});
+      m = new ExhaustionMonitor(s.params as ExhaustionMonitorParams);
     } catch (err) {
       throw new ModelFormatError(`exhaustion monitor snapshot: field "params" is invalid: ${(err as Error).message}`);
     }

@@ -5,29 +5,20 @@
  * sure cycles in a row; `notify/` writes it as an alert `KadResourceExhaustion{resource}` beside the
  * pod's anomaly alert. `bench/early-warning.bench.ts` measures the monitor and this policy together.
  */
-import type { ExhaustionMonitorParams, ExhaustionResource, PodExhaustion } from '../forecast/exhaustion-monitor.js';
+import type { ExhaustionResource, PodExhaustion } from '../forecast/exhaustion-monitor.js';
 import type { ExhaustionEstimate } from '../forecast/exhaustion.js';
 import { AlertPolicy, type AlertPolicyParams } from './alert-policy.js';
 
-/** Settings of {@link EarlyWarning} (config section `earlyWarning`). */
+/** Settings of {@link EarlyWarning}: the config section `earlyWarning`, whose defaults (in the config schema) `npm run bench:early-warning` measures. */
 export interface EarlyWarningOptions {
-  /** Warn when exhaustion is surely within this many minutes (default 120). */
+  /** Warn when exhaustion is surely within this many minutes. */
   horizonMinutes: number;
-  /** Sure cycles in a row before a warning fires (default 3). */
+  /** Sure cycles in a row before a warning fires. */
   consecutive: number;
-  /** Memory is exhausted at this share of the limit (default 0.98: the OOM kill comes at the limit). */
+  /** Memory is exhausted at this share of the limit (the OOM kill comes at the limit). */
   memoryAt: number;
-  /** CPU is exhausted (throttled) at this share of the limit (default 0.95). */
+  /** CPU is exhausted (throttled) at this share of the limit. */
   cpuAt: number;
-}
-
-/** The defaults, as measured by `npm run bench:early-warning`. */
-export const EARLY_WARNING_DEFAULTS: Readonly<EarlyWarningOptions> = Object.freeze({ horizonMinutes: 120, consecutive: 3, memoryAt: 0.98, cpuAt: 0.95 });
-
-/** The exhaustion monitor's settings for these options: the horizon and the share of each limit that counts as exhausted. */
-export function exhaustionMonitorParams(o: Readonly<EarlyWarningOptions>): ExhaustionMonitorParams {
-  const horizonSeconds = o.horizonMinutes * 60;
-  return { memory: { horizonSeconds, exhaustAt: o.memoryAt }, cpu: { horizonSeconds, exhaustAt: o.cpuAt } };
 }
 
 /** The warning's alert policy: `consecutive` cycles at score 0.5 (exhaustion surely within the horizon), a little hysteresis, 5 min keep-firing. */
@@ -51,7 +42,7 @@ const RESOURCES: readonly ExhaustionResource[] = ['memory', 'cpu'];
 export class EarlyWarning {
   private readonly policy: AlertPolicy;
 
-  constructor(readonly options: Readonly<EarlyWarningOptions> = EARLY_WARNING_DEFAULTS) {
+  constructor(readonly options: Readonly<EarlyWarningOptions>) {
     this.policy = new AlertPolicy(earlyWarningPolicy(options));
   }
 
