@@ -13,6 +13,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadConfig } from '../src/config/load.js';
 import { simulatorForecastCorpus, readNabTrafficCorpus } from '../src/evaluate/forecast-corpus.js';
 import { evaluateForecastCorpus, formatForecastReport, type ForecastEvalReport } from '../src/evaluate/forecast.js';
 import { formatScalingTable, simulateScaling, summariseScaling } from '../src/evaluate/forecast-scaling.js';
@@ -68,7 +69,8 @@ console.log(`(4 simulated days: ${((performance.now() - t0) / 1000).toFixed(1)} 
 // 4. Refresh time.
 const workloads = Number(process.env.WORKLOADS ?? 1000);
 console.log(`== 4. Refreshing the forecasts of ${workloads} workloads (CPU + memory) ==\n`);
-const svc = new ForecastService({ forecast: { model: MODEL } });
+// One-minute series, refreshed as the service's default `forecast.refreshMinutes` says.
+const svc = new ForecastService({ stepMs: 60_000, refreshMs: loadConfig({ env: {} }).forecast.refreshMinutes * 60_000, forecast: { model: MODEL } });
 const start = Date.parse('2024-03-05T00:00:00Z');
 const heap0 = process.memoryUsage();
 t0 = performance.now();

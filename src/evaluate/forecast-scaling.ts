@@ -10,8 +10,9 @@
  * the recommended side the recommendation of the minute before (as if applied one minute later, about
  * the time a new pod takes to become ready).
  */
+import { loadConfig } from '../config/load.js';
 import { workloadKey } from '../core/series.js';
-import { ReplicaRecommender, type ScalingRecommendation } from '../forecast/scaling.js';
+import { ReplicaRecommender, scalingSettings, type ScalingRecommendation } from '../forecast/scaling.js';
 import { ForecastService } from '../forecast/service.js';
 import { SimulatedCluster } from '../simulator/cluster.js';
 import { defaultTopology, type WorkloadSpec } from '../simulator/topology.js';
@@ -82,9 +83,9 @@ export function simulateScaling(o: ScalingSimOptions = {}): ScalingSimResult {
   const cluster = new SimulatedCluster({ seed: o.seed ?? 7, start, topology: { nodes: base.nodes, workloads: [spec] }, scenario: { random: false } });
   const key = workloadKey({ namespace: spec.namespace, workload: spec.name });
   const capacity = targetRps / target;
-  const service = new ForecastService({ refreshMs: 5 * 60_000 });
+  const service = new ForecastService({ stepMs: 60_000, refreshMs: 5 * 60_000 });
   const recommender = new ReplicaRecommender({
-    capacityPerReplica: capacity, targetUtilisation: target, minReplicas: spec.autoscale!.minReplicas, maxReplicas: spec.autoscale!.maxReplicas,
+    ...scalingSettings(loadConfig({ env: {} }).scaling), capacityPerReplica: capacity, targetUtilisation: target, minReplicas: spec.autoscale!.minReplicas, maxReplicas: spec.autoscale!.maxReplicas,
   });
   const reportFrom = start + (o.historyDays ?? 7) * 86_400_000;
   const end = reportFrom + 86_400_000;

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/load.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
-import { ReplicaRecommender, replicasFor, resolveScalingPolicy, type ScalingInput } from './scaling.js';
+import { ReplicaRecommender, replicasFor, resolveScalingPolicy, scalingSettings, type ScalingInput } from './scaling.js';
 
 const MIN = 60_000;
 const T = Date.parse('2024-03-05T12:00:00Z');
-// 10 demand units per replica at 100%, aim for 50%: 5 units per replica.
-const POLICY = { capacityPerReplica: 10, targetUtilisation: 0.5, minReplicas: 2, maxReplicas: 20 };
+// 10 demand units per replica at 100%, aim for 50%: 5 units per replica; the rest as the config's defaults.
+const POLICY = { ...scalingSettings(loadConfig({ env: {} }).scaling), capacityPerReplica: 10, targetUtilisation: 0.5, minReplicas: 2, maxReplicas: 20 };
 
 /** A 30-step forecast from `now` rising linearly from `from` to `to`, upper 80% 10% above the point. */
 function rising(now: number, from: number, to: number): NonNullable<ScalingInput['forecast']> {

@@ -13,20 +13,19 @@
  * - When there is no usable forecast (none, stale), or the series' recent forecasts are poor
  *   (accuracy.ts), the recommendation is the reactive one, and the reason says so.
  * Then, as the HPA does: clamp to [minReplicas, maxReplicas]; scale up at once, scale down only to
- * the highest recommendation of the last `scaleDownStabilisationMs` (default 5 minutes).
+ * the highest recommendation of the last `scaleDownStabilisationMs`.
  * Time comes in with each call; nothing else is kept but the recent recommendations per key.
  */
+import type { Config } from '../config/schema.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { AccuracyStats } from './accuracy.js';
 import type { SeriesForecast } from './forecaster.js';
 
 /** How one deployment is scaled. */
 export interface ScalingPolicy {
-  /** Default 1. */
   minReplicas: number;
-  /** Default 100. */
   maxReplicas: number;
-  /** Share of a replica's capacity to aim for, (0, 1]. Default 0.7. */
+  /** Share of a replica's capacity to aim for, (0, 1]. */
   targetUtilisation: number;
   /** Demand one replica serves at 100%, in the demand's unit (e.g. the CPU request in cores). Required. */
   capacityPerReplica: number;
@@ -40,10 +39,18 @@ export interface ScalingPolicy {
   quantile: 'point' | 'upper80' | 'upper95';
 }
 
-/** The defaults of {@link ScalingPolicy} (no default capacity: it depends on the workload). */
-export const SCALING_DEFAULTS: Readonly<Omit<ScalingPolicy, 'capacityPerReplica'>> = Object.freeze({
-  minReplicas: 1, maxReplicas: 100, targetUtilisation: 0.7, tolerance: 0.1, scaleDownStabilisationMs: 300_000, leadMs: Infinity, quantile: 'upper80',
+/** The fields of a {@link ScalingPolicy} that the config sets (section `scaling`; see {@link scalingSettings}). */
+export type ScalingSettings = Pick<ScalingPolicy, 'minReplicas' | 'maxReplicas' | 'targetUtilisation' | 'scaleDownStabilisationMs'>;
+
+/** The rule's own defaults, which the config does not set: the HPA's tolerance, the whole forecast, its upper 80% bound. */
+export const SCALING_RULE_DEFAULTS: Readonly<Pick<ScalingPolicy, 'tolerance' | 'leadMs' | 'quantile'>> = Object.freeze({
+  tolerance: 0.1, leadMs: Infinity, quantile: 'upper80',
 });
+
+/** The `scaling` config section as {@link ScalingSettings}. */
+export function scalingSettings(s: Readonly<Config['scaling']>): ScalingSettings {
+  return { targetUtilisation: s.targetUtilisation, minReplicas: s.minReplicas, maxReplicas: s.maxReplicas, scaleDownStabilisationMs: s.scaleDownStabilisationSeconds * 1000 };
+}
 
 /** One decision's inputs. */
 export interface ScalingInput {
@@ -84,13 +91,13 @@ export interface ScalingRecommendation {
 export interface RecommenderSnapshot {
   kind: 'kad-replica-recommender';
   formatVersion: 1;
-  policy: Partial<ScalingPolicy>;
+  policy: ScalingSettings & Partial<ScalingPolicy>;
   recent: Record<string, [number, number][]>;
 }
 
-/** Fills in and checks a policy; throws {@link InputError} naming the bad setting. */
+/** Fills in the rule's defaults and checks a policy; throws {@link InputError} naming a bad or missing setting. */
 export function resolveScalingPolicy(p: Partial<ScalingPolicy>): ScalingPolicy {
-  const r = { ...SCALING_DEFAULTS, capacityPerReplica: NaN, ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined && v !== null)) } as ScalingPolicy;
+  const r = { ...SCALING_RULE_DEFAULTS, capacityPerReplica: NaN, ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined && v !== null)) } as ScalingPolicy;
   if (!(r.capacityPerReplica > 0 && Number.isFinite(r.capacityPerReplica))) throw new InputError(`scaling: capacityPerReplica must be a number above 0, got ${r.capacityPerReplica}`);
   if (!(Number.isInteger(r.minReplicas) && r.minReplicas >= 0 && Number.isInteger(r.maxReplicas) && r.maxReplicas >= Math.max(1, r.minReplicas))) {
     throw new InputError(`scaling: need integers 0 <= minReplicas <= maxReplicas (maxReplicas >= 1), got ${r.minReplicas} and ${r.maxReplicas}`);
@@ -120,8 +127,8 @@ export function replicasFor(demand: number, currentReplicas: number, p: ScalingP
 export class ReplicaRecommender {
   private readonly recent = new Map<string, [number, number][]>();
 
-  /** `policy` holds the defaults for every deployment; `recommend` may override them per call. */
-  constructor(readonly policy: Partial<ScalingPolicy> = {}) {}
+  /** `policy` holds the settings for every deployment; `recommend` may override them per call. */
+  constructor(readonly policy: ScalingSettings & Partial<ScalingPolicy>) {}
 
   /** The recommendation for one deployment now. */
   recommend(input: ScalingInput): ScalingRecommendation {

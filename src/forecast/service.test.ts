@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/load.js';
 import { seasonalSeries } from './fixtures.testkit.js';
 import { ForecastService } from './service.js';
 
 const MIN = 60_000;
+/** One-minute series, refreshed as the config's default says. */
+const OPTIONS = { stepMs: MIN, refreshMs: loadConfig({ env: {} }).forecast.refreshMinutes * MIN };
 
 describe('ForecastService', () => {
   const s = seasonalSeries({ seed: 2, days: 3 });
@@ -11,7 +14,7 @@ describe('ForecastService', () => {
   };
 
   it('refreshes each series when due, least recently refreshed first, and feeds the accuracy tracker', () => {
-    const svc = new ForecastService({ refreshMs: 5 * MIN });
+    const svc = new ForecastService({ ...OPTIONS, refreshMs: 5 * MIN });
     feed(svc, ['a', 'b'], 0, 2000);
     let now = s.startMs + 1999 * MIN;
     expect(svc.refresh(now)).toMatchObject({ refreshed: 2, failed: 0, deferred: 0 });
@@ -31,7 +34,7 @@ describe('ForecastService', () => {
 
   it('stops at the budget and carries the rest over to the next call', () => {
     let clock = 0;
-    const svc = new ForecastService({}, { elapsedMs: () => (clock += 10) }); // every reading 10 ms later
+    const svc = new ForecastService(OPTIONS, { elapsedMs: () => (clock += 10) }); // every reading 10 ms later
     const keys = Array.from({ length: 6 }, (_, i) => `k${i}`);
     feed(svc, keys, 0, 500);
     const now = s.startMs + 499 * MIN;
@@ -43,7 +46,7 @@ describe('ForecastService', () => {
   });
 
   it('records a series that cannot be forecast yet and carries on with the others', () => {
-    const svc = new ForecastService();
+    const svc = new ForecastService(OPTIONS);
     feed(svc, ['long'], 0, 300);
     svc.observe('short', s.startMs, 1);
     const r = svc.refresh(s.startMs + 299 * MIN);

@@ -19,14 +19,14 @@ import { SeriesHistory, resolveHistoryOptions, type HistoryOptions, type History
 
 /** Options of {@link ForecastService}. */
 export interface ForecastServiceOptions {
-  /** Step of the values observed, ms (the engine's cycle). Default 60,000. */
-  stepMs?: number;
+  /** Step of the values observed, ms (the engine's cycle). */
+  stepMs: number;
   /** History buffers (bucket width, how long kept). */
   history?: Omit<HistoryOptions, 'stepMs'>;
   forecast?: ForecastOptions;
   accuracy?: AccuracyOptions;
-  /** Refit a series' forecast when it is this old, ms. Default 5 minutes. */
-  refreshMs?: number;
+  /** Refit a series' forecast when it is this old, ms (config `forecast.refreshMinutes`). */
+  refreshMs: number;
 }
 
 /** What {@link ForecastService} needs from outside. */
@@ -78,11 +78,11 @@ export class ForecastService {
   private readonly refreshMs: number;
   private readonly elapsedMs: () => number;
 
-  constructor(options: ForecastServiceOptions = {}, deps: ForecastServiceDeps = {}) {
-    this.historyOptions = resolveHistoryOptions({ ...options.history, stepMs: options.stepMs ?? 60_000 });
+  constructor(options: Readonly<ForecastServiceOptions>, deps: ForecastServiceDeps = {}) {
+    this.historyOptions = resolveHistoryOptions({ ...options.history, stepMs: options.stepMs });
     this.forecastOptions = resolveForecastOptions(options.forecast);
     this.accuracyTracker = new ForecastAccuracy(options.accuracy);
-    this.refreshMs = options.refreshMs ?? 300_000;
+    this.refreshMs = options.refreshMs;
     this.elapsedMs = deps.elapsedMs ?? (() => performance.now());
     const own = deps.histories ? null : new Map<string, SeriesHistory>();
     this.own = own;

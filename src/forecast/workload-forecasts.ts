@@ -21,7 +21,7 @@ import type { PodSnapshot } from '../core/samples.js';
 import type { SeriesStore, WorkloadTotals } from '../store/series-store.js';
 import type { AccuracyStats } from './accuracy.js';
 import type { ForecastModelName, SeriesForecast } from './forecaster.js';
-import { ReplicaRecommender, type ScalingRecommendation } from './scaling.js';
+import { ReplicaRecommender, scalingSettings, type ScalingRecommendation } from './scaling.js';
 import { DAY_MS } from './seasonal.js';
 import { ForecastService, type RefreshReport, type SeriesForecastStatus } from './service.js';
 
@@ -88,11 +88,7 @@ export class WorkloadForecasts {
       forecast: { horizonMs: options.horizonMinutes * 60_000, model: options.model },
       refreshMs: options.refreshMinutes * 60_000,
     }, { histories: store });
-    const s = options.scaling;
-    this.recommender = new ReplicaRecommender({
-      targetUtilisation: s.targetUtilisation, minReplicas: s.minReplicas, maxReplicas: s.maxReplicas,
-      scaleDownStabilisationMs: s.scaleDownStabilisationSeconds * 1000,
-    });
+    this.recommender = new ReplicaRecommender(scalingSettings(options.scaling));
   }
 
   /** True while a backfill runs (live snapshots are held). */
