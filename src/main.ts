@@ -107,6 +107,7 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
   const clock = opts.clock ?? (usesSimulator && config.simulator.speed !== 1 ? acceleratedClock(Date.now(), config.simulator.speed) : systemClock);
   const telemetry = createTelemetry(new Registry(), { processMetrics: true });
   const lookbackMs = config.training.lookbackMinutes * 60_000;
+  const stepMs = config.training.queryStepSeconds * 1000;
   const { source, incidents } = await createSource(config, clock, lookbackMs);
   // Prophet's optimizer can only be loaded asynchronously, once, before the first fit.
   if (config.forecast.enabled && config.forecast.model === 'prophet') await loadProphet();
@@ -120,9 +121,10 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
     log,
     notifier,
     createModel: podModelFactory(config),
+    store: new SeriesStore(seriesStoreOptions(config.store, stepMs, config.forecast.enabled)),
     options: {
       lookbackMs,
-      stepMs: config.training.queryStepSeconds * 1000,
+      stepMs,
       retrainMs: config.training.retrainMinutes * 60_000,
       policy: policyParamsFromConfig(config.policy),
       seed: config.detector.seed,

@@ -13,6 +13,7 @@ import type { FlaggedPod, Notifier } from '../notify/base.js';
 import { createDetector } from '../detectors/index.js';
 import { POD_FEATURE_MIN_SCALE } from '../features/pod-features.js';
 import { silentLogger } from '../core/logger.js';
+import { SeriesStore, seriesStoreOptions } from '../store/series-store.js';
 
 const MIN = 60_000;
 
@@ -68,6 +69,7 @@ function makeEngine(source: Source, createModel?: (seed: number) => PodModel, no
     source, clock, telemetry, log: silentLogger,
     createModel: createModel ?? ((seed) => createPodModel(config.iforest, seed)),
     notifier,
+    store: new SeriesStore(seriesStoreOptions(config.store, MIN, false)),
     options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 60 * MIN, policy: { k: 2 }, seed: 1, ...extra },
   });
   return { engine, clock, registry };

@@ -1,9 +1,19 @@
 /**
- * The loop: on start, train the pod models on `lookback` of history; then every step, fetch the pods'
- * current metrics, append them to the series store and hand them to the scoring cycle (cycle.ts:
- * features → models → peers → policy), its result to telemetry (gauges), notify (alerts) and the API
- * (the latest result per pod), and the snapshot to forecasting (forecasting.ts, which reads the
- * store). Failures of the source are recorded and retried; they never stop the loop.
+ * The loop: on start, fetch `lookback` of history into the series store and train the pod models on
+ * the store's window; then every step, fetch the pods' current metrics, append them to the store and
+ * hand them to the scoring cycle (cycle.ts: features → models → peers → policy), its result to
+ * telemetry (gauges), notify (alerts) and the API (the latest result per pod), and the snapshot to
+ * forecasting (forecasting.ts, which reads the store). A retrain fetches the lookback again: the
+ * store keeps the cycles it holds (what was scored) and takes the newer history; the models train on
+ * its window (a live snapshot at the time of a cycle it holds, as the first after a training may be,
+ * is scored; the store keeps the cycle it has). Failures of the source are recorded and retried;
+ * they never stop the loop.
+ *
+ * The history reaches the store as cycles before the first live one. The forecasts' backfill, which
+ * the first live cycle starts, still reaches each coarse history first: the store adds its cycles to
+ * them only when a history is read (the forecasts read none before their backfill begins) or when a
+ * ring slot is reused (training reuses none: the store keeps at least the lookback window, see
+ * {@link SeriesStore.reserveSince}).
  */
 import type { Clock } from '../core/clock.js';
 import { NotReadyError } from '../core/errors.js';
@@ -15,8 +25,7 @@ import type { CycleResult, PodResult } from '../policy/cycle-result.js';
 import type { EngineModels } from '../registry/model-store.js';
 import type { Source } from '../sources/base.js';
 import { WorkloadForecasts, type ForecastingOptions } from '../forecast/workload-forecasts.js';
-import { STORE_DEFAULTS } from '../store/series-history.js';
-import { SeriesStore, seriesStoreOptions } from '../store/series-store.js';
+import type { SeriesStore } from '../store/series-store.js';
 import type { Telemetry } from '../telemetry/metrics.js';
 import { recordCycle } from '../telemetry/record.js';
 import { ScoringCycle, type CycleOptions } from './cycle.js';
@@ -44,8 +53,12 @@ export interface EngineDeps {
   createModel: (seed: number) => PodModel;
   /** Receives the flagged pods after every scoring cycle (alerts). Optional. */
   notifier?: Notifier;
-  /** The series store every cycle is appended to. Default: one sized by the `store` config defaults. */
-  store?: SeriesStore;
+  /**
+   * The series store the history and every cycle are appended to (build it from the `store` config
+   * section with `seriesStoreOptions`; with forecasting on, it must keep history). Its step should be
+   * the engine's.
+   */
+  store: SeriesStore;
   options: EngineOptions;
 }
 
@@ -76,8 +89,8 @@ export class Engine {
 
   constructor(private readonly deps: EngineDeps) {
     this.scoring = new ScoringCycle(deps.options, deps.createModel);
-    const { forecast, stepMs } = deps.options;
-    this.store = deps.store ?? new SeriesStore(seriesStoreOptions(STORE_DEFAULTS, stepMs, !!forecast));
+    const { forecast } = deps.options;
+    this.store = deps.store;
     this.forecasting = forecast ? new Forecasting(new WorkloadForecasts(forecast, this.store), deps) : null;
   }
 
@@ -107,12 +120,22 @@ export class Engine {
     return [...this.scoring.results()].sort((a, b) => b.score - a.score);
   }
 
-  /** Trains on the lookback window ending now. On the first call the live state is warmed too and its last snapshot published. */
+  /**
+   * Trains on the lookback window ending now: the source's history joins the series store (the cycles
+   * it already holds stay; newer ones are added) and the models train on the store's snapshots of the
+   * window, in the order their pods came. On the first call the live state is warmed too and the
+   * window's last snapshot published.
+   */
   async train(signal?: AbortSignal): Promise<void> {
     const { options, telemetry, log } = this.deps;
     const end = this.deps.clock.now();
     const started = performance.now();
-    const snaps = await this.fetch(() => this.deps.source.history(end - options.lookbackMs, end, options.stepMs, signal));
+    const start = end - options.lookbackMs;
+    const history = await this.fetch(() => this.deps.source.history(start, end, options.stepMs, signal));
+    const newest = this.store.newest;
+    this.store.reserveSince(start, history.filter((s) => !(s.t <= newest)).length);
+    for (const snap of history) this.store.append(snap);
+    const snaps = this.store.snapshots(this.store.cycleTimes(start, end), 'arrival');
     const first = this.scoring.models === null;
     const m = this.scoring.train(snaps, end);
     telemetry.modelsTrained.set(m.workloads.size + 1);
@@ -126,6 +149,7 @@ export class Engine {
   async cycle(signal?: AbortSignal): Promise<void> {
     const t0 = performance.now();
     const snap = await this.fetch(() => this.deps.source.current(this.deps.clock.now(), signal));
+    this.store.reserveSince(snap.t - this.deps.options.lookbackMs);
     this.store.append(snap);
     const result = this.score(snap, true);
     this.forecasting?.observe(snap);

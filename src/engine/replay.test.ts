@@ -2,6 +2,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load.js';
 import { manualClock } from '../core/clock.js';
+import { InputError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
 import { createRng, hash32 } from '../core/rng.js';
 import type { PodSample, PodSnapshot } from '../core/samples.js';
@@ -10,6 +11,7 @@ import type { FlaggedPod, Notifier } from '../notify/base.js';
 import { flaggedPods } from '../notify/cycle-alerts.js';
 import type { CycleResult } from '../policy/cycle-result.js';
 import type { Source } from '../sources/base.js';
+import { SeriesStore, seriesStoreOptions } from '../store/series-store.js';
 import { createTelemetry } from '../telemetry/metrics.js';
 import { Engine } from './engine.js';
 import { Replay, type ReplayOptions } from './replay.js';
@@ -48,6 +50,9 @@ const OPTIONS: ReplayOptions = {
   lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 30 * MIN, policy: { k: 2 }, seed: 1, earlyWarning: config.earlyWarning,
 };
 
+/** A series store as the service builds it (no coarse history: no forecasts here). */
+const newStore = () => new SeriesStore(seriesStoreOptions(config.store, MIN, false));
+
 /** What a cycle's result says, per pod: score, flag, and the alerts it raises. */
 function summary(r: CycleResult) {
   return { t: r.t, pods: r.pods.map((o) => [o.result.ref.pod, o.result.score, o.result.flagged]), alerts: flaggedPods(r) };
@@ -55,7 +60,7 @@ function summary(r: CycleResult) {
 
 describe('Replay', () => {
   it('runs the scoring cycle on recorded snapshots with no server, source or clock, and flags a planted anomaly', () => {
-    const replay = new Replay(OPTIONS, createModel);
+    const replay = new Replay(OPTIONS, createModel, newStore());
     const results: CycleResult[] = [];
     for (let t = T0; t <= T0 + 120 * MIN; t += MIN) {
       const r = replay.push(recorded(t));
@@ -76,6 +81,16 @@ describe('Replay', () => {
     expect(replay.cycle.models!.trainedAt).toBe(T0 + 120 * MIN);
   });
 
+  it('keeps the snapshots in its series store, which holds the lookback window it trains on, and refuses one out of order', () => {
+    const store = new SeriesStore({ ...seriesStoreOptions(config.store, MIN, false), recentCycles: 10 });
+    const replay = new Replay(OPTIONS, createModel, store);
+    for (let t = T0; t <= T0 + 60 * MIN; t += MIN) replay.push(recorded(t));
+    expect(replay.cycle.models!.rows).toBe(61 * PODS.length);
+    expect(store.cycleTimes(T0 + 0.5 * MIN)).toEqual(Array.from({ length: 60 }, (_, i) => T0 + (i + 1) * MIN));
+    expect(store.snapshots([T0 + 60 * MIN], 'arrival')[0].pods.map((p) => p.ref.pod)).toEqual(PODS);
+    expect(() => replay.push(recorded(T0 + 60 * MIN))).toThrow(InputError);
+  });
+
   it('gives what the engine gives on the same data, cycle by cycle', async () => {
     const source: Source = {
       name: 'recorded',
@@ -90,9 +105,9 @@ describe('Replay', () => {
     const clock = manualClock(T0 + 60 * MIN);
     const alerts: FlaggedPod[][] = [];
     const notifier: Notifier = { update: async (_t, f) => void alerts.push([...f]), status: () => ({ sinks: {}, firing: 0 }), close: async () => {} };
-    const engine = new Engine({ source, clock, telemetry: createTelemetry(new Registry()), log: silentLogger, createModel, notifier, options: OPTIONS });
+    const engine = new Engine({ source, clock, telemetry: createTelemetry(new Registry()), log: silentLogger, createModel, notifier, store: newStore(), options: OPTIONS });
     const seen: CycleResult[] = [];
-    const replay = new Replay(OPTIONS, createModel);
+    const replay = new Replay(OPTIONS, createModel, newStore());
     for (let t = T0; t < T0 + 60 * MIN; t += MIN) replay.push(recorded(t));
     for (let t = T0 + 60 * MIN; t <= T0 + 110 * MIN; t += MIN) {
       clock.set(t);

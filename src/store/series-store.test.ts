@@ -88,6 +88,39 @@ describe('SeriesStore', () => {
     expect(store.history('ns/w/cpu')).toBeUndefined();
   });
 
+  it('gives back each cycle\'s pods in the order they came, also after a JSON round trip', () => {
+    const store = new SeriesStore(small({ history: null }));
+    const zeta = pod('ns', 'zeta', 'w', { cpu: 0.1 });
+    const alpha = pod('ns', 'alpha', 'w', { cpu: 0.2 });
+    const mid = pod('ns', 'mid', 'w', { cpu: 0.3 });
+    store.append({ t: T0, pods: [zeta, alpha] });
+    store.append({ t: T0 + MIN, pods: [mid, zeta, { ...mid, cpu: 0.4 }] }); // mid twice: its first place, its last values
+    const names = (snaps: PodSnapshot[]) => snaps.map((s) => s.pods.map((p) => `${p.ref.pod} ${p.cpu}`));
+    const arrival = () => store.snapshots(store.cycleTimes(), 'arrival');
+    expect(names(arrival())).toEqual([['zeta 0.1', 'alpha 0.2'], ['mid 0.4', 'zeta 0.1']]);
+    expect(names(store.snapshots(store.cycleTimes()))).toEqual([['alpha 0.2', 'zeta 0.1'], ['mid 0.4', 'zeta 0.1']]);
+    const back = SeriesStore.fromJSON(JSON.parse(JSON.stringify(store.toJSON())));
+    expect(back.snapshots(back.cycleTimes(), 'arrival')).toEqual(arrival());
+    const { order: _order, ...keyOrder } = store.toJSON(); // saved without the order: key order
+    expect(SeriesStore.fromJSON(keyOrder).snapshots(store.cycleTimes(), 'arrival')).toEqual(store.snapshots(store.cycleTimes()));
+    expect(() => SeriesStore.fromJSON({ ...store.toJSON(), order: [[0], [7]] })).toThrow(ModelFormatError);
+    store.forget('ns/mid');
+    expect(names(arrival())).toEqual([['zeta 0.1', 'alpha 0.2'], ['zeta 0.1']]);
+  });
+
+  it('keeps a window of cycles however dense they come (reserveSince)', () => {
+    const store = new SeriesStore(small({ history: null, recentCycles: 3 }));
+    for (let i = 0; i < 6; i++) {
+      const t = T0 + i * 20_000; // three cycles a minute
+      store.reserveSince(t - MIN);
+      store.append({ t, pods: [pod('ns', 'a', 'w', { cpu: i })] });
+    }
+    expect(store.cycleTimes()).toEqual([2, 3, 4, 5].map((i) => T0 + i * 20_000)); // a minute back from the newest, both ends in
+    expect(store.options.recentCycles).toBe(4);
+    store.append({ t: T0 + 6 * 20_000, pods: [] });
+    expect(store.cycleTimes()[0]).toBe(T0 + 3 * 20_000);
+  });
+
   it('feeds a backfill into the coarse histories before the live cycles appended meanwhile', () => {
     const store = new SeriesStore(small({ recentCycles: 5 }));
     store.append({ t: T0 + 10 * MIN, pods: [pod('ns', 'a', 'w', { cpu: 10 })] }); // live, just before the backfill

@@ -5,8 +5,9 @@
  *
  * - a ring of the newest *cycles* (snapshot times, oldest overwritten first), at most
  *   `recentCycles` of them;
- * - per pod, its samples at those cycles (every numeric field of {@link PodSample}); a pod no longer
- *   in any cycle held is dropped by itself, {@link SeriesStore.forget} drops one at once;
+ * - per pod, its samples at those cycles (every numeric field of {@link PodSample}), and the order the
+ *   pods of each cycle came in; a pod no longer in any cycle held is dropped by itself,
+ *   {@link SeriesStore.forget} drops one at once;
  * - per workload (`namespace/workload`), its totals at those cycles ({@link WorkloadTotals}: the sums
  *   over its pods) and its latest totals;
  * - per workload, the coarse history of its CPU and memory totals for forecasting
@@ -70,6 +71,8 @@ export interface SeriesStoreSnapshot {
   capacity: number;
   /** Times of the cycles held, oldest first. */
   times: number[];
+  /** Per cycle held (oldest first), its pods in the order they came, as indices into `pods`; absent: in key order. */
+  order?: number[][];
   pods: { ref: PodRef; seqs: number[]; rows: (number | null)[] }[];
   workloads: {
     namespace: string;
@@ -135,6 +138,8 @@ export class SeriesStore {
   private oldest = 0;
   private flushed = 0;
   private readonly podEntries = new Map<string, PodEntry>();
+  /** Per ring slot, the pods of its cycle in the order they came. */
+  private arrivals: PodEntry[][] = [];
   private readonly workloadEntries = new Map<string, WorkloadEntry>();
   private inBackfill = false;
 
@@ -168,6 +173,16 @@ export class SeriesStore {
   }
 
   /**
+   * Keeps every cycle held from time `start` on when `more` newer ones are appended (a training
+   * window, however dense its cycles): {@link reserve}s the cycles needed.
+   */
+  reserveSince(start: number, more = 1): void {
+    let n = more;
+    for (let c = this.next - 1; c >= this.oldest && this.times[c % this.capacity] >= start; c--) n++;
+    this.reserve(n);
+  }
+
+  /**
    * Adds a live snapshot as the newest cycle and returns each workload's totals in it (in the order
    * its pods come); a snapshot at or before the newest cycle is ignored (returns undefined).
    */
@@ -182,17 +197,20 @@ export class SeriesStore {
     }
     const c = this.next++;
     this.times[c % this.capacity] = snap.t;
+    const arrived: PodEntry[] = [];
     for (const p of snap.pods) {
       const key = podKey(p.ref);
       let e = this.podEntries.get(key);
       if (!e) this.podEntries.set(key, (e = { ref: p.ref, ...this.rows(PF) }));
       e.ref = p.ref;
+      if (e.seqs[c % this.capacity] !== c) arrived.push(e); // a pod listed twice keeps its first place and its last values
       const row = this.put(e, c, PF);
       for (let f = 0; f < PF; f++) {
         const v = p[POD_FIELDS[f]];
         e.rows[row + f] = v === undefined ? NaN : v;
       }
     }
+    this.arrivals[c % this.capacity] = arrived;
     const totals = sumWorkloads(snap.pods);
     const out = new Map<string, WorkloadTotals>();
     for (const [wk, { ref, v }] of totals) {
@@ -248,19 +266,20 @@ export class SeriesStore {
 
   /**
    * The snapshots of the cycles at `times` (values of {@link cycleTimes}; others are left out), with
-   * the pods of each sorted by pod key, each with its newest {@link PodRef}. `cpuRequest` is NaN
-   * where unknown; `startedAt` is left out where unknown.
+   * the pods of each sorted by pod key (`order` 'key') or in the order they came ('arrival'), each
+   * with its newest {@link PodRef}. `cpuRequest` is NaN where unknown; `startedAt` is left out where
+   * unknown.
    */
-  snapshots(times: readonly number[]): PodSnapshot[] {
-    const entries = [...this.podEntries].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, e]) => e);
+  snapshots(times: readonly number[], order: 'key' | 'arrival' = 'key'): PodSnapshot[] {
+    const entries = order === 'key' ? [...this.podEntries].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, e]) => e) : null;
     const out: PodSnapshot[] = [];
     for (const t of times) {
       const c = this.cycleAt(t);
       if (c === undefined) continue;
       const slot = c % this.capacity;
       const pods: PodSample[] = [];
-      for (const e of entries) {
-        if (e.seqs[slot] !== c) continue;
+      for (const e of entries ?? this.arrivals[slot]) {
+        if (e.seqs[slot] !== c || (!entries && this.podEntries.get(podKey(e.ref)) !== e)) continue; // not in this cycle, or forgotten
         const s = { ref: e.ref } as PodSample;
         for (let f = 0; f < PF; f++) (s as unknown as Record<string, number>)[POD_FIELDS[f]] = e.rows[slot * PF + f];
         if (!Number.isFinite(s.startedAt)) delete s.startedAt;
@@ -339,9 +358,15 @@ export class SeriesStore {
   toJSON(): SeriesStoreSnapshot {
     const num = (v: number): number | null => (Number.isFinite(v) ? v : null);
     const rows = (e: Rows) => ({ seqs: Array.from(e.seqs), rows: Array.from(e.rows, num) });
+    const index = new Map([...this.podEntries.values()].map((e, i) => [e, i]));
+    const order: number[][] = [];
+    for (let c = this.oldest; c < this.next; c++) {
+      const slot = c % this.capacity;
+      order.push(this.arrivals[slot].filter((e) => e.seqs[slot] === c && index.has(e)).map((e) => index.get(e)!));
+    }
     return {
       kind: 'kad-series-store', formatVersion: 1, options: structuredClone(this.opts), next: this.next, oldest: this.oldest, flushed: this.flushed, capacity: this.capacity,
-      times: this.cycleTimes(),
+      times: this.cycleTimes(), order,
       pods: [...this.podEntries.values()].map((e) => ({ ref: e.ref, ...rows(e) })),
       workloads: [...this.workloadEntries.values()].map((e) => ({
         namespace: e.namespace, workload: e.workload, ...rows(e), latest: Array.from(e.latest, num), lastT: e.lastT,
@@ -369,10 +394,21 @@ export class SeriesStore {
       e.rows.set(j.rows.map((v) => v ?? NaN));
       e.last = j.seqs.reduce((a, c) => Math.max(a, c), -1);
     };
+    const pods: PodEntry[] = [];
     for (const p of s.pods) {
       const e: PodEntry = { ref: p.ref, ...store.rows(PF) };
       load(e, p, PF);
       store.podEntries.set(podKey(p.ref), e);
+      pods.push(e);
+    }
+    if (s.order && s.order.length !== held) throw new ModelFormatError('kad-series-store: the pod order does not match the cycles held');
+    const byKey = [...store.podEntries].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, e]) => e);
+    for (let i = 0; i < held; i++) {
+      const c = s.oldest + i;
+      const slot = c % store.capacity;
+      const order = s.order?.[i];
+      if (order && !order.every((j) => Number.isInteger(j) && pods[j]?.seqs[slot] === c)) throw new ModelFormatError('kad-series-store: the pod order names a pod not in its cycle');
+      store.arrivals[slot] = order ? order.map((j) => pods[j]) : byKey.filter((e) => e.seqs[slot] === c);
     }
     for (const w of s.workloads) {
       const e = store.workload(workloadKey(w), w);
@@ -473,8 +509,13 @@ export class SeriesStore {
     for (const e of this.podEntries.values()) relay(e, PF);
     for (const e of this.workloadEntries.values()) relay(e, WF);
     const times = new Float64Array(capacity);
-    for (let c = this.oldest; c < this.next; c++) times[c % capacity] = this.times[c % old];
+    const arrivals: PodEntry[][] = new Array(capacity);
+    for (let c = this.oldest; c < this.next; c++) {
+      times[c % capacity] = this.times[c % old];
+      arrivals[c % capacity] = this.arrivals[c % old];
+    }
     this.times = times;
+    this.arrivals = arrivals;
     this.capacity = capacity;
   }
 }
