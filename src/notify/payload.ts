@@ -4,7 +4,8 @@
  * Alertmanager body and the webhook's alerts are views of it; this is the one place its fields are
  * named and checked.
  */
-import { isStringRecord, type AlertChange } from '../policy/alert-lifecycle.js';
+import { isStringRecord } from '../core/guards.js';
+import type { AlertChange } from '../policy/alert-lifecycle.js';
 
 /** One alert state change. Times are ISO 8601 strings. */
 export interface AlertPayload {

@@ -10,6 +10,7 @@
  * resolved is a new one. What an alert says (labels, annotations, link) is written by `notify/`; this
  * file only decides when to send it. It does no I/O; the notifier persists {@link AlertLifecycle.toJSON}.
  */
+import { isStringRecord } from '../core/guards.js';
 
 /** Alertmanager auto-resolves a firing alert this many resend intervals after its last send. */
 export const ENDS_AT_RESENDS = 4;
@@ -142,11 +143,6 @@ function isActiveAlert(a: unknown): a is ActiveAlert {
   return !!x && typeof x === 'object' && isStringRecord(x.labels) && isStringRecord(x.annotations) &&
     typeof x.generatorURL === 'string' && Number.isFinite(x.startsAt) && Number.isFinite(x.lastSentAt) &&
     Number.isFinite(x.endsAt);
-}
-
-/** True when `r` is a plain object of string values. */
-export function isStringRecord(r: unknown): r is Record<string, string> {
-  return !!r && typeof r === 'object' && !Array.isArray(r) && Object.values(r).every((v) => typeof v === 'string');
 }
 
 function firingChange(a: ActiveAlert): AlertChange {
