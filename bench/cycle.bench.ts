@@ -25,7 +25,7 @@ import { policyParamsFromConfig } from '../src/policy/alert-policy.js';
 import type { Source } from '../src/sources/base.js';
 import type { PodSnapshot } from '../src/core/samples.js';
 import { PrometheusClient } from '../src/sources/prometheus-client.js';
-import { PrometheusSource } from '../src/sources/prometheus.js';
+import { PrometheusSource, prometheusSourceSettings } from '../src/sources/prometheus.js';
 import { SeriesStore, seriesStoreOptions } from '../src/store/series-store.js';
 import { createTelemetry } from '../src/telemetry/metrics.js';
 import { tempDir } from '../test/integration.js';
@@ -188,8 +188,8 @@ for (const n of SIZES) {
   try {
     const api = new PrometheusClient({ url: prom.url, timeoutMs: 60_000, maxRetries: 0 });
     // Warm Prometheus's caches with another source, so the first timed cycle reads every pod's static values.
-    await new PrometheusSource({ api }).current(TRAIN_AT);
-    const source = new TimedSource(new PrometheusSource({ api, batchSize: config.prometheus.batchSize, concurrency: 4 }));
+    await new PrometheusSource({ ...prometheusSourceSettings(config.prometheus), api }).current(TRAIN_AT);
+    const source = new TimedSource(new PrometheusSource({ ...prometheusSourceSettings(config.prometheus), api, concurrency: 4 }));
     const clock = manualClock(TRAIN_AT);
     const engine = new Engine({
       source, clock, telemetry: createTelemetry(new Registry()), log: { info() {}, warn() {}, error() {}, debug() {} },
@@ -224,7 +224,7 @@ for (const n of SIZES) {
       [500, 4, 600_000], [500, 8, 600_000], [250, 4, 600_000], [500, 4, 0]];
     for (const [batchSize, concurrency, staticRefreshMs] of variants) {
       if (batchSize >= n && batchSize !== 100_000) continue;
-      const s = new PrometheusSource({ api, batchSize, concurrency, staticRefreshMs });
+      const s = new PrometheusSource({ ...prometheusSourceSettings(config.prometheus), api, batchSize, concurrency, staticRefreshMs });
       const ms: number[] = [];
       for (let i = 0; i <= 5; i++) {
         const q0 = performance.now();

@@ -54,13 +54,11 @@ async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: 
       return { source: PrometheusSource.fromConfig(config.prometheus) };
     case 'metrics-api': {
       // Loaded on demand: @kubernetes/client-node adds ~0.4 s to start-up for everyone else.
-      const { MetricsApiSource } = await import('./sources/metrics-api.js');
+      const { MetricsApiSource, metricsApiSettings } = await import('./sources/metrics-api.js');
       return {
         source: new MetricsApiSource({
           kubeconfigPath: config.source.kubeconfig,
-          namespaceRegex: config.prometheus.namespaceRegex,
-          stepMs: config.training.queryStepSeconds * 1000,
-          requestTimeoutMs: config.prometheus.requestTimeoutSeconds * 1000,
+          ...metricsApiSettings(config),
           keepMs: Math.max(2 * 3_600_000, 2 * lookbackMs),
           // What it polls goes to a series store of its own (no coarse history: the engine's store keeps that).
           store: new SeriesStore(seriesStoreOptions(config.store, config.training.queryStepSeconds * 1000, false)),

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/load.js';
 import { systemClock } from '../src/core/clock.js';
 import { SourceError } from '../src/core/errors.js';
 import { podKey } from '../src/core/series.js';
@@ -14,14 +15,16 @@ import { startExporter, type Exporter } from '../src/simulator/exporter.js';
 import { writeOpenMetricsHistory } from '../src/simulator/openmetrics.js';
 import type { ScenarioOptions } from '../src/simulator/types.js';
 import type { PodSample, PodSnapshot } from '../src/core/samples.js';
-import { PrometheusClient } from '../src/sources/prometheus-client.js';
-import { PrometheusSource } from '../src/sources/prometheus.js';
+import { PrometheusClient, prometheusClientSettings } from '../src/sources/prometheus-client.js';
+import { PrometheusSource, prometheusSourceSettings } from '../src/sources/prometheus.js';
 import { SimulatorSource } from '../src/sources/simulator.js';
 import { waitFor } from './helpers.js';
 import { describeWithServers, tempDir } from './integration.js';
 import { startPrometheus, type PrometheusServer } from './prometheus.js';
 
 const MIN = 60_000;
+/** The `prometheus` config section's defaults. */
+const PROMETHEUS = loadConfig({ env: {} }).prometheus;
 const GRID = 15_000; // backfill resolution
 const SEED = 11;
 
@@ -51,7 +54,7 @@ describeWithServers('PrometheusSource against a real Prometheus', ['prometheus',
     events: [{ kind: 'scale', at: scaleAt, namespace: 'shop', workload: 'cart', replicas: 1 }],
   });
   const newSource = (extra: Partial<ConstructorParameters<typeof PrometheusSource>[0]> = {}, client: Partial<ConstructorParameters<typeof PrometheusClient>[0]> = {}) => {
-    const s = new PrometheusSource({ api: new PrometheusClient({ url: prom.url, timeoutMs: 5000, maxRetries: 3, ...client }), ...extra });
+    const s = new PrometheusSource({ ...prometheusSourceSettings(PROMETHEUS), api: new PrometheusClient({ ...prometheusClientSettings(PROMETHEUS), url: prom.url, ...client }), ...extra });
     closers.push(() => s.close());
     return s;
   };
@@ -70,7 +73,7 @@ describeWithServers('PrometheusSource against a real Prometheus', ['prometheus',
     await writeOpenMetricsHistory(cluster, file, clusterStart, historyEnd, GRID, { labels: { job: 'kad-sim', instance: target } });
     prom = await startPrometheus({ backfill: [file], scrape: [{ job: 'kad-sim', targets: [target], intervalSeconds: 2 }] });
     source = newSource();
-    const client = new PrometheusClient({ url: prom.url });
+    const client = new PrometheusClient({ ...prometheusClientSettings(PROMETHEUS), url: prom.url });
     closers.push(() => client.close());
     await waitFor(async () => ((await client.query('up{job="kad-sim"}', Date.now()))[0]?.value === 1 ? true : undefined), 20_000, 'the first scrape');
   }, 60_000);

@@ -15,10 +15,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../config/load.js';
 import { ConfigError, InputError, SourceError } from '../core/errors.js';
 import type { PodSample } from '../core/samples.js';
 import { SeriesStore } from '../store/series-store.js';
-import { cpuMemoryRatio, loadKubeConfig, MetricsApiSource, parseQuantity, podWorkload, type MetricsApiSourceOptions } from './metrics-api.js';
+import { cpuMemoryRatio, loadKubeConfig, MetricsApiSource, metricsApiSettings, parseQuantity, podWorkload, type MetricsApiSourceOptions } from './metrics-api.js';
 
 const FIXTURES = new URL('./fixtures/metrics-api/', import.meta.url);
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8'));
@@ -136,9 +137,12 @@ function writeKubeconfig(name: string, server: string, cluster: string, token = 
   return path;
 }
 
+/** The source's settings as the config's defaults give them. */
+const SETTINGS = metricsApiSettings(loadConfig({ env: {} }));
+
 function source(opts: Partial<MetricsApiSourceOptions> = {}): MetricsApiSource {
-  const store = new SeriesStore({ stepMs: opts.stepMs ?? 60_000, recentCycles: 1, history: null, workloadTtlMs: 3_600_000 });
-  const s = new MetricsApiSource({ kubeconfigPath: kubeconfig, store, ...opts });
+  const store = new SeriesStore({ stepMs: opts.stepMs ?? SETTINGS.stepMs, recentCycles: 1, history: null, workloadTtlMs: 3_600_000 });
+  const s = new MetricsApiSource({ ...SETTINGS, kubeconfigPath: kubeconfig, store, ...opts });
   sources.push(s);
   return s;
 }

@@ -39,6 +39,7 @@ import {
 } from '@kubernetes/client-node';
 import { requestAbort, type RequestAbort } from '../core/abort.js';
 import { systemClock, type Clock } from '../core/clock.js';
+import type { Config } from '../config/schema.js';
 import { ConfigError, InputError, SourceError } from '../core/errors.js';
 import { podKey, workloadFromPodName, type PodRef } from '../core/series.js';
 import type { Source } from './base.js';
@@ -50,12 +51,12 @@ export interface MetricsApiSourceOptions {
   kubeConfig?: KubeConfig;
   /** Kubeconfig file(s) (`KUBECONFIG`, `:`-separated); unset: the in-cluster service account. */
   kubeconfigPath?: string;
-  /** Namespaces to watch (`NAMESPACE_REGEX`), anchored like PromQL's `=~`. Default `.*`. */
-  namespaceRegex?: string;
-  /** Poll interval (ms); `QUERY_STEP_SECONDS` × 1000. Default 60 s. */
-  stepMs?: number;
-  /** Per-request timeout (ms); `REQUEST_TIMEOUT_SECONDS` × 1000. Default 5 s. */
-  requestTimeoutMs?: number;
+  /** Namespaces to watch (`NAMESPACE_REGEX`), anchored like PromQL's `=~`. */
+  namespaceRegex: string;
+  /** Poll interval (ms); `QUERY_STEP_SECONDS` × 1000. */
+  stepMs: number;
+  /** Per-request timeout (ms); `REQUEST_TIMEOUT_SECONDS` × 1000. */
+  requestTimeoutMs: number;
   /** History kept (ms). Default 2 hours, or more when `history()` asks for a longer window. */
   keepMs?: number;
   /** The series store the poller appends to (its step should be this source's); it is asked to keep `keepMs`. */
@@ -68,6 +69,14 @@ export interface MetricsApiSourceOptions {
   podPageSize?: number;
   /** Time stamps of polled snapshots. Default the wall clock. */
   clock?: Clock;
+}
+
+/** The source's settings of the config (see {@link MetricsApiSourceOptions}). */
+export type MetricsApiSettings = Pick<MetricsApiSourceOptions, 'namespaceRegex' | 'stepMs' | 'requestTimeoutMs'>;
+
+/** The source's settings from the config: the namespaces and request timeout of the `prometheus` section, the step of `training`. */
+export function metricsApiSettings(config: Readonly<{ prometheus: Pick<Config['prometheus'], 'namespaceRegex' | 'requestTimeoutSeconds'>; training: Pick<Config['training'], 'queryStepSeconds'> }>): MetricsApiSettings {
+  return { namespaceRegex: config.prometheus.namespaceRegex, stepMs: config.training.queryStepSeconds * 1000, requestTimeoutMs: config.prometheus.requestTimeoutSeconds * 1000 };
 }
 
 /**
@@ -135,15 +144,16 @@ export class MetricsApiSource implements Source {
     this.credentials = opts.kubeConfig ? 'the kubeconfig' : opts.kubeconfigPath ? `KUBECONFIG (${opts.kubeconfigPath})` : 'the in-cluster service account';
     this.core = this.kc.makeApiClient(CoreV1Api);
     this.custom = this.kc.makeApiClient(CustomObjectsApi);
-    const re = opts.namespaceRegex ?? '.*';
+    const re = opts.namespaceRegex;
     try {
       this.namespaceRe = new RegExp(`^(?:${re})$`);
     } catch (e) {
       throw new ConfigError(`NAMESPACE_REGEX="${re}" is invalid: must be a regular expression (${(e as Error).message})`);
     }
     if (NAMESPACE_LIST.test(re)) this.namespaces = [...new Set(re.split('|'))];
-    this.stepMs = positive(opts.stepMs, 60_000);
-    this.timeoutMs = positive(opts.requestTimeoutMs, 5_000);
+    if (!(opts.stepMs > 0 && opts.requestTimeoutMs > 0)) throw new InputError(`metrics-api source: stepMs and requestTimeoutMs must be above 0, got ${opts.stepMs} and ${opts.requestTimeoutMs}`);
+    this.stepMs = opts.stepMs;
+    this.timeoutMs = opts.requestTimeoutMs;
     this.keepMs = positive(opts.keepMs, 2 * 3_600_000);
     this.minFraction = opts.minHistoryFraction ?? 0.5;
     this.includeAll = opts.includePodsWithoutMetrics ?? false;

@@ -7,8 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/load.js';
 import { ConfigError, SourceError } from '../core/errors.js';
-import { parseSampleValue, PrometheusClient, PrometheusQueryError, truncate } from './prometheus-client.js';
+import { parseSampleValue, PrometheusClient, prometheusClientSettings, PrometheusQueryError, truncate } from './prometheus-client.js';
+
+/** The client's timeout and retries as the config's defaults give them. */
+const SETTINGS = prometheusClientSettings(loadConfig({ env: {} }).prometheus);
 
 interface Seen {
   method: string;
@@ -53,7 +57,7 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
 const VECTOR = { status: 'success', data: { resultType: 'vector', result: [{ metric: { pod: 'a' }, value: [1700000000.5, '0.25'] }] } };
 
 function client(opts: Partial<ConstructorParameters<typeof PrometheusClient>[0]> & { url: string }): PrometheusClient {
-  const c = new PrometheusClient({ retryBaseMs: 5, retryMaxMs: 50, random: () => 0.5, ...opts });
+  const c = new PrometheusClient({ ...SETTINGS, retryBaseMs: 5, retryMaxMs: 50, random: () => 0.5, ...opts });
   clients.push(c);
   return c;
 }
@@ -233,10 +237,10 @@ describe('PrometheusClient', () => {
   });
 
   it('refuses conflicting or invalid settings with a ConfigError', () => {
-    expect(() => new PrometheusClient({ url: 'ftp://x' })).toThrow(ConfigError);
-    expect(() => new PrometheusClient({ url: 'http://x', bearerToken: 't', username: 'u' })).toThrow(/both set/);
-    expect(() => new PrometheusClient({ url: 'http://x', password: 'p' })).toThrow(/without PROMETHEUS_USERNAME/);
-    expect(() => new PrometheusClient({ url: 'https://x', caFile: '/nonexistent/ca.pem' })).toThrow(/PROMETHEUS_CA_FILE="\/nonexistent\/ca.pem" cannot be read/);
+    expect(() => new PrometheusClient({ ...SETTINGS, url: 'ftp://x' })).toThrow(ConfigError);
+    expect(() => new PrometheusClient({ ...SETTINGS, url: 'http://x', bearerToken: 't', username: 'u' })).toThrow(/both set/);
+    expect(() => new PrometheusClient({ ...SETTINGS, url: 'http://x', password: 'p' })).toThrow(/without PROMETHEUS_USERNAME/);
+    expect(() => new PrometheusClient({ ...SETTINGS, url: 'https://x', caFile: '/nonexistent/ca.pem' })).toThrow(/PROMETHEUS_CA_FILE="\/nonexistent\/ca.pem" cannot be read/);
   });
 
   const haveOpenssl = existsSync('/usr/bin/openssl');

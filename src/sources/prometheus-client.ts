@@ -22,7 +22,7 @@ import { promisify } from 'node:util';
 import { gunzip as gunzipCb } from 'node:zlib';
 import type { Config } from '../config/schema.js';
 import { requestAbort } from '../core/abort.js';
-import { ConfigError, SourceError } from '../core/errors.js';
+import { ConfigError, InputError, SourceError } from '../core/errors.js';
 
 const gunzip = promisify(gunzipCb);
 
@@ -56,10 +56,10 @@ export interface PrometheusApi {
 export interface PrometheusClientOptions {
   /** Base URL, e.g. `http://prometheus:9090` or `https://mimir.example/prometheus` (a path prefix is kept). */
   url: string;
-  /** Timeout of one attempt, ms (REQUEST_TIMEOUT_SECONDS). Default 5000. */
-  timeoutMs?: number;
-  /** Retries after the first attempt, for network errors, timeouts, 429 and 5xx. Default 3. */
-  maxRetries?: number;
+  /** Timeout of one attempt, ms (config `prometheus.requestTimeoutSeconds` × 1000). */
+  timeoutMs: number;
+  /** Retries after the first attempt, for network errors, timeouts, 429 and 5xx (config `prometheus.maxRetries`). */
+  maxRetries: number;
   /** First backoff, ms; doubles each retry, with jitter. Default 250. */
   retryBaseMs?: number;
   /** Longest backoff (and longest Retry-After honoured), ms. Default 5000. */
@@ -86,6 +86,11 @@ export interface PrometheusClientOptions {
   maxSockets?: number;
   /** Random numbers in [0, 1) for the jitter; tests pass their own. */
   random?: () => number;
+}
+
+/** The client's settings of the `prometheus` config section besides its URL and credentials: the timeout and retries of one query. */
+export function prometheusClientSettings(cfg: Readonly<Pick<Config['prometheus'], 'requestTimeoutSeconds' | 'maxRetries'>>): Pick<PrometheusClientOptions, 'timeoutMs' | 'maxRetries'> {
+  return { timeoutMs: cfg.requestTimeoutSeconds * 1000, maxRetries: cfg.maxRetries };
 }
 
 /** A failed query: a {@link SourceError} with the parts of its message as fields. */
@@ -182,8 +187,11 @@ export class PrometheusClient implements PrometheusApi {
     if (!base.pathname.endsWith('/')) base.pathname += '/';
     this.base = base;
     this.url = base.href.replace(/\/$/, '');
-    this.timeoutMs = opts.timeoutMs ?? 5000;
-    this.maxRetries = opts.maxRetries ?? 3;
+    if (!(opts.timeoutMs > 0) || !(Number.isInteger(opts.maxRetries) && opts.maxRetries >= 0)) {
+      throw new InputError(`prometheus client: timeoutMs must be above 0 and maxRetries an integer >= 0, got ${opts.timeoutMs} and ${opts.maxRetries}`);
+    }
+    this.timeoutMs = opts.timeoutMs;
+    this.maxRetries = opts.maxRetries;
     this.retryBaseMs = opts.retryBaseMs ?? 250;
     this.retryMaxMs = opts.retryMaxMs ?? 5000;
     this.random = opts.random ?? Math.random;
@@ -209,8 +217,7 @@ export class PrometheusClient implements PrometheusApi {
     if (!cfg.url) throw new ConfigError('PROMETHEUS_URL is not set');
     return new PrometheusClient({
       url: cfg.url,
-      timeoutMs: cfg.requestTimeoutSeconds * 1000,
-      maxRetries: cfg.maxRetries,
+      ...prometheusClientSettings(cfg),
       bearerToken: cfg.bearerToken,
       bearerTokenFile: cfg.bearerTokenFile,
       username: cfg.username,

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/load.js';
 import { SourceError } from '../core/errors.js';
 import type { Labels, MatrixSeries, PrometheusApi, VectorSample } from './prometheus-client.js';
 import {
-  planBatches, podListQuery, podQueries, POD_METRICS, PrometheusSource, promqlString, regexLiteral, workloadOf,
+  planBatches, podListQuery, podQueries, POD_METRICS, PrometheusSource, prometheusSourceSettings, promqlString, regexLiteral, workloadOf,
   type PodMetric,
 } from './prometheus.js';
+
+/** The source's settings as the config's defaults give them. */
+const SETTINGS = prometheusSourceSettings(loadConfig({ env: {} }).prometheus);
 
 describe('queries', () => {
   it('follows the seeds, filtered by namespace and grouped by the pod label', () => {
@@ -175,7 +179,7 @@ describe('PrometheusSource', () => {
       { namespace: 'shop', pod: 'bare-pod', values: { memory: () => 5e6 } },
       { namespace: 'other', pod: 'x-0', values: { memory: () => 1 } },
     ]);
-    const src = new PrometheusSource({ api, namespaceRegex: 'shop' });
+    const src = new PrometheusSource({ ...SETTINGS, api, namespaceRegex: 'shop' });
     const snap = await src.current(1_700_000_000_000);
     expect(snap.t).toBe(1_700_000_000_000);
     expect(snap.pods.map((p) => p.ref.pod)).toEqual(['bare-pod', 'web-5d4f8b9c6d-abcde']);
@@ -199,7 +203,7 @@ describe('PrometheusSource', () => {
       ...Array.from({ length: 9 }, (_, i) => full(`ns${i}`, `db-${i}`)),
     ];
     const api = new FakeApi(pods);
-    const src = new PrometheusSource({ api, batchSize: 5, concurrency: 3 });
+    const src = new PrometheusSource({ ...SETTINGS, api, batchSize: 5, concurrency: 3 });
     const snap = await src.current(1_000);
     expect(snap.pods).toHaveLength(32);
     expect(api.maxInFlight).toBeLessThanOrEqual(3);
@@ -216,7 +220,7 @@ describe('PrometheusSource', () => {
       full('shop', 'new-0', { from: start + 5 * step }),
       full('shop', 'all-0'),
     ]);
-    const src = new PrometheusSource({ api, maxPointsPerRequest: 3 * 7 }); // 3 pods: 7 points per request
+    const src = new PrometheusSource({ ...SETTINGS, api, maxPointsPerRequest: 3 * 7 }); // 3 pods: 7 points per request
     const snaps = await src.history(start, start + 20 * step, step);
     expect(snaps).toHaveLength(21);
     expect(snaps.map((s) => s.t)).toEqual(Array.from({ length: 21 }, (_, i) => start + i * step));
@@ -233,7 +237,7 @@ describe('PrometheusSource', () => {
   it('aligns steps to multiples of the step, and lists long ranges window by window', async () => {
     const step = 60_000;
     const api = new FakeApi([full('a', 'early-0', { to: 30 * step }), full('a', 'late-0', { from: 200 * step })]);
-    const src = new PrometheusSource({ api });
+    const src = new PrometheusSource({ ...SETTINGS, api });
     const snaps = await src.history(0.5 * step, 300.2 * step, step);
     expect(snaps[0].t).toBe(step);
     expect(snaps.at(-1)!.t).toBe(300 * step);
@@ -248,23 +252,23 @@ describe('PrometheusSource', () => {
   it('leaves out steps with no data, and needs a positive step', async () => {
     const step = 60_000;
     const api = new FakeApi([full('a', 'p-0', { from: 5 * step })]);
-    const snaps = await new PrometheusSource({ api }).history(0, 9 * step, step);
+    const snaps = await new PrometheusSource({ ...SETTINGS, api }).history(0, 9 * step, step);
     expect(snaps.map((s) => s.t / step)).toEqual([5, 6, 7, 8, 9]);
-    await expect(new PrometheusSource({ api }).history(0, 1, 0)).rejects.toThrow(/positive/);
-    expect(await new PrometheusSource({ api }).history(10, 0, step)).toEqual([]);
+    await expect(new PrometheusSource({ ...SETTINGS, api }).history(0, 1, 0)).rejects.toThrow(/positive/);
+    expect(await new PrometheusSource({ ...SETTINGS, api }).history(10, 0, step)).toEqual([]);
   });
 
   it('fails the whole call with the first batch error and stops the others', async () => {
     const api = new FakeApi(Array.from({ length: 40 }, (_, i) => full('big', `p-${i}`)));
     api.failOn = (e) => e.includes('p-10|');
-    const src = new PrometheusSource({ api, batchSize: 5, concurrency: 2 });
+    const src = new PrometheusSource({ ...SETTINGS, api, batchSize: 5, concurrency: 2 });
     await expect(src.current(0)).rejects.toThrow(/Prometheus fake failed/);
     expect(api.calls.length).toBeLessThan(1 + 2 * POD_METRICS.length);
   });
 
   it('falls back to container_memory_usage_bytes where there is no working set', async () => {
     const api = new FakeApi([{ namespace: 'a', pod: 'p-0', values: { cpu: () => 0.5 }, usage: () => 7e6 }]);
-    const src = new PrometheusSource({ api });
+    const src = new PrometheusSource({ ...SETTINGS, api });
     const snap = await src.current(0);
     expect(snap.pods.map((p) => [p.ref.pod, p.memory, p.cpu])).toEqual([['p-0', 7e6, 0.5]]);
     const hist = await src.history(0, 120_000, 60_000);
@@ -274,7 +278,7 @@ describe('PrometheusSource', () => {
   it('re-reads limits, requests, start time and owner only for new pods, or after staticRefreshMs', async () => {
     const pods = [full('a', 'web-5d4f8b9c6d-aaaaa'), full('a', 'web-5d4f8b9c6d-bbbbb')];
     const api = new FakeApi(pods);
-    const src = new PrometheusSource({ api, staticRefreshMs: 60_000 });
+    const src = new PrometheusSource({ ...SETTINGS, api, staticRefreshMs: 60_000 });
     const first = await src.current(0);
     expect(src.lastStats().requests).toBe(1 + POD_METRICS.length);
     const again = await src.current(30_000);
@@ -288,13 +292,13 @@ describe('PrometheusSource', () => {
     expect(src.lastStats().requests).toBe(1 + POD_METRICS.length - 5);
     await src.current(100_000 + 1);
     expect(src.lastStats().requests).toBe(1 + POD_METRICS.length);
-    const always = new PrometheusSource({ api, staticRefreshMs: 0 });
+    const always = new PrometheusSource({ ...SETTINGS, api, staticRefreshMs: 0 });
     await always.current(0);
     await always.current(1);
     expect(always.lastStats().requests).toBe(1 + POD_METRICS.length);
   });
 
   it('rejects a pod label that is not a label name', () => {
-    expect(() => new PrometheusSource({ api: new FakeApi([]), podLabel: 'pod"}' })).toThrow(/POD_LABEL/);
+    expect(() => new PrometheusSource({ ...SETTINGS, api: new FakeApi([]), podLabel: 'pod"}' })).toThrow(/POD_LABEL/);
   });
 });

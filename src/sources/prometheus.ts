@@ -75,14 +75,14 @@ const LOOKBACK_MS = 5 * 60_000;
 export interface PrometheusSourceOptions {
   /** The API to ask; or `client` options to build a {@link PrometheusClient}. */
   api: PrometheusApi | PrometheusClientOptions;
-  /** NAMESPACE_REGEX (a RE2 regular expression, fully anchored as PromQL does). Default `.*`. */
-  namespaceRegex?: string;
-  /** POD_LABEL. Default `pod`. */
-  podLabel?: string;
-  /** Rate window, a PromQL duration. Default `1m`. */
-  rateWindow?: string;
-  /** Pods per request. Default 500. */
-  batchSize?: number;
+  /** NAMESPACE_REGEX (a RE2 regular expression, fully anchored as PromQL does). */
+  namespaceRegex: string;
+  /** POD_LABEL. */
+  podLabel: string;
+  /** Rate window, a PromQL duration (KAD_RATE_WINDOW). */
+  rateWindow: string;
+  /** Pods per request (KAD_QUERY_BATCH_PODS). */
+  batchSize: number;
   /** Requests in flight at once. Default 4. */
   concurrency?: number;
   /** Upper bound on pods × steps of one range request. Default 1,000,000. */
@@ -93,6 +93,14 @@ export interface PrometheusSourceOptions {
    * resized in place. Saves 4 of 11 queries per cycle. 0: every call. Default 10 minutes.
    */
   staticRefreshMs?: number;
+}
+
+/** The source's settings of the `prometheus` config section (see {@link PrometheusSourceOptions}). */
+export type PrometheusSourceSettings = Pick<PrometheusSourceOptions, 'namespaceRegex' | 'podLabel' | 'rateWindow' | 'batchSize'>;
+
+/** The source's settings from the `prometheus` config section. */
+export function prometheusSourceSettings(cfg: Readonly<Pick<Config['prometheus'], keyof PrometheusSourceSettings>>): PrometheusSourceSettings {
+  return { namespaceRegex: cfg.namespaceRegex, podLabel: cfg.podLabel, rateWindow: cfg.rateWindow, batchSize: cfg.batchSize };
 }
 
 /** What {@link PrometheusSource} did in its last call, for logs and benchmarks. */
@@ -237,11 +245,11 @@ export class PrometheusSource implements Source {
   constructor(opts: PrometheusSourceOptions) {
     this.concurrency = Math.max(1, opts.concurrency ?? 4);
     this.api = 'query' in opts.api ? opts.api : new PrometheusClient({ maxSockets: Math.max(8, this.concurrency), ...opts.api });
-    this.podLabel = opts.podLabel ?? 'pod';
+    this.podLabel = opts.podLabel;
     if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(this.podLabel)) throw new InputError(`POD_LABEL="${this.podLabel}" is not a Prometheus label name`);
-    this.nsSelector = `namespace=~"${promqlString(opts.namespaceRegex ?? '.*')}"`;
-    this.rateWindow = opts.rateWindow ?? '1m';
-    this.batchSize = Math.max(1, opts.batchSize ?? 500);
+    this.nsSelector = `namespace=~"${promqlString(opts.namespaceRegex)}"`;
+    this.rateWindow = opts.rateWindow;
+    this.batchSize = Math.max(1, opts.batchSize);
     this.maxPointsPerRequest = opts.maxPointsPerRequest ?? 1_000_000;
     this.staticRefreshMs = opts.staticRefreshMs ?? 10 * 60_000;
   }
@@ -250,10 +258,7 @@ export class PrometheusSource implements Source {
   static fromConfig(cfg: Readonly<Config['prometheus']>, extra: Partial<PrometheusSourceOptions> = {}): PrometheusSource {
     return new PrometheusSource({
       api: PrometheusClient.fromConfig(cfg, { maxSockets: Math.max(8, extra.concurrency ?? 4) }),
-      namespaceRegex: cfg.namespaceRegex,
-      podLabel: cfg.podLabel,
-      rateWindow: cfg.rateWindow,
-      batchSize: cfg.batchSize,
+      ...prometheusSourceSettings(cfg),
       ...extra,
     });
   }
