@@ -111,6 +111,59 @@ export function parseTime(text: string): number {
 
 const isDigit = (c: number): boolean => c >= ZERO && c <= 0x39;
 
+/** Where {@link scanDecimal} leaves the number it read. */
+interface Scanned {
+  value: number;
+}
+
+/**
+ * Reads a plain decimal (`-12.5`, `3e-4`) starting at `b[s]`, no further than `e`, into `out.value`
+ * (exactly the double `Number()` gives for those bytes; {@link SLOW} when the string rules must decide:
+ * no digits, more than 15 significant digits, or a power of ten past 22, where one multiplication or
+ * division is not exact). Returns where the number stopped.
+ */
+function scanDecimal(b: Uint8Array, s: number, e: number, out: Scanned): number {
+  let i = s;
+  let neg = false;
+  if (i < e && (b[i] === MINUS || b[i] === PLUS)) neg = b[i++] === MINUS;
+  let m = 0, digits = 0, sig = 0, frac = 0;
+  for (; i < e; i++, digits++) {
+    const d = b[i] - ZERO;
+    if (d < 0 || d > 9) break;
+    if (sig > 0 || d !== 0) { m = m * 10 + d; sig++; }
+  }
+  if (i < e && b[i] === DOT) {
+    for (i++; i < e; i++, digits++, frac++) {
+      const d = b[i] - ZERO;
+      if (d < 0 || d > 9) break;
+      if (sig > 0 || d !== 0) { m = m * 10 + d; sig++; }
+    }
+  }
+  let exp = 0;
+  if (i < e && (b[i] | 0x20) === 0x65) { // e or E
+    i++;
+    let eneg = false;
+    if (i < e && (b[i] === MINUS || b[i] === PLUS)) eneg = b[i++] === MINUS;
+    const start = i;
+    for (; i < e && exp < 1000; i++) {
+      const d = b[i] - ZERO;
+      if (d < 0 || d > 9) break;
+      exp = exp * 10 + d;
+    }
+    if (i === start) digits = 0;
+    if (eneg) exp = -exp;
+  }
+  const p = exp - frac;
+  let v: number;
+  if (digits === 0 || sig > 15) v = SLOW;
+  else if (m === 0) v = neg ? -0 : 0;
+  else if (p >= 0 && p <= 22) v = neg ? -(m * POW10[p]) : m * POW10[p];
+  else if (p < 0 && p >= -22) v = neg ? -(m / POW10[-p]) : m / POW10[-p];
+  else v = SLOW;
+  out.value = v;
+  return i;
+}
+
 /**
  * Parses a plain decimal (`-12.5`, `3e-4`) in `b[s..e)` to exactly the double `Number()` gives: NaN for
  * an empty field, {@link SLOW} when the string rules must decide (anything else, or more than 15
@@ -118,33 +171,17 @@ const isDigit = (c: number): boolean => c >= ZERO && c <= 0x39;
  */
 export function parseDecimalBytes(b: Uint8Array, s: number, e: number): number {
   if (s === e) return NaN;
-  let i = s;
-  let neg = false;
-  if (b[i] === MINUS || b[i] === PLUS) { neg = b[i] === MINUS; i++; }
-  let m = 0, digits = 0, sig = 0, frac = 0;
-  for (; i < e && isDigit(b[i]); i++, digits++) if (sig > 0 || b[i] !== ZERO) { m = m * 10 + (b[i] - ZERO); sig++; }
-  if (i < e && b[i] === DOT) {
-    for (i++; i < e && isDigit(b[i]); i++, digits++, frac++) if (sig > 0 || b[i] !== ZERO) { m = m * 10 + (b[i] - ZERO); sig++; }
-  }
-  if (digits === 0 || sig > 15) return SLOW;
-  let exp = 0;
-  if (i < e && (b[i] | 0x20) === 0x65) { // e or E
-    i++;
-    let eneg = false;
-    if (b[i] === MINUS || b[i] === PLUS) { eneg = b[i] === MINUS; i++; }
-    const start = i;
-    for (; i < e && isDigit(b[i]) && exp < 1000; i++) exp = exp * 10 + (b[i] - ZERO);
-    if (i === start) return SLOW;
-    if (eneg) exp = -exp;
-  }
-  if (i !== e) return SLOW;
-  const p = exp - frac;
-  let v: number;
-  if (m === 0) v = 0;
-  else if (p >= 0 && p <= 22) v = m * POW10[p];
-  else if (p < 0 && p >= -22) v = m / POW10[-p];
-  else return SLOW;
-  return neg ? -v : v;
+  const out = { value: 0 };
+  return scanDecimal(b, s, e, out) === e ? out.value : SLOW;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (month 1–12; a day past the month's end rolls over). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
 }
 
 /** Where `YYYY-MM-DD HH:MM:SS` has digits. */
@@ -160,9 +197,9 @@ export function parseTimeBytes(b: Uint8Array, s: number, e: number): number {
     for (let k = 0; k < DATETIME_DIGITS.length; k++) if (!isDigit(b[s + DATETIME_DIGITS[k]])) return SLOW;
     const year = two(b, s) * 100 + two(b, s + 2);
     const mon = two(b, s + 5), day = two(b, s + 8), h = two(b, s + 11), mi = two(b, s + 14), sec = two(b, s + 17);
-    // Inside these ranges Date.UTC and Date.parse agree (a day past the month's end rolls over in both).
+    // Inside these ranges this is what Date.parse gives (a day past the month's end rolls over in both).
     if (year < 100 || mon < 1 || mon > 12 || day < 1 || day > 31 || h > 23 || mi > 59 || sec > 59) return SLOW;
-    return Date.UTC(year, mon - 1, day, h, mi, sec);
+    return daysFromCivil(year, mon, day) * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000;
   }
   let i = s;
   if (b[i] === MINUS) i++;
@@ -177,6 +214,49 @@ export function parseTimeBytes(b: Uint8Array, s: number, e: number): number {
   if (i !== e) return SLOW;
   const v = parseDecimalBytes(b, s, e);
   return v === SLOW ? SLOW : v * 1000; // epoch seconds
+}
+
+/** Where {@link readPlainRow} leaves the row's time, the time field's bounds and its missing values. */
+interface PlainRow extends Scanned {
+  time: number;
+  ts: number;
+  te: number;
+  missing: number;
+}
+
+/**
+ * Reads line `b[ls..le)` in one pass when it is plain: `fields` comma-separated fields, the time field
+ * (`tcol`) in a common form ({@link parseTimeBytes}), every other field a plain decimal or empty
+ * (missing). Values go to `data[base + slot[j]]`. Returns false when the careful path must read the
+ * line (which writes every value again).
+ */
+function readPlainRow(b: Uint8Array, ls: number, le: number, fields: number, tcol: number, slot: Int32Array, data: Float64Array, base: number, out: PlainRow): boolean {
+  let k = ls;
+  let missing = 0;
+  for (let j = 0; j < fields; j++) {
+    if (j > 0) {
+      if (k >= le || b[k] !== COMMA) return false;
+      k++;
+    }
+    if (j === tcol) {
+      const s = k;
+      while (k < le && b[k] !== COMMA) k++;
+      const t = parseTimeBytes(b, s, k);
+      if (t === SLOW) return false;
+      out.time = t;
+      out.ts = s;
+      out.te = k;
+    } else if (k === le || b[k] === COMMA) {
+      data[base + slot[j]] = NaN;
+      missing++;
+    } else {
+      k = scanDecimal(b, k, le, out);
+      if (out.value === SLOW) return false;
+      data[base + slot[j]] = out.value;
+    }
+  }
+  out.missing = missing;
+  return k === le;
 }
 
 /** Splits one CSV line, honouring double quotes. */
@@ -272,9 +352,28 @@ export function parseCsvSeries(input: Uint8Array | string, name: string, opts: C
     times[i] = t;
   };
 
+  const plain: PlainRow = { value: 0, time: 0, ts: 0, te: 0, missing: 0 };
   for (let i = 0; i < rows; i++) {
     const lineNo = i + 2;
     const ls = lineStart[i + 1], le = lineEnd(i + 1);
+    let missing = 0;
+    if (readPlainRow(buf, ls, le, fields, tcol, slot, data, i * cols, plain)) {
+      starts[i] = plain.ts;
+      ends[i] = plain.te;
+      setTime(i, plain.time, lineNo);
+      missing = plain.missing;
+    } else {
+      missing = readRowCarefully(i, lineNo, ls, le);
+    }
+    if (missing > 0) {
+      notes.missingValues += missing;
+      notes.rowsWithMissing++;
+    }
+  }
+  return { frame: { names: valueCols.map((j) => header[j]), rows, cols, data, times }, timeText: timeTexts, timeColumn: header[tcol], notes };
+
+  /** Reads a line that is not plain (quotes, spaces, other time formats, bad fields): the string rules, with their errors. Returns its missing values. */
+  function readRowCarefully(i: number, lineNo: number, ls: number, le: number): number {
     let missing = 0;
     let quoted = false;
     let nf = 0;
@@ -324,12 +423,8 @@ export function parseCsvSeries(input: Uint8Array | string, name: string, opts: C
         data[base + slot[j]] = v;
       }
     }
-    if (missing > 0) {
-      notes.missingValues += missing;
-      notes.rowsWithMissing++;
-    }
+    return missing;
   }
-  return { frame: { names: valueCols.map((j) => header[j]), rows, cols, data, times }, timeText: timeTexts, timeColumn: header[tcol], notes };
 }
 
 /**
