@@ -8,7 +8,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { InputError, UsageError } from '../core/errors.js';
 import { row } from '../core/frame.js';
 import { createDetector, detectorKinds } from '../detectors/index.js';
-import { describeCsvNotes, readCsvSeries, type CsvReadOptions, type CsvSeries, type TimeTexts } from '../sources/csv.js';
+import { readCsvSeries, type CsvReadOptions, type TimeTexts } from '../sources/csv.js';
 import { AlertPolicy } from '../policy/alert-policy.js';
 import { useWasmBackend } from '../core/tf.js';
 import type { Command } from './command.js';
@@ -56,12 +56,6 @@ export function writeScoreRows(times: TimeTexts, scores: Float64Array, flags: Ui
   if (pos > 0) write(buf.subarray(0, pos));
 }
 
-/** Reads a CSV series and says once on stderr what was read leniently (backward times, missing values). */
-function readInput(path: string, opts: CsvReadOptions, stderr: (s: string) => void): CsvSeries {
-  const series = readCsvSeries(path, opts);
-  for (const line of describeCsvNotes(path, series.notes)) stderr(`kad score: ${line}\n`);
-  return series;
-}
 
 export const scoreCommand: Command = {
   name: 'score',
@@ -94,13 +88,14 @@ export const scoreCommand: Command = {
     if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
 
     if (kind === 'lstm-ae') await useWasmBackend(); // 3–4× faster training than the cpu backend
-    const csvOptions: CsvReadOptions = { strictTime: v['strict-time'] === true };
-    const input = readInput(v.input, csvOptions, io.stderr);
+    // Backward times and missing values are said once per file on stderr.
+    const csvOptions: CsvReadOptions = { strictTime: v['strict-time'] === true, warn: (line) => io.stderr(`kad score: ${line}\n`) };
+    const input = readCsvSeries(v.input, csvOptions);
     const detector = createDetector(kind, {}, seed);
     const scores = new Float64Array(input.frame.rows);
     const thresholds = new Float64Array(input.frame.rows); // the detector's threshold when row i was scored
     if (typeof v.train === 'string') {
-      const train = readInput(v.train, csvOptions, io.stderr);
+      const train = readCsvSeries(v.train, csvOptions);
       const same = train.frame.names.length === input.frame.names.length && train.frame.names.every((n, i) => n === input.frame.names[i]);
       if (!same) {
         throw new InputError(`${v.train}: columns (${train.frame.names.join(', ')}) differ from ${v.input}'s (${input.frame.names.join(', ')})`);

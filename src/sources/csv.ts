@@ -24,8 +24,10 @@ import type { Frame } from '../core/frame.js';
 
 /** How to read a CSV series. */
 export interface CsvReadOptions {
-  /** Reject a row whose time is before the previous row's (`--strict-time`), as kad did before 0.2. */
+  /** Reject a row whose time is before the previous row's (`--strict-time`; kad's only behaviour before). */
   strictTime?: boolean;
+  /** Told once per file what was read leniently ({@link describeCsvNotes}), e.g. to print it on stderr. */
+  warn?: (line: string) => void;
 }
 
 /** What was read leniently (nothing is dropped): counted so that a caller can say so once. */
@@ -444,7 +446,7 @@ export function describeCsvNotes(name: string, notes: CsvNotes): string[] {
   if (notes.missingValues > 0) {
     const values = notes.missingValues === 1 ? '1 missing value' : `${notes.missingValues} missing values`;
     const rows = notes.rowsWithMissing === 1 ? '1 row' : `${notes.rowsWithMissing} rows`;
-    out.push(`${name}: ${values} (empty, NaN or null) in ${rows}, passed to the detector as missing (NaN); the rows are scored on the other columns`);
+    out.push(`${name}: ${values} (empty, NaN or null) in ${rows}, passed to the detector as missing (NaN); every row is still scored and written`);
   }
   return out;
 }
@@ -457,5 +459,7 @@ export function readCsvSeries(path: string, opts: CsvReadOptions = {}): CsvSerie
   } catch (e) {
     throw new InputError(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
-  return parseCsvSeries(bytes, path, opts);
+  const series = parseCsvSeries(bytes, path, opts);
+  if (opts.warn) for (const line of describeCsvNotes(path, series.notes)) opts.warn(line);
+  return series;
 }
