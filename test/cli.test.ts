@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli/kad.js';
+import { COMMANDS, main } from '../src/cli/kad.js';
 import { createRng } from '../src/core/rng.js';
 import { captureIO, DATA_DIR, exited, spawnKad, waitFor } from './helpers.js';
 
@@ -36,6 +36,13 @@ describe('kad help', () => {
       const h = captureIO();
       expect(await main([cmd, '--help'], h)).toBe(0);
       for (const o of opts) expect(h.out).toContain(o);
+    }
+  });
+
+  it('lists each command with the name and summary its module gives (commands load when they run)', async () => {
+    for (const entry of COMMANDS) {
+      const cmd = await entry.load();
+      expect([cmd.name, cmd.summary]).toEqual([entry.name, entry.summary]);
     }
   });
 
@@ -193,6 +200,16 @@ describe('kad score', () => {
     expect(rows.length).toBe(171);
     expect(rows.slice(1).map((r) => r[0])).toEqual(lines.slice(1).map((l) => l.split(',')[0]));
     expect(rows.slice(1).every((r) => Number.isFinite(Number(r[1])))).toBe(true);
+  });
+
+  it('takes is_anomaly from the alert policy with --policy, and refuses a bad one before reading anything', async () => {
+    const input = fixture('policy.csv', 300, [250]);
+    const out = join(dir, 'policy-out.csv');
+    expect(await main(['score', '--input', input, '--output', out, '--policy', 'default'], captureIO())).toBe(0);
+    expect(readOut(out).slice(1).every((r) => r[2] === '0' || r[2] === '1')).toBe(true);
+    const io = captureIO();
+    expect(await main(['score', '--input', join(dir, 'absent.csv'), '--output', out, '--policy', 'k=x'], io)).toBe(2);
+    expect(io.err).toContain('--policy: k must be a number, got "x"');
   });
 
   it('writes the same bytes to a file and to stdout', async () => {

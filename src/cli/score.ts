@@ -12,7 +12,6 @@ import { readCsvSeries, type CsvReadOptions, type TimeTexts } from '../sources/c
 import { AlertPolicy } from '../policy/alert-policy.js';
 import { useWasmBackend } from '../core/tf.js';
 import type { Command } from './command.js';
-import { parsePolicySpec } from './evaluate.js';
 
 /** The default detector of `kad score`. */
 export const DEFAULT_SCORE_DETECTOR = 'ensemble';
@@ -60,7 +59,7 @@ export function writeScoreRows(times: TimeTexts, scores: Float64Array, flags: Ui
 export const scoreCommand: Command = {
   name: 'score',
   summary: 'Score a CSV time series and write timestamp,score,is_anomaly',
-  usage: 'kad score --input IN.csv --output OUT.csv [--train TRAIN.csv] [--detector KIND] [--policy SPEC] [--seed N]',
+  usage: 'kad score --input IN.csv --output OUT.csv [--train TRAIN.csv] [--detector KIND] [--policy SPEC] [--seed N] [--strict-time]',
   options: {
     input: { type: 'string', short: 'i', value: 'FILE', description: 'CSV with a timestamp (or time) column and numeric columns' },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'Where to write timestamp,score,is_anomaly ("-" for stdout)' },
@@ -86,6 +85,9 @@ export const scoreCommand: Command = {
     if (!detectorKinds().includes(kind)) throw new InputError(`unknown detector "${kind}" (known: ${detectorKinds().join(', ')})`);
     const seed = v.seed === undefined ? 42 : Number(v.seed);
     if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
+
+    // A bad --policy is said before any work (evaluate.js is loaded only when --policy is given).
+    const policyParams = typeof v.policy === 'string' ? (await import('./evaluate.js')).parsePolicySpec(v.policy) : undefined;
 
     if (kind === 'lstm-ae') await useWasmBackend(); // 3–4× faster training than the cpu backend
     // Backward times and missing values are said once per file on stderr.
@@ -115,7 +117,7 @@ export const scoreCommand: Command = {
         detector.learnOne(x, t);
       }
     }
-    const policy = typeof v.policy === 'string' ? new AlertPolicy(parsePolicySpec(v.policy)) : undefined;
+    const policy = policyParams ? new AlertPolicy(policyParams) : undefined;
     const flags = new Uint8Array(scores.length);
     for (let i = 0; i < scores.length; i++) {
       const s = Number.isFinite(scores[i]) ? scores[i] : 0;

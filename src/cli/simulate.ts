@@ -4,6 +4,8 @@
  */
 import { acceleratedClock, systemClock } from '../core/clock.js';
 import { UsageError } from '../core/errors.js';
+import { SimulatedCluster } from '../simulator/cluster.js';
+import { startExporter } from '../simulator/exporter.js';
 import { untilAborted, type Command } from './command.js';
 
 /** Parses HOST:PORT (IPv6 hosts in brackets). */
@@ -39,8 +41,6 @@ export const simulateCommand: Command = {
     const speed = intOption('speed', v.speed, 1);
     const history = intOption('history-minutes', v['history-minutes'], 60);
     if (!(speed > 0)) throw new UsageError(`--speed must be above 0, got "${v.speed}"`);
-    // Loaded when run, so other commands start fast.
-    const [{ SimulatedCluster }, { startExporter }] = await Promise.all([import('../simulator/cluster.js'), import('../simulator/exporter.js')]);
     const now = Date.now();
     const clock = speed === 1 ? systemClock : acceleratedClock(now, speed);
     const cluster = new SimulatedCluster({ seed, start: now - history * 60_000, scenario: { quietUntil: now + 5 * 60_000 } });

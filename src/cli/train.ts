@@ -5,6 +5,8 @@
  */
 import { loadConfig } from '../config/load.js';
 import { UsageError } from '../core/errors.js';
+import { buildRuntime } from '../main.js';
+import { saveModels } from '../registry/model-store.js';
 import type { Command } from './command.js';
 
 export const trainCommand: Command = {
@@ -20,8 +22,6 @@ export const trainCommand: Command = {
     const config = loadConfig({ env: io.env, file: typeof v.config === 'string' ? v.config : undefined });
     const dir = typeof v.output === 'string' ? v.output : config.training.modelDir;
     if (!dir) throw new UsageError('--output DIR (or KAD_MODEL_DIR) is required');
-    // Loaded when run, so other commands start fast.
-    const [{ buildRuntime }, { saveModels }] = await Promise.all([import('../main.js'), import('../registry/model-store.js')]);
     const rt = await buildRuntime(config, {});
     try {
       await rt.engine.train();
