@@ -127,6 +127,7 @@ export const evaluateCommand: Command = {
     days: { type: 'string', value: 'N', description: 'Forecast: simulated days, the last 3 scored (default 10; 0: no simulator)' },
     incidents: { type: 'boolean', description: 'Forecast: also score the simulator with its random incidents' },
     'per-series': { type: 'boolean', description: 'Forecast: a line per series' },
+    'strict-time': { type: 'boolean', description: 'NAB, ASD: reject a file whose times go backwards (default: score such a row as the next point)' },
   },
   details: [
     'NAB score: Numenta\'s method (windows, 15% probationary period, early-detection reward, one threshold',
@@ -150,7 +151,10 @@ export const evaluateCommand: Command = {
     if (v.inhibit && !policy) throw new UsageError('--inhibit holds alerts of the alert policy: give --policy too');
     if ((v.inhibit || v['train-previous-day']) && corpus !== 'nezha') throw new UsageError('--inhibit and --train-previous-day apply to --corpus nezha');
     if (kinds.includes('lstm-ae')) await useWasmBackend(); // 3–4× faster training than the cpu backend
-    const report = evaluateCorpus(corpus, dir, kinds, { limit, seed, policy, params, inhibit: v.inhibit === true, trainOnPreviousDay: v['train-previous-day'] === true });
+    const report = evaluateCorpus(corpus, dir, kinds, {
+      limit, seed, policy, params, inhibit: v.inhibit === true, trainOnPreviousDay: v['train-previous-day'] === true,
+      strictTime: v['strict-time'] === true, warn: (line) => io.stderr(`kad evaluate: ${line}\n`),
+    });
     io.stdout(v.json ? reportJson(report) : formatReport(report));
     return 0;
   },

@@ -3,6 +3,7 @@
  * training rows, per-point labels and the anomaly events (windows) to detect.
  */
 import type { Frame } from '../core/frame.js';
+import type { CsvReadOptions } from '../sources/csv.js';
 import type { CallGraph } from '../policy/topology-inhibition.js';
 
 /** One anomaly event: rows `start`…`end` (inclusive) of a series, starting at time `t0` (epoch ms). */
@@ -33,8 +34,8 @@ export interface LabeledSeries {
   topology?: { group: string; service: string; graph: CallGraph };
 }
 
-/** Which series of a corpus to read. */
-export interface ReadOptions {
+/** Which series of a corpus to read, and how to read its CSV files (time order, warnings). */
+export interface ReadOptions extends CsvReadOptions {
   /** Read at most this many series (in name order, after `only`). */
   limit?: number;
   /** Read only these series names. */
