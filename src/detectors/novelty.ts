@@ -45,12 +45,17 @@
  * Streaming and causal: `scoreOne` reads the state left by points learned before; `learnOne` adds
  * the point. All state is typed arrays sized at the first learned point; nothing is allocated per
  * point. Features past the first point's dimension are ignored; NaN features are skipped; ±Infinity
- * scores as the largest novelty and is not learned.
+ * scores as the largest novelty and is not learned. What a point teaches is bounded (robust-clip.ts):
+ * its value is clamped to `LEARN_CLIP` (10) single-point ranges past the learned range before it
+ * enters the ranges and rolling means, and the onset filter remembers an excess of at most 10, so a
+ * single absurd reading (1e308) does not hide later anomalies; a real new level is learned within a
+ * few points (each can widen the range elevenfold).
  */
 import { paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { zToScore } from '../core/score-map.js';
+import { clampLearned, LEARN_CLIP } from '../stats/robust-clip.js';
 import { type Detector, type Explainer } from './base.js';
 import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
 
@@ -251,9 +256,13 @@ export class NoveltyDetector implements Detector, Explainer {
     const hour = Number.isFinite(t) ? Math.floor((((t % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS) : -1;
     for (let j = 0; j < this.d; j++) {
       const e = this.ex[j];
-      this.recent[j] = Math.max(this.recent[j] * p.onsetDecay, Number.isFinite(e) ? e : this.recent[j]);
-      const v = j < x.length ? x[j] : NaN;
+      // Bounded (robust-clip.ts): one absurd value must not hold the onset filter up for thousands of points.
+      this.recent[j] = Math.max(this.recent[j] * p.onsetDecay, Number.isFinite(e) ? Math.min(e, LEARN_CLIP) : this.recent[j]);
+      let v = j < x.length ? x[j] : NaN;
       if (!Number.isFinite(v)) continue;
+      // What the point teaches is clamped to LEARN_CLIP single-point ranges past the learned range.
+      const i0 = j * S;
+      if (this.n[i0] > 0) v = clampLearned(v, this.lo[i0], this.hi[i0], this.range(this.lo[i0], this.hi[i0]));
       for (let k = 0; k < S; k++) {
         const i = j * S + k;
         const f = this.mean(j, k, v);

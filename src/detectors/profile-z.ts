@@ -22,6 +22,9 @@
  *   once it has a period's worth of residuals (one per bin) and a smaller mean-square residual than
  *   the global mean, and only at bins with a past day; otherwise the global mean.
  * - Scales: √(mean square), floored at max(minScale[j] or defaultMinScale, relativeFloor · |mean|).
+ * - Robust: once a feature has 30 residuals, each value is clamped before it is learned (robust-clip.ts
+ *   `clampWelford`, on the global mean and level mean square over min(n, memory) points), so one
+ *   absurd reading raises the spread at most about threefold instead of blinding the feature.
  *
  * Score: S = Σ_j (r_j/σ_r)² + (c_j/σ_c)² over the k/2 features scored; if the z's were independent
  * normals S would be χ²(k), so z = Wilson–Hilferty((S/k)^(1/3)) is a standard-normal z whatever the
@@ -37,6 +40,7 @@ import { paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { zToScore } from '../core/score-map.js';
+import { CLIP_AFTER, clampWelford } from '../stats/robust-clip.js';
 import { type Detector, type Explainer } from './base.js';
 import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
 
@@ -157,8 +161,11 @@ export class ProfileZDetector implements Detector, Explainer {
     if (this.visit[b] !== day) this.fold(b, day);
     const { alpha, memory } = this.params;
     for (let j = 0; j < d && j < x.length; j++) {
-      const v = x[j];
+      let v = x[j];
       if (!Number.isFinite(v)) continue;
+      // Robust (robust-clip.ts): what one value teaches raises the global spread at most ~3-fold.
+      const nEff = Math.min(this.nRes[j], memory);
+      if (nEff >= CLIP_AFTER) v = clampWelford(v, this.gMean[j], this.msLevel[j] * nEff, nEff, this.floor(j));
       if (this.gN[j] > 0) this.learnResidual(j, v - this.gMean[j], alpha, memory);
       const e = this.expected(b, j, day);
       if (!Number.isNaN(e)) this.learnResidual(d + j, v - e, alpha, memory);
