@@ -10,6 +10,7 @@ import { InputError, ModelFormatError } from '../core/errors.js';
 import { StandardScaler } from '../features/standard-scaler.js';
 import type { BatchDetector, Detector } from './base.js';
 import type { DetectorSnapshot } from '../core/snapshot.js';
+import { AdaptiveDetector, type AdaptiveParams } from './adaptive.js';
 import { CalibratedDetector } from './calibrated.js';
 import { EnsembleDetector, type EnsembleParams } from './ensemble.js';
 import { IsolationForest, type IsolationForestParams } from './iforest.js';
@@ -39,6 +40,7 @@ const FACTORIES: Readonly<Record<string, (params: Record<string, unknown>, seed:
   'profile-z': (params: Record<string, unknown>) => new ProfileZDetector(params as ProfileZParams),
   novelty: (params: Record<string, unknown>) => new NoveltyDetector(params as NoveltyParams),
   ensemble: (params: Record<string, unknown>, seed: number) => new EnsembleDetector(params as EnsembleParams, seed, createDetector),
+  adaptive: (params: Record<string, unknown>, seed: number) => new AdaptiveDetector(params as AdaptiveParams, seed, createDetector),
 });
 const DETECTORS: Readonly<Record<string, (s: DetectorSnapshot) => AnyDetector>> = Object.freeze({
   iforest: (s: DetectorSnapshot) => IsolationForest.fromJSON(s),
@@ -53,6 +55,7 @@ const DETECTORS: Readonly<Record<string, (s: DetectorSnapshot) => AnyDetector>> 
   max: (s: DetectorSnapshot) => MaxDetector.fromJSON(s, loadDetector),
   novelty: (s: DetectorSnapshot) => NoveltyDetector.fromJSON(s),
   ensemble: (s: DetectorSnapshot) => EnsembleDetector.fromJSON(s, loadDetector),
+  adaptive: (s: DetectorSnapshot) => AdaptiveDetector.fromJSON(s, loadDetector),
 });
 const TRANSFORMERS: Readonly<Record<string, (s: DetectorSnapshot) => Transformer>> = Object.freeze({
   'standard-scaler': (s: DetectorSnapshot) => StandardScaler.fromJSON(s),
