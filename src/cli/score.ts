@@ -15,7 +15,7 @@ import type { Command } from './command.js';
 import { parsePolicySpec } from './evaluate.js';
 
 /** The default detector of `kad score`. */
-export const DEFAULT_SCORE_DETECTOR = 'ensemble';
+export const DEFAULT_SCORE_DETECTOR = 'adaptive';
 
 /** Formats a score with at least 6 significant digits (DESIGN.md). */
 export function formatScore(s: number): string {

@@ -145,6 +145,9 @@ export class NoveltyDetector implements Detector, Explainer {
   /** Scratch: the last feature-wise excess and inside part computed by `measure`. */
   private ex = new Float64Array(0);
   private inside = new Float64Array(0);
+  /** The time and values whose measures `ex` and `inside` hold (NaN time: none). */
+  private mT = NaN;
+  private mX = new Float64Array(0);
 
   /** @param params settings (see {@link NoveltyParams}); a bad one throws {@link InputError} */
   constructor(params: NoveltyParams = {}) {
@@ -176,6 +179,8 @@ export class NoveltyDetector implements Detector, Explainer {
     this.recent = new Float64Array(d);
     this.ex = new Float64Array(d);
     this.inside = new Float64Array(d);
+    this.mX = new Float64Array(d);
+    this.mT = NaN;
   }
 
   /** The mean of the last w values of feature j including `v` (not yet pushed); NaN when fewer than w. */
@@ -183,7 +188,7 @@ export class NoveltyDetector implements Detector, Explainer {
     const w = this.p.scales[k];
     const c = this.count[j];
     if (c + 1 < w) return NaN;
-    const out = c >= w ? this.ring[j * this.W + ((c - w) % this.W)] : 0;
+    const out = c >= w ? this.ring[j * this.W + (((c - w) >>> 0) % this.W)] : 0;
     return (this.sum[j * this.S + k] - out + v) / w;
   }
 
@@ -234,6 +239,7 @@ export class NoveltyDetector implements Detector, Explainer {
   scoreOne(x: Features, t: number): number {
     if (this.d === 0) return 0;
     this.measure(x, t);
+    this.remember(x, t);
     let s = 0;
     for (let j = 0; j < this.d; j++) {
       const novel = this.ex[j] - this.recent[j];
@@ -248,7 +254,10 @@ export class NoveltyDetector implements Detector, Explainer {
       if (x.length === 0) return;
       this.init(x.length);
     }
-    this.measure(x, t);
+    // `ex` still holds this point's measures when it was just scored (same t and values): scoring then
+    // learning a point measures it once.
+    if (!this.measured(x, t)) this.measure(x, t);
+    this.mT = NaN;
     if (this.dk === -1 && Number.isFinite(t)) this.learnInterval(t);
     const { S, W, p } = this;
     const keep = 1 - p.forget;
@@ -282,13 +291,30 @@ export class NoveltyDetector implements Detector, Explainer {
         }
         const w = p.scales[k];
         const c = this.count[j];
-        this.sum[i] += v - (c >= w ? this.ring[j * W + ((c - w) % W)] : 0);
+        this.sum[i] += v - (c >= w ? this.ring[j * W + (((c - w) >>> 0) % W)] : 0);
       }
-      this.ring[j * W + (this.count[j] % W)] = v;
+      this.ring[j * W + ((this.count[j] >>> 0) % W)] = v;
       this.count[j]++;
       // Re-add the sums from the ring now and then so rounding does not accumulate.
-      if (this.count[j] % (64 * W) === 0) this.resum(j);
+      if ((this.count[j] >>> 0) % (64 * W) === 0) this.resum(j);
     }
+  }
+
+  /** Notes that `ex` and `inside` hold the measures of (x, t). */
+  private remember(x: Features, t: number): void {
+    this.mT = t;
+    for (let j = 0; j < this.d; j++) this.mX[j] = j < x.length ? x[j] : NaN;
+  }
+
+  /** Whether `ex` and `inside` hold the measures of (x, t) (NaN equals NaN). */
+  private measured(x: Features, t: number): boolean {
+    if (t !== this.mT) return false;
+    for (let j = 0; j < this.d; j++) {
+      const a = j < x.length ? x[j] : NaN;
+      const b = this.mX[j];
+      if (a !== b && !(a !== a && b !== b)) return false;
+    }
+    return true;
   }
 
   /** Picks the daily scale, the one whose span is nearest an hour, once the sampling interval is known. */
