@@ -14,7 +14,7 @@ import { useWasmBackend } from '../core/tf.js';
 import type { Command } from './command.js';
 
 /** The default detector of `kad score`. */
-export const DEFAULT_SCORE_DETECTOR = 'ensemble';
+export const DEFAULT_SCORE_DETECTOR = 'adaptive';
 
 /** Formats a score with at least 6 significant digits (DESIGN.md): 8 significant digits, trailing zeros dropped. */
 export function formatScore(s: number): string {
