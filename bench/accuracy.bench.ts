@@ -5,7 +5,9 @@
  * slow lstm-ae),
  * CORPORA (default nab,asd,nezha), LIMIT (series per corpus), SEED (default 42), PER_SERIES=1 for the
  * per-series tables, POLICY (the alert policy each detector is also run through, as `kad evaluate
- * --policy`; default per corpus, {@link BENCH_POLICIES}; POLICY_NAB etc. for one corpus; "none" to skip).
+ * --policy`; default per corpus, {@link BENCH_POLICIES}; POLICY_NAB etc. for one corpus; "none" to skip),
+ * ENGINE=0 to skip Nezha through the service's path (`kad evaluate --corpus nezha --engine`, with the
+ * config the environment gives kad serve).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +16,9 @@ import { useWasmBackend } from '../src/core/tf.js';
 import { detectorKinds } from '../src/detectors/index.js';
 import type { CorpusName } from '../src/evaluate/corpus.js';
 import { formatReport } from '../src/evaluate/report.js';
+import { loadConfig } from '../src/config/load.js';
+import { evaluateNezhaEngine, formatNezhaEngineReport } from '../src/evaluate/nezha-engine.js';
+import { engineOptions, podModelFactory } from '../src/main.js';
 
 const DATA = process.env.DATA ?? '../shared/data';
 const DIRS: Record<CorpusName, string> = { nab: 'nab', asd: 'asd', nezha: 'nezha-onlineboutique' };
@@ -68,4 +73,9 @@ for (const corpus of corpora) {
   if (nezha) console.log(`nezha: detector settings ${JSON.stringify(params ?? {})}; day 1 as training for day 2: ${trainOnPreviousDay}; topology inhibition: ${inhibit}`);
   const report = evaluateCorpus(corpus, dir, detectors, { limit, seed, policy, params, trainOnPreviousDay, inhibit });
   console.log(formatReport(report, { summaryOnly: process.env.PER_SERIES !== '1' }));
+}
+
+if (corpora.includes('nezha') && process.env.ENGINE !== '0' && existsSync(join(DATA, DIRS.nezha))) {
+  const config = loadConfig({ env: process.env });
+  console.log(formatNezhaEngineReport(evaluateNezhaEngine(join(DATA, DIRS.nezha), { createModel: podModelFactory(config), options: engineOptions(config) })));
 }

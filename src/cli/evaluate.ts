@@ -110,6 +110,7 @@ export const evaluateCommand: Command = {
   name: 'evaluate',
   summary: 'Run detectors over a labelled corpus (NAB, ASD, Nezha) and report NAB score, F1, event recall, delay, false alerts',
   usage: 'kad evaluate --corpus nab|asd|nezha [--data DIR] [--detector KIND ...] [--policy SPEC] [--json] [--limit N] [--seed N]\n'
+    + '       kad evaluate --corpus nezha --engine [--data DIR] [--json] [--seed N]\n'
     + '       kad evaluate --corpus forecast [--data NAB_DIR] [--model NAME] [--horizon MIN] [--days N] [--incidents] [--per-series] [--json] [--limit N] [--seed N]',
   options: {
     corpus: { type: 'string', short: 'c', value: 'NAME', description: 'nab, asd, nezha, or forecast (forecast accuracy on the simulator and NAB realTraffic)' },
@@ -122,6 +123,7 @@ export const evaluateCommand: Command = {
     params: { type: 'string', value: 'JSON', description: 'Detector settings by kind, e.g. \'{"onset":{"z50":10}}\'' },
     inhibit: { type: 'boolean', description: 'Nezha: hold a service\'s alerts while a service it calls fires (topology inhibition; needs --policy)' },
     'train-previous-day': { type: 'boolean', description: 'Nezha: each day-2 pod learns day 1\'s rows first' },
+    engine: { type: 'boolean', description: 'Nezha: replay the pod metric files through the service (kad serve\'s scoring cycle and config) and score its alerts' },
     model: { type: 'string', value: 'NAME', description: `Forecast model: ${FORECAST_MODELS.join(', ')} (default seasonal)` },
     horizon: { type: 'string', value: 'MIN', description: 'Forecast horizon in minutes (default 30)' },
     days: { type: 'string', value: 'N', description: 'Forecast: simulated days, the last 3 scored (default 10; 0: no simulator)' },
@@ -139,6 +141,7 @@ export const evaluateCommand: Command = {
     if (corpus === 'forecast') return runForecast(v, io);
     if (corpus !== 'nab' && corpus !== 'asd' && corpus !== 'nezha') throw new UsageError(`--corpus must be nab, asd, nezha or forecast, got ${JSON.stringify(corpus ?? '')}`);
     const dir = typeof v.data === 'string' ? v.data : DEFAULT_CORPUS_DIRS[corpus];
+    if (v.engine) return (await import('./evaluate-engine.js')).runEngineEvaluation(dir, v, io);
     const kinds = Array.isArray(v.detector) && v.detector.length ? v.detector : detectorKinds();
     for (const k of kinds) if (!detectorKinds().includes(k)) throw new InputError(`unknown detector "${k}" (known: ${detectorKinds().join(', ')})`);
     const limit = v.limit === undefined ? undefined : Number(v.limit);

@@ -21,6 +21,7 @@
  * a policy setting (the enter level, by default) gives recall against false alerts per pod-day, and the
  * recall at a budget is the best recall of a swept setting within that many false alerts per pod-day.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { workloadFromPodName } from '../core/series.js';
 import type { PodSnapshot } from '../core/samples.js';
@@ -30,7 +31,6 @@ import { flaggedPods } from '../notify/cycle-alerts.js';
 import type { AlertPolicyParams } from '../policy/alert-policy.js';
 import { ReplaySource } from '../sources/replay.js';
 import { listNezhaSeries, readNezhaFaults, type NezhaFault } from './nezha.js';
-import { existsSync } from 'node:fs';
 
 const DAY_MS = 86_400_000;
 
