@@ -85,3 +85,4 @@ describe('Nezha OnlineBoutique (real data) through the service path', () => {
     expect(s.recall).toBeGreaterThan(0);
   }, 120_000);
 });
+if (!existsSync(REAL)) console.warn(`skipping the Nezha service-path test on real data: ${REAL} not found (the labelled corpora live in ../shared/data)`);
