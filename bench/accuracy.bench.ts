@@ -5,9 +5,7 @@
  * slow lstm-ae),
  * CORPORA (default nab,asd,nezha), LIMIT (series per corpus), SEED (default 42), PER_SERIES=1 for the
  * per-series tables, POLICY (the alert policy each detector is also run through, as `kad evaluate
- * --policy`; default per corpus, {@link BENCH_POLICIES}; POLICY_NAB etc. for one corpus; "none" to skip),
- * ENGINE=0 to skip Nezha through the service's path (`kad evaluate --corpus nezha --engine`, with the
- * config the environment gives kad serve).
+ * --policy`; default per corpus, {@link BENCH_POLICIES}; POLICY_NAB etc. for one corpus; "none" to skip).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -75,6 +73,7 @@ for (const corpus of corpora) {
   console.log(formatReport(report, { summaryOnly: process.env.PER_SERIES !== '1' }));
 }
 
+// Nezha through the service's own path, as `kad evaluate --corpus nezha --engine` (the config the environment gives kad serve); ENGINE=0 skips it.
 if (corpora.includes('nezha') && process.env.ENGINE !== '0' && existsSync(join(DATA, DIRS.nezha))) {
   const config = loadConfig({ env: process.env });
   console.log(formatNezhaEngineReport(evaluateNezhaEngine(join(DATA, DIRS.nezha), { createModel: podModelFactory(config), options: engineOptions(config) })));

@@ -110,7 +110,6 @@ export const evaluateCommand: Command = {
   name: 'evaluate',
   summary: 'Run detectors over a labelled corpus (NAB, ASD, Nezha) and report NAB score, F1, event recall, delay, false alerts',
   usage: 'kad evaluate --corpus nab|asd|nezha [--data DIR] [--detector KIND ...] [--policy SPEC] [--json] [--limit N] [--seed N]\n'
-    + '       kad evaluate --corpus nezha --engine [--data DIR] [--json] [--seed N]\n'
     + '       kad evaluate --corpus forecast [--data NAB_DIR] [--model NAME] [--horizon MIN] [--days N] [--incidents] [--per-series] [--json] [--limit N] [--seed N]',
   options: {
     corpus: { type: 'string', short: 'c', value: 'NAME', description: 'nab, asd, nezha, or forecast (forecast accuracy on the simulator and NAB realTraffic)' },
