@@ -122,6 +122,7 @@ export const evaluateCommand: Command = {
     params: { type: 'string', value: 'JSON', description: 'Detector settings by kind, e.g. \'{"onset":{"z50":10}}\'' },
     inhibit: { type: 'boolean', description: 'Nezha: hold a service\'s alerts while a service it calls fires (topology inhibition; needs --policy)' },
     'train-previous-day': { type: 'boolean', description: 'Nezha: each day-2 pod learns day 1\'s rows first' },
+    engine: { type: 'boolean', description: 'Nezha: replay the pod metric files through the service (kad serve\'s scoring cycle and config) and score its alerts' },
     model: { type: 'string', value: 'NAME', description: `Forecast model: ${FORECAST_MODELS.join(', ')} (default seasonal)` },
     horizon: { type: 'string', value: 'MIN', description: 'Forecast horizon in minutes (default 30)' },
     days: { type: 'string', value: 'N', description: 'Forecast: simulated days, the last 3 scored (default 10; 0: no simulator)' },
@@ -140,6 +141,7 @@ export const evaluateCommand: Command = {
     if (corpus === 'forecast') return runForecast(v, io);
     if (corpus !== 'nab' && corpus !== 'asd' && corpus !== 'nezha') throw new UsageError(`--corpus must be nab, asd, nezha or forecast, got ${JSON.stringify(corpus ?? '')}`);
     const dir = typeof v.data === 'string' ? v.data : DEFAULT_CORPUS_DIRS[corpus];
+    if (v.engine) return (await import('./evaluate-engine.js')).runEngineEvaluation(dir, v, io);
     const kinds = Array.isArray(v.detector) && v.detector.length ? v.detector : detectorKinds();
     for (const k of kinds) if (!detectorKinds().includes(k)) throw new InputError(`unknown detector "${k}" (known: ${detectorKinds().join(', ')})`);
     const limit = v.limit === undefined ? undefined : Number(v.limit);

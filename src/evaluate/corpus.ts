@@ -53,12 +53,7 @@ export function selectNames(names: readonly string[], opts: ReadOptions = {}): s
   return out;
 }
 
-/** Parses `YYYY-MM-DD HH:MM:SS[.fraction]` as UTC epoch ms (fraction truncated to ms), or NaN. */
-export function parseUtc(text: string): number {
-  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d+))?/.exec(text.trim());
-  if (!m) return NaN;
-  return Date.parse(`${m[1]}T${m[2]}.${(m[3] ?? '0').slice(0, 3).padEnd(3, '0')}Z`);
-}
+export { parseUtc } from '../core/time.js';
 
 /** Maximal runs of 1s in `labels` as events. */
 export function eventsFromLabels(labels: Uint8Array, times: Float64Array): AnomalyEvent[] {
