@@ -14,6 +14,9 @@ import { useWasmBackend } from '../src/core/tf.js';
 import { detectorKinds } from '../src/detectors/index.js';
 import type { CorpusName } from '../src/evaluate/corpus.js';
 import { formatReport } from '../src/evaluate/report.js';
+import { loadConfig } from '../src/config/load.js';
+import { evaluateNezhaEngine, formatNezhaEngineReport } from '../src/evaluate/nezha-engine.js';
+import { engineOptions, podModelFactory } from '../src/main.js';
 
 const DATA = process.env.DATA ?? '../shared/data';
 const DIRS: Record<CorpusName, string> = { nab: 'nab', asd: 'asd', nezha: 'nezha-onlineboutique' };
@@ -68,4 +71,10 @@ for (const corpus of corpora) {
   if (nezha) console.log(`nezha: detector settings ${JSON.stringify(params ?? {})}; day 1 as training for day 2: ${trainOnPreviousDay}; topology inhibition: ${inhibit}`);
   const report = evaluateCorpus(corpus, dir, detectors, { limit, seed, policy, params, trainOnPreviousDay, inhibit });
   console.log(formatReport(report, { summaryOnly: process.env.PER_SERIES !== '1' }));
+}
+
+// Nezha through the service's own path, as `kad evaluate --corpus nezha --engine` (the config the environment gives kad serve); ENGINE=0 skips it.
+if (corpora.includes('nezha') && process.env.ENGINE !== '0' && existsSync(join(DATA, DIRS.nezha))) {
+  const config = loadConfig({ env: process.env });
+  console.log(formatNezhaEngineReport(evaluateNezhaEngine(join(DATA, DIRS.nezha), { createModel: podModelFactory(config), options: engineOptions(config) })));
 }

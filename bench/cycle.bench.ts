@@ -26,7 +26,6 @@ import type { Source } from '../src/sources/base.js';
 import type { PodSnapshot } from '../src/core/samples.js';
 import { PrometheusClient } from '../src/sources/prometheus-client.js';
 import { PrometheusSource, prometheusSourceSettings } from '../src/sources/prometheus.js';
-import { SeriesStore, seriesStoreOptions } from '../src/store/series-store.js';
 import { createTelemetry } from '../src/telemetry/metrics.js';
 import { tempDir } from '../test/integration.js';
 import { backfillOpenMetrics, startPrometheus } from '../test/prometheus.js';
@@ -194,8 +193,7 @@ for (const n of SIZES) {
     const engine = new Engine({
       source, clock, telemetry: createTelemetry(new Registry()), log: { info() {}, warn() {}, error() {}, debug() {} },
       createModel: (s) => createPodModel(config.iforest, s),
-      store: new SeriesStore(seriesStoreOptions(config.store, MIN, false)),
-      options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 0, policy: policyParamsFromConfig(config.policy), seed: 42 },
+      options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 0, policy: policyParamsFromConfig(config.policy), seed: 42, store: config.store },
     });
     t = performance.now();
     const hist = await source.history(TRAIN_AT - 60 * MIN, TRAIN_AT, MIN);

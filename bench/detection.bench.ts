@@ -14,7 +14,6 @@ import { policyParamsFromConfig } from '../src/policy/alert-policy.js';
 import { SimulatedCluster } from '../src/simulator/cluster.js';
 import { incidentTour } from '../src/simulator/scenarios.js';
 import { SimulatorSource } from '../src/sources/simulator.js';
-import { SeriesStore, seriesStoreOptions } from '../src/store/series-store.js';
 import { createTelemetry } from '../src/telemetry/metrics.js';
 import { silentLogger } from '../src/core/logger.js';
 
@@ -41,8 +40,7 @@ for (const seed of SEEDS) {
     source: new SimulatorSource(cluster), clock, telemetry: createTelemetry(new Registry()),
     log: silentLogger,
     createModel,
-    store: new SeriesStore(seriesStoreOptions(config.store, MIN, false)),
-    options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: config.training.retrainMinutes * MIN, policy: policyParamsFromConfig(config.policy), seed: 42 },
+    options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: config.training.retrainMinutes * MIN, policy: policyParamsFromConfig(config.policy), seed: 42, store: config.store },
   });
   let podCycles = 0;
   let cycleMs = 0;

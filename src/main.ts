@@ -10,7 +10,7 @@ import { acceleratedClock, systemClock, type Clock } from './core/clock.js';
 import { ConfigError } from './core/errors.js';
 import { createDetector, detectorEntry, detectorKinds } from './detectors/index.js';
 import { POD_FEATURE_MIN_SCALE } from './features/pod-features.js';
-import { Engine, type PodModel } from './engine/engine.js';
+import { Engine, type EngineOptions, type PodModel } from './engine/engine.js';
 import { loadProphet } from './forecast/augurs.js';
 import { policyParamsFromConfig } from './policy/alert-policy.js';
 import type { Notifier } from './notify/base.js';
@@ -19,6 +19,7 @@ import { loadModels } from './registry/model-store.js';
 import { SimulatedCluster } from './simulator/cluster.js';
 import type { Source } from './sources/base.js';
 import { PrometheusSource } from './sources/prometheus.js';
+import { ReplaySource } from './sources/replay.js';
 import { SimulatorSource } from './sources/simulator.js';
 import { SeriesStore, seriesStoreOptions } from './store/series-store.js';
 import { createTelemetry, type Telemetry } from './telemetry/metrics.js';
@@ -74,6 +75,11 @@ async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: 
       const cluster = new SimulatedCluster({ seed: config.simulator.seed, start: now - historyMs - 10 * 60_000, scenario: { quietUntil: now + 5 * 60_000 } });
       return { source: new SimulatorSource(cluster), incidents: () => cluster.incidents() };
     }
+    case 'replay': {
+      if (!config.source.replayDir) throw new ConfigError('KAD_SOURCE=replay needs KAD_REPLAY_DIR (a folder of per-pod CSV files)');
+      // The recording plays as if it had started one training window ago: the first window trains, the rest is scored as it comes.
+      return { source: new ReplaySource({ dir: config.source.replayDir, stepMs: config.training.queryStepSeconds * 1000, startAt: clock.now() - lookbackMs }) };
+    }
     default:
       throw new ConfigError(`KAD_SOURCE=${kind}: unknown source`);
   }
@@ -98,6 +104,25 @@ export function podModelFactory(config: Readonly<Config>): (seed: number) => Pod
   return (seed) => createDetector(kind, params, seed);
 }
 
+/**
+ * The engine's settings from the config: the training window and step, retraining, the alert policy,
+ * the seed, peer groups, early warning, forecasting and the series store's sizes. `kad serve`, `kad train` and the replay
+ * evaluation (`kad evaluate --corpus nezha --engine`) all run with these.
+ */
+export function engineOptions(config: Readonly<Config>): EngineOptions {
+  return {
+    lookbackMs: config.training.lookbackMinutes * 60_000,
+    stepMs: config.training.queryStepSeconds * 1000,
+    retrainMs: config.training.retrainMinutes * 60_000,
+    policy: policyParamsFromConfig(config.policy),
+    seed: config.detector.seed,
+    peerGroup: config.detector.peerGroup,
+    earlyWarning: config.earlyWarning.enabled ? config.earlyWarning : null,
+    forecast: config.forecast.enabled ? { ...config.forecast, scaling: config.scaling } : null,
+    store: config.store,
+  };
+}
+
 /** Builds the engine and everything it needs from the config. */
 export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOptions = {}): Promise<Runtime> {
   const log = opts.log ?? pino({ level: config.log.level });
@@ -105,7 +130,6 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
   const clock = opts.clock ?? (usesSimulator && config.simulator.speed !== 1 ? acceleratedClock(Date.now(), config.simulator.speed) : systemClock);
   const telemetry = createTelemetry(new Registry(), { processMetrics: true });
   const lookbackMs = config.training.lookbackMinutes * 60_000;
-  const stepMs = config.training.queryStepSeconds * 1000;
   const { source, incidents } = await createSource(config, clock, lookbackMs);
   // Prophet's optimizer can only be loaded asynchronously, once, before the first fit.
   if (config.forecast.enabled && config.forecast.model === 'prophet') await loadProphet();
@@ -119,17 +143,7 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
     log,
     notifier,
     createModel: podModelFactory(config),
-    store: new SeriesStore(seriesStoreOptions(config.store, stepMs, config.forecast.enabled)),
-    options: {
-      lookbackMs,
-      stepMs,
-      retrainMs: config.training.retrainMinutes * 60_000,
-      policy: policyParamsFromConfig(config.policy),
-      seed: config.detector.seed,
-      peerGroup: config.detector.peerGroup,
-      earlyWarning: config.earlyWarning.enabled ? config.earlyWarning : null,
-      forecast: config.forecast.enabled ? { ...config.forecast, scaling: config.scaling } : null,
-    },
+    options: engineOptions(config),
   });
   return { config, log, clock, source, telemetry, engine, notifier, incidents };
 }

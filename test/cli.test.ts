@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli/kad.js';
+import { COMMANDS, main } from '../src/cli/kad.js';
 import { createRng } from '../src/core/rng.js';
 import { captureIO, DATA_DIR, exited, spawnKad, waitFor } from './helpers.js';
 
@@ -36,6 +36,13 @@ describe('kad help', () => {
       const h = captureIO();
       expect(await main([cmd, '--help'], h)).toBe(0);
       for (const o of opts) expect(h.out).toContain(o);
+    }
+  });
+
+  it('lists each command with the name and summary its module gives (commands load when they run)', async () => {
+    for (const entry of COMMANDS) {
+      const cmd = await entry.load();
+      expect([cmd.name, cmd.summary]).toEqual([entry.name, entry.summary]);
     }
   });
 
@@ -137,8 +144,83 @@ describe('kad score', () => {
     const shuffled = join(dir, 'shuffled.csv');
     writeFileSync(shuffled, 'timestamp,value\n2024-01-01 00:10:00,1\n2024-01-01 00:05:00,2\n');
     const io = captureIO();
-    expect(await main(['score', '--input', shuffled, '--output', join(dir, 'x.csv')], io)).toBe(2);
+    expect(await main(['score', '--input', shuffled, '--output', join(dir, 'x.csv'), '--strict-time'], io)).toBe(2);
     expect(io.err).toMatch(/shuffled\.csv:3: .* is before line 2/);
+  });
+
+  it('scores a backward timestamp as the next point, says so once with the count and the first line, and drops no row', async () => {
+    // A NAB-like file whose clock goes back 55 minutes at row 300 (line 302) and then runs on (5-minute steps).
+    const rng = createRng(5);
+    const lines = ['timestamp,value'];
+    const texts: string[] = [];
+    for (let i = 0; i < 600; i++) {
+      const minute = i < 300 ? i * 5 : i * 5 - 60;
+      const t = new Date(Date.UTC(2014, 0, 7) + minute * 60_000).toISOString().replace('T', ' ').slice(0, 19);
+      texts.push(t);
+      lines.push(`${t},${(10 + rng.normal() + (i === 450 ? 15 : 0)).toFixed(3)}`);
+    }
+    const p = join(dir, 'backward.csv');
+    writeFileSync(p, lines.join('\n') + '\n');
+    const out = join(dir, 'backward-out.csv');
+    const child = spawnKad(['score', '--input', p, '--output', out]);
+    expect(await exited(child)).toBe(0);
+    const said = child.output().split('\n').filter((l) => l.includes('before an earlier row'));
+    expect(said).toHaveLength(1); // once, not once per row
+    // Rows 300..310 are before 00:55 (row 299; row 311 repeats it): 11 rows, the first at line 302.
+    expect(said[0]).toContain(`11 rows have a time before an earlier row's (first at ${p}:302: "2014-01-08 00:00:00" is before line 301's "2014-01-08 00:55:00")`);
+    const rows = readOut(out);
+    expect(rows.length).toBe(601);
+    expect(rows.slice(1).map((r) => r[0])).toEqual(texts);
+    const scores = rows.slice(1).map((r) => Number(r[1]));
+    expect(scores.every((x) => Number.isFinite(x) && x >= 0 && x <= 1)).toBe(true);
+    const sorted = [...scores].sort((a, b) => a - b);
+    expect(scores[450]).toBeGreaterThan(sorted[Math.floor(sorted.length * 0.99)]); // the spike after the glitch still stands out
+
+    // --strict-time keeps the old rejection, with the old message.
+    const io = captureIO();
+    expect(await main(['score', '--input', p, '--output', join(dir, 'x.csv'), '--strict-time'], io)).toBe(2);
+    expect(io.err).toContain(`${p}:302: column "timestamp": "2014-01-08 00:00:00" is before line 301 ("2014-01-08 00:55:00"); rows must be in time order (sort the file first)`);
+  });
+
+  it('passes missing values on as NaN, keeps gaps, says the count once on stderr, and writes every row', async () => {
+    const lines = ['timestamp,a,b'];
+    for (let i = 0; i < 200; i++) {
+      if (i >= 50 && i < 80) continue; // a 30-minute gap: no rows invented
+      const a = i === 20 ? '' : i === 21 ? 'NaN' : String(5 + (i % 7));
+      const b = i === 21 ? 'null' : i === 120 ? '' : String(i % 3);
+      lines.push(`${new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString()},${a},${b}`);
+    }
+    const p = join(dir, 'missing.csv');
+    writeFileSync(p, lines.join('\n') + '\n');
+    const out = join(dir, 'missing-out.csv');
+    const io = captureIO();
+    expect(await main(['score', '--input', p, '--output', out], io)).toBe(0);
+    expect(io.err).toBe(`kad score: ${p}: 4 missing values (empty, NaN or null) in 3 rows, passed to the detector as missing (NaN); every row is still scored and written\n`);
+    const rows = readOut(out);
+    expect(rows.length).toBe(171);
+    expect(rows.slice(1).map((r) => r[0])).toEqual(lines.slice(1).map((l) => l.split(',')[0]));
+    expect(rows.slice(1).every((r) => Number.isFinite(Number(r[1])))).toBe(true);
+  });
+
+  it('takes is_anomaly from the alert policy with --policy, and refuses a bad one before reading anything', async () => {
+    const input = fixture('policy.csv', 300, [250]);
+    const out = join(dir, 'policy-out.csv');
+    expect(await main(['score', '--input', input, '--output', out, '--policy', 'default'], captureIO())).toBe(0);
+    expect(readOut(out).slice(1).every((r) => r[2] === '0' || r[2] === '1')).toBe(true);
+    const io = captureIO();
+    expect(await main(['score', '--input', join(dir, 'absent.csv'), '--output', out, '--policy', 'k=x'], io)).toBe(2);
+    expect(io.err).toContain('--policy: k must be a number, got "x"');
+  });
+
+  it('writes the same bytes to a file and to stdout', async () => {
+    const input = fixture('bytes.csv', 300, [250]);
+    const out = join(dir, 'bytes-out.csv');
+    expect(await main(['score', '--input', input, '--output', out, '--seed', '7'], captureIO())).toBe(0);
+    const text = readFileSync(out, 'utf8');
+    const io = captureIO();
+    expect(await main(['score', '--input', input, '--output', '-', '--seed', '7'], io)).toBe(0);
+    expect(io.out).toBe(text);
+    expect(text.endsWith('\n')).toBe(true);
   });
 
   it.skipIf(!DATA_DIR)('scores a NAB file from ../shared/data (skipped when the folder is absent)', async () => {

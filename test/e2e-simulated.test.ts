@@ -15,7 +15,6 @@ import { SimulatedCluster } from '../src/simulator/cluster.js';
 import { incidentTour } from '../src/simulator/scenarios.js';
 import type { Incident } from '../src/simulator/types.js';
 import { SimulatorSource } from '../src/sources/simulator.js';
-import { SeriesStore, seriesStoreOptions } from '../src/store/series-store.js';
 import { createTelemetry } from '../src/telemetry/metrics.js';
 import { silentLogger } from '../src/core/logger.js';
 
@@ -44,8 +43,7 @@ describe.each([7, 2, 23])('kad on the simulated cluster (accelerated clock), see
       telemetry: createTelemetry(new Registry()),
       log: silentLogger,
       createModel: (seed) => createPodModel(config.iforest, seed),
-      store: new SeriesStore(seriesStoreOptions(config.store, STEP, false)),
-      options: { lookbackMs: 60 * MIN, stepMs: STEP, retrainMs: config.training.retrainMinutes * MIN, policy: policyParamsFromConfig(config.policy), seed: 42 },
+      options: { lookbackMs: 60 * MIN, stepMs: STEP, retrainMs: config.training.retrainMinutes * MIN, policy: policyParamsFromConfig(config.policy), seed: 42, store: config.store },
     });
     for (let t = TRAIN_AT; t <= END; t += STEP) {
       clock.set(t);

@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../core/errors.js';
 import { writeNabFixture } from '../evaluate/fixtures.testkit.js';
@@ -6,11 +7,12 @@ import type { EvaluationReport } from '../evaluate/report.js';
 import { parseCommandArgs } from './command.js';
 import { evaluateCommand, parseParams } from './evaluate.js';
 
-async function run(argv: string[]): Promise<{ code: number; out: string }> {
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
-  const io = { stdout: (s: string) => { out += s; }, stderr: () => {}, env: {}, stopSignal: new AbortController().signal };
+  let err = '';
+  const io = { stdout: (s: string) => { out += s; }, stderr: (s: string) => { err += s; }, env: {}, stopSignal: new AbortController().signal };
   const code = await evaluateCommand.run(parseCommandArgs(evaluateCommand, argv), io);
-  return { code, out };
+  return { code, out, err };
 }
 
 describe('kad evaluate', () => {
@@ -25,6 +27,23 @@ describe('kad evaluate', () => {
     const report = JSON.parse(json.out) as EvaluationReport;
     expect(report.detectors.map((d) => d.detector)).toEqual(['zmax', 'iforest']);
     expect(report.detectors[0].series.map((s) => s.name)).toEqual(['synthetic/a.csv']);
+  });
+
+  it('scores a file whose time goes backwards, saying so once; --strict-time rejects it', async () => {
+    const b = join(dir, 'data', 'synthetic', 'b.csv');
+    const clean = readFileSync(b, 'utf8');
+    try {
+      const lines = clean.split('\n');
+      [lines[301], lines[302]] = [lines[302], lines[301]]; // rows 300 and 301 swapped
+      writeFileSync(b, lines.join('\n'));
+      const r = await run(['--corpus', 'nab', '--data', dir, '--detector', 'zmax']);
+      expect(r.code).toBe(0);
+      expect(r.err).toMatch(/^kad evaluate: \S*b\.csv: 1 row has a time before an earlier row's \(first at \S*b\.csv:303: /);
+      expect(r.err.split('\n').filter(Boolean)).toHaveLength(1);
+      await expect(run(['--corpus', 'nab', '--data', dir, '--detector', 'zmax', '--strict-time'])).rejects.toThrow(/b\.csv:303: column "timestamp": .* is before line 302/);
+    } finally {
+      writeFileSync(b, clean);
+    }
   });
 
   it('refuses a bad corpus, detector or limit with a message', async () => {

@@ -122,11 +122,13 @@ export const evaluateCommand: Command = {
     params: { type: 'string', value: 'JSON', description: 'Detector settings by kind, e.g. \'{"onset":{"z50":10}}\'' },
     inhibit: { type: 'boolean', description: 'Nezha: hold a service\'s alerts while a service it calls fires (topology inhibition; needs --policy)' },
     'train-previous-day': { type: 'boolean', description: 'Nezha: each day-2 pod learns day 1\'s rows first' },
+    engine: { type: 'boolean', description: 'Nezha: replay the pod metric files through the service (kad serve\'s scoring cycle and config) and score its alerts' },
     model: { type: 'string', value: 'NAME', description: `Forecast model: ${FORECAST_MODELS.join(', ')} (default seasonal)` },
     horizon: { type: 'string', value: 'MIN', description: 'Forecast horizon in minutes (default 30)' },
     days: { type: 'string', value: 'N', description: 'Forecast: simulated days, the last 3 scored (default 10; 0: no simulator)' },
     incidents: { type: 'boolean', description: 'Forecast: also score the simulator with its random incidents' },
     'per-series': { type: 'boolean', description: 'Forecast: a line per series' },
+    'strict-time': { type: 'boolean', description: 'NAB, ASD: reject a file whose times go backwards (default: score such a row as the next point)' },
   },
   details: [
     'NAB score: Numenta\'s method (windows, 15% probationary period, early-detection reward, one threshold',
@@ -139,6 +141,7 @@ export const evaluateCommand: Command = {
     if (corpus === 'forecast') return runForecast(v, io);
     if (corpus !== 'nab' && corpus !== 'asd' && corpus !== 'nezha') throw new UsageError(`--corpus must be nab, asd, nezha or forecast, got ${JSON.stringify(corpus ?? '')}`);
     const dir = typeof v.data === 'string' ? v.data : DEFAULT_CORPUS_DIRS[corpus];
+    if (v.engine) return (await import('./evaluate-engine.js')).runEngineEvaluation(dir, v, io);
     const kinds = Array.isArray(v.detector) && v.detector.length ? v.detector : detectorKinds();
     for (const k of kinds) if (!detectorKinds().includes(k)) throw new InputError(`unknown detector "${k}" (known: ${detectorKinds().join(', ')})`);
     const limit = v.limit === undefined ? undefined : Number(v.limit);
@@ -150,7 +153,10 @@ export const evaluateCommand: Command = {
     if (v.inhibit && !policy) throw new UsageError('--inhibit holds alerts of the alert policy: give --policy too');
     if ((v.inhibit || v['train-previous-day']) && corpus !== 'nezha') throw new UsageError('--inhibit and --train-previous-day apply to --corpus nezha');
     if (kinds.includes('lstm-ae')) await useWasmBackend(); // 3–4× faster training than the cpu backend
-    const report = evaluateCorpus(corpus, dir, kinds, { limit, seed, policy, params, inhibit: v.inhibit === true, trainOnPreviousDay: v['train-previous-day'] === true });
+    const report = evaluateCorpus(corpus, dir, kinds, {
+      limit, seed, policy, params, inhibit: v.inhibit === true, trainOnPreviousDay: v['train-previous-day'] === true,
+      strictTime: v['strict-time'] === true, warn: (line) => io.stderr(`kad evaluate: ${line}\n`),
+    });
     io.stdout(v.json ? reportJson(report) : formatReport(report));
     return 0;
   },

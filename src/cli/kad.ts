@@ -7,13 +7,29 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { KadError } from '../core/errors.js';
 import { commandHelp, parseCommandArgs, type Command, type CommandIO } from './command.js';
-import { evaluateCommand } from './evaluate.js';
-import { scoreCommand } from './score.js';
-import { serveCommand } from './serve.js';
-import { simulateCommand } from './simulate.js';
-import { trainCommand } from './train.js';
 
-const COMMANDS: Command[] = [serveCommand, trainCommand, simulateCommand, scoreCommand, evaluateCommand];
+/** A command as the top-level help lists it; its module is loaded only when it runs or shows its help. */
+export interface CommandEntry {
+  name: string;
+  /** The same as the command's own `summary` (a test checks). */
+  summary: string;
+  load: () => Promise<Command>;
+}
+
+/**
+ * Every command, loaded on demand: `kad score` does not load the server, the config schema or the
+ * simulator (about 0.5 s of start-up).
+ */
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'serve', summary: 'Watch the cluster (or the embedded simulated one) and serve scores over HTTP', load: async () => (await import('./serve.js')).serveCommand },
+  { name: 'train', summary: 'Train the pod models from the source and write them to a directory', load: async () => (await import('./train.js')).trainCommand },
+  { name: 'simulate', summary: 'Serve the simulated cluster as a Prometheus exporter with ground truth', load: async () => (await import('./simulate.js')).simulateCommand },
+  { name: 'score', summary: 'Score a CSV time series and write timestamp,score,is_anomaly', load: async () => (await import('./score.js')).scoreCommand },
+  {
+    name: 'evaluate', summary: 'Run detectors over a labelled corpus (NAB, ASD, Nezha) and report NAB score, F1, event recall, delay, false alerts',
+    load: async () => (await import('./evaluate.js')).evaluateCommand,
+  },
+];
 
 function topHelp(): string {
   return [
@@ -36,11 +52,12 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     io.stdout(topHelp());
     return name ? 0 : 2;
   }
-  const cmd = COMMANDS.find((c) => c.name === name);
-  if (!cmd) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     io.stderr(`kad: unknown command "${name}"\n\n${topHelp()}`);
     return 2;
   }
+  const cmd = await entry.load();
   try {
     const values = parseCommandArgs(cmd, rest);
     if (values.help) {

@@ -4,28 +4,62 @@
  * the rows it has already scored (score row t, then learn it); with --train it is fitted on that file
  * first and then scores without learning.
  */
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { InputError, UsageError } from '../core/errors.js';
 import { row } from '../core/frame.js';
 import { createDetector, detectorKinds } from '../detectors/index.js';
-import { readCsvSeries } from '../sources/csv.js';
+import { readCsvSeries, type CsvReadOptions, type TimeTexts } from '../sources/csv.js';
 import { AlertPolicy } from '../policy/alert-policy.js';
 import { useWasmBackend } from '../core/tf.js';
 import type { Command } from './command.js';
-import { parsePolicySpec } from './evaluate.js';
 
 /** The default detector of `kad score`. */
-export const DEFAULT_SCORE_DETECTOR = 'ensemble';
+export const DEFAULT_SCORE_DETECTOR = 'adaptive';
 
-/** Formats a score with at least 6 significant digits (DESIGN.md). */
+/** Formats a score with at least 6 significant digits (DESIGN.md): 8 significant digits, trailing zeros dropped. */
 export function formatScore(s: number): string {
-  return s === 0 ? '0' : s.toPrecision(8).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+  if (s === 0) return '0';
+  const t = s.toPrecision(8);
+  if (t.includes('e') || !t.includes('.')) return t;
+  let end = t.length;
+  while (t.charCodeAt(end - 1) === 0x30) end--; // trailing zeros of the fraction
+  if (t.charCodeAt(end - 1) === 0x2e) end--; // and the point when nothing is left after it
+  return end === t.length ? t : t.slice(0, end);
 }
+
+/** Output chunk size: rows are formatted into a buffer of this size, written whenever it fills. */
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * Writes `timestamp,score,is_anomaly` (a header, then a row per score) in large chunks: `write` is
+ * called with each full chunk (whole rows only) and must be done with it before it returns.
+ */
+export function writeScoreRows(times: TimeTexts, scores: Float64Array, flags: Uint8Array, write: (chunk: Buffer) => void): void {
+  let buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  let pos = buf.write('timestamp,score,is_anomaly\n', 0, 'latin1');
+  for (let i = 0; i < scores.length; i++) {
+    const text = formatScore(scores[i]);
+    const need = times.byteLength(i) + text.length + 4;
+    if (pos + need > buf.length) {
+      write(buf.subarray(0, pos));
+      pos = 0;
+      if (need > buf.length) buf = Buffer.allocUnsafe(need);
+    }
+    pos = times.copyTo(i, buf, pos);
+    buf[pos++] = 0x2c;
+    for (let k = 0; k < text.length; k++) buf[pos++] = text.charCodeAt(k);
+    buf[pos++] = 0x2c;
+    buf[pos++] = flags[i] ? 0x31 : 0x30;
+    buf[pos++] = 0x0a;
+  }
+  if (pos > 0) write(buf.subarray(0, pos));
+}
+
 
 export const scoreCommand: Command = {
   name: 'score',
   summary: 'Score a CSV time series and write timestamp,score,is_anomaly',
-  usage: 'kad score --input IN.csv --output OUT.csv [--train TRAIN.csv] [--detector KIND] [--policy SPEC] [--seed N]',
+  usage: 'kad score --input IN.csv --output OUT.csv [--train TRAIN.csv] [--detector KIND] [--policy SPEC] [--seed N] [--strict-time]',
   options: {
     input: { type: 'string', short: 'i', value: 'FILE', description: 'CSV with a timestamp (or time) column and numeric columns' },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'Where to write timestamp,score,is_anomaly ("-" for stdout)' },
@@ -33,14 +67,16 @@ export const scoreCommand: Command = {
     detector: { type: 'string', short: 'd', value: 'KIND', description: `Detector kind (default ${DEFAULT_SCORE_DETECTOR})` },
     seed: { type: 'string', value: 'N', description: 'Random seed (default 42); same seed, same scores' },
     policy: { type: 'string', value: 'SPEC', description: 'is_anomaly from the alert policy (1 while firing), e.g. "k=2,cooldownSeconds=600" or "default"' },
+    'strict-time': { type: 'boolean', description: 'Reject a file whose times go backwards (default: score such a row as the next point)' },
   },
   details: [
     'Scores are in [0, 1], higher = more anomalous, causal (row t uses only rows up to t and the',
     'training file). is_anomaly is 1 when the score reaches the detector\'s own threshold, or with --policy while the',
     'alert policy fires (the detector still learns every row there; kad evaluate --policy applies stopLearning).',
-    'Times: ISO 8601, "YYYY-MM-DD HH:MM:SS" (UTC) or epoch seconds, in order (an out-of-order row is rejected with its',
-    'line; a repeated time is scored as the next point). Empty, NaN and null fields are missing values; other',
-    'non-numbers are rejected.',
+    'Times: ISO 8601, "YYYY-MM-DD HH:MM:SS" (UTC) or epoch seconds. A repeated time, or one before an earlier',
+    'row\'s, is scored as the next point (said once on stderr with the count and the first line; --strict-time',
+    'rejects a backward time instead); gaps are kept; no row is dropped. Empty, NaN and null fields are missing',
+    'values, passed to the detector as such (said once on stderr with the count); other non-numbers are rejected.',
   ].join('\n'),
   async run(v, io) {
     if (typeof v.input !== 'string') throw new UsageError('--input FILE is required');
@@ -50,13 +86,18 @@ export const scoreCommand: Command = {
     const seed = v.seed === undefined ? 42 : Number(v.seed);
     if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
 
+    // A bad --policy is said before any work (evaluate.js is loaded only when --policy is given).
+    const policyParams = typeof v.policy === 'string' ? (await import('./evaluate.js')).parsePolicySpec(v.policy) : undefined;
+
     if (kind === 'lstm-ae') await useWasmBackend(); // 3–4× faster training than the cpu backend
-    const input = readCsvSeries(v.input);
+    // Backward times and missing values are said once per file on stderr.
+    const csvOptions: CsvReadOptions = { strictTime: v['strict-time'] === true, warn: (line) => io.stderr(`kad score: ${line}\n`) };
+    const input = readCsvSeries(v.input, csvOptions);
     const detector = createDetector(kind, {}, seed);
     const scores = new Float64Array(input.frame.rows);
     const thresholds = new Float64Array(input.frame.rows); // the detector's threshold when row i was scored
     if (typeof v.train === 'string') {
-      const train = readCsvSeries(v.train);
+      const train = readCsvSeries(v.train, csvOptions);
       const same = train.frame.names.length === input.frame.names.length && train.frame.names.every((n, i) => n === input.frame.names[i]);
       if (!same) {
         throw new InputError(`${v.train}: columns (${train.frame.names.join(', ')}) differ from ${v.input}'s (${input.frame.names.join(', ')})`);
@@ -76,16 +117,30 @@ export const scoreCommand: Command = {
         detector.learnOne(x, t);
       }
     }
-    const policy = typeof v.policy === 'string' ? new AlertPolicy(parsePolicySpec(v.policy)) : undefined;
-    const lines = ['timestamp,score,is_anomaly'];
+    const policy = policyParams ? new AlertPolicy(policyParams) : undefined;
+    const flags = new Uint8Array(scores.length);
     for (let i = 0; i < scores.length; i++) {
       const s = Number.isFinite(scores[i]) ? scores[i] : 0;
-      const flag = policy ? policy.observe('', s, input.frame.times[i], thresholds[i]).firing : s >= thresholds[i];
-      lines.push(`${input.timeText[i]},${formatScore(s)},${flag ? 1 : 0}`);
+      scores[i] = s;
+      flags[i] = (policy ? policy.observe('', s, input.frame.times[i], thresholds[i]).firing : s >= thresholds[i]) ? 1 : 0;
     }
-    const text = lines.join('\n') + '\n';
-    if (v.output === '-') io.stdout(text);
-    else writeFileSync(v.output, text);
+    if (v.output === '-') {
+      writeScoreRows(input.timeText, scores, flags, (chunk) => io.stdout(chunk.toString('utf8')));
+      return 0;
+    }
+    let fd: number;
+    try {
+      fd = openSync(v.output, 'w');
+    } catch (e) {
+      throw new InputError(`${v.output}: cannot write: ${(e as Error).message}`);
+    }
+    try {
+      writeScoreRows(input.timeText, scores, flags, (chunk) => {
+        for (let off = 0; off < chunk.length;) off += writeSync(fd, chunk, off);
+      });
+    } finally {
+      closeSync(fd);
+    }
     return 0;
   },
 };

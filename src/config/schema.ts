@@ -34,9 +34,10 @@ export const ConfigSchema = Type.Object(
     ),
     source: Type.Object(
       {
-        kind: Type.Union(['auto', 'simulator', 'prometheus', 'metrics-api'].map((l) => Type.Literal(l)), {
-          default: 'auto', env: 'KAD_SOURCE', allowed: 'one of auto (Prometheus when PROMETHEUS_URL is set, else the simulator), simulator, prometheus, metrics-api',
+        kind: Type.Union(['auto', 'simulator', 'prometheus', 'metrics-api', 'replay'].map((l) => Type.Literal(l)), {
+          default: 'auto', env: 'KAD_SOURCE', allowed: 'one of auto (Prometheus when PROMETHEUS_URL is set, else the simulator), simulator, prometheus, metrics-api, replay (recorded per-pod CSV files in KAD_REPLAY_DIR)',
         }),
+        replayDir: Type.Optional(Type.String({ minLength: 1, env: 'KAD_REPLAY_DIR', allowed: 'a folder of per-pod CSV files to replay (KAD_SOURCE=replay; layouts in src/sources/replay.ts)' })),
         kubeconfig: Type.Optional(Type.String({ minLength: 1, env: 'KUBECONFIG', allowed: 'a path to a kubeconfig file (unset: in-cluster service account)' })),
       },
       { default: {}, additionalProperties: false },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { zToScore } from './score-map.js';
+import { scoreToZ, zToScore } from './score-map.js';
 
 describe('zToScore', () => {
   it('is 0 at 0, 0.5 at z50, increasing, and below 1', () => {
@@ -22,5 +22,11 @@ describe('zToScore', () => {
     expect(zToScore(NaN, 6, 4)).toBe(0);
     expect(zToScore(-1, 6, 4)).toBe(0);
     expect(zToScore(Infinity, 6, 4)).toBe(1 - 1e-12);
+  });
+
+  it('is undone by scoreToZ', () => {
+    for (const z of [0, 0.01, 1, 5.9, 6, 6.1, 50, 1e4]) expect(scoreToZ(zToScore(z, 6, 4), 6, 4)).toBeCloseTo(z, Math.max(0, 8 - Math.ceil(Math.log10(z + 1))));
+    expect(scoreToZ(0, 6, 4)).toBe(0);
+    expect(scoreToZ(1, 6, 4)).toBe(Infinity);
   });
 });

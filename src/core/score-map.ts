@@ -19,3 +19,14 @@ export function zToScore(z: number, z50: number, power: number): number {
   }
   return 1 - 0.5 / (1 + (power / 2) * Math.log(z / z50));
 }
+
+/**
+ * The inverse of {@link zToScore}: the z ≥ 0 that maps to score `s` (0 for s ≤ 0 or NaN, Infinity for
+ * s ≥ 1). Lets a combiner read any detector's score back on its own decision scale (1 = z50).
+ */
+export function scoreToZ(s: number, z50: number, power: number): number {
+  if (!(s > 0)) return 0;
+  if (s >= 1) return Infinity;
+  if (s <= 0.5) return z50 * Math.pow(s / (1 - s), 1 / power);
+  return z50 * Math.exp(((0.5 / (1 - s) - 1) * 2) / power);
+}

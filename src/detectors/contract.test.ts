@@ -20,6 +20,7 @@ const SMALL_LSTM = { window: 8, hidden: 8, epochs: 2, minTrain: 200, retrainEver
 
 /** Kind-specific runs; a kind not named here runs once with its defaults and the testkit's floor. */
 const SETTINGS: Readonly<Record<string, readonly ContractRun[]>> = {
+  adaptive: [{ aucFloor: 0.8 }],
   ensemble: [{ aucFloor: 0.85 }],
   hst: [{ aucFloor: 0.9 }, { name: '8 features', aucFloor: 0.9, dims: 8 }],
   iforest: [{ aucFloor: 0.9 }, { name: '8 features, contamination 0.02', params: { contamination: 0.02 }, aucFloor: 0.9, dims: 8 }],

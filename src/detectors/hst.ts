@@ -21,8 +21,9 @@
  * of a typical point's mass, and below 1 even for a point in an empty region (m = 0). On Gaussian
  * data in 1 to 8 dimensions about 0.2–1% of normal points score above 0.5.
  *
- * Ranges: `limits` per feature if given, else the finite min and max of the first window widened by
- * `margin` · (hi − lo) on each side (a constant feature gets ±max(1, |value|) · margin). Until the first
+ * Ranges: `limits` per feature if given, else the finite min and max of the first window (winsorised
+ * at its 1% and 99% quantiles ± 10 times their distance, robust-clip.ts, so one absurd value cannot
+ * stretch the range) widened by `margin` · (hi − lo) on each side (a constant feature gets ±max(1, |value|) · margin). Until the first
  * window is complete there is no reference and `scoreOne` returns 0.
  *
  * Missing values: at a split on a NaN feature (or one past the end of `x`), a point goes to the child
@@ -38,6 +39,7 @@ import { intIn, paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { createRng } from '../core/rng.js';
+import { winsorLimits } from '../stats/robust-clip.js';
 import { type Detector } from './base.js';
 import { fromBase64, openSnapshot, toBase64, type DetectorSnapshot, type TypedArrayType } from '../core/snapshot.js';
 
@@ -262,16 +264,15 @@ export class HalfSpaceTrees implements Detector {
     const { margin, windowSize: W } = this.params;
     const lo = new Float64Array(d).fill(Infinity);
     const hi = new Float64Array(d).fill(-Infinity);
-    for (let i = 0; i < W; i++) {
-      for (let j = 0; j < d; j++) {
-        const v = win[i * d + j];
-        if (!Number.isFinite(v)) continue;
-        if (v < lo[j]) lo[j] = v;
-        if (v > hi[j]) hi[j] = v;
-      }
-    }
+    const col = new Float64Array(W);
     for (let j = 0; j < d; j++) {
-      if (lo[j] > hi[j]) [lo[j], hi[j]] = [0, 1];
+      let n = 0;
+      for (let i = 0; i < W; i++) {
+        const v = win[i * d + j];
+        if (Number.isFinite(v)) col[n++] = v;
+      }
+      // Robust (robust-clip.ts): the range of the window winsorised, so one absurd value cannot stretch it.
+      [lo[j], hi[j]] = n > 0 ? winsorLimits(col.subarray(0, n).sort()) : [0, 1];
       const w = hi[j] > lo[j] ? hi[j] - lo[j] : Math.max(1, Math.abs(lo[j]));
       lo[j] -= margin * w;
       hi[j] += margin * w;

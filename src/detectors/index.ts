@@ -12,6 +12,7 @@ import { InputError, ModelFormatError } from '../core/errors.js';
 import { StandardScaler } from '../features/standard-scaler.js';
 import type { BatchDetector, Detector } from './base.js';
 import type { DetectorSnapshot } from '../core/snapshot.js';
+import { AdaptiveDetector, type AdaptiveParams } from './adaptive.js';
 import { CalibratedDetector } from './calibrated.js';
 import { EnsembleDetector, type EnsembleParams } from './ensemble.js';
 import { IsolationForest, type IsolationForestParams } from './iforest.js';
@@ -74,6 +75,7 @@ const REGISTRY: Readonly<Record<string, DetectorEntry>> = Object.freeze({
   novelty: { create: (params) => new NoveltyDetector(params as NoveltyParams), load: (s) => NoveltyDetector.fromJSON(s) },
   ensemble: { create: (params, seed) => new EnsembleDetector(params as EnsembleParams, seed, createDetector), load: (s) => EnsembleDetector.fromJSON(s, loadDetector) },
   'pod-model': { create: (params, seed) => createPodModel(params as PodModelParams, seed), podParams: (service) => ({ ...service }) },
+  adaptive: { create: (params, seed) => new AdaptiveDetector(params as AdaptiveParams, seed, createDetector), load: (s) => AdaptiveDetector.fromJSON(s, loadDetector) },
   calibrated: { load: (s) => CalibratedDetector.fromJSON(s, loadDetector) },
   max: { load: (s) => MaxDetector.fromJSON(s, loadDetector) },
 } satisfies Record<string, DetectorEntry>);

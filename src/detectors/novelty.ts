@@ -45,12 +45,19 @@
  * Streaming and causal: `scoreOne` reads the state left by points learned before; `learnOne` adds
  * the point. All state is typed arrays sized at the first learned point; nothing is allocated per
  * point. Features past the first point's dimension are ignored; NaN features are skipped; ±Infinity
- * scores as the largest novelty and is not learned.
+ * scores as the largest novelty and is not learned. What a point teaches is bounded (robust-clip.ts):
+ * its value is clamped to `LEARN_CLIP` (10) single-point ranges past the learned range before it
+ * enters the ranges and rolling means, and the onset filter remembers an excess of at most one range
+ * (it decays below e50 in 45 points), so a single absurd reading (1e308) hides nothing 10 points
+ * later; a real new level is learned within a few points (each can widen the range elevenfold). The
+ * cap of 1 is from first principles (the filter is there to say that a move happened); NAB standard
+ * moved by less than 0.1 point for caps from 0.5 to 10, and Nezha's F1 rose (0.334 → 0.409).
  */
 import { paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { zToScore } from '../core/score-map.js';
+import { clampLearned } from '../stats/robust-clip.js';
 import { type Detector, type Explainer } from './base.js';
 import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
 
@@ -62,6 +69,8 @@ const DAY_MS = 86_400_000;
 const PARAMS = ['scales', 'forget', 'daily', 'dailyDays', 'onsetDecay', 'e50', 'power', 'relativeFloor'];
 /** Points whose times set the sampling interval that picks the daily scale. */
 const INTERVAL_POINTS = 16;
+/** The largest excess (in ranges) the onset filter remembers: that a move went past the range, not how far. */
+const RECENT_CAP = 1;
 
 /** Settings of {@link NoveltyDetector}; every field has a default. */
 export interface NoveltyParams {
@@ -140,6 +149,9 @@ export class NoveltyDetector implements Detector, Explainer {
   /** Scratch: the last feature-wise excess and inside part computed by `measure`. */
   private ex = new Float64Array(0);
   private inside = new Float64Array(0);
+  /** The time and values whose measures `ex` and `inside` hold (NaN time: none). */
+  private mT = NaN;
+  private mX = new Float64Array(0);
 
   /** @param params settings (see {@link NoveltyParams}); a bad one throws {@link InputError} */
   constructor(params: NoveltyParams = {}) {
@@ -171,6 +183,8 @@ export class NoveltyDetector implements Detector, Explainer {
     this.recent = new Float64Array(d);
     this.ex = new Float64Array(d);
     this.inside = new Float64Array(d);
+    this.mX = new Float64Array(d);
+    this.mT = NaN;
   }
 
   /** The mean of the last w values of feature j including `v` (not yet pushed); NaN when fewer than w. */
@@ -178,7 +192,7 @@ export class NoveltyDetector implements Detector, Explainer {
     const w = this.p.scales[k];
     const c = this.count[j];
     if (c + 1 < w) return NaN;
-    const out = c >= w ? this.ring[j * this.W + ((c - w) % this.W)] : 0;
+    const out = c >= w ? this.ring[j * this.W + (((c - w) >>> 0) % this.W)] : 0;
     return (this.sum[j * this.S + k] - out + v) / w;
   }
 
@@ -229,6 +243,7 @@ export class NoveltyDetector implements Detector, Explainer {
   scoreOne(x: Features, t: number): number {
     if (this.d === 0) return 0;
     this.measure(x, t);
+    this.remember(x, t);
     let s = 0;
     for (let j = 0; j < this.d; j++) {
       const novel = this.ex[j] - this.recent[j];
@@ -243,7 +258,10 @@ export class NoveltyDetector implements Detector, Explainer {
       if (x.length === 0) return;
       this.init(x.length);
     }
-    this.measure(x, t);
+    // `ex` still holds this point's measures when it was just scored (same t and values): scoring then
+    // learning a point measures it once.
+    if (!this.measured(x, t)) this.measure(x, t);
+    this.mT = NaN;
     if (this.dk === -1 && Number.isFinite(t)) this.learnInterval(t);
     const { S, W, p } = this;
     const keep = 1 - p.forget;
@@ -251,9 +269,13 @@ export class NoveltyDetector implements Detector, Explainer {
     const hour = Number.isFinite(t) ? Math.floor((((t % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS) : -1;
     for (let j = 0; j < this.d; j++) {
       const e = this.ex[j];
-      this.recent[j] = Math.max(this.recent[j] * p.onsetDecay, Number.isFinite(e) ? e : this.recent[j]);
-      const v = j < x.length ? x[j] : NaN;
+      // Bounded: one absurd value (or any huge move) must not hold the onset filter up for hundreds of points.
+      this.recent[j] = Math.max(this.recent[j] * p.onsetDecay, Number.isFinite(e) ? Math.min(e, RECENT_CAP) : this.recent[j]);
+      let v = j < x.length ? x[j] : NaN;
       if (!Number.isFinite(v)) continue;
+      // What the point teaches is clamped to LEARN_CLIP single-point ranges past the learned range.
+      const i0 = j * S;
+      if (this.n[i0] > 0) v = clampLearned(v, this.lo[i0], this.hi[i0], this.range(this.lo[i0], this.hi[i0]));
       for (let k = 0; k < S; k++) {
         const i = j * S + k;
         const f = this.mean(j, k, v);
@@ -273,13 +295,30 @@ export class NoveltyDetector implements Detector, Explainer {
         }
         const w = p.scales[k];
         const c = this.count[j];
-        this.sum[i] += v - (c >= w ? this.ring[j * W + ((c - w) % W)] : 0);
+        this.sum[i] += v - (c >= w ? this.ring[j * W + (((c - w) >>> 0) % W)] : 0);
       }
-      this.ring[j * W + (this.count[j] % W)] = v;
+      this.ring[j * W + ((this.count[j] >>> 0) % W)] = v;
       this.count[j]++;
       // Re-add the sums from the ring now and then so rounding does not accumulate.
-      if (this.count[j] % (64 * W) === 0) this.resum(j);
+      if ((this.count[j] >>> 0) % (64 * W) === 0) this.resum(j);
     }
+  }
+
+  /** Notes that `ex` and `inside` hold the measures of (x, t). */
+  private remember(x: Features, t: number): void {
+    this.mT = t;
+    for (let j = 0; j < this.d; j++) this.mX[j] = j < x.length ? x[j] : NaN;
+  }
+
+  /** Whether `ex` and `inside` hold the measures of (x, t) (NaN equals NaN). */
+  private measured(x: Features, t: number): boolean {
+    if (t !== this.mT) return false;
+    for (let j = 0; j < this.d; j++) {
+      const a = j < x.length ? x[j] : NaN;
+      const b = this.mX[j];
+      if (a !== b && !(a !== a && b !== b)) return false;
+    }
+    return true;
   }
 
   /** Picks the daily scale, the one whose span is nearest an hour, once the sampling interval is known. */

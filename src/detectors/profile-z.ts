@@ -22,6 +22,9 @@
  *   once it has a period's worth of residuals (one per bin) and a smaller mean-square residual than
  *   the global mean, and only at bins with a past day; otherwise the global mean.
  * - Scales: √(mean square), floored at max(minScale[j] or defaultMinScale, relativeFloor · |mean|).
+ * - Robust: once a feature has 30 residuals, each value is clamped before it is learned (robust-clip.ts
+ *   `clampWelford`, on the global mean and level mean square over min(n, memory) points), so one
+ *   absurd reading raises the spread at most about threefold instead of blinding the feature.
  *
  * Score: S = Σ_j (r_j/σ_r)² + (c_j/σ_c)² over the k/2 features scored; if the z's were independent
  * normals S would be χ²(k), so z = Wilson–Hilferty((S/k)^(1/3)) is a standard-normal z whatever the
@@ -37,6 +40,7 @@ import { paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { zToScore } from '../core/score-map.js';
+import { CLIP_AFTER, clampWelford } from '../stats/robust-clip.js';
 import { type Detector, type Explainer } from './base.js';
 import { readScaleSettings, scaleFloor, SCALE_PARAMS, type ScaleParams, type ScaleSettings } from './scale-settings.js';
 import { openSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
@@ -120,6 +124,9 @@ export class ProfileZDetector implements Detector, Explainer {
   private msLevel = new Float64Array(0);
   private msChange = new Float64Array(0);
   private nRes = new Float64Array(0);
+  /** Per feature: the profile expectation zOf computed at time cT (NaN: none), for learnOne of the same t. */
+  private cE = new Float64Array(0);
+  private cT = NaN;
   /** Time of the last learned point (epoch ms): what {@link ProfileZDetector.explain} uses by default. */
   private lastT = 0;
 
@@ -144,13 +151,19 @@ export class ProfileZDetector implements Detector, Explainer {
     const d = this.d;
     const day = Math.floor(t / this.periodMs);
     const b = this.binOf(t);
+    // Folding bin b's last visit does not change its mean, so expectations cached by zOf at t still hold.
+    const cached = t === this.cT;
+    this.cT = NaN;
     if (this.visit[b] !== day) this.fold(b, day);
     const { alpha, memory } = this.params;
     for (let j = 0; j < d && j < x.length; j++) {
-      const v = x[j];
+      let v = x[j];
       if (!Number.isFinite(v)) continue;
+      // Robust (robust-clip.ts): what one value teaches raises the global spread at most ~3-fold.
+      const nEff = Math.min(this.nRes[j], memory);
+      if (nEff >= CLIP_AFTER) v = clampWelford(v, this.gMean[j], this.msLevel[j] * nEff, nEff, this.floor(j));
       if (this.gN[j] > 0) this.learnResidual(j, v - this.gMean[j], alpha, memory);
-      const e = this.expected(b, j, day);
+      const e = cached ? this.cE[j] : this.expected(b, j, day);
       if (!Number.isNaN(e)) this.learnResidual(d + j, v - e, alpha, memory);
       this.gN[j]++;
       this.gMean[j] += Math.max(1 / this.gN[j], 1 / memory) * (v - this.gMean[j]);
@@ -169,12 +182,15 @@ export class ProfileZDetector implements Detector, Explainer {
     const day = Math.floor(t / this.periodMs);
     const b = this.binOf(t);
     const d = this.d;
+    // Each feature's profile expectation at t, kept for learnOne of the same t (it does not depend on x).
+    for (let j = 0; j < d; j++) this.cE[j] = this.expected(b, j, day);
+    this.cT = t;
     let s = 0;
     let k = 0;
     for (let j = 0; j < d && j < x.length; j++) {
       const v = x[j];
       if (Number.isNaN(v)) continue;
-      const eP = this.profileExpected(j, b, day);
+      const eP = this.profileUsable(j) ? this.cE[j] : NaN;
       const m = Number.isNaN(eP) ? 0 : d;
       if (this.nRes[m + j] < this.params.minPoints) continue;
       const f2 = this.floor(j) ** 2;
@@ -257,6 +273,8 @@ export class ProfileZDetector implements Detector, Explainer {
     this.msLevel = new Float64Array(2 * d);
     this.msChange = new Float64Array(2 * d);
     this.nRes = new Float64Array(2 * d);
+    this.cE = new Float64Array(d);
+    this.cT = NaN;
   }
 
   private binOf(t: number): number {
@@ -317,9 +335,13 @@ export class ProfileZDetector implements Detector, Explainer {
    * past day); NaN when the global mean does.
    */
   private profileExpected(j: number, b: number, day: number): number {
+    return this.profileUsable(j) ? this.expected(b, j, day) : NaN;
+  }
+
+  /** Whether the profile scores feature j (see {@link ProfileZDetector.profileExpected}). */
+  private profileUsable(j: number): boolean {
     const d = this.d;
-    if (this.nRes[d + j] < Math.max(this.params.minPoints, this.bins) || !(this.msLevel[d + j] < this.msLevel[j])) return NaN;
-    return this.expected(b, j, day);
+    return this.nRes[d + j] >= Math.max(this.params.minPoints, this.bins) && this.msLevel[d + j] < this.msLevel[j];
   }
 
   private learnResidual(i: number, r: number, alpha: number, memory: number): void {

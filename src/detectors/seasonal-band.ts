@@ -24,6 +24,9 @@
  * relativeFloor · |point|), so a constant series scores finitely. Non-seasonal ETS is fitted on the
  * last 2 · refitEvery points only (its level is local; more points cost time, not information).
  *
+ * Robust: each fit sees the history winsorised (robust-clip.ts `winsorLimits`: the 1% and 99%
+ * quantiles ± 10 times their distance), so one absurd reading (1e308) does not blow up the model.
+ *
  * Missing values: NaN and ±Infinity are stored as gaps (interpolated for the fit) and a jump in time
  * of more than 1.5 steps adds gap slots, so the history stays on a regular grid. At scoring, NaN
  * features are skipped (none left → 0), ±Infinity scores 1 − 1e-12. Same input, same scores; the seed
@@ -34,6 +37,7 @@ import { InputError, ModelFormatError, NotReadyError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { detectPeriod, fitForecast, levelToZ, prophetLoaded, type ForecastModel } from '../forecast/augurs.js';
 import { zToScore } from '../core/score-map.js';
+import { winsorLimits } from '../stats/robust-clip.js';
 import { type Detector, type Explainer } from './base.js';
 import { readFloorAndMapping } from './scale-settings.js';
 import { openSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
@@ -375,6 +379,9 @@ export class SeasonalBandDetector implements Detector, Explainer {
       this.mode[j] = 0;
       return;
     }
+    // Robust (robust-clip.ts): the model is fitted on the history winsorised at its 1% quantiles ± 10 spreads.
+    const [wLo, wHi] = winsorLimits(finite);
+    for (let i = 0; i < y.length; i++) y[i] = y[i] < wLo ? wLo : y[i] > wHi ? wHi : y[i];
     const med = medianSorted(finite);
     const mad = medianSorted(finite.map((v) => Math.abs(v - med)).sort());
     const fallback = () => {

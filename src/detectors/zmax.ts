@@ -7,10 +7,15 @@
  *
  * Mapping: `zToScore` (score-map.ts), 0.5 at z = z50 (default 6), steepness p = 4; scores keep their
  * order and do not tie at 1.
+ *
+ * Robust: once a feature has 30 values, each value it learns is clamped (robust-clip.ts
+ * `clampWelford`) so that it raises the spread at most about threefold: one absurd reading (1e308)
+ * does not inflate the spread for good, and a real change is learned within a few points.
  */
 import { ModelFormatError } from '../core/errors.js';
 import type { Features, Frame } from '../core/frame.js';
 import { zToScore } from '../core/score-map.js';
+import { CLIP_AFTER, clampWelford } from '../stats/robust-clip.js';
 import { type BatchDetector, type Detector, type Explainer } from './base.js';
 import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
 
@@ -64,13 +69,19 @@ export class ZMaxDetector implements Detector, BatchDetector, Explainer {
     this.ensure(x.length);
     this.n++;
     for (let j = 0; j < x.length; j++) {
-      const v = x[j];
+      let v = x[j];
       if (Number.isNaN(v)) continue;
+      // Robust (robust-clip.ts): past the first points, one value raises the spread at most ~3-fold.
+      if (this.counts[j] >= CLIP_AFTER) v = clampWelford(v, this.mean[j], this.m2[j], this.counts[j], this.floorOf(j));
       const c = ++this.counts[j];
       const d = v - this.mean[j];
       this.mean[j] += d / c;
       this.m2[j] += d * (v - this.mean[j]);
     }
+  }
+
+  private floorOf(j: number): number {
+    return j < this.minScale.length ? this.minScale[j] : this.defaultMinScale;
   }
 
   /** The largest |z| of `x` over the learned features (NaN and unseen features ignored). */
@@ -81,9 +92,8 @@ export class ZMaxDetector implements Detector, BatchDetector, Explainer {
       const v = x[j];
       const c = this.counts[j];
       if (Number.isNaN(v) || c === 0) continue;
-      const floor = j < this.minScale.length ? this.minScale[j] : this.defaultMinScale;
       const sd = c > 1 ? Math.sqrt(this.m2[j] / (c - 1)) : 0;
-      const z = Math.abs(v - this.mean[j]) / Math.max(sd, floor);
+      const z = Math.abs(v - this.mean[j]) / Math.max(sd, this.floorOf(j));
       if (z > zmax) zmax = z;
     }
     return zmax;

@@ -13,7 +13,6 @@ import type { FlaggedPod, Notifier } from '../notify/base.js';
 import { createDetector } from '../detectors/index.js';
 import { POD_FEATURE_MIN_SCALE } from '../features/pod-features.js';
 import { silentLogger } from '../core/logger.js';
-import { SeriesStore, seriesStoreOptions } from '../store/series-store.js';
 
 const MIN = 60_000;
 
@@ -60,7 +59,7 @@ class ScriptedSource implements Source {
   async close() {}
 }
 
-function makeEngine(source: Source, createModel?: (seed: number) => PodModel, notifier?: Notifier, extra: Partial<EngineOptions> = {}) {
+function makeEngine(source: Source, createModel?: (seed: number) => PodModel, notifier?: Notifier, extra: Partial<Omit<EngineOptions, 'store'>> = {}) {
   const config = loadConfig({ env: {} });
   const clock = manualClock(Date.UTC(2026, 0, 5, 12));
   const registry = new Registry();
@@ -69,8 +68,7 @@ function makeEngine(source: Source, createModel?: (seed: number) => PodModel, no
     source, clock, telemetry, log: silentLogger,
     createModel: createModel ?? ((seed) => createPodModel(config.iforest, seed)),
     notifier,
-    store: new SeriesStore(seriesStoreOptions(config.store, MIN, false)),
-    options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 60 * MIN, policy: { k: 2 }, seed: 1, ...extra },
+    options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 60 * MIN, policy: { k: 2 }, seed: 1, store: config.store, ...extra },
   });
   return { engine, clock, registry };
 }

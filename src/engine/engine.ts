@@ -25,7 +25,8 @@ import type { CycleResult, PodResult } from '../policy/cycle-result.js';
 import type { EngineModels } from '../registry/model-store.js';
 import type { Source } from '../sources/base.js';
 import { WorkloadForecasts, type ForecastingOptions } from '../forecast/workload-forecasts.js';
-import type { SeriesStore } from '../store/series-store.js';
+import type { Config } from '../config/schema.js';
+import { SeriesStore, seriesStoreOptions } from '../store/series-store.js';
 import type { Telemetry } from '../telemetry/metrics.js';
 import { recordCycle } from '../telemetry/record.js';
 import { ScoringCycle, type CycleOptions } from './cycle.js';
@@ -41,6 +42,8 @@ export interface EngineOptions extends CycleOptions {
   retrainMs: number;
   /** Workload forecasts and replica recommendations (see forecast/workload-forecasts.ts); null or unset: off. */
   forecast?: ForecastingOptions | null;
+  /** The series store's sizes (config section `store`); with forecasting on it keeps coarse history too. */
+  store: Readonly<Config['store']>;
 }
 
 /** Everything the engine needs, passed in (CONVENTIONS.md point 6). */
@@ -54,11 +57,11 @@ export interface EngineDeps {
   /** Receives the flagged pods after every scoring cycle (alerts). Optional. */
   notifier?: Notifier;
   /**
-   * The series store the history and every cycle are appended to (build it from the `store` config
-   * section with `seriesStoreOptions`; with forecasting on, it must keep history). Its step should be
-   * the engine's.
+   * The series store the history and every cycle are appended to, when the caller holds it (its step
+   * should be the engine's; with forecasting on, it must keep history). Unset: the engine builds one
+   * from `options.store`.
    */
-  store: SeriesStore;
+  store?: SeriesStore;
   options: EngineOptions;
 }
 
@@ -89,8 +92,8 @@ export class Engine {
 
   constructor(private readonly deps: EngineDeps) {
     this.scoring = new ScoringCycle(deps.options, deps.createModel);
-    const { forecast } = deps.options;
-    this.store = deps.store;
+    const { forecast, stepMs } = deps.options;
+    this.store = deps.store ?? new SeriesStore(seriesStoreOptions(deps.options.store, stepMs, !!forecast));
     this.forecasting = forecast ? new Forecasting(new WorkloadForecasts(forecast, this.store), deps) : null;
   }
 

@@ -6,7 +6,6 @@ import { silentLogger } from '../core/logger.js';
 import { createPodModel } from '../detectors/pod-model.js';
 import { SimulatedCluster } from '../simulator/cluster.js';
 import { SimulatorSource } from '../sources/simulator.js';
-import { SeriesStore, seriesStoreOptions } from '../store/series-store.js';
 import { createTelemetry } from '../telemetry/metrics.js';
 import { Engine } from './engine.js';
 import type { ForecastingOptions } from '../forecast/workload-forecasts.js';
@@ -30,8 +29,7 @@ describe('Engine forecasts', () => {
     const engine = new Engine({
       source, clock, telemetry: createTelemetry(registry), log: silentLogger,
       createModel: (seed) => createPodModel(config.iforest, seed),
-      store: new SeriesStore(seriesStoreOptions(config.store, MIN)),
-      options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 0, policy: {}, seed: 1, forecast: FORECAST },
+      options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 0, policy: {}, seed: 1, forecast: FORECAST, store: config.store },
     });
     await engine.step();
     expect(engine.forecastStatus()).toMatchObject({ enabled: true });

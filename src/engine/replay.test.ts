@@ -47,11 +47,8 @@ function recorded(t: number): PodSnapshot {
 const config = loadConfig({ env: {} });
 const createModel = (seed: number) => createPodModel(config.iforest, seed);
 const OPTIONS: ReplayOptions = {
-  lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 30 * MIN, policy: { k: 2 }, seed: 1, earlyWarning: config.earlyWarning,
+  lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 30 * MIN, policy: { k: 2 }, seed: 1, earlyWarning: config.earlyWarning, store: config.store,
 };
-
-/** A series store as the service builds it (no coarse history: no forecasts here). */
-const newStore = () => new SeriesStore(seriesStoreOptions(config.store, MIN, false));
 
 /** What a cycle's result says, per pod: score, flag, and the alerts it raises. */
 function summary(r: CycleResult) {
@@ -60,7 +57,7 @@ function summary(r: CycleResult) {
 
 describe('Replay', () => {
   it('runs the scoring cycle on recorded snapshots with no server, source or clock, and flags a planted anomaly', () => {
-    const replay = new Replay(OPTIONS, createModel, newStore());
+    const replay = new Replay(OPTIONS, createModel);
     const results: CycleResult[] = [];
     for (let t = T0; t <= T0 + 120 * MIN; t += MIN) {
       const r = replay.push(recorded(t));
@@ -105,9 +102,9 @@ describe('Replay', () => {
     const clock = manualClock(T0 + 60 * MIN);
     const alerts: FlaggedPod[][] = [];
     const notifier: Notifier = { update: async (_t, f) => void alerts.push([...f]), status: () => ({ sinks: {}, firing: 0 }), close: async () => {} };
-    const engine = new Engine({ source, clock, telemetry: createTelemetry(new Registry()), log: silentLogger, createModel, notifier, store: newStore(), options: OPTIONS });
+    const engine = new Engine({ source, clock, telemetry: createTelemetry(new Registry()), log: silentLogger, createModel, notifier, options: OPTIONS });
     const seen: CycleResult[] = [];
-    const replay = new Replay(OPTIONS, createModel, newStore());
+    const replay = new Replay(OPTIONS, createModel);
     for (let t = T0; t < T0 + 60 * MIN; t += MIN) replay.push(recorded(t));
     for (let t = T0 + 60 * MIN; t <= T0 + 110 * MIN; t += MIN) {
       clock.set(t);

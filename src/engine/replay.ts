@@ -11,7 +11,8 @@
 import { InputError, NotReadyError } from '../core/errors.js';
 import type { PodSnapshot } from '../core/samples.js';
 import type { CycleResult } from '../policy/cycle-result.js';
-import type { SeriesStore } from '../store/series-store.js';
+import type { Config } from '../config/schema.js';
+import { SeriesStore, seriesStoreOptions } from '../store/series-store.js';
 import { ScoringCycle, type CycleOptions } from './cycle.js';
 import type { PodModel } from './training.js';
 
@@ -19,6 +20,8 @@ import type { PodModel } from './training.js';
 export interface ReplayOptions extends CycleOptions {
   /** Retrain every this many ms of snapshot time; 0 = never. */
   retrainMs: number;
+  /** The series store's sizes (config section `store`). */
+  store: Readonly<Config['store']>;
 }
 
 /** Feeds recorded snapshots through a {@link ScoringCycle}; see the module comment. */
@@ -29,11 +32,14 @@ export class Replay {
   private nextTrainAt = 0;
 
   /**
-   * @param store where the snapshots go, the next training's history (build it from the `store`
-   *   config section with `seriesStoreOptions`, with no coarse history); it is made to keep the
-   *   lookback window.
+   * @param store where the snapshots go, the next training's history; it is made to keep the lookback
+   *   window. Default: one of `options.store`'s sizes, with no coarse history.
    */
-  constructor(private readonly options: Readonly<ReplayOptions>, createModel: (seed: number) => PodModel, readonly store: SeriesStore) {
+  constructor(
+    private readonly options: Readonly<ReplayOptions>,
+    createModel: (seed: number) => PodModel,
+    readonly store = new SeriesStore(seriesStoreOptions(options.store, options.stepMs, false)),
+  ) {
     this.cycle = new ScoringCycle(options, createModel);
   }
 

@@ -23,10 +23,10 @@ export function readAsdCorpus(dir: string, opts: ReadOptions = {}): LabeledSerie
   let chosen = selectNames(names, { only: opts.only });
   chosen = names.filter((n) => chosen.includes(n)).slice(0, opts.limit ?? Infinity);
   return chosen.map((name) => {
-    const test = readCsvSeries(join(dir, name, 'test.csv'));
-    const train = readCsvSeries(join(dir, name, 'train.csv'));
+    const test = readCsvSeries(join(dir, name, 'test.csv'), opts);
+    const train = readCsvSeries(join(dir, name, 'train.csv'), opts);
     const labelsPath = join(dir, name, 'test_labels.csv');
-    const lab = readCsvSeries(labelsPath);
+    const lab = readCsvSeries(labelsPath, opts);
     if (lab.frame.rows !== test.frame.rows) {
       throw new InputError(`${labelsPath}: ${lab.frame.rows} labels for ${test.frame.rows} rows of test.csv`);
     }

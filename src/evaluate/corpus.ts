@@ -3,6 +3,7 @@
  * training rows, per-point labels and the anomaly events (windows) to detect.
  */
 import type { Frame } from '../core/frame.js';
+import type { CsvReadOptions } from '../sources/csv.js';
 import type { CallGraph } from '../policy/topology-inhibition.js';
 
 /** One anomaly event: rows `start`…`end` (inclusive) of a series, starting at time `t0` (epoch ms). */
@@ -33,8 +34,8 @@ export interface LabeledSeries {
   topology?: { group: string; service: string; graph: CallGraph };
 }
 
-/** Which series of a corpus to read. */
-export interface ReadOptions {
+/** Which series of a corpus to read, and how to read its CSV files (time order, warnings). */
+export interface ReadOptions extends CsvReadOptions {
   /** Read at most this many series (in name order, after `only`). */
   limit?: number;
   /** Read only these series names. */
@@ -52,12 +53,7 @@ export function selectNames(names: readonly string[], opts: ReadOptions = {}): s
   return out;
 }
 
-/** Parses `YYYY-MM-DD HH:MM:SS[.fraction]` as UTC epoch ms (fraction truncated to ms), or NaN. */
-export function parseUtc(text: string): number {
-  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d+))?/.exec(text.trim());
-  if (!m) return NaN;
-  return Date.parse(`${m[1]}T${m[2]}.${(m[3] ?? '0').slice(0, 3).padEnd(3, '0')}Z`);
-}
+export { parseUtc } from '../core/time.js';
 
 /** Maximal runs of 1s in `labels` as events. */
 export function eventsFromLabels(labels: Uint8Array, times: Float64Array): AnomalyEvent[] {

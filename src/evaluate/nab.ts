@@ -49,7 +49,7 @@ export function readNabCorpus(dir: string, opts: ReadOptions = {}): LabeledSerie
   const windowsPath = join(dir, 'labels', 'combined_windows.json');
   const all = readJson(windowsPath) as Record<string, unknown>;
   return selectNames(listNabSeries(dir), opts).map((name) => {
-    const csv = readCsvSeries(join(dir, 'data', name));
+    const csv = readCsvSeries(join(dir, 'data', name), opts);
     const raw = all[name] ?? [];
     if (!Array.isArray(raw)) throw new InputError(`${windowsPath}: "${name}" must be a list of [start, end] pairs`);
     const windows = raw.map((w, k): [number, number] => {

@@ -21,6 +21,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.js';
+import { parseNezhaMetrics } from '../sources/replay.js';
 import { lowerBound, parseUtc, selectNames, type AnomalyEvent, type LabeledSeries, type ReadOptions } from './corpus.js';
 import { callGraph, type CallGraph } from '../policy/topology-inhibition.js';
 import { isNeighbourColumn, meshColumns, readNezhaCallEdges, readNezhaMesh, serviceOfPod, withMeshColumns, type MeshColumnSet, type NezhaMesh } from './nezha-mesh.js';
@@ -47,36 +48,8 @@ export interface NezhaReadOptions extends ReadOptions {
   callGraph?: boolean;
 }
 
-const SKIP_COLUMNS = new Set(['Time', 'TimeStamp', 'PodName']);
-
-/** Parses one `<pod>_metric.csv`: numeric columns, times from the `Time` column. */
-export function parseNezhaMetrics(text: string, name: string): LabeledSeries['frame'] {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  if (lines.length < 2) throw new InputError(`${name}: no data rows (expected a header and one row a minute)`);
-  const header = lines[0].replace(/^\uFEFF/, '').split(',').map((h) => h.trim());
-  const tcol = header.indexOf('Time');
-  if (tcol < 0) throw new InputError(`${name}:1: no "Time" column (found: ${header.join(', ')})`);
-  const cols = header.map((_, j) => j).filter((j) => !SKIP_COLUMNS.has(header[j]));
-  const rows: { t: number; v: Float64Array }[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const f = lines[i].split(',');
-    if (f.length !== header.length) throw new InputError(`${name}:${i + 1}: expected ${header.length} fields, found ${f.length}`);
-    const t = parseUtc(f[tcol]);
-    if (Number.isNaN(t)) throw new InputError(`${name}:${i + 1}: column "Time": "${f[tcol]}" is not a time (expected "YYYY-MM-DD HH:MM:SS.fff +0000 UTC …")`);
-    const v = new Float64Array(cols.length);
-    cols.forEach((j, k) => {
-      const raw = f[j].trim();
-      const x = raw === '' || /^nan$/i.test(raw) ? NaN : Number(raw);
-      if (Number.isNaN(x) && raw !== '' && !/^nan$/i.test(raw)) throw new InputError(`${name}:${i + 1}: column "${header[j]}": "${raw}" is not a number`);
-      v[k] = x;
-    });
-    rows.push({ t, v });
-  }
-  rows.sort((a, b) => a.t - b.t);
-  const data = new Float64Array(rows.length * cols.length);
-  rows.forEach((r, i) => data.set(r.v, i * cols.length));
-  return { names: cols.map((j) => header[j]), rows: rows.length, cols: cols.length, data, times: Float64Array.from(rows, (r) => r.t) };
-}
+/** Parses one `<pod>_metric.csv` (it lives with the replay source, which reads the same files). */
+export { parseNezhaMetrics };
 
 /** Reads `<day>/<day>-fault_list.json`. */
 export function readNezhaFaults(path: string): NezhaFault[] {

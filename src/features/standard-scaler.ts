@@ -5,11 +5,15 @@
  * NaN and ±Infinity are skipped when learning and map to 0 when transforming; so does a feature
  * missing because a point is shorter than the learned dimension. A feature with zero variance
  * (std below 10 × machine epsilon × max(1, |mean|)) gets scale 1, as in scikit-learn. Features past
- * the learned dimension are dropped.
+ * the learned dimension are dropped. Once a feature has 30 values, each value it learns is clamped
+ * (robust-clip.ts `clampWelford`: it may raise the standard deviation at most about threefold), so
+ * one absurd reading (1e308) cannot make every other value scale to 0; ordinary data scales as
+ * scikit-learn's.
  */
 import type { Features, Frame } from '../core/frame.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import { openSnapshot, type DetectorSnapshot } from '../core/snapshot.js';
+import { CLIP_AFTER, clampWelford } from '../stats/robust-clip.js';
 
 const KIND = 'standard-scaler';
 const FORMAT_VERSION = 1;
@@ -109,8 +113,10 @@ export class StandardScaler {
   private learnRow(x: Float64Array, off: number, len: number): void {
     const d = Math.min(this.d, len);
     for (let j = 0; j < d; j++) {
-      const v = x[off + j];
+      let v = x[off + j];
       if (!Number.isFinite(v)) continue;
+      // Robust (robust-clip.ts): past the first points, one value raises the spread at most ~3-fold.
+      if (this.n[j] >= CLIP_AFTER) v = clampWelford(v, this.mu[j], this.m2[j], this.n[j], 10 * Number.EPSILON * Math.max(1, Math.abs(this.mu[j])));
       const n = ++this.n[j];
       const delta = v - this.mu[j];
       this.mu[j] += delta / n;

@@ -3,33 +3,100 @@
  * ISO 8601, `YYYY-MM-DD HH:MM:SS` (UTC) or epoch seconds. Errors name the file, line and column.
  *
  * Bad input, as documented in the README:
- * - an empty field, `NaN` or `null` is a missing value (NaN): detectors skip it, scores stay finite;
- * - any other non-number (including `Infinity`) is rejected, naming file, line and column;
- * - an out-of-order timestamp is rejected, naming both lines (sort first: the detectors are causal,
- *   so the order of rows is the order of time); a repeated timestamp is kept and scored as the next
- *   point (NAB's own files have some);
- * - gaps in time are kept as they are (no rows are invented); the streaming detectors see the next
- *   row as the next point;
+ * - an empty field, `NaN` or `null` is a missing value (NaN), passed to the detector as such (every
+ *   detector skips a missing feature; scores stay finite) and counted in {@link CsvNotes};
+ * - any other non-number (including `Infinity` and numbers out of range) is rejected, naming file, line
+ *   and column;
+ * - a timestamp before an earlier row's is held at the latest time seen and scored as the next point,
+ *   the way a repeated timestamp is (NAB's own files have both), and counted in {@link CsvNotes}; with
+ *   `strictTime` it is rejected instead, naming both lines;
+ * - gaps in time are kept as they are (no rows invented, none dropped); the streaming detectors see
+ *   the next row as the next point;
  * - a constant series is valid and scores 0 until it changes.
+ *
+ * The file is read as bytes: numbers and the common time formats are parsed in place, without a
+ * string per line or per cell; anything unusual (quotes, spaces, other time formats, more than 15
+ * significant digits) falls back to the string rules above, so the values are the same either way.
  */
 import { readFileSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
 import type { Frame } from '../core/frame.js';
+import { parseDecimalBytes, parseTimeBytes, readPlainRow, SLOW, type PlainRow } from './csv-fields.js';
+
+/** How to read a CSV series. */
+export interface CsvReadOptions {
+  /** Reject a row whose time is before the previous row's (`--strict-time`; kad's only behaviour before). */
+  strictTime?: boolean;
+  /** Told once per file what was read leniently ({@link describeCsvNotes}), e.g. to print it on stderr. */
+  warn?: (line: string) => void;
+}
+
+/** What was read leniently (nothing is dropped): counted so that a caller can say so once. */
+export interface CsvNotes {
+  /** Rows whose time was before an earlier row's: held at the latest time seen, scored as the next point. */
+  backwardTimes: number;
+  /** The first such row's line (1-based; 0 when none), its time text and the latest time text before it. */
+  firstBackward: { line: number; time: string; latest: string; latestLine: number } | null;
+  /** Empty, `NaN` or `null` fields: passed on as missing values (NaN). */
+  missingValues: number;
+  /** Rows with at least one missing value. */
+  rowsWithMissing: number;
+}
+
+/** The time column's text per row, as written (trimmed, unquoted), kept as byte ranges of the file. */
+export class TimeTexts {
+  /** @param overrides texts that differ from their bytes (quoted or padded fields), by row */
+  constructor(
+    private readonly bytes: Buffer,
+    private readonly starts: Uint32Array,
+    private readonly ends: Uint32Array,
+    readonly length: number,
+    private readonly overrides: ReadonlyMap<number, string>,
+  ) {}
+
+  /** Row `i`'s time text. */
+  at(i: number): string {
+    return this.overrides.get(i) ?? this.bytes.toString('utf8', this.starts[i], this.ends[i]);
+  }
+
+  /** Copies row `i`'s time text as UTF-8 into `out` at `pos`; returns the position after it. */
+  copyTo(i: number, out: Buffer, pos: number): number {
+    const o = this.overrides.get(i);
+    if (o !== undefined) return pos + out.write(o, pos, 'utf8');
+    const b = this.bytes;
+    for (let k = this.starts[i], e = this.ends[i]; k < e; k++) out[pos++] = b[k];
+    return pos;
+  }
+
+  /** The UTF-8 length of row `i`'s time text. */
+  byteLength(i: number): number {
+    const o = this.overrides.get(i);
+    return o !== undefined ? Buffer.byteLength(o, 'utf8') : this.ends[i] - this.starts[i];
+  }
+
+  /** Every row's time text. */
+  toArray(): string[] {
+    return Array.from({ length: this.length }, (_, i) => this.at(i));
+  }
+}
 
 /** A parsed CSV series. */
 export interface CsvSeries {
-  /** The frame of numeric columns, with `times` in epoch ms. */
+  /** The frame of numeric columns, with `times` in epoch ms (never decreasing: see {@link CsvNotes}). */
   frame: Frame & { times: Float64Array };
   /** The time column's text per row, as written (echoed back by `kad score`). */
-  timeText: string[];
+  timeText: TimeTexts;
   /** Name of the time column. */
   timeColumn: string;
+  /** Backward times and missing values that were read leniently. */
+  notes: CsvNotes;
 }
 
 const TIME_COLUMNS = ['timestamp', 'time'];
 /** Fields read as a missing value. */
 const MISSING = /^(|nan|null)$/i;
 const SPACE_DATETIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$/;
+const QUOTE = 0x22, COMMA = 0x2c, NL = 0x0a, CR = 0x0d;
 
 /** Parses one time field to epoch ms, or NaN. */
 export function parseTime(text: string): number {
@@ -61,61 +128,185 @@ function splitLine(line: string): string[] {
   return out;
 }
 
-/** Parses CSV text; `name` is used in error messages (the file path). */
-export function parseCsvSeries(text: string, name: string): CsvSeries {
-  const lines = text.split(/\r?\n/);
-  while (lines.length && lines[lines.length - 1].trim() === '') lines.pop();
-  if (lines.length === 0 || lines[0].trim() === '') throw new InputError(`${name}: the file is empty (expected a header line such as "timestamp,value")`);
-  const header = splitLine(lines[0].replace(/^\uFEFF/, '')).map((h) => h.trim());
+const isBlank = (c: number): boolean => c === 0x20 || c === 0x09 || c === CR || c === 0x0b || c === 0x0c;
+
+/** Parses CSV bytes (or text); `name` is used in error messages (the file path). */
+export function parseCsvSeries(input: Uint8Array | string, name: string, opts: CsvReadOptions = {}): CsvSeries {
+  const b = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  const text = (s: number, e: number): string => buf.toString('utf8', s, e);
+  // Line starts; a line ends before the next start's "\n" (and a "\r" before it).
+  let n = 1;
+  for (let k = buf.indexOf(NL); k >= 0; k = buf.indexOf(NL, k + 1)) n++;
+  const lineStart = new Uint32Array(n + 1);
+  for (let k = buf.indexOf(NL), j = 1; k >= 0; k = buf.indexOf(NL, k + 1)) lineStart[j++] = k + 1;
+  lineStart[n] = buf.length + 1;
+  const lineEnd = (j: number): number => {
+    const e = lineStart[j + 1] - 1;
+    return e > lineStart[j] && buf[e - 1] === CR ? e - 1 : e;
+  };
+  while (n > 0 && text(lineStart[n - 1], lineEnd(n - 1)).trim() === '') n--; // trailing blank lines
+  if (n === 0 || text(lineStart[0], lineEnd(0)).trim() === '') throw new InputError(`${name}: the file is empty (expected a header line such as "timestamp,value")`);
+  const header = splitLine(text(lineStart[0], lineEnd(0)).replace(/^\uFEFF/, '')).map((h) => h.trim());
   const tcol = header.findIndex((h) => TIME_COLUMNS.includes(h.toLowerCase()));
   if (tcol < 0) {
     throw new InputError(`${name}:1: no time column: the header must have a "timestamp" or "time" column (found: ${header.join(', ')})`);
   }
   const valueCols = header.map((_, j) => j).filter((j) => j !== tcol);
   if (valueCols.length === 0) throw new InputError(`${name}:1: no value columns besides "${header[tcol]}"`);
-  const rows = lines.length - 1;
+  const rows = n - 1;
   if (rows === 0) throw new InputError(`${name}: no data rows after the header`);
   const cols = valueCols.length;
+  const fields = header.length;
+  const slot = new Int32Array(fields).fill(-1); // field index → value column, -1 for the time column
+  valueCols.forEach((j, k) => { slot[j] = k; });
   const data = new Float64Array(rows * cols);
   const times = new Float64Array(rows);
-  const timeText: string[] = new Array(rows);
-  for (let i = 0; i < rows; i++) {
-    const lineNo = i + 2;
-    const f = splitLine(lines[i + 1]);
-    if (f.length !== header.length) {
-      throw new InputError(`${name}:${lineNo}: expected ${header.length} fields (${header.join(',')}), found ${f.length}`);
-    }
-    timeText[i] = f[tcol].trim();
-    const t = parseTime(f[tcol]);
-    if (Number.isNaN(t)) {
-      throw new InputError(`${name}:${lineNo}: column "${header[tcol]}": "${f[tcol]}" is not a time (use ISO 8601, "YYYY-MM-DD HH:MM:SS" or epoch seconds)`);
-    }
-    if (i > 0 && t < times[i - 1]) {
-      throw new InputError(
-        `${name}:${lineNo}: column "${header[tcol]}": "${timeText[i]}" is before line ${lineNo - 1} ("${timeText[i - 1]}"); ` +
-        'rows must be in time order (sort the file first)',
-      );
+  const starts = new Uint32Array(rows);
+  const ends = new Uint32Array(rows);
+  const overrides = new Map<number, string>();
+  const timeTexts = new TimeTexts(buf, starts, ends, rows, overrides);
+  const notes: CsvNotes = { backwardTimes: 0, firstBackward: null, missingValues: 0, rowsWithMissing: 0 };
+  const cut = new Int32Array(fields + 1); // field k is [cut[k], cut[k + 1] - 1)
+  let latest = -Infinity, latestRow = -1;
+
+  const badValue = (lineNo: number, j: number, raw: string): never => {
+    throw new InputError(`${name}:${lineNo}: column "${header[j]}": "${raw}" is not a number`);
+  };
+  /** The string rules for one value field: NaN when missing; throws on anything else that is not finite. */
+  const slowValue = (raw: string, lineNo: number, j: number): number => {
+    const t = raw.trim();
+    if (MISSING.test(t)) return NaN;
+    const v = Number(t);
+    return Number.isFinite(v) ? v : badValue(lineNo, j, t);
+  };
+  const badTime = (lineNo: number, raw: string): never => {
+    throw new InputError(`${name}:${lineNo}: column "${header[tcol]}": "${raw}" is not a time (use ISO 8601, "YYYY-MM-DD HH:MM:SS" or epoch seconds)`);
+  };
+  /** Sets row i's time (epoch ms), checking the order. */
+  const setTime = (i: number, t: number, lineNo: number): void => {
+    if (t < latest) {
+      if (opts.strictTime) {
+        throw new InputError(
+          `${name}:${lineNo}: column "${header[tcol]}": "${timeTexts.at(i)}" is before line ${lineNo - 1} ("${timeTexts.at(i - 1)}"); ` +
+          'rows must be in time order (sort the file first)',
+        );
+      }
+      if (notes.backwardTimes++ === 0) notes.firstBackward = { line: lineNo, time: timeTexts.at(i), latest: timeTexts.at(latestRow), latestLine: latestRow + 2 };
+      t = latest;
+    } else {
+      latest = t;
+      latestRow = i;
     }
     times[i] = t;
-    for (let k = 0; k < cols; k++) {
-      const raw = f[valueCols[k]].trim();
-      const v = MISSING.test(raw) ? NaN : Number(raw);
-      if (!MISSING.test(raw) && !Number.isFinite(v)) {
-        throw new InputError(`${name}:${lineNo}: column "${header[valueCols[k]]}": "${raw}" is not a number`);
-      }
-      data[i * cols + k] = v;
+  };
+
+  const plain: PlainRow = { value: 0, time: 0, ts: 0, te: 0, missing: 0 };
+  for (let i = 0; i < rows; i++) {
+    const lineNo = i + 2;
+    const ls = lineStart[i + 1], le = lineEnd(i + 1);
+    let missing = 0;
+    if (readPlainRow(buf, ls, le, fields, tcol, slot, data, i * cols, plain)) {
+      starts[i] = plain.ts;
+      ends[i] = plain.te;
+      setTime(i, plain.time, lineNo);
+      missing = plain.missing;
+    } else {
+      missing = readRowCarefully(i, lineNo, ls, le);
+    }
+    if (missing > 0) {
+      notes.missingValues += missing;
+      notes.rowsWithMissing++;
     }
   }
-  return { frame: { names: valueCols.map((j) => header[j]), rows, cols, data, times }, timeText, timeColumn: header[tcol] };
+  return { frame: { names: valueCols.map((j) => header[j]), rows, cols, data, times }, timeText: timeTexts, timeColumn: header[tcol], notes };
+
+  /** Reads a line that is not plain (quotes, spaces, other time formats, bad fields): the string rules, with their errors. Returns its missing values. */
+  function readRowCarefully(i: number, lineNo: number, ls: number, le: number): number {
+    let missing = 0;
+    let quoted = false;
+    let nf = 0;
+    cut[0] = ls;
+    for (let k = ls; k < le; k++) {
+      const c = buf[k];
+      if (c === COMMA) { if (++nf < fields) cut[nf] = k + 1; }
+      else if (c === QUOTE) { quoted = true; break; }
+    }
+    if (quoted) {
+      // Quoted fields: the string rules, field by field.
+      const f = splitLine(text(ls, le));
+      if (f.length !== fields) throw new InputError(`${name}:${lineNo}: expected ${fields} fields (${header.join(',')}), found ${f.length}`);
+      overrides.set(i, f[tcol].trim());
+      const t = parseTime(f[tcol]);
+      if (Number.isNaN(t)) badTime(lineNo, f[tcol]);
+      setTime(i, t, lineNo);
+      for (let j = 0; j < fields; j++) {
+        if (j === tcol) continue;
+        const v = slowValue(f[j], lineNo, j);
+        if (Number.isNaN(v)) missing++;
+        data[i * cols + slot[j]] = v;
+      }
+    } else {
+      if (nf + 1 !== fields) throw new InputError(`${name}:${lineNo}: expected ${fields} fields (${header.join(',')}), found ${nf + 1}`);
+      cut[fields] = le + 1;
+      // The time field, trimmed.
+      let ts = cut[tcol], te = cut[tcol + 1] - 1;
+      while (ts < te && isBlank(buf[ts])) ts++;
+      while (te > ts && isBlank(buf[te - 1])) te--;
+      starts[i] = ts;
+      ends[i] = te;
+      let t = parseTimeBytes(buf, ts, te);
+      if (t === SLOW) {
+        const raw = text(ts, te);
+        if (raw !== raw.trim()) overrides.set(i, raw.trim()); // Unicode spaces
+        t = parseTime(raw);
+      }
+      if (Number.isNaN(t)) badTime(lineNo, text(cut[tcol], cut[tcol + 1] - 1));
+      setTime(i, t, lineNo);
+      const base = i * cols;
+      for (let j = 0; j < fields; j++) {
+        if (j === tcol) continue;
+        let v = parseDecimalBytes(buf, cut[j], cut[j + 1] - 1);
+        if (v === SLOW) v = slowValue(text(cut[j], cut[j + 1] - 1), lineNo, j);
+        if (Number.isNaN(v)) missing++;
+        data[base + slot[j]] = v;
+      }
+    }
+    return missing;
+  }
+}
+
+/**
+ * One line per kind of lenient reading in `notes` (none when the file was clean), for a command to
+ * print once on stderr, e.g. `in.csv: 12 rows have a time before an earlier row's (first at in.csv:10150: …)`.
+ */
+export function describeCsvNotes(name: string, notes: CsvNotes): string[] {
+  const out: string[] = [];
+  const fb = notes.firstBackward;
+  if (fb) {
+    const rows = notes.backwardTimes === 1 ? '1 row has a time' : `${notes.backwardTimes} rows have a time`;
+    out.push(
+      `${name}: ${rows} before an earlier row's (first at ${name}:${fb.line}: "${fb.time}" is before line ${fb.latestLine}'s "${fb.latest}"); ` +
+      'each was scored as the next point, at the latest time seen (--strict-time rejects such a file)',
+    );
+  }
+  if (notes.missingValues > 0) {
+    const values = notes.missingValues === 1 ? '1 missing value' : `${notes.missingValues} missing values`;
+    const rows = notes.rowsWithMissing === 1 ? '1 row' : `${notes.rowsWithMissing} rows`;
+    out.push(`${name}: ${values} (empty, NaN or null) in ${rows}, passed to the detector as missing (NaN); every row is still scored and written`);
+  }
+  return out;
 }
 
 /** Reads and parses a CSV file. */
-export function readCsvSeries(path: string): CsvSeries {
-  let text: string;
+export function readCsvSeries(path: string, opts: CsvReadOptions = {}): CsvSeries {
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
     throw new InputError(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
-  return parseCsvSeries(text, path);
+  const series = parseCsvSeries(bytes, path, opts);
+  if (opts.warn) for (const line of describeCsvNotes(path, series.notes)) opts.warn(line);
+  return series;
 }

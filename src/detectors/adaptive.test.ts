@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../core/errors.js';
+import { createRng } from '../core/rng.js';
+import { AdaptiveDetector } from './adaptive.js';
+import { createDetector } from './index.js';
+
+const T0 = 1_700_000_000_000;
+const MIN = 60_000;
+
+function make(params: Record<string, unknown> = {}): AdaptiveDetector {
+  return createDetector('adaptive', params, 1) as AdaptiveDetector;
+}
+
+/** Scores then learns every value; returns the scores. */
+function run(d: AdaptiveDetector, xs: ArrayLike<number>): Float64Array {
+  const x = new Float64Array(1);
+  const out = new Float64Array(xs.length);
+  for (let i = 0; i < xs.length; i++) {
+    x[0] = xs[i];
+    out[i] = d.scoreOne(x, T0 + i * MIN);
+    d.learnOne(x, T0 + i * MIN);
+  }
+  return out;
+}
+
+describe('adaptive detector', () => {
+  it('defaults to a novelty lead over a zmax and profile-z body, with threshold 0.5', () => {
+    const d = make();
+    expect(d.memberKinds).toEqual(['novelty', 'zmax', 'profile-z']);
+    expect(d.threshold).toBe(0.5);
+    expect(d.leadTrusted).toBe(true);
+  });
+
+  it('flags a level never seen before through its trusted lead, and keeps ordinary points below 0.5', () => {
+    const rng = createRng(3);
+    const xs = Float64Array.from({ length: 3000 }, () => 10 + rng.normal());
+    xs[2500] = 40;
+    const s = run(make(), xs);
+    expect(s[2500]).toBeGreaterThanOrEqual(0.5);
+    let above = 0;
+    for (let i = 500; i < 2500; i++) if (s[i] >= 0.5) above++;
+    expect(above).toBeLessThanOrEqual(3);
+  });
+
+  it('stops trusting a lead that fires far more often than the target rate; the body decides', () => {
+    // A lead that calls every point past half a standard deviation anomalous fires on most points.
+    const d = make({ members: [{ kind: 'zmax', params: { z50: 0.5 } }, { kind: 'zmax' }], rateMemory: 256 });
+    const rng = createRng(5);
+    const xs = Float64Array.from({ length: 2000 }, () => rng.normal());
+    const s = run(d, xs);
+    expect(d.leadTrusted).toBe(false);
+    expect(Math.max(...s.subarray(1000))).toBeLessThan(0.5);
+    const x = Float64Array.of(8);
+    expect(d.scoreOne(x, T0 + 2000 * MIN)).toBeGreaterThan(Math.max(...s.subarray(1000)));
+  });
+
+  it('scores half the largest body score when the lead is quiet', () => {
+    const d = make({ members: [{ kind: 'novelty' }, { kind: 'zmax' }] });
+    const z = createDetector('zmax', {}, 2);
+    const rng = createRng(9);
+    const x = new Float64Array(1);
+    for (let i = 0; i < 300; i++) {
+      x[0] = rng.normal();
+      d.learnOne(x, T0 + i * MIN);
+      z.learnOne(x, T0 + i * MIN);
+    }
+    x[0] = 0.7;
+    expect(d.scoreOne(x, T0 + 300 * MIN)).toBeCloseTo(0.5 * z.scoreOne(x, T0 + 300 * MIN), 12);
+  });
+
+  it('refuses bad settings with InputError', () => {
+    expect(() => make({ members: [{ kind: 'novelty' }] })).toThrow(InputError);
+    expect(() => make({ members: [{ kind: 'novelty' }, { kind: 'adaptive' }] })).toThrow(InputError);
+    expect(() => make({ leadSlack: 0.5 })).toThrow(InputError);
+    expect(() => make({ nope: 1 })).toThrow(InputError);
+  });
+});
