@@ -9,10 +9,13 @@
  * point-adjust).
  *
  * Model (all in Float64Arrays; scoring allocates nothing):
- * - Mean μ and covariance C, exponentially weighted with weight max(1/n, 1/`memory`). Once 30 points
- *   are learned, each feature's value is clamped before it is learned (robust-clip.ts
- *   `clampWelford` on its mean and variance over min(n, memory) points), so one absurd reading
- *   raises a feature's spread at most about threefold instead of owning the covariance.
+ * - Mean μ and covariance C, exponentially weighted with weight w · max(1/n, 1/`memory`). Bounded
+ *   influence, twice: once 30 points are learned, each feature's value is clamped before it is
+ *   learned (robust-clip.ts `clampWelford` on its mean and variance over min(n, memory) points), so
+ *   one absurd reading raises a feature's spread at most about threefold; and a point whose z (below)
+ *   passes `influence` learns with weight w = S_c / S < 1, S_c the S at which z = `influence`
+ *   (Huber-type M-estimation of a covariance): a long anomaly is not learned as normal within a few
+ *   hundred points, a lasting change is still learned, more slowly the further out it is.
  * - Scales s_j = √C_jj floored at max(minScale[j] or `defaultMinScale`, `relativeFloor` · |μ_j|);
  *   z_j = (x_j − μ_j) / s_j. The components are those of R = S⁻¹ C S⁻¹ (s fixed at the refresh).
  * - Refresh: `maxComponents` vectors, warm-started from the last refresh (random, seeded, at first),
@@ -33,7 +36,8 @@
  * Cost per point: learning d²/2 multiply-adds, scoring m·d; every `refreshEvery` points
  * (powerIters + 1)·m·d² more.
  *
- * Constants (none chosen on a corpus's labels): `variance` 0.9 (the classic share of variance a
+ * Constants (none chosen on a corpus's labels): `influence` = `z50` (a point this detector alone
+ * would call anomalous is not learned at full weight; no constant of its own), `variance` 0.9 (the classic share of variance a
  * principal subspace keeps, Jolliffe), `memory` 10,000 points (profile-z's), `refreshEvery` 256
  * and `powerIters` 3 (a covariance over 10,000 points moves little in 256, and a warm start converges
  * across refreshes), `maxComponents` 16 (memory bound), `z50` 6 as zmax and profile-z, `minPoints`
@@ -52,7 +56,7 @@ import { readScaleSettings, scaleFloor, SCALE_PARAMS, type ScaleParams, type Sca
 
 const KIND = 'subspace';
 const FORMAT_VERSION = 1;
-const PARAMS = ['variance', 'maxComponents', 'memory', 'refreshEvery', 'powerIters', 'minPoints', 'minFeatures', ...SCALE_PARAMS];
+const PARAMS = ['variance', 'maxComponents', 'memory', 'refreshEvery', 'powerIters', 'minPoints', 'minFeatures', 'influence', ...SCALE_PARAMS];
 /** Iterations of the first refresh, from a random start. */
 const FIRST_ITERS = 20;
 /** Eigenvalues below this share of trace(R) are treated as 0. */
@@ -74,12 +78,15 @@ export interface SubspaceParams extends ScaleParams {
   minPoints?: number;
   /** Fewer features than this: score 0, learn nothing (default 1). */
   minFeatures?: number;
+  /** A point whose z (Wilson–Hilferty, before the mapping) passes this learns with weight S_c / S (default `z50`; 0: every point weight 1). */
+  influence?: number;
 }
 
 type Resolved = Required<Omit<SubspaceParams, keyof ScaleParams>> & ScaleSettings;
 
 function resolve(p: Record<string, unknown>): Resolved {
   const num = paramReader(KIND, p, PARAMS);
+  const scale = readScaleSettings(KIND, p, num, { defaultMinScale: 1e-6, z50: 6 });
   return {
     variance: num('variance', 0.9, (v) => v > 0 && v <= 1, 'a number in (0, 1]'),
     maxComponents: num('maxComponents', 16, intIn(1, 256), 'an integer from 1 to 256'),
@@ -88,7 +95,8 @@ function resolve(p: Record<string, unknown>): Resolved {
     powerIters: num('powerIters', 3, intIn(1, 100), 'an integer from 1 to 100'),
     minPoints: num('minPoints', 64, intIn(2, 1e9), 'an integer >= 2'),
     minFeatures: num('minFeatures', 1, intIn(1, 1e6), 'an integer >= 1'),
-    ...readScaleSettings(KIND, p, num, { defaultMinScale: 1e-6, z50: 6 }),
+    influence: num('influence', scale.z50, (v) => Number.isFinite(v) && v >= 0, 'a finite number >= 0'),
+    ...scale,
   };
 }
 
@@ -154,6 +162,7 @@ export class SubspaceDetector implements Detector {
       if (x.length < this.params.minFeatures) return;
       this.init(x.length);
     }
+    const w = this.weightOf(x);
     const { d, mean, cov } = this;
     const memory = this.params.memory;
     const nEff = Math.min(this.n, memory);
@@ -170,7 +179,7 @@ export class SubspaceDetector implements Detector {
       dev[j] = v - mean[j];
     }
     this.n++;
-    const a = Math.max(1 / this.n, 1 / memory);
+    const a = w * Math.max(1 / this.n, 1 / memory);
     const b = 1 - a;
     for (let i = 0; i < d; i++) {
       mean[i] += a * dev[i];
@@ -185,6 +194,15 @@ export class SubspaceDetector implements Detector {
   /** Scores one point in [0, 1) against what was learned before it; does not allocate. */
   scoreOne(x: Features): number {
     if (this.k === 0) return 0;
+    const s = this.statistic(x);
+    if (!Number.isFinite(s)) return 1 - 1e-12;
+    const zs = chiSquareZ(s, this.k + this.h);
+    // softplus keeps the order of z ≤ 0 (a distance below its mean) instead of tying them at 0.
+    return zToScore(zs > 30 ? zs : Math.log1p(Math.exp(zs)), this.params.z50, this.params.power);
+  }
+
+  /** S = T² + Q/g of `x` (about χ²(k + h) on normal points); needs k ≥ 1. Does not allocate. */
+  private statistic(x: Features): number {
     const { d, k, mean, scale, basis, lambda } = this;
     const z = this.z;
     let total = 0;
@@ -203,11 +221,19 @@ export class SubspaceDetector implements Detector {
       inside += y * y;
       t2 += (y * y) / lambda[i];
     }
-    const s = this.h > 0 ? t2 + Math.max(0, total - inside) / this.g : t2;
-    if (!Number.isFinite(s)) return 1 - 1e-12;
-    const zs = chiSquareZ(s, k + this.h);
-    // softplus keeps the order of z ≤ 0 (a distance below its mean) instead of tying them at 0.
-    return zToScore(zs > 30 ? zs : Math.log1p(Math.exp(zs)), this.params.z50, this.params.power);
+    return this.h > 0 ? t2 + Math.max(0, total - inside) / this.g : t2;
+  }
+
+  /** The weight a point learns with: 1 up to z = `influence`, then S_c / S (bounded influence, a Huber-type M-estimator's weight). */
+  private weightOf(x: Features): number {
+    const c = this.params.influence;
+    if (this.k === 0 || c === 0) return 1;
+    const s = this.statistic(x);
+    if (!(s > 0)) return 1;
+    const nu = this.k + this.h;
+    const v = 2 / (9 * nu);
+    const sc = nu * Math.max(0, 1 - v + c * Math.sqrt(v)) ** 3;
+    return s > sc ? sc / s : 1;
   }
 
   /** R·v for v in `src` row `i` (into `dst` row `i`), with R = S⁻¹ C S⁻¹ (C full). */
