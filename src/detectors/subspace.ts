@@ -61,6 +61,8 @@ const PARAMS = ['variance', 'maxComponents', 'memory', 'refreshEvery', 'powerIte
 const FIRST_ITERS = 20;
 /** Eigenvalues below this share of trace(R) are treated as 0. */
 const EPS = 1e-9;
+/** Every array before the first point: a skipped single series (minFeatures) holds no buffers of its own. */
+const NONE = new Float64Array(0);
 
 /** Settings of {@link SubspaceDetector}; every field has a default (see the module comment). */
 export interface SubspaceParams extends ScaleParams {
@@ -118,16 +120,16 @@ export class SubspaceDetector implements Detector {
   /** Box's residual scale g and degrees of freedom h (h = 0: no residual). */
   private g = 1;
   private h = 0;
-  private mean = new Float64Array(0);
+  private mean = NONE;
   /** Upper triangle learned; the lower is filled at each refresh. */
-  private cov = new Float64Array(0);
+  private cov = NONE;
   /** Scales at the last refresh. */
-  private scale = new Float64Array(0);
+  private scale = NONE;
   /** m components, row i at [i·d, (i+1)·d); orthonormal. */
-  private basis = new Float64Array(0);
-  private lambda = new Float64Array(0);
-  private work = new Float64Array(0);
-  private z = new Float64Array(0);
+  private basis = NONE;
+  private lambda = NONE;
+  private work = NONE;
+  private z = NONE;
 
   /** Creates an empty detector; `seed` sets the first refresh's random start. Throws {@link InputError} naming a bad setting. */
   constructor(params: SubspaceParams = {}, seed = 0) {
