@@ -24,11 +24,18 @@ function run(d: AdaptiveDetector, xs: ArrayLike<number>): Float64Array {
 }
 
 describe('adaptive detector', () => {
-  it('defaults to a novelty lead over a zmax and profile-z body, with threshold 0.5', () => {
+  it('defaults to a novelty lead over a zmax, profile-z and subspace body, with threshold 0.5', () => {
     const d = make();
-    expect(d.memberKinds).toEqual(['novelty', 'zmax', 'profile-z']);
+    expect(d.memberKinds).toEqual(['novelty', 'zmax', 'profile-z', 'subspace']);
     expect(d.threshold).toBe(0.5);
     expect(d.leadTrusted).toBe(true);
+  });
+
+  it('scores a single series exactly as without the subspace member (it skips one-feature points)', () => {
+    const rng = createRng(5);
+    const xs = Float64Array.from({ length: 3000 }, (_, i) => Math.sin(i / 50) + 0.1 * rng.normal() + (i === 2500 ? 5 : 0));
+    const without = make({ members: [{ kind: 'novelty' }, { kind: 'zmax' }, { kind: 'profile-z', params: { binSeconds: 600, smoothBins: 1 } }] });
+    expect(run(make(), xs)).toEqual(run(without, xs));
   });
 
   it('flags a level never seen before through its trusted lead, and keeps ordinary points below 0.5', () => {

@@ -11,8 +11,8 @@
  *   average, over `rateMemory` learned points (default 2,048), of r_0 ≥ its threshold, starting at
  *   the target rate 10^−`rateLevel` (default 1e-3: one false alert in 1,000 points, issue 13 item 3).
  *   The lead is trusted while f ≤ `leadSlack` (default 3) × the target rate.
- * - Body (members 1.., default `zmax` and `profile-z`): each member's raw score read back on its own
- *   decision scale, u_i = z_i / z50_i (`scoreToZ`; 1 where member i alone would call the point
+ * - Body (members 1.., default `zmax`, `profile-z` and, with 2 or more features, `subspace`): each
+ *   member's raw score read back on its own decision scale, u_i = z_i / z50_i (`scoreToZ`; 1 where member i alone would call the point
  *   anomalous); B = max_i u_i.
  * - Score: r_0 when the lead fires (r_0 ≥ its threshold, 0.5) and is trusted; otherwise
  *   0.5 · zToScore(B, 1, `power`), below 0.5 (0.25 where a body member reaches its own threshold).
@@ -76,13 +76,16 @@ export interface AdaptiveParams {
   leadSlack?: number;
 }
 
-/** The default members: range novelty leads; a global z and the daily-profile z (10-minute bins) rank the rest. */
+/** The default members: range novelty leads; a global z, the daily-profile z (10-minute bins) and, on multivariate points, the principal-subspace distance rank the rest. */
 export const DEFAULT_ADAPTIVE_MEMBERS: readonly AdaptiveMember[] = Object.freeze([
   Object.freeze({ kind: 'novelty' }),
   Object.freeze({ kind: 'zmax' }),
   // 10-minute bins smoothed over ±10 minutes: the span of profile-z's default (5-minute bins, ±2 bins)
   // in half the memory, so the three members fit in 16 KiB per series.
   Object.freeze({ kind: 'profile-z', params: Object.freeze({ binSeconds: 600, smoothBins: 1 }) }),
+  // Multivariate points only (a single series skips it: no time, no memory): the principal-subspace
+  // distance sees a broken relation between metrics that no single feature's z sees (subspace.ts).
+  Object.freeze({ kind: 'subspace', params: Object.freeze({ minFeatures: 2 }) }),
 ]);
 
 type Make = (kind: string, params: Record<string, unknown>, seed: number) => Detector;

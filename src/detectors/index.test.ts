@@ -34,7 +34,7 @@ describe('detector registry', () => {
   });
 
   it('lists the kinds users name, pod-model included; snapshot-only kinds load but are not created', () => {
-    expect(detectorKinds()).toEqual(['adaptive', 'ensemble', 'hst', 'iforest', 'lstm-ae', 'novelty', 'onset', 'pod-model', 'profile-z', 'robust-z', 'seasonal-band', 'zmax']);
+    expect(detectorKinds()).toEqual(['adaptive', 'ensemble', 'hst', 'iforest', 'lstm-ae', 'novelty', 'onset', 'pod-model', 'profile-z', 'robust-z', 'seasonal-band', 'subspace', 'zmax']);
     for (const kind of ['calibrated', 'max', 'standard-scaler']) {
       expect(() => createDetector(kind, {}, 1)).toThrow(InputError);
       expect(detectorEntry(kind)).toBeUndefined();
@@ -50,7 +50,7 @@ describe('detector registry', () => {
     const taken = Object.fromEntries(detectorKinds().map((k) => [k, detectorEntry(k)!.podParams?.(service) ?? {}]));
     expect(taken).toEqual({
       adaptive: {}, ensemble: {}, hst: {}, iforest: {}, 'lstm-ae': {}, novelty: {}, 'seasonal-band': {},
-      onset: { minScale: [1, 2] }, 'profile-z': { minScale: [1, 2] }, 'robust-z': { minScale: [1, 2] }, zmax: { minScale: [1, 2] },
+      onset: { minScale: [1, 2] }, 'profile-z': { minScale: [1, 2] }, 'robust-z': { minScale: [1, 2] }, subspace: { minScale: [1, 2] }, zmax: { minScale: [1, 2] },
       'pod-model': service,
     });
     // Every kind builds with what it takes.

@@ -26,6 +26,7 @@ import { createPodModel, type PodModelParams } from './pod-model.js';
 import { ProfileZDetector, type ProfileZParams } from './profile-z.js';
 import { RobustZDetector, type RobustZParams } from './robust-z.js';
 import { SeasonalBandDetector, type SeasonalBandParams } from './seasonal-band.js';
+import { SubspaceDetector, type SubspaceParams } from './subspace.js';
 import { ZMaxDetector, type ZMaxParams } from './zmax.js';
 
 /** What the registry hands out: a streaming detector that may also fit and score in batch. */
@@ -72,6 +73,7 @@ const REGISTRY: Readonly<Record<string, DetectorEntry>> = Object.freeze({
   'seasonal-band': { create: (params, seed) => new SeasonalBandDetector(params as SeasonalBandParams, seed), load: (s) => SeasonalBandDetector.fromJSON(s) },
   onset: { create: (params) => new OnsetDetector(params as OnsetParams), load: (s) => OnsetDetector.fromJSON(s), podParams: podScaleFloors },
   'profile-z': { create: (params) => new ProfileZDetector(params as ProfileZParams), load: (s) => ProfileZDetector.fromJSON(s), podParams: podScaleFloors },
+  subspace: { create: (params, seed) => new SubspaceDetector(params as SubspaceParams, seed), load: (s) => SubspaceDetector.fromJSON(s), podParams: podScaleFloors },
   novelty: { create: (params) => new NoveltyDetector(params as NoveltyParams), load: (s) => NoveltyDetector.fromJSON(s) },
   ensemble: { create: (params, seed) => new EnsembleDetector(params as EnsembleParams, seed, createDetector), load: (s) => EnsembleDetector.fromJSON(s, loadDetector) },
   'pod-model': { create: (params, seed) => createPodModel(params as PodModelParams, seed), podParams: (service) => ({ ...service }) },
