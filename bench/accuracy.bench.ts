@@ -16,7 +16,7 @@ import type { CorpusName } from '../src/evaluate/corpus.js';
 import { formatReport } from '../src/evaluate/report.js';
 
 const DATA = process.env.DATA ?? '../shared/data';
-const DIRS: Record<CorpusName, string> = { nab: 'nab', asd: 'asd', nezha: 'nezha-onlineboutique' };
+const DIRS: Record<CorpusName, string> = { nab: 'nab', asd: 'asd', smd: 'smd-dev', nezha: 'nezha-onlineboutique' };
 // lstm-ae trains a network per series (seconds each, minutes per corpus): name it in DETECTORS to include it.
 const detectors = process.env.DETECTORS ? process.env.DETECTORS.split(',') : detectorKinds().filter((k) => k !== 'lstm-ae');
 if (detectors.includes('lstm-ae')) await useWasmBackend();
@@ -35,6 +35,7 @@ const seed = Number(process.env.SEED ?? 42);
 const BENCH_POLICIES: Record<CorpusName, string> = {
   nab: 'k=1,hysteresis=0.2,keepFiringForSeconds=3600,cooldownSeconds=1800,stopLearning=false',
   asd: 'k=1,cooldownSeconds=1800,targetFalseAlarmsPerDay=2,stopLearning=false',
+  smd: 'k=1,cooldownSeconds=1800,targetFalseAlarmsPerDay=2,stopLearning=false',
   nezha: 'k=2,n=2,targetFalseAlarmsPerDay=2,stopLearning=false',
 };
 /**

@@ -42,7 +42,7 @@ export interface ReadOptions {
 }
 
 /** The corpora `kad evaluate` reads. */
-export type CorpusName = 'nab' | 'asd' | 'nezha';
+export type CorpusName = 'nab' | 'asd' | 'smd' | 'nezha';
 
 /** Applies {@link ReadOptions} to a sorted list of names. */
 export function selectNames(names: readonly string[], opts: ReadOptions = {}): string[] {
