@@ -19,7 +19,8 @@ const num = (x: number | null | undefined, digits = 3): string => (x === null ||
 /** A share as a percentage (2 significant digits below 1%). */
 export const pct = (x: number): string => (Number.isFinite(x) ? `${x < 0.01 && x > 0 ? (100 * x).toPrecision(2) : (100 * x).toFixed(1)}%` : '-');
 
-function table(head: string[], rows: string[][]): string {
+/** A fixed-width table: the first column left-aligned, the others right-aligned. */
+export function table(head: string[], rows: string[][]): string {
   const w = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
   const line = (r: string[]): string => r.map((c, j) => (j === 0 ? c.padEnd(w[j]) : c.padStart(w[j]))).join('  ');
   return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');

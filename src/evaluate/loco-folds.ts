@@ -1,0 +1,81 @@
+/**
+ * The folds and the grid of the leave-one-corpus-out evaluation (loco.ts), read from the corpora in
+ * `../shared/data` (see its README.md): NAB by category (its two artificial categories as one, since
+ * one has no anomaly to score), ASD, SMD-dev, Nezha OnlineBoutique's pod metric files alone (a cluster
+ * without a service mesh) and with the mesh columns (the same faults: the two never tune each other).
+ * A corpus whose folder is missing is left out and named in `skipped`.
+ *
+ * Nezha protocol (fixed, not tuned): each day-2 pod learns day 1's rows of the same pod first, as a
+ * running kad has history; no topology inhibition (the headline has no call graph).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readAsdCorpus } from './asd.js';
+import type { LabeledSeries } from './corpus.js';
+import type { Fold, LocoGrid } from './loco.js';
+import { readNabCorpus } from './nab.js';
+import { readNezhaCorpus } from './nezha.js';
+
+/** Which folds to read. */
+export interface FoldOptions {
+  /** Only folds whose name starts with one of these (e.g. `nab`, `smd`, `nezha-pod`). */
+  only?: readonly string[];
+  /** At most this many series per fold (quick runs). */
+  limit?: number;
+}
+
+/** The folds found under `dataDir`, and the corpora that were not there. */
+export function readLocoFolds(dataDir: string, opts: FoldOptions = {}): { folds: Fold[]; skipped: string[] } {
+  const folds: Fold[] = [];
+  const skipped: string[] = [];
+  const want = (name: string): boolean => !opts.only || opts.only.some((o) => name.startsWith(o));
+  const cut = (s: LabeledSeries[]): LabeledSeries[] => (opts.limit ? s.slice(0, opts.limit) : s);
+  const dir = (sub: string): string | undefined => {
+    const d = join(dataDir, sub);
+    if (existsSync(d)) return d;
+    skipped.push(`${sub} (no ${d})`);
+    return undefined;
+  };
+  const nab = want('nab') ? dir('nab') : undefined;
+  if (nab) {
+    const byCategory = new Map<string, LabeledSeries[]>();
+    for (const s of readNabCorpus(nab)) {
+      const cat = s.name.split('/')[0].replace(/^artificial(No|With)Anomaly$/, 'artificial');
+      byCategory.set(cat, [...(byCategory.get(cat) ?? []), s]);
+    }
+    for (const [cat, series] of [...byCategory].sort()) {
+      if (want(`nab/${cat}`)) folds.push({ name: `nab/${cat}`, dataset: 'nab', objective: 'nab', series: cut(series) });
+    }
+  }
+  for (const [name, sub] of [['asd', 'asd'], ['smd', 'smd-dev']] as const) {
+    const d = want(name) ? dir(sub) : undefined;
+    if (d) folds.push({ name, dataset: name, objective: 'flag-f1', series: readAsdCorpus(d, { limit: opts.limit }) });
+  }
+  const nezha = want('nezha') ? dir('nezha-onlineboutique') : undefined;
+  if (nezha) {
+    for (const [name, nezhaEdges] of [['nezha-pod', false], ['nezha-mesh', true]] as const) {
+      if (!want(name)) continue;
+      const series = readNezhaCorpus(nezha, { nezhaEdges, trainOnPreviousDay: true, limit: opts.limit });
+      folds.push({ name, dataset: 'nezha', labels: 'nezha', objective: 'events', series });
+    }
+  }
+  return { folds, skipped };
+}
+
+/**
+ * The declared grid: today's default detector (`ensemble`, whose core is range novelty) and its
+ * novelty core's two onset constants one step either side of their defaults (onset decay 0.95,
+ * forgetting 1e-4 per point); the flags' target rate from 1 in 10,000 to 1 in 30 points; K of 1 to 3.
+ * Monotone score maps (e50, s50, z50, power) are left out: calibrated flags do not see them.
+ */
+export const DEFAULT_GRID: LocoGrid = Object.freeze({
+  detectors: [
+    { kind: 'ensemble', label: 'ensemble' },
+    { kind: 'ensemble', params: { core: { kind: 'novelty', params: { onsetDecay: 0.9 } } }, label: 'ensemble onsetDecay=0.9' },
+    { kind: 'ensemble', params: { core: { kind: 'novelty', params: { onsetDecay: 0.98 } } }, label: 'ensemble onsetDecay=0.98' },
+    { kind: 'ensemble', params: { core: { kind: 'novelty', params: { forget: 3e-5 } } }, label: 'ensemble forget=3e-5' },
+    { kind: 'ensemble', params: { core: { kind: 'novelty', params: { forget: 3e-4 } } }, label: 'ensemble forget=3e-4' },
+  ],
+  rates: [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2],
+  k: [1, 2, 3],
+});
