@@ -15,6 +15,9 @@ import { readNabCorpus, readNabProfiles } from '../evaluate/nab.js';
 import { readNezhaCorpus, type NezhaReadOptions } from '../evaluate/nezha.js';
 import { formatReport, reportJson, type EvaluationReport } from '../evaluate/report.js';
 import { evaluateDetector } from '../evaluate/runner.js';
+import { leaveOneCorpusOut } from '../evaluate/loco.js';
+import { LOCO_GRIDS, readLocoFolds } from '../evaluate/loco-folds.js';
+import { formatLoco } from '../evaluate/loco-report.js';
 import { evaluateForecastCorpora, formatForecastReport } from '../evaluate/forecast.js';
 import { FORECAST_MODELS, type ForecastModelName } from '../forecast/forecaster.js';
 import { loadProphet } from '../forecast/augurs.js';
@@ -131,8 +134,11 @@ export const evaluateCommand: Command = {
   name: 'evaluate',
   summary: 'Run detectors over a labelled corpus (NAB, ASD, SMD, Nezha) and report NAB score, F1, flags, event recall, delay, false alerts',
   usage: 'kad evaluate --corpus nab|asd|smd|nezha [--data DIR] [--detector KIND ...] [--target-fpr R] [--policy SPEC] [--json] [--limit N] [--seed N]\n'
+    + '       kad evaluate --loco default|kinds [--data DATA_DIR] [--only FOLD ...] [--limit N] [--json] [--seed N]\n'
     + '       kad evaluate --corpus forecast [--data NAB_DIR] [--model NAME] [--horizon MIN] [--days N] [--incidents] [--per-series] [--json] [--limit N] [--seed N]',
   options: {
+    loco: { type: 'string', value: 'GRID', description: 'Leave-one-corpus-out over every corpus in --data (default ../shared/data): constants from the grid GRID (default: the default detector\'s settings, flags\' rate and policy K; kinds: the detector kind too) chosen on the other corpora' },
+    only: { type: 'string', value: 'FOLD', multiple: true, description: '--loco: only folds starting with this (nab, nab/realTweets, asd, smd, nezha-pod, nezha-mesh); repeat for several' },
     corpus: { type: 'string', short: 'c', value: 'NAME', description: 'nab, asd, smd, nezha, or forecast (forecast accuracy on the simulator and NAB realTraffic)' },
     data: { type: 'string', value: 'DIR', description: `The corpus folder (default ${DEFAULT_CORPUS_DIRS.nab}, …/asd, …/smd-dev, …/nezha-onlineboutique)` },
     'target-fpr': { type: 'string', value: 'R', description: 'Flags: a row is flagged when its score is rarer than R among its series\' own scores (default 0.001 or KAD_TARGET_FALSE_ALARM_RATE; 0: each detector\'s own threshold)' },
@@ -158,6 +164,7 @@ export const evaluateCommand: Command = {
     '(training rows first). Nezha events: the faulty pod within 5 minutes of injection.',
   ].join('\n'),
   async run(v, io) {
+    if (v.loco !== undefined) return runLoco(v, io);
     const corpus = v.corpus;
     if (corpus === 'forecast') return runForecast(v, io);
     if (corpus !== 'nab' && corpus !== 'asd' && corpus !== 'smd' && corpus !== 'nezha') throw new UsageError(`--corpus must be nab, asd, smd, nezha or forecast, got ${JSON.stringify(corpus ?? '')}`);
@@ -181,6 +188,24 @@ export const evaluateCommand: Command = {
     return 0;
   },
 };
+
+/** `kad evaluate --loco`. */
+async function runLoco(v: Record<string, string | boolean | string[] | undefined>, io: { stdout: (s: string) => void }): Promise<number> {
+  const name = v.loco === '' || v.loco === true ? 'default' : String(v.loco);
+  const grid = LOCO_GRIDS[name];
+  if (!grid) throw new UsageError(`--loco must be one of ${Object.keys(LOCO_GRIDS).join(', ')}, got "${name}"`);
+  if (v.corpus !== undefined || v.detector !== undefined || v.policy !== undefined) throw new UsageError('--loco reads every corpus in --data and chooses the detector and policy itself: leave out --corpus, --detector and --policy');
+  const limit = v.limit === undefined ? undefined : Number(v.limit);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit must be a positive integer, got "${v.limit}"`);
+  const seed = v.seed === undefined ? 42 : Number(v.seed);
+  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
+  const { folds, skipped } = readLocoFolds(typeof v.data === 'string' ? v.data : '../shared/data', { only: Array.isArray(v.only) ? v.only : undefined, limit });
+  if (folds.length < 2) throw new InputError(`--loco needs at least two folds; found ${folds.map((f) => f.name).join(', ') || 'none'}${skipped.length ? ` (missing: ${skipped.join(', ')})` : ''}`);
+  const result = leaveOneCorpusOut(folds, grid, { seed });
+  if (v.json) io.stdout(JSON.stringify({ ...result, skipped }, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? null : x), 2) + '\n');
+  else io.stdout(formatLoco(result, new Map(folds.map((f) => [f.name, f.dataset]))) + skipped.map((s) => `skipped: ${s}\n`).join(''));
+  return 0;
+}
 
 /** `kad evaluate --corpus forecast`. */
 async function runForecast(v: Record<string, string | boolean | string[] | undefined>, io: { stdout: (s: string) => void }): Promise<number> {

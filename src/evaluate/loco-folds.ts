@@ -79,3 +79,18 @@ export const DEFAULT_GRID: LocoGrid = Object.freeze({
   rates: [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2],
   k: [1, 2, 3],
 });
+
+/**
+ * A wider grid where the detector kind is chosen on the other folds too, among the kinds the README
+ * names best somewhere (novelty via `ensemble`, `profile-z`, `zmax`, `onset`), with the same rates and K:
+ * what picking a kind per held-out corpus would give. Not the default detector's figures.
+ */
+export const KINDS_GRID: LocoGrid = Object.freeze({
+  detectors: ['ensemble', 'profile-z', 'zmax', 'onset'].map((kind) => ({ kind, label: kind })),
+  rates: DEFAULT_GRID.rates,
+  k: DEFAULT_GRID.k,
+});
+
+/** The grids by name (`kad evaluate --loco NAME`, bench:accuracy's GRID). */
+export const LOCO_GRIDS: Readonly<Record<string, LocoGrid>> = Object.freeze({ default: DEFAULT_GRID, kinds: KINDS_GRID });
+

@@ -67,7 +67,7 @@ export interface FoldFigures {
   summary: PointSummary;
   /** NAB folds: NAB standard score with the threshold chosen over the fold (NAB's protocol; the detector alone). */
   nabStandard?: number;
-  /** NAB folds: NAB standard score of the flags themselves. */
+  /** NAB folds: NAB standard score of the flags themselves (every flag a detection, no threshold chosen). */
   nabFlags?: number;
   /** Event folds: event recall at 1, 2, 5 and 10 false alerts per series-day (over rates, at this K). */
   recallAt?: Record<number, number>;
@@ -115,7 +115,7 @@ export function foldFigures(fold: Fold, runs: Scored, rate: number, k: number, c
   const out: FoldFigures = { summary, objective: NaN };
   if (fold.objective === 'nab') {
     const standard = { standard: NAB_PROFILES.standard };
-    out.nabFlags = nabScores(fold.series.map((s, i) => ({ name: s.name, scores: flags[i], windows: s.events })), standard)[0].score;
+    out.nabFlags = nabScores(fold.series.map((s, i) => ({ name: s.name, scores: flags[i], windows: s.events })), standard, undefined, 1)[0].score;
     out.objective = out.nabFlags / 100;
   } else if (fold.objective === 'flag-f1') {
     out.objective = summary.flagF1;
@@ -205,7 +205,7 @@ export function leaveOneCorpusOut(folds: readonly Fold[], grid: LocoGrid, opts: 
     const standard = { standard: NAB_PROFILES.standard };
     out.nab = {
       standard: nabScores(series.map((s, i) => ({ name: s.name, scores: chosen[i].run.scores, windows: s.events })), standard)[0].score,
-      flags: nabScores(series.map((s, i) => ({ name: s.name, scores: chosen[i].flags, windows: s.events })), standard)[0].score,
+      flags: nabScores(series.map((s, i) => ({ name: s.name, scores: chosen[i].flags, windows: s.events })), standard, undefined, 1)[0].score,
       folds: nabFolds.map((j) => folds[j].name),
     };
   }

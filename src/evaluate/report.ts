@@ -45,14 +45,14 @@ export function summaryTable(results: readonly DetectorResult[]): string {
   const profiles = results.find((r) => r.nab)?.nab?.map((n) => n.profile) ?? [];
   const head = [
     'detector', ...profiles.map((p) => `NAB ${p === 'standard' ? 'std' : p.replace('reward_', '')}`),
-    'F1', 'P', 'R', 'F1 PA', 'P PA', 'R PA', 'ROC-AUC', 'flag F1', 'flag P', 'flag R', 'flagged (labelled)', 'event recall', 'delay s', 'FA/series-day', 'seconds',
+    'F1', 'P', 'R', 'F1 PA', 'P PA', 'R PA', 'ROC-AUC', ...(profiles.length ? ['NAB flags'] : []), 'flag F1', 'flag P', 'flag R', 'flagged (labelled)', 'event recall', 'delay s', 'FA/series-day', 'seconds',
   ];
   const rows = results.map((r) => {
     const s = r.summary;
     return [
       r.detector, ...profiles.map((p) => num(r.nab?.find((n) => n.profile === p)?.score, 1)),
       num(s.f1), num(s.precision), num(s.recall), num(s.f1Adjusted), num(s.precisionAdjusted), num(s.recallAdjusted), num(s.rocAuc),
-      num(s.flagF1), num(s.flagPrecision), num(s.flagRecall), `${pct(s.flaggedShare)} (${pct(s.labeledShare)})`,
+      ...(profiles.length ? [num(r.nabFlags, 1)] : []), num(s.flagF1), num(s.flagPrecision), num(s.flagRecall), `${pct(s.flaggedShare)} (${pct(s.labeledShare)})`,
       `${num(s.eventRecall)} (${s.eventsDetected}/${s.events})`, num(s.meanDelaySeconds, 0), num(s.falseAlertsPerSeriesDay, 2), num(r.seconds, 1),
     ];
   });

@@ -16,7 +16,7 @@ import { AlertPolicy, type AlertPolicyParams } from '../policy/alert-policy.js';
 import { FlagCalibrator } from '../policy/flag-calibrator.js';
 import { inhibitAlertStarts } from '../policy/topology-inhibition.js';
 import type { LabeledSeries } from './corpus.js';
-import { nabScores, type NabCostMatrix, type NabResult } from './nab-score.js';
+import { NAB_PROFILES, nabScores, type NabCostMatrix, type NabResult } from './nab-score.js';
 import {
   policyComparison, seriesPointMetrics, summarisePointMetrics, sumPolicyComparisons, type PointSummary, type PolicyComparison, type SeriesPointMetrics,
 } from './point-metrics.js';
@@ -112,6 +112,8 @@ export interface DetectorResult {
   summary: PointSummary;
   /** With `nab` profiles: the corpus NAB score per profile. */
   nab?: NabResult[];
+  /** With `nab` profiles: the NAB standard score of the flags (or alert starts) themselves, no threshold chosen. */
+  nabFlags?: number;
   /** With a policy: its settings and the corpus sums of the comparison. */
   policy?: { params: AlertPolicyParams; comparison: PolicyComparison };
   seconds: number;
@@ -155,6 +157,8 @@ export function evaluateDetector(kind: string, corpus: readonly LabeledSeries[],
     // With a policy, NAB sees only alert starts (each with its score); otherwise every point's score.
     const nabInput = runs.map((r) => (r.alerts ? r.scores.map((v, i) => ((r.alerts as Uint8Array)[i] ? v : 0)) : r.scores));
     out.nab = nabScores(corpus.map((s, i) => ({ name: s.name, scores: nabInput[i], windows: s.events })), opts.nabProfiles);
+    const standard = { standard: opts.nabProfiles.standard ?? NAB_PROFILES.standard };
+    out.nabFlags = nabScores(corpus.map((s, i) => ({ name: s.name, scores: runs[i].alerts ?? runs[i].flags, windows: s.events })), standard, undefined, 1)[0].score;
     series.forEach((s, i) => {
       s.nab = Object.fromEntries(out.nab?.map((r) => [r.profile, r.perSeries[i].score]) ?? []);
     });
