@@ -2,10 +2,11 @@
  * Accuracy on the labelled corpora in ../shared/data. Run: `npm run bench:accuracy`.
  *
  * First, the headline: leave-one-corpus-out (src/evaluate/loco.ts). Each fold (NAB by category, ASD,
- * SMD-dev, Nezha pod metric files alone, Nezha with the mesh columns) is scored with every constant
- * (the default detector's settings, the flags' target false-alarm rate, the policy's K) chosen on the
- * OTHER folds from the declared grid (src/evaluate/loco-folds.ts); then the same with constants tuned
- * on each fold itself, labelled so.
+ * SMD-dev, Nezha pod metric files alone, Nezha with the mesh columns, the simulator's labelled
+ * incidents) is scored with every constant (the default detector's settings, the flags' target
+ * false-alarm rate, the policy's K) chosen on the OTHER folds from the declared grid
+ * (src/evaluate/loco-folds.ts); then the same with constants tuned on each fold itself, labelled so.
+ * Then the same protocol with the detector kind chosen too (grid "kinds").
  *
  * Then, for comparison and not part of the headline, every detector kind over NAB, ASD, SMD and Nezha
  * as `kad evaluate` reports them (flags at the default target rate), alone and through per-corpus alert
@@ -13,7 +14,8 @@
  * on those corpora's labels.
  *
  * Environment: DATA (default ../shared/data); LOCO=0 skips the headline, DETAIL=0 the per-detector
- * tables; FOLDS (comma-separated fold prefixes, e.g. nab,smd; default all); DETECTORS (default every
+ * tables; GRIDS (default "default,kinds"); FOLDS (comma-separated fold prefixes, e.g. nab,smd,sim;
+ * default all); DETECTORS (default every
  * kind but the slow lstm-ae; seasonal-band runs on NAB and Nezha only unless named, as it takes many
  * minutes per ASD or SMD series); CORPORA (default nab,asd,smd,nezha); LIMIT (series per corpus or
  * fold); SEED (default 42); PER_SERIES=1 for the per-series tables; POLICY (the alert policy each
@@ -27,7 +29,7 @@ import { useWasmBackend } from '../src/core/tf.js';
 import { detectorKinds } from '../src/detectors/index.js';
 import type { CorpusName } from '../src/evaluate/corpus.js';
 import { leaveOneCorpusOut } from '../src/evaluate/loco.js';
-import { DEFAULT_GRID, readLocoFolds } from '../src/evaluate/loco-folds.js';
+import { LOCO_GRIDS, readLocoFolds } from '../src/evaluate/loco-folds.js';
 import { formatLoco } from '../src/evaluate/loco-report.js';
 import { formatReport } from '../src/evaluate/report.js';
 
@@ -41,9 +43,14 @@ if (process.env.LOCO !== '0') {
   const { folds, skipped } = readLocoFolds(DATA, { only: process.env.FOLDS?.split(','), limit });
   for (const s of skipped) console.log(`leave-one-corpus-out: skipped ${s} (the corpora live in ../shared/data; see its README.md)`);
   if (folds.length >= 2) {
-    const result = leaveOneCorpusOut(folds, DEFAULT_GRID, { seed });
-    console.log(formatLoco(result, new Map(folds.map((f) => [f.name, f.dataset]))));
-    console.log(`(leave-one-corpus-out done after ${elapsed()})\n`);
+    for (const name of (process.env.GRIDS ?? 'default,kinds').split(',')) {
+      const grid = LOCO_GRIDS[name];
+      if (!grid) throw new Error(`GRIDS: unknown grid "${name}" (known: ${Object.keys(LOCO_GRIDS).join(', ')})`);
+      if (name !== 'default') console.log(`=== Grid "${name}" (not the default detector: the detector kind is chosen on the other folds too) ===`);
+      const result = leaveOneCorpusOut(folds, grid, { seed });
+      console.log(formatLoco(result, new Map(folds.map((f) => [f.name, f.dataset]))));
+      console.log(`(leave-one-corpus-out, grid ${name}, done after ${elapsed()})\n`);
+    }
   } else console.log('leave-one-corpus-out: needs at least two folds\n');
 }
 

@@ -3,7 +3,8 @@
  * `../shared/data` (see its README.md): NAB by category (its two artificial categories as one, since
  * one has no anomaly to score), ASD, SMD-dev, Nezha OnlineBoutique's pod metric files alone (a cluster
  * without a service mesh) and with the mesh columns (the same faults: the two never tune each other).
- * A corpus whose folder is missing is left out and named in `skipped`.
+ * And the simulator's labelled incidents (simulator-corpus.ts: one simulated day, seed 7, every pod),
+ * which need no folder. A corpus whose folder is missing is left out and named in `skipped`.
  *
  * Nezha protocol (fixed, not tuned): each day-2 pod learns day 1's rows of the same pod first, as a
  * running kad has history; no topology inhibition (the headline has no call graph).
@@ -15,6 +16,7 @@ import type { LabeledSeries } from './corpus.js';
 import type { Fold, LocoGrid } from './loco.js';
 import { readNabCorpus } from './nab.js';
 import { readNezhaCorpus } from './nezha.js';
+import { simulatorLabeledCorpus } from './simulator-corpus.js';
 
 /** Which folds to read. */
 export interface FoldOptions {
@@ -59,6 +61,7 @@ export function readLocoFolds(dataDir: string, opts: FoldOptions = {}): { folds:
       folds.push({ name, dataset: 'nezha', labels: 'nezha', objective: 'events', series });
     }
   }
+  if (want('sim')) folds.push({ name: 'sim', dataset: 'sim', objective: 'events', series: cut(simulatorLabeledCorpus({ seed: 7, days: 1 })) });
   return { folds, skipped };
 }
 
