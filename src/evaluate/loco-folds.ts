@@ -68,7 +68,8 @@ export function readLocoFolds(dataDir: string, opts: FoldOptions = {}): { folds:
 /**
  * The declared grid: today's default detector (`ensemble`, whose core is range novelty) and its
  * novelty core's two onset constants one step either side of their defaults (onset decay 0.95,
- * forgetting 1e-4 per point); the flags' target rate from 1 in 10,000 to 1 in 30 points; K of 1 to 3.
+ * forgetting 1e-4 per point); the flags' target rate from 1 in 10,000 to 1 in 10 points; K of 1 to 3;
+ * hysteresis 0 (a flag drops as soon as p ≥ rate), 0.01 or 0.1 (it stays up while p < rate + that).
  * Monotone score maps (e50, s50, z50, power) are left out: calibrated flags do not see them.
  */
 export const DEFAULT_GRID: LocoGrid = Object.freeze({
@@ -79,8 +80,9 @@ export const DEFAULT_GRID: LocoGrid = Object.freeze({
     { kind: 'ensemble', params: { core: { kind: 'novelty', params: { forget: 3e-5 } } }, label: 'ensemble forget=3e-5' },
     { kind: 'ensemble', params: { core: { kind: 'novelty', params: { forget: 3e-4 } } }, label: 'ensemble forget=3e-4' },
   ],
-  rates: [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2],
+  rates: [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1],
   k: [1, 2, 3],
+  hysteresis: [0, 0.01, 0.1],
 });
 
 /**
@@ -92,6 +94,7 @@ export const KINDS_GRID: LocoGrid = Object.freeze({
   detectors: ['ensemble', 'profile-z', 'zmax', 'onset'].map((kind) => ({ kind, label: kind })),
   rates: DEFAULT_GRID.rates,
   k: DEFAULT_GRID.k,
+  hysteresis: DEFAULT_GRID.hysteresis,
 });
 
 /** The grids by name (`kad evaluate --loco NAME`, bench:accuracy's GRID). */

@@ -6,7 +6,8 @@
  * with the mesh columns, ... Folds that share labels (Nezha with and without the mesh columns: the
  * same faults) are never used for each other. A declared {@link LocoGrid} lists candidate values: the
  * detector (kind and settings), the calibrated flags' target false-alarm rate
- * (src/policy/flag-calibrator.ts) and the alert policy's K (K hot points in a row). Each fold has a
+ * (src/policy/flag-calibrator.ts), the alert policy's K (K hot points in a row) and its hysteresis (a
+ * firing flag stays up while p < rate + hysteresis). Each fold has a
  * normalised objective at a grid point ({@link foldObjective}); for each held-out fold the grid point
  * with the best mean objective over the other folds wins, the mean taken per data set first (the NAB
  * categories left count as one data set) so that a data set split into many folds does not outvote
@@ -20,7 +21,7 @@
 import type { LabeledSeries } from './corpus.js';
 import { AlertPolicy } from '../policy/alert-policy.js';
 import { nabScores, NAB_PROFILES } from './nab-score.js';
-import { seriesPointMetrics, summarisePointMetrics, type PointSummary } from './point-metrics.js';
+import { flagMetrics, scoreMetrics, summarisePointMetrics, type PointSummary, type ScoreMetrics } from './point-metrics.js';
 import { runSeries, type SeriesRun } from './runner.js';
 
 /** How a fold's objective is computed. */
@@ -53,6 +54,8 @@ export interface LocoGrid {
   rates: number[];
   /** K of the alert policy (K hot points in a row). */
   k: number[];
+  /** The alert policy's hysteresis on 1 − p: a firing flag stays up while p < rate + this. */
+  hysteresis: number[];
 }
 
 /** A grid point. */
@@ -60,6 +63,7 @@ export interface GridPoint {
   detector: number;
   rate: number;
   k: number;
+  hysteresis: number;
 }
 
 /** What a fold scores at a grid point. */
@@ -83,8 +87,17 @@ export interface LocoRow {
   figures: FoldFigures;
 }
 
-/** Scores and tail probabilities of one fold under one detector setting. */
-type Scored = SeriesRun[];
+/** One fold scored under one detector setting: per series, the run (scores, tail probabilities) and the score-only metrics. */
+export interface Scored {
+  runs: SeriesRun[];
+  metrics: ScoreMetrics[];
+}
+
+/** Scores every series of a fold with a detector setting (flags calibrated; rate and K decided later). */
+export function scoreFold(fold: Fold, d: DetectorChoice, seed = 42): Scored {
+  const runs = fold.series.map((s) => runSeries(d.kind, s, { seed, params: d.params, targetFalseAlarmRate: 0.5 }));
+  return { runs, metrics: runs.map((r, i) => scoreMetrics(r.scores, fold.series[i].labels, fold.series[i].warmup)) };
+}
 
 /** False alerts per series-day at which recall is reported. */
 export const RECALL_BUDGETS = [1, 2, 5, 10];
@@ -93,25 +106,24 @@ const CURVE_RATES = [1e-6, 3e-6, 1e-5, 3e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3,
 /** Event folds: the false-alert budget of the objective (alerts per series-day). */
 const EVENT_BUDGET = 2;
 
-/** Flags of one series at a rate and K: the alert policy firing on calibrated hot points. */
-export function decide(run: SeriesRun, times: Float64Array, rate: number, k: number): Uint8Array {
-  const p = run.pValues;
-  if (!p) throw new Error('decide: the run has no tail probabilities (run it with targetFalseAlarmRate)');
-  const flags = new Uint8Array(p.length);
-  if (k === 1) {
-    for (let i = 0; i < p.length; i++) flags[i] = p[i] < rate ? 1 : 0;
+/** Flags of one series at a point: the alert policy firing on calibrated hot points (p < rate). */
+export function decide(run: SeriesRun, times: Float64Array, p: Omit<GridPoint, 'detector'>): Uint8Array {
+  const pv = run.pValues;
+  if (!pv) throw new Error('decide: the run has no tail probabilities (run it with targetFalseAlarmRate)');
+  const flags = new Uint8Array(pv.length);
+  if (p.k === 1 && p.hysteresis === 0) {
+    for (let i = 0; i < pv.length; i++) flags[i] = pv[i] < p.rate ? 1 : 0;
     return flags;
   }
-  const policy = new AlertPolicy({ k, n: k, stopLearning: false });
-  for (let i = 0; i < p.length; i++) flags[i] = policy.observe('', 1 - p[i], times[i], 1 - rate).firing ? 1 : 0;
+  const policy = new AlertPolicy({ k: p.k, n: p.k, hysteresis: p.hysteresis, stopLearning: false });
+  for (let i = 0; i < pv.length; i++) flags[i] = policy.observe('', 1 - pv[i], times[i], 1 - p.rate).firing ? 1 : 0;
   return flags;
 }
 
-/** The figures of a fold whose series were scored (`runs`) at a rate and K. */
-export function foldFigures(fold: Fold, runs: Scored, rate: number, k: number, curve = false): FoldFigures {
-  const flags = fold.series.map((s, i) => decide(runs[i], s.frame.times, rate, k));
-  const metrics = fold.series.map((s, i) => seriesPointMetrics(runs[i].scores, flags[i], s.labels, s.frame.times, s.events, s.warmup));
-  const summary = summarisePointMetrics(metrics);
+/** The figures of a fold scored under a detector setting (`scored`) at a point's rate, K and hysteresis. */
+export function foldFigures(fold: Fold, scored: Scored, p: Omit<GridPoint, 'detector'>, curve = false): FoldFigures {
+  const flags = fold.series.map((s, i) => decide(scored.runs[i], s.frame.times, p));
+  const summary = summarisePointMetrics(fold.series.map((s, i) => ({ ...scored.metrics[i], ...flagMetrics(flags[i], s.labels, s.frame.times, s.events, s.warmup) })));
   const out: FoldFigures = { summary, objective: NaN };
   if (fold.objective === 'nab') {
     const standard = { standard: NAB_PROFILES.standard };
@@ -122,7 +134,7 @@ export function foldFigures(fold: Fold, runs: Scored, rate: number, k: number, c
   } else {
     out.objective = eventObjective(summary);
   }
-  if (curve && fold.objective === 'events') out.recallAt = recallAtBudgets(fold, runs, k);
+  if (curve && fold.objective === 'events') out.recallAt = recallAtBudgets(fold, scored, p);
   return out;
 }
 
@@ -132,12 +144,11 @@ function eventObjective(s: PointSummary): number {
   return s.eventRecall * (fa > EVENT_BUDGET ? EVENT_BUDGET / fa : 1);
 }
 
-/** Best event recall at each false-alert budget over the swept rates, at K `k`. */
-export function recallAtBudgets(fold: Fold, runs: Scored, k: number): Record<number, number> {
+/** Best event recall at each false-alert budget over the swept rates, at the point's K and hysteresis. */
+export function recallAtBudgets(fold: Fold, scored: Scored, p: Omit<GridPoint, 'detector' | 'rate'>): Record<number, number> {
   const out: Record<number, number> = Object.fromEntries(RECALL_BUDGETS.map((b) => [b, 0]));
   for (const rate of CURVE_RATES) {
-    const metrics = fold.series.map((s, i) => seriesPointMetrics(runs[i].scores, decide(runs[i], s.frame.times, rate, k), s.labels, s.frame.times, s.events, s.warmup));
-    const s = summarisePointMetrics(metrics);
+    const s = summarisePointMetrics(fold.series.map((x, i) => ({ ...scored.metrics[i], ...flagMetrics(decide(scored.runs[i], x.frame.times, { ...p, rate }), x.labels, x.frame.times, x.events, x.warmup) })));
     for (const b of RECALL_BUDGETS) if (s.falseAlertsPerSeriesDay <= b && s.eventRecall > out[b]) out[b] = s.eventRecall;
   }
   return out;
@@ -167,23 +178,23 @@ export interface LocoResult {
 export function leaveOneCorpusOut(folds: readonly Fold[], grid: LocoGrid, opts: LocoOptions = {}): LocoResult {
   const seconds: Record<string, number> = {};
   // Score once per (detector setting, fold).
-  const runs = grid.detectors.map((d) => folds.map((f) => {
+  const scored = grid.detectors.map((d) => folds.map((f) => {
     const t0 = performance.now();
-    const r = f.series.map((s) => runSeries(d.kind, s, { seed: opts.seed ?? 42, params: d.params, targetFalseAlarmRate: 0.5 }));
+    const r = scoreFold(f, d, opts.seed ?? 42);
     const sec = (performance.now() - t0) / 1000;
     seconds[f.name] = (seconds[f.name] ?? 0) + sec;
     opts.onScored?.(f.name, d.label, sec);
     return r;
   }));
-  const points: GridPoint[] = grid.detectors.flatMap((_, detector) => grid.rates.flatMap((rate) => grid.k.map((k) => ({ detector, rate, k }))));
+  const points: GridPoint[] = grid.detectors.flatMap((_, detector) => grid.rates.flatMap((rate) => grid.k.flatMap((k) => grid.hysteresis.map((hysteresis) => ({ detector, rate, k, hysteresis })))));
   // objective[point][fold]
-  const objective = points.map((p) => folds.map((f, j) => foldFigures(f, runs[p.detector][j], p.rate, p.k).objective));
+  const objective = points.map((p) => folds.map((f, j) => foldFigures(f, scored[p.detector][j], p).objective));
   const labelsOf = (f: Fold): string => f.labels ?? f.name;
 
   const measure = (j: number, pi: number, source: string[]): LocoRow => {
     const p = points[pi];
-    const figures = foldFigures(folds[j], runs[p.detector][j], p.rate, p.k, true);
-    if (folds[j].objective === 'nab') figures.nabStandard = nabStandard(folds[j].series, runs[p.detector][j]);
+    const figures = foldFigures(folds[j], scored[p.detector][j], p, true);
+    if (folds[j].objective === 'nab') figures.nabStandard = nabStandard(folds[j].series, scored[p.detector][j].runs);
     return { fold: folds[j].name, point: p, source, figures };
   };
   const heldOut: LocoRow[] = [];
@@ -200,7 +211,7 @@ export function leaveOneCorpusOut(folds: readonly Fold[], grid: LocoGrid, opts: 
     const series = nabFolds.flatMap((j) => folds[j].series);
     const chosen = nabFolds.flatMap((j) => {
       const p = heldOut[j].point;
-      return runs[p.detector][j].map((r, i) => ({ run: r, flags: decide(r, folds[j].series[i].frame.times, p.rate, p.k) }));
+      return scored[p.detector][j].runs.map((r, i) => ({ run: r, flags: decide(r, folds[j].series[i].frame.times, p) }));
     });
     const standard = { standard: NAB_PROFILES.standard };
     out.nab = {
@@ -213,7 +224,7 @@ export function leaveOneCorpusOut(folds: readonly Fold[], grid: LocoGrid, opts: 
 }
 
 /** NAB standard score of a fold's raw scores (NAB picks the threshold over the fold). */
-function nabStandard(series: readonly LabeledSeries[], runs: Scored): number {
+function nabStandard(series: readonly LabeledSeries[], runs: readonly SeriesRun[]): number {
   return nabScores(series.map((s, i) => ({ name: s.name, scores: runs[i].scores, windows: s.events })), { standard: NAB_PROFILES.standard })[0].score;
 }
 

@@ -144,6 +144,32 @@ export interface SeriesPointMetrics {
   days: number;
 }
 
+/** The metrics of a series that depend on its scores alone (not on the flags). */
+export type ScoreMetrics = Pick<SeriesPointMetrics, 'raw' | 'adjusted' | 'rocAuc'>;
+
+/** Best F1 with and without point-adjust, and ROC-AUC, from row `warmup` on. */
+export function scoreMetrics(scores: Float64Array, labels: Uint8Array, warmup = 0): ScoreMetrics {
+  const s = scores.subarray(warmup);
+  const l = labels.subarray(warmup);
+  return { raw: bestF1(s, l), adjusted: bestF1(pointAdjust(s, l), l), rocAuc: safeRocAuc(s, l) };
+}
+
+/** The metrics of a series that depend on its flags alone, from row `warmup` on. */
+export function flagMetrics(flags: Uint8Array, labels: Uint8Array, times: Float64Array, events: readonly AnomalyEvent[], warmup = 0): Omit<SeriesPointMetrics, keyof ScoreMetrics> {
+  const l = labels.subarray(warmup);
+  const f = flags.subarray(warmup);
+  const t = times.subarray(warmup);
+  return {
+    flag: flagF1(f, l),
+    points: f.length,
+    flagged: f.reduce((a, b) => a + b, 0),
+    labeled: l.reduce((a, b) => a + b, 0),
+    events: eventDetection(f, t, eventsFrom(events, warmup)),
+    falseAlerts: falseAlerts(f, l),
+    days: t.length > 1 ? (t[t.length - 1] - t[0]) / 86_400_000 : 0,
+  };
+}
+
 /**
  * All point metrics of one series from row `warmup` on. `flags` is the operating point (1 = the
  * detector called the point anomalous) for events, delays and false alerts.
@@ -151,23 +177,7 @@ export interface SeriesPointMetrics {
 export function seriesPointMetrics(
   scores: Float64Array, flags: Uint8Array, labels: Uint8Array, times: Float64Array, events: readonly AnomalyEvent[], warmup = 0,
 ): SeriesPointMetrics {
-  const s = scores.subarray(warmup);
-  const l = labels.subarray(warmup);
-  const f = flags.subarray(warmup);
-  const t = times.subarray(warmup);
-  const ev = eventsFrom(events, warmup);
-  return {
-    raw: bestF1(s, l),
-    adjusted: bestF1(pointAdjust(s, l), l),
-    rocAuc: safeRocAuc(s, l),
-    flag: flagF1(f, l),
-    points: f.length,
-    flagged: f.reduce((a, b) => a + b, 0),
-    labeled: l.reduce((a, b) => a + b, 0),
-    events: eventDetection(f, t, ev),
-    falseAlerts: falseAlerts(f, l),
-    days: t.length > 1 ? (t[t.length - 1] - t[0]) / 86_400_000 : 0,
-  };
+  return { ...scoreMetrics(scores, labels, warmup), ...flagMetrics(flags, labels, times, events, warmup) };
 }
 
 /** Corpus-wide point metrics: means over series (NaN ones skipped) and pooled event counts. */
