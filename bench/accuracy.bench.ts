@@ -29,7 +29,8 @@ import { useWasmBackend } from '../src/core/tf.js';
 import { detectorKinds } from '../src/detectors/index.js';
 import type { CorpusName } from '../src/evaluate/corpus.js';
 import { leaveOneCorpusOut } from '../src/evaluate/loco.js';
-import { LOCO_GRIDS, readLocoFolds } from '../src/evaluate/loco-folds.js';
+import { LOCO_GRID_NAMES, locoGrid, readLocoFolds } from '../src/evaluate/loco-folds.js';
+import { DEFAULT_SCORE_DETECTOR } from '../src/cli/score.js';
 import { formatLoco } from '../src/evaluate/loco-report.js';
 import { formatReport } from '../src/evaluate/report.js';
 
@@ -44,8 +45,8 @@ if (process.env.LOCO !== '0') {
   for (const s of skipped) console.log(`leave-one-corpus-out: skipped ${s} (the corpora live in ../shared/data; see its README.md)`);
   if (folds.length >= 2) {
     for (const name of (process.env.GRIDS ?? 'default,kinds').split(',')) {
-      const grid = LOCO_GRIDS[name];
-      if (!grid) throw new Error(`GRIDS: unknown grid "${name}" (known: ${Object.keys(LOCO_GRIDS).join(', ')})`);
+      const grid = locoGrid(name, DEFAULT_SCORE_DETECTOR);
+      if (!grid) throw new Error(`GRIDS: unknown grid "${name}" (known: ${LOCO_GRID_NAMES.join(', ')})`);
       if (name !== 'default') console.log(`=== Grid "${name}" (not the default detector: the detector kind is chosen on the other folds too) ===`);
       const result = leaveOneCorpusOut(folds, grid, { seed });
       console.log(formatLoco(result, new Map(folds.map((f) => [f.name, f.dataset]))));

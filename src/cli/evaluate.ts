@@ -16,7 +16,7 @@ import { readNezhaCorpus, type NezhaReadOptions } from '../evaluate/nezha.js';
 import { formatReport, reportJson, type EvaluationReport } from '../evaluate/report.js';
 import { evaluateDetector } from '../evaluate/runner.js';
 import { leaveOneCorpusOut } from '../evaluate/loco.js';
-import { LOCO_GRIDS, readLocoFolds } from '../evaluate/loco-folds.js';
+import { LOCO_GRID_NAMES, locoGrid, readLocoFolds } from '../evaluate/loco-folds.js';
 import { formatLoco } from '../evaluate/loco-report.js';
 import { evaluateForecastCorpora, formatForecastReport } from '../evaluate/forecast.js';
 import { FORECAST_MODELS, type ForecastModelName } from '../forecast/forecaster.js';
@@ -24,6 +24,7 @@ import { loadProphet } from '../forecast/augurs.js';
 import { AlertPolicy, type AlertPolicyParams } from '../policy/alert-policy.js';
 import { useWasmBackend } from '../core/tf.js';
 import type { Command } from './command.js';
+import { DEFAULT_SCORE_DETECTOR } from './score.js';
 
 /** Where each corpus lives under `../shared/data` by default. */
 export const DEFAULT_CORPUS_DIRS: Readonly<Record<CorpusName, string>> = Object.freeze({
@@ -137,7 +138,7 @@ export const evaluateCommand: Command = {
     + '       kad evaluate --loco default|kinds [--data DATA_DIR] [--only FOLD ...] [--limit N] [--json] [--seed N]\n'
     + '       kad evaluate --corpus forecast [--data NAB_DIR] [--model NAME] [--horizon MIN] [--days N] [--incidents] [--per-series] [--json] [--limit N] [--seed N]',
   options: {
-    loco: { type: 'string', value: 'GRID', description: 'Leave-one-corpus-out over every corpus in --data (default ../shared/data): constants from the grid GRID (default: the default detector\'s settings, flags\' rate and policy K; kinds: the detector kind too) chosen on the other corpora' },
+    loco: { type: 'string', value: 'GRID', description: 'Leave-one-corpus-out over every corpus in --data (default ../shared/data): constants from the grid GRID (default: kad score\'s default detector and its settings, the flags\' rate, policy K and hysteresis; kinds: the detector kind too) chosen on the other corpora' },
     only: { type: 'string', value: 'FOLD', multiple: true, description: '--loco: only folds starting with this (nab, nab/realTweets, asd, smd, nezha-pod, nezha-mesh); repeat for several' },
     corpus: { type: 'string', short: 'c', value: 'NAME', description: 'nab, asd, smd, nezha, or forecast (forecast accuracy on the simulator and NAB realTraffic)' },
     data: { type: 'string', value: 'DIR', description: `The corpus folder (default ${DEFAULT_CORPUS_DIRS.nab}, …/asd, …/smd-dev, …/nezha-onlineboutique)` },
@@ -192,8 +193,8 @@ export const evaluateCommand: Command = {
 /** `kad evaluate --loco`. */
 async function runLoco(v: Record<string, string | boolean | string[] | undefined>, io: { stdout: (s: string) => void }): Promise<number> {
   const name = v.loco === '' || v.loco === true ? 'default' : String(v.loco);
-  const grid = LOCO_GRIDS[name];
-  if (!grid) throw new UsageError(`--loco must be one of ${Object.keys(LOCO_GRIDS).join(', ')}, got "${name}"`);
+  const grid = locoGrid(name, DEFAULT_SCORE_DETECTOR);
+  if (!grid) throw new UsageError(`--loco must be one of ${LOCO_GRID_NAMES.join(', ')}, got "${name}"`);
   if (v.corpus !== undefined || v.detector !== undefined || v.policy !== undefined) throw new UsageError('--loco reads every corpus in --data and chooses the detector and policy itself: leave out --corpus, --detector and --policy');
   const limit = v.limit === undefined ? undefined : Number(v.limit);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit must be a positive integer, got "${v.limit}"`);
