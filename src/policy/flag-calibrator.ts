@@ -56,6 +56,7 @@ const TAIL_QUANTILE = 0.99;
 export class FlagCalibrator {
   /** The target false-alarm rate. */
   readonly rate: number;
+  private readonly minPoints: number;
   private readonly tail: ReturnType<typeof resolveTailParams>;
   private readonly series = new Map<string, TailCalibrator>();
 
@@ -65,6 +66,7 @@ export class FlagCalibrator {
     if (!(r > 0 && r <= 0.5)) throw new InputError(`flag calibration: targetFalseAlarmRate must be in (0, 0.5], got ${JSON.stringify(r)}`);
     this.rate = r;
     const warmup = params.warmup ?? 100;
+    this.minPoints = warmup;
     this.tail = resolveTailParams({ minPoints: warmup, window: params.window ?? Math.max(10_000, 2 * warmup), tailQuantile: TAIL_QUANTILE }, 'flag calibration');
   }
 
@@ -75,11 +77,19 @@ export class FlagCalibrator {
 
   /** The tail probability of `score` among series `key`'s past scores (1 during warm-up), then learns it. */
   observe(key: string, score: number): number {
-    const c = this.of(key);
-    const x = spread(Number.isFinite(score) ? score : score === Infinity ? 1 : 0);
-    const p = c.pValue(x);
-    c.learn(x);
+    const p = this.pValue(key, score);
+    this.learn(key, Number.isFinite(score) ? score : score === Infinity ? 1 : 0);
     return p;
+  }
+
+  /** The tail probability of `score` among series `key`'s past scores (1 during warm-up), without learning it. */
+  pValue(key: string, score: number): number {
+    return this.of(key).pValue(spread(Number.isFinite(score) ? score : score === Infinity ? 1 : 0));
+  }
+
+  /** Whether series `key` has seen its warm-up of scores (before, {@link observe} gives 1). */
+  warm(key: string): boolean {
+    return (this.series.get(key)?.count ?? 0) >= this.minPoints;
   }
 
   /** Whether a tail probability from {@link observe} is a flag (p < rate). */
