@@ -13,7 +13,6 @@ import { ExhaustionMonitor } from '../forecast/exhaustion-monitor.js';
 import { PeerSignals, peerInputs } from '../peers/peer-signals.js';
 import { AlertPolicy, type AlertDecision, type AlertPolicyParams } from '../policy/alert-policy.js';
 import { FlagCalibrator } from '../policy/flag-calibrator.js';
-import { loadDetector } from '../detectors/index.js';
 import type { AnomalyFinding, CycleResult, PodOutcome, PodResult } from '../policy/cycle-result.js';
 import { EarlyWarning, exhaustionMonitorParams, type EarlyWarningOptions } from '../policy/early-warning.js';
 import { LearnGate } from '../policy/learn-gate.js';
@@ -57,12 +56,6 @@ export class ScoringCycle {
   private current: TrainedModels | null = null;
   private readonly latest = new Map<string, PodResult>();
   private readonly flags: FlagCalibrator | null;
-  /**
-   * A streaming pod model per pod: a pod starts from a copy of its workload's (or the cluster's)
-   * model as trained, then learns only its own points, so it learns that pod's normal. Kept across
-   * retraining (it has kept learning); batch models score per workload as trained.
-   */
-  private readonly podModels = new Map<string, PodModel>();
 
   constructor(readonly options: Readonly<CycleOptions>, private readonly createModel: (seed: number) => PodModel) {
     this.policy = new AlertPolicy(options.policy);
@@ -136,7 +129,7 @@ export class ScoringCycle {
       seen.add(key);
       const x = vectors.get(key)!;
       const own = m.workloads.get(workloadKey(p.ref));
-      const model = this.podModel(key, own ?? m.cluster);
+      const model = own ?? m.cluster;
       const modelScore = model.scoreOne(x, snap.t);
       const peerScore = this.peers?.scoreOnScale(key, model.threshold) ?? 0;
       const score = Math.max(modelScore, peerScore);
@@ -166,7 +159,6 @@ export class ScoringCycle {
       this.latest.delete(key);
       this.policy.forget(key);
       this.flags?.forget(key);
-      this.podModels.delete(key);
       this.peers?.forget(key);
       this.gate.forget(key);
       this.exhaustion?.forget(key);
@@ -174,17 +166,6 @@ export class ScoringCycle {
     }
     this.gate.expire(snap.t);
     return { t: snap.t, decided: decide, modelVersion: m.version, pods, departed };
-  }
-
-  /** The model that scores pod `key`: a batch model as trained, or the pod's own streaming model (a copy of `trained` at first). */
-  private podModel(key: string, trained: PodModel): PodModel {
-    if (trained.fit) return trained;
-    let m = this.podModels.get(key);
-    if (m === undefined) {
-      m = loadDetector(trained.toJSON()) as PodModel;
-      this.podModels.set(key, m);
-    }
-    return m;
   }
 
   /**
