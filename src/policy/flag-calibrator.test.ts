@@ -45,3 +45,18 @@ describe('FlagCalibrator', () => {
     expect(() => new FlagCalibrator({ targetFalseAlarmRate: 0.001, warmup: 0 })).toThrow(/minPoints/);
   });
 });
+
+describe('FlagCalibrator.warm and pValue', () => {
+  it('says when a series has its warm-up of scores, and reads p without learning', () => {
+    const cal = new FlagCalibrator({ targetFalseAlarmRate: 0.01, warmup: 20 });
+    for (let i = 0; i < 19; i++) cal.learn('a', 0.1 + (i % 5) * 0.01);
+    expect(cal.warm('a')).toBe(false);
+    expect(cal.warm('b')).toBe(false);
+    cal.learn('a', 0.12);
+    expect(cal.warm('a')).toBe(true);
+    const p = cal.pValue('a', 0.9);
+    expect(p).toBeLessThan(0.01);
+    expect(cal.pValue('a', 0.9)).toBe(p); // nothing learned
+    expect(cal.observe('a', 0.9)).toBe(p);
+  });
+});
