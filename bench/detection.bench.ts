@@ -26,9 +26,9 @@ const ABRUPT = ['cpu_runaway', 'crash_loop', 'packet_loss', 'noisy_neighbour', '
 
 const events = incidentTour(TRAIN_AT);
 
-const config = loadConfig({ env: process.env.KAD_DETECTOR ? { KAD_DETECTOR: process.env.KAD_DETECTOR } : {} });
+const config = loadConfig({ env: Object.fromEntries(['KAD_DETECTOR', 'KAD_TARGET_FALSE_ALARM_RATE'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])) });
 const createModel = podModelFactory(config);
-console.log(`Simulated cluster, ${((END - TRAIN_AT) / 3_600_000).toFixed(1)} h from 10:10 UTC through the daily peak, 1-minute scoring, detector ${config.detector.kind}, policy k=${config.policy.consecutive}`);
+console.log(`Simulated cluster, ${((END - TRAIN_AT) / 3_600_000).toFixed(1)} h from 10:10 UTC through the daily peak, 1-minute scoring, detector ${config.detector.kind}, flags at a target rate of ${config.policy.targetFalseAlarmRate} per pod (0: the model's threshold), policy k=${config.policy.consecutive}`);
 console.log('delay = first flag of the incident\'s pod after its start (s); stray = flagged pod-cycles of pods with no incident\n');
 console.log(['seed', 'pod-cycles', ...ABRUPT, 'leak (min)', 'stray', 'cycle ms'].map((h) => h.padStart(16)).join(''));
 let totalStray = 0;
@@ -40,7 +40,7 @@ for (const seed of SEEDS) {
     source: new SimulatorSource(cluster), clock, telemetry: createTelemetry(new Registry()),
     log: silentLogger,
     createModel,
-    options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: config.training.retrainMinutes * MIN, policy: policyParamsFromConfig(config.policy), seed: 42, store: config.store },
+    options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: config.training.retrainMinutes * MIN, policy: policyParamsFromConfig(config.policy), seed: 42, store: config.store, targetFalseAlarmRate: config.policy.targetFalseAlarmRate },
   });
   let podCycles = 0;
   let cycleMs = 0;

@@ -118,6 +118,7 @@ export function engineOptions(config: Readonly<Config>): EngineOptions {
     seed: config.detector.seed,
     peerGroup: config.detector.peerGroup,
     earlyWarning: config.earlyWarning.enabled ? config.earlyWarning : null,
+    targetFalseAlarmRate: config.policy.targetFalseAlarmRate,
     forecast: config.forecast.enabled ? { ...config.forecast, scaling: config.scaling } : null,
     store: config.store,
   };

@@ -1,8 +1,10 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../core/errors.js';
-import { writeNabFixture } from '../evaluate/fixtures.testkit.js';
+import { writeAsdFixture, writeNabFixture } from '../evaluate/fixtures.testkit.js';
+import type { LocoResult } from '../evaluate/loco.js';
 import type { EvaluationReport } from '../evaluate/report.js';
 import { parseCommandArgs } from './command.js';
 import { evaluateCommand, parseParams } from './evaluate.js';
@@ -51,6 +53,32 @@ describe('kad evaluate', () => {
     await expect(run(['--corpus', 'nab', '--data', dir, '--detector', 'nope'])).rejects.toThrow(/unknown detector "nope"/);
     await expect(run(['--corpus', 'nab', '--data', dir, '--limit', '0'])).rejects.toThrow(/--limit/);
     await expect(run(['--corpus', 'asd', '--data', dir])).rejects.toThrow(/not an ASD corpus/);
+  });
+});
+
+describe('kad evaluate --loco', () => {
+  // A data folder as ../shared/data lays it out: nab/ and asd/ (smd-dev/ and nezha-onlineboutique/ missing).
+  const data = mkdtempSync(join(tmpdir(), 'kad-data-'));
+  const nab = writeNabFixture();
+  const asd = writeAsdFixture();
+  symlinkSync(nab, join(data, 'nab'));
+  symlinkSync(asd, join(data, 'asd'));
+  afterAll(() => [data, nab, asd].forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it('holds each corpus out, names where its constants came from, and the missing corpora', async () => {
+    const { code, out } = await run(['--loco', 'default', '--data', data]);
+    expect(code).toBe(0);
+    expect(out.indexOf('Leave-one-corpus-out')).toBeLessThan(out.indexOf('Tuned on each fold itself'));
+    expect(out).toMatch(/\nnab\/synthetic +ensemble.* asd /);
+    expect(out).toContain('skipped: smd-dev');
+    const json = JSON.parse((await run(['--loco', 'default', '--data', data, '--json', '--only', 'nab', '--only', 'asd'])).out) as LocoResult;
+    expect(json.heldOut.map((r) => [r.fold, r.source])).toEqual([['nab/synthetic', ['asd']], ['asd', ['nab/synthetic']]]);
+  });
+
+  it('refuses an unknown grid, a single fold, or --corpus with --loco', async () => {
+    await expect(run(['--loco', 'big', '--data', data])).rejects.toThrow(/--loco must be one of default, kinds/);
+    await expect(run(['--loco', 'default', '--data', data, '--only', 'asd'])).rejects.toThrow(/at least two folds/);
+    await expect(run(['--loco', 'default', '--corpus', 'nab'])).rejects.toThrow(/leave out --corpus/);
   });
 });
 

@@ -6,6 +6,7 @@
  * instead (src/evaluate/forecast.ts): MASE against seasonal naive, MAPE, 80% and 95% coverage on the
  * simulator's workloads and NAB's realTraffic series.
  */
+import { loadConfig } from '../config/load.js';
 import { InputError, UsageError } from '../core/errors.js';
 import { createDetector, detectorKinds } from '../detectors/index.js';
 import { readAsdCorpus } from '../evaluate/asd.js';
@@ -14,22 +15,26 @@ import { readNabCorpus, readNabProfiles } from '../evaluate/nab.js';
 import { readNezhaCorpus, type NezhaReadOptions } from '../evaluate/nezha.js';
 import { formatReport, reportJson, type EvaluationReport } from '../evaluate/report.js';
 import { evaluateDetector } from '../evaluate/runner.js';
+import { leaveOneCorpusOut } from '../evaluate/loco.js';
+import { LOCO_GRID_NAMES, locoGrid, readLocoFolds } from '../evaluate/loco-folds.js';
+import { formatLoco } from '../evaluate/loco-report.js';
 import { evaluateForecastCorpora, formatForecastReport } from '../evaluate/forecast.js';
 import { FORECAST_MODELS, type ForecastModelName } from '../forecast/forecaster.js';
 import { loadProphet } from '../forecast/augurs.js';
 import { AlertPolicy, type AlertPolicyParams } from '../policy/alert-policy.js';
 import { useWasmBackend } from '../core/tf.js';
 import type { Command } from './command.js';
+import { DEFAULT_SCORE_DETECTOR } from './score.js';
 
 /** Where each corpus lives under `../shared/data` by default. */
 export const DEFAULT_CORPUS_DIRS: Readonly<Record<CorpusName, string>> = Object.freeze({
-  nab: '../shared/data/nab', asd: '../shared/data/asd', nezha: '../shared/data/nezha-onlineboutique',
+  nab: '../shared/data/nab', asd: '../shared/data/asd', smd: '../shared/data/smd-dev', nezha: '../shared/data/nezha-onlineboutique',
 });
 
 /** Reads a corpus by name. */
 export function readCorpus(corpus: CorpusName, dir: string, opts: NezhaReadOptions = {}): LabeledSeries[] {
   if (corpus === 'nab') return readNabCorpus(dir, opts);
-  if (corpus === 'asd') return readAsdCorpus(dir, opts);
+  if (corpus === 'asd' || corpus === 'smd') return readAsdCorpus(dir, opts);
   return readNezhaCorpus(dir, opts);
 }
 
@@ -54,6 +59,23 @@ export function parsePolicySpec(spec: string): AlertPolicyParams {
     throw new UsageError(`--policy: ${(e as Error).message}`);
   }
   return out;
+}
+
+/**
+ * The target false-alarm rate of calibrated flags: `--target-fpr` when given, else the config's
+ * `policy.targetFalseAlarmRate` (KAD_TARGET_FALSE_ALARM_RATE, default in config/schema.ts). 0: flag at
+ * the detector's own threshold. Throws {@link UsageError} for a bad flag, `ConfigError` for a bad variable.
+ */
+export function targetFalseAlarmRate(flag: unknown, env: Record<string, string | undefined>): number {
+  if (flag === undefined) {
+    // Only this setting's variable: kad score and kad evaluate read no other config.
+    return loadConfig({ env: { KAD_TARGET_FALSE_ALARM_RATE: env.KAD_TARGET_FALSE_ALARM_RATE } }).policy.targetFalseAlarmRate;
+  }
+  const rate = Number(flag);
+  if (!(Number.isFinite(rate) && rate >= 0 && rate <= 0.5)) {
+    throw new UsageError(`--target-fpr must be a share of each series' points from 0 (the detector's own threshold) to 0.5, e.g. 0.001, got "${String(flag)}"`);
+  }
+  return rate;
 }
 
 /**
@@ -89,6 +111,8 @@ export interface EvaluateCorpusOptions extends NezhaReadOptions {
   seed?: number;
   /** Also run every detector through this alert policy (a second result per detector, "KIND+policy"). */
   policy?: AlertPolicyParams;
+  /** Calibrated flags at this false-alarm rate (see runner.ts; unset or 0: each detector's own threshold). */
+  targetFalseAlarmRate?: number;
 }
 
 /** Runs every detector over a corpus (raw, and through the policy when one is given) and builds the report. */
@@ -96,24 +120,29 @@ export function evaluateCorpus(corpus: CorpusName, dir: string, detectors: reado
   const series = readCorpus(corpus, dir, { ...opts, callGraph: opts.callGraph ?? opts.inhibit });
   const seed = opts.seed ?? 42;
   const nabProfiles = corpus === 'nab' ? readNabProfiles(dir) : undefined;
+  const rate = opts.targetFalseAlarmRate;
   const results = detectors.flatMap((d) => {
     const params = opts.params?.[d];
-    const raw = evaluateDetector(d, series, { seed, nabProfiles, params });
+    const raw = evaluateDetector(d, series, { seed, nabProfiles, params, targetFalseAlarmRate: rate });
     if (!opts.policy) return [raw];
-    const withPolicy = evaluateDetector(d, series, { seed, nabProfiles, params, policy: opts.policy, inhibit: opts.inhibit });
+    const withPolicy = evaluateDetector(d, series, { seed, nabProfiles, params, policy: opts.policy, inhibit: opts.inhibit, targetFalseAlarmRate: rate });
     return [raw, { ...withPolicy, detector: `${d}+policy` }];
   });
-  return { corpus, data: dir, seed, detectors: results };
+  return { corpus, data: dir, seed, targetFalseAlarmRate: rate ?? 0, detectors: results };
 }
 
 export const evaluateCommand: Command = {
   name: 'evaluate',
-  summary: 'Run detectors over a labelled corpus (NAB, ASD, Nezha) and report NAB score, F1, event recall, delay, false alerts',
-  usage: 'kad evaluate --corpus nab|asd|nezha [--data DIR] [--detector KIND ...] [--policy SPEC] [--json] [--limit N] [--seed N]\n'
+  summary: 'Run detectors over a labelled corpus (NAB, ASD, SMD, Nezha) and report NAB score, F1, flags, event recall, delay, false alerts',
+  usage: 'kad evaluate --corpus nab|asd|smd|nezha [--data DIR] [--detector KIND ...] [--target-fpr R] [--policy SPEC] [--json] [--limit N] [--seed N]\n'
+    + '       kad evaluate --loco default|kinds [--data DATA_DIR] [--only FOLD ...] [--limit N] [--json] [--seed N]\n'
     + '       kad evaluate --corpus forecast [--data NAB_DIR] [--model NAME] [--horizon MIN] [--days N] [--incidents] [--per-series] [--json] [--limit N] [--seed N]',
   options: {
-    corpus: { type: 'string', short: 'c', value: 'NAME', description: 'nab, asd, nezha, or forecast (forecast accuracy on the simulator and NAB realTraffic)' },
-    data: { type: 'string', value: 'DIR', description: `The corpus folder (default ${DEFAULT_CORPUS_DIRS.nab}, …/asd, …/nezha-onlineboutique)` },
+    loco: { type: 'string', value: 'GRID', description: 'Leave-one-corpus-out over every corpus in --data (default ../shared/data): constants from the grid GRID (default: kad score\'s default detector and its settings, the flags\' rate, policy K and hysteresis; kinds: the detector kind too) chosen on the other corpora' },
+    only: { type: 'string', value: 'FOLD', multiple: true, description: '--loco: only folds starting with this (nab, nab/realTweets, asd, smd, nezha-pod, nezha-mesh); repeat for several' },
+    corpus: { type: 'string', short: 'c', value: 'NAME', description: 'nab, asd, smd, nezha, or forecast (forecast accuracy on the simulator and NAB realTraffic)' },
+    data: { type: 'string', value: 'DIR', description: `The corpus folder (default ${DEFAULT_CORPUS_DIRS.nab}, …/asd, …/smd-dev, …/nezha-onlineboutique)` },
+    'target-fpr': { type: 'string', value: 'R', description: 'Flags: a row is flagged when its score is rarer than R among its series\' own scores (default 0.001 or KAD_TARGET_FALSE_ALARM_RATE; 0: each detector\'s own threshold)' },
     detector: { type: 'string', short: 'd', value: 'KIND', multiple: true, description: 'Detector kind; repeat for several (default: every kind)' },
     policy: { type: 'string', value: 'SPEC', description: 'Also run each detector through the alert policy, e.g. "k=2,n=3,cooldownSeconds=600" ("default": the built-in defaults)' },
     json: { type: 'boolean', description: 'Print the report as JSON' },
@@ -133,13 +162,15 @@ export const evaluateCommand: Command = {
   details: [
     'NAB score: Numenta\'s method (windows, 15% probationary period, early-detection reward, one threshold',
     'per profile over the corpus; perfect = 100, never firing = 0). F1/P/R: best per point over thresholds,',
-    'mean over series, without and with point-adjust ("PA"). Events, delay and false alerts use each',
-    'detector\'s own threshold. Nezha events: the faulty pod within 5 minutes of injection.',
+    'mean over series, without and with point-adjust ("PA"). Flag F1, flagged share, events, delay and false',
+    'alerts use the flags: rows whose score is rarer than --target-fpr among the series\' earlier scores',
+    '(training rows first). Nezha events: the faulty pod within 5 minutes of injection.',
   ].join('\n'),
   async run(v, io) {
+    if (v.loco !== undefined) return runLoco(v, io);
     const corpus = v.corpus;
     if (corpus === 'forecast') return runForecast(v, io);
-    if (corpus !== 'nab' && corpus !== 'asd' && corpus !== 'nezha') throw new UsageError(`--corpus must be nab, asd, nezha or forecast, got ${JSON.stringify(corpus ?? '')}`);
+    if (corpus !== 'nab' && corpus !== 'asd' && corpus !== 'smd' && corpus !== 'nezha') throw new UsageError(`--corpus must be nab, asd, smd, nezha or forecast, got ${JSON.stringify(corpus ?? '')}`);
     const dir = typeof v.data === 'string' ? v.data : DEFAULT_CORPUS_DIRS[corpus];
     if (v.engine) return (await import('./evaluate-engine.js')).runEngineEvaluation(dir, v, io);
     const kinds = Array.isArray(v.detector) && v.detector.length ? v.detector : detectorKinds();
@@ -153,14 +184,34 @@ export const evaluateCommand: Command = {
     if (v.inhibit && !policy) throw new UsageError('--inhibit holds alerts of the alert policy: give --policy too');
     if ((v.inhibit || v['train-previous-day']) && corpus !== 'nezha') throw new UsageError('--inhibit and --train-previous-day apply to --corpus nezha');
     if (kinds.includes('lstm-ae')) await useWasmBackend(); // 3–4× faster training than the cpu backend
+    const rate = targetFalseAlarmRate(v['target-fpr'], io.env);
     const report = evaluateCorpus(corpus, dir, kinds, {
-      limit, seed, policy, params, inhibit: v.inhibit === true, trainOnPreviousDay: v['train-previous-day'] === true,
-      strictTime: v['strict-time'] === true, warn: (line) => io.stderr(`kad evaluate: ${line}\n`),
+      limit, seed, policy, params, inhibit: v.inhibit === true, trainOnPreviousDay: v['train-previous-day'] === true, targetFalseAlarmRate: rate,
+      strictTime: v['strict-time'] === true, warn: (line) => io.stderr(`kad evaluate: ${line}
+`),
     });
     io.stdout(v.json ? reportJson(report) : formatReport(report));
     return 0;
   },
 };
+
+/** `kad evaluate --loco`. */
+async function runLoco(v: Record<string, string | boolean | string[] | undefined>, io: { stdout: (s: string) => void }): Promise<number> {
+  const name = v.loco === '' || v.loco === true ? 'default' : String(v.loco);
+  const grid = locoGrid(name, DEFAULT_SCORE_DETECTOR);
+  if (!grid) throw new UsageError(`--loco must be one of ${LOCO_GRID_NAMES.join(', ')}, got "${name}"`);
+  if (v.corpus !== undefined || v.detector !== undefined || v.policy !== undefined) throw new UsageError('--loco reads every corpus in --data and chooses the detector and policy itself: leave out --corpus, --detector and --policy');
+  const limit = v.limit === undefined ? undefined : Number(v.limit);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit must be a positive integer, got "${v.limit}"`);
+  const seed = v.seed === undefined ? 42 : Number(v.seed);
+  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
+  const { folds, skipped } = readLocoFolds(typeof v.data === 'string' ? v.data : '../shared/data', { only: Array.isArray(v.only) ? v.only : undefined, limit });
+  if (folds.length < 2) throw new InputError(`--loco needs at least two folds; found ${folds.map((f) => f.name).join(', ') || 'none'}${skipped.length ? ` (missing: ${skipped.join(', ')})` : ''}`);
+  const result = leaveOneCorpusOut(folds, grid, { seed });
+  if (v.json) io.stdout(JSON.stringify({ ...result, skipped }, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? null : x), 2) + '\n');
+  else io.stdout(formatLoco(result, new Map(folds.map((f) => [f.name, f.dataset]))) + skipped.map((s) => `skipped: ${s}\n`).join(''));
+  return 0;
+}
 
 /** `kad evaluate --corpus forecast`. */
 async function runForecast(v: Record<string, string | boolean | string[] | undefined>, io: { stdout: (s: string) => void }): Promise<number> {

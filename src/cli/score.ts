@@ -10,6 +10,7 @@ import { row } from '../core/frame.js';
 import { createDetector, detectorKinds } from '../detectors/index.js';
 import { readCsvSeries, type CsvReadOptions, type TimeTexts } from '../sources/csv.js';
 import { AlertPolicy } from '../policy/alert-policy.js';
+import { FlagCalibrator } from '../policy/flag-calibrator.js';
 import { useWasmBackend } from '../core/tf.js';
 import type { Command } from './command.js';
 
@@ -59,20 +60,23 @@ export function writeScoreRows(times: TimeTexts, scores: Float64Array, flags: Ui
 export const scoreCommand: Command = {
   name: 'score',
   summary: 'Score a CSV time series and write timestamp,score,is_anomaly',
-  usage: 'kad score --input IN.csv --output OUT.csv [--train TRAIN.csv] [--detector KIND] [--policy SPEC] [--seed N] [--strict-time]',
+  usage: 'kad score --input IN.csv --output OUT.csv [--train TRAIN.csv] [--detector KIND] [--target-fpr R] [--policy SPEC] [--seed N] [--strict-time]',
   options: {
     input: { type: 'string', short: 'i', value: 'FILE', description: 'CSV with a timestamp (or time) column and numeric columns' },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'Where to write timestamp,score,is_anomaly ("-" for stdout)' },
     train: { type: 'string', value: 'FILE', description: 'Fit on this CSV (same columns) first; otherwise learn online' },
     detector: { type: 'string', short: 'd', value: 'KIND', description: `Detector kind (default ${DEFAULT_SCORE_DETECTOR})` },
     seed: { type: 'string', value: 'N', description: 'Random seed (default 42); same seed, same scores' },
+    'target-fpr': { type: 'string', value: 'R', description: 'Flag a row when its score is rarer than R among the series\' own scores (default 0.001, or KAD_TARGET_FALSE_ALARM_RATE; 0: the detector\'s own threshold)' },
     policy: { type: 'string', value: 'SPEC', description: 'is_anomaly from the alert policy (1 while firing), e.g. "k=2,cooldownSeconds=600" or "default"' },
     'strict-time': { type: 'boolean', description: 'Reject a file whose times go backwards (default: score such a row as the next point)' },
   },
   details: [
     'Scores are in [0, 1], higher = more anomalous, causal (row t uses only rows up to t and the',
-    'training file). is_anomaly is 1 when the score reaches the detector\'s own threshold, or with --policy while the',
-    'alert policy fires (the detector still learns every row there; kad evaluate --policy applies stopLearning).',
+    'training file). is_anomaly is 1 when the score is rarer than --target-fpr (default 1 in 1,000) among the scores',
+    'of the rows before it (the training file\'s first; nothing is flagged in the first 100 scores), or with --policy while',
+    'the alert policy fires on those flags (the detector still learns every row there; kad evaluate --policy applies',
+    'stopLearning). --target-fpr 0: is_anomaly when the score reaches the detector\'s own threshold.',
     'Times: ISO 8601, "YYYY-MM-DD HH:MM:SS" (UTC) or epoch seconds. A repeated time, or one before an earlier',
     'row\'s, is scored as the next point (said once on stderr with the count and the first line; --strict-time',
     'rejects a backward time instead); gaps are kept; no row is dropped. Empty, NaN and null fields are missing',
@@ -86,14 +90,17 @@ export const scoreCommand: Command = {
     const seed = v.seed === undefined ? 42 : Number(v.seed);
     if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
 
-    // A bad --policy is said before any work (evaluate.js is loaded only when --policy is given).
-    const policyParams = typeof v.policy === 'string' ? (await import('./evaluate.js')).parsePolicySpec(v.policy) : undefined;
+    // A bad --policy or --target-fpr is said before any work.
+    const { parsePolicySpec, targetFalseAlarmRate } = await import('./evaluate.js');
+    const rate = targetFalseAlarmRate(v['target-fpr'], io.env);
+    const policy = typeof v.policy === 'string' ? new AlertPolicy(parsePolicySpec(v.policy)) : undefined;
 
     if (kind === 'lstm-ae') await useWasmBackend(); // 3–4× faster training than the cpu backend
     // Backward times and missing values are said once per file on stderr.
     const csvOptions: CsvReadOptions = { strictTime: v['strict-time'] === true, warn: (line) => io.stderr(`kad score: ${line}\n`) };
     const input = readCsvSeries(v.input, csvOptions);
     const detector = createDetector(kind, {}, seed);
+    const flagger = rate > 0 ? new FlagCalibrator({ targetFalseAlarmRate: rate }) : undefined;
     const scores = new Float64Array(input.frame.rows);
     const thresholds = new Float64Array(input.frame.rows); // the detector's threshold when row i was scored
     if (typeof v.train === 'string') {
@@ -103,7 +110,11 @@ export const scoreCommand: Command = {
         throw new InputError(`${v.train}: columns (${train.frame.names.join(', ')}) differ from ${v.input}'s (${input.frame.names.join(', ')})`);
       }
       if (detector.fit) detector.fit(train.frame);
-      else for (let i = 0; i < train.frame.rows; i++) detector.learnOne(row(train.frame, i), train.frame.times[i]);
+      for (let i = 0; i < (flagger || !detector.fit ? train.frame.rows : 0); i++) {
+        const x = row(train.frame, i);
+        if (flagger) flagger.learn('', detector.scoreOne(x, train.frame.times[i])); // the training rows' scores calibrate the flags
+        if (!detector.fit) detector.learnOne(x, train.frame.times[i]);
+      }
       for (let i = 0; i < input.frame.rows; i++) {
         scores[i] = detector.scoreOne(row(input.frame, i), input.frame.times[i]);
         thresholds[i] = detector.threshold;
@@ -117,12 +128,16 @@ export const scoreCommand: Command = {
         detector.learnOne(x, t);
       }
     }
-    const policy = policyParams ? new AlertPolicy(policyParams) : undefined;
     const flags = new Uint8Array(scores.length);
     for (let i = 0; i < scores.length; i++) {
       const s = Number.isFinite(scores[i]) ? scores[i] : 0;
       scores[i] = s;
-      flags[i] = (policy ? policy.observe('', s, input.frame.times[i], thresholds[i]).firing : s >= thresholds[i]) ? 1 : 0;
+      // Scoring is done; deciding is the policy's (flag-calibrator.ts, alert-policy.ts).
+      const p = flagger ? flagger.observe('', s) : NaN;
+      const flag = policy
+        ? (flagger ? policy.observe('', 1 - p, input.frame.times[i], 1 - rate) : policy.observe('', s, input.frame.times[i], thresholds[i])).firing
+        : flagger ? flagger.flagged(p) : s >= thresholds[i];
+      flags[i] = flag ? 1 : 0;
     }
     if (v.output === '-') {
       writeScoreRows(input.timeText, scores, flags, (chunk) => io.stdout(chunk.toString('utf8')));

@@ -67,7 +67,7 @@ export const ConfigSchema = Type.Object(
       {
         kind: Type.String({
           default: 'pod-model', minLength: 1, env: 'KAD_DETECTOR',
-          allowed: 'pod-model (per-workload Isolation Forest + largest z) or a detector kind of `kad score --detector` (ensemble, zmax, robust-z, hst, ...)',
+          allowed: 'pod-model (per-workload Isolation Forest + largest z) or a detector kind of `kad score --detector` (adaptive, ensemble, zmax, robust-z, hst, ...)',
         }),
         seed: int(0, 2 ** 31 - 1, 42, 'KAD_SEED'),
         peerGroup: Type.Boolean({ default: true, env: 'KAD_PEER_GROUP', allowed: 'true (compare each pod with the other replicas of its ReplicaSet) or false' }),
@@ -83,6 +83,10 @@ export const ConfigSchema = Type.Object(
         keepFiringForSeconds: Type.Number({ minimum: 0, maximum: 86_400, default: 0, env: 'KAD_ALERT_KEEP_FIRING_FOR_SECONDS', allowed: 'seconds from 0 to 86400' }),
         cooldownSeconds: Type.Number({ minimum: 0, maximum: 86_400, default: 0, env: 'KAD_ALERT_COOLDOWN_SECONDS', allowed: 'seconds from 0 to 86400' }),
         targetFalseAlarmsPerDay: Type.Number({ minimum: 0, maximum: 1000, default: 0, env: 'KAD_TARGET_FALSE_ALARMS_PER_DAY', allowed: 'false alarms per pod-day from 0 (calibration off) to 1000' }),
+        targetFalseAlarmRate: Type.Number({
+          minimum: 0, maximum: 0.5, default: 0.001, env: 'KAD_TARGET_FALSE_ALARM_RATE',
+          allowed: 'a share of each series\' points from 0 (flag at the detector\'s own threshold) to 0.5: a point is flagged when its score is rarer than this among its series\' own scores',
+        }),
         stopLearning: Type.Boolean({ default: true, env: 'KAD_STOP_LEARNING', allowed: 'true or false' }),
         maxQuarantineSeconds: Type.Number({ minimum: 0, maximum: 604_800, default: 3600, env: 'KAD_MAX_QUARANTINE_SECONDS', allowed: 'seconds from 0 to 604800' }),
       },

@@ -11,7 +11,8 @@ import { podKey, workloadKey, type PodRef } from '../core/series.js';
 import { POD_FEATURE_MIN_SCALE, POD_FEATURES, PodFeatureExtractor } from '../features/pod-features.js';
 import { ExhaustionMonitor, exhaustionMonitorParams } from '../forecast/exhaustion-monitor.js';
 import { PeerSignals, peerInputs } from '../peers/peer-signals.js';
-import { AlertPolicy, type AlertPolicyParams } from '../policy/alert-policy.js';
+import { AlertPolicy, type AlertDecision, type AlertPolicyParams } from '../policy/alert-policy.js';
+import { FlagCalibrator } from '../policy/flag-calibrator.js';
 import type { AnomalyFinding, CycleResult, PodOutcome, PodResult } from '../policy/cycle-result.js';
 import { EarlyWarning, type EarlyWarningOptions } from '../policy/early-warning.js';
 import { LearnGate } from '../policy/learn-gate.js';
@@ -35,6 +36,13 @@ export interface CycleOptions {
   peerGroup?: boolean;
   /** Early warning of memory / CPU exhaustion (see policy/early-warning.ts); null or unset: off. */
   earlyWarning?: EarlyWarningOptions | null;
+  /**
+   * Calibrated flags (policy/flag-calibrator.ts), as `kad score`'s `is_anomaly`: a pod's point is hot
+   * for the alert policy when its score is rarer than this share of the pod's own past scores. Until
+   * a pod has the calibrator's warm-up of scores, hot is the pod model's own threshold. 0 or unset:
+   * always the model's threshold.
+   */
+  targetFalseAlarmRate?: number;
 }
 
 /** The stages of a scoring cycle and their state; see the module comment. */
@@ -47,6 +55,7 @@ export class ScoringCycle {
   private readonly warnings: EarlyWarning | null;
   private current: TrainedModels | null = null;
   private readonly latest = new Map<string, PodResult>();
+  private readonly flags: FlagCalibrator | null;
 
   constructor(readonly options: Readonly<CycleOptions>, private readonly createModel: (seed: number) => PodModel) {
     this.policy = new AlertPolicy(options.policy);
@@ -55,6 +64,8 @@ export class ScoringCycle {
     const ew = options.earlyWarning;
     this.exhaustion = ew ? new ExhaustionMonitor(exhaustionMonitorParams(ew)) : null;
     this.warnings = ew ? new EarlyWarning(ew) : null;
+    const rate = options.targetFalseAlarmRate ?? 0;
+    this.flags = rate > 0 ? new FlagCalibrator({ targetFalseAlarmRate: rate }) : null;
   }
 
   /** The models scoring now (null before training). */
@@ -123,7 +134,7 @@ export class ScoringCycle {
       const peerScore = this.peers?.scoreOnScale(key, model.threshold) ?? 0;
       const score = Math.max(modelScore, peerScore);
       this.peers?.observeScore(key, score);
-      const d = decide ? this.policy.observe(key, score, snap.t, model.threshold) : undefined;
+      const d = decide ? this.decide(key, score, snap.t, model.threshold) : undefined;
       // The learn gate holds the points the policy keeps from learning (the next retraining leaves
       // them out too); a streaming model learns the others right after scoring the same pod
       // (detectors may keep per-point state between scoreOne and learnOne of one time).
@@ -147,6 +158,7 @@ export class ScoringCycle {
       departed.push(r.ref);
       this.latest.delete(key);
       this.policy.forget(key);
+      this.flags?.forget(key);
       this.peers?.forget(key);
       this.gate.forget(key);
       this.exhaustion?.forget(key);
@@ -154,6 +166,25 @@ export class ScoringCycle {
     }
     this.gate.expire(snap.t);
     return { t: snap.t, decided: decide, modelVersion: m.version, pods, departed };
+  }
+
+  /**
+   * The policy's decision on a pod's score. With calibrated flags, a point is hot when the model calls
+   * it anomalous (score ≥ its threshold) and it is rarer than the target rate among the pod's own past
+   * scores (tail probability p < rate: the policy gets 1 − p against base 1 − rate, as
+   * flag-calibrator.ts says), so a pod whose scores often reach the threshold gets a higher bar and
+   * nothing the model calls normal is flagged; while the pod's calibration warms up, and with
+   * calibration off, hot is the model's threshold alone. The calibration learns the scores the
+   * policy lets the model learn (not an incident's, within the learn gate's hour).
+   */
+  private decide(key: string, score: number, t: number, threshold: number): AlertDecision {
+    const flags = this.flags;
+    if (flags === null) return this.policy.observe(key, score, t, threshold);
+    const d = flags.warm(key)
+      ? this.policy.observe(key, score >= threshold ? 1 - flags.pValue(key, score) : 0, t, 1 - flags.rate)
+      : this.policy.observe(key, score, t, threshold);
+    if (d.learn) flags.learn(key, score);
+    return d;
   }
 
   /** What a firing pod's alert states: its top features, whether its replicas call it the outlier, the shape of its recent scores. */

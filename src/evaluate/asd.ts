@@ -2,6 +2,7 @@
  * Reads the Application Server Dataset layout: `omi-N/train.csv` and `omi-N/test.csv`
  * (`timestamp,m1..m19`) and `omi-N/test_labels.csv` (`timestamp,label`, 1 = anomalous point). The
  * detector is fitted on train.csv and scored on test.csv; events are the runs of labelled points.
+ * SMD-dev (`machine-N-M/…`, 38 metrics) has the same layout and is read by the same function.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,11 +14,11 @@ import { eventsFromLabels, selectNames, type LabeledSeries, type ReadOptions } f
 export function listAsdSeries(dir: string): string[] {
   if (!existsSync(dir)) throw new InputError(`${dir}: no such folder`);
   const out = readdirSync(dir).filter((d) => statSync(join(dir, d)).isDirectory() && existsSync(join(dir, d, 'test.csv')));
-  if (out.length === 0) throw new InputError(`${dir}: not an ASD corpus (no <entity>/test.csv)`);
+  if (out.length === 0) throw new InputError(`${dir}: not an ASD corpus (no <entity>/test.csv; SMD has the same layout)`);
   return out.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 }
 
-/** Reads an ASD corpus folder. */
+/** Reads an ASD (or SMD) corpus folder. */
 export function readAsdCorpus(dir: string, opts: ReadOptions = {}): LabeledSeries[] {
   const names = listAsdSeries(dir);
   let chosen = selectNames(names, { only: opts.only });

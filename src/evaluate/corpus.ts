@@ -43,7 +43,7 @@ export interface ReadOptions extends CsvReadOptions {
 }
 
 /** The corpora `kad evaluate` reads. */
-export type CorpusName = 'nab' | 'asd' | 'nezha';
+export type CorpusName = 'nab' | 'asd' | 'smd' | 'nezha';
 
 /** Applies {@link ReadOptions} to a sorted list of names. */
 export function selectNames(names: readonly string[], opts: ReadOptions = {}): string[] {

@@ -88,3 +88,18 @@ describe('nabScore', () => {
     expect(all.threshold).toBe(1.1); // firing everywhere is worse than never firing
   });
 });
+
+describe('nabScore at a fixed threshold', () => {
+  it('scores 0/1 flags as they are, even when never firing would score better', () => {
+    const w = [{ start: 500, end: 599 }];
+    // Many false positives and one late detection: the sweep would choose not to fire (0).
+    const fire = [200, 210, 220, 230, 240, 250, 260, 270, 280, 290, 300, 310, 590];
+    const corpus = [series(1000, w, fire, 'a')];
+    expect(nabScore(corpus, std).score).toBe(0);
+    const fixed = nabScore(corpus, std, 'standard', 0.15, 1);
+    expect(fixed.threshold).toBe(1);
+    expect(fixed.score).toBeLessThan(0);
+    expect(nabScores(corpus, { standard: std }, 0.15, 1)[0].score).toBe(fixed.score);
+  });
+});
+

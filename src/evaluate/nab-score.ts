@@ -120,10 +120,11 @@ function seriesRaw(scores: ArrayLike<number>, value: Float64Array, win: Int32Arr
 }
 
 /**
- * Scores a corpus under one cost profile: picks the threshold that maximises the corpus total, then
- * scores every series at it and normalises (see the module comment). Scores must not be NaN.
+ * Scores a corpus under one cost profile: picks the threshold that maximises the corpus total (or
+ * uses `fixedThreshold`, e.g. 1 to score 0/1 flags as they are), then scores every series at it and
+ * normalises (see the module comment). Scores must not be NaN.
  */
-export function nabScore(series: readonly NabSeriesInput[], cost: NabCostMatrix, profile = 'standard', probationPercent = 0.15): NabResult {
+export function nabScore(series: readonly NabSeriesInput[], cost: NabCostMatrix, profile = 'standard', probationPercent = 0.15, fixedThreshold?: number): NabResult {
   const sweeps = series.map((s) => sweep(s.scores.length, s.windows, cost, probationPercent));
   // Pool every scorable point of the corpus, with a corpus-wide window id.
   let total = 0;
@@ -146,22 +147,7 @@ export function nabScore(series: readonly NabSeriesInput[], cost: NabCostMatrix,
     }
     base += series[s].windows.length;
   }
-  const best = new Float64Array(base).fill(-cost.fnWeight);
-  const order = Array.from({ length: total }, (_, i) => i).sort((a, b) => score[b] - score[a]);
-  let cur = -cost.fnWeight * seen.size; // nothing detected
-  let curThreshold = 1.1;
-  let bestScore = cur;
-  let bestThreshold = curThreshold;
-  for (const i of order) {
-    if (score[i] !== curThreshold) {
-      if (cur > bestScore) { bestScore = cur; bestThreshold = curThreshold; }
-      curThreshold = score[i];
-    }
-    if (win[i] === OUTSIDE) cur += value[i];
-    else if (value[i] > best[win[i]]) { cur += value[i] - best[win[i]]; best[win[i]] = value[i]; }
-  }
-  if (cur > bestScore) { bestScore = cur; bestThreshold = curThreshold; }
-
+  const bestThreshold = fixedThreshold ?? bestCorpusThreshold(score, value, win, base, seen.size, cost);
   const perSeries = series.map((s, j) => {
     const r = seriesRaw(s.scores, sweeps[j].value, sweeps[j].win, s.windows.length, bestThreshold, cost);
     const perfect = cost.tpWeight * s.windows.length;
@@ -174,9 +160,32 @@ export function nabScore(series: readonly NabSeriesInput[], cost: NabCostMatrix,
   return { profile, threshold: bestThreshold, score: normalise(raw, perfect, baseline), raw, perfect, baseline, perSeries };
 }
 
-/** Scores a corpus under every profile of `profiles` (default: NAB's three). */
-export function nabScores(series: readonly NabSeriesInput[], profiles: Readonly<Record<string, NabCostMatrix>> = NAB_PROFILES, probationPercent = 0.15): NabResult[] {
-  return Object.entries(profiles).map(([name, cost]) => nabScore(series, cost, name, probationPercent));
+/** The threshold that maximises the pooled corpus total (NAB's sweep; ties keep the highest). */
+function bestCorpusThreshold(score: Float64Array, value: Float64Array, win: Int32Array, windows: number, seen: number, cost: NabCostMatrix): number {
+  const total = score.length;
+  const best = new Float64Array(windows).fill(-cost.fnWeight);
+  const order = Array.from({ length: total }, (_, i) => i).sort((a, b) => score[b] - score[a]);
+  let cur = -cost.fnWeight * seen; // nothing detected
+  let curThreshold = 1.1;
+  let bestScore = cur;
+  let bestThreshold = curThreshold;
+  for (const i of order) {
+    if (score[i] !== curThreshold) {
+      if (cur > bestScore) { bestScore = cur; bestThreshold = curThreshold; }
+      curThreshold = score[i];
+    }
+    if (win[i] === OUTSIDE) cur += value[i];
+    else if (value[i] > best[win[i]]) { cur += value[i] - best[win[i]]; best[win[i]] = value[i]; }
+  }
+  if (cur > bestScore) { bestScore = cur; bestThreshold = curThreshold; }
+  return bestThreshold;
+}
+
+/** Scores a corpus under every profile of `profiles` (default: NAB's three), at `fixedThreshold` when given. */
+export function nabScores(
+  series: readonly NabSeriesInput[], profiles: Readonly<Record<string, NabCostMatrix>> = NAB_PROFILES, probationPercent = 0.15, fixedThreshold?: number,
+): NabResult[] {
+  return Object.entries(profiles).map(([name, cost]) => nabScore(series, cost, name, probationPercent, fixedThreshold));
 }
 
 function normalise(raw: number, perfect: number, baseline: number): number {

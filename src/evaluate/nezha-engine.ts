@@ -174,6 +174,8 @@ export function scoreRun(run: EngineRun, opts: ScoreOptions = {}): EngineScore {
 export interface SweepPoint {
   /** The policy settings changed from the service's. */
   policy: AlertPolicyParams;
+  /** The calibrated flags' target false-alarm rate, where the sweep changes it. */
+  targetFalseAlarmRate?: number;
   score: EngineScore;
   wallMs: number;
 }
@@ -193,6 +195,21 @@ export function sweepPolicy(dir: string, path: ServicePath, settings: readonly A
   });
 }
 
+/**
+ * The target rates swept by default when the service's flags are calibrated (targetFalseAlarmRate > 0):
+ * 1 in 100,000 to 1 in 10 points per pod, wide enough to span 1 to 10 false alerts per pod-day.
+ * Chosen on the span of false alerts, not on recall.
+ */
+export const DEFAULT_SWEPT_RATES: readonly number[] = Object.freeze([1e-5, 1e-4, 3e-4, 3e-3, 0.01, 0.03, 0.1]);
+
+/** Replays the corpus once per calibrated flags' target rate and scores each run. */
+export function sweepRates(dir: string, path: ServicePath, rates: readonly number[], opts: ScoreOptions = {}): SweepPoint[] {
+  return rates.map((targetFalseAlarmRate) => {
+    const run = replayNezha(dir, { ...path, options: { ...path.options, targetFalseAlarmRate } });
+    return { policy: {}, targetFalseAlarmRate, score: scoreRun(run, opts), wallMs: run.wallMs };
+  });
+}
+
 /** The best recall among sweep points with at most `budget` false alerts per pod-day (0 when none is). */
 export function recallAtBudget(points: readonly SweepPoint[], budget: number): number {
   let best = 0;
@@ -205,7 +222,11 @@ export const FALSE_ALERT_BUDGETS: readonly number[] = Object.freeze([1, 2, 5, 10
 
 /** Options of {@link evaluateNezhaEngine}. */
 export interface NezhaEngineOptions {
-  /** Policy settings to sweep, one replay each (default: the enter levels {@link DEFAULT_ENTER_LEVELS}; empty: no sweep). */
+  /**
+   * Policy settings to sweep, one replay each (default: the calibrated flags' target rates
+   * {@link DEFAULT_SWEPT_RATES} when the service's flags are calibrated, else the enter levels
+   * {@link DEFAULT_ENTER_LEVELS}; empty: no sweep).
+   */
   sweep?: readonly AlertPolicyParams[];
   /** Minutes after injection that an alert still catches a fault (default 5). */
   windowMinutes?: number;
@@ -232,7 +253,10 @@ export function evaluateNezhaEngine(dir: string, path: ServicePath, opts: NezhaE
   const score = { windowMinutes: opts.windowMinutes };
   const run = replayNezha(dir, path);
   const pod = scoreRun(run, score);
-  const sweep = sweepPolicy(dir, path, opts.sweep ?? DEFAULT_ENTER_LEVELS.map((enter) => ({ enter })), score);
+  const calibrated = (path.options.targetFalseAlarmRate ?? 0) > 0;
+  const sweep = !opts.sweep && calibrated
+    ? sweepRates(dir, path, DEFAULT_SWEPT_RATES, score)
+    : sweepPolicy(dir, path, opts.sweep ?? DEFAULT_ENTER_LEVELS.map((enter) => ({ enter })), score);
   const all = [{ policy: {}, score: pod, wallMs: run.wallMs }, ...sweep];
   return {
     data: dir,
@@ -258,7 +282,7 @@ export function formatNezhaEngineReport(r: NezhaEngineReport): string {
   const lines = [
     `nezha through the service's path (replay source → the scoring cycle of kad serve; pod metric files only, no mesh columns): ${r.data}`,
     `settings: training window ${s.lookbackMs / 60_000} min, retrain every ${s.retrainMs / 60_000} min, step ${s.stepMs / 1000} s, policy ${JSON.stringify(s.policy)}, `
-      + `peer group ${s.peerGroup !== false}, early warning ${s.earlyWarning ? 'on' : 'off'}, seed ${s.seed}`,
+      + `peer group ${s.peerGroup !== false}, early warning ${s.earlyWarning ? 'on' : 'off'}, flags' target rate ${s.targetFalseAlarmRate ?? 0}, seed ${s.seed}`,
     ...r.days.map((d, i) => `  ${d.day}: ${d.faults} faults, scored from ${d.scoredFrom ?? 'never'} (${d.podDays.toFixed(2)} pod-days)${i > 0 ? `, following ${r.days[i - 1].day} (models and state carried over)` : ', the first training window is history only'}`),
     `replay: ${(r.wallMs / 1000).toFixed(1)} s a run, ${r.sweep.length + 1} runs`,
     '',
@@ -269,7 +293,7 @@ export function formatNezhaEngineReport(r: NezhaEngineReport): string {
   lines.push(`  by fault type (on the pod): ${Object.entries(r.pod.byType).map(([t, v]) => `${t} ${v.caught}/${v.faults}`).join(', ')}`);
   if (r.sweep.length) {
     lines.push('', 'sweep (one replay each; each row changes the service\'s policy by the setting shown):');
-    for (const p of r.sweep) lines.push(row(`  ${JSON.stringify(p.policy)}`, p.score));
+    for (const p of r.sweep) lines.push(row(`  ${JSON.stringify(p.targetFalseAlarmRate === undefined ? p.policy : { targetFalseAlarmRate: p.targetFalseAlarmRate })}`, p.score));
   }
   lines.push('', `recall within 5 min at ≤ ${r.atBudget.map((b) => b.falseAlertsPerPodDay).join(' / ')} false alerts per pod-day: ${r.atBudget.map((b) => pct(b.recall)).join(' / ')}`);
   return lines.join('\n') + '\n';

@@ -1,7 +1,8 @@
 /**
  * Point and event metrics of anomaly scores against labels: precision, recall and best F1 per point
- * over every threshold, with and without point-adjust; event recall, mean detection delay and false
- * alerts per series-day at a given operating point (flags); ROC-AUC.
+ * over every threshold, with and without point-adjust; at a given operating point (flags): F1,
+ * precision and recall of the flags per point, the flagged share, event recall, mean detection delay
+ * and false alerts per series-day; ROC-AUC.
  *
  * Point-adjust (Xu et al. 2018, used by the ASD/OmniAnomaly papers): when any point of a labelled
  * anomaly segment is detected, the whole segment counts as detected. It flatters detectors; the
@@ -44,6 +45,24 @@ export function bestF1(scores: ArrayLike<number>, labels: ArrayLike<number>): Be
     if (f1 > out.f1) Object.assign(out, { f1, precision, recall, threshold: scores[i] });
   }
   return out;
+}
+
+/** Precision, recall and F1 of per-point flags (NaN fields when there are no labelled points; precision 0 with no flags). */
+export function flagF1(flags: ArrayLike<number>, labels: ArrayLike<number>): Omit<BestF1, 'threshold'> {
+  let tp = 0;
+  let fp = 0;
+  let pos = 0;
+  for (let i = 0; i < flags.length; i++) {
+    if (labels[i]) pos++;
+    if (flags[i]) {
+      if (labels[i]) tp++;
+      else fp++;
+    }
+  }
+  if (pos === 0) return { f1: NaN, precision: NaN, recall: NaN };
+  const precision = tp + fp ? tp / (tp + fp) : 0;
+  const recall = tp / pos;
+  return { f1: tp ? (2 * precision * recall) / (precision + recall) : 0, precision, recall };
 }
 
 /** Point-adjusted scores: every point of a labelled segment gets the segment's highest score. */
@@ -113,10 +132,42 @@ export interface SeriesPointMetrics {
   /** Best F1 per point with point-adjust. */
   adjusted: BestF1;
   rocAuc: number;
+  /** Per-point F1, precision and recall of the flags. */
+  flag: Omit<BestF1, 'threshold'>;
+  /** Scored rows, flagged rows and labelled rows. */
+  points: number;
+  flagged: number;
+  labeled: number;
   events: EventDetection;
   falseAlerts: number;
   /** Days the scored rows span. */
   days: number;
+}
+
+/** The metrics of a series that depend on its scores alone (not on the flags). */
+export type ScoreMetrics = Pick<SeriesPointMetrics, 'raw' | 'adjusted' | 'rocAuc'>;
+
+/** Best F1 with and without point-adjust, and ROC-AUC, from row `warmup` on. */
+export function scoreMetrics(scores: Float64Array, labels: Uint8Array, warmup = 0): ScoreMetrics {
+  const s = scores.subarray(warmup);
+  const l = labels.subarray(warmup);
+  return { raw: bestF1(s, l), adjusted: bestF1(pointAdjust(s, l), l), rocAuc: safeRocAuc(s, l) };
+}
+
+/** The metrics of a series that depend on its flags alone, from row `warmup` on. */
+export function flagMetrics(flags: Uint8Array, labels: Uint8Array, times: Float64Array, events: readonly AnomalyEvent[], warmup = 0): Omit<SeriesPointMetrics, keyof ScoreMetrics> {
+  const l = labels.subarray(warmup);
+  const f = flags.subarray(warmup);
+  const t = times.subarray(warmup);
+  return {
+    flag: flagF1(f, l),
+    points: f.length,
+    flagged: f.reduce((a, b) => a + b, 0),
+    labeled: l.reduce((a, b) => a + b, 0),
+    events: eventDetection(f, t, eventsFrom(events, warmup)),
+    falseAlerts: falseAlerts(f, l),
+    days: t.length > 1 ? (t[t.length - 1] - t[0]) / 86_400_000 : 0,
+  };
 }
 
 /**
@@ -126,19 +177,7 @@ export interface SeriesPointMetrics {
 export function seriesPointMetrics(
   scores: Float64Array, flags: Uint8Array, labels: Uint8Array, times: Float64Array, events: readonly AnomalyEvent[], warmup = 0,
 ): SeriesPointMetrics {
-  const s = scores.subarray(warmup);
-  const l = labels.subarray(warmup);
-  const f = flags.subarray(warmup);
-  const t = times.subarray(warmup);
-  const ev = eventsFrom(events, warmup);
-  return {
-    raw: bestF1(s, l),
-    adjusted: bestF1(pointAdjust(s, l), l),
-    rocAuc: safeRocAuc(s, l),
-    events: eventDetection(f, t, ev),
-    falseAlerts: falseAlerts(f, l),
-    days: t.length > 1 ? (t[t.length - 1] - t[0]) / 86_400_000 : 0,
-  };
+  return { ...scoreMetrics(scores, labels, warmup), ...flagMetrics(flags, labels, times, events, warmup) };
 }
 
 /** Corpus-wide point metrics: means over series (NaN ones skipped) and pooled event counts. */
@@ -150,6 +189,13 @@ export interface PointSummary {
   precisionAdjusted: number;
   recallAdjusted: number;
   rocAuc: number;
+  /** Flags' per-point F1, precision and recall: means over series with labels. */
+  flagF1: number;
+  flagPrecision: number;
+  flagRecall: number;
+  /** Flagged and labelled shares of all scored points (pooled). */
+  flaggedShare: number;
+  labeledShare: number;
   eventRecall: number;
   eventsDetected: number;
   events: number;
@@ -170,6 +216,7 @@ export function summarisePointMetrics(list: readonly SeriesPointMetrics[]): Poin
   const events = list.reduce((a, m) => a + m.events.total, 0);
   const fa = list.reduce((a, m) => a + m.falseAlerts, 0);
   const days = list.reduce((a, m) => a + m.days, 0);
+  const points = list.reduce((a, m) => a + m.points, 0);
   return {
     f1: mean(list.map((m) => m.raw.f1)),
     precision: mean(list.map((m) => m.raw.precision)),
@@ -178,6 +225,11 @@ export function summarisePointMetrics(list: readonly SeriesPointMetrics[]): Poin
     precisionAdjusted: mean(list.map((m) => m.adjusted.precision)),
     recallAdjusted: mean(list.map((m) => m.adjusted.recall)),
     rocAuc: mean(list.map((m) => m.rocAuc)),
+    flagF1: mean(list.map((m) => m.flag.f1)),
+    flagPrecision: mean(list.map((m) => m.flag.precision)),
+    flagRecall: mean(list.map((m) => m.flag.recall)),
+    flaggedShare: points ? list.reduce((a, m) => a + m.flagged, 0) / points : NaN,
+    labeledShare: points ? list.reduce((a, m) => a + m.labeled, 0) / points : NaN,
     eventRecall: events ? detected / events : NaN,
     eventsDetected: detected,
     events,

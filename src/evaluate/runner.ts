@@ -13,9 +13,10 @@
 import { row } from '../core/frame.js';
 import { createDetector } from '../detectors/index.js';
 import { AlertPolicy, type AlertPolicyParams } from '../policy/alert-policy.js';
+import { FlagCalibrator } from '../policy/flag-calibrator.js';
 import { inhibitAlertStarts } from '../policy/topology-inhibition.js';
 import type { LabeledSeries } from './corpus.js';
-import { nabScores, type NabCostMatrix, type NabResult } from './nab-score.js';
+import { NAB_PROFILES, nabScores, type NabCostMatrix, type NabResult } from './nab-score.js';
 import {
   policyComparison, seriesPointMetrics, summarisePointMetrics, sumPolicyComparisons, type PointSummary, type PolicyComparison, type SeriesPointMetrics,
 } from './point-metrics.js';
@@ -23,8 +24,10 @@ import {
 /** Scores of one series, the detector's flags at its own threshold, and the policy's alert starts. */
 export interface SeriesRun {
   scores: Float64Array;
-  /** Raw per-point flags: 1 where the score reached the detector's threshold. */
+  /** Raw per-point flags: 1 where the score was calibrated rare enough, or reached the detector's threshold. */
   flags: Uint8Array;
+  /** With calibration: each row's tail probability among the series' earlier scores (1 during warm-up). */
+  pValues?: Float64Array;
   /** With a policy: 1 where an alert started. */
   alerts?: Uint8Array;
   /** With a policy: 1 where its alert was firing. */
@@ -38,19 +41,30 @@ export interface RunOptions {
   params?: Record<string, unknown>;
   /** Decide alerts with this policy (its `stopLearning` applies to online learning). */
   policy?: AlertPolicyParams;
+  /** Flag rows rarer than this among the series' own scores (unset or 0: the detector's threshold). */
+  targetFalseAlarmRate?: number;
+  /** Scores a series needs before calibrated flags start (default: the calibrator's). */
+  calibrationWarmup?: number;
 }
 
 /** Runs detector `kind` over one series (see the module comment). */
 export function runSeries(kind: string, series: LabeledSeries, opts: RunOptions = {}): SeriesRun {
   const det = createDetector(kind, opts.params ?? {}, opts.seed ?? 42);
-  const { frame } = series;
-  const fitted = series.train !== undefined && det.fit !== undefined;
-  if (series.train) {
-    if (det.fit) det.fit(series.train);
-    else for (let i = 0; i < series.train.rows; i++) det.learnOne(row(series.train, i), series.train.times[i]);
+  const { frame, train } = series;
+  const fitted = train !== undefined && det.fit !== undefined;
+  const rate = opts.targetFalseAlarmRate ?? 0;
+  const flagger = rate > 0 ? new FlagCalibrator({ targetFalseAlarmRate: rate, warmup: opts.calibrationWarmup }) : undefined;
+  if (train) {
+    if (det.fit) det.fit(train);
+    for (let i = 0; i < (flagger || !fitted ? train.rows : 0); i++) {
+      const x = row(train, i);
+      if (flagger) flagger.learn('', det.scoreOne(x, train.times[i]));
+      if (!fitted) det.learnOne(x, train.times[i]);
+    }
   }
   const scores = new Float64Array(frame.rows);
   const flags = new Uint8Array(frame.rows);
+  const pValues = flagger ? new Float64Array(frame.rows) : undefined;
   const policy = opts.policy ? new AlertPolicy(opts.policy) : undefined;
   const alerts = policy ? new Uint8Array(frame.rows) : undefined;
   const firing = policy ? new Uint8Array(frame.rows) : undefined;
@@ -59,17 +73,24 @@ export function runSeries(kind: string, series: LabeledSeries, opts: RunOptions 
     const t = frame.times[i];
     const s = det.scoreOne(x, t);
     scores[i] = Number.isFinite(s) ? s : 0;
-    flags[i] = scores[i] >= det.threshold ? 1 : 0;
+    let level = scores[i]; // what the policy sees, against `base`
+    let base = det.threshold;
+    if (flagger && pValues) {
+      pValues[i] = flagger.observe('', scores[i]);
+      flags[i] = flagger.flagged(pValues[i]) ? 1 : 0;
+      level = 1 - pValues[i];
+      base = 1 - rate;
+    } else flags[i] = scores[i] >= det.threshold ? 1 : 0;
     let learn = true;
     if (policy && alerts && firing) {
-      const d = policy.observe('', scores[i], t, det.threshold);
+      const d = policy.observe('', level, t, base);
       alerts[i] = d.started ? 1 : 0;
       firing[i] = d.firing ? 1 : 0;
       learn = d.learn;
     }
     if (!fitted && learn) det.learnOne(x, t);
   }
-  return { scores, flags, alerts, firing };
+  return { scores, flags, pValues, alerts, firing };
 }
 
 /** One series' result for one detector. */
@@ -91,6 +112,8 @@ export interface DetectorResult {
   summary: PointSummary;
   /** With `nab` profiles: the corpus NAB score per profile. */
   nab?: NabResult[];
+  /** With `nab` profiles: the NAB standard score of the flags (or alert starts) themselves, no threshold chosen. */
+  nabFlags?: number;
   /** With a policy: its settings and the corpus sums of the comparison. */
   policy?: { params: AlertPolicyParams; comparison: PolicyComparison };
   seconds: number;
@@ -134,6 +157,8 @@ export function evaluateDetector(kind: string, corpus: readonly LabeledSeries[],
     // With a policy, NAB sees only alert starts (each with its score); otherwise every point's score.
     const nabInput = runs.map((r) => (r.alerts ? r.scores.map((v, i) => ((r.alerts as Uint8Array)[i] ? v : 0)) : r.scores));
     out.nab = nabScores(corpus.map((s, i) => ({ name: s.name, scores: nabInput[i], windows: s.events })), opts.nabProfiles);
+    const standard = { standard: opts.nabProfiles.standard ?? NAB_PROFILES.standard };
+    out.nabFlags = nabScores(corpus.map((s, i) => ({ name: s.name, scores: runs[i].alerts ?? runs[i].flags, windows: s.events })), standard, undefined, 1)[0].score;
     series.forEach((s, i) => {
       s.nab = Object.fromEntries(out.nab?.map((r) => [r.profile, r.perSeries[i].score]) ?? []);
     });

@@ -69,13 +69,15 @@ export interface PolicyConfig {
   keepFiringForSeconds: number;
   cooldownSeconds: number;
   targetFalseAlarmsPerDay: number;
+  /** Read by the flag calibrator (flag-calibrator.ts), not by the alert policy. */
+  targetFalseAlarmRate?: number;
   stopLearning: boolean;
   maxQuarantineSeconds: number;
 }
 
 /** The policy settings of a config's `policy` section (`consecutive` is K; `window` N, 0 = K). */
 export function policyParamsFromConfig(c: PolicyConfig): AlertPolicyParams {
-  const { consecutive, window, ...rest } = c;
+  const { consecutive, window, targetFalseAlarmRate: _flagRate, ...rest } = c;
   return { ...rest, k: consecutive, n: window === 0 ? consecutive : Math.max(window, consecutive) };
 }
 

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../core/rng.js';
+import { FlagCalibrator } from './flag-calibrator.js';
+
+describe('FlagCalibrator', () => {
+  it('flags about the target share of a series\' normal points, whatever the scale of its scores', () => {
+    for (const scale of [0.3, 3]) {
+      const rng = createRng(7);
+      const cal = new FlagCalibrator({ targetFalseAlarmRate: 0.01 });
+      let flags = 0;
+      const n = 20_000;
+      // Scores with an exponential tail in u = −ln(1 − s), as the calibrator models them.
+      for (let i = 0; i < n; i++) flags += cal.flagged(cal.observe('a', 1 - Math.exp(scale * Math.log(1 - rng.next())))) ? 1 : 0;
+      expect(flags / n).toBeGreaterThan(0.005);
+      expect(flags / n).toBeLessThan(0.02);
+    }
+  });
+
+  it('flags nothing during warm-up, then a score far beyond the series\' own', () => {
+    const cal = new FlagCalibrator({ targetFalseAlarmRate: 0.001, warmup: 50 });
+    const rng = createRng(1);
+      const rand = (): number => rng.next();
+    for (let i = 0; i < 50; i++) expect(cal.observe('a', 0.1 * rand())).toBe(1);
+    for (let i = 0; i < 10; i++) cal.observe('c', 0.1 * rand());
+    expect(cal.flagged(cal.observe('c', 0.99))).toBe(false); // still warming up
+    for (let i = 0; i < 200; i++) cal.observe('a', 0.1 * rand());
+    expect(cal.flagged(cal.observe('a', 0.9))).toBe(true);
+    expect(cal.flagged(cal.observe('b', 0.9))).toBe(false); // another series has its own history
+  });
+
+  it('learns training scores without deciding, and a high-scoring series gets a higher bar', () => {
+    const cal = new FlagCalibrator({ targetFalseAlarmRate: 0.001, warmup: 50 });
+    const rng = createRng(3);
+      const rand = (): number => rng.next();
+    for (let i = 0; i < 1000; i++) {
+      cal.learn('quiet', 0.1 * rand());
+      cal.learn('noisy', 0.5 + 0.45 * rand());
+    }
+    expect(cal.flagged(cal.observe('quiet', 0.6))).toBe(true);
+    expect(cal.flagged(cal.observe('noisy', 0.6))).toBe(false);
+  });
+
+  it('refuses a bad rate with the setting\'s name', () => {
+    expect(() => new FlagCalibrator({ targetFalseAlarmRate: 0 })).toThrow(/targetFalseAlarmRate/);
+    expect(() => new FlagCalibrator({ targetFalseAlarmRate: 0.001, warmup: 0 })).toThrow(/minPoints/);
+  });
+});
+
+describe('FlagCalibrator.warm and pValue', () => {
+  it('says when a series has its warm-up of scores, and reads p without learning', () => {
+    const cal = new FlagCalibrator({ targetFalseAlarmRate: 0.01, warmup: 20 });
+    for (let i = 0; i < 19; i++) cal.learn('a', 0.1 + (i % 5) * 0.01);
+    expect(cal.warm('a')).toBe(false);
+    expect(cal.warm('b')).toBe(false);
+    cal.learn('a', 0.12);
+    expect(cal.warm('a')).toBe(true);
+    const p = cal.pValue('a', 0.9);
+    expect(p).toBeLessThan(0.01);
+    expect(cal.pValue('a', 0.9)).toBe(p); // nothing learned
+    expect(cal.observe('a', 0.9)).toBe(p);
+  });
+});
