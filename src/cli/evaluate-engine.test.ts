@@ -21,7 +21,7 @@ describe('kad evaluate --corpus nezha --engine', () => {
     const text = await run(['--corpus', 'nezha', '--engine', '--data', dir]);
     expect(text).toContain('training window 60 min, retrain every 60 min, step 60 s, policy {');
     expect(text).toMatch(/service defaults, on the injected pod +5 +2 +0\.400/);
-    expect(text).toContain('{"enter":0.05}');
+    expect(text).toContain('{"targetFalseAlarmRate":0.1}');
     // The config comes from the environment, as for kad serve.
     const json = JSON.parse(await run(['--corpus', 'nezha', '--engine', '--data', dir, '--json'], { TRAINING_LOOKBACK_MINUTES: '30', KAD_CONSECUTIVE: '1' })) as NezhaEngineReport;
     expect(json.settings).toMatchObject({ lookbackMs: 30 * 60_000, policy: { k: 1 } });

@@ -69,7 +69,7 @@ describe('kad evaluate --loco', () => {
     const { code, out } = await run(['--loco', 'default', '--data', data]);
     expect(code).toBe(0);
     expect(out.indexOf('Leave-one-corpus-out')).toBeLessThan(out.indexOf('Tuned on each fold itself'));
-    expect(out).toMatch(/\nnab\/synthetic +ensemble.* asd /);
+    expect(out).toMatch(/\nnab\/synthetic +adaptive.* asd /);
     expect(out).toContain('skipped: smd-dev');
     const json = JSON.parse((await run(['--loco', 'default', '--data', data, '--json', '--only', 'nab', '--only', 'asd'])).out) as LocoResult;
     expect(json.heldOut.map((r) => [r.fold, r.source])).toEqual([['nab/synthetic', ['asd']], ['asd', ['nab/synthetic']]]);

@@ -26,7 +26,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'simulate', summary: 'Serve the simulated cluster as a Prometheus exporter with ground truth', load: async () => (await import('./simulate.js')).simulateCommand },
   { name: 'score', summary: 'Score a CSV time series and write timestamp,score,is_anomaly', load: async () => (await import('./score.js')).scoreCommand },
   {
-    name: 'evaluate', summary: 'Run detectors over a labelled corpus (NAB, ASD, Nezha) and report NAB score, F1, event recall, delay, false alerts',
+    name: 'evaluate', summary: 'Run detectors over a labelled corpus (NAB, ASD, SMD, Nezha) and report NAB score, F1, flags, event recall, delay, false alerts',
     load: async () => (await import('./evaluate.js')).evaluateCommand,
   },
 ];
