@@ -20,7 +20,7 @@
  */
 import type { LabeledSeries } from './corpus.js';
 import { AlertPolicy } from '../policy/alert-policy.js';
-import { nabScores, NAB_PROFILES } from './nab-score.js';
+import { flagStarts, nabScores, NAB_PROFILES } from './nab-score.js';
 import { flagMetrics, scoreMetrics, summarisePointMetrics, type PointSummary, type ScoreMetrics } from './point-metrics.js';
 import { runSeries, type SeriesRun } from './runner.js';
 
@@ -127,7 +127,7 @@ export function foldFigures(fold: Fold, scored: Scored, p: Omit<GridPoint, 'dete
   const out: FoldFigures = { summary, objective: NaN };
   if (fold.objective === 'nab') {
     const standard = { standard: NAB_PROFILES.standard };
-    out.nabFlags = nabScores(fold.series.map((s, i) => ({ name: s.name, scores: flags[i], windows: s.events })), standard, undefined, 1)[0].score;
+    out.nabFlags = nabScores(fold.series.map((s, i) => ({ name: s.name, scores: flagStarts(flags[i]), windows: s.events })), standard, undefined, 1)[0].score;
     out.objective = out.nabFlags / 100;
   } else if (fold.objective === 'flag-f1') {
     out.objective = summary.flagF1;
@@ -216,7 +216,7 @@ export function leaveOneCorpusOut(folds: readonly Fold[], grid: LocoGrid, opts: 
     const standard = { standard: NAB_PROFILES.standard };
     out.nab = {
       standard: nabScores(series.map((s, i) => ({ name: s.name, scores: chosen[i].run.scores, windows: s.events })), standard)[0].score,
-      flags: nabScores(series.map((s, i) => ({ name: s.name, scores: chosen[i].flags, windows: s.events })), standard, undefined, 1)[0].score,
+      flags: nabScores(series.map((s, i) => ({ name: s.name, scores: flagStarts(chosen[i].flags), windows: s.events })), standard, undefined, 1)[0].score,
       folds: nabFolds.map((j) => folds[j].name),
     };
   }

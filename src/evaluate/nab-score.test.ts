@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NAB_PROFILES, nabScore, nabScores, probationaryLength, scaledSigmoid } from './nab-score.js';
+import { flagStarts, NAB_PROFILES, nabScore, nabScores, probationaryLength, scaledSigmoid } from './nab-score.js';
 
 const std = NAB_PROFILES.standard;
 /** A series of n rows with one window, scores 1 at the given rows, 0 elsewhere. */
@@ -103,3 +103,11 @@ describe('nabScore at a fixed threshold', () => {
   });
 });
 
+
+describe('flagStarts', () => {
+  it('keeps the first point of each run of flags: an alert that stays up is one detection', () => {
+    expect(Array.from(flagStarts([0, 1, 1, 1, 0, 0, 1, 0, 1, 1]))).toEqual([0, 1, 0, 0, 0, 0, 1, 0, 1, 0]);
+    expect(Array.from(flagStarts([1, 1, 0]))).toEqual([1, 0, 0]);
+    expect(Array.from(flagStarts([]))).toEqual([]);
+  });
+});

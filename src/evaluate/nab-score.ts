@@ -181,6 +181,16 @@ function bestCorpusThreshold(score: Float64Array, value: Float64Array, win: Int3
   return bestThreshold;
 }
 
+/**
+ * The starts of a 0/1 flag series (1 where a run of flags begins): what NAB scores for flags, since an
+ * alert that stays up is one detection, as a person paged once sees it, not one per flagged point.
+ */
+export function flagStarts(flags: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(flags.length);
+  for (let i = 0; i < flags.length; i++) out[i] = flags[i] && !(i > 0 && flags[i - 1]) ? 1 : 0;
+  return out;
+}
+
 /** Scores a corpus under every profile of `profiles` (default: NAB's three), at `fixedThreshold` when given. */
 export function nabScores(
   series: readonly NabSeriesInput[], profiles: Readonly<Record<string, NabCostMatrix>> = NAB_PROFILES, probationPercent = 0.15, fixedThreshold?: number,

@@ -16,7 +16,7 @@ import { AlertPolicy, type AlertPolicyParams } from '../policy/alert-policy.js';
 import { FlagCalibrator } from '../policy/flag-calibrator.js';
 import { inhibitAlertStarts } from '../policy/topology-inhibition.js';
 import type { LabeledSeries } from './corpus.js';
-import { NAB_PROFILES, nabScores, type NabCostMatrix, type NabResult } from './nab-score.js';
+import { flagStarts, NAB_PROFILES, nabScores, type NabCostMatrix, type NabResult } from './nab-score.js';
 import {
   policyComparison, seriesPointMetrics, summarisePointMetrics, sumPolicyComparisons, type PointSummary, type PolicyComparison, type SeriesPointMetrics,
 } from './point-metrics.js';
@@ -158,7 +158,7 @@ export function evaluateDetector(kind: string, corpus: readonly LabeledSeries[],
     const nabInput = runs.map((r) => (r.alerts ? r.scores.map((v, i) => ((r.alerts as Uint8Array)[i] ? v : 0)) : r.scores));
     out.nab = nabScores(corpus.map((s, i) => ({ name: s.name, scores: nabInput[i], windows: s.events })), opts.nabProfiles);
     const standard = { standard: opts.nabProfiles.standard ?? NAB_PROFILES.standard };
-    out.nabFlags = nabScores(corpus.map((s, i) => ({ name: s.name, scores: runs[i].alerts ?? runs[i].flags, windows: s.events })), standard, undefined, 1)[0].score;
+    out.nabFlags = nabScores(corpus.map((s, i) => ({ name: s.name, scores: runs[i].alerts ?? flagStarts(runs[i].flags), windows: s.events })), standard, undefined, 1)[0].score;
     series.forEach((s, i) => {
       s.nab = Object.fromEntries(out.nab?.map((r) => [r.profile, r.perSeries[i].score]) ?? []);
     });
