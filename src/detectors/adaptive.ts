@@ -117,12 +117,18 @@ export class AdaptiveDetector implements Detector, Explainer {
   readonly threshold = 0.5;
   private readonly p: Resolved;
   private readonly members: Detector[];
+  /** members[0] and members[1..], and the lead's threshold and the trusted rate bound, kept apart for the per-point path. */
+  private readonly lead: Detector;
+  private readonly body: Detector[];
+  private readonly leadThreshold: number;
+  private readonly trustedRate: number;
+  private readonly rateMemory: number;
   private readonly target: number;
   private readonly samePower: boolean;
   /** The lead's firing rate (EMA over learned points). */
   private rate: number;
   /** The lead's raw score of the point last scored, at time leadT. */
-  private lead = 0;
+  private leadScore = 0;
   private leadT = NaN;
 
   /**
@@ -133,7 +139,12 @@ export class AdaptiveDetector implements Detector, Explainer {
   constructor(params: AdaptiveParams, seed: number, make: Make, restored?: { members: Detector[]; rate: number }) {
     this.p = resolve(params as Record<string, unknown>);
     this.members = restored?.members ?? this.p.members.map((m, i) => make(m.kind, m.params ?? {}, seed + i));
+    this.lead = this.members[0];
+    this.body = this.members.slice(1);
+    this.leadThreshold = this.lead.threshold;
     this.target = 10 ** -this.p.rateLevel;
+    this.trustedRate = this.p.leadSlack * this.target;
+    this.rateMemory = this.p.rateMemory;
     this.samePower = this.p.power === this.p.memberPower;
     this.rate = restored?.rate ?? this.target;
   }
@@ -145,33 +156,37 @@ export class AdaptiveDetector implements Detector, Explainer {
 
   /** Whether the lead is trusted on this series now (it fires at most `leadSlack` × the target rate). */
   get leadTrusted(): boolean {
-    return this.rate <= this.p.leadSlack * this.target;
+    return this.rate <= this.trustedRate;
   }
 
   private scoreLead(x: Features, t: number): number {
-    const s = this.members[0].scoreOne(x, t);
-    this.lead = Number.isFinite(s) ? s : s === Infinity ? 1 : 0;
+    const s = this.lead.scoreOne(x, t);
+    const lead = Number.isFinite(s) ? s : s === Infinity ? 1 : 0;
+    this.leadScore = lead;
     this.leadT = t;
-    return this.lead;
+    return lead;
   }
 
   scoreOne(x: Features, t: number): number {
     const lead = this.scoreLead(x, t);
-    if (lead >= this.members[0].threshold && this.leadTrusted) return lead;
+    if (lead >= this.leadThreshold && this.rate <= this.trustedRate) return lead;
     // Every body member maps its z / z50 through zToScore with the same power, so the largest u_i is
     // the largest raw score's, and zToScore(u, 1, power) of it is that raw score when power = memberPower.
+    const body = this.body;
     let b = 0;
-    for (let i = 1; i < this.members.length; i++) {
-      const s = this.members[i].scoreOne(x, t);
+    for (let i = 0; i < body.length; i++) {
+      const s = body[i].scoreOne(x, t);
       if (s > b) b = s;
     }
     return this.samePower ? 0.5 * b : 0.5 * zToScore(scoreToZ(b, 1, this.p.memberPower), 1, this.p.power);
   }
 
   learnOne(x: Features, t: number): void {
-    const lead = t === this.leadT ? this.lead : this.scoreLead(x, t);
-    this.rate += ((lead >= this.members[0].threshold ? 1 : 0) - this.rate) / this.p.rateMemory;
-    for (const m of this.members) m.learnOne(x, t);
+    const lead = t === this.leadT ? this.leadScore : this.scoreLead(x, t);
+    this.rate += ((lead >= this.leadThreshold ? 1 : 0) - this.rate) / this.rateMemory;
+    this.lead.learnOne(x, t);
+    const body = this.body;
+    for (let i = 0; i < body.length; i++) body[i].learnOne(x, t);
     this.leadT = NaN;
   }
 

@@ -72,6 +72,11 @@ const INTERVAL_POINTS = 16;
 /** The largest excess (in ranges) the onset filter remembers: that a move went past the range, not how far. */
 const RECENT_CAP = 1;
 
+/** The hour of the day (UTC) of epoch-ms time `t`; -1 when `t` is not finite. */
+function hourOf(t: number): number {
+  return Number.isFinite(t) ? Math.floor((((t % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS) : -1;
+}
+
 /** Settings of {@link NoveltyDetector}; every field has a default. */
 export interface NoveltyParams {
   /** Window lengths (points) of the rolling means watched, ascending (default [1, 4, 16, 64]). */
@@ -149,7 +154,11 @@ export class NoveltyDetector implements Detector, Explainer {
   /** Scratch: the last feature-wise excess and inside part computed by `measure`. */
   private ex = new Float64Array(0);
   private inside = new Float64Array(0);
-  /** The time and values whose measures `ex` and `inside` hold (NaN time: none). */
+  /** Scratch: per feature × scale, the rolling mean `measure` computed for the point (where the scale is scored). */
+  private mF = new Float64Array(0);
+  /** The hour of the day `measure` computed for its time. */
+  private mHour = -1;
+  /** The time and values whose measures `ex`, `inside`, `mF` and `mHour` hold (NaN time: none). */
   private mT = NaN;
   private mX = new Float64Array(0);
 
@@ -184,6 +193,7 @@ export class NoveltyDetector implements Detector, Explainer {
     this.ex = new Float64Array(d);
     this.inside = new Float64Array(d);
     this.mX = new Float64Array(d);
+    this.mF = new Float64Array(d * S);
     this.mT = NaN;
   }
 
@@ -203,7 +213,8 @@ export class NoveltyDetector implements Detector, Explainer {
   /** Fills `ex` (excess past the learned ranges) and `inside` (in-range part) for each feature of x. */
   private measure(x: Features, t: number): void {
     const { S, p } = this;
-    const hour = Number.isFinite(t) ? Math.floor((((t % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS) : -1;
+    const hour = hourOf(t);
+    this.mHour = hour;
     for (let j = 0; j < this.d; j++) {
       const v = j < x.length ? x[j] : NaN;
       this.ex[j] = 0;
@@ -220,6 +231,7 @@ export class NoveltyDetector implements Detector, Explainer {
         const w = p.scales[k];
         if (this.n[i] < Math.max(50, 4 * w)) continue;
         const f = this.mean(j, k, v);
+        this.mF[i] = f;
         const lo = this.lo[i];
         const hi = this.hi[i];
         const r = this.range(lo, hi);
@@ -266,7 +278,7 @@ export class NoveltyDetector implements Detector, Explainer {
     const { S, W, p } = this;
     const keep = 1 - p.forget;
     const day = Math.floor(t / DAY_MS);
-    const hour = Number.isFinite(t) ? Math.floor((((t % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS) : -1;
+    const hour = this.mHour;
     for (let j = 0; j < this.d; j++) {
       const e = this.ex[j];
       // Bounded: one absurd value (or any huge move) must not hold the onset filter up for hundreds of points.
@@ -276,9 +288,11 @@ export class NoveltyDetector implements Detector, Explainer {
       // What the point teaches is clamped to LEARN_CLIP single-point ranges past the learned range.
       const i0 = j * S;
       if (this.n[i0] > 0) v = clampLearned(v, this.lo[i0], this.hi[i0], this.range(this.lo[i0], this.hi[i0]));
+      // measure computed the means of v where a scale was scored (unless clamping moved v).
+      const same = v === x[j];
       for (let k = 0; k < S; k++) {
         const i = j * S + k;
-        const f = this.mean(j, k, v);
+        const f = same && this.n[i] >= Math.max(50, 4 * p.scales[k]) ? this.mF[i] : this.mean(j, k, v);
         if (!Number.isNaN(f)) {
           if (this.n[i] === 0) {
             this.lo[i] = f;

@@ -124,9 +124,11 @@ export class ProfileZDetector implements Detector, Explainer {
   private msLevel = new Float64Array(0);
   private msChange = new Float64Array(0);
   private nRes = new Float64Array(0);
-  /** Per feature: the profile expectation zOf computed at time cT (NaN: none), for learnOne of the same t. */
+  /** Per feature: the profile expectation zOf computed at time cT (NaN: none), for learnOne of the same t; and that time's bin and day. */
   private cE = new Float64Array(0);
   private cT = NaN;
+  private cB = 0;
+  private cDay = 0;
   /** Time of the last learned point (epoch ms): what {@link ProfileZDetector.explain} uses by default. */
   private lastT = 0;
 
@@ -149,11 +151,11 @@ export class ProfileZDetector implements Detector, Explainer {
     if (!Number.isFinite(t)) t = 0;
     this.lastT = t;
     const d = this.d;
-    const day = Math.floor(t / this.periodMs);
-    const b = this.binOf(t);
     // Folding bin b's last visit does not change its mean, so expectations cached by zOf at t still hold.
     const cached = t === this.cT;
     this.cT = NaN;
+    const day = cached ? this.cDay : Math.floor(t / this.periodMs);
+    const b = cached ? this.cB : this.binOf(t);
     if (this.visit[b] !== day) this.fold(b, day);
     const { alpha, memory } = this.params;
     for (let j = 0; j < d && j < x.length; j++) {
@@ -185,6 +187,8 @@ export class ProfileZDetector implements Detector, Explainer {
     // Each feature's profile expectation at t, kept for learnOne of the same t (it does not depend on x).
     for (let j = 0; j < d; j++) this.cE[j] = this.expected(b, j, day);
     this.cT = t;
+    this.cB = b;
+    this.cDay = day;
     let s = 0;
     let k = 0;
     for (let j = 0; j < d && j < x.length; j++) {
@@ -193,7 +197,8 @@ export class ProfileZDetector implements Detector, Explainer {
       const eP = this.profileUsable(j) ? this.cE[j] : NaN;
       const m = Number.isNaN(eP) ? 0 : d;
       if (this.nRes[m + j] < this.params.minPoints) continue;
-      const f2 = this.floor(j) ** 2;
+      const fl = this.floor(j);
+      const f2 = fl * fl;
       const r = v - (m === 0 ? this.gMean[j] : eP);
       const c = r - this.ewma[m + j];
       s += (r * r) / Math.max(this.msLevel[m + j], f2) + (c * c) / Math.max(this.msChange[m + j], f2);
