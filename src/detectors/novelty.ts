@@ -56,7 +56,7 @@
 import { paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
-import { zToScore } from '../core/score-map.js';
+import { zToScore, type ZScored } from '../core/score-map.js';
 import { clampLearned } from '../stats/robust-clip.js';
 import { type Detector, type Explainer } from './base.js';
 import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
@@ -120,12 +120,15 @@ function resolve(p: Record<string, unknown>): Resolved {
 }
 
 /** Multi-scale, time-of-day range novelty with onset filtering; see the module comment. */
-export class NoveltyDetector implements Detector, Explainer {
+export class NoveltyDetector implements Detector, Explainer, ZScored {
   /** Registry key and snapshot kind. */
   readonly kind = KIND;
   /** Score at a novelty of `e50` past the range. */
   readonly threshold = 0.5;
   private readonly p: Resolved;
+  /** The mapping's z50 (0.5 + e50: the score is 0.5 at a novelty of e50) and power. */
+  readonly scoreZ50: number;
+  readonly scorePower: number;
   private readonly S: number;
   private readonly W: number;
   /** Index of the daily scale: -1 until the sampling interval is known, -2 when off. */
@@ -165,6 +168,8 @@ export class NoveltyDetector implements Detector, Explainer {
   /** @param params settings (see {@link NoveltyParams}); a bad one throws {@link InputError} */
   constructor(params: NoveltyParams = {}) {
     this.p = resolve(params as Record<string, unknown>);
+    this.scoreZ50 = 0.5 + this.p.e50;
+    this.scorePower = this.p.power;
     this.S = this.p.scales.length;
     this.W = this.p.scales[this.S - 1];
     this.dk = this.p.daily ? -1 : -2;
@@ -253,6 +258,11 @@ export class NoveltyDetector implements Detector, Explainer {
   }
 
   scoreOne(x: Features, t: number): number {
+    return zToScore(this.scoreZ(x, t), this.scoreZ50, this.scorePower);
+  }
+
+  /** The s that {@link NoveltyDetector.scoreOne} maps (0.5 + novelty, or the capped in-range distance); keeps the point's measures for learnOne. */
+  scoreZ(x: Features, t: number): number {
     if (this.d === 0) return 0;
     this.measure(x, t);
     this.remember(x, t);
@@ -262,7 +272,7 @@ export class NoveltyDetector implements Detector, Explainer {
       const v = novel > 0 ? 0.5 + novel : this.inside[j];
       if (v > s) s = v;
     }
-    return zToScore(s, 0.5 + this.p.e50, this.p.power);
+    return s;
   }
 
   learnOne(x: Features, t: number): void {

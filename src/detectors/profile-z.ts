@@ -39,7 +39,7 @@
 import { paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
-import { zToScore } from '../core/score-map.js';
+import { zToScore, type ZScored } from '../core/score-map.js';
 import { CLIP_AFTER, clampWelford } from '../stats/robust-clip.js';
 import { type Detector, type Explainer } from './base.js';
 import { readScaleSettings, scaleFloor, SCALE_PARAMS, type ScaleParams, type ScaleSettings } from './scale-settings.js';
@@ -99,7 +99,7 @@ export function chiSquareZ(s: number, k: number): number {
 }
 
 /** Daily-profile level and change z detector, streaming; see the file comment. */
-export class ProfileZDetector implements Detector, Explainer {
+export class ProfileZDetector implements Detector, Explainer, ZScored {
   /** Registry key and snapshot kind. */
   readonly kind = KIND;
   /** A point is anomalous on its own past score 0.5 (combined z = z50). */
@@ -209,9 +209,24 @@ export class ProfileZDetector implements Detector, Explainer {
 
   /** Scores one point in [0, 1) against what was learned before it; does not allocate. */
   scoreOne(x: Features, t = 0): number {
+    return zToScore(this.scoreZ(x, t), this.params.z50, this.params.power);
+  }
+
+  /** The z that {@link ProfileZDetector.scoreOne} maps: softplus of {@link ProfileZDetector.zOf}. */
+  scoreZ(x: Features, t = 0): number {
     const z = this.zOf(x, t);
     // softplus keeps the order of z ≤ 0 (a sum of squares below its mean) instead of tying them at 0.
-    return zToScore(z > 30 ? z : Math.log1p(Math.exp(z)), this.params.z50, this.params.power);
+    return z > 30 ? z : Math.log1p(Math.exp(z));
+  }
+
+  /** The z at which the score is 0.5. */
+  get scoreZ50(): number {
+    return this.params.z50;
+  }
+
+  /** The steepness of the mapping. */
+  get scorePower(): number {
+    return this.params.power;
   }
 
   /**

@@ -47,7 +47,7 @@ import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { intIn, paramReader } from '../core/params.js';
 import { createRng } from '../core/rng.js';
-import { zToScore } from '../core/score-map.js';
+import { zToScore, type ZScored } from '../core/score-map.js';
 import { fromBase64, openSnapshot, toBase64, type DetectorSnapshot } from '../core/snapshot.js';
 import { CLIP_AFTER, clampWelford } from '../stats/robust-clip.js';
 import type { Detector } from './base.js';
@@ -103,7 +103,7 @@ function resolve(p: Record<string, unknown>): Resolved {
 }
 
 /** Streaming PCA detector (T² inside the principal subspace plus residual energy outside); see the module comment. */
-export class SubspaceDetector implements Detector {
+export class SubspaceDetector implements Detector, ZScored {
   /** Registry key and snapshot kind. */
   readonly kind = KIND;
   /** A point is anomalous on its own past score 0.5 (z = z50). */
@@ -204,6 +204,11 @@ export class SubspaceDetector implements Detector {
 
   /** Scores one point in [0, 1) against what was learned before it; does not allocate. */
   scoreOne(x: Features): number {
+    return zToScore(this.scoreZ(x), this.params.z50, this.params.power);
+  }
+
+  /** The z that {@link SubspaceDetector.scoreOne} maps (softplus of S's Wilson–Hilferty z; Infinity for a non-finite S); 0 before the first refresh. */
+  scoreZ(x: Features): number {
     if (this.k === 0) return 0;
     const s = this.statistic(x);
     // learnOne of the same values (before any other change of state) reuses it.
@@ -211,10 +216,20 @@ export class SubspaceDetector implements Detector {
     for (let j = 0; j < d; j++) sX[j] = j < x.length ? x[j] : NaN;
     this.sLast = s;
     this.sValid = true;
-    if (!Number.isFinite(s)) return 1 - 1e-12;
+    if (!Number.isFinite(s)) return Infinity;
     const zs = chiSquareZ(s, this.k + this.h);
     // softplus keeps the order of z ≤ 0 (a distance below its mean) instead of tying them at 0.
-    return zToScore(zs > 30 ? zs : Math.log1p(Math.exp(zs)), this.params.z50, this.params.power);
+    return zs > 30 ? zs : Math.log1p(Math.exp(zs));
+  }
+
+  /** The z at which the score is 0.5. */
+  get scoreZ50(): number {
+    return this.params.z50;
+  }
+
+  /** The steepness of the mapping. */
+  get scorePower(): number {
+    return this.params.power;
   }
 
   /** S = T² + Q/g of `x` (about χ²(k + h) on normal points); needs k ≥ 1. Does not allocate. */
