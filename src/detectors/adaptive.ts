@@ -151,10 +151,9 @@ export class AdaptiveDetector implements Detector, Explainer {
   private readonly leadZ: (Detector & ZScored) | null;
   private readonly leadCut: number;
   private readonly bodyZ: (Detector & ZScored)[] | null;
-  private readonly bodyZ50: Float64Array;
   private readonly bodyPower: number;
-  private readonly zs: Float64Array;
-  private readonly rs: Float64Array;
+  /** Per body member i: z50 at [i], then the point's z at [n + i] and z / z50 at [2n + i] (one array: memory per series counts). */
+  private readonly scratch: Float64Array;
 
   /**
    * @param params settings (see {@link AdaptiveParams}); a bad one throws {@link InputError}
@@ -180,9 +179,8 @@ export class AdaptiveDetector implements Detector, Explainer {
     const lazy = power >= 1 && (body as (Detector & ZScored)[]).every((m) => m.scorePower === power);
     this.bodyZ = lazy ? (body as (Detector & ZScored)[]) : null;
     this.bodyPower = power;
-    this.bodyZ50 = Float64Array.from(body, (m) => (lazy ? (m as Detector & ZScored).scoreZ50 : NaN));
-    this.zs = new Float64Array(body.length);
-    this.rs = new Float64Array(body.length);
+    this.scratch = new Float64Array(lazy ? 3 * body.length : 0);
+    if (lazy) (body as (Detector & ZScored)[]).forEach((m, i) => (this.scratch[i] = m.scoreZ50));
   }
 
   /** The members' kinds, lead first. */
@@ -234,27 +232,28 @@ export class AdaptiveDetector implements Detector, Explainer {
 
   /** The same maximum, mapping only the members within RATIO_MARGIN of the largest z / z50 (see the fields). */
   private bodyMaxLazy(body: (Detector & ZScored)[], x: Features, t: number): number {
-    const { zs, rs, bodyZ50, bodyPower } = this;
+    const { scratch: a, bodyPower } = this;
+    const n = body.length;
     let rMax = 0;
-    for (let i = 0; i < body.length; i++) {
+    for (let i = 0; i < n; i++) {
       const z = body[i].scoreZ(x, t);
-      const r = z / bodyZ50[i];
-      zs[i] = z;
-      rs[i] = r;
+      const r = z / a[i];
+      a[n + i] = z;
+      a[2 * n + i] = r;
       if (r > rMax) rMax = r;
     }
     // Every z ≤ 0 or NaN: every score is 0.
     if (!(rMax > 0)) return 0;
     const lim = rMax * (1 - RATIO_MARGIN);
     let b = 0;
-    for (let i = 0; i < body.length; i++) {
-      if (!(rs[i] >= lim)) continue;
-      const s = zToScore(zs[i], bodyZ50[i], bodyPower);
+    for (let i = 0; i < n; i++) {
+      if (!(a[2 * n + i] >= lim)) continue;
+      const s = zToScore(a[n + i], a[i], bodyPower);
       if (s > b) b = s;
     }
     if (b < TINY_SCORE) {
-      for (let i = 0; i < body.length; i++) {
-        const s = zToScore(zs[i], bodyZ50[i], bodyPower);
+      for (let i = 0; i < n; i++) {
+        const s = zToScore(a[n + i], a[i], bodyPower);
         if (s > b) b = s;
       }
     }

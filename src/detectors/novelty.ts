@@ -154,14 +154,16 @@ export class NoveltyDetector implements Detector, Explainer, ZScored {
   private hLast = new Float64Array(0);
   /** Per feature: the recent largest excess (onset filter). */
   private recent = new Float64Array(0);
-  /** Scratch: the last feature-wise excess and inside part computed by `measure`. */
+  /**
+   * Scratch: the last feature-wise excess and inside part computed by `measure`; after the d inside
+   * parts, at d + (feature × scale), the rolling means it computed (where the scale is scored). One
+   * array for both: each typed array costs memory per series.
+   */
   private ex = new Float64Array(0);
   private inside = new Float64Array(0);
-  /** Scratch: per feature × scale, the rolling mean `measure` computed for the point (where the scale is scored). */
-  private mF = new Float64Array(0);
   /** The hour of the day `measure` computed for its time. */
   private mHour = -1;
-  /** The time and values whose measures `ex`, `inside`, `mF` and `mHour` hold (NaN time: none). */
+  /** The time and values whose measures `ex`, `inside` and `mHour` hold (NaN time: none). */
   private mT = NaN;
   private mX = new Float64Array(0);
 
@@ -196,9 +198,8 @@ export class NoveltyDetector implements Detector, Explainer, ZScored {
     this.hLast = new Float64Array(h);
     this.recent = new Float64Array(d);
     this.ex = new Float64Array(d);
-    this.inside = new Float64Array(d);
+    this.inside = new Float64Array(d * (1 + S));
     this.mX = new Float64Array(d);
-    this.mF = new Float64Array(d * S);
     this.mT = NaN;
   }
 
@@ -236,7 +237,7 @@ export class NoveltyDetector implements Detector, Explainer, ZScored {
         const w = p.scales[k];
         if (this.n[i] < Math.max(50, 4 * w)) continue;
         const f = this.mean(j, k, v);
-        this.mF[i] = f;
+        this.inside[this.d + i] = f;
         const lo = this.lo[i];
         const hi = this.hi[i];
         const r = this.range(lo, hi);
@@ -302,7 +303,7 @@ export class NoveltyDetector implements Detector, Explainer, ZScored {
       const same = v === x[j];
       for (let k = 0; k < S; k++) {
         const i = j * S + k;
-        const f = same && this.n[i] >= Math.max(50, 4 * p.scales[k]) ? this.mF[i] : this.mean(j, k, v);
+        const f = same && this.n[i] >= Math.max(50, 4 * p.scales[k]) ? this.inside[this.d + i] : this.mean(j, k, v);
         if (!Number.isNaN(f)) {
           if (this.n[i] === 0) {
             this.lo[i] = f;
