@@ -152,8 +152,8 @@ export class AdaptiveDetector implements Detector, Explainer {
   private readonly leadCut: number;
   private readonly bodyZ: (Detector & ZScored)[] | null;
   private readonly bodyPower: number;
-  /** Per body member i: z50 at [i], then the point's z at [n + i] and z / z50 at [2n + i] (one array: memory per series counts). */
-  private readonly scratch: Float64Array;
+  /** Per body member i: z50 at [i], then the point's z at [n + i] and z / z50 at [2n + i] (a plain array of doubles: smaller per series than a typed array). */
+  private readonly scratch: number[];
 
   /**
    * @param params settings (see {@link AdaptiveParams}); a bad one throws {@link InputError}
@@ -179,7 +179,7 @@ export class AdaptiveDetector implements Detector, Explainer {
     const lazy = power >= 1 && (body as (Detector & ZScored)[]).every((m) => m.scorePower === power);
     this.bodyZ = lazy ? (body as (Detector & ZScored)[]) : null;
     this.bodyPower = power;
-    this.scratch = new Float64Array(lazy ? 3 * body.length : 0);
+    this.scratch = new Array<number>(lazy ? 3 * body.length : 0).fill(0.5);
     if (lazy) (body as (Detector & ZScored)[]).forEach((m, i) => (this.scratch[i] = m.scoreZ50));
   }
 
