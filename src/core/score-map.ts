@@ -9,6 +9,19 @@
  * separate them. With this tail, distinct finite z give distinct scores below 1 up to z/z50 ≈ e^10^15.
  */
 
+/**
+ * A detector whose score is `zToScore(scoreZ(x, t), scoreZ50, scorePower)`: a combiner can compare
+ * such members on z / z50 and map only those whose score it needs (adaptive.ts).
+ */
+export interface ZScored {
+  /** The z that `scoreOne(x, t)` maps, with the same effects on the detector as `scoreOne`. */
+  scoreZ(x: ArrayLike<number>, t: number): number;
+  /** The z50 of the detector's mapping. */
+  readonly scoreZ50: number;
+  /** The power of the detector's mapping. */
+  readonly scorePower: number;
+}
+
 /** Maps z ≥ 0 to [0, 1): 0.5 at `z50`, increasing, smooth. NaN → 0; +Infinity → 1 − 1e-12. */
 export function zToScore(z: number, z50: number, power: number): number {
   if (!(z > 0)) return 0;

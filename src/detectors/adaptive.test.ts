@@ -81,4 +81,26 @@ describe('adaptive detector', () => {
     expect(() => make({ leadSlack: 0.5 })).toThrow(InputError);
     expect(() => make({ nope: 1 })).toThrow(InputError);
   });
+
+  it('scores exactly as its members do (lead when it fires and is trusted, else half the largest body score), ties and multivariate included', () => {
+    const rng = createRng(5);
+    // Two identical zmax members tie on every point; profile-z and subspace on 3 features.
+    const members = [{ kind: 'novelty' }, { kind: 'zmax' }, { kind: 'zmax' }, { kind: 'profile-z', params: { binSeconds: 600, smoothBins: 1 } }, { kind: 'subspace', params: { minFeatures: 2 } }];
+    const det = createDetector('adaptive', { members }, 3) as AdaptiveDetector;
+    const ref = members.map((m, i) => createDetector(m.kind, m.params ?? {}, 3 + i));
+    const x = new Float64Array(3);
+    for (let i = 0; i < 6000; i++) {
+      const t = i * 300_000;
+      for (let j = 0; j < 3; j++) x[j] = 10 * (j + 1) + 3 * Math.sin((2 * Math.PI * t) / 86_400_000) + rng.normal() + (rng.next() < 0.003 ? 15 : 0);
+      if (i % 500 === 7) x[1] = NaN;
+      if (i === 4000) x[0] = 1e308;
+      const trusted = det.leadTrusted;
+      const s = det.scoreOne(x, t);
+      const r = ref.map((m) => m.scoreOne(x, t));
+      const want = r[0] >= 0.5 && trusted ? r[0] : 0.5 * Math.max(0, ...r.slice(1));
+      if (s !== want) expect({ i, s }).toEqual({ i, s: want });
+      det.learnOne(x, t);
+      for (const m of ref) m.learnOne(x, t);
+    }
+  });
 });

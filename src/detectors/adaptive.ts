@@ -46,7 +46,7 @@
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { paramReader } from '../core/params.js';
-import { scoreToZ, zToScore } from '../core/score-map.js';
+import { scoreToZ, zToScore, type ZScored } from '../core/score-map.js';
 import { type Detector, type Explainer } from './base.js';
 import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
 
@@ -91,6 +91,19 @@ export const DEFAULT_ADAPTIVE_MEMBERS: readonly AdaptiveMember[] = Object.freeze
 type Make = (kind: string, params: Record<string, unknown>, seed: number) => Detector;
 type Resolved = Required<AdaptiveParams>;
 
+/**
+ * Relative margin on z / z50 within which body members' scores are all computed: a member whose
+ * z / z50 is below the largest by more than this has a smaller score (zToScore is increasing, and
+ * pow and log err by under 1e-15 relative), so its score is not needed for the maximum.
+ */
+const RATIO_MARGIN = 1e-6;
+/** Below this the largest body score is in pow's underflow range, where the margin proves nothing: every score is computed. */
+const TINY_SCORE = 1e-280;
+/** A lead whose z / z50 is below this cannot reach a threshold of 0.5 or more (power ≥ 1: score ≤ 0.99 / 1.99). */
+const LEAD_RATIO_CUT = 0.99;
+
+const zScored = (m: Detector): m is Detector & ZScored => typeof (m as Partial<ZScored>).scoreZ === 'function';
+
 const isMember = (m: unknown): m is AdaptiveMember => typeof (m as AdaptiveMember)?.kind === 'string' && (m as AdaptiveMember).kind !== KIND;
 
 function resolve(p: Record<string, unknown>): Resolved {
@@ -117,13 +130,30 @@ export class AdaptiveDetector implements Detector, Explainer {
   readonly threshold = 0.5;
   private readonly p: Resolved;
   private readonly members: Detector[];
+  /** members[0] and members[1..], and the lead's threshold and the trusted rate bound, kept apart for the per-point path. */
+  private readonly lead: Detector;
+  private readonly body: Detector[];
+  private readonly leadThreshold: number;
+  private readonly trustedRate: number;
+  private readonly rateMemory: number;
   private readonly target: number;
   private readonly samePower: boolean;
   /** The lead's firing rate (EMA over learned points). */
   private rate: number;
-  /** The lead's raw score of the point last scored, at time leadT. */
-  private lead = 0;
+  /** Whether the lead fired on the point last scored, at time leadT. */
+  private leadFires = false;
   private leadT = NaN;
+  /**
+   * Members that say the z their score maps (ZScored) are mapped only where needed: the lead (power
+   * ≥ 1, threshold ≥ 0.5) only when its z reaches leadCut; the body (one power ≥ 1) only for the
+   * members whose z / z50 is within RATIO_MARGIN of the largest. Scores are those of scoreOne, bit for bit.
+   */
+  private readonly leadZ: (Detector & ZScored) | null;
+  private readonly leadCut: number;
+  private readonly bodyZ: (Detector & ZScored)[] | null;
+  private readonly bodyPower: number;
+  /** Per body member i: z50 at [i], then the point's z at [n + i] and z / z50 at [2n + i] (a plain array of doubles: smaller per series than a typed array). */
+  private readonly scratch: number[];
 
   /**
    * @param params settings (see {@link AdaptiveParams}); a bad one throws {@link InputError}
@@ -133,9 +163,24 @@ export class AdaptiveDetector implements Detector, Explainer {
   constructor(params: AdaptiveParams, seed: number, make: Make, restored?: { members: Detector[]; rate: number }) {
     this.p = resolve(params as Record<string, unknown>);
     this.members = restored?.members ?? this.p.members.map((m, i) => make(m.kind, m.params ?? {}, seed + i));
+    this.lead = this.members[0];
+    this.body = this.members.slice(1);
+    this.leadThreshold = this.lead.threshold;
     this.target = 10 ** -this.p.rateLevel;
+    this.trustedRate = this.p.leadSlack * this.target;
+    this.rateMemory = this.p.rateMemory;
     this.samePower = this.p.power === this.p.memberPower;
     this.rate = restored?.rate ?? this.target;
+    const lead = this.lead;
+    this.leadZ = zScored(lead) && lead.scorePower >= 1 && this.leadThreshold >= 0.5 ? lead : null;
+    this.leadCut = this.leadZ ? LEAD_RATIO_CUT * this.leadZ.scoreZ50 : 0;
+    const body = this.body;
+    const power = body.every(zScored) ? (body as (Detector & ZScored)[])[0].scorePower : NaN;
+    const lazy = power >= 1 && (body as (Detector & ZScored)[]).every((m) => m.scorePower === power);
+    this.bodyZ = lazy ? (body as (Detector & ZScored)[]) : null;
+    this.bodyPower = power;
+    this.scratch = new Array<number>(lazy ? 3 * body.length : 0).fill(0.5);
+    if (lazy) (body as (Detector & ZScored)[]).forEach((m, i) => (this.scratch[i] = m.scoreZ50));
   }
 
   /** The members' kinds, lead first. */
@@ -145,33 +190,82 @@ export class AdaptiveDetector implements Detector, Explainer {
 
   /** Whether the lead is trusted on this series now (it fires at most `leadSlack` × the target rate). */
   get leadTrusted(): boolean {
-    return this.rate <= this.p.leadSlack * this.target;
+    return this.rate <= this.trustedRate;
   }
 
+  /** The lead's score of (x, t) when it fires (r_0 ≥ its threshold), else 0; notes whether it fired. */
   private scoreLead(x: Features, t: number): number {
-    const s = this.members[0].scoreOne(x, t);
-    this.lead = Number.isFinite(s) ? s : s === Infinity ? 1 : 0;
+    let lead = 0;
+    const lz = this.leadZ;
+    if (lz !== null) {
+      const z = lz.scoreZ(x, t);
+      // Below the cut the score is below 0.5 ≤ the threshold: no need to map it.
+      if (z >= this.leadCut) lead = zToScore(z, lz.scoreZ50, lz.scorePower);
+    } else {
+      const s = this.lead.scoreOne(x, t);
+      lead = Number.isFinite(s) ? s : s === Infinity ? 1 : 0;
+    }
+    this.leadFires = lead >= this.leadThreshold;
     this.leadT = t;
-    return this.lead;
+    return this.leadFires ? lead : 0;
   }
 
   scoreOne(x: Features, t: number): number {
     const lead = this.scoreLead(x, t);
-    if (lead >= this.members[0].threshold && this.leadTrusted) return lead;
+    if (this.leadFires && this.rate <= this.trustedRate) return lead;
     // Every body member maps its z / z50 through zToScore with the same power, so the largest u_i is
     // the largest raw score's, and zToScore(u, 1, power) of it is that raw score when power = memberPower.
-    let b = 0;
-    for (let i = 1; i < this.members.length; i++) {
-      const s = this.members[i].scoreOne(x, t);
-      if (s > b) b = s;
-    }
+    const b = this.bodyZ !== null ? this.bodyMaxLazy(this.bodyZ, x, t) : this.bodyMax(x, t);
     return this.samePower ? 0.5 * b : 0.5 * zToScore(scoreToZ(b, 1, this.p.memberPower), 1, this.p.power);
   }
 
+  /** The largest body score (0 at least), every member's score computed. */
+  private bodyMax(x: Features, t: number): number {
+    const body = this.body;
+    let b = 0;
+    for (let i = 0; i < body.length; i++) {
+      const s = body[i].scoreOne(x, t);
+      if (s > b) b = s;
+    }
+    return b;
+  }
+
+  /** The same maximum, mapping only the members within RATIO_MARGIN of the largest z / z50 (see the fields). */
+  private bodyMaxLazy(body: (Detector & ZScored)[], x: Features, t: number): number {
+    const { scratch: a, bodyPower } = this;
+    const n = body.length;
+    let rMax = 0;
+    for (let i = 0; i < n; i++) {
+      const z = body[i].scoreZ(x, t);
+      const r = z / a[i];
+      a[n + i] = z;
+      a[2 * n + i] = r;
+      if (r > rMax) rMax = r;
+    }
+    // Every z ≤ 0 or NaN: every score is 0.
+    if (!(rMax > 0)) return 0;
+    const lim = rMax * (1 - RATIO_MARGIN);
+    let b = 0;
+    for (let i = 0; i < n; i++) {
+      if (!(a[2 * n + i] >= lim)) continue;
+      const s = zToScore(a[n + i], a[i], bodyPower);
+      if (s > b) b = s;
+    }
+    if (b < TINY_SCORE) {
+      for (let i = 0; i < n; i++) {
+        const s = zToScore(a[n + i], a[i], bodyPower);
+        if (s > b) b = s;
+      }
+    }
+    return b;
+  }
+
   learnOne(x: Features, t: number): void {
-    const lead = t === this.leadT ? this.lead : this.scoreLead(x, t);
-    this.rate += ((lead >= this.members[0].threshold ? 1 : 0) - this.rate) / this.p.rateMemory;
-    for (const m of this.members) m.learnOne(x, t);
+    if (t !== this.leadT) this.scoreLead(x, t);
+    this.rate += ((this.leadFires ? 1 : 0) - this.rate) / this.rateMemory;
+    this.lead.learnOne(x, t);
+    const body = this.body;
+    for (let i = 0; i < body.length; i++) body[i].learnOne(x, t);
     this.leadT = NaN;
   }
 

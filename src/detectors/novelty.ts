@@ -56,7 +56,7 @@
 import { paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
-import { zToScore } from '../core/score-map.js';
+import { zToScore, type ZScored } from '../core/score-map.js';
 import { clampLearned } from '../stats/robust-clip.js';
 import { type Detector, type Explainer } from './base.js';
 import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
@@ -71,6 +71,11 @@ const PARAMS = ['scales', 'forget', 'daily', 'dailyDays', 'onsetDecay', 'e50', '
 const INTERVAL_POINTS = 16;
 /** The largest excess (in ranges) the onset filter remembers: that a move went past the range, not how far. */
 const RECENT_CAP = 1;
+
+/** The hour of the day (UTC) of epoch-ms time `t`; -1 when `t` is not finite. */
+function hourOf(t: number): number {
+  return Number.isFinite(t) ? Math.floor((((t % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS) : -1;
+}
 
 /** Settings of {@link NoveltyDetector}; every field has a default. */
 export interface NoveltyParams {
@@ -115,12 +120,15 @@ function resolve(p: Record<string, unknown>): Resolved {
 }
 
 /** Multi-scale, time-of-day range novelty with onset filtering; see the module comment. */
-export class NoveltyDetector implements Detector, Explainer {
+export class NoveltyDetector implements Detector, Explainer, ZScored {
   /** Registry key and snapshot kind. */
   readonly kind = KIND;
   /** Score at a novelty of `e50` past the range. */
   readonly threshold = 0.5;
   private readonly p: Resolved;
+  /** The mapping's z50 (0.5 + e50: the score is 0.5 at a novelty of e50) and power. */
+  readonly scoreZ50: number;
+  readonly scorePower: number;
   private readonly S: number;
   private readonly W: number;
   /** Index of the daily scale: -1 until the sampling interval is known, -2 when off. */
@@ -146,16 +154,24 @@ export class NoveltyDetector implements Detector, Explainer {
   private hLast = new Float64Array(0);
   /** Per feature: the recent largest excess (onset filter). */
   private recent = new Float64Array(0);
-  /** Scratch: the last feature-wise excess and inside part computed by `measure`. */
+  /**
+   * Scratch: the last feature-wise excess and inside part computed by `measure`; after the d inside
+   * parts, at d + (feature × scale), the rolling means it computed (where the scale is scored). One
+   * array for both: each typed array costs memory per series.
+   */
   private ex = new Float64Array(0);
   private inside = new Float64Array(0);
-  /** The time and values whose measures `ex` and `inside` hold (NaN time: none). */
+  /** The hour of the day `measure` computed for its time. */
+  private mHour = -1;
+  /** The time and values whose measures `ex`, `inside` and `mHour` hold (NaN time: none). */
   private mT = NaN;
   private mX = new Float64Array(0);
 
   /** @param params settings (see {@link NoveltyParams}); a bad one throws {@link InputError} */
   constructor(params: NoveltyParams = {}) {
     this.p = resolve(params as Record<string, unknown>);
+    this.scoreZ50 = 0.5 + this.p.e50;
+    this.scorePower = this.p.power;
     this.S = this.p.scales.length;
     this.W = this.p.scales[this.S - 1];
     this.dk = this.p.daily ? -1 : -2;
@@ -182,7 +198,7 @@ export class NoveltyDetector implements Detector, Explainer {
     this.hLast = new Float64Array(h);
     this.recent = new Float64Array(d);
     this.ex = new Float64Array(d);
-    this.inside = new Float64Array(d);
+    this.inside = new Float64Array(d * (1 + S));
     this.mX = new Float64Array(d);
     this.mT = NaN;
   }
@@ -203,7 +219,8 @@ export class NoveltyDetector implements Detector, Explainer {
   /** Fills `ex` (excess past the learned ranges) and `inside` (in-range part) for each feature of x. */
   private measure(x: Features, t: number): void {
     const { S, p } = this;
-    const hour = Number.isFinite(t) ? Math.floor((((t % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS) : -1;
+    const hour = hourOf(t);
+    this.mHour = hour;
     for (let j = 0; j < this.d; j++) {
       const v = j < x.length ? x[j] : NaN;
       this.ex[j] = 0;
@@ -220,6 +237,7 @@ export class NoveltyDetector implements Detector, Explainer {
         const w = p.scales[k];
         if (this.n[i] < Math.max(50, 4 * w)) continue;
         const f = this.mean(j, k, v);
+        this.inside[this.d + i] = f;
         const lo = this.lo[i];
         const hi = this.hi[i];
         const r = this.range(lo, hi);
@@ -241,6 +259,11 @@ export class NoveltyDetector implements Detector, Explainer {
   }
 
   scoreOne(x: Features, t: number): number {
+    return zToScore(this.scoreZ(x, t), this.scoreZ50, this.scorePower);
+  }
+
+  /** The s that {@link NoveltyDetector.scoreOne} maps (0.5 + novelty, or the capped in-range distance); keeps the point's measures for learnOne. */
+  scoreZ(x: Features, t: number): number {
     if (this.d === 0) return 0;
     this.measure(x, t);
     this.remember(x, t);
@@ -250,7 +273,7 @@ export class NoveltyDetector implements Detector, Explainer {
       const v = novel > 0 ? 0.5 + novel : this.inside[j];
       if (v > s) s = v;
     }
-    return zToScore(s, 0.5 + this.p.e50, this.p.power);
+    return s;
   }
 
   learnOne(x: Features, t: number): void {
@@ -266,7 +289,7 @@ export class NoveltyDetector implements Detector, Explainer {
     const { S, W, p } = this;
     const keep = 1 - p.forget;
     const day = Math.floor(t / DAY_MS);
-    const hour = Number.isFinite(t) ? Math.floor((((t % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS) : -1;
+    const hour = this.mHour;
     for (let j = 0; j < this.d; j++) {
       const e = this.ex[j];
       // Bounded: one absurd value (or any huge move) must not hold the onset filter up for hundreds of points.
@@ -276,9 +299,11 @@ export class NoveltyDetector implements Detector, Explainer {
       // What the point teaches is clamped to LEARN_CLIP single-point ranges past the learned range.
       const i0 = j * S;
       if (this.n[i0] > 0) v = clampLearned(v, this.lo[i0], this.hi[i0], this.range(this.lo[i0], this.hi[i0]));
+      // measure computed the means of v where a scale was scored (unless clamping moved v).
+      const same = v === x[j];
       for (let k = 0; k < S; k++) {
         const i = j * S + k;
-        const f = this.mean(j, k, v);
+        const f = same && this.n[i] >= Math.max(50, 4 * p.scales[k]) ? this.inside[this.d + i] : this.mean(j, k, v);
         if (!Number.isNaN(f)) {
           if (this.n[i] === 0) {
             this.lo[i] = f;

@@ -39,7 +39,7 @@
 import { paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
-import { zToScore } from '../core/score-map.js';
+import { zToScore, type ZScored } from '../core/score-map.js';
 import { CLIP_AFTER, clampWelford } from '../stats/robust-clip.js';
 import { type Detector, type Explainer } from './base.js';
 import { readScaleSettings, scaleFloor, SCALE_PARAMS, type ScaleParams, type ScaleSettings } from './scale-settings.js';
@@ -99,7 +99,7 @@ export function chiSquareZ(s: number, k: number): number {
 }
 
 /** Daily-profile level and change z detector, streaming; see the file comment. */
-export class ProfileZDetector implements Detector, Explainer {
+export class ProfileZDetector implements Detector, Explainer, ZScored {
   /** Registry key and snapshot kind. */
   readonly kind = KIND;
   /** A point is anomalous on its own past score 0.5 (combined z = z50). */
@@ -124,9 +124,11 @@ export class ProfileZDetector implements Detector, Explainer {
   private msLevel = new Float64Array(0);
   private msChange = new Float64Array(0);
   private nRes = new Float64Array(0);
-  /** Per feature: the profile expectation zOf computed at time cT (NaN: none), for learnOne of the same t. */
+  /** Per feature: the profile expectation zOf computed at time cT (NaN: none), for learnOne of the same t; and that time's bin and day. */
   private cE = new Float64Array(0);
   private cT = NaN;
+  private cB = 0;
+  private cDay = 0;
   /** Time of the last learned point (epoch ms): what {@link ProfileZDetector.explain} uses by default. */
   private lastT = 0;
 
@@ -149,11 +151,11 @@ export class ProfileZDetector implements Detector, Explainer {
     if (!Number.isFinite(t)) t = 0;
     this.lastT = t;
     const d = this.d;
-    const day = Math.floor(t / this.periodMs);
-    const b = this.binOf(t);
     // Folding bin b's last visit does not change its mean, so expectations cached by zOf at t still hold.
     const cached = t === this.cT;
     this.cT = NaN;
+    const day = cached ? this.cDay : Math.floor(t / this.periodMs);
+    const b = cached ? this.cB : this.binOf(t);
     if (this.visit[b] !== day) this.fold(b, day);
     const { alpha, memory } = this.params;
     for (let j = 0; j < d && j < x.length; j++) {
@@ -185,6 +187,8 @@ export class ProfileZDetector implements Detector, Explainer {
     // Each feature's profile expectation at t, kept for learnOne of the same t (it does not depend on x).
     for (let j = 0; j < d; j++) this.cE[j] = this.expected(b, j, day);
     this.cT = t;
+    this.cB = b;
+    this.cDay = day;
     let s = 0;
     let k = 0;
     for (let j = 0; j < d && j < x.length; j++) {
@@ -193,7 +197,8 @@ export class ProfileZDetector implements Detector, Explainer {
       const eP = this.profileUsable(j) ? this.cE[j] : NaN;
       const m = Number.isNaN(eP) ? 0 : d;
       if (this.nRes[m + j] < this.params.minPoints) continue;
-      const f2 = this.floor(j) ** 2;
+      const fl = this.floor(j);
+      const f2 = fl * fl;
       const r = v - (m === 0 ? this.gMean[j] : eP);
       const c = r - this.ewma[m + j];
       s += (r * r) / Math.max(this.msLevel[m + j], f2) + (c * c) / Math.max(this.msChange[m + j], f2);
@@ -204,9 +209,24 @@ export class ProfileZDetector implements Detector, Explainer {
 
   /** Scores one point in [0, 1) against what was learned before it; does not allocate. */
   scoreOne(x: Features, t = 0): number {
+    return zToScore(this.scoreZ(x, t), this.params.z50, this.params.power);
+  }
+
+  /** The z that {@link ProfileZDetector.scoreOne} maps: softplus of {@link ProfileZDetector.zOf}. */
+  scoreZ(x: Features, t = 0): number {
     const z = this.zOf(x, t);
     // softplus keeps the order of z ≤ 0 (a sum of squares below its mean) instead of tying them at 0.
-    return zToScore(z > 30 ? z : Math.log1p(Math.exp(z)), this.params.z50, this.params.power);
+    return z > 30 ? z : Math.log1p(Math.exp(z));
+  }
+
+  /** The z at which the score is 0.5. */
+  get scoreZ50(): number {
+    return this.params.z50;
+  }
+
+  /** The steepness of the mapping. */
+  get scorePower(): number {
+    return this.params.power;
   }
 
   /**

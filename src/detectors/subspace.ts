@@ -47,7 +47,7 @@ import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { intIn, paramReader } from '../core/params.js';
 import { createRng } from '../core/rng.js';
-import { zToScore } from '../core/score-map.js';
+import { zToScore, type ZScored } from '../core/score-map.js';
 import { fromBase64, openSnapshot, toBase64, type DetectorSnapshot } from '../core/snapshot.js';
 import { CLIP_AFTER, clampWelford } from '../stats/robust-clip.js';
 import type { Detector } from './base.js';
@@ -103,7 +103,7 @@ function resolve(p: Record<string, unknown>): Resolved {
 }
 
 /** Streaming PCA detector (T² inside the principal subspace plus residual energy outside); see the module comment. */
-export class SubspaceDetector implements Detector {
+export class SubspaceDetector implements Detector, ZScored {
   /** Registry key and snapshot kind. */
   readonly kind = KIND;
   /** A point is anomalous on its own past score 0.5 (z = z50). */
@@ -130,6 +130,12 @@ export class SubspaceDetector implements Detector {
   private lambda = NONE;
   private work = NONE;
   private z = NONE;
+  /** S_c of {@link SubspaceDetector.weightOf} for the current k and h (set at each refresh and restore). */
+  private sCut = 0;
+  /** The values whose statistic `sLast` holds (scored since the last change of state: sValid). */
+  private sX = NONE;
+  private sLast = 0;
+  private sValid = false;
 
   /** Creates an empty detector; `seed` sets the first refresh's random start. Throws {@link InputError} naming a bad setting. */
   constructor(params: SubspaceParams = {}, seed = 0) {
@@ -154,6 +160,8 @@ export class SubspaceDetector implements Detector {
     this.lambda = new Float64Array(m);
     this.work = new Float64Array(m * d);
     this.z = new Float64Array(d);
+    this.sX = new Float64Array(d);
+    this.sValid = false;
     const rng = createRng(this.seed);
     for (let i = 0; i < m * d; i++) this.basis[i] = rng.normal();
     this.orthonormalise(this.basis);
@@ -165,6 +173,7 @@ export class SubspaceDetector implements Detector {
       this.init(x.length);
     }
     const w = this.weightOf(x);
+    this.sValid = false;
     const { d, mean, cov } = this;
     const memory = this.params.memory;
     const nEff = Math.min(this.n, memory);
@@ -195,12 +204,32 @@ export class SubspaceDetector implements Detector {
 
   /** Scores one point in [0, 1) against what was learned before it; does not allocate. */
   scoreOne(x: Features): number {
+    return zToScore(this.scoreZ(x), this.params.z50, this.params.power);
+  }
+
+  /** The z that {@link SubspaceDetector.scoreOne} maps (softplus of S's Wilson–Hilferty z; Infinity for a non-finite S); 0 before the first refresh. */
+  scoreZ(x: Features): number {
     if (this.k === 0) return 0;
     const s = this.statistic(x);
-    if (!Number.isFinite(s)) return 1 - 1e-12;
+    // learnOne of the same values (before any other change of state) reuses it.
+    const { d, sX } = this;
+    for (let j = 0; j < d; j++) sX[j] = j < x.length ? x[j] : NaN;
+    this.sLast = s;
+    this.sValid = true;
+    if (!Number.isFinite(s)) return Infinity;
     const zs = chiSquareZ(s, this.k + this.h);
     // softplus keeps the order of z ≤ 0 (a distance below its mean) instead of tying them at 0.
-    return zToScore(zs > 30 ? zs : Math.log1p(Math.exp(zs)), this.params.z50, this.params.power);
+    return zs > 30 ? zs : Math.log1p(Math.exp(zs));
+  }
+
+  /** The z at which the score is 0.5. */
+  get scoreZ50(): number {
+    return this.params.z50;
+  }
+
+  /** The steepness of the mapping. */
+  get scorePower(): number {
+    return this.params.power;
   }
 
   /** S = T² + Q/g of `x` (about χ²(k + h) on normal points); needs k ≥ 1. Does not allocate. */
@@ -228,14 +257,31 @@ export class SubspaceDetector implements Detector {
 
   /** The weight a point learns with: 1 up to z = `influence`, then S_c / S (bounded influence, a Huber-type M-estimator's weight). */
   private weightOf(x: Features): number {
-    const c = this.params.influence;
-    if (this.k === 0 || c === 0) return 1;
-    const s = this.statistic(x);
+    if (this.k === 0 || this.params.influence === 0) return 1;
+    const s = this.scored(x) ? this.sLast : this.statistic(x);
     if (!(s > 0)) return 1;
+    const sc = this.sCut;
+    return s > sc ? sc / s : 1;
+  }
+
+  /** Whether `sLast` holds the statistic of x (scored since the state last changed). */
+  private scored(x: Features): boolean {
+    if (!this.sValid) return false;
+    const { d, sX } = this;
+    for (let j = 0; j < d; j++) {
+      const a = j < x.length ? x[j] : NaN;
+      const b = sX[j];
+      if (a !== b && !(a !== a && b !== b)) return false;
+    }
+    return true;
+  }
+
+  /** S_c: the S at which z (Wilson–Hilferty) reaches `influence`, for the current k and h. */
+  private cutOf(): number {
+    const c = this.params.influence;
     const nu = this.k + this.h;
     const v = 2 / (9 * nu);
-    const sc = nu * Math.max(0, 1 - v + c * Math.sqrt(v)) ** 3;
-    return s > sc ? sc / s : 1;
+    return nu * Math.max(0, 1 - v + c * Math.sqrt(v)) ** 3;
   }
 
   /** R·v for v in `src` row `i` (into `dst` row `i`), with R = S⁻¹ C S⁻¹ (C full). */
@@ -339,6 +385,7 @@ export class SubspaceDetector implements Detector {
       this.g = 1;
       this.h = 0;
     }
+    this.sCut = this.cutOf();
   }
 
   toJSON(): DetectorSnapshot {
@@ -373,6 +420,7 @@ export class SubspaceDetector implements Detector {
       if (a.length !== det[f].length) throw new ModelFormatError(`${KIND} snapshot: "state.${f}" must hold ${det[f].length} numbers`);
       det[f].set(a);
     }
+    det.sCut = det.cutOf();
     return det;
   }
 }

@@ -14,7 +14,7 @@
  */
 import { ModelFormatError } from '../core/errors.js';
 import type { Features, Frame } from '../core/frame.js';
-import { zToScore } from '../core/score-map.js';
+import { zToScore, type ZScored } from '../core/score-map.js';
 import { CLIP_AFTER, clampWelford } from '../stats/robust-clip.js';
 import { type BatchDetector, type Detector, type Explainer } from './base.js';
 import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
@@ -34,7 +34,7 @@ export interface ZMaxParams {
 }
 
 /** Max-|z| detector with per-feature scale floors. Streaming (Welford) and batch. */
-export class ZMaxDetector implements Detector, BatchDetector, Explainer {
+export class ZMaxDetector implements Detector, BatchDetector, Explainer, ZScored {
   readonly kind = 'zmax';
   readonly threshold = 0.5;
   private n = 0;
@@ -118,8 +118,22 @@ export class ZMaxDetector implements Detector, BatchDetector, Explainer {
   }
 
   scoreOne(x: Features): number {
-    if (this.n === 0) return 0;
-    return zToScore(this.zOf(x), this.z50, this.power);
+    return zToScore(this.scoreZ(x), this.z50, this.power);
+  }
+
+  /** The z that {@link ZMaxDetector.scoreOne} maps: the largest |z|, 0 before any point is learned. */
+  scoreZ(x: Features): number {
+    return this.n === 0 ? 0 : this.zOf(x);
+  }
+
+  /** The z at which the score is 0.5. */
+  get scoreZ50(): number {
+    return this.z50;
+  }
+
+  /** The steepness of the mapping. */
+  get scorePower(): number {
+    return this.power;
   }
 
   fit(frame: Frame): void {
