@@ -75,7 +75,9 @@ describe('kad serve (simulated cluster)', () => {
     const bad = await fetch(`${url}/forecast?metric=disk`);
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { message: string }).message).toContain('metric must be one of cpu, memory');
-    expect((await fetch(`${url}/forecast?workload=nope`)).status).toBe(404);
+    const none = await fetch(`${url}/forecast?workload=nope`);
+    expect(none.status).toBe(200);
+    expect(await none.json()).toMatchObject({ forecasts: [], count: 0 });
     const scaling = (await (await fetch(`${url}/scaling`)).json()) as { recommendations: { workload: string; replicas: number; mode: string }[] };
     expect(scaling.recommendations.find((r) => r.workload === 'frontend')?.replicas).toBeGreaterThanOrEqual(1);
     const text = await (await fetch(`${url}/metrics`)).text();

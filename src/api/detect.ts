@@ -35,7 +35,7 @@ const PodResult = Type.Object({
 
 const Query = Type.Object({
   namespace: Type.Optional(Type.String({ description: 'Only pods of this namespace.' })),
-  flagged: Type.Optional(Type.Boolean({ description: 'Only flagged (true) or unflagged (false) pods.' })),
+  flagged: Type.Optional(Type.Boolean({ description: 'Only flagged (true or 1) or unflagged (false or 0) pods.' })),
 });
 
 const num = (x: number) => (Number.isFinite(x) ? x : null);

@@ -1,6 +1,7 @@
 /**
  * /forecast: each workload's CPU and memory forecast (point, 80% and 95% intervals per step) with its
- * live accuracy; /scaling: the replica recommendation per workload. 404 when forecasting is off.
+ * live accuracy; /scaling: the replica recommendation per workload. 404 when forecasting is off; a
+ * filter that matches nothing answers 200 with an empty list, as /detect does.
  */
 import { Type } from 'typebox';
 import type { FastifyPluginAsync } from 'fastify';
@@ -88,9 +89,6 @@ export const forecastRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
           error: fc ? null : (status?.lastError ?? (f.backfilling ? 'loading history' : 'not forecast yet')),
         });
       }
-    }
-    if (out.length === 0 && (namespace !== undefined || workload !== undefined)) {
-      throw new NotFoundError(`No workload ${[namespace, workload].filter((x) => x !== undefined).join('/')} has forecasts`);
     }
     return { forecasts: out, count: out.length, backfilling: f.backfilling };
   });

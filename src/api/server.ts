@@ -1,14 +1,17 @@
 /**
  * The HTTP API: fastify with TypeBox schemas, OpenAPI at /docs/json and Swagger UI at /docs. Every
- * KadError maps to its status code and a JSON body `{ code, error, message }` in one error handler.
+ * error answer, fastify's own included, is `{ code, error, message }` with a `KAD_ERR_…` code
+ * (error-shape.ts); every answer carries the security headers (security-headers.ts).
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { KadError } from '../core/errors.js';
 import type { Engine } from '../engine/engine.js';
 import type { Telemetry } from '../telemetry/metrics.js';
+import { clientErrorHandler, frameworkErrors, installErrorShape } from './error-shape.js';
+import { acceptNumericBooleans } from './query-booleans.js';
+import { addSecurityHeaders } from './security-headers.js';
 import { detectRoutes } from './detect.js';
 import { forecastRoutes } from './forecast.js';
 import { healthRoutes } from './health.js';
@@ -35,20 +38,13 @@ export async function buildServer(deps: ApiDeps, opts: ServerOptions = {}): Prom
   const app = Fastify({
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     logController: new LogController({ disableRequestLogging: true }),
+    clientErrorHandler,
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.setErrorHandler((err, _req, reply) => {
-    if (err instanceof KadError) {
-      return reply.status(err.statusCode).send({ code: err.code, error: err.name, message: err.message });
-    }
-    const e = err as { statusCode?: number; code?: string; message: string; validation?: unknown };
-    if (e.validation) {
-      return reply.status(400).send({ code: 'KAD_ERR_INPUT', error: 'InputError', message: e.message });
-    }
-    const status = e.statusCode && e.statusCode >= 400 ? e.statusCode : 500;
-    if (status >= 500) app.log.error({ err }, 'request failed');
-    return reply.status(status).send({ code: e.code ?? 'KAD_ERR_INTERNAL', error: 'Error', message: e.message });
-  });
+  installErrorShape(app);
+  addSecurityHeaders(app);
+  acceptNumericBooleans(app);
 
   await app.register(swagger, {
     openapi: {

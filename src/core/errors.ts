@@ -12,7 +12,13 @@ export type KadErrorCode =
   | 'KAD_ERR_MODEL_FORMAT'
   | 'KAD_ERR_SOURCE'
   | 'KAD_ERR_NOTIFY'
-  | 'KAD_ERR_USAGE';
+  | 'KAD_ERR_USAGE'
+  | 'KAD_ERR_INTERNAL'
+  | 'KAD_ERR_METHOD_NOT_ALLOWED'
+  | 'KAD_ERR_PAYLOAD_TOO_LARGE'
+  | 'KAD_ERR_HEADERS_TOO_LARGE'
+  | 'KAD_ERR_UNSUPPORTED_MEDIA_TYPE'
+  | 'KAD_ERR_TIMEOUT';
 
 /** Base class of every coded error: `code`, a user-facing message, an HTTP status and an exit code. */
 export class KadError extends Error {
