@@ -14,7 +14,7 @@ import type { CorpusName, LabeledSeries } from '../evaluate/corpus.js';
 import { readNabCorpus, readNabProfiles } from '../evaluate/nab.js';
 import { readNezhaCorpus, type NezhaReadOptions } from '../evaluate/nezha.js';
 import { formatReport, reportJson, type EvaluationReport } from '../evaluate/report.js';
-import { evaluateDetector } from '../evaluate/runner.js';
+import { detectorSteps, runSteps, runStepsAsync, type DetectorResult } from '../evaluate/runner.js';
 import { leaveOneCorpusOut } from '../evaluate/loco.js';
 import { LOCO_GRID_NAMES, locoGrid, readLocoFolds } from '../evaluate/loco-folds.js';
 import { formatLoco } from '../evaluate/loco-report.js';
@@ -23,7 +23,7 @@ import { FORECAST_MODELS, type ForecastModelName } from '../forecast/forecaster.
 import { loadProphet } from '../forecast/augurs.js';
 import { AlertPolicy, type AlertPolicyParams } from '../policy/alert-policy.js';
 import { useWasmBackend } from '../core/tf.js';
-import type { Command } from './command.js';
+import { yieldAndCheck, type Command } from './command.js';
 import { DEFAULT_SCORE_DETECTOR } from './score.js';
 
 /** Where each corpus lives under `../shared/data` by default. */
@@ -117,17 +117,30 @@ export interface EvaluateCorpusOptions extends NezhaReadOptions {
 
 /** Runs every detector over a corpus (raw, and through the policy when one is given) and builds the report. */
 export function evaluateCorpus(corpus: CorpusName, dir: string, detectors: readonly string[], opts: EvaluateCorpusOptions = {}): EvaluationReport {
+  return runSteps(corpusSteps(corpus, dir, detectors, opts));
+}
+
+/**
+ * {@link evaluateCorpus}, awaiting `between()` before each series of each detector: it may let the
+ * event loop run and throw to stop (`kad evaluate` on SIGINT/SIGTERM).
+ */
+export function evaluateCorpusAsync(corpus: CorpusName, dir: string, detectors: readonly string[], opts: EvaluateCorpusOptions, between: () => Promise<void>): Promise<EvaluationReport> {
+  return runStepsAsync(corpusSteps(corpus, dir, detectors, opts), between);
+}
+
+function* corpusSteps(corpus: CorpusName, dir: string, detectors: readonly string[], opts: EvaluateCorpusOptions): Generator<void, EvaluationReport, void> {
   const series = readCorpus(corpus, dir, { ...opts, callGraph: opts.callGraph ?? opts.inhibit });
   const seed = opts.seed ?? 42;
   const nabProfiles = corpus === 'nab' ? readNabProfiles(dir) : undefined;
   const rate = opts.targetFalseAlarmRate;
-  const results = detectors.flatMap((d) => {
+  const results: DetectorResult[] = [];
+  for (const d of detectors) {
     const params = opts.params?.[d];
-    const raw = evaluateDetector(d, series, { seed, nabProfiles, params, targetFalseAlarmRate: rate });
-    if (!opts.policy) return [raw];
-    const withPolicy = evaluateDetector(d, series, { seed, nabProfiles, params, policy: opts.policy, inhibit: opts.inhibit, targetFalseAlarmRate: rate });
-    return [raw, { ...withPolicy, detector: `${d}+policy` }];
-  });
+    results.push(yield* detectorSteps(d, series, { seed, nabProfiles, params, targetFalseAlarmRate: rate }));
+    if (!opts.policy) continue;
+    const withPolicy = yield* detectorSteps(d, series, { seed, nabProfiles, params, policy: opts.policy, inhibit: opts.inhibit, targetFalseAlarmRate: rate });
+    results.push({ ...withPolicy, detector: `${d}+policy` });
+  }
   return { corpus, data: dir, seed, targetFalseAlarmRate: rate ?? 0, detectors: results };
 }
 
@@ -185,11 +198,11 @@ export const evaluateCommand: Command = {
     if ((v.inhibit || v['train-previous-day']) && corpus !== 'nezha') throw new UsageError('--inhibit and --train-previous-day apply to --corpus nezha');
     if (kinds.includes('lstm-ae')) await useWasmBackend(); // 3–4× faster training than the cpu backend
     const rate = targetFalseAlarmRate(v['target-fpr'], io.env);
-    const report = evaluateCorpus(corpus, dir, kinds, {
+    const report = await evaluateCorpusAsync(corpus, dir, kinds, {
       limit, seed, policy, params, inhibit: v.inhibit === true, trainOnPreviousDay: v['train-previous-day'] === true, targetFalseAlarmRate: rate,
       strictTime: v['strict-time'] === true, warn: (line) => io.stderr(`kad evaluate: ${line}
 `),
-    });
+    }, () => yieldAndCheck(io.stopSignal));
     io.stdout(v.json ? reportJson(report) : formatReport(report));
     return 0;
   },

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /**
  * `kad`: the command-line entry point. Dispatches to a sub-command and turns errors into messages and
- * exit codes (2 for bad usage, input or configuration; 1 for other failures).
+ * exit codes (2 for bad usage, input or configuration; 1 for other failures; 130 or 143 when stopped by SIGINT or SIGTERM).
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { KadError } from '../core/errors.js';
-import { commandHelp, parseCommandArgs, type Command, type CommandIO } from './command.js';
+import { commandHelp, parseCommandArgs, StoppedError, stoppedExitCode, type Command, type CommandIO } from './command.js';
 
 /** A command as the top-level help lists it; its module is loaded only when it runs or shows its help. */
 export interface CommandEntry {
@@ -66,6 +66,10 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     }
     return await cmd.run(values, io);
   } catch (e) {
+    if (e instanceof StoppedError || (io.stopSignal.aborted && (e as Error).name === 'AbortError')) {
+      io.stderr(`kad ${cmd.name}: stopped (${String(io.stopSignal.reason ?? (e as StoppedError).signalName)}); nothing written\n`);
+      return stoppedExitCode(io.stopSignal);
+    }
     if (e instanceof KadError) {
       io.stderr(`kad ${cmd.name}: ${e.message}\n`);
       return e.exitCode;
@@ -85,7 +89,7 @@ function isEntryPoint(): boolean {
 
 if (isEntryPoint()) {
   const ctrl = new AbortController();
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => ctrl.abort());
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => ctrl.abort(sig)); // the reason names the signal: exit 128 + its number
   main(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),

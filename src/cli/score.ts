@@ -4,7 +4,6 @@
  * the rows it has already scored (score row t, then learn it); with --train it is fitted on that file
  * first and then scores without learning.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { InputError, UsageError } from '../core/errors.js';
 import { row } from '../core/frame.js';
 import { createDetector, detectorKinds } from '../detectors/index.js';
@@ -12,7 +11,8 @@ import { readCsvSeries, type CsvReadOptions, type TimeTexts } from '../sources/c
 import { AlertPolicy } from '../policy/alert-policy.js';
 import { FlagCalibrator } from '../policy/flag-calibrator.js';
 import { useWasmBackend } from '../core/tf.js';
-import type { Command } from './command.js';
+import { yieldAndCheck, type Command } from './command.js';
+import { openOutputFile } from './output-file.js';
 
 /** The default detector of `kad score`. */
 export const DEFAULT_SCORE_DETECTOR = 'adaptive';
@@ -27,6 +27,9 @@ export function formatScore(s: number): string {
   if (t.charCodeAt(end - 1) === 0x2e) end--; // and the point when nothing is left after it
   return end === t.length ? t : t.slice(0, end);
 }
+
+/** Rows scored between two looks at the stop signal (SIGINT/SIGTERM): about 10–50 ms of work. */
+const CHUNK_ROWS = 10_000;
 
 /** Output chunk size: rows are formatted into a buffer of this size, written whenever it fills. */
 const CHUNK_BYTES = 1 << 20;
@@ -96,65 +99,70 @@ export const scoreCommand: Command = {
     const policy = typeof v.policy === 'string' ? new AlertPolicy(parsePolicySpec(v.policy)) : undefined;
 
     if (kind === 'lstm-ae') await useWasmBackend(); // 3–4× faster training than the cpu backend
-    // Backward times and missing values are said once per file on stderr.
-    const csvOptions: CsvReadOptions = { strictTime: v['strict-time'] === true, warn: (line) => io.stderr(`kad score: ${line}\n`) };
-    const input = readCsvSeries(v.input, csvOptions);
-    const detector = createDetector(kind, {}, seed);
-    const flagger = rate > 0 ? new FlagCalibrator({ targetFalseAlarmRate: rate }) : undefined;
-    const scores = new Float64Array(input.frame.rows);
-    const thresholds = new Float64Array(input.frame.rows); // the detector's threshold when row i was scored
-    if (typeof v.train === 'string') {
-      const train = readCsvSeries(v.train, csvOptions);
-      const same = train.frame.names.length === input.frame.names.length && train.frame.names.every((n, i) => n === input.frame.names[i]);
-      if (!same) {
-        throw new InputError(`${v.train}: columns (${train.frame.names.join(', ')}) differ from ${v.input}'s (${input.frame.names.join(', ')})`);
-      }
-      if (detector.fit) detector.fit(train.frame);
-      for (let i = 0; i < (flagger || !detector.fit ? train.frame.rows : 0); i++) {
-        const x = row(train.frame, i);
-        if (flagger) flagger.learn('', detector.scoreOne(x, train.frame.times[i])); // the training rows' scores calibrate the flags
-        if (!detector.fit) detector.learnOne(x, train.frame.times[i]);
-      }
-      for (let i = 0; i < input.frame.rows; i++) {
-        scores[i] = detector.scoreOne(row(input.frame, i), input.frame.times[i]);
-        thresholds[i] = detector.threshold;
-      }
-    } else {
-      for (let i = 0; i < input.frame.rows; i++) {
-        const x = row(input.frame, i);
-        const t = input.frame.times[i];
-        scores[i] = detector.scoreOne(x, t);
-        thresholds[i] = detector.threshold;
-        detector.learnOne(x, t);
-      }
-    }
-    const flags = new Uint8Array(scores.length);
-    for (let i = 0; i < scores.length; i++) {
-      const s = Number.isFinite(scores[i]) ? scores[i] : 0;
-      scores[i] = s;
-      // Scoring is done; deciding is the policy's (flag-calibrator.ts, alert-policy.ts).
-      const p = flagger ? flagger.observe('', s) : NaN;
-      const flag = policy
-        ? (flagger ? policy.observe('', 1 - p, input.frame.times[i], 1 - rate) : policy.observe('', s, input.frame.times[i], thresholds[i])).firing
-        : flagger ? flagger.flagged(p) : s >= thresholds[i];
-      flags[i] = flag ? 1 : 0;
-    }
-    if (v.output === '-') {
-      writeScoreRows(input.timeText, scores, flags, (chunk) => io.stdout(chunk.toString('utf8')));
-      return 0;
-    }
-    let fd: number;
+    // An unwritable --output is said before any work; the rows go to a temporary file beside it,
+    // renamed over it at the end and removed when scoring fails or is stopped (SIGINT/SIGTERM).
+    const out = v.output === '-' ? undefined : openOutputFile(v.output);
     try {
-      fd = openSync(v.output, 'w');
-    } catch (e) {
-      throw new InputError(`${v.output}: cannot write: ${(e as Error).message}`);
-    }
-    try {
-      writeScoreRows(input.timeText, scores, flags, (chunk) => {
-        for (let off = 0; off < chunk.length;) off += writeSync(fd, chunk, off);
-      });
+      const stop = io.stopSignal;
+      // Backward times and missing values are said once per file on stderr.
+      const csvOptions: CsvReadOptions = { strictTime: v['strict-time'] === true, warn: (line) => io.stderr(`kad score: ${line}\n`) };
+      const input = readCsvSeries(v.input, csvOptions);
+      await yieldAndCheck(stop);
+      const detector = createDetector(kind, {}, seed);
+      const flagger = rate > 0 ? new FlagCalibrator({ targetFalseAlarmRate: rate }) : undefined;
+      const scores = new Float64Array(input.frame.rows);
+      const thresholds = new Float64Array(input.frame.rows); // the detector's threshold when row i was scored
+      if (typeof v.train === 'string') {
+        const train = readCsvSeries(v.train, csvOptions);
+        const same = train.frame.names.length === input.frame.names.length && train.frame.names.every((n, i) => n === input.frame.names[i]);
+        if (!same) {
+          throw new InputError(`${v.train}: columns (${train.frame.names.join(', ')}) differ from ${v.input}'s (${input.frame.names.join(', ')})`);
+        }
+        await yieldAndCheck(stop);
+        if (detector.fit) detector.fit(train.frame);
+        const trainRows = flagger || !detector.fit ? train.frame.rows : 0;
+        for (let i = 0; i < trainRows; i++) {
+          if (i % CHUNK_ROWS === 0) await yieldAndCheck(stop);
+          const x = row(train.frame, i);
+          if (flagger) flagger.learn('', detector.scoreOne(x, train.frame.times[i])); // the training rows' scores calibrate the flags
+          if (!detector.fit) detector.learnOne(x, train.frame.times[i]);
+        }
+        for (let i = 0; i < input.frame.rows; i++) {
+          if (i % CHUNK_ROWS === 0) await yieldAndCheck(stop);
+          scores[i] = detector.scoreOne(row(input.frame, i), input.frame.times[i]);
+          thresholds[i] = detector.threshold;
+        }
+      } else {
+        for (let i = 0; i < input.frame.rows; i++) {
+          if (i % CHUNK_ROWS === 0) await yieldAndCheck(stop);
+          const x = row(input.frame, i);
+          const t = input.frame.times[i];
+          scores[i] = detector.scoreOne(x, t);
+          thresholds[i] = detector.threshold;
+          detector.learnOne(x, t);
+        }
+      }
+      const flags = new Uint8Array(scores.length);
+      for (let i = 0; i < scores.length; i++) {
+        const s = Number.isFinite(scores[i]) ? scores[i] : 0;
+        scores[i] = s;
+        // Scoring is done; deciding is the policy's (flag-calibrator.ts, alert-policy.ts).
+        const p = flagger ? flagger.observe('', s) : NaN;
+        const flag = policy
+          ? (flagger ? policy.observe('', 1 - p, input.frame.times[i], 1 - rate) : policy.observe('', s, input.frame.times[i], thresholds[i])).firing
+          : flagger ? flagger.flagged(p) : s >= thresholds[i];
+        flags[i] = flag ? 1 : 0;
+      }
+      await yieldAndCheck(stop);
+      if (!out) {
+        writeScoreRows(input.timeText, scores, flags, (chunk) => io.stdout(chunk.toString('utf8')));
+        return 0;
+      }
+      writeScoreRows(input.timeText, scores, flags, (chunk) => out.write(chunk));
+      await yieldAndCheck(stop);
+      out.commit();
     } finally {
-      closeSync(fd);
+      out?.discard();
     }
     return 0;
   },

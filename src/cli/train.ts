@@ -7,7 +7,7 @@ import { loadConfig } from '../config/load.js';
 import { UsageError } from '../core/errors.js';
 import { buildRuntime } from '../main.js';
 import { saveModels } from '../registry/model-store.js';
-import type { Command } from './command.js';
+import { throwIfStopped, yieldAndCheck, type Command } from './command.js';
 
 export const trainCommand: Command = {
   name: 'train',
@@ -22,10 +22,16 @@ export const trainCommand: Command = {
     const config = loadConfig({ env: io.env, file: typeof v.config === 'string' ? v.config : undefined });
     const dir = typeof v.output === 'string' ? v.output : config.training.modelDir;
     if (!dir) throw new UsageError('--output DIR (or KAD_MODEL_DIR) is required');
+    await yieldAndCheck(io.stopSignal);
     const rt = await buildRuntime(config, {});
     try {
-      await rt.engine.train();
+      // Stopped (SIGINT/SIGTERM) before the models are written: the previous models.json stays as it was
+      // (saveModels writes a temporary file and renames it).
+      await yieldAndCheck(io.stopSignal);
+      await rt.engine.train(io.stopSignal);
+      await yieldAndCheck(io.stopSignal);
       const models = rt.engine.exportModels();
+      throwIfStopped(io.stopSignal);
       const path = saveModels(dir, models);
       io.stderr(`kad train: ${Object.keys(models.workloads).length} workload models + 1 cluster model from ${models.trainingRows} pod samples (${rt.source.name}); version ${models.version}; wrote ${path}\n`);
       return 0;
