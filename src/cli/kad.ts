@@ -6,6 +6,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { KadError } from '../core/errors.js';
+import { VERSION } from '../version.js';
 import { commandHelp, parseCommandArgs, StoppedError, stoppedExitCode, type Command, type CommandIO } from './command.js';
 
 /** A command as the top-level help lists it; its module is loaded only when it runs or shows its help. */
@@ -27,7 +28,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'score', summary: 'Score a CSV time series and write timestamp,score,is_anomaly', load: async () => (await import('./score.js')).scoreCommand },
   {
     name: 'evaluate', summary: 'Run detectors over a labelled corpus (NAB, ASD, SMD, Nezha) and report NAB score, F1, flags, event recall, delay, false alerts',
-    load: async () => (await import('./evaluate.js')).evaluateCommand,
+    load: async () => (await import('./evaluate-command.js')).evaluateCommand,
   },
 ];
 
@@ -40,7 +41,7 @@ function topHelp(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
     '',
-    'Run `kad <command> --help` for the options of a command.',
+    'Run `kad <command> --help` for the options of a command, `kad --version` for the version.',
     '',
   ].join('\n');
 }
@@ -48,6 +49,10 @@ function topHelp(): string {
 /** Runs `kad` with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[], io: CommandIO): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.stdout(`${VERSION}\n`);
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(topHelp());
     return name ? 0 : 2;

@@ -5,13 +5,9 @@
  * first and then scores without learning.
  */
 import { InputError, UsageError } from '../core/errors.js';
-import { row } from '../core/frame.js';
-import { createDetector, detectorKinds } from '../detectors/index.js';
-import { readCsvSeries, type CsvReadOptions, type TimeTexts } from '../sources/csv.js';
-import { AlertPolicy } from '../policy/alert-policy.js';
-import { FlagCalibrator } from '../policy/flag-calibrator.js';
-import { useWasmBackend } from '../core/tf.js';
+import type { CsvReadOptions, TimeTexts } from '../sources/csv.js';
 import { yieldAndCheck, type Command } from './command.js';
+import { HELP_DETECTOR_KINDS } from './detector-kinds.js';
 import { openOutputFile } from './output-file.js';
 
 /** The default detector of `kad score`. */
@@ -68,7 +64,7 @@ export const scoreCommand: Command = {
     input: { type: 'string', short: 'i', value: 'FILE', description: 'CSV with a timestamp (or time) column and numeric columns' },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'Where to write timestamp,score,is_anomaly ("-" for stdout)' },
     train: { type: 'string', value: 'FILE', description: 'Fit on this CSV (same columns) first; otherwise learn online' },
-    detector: { type: 'string', short: 'd', value: 'KIND', description: `Detector kind (default ${DEFAULT_SCORE_DETECTOR})` },
+    detector: { type: 'string', short: 'd', value: 'KIND', description: `Detector kind (default ${DEFAULT_SCORE_DETECTOR}; the kinds are listed below)` },
     seed: { type: 'string', value: 'N', description: 'Random seed (default 42); same seed, same scores' },
     'target-fpr': { type: 'string', value: 'R', description: 'Flag a row when its score is rarer than R among the series\' own scores (default 0.001, or KAD_TARGET_FALSE_ALARM_RATE; 0: the detector\'s own threshold)' },
     policy: { type: 'string', value: 'SPEC', description: 'is_anomaly from the alert policy (1 while firing), e.g. "k=2,cooldownSeconds=600" or "default"' },
@@ -84,10 +80,16 @@ export const scoreCommand: Command = {
     'row\'s, is scored as the next point (said once on stderr with the count and the first line; --strict-time',
     'rejects a backward time instead); gaps are kept; no row is dropped. Empty, NaN and null fields are missing',
     'values, passed to the detector as such (said once on stderr with the count); other non-numbers are rejected.',
+    '',
+    `Detector kinds (--detector): ${HELP_DETECTOR_KINDS.join(', ')}.`,
   ].join('\n'),
   async run(v, io) {
     if (typeof v.input !== 'string') throw new UsageError('--input FILE is required');
     if (typeof v.output !== 'string') throw new UsageError('--output FILE is required');
+    // Loaded here, not at the top: `kad score --help` loads none of them (the registry loads tfjs).
+    const [{ row }, { createDetector, detectorKinds }, { readCsvSeries }, { AlertPolicy }, { FlagCalibrator }] = await Promise.all([
+      import('../core/frame.js'), import('../detectors/index.js'), import('../sources/csv.js'), import('../policy/alert-policy.js'), import('../policy/flag-calibrator.js'),
+    ]);
     const kind = typeof v.detector === 'string' ? v.detector : DEFAULT_SCORE_DETECTOR;
     if (!detectorKinds().includes(kind)) throw new InputError(`unknown detector "${kind}" (known: ${detectorKinds().join(', ')})`);
     const seed = v.seed === undefined ? 42 : Number(v.seed);
@@ -98,7 +100,7 @@ export const scoreCommand: Command = {
     const rate = targetFalseAlarmRate(v['target-fpr'], io.env);
     const policy = typeof v.policy === 'string' ? new AlertPolicy(parsePolicySpec(v.policy)) : undefined;
 
-    if (kind === 'lstm-ae') await useWasmBackend(); // 3–4× faster training than the cpu backend
+    if (kind === 'lstm-ae') await (await import('../core/tf.js')).useWasmBackend(); // 3–4× faster training than the cpu backend
     // An unwritable --output is said before any work; the rows go to a temporary file beside it,
     // renamed over it at the end and removed when scoring fails or is stopped (SIGINT/SIGTERM).
     const out = v.output === '-' ? undefined : openOutputFile(v.output);
