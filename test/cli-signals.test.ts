@@ -80,13 +80,14 @@ describe('batch commands stop on a signal', () => {
     expect(child.output()).not.toContain('NAB');
   });
 
-  it('kad train: SIGTERM exits 143 and writes no model', async () => {
+  it('kad train: SIGTERM while it simulates the history exits 143 within a second and writes no model', async () => {
     const models = join(dir, 'models');
     const child = spawnKad(['train', '--output', models], { KAD_LOG_LEVEL: 'silent' });
     await sleep(1500);
     expect(child.exitCode, child.output()).toBeNull();
-    const { code } = await stop(child, 'SIGTERM');
+    const { code, ms } = await stop(child, 'SIGTERM');
     expect(code, child.output()).toBe(143);
+    expect(ms).toBeLessThan(1500);
     expect(existsSync(join(models, 'models.json'))).toBe(false);
     expect(existsSync(models) ? readdirSync(models) : []).toEqual([]);
   });

@@ -71,8 +71,9 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     }
     return await cmd.run(values, io);
   } catch (e) {
-    if (e instanceof StoppedError || (io.stopSignal.aborted && (e as Error).name === 'AbortError')) {
-      io.stderr(`kad ${cmd.name}: stopped (${String(io.stopSignal.reason ?? (e as StoppedError).signalName)}); nothing written\n`);
+    // Once asked to stop, a failure is the stop's doing (an aborted source query surfaces as it may).
+    if (e instanceof StoppedError || io.stopSignal.aborted) {
+      io.stderr(`kad ${cmd.name}: stopped (${String(io.stopSignal.reason ?? 'signal')}); nothing written\n`);
       return stoppedExitCode(io.stopSignal);
     }
     if (e instanceof KadError) {
