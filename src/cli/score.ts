@@ -5,7 +5,7 @@
  * first and then scores without learning.
  */
 import { InputError, UsageError } from '../core/errors.js';
-import type { CsvReadOptions, TimeTexts } from '../sources/csv.js';
+import type { CsvNotes, CsvReadOptions, CsvSeries, TimeTexts } from '../sources/csv.js';
 import { yieldAndCheck, type Command } from './command.js';
 import { HELP_DETECTOR_KINDS } from './detector-kinds.js';
 import { openOutputFile } from './output-file.js';
@@ -31,12 +31,13 @@ const CHUNK_ROWS = 10_000;
 const CHUNK_BYTES = 1 << 20;
 
 /**
- * Writes `timestamp,score,is_anomaly` (a header, then a row per score) in large chunks: `write` is
- * called with each full chunk (whole rows only) and must be done with it before it returns.
+ * Writes `timestamp,score,is_anomaly` (a header unless `header` is false, then a row per score) in
+ * large chunks: `write` is called with each full chunk (whole rows only) and must be done with it
+ * before it returns.
  */
-export function writeScoreRows(times: TimeTexts, scores: Float64Array, flags: Uint8Array, write: (chunk: Buffer) => void): void {
+export function writeScoreRows(times: TimeTexts, scores: Float64Array, flags: Uint8Array, write: (chunk: Buffer) => void, header = true): void {
   let buf = Buffer.allocUnsafe(CHUNK_BYTES);
-  let pos = buf.write('timestamp,score,is_anomaly\n', 0, 'latin1');
+  let pos = header ? buf.write('timestamp,score,is_anomaly\n', 0, 'latin1') : 0;
   for (let i = 0; i < scores.length; i++) {
     const text = formatScore(scores[i]);
     const need = times.byteLength(i) + text.length + 4;
@@ -87,7 +88,7 @@ export const scoreCommand: Command = {
     if (typeof v.input !== 'string') throw new UsageError('--input FILE is required');
     if (typeof v.output !== 'string') throw new UsageError('--output FILE is required');
     // Loaded here, not at the top: `kad score --help` loads none of them (the registry loads tfjs).
-    const [{ row }, { createDetector, detectorKinds }, { readCsvSeries }, { AlertPolicy }, { FlagCalibrator }] = await Promise.all([
+    const [{ row }, { createDetector, detectorKinds }, { readCsvBlocks, readCsvSeries }, { AlertPolicy }, { FlagCalibrator }] = await Promise.all([
       import('../core/frame.js'), import('../detectors/index.js'), import('../sources/csv.js'), import('../policy/alert-policy.js'), import('../policy/flag-calibrator.js'),
     ]);
     const kind = typeof v.detector === 'string' ? v.detector : DEFAULT_SCORE_DETECTOR;
@@ -104,21 +105,24 @@ export const scoreCommand: Command = {
     // An unwritable --output is said before any work; the rows go to a temporary file beside it,
     // renamed over it at the end and removed when scoring fails or is stopped (SIGINT/SIGTERM).
     const out = v.output === '-' ? undefined : openOutputFile(v.output);
+    let blocks: Generator<CsvSeries, CsvNotes, void> | undefined;
     try {
       const stop = io.stopSignal;
-      // Backward times and missing values are said once per file on stderr.
+      // Backward times and missing values are said once per file on stderr (the input's after its last row).
       const csvOptions: CsvReadOptions = { strictTime: v['strict-time'] === true, warn: (line) => io.stderr(`kad score: ${line}\n`) };
-      const input = readCsvSeries(v.input, csvOptions);
+      // The input is read, scored and written block by block: memory does not grow with its length.
+      blocks = readCsvBlocks(v.input, csvOptions);
+      let block = blocks.next();
       await yieldAndCheck(stop);
+      const names = (block.value as CsvSeries).frame.names;
       const detector = createDetector(kind, {}, seed);
       const flagger = rate > 0 ? new FlagCalibrator({ targetFalseAlarmRate: rate }) : undefined;
-      const scores = new Float64Array(input.frame.rows);
-      const thresholds = new Float64Array(input.frame.rows); // the detector's threshold when row i was scored
+      const fitted = typeof v.train === 'string';
       if (typeof v.train === 'string') {
         const train = readCsvSeries(v.train, csvOptions);
-        const same = train.frame.names.length === input.frame.names.length && train.frame.names.every((n, i) => n === input.frame.names[i]);
+        const same = train.frame.names.length === names.length && train.frame.names.every((n, i) => n === names[i]);
         if (!same) {
-          throw new InputError(`${v.train}: columns (${train.frame.names.join(', ')}) differ from ${v.input}'s (${input.frame.names.join(', ')})`);
+          throw new InputError(`${v.train}: columns (${train.frame.names.join(', ')}) differ from ${v.input}'s (${names.join(', ')})`);
         }
         await yieldAndCheck(stop);
         if (detector.fit) detector.fit(train.frame);
@@ -129,43 +133,36 @@ export const scoreCommand: Command = {
           if (flagger) flagger.learn('', detector.scoreOne(x, train.frame.times[i])); // the training rows' scores calibrate the flags
           if (!detector.fit) detector.learnOne(x, train.frame.times[i]);
         }
-        for (let i = 0; i < input.frame.rows; i++) {
+      }
+      const emit = (chunk: Buffer): void => (out ? out.write(chunk) : io.stdout(chunk.toString('utf8')));
+      for (let first = true; !block.done; block = blocks.next(), first = false) {
+        const { frame, timeText } = block.value;
+        const scores = new Float64Array(frame.rows);
+        const flags = new Uint8Array(frame.rows);
+        for (let i = 0; i < frame.rows; i++) {
           if (i % CHUNK_ROWS === 0) await yieldAndCheck(stop);
-          scores[i] = detector.scoreOne(row(input.frame, i), input.frame.times[i]);
-          thresholds[i] = detector.threshold;
+          const x = row(frame, i);
+          const t = frame.times[i];
+          const s0 = detector.scoreOne(x, t);
+          const threshold = detector.threshold; // the detector's threshold when row i was scored
+          if (!fitted) detector.learnOne(x, t); // without --train: score row t, then learn it
+          const s = Number.isFinite(s0) ? s0 : 0;
+          scores[i] = s;
+          // Scoring is done; deciding is the policy's (flag-calibrator.ts, alert-policy.ts).
+          const p = flagger ? flagger.observe('', s) : NaN;
+          const flag = policy
+            ? (flagger ? policy.observe('', 1 - p, t, 1 - rate) : policy.observe('', s, t, threshold)).firing
+            : flagger ? flagger.flagged(p) : s >= threshold;
+          flags[i] = flag ? 1 : 0;
         }
-      } else {
-        for (let i = 0; i < input.frame.rows; i++) {
-          if (i % CHUNK_ROWS === 0) await yieldAndCheck(stop);
-          const x = row(input.frame, i);
-          const t = input.frame.times[i];
-          scores[i] = detector.scoreOne(x, t);
-          thresholds[i] = detector.threshold;
-          detector.learnOne(x, t);
-        }
+        writeScoreRows(timeText, scores, flags, emit, first);
+        await yieldAndCheck(stop);
       }
-      const flags = new Uint8Array(scores.length);
-      for (let i = 0; i < scores.length; i++) {
-        const s = Number.isFinite(scores[i]) ? scores[i] : 0;
-        scores[i] = s;
-        // Scoring is done; deciding is the policy's (flag-calibrator.ts, alert-policy.ts).
-        const p = flagger ? flagger.observe('', s) : NaN;
-        const flag = policy
-          ? (flagger ? policy.observe('', 1 - p, input.frame.times[i], 1 - rate) : policy.observe('', s, input.frame.times[i], thresholds[i])).firing
-          : flagger ? flagger.flagged(p) : s >= thresholds[i];
-        flags[i] = flag ? 1 : 0;
-      }
-      await yieldAndCheck(stop);
-      if (!out) {
-        writeScoreRows(input.timeText, scores, flags, (chunk) => io.stdout(chunk.toString('utf8')));
-        return 0;
-      }
-      writeScoreRows(input.timeText, scores, flags, (chunk) => out.write(chunk));
-      await yieldAndCheck(stop);
-      out.commit();
+      if (out) out.commit();
+      return 0;
     } finally {
       out?.discard();
+      blocks?.return({} as CsvNotes); // closes the input when scoring stopped early
     }
-    return 0;
   },
 };
