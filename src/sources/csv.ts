@@ -358,33 +358,38 @@ export function* readCsvBlocks(path: string, opts: CsvReadOptions = {}, blockByt
   const total: CsvNotes = { backwardTimes: 0, firstBackward: null, missingValues: 0, rowsWithMissing: 0 };
   const parseOpts: CsvReadOptions = { strictTime: opts.strictTime };
   try {
-    const chunk = Buffer.allocUnsafe(blockBytes);
-    let carry = Buffer.alloc(0);
-    let header: Buffer | null = null;
+    let carry = Buffer.alloc(0); // the bytes after the last whole line read so far
+    let header: Buffer | null = null; // the header line, with its line end
     let from: CsvContinuation | undefined;
     for (let eof = false; !eof;) {
+      // One buffer per block: the header, the carried bytes, then the file's next bytes (the block's
+      // time texts point into it, so it is not reused).
+      const head = header?.length ?? 0;
+      const buf = Buffer.allocUnsafe(head + carry.length + blockBytes);
+      if (header) header.copy(buf, 0);
+      carry.copy(buf, head);
       let n: number;
       try {
-        n = readSync(fd, chunk, 0, chunk.length, null);
+        n = readSync(fd, buf, head + carry.length, blockBytes, null);
       } catch (e) {
         throw cannotRead(path, e);
       }
       eof = n === 0;
-      const data = Buffer.concat([carry, chunk.subarray(0, n)]); // a copy: the block's time texts point into it
+      const data = buf.subarray(head, head + carry.length + n);
       const cut = eof ? data.length : data.lastIndexOf(NL) + 1;
-      carry = data.subarray(cut);
-      let body = data.subarray(0, cut);
+      carry = Buffer.from(data.subarray(cut));
+      let bodyStart = 0;
       if (!header) {
         if (cut === 0 && !eof) continue; // no whole line yet
-        const k = body.indexOf(NL);
-        header = k < 0 ? Buffer.concat([body, Buffer.from('\n')]) : body.subarray(0, k + 1);
-        body = k < 0 ? Buffer.alloc(0) : body.subarray(k + 1);
+        const k = data.indexOf(NL);
+        bodyStart = k < 0 ? cut : k + 1;
+        header = Buffer.from(data.subarray(0, bodyStart));
       }
-      if (isBlankBytes(body)) {
-        if (eof && !from) parseCsvSeries(Buffer.concat([header, body]), path, parseOpts); // throws: empty, no rows
+      if (isBlankBytes(data.subarray(bodyStart, cut))) {
+        if (eof && !from) parseCsvSeries(buf.subarray(0, head + cut), path, parseOpts); // throws: empty, no rows
         continue;
       }
-      const block = parseCsvSeries(Buffer.concat([header, body]), path, parseOpts, from);
+      const block = parseCsvSeries(buf.subarray(0, head + cut), path, parseOpts, from);
       const rows = block.frame.rows;
       if (block.notes.firstBackward && !total.firstBackward) total.firstBackward = block.notes.firstBackward;
       total.backwardTimes += block.notes.backwardTimes;
