@@ -15,7 +15,7 @@ import { readNabCorpus, readNabProfiles } from '../evaluate/nab.js';
 import { readNezhaCorpus, type NezhaReadOptions } from '../evaluate/nezha.js';
 import { formatReport, reportJson, type EvaluationReport } from '../evaluate/report.js';
 import { detectorSteps, runSteps, runStepsAsync, type DetectorResult } from '../evaluate/runner.js';
-import { leaveOneCorpusOut } from '../evaluate/loco.js';
+import { leaveOneCorpusOutAsync } from '../evaluate/loco.js';
 import { LOCO_GRID_NAMES, locoGrid, readLocoFolds } from '../evaluate/loco-folds.js';
 import { formatLoco } from '../evaluate/loco-report.js';
 import { evaluateForecastCorpora, formatForecastReport } from '../evaluate/forecast.js';
@@ -172,7 +172,7 @@ export async function runEvaluate(v: Record<string, string | boolean | string[] 
 }
 
 /** `kad evaluate --loco`. */
-async function runLoco(v: Record<string, string | boolean | string[] | undefined>, io: { stdout: (s: string) => void }): Promise<number> {
+async function runLoco(v: Record<string, string | boolean | string[] | undefined>, io: CommandIO): Promise<number> {
   const name = v.loco === '' || v.loco === true ? 'default' : String(v.loco);
   const grid = locoGrid(name, DEFAULT_SCORE_DETECTOR);
   if (!grid) throw new UsageError(`--loco must be one of ${LOCO_GRID_NAMES.join(', ')}, got "${name}"`);
@@ -183,7 +183,7 @@ async function runLoco(v: Record<string, string | boolean | string[] | undefined
   if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
   const { folds, skipped } = readLocoFolds(typeof v.data === 'string' ? v.data : '../shared/data', { only: Array.isArray(v.only) ? v.only : undefined, limit });
   if (folds.length < 2) throw new InputError(`--loco needs at least two folds; found ${folds.map((f) => f.name).join(', ') || 'none'}${skipped.length ? ` (missing: ${skipped.join(', ')})` : ''}`);
-  const result = leaveOneCorpusOut(folds, grid, { seed });
+  const result = await leaveOneCorpusOutAsync(folds, grid, { seed }, () => yieldAndCheck(io.stopSignal));
   if (v.json) io.stdout(JSON.stringify({ ...result, skipped }, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? null : x), 2) + '\n');
   else io.stdout(formatLoco(result, new Map(folds.map((f) => [f.name, f.dataset]))) + skipped.map((s) => `skipped: ${s}\n`).join(''));
   return 0;

@@ -95,13 +95,21 @@ function isEntryPoint(): boolean {
 
 if (isEntryPoint()) {
   const ctrl = new AbortController();
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => ctrl.abort(sig)); // the reason names the signal: exit 128 + its number
+  let finished = false;
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      ctrl.abort(sig); // the reason names the signal: exit 128 + its number
+      // The command is done, but a timer or a socket it left keeps the process alive: stop now.
+      if (finished) process.exit(stoppedExitCode(ctrl.signal));
+    });
+  }
   main(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
     env: process.env,
     stopSignal: ctrl.signal,
   }).then((code) => {
+    finished = true;
     process.exitCode = code;
     // On failure, do not wait for timers or sockets a half-started command may have left behind.
     if (code !== 0) process.exit(code);

@@ -152,7 +152,7 @@ export function runSteps<T>(steps: Generator<void, T, void>): T {
   return next.value;
 }
 
-/** {@link runSteps}, awaiting `between()` at each `yield` (a throw there ends the generator). */
+/** {@link runSteps}, awaiting `between()` at each `yield` and at the end (a throw there ends the generator). */
 export async function runStepsAsync<T>(steps: Generator<void, T, void>, between: () => Promise<void>): Promise<T> {
   let next = steps.next();
   while (!next.done) {
@@ -164,6 +164,7 @@ export async function runStepsAsync<T>(steps: Generator<void, T, void>, between:
     }
     next = steps.next();
   }
+  await between(); // after the last unit too: a stop asked for during it is not lost
   return next.value;
 }
 
