@@ -2,6 +2,8 @@
  * The shape of a `kad` command, and the shared option parsing and help text, so every command's
  * `--help` is generated from the same table it parses.
  */
+import { constants as osConstants } from 'node:os';
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../core/errors.js';
 
@@ -65,4 +67,36 @@ export function untilAborted(signal: AbortSignal): Promise<void> {
     if (signal.aborted) resolve();
     else signal.addEventListener('abort', () => resolve(), { once: true });
   });
+}
+
+/**
+ * Thrown by a command that stopped because the process was asked to (SIGINT/SIGTERM); `main` turns it
+ * into exit code 128 + the signal's number (130 for SIGINT, 143 for SIGTERM).
+ */
+export class StoppedError extends Error {
+  constructor(readonly signalName: string) {
+    super(`stopped by ${signalName}`);
+    this.name = 'StoppedError';
+  }
+}
+
+/** The exit code of a command stopped by `signal`'s reason (a signal name): 128 + its number; 130 when unknown. */
+export function stoppedExitCode(signal: AbortSignal): number {
+  const reason: unknown = signal.reason;
+  const n = typeof reason === 'string' ? (osConstants.signals as Record<string, number | undefined>)[reason] : undefined;
+  return 128 + (n ?? osConstants.signals.SIGINT);
+}
+
+/** Throws {@link StoppedError} when `signal` has aborted: batch commands call it between units of work. */
+export function throwIfStopped(signal: AbortSignal): void {
+  if (signal.aborted) throw new StoppedError(typeof signal.reason === 'string' ? signal.reason : 'SIGINT');
+}
+
+/**
+ * Lets the event loop run (signal handlers included), then throws {@link StoppedError} when `signal`
+ * has aborted: synchronous loops await it between chunks of work.
+ */
+export async function yieldAndCheck(signal: AbortSignal): Promise<void> {
+  await setImmediatePromise();
+  throwIfStopped(signal);
 }

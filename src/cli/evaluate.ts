@@ -14,8 +14,8 @@ import type { CorpusName, LabeledSeries } from '../evaluate/corpus.js';
 import { readNabCorpus, readNabProfiles } from '../evaluate/nab.js';
 import { readNezhaCorpus, type NezhaReadOptions } from '../evaluate/nezha.js';
 import { formatReport, reportJson, type EvaluationReport } from '../evaluate/report.js';
-import { evaluateDetector } from '../evaluate/runner.js';
-import { leaveOneCorpusOut } from '../evaluate/loco.js';
+import { detectorSteps, runSteps, runStepsAsync, type DetectorResult } from '../evaluate/runner.js';
+import { leaveOneCorpusOutAsync } from '../evaluate/loco.js';
 import { LOCO_GRID_NAMES, locoGrid, readLocoFolds } from '../evaluate/loco-folds.js';
 import { formatLoco } from '../evaluate/loco-report.js';
 import { evaluateForecastCorpora, formatForecastReport } from '../evaluate/forecast.js';
@@ -23,13 +23,11 @@ import { FORECAST_MODELS, type ForecastModelName } from '../forecast/forecaster.
 import { loadProphet } from '../forecast/augurs.js';
 import { AlertPolicy, type AlertPolicyParams } from '../policy/alert-policy.js';
 import { useWasmBackend } from '../core/tf.js';
-import type { Command } from './command.js';
+import { yieldAndCheck, type CommandIO } from './command.js';
+import { DEFAULT_CORPUS_DIRS } from './evaluate-command.js';
 import { DEFAULT_SCORE_DETECTOR } from './score.js';
 
-/** Where each corpus lives under `../shared/data` by default. */
-export const DEFAULT_CORPUS_DIRS: Readonly<Record<CorpusName, string>> = Object.freeze({
-  nab: '../shared/data/nab', asd: '../shared/data/asd', smd: '../shared/data/smd-dev', nezha: '../shared/data/nezha-onlineboutique',
-});
+export { DEFAULT_CORPUS_DIRS, evaluateCommand } from './evaluate-command.js';
 
 /** Reads a corpus by name. */
 export function readCorpus(corpus: CorpusName, dir: string, opts: NezhaReadOptions = {}): LabeledSeries[] {
@@ -117,86 +115,64 @@ export interface EvaluateCorpusOptions extends NezhaReadOptions {
 
 /** Runs every detector over a corpus (raw, and through the policy when one is given) and builds the report. */
 export function evaluateCorpus(corpus: CorpusName, dir: string, detectors: readonly string[], opts: EvaluateCorpusOptions = {}): EvaluationReport {
+  return runSteps(corpusSteps(corpus, dir, detectors, opts));
+}
+
+/**
+ * {@link evaluateCorpus}, awaiting `between()` before each series of each detector: it may let the
+ * event loop run and throw to stop (`kad evaluate` on SIGINT/SIGTERM).
+ */
+export function evaluateCorpusAsync(corpus: CorpusName, dir: string, detectors: readonly string[], opts: EvaluateCorpusOptions, between: () => Promise<void>): Promise<EvaluationReport> {
+  return runStepsAsync(corpusSteps(corpus, dir, detectors, opts), between);
+}
+
+function* corpusSteps(corpus: CorpusName, dir: string, detectors: readonly string[], opts: EvaluateCorpusOptions): Generator<void, EvaluationReport, void> {
   const series = readCorpus(corpus, dir, { ...opts, callGraph: opts.callGraph ?? opts.inhibit });
   const seed = opts.seed ?? 42;
   const nabProfiles = corpus === 'nab' ? readNabProfiles(dir) : undefined;
   const rate = opts.targetFalseAlarmRate;
-  const results = detectors.flatMap((d) => {
+  const results: DetectorResult[] = [];
+  for (const d of detectors) {
     const params = opts.params?.[d];
-    const raw = evaluateDetector(d, series, { seed, nabProfiles, params, targetFalseAlarmRate: rate });
-    if (!opts.policy) return [raw];
-    const withPolicy = evaluateDetector(d, series, { seed, nabProfiles, params, policy: opts.policy, inhibit: opts.inhibit, targetFalseAlarmRate: rate });
-    return [raw, { ...withPolicy, detector: `${d}+policy` }];
-  });
+    results.push(yield* detectorSteps(d, series, { seed, nabProfiles, params, targetFalseAlarmRate: rate }));
+    if (!opts.policy) continue;
+    const withPolicy = yield* detectorSteps(d, series, { seed, nabProfiles, params, policy: opts.policy, inhibit: opts.inhibit, targetFalseAlarmRate: rate });
+    results.push({ ...withPolicy, detector: `${d}+policy` });
+  }
   return { corpus, data: dir, seed, targetFalseAlarmRate: rate ?? 0, detectors: results };
 }
 
-export const evaluateCommand: Command = {
-  name: 'evaluate',
-  summary: 'Run detectors over a labelled corpus (NAB, ASD, SMD, Nezha) and report NAB score, F1, flags, event recall, delay, false alerts',
-  usage: 'kad evaluate --corpus nab|asd|smd|nezha [--data DIR] [--detector KIND ...] [--target-fpr R] [--policy SPEC] [--json] [--limit N] [--seed N]\n'
-    + '       kad evaluate --loco default|kinds [--data DATA_DIR] [--only FOLD ...] [--limit N] [--json] [--seed N]\n'
-    + '       kad evaluate --corpus forecast [--data NAB_DIR] [--model NAME] [--horizon MIN] [--days N] [--incidents] [--per-series] [--json] [--limit N] [--seed N]',
-  options: {
-    loco: { type: 'string', value: 'GRID', description: 'Leave-one-corpus-out over every corpus in --data (default ../shared/data): constants from the grid GRID (default: kad score\'s default detector and its settings, the flags\' rate, policy K and hysteresis; kinds: the detector kind too) chosen on the other corpora' },
-    only: { type: 'string', value: 'FOLD', multiple: true, description: '--loco: only folds starting with this (nab, nab/realTweets, asd, smd, nezha-pod, nezha-mesh); repeat for several' },
-    corpus: { type: 'string', short: 'c', value: 'NAME', description: 'nab, asd, smd, nezha, or forecast (forecast accuracy on the simulator and NAB realTraffic)' },
-    data: { type: 'string', value: 'DIR', description: `The corpus folder (default ${DEFAULT_CORPUS_DIRS.nab}, …/asd, …/smd-dev, …/nezha-onlineboutique)` },
-    'target-fpr': { type: 'string', value: 'R', description: 'Flags: a row is flagged when its score is rarer than R among its series\' own scores (default 0.001 or KAD_TARGET_FALSE_ALARM_RATE; 0: each detector\'s own threshold)' },
-    detector: { type: 'string', short: 'd', value: 'KIND', multiple: true, description: 'Detector kind; repeat for several (default: every kind)' },
-    policy: { type: 'string', value: 'SPEC', description: 'Also run each detector through the alert policy, e.g. "k=2,n=3,cooldownSeconds=600" ("default": the built-in defaults)' },
-    json: { type: 'boolean', description: 'Print the report as JSON' },
-    limit: { type: 'string', value: 'N', description: 'Only the first N series (in name order)' },
-    seed: { type: 'string', value: 'N', description: 'Random seed (default 42; forecast: the simulator\'s seed, default 7)' },
-    params: { type: 'string', value: 'JSON', description: 'Detector settings by kind, e.g. \'{"onset":{"z50":10}}\'' },
-    inhibit: { type: 'boolean', description: 'Nezha: hold a service\'s alerts while a service it calls fires (topology inhibition; needs --policy)' },
-    'train-previous-day': { type: 'boolean', description: 'Nezha: each day-2 pod learns day 1\'s rows first' },
-    engine: { type: 'boolean', description: 'Nezha: replay the pod metric files through the service (kad serve\'s scoring cycle and config) and score its alerts' },
-    model: { type: 'string', value: 'NAME', description: `Forecast model: ${FORECAST_MODELS.join(', ')} (default seasonal)` },
-    horizon: { type: 'string', value: 'MIN', description: 'Forecast horizon in minutes (default 30)' },
-    days: { type: 'string', value: 'N', description: 'Forecast: simulated days, the last 3 scored (default 10; 0: no simulator)' },
-    incidents: { type: 'boolean', description: 'Forecast: also score the simulator with its random incidents' },
-    'per-series': { type: 'boolean', description: 'Forecast: a line per series' },
-    'strict-time': { type: 'boolean', description: 'NAB, ASD: reject a file whose times go backwards (default: score such a row as the next point)' },
-  },
-  details: [
-    'NAB score: Numenta\'s method (windows, 15% probationary period, early-detection reward, one threshold',
-    'per profile over the corpus; perfect = 100, never firing = 0). F1/P/R: best per point over thresholds,',
-    'mean over series, without and with point-adjust ("PA"). Flag F1, flagged share, events, delay and false',
-    'alerts use the flags: rows whose score is rarer than --target-fpr among the series\' earlier scores',
-    '(training rows first). Nezha events: the faulty pod within 5 minutes of injection.',
-  ].join('\n'),
-  async run(v, io) {
-    if (v.loco !== undefined) return runLoco(v, io);
-    const corpus = v.corpus;
-    if (corpus === 'forecast') return runForecast(v, io);
-    if (corpus !== 'nab' && corpus !== 'asd' && corpus !== 'smd' && corpus !== 'nezha') throw new UsageError(`--corpus must be nab, asd, smd, nezha or forecast, got ${JSON.stringify(corpus ?? '')}`);
-    const dir = typeof v.data === 'string' ? v.data : DEFAULT_CORPUS_DIRS[corpus];
-    if (v.engine) return (await import('./evaluate-engine.js')).runEngineEvaluation(dir, v, io);
-    const kinds = Array.isArray(v.detector) && v.detector.length ? v.detector : detectorKinds();
-    for (const k of kinds) if (!detectorKinds().includes(k)) throw new InputError(`unknown detector "${k}" (known: ${detectorKinds().join(', ')})`);
-    const limit = v.limit === undefined ? undefined : Number(v.limit);
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit must be a positive integer, got "${v.limit}"`);
-    const seed = v.seed === undefined ? 42 : Number(v.seed);
-    if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
-    const policy = typeof v.policy === 'string' ? parsePolicySpec(v.policy) : undefined;
-    const params = typeof v.params === 'string' ? parseParams(v.params, kinds) : undefined;
-    if (v.inhibit && !policy) throw new UsageError('--inhibit holds alerts of the alert policy: give --policy too');
-    if ((v.inhibit || v['train-previous-day']) && corpus !== 'nezha') throw new UsageError('--inhibit and --train-previous-day apply to --corpus nezha');
-    if (kinds.includes('lstm-ae')) await useWasmBackend(); // 3–4× faster training than the cpu backend
-    const rate = targetFalseAlarmRate(v['target-fpr'], io.env);
-    const report = evaluateCorpus(corpus, dir, kinds, {
-      limit, seed, policy, params, inhibit: v.inhibit === true, trainOnPreviousDay: v['train-previous-day'] === true, targetFalseAlarmRate: rate,
-      strictTime: v['strict-time'] === true, warn: (line) => io.stderr(`kad evaluate: ${line}
+/** `kad evaluate`'s work (the command itself, light for `--help`, is in evaluate-command.ts). */
+export async function runEvaluate(v: Record<string, string | boolean | string[] | undefined>, io: CommandIO): Promise<number> {
+  if (v.loco !== undefined) return runLoco(v, io);
+  const corpus = v.corpus;
+  if (corpus === 'forecast') return runForecast(v, io);
+  if (corpus !== 'nab' && corpus !== 'asd' && corpus !== 'smd' && corpus !== 'nezha') throw new UsageError(`--corpus must be nab, asd, smd, nezha or forecast, got ${JSON.stringify(corpus ?? '')}`);
+  const dir = typeof v.data === 'string' ? v.data : DEFAULT_CORPUS_DIRS[corpus];
+  if (v.engine) return (await import('./evaluate-engine.js')).runEngineEvaluation(dir, v, io);
+  const kinds = Array.isArray(v.detector) && v.detector.length ? v.detector : detectorKinds();
+  for (const k of kinds) if (!detectorKinds().includes(k)) throw new InputError(`unknown detector "${k}" (known: ${detectorKinds().join(', ')})`);
+  const limit = v.limit === undefined ? undefined : Number(v.limit);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit must be a positive integer, got "${v.limit}"`);
+  const seed = v.seed === undefined ? 42 : Number(v.seed);
+  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
+  const policy = typeof v.policy === 'string' ? parsePolicySpec(v.policy) : undefined;
+  const params = typeof v.params === 'string' ? parseParams(v.params, kinds) : undefined;
+  if (v.inhibit && !policy) throw new UsageError('--inhibit holds alerts of the alert policy: give --policy too');
+  if ((v.inhibit || v['train-previous-day']) && corpus !== 'nezha') throw new UsageError('--inhibit and --train-previous-day apply to --corpus nezha');
+  if (kinds.includes('lstm-ae')) await useWasmBackend(); // 3–4× faster training than the cpu backend
+  const rate = targetFalseAlarmRate(v['target-fpr'], io.env);
+  const report = await evaluateCorpusAsync(corpus, dir, kinds, {
+    limit, seed, policy, params, inhibit: v.inhibit === true, trainOnPreviousDay: v['train-previous-day'] === true, targetFalseAlarmRate: rate,
+    strictTime: v['strict-time'] === true, warn: (line) => io.stderr(`kad evaluate: ${line}
 `),
-    });
-    io.stdout(v.json ? reportJson(report) : formatReport(report));
-    return 0;
-  },
-};
+  }, () => yieldAndCheck(io.stopSignal));
+  io.stdout(v.json ? reportJson(report) : formatReport(report));
+  return 0;
+}
 
 /** `kad evaluate --loco`. */
-async function runLoco(v: Record<string, string | boolean | string[] | undefined>, io: { stdout: (s: string) => void }): Promise<number> {
+async function runLoco(v: Record<string, string | boolean | string[] | undefined>, io: CommandIO): Promise<number> {
   const name = v.loco === '' || v.loco === true ? 'default' : String(v.loco);
   const grid = locoGrid(name, DEFAULT_SCORE_DETECTOR);
   if (!grid) throw new UsageError(`--loco must be one of ${LOCO_GRID_NAMES.join(', ')}, got "${name}"`);
@@ -207,7 +183,7 @@ async function runLoco(v: Record<string, string | boolean | string[] | undefined
   if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
   const { folds, skipped } = readLocoFolds(typeof v.data === 'string' ? v.data : '../shared/data', { only: Array.isArray(v.only) ? v.only : undefined, limit });
   if (folds.length < 2) throw new InputError(`--loco needs at least two folds; found ${folds.map((f) => f.name).join(', ') || 'none'}${skipped.length ? ` (missing: ${skipped.join(', ')})` : ''}`);
-  const result = leaveOneCorpusOut(folds, grid, { seed });
+  const result = await leaveOneCorpusOutAsync(folds, grid, { seed }, () => yieldAndCheck(io.stopSignal));
   if (v.json) io.stdout(JSON.stringify({ ...result, skipped }, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? null : x), 2) + '\n');
   else io.stdout(formatLoco(result, new Map(folds.map((f) => [f.name, f.dataset]))) + skipped.map((s) => `skipped: ${s}\n`).join(''));
   return 0;

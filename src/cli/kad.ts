@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
  * `kad`: the command-line entry point. Dispatches to a sub-command and turns errors into messages and
- * exit codes (2 for bad usage, input or configuration; 1 for other failures).
+ * exit codes (2 for bad usage, input or configuration; 1 for other failures; 130 or 143 when stopped by SIGINT or SIGTERM).
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { KadError } from '../core/errors.js';
-import { commandHelp, parseCommandArgs, type Command, type CommandIO } from './command.js';
+import { VERSION } from '../version.js';
+import { commandHelp, parseCommandArgs, StoppedError, stoppedExitCode, type Command, type CommandIO } from './command.js';
 
 /** A command as the top-level help lists it; its module is loaded only when it runs or shows its help. */
 export interface CommandEntry {
@@ -27,7 +28,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'score', summary: 'Score a CSV time series and write timestamp,score,is_anomaly', load: async () => (await import('./score.js')).scoreCommand },
   {
     name: 'evaluate', summary: 'Run detectors over a labelled corpus (NAB, ASD, SMD, Nezha) and report NAB score, F1, flags, event recall, delay, false alerts',
-    load: async () => (await import('./evaluate.js')).evaluateCommand,
+    load: async () => (await import('./evaluate-command.js')).evaluateCommand,
   },
 ];
 
@@ -40,7 +41,7 @@ function topHelp(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
     '',
-    'Run `kad <command> --help` for the options of a command.',
+    'Run `kad <command> --help` for the options of a command, `kad --version` for the version.',
     '',
   ].join('\n');
 }
@@ -48,6 +49,10 @@ function topHelp(): string {
 /** Runs `kad` with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[], io: CommandIO): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.stdout(`${VERSION}\n`);
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(topHelp());
     return name ? 0 : 2;
@@ -66,6 +71,11 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     }
     return await cmd.run(values, io);
   } catch (e) {
+    // Once asked to stop, a failure is the stop's doing (an aborted source query surfaces as it may).
+    if (e instanceof StoppedError || io.stopSignal.aborted) {
+      io.stderr(`kad ${cmd.name}: stopped (${String(io.stopSignal.reason ?? 'signal')}); nothing written\n`);
+      return stoppedExitCode(io.stopSignal);
+    }
     if (e instanceof KadError) {
       io.stderr(`kad ${cmd.name}: ${e.message}\n`);
       return e.exitCode;
@@ -85,13 +95,21 @@ function isEntryPoint(): boolean {
 
 if (isEntryPoint()) {
   const ctrl = new AbortController();
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => ctrl.abort());
+  let finished = false;
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      ctrl.abort(sig); // the reason names the signal: exit 128 + its number
+      // The command is done, but a timer or a socket it left keeps the process alive: stop now.
+      if (finished) process.exit(stoppedExitCode(ctrl.signal));
+    });
+  }
   main(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
     env: process.env,
     stopSignal: ctrl.signal,
   }).then((code) => {
+    finished = true;
     process.exitCode = code;
     // On failure, do not wait for timers or sockets a half-started command may have left behind.
     if (code !== 0) process.exit(code);

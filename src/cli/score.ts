@@ -4,15 +4,11 @@
  * the rows it has already scored (score row t, then learn it); with --train it is fitted on that file
  * first and then scores without learning.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { InputError, UsageError } from '../core/errors.js';
-import { row } from '../core/frame.js';
-import { createDetector, detectorKinds } from '../detectors/index.js';
-import { readCsvSeries, type CsvReadOptions, type TimeTexts } from '../sources/csv.js';
-import { AlertPolicy } from '../policy/alert-policy.js';
-import { FlagCalibrator } from '../policy/flag-calibrator.js';
-import { useWasmBackend } from '../core/tf.js';
-import type { Command } from './command.js';
+import type { CsvNotes, CsvReadOptions, CsvSeries, TimeTexts } from '../sources/csv.js';
+import { yieldAndCheck, type Command } from './command.js';
+import { HELP_DETECTOR_KINDS } from './detector-kinds.js';
+import { openOutputFile } from './output-file.js';
 
 /** The default detector of `kad score`. */
 export const DEFAULT_SCORE_DETECTOR = 'adaptive';
@@ -28,16 +24,20 @@ export function formatScore(s: number): string {
   return end === t.length ? t : t.slice(0, end);
 }
 
+/** Rows scored between two looks at the stop signal (SIGINT/SIGTERM): about 10–50 ms of work. */
+const CHUNK_ROWS = 10_000;
+
 /** Output chunk size: rows are formatted into a buffer of this size, written whenever it fills. */
 const CHUNK_BYTES = 1 << 20;
 
 /**
- * Writes `timestamp,score,is_anomaly` (a header, then a row per score) in large chunks: `write` is
- * called with each full chunk (whole rows only) and must be done with it before it returns.
+ * Writes `timestamp,score,is_anomaly` (a header unless `header` is false, then a row per score) in
+ * large chunks: `write` is called with each full chunk (whole rows only) and must be done with it
+ * before it returns.
  */
-export function writeScoreRows(times: TimeTexts, scores: Float64Array, flags: Uint8Array, write: (chunk: Buffer) => void): void {
+export function writeScoreRows(times: TimeTexts, scores: Float64Array, flags: Uint8Array, write: (chunk: Buffer) => void, header = true): void {
   let buf = Buffer.allocUnsafe(CHUNK_BYTES);
-  let pos = buf.write('timestamp,score,is_anomaly\n', 0, 'latin1');
+  let pos = header ? buf.write('timestamp,score,is_anomaly\n', 0, 'latin1') : 0;
   for (let i = 0; i < scores.length; i++) {
     const text = formatScore(scores[i]);
     const need = times.byteLength(i) + text.length + 4;
@@ -65,7 +65,7 @@ export const scoreCommand: Command = {
     input: { type: 'string', short: 'i', value: 'FILE', description: 'CSV with a timestamp (or time) column and numeric columns' },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'Where to write timestamp,score,is_anomaly ("-" for stdout)' },
     train: { type: 'string', value: 'FILE', description: 'Fit on this CSV (same columns) first; otherwise learn online' },
-    detector: { type: 'string', short: 'd', value: 'KIND', description: `Detector kind (default ${DEFAULT_SCORE_DETECTOR})` },
+    detector: { type: 'string', short: 'd', value: 'KIND', description: `Detector kind (default ${DEFAULT_SCORE_DETECTOR}; the kinds are listed below)` },
     seed: { type: 'string', value: 'N', description: 'Random seed (default 42); same seed, same scores' },
     'target-fpr': { type: 'string', value: 'R', description: 'Flag a row when its score is rarer than R among the series\' own scores (default 0.001, or KAD_TARGET_FALSE_ALARM_RATE; 0: the detector\'s own threshold)' },
     policy: { type: 'string', value: 'SPEC', description: 'is_anomaly from the alert policy (1 while firing), e.g. "k=2,cooldownSeconds=600" or "default"' },
@@ -81,10 +81,16 @@ export const scoreCommand: Command = {
     'row\'s, is scored as the next point (said once on stderr with the count and the first line; --strict-time',
     'rejects a backward time instead); gaps are kept; no row is dropped. Empty, NaN and null fields are missing',
     'values, passed to the detector as such (said once on stderr with the count); other non-numbers are rejected.',
+    '',
+    `Detector kinds (--detector): ${HELP_DETECTOR_KINDS.join(', ')}.`,
   ].join('\n'),
   async run(v, io) {
     if (typeof v.input !== 'string') throw new UsageError('--input FILE is required');
     if (typeof v.output !== 'string') throw new UsageError('--output FILE is required');
+    // Loaded here, not at the top: `kad score --help` loads none of them (the registry loads tfjs).
+    const [{ row }, { createDetector, detectorKinds }, { readCsvBlocks, readCsvSeries }, { AlertPolicy }, { FlagCalibrator }] = await Promise.all([
+      import('../core/frame.js'), import('../detectors/index.js'), import('../sources/csv.js'), import('../policy/alert-policy.js'), import('../policy/flag-calibrator.js'),
+    ]);
     const kind = typeof v.detector === 'string' ? v.detector : DEFAULT_SCORE_DETECTOR;
     if (!detectorKinds().includes(kind)) throw new InputError(`unknown detector "${kind}" (known: ${detectorKinds().join(', ')})`);
     const seed = v.seed === undefined ? 42 : Number(v.seed);
@@ -95,67 +101,68 @@ export const scoreCommand: Command = {
     const rate = targetFalseAlarmRate(v['target-fpr'], io.env);
     const policy = typeof v.policy === 'string' ? new AlertPolicy(parsePolicySpec(v.policy)) : undefined;
 
-    if (kind === 'lstm-ae') await useWasmBackend(); // 3–4× faster training than the cpu backend
-    // Backward times and missing values are said once per file on stderr.
-    const csvOptions: CsvReadOptions = { strictTime: v['strict-time'] === true, warn: (line) => io.stderr(`kad score: ${line}\n`) };
-    const input = readCsvSeries(v.input, csvOptions);
-    const detector = createDetector(kind, {}, seed);
-    const flagger = rate > 0 ? new FlagCalibrator({ targetFalseAlarmRate: rate }) : undefined;
-    const scores = new Float64Array(input.frame.rows);
-    const thresholds = new Float64Array(input.frame.rows); // the detector's threshold when row i was scored
-    if (typeof v.train === 'string') {
-      const train = readCsvSeries(v.train, csvOptions);
-      const same = train.frame.names.length === input.frame.names.length && train.frame.names.every((n, i) => n === input.frame.names[i]);
-      if (!same) {
-        throw new InputError(`${v.train}: columns (${train.frame.names.join(', ')}) differ from ${v.input}'s (${input.frame.names.join(', ')})`);
+    if (kind === 'lstm-ae') await (await import('../core/tf.js')).useWasmBackend(); // 3–4× faster training than the cpu backend
+    // An unwritable --output is said before any work; the rows go to a temporary file beside it,
+    // renamed over it at the end and removed when scoring fails or is stopped (SIGINT/SIGTERM).
+    const out = v.output === '-' ? undefined : openOutputFile(v.output);
+    let blocks: Generator<CsvSeries, CsvNotes, void> | undefined;
+    try {
+      const stop = io.stopSignal;
+      // Backward times and missing values are said once per file on stderr (the input's after its last row).
+      const csvOptions: CsvReadOptions = { strictTime: v['strict-time'] === true, warn: (line) => io.stderr(`kad score: ${line}\n`) };
+      // The input is read, scored and written block by block: memory does not grow with its length.
+      blocks = readCsvBlocks(v.input, csvOptions);
+      let block = blocks.next();
+      await yieldAndCheck(stop);
+      const names = (block.value as CsvSeries).frame.names;
+      const detector = createDetector(kind, {}, seed);
+      const flagger = rate > 0 ? new FlagCalibrator({ targetFalseAlarmRate: rate }) : undefined;
+      const fitted = typeof v.train === 'string';
+      if (typeof v.train === 'string') {
+        const train = readCsvSeries(v.train, csvOptions);
+        const same = train.frame.names.length === names.length && train.frame.names.every((n, i) => n === names[i]);
+        if (!same) {
+          throw new InputError(`${v.train}: columns (${train.frame.names.join(', ')}) differ from ${v.input}'s (${names.join(', ')})`);
+        }
+        await yieldAndCheck(stop);
+        if (detector.fit) detector.fit(train.frame);
+        const trainRows = flagger || !detector.fit ? train.frame.rows : 0;
+        for (let i = 0; i < trainRows; i++) {
+          if (i % CHUNK_ROWS === 0) await yieldAndCheck(stop);
+          const x = row(train.frame, i);
+          if (flagger) flagger.learn('', detector.scoreOne(x, train.frame.times[i])); // the training rows' scores calibrate the flags
+          if (!detector.fit) detector.learnOne(x, train.frame.times[i]);
+        }
       }
-      if (detector.fit) detector.fit(train.frame);
-      for (let i = 0; i < (flagger || !detector.fit ? train.frame.rows : 0); i++) {
-        const x = row(train.frame, i);
-        if (flagger) flagger.learn('', detector.scoreOne(x, train.frame.times[i])); // the training rows' scores calibrate the flags
-        if (!detector.fit) detector.learnOne(x, train.frame.times[i]);
+      const emit = (chunk: Buffer): void => (out ? out.write(chunk) : io.stdout(chunk.toString('utf8')));
+      for (let first = true; !block.done; block = blocks.next(), first = false) {
+        const { frame, timeText } = block.value;
+        const scores = new Float64Array(frame.rows);
+        const flags = new Uint8Array(frame.rows);
+        for (let i = 0; i < frame.rows; i++) {
+          if (i % CHUNK_ROWS === 0) await yieldAndCheck(stop);
+          const x = row(frame, i);
+          const t = frame.times[i];
+          const s0 = detector.scoreOne(x, t);
+          const threshold = detector.threshold; // the detector's threshold when row i was scored
+          if (!fitted) detector.learnOne(x, t); // without --train: score row t, then learn it
+          const s = Number.isFinite(s0) ? s0 : 0;
+          scores[i] = s;
+          // Scoring is done; deciding is the policy's (flag-calibrator.ts, alert-policy.ts).
+          const p = flagger ? flagger.observe('', s) : NaN;
+          const flag = policy
+            ? (flagger ? policy.observe('', 1 - p, t, 1 - rate) : policy.observe('', s, t, threshold)).firing
+            : flagger ? flagger.flagged(p) : s >= threshold;
+          flags[i] = flag ? 1 : 0;
+        }
+        writeScoreRows(timeText, scores, flags, emit, first);
+        await yieldAndCheck(stop);
       }
-      for (let i = 0; i < input.frame.rows; i++) {
-        scores[i] = detector.scoreOne(row(input.frame, i), input.frame.times[i]);
-        thresholds[i] = detector.threshold;
-      }
-    } else {
-      for (let i = 0; i < input.frame.rows; i++) {
-        const x = row(input.frame, i);
-        const t = input.frame.times[i];
-        scores[i] = detector.scoreOne(x, t);
-        thresholds[i] = detector.threshold;
-        detector.learnOne(x, t);
-      }
-    }
-    const flags = new Uint8Array(scores.length);
-    for (let i = 0; i < scores.length; i++) {
-      const s = Number.isFinite(scores[i]) ? scores[i] : 0;
-      scores[i] = s;
-      // Scoring is done; deciding is the policy's (flag-calibrator.ts, alert-policy.ts).
-      const p = flagger ? flagger.observe('', s) : NaN;
-      const flag = policy
-        ? (flagger ? policy.observe('', 1 - p, input.frame.times[i], 1 - rate) : policy.observe('', s, input.frame.times[i], thresholds[i])).firing
-        : flagger ? flagger.flagged(p) : s >= thresholds[i];
-      flags[i] = flag ? 1 : 0;
-    }
-    if (v.output === '-') {
-      writeScoreRows(input.timeText, scores, flags, (chunk) => io.stdout(chunk.toString('utf8')));
+      if (out) out.commit();
       return 0;
-    }
-    let fd: number;
-    try {
-      fd = openSync(v.output, 'w');
-    } catch (e) {
-      throw new InputError(`${v.output}: cannot write: ${(e as Error).message}`);
-    }
-    try {
-      writeScoreRows(input.timeText, scores, flags, (chunk) => {
-        for (let off = 0; off < chunk.length;) off += writeSync(fd, chunk, off);
-      });
     } finally {
-      closeSync(fd);
+      out?.discard();
+      blocks?.return({} as CsvNotes); // closes the input when scoring stopped early
     }
-    return 0;
   },
 };

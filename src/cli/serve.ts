@@ -3,7 +3,6 @@
  * these options, in increasing precedence.
  */
 import { loadConfig, environmentVariables } from '../config/load.js';
-import { startService } from '../main.js';
 import { untilAborted, type Command } from './command.js';
 
 export const serveCommand: Command = {
@@ -28,6 +27,7 @@ export const serveCommand: Command = {
       file: typeof v.config === 'string' ? v.config : undefined,
       overrides: { 'server.port': v.port, 'server.host': v.host, 'training.modelDir': v.model },
     });
+    const { startService } = await import('../main.js'); // loaded here: `kad serve --help` does not need it
     const service = await startService(config);
     io.stderr(`kad: serving on ${service.url} (docs at ${service.url}/docs)\n`);
     await untilAborted(io.stopSignal);

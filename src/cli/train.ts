@@ -3,11 +3,8 @@
  * them to a directory and exits (for a Kubernetes CronJob); `kad serve` loads them with
  * KAD_MODEL_DIR (or --model) instead of training at start.
  */
-import { loadConfig } from '../config/load.js';
 import { UsageError } from '../core/errors.js';
-import { buildRuntime } from '../main.js';
-import { saveModels } from '../registry/model-store.js';
-import type { Command } from './command.js';
+import { throwIfStopped, yieldAndCheck, type Command } from './command.js';
 
 export const trainCommand: Command = {
   name: 'train',
@@ -19,13 +16,21 @@ export const trainCommand: Command = {
   },
   details: 'Trains on TRAINING_LOOKBACK_MINUTES of history at QUERY_STEP_SECONDS from the same source kad serve uses.\nThe previous model in DIR is kept as models.previous.json.',
   async run(v, io) {
+    // Loaded here, not at the top: `kad train --help` loads none of them.
+    const [{ loadConfig }, { buildRuntime }, { saveModels }] = await Promise.all([import('../config/load.js'), import('../main.js'), import('../registry/model-store.js')]);
     const config = loadConfig({ env: io.env, file: typeof v.config === 'string' ? v.config : undefined });
     const dir = typeof v.output === 'string' ? v.output : config.training.modelDir;
     if (!dir) throw new UsageError('--output DIR (or KAD_MODEL_DIR) is required');
+    await yieldAndCheck(io.stopSignal);
     const rt = await buildRuntime(config, {});
     try {
-      await rt.engine.train();
+      // Stopped (SIGINT/SIGTERM) before the models are written: the previous models.json stays as it was
+      // (saveModels writes a temporary file and renames it).
+      await yieldAndCheck(io.stopSignal);
+      await rt.engine.train(io.stopSignal);
+      await yieldAndCheck(io.stopSignal);
       const models = rt.engine.exportModels();
+      throwIfStopped(io.stopSignal);
       const path = saveModels(dir, models);
       io.stderr(`kad train: ${Object.keys(models.workloads).length} workload models + 1 cluster model from ${models.trainingRows} pod samples (${rt.source.name}); version ${models.version}; wrote ${path}\n`);
       return 0;

@@ -22,7 +22,7 @@ import type { LabeledSeries } from './corpus.js';
 import { AlertPolicy } from '../policy/alert-policy.js';
 import { flagStarts, nabScores, NAB_PROFILES } from './nab-score.js';
 import { flagMetrics, scoreMetrics, summarisePointMetrics, type PointSummary, type ScoreMetrics } from './point-metrics.js';
-import { runSeries, type SeriesRun } from './runner.js';
+import { runSeries, runSteps, runStepsAsync, type SeriesRun } from './runner.js';
 
 /** How a fold's objective is computed. */
 export type FoldObjective = 'nab' | 'flag-f1' | 'events';
@@ -95,7 +95,16 @@ export interface Scored {
 
 /** Scores every series of a fold with a detector setting (flags calibrated; rate and K decided later). */
 export function scoreFold(fold: Fold, d: DetectorChoice, seed = 42): Scored {
-  const runs = fold.series.map((s) => runSeries(d.kind, s, { seed, params: d.params, targetFalseAlarmRate: 0.5 }));
+  return runSteps(scoreFoldSteps(fold, d, seed));
+}
+
+/** The work of {@link scoreFold}, yielding before each series. */
+function* scoreFoldSteps(fold: Fold, d: DetectorChoice, seed: number): Generator<void, Scored, void> {
+  const runs: SeriesRun[] = [];
+  for (const s of fold.series) {
+    yield;
+    runs.push(runSeries(d.kind, s, { seed, params: d.params, targetFalseAlarmRate: 0.5 }));
+  }
   return { runs, metrics: runs.map((r, i) => scoreMetrics(r.scores, fold.series[i].labels, fold.series[i].warmup)) };
 }
 
@@ -176,16 +185,32 @@ export interface LocoResult {
 
 /** Runs the whole protocol; see the module comment. */
 export function leaveOneCorpusOut(folds: readonly Fold[], grid: LocoGrid, opts: LocoOptions = {}): LocoResult {
+  return runSteps(locoSteps(folds, grid, opts));
+}
+
+/**
+ * {@link leaveOneCorpusOut}, awaiting `between()` before each series is scored with each detector
+ * setting: it may let the event loop run and throw to stop (`kad evaluate --loco` on SIGINT/SIGTERM).
+ */
+export function leaveOneCorpusOutAsync(folds: readonly Fold[], grid: LocoGrid, opts: LocoOptions, between: () => Promise<void>): Promise<LocoResult> {
+  return runStepsAsync(locoSteps(folds, grid, opts), between);
+}
+
+function* locoSteps(folds: readonly Fold[], grid: LocoGrid, opts: LocoOptions): Generator<void, LocoResult, void> {
   const seconds: Record<string, number> = {};
   // Score once per (detector setting, fold).
-  const scored = grid.detectors.map((d) => folds.map((f) => {
-    const t0 = performance.now();
-    const r = scoreFold(f, d, opts.seed ?? 42);
-    const sec = (performance.now() - t0) / 1000;
-    seconds[f.name] = (seconds[f.name] ?? 0) + sec;
-    opts.onScored?.(f.name, d.label, sec);
-    return r;
-  }));
+  const scored: Scored[][] = [];
+  for (const d of grid.detectors) {
+    const row: Scored[] = [];
+    for (const f of folds) {
+      const t0 = performance.now();
+      row.push(yield* scoreFoldSteps(f, d, opts.seed ?? 42));
+      const sec = (performance.now() - t0) / 1000;
+      seconds[f.name] = (seconds[f.name] ?? 0) + sec;
+      opts.onScored?.(f.name, d.label, sec);
+    }
+    scored.push(row);
+  }
   const points: GridPoint[] = grid.detectors.flatMap((_, detector) => grid.rates.flatMap((rate) => grid.k.flatMap((k) => grid.hysteresis.map((hysteresis) => ({ detector, rate, k, hysteresis })))));
   // objective[point][fold]
   const objective = points.map((p) => folds.map((f, j) => foldFigures(f, scored[p.detector][j], p).objective));

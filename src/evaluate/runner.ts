@@ -134,14 +134,51 @@ export interface EvaluateOptions extends RunOptions {
 
 /** Runs and measures detector `kind` over every series of a corpus. */
 export function evaluateDetector(kind: string, corpus: readonly LabeledSeries[], opts: EvaluateOptions = {}): DetectorResult {
+  return runSteps(detectorSteps(kind, corpus, opts));
+}
+
+/**
+ * {@link evaluateDetector}, awaiting `between()` before each series: it may let the event loop run
+ * and throw to stop (e.g. on SIGINT), so a long evaluation can be interrupted between series.
+ */
+export async function evaluateDetectorAsync(kind: string, corpus: readonly LabeledSeries[], opts: EvaluateOptions, between: () => Promise<void>): Promise<DetectorResult> {
+  return runStepsAsync(detectorSteps(kind, corpus, opts), between);
+}
+
+/** Drives a generator of units of work (one `yield` before each) to its result. */
+export function runSteps<T>(steps: Generator<void, T, void>): T {
+  let next = steps.next();
+  while (!next.done) next = steps.next();
+  return next.value;
+}
+
+/** {@link runSteps}, awaiting `between()` at each `yield` and at the end (a throw there ends the generator). */
+export async function runStepsAsync<T>(steps: Generator<void, T, void>, between: () => Promise<void>): Promise<T> {
+  let next = steps.next();
+  while (!next.done) {
+    try {
+      await between();
+    } catch (e) {
+      steps.return(undefined as T);
+      throw e;
+    }
+    next = steps.next();
+  }
+  await between(); // after the last unit too: a stop asked for during it is not lost
+  return next.value;
+}
+
+/** The work of {@link evaluateDetector}, yielding before each series. */
+export function* detectorSteps(kind: string, corpus: readonly LabeledSeries[], opts: EvaluateOptions = {}): Generator<void, DetectorResult, void> {
   const t0 = performance.now();
   const seconds: number[] = [];
-  const runs: SeriesRun[] = corpus.map((s) => {
+  const runs: SeriesRun[] = [];
+  for (const s of corpus) {
+    yield;
     const start = performance.now();
-    const run = runSeries(kind, s, opts);
+    runs.push(runSeries(kind, s, opts));
     seconds.push((performance.now() - start) / 1000);
-    return run;
-  });
+  }
   if (opts.policy && opts.inhibit) inhibitRuns(corpus, runs);
   const series: SeriesResult[] = corpus.map((s, i) => {
     const run = runs[i];

@@ -18,7 +18,7 @@
  * string per line or per cell; anything unusual (quotes, spaces, other time formats, more than 15
  * significant digits) falls back to the string rules above, so the values are the same either way.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
 import type { Frame } from '../core/frame.js';
 import { parseDecimalBytes, parseTimeBytes, readPlainRow, SLOW, type PlainRow } from './csv-fields.js';
@@ -90,6 +90,8 @@ export interface CsvSeries {
   timeColumn: string;
   /** Backward times and missing values that were read leniently. */
   notes: CsvNotes;
+  /** The row whose time is the latest seen (-1: a row before this block of a longer file). */
+  latestRow: number;
 }
 
 const TIME_COLUMNS = ['timestamp', 'time'];
@@ -130,8 +132,26 @@ function splitLine(line: string): string[] {
 
 const isBlank = (c: number): boolean => c === 0x20 || c === 0x09 || c === CR || c === 0x0b || c === 0x0c;
 
-/** Parses CSV bytes (or text); `name` is used in error messages (the file path). */
-export function parseCsvSeries(input: Uint8Array | string, name: string, opts: CsvReadOptions = {}): CsvSeries {
+/**
+ * Where a block of a longer file starts ({@link readCsvBlocks}): what the rows before it left, so that
+ * line numbers, the time order and its messages are those of the whole file.
+ */
+export interface CsvContinuation {
+  /** Data rows before the block. */
+  rowsBefore: number;
+  /** The latest time (epoch ms) before the block, its text and its line. */
+  latest: number;
+  latestText: string;
+  latestLine: number;
+  /** The time text of the row just before the block. */
+  prevText: string;
+}
+
+/**
+ * Parses CSV bytes (or text); `name` is used in error messages (the file path). With `from`, the bytes
+ * are the header and a block of a longer file's rows (see {@link CsvContinuation}).
+ */
+export function parseCsvSeries(input: Uint8Array | string, name: string, opts: CsvReadOptions = {}, from?: CsvContinuation): CsvSeries {
   const b = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
   const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   const text = (s: number, e: number): string => buf.toString('utf8', s, e);
@@ -168,7 +188,8 @@ export function parseCsvSeries(input: Uint8Array | string, name: string, opts: C
   const timeTexts = new TimeTexts(buf, starts, ends, rows, overrides);
   const notes: CsvNotes = { backwardTimes: 0, firstBackward: null, missingValues: 0, rowsWithMissing: 0 };
   const cut = new Int32Array(fields + 1); // field k is [cut[k], cut[k + 1] - 1)
-  let latest = -Infinity, latestRow = -1;
+  const off = from?.rowsBefore ?? 0;
+  let latest = from?.latest ?? -Infinity, latestRow = -1;
 
   const badValue = (lineNo: number, j: number, raw: string): never => {
     throw new InputError(`${name}:${lineNo}: column "${header[j]}": "${raw}" is not a number`);
@@ -188,11 +209,15 @@ export function parseCsvSeries(input: Uint8Array | string, name: string, opts: C
     if (t < latest) {
       if (opts.strictTime) {
         throw new InputError(
-          `${name}:${lineNo}: column "${header[tcol]}": "${timeTexts.at(i)}" is before line ${lineNo - 1} ("${timeTexts.at(i - 1)}"); ` +
+          `${name}:${lineNo}: column "${header[tcol]}": "${timeTexts.at(i)}" is before line ${lineNo - 1} ("${i > 0 ? timeTexts.at(i - 1) : from?.prevText}"); ` +
           'rows must be in time order (sort the file first)',
         );
       }
-      if (notes.backwardTimes++ === 0) notes.firstBackward = { line: lineNo, time: timeTexts.at(i), latest: timeTexts.at(latestRow), latestLine: latestRow + 2 };
+      if (notes.backwardTimes++ === 0) {
+        notes.firstBackward = latestRow >= 0
+          ? { line: lineNo, time: timeTexts.at(i), latest: timeTexts.at(latestRow), latestLine: latestRow + 2 + off }
+          : { line: lineNo, time: timeTexts.at(i), latest: from?.latestText ?? '', latestLine: from?.latestLine ?? 0 };
+      }
       t = latest;
     } else {
       latest = t;
@@ -203,7 +228,7 @@ export function parseCsvSeries(input: Uint8Array | string, name: string, opts: C
 
   const plain: PlainRow = { value: 0, time: 0, ts: 0, te: 0, missing: 0 };
   for (let i = 0; i < rows; i++) {
-    const lineNo = i + 2;
+    const lineNo = i + 2 + off;
     const ls = lineStart[i + 1], le = lineEnd(i + 1);
     let missing = 0;
     if (readPlainRow(buf, ls, le, fields, tcol, slot, data, i * cols, plain)) {
@@ -219,7 +244,7 @@ export function parseCsvSeries(input: Uint8Array | string, name: string, opts: C
       notes.rowsWithMissing++;
     }
   }
-  return { frame: { names: valueCols.map((j) => header[j]), rows, cols, data, times }, timeText: timeTexts, timeColumn: header[tcol], notes };
+  return { frame: { names: valueCols.map((j) => header[j]), rows, cols, data, times }, timeText: timeTexts, timeColumn: header[tcol], notes, latestRow };
 
   /** Reads a line that is not plain (quotes, spaces, other time formats, bad fields): the string rules, with their errors. Returns its missing values. */
   function readRowCarefully(i: number, lineNo: number, ls: number, le: number): number {
@@ -298,15 +323,97 @@ export function describeCsvNotes(name: string, notes: CsvNotes): string[] {
   return out;
 }
 
+const cannotRead = (path: string, e: unknown): InputError =>
+  new InputError(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+
 /** Reads and parses a CSV file. */
 export function readCsvSeries(path: string, opts: CsvReadOptions = {}): CsvSeries {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new InputError(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw cannotRead(path, e);
   }
   const series = parseCsvSeries(bytes, path, opts);
   if (opts.warn) for (const line of describeCsvNotes(path, series.notes)) opts.warn(line);
   return series;
+}
+
+/** Bytes read at a time by {@link readCsvBlocks}. */
+const BLOCK_BYTES = 4 << 20;
+
+/**
+ * Reads a CSV file as a sequence of blocks of whole rows (about `blockBytes` each), each parsed as
+ * {@link parseCsvSeries} does with the whole file's line numbers, time order and errors: memory is
+ * bound by the block, not the file. What was read leniently is told to `opts.warn` once, after the
+ * last block, and returned. (Blank lines are skipped at the end of a block as at the end of a file.)
+ */
+export function* readCsvBlocks(path: string, opts: CsvReadOptions = {}, blockBytes = BLOCK_BYTES): Generator<CsvSeries, CsvNotes, void> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw cannotRead(path, e);
+  }
+  const total: CsvNotes = { backwardTimes: 0, firstBackward: null, missingValues: 0, rowsWithMissing: 0 };
+  const parseOpts: CsvReadOptions = { strictTime: opts.strictTime };
+  try {
+    let carry = Buffer.alloc(0); // the bytes after the last whole line read so far
+    let header: Buffer | null = null; // the header line, with its line end
+    let from: CsvContinuation | undefined;
+    for (let eof = false; !eof;) {
+      // One buffer per block: the header, the carried bytes, then the file's next bytes (the block's
+      // time texts point into it, so it is not reused).
+      const head = header?.length ?? 0;
+      const buf = Buffer.allocUnsafe(head + carry.length + blockBytes);
+      if (header) header.copy(buf, 0);
+      carry.copy(buf, head);
+      let n: number;
+      try {
+        n = readSync(fd, buf, head + carry.length, blockBytes, null);
+      } catch (e) {
+        throw cannotRead(path, e);
+      }
+      eof = n === 0;
+      const data = buf.subarray(head, head + carry.length + n);
+      const cut = eof ? data.length : data.lastIndexOf(NL) + 1;
+      carry = Buffer.from(data.subarray(cut));
+      let bodyStart = 0;
+      if (!header) {
+        if (cut === 0 && !eof) continue; // no whole line yet
+        const k = data.indexOf(NL);
+        bodyStart = k < 0 ? cut : k + 1;
+        header = Buffer.from(data.subarray(0, bodyStart));
+      }
+      if (isBlankBytes(data.subarray(bodyStart, cut))) {
+        if (eof && !from) parseCsvSeries(buf.subarray(0, head + cut), path, parseOpts); // throws: empty, no rows
+        continue;
+      }
+      const block = parseCsvSeries(buf.subarray(0, head + cut), path, parseOpts, from);
+      const rows = block.frame.rows;
+      if (block.notes.firstBackward && !total.firstBackward) total.firstBackward = block.notes.firstBackward;
+      total.backwardTimes += block.notes.backwardTimes;
+      total.missingValues += block.notes.missingValues;
+      total.rowsWithMissing += block.notes.rowsWithMissing;
+      const before = from?.rowsBefore ?? 0;
+      from = {
+        rowsBefore: before + rows,
+        latest: block.frame.times[rows - 1],
+        latestText: block.latestRow >= 0 ? block.timeText.at(block.latestRow) : (from?.latestText ?? ''),
+        latestLine: block.latestRow >= 0 ? before + block.latestRow + 2 : (from?.latestLine ?? 0),
+        prevText: block.timeText.at(rows - 1),
+      };
+      yield block;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  if (opts.warn) for (const line of describeCsvNotes(path, total)) opts.warn(line);
+  return total;
+}
+
+/** True when `b` holds only blanks and line ends. */
+function isBlankBytes(b: Buffer): boolean {
+  for (let k = 0; k < b.length; k++) if (!isBlank(b[k]) && b[k] !== NL) return false;
+  return true;
 }

@@ -4,6 +4,7 @@
  * differences between observations, counter resets handled). Keeps the snapshots it produced, so a
  * retrain can look back over time the cluster has already moved past.
  */
+import { setImmediate } from 'node:timers/promises';
 import { podKey, workloadFromPodName, type PodRef } from '../core/series.js';
 import { SimulatedCluster } from '../simulator/cluster.js';
 import type { MetricSample } from '../simulator/types.js';
@@ -58,19 +59,27 @@ export class SimulatorSource implements Source {
     this.rateWindowMs = opts.rateWindowMs ?? 60_000;
   }
 
-  async history(start: number, end: number, stepMs: number): Promise<PodSnapshot[]> {
+  /** Simulates the steps not yet kept; between steps it lets the event loop run and stops when `signal` aborts. */
+  async history(start: number, end: number, stepMs: number, signal?: AbortSignal): Promise<PodSnapshot[]> {
     // Times the cluster has already passed and no longer keeps: replay them on a twin cluster (the
     // same options give the same history), kept apart from the live one.
     const firstKept = this.kept.length ? this.kept[0].t : this.cluster.time;
     if (start < firstKept && this.cluster.time > Math.max(start, this.cluster.start)) {
       if (!this.replay || this.replay.cluster.time > start) this.replay = new SimulatorSource(new SimulatedCluster(this.cluster.options), { keepMs: 0, rateWindowMs: this.rateWindowMs });
-      const old = await this.replay.history(start, Math.min(end, firstKept - 1), stepMs);
-      return end < firstKept ? old : [...old, ...(await this.history(firstKept, end, stepMs))];
+      const old = await this.replay.history(start, Math.min(end, firstKept - 1), stepMs, signal);
+      return end < firstKept ? old : [...old, ...(await this.history(firstKept, end, stepMs, signal))];
     }
     const out = this.kept.filter((s) => s.t >= start && s.t <= end);
     let t = out.length ? out[out.length - 1].t + stepMs : Math.max(start, this.cluster.start + stepMs);
     if (!out.length && !this.kept.length) this.observe(t - stepMs); // prime the rates
-    for (; t <= end; t += stepMs) out.push(this.observe(t));
+    for (; t <= end; t += stepMs) {
+      out.push(this.observe(t));
+      if (signal) {
+        // About 10 ms of simulation a step: `kad train` stops within a second of SIGINT/SIGTERM.
+        await setImmediate();
+        signal.throwIfAborted();
+      }
+    }
     return out;
   }
 

@@ -1,0 +1,102 @@
+/**
+ * SIGINT/SIGTERM stop the batch commands between units of work (issue 14 item 1): exit 130 / 143
+ * within about a second, no output file and no temporary file left; the servers stop too.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { exited, spawnKad, waitFor } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kad-signals-'));
+
+/** A `rows`-row CSV of `cols` noisy columns at 1-minute steps. */
+function csv(path: string, rows: number, cols = 1): string {
+  const head = ['timestamp', ...Array.from({ length: cols }, (_, c) => `v${c}`)].join(',');
+  const lines = [head];
+  for (let i = 0; i < rows; i++) {
+    const vals = Array.from({ length: cols }, (_, c) => (5 + Math.sin(i / (37 + c)) * 3 + ((i * 7919 + c * 104729) % 1000) / 1000).toFixed(3));
+    lines.push(`${1_700_000_000 + 60 * i},${vals.join(',')}`);
+  }
+  writeFileSync(path, lines.join('\n') + '\n');
+  return path;
+}
+
+/** Sends `signal` to `child` and resolves with its exit code and the milliseconds it took to exit. */
+async function stop(child: ReturnType<typeof spawnKad>, signal: NodeJS.Signals): Promise<{ code: number | null; ms: number }> {
+  const t0 = Date.now();
+  child.kill(signal);
+  const code = await exited(child);
+  return { code, ms: Date.now() - t0 };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('batch commands stop on a signal', () => {
+  it('kad score: SIGINT while scoring exits 130 within a second, leaving no output and no temporary file', async () => {
+    const work = join(dir, 'score');
+    mkdirSync(work);
+    const input = csv(join(work, 'in.csv'), 200_000, 3); // hst scores it in several seconds
+    const out = join(work, 'out.csv');
+    const child = spawnKad(['score', '--input', input, '--output', out, '--detector', 'hst']);
+    // The temporary file beside the target appears before the input is read: scoring is under way.
+    await waitFor(() => (readdirSync(work).some((f) => f.includes('.tmp-')) ? true : undefined), 20_000, 'kad score to open its output');
+    await sleep(300);
+    const { code, ms } = await stop(child, 'SIGINT');
+    expect(code, child.output()).toBe(130);
+    expect(ms).toBeLessThan(1500);
+    expect(child.output()).toContain('stopped (SIGINT)');
+    expect(readdirSync(work)).toEqual(['in.csv']);
+  });
+
+  it('kad score: SIGTERM exits 143 and leaves an existing output file as it was', async () => {
+    const work = join(dir, 'score-term');
+    mkdirSync(work);
+    const input = csv(join(work, 'in.csv'), 200_000, 3);
+    const out = join(work, 'out.csv');
+    writeFileSync(out, 'old\n');
+    const child = spawnKad(['score', '--input', input, '--output', out, '--detector', 'hst']);
+    await waitFor(() => (readdirSync(work).some((f) => f.includes('.tmp-')) ? true : undefined), 20_000, 'kad score to open its output');
+    await sleep(300);
+    const { code, ms } = await stop(child, 'SIGTERM');
+    expect(code, child.output()).toBe(143);
+    expect(ms).toBeLessThan(1500);
+    expect(readdirSync(work).sort()).toEqual(['in.csv', 'out.csv']);
+    expect(readFileSync(out, 'utf8')).toBe('old\n');
+  });
+
+  it('kad evaluate: SIGINT between series exits 130 within a second and prints no report', async () => {
+    const corpus = join(dir, 'nab');
+    mkdirSync(join(corpus, 'data', 'synthetic'), { recursive: true });
+    mkdirSync(join(corpus, 'labels'));
+    writeFileSync(join(corpus, 'labels', 'combined_windows.json'), '{}');
+    for (let k = 0; k < 24; k++) csv(join(corpus, 'data', 'synthetic', `s${k}.csv`), 15_000);
+    const child = spawnKad(['evaluate', '--corpus', 'nab', '--data', corpus, '--detector', 'hst', '--detector', 'iforest']);
+    await sleep(4000); // start-up, reading the corpus, then some series
+    expect(child.exitCode, child.output()).toBeNull();
+    const { code, ms } = await stop(child, 'SIGINT');
+    expect(code, child.output()).toBe(130);
+    expect(ms).toBeLessThan(1500);
+    expect(child.output()).not.toContain('NAB');
+  });
+
+  it('kad train: SIGTERM while it simulates the history exits 143 within a second and writes no model', async () => {
+    const models = join(dir, 'models');
+    const child = spawnKad(['train', '--output', models], { KAD_LOG_LEVEL: 'silent' });
+    await sleep(1500);
+    expect(child.exitCode, child.output()).toBeNull();
+    const { code, ms } = await stop(child, 'SIGTERM');
+    expect(code, child.output()).toBe(143);
+    expect(ms).toBeLessThan(1500);
+    expect(existsSync(join(models, 'models.json'))).toBe(false);
+    expect(existsSync(models) ? readdirSync(models) : []).toEqual([]);
+  });
+
+  it('kad simulate: SIGINT stops the exporter within a second', async () => {
+    const child = spawnKad(['simulate', '--listen', '127.0.0.1:0']);
+    await waitFor(() => (/metrics at http/.test(child.output()) ? true : undefined), 20_000, 'kad simulate to listen');
+    const { code, ms } = await stop(child, 'SIGINT');
+    expect(code, child.output()).toBe(0); // a server asked to stop that stops cleanly (as on SIGTERM, test/cli.test.ts)
+    expect(ms).toBeLessThan(1000);
+  });
+});
