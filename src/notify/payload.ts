@@ -7,16 +7,11 @@
 import { isStringRecord } from '../core/guards.js';
 import type { AlertChange } from '../policy/alert-lifecycle.js';
 
-/** One alert state change. Times are ISO 8601 strings. */
-export interface AlertPayload {
-  status: 'firing' | 'resolved';
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: string;
-  endsAt: string;
-  /** Link back to kad (empty when no external URL is configured). */
-  generatorURL: string;
-}
+/**
+ * One alert state change: the lifecycle's {@link AlertChange} with its times as ISO 8601 strings.
+ * `generatorURL` links back to kad (empty when no external URL is configured).
+ */
+export type AlertPayload = Omit<AlertChange, 'startsAt' | 'endsAt'> & { startsAt: string; endsAt: string };
 
 /** One alert as Alertmanager's `POST /api/v2/alerts` takes it: no status (derived from endsAt), no empty link. */
 export type PostableAlert = Omit<AlertPayload, 'status' | 'generatorURL'> & { generatorURL?: string };
