@@ -53,8 +53,6 @@ export function selectNames(names: readonly string[], opts: ReadOptions = {}): s
   return out;
 }
 
-export { parseUtc } from '../core/time.js';
-
 /** Maximal runs of 1s in `labels` as events. */
 export function eventsFromLabels(labels: Uint8Array, times: Float64Array): AnomalyEvent[] {
   const out: AnomalyEvent[] = [];

@@ -9,7 +9,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { readCsvSeries } from '../sources/csv.js';
-import { lowerBound, parseUtc, selectNames, type AnomalyEvent, type LabeledSeries, type ReadOptions } from './corpus.js';
+import { parseUtc } from '../core/time.js';
+import { lowerBound, selectNames, type AnomalyEvent, type LabeledSeries, type ReadOptions } from './corpus.js';
 import { NAB_PROFILES, probationaryLength, type NabCostMatrix } from './nab-score.js';
 
 function readJson(path: string): unknown {

@@ -31,7 +31,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.js';
-import { parseUtc } from './corpus.js';
+import { parseUtc } from '../core/time.js';
 
 /** A wide per-minute table: its numeric column names and, per UTC minute (epoch ms / 60 000), the row. */
 export interface MinuteTable {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeNezhaFixture } from './fixtures.testkit.js';
-import { parseNezhaMetrics, readNezhaCorpus, readNezhaFaults } from './nezha.js';
+import { parseNezhaMetrics } from '../sources/replay.js';
+import { readNezhaCorpus, readNezhaFaults } from './nezha.js';
 import { evaluateDetector, runSeries } from './runner.js';
 
 const REAL = '../shared/data/nezha-onlineboutique';

@@ -22,7 +22,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { parseNezhaMetrics } from '../sources/replay.js';
-import { lowerBound, parseUtc, selectNames, type AnomalyEvent, type LabeledSeries, type ReadOptions } from './corpus.js';
+import { parseUtc } from '../core/time.js';
+import { lowerBound, selectNames, type AnomalyEvent, type LabeledSeries, type ReadOptions } from './corpus.js';
 import { callGraph, type CallGraph } from '../policy/topology-inhibition.js';
 import { isNeighbourColumn, meshColumns, readNezhaCallEdges, readNezhaMesh, serviceOfPod, withMeshColumns, type MeshColumnSet, type NezhaMesh } from './nezha-mesh.js';
 
@@ -47,9 +48,6 @@ export interface NezhaReadOptions extends ReadOptions {
   /** Give each series its day's call graph (`dependency.csv`, else the mesh edges), for topology inhibition (default false). */
   callGraph?: boolean;
 }
-
-/** Parses one `<pod>_metric.csv` (it lives with the replay source, which reads the same files). */
-export { parseNezhaMetrics };
 
 /** Reads `<day>/<day>-fault_list.json`. */
 export function readNezhaFaults(path: string): NezhaFault[] {

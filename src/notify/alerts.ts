@@ -8,7 +8,8 @@
  */
 import { podKey } from '../core/series.js';
 import { AlertLifecycle, type AlertInstance, type AlertLifecycleSnapshot } from '../policy/alert-lifecycle.js';
-import type { FeatureContribution, FlaggedPod } from './base.js';
+import type { FeatureContribution } from '../core/snapshot.js';
+import type { FlaggedPod } from './base.js';
 import { toPayload, type AlertPayload } from './payload.js';
 
 /** The alert name of every kad anomaly alert. */

@@ -32,7 +32,6 @@ export interface FlaggedPod {
   labels?: Record<string, string>;
 }
 
-export type { FeatureContribution } from '../core/snapshot.js';
 
 /** Health of a notifier, for /readyz, /healthz and the notify_up gauge. */
 export interface NotifierStatus {
