@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
+import { scoreToZ, zToScore } from '../core/score-map.js';
 import { AdaptiveDetector } from './adaptive.js';
 import { createDetector } from './index.js';
 
@@ -61,7 +62,7 @@ describe('adaptive detector', () => {
     expect(d.scoreOne(x, T0 + 2000 * MIN)).toBeGreaterThan(Math.max(...s.subarray(1000)));
   });
 
-  it('scores half the largest body score when the lead is quiet', () => {
+  it('maps the largest body z / z50 to 0.5 · zToScore(B, bodyScale, power) when the lead is quiet', () => {
     const d = make({ members: [{ kind: 'novelty' }, { kind: 'zmax' }] });
     const z = createDetector('zmax', {}, 2);
     const rng = createRng(9);
@@ -72,7 +73,18 @@ describe('adaptive detector', () => {
       z.learnOne(x, T0 + i * MIN);
     }
     x[0] = 0.7;
-    expect(d.scoreOne(x, T0 + 300 * MIN)).toBeCloseTo(0.5 * z.scoreOne(x, T0 + 300 * MIN), 12);
+    const b = scoreToZ(z.scoreOne(x, T0 + 300 * MIN), 1, 4);
+    expect(d.scoreOne(x, T0 + 300 * MIN)).toBeCloseTo(0.5 * zToScore(b, 100, 2), 12);
+  });
+
+  it('keeps strong anomalies apart in the range the flag calibrator resolves (B = 3 and B = 30 more than 2 bins apart)', () => {
+    // The calibrator resolves v = 0.5 · ln(−ln(1 − s)) in bins of 1/8 below s = 0.5 (flag-calibrator.ts).
+    const v = (s: number) => 0.5 * Math.log(-Math.log(1 - s));
+    const body = (b: number) => 0.5 * zToScore(b, 100, 2);
+    expect(v(body(30)) - v(body(3))).toBeGreaterThan(2 / 8);
+    expect(v(body(3)) - v(body(1))).toBeGreaterThan(2 / 8);
+    // The members' own map left less than one bin between B = 3 and any larger B.
+    expect(v(0.5 * zToScore(1e6, 1, 4)) - v(0.5 * zToScore(3, 1, 4))).toBeLessThan(1 / 8);
   });
 
   it('refuses bad settings with InputError', () => {
@@ -82,7 +94,7 @@ describe('adaptive detector', () => {
     expect(() => make({ nope: 1 })).toThrow(InputError);
   });
 
-  it('scores exactly as its members do (lead when it fires and is trusted, else half the largest body score), ties and multivariate included', () => {
+  it('scores as its members do (lead when it fires and is trusted, else the map of the largest body z / z50), ties and multivariate included', () => {
     const rng = createRng(5);
     // Two identical zmax members tie on every point; profile-z and subspace on 3 features.
     const members = [{ kind: 'novelty' }, { kind: 'zmax' }, { kind: 'zmax' }, { kind: 'profile-z', params: { binSeconds: 600, smoothBins: 1 } }, { kind: 'subspace', params: { minFeatures: 2 } }];
@@ -97,8 +109,8 @@ describe('adaptive detector', () => {
       const trusted = det.leadTrusted;
       const s = det.scoreOne(x, t);
       const r = ref.map((m) => m.scoreOne(x, t));
-      const want = r[0] >= 0.5 && trusted ? r[0] : 0.5 * Math.max(0, ...r.slice(1));
-      if (s !== want) expect({ i, s }).toEqual({ i, s: want });
+      const want = r[0] >= 0.5 && trusted ? r[0] : 0.5 * zToScore(Math.max(0, ...r.slice(1).map((v) => scoreToZ(v, 1, 4))), 100, 2);
+      if (!(Math.abs(s - want) <= 1e-9 * want)) expect({ i, s }).toEqual({ i, s: want });
       det.learnOne(x, t);
       for (const m of ref) m.learnOne(x, t);
     }

@@ -15,11 +15,16 @@
  *   member's raw score read back on its own decision scale, u_i = z_i / z50_i (`scoreToZ`; 1 where member i alone would call the point
  *   anomalous); B = max_i u_i.
  * - Score: r_0 when the lead fires (r_0 ≥ its threshold, 0.5) and is trusted; otherwise
- *   0.5 · zToScore(B, 1, `power`), below 0.5 (0.25 where a body member reaches its own threshold).
- *   With `power` = `memberPower` (default 4, every member's own) that is half the largest body
- *   member's raw score, computed so (no transcendental functions per point).
+ *   0.5 · zToScore(B, `bodyScale`, `power`) (default 100 and 2), below 0.5.
  *   So the detector's own threshold (0.5) flags only the trusted lead's alerts; the body orders the
  *   rest, which is what a threshold calibrated per series on these scores (issue 13 item 3) cuts.
+ *   Why this map of B: the flag calibrator (policy/flag-calibrator.ts) resolves a score below 0.5 by
+ *   ln(−ln(1 − s)), in bins a factor 1.28 apart, from s ≈ 1.5e-8 up; 0.5 · zToScore(B, 100, 2) ≈
+ *   0.5 (B / 100)² puts B from 0.02 (quiet) to 100 (far past every member's own threshold, B = 1)
+ *   inside that range, B resolved to about 13% per bin. The members' own map (z50 = B = 1, power 4)
+ *   reaches 0.47 at B = 3 and leaves the calibrator less than one bin between B = 3 and B = ∞: every
+ *   strong anomaly tied with the series' strongest normal excursions. Chosen on the calibrator's
+ *   range, not on labels; the leave-one-corpus-out grid also tries 10 and 1,000 (loco-folds.ts).
  *
  * Why tiers and not calibrated tail probabilities (measured, issue 13; leave-one-corpus-out figures
  * in the report): turning every member's score into p against the series' own score history makes
@@ -39,7 +44,7 @@
  * a sum of squares instead of the max changed little): see the issue-13 report.
  *
  * Streaming and causal: `scoreOne` keeps the lead's raw score of the point it scored; `learnOne` of
- * the same point (same `t`) counts it before the members learn the point. Scoring allocates nothing.
+ * the same point (same `t`) counts it before the members learn the point. Scoring allocates nothing and maps one number per point (B), not every member's score.
  * Works on any number of features (every member handles multivariate points), so the service's pod
  * model can run the same machinery.
  */
@@ -52,7 +57,7 @@ import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '
 
 const KIND = 'adaptive';
 const FORMAT_VERSION = 1;
-const PARAMS = ['members', 'power', 'memberPower', 'rateLevel', 'rateMemory', 'leadSlack'];
+const PARAMS = ['members', 'power', 'bodyScale', 'memberPower', 'rateLevel', 'rateMemory', 'leadSlack'];
 
 /** One member: a detector kind and its settings. */
 export interface AdaptiveMember {
@@ -64,8 +69,10 @@ export interface AdaptiveMember {
 export interface AdaptiveParams {
   /** The lead, then the body members (default {@link DEFAULT_ADAPTIVE_MEMBERS}). */
   members?: AdaptiveMember[];
-  /** Steepness of the body's mapping (default 4, the members' own: the body score is then half the largest body score). */
+  /** Steepness of the body's map 0.5 · zToScore(B, bodyScale, power) (default 2). */
   power?: number;
+  /** Where the body's map reaches 0.25: B, the largest member z / z50, of this (default 100). */
+  bodyScale?: number;
   /** The `power` of the members' own score mappings, to read them back (default 4: every member's default). */
   memberPower?: number;
   /** The target false-alert rate is 10^−rateLevel per point (default 3). */
@@ -91,14 +98,6 @@ export const DEFAULT_ADAPTIVE_MEMBERS: readonly AdaptiveMember[] = Object.freeze
 type Make = (kind: string, params: Record<string, unknown>, seed: number) => Detector;
 type Resolved = Required<AdaptiveParams>;
 
-/**
- * Relative margin on z / z50 within which body members' scores are all computed: a member whose
- * z / z50 is below the largest by more than this has a smaller score (zToScore is increasing, and
- * pow and log err by under 1e-15 relative), so its score is not needed for the maximum.
- */
-const RATIO_MARGIN = 1e-6;
-/** Below this the largest body score is in pow's underflow range, where the margin proves nothing: every score is computed. */
-const TINY_SCORE = 1e-280;
 /** A lead whose z / z50 is below this cannot reach a threshold of 0.5 or more (power ≥ 1: score ≤ 0.99 / 1.99). */
 const LEAD_RATIO_CUT = 0.99;
 
@@ -114,7 +113,8 @@ function resolve(p: Record<string, unknown>): Resolved {
   }
   return {
     members: members.map((m) => ({ kind: m.kind, params: { ...(m.params ?? {}) } })),
-    power: num('power', 4, (v) => v > 0 && v < 100, 'a number in (0, 100)'),
+    power: num('power', 2, (v) => v > 0 && v < 100, 'a number in (0, 100)'),
+    bodyScale: num('bodyScale', 100, (v) => v > 0 && Number.isFinite(v), 'a finite number > 0'),
     memberPower: num('memberPower', 4, (v) => v > 0 && v < 100, 'a number in (0, 100)'),
     rateLevel: num('rateLevel', 3, (v) => v >= 1 && v <= 8, 'a number in [1, 8]'),
     rateMemory: num('rateMemory', 2048, (v) => Number.isFinite(v) && v >= 16, 'a finite number >= 16'),
@@ -137,23 +137,16 @@ export class AdaptiveDetector implements Detector, Explainer {
   private readonly trustedRate: number;
   private readonly rateMemory: number;
   private readonly target: number;
-  private readonly samePower: boolean;
   /** The lead's firing rate (EMA over learned points). */
   private rate: number;
   /** Whether the lead fired on the point last scored, at time leadT. */
   private leadFires = false;
   private leadT = NaN;
-  /**
-   * Members that say the z their score maps (ZScored) are mapped only where needed: the lead (power
-   * ≥ 1, threshold ≥ 0.5) only when its z reaches leadCut; the body (one power ≥ 1) only for the
-   * members whose z / z50 is within RATIO_MARGIN of the largest. Scores are those of scoreOne, bit for bit.
-   */
+  /** A lead that says the z its score maps (ZScored) is mapped only when its z reaches leadCut (power ≥ 1, threshold ≥ 0.5): the same score, bit for bit. */
   private readonly leadZ: (Detector & ZScored) | null;
   private readonly leadCut: number;
-  private readonly bodyZ: (Detector & ZScored)[] | null;
-  private readonly bodyPower: number;
-  /** Per body member i: z50 at [i], then the point's z at [n + i] and z / z50 at [2n + i] (a plain array of doubles: smaller per series than a typed array). */
-  private readonly scratch: number[];
+  /** Per body member: its z50 when it says its z (ZScored: B_i = z / z50, no map), else NaN (B_i read back from its score). */
+  private readonly bodyZ50: number[];
 
   /**
    * @param params settings (see {@link AdaptiveParams}); a bad one throws {@link InputError}
@@ -169,18 +162,11 @@ export class AdaptiveDetector implements Detector, Explainer {
     this.target = 10 ** -this.p.rateLevel;
     this.trustedRate = this.p.leadSlack * this.target;
     this.rateMemory = this.p.rateMemory;
-    this.samePower = this.p.power === this.p.memberPower;
     this.rate = restored?.rate ?? this.target;
     const lead = this.lead;
     this.leadZ = zScored(lead) && lead.scorePower >= 1 && this.leadThreshold >= 0.5 ? lead : null;
     this.leadCut = this.leadZ ? LEAD_RATIO_CUT * this.leadZ.scoreZ50 : 0;
-    const body = this.body;
-    const power = body.every(zScored) ? (body as (Detector & ZScored)[])[0].scorePower : NaN;
-    const lazy = power >= 1 && (body as (Detector & ZScored)[]).every((m) => m.scorePower === power);
-    this.bodyZ = lazy ? (body as (Detector & ZScored)[]) : null;
-    this.bodyPower = power;
-    this.scratch = new Array<number>(lazy ? 3 * body.length : 0).fill(0.5);
-    if (lazy) (body as (Detector & ZScored)[]).forEach((m, i) => (this.scratch[i] = m.scoreZ50));
+    this.bodyZ50 = this.body.map((m) => (zScored(m) ? m.scoreZ50 : NaN));
   }
 
   /** The members' kinds, lead first. */
@@ -213,49 +199,17 @@ export class AdaptiveDetector implements Detector, Explainer {
   scoreOne(x: Features, t: number): number {
     const lead = this.scoreLead(x, t);
     if (this.leadFires && this.rate <= this.trustedRate) return lead;
-    // Every body member maps its z / z50 through zToScore with the same power, so the largest u_i is
-    // the largest raw score's, and zToScore(u, 1, power) of it is that raw score when power = memberPower.
-    const b = this.bodyZ !== null ? this.bodyMaxLazy(this.bodyZ, x, t) : this.bodyMax(x, t);
-    return this.samePower ? 0.5 * b : 0.5 * zToScore(scoreToZ(b, 1, this.p.memberPower), 1, this.p.power);
+    return 0.5 * zToScore(this.bodyRatio(x, t), this.p.bodyScale, this.p.power);
   }
 
-  /** The largest body score (0 at least), every member's score computed. */
-  private bodyMax(x: Features, t: number): number {
-    const body = this.body;
+  /** B: the largest body member's z / z50 (0 at least; its own threshold at 1). */
+  private bodyRatio(x: Features, t: number): number {
+    const { body, bodyZ50 } = this;
     let b = 0;
     for (let i = 0; i < body.length; i++) {
-      const s = body[i].scoreOne(x, t);
-      if (s > b) b = s;
-    }
-    return b;
-  }
-
-  /** The same maximum, mapping only the members within RATIO_MARGIN of the largest z / z50 (see the fields). */
-  private bodyMaxLazy(body: (Detector & ZScored)[], x: Features, t: number): number {
-    const { scratch: a, bodyPower } = this;
-    const n = body.length;
-    let rMax = 0;
-    for (let i = 0; i < n; i++) {
-      const z = body[i].scoreZ(x, t);
-      const r = z / a[i];
-      a[n + i] = z;
-      a[2 * n + i] = r;
-      if (r > rMax) rMax = r;
-    }
-    // Every z ≤ 0 or NaN: every score is 0.
-    if (!(rMax > 0)) return 0;
-    const lim = rMax * (1 - RATIO_MARGIN);
-    let b = 0;
-    for (let i = 0; i < n; i++) {
-      if (!(a[2 * n + i] >= lim)) continue;
-      const s = zToScore(a[n + i], a[i], bodyPower);
-      if (s > b) b = s;
-    }
-    if (b < TINY_SCORE) {
-      for (let i = 0; i < n; i++) {
-        const s = zToScore(a[n + i], a[i], bodyPower);
-        if (s > b) b = s;
-      }
+      const z50 = bodyZ50[i];
+      const r = z50 === z50 ? (body[i] as Detector & ZScored).scoreZ(x, t) / z50 : scoreToZ(body[i].scoreOne(x, t), 1, this.p.memberPower);
+      if (r > b) b = r;
     }
     return b;
   }

@@ -76,10 +76,13 @@ const DECISION_GRID = {
 
 /**
  * Each default detector's settings worth varying, one step either side of their defaults (monotone
- * score maps such as e50, s50, z50 and power are left out: calibrated flags do not see them).
+ * score maps such as e50, s50, z50 and power are left out: calibrated flags see only their order,
+ * except where a map squeezes scores below the calibrator's resolution, as adaptive's body map could:
+ * its scale is varied).
  * `ensemble` (its core is range novelty): novelty's onset decay (0.95) and forgetting (1e-4 per point).
  * `adaptive`: how long the lead's firing rate is measured over (2,048 points), how far above the
- * target rate the lead is still trusted (3×), and the z past which its subspace member learns a point
+ * target rate the lead is still trusted (3×), where its body map reaches 0.25 (B = 100 member
+ * thresholds; 10 and 1,000), and the z past which its subspace member learns a point
  * with less weight (6; 0: every point at full weight; 3 was measured on SMD-dev and ASD when it was
  * written, so it is left to this grid).
  */
@@ -95,6 +98,8 @@ const VARIANTS: Readonly<Record<string, readonly DetectorChoice[]>> = {
     { kind: 'adaptive', params: { rateMemory: 4096 }, label: 'adaptive rateMemory=4096' },
     { kind: 'adaptive', params: { leadSlack: 1.5 }, label: 'adaptive leadSlack=1.5' },
     { kind: 'adaptive', params: { leadSlack: 6 }, label: 'adaptive leadSlack=6' },
+    { kind: 'adaptive', params: { bodyScale: 10 }, label: 'adaptive bodyScale=10' },
+    { kind: 'adaptive', params: { bodyScale: 1000 }, label: 'adaptive bodyScale=1000' },
     ...[0, 3].map((influence) => ({
       kind: 'adaptive',
       params: { members: DEFAULT_ADAPTIVE_MEMBERS.map((m) => (m.kind === 'subspace' ? { ...m, params: { ...m.params, influence } } : m)) },
