@@ -7,9 +7,11 @@
  *   noisy batch job moves it; a traffic peak does not. Sources without network metrics (the metrics
  *   API) give ln(CPU) − ln(memory GiB) instead, the CPU/memory ratio of the metrics-server seed.
  * - `cpu_above_peers`: ln(pod CPU / median CPU of the workload's pods now), floored at 0: one replica
- *   busier than the others. One-sided: with two replicas the median is their mean, and the quiet
- *   sibling of a runaway pod must not look anomalous too (a pod below its peers is a victim, or is
- *   caught by its restarts).
+ *   busier than the others. One-sided: the quiet sibling of a runaway pod must not look anomalous too
+ *   (a pod below its peers is a victim, or is caught by its restarts). 0 with fewer than
+ *   `MIN_PEERS` (3) serving pods: with two the median is their mean, so when one is throttled (a noisy
+ *   neighbour's victim) or crash-looping the healthy one looks busy, and which one is odd cannot be
+ *   told (the peer group needs 3 replicas for the same reason).
  * - `memory_utilisation`: working set / limit (or GB with no limit); missing while the pod warms up.
  * - `restarts_recent`: container restarts in the last `restartWindowMs` (crash loops, OOM kills).
  * - `rx_drop_ratio`: dropped / received packets (packet loss).
@@ -34,6 +36,8 @@ const GIB = 2 ** 30;
 const MEM_EPS_GIB = 1e-3;
 /** A pod with less than this share of its workload's median traffic is not a peer (it is not serving). */
 const PEER_MIN_TRAFFIC = 0.2;
+/** Serving pods a workload needs before a pod is compared with the others (`cpu_above_peers`). */
+const MIN_PEERS = 3;
 
 /** Options of {@link PodFeatureExtractor}. */
 export interface PodFeatureOptions {
@@ -87,8 +91,9 @@ export class PodFeatureExtractor {
 
   /**
    * Median CPU per workload over its serving pods: those with at least `PEER_MIN_TRAFFIC` of the
-   * workload's median traffic (all pods when traffic is unknown). A crash-looping replica gets no
-   * traffic, so it does not drag the median down and make its healthy sibling look busy.
+   * workload's median traffic (all pods when traffic is unknown), for workloads with at least
+   * `MIN_PEERS` of them. A crash-looping replica gets no traffic, so it does not drag the median down
+   * and make its healthy sibling look busy.
    */
   private peerMedians(pods: readonly PodSample[]): Map<string, number> {
     const groups = new Map<string, PodSample[]>();
@@ -103,7 +108,8 @@ export class PodFeatureExtractor {
       const traffic = group.map(trafficOf);
       const typical = median(traffic);
       const serving = group.filter((_, i) => !(typical > 0) || traffic[i] >= PEER_MIN_TRAFFIC * typical);
-      medians.set(k, median((serving.length ? serving : group).map((p) => p.cpu)));
+      const peers = serving.length ? serving : group;
+      if (peers.length >= MIN_PEERS) medians.set(k, median(peers.map((p) => p.cpu)));
     }
     return medians;
   }
