@@ -49,7 +49,15 @@ describe('detector registry', () => {
     const service = { nEstimators: 7, maxSamples: 'auto' as const, contamination: 0.1, minScale: [1, 2] };
     const taken = Object.fromEntries(detectorKinds().map((k) => [k, detectorEntry(k)!.podParams?.(service) ?? {}]));
     expect(taken).toEqual({
-      adaptive: {}, ensemble: {}, hst: {}, iforest: {}, 'lstm-ae': {}, novelty: {}, 'seasonal-band': {},
+      adaptive: {
+        members: [
+          { kind: 'novelty', params: { minScale: [1, 2] } },
+          { kind: 'zmax', params: { minScale: [1, 2] } },
+          { kind: 'profile-z', params: { binSeconds: 600, smoothBins: 1, minScale: [1, 2] } },
+          { kind: 'subspace', params: { minFeatures: 2, minScale: [1, 2] } },
+        ],
+      },
+      ensemble: {}, hst: {}, iforest: {}, 'lstm-ae': {}, novelty: { minScale: [1, 2] }, 'seasonal-band': {},
       onset: { minScale: [1, 2] }, 'profile-z': { minScale: [1, 2] }, 'robust-z': { minScale: [1, 2] }, subspace: { minScale: [1, 2] }, zmax: { minScale: [1, 2] },
       'pod-model': service,
     });

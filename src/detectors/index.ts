@@ -12,7 +12,7 @@ import { InputError, ModelFormatError } from '../core/errors.js';
 import { StandardScaler } from '../features/standard-scaler.js';
 import type { BatchDetector, Detector } from './base.js';
 import type { DetectorSnapshot } from '../core/snapshot.js';
-import { AdaptiveDetector, type AdaptiveParams } from './adaptive.js';
+import { AdaptiveDetector, DEFAULT_ADAPTIVE_MEMBERS, type AdaptiveParams } from './adaptive.js';
 import { CalibratedDetector } from './calibrated.js';
 import { EnsembleDetector, type EnsembleParams } from './ensemble.js';
 import { IsolationForest, type IsolationForestParams } from './iforest.js';
@@ -74,10 +74,20 @@ const REGISTRY: Readonly<Record<string, DetectorEntry>> = Object.freeze({
   onset: { create: (params) => new OnsetDetector(params as OnsetParams), load: (s) => OnsetDetector.fromJSON(s), podParams: podScaleFloors },
   'profile-z': { create: (params) => new ProfileZDetector(params as ProfileZParams), load: (s) => ProfileZDetector.fromJSON(s), podParams: podScaleFloors },
   subspace: { create: (params, seed) => new SubspaceDetector(params as SubspaceParams, seed), load: (s) => SubspaceDetector.fromJSON(s), podParams: podScaleFloors },
-  novelty: { create: (params) => new NoveltyDetector(params as NoveltyParams), load: (s) => NoveltyDetector.fromJSON(s) },
+  novelty: { create: (params) => new NoveltyDetector(params as NoveltyParams), load: (s) => NoveltyDetector.fromJSON(s), podParams: podScaleFloors },
   ensemble: { create: (params, seed) => new EnsembleDetector(params as EnsembleParams, seed, createDetector), load: (s) => EnsembleDetector.fromJSON(s, loadDetector) },
   'pod-model': { create: (params, seed) => createPodModel(params as PodModelParams, seed), podParams: (service) => ({ ...service }) },
-  adaptive: { create: (params, seed) => new AdaptiveDetector(params as AdaptiveParams, seed, createDetector), load: (s) => AdaptiveDetector.fromJSON(s, loadDetector) },
+  adaptive: {
+    create: (params, seed) => new AdaptiveDetector(params as AdaptiveParams, seed, createDetector),
+    load: (s) => AdaptiveDetector.fromJSON(s, loadDetector),
+    // Each member takes what it would take as the pod model itself (the pod features' scale floors).
+    podParams: (service) => ({
+      members: DEFAULT_ADAPTIVE_MEMBERS.map((m) => {
+        const own = REGISTRY[m.kind]?.podParams?.(service);
+        return own ? { kind: m.kind, params: { ...m.params, ...own } } : { kind: m.kind, params: { ...m.params } };
+      }),
+    }),
+  },
   calibrated: { load: (s) => CalibratedDetector.fromJSON(s, loadDetector) },
   max: { load: (s) => MaxDetector.fromJSON(s, loadDetector) },
 } satisfies Record<string, DetectorEntry>);

@@ -22,6 +22,16 @@ function run(values: ArrayLike<number>, params: NoveltyParams = {}, step = MIN, 
 const maxOf = (a: Float64Array, from = 0, to = a.length): number => Math.max(...a.subarray(from, to));
 
 describe('NoveltyDetector', () => {
+  it('takes a per-feature range floor (minScale): a feature that never moved is not novel at its first tiny move', () => {
+    const v = Array.from({ length: 600 }, (_, i) => (i >= 500 ? 0.001 : 0));
+    expect(maxOf(run(v), 500, 505)).toBeGreaterThan(0.5);
+    expect(maxOf(run(v, { minScale: [0.005] }), 500, 505)).toBeLessThan(0.5);
+    // A move of many floors still is.
+    const big = Array.from({ length: 600 }, (_, i) => (i >= 500 ? 0.2 : 0));
+    expect(maxOf(run(big, { minScale: [0.005] }), 500, 505)).toBeGreaterThan(0.5);
+    expect(() => new NoveltyDetector({ minScale: [-1] })).toThrow(InputError);
+  });
+
   it('scores the onset of a level shift above its threshold and above the noise before, and the points that continue it low', () => {
     for (const seed of [1, 2, 3]) {
       const rng = createRng(seed);

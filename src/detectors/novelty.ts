@@ -66,7 +66,7 @@ const FORMAT_VERSION = 1;
 const HOURS = 24;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
-const PARAMS = ['scales', 'forget', 'daily', 'dailyDays', 'onsetDecay', 'e50', 'power', 'relativeFloor'];
+const PARAMS = ['scales', 'forget', 'daily', 'dailyDays', 'onsetDecay', 'e50', 'power', 'relativeFloor', 'minScale'];
 /** Points whose times set the sampling interval that picks the daily scale. */
 const INTERVAL_POINTS = 16;
 /** The largest excess (in ranges) the onset filter remembers: that a move went past the range, not how far. */
@@ -95,6 +95,11 @@ export interface NoveltyParams {
   power?: number;
   /** Smallest range relative to |middle| (default 1e-3), so a constant feature has a finite range. */
   relativeFloor?: number;
+  /**
+   * Smallest range per feature, in its own units (default none): a feature that never moved (dropped
+   * packets, restarts) is not novel at its first tiny move. The service passes the pod features' floors.
+   */
+  minScale?: number[];
 }
 
 type Resolved = Required<NoveltyParams>;
@@ -105,6 +110,8 @@ function resolve(p: Record<string, unknown>): Resolved {
   const okScales = Array.isArray(scales) && scales.length > 0 && scales.length <= 16 &&
     scales.every((w, i) => Number.isInteger(w) && w >= 1 && w <= 4096 && (i === 0 || w > scales[i - 1]));
   if (!okScales) throw new InputError(`novelty: scales must be 1 to 16 ascending integers in [1, 4096], got ${JSON.stringify(p.scales)}`);
+  const minScale = Array.from((p.minScale ?? []) as ArrayLike<number>);
+  if (!minScale.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0)) throw new InputError('novelty: minScale must be an array of finite numbers >= 0');
   const daily = p.daily ?? true;
   if (typeof daily !== 'boolean') throw new InputError(`novelty: daily must be true or false, got ${JSON.stringify(p.daily)}`);
   return {
@@ -116,6 +123,7 @@ function resolve(p: Record<string, unknown>): Resolved {
     e50: num('e50', 0.1, (v) => Number.isFinite(v) && v > 0, 'a finite number > 0'),
     power: num('power', 4, (v) => Number.isFinite(v) && v > 0 && v <= 100, 'a number in (0, 100]'),
     relativeFloor: num('relativeFloor', 1e-3, (v) => Number.isFinite(v) && v >= 0, 'a finite number >= 0'),
+    minScale,
   };
 }
 
@@ -212,8 +220,10 @@ export class NoveltyDetector implements Detector, Explainer, ZScored {
     return (this.sum[j * this.S + k] - out + v) / w;
   }
 
-  private range(lo: number, hi: number): number {
-    return Math.max(hi - lo, this.p.relativeFloor * Math.abs((hi + lo) / 2), 1e-12);
+  /** Feature j's range [lo, hi], at least its floors. */
+  private range(lo: number, hi: number, j: number): number {
+    const ms = this.p.minScale;
+    return Math.max(hi - lo, this.p.relativeFloor * Math.abs((hi + lo) / 2), j < ms.length ? ms[j] : 1e-12);
   }
 
   /** Fills `ex` (excess past the learned ranges) and `inside` (in-range part) for each feature of x. */
@@ -240,7 +250,7 @@ export class NoveltyDetector implements Detector, Explainer, ZScored {
         this.inside[this.d + i] = f;
         const lo = this.lo[i];
         const hi = this.hi[i];
-        const r = this.range(lo, hi);
+        const r = this.range(lo, hi, j);
         const dist = Math.abs(f - (lo + hi) / 2) / r;
         if (dist > 0.5) e = Math.max(e, dist - 0.5);
         // In range: the distance from the mean of the last W values, in single-point ranges.
@@ -298,7 +308,7 @@ export class NoveltyDetector implements Detector, Explainer, ZScored {
       if (!Number.isFinite(v)) continue;
       // What the point teaches is clamped to LEARN_CLIP single-point ranges past the learned range.
       const i0 = j * S;
-      if (this.n[i0] > 0) v = clampLearned(v, this.lo[i0], this.hi[i0], this.range(this.lo[i0], this.hi[i0]));
+      if (this.n[i0] > 0) v = clampLearned(v, this.lo[i0], this.hi[i0], this.range(this.lo[i0], this.hi[i0], j));
       // measure computed the means of v where a scale was scored (unless clamping moved v).
       const same = v === x[j];
       for (let k = 0; k < S; k++) {
@@ -399,7 +409,7 @@ export class NoveltyDetector implements Detector, Explainer, ZScored {
       if (Number.isNaN(x[j]) || this.n[i] === 0) continue;
       const lo = this.lo[i];
       const hi = this.hi[i];
-      out.push({ name: names[j] ?? `x${j}`, value: x[j], z: Math.abs(x[j] - (lo + hi) / 2) / this.range(lo, hi), expected: [lo, hi] });
+      out.push({ name: names[j] ?? `x${j}`, value: x[j], z: Math.abs(x[j] - (lo + hi) / 2) / this.range(lo, hi, j), expected: [lo, hi] });
     }
     return out.sort((a, b) => b.z - a.z);
   }
@@ -409,7 +419,7 @@ export class NoveltyDetector implements Detector, Explainer, ZScored {
     return {
       kind: KIND,
       formatVersion: FORMAT_VERSION,
-      params: { ...this.p, scales: [...this.p.scales] },
+      params: { ...this.p, scales: [...this.p.scales], minScale: [...this.p.minScale] },
       state: {
         d: this.d, time: [this.tFirst, this.tLast, this.nT, this.dk], count: arr(this.count), ring: arr(this.ring), sum: arr(this.sum), lo: arr(this.lo), hi: arr(this.hi), n: arr(this.n),
         hLo: arr(this.hLo), hHi: arr(this.hHi), hDays: arr(this.hDays), hLast: arr(this.hLast), recent: arr(this.recent),
