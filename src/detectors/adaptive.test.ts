@@ -25,10 +25,10 @@ function run(d: AdaptiveDetector, xs: ArrayLike<number>): Float64Array {
 }
 
 describe('adaptive detector', () => {
-  it('defaults to a novelty lead over a zmax, profile-z and subspace body, with threshold 0.5', () => {
+  it('defaults to a novelty lead over a zmax, profile-z and subspace body, its threshold where a body member reaches its own (B = 1)', () => {
     const d = make();
     expect(d.memberKinds).toEqual(['novelty', 'zmax', 'profile-z', 'subspace']);
-    expect(d.threshold).toBe(0.5);
+    expect(d.threshold).toBe(0.5 * zToScore(1, 100, 2));
     expect(d.leadTrusted).toBe(true);
   });
 

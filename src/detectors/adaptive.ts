@@ -16,8 +16,10 @@
  *   anomalous); B = max_i u_i.
  * - Score: r_0 when the lead fires (r_0 ≥ its threshold, 0.5) and is trusted; otherwise
  *   0.5 · zToScore(B, `bodyScale`, `power`) (default 100 and 2), below 0.5.
- *   So the detector's own threshold (0.5) flags only the trusted lead's alerts; the body orders the
- *   rest, which is what a threshold calibrated per series on these scores (issue 13 item 3) cuts.
+ *   The detector's own threshold is the body's score at B = 1: a point is anomalous to it when the
+ *   trusted lead fires or a body member reaches its own threshold. Within that, the order (lead
+ *   first, then B) is what a threshold calibrated per series on these scores (issue 13 item 3) cuts;
+ *   the service flags a pod's point when both say so (engine/cycle.ts).
  *   Why this map of B: the flag calibrator (policy/flag-calibrator.ts) resolves a score below 0.5 by
  *   ln(−ln(1 − s)), in bins a factor 1.28 apart, from s ≈ 1.5e-8 up; 0.5 · zToScore(B, 100, 2) ≈
  *   0.5 (B / 100)² puts B from 0.02 (quiet) to 100 (far past every member's own threshold, B = 1)
@@ -126,8 +128,8 @@ function resolve(p: Record<string, unknown>): Resolved {
 export class AdaptiveDetector implements Detector, Explainer {
   /** Registry key and snapshot kind. */
   readonly kind = KIND;
-  /** The trusted lead's own threshold: the body alone stays below it. */
-  readonly threshold = 0.5;
+  /** The score of a body member at its own threshold (B = 1); the trusted lead's scores (≥ 0.5) are above it. */
+  readonly threshold: number;
   private readonly p: Resolved;
   private readonly members: Detector[];
   /** members[0] and members[1..], and the lead's threshold and the trusted rate bound, kept apart for the per-point path. */
@@ -159,6 +161,7 @@ export class AdaptiveDetector implements Detector, Explainer {
     this.lead = this.members[0];
     this.body = this.members.slice(1);
     this.leadThreshold = this.lead.threshold;
+    this.threshold = 0.5 * zToScore(1, this.p.bodyScale, this.p.power);
     this.target = 10 ** -this.p.rateLevel;
     this.trustedRate = this.p.leadSlack * this.target;
     this.rateMemory = this.p.rateMemory;
