@@ -56,6 +56,11 @@ describe('createProgress', () => {
     expect(stream.text).not.toContain('\n');
     for (const d of draws) expect(d.replace('\x1b[K', '').length).toBeLessThanOrEqual(59);
     expect(draws[draws.length - 1]).toMatch(/^kad evaluate: 1000\/1000 series \(100%\), 100 series\/s, 10 s e/);
+    p.clear(); // a message may follow on a clean line
+    expect(stream.text.endsWith('\r\x1b[K')).toBe(true);
+    stream.write('a message\n');
+    p.update(1000);
+    expect(stream.text).toMatch(/a message\n\rkad evaluate: 1000\/1000/);
     p.done();
     expect(stream.text.endsWith('\r\x1b[K')).toBe(true);
     p.tick('after the end');

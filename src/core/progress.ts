@@ -46,12 +46,14 @@ export interface Progress {
   update(done: number, note?: string): void;
   /** Adds `n` (default 1) to the count done. */
   tick(note?: string, n?: number): void;
+  /** On a terminal, clears the live line (it comes back at the next update), so a message can be written. */
+  clear(): void;
   /** Ends it: on a terminal the live line is cleared, so what follows starts on a clean line. */
   done(): void;
 }
 
 /** Progress that writes nothing (`--quiet`, or no stream to write to). */
-export const NO_PROGRESS: Progress = Object.freeze({ setTotal() {}, update() {}, tick() {}, done() {} });
+export const NO_PROGRESS: Progress = Object.freeze({ setTotal() {}, update() {}, tick() {}, clear() {}, done() {} });
 
 /** Seconds as `12 s`, `3 min 05 s` or `2 h 07 min`. */
 export function formatDuration(seconds: number): string {
@@ -137,10 +139,16 @@ export function createProgress(opts: ProgressOptions): Progress {
       count += n;
       show(note, total > 0 && count >= total);
     },
+    clear() {
+      if (!tty || !drawn || ended) return;
+      stream.write('\r\x1b[K');
+      drawn = false;
+      lastDraw = -Infinity;
+    },
     done() {
       if (ended) return;
-      ended = true;
       if (tty && drawn) stream.write('\r\x1b[K');
+      ended = true;
     },
   };
 }

@@ -92,6 +92,8 @@ export interface CsvSeries {
   notes: CsvNotes;
   /** The row whose time is the latest seen (-1: a row before this block of a longer file). */
   latestRow: number;
+  /** {@link readCsvBlocks}: the file's bytes up to the end of this block (for progress). */
+  endByte?: number;
 }
 
 const TIME_COLUMNS = ['timestamp', 'time'];
@@ -361,6 +363,7 @@ export function* readCsvBlocks(path: string, opts: CsvReadOptions = {}, blockByt
     let carry = Buffer.alloc(0); // the bytes after the last whole line read so far
     let header: Buffer | null = null; // the header line, with its line end
     let from: CsvContinuation | undefined;
+    let read = 0; // bytes read from the file so far
     for (let eof = false; !eof;) {
       // One buffer per block: the header, the carried bytes, then the file's next bytes (the block's
       // time texts point into it, so it is not reused).
@@ -375,6 +378,7 @@ export function* readCsvBlocks(path: string, opts: CsvReadOptions = {}, blockByt
         throw cannotRead(path, e);
       }
       eof = n === 0;
+      read += n;
       const data = buf.subarray(head, head + carry.length + n);
       const cut = eof ? data.length : data.lastIndexOf(NL) + 1;
       carry = Buffer.from(data.subarray(cut));
@@ -403,6 +407,7 @@ export function* readCsvBlocks(path: string, opts: CsvReadOptions = {}, blockByt
         latestLine: block.latestRow >= 0 ? before + block.latestRow + 2 : (from?.latestLine ?? 0),
         prevText: block.timeText.at(rows - 1),
       };
+      block.endByte = read - carry.length;
       yield block;
     }
   } finally {
