@@ -8,6 +8,7 @@
  */
 import { loadConfig } from '../config/load.js';
 import { InputError, UsageError } from '../core/errors.js';
+import { quoted } from '../core/quote.js';
 import { createDetector, detectorKinds } from '../detectors/index.js';
 import { readAsdCorpus } from '../evaluate/asd.js';
 import type { CorpusName, LabeledSeries } from '../evaluate/corpus.js';
@@ -160,7 +161,7 @@ export async function runEvaluate(v: Record<string, string | boolean | string[] 
   if (v.engine) return (await import('./evaluate-engine.js')).runEngineEvaluation(dir, v, io);
   const named = Array.isArray(v.detector) && v.detector.length > 0;
   const kinds = named ? v.detector as string[] : detectorKinds().filter((k) => !(k in SLOW_DETECTOR_KINDS));
-  for (const k of kinds) if (!detectorKinds().includes(k)) throw new InputError(`unknown detector "${k}" (known: ${detectorKinds().join(', ')})`);
+  for (const k of kinds) if (!detectorKinds().includes(k)) throw new InputError(`unknown detector ${quoted(k)} (known: ${detectorKinds().join(', ')})`);
   const limit = v.limit === undefined ? undefined : Number(v.limit);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit must be a positive integer, got "${v.limit}"`);
   const seed = v.seed === undefined ? 42 : Number(v.seed);

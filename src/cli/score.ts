@@ -5,6 +5,7 @@
  * first and then scores without learning.
  */
 import { InputError, UsageError } from '../core/errors.js';
+import { quoted, quotedList } from '../core/quote.js';
 import type { CsvNotes, CsvReadOptions, CsvSeries, TimeTexts } from '../sources/csv.js';
 import { statSync } from 'node:fs';
 import { commandProgress, QUIET_OPTION, yieldAndCheck, type Command } from './command.js';
@@ -99,7 +100,7 @@ export const scoreCommand: Command = {
       import('../core/frame.js'), import('../detectors/index.js'), import('../sources/csv.js'), import('../policy/alert-policy.js'), import('../policy/flag-calibrator.js'),
     ]);
     const kind = typeof v.detector === 'string' ? v.detector : DEFAULT_SCORE_DETECTOR;
-    if (!detectorKinds().includes(kind)) throw new InputError(`unknown detector "${kind}" (known: ${detectorKinds().join(', ')})`);
+    if (!detectorKinds().includes(kind)) throw new InputError(`unknown detector ${quoted(kind)} (known: ${detectorKinds().join(', ')})`);
     const seed = v.seed === undefined ? 42 : Number(v.seed);
     if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
 
@@ -148,7 +149,7 @@ export const scoreCommand: Command = {
         const train = readCsvSeries(v.train, csvOptions);
         const same = train.frame.names.length === names.length && train.frame.names.every((n, i) => n === names[i]);
         if (!same) {
-          throw new InputError(`${v.train}: columns (${train.frame.names.join(', ')}) differ from ${v.input}'s (${names.join(', ')})`);
+          throw new InputError(`${v.train}: columns (${quotedList(train.frame.names)}) differ from ${v.input}'s (${quotedList(names)})`);
         }
         await yieldAndCheck(stop);
         if (detector.fit) detector.fit(train.frame);
