@@ -1,11 +1,16 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config/load.js';
 import { manualClock } from './core/clock.js';
 import { ConfigError } from './core/errors.js';
-import { buildRuntime, podModelFactory } from './main.js';
+import { buildRuntime, podModelFactory, startService, type Service } from './main.js';
+import { ALERT_STATE_FILE } from './notify/notifier.js';
+import type { AlertLifecycleSnapshot } from './policy/alert-lifecycle.js';
+import { SIM_CLOCK_FILE } from './store/sim-clock.js';
 import { createDetector } from './detectors/index.js';
 import type { DetectorSnapshot } from './core/snapshot.js';
 
@@ -63,4 +68,73 @@ describe('KAD_SOURCE=replay', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('KAD_SIM_SPEED: simulated time survives a restart', () => {
+  /** Polls `f` every 50 ms until it returns a value, for at most `ms`. */
+  async function until<T>(f: () => T | undefined, ms: number, what: string): Promise<T> {
+    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+      const v = f();
+      if (v !== undefined) return v;
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  }
+
+  it('a restarted kad serve continues the simulated clock: every cycle after the restart is later, and a saved alert resolves after it started', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kad-sim-restart-'));
+    // A webhook receiver that keeps what it is sent.
+    const received: { status: string; labels: Record<string, string>; startsAt: string; endsAt: string }[] = [];
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (b) => (body += b));
+      req.on('end', () => {
+        received.push(...(JSON.parse(body) as { alerts: typeof received }).alerts);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    const config = loadConfig({
+      env: {
+        KAD_SIM_SPEED: '60', KAD_STATE_DIR: dir, KAD_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/`,
+        KAD_ALERT_RESEND_SECONDS: '21600', KAD_FORECAST: 'false', PORT: '0', KAD_HOST: '127.0.0.1', KAD_LOG_LEVEL: 'silent',
+      },
+    });
+    let service: Service | undefined;
+    try {
+      service = await startService(config);
+      const first = service.runtime.engine;
+      await until(() => first.status().lastCycleAt ?? undefined, 30_000, 'a first cycle');
+      await service.close();
+      const lastBefore = first.status().lastCycleAt!;
+      const readBefore = service.runtime.clock.now(); // the latest simulated time the first run read
+      service = undefined;
+
+      // A firing alert from the first run, started at its last reading, on a pod that is gone: the
+      // restarted kad resolves it on its first cycle.
+      const state: AlertLifecycleSnapshot = {
+        kind: 'kad-alert-lifecycle', formatVersion: 1,
+        active: {
+          gone: {
+            labels: { alertname: 'KadPodAnomaly', namespace: 'shop', pod: 'gone-0' }, annotations: {}, generatorURL: '',
+            startsAt: readBefore, lastSentAt: readBefore, endsAt: readBefore + 24 * 3_600_000,
+          },
+        },
+      };
+      writeFileSync(join(dir, ALERT_STATE_FILE), JSON.stringify(state));
+
+      service = await startService(config);
+      expect(service.runtime.clock.now()).toBeGreaterThan(readBefore);
+      const second = service.runtime.engine;
+      const firstAfter = await until(() => second.status().lastCycleAt ?? undefined, 30_000, 'a cycle after the restart');
+      expect(firstAfter).toBeGreaterThan(lastBefore);
+      const resolved = await until(() => received.find((a) => a.labels.pod === 'gone-0' && a.status === 'resolved'), 30_000, 'the saved alert resolved');
+      expect(Date.parse(resolved.startsAt)).toBe(readBefore);
+      expect(Date.parse(resolved.endsAt)).toBeGreaterThan(Date.parse(resolved.startsAt));
+      expect(JSON.parse(readFileSync(join(dir, SIM_CLOCK_FILE), 'utf8'))).toMatchObject({ speed: 60 });
+    } finally {
+      await service?.close();
+      await new Promise((r) => hook.close(r));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -22,6 +22,7 @@ import { PrometheusSource } from './sources/prometheus.js';
 import { ReplaySource } from './sources/replay.js';
 import { SimulatorSource } from './sources/simulator.js';
 import { SeriesStore, seriesStoreOptions } from './store/series-store.js';
+import { resumeSimulatedClock } from './store/sim-clock.js';
 import { createTelemetry, type Telemetry } from './telemetry/metrics.js';
 import { VERSION } from './version.js';
 
@@ -124,11 +125,15 @@ export function engineOptions(config: Readonly<Config>): EngineOptions {
   };
 }
 
+/** Whether the source is the embedded simulated cluster (KAD_SOURCE=simulator, or auto without PROMETHEUS_URL). */
+function usesSimulator(config: Readonly<Config>): boolean {
+  return config.source.kind === 'simulator' || (config.source.kind === 'auto' && !config.prometheus.url);
+}
+
 /** Builds the engine and everything it needs from the config. */
 export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOptions = {}): Promise<Runtime> {
   const log = opts.log ?? pino({ level: config.log.level });
-  const usesSimulator = config.source.kind === 'simulator' || (config.source.kind === 'auto' && !config.prometheus.url);
-  const clock = opts.clock ?? (usesSimulator && config.simulator.speed !== 1 ? acceleratedClock(Date.now(), config.simulator.speed) : systemClock);
+  const clock = opts.clock ?? (usesSimulator(config) && config.simulator.speed !== 1 ? acceleratedClock(Date.now(), config.simulator.speed) : systemClock);
   const telemetry = createTelemetry(new Registry(), { processMetrics: true });
   const lookbackMs = config.training.lookbackMinutes * 60_000;
   const { source, incidents } = await createSource(config, clock, lookbackMs);
@@ -158,7 +163,11 @@ export interface Service {
 
 /** Starts `kad serve`: loads or trains models, runs the engine loop and the HTTP server. */
 export async function startService(config: Readonly<Config>, opts: RuntimeOptions = {}): Promise<Service> {
-  const rt = await buildRuntime(config, { notifier: 'config', ...opts });
+  const logger = opts.log ?? pino({ level: config.log.level });
+  // On the simulator the simulated clock continues across restarts (kept in the state directory), so
+  // alerts saved by the previous run never end before they started.
+  const clock = opts.clock ?? (usesSimulator(config) ? resumeSimulatedClock({ dir: config.state.dir, speed: config.simulator.speed, log: logger }) : undefined);
+  const rt = await buildRuntime(config, { notifier: 'config', ...opts, log: logger, ...(clock ? { clock } : {}) });
   const { engine, source, log } = rt;
   if (config.training.modelDir) {
     engine.importModels(loadModels(config.training.modelDir));

@@ -2,10 +2,11 @@
  * SIGINT/SIGTERM stop the batch commands between units of work (issue 14 item 1): exit 130 / 143
  * within about a second, no output file and no temporary file left; the servers stop too.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeNezhaPodsFixture } from '../src/evaluate/nezha-pods.testkit.js';
 import { exited, spawnKad, waitFor } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kad-signals-'));
@@ -78,6 +79,31 @@ describe('batch commands stop on a signal', () => {
     expect(code, child.output()).toBe(130);
     expect(ms).toBeLessThan(1500);
     expect(child.output()).not.toContain('NAB');
+  });
+
+  it('kad evaluate --corpus forecast: SIGINT between forecasts exits 130 within a second and prints no report', async () => {
+    const child = spawnKad(['evaluate', '--corpus', 'forecast', '--days', '4', '--data', join(dir, 'no-nab')]);
+    // Its first series done (a progress line on stderr): the simulator has run, forecasts are under way.
+    await waitFor(() => (/kad evaluate: 1\/\d+ series/.test(child.output()) ? true : undefined), 60_000, 'the first series forecast');
+    expect(child.exitCode, child.output()).toBeNull();
+    const { code, ms } = await stop(child, 'SIGINT');
+    expect(code, child.output()).toBe(130);
+    expect(ms).toBeLessThan(1500);
+    expect(child.output()).toContain('stopped (SIGINT)');
+    expect(child.output()).not.toContain('MASE');
+  });
+
+  it('kad evaluate --corpus nezha --engine: SIGTERM between replayed cycles exits 143 within a second and prints no report', async () => {
+    const { dir: nezha } = writeNezhaPodsFixture();
+    const child = spawnKad(['evaluate', '--corpus', 'nezha', '--engine', '--data', nezha]);
+    // Its first replay done (a progress line on stderr): the sweep's replays are under way.
+    await waitFor(() => (/kad evaluate --engine: 1\/\d+ replays/.test(child.output()) ? true : undefined), 60_000, 'the first replay');
+    expect(child.exitCode, child.output()).toBeNull();
+    const { code, ms } = await stop(child, 'SIGTERM');
+    expect(code, child.output()).toBe(143);
+    expect(ms).toBeLessThan(1500);
+    expect(child.output()).not.toContain('service defaults');
+    rmSync(nezha, { recursive: true, force: true });
   });
 
   it('kad train: SIGTERM while it simulates the history exits 143 within a second and writes no model', async () => {

@@ -124,6 +124,28 @@ describe('kad score', () => {
     expect(io2.err).toMatch(/unknown detector.*nope.*iforest/);
   });
 
+  it('stops on binary input with one short message (byte offset and line), exit 2, no raw bytes printed', async () => {
+    const rng = createRng(21);
+    const garbage = Buffer.from(Array.from({ length: 50_000 }, () => rng.int(256)));
+    const cases: [string, Buffer, RegExp][] = [
+      ['garbage.bin', garbage, /^kad score: \S*garbage\.bin: not a text file: .* at byte offset \d+ \(line \d+\); kad reads CSV as UTF-8 text\n$/],
+      ['nul.csv', Buffer.from('timestamp,value\n1,2\n2,\u0000\u0000\n'), /nul\.csv: not a text file: a NUL byte at byte offset 22 \(line 3\)/],
+      ['utf16.csv', Buffer.from('\ufefftimestamp,value\n1,2\n', 'utf16le'), /utf16\.csv: not a text file: byte 0xff, which is not UTF-8, at byte offset 0 \(line 1\)/],
+      // Text, but with terminal escapes in a header and a field: shown escaped.
+      ['esc.csv', Buffer.from('timestamp,v\u001b]0;x\u0007\n1,\u001b[2J\n'), /esc\.csv:2: column "v\\u001b\]0;x\\u0007": "\\u001b\[2J" is not a number/],
+    ];
+    for (const [name, bytes, msg] of cases) {
+      const p = join(dir, name);
+      writeFileSync(p, bytes);
+      const io = captureIO();
+      expect(await main(['score', '--input', p, '--output', join(dir, 'x.csv')], io), name).toBe(2);
+      expect(io.err).toMatch(msg);
+      expect(io.err.length).toBeLessThan(300);
+      // eslint-disable-next-line no-control-regex
+      expect(io.err.slice(0, -1)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\ufffd]/);
+    }
+  });
+
   it('gives every detector finite scores on a constant series, missing values and gaps, and rejects out-of-order rows', async () => {
     const lines = ['timestamp,value'];
     for (let i = 0; i < 400; i++) {

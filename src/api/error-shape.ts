@@ -4,36 +4,14 @@
  * validation, body too large, bad media type, bad URL) and static-file errors are mapped by their
  * status (`frameworkErrors` for the router's own); unknown routes answer 404 and known routes asked with a method they lack 405 with `Allow`;
  * errors the HTTP parser raises before fastify sees a request (431 headers too large, 408, 400) are
- * written in the same shape by the server's client error handler.
+ * written in the same shape by the server's client error handler (core/http-errors.ts, with the
+ * body by status, shared with the simulator's exporter).
  */
-import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { KadError, type KadErrorCode } from '../core/errors.js';
-import { SECURITY_HEADERS } from './security-headers.js';
-
-/** The body of every error answer. */
-export interface ErrorBody {
-  code: KadErrorCode;
-  error: string;
-  message: string;
-}
-
-const BY_STATUS: Readonly<Record<number, readonly [KadErrorCode, string]>> = {
-  400: ['KAD_ERR_INPUT', 'InputError'],
-  404: ['KAD_ERR_NOT_FOUND', 'NotFoundError'],
-  405: ['KAD_ERR_METHOD_NOT_ALLOWED', 'MethodNotAllowedError'],
-  408: ['KAD_ERR_TIMEOUT', 'TimeoutError'],
-  413: ['KAD_ERR_PAYLOAD_TOO_LARGE', 'PayloadTooLargeError'],
-  415: ['KAD_ERR_UNSUPPORTED_MEDIA_TYPE', 'UnsupportedMediaTypeError'],
-  431: ['KAD_ERR_HEADERS_TOO_LARGE', 'HeadersTooLargeError'],
-};
-
-/** The coded body for an answer of `status` that is not a KadError (4xx unknown here: input; 5xx: internal). */
-export function errorBody(status: number, message: string): ErrorBody {
-  const [code, error] = BY_STATUS[status] ?? (status >= 500 ? ['KAD_ERR_INTERNAL', 'InternalError'] : ['KAD_ERR_INPUT', 'InputError']);
-  return { code, error, message };
-}
+import { KadError } from '../core/errors.js';
+import { errorBody, type ErrorBody } from '../core/http-errors.js';
+import { SECURITY_HEADERS } from '../core/security-headers.js';
 
 /** Maps any thrown error to its status and coded body. */
 export function toErrorAnswer(err: unknown): { status: number; body: ErrorBody } {
@@ -106,20 +84,4 @@ export function installErrorShape(app: FastifyInstance): void {
 export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
   const { status, body } = toErrorAnswer(err);
   void reply.headers(SECURITY_HEADERS).status(status).send(body);
-}
-
-/**
- * fastify's `clientErrorHandler`: answers what the HTTP parser rejects (431 headers too large, 408,
- * a malformed request) in the error shape, with the security headers, then closes the socket.
- */
-export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
-  if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-  const message = status === 431 ? 'Request headers are too large' : status === 408 ? 'The request took too long to arrive' : 'Malformed HTTP request';
-  const body = JSON.stringify(errorBody(status, message));
-  const headers = { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), connection: 'close', ...SECURITY_HEADERS };
-  if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${body}`);
-  }
-  socket.destroy(err);
 }

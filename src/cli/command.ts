@@ -6,6 +6,7 @@ import { constants as osConstants } from 'node:os';
 import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../core/errors.js';
+import { createProgress, NO_PROGRESS, type Progress, type ProgressOptions, type ProgressStream } from '../core/progress.js';
 
 /** One option of a command. */
 export interface OptionSpec {
@@ -24,6 +25,8 @@ export interface CommandIO {
   env: Record<string, string | undefined>;
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM); long-running commands await it. */
   stopSignal: AbortSignal;
+  /** Where long commands report progress (stderr in `kad`); absent: nowhere. Never stdout, which carries results. */
+  progress?: ProgressStream;
 }
 
 /** A `kad` sub-command. */
@@ -35,6 +38,20 @@ export interface Command {
   /** Extra help text after the options. */
   details?: string;
   run(values: Record<string, string | boolean | string[] | undefined>, io: CommandIO): Promise<number>;
+}
+
+/** `--quiet` / `-q` of the long commands: no progress on stderr. */
+export const QUIET_OPTION: OptionSpec = { type: 'boolean', short: 'q', description: 'No progress on stderr (it is a live line on a terminal, else a line per finished unit)' };
+
+/**
+ * The progress of a command run with `values`: on `io.progress` (stderr in `kad`), labelled
+ * `kad <command>`; nothing with `--quiet` or without a progress stream.
+ */
+export function commandProgress(
+  io: Pick<CommandIO, 'progress'>, values: Record<string, unknown>, opts: Omit<ProgressOptions, 'stream' | 'now'> & { now?: () => number },
+): Progress {
+  if (values.quiet === true || !io.progress) return NO_PROGRESS;
+  return createProgress({ now: () => performance.now(), ...opts, stream: io.progress });
 }
 
 /** Renders `kad <command> --help`. */
@@ -99,4 +116,21 @@ export function throwIfStopped(signal: AbortSignal): void {
 export async function yieldAndCheck(signal: AbortSignal): Promise<void> {
   await setImmediatePromise();
   throwIfStopped(signal);
+}
+
+/**
+ * A check between small units of work: lets the event loop run (signal handlers included) at most
+ * every `everyMs`, and throws {@link StoppedError} once `signal` has aborted. For loops whose units take
+ * well under a millisecond to tens of milliseconds, where {@link yieldAndCheck} on every unit would
+ * cost more than the work.
+ */
+export function stopCheck(signal: AbortSignal, everyMs = 20): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last >= everyMs) {
+      await setImmediatePromise();
+      last = performance.now();
+    }
+    throwIfStopped(signal);
+  };
 }

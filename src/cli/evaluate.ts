@@ -8,6 +8,7 @@
  */
 import { loadConfig } from '../config/load.js';
 import { InputError, UsageError } from '../core/errors.js';
+import { quoted } from '../core/quote.js';
 import { createDetector, detectorKinds } from '../detectors/index.js';
 import { readAsdCorpus } from '../evaluate/asd.js';
 import type { CorpusName, LabeledSeries } from '../evaluate/corpus.js';
@@ -18,12 +19,14 @@ import { detectorSteps, runSteps, runStepsAsync, type DetectorResult } from '../
 import { leaveOneCorpusOutAsync } from '../evaluate/loco.js';
 import { LOCO_GRID_NAMES, locoGrid, readLocoFolds } from '../evaluate/loco-folds.js';
 import { formatLoco } from '../evaluate/loco-report.js';
-import { evaluateForecastCorpora, formatForecastReport } from '../evaluate/forecast.js';
+import { evaluateForecastCorporaAsync, formatForecastReport } from '../evaluate/forecast.js';
 import { FORECAST_MODELS, type ForecastModelName } from '../forecast/forecaster.js';
 import { loadProphet } from '../forecast/augurs.js';
 import { AlertPolicy, type AlertPolicyParams } from '../policy/alert-policy.js';
 import { useWasmBackend } from '../core/tf.js';
-import { yieldAndCheck, type CommandIO } from './command.js';
+import type { Progress } from '../core/progress.js';
+import { commandProgress, stopCheck, yieldAndCheck, type CommandIO } from './command.js';
+import { SLOW_DETECTOR_KINDS } from './detector-kinds.js';
 import { DEFAULT_CORPUS_DIRS } from './evaluate-command.js';
 import { DEFAULT_SCORE_DETECTOR } from './score.js';
 
@@ -111,6 +114,8 @@ export interface EvaluateCorpusOptions extends NezhaReadOptions {
   policy?: AlertPolicyParams;
   /** Calibrated flags at this false-alarm rate (see runner.ts; unset or 0: each detector's own threshold). */
   targetFalseAlarmRate?: number;
+  /** Told the series runs in all (detectors × series, twice with a policy), then each one done. */
+  progress?: Pick<Progress, 'setTotal' | 'tick'>;
 }
 
 /** Runs every detector over a corpus (raw, and through the policy when one is given) and builds the report. */
@@ -132,11 +137,15 @@ function* corpusSteps(corpus: CorpusName, dir: string, detectors: readonly strin
   const nabProfiles = corpus === 'nab' ? readNabProfiles(dir) : undefined;
   const rate = opts.targetFalseAlarmRate;
   const results: DetectorResult[] = [];
+  opts.progress?.setTotal(detectors.length * series.length * (opts.policy ? 2 : 1));
   for (const d of detectors) {
     const params = opts.params?.[d];
-    results.push(yield* detectorSteps(d, series, { seed, nabProfiles, params, targetFalseAlarmRate: rate }));
+    const onSeriesRun = (kind: string) => (name: string) => opts.progress?.tick(`${kind} ${name}`);
+    results.push(yield* detectorSteps(d, series, { seed, nabProfiles, params, targetFalseAlarmRate: rate, onSeriesRun: onSeriesRun(d) }));
     if (!opts.policy) continue;
-    const withPolicy = yield* detectorSteps(d, series, { seed, nabProfiles, params, policy: opts.policy, inhibit: opts.inhibit, targetFalseAlarmRate: rate });
+    const withPolicy = yield* detectorSteps(d, series, {
+      seed, nabProfiles, params, policy: opts.policy, inhibit: opts.inhibit, targetFalseAlarmRate: rate, onSeriesRun: onSeriesRun(`${d}+policy`),
+    });
     results.push({ ...withPolicy, detector: `${d}+policy` });
   }
   return { corpus, data: dir, seed, targetFalseAlarmRate: rate ?? 0, detectors: results };
@@ -150,8 +159,9 @@ export async function runEvaluate(v: Record<string, string | boolean | string[] 
   if (corpus !== 'nab' && corpus !== 'asd' && corpus !== 'smd' && corpus !== 'nezha') throw new UsageError(`--corpus must be nab, asd, smd, nezha or forecast, got ${JSON.stringify(corpus ?? '')}`);
   const dir = typeof v.data === 'string' ? v.data : DEFAULT_CORPUS_DIRS[corpus];
   if (v.engine) return (await import('./evaluate-engine.js')).runEngineEvaluation(dir, v, io);
-  const kinds = Array.isArray(v.detector) && v.detector.length ? v.detector : detectorKinds();
-  for (const k of kinds) if (!detectorKinds().includes(k)) throw new InputError(`unknown detector "${k}" (known: ${detectorKinds().join(', ')})`);
+  const named = Array.isArray(v.detector) && v.detector.length > 0;
+  const kinds = named ? v.detector as string[] : detectorKinds().filter((k) => !(k in SLOW_DETECTOR_KINDS));
+  for (const k of kinds) if (!detectorKinds().includes(k)) throw new InputError(`unknown detector ${quoted(k)} (known: ${detectorKinds().join(', ')})`);
   const limit = v.limit === undefined ? undefined : Number(v.limit);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit must be a positive integer, got "${v.limit}"`);
   const seed = v.seed === undefined ? 42 : Number(v.seed);
@@ -162,13 +172,26 @@ export async function runEvaluate(v: Record<string, string | boolean | string[] 
   if ((v.inhibit || v['train-previous-day']) && corpus !== 'nezha') throw new UsageError('--inhibit and --train-previous-day apply to --corpus nezha');
   if (kinds.includes('lstm-ae')) await useWasmBackend(); // 3–4× faster training than the cpu backend
   const rate = targetFalseAlarmRate(v['target-fpr'], io.env);
-  const report = await evaluateCorpusAsync(corpus, dir, kinds, {
-    limit, seed, policy, params, inhibit: v.inhibit === true, trainOnPreviousDay: v['train-previous-day'] === true, targetFalseAlarmRate: rate,
-    strictTime: v['strict-time'] === true, warn: (line) => io.stderr(`kad evaluate: ${line}
-`),
-  }, () => yieldAndCheck(io.stopSignal));
-  io.stdout(v.json ? reportJson(report) : formatReport(report));
-  return 0;
+  if (!named) {
+    const slow = Object.entries(SLOW_DETECTOR_KINDS).map(([k, cost]) => `${k} (${cost})`);
+    io.stderr(`kad evaluate: left out the slow kinds ${slow.join(' and ')}; run them with --detector KIND (e.g. --detector ${Object.keys(SLOW_DETECTOR_KINDS)[0]}; repeat for several)\n`);
+  }
+  const progress = commandProgress(io, v, { label: 'kad evaluate', unit: 'series runs' });
+  try {
+    const report = await evaluateCorpusAsync(corpus, dir, kinds, {
+      limit, seed, policy, params, inhibit: v.inhibit === true, trainOnPreviousDay: v['train-previous-day'] === true, targetFalseAlarmRate: rate,
+      strictTime: v['strict-time'] === true, progress,
+      warn: (line) => {
+        progress.clear();
+        io.stderr(`kad evaluate: ${line}\n`);
+      },
+    }, () => yieldAndCheck(io.stopSignal));
+    progress.done();
+    io.stdout(v.json ? reportJson(report) : formatReport(report));
+    return 0;
+  } finally {
+    progress.done();
+  }
 }
 
 /** `kad evaluate --loco`. */
@@ -183,14 +206,24 @@ async function runLoco(v: Record<string, string | boolean | string[] | undefined
   if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
   const { folds, skipped } = readLocoFolds(typeof v.data === 'string' ? v.data : '../shared/data', { only: Array.isArray(v.only) ? v.only : undefined, limit });
   if (folds.length < 2) throw new InputError(`--loco needs at least two folds; found ${folds.map((f) => f.name).join(', ') || 'none'}${skipped.length ? ` (missing: ${skipped.join(', ')})` : ''}`);
-  const result = await leaveOneCorpusOutAsync(folds, grid, { seed }, () => yieldAndCheck(io.stopSignal));
+  // The folds' units are not counted ahead: the count of series runs so far and their rate.
+  const progress = commandProgress(io, v, { label: 'kad evaluate --loco', unit: 'series runs', lineEvery: 100 });
+  let result;
+  try {
+    result = await leaveOneCorpusOutAsync(folds, grid, { seed }, async () => {
+      progress.tick();
+      await yieldAndCheck(io.stopSignal);
+    });
+  } finally {
+    progress.done();
+  }
   if (v.json) io.stdout(JSON.stringify({ ...result, skipped }, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? null : x), 2) + '\n');
   else io.stdout(formatLoco(result, new Map(folds.map((f) => [f.name, f.dataset]))) + skipped.map((s) => `skipped: ${s}\n`).join(''));
   return 0;
 }
 
 /** `kad evaluate --corpus forecast`. */
-async function runForecast(v: Record<string, string | boolean | string[] | undefined>, io: { stdout: (s: string) => void }): Promise<number> {
+async function runForecast(v: Record<string, string | boolean | string[] | undefined>, io: CommandIO): Promise<number> {
   const int = (name: string, dflt: number, min: number): number => {
     const raw = v[name];
     if (raw === undefined) return dflt;
@@ -202,11 +235,19 @@ async function runForecast(v: Record<string, string | boolean | string[] | undef
   if (!FORECAST_MODELS.includes(model)) throw new UsageError(`--model must be one of ${FORECAST_MODELS.join(', ')}, got "${String(v.model)}"`);
   if (v.detector !== undefined || v.policy !== undefined) throw new UsageError('--detector and --policy do not apply to --corpus forecast');
   if (model === 'prophet') await loadProphet();
-  const result = evaluateForecastCorpora({
+  const options = {
     forecast: { model, horizonMs: int('horizon', 30, 1) * 60_000 },
     simulatorDays: int('days', 10, 0), incidents: v.incidents === true, seed: int('seed', 7, 0),
     nabDir: typeof v.data === 'string' ? v.data : DEFAULT_CORPUS_DIRS.nab, nabLimit: v.limit === undefined ? undefined : int('limit', 0, 1),
-  });
+  };
+  const progress = commandProgress(io, v, { label: 'kad evaluate', unit: 'series' });
+  let result;
+  try {
+    // Stops within a second of SIGINT/SIGTERM: checked between simulated hours and between forecasts.
+    result = await evaluateForecastCorporaAsync({ ...options, progress }, stopCheck(io.stopSignal));
+  } finally {
+    progress.done();
+  }
   if (v.json) io.stdout(JSON.stringify(result, null, 2) + '\n');
   else io.stdout(formatForecastReport(result.reports, v['per-series'] === true) + result.skipped.map((s) => `${s.corpus}: skipped (${s.reason})\n`).join(''));
   return 0;

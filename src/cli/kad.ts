@@ -108,6 +108,13 @@ if (isEntryPoint()) {
     stderr: (s) => process.stderr.write(s),
     env: process.env,
     stopSignal: ctrl.signal,
+    progress: {
+      write: (s) => process.stderr.write(s),
+      isTTY: process.stderr.isTTY === true,
+      get columns() {
+        return process.stderr.columns;
+      },
+    },
   }).then((code) => {
     finished = true;
     process.exitCode = code;

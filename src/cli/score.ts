@@ -5,9 +5,11 @@
  * first and then scores without learning.
  */
 import { InputError, UsageError } from '../core/errors.js';
+import { quoted, quotedList } from '../core/quote.js';
 import type { CsvNotes, CsvReadOptions, CsvSeries, TimeTexts } from '../sources/csv.js';
-import { yieldAndCheck, type Command } from './command.js';
-import { HELP_DETECTOR_KINDS } from './detector-kinds.js';
+import { statSync } from 'node:fs';
+import { commandProgress, QUIET_OPTION, yieldAndCheck, type Command } from './command.js';
+import { HELP_DETECTOR_KINDS, SLOW_DETECTOR_KINDS } from './detector-kinds.js';
 import { openOutputFile } from './output-file.js';
 
 /** The default detector of `kad score`. */
@@ -26,6 +28,9 @@ export function formatScore(s: number): string {
 
 /** Rows scored between two looks at the stop signal (SIGINT/SIGTERM): about 10–50 ms of work. */
 const CHUNK_ROWS = 10_000;
+
+/** Inputs from this size on (or scored by a slow kind) report progress: a few seconds of work or more. */
+export const PROGRESS_MIN_BYTES = 8 << 20;
 
 /** Output chunk size: rows are formatted into a buffer of this size, written whenever it fills. */
 const CHUNK_BYTES = 1 << 20;
@@ -60,7 +65,7 @@ export function writeScoreRows(times: TimeTexts, scores: Float64Array, flags: Ui
 export const scoreCommand: Command = {
   name: 'score',
   summary: 'Score a CSV time series and write timestamp,score,is_anomaly',
-  usage: 'kad score --input IN.csv --output OUT.csv [--train TRAIN.csv] [--detector KIND] [--target-fpr R] [--policy SPEC] [--seed N] [--strict-time]',
+  usage: 'kad score --input IN.csv --output OUT.csv [--train TRAIN.csv] [--detector KIND] [--target-fpr R] [--policy SPEC] [--seed N] [--strict-time] [--quiet]',
   options: {
     input: { type: 'string', short: 'i', value: 'FILE', description: 'CSV with a timestamp (or time) column and numeric columns' },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'Where to write timestamp,score,is_anomaly ("-" for stdout)' },
@@ -70,6 +75,7 @@ export const scoreCommand: Command = {
     'target-fpr': { type: 'string', value: 'R', description: 'Flag a row when its score is rarer than R among the series\' own scores (default 0.001, or KAD_TARGET_FALSE_ALARM_RATE; 0: the detector\'s own threshold)' },
     policy: { type: 'string', value: 'SPEC', description: 'is_anomaly from the alert policy (1 while firing), e.g. "k=2,cooldownSeconds=600" or "default"' },
     'strict-time': { type: 'boolean', description: 'Reject a file whose times go backwards (default: score such a row as the next point)' },
+    quiet: QUIET_OPTION,
   },
   details: [
     'Scores are in [0, 1], higher = more anomalous, causal (row t uses only rows up to t and the',
@@ -81,6 +87,8 @@ export const scoreCommand: Command = {
     'row\'s, is scored as the next point (said once on stderr with the count and the first line; --strict-time',
     'rejects a backward time instead); gaps are kept; no row is dropped. Empty, NaN and null fields are missing',
     'values, passed to the detector as such (said once on stderr with the count); other non-numbers are rejected.',
+    `Progress goes to stderr for inputs of ${PROGRESS_MIN_BYTES >> 20} MiB or more and for the slow kinds (${Object.keys(SLOW_DETECTOR_KINDS).join(', ')}):`,
+    'a live line on a terminal, else a line per tenth of the file; --quiet: none.',
     '',
     `Detector kinds (--detector): ${HELP_DETECTOR_KINDS.join(', ')}.`,
   ].join('\n'),
@@ -92,7 +100,7 @@ export const scoreCommand: Command = {
       import('../core/frame.js'), import('../detectors/index.js'), import('../sources/csv.js'), import('../policy/alert-policy.js'), import('../policy/flag-calibrator.js'),
     ]);
     const kind = typeof v.detector === 'string' ? v.detector : DEFAULT_SCORE_DETECTOR;
-    if (!detectorKinds().includes(kind)) throw new InputError(`unknown detector "${kind}" (known: ${detectorKinds().join(', ')})`);
+    if (!detectorKinds().includes(kind)) throw new InputError(`unknown detector ${quoted(kind)} (known: ${detectorKinds().join(', ')})`);
     const seed = v.seed === undefined ? 42 : Number(v.seed);
     if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
 
@@ -106,10 +114,29 @@ export const scoreCommand: Command = {
     // renamed over it at the end and removed when scoring fails or is stopped (SIGINT/SIGTERM).
     const out = v.output === '-' ? undefined : openOutputFile(v.output);
     let blocks: Generator<CsvSeries, CsvNotes, void> | undefined;
+    // Progress in bytes of the input (MB or kB), on large files and slow kinds only: a small file is done at once.
+    let size = 0;
+    try {
+      size = statSync(v.input).size;
+    } catch {
+      // readCsvBlocks says why it cannot read the file
+    }
+    const progress = size >= PROGRESS_MIN_BYTES || kind in SLOW_DETECTOR_KINDS
+      ? commandProgress(io, v, {
+        label: 'kad score', total: size, lineEvery: size / 10,
+        ...(size >= 1e6 ? { unit: 'MB', format: (n: number) => (n / 1e6).toFixed(1) } : { unit: 'kB', format: (n: number) => (n / 1e3).toFixed(0) }),
+      })
+      : undefined;
     try {
       const stop = io.stopSignal;
       // Backward times and missing values are said once per file on stderr (the input's after its last row).
-      const csvOptions: CsvReadOptions = { strictTime: v['strict-time'] === true, warn: (line) => io.stderr(`kad score: ${line}\n`) };
+      const csvOptions: CsvReadOptions = {
+        strictTime: v['strict-time'] === true,
+        warn: (line) => {
+          progress?.clear();
+          io.stderr(`kad score: ${line}\n`);
+        },
+      };
       // The input is read, scored and written block by block: memory does not grow with its length.
       blocks = readCsvBlocks(v.input, csvOptions);
       let block = blocks.next();
@@ -122,7 +149,7 @@ export const scoreCommand: Command = {
         const train = readCsvSeries(v.train, csvOptions);
         const same = train.frame.names.length === names.length && train.frame.names.every((n, i) => n === names[i]);
         if (!same) {
-          throw new InputError(`${v.train}: columns (${train.frame.names.join(', ')}) differ from ${v.input}'s (${names.join(', ')})`);
+          throw new InputError(`${v.train}: columns (${quotedList(train.frame.names)}) differ from ${v.input}'s (${quotedList(names)})`);
         }
         await yieldAndCheck(stop);
         if (detector.fit) detector.fit(train.frame);
@@ -135,12 +162,18 @@ export const scoreCommand: Command = {
         }
       }
       const emit = (chunk: Buffer): void => (out ? out.write(chunk) : io.stdout(chunk.toString('utf8')));
+      let blockStart = 0; // the input's bytes before this block
       for (let first = true; !block.done; block = blocks.next(), first = false) {
-        const { frame, timeText } = block.value;
+        const { frame, timeText, endByte = size } = block.value;
         const scores = new Float64Array(frame.rows);
         const flags = new Uint8Array(frame.rows);
+        // Rows scored between two looks at the stop signal and the progress: fewer for a slow kind.
+        const chunk = progress && kind in SLOW_DETECTOR_KINDS ? 100 : CHUNK_ROWS;
         for (let i = 0; i < frame.rows; i++) {
-          if (i % CHUNK_ROWS === 0) await yieldAndCheck(stop);
+          if (i % chunk === 0) {
+            if (i > 0) progress?.update(blockStart + ((endByte - blockStart) * i) / frame.rows);
+            await yieldAndCheck(stop);
+          }
           const x = row(frame, i);
           const t = frame.times[i];
           const s0 = detector.scoreOne(x, t);
@@ -156,11 +189,15 @@ export const scoreCommand: Command = {
           flags[i] = flag ? 1 : 0;
         }
         writeScoreRows(timeText, scores, flags, emit, first);
+        progress?.update(endByte);
+        blockStart = endByte;
         await yieldAndCheck(stop);
       }
+      progress?.done();
       if (out) out.commit();
       return 0;
     } finally {
+      progress?.done();
       out?.discard();
       blocks?.return({} as CsvNotes); // closes the input when scoring stopped early
     }

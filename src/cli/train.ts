@@ -4,17 +4,23 @@
  * KAD_MODEL_DIR (or --model) instead of training at start.
  */
 import { UsageError } from '../core/errors.js';
-import { throwIfStopped, yieldAndCheck, type Command } from './command.js';
+import { commandProgress, QUIET_OPTION, throwIfStopped, yieldAndCheck, type Command } from './command.js';
 
 export const trainCommand: Command = {
   name: 'train',
   summary: 'Train the pod models from the source and write them to a directory',
-  usage: 'kad train --output DIR [--config kad.yaml]',
+  usage: 'kad train --output DIR [--config kad.yaml] [--quiet]',
   options: {
     output: { type: 'string', short: 'o', value: 'DIR', description: 'Directory to write models.json to (default $KAD_MODEL_DIR)' },
     config: { type: 'string', short: 'c', value: 'FILE', description: 'YAML config file (same settings as kad serve)' },
+    quiet: QUIET_OPTION,
   },
-  details: 'Trains on TRAINING_LOOKBACK_MINUTES of history at QUERY_STEP_SECONDS from the same source kad serve uses.\nThe previous model in DIR is kept as models.previous.json.',
+  details: [
+    'Trains on TRAINING_LOOKBACK_MINUTES of history at QUERY_STEP_SECONDS from the same source kad serve uses.',
+    'The previous model in DIR is kept as models.previous.json.',
+    'Progress of reading the history goes to stderr (simulated steps, or Prometheus range queries: a live line',
+    'on a terminal, else a line per tenth); --quiet: none.',
+  ].join('\n'),
   async run(v, io) {
     // Loaded here, not at the top: `kad train --help` loads none of them.
     const [{ loadConfig }, { buildRuntime }, { saveModels }] = await Promise.all([import('../config/load.js'), import('../main.js'), import('../registry/model-store.js')]);
@@ -23,11 +29,18 @@ export const trainCommand: Command = {
     if (!dir) throw new UsageError('--output DIR (or KAD_MODEL_DIR) is required');
     await yieldAndCheck(io.stopSignal);
     const rt = await buildRuntime(config, {});
+    // The history's units (simulated steps, range queries) are told by the source as it goes; a line per tenth.
+    const progress = commandProgress(io, v, { label: 'kad train', unit: rt.source.name === 'simulator' ? 'steps' : 'queries' });
+    const onProgress = (done: number, total: number) => {
+      progress.setTotal(total);
+      if (done === 1 || done === total || done % Math.max(1, Math.round(total / 10)) === 0) progress.update(done, 'reading the history');
+    };
     try {
       // Stopped (SIGINT/SIGTERM) before the models are written: the previous models.json stays as it was
       // (saveModels writes a temporary file and renames it).
       await yieldAndCheck(io.stopSignal);
-      await rt.engine.train(io.stopSignal);
+      await rt.engine.train(io.stopSignal, onProgress);
+      progress.done();
       await yieldAndCheck(io.stopSignal);
       const models = rt.engine.exportModels();
       throwIfStopped(io.stopSignal);
@@ -35,6 +48,7 @@ export const trainCommand: Command = {
       io.stderr(`kad train: ${Object.keys(models.workloads).length} workload models + 1 cluster model from ${models.trainingRows} pod samples (${rt.source.name}); version ${models.version}; wrote ${path}\n`);
       return 0;
     } finally {
+      progress.done();
       await rt.source.close();
     }
   },

@@ -76,10 +76,44 @@ describe('loadConfig', () => {
       expect.unreachable();
     } catch (e) {
       const msg = (e as Error).message;
-      expect(msg).toContain(`training.lookbackMinutes in ${f}:2=1 is invalid: must be an integer from 5 to 100000`);
+      expect(msg).toContain(`training.lookbackMinutes (${f} line 2): 1 is out of range: must be an integer from 5 to 100000`);
       expect(msg).toContain(`${f}:3: unknown setting "training.lookbak"`);
       expect(msg).toContain(`${f}:4: unknown section "foo"`);
     }
+  });
+
+  it('says what is wrong with a value from the file: its type, its range or its form, the value escaped', () => {
+    const f = tmpFile('kad.yaml', [
+      'iforest:', '  nEstimators: two hundred', '  maxSamples: lots', '  contamination: 0.9',
+      'server:', '  port: 8080', 'prometheus:', '  insecureSkipVerify: maybe', '  podLabel: "bad\\u001b label"', '  requestTimeoutSeconds: .inf', '',
+    ].join('\n'));
+    const g = tmpFile('kad.yaml', ['server:', '  port: 8080.5', 'log:', `  level: ${'x'.repeat(200)}`, ''].join('\n'));
+    const message = (file: string): string => {
+      try {
+        loadConfig({ file, env: {} });
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '';
+    };
+    expect(message(g)).toContain(`server.port (${g} line 2): 8080.5 is not an integer: must be an integer from 0 to 65535`);
+    expect(message(g)).toContain(`log.level (${g} line 4): "${'x'.repeat(77)}…" is not one of the values allowed`);
+    try {
+      loadConfig({ file: f, env: {} });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).code).toBe('KAD_ERR_CONFIG');
+      const msg = (e as Error).message;
+      expect(msg).toContain(`iforest.nEstimators (${f} line 2): "two hundred" is not an integer: must be an integer from 1 to 10000`);
+      expect(msg).toContain(`iforest.maxSamples (${f} line 3): "lots" is not one of the values allowed: must be "auto" or an integer from 2 to 1000000`);
+      expect(msg).toContain(`iforest.contamination (${f} line 4): 0.9 is out of range: must be "auto" or a number above 0 and at most 0.5`);
+      expect(msg).toContain(`prometheus.insecureSkipVerify (${f} line 8): "maybe" is not true or false`);
+      expect(msg).toContain(`prometheus.podLabel (${f} line 9): "bad\\u001b label" is invalid: must be a Prometheus label name`);
+      expect(msg).toContain(`prometheus.requestTimeoutSeconds (${f} line 10): Infinity is out of range`);
+    }
+    // The environment overrides the file, and its message names the variable as before.
+    expect(() => loadConfig({ file: f, env: { IFOREST_N_ESTIMATORS: 'many' } })).toThrow('IFOREST_N_ESTIMATORS="many" is invalid: must be an integer from 1 to 10000');
   });
 
   it('reports YAML syntax errors with a line', () => {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import Value from 'typebox/value';
 import { LineCounter, parseDocument, isMap } from 'yaml';
 import { ConfigError } from '../core/errors.js';
+import { quoted } from '../core/quote.js';
 import { ConfigSchema, type Config } from './schema.js';
 
 interface Leaf {
@@ -53,6 +54,31 @@ function coerce(raw: string, s: Record<string, unknown>): unknown {
   return raw;
 }
 
+/** A value from the config file as a message shows it: text quoted and escaped (cut to 80 characters), numbers as numbers. */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return quoted(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  return quoted(JSON.stringify(value) ?? String(value));
+}
+
+/** What is wrong with `value` for a setting of `schema`: its type (`is not an integer`), else its range, else its form. */
+function whatIsWrong(schema: Record<string, unknown>, value: unknown): string {
+  const isNumber = typeof value === 'number';
+  switch (schema.type) {
+    case 'integer':
+      return isNumber && Number.isInteger(value) ? 'is out of range' : 'is not an integer';
+    case 'number':
+      return isNumber ? 'is out of range' : 'is not a number';
+    case 'boolean':
+      return 'is not true or false';
+    case 'string':
+      return typeof value === 'string' ? 'is invalid' : 'is not text';
+    default:
+      // A union such as "auto" or a number: out of range when it is a number, else not one of them.
+      return isNumber && acceptsNumber(schema) ? 'is out of range' : 'is not one of the values allowed';
+  }
+}
+
 function setIn(obj: Record<string, unknown>, path: string[], value: unknown): void {
   let o = obj;
   for (const k of path.slice(0, -1)) {
@@ -86,7 +112,8 @@ export interface LoadConfigOptions {
  */
 export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
   const env = opts.env ?? {};
-  const origin = new Map<string, string>(); // config path → where its value came from
+  const origin = new Map<string, string>(); // config path → the variable or option its value came from
+  const inFile = new Map<string, string>(); // config path → `FILE line N`, for values from the config file
   let raw: Record<string, unknown> = {};
   const problems: string[] = [];
 
@@ -127,7 +154,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
           const allowedKeys = LEAVES.filter((l) => l.path[0] === section).map((l) => l.path[1]);
           problems.push(`${opts.file}:${lineOf([section, key]) ?? '?'}: unknown setting "${p}" (known in ${section}: ${allowedKeys.join(', ')})`);
         } else {
-          origin.set(p, `${p} in ${opts.file}:${lineOf([section, key]) ?? '?'}`);
+          inFile.set(p, `${opts.file} line ${lineOf([section, key]) ?? '?'}`);
         }
       }
     }
@@ -139,6 +166,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
     if (name && value !== undefined && value !== '') {
       setIn(raw, leaf.path, coerce(value, leaf.schema));
       origin.set(leaf.path.join('.'), `${name}`);
+      inFile.delete(leaf.path.join('.'));
     }
   }
   for (const [p, v] of Object.entries(opts.overrides ?? {})) {
@@ -147,6 +175,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
     if (!leaf) throw new ConfigError(`Unknown setting "${p}"`);
     setIn(raw, leaf.path, typeof v === 'string' ? coerce(v, leaf.schema) : v);
     origin.set(p, `--${leaf.path[leaf.path.length - 1].replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`);
+    inFile.delete(p);
   }
 
   const config = Value.Default(ConfigSchema, raw) as Config;
@@ -158,7 +187,11 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
     if (!leaf || seen.has(key)) continue; // structural errors are reported through their leaves
     seen.add(key);
     const value = path.reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], config);
-    problems.push(`${origin.get(key) ?? key}=${JSON.stringify(value)} is invalid: must be ${leaf.schema.allowed ?? err.message}`);
+    const allowed = String(leaf.schema.allowed ?? err.message);
+    const where = inFile.get(key);
+    // From the file: `iforest.nEstimators (kad.yaml line 2): "two hundred" is not an integer: must be …`.
+    if (where !== undefined) problems.push(`${key} (${where}): ${shown(value)} ${whatIsWrong(leaf.schema, value)}: must be ${allowed}`);
+    else problems.push(`${origin.get(key) ?? key}=${JSON.stringify(value)} is invalid: must be ${allowed}`);
   }
   try {
     new RegExp(`^(?:${config.prometheus.namespaceRegex})$`);

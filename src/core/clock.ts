@@ -28,11 +28,11 @@ function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
 export const systemClock: Clock = { now: () => Date.now(), sleep: realSleep };
 
 /**
- * A clock that runs `speed` times faster than real time from `start` (epoch ms). With speed 60 a
- * one-minute scoring interval passes in one real second.
+ * A clock that runs `speed` times faster than real time from `start` (epoch ms), which it reads at
+ * wall-clock time `realStart` (default: now). With speed 60 a one-minute scoring interval passes in
+ * one real second.
  */
-export function acceleratedClock(start: number, speed: number): Clock {
-  const realStart = Date.now();
+export function acceleratedClock(start: number, speed: number, realStart = Date.now()): Clock {
   return {
     now: () => start + (Date.now() - realStart) * speed,
     sleep: (ms, signal) => realSleep(ms / speed, signal),

@@ -23,7 +23,7 @@ import { flaggedPods } from '../notify/cycle-alerts.js';
 import type { Notifier, NotifierStatus } from '../notify/base.js';
 import type { CycleResult, PodResult } from '../policy/cycle-result.js';
 import type { EngineModels } from '../registry/model-store.js';
-import type { Source } from '../sources/base.js';
+import type { HistoryProgress, Source } from '../sources/base.js';
 import { WorkloadForecasts, type ForecastingOptions } from '../forecast/workload-forecasts.js';
 import type { Config } from '../config/schema.js';
 import { SeriesStore, seriesStoreOptions } from '../store/series-store.js';
@@ -127,14 +127,14 @@ export class Engine {
    * Trains on the lookback window ending now: the source's history joins the series store (the cycles
    * it already holds stay; newer ones are added) and the models train on the store's snapshots of the
    * window, in the order their pods came. On the first call the live state is warmed too and the
-   * window's last snapshot published.
+   * window's last snapshot published. `onProgress` hears how far the source's history is.
    */
-  async train(signal?: AbortSignal): Promise<void> {
+  async train(signal?: AbortSignal, onProgress?: HistoryProgress): Promise<void> {
     const { options, telemetry, log } = this.deps;
     const end = this.deps.clock.now();
     const started = performance.now();
     const start = end - options.lookbackMs;
-    const history = await this.fetch(() => this.deps.source.history(start, end, options.stepMs, signal));
+    const history = await this.fetch(() => this.deps.source.history(start, end, options.stepMs, signal, onProgress));
     const newest = this.store.newest;
     this.store.reserveSince(start, history.filter((s) => !(s.t <= newest)).length);
     for (const snap of history) this.store.append(snap);

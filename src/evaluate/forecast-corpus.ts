@@ -12,6 +12,7 @@ import { workloadKey } from '../core/series.js';
 import { SimulatedCluster } from '../simulator/cluster.js';
 import { SimulatorSource } from '../sources/simulator.js';
 import { readCsvSeries } from '../sources/csv.js';
+import { runSteps } from './runner.js';
 
 /** One series to forecast: regular steps from `startMs`, NaN = missing. */
 export interface ForecastSeriesData {
@@ -43,6 +44,11 @@ export const SIM_CORPUS_START = Date.parse('2024-02-27T00:00:00Z');
  * minute for `days` days (see {@link SimulatorCorpusOptions}); deterministic for a seed.
  */
 export function simulatorForecastCorpus(o: SimulatorCorpusOptions = {}): ForecastSeriesData[] {
+  return runSteps(simulatorForecastCorpusSteps(o));
+}
+
+/** {@link simulatorForecastCorpus}, yielding before each simulated hour (so a caller can stop between them). */
+export function* simulatorForecastCorpusSteps(o: SimulatorCorpusOptions = {}): Generator<void, ForecastSeriesData[], void> {
   const start = o.start ?? SIM_CORPUS_START;
   const days = o.days ?? 10;
   const metrics = o.metrics ?? ['cpu', 'memory'];
@@ -55,6 +61,7 @@ export function simulatorForecastCorpus(o: SimulatorCorpusOptions = {}): Forecas
   const series = { cpu: names.map(() => new Float64Array(n)), memory: names.map(() => new Float64Array(n)), rps: names.map(() => new Float64Array(n)) };
   source.observe(start); // primes the rates
   for (let i = 0; i < n; i++) {
+    if (i % 60 === 0) yield;
     const t = start + (i + 1) * stepMs;
     const snap = source.observe(t);
     for (const p of snap.pods) {

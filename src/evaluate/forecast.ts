@@ -19,8 +19,10 @@ import { join } from 'node:path';
 import { fillGaps } from '../forecast/augurs.js';
 import { ErrorSums, scorePoint } from '../forecast/error-sums.js';
 import { forecastSeries, resolveForecastOptions, type ForecastOptions } from '../forecast/forecaster.js';
+import type { Progress } from '../core/progress.js';
 import { SeriesHistory, type HistoryOptions } from '../store/series-history.js';
-import { readNabTrafficCorpus, simulatorForecastCorpus, type ForecastSeriesData } from './forecast-corpus.js';
+import { readNabTrafficCorpus, simulatorForecastCorpusSteps, type ForecastSeriesData } from './forecast-corpus.js';
+import { runSteps, runStepsAsync } from './runner.js';
 
 /** Options of {@link evaluateForecastSeries}. */
 export interface ForecastEvalOptions {
@@ -75,6 +77,11 @@ export interface ForecastEvalReport {
 
 /** Evaluates the forecasts of one series (see the module comment). */
 export function evaluateForecastSeries(s: ForecastSeriesData, opts: ForecastEvalOptions = {}): ForecastSeriesScore {
+  return runSteps(forecastSeriesSteps(s, opts));
+}
+
+/** {@link evaluateForecastSeries}, yielding before each forecast (so a caller can stop between them). */
+function* forecastSeriesSteps(s: ForecastSeriesData, opts: ForecastEvalOptions): Generator<void, ForecastSeriesScore, void> {
   const fo = resolveForecastOptions(opts.forecast);
   const { stepMs, values } = s;
   const H = Math.max(1, Math.round(fo.horizonMs / stepMs));
@@ -88,6 +95,7 @@ export function evaluateForecastSeries(s: ForecastSeriesData, opts: ForecastEval
   for (let i = 0; i < values.length; i++) {
     history.push(s.startMs + i * stepMs, values[i]);
     if (i < Math.max(warm, m) || (i - warm) % every !== 0 || i + H >= values.length || !Number.isFinite(values[i])) continue;
+    yield;
     const view = history.view()!;
     const t0 = performance.now();
     let f;
@@ -123,8 +131,19 @@ export function evaluateForecastSeries(s: ForecastSeriesData, opts: ForecastEval
 
 /** Evaluates every series and summarises (see the module comment). */
 export function evaluateForecastCorpus(corpus: string, series: readonly ForecastSeriesData[], opts: ForecastEvalOptions = {}): ForecastEvalReport {
+  return runSteps(forecastCorpusSteps(corpus, series, opts));
+}
+
+/** {@link evaluateForecastCorpus}, yielding before each forecast; `onSeries` is told each series done. */
+function* forecastCorpusSteps(
+  corpus: string, series: readonly ForecastSeriesData[], opts: ForecastEvalOptions, onSeries?: (name: string) => void,
+): Generator<void, ForecastEvalReport, void> {
   const fo = resolveForecastOptions(opts.forecast);
-  const scores = series.map((s) => evaluateForecastSeries(s, opts));
+  const scores: ForecastSeriesScore[] = [];
+  for (const s of series) {
+    scores.push(yield* forecastSeriesSteps(s, opts));
+    onSeries?.(s.name);
+  }
   const scored = scores.filter((s) => s.points > 0);
   const pts = scored.reduce((a, s) => a + s.points, 0);
   const mean = (f: (s: ForecastSeriesScore) => number): number => scored.reduce((a, s) => a + f(s), 0) / Math.max(1, scored.length);
@@ -197,6 +216,8 @@ export interface ForecastCorporaOptions {
   nabDir?: string;
   /** Only the first N NAB series. */
   nabLimit?: number;
+  /** Told the series found (each corpus adds its own when it is built) and each series done. */
+  progress?: Pick<Progress, 'setTotal' | 'tick' | 'update'>;
 }
 
 /** What `kad evaluate --corpus forecast` reports: one report per corpus, and the corpora left out with why. */
@@ -211,21 +232,40 @@ export interface ForecastCorporaResult {
  * (5-minute grid, 3 days' warm-up), origins every 30 minutes.
  */
 export function evaluateForecastCorpora(o: ForecastCorporaOptions = {}): ForecastCorporaResult {
+  return runSteps(forecastCorporaSteps(o));
+}
+
+/**
+ * {@link evaluateForecastCorpora}, awaiting `between()` before each simulated hour and each forecast:
+ * it may let the event loop run and throw to stop (`kad evaluate` on SIGINT/SIGTERM).
+ */
+export function evaluateForecastCorporaAsync(o: ForecastCorporaOptions, between: () => Promise<void>): Promise<ForecastCorporaResult> {
+  return runStepsAsync(forecastCorporaSteps(o), between);
+}
+
+function* forecastCorporaSteps(o: ForecastCorporaOptions): Generator<void, ForecastCorporaResult, void> {
   const out: ForecastCorporaResult = { reports: [], skipped: [] };
   const days = o.simulatorDays ?? 10;
+  let total = 0;
+  let done = 0;
+  const found = (n: number) => o.progress?.setTotal((total += n));
+  const onSeries = (name: string) => o.progress?.update(++done, name);
   if (days > 0) {
     const warmupMs = Math.max(2, days - 3) * 86_400_000;
     const runs: [string, boolean][] = o.incidents ? [['simulator', false], ['simulator+incidents', true]] : [['simulator', false]];
     for (const [name, incidents] of runs) {
-      const series = simulatorForecastCorpus({ days, incidents, seed: o.seed });
-      out.reports.push(evaluateForecastCorpus(name, series, { forecast: o.forecast, warmupMs }));
+      o.progress?.update(done, `simulating ${days} days (${name})`);
+      const series = yield* simulatorForecastCorpusSteps({ days, incidents, seed: o.seed });
+      found(series.length);
+      out.reports.push(yield* forecastCorpusSteps(name, series, { forecast: o.forecast, warmupMs }, onSeries));
     }
   }
   if (o.nabDir !== undefined) {
     if (!existsSync(join(o.nabDir, 'data', 'realTraffic'))) out.skipped.push({ corpus: 'nab-realTraffic', reason: `no ${join(o.nabDir, 'data', 'realTraffic')} folder` });
     else {
       const series = readNabTrafficCorpus(o.nabDir).slice(0, o.nabLimit);
-      out.reports.push(evaluateForecastCorpus('nab-realTraffic', series, { forecast: o.forecast, warmupMs: 3 * 86_400_000 }));
+      found(series.length);
+      out.reports.push(yield* forecastCorpusSteps('nab-realTraffic', series, { forecast: o.forecast, warmupMs: 3 * 86_400_000 }, onSeries));
     }
   }
   return out;

@@ -23,6 +23,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Progress } from '../core/progress.js';
 import { workloadFromPodName } from '../core/series.js';
 import type { PodSnapshot } from '../core/samples.js';
 import { Replay, type ReplayOptions } from '../engine/replay.js';
@@ -31,6 +32,7 @@ import { flaggedPods } from '../notify/cycle-alerts.js';
 import type { AlertPolicyParams } from '../policy/alert-policy.js';
 import { ReplaySource } from '../sources/replay.js';
 import { listNezhaSeries, readNezhaFaults, type NezhaFault } from './nezha.js';
+import { runSteps, runStepsAsync } from './runner.js';
 
 const DAY_MS = 86_400_000;
 
@@ -74,6 +76,11 @@ export function nezhaDays(dir: string): string[] {
 
 /** Replays every day of the corpus at `dir` through one {@link Replay}; see the module comment. */
 export function replayNezha(dir: string, path: ServicePath): EngineRun {
+  return runSteps(replayNezhaSteps(dir, path));
+}
+
+/** {@link replayNezha}, yielding before each snapshot (so a caller can stop between them). */
+function* replayNezhaSteps(dir: string, path: ServicePath): Generator<void, EngineRun, void> {
   const started = performance.now();
   const { stepMs } = path.options;
   const replay = new Replay(path.options, path.createModel);
@@ -88,6 +95,7 @@ export function replayNezha(dir: string, path: ServicePath): EngineRun {
     const source = new ReplaySource({ dir: join(dir, day, 'metric'), stepMs, layout: 'nezha' });
     let offset = NaN;
     for (const snap of source.snapshots()) {
+      yield;
       // Chained days: this day's first step comes one step after the last one replayed.
       if (Number.isNaN(offset)) offset = Number.isFinite(lastT) ? lastT + stepMs - snap.t : 0;
       const shifted: PodSnapshot = { t: snap.t + offset, pods: snap.pods };
@@ -189,10 +197,17 @@ export const DEFAULT_ENTER_LEVELS: readonly number[] = Object.freeze([0.05, 0.1,
 
 /** Replays the corpus once per setting (each a change to the service's policy) and scores each run. */
 export function sweepPolicy(dir: string, path: ServicePath, settings: readonly AlertPolicyParams[], opts: ScoreOptions = {}): SweepPoint[] {
-  return settings.map((policy) => {
-    const run = replayNezha(dir, { ...path, options: { ...path.options, policy: { ...path.options.policy, ...policy } } });
-    return { policy, score: scoreRun(run, opts), wallMs: run.wallMs };
-  });
+  return runSteps(sweepPolicySteps(dir, path, settings, opts));
+}
+
+function* sweepPolicySteps(dir: string, path: ServicePath, settings: readonly AlertPolicyParams[], opts: ScoreOptions, onRun?: (what: string) => void): Generator<void, SweepPoint[], void> {
+  const out: SweepPoint[] = [];
+  for (const policy of settings) {
+    const run = yield* replayNezhaSteps(dir, { ...path, options: { ...path.options, policy: { ...path.options.policy, ...policy } } });
+    out.push({ policy, score: scoreRun(run, opts), wallMs: run.wallMs });
+    onRun?.(`sweep ${JSON.stringify(policy)}`);
+  }
+  return out;
 }
 
 /**
@@ -204,10 +219,17 @@ export const DEFAULT_SWEPT_RATES: readonly number[] = Object.freeze([1e-5, 1e-4,
 
 /** Replays the corpus once per calibrated flags' target rate and scores each run. */
 export function sweepRates(dir: string, path: ServicePath, rates: readonly number[], opts: ScoreOptions = {}): SweepPoint[] {
-  return rates.map((targetFalseAlarmRate) => {
-    const run = replayNezha(dir, { ...path, options: { ...path.options, targetFalseAlarmRate } });
-    return { policy: {}, targetFalseAlarmRate, score: scoreRun(run, opts), wallMs: run.wallMs };
-  });
+  return runSteps(sweepRatesSteps(dir, path, rates, opts));
+}
+
+function* sweepRatesSteps(dir: string, path: ServicePath, rates: readonly number[], opts: ScoreOptions, onRun?: (what: string) => void): Generator<void, SweepPoint[], void> {
+  const out: SweepPoint[] = [];
+  for (const targetFalseAlarmRate of rates) {
+    const run = yield* replayNezhaSteps(dir, { ...path, options: { ...path.options, targetFalseAlarmRate } });
+    out.push({ policy: {}, targetFalseAlarmRate, score: scoreRun(run, opts), wallMs: run.wallMs });
+    onRun?.(`sweep {"targetFalseAlarmRate":${targetFalseAlarmRate}}`);
+  }
+  return out;
 }
 
 /** The best recall among sweep points with at most `budget` false alerts per pod-day (0 when none is). */
@@ -230,6 +252,8 @@ export interface NezhaEngineOptions {
   sweep?: readonly AlertPolicyParams[];
   /** Minutes after injection that an alert still catches a fault (default 5). */
   windowMinutes?: number;
+  /** Told the replays in all, then each replay done. */
+  progress?: Pick<Progress, 'setTotal' | 'tick'>;
 }
 
 /** What `kad evaluate --corpus nezha --engine` reports. */
@@ -250,13 +274,29 @@ export interface NezhaEngineReport {
 
 /** Replays the corpus with the service's settings (and each swept setting) and scores the alerts. */
 export function evaluateNezhaEngine(dir: string, path: ServicePath, opts: NezhaEngineOptions = {}): NezhaEngineReport {
+  return runSteps(nezhaEngineSteps(dir, path, opts));
+}
+
+/**
+ * {@link evaluateNezhaEngine}, awaiting `between()` before each replayed snapshot: it may let the event
+ * loop run and throw to stop (`kad evaluate --engine` on SIGINT/SIGTERM).
+ */
+export function evaluateNezhaEngineAsync(dir: string, path: ServicePath, opts: NezhaEngineOptions, between: () => Promise<void>): Promise<NezhaEngineReport> {
+  return runStepsAsync(nezhaEngineSteps(dir, path, opts), between);
+}
+
+function* nezhaEngineSteps(dir: string, path: ServicePath, opts: NezhaEngineOptions): Generator<void, NezhaEngineReport, void> {
   const score = { windowMinutes: opts.windowMinutes };
-  const run = replayNezha(dir, path);
-  const pod = scoreRun(run, score);
   const calibrated = (path.options.targetFalseAlarmRate ?? 0) > 0;
+  const settings = opts.sweep ?? DEFAULT_ENTER_LEVELS.map((enter) => ({ enter }));
+  opts.progress?.setTotal(1 + (!opts.sweep && calibrated ? DEFAULT_SWEPT_RATES.length : settings.length));
+  const onRun = (what: string) => opts.progress?.tick(what);
+  const run = yield* replayNezhaSteps(dir, path);
+  onRun('the service\'s settings');
+  const pod = scoreRun(run, score);
   const sweep = !opts.sweep && calibrated
-    ? sweepRates(dir, path, DEFAULT_SWEPT_RATES, score)
-    : sweepPolicy(dir, path, opts.sweep ?? DEFAULT_ENTER_LEVELS.map((enter) => ({ enter })), score);
+    ? yield* sweepRatesSteps(dir, path, DEFAULT_SWEPT_RATES, score, onRun)
+    : yield* sweepPolicySteps(dir, path, settings, score, onRun);
   const all = [{ policy: {}, score: pod, wallMs: run.wallMs }, ...sweep];
   return {
     data: dir,

@@ -123,8 +123,10 @@ export interface DetectorResult {
 export interface EvaluateOptions extends RunOptions {
   /** Compute NAB scores with these profiles. */
   nabProfiles?: Readonly<Record<string, NabCostMatrix>>;
-  /** Called after each series (progress). */
+  /** Called after each series with its result, once all are run. */
   onSeries?: (r: SeriesResult) => void;
+  /** Called as soon as each series has been run (progress), with its name. */
+  onSeriesRun?: (name: string) => void;
   /**
    * With a policy, hold the alerts of series that have a `topology` while a service they call fires
    * (topology inhibition, src/policy/topology-inhibition.ts): only the alerts sent count.
@@ -178,6 +180,7 @@ export function* detectorSteps(kind: string, corpus: readonly LabeledSeries[], o
     const start = performance.now();
     runs.push(runSeries(kind, s, opts));
     seconds.push((performance.now() - start) / 1000);
+    opts.onSeriesRun?.(s.name);
   }
   if (opts.policy && opts.inhibit) inhibitRuns(corpus, runs);
   const series: SeriesResult[] = corpus.map((s, i) => {

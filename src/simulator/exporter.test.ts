@@ -1,5 +1,7 @@
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { manualClock } from '../core/clock.js';
+import { SECURITY_HEADERS } from '../core/security-headers.js';
 import { SimulatedCluster } from './cluster.js';
 import { EXPOSITION_CONTENT_TYPE } from './exposition.js';
 import { startExporter, type Exporter, type IncidentJson } from './exporter.js';
@@ -64,6 +66,49 @@ describe('startExporter', () => {
     expect(await health.text()).toBe('ok\n');
     expect((await fetch(`${exporter.url}/nope`)).status).toBe(404);
     expect((await fetch(`${exporter.url}/metrics`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('answers errors as the API does: { code, error, message } with a KAD_ERR_ code, and the security headers on every answer', async () => {
+    const cluster = new SimulatedCluster({ seed: 4, start: MONDAY, scenario: { random: false } });
+    let broken = false;
+    const clock = { ...manualClock(MONDAY), now: () => { if (broken) throw new Error('clock broke'); return MONDAY; } };
+    exporter = await startExporter({ cluster, clock, host: '127.0.0.1', port: 0 });
+    const expectSecure = (r: Response) => {
+      for (const [k, v] of Object.entries(SECURITY_HEADERS)) expect(r.headers.get(k), k).toBe(v);
+    };
+    expectSecure(await fetch(`${exporter.url}/healthz`));
+    expectSecure(await fetch(`${exporter.url}/metrics`));
+
+    const missing = await fetch(`${exporter.url}/nope?x=1`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expectSecure(missing);
+    expect(await missing.json()).toEqual({ code: 'KAD_ERR_NOT_FOUND', error: 'NotFoundError', message: 'No route GET /nope; try /metrics, /incidents, /healthz' });
+
+    const post = await fetch(`${exporter.url}/metrics`, { method: 'POST', body: 'x' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+    expectSecure(post);
+    expect(await post.json()).toMatchObject({ code: 'KAD_ERR_METHOD_NOT_ALLOWED', error: 'MethodNotAllowedError' });
+
+    broken = true;
+    const failed = await fetch(`${exporter.url}/metrics`);
+    expect(failed.status).toBe(500);
+    expectSecure(failed);
+    expect(await failed.json()).toEqual({ code: 'KAD_ERR_INTERNAL', error: 'InternalError', message: 'simulator error: clock broke' });
+
+    // What the HTTP parser rejects before the exporter sees a request: headers too large.
+    const { port } = new URL(exporter.url);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const sock = connect(Number(port), '127.0.0.1', () => sock.write(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`));
+      let text = '';
+      sock.on('data', (b) => (text += b));
+      sock.on('close', () => resolve(text));
+      sock.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 431 /);
+    expect(raw).toContain('x-content-type-options: nosniff');
+    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toMatchObject({ code: 'KAD_ERR_HEADERS_TOO_LARGE' });
   });
 
   it('closes and frees its port', async () => {

@@ -3,10 +3,16 @@
  * - `GET /metrics`: advances the cluster to `clock.now()` and returns the text exposition;
  * - `GET /incidents`: the ground truth as JSON (`?future=1` adds the planned schedule);
  * - `GET /healthz`: `ok`.
+ *
+ * Errors answer as the API's do: `{ code, error, message }` with a `KAD_ERR_…` code (404, 405 with
+ * `Allow`, 500, and what the HTTP parser rejects: 400, 408, 431), and every answer carries the
+ * security headers (core/http-errors.ts, core/security-headers.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../core/clock.js';
+import { clientErrorHandler, errorBody } from '../core/http-errors.js';
+import { SECURITY_HEADERS } from '../core/security-headers.js';
 import type { SimulatedCluster } from './cluster.js';
 import { EXPOSITION_CONTENT_TYPE, renderExposition } from './exposition.js';
 import type { Incident } from './types.js';
@@ -42,15 +48,20 @@ export function incidentToJson(i: Incident): IncidentJson {
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
   res.end(body);
+}
+
+/** An error answer in the shape of every kad error answer. */
+function sendError(res: ServerResponse, status: number, message: string): void {
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify(errorBody(status, message)));
 }
 
 function handle(opts: ExporterOptions, req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('allow', 'GET, HEAD');
-    send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
+    sendError(res, 405, `${req.method} is not allowed on ${url.pathname}; allowed: GET, HEAD`);
     return;
   }
   const { cluster } = opts;
@@ -72,7 +83,7 @@ function handle(opts: ExporterOptions, req: IncomingMessage, res: ServerResponse
       send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
       return;
     default:
-      send(res, 404, 'text/plain; charset=utf-8', `not found: ${url.pathname} (try /metrics, /incidents, /healthz)\n`);
+      sendError(res, 404, `No route ${req.method} ${url.pathname}; try /metrics, /incidents, /healthz`);
   }
 }
 
@@ -82,9 +93,11 @@ export function startExporter(opts: ExporterOptions): Promise<Exporter> {
     try {
       handle(opts, req, res);
     } catch (err) {
-      send(res, 500, 'text/plain; charset=utf-8', `simulator error: ${(err as Error).message}\n`);
+      if (!res.headersSent) sendError(res, 500, `simulator error: ${(err as Error).message}`);
+      else res.destroy();
     }
   });
+  server.on('clientError', clientErrorHandler);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {

@@ -5,12 +5,18 @@
  */
 import type { PodSnapshot } from '../core/samples.js';
 
+/** Told by {@link Source.history} how many of its units of work are done, of how many. */
+export type HistoryProgress = (done: number, total: number) => void;
+
 /** A source of per-pod metrics. */
 export interface Source {
   /** Short name shown on /healthz ("simulator", "prometheus"). */
   readonly name: string;
-  /** Snapshots every `stepMs` over [start, end] (epoch ms), oldest first, for training. */
-  history(start: number, end: number, stepMs: number, signal?: AbortSignal): Promise<PodSnapshot[]>;
+  /**
+   * Snapshots every `stepMs` over [start, end] (epoch ms), oldest first, for training. A source that
+   * takes a while may tell `onProgress` how far it is (units of its own: steps, requests).
+   */
+  history(start: number, end: number, stepMs: number, signal?: AbortSignal, onProgress?: HistoryProgress): Promise<PodSnapshot[]>;
   /** The snapshot at time `t` (normally now). */
   current(t: number, signal?: AbortSignal): Promise<PodSnapshot>;
   /** Releases connections and timers. */

@@ -1,5 +1,5 @@
 /** readCsvBlocks: the same rows, times, notes and errors as reading the whole file, block by block. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -18,9 +18,15 @@ function readBlocks(path: string, blockBytes: number, strictTime = false): { tim
   const warned: string[] = [];
   const gen = readCsvBlocks(path, { strictTime, warn: (l) => warned.push(l) }, blockBytes);
   const out = { times: [] as number[], texts: [] as string[], data: [] as number[], warned, blocks: 0 };
+  let endByte = 0;
   for (let r = gen.next(); ; r = gen.next()) {
-    if (r.done) return { ...out, notes: r.value };
+    if (r.done) {
+      expect(endByte).toBe(statSync(path).size); // the blocks' ends reach the end of the file
+      return { ...out, notes: r.value };
+    }
     const b = r.value as CsvSeries;
+    expect(b.endByte).toBeGreaterThan(endByte);
+    endByte = b.endByte!;
     out.blocks++;
     out.times.push(...b.frame.times);
     out.texts.push(...b.timeText.toArray());

@@ -27,7 +27,7 @@ describe('parseCsvSeries', () => {
 
   it('names the problem and where it is', () => {
     expect(() => parseCsvSeries('', 'e.csv')).toThrow(/e\.csv: the file is empty/);
-    expect(() => parseCsvSeries('when,value\n1,2\n', 'n.csv')).toThrow(/n\.csv:1: no time column.*found: when, value/);
+    expect(() => parseCsvSeries('when,value\n1,2\n', 'n.csv')).toThrow(/n\.csv:1: no time column.*found: "when", "value"/);
     expect(() => parseCsvSeries('timestamp,value\n', 'h.csv')).toThrow(/h\.csv: no data rows/);
     expect(() => parseCsvSeries('timestamp,value\n1,2\n2,abc\n', 'b.csv')).toThrow(/b\.csv:3: column "value": "abc" is not a number/);
     expect(() => parseCsvSeries('timestamp,value\n1,2\n2\n', 'f.csv')).toThrow(/f\.csv:3: expected 2 fields/);
@@ -49,6 +49,35 @@ describe('parseCsvSeries', () => {
   it('handles quoted fields and CRLF', () => {
     const s = parseCsvSeries('"timestamp","value"\r\n"2024-01-01 00:00:00","1.5"\r\n', 'q.csv');
     expect(s.frame.data[0]).toBe(1.5);
+  });
+});
+
+describe('input hygiene', () => {
+  it('says a number too large for a double is out of range, not "not a number"', () => {
+    expect(() => parseCsvSeries('timestamp,a\n1,1e309\n', 'r.csv')).toThrow('r.csv:2: column "a": "1e309" is out of range (a value must be below 1.8e308 in size)');
+    expect(() => parseCsvSeries('timestamp,a\n1,-2.5e400\n', 'r.csv')).toThrow(/"-2\.5e400" is out of range/);
+    expect(() => parseCsvSeries(`timestamp,a\n1,0x${'f'.repeat(300)}\n`, 'r.csv')).toThrow(/is out of range/);
+    expect(() => parseCsvSeries('timestamp,a\n1,Infinity\n', 'r.csv')).toThrow(/"Infinity" is not a number/);
+    expect(parseCsvSeries('timestamp,a\n1,1e308\n', 'r.csv').frame.data[0]).toBe(1e308);
+  });
+
+  it('shows names and values escaped and cut to 80 characters, never raw', () => {
+    const long = 'x'.repeat(5000);
+    const bad = (text: string): string => {
+      try {
+        parseCsvSeries(text, 'q.csv');
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error('no error');
+    };
+    expect(bad(`timestamp,a\n1,${long}\n`)).toBe(`q.csv:2: column "a": "${'x'.repeat(77)}…" is not a number`);
+    expect(bad('timestamp,a\u001b[31m\n1,\u202ered\u0007\n')).toBe('q.csv:2: column "a\\u001b[31m": "\\u202ered\\u0007" is not a number');
+    const header = Array.from({ length: 300 }, (_, i) => `c${i}${long}`).join(',');
+    const msg = bad(`${header}\n1,2\n`);
+    expect(msg.length).toBeLessThan(1000);
+    expect(msg).toMatch(/no time column: .*\(found: "c0x+…", .* and 290 more\)$/);
+    expect(bad(`timestamp,${long}\n1,2,3\n`).length).toBeLessThan(300);
   });
 });
 
@@ -74,7 +103,7 @@ describe('lenient reading', () => {
 
   it('keeps the order of errors: a short line is said before its bad value, a bad time before the order', () => {
     expect(() => parseCsvSeries('timestamp,a,b\n1,2,3\n2,zz\n', 's.csv')).toThrow(/s\.csv:3: expected 3 fields/);
-    expect(() => parseCsvSeries('timestamp,a\n1,2\n2,1e400\n', 'r.csv')).toThrow(/r\.csv:3: column "a": "1e400" is not a number/);
+    expect(() => parseCsvSeries('timestamp,a\n1,2\n2,1e400\n', 'r.csv')).toThrow(/r\.csv:3: column "a": "1e400" is out of range/);
     expect(() => parseCsvSeries('timestamp,a\n5,2\n x ,1\n', 't.csv', { strictTime: true })).toThrow(/t\.csv:3: column "timestamp": " x " is not a time/);
     expect(parseCsvSeries('timestamp,a\n1, 0x10 \n', 'h.csv').frame.data[0]).toBe(16); // Number()'s rules, as before
   });

@@ -21,7 +21,9 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
 import type { Frame } from '../core/frame.js';
+import { quoted, quotedList } from '../core/quote.js';
 import { parseDecimalBytes, parseTimeBytes, readPlainRow, SLOW, type PlainRow } from './csv-fields.js';
+import { assertCsvText, type TextPosition } from './csv-text.js';
 
 /** How to read a CSV series. */
 export interface CsvReadOptions {
@@ -92,9 +94,13 @@ export interface CsvSeries {
   notes: CsvNotes;
   /** The row whose time is the latest seen (-1: a row before this block of a longer file). */
   latestRow: number;
+  /** {@link readCsvBlocks}: the file's bytes up to the end of this block (for progress). */
+  endByte?: number;
 }
 
 const TIME_COLUMNS = ['timestamp', 'time'];
+/** A decimal number as written (what `Number()` reads as Infinity when it is too large for a double). */
+const NUMERIC_LITERAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$|^0(x[0-9a-f]+|o[0-7]+|b[01]+)$/i;
 /** Fields read as a missing value. */
 const MISSING = /^(|nan|null)$/i;
 const SPACE_DATETIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$/;
@@ -170,10 +176,10 @@ export function parseCsvSeries(input: Uint8Array | string, name: string, opts: C
   const header = splitLine(text(lineStart[0], lineEnd(0)).replace(/^\uFEFF/, '')).map((h) => h.trim());
   const tcol = header.findIndex((h) => TIME_COLUMNS.includes(h.toLowerCase()));
   if (tcol < 0) {
-    throw new InputError(`${name}:1: no time column: the header must have a "timestamp" or "time" column (found: ${header.join(', ')})`);
+    throw new InputError(`${name}:1: no time column: the header must have a "timestamp" or "time" column (found: ${quotedList(header)})`);
   }
   const valueCols = header.map((_, j) => j).filter((j) => j !== tcol);
-  if (valueCols.length === 0) throw new InputError(`${name}:1: no value columns besides "${header[tcol]}"`);
+  if (valueCols.length === 0) throw new InputError(`${name}:1: no value columns besides ${quoted(header[tcol])}`);
   const rows = n - 1;
   if (rows === 0) throw new InputError(`${name}: no data rows after the header`);
   const cols = valueCols.length;
@@ -191,25 +197,27 @@ export function parseCsvSeries(input: Uint8Array | string, name: string, opts: C
   const off = from?.rowsBefore ?? 0;
   let latest = from?.latest ?? -Infinity, latestRow = -1;
 
-  const badValue = (lineNo: number, j: number, raw: string): never => {
-    throw new InputError(`${name}:${lineNo}: column "${header[j]}": "${raw}" is not a number`);
+  const badValue = (lineNo: number, j: number, raw: string, v: number): never => {
+    // A number too large for a double (1e309) reads as Infinity: it is out of range, not "not a number".
+    const why = Number.isNaN(v) || !NUMERIC_LITERAL.test(raw) ? 'is not a number' : 'is out of range (a value must be below 1.8e308 in size)';
+    throw new InputError(`${name}:${lineNo}: column ${quoted(header[j])}: ${quoted(raw)} ${why}`);
   };
   /** The string rules for one value field: NaN when missing; throws on anything else that is not finite. */
   const slowValue = (raw: string, lineNo: number, j: number): number => {
     const t = raw.trim();
     if (MISSING.test(t)) return NaN;
     const v = Number(t);
-    return Number.isFinite(v) ? v : badValue(lineNo, j, t);
+    return Number.isFinite(v) ? v : badValue(lineNo, j, t, v);
   };
   const badTime = (lineNo: number, raw: string): never => {
-    throw new InputError(`${name}:${lineNo}: column "${header[tcol]}": "${raw}" is not a time (use ISO 8601, "YYYY-MM-DD HH:MM:SS" or epoch seconds)`);
+    throw new InputError(`${name}:${lineNo}: column ${quoted(header[tcol])}: ${quoted(raw)} is not a time (use ISO 8601, "YYYY-MM-DD HH:MM:SS" or epoch seconds)`);
   };
   /** Sets row i's time (epoch ms), checking the order. */
   const setTime = (i: number, t: number, lineNo: number): void => {
     if (t < latest) {
       if (opts.strictTime) {
         throw new InputError(
-          `${name}:${lineNo}: column "${header[tcol]}": "${timeTexts.at(i)}" is before line ${lineNo - 1} ("${i > 0 ? timeTexts.at(i - 1) : from?.prevText}"); ` +
+          `${name}:${lineNo}: column ${quoted(header[tcol])}: ${quoted(timeTexts.at(i))} is before line ${lineNo - 1} (${quoted(i > 0 ? timeTexts.at(i - 1) : from?.prevText ?? '')}); ` +
           'rows must be in time order (sort the file first)',
         );
       }
@@ -260,7 +268,7 @@ export function parseCsvSeries(input: Uint8Array | string, name: string, opts: C
     if (quoted) {
       // Quoted fields: the string rules, field by field.
       const f = splitLine(text(ls, le));
-      if (f.length !== fields) throw new InputError(`${name}:${lineNo}: expected ${fields} fields (${header.join(',')}), found ${f.length}`);
+      if (f.length !== fields) throw new InputError(`${name}:${lineNo}: expected ${fields} fields (${quotedList(header)}), found ${f.length}`);
       overrides.set(i, f[tcol].trim());
       const t = parseTime(f[tcol]);
       if (Number.isNaN(t)) badTime(lineNo, f[tcol]);
@@ -272,7 +280,7 @@ export function parseCsvSeries(input: Uint8Array | string, name: string, opts: C
         data[i * cols + slot[j]] = v;
       }
     } else {
-      if (nf + 1 !== fields) throw new InputError(`${name}:${lineNo}: expected ${fields} fields (${header.join(',')}), found ${nf + 1}`);
+      if (nf + 1 !== fields) throw new InputError(`${name}:${lineNo}: expected ${fields} fields (${quotedList(header)}), found ${nf + 1}`);
       cut[fields] = le + 1;
       // The time field, trimmed.
       let ts = cut[tcol], te = cut[tcol + 1] - 1;
@@ -311,7 +319,7 @@ export function describeCsvNotes(name: string, notes: CsvNotes): string[] {
   if (fb) {
     const rows = notes.backwardTimes === 1 ? '1 row has a time' : `${notes.backwardTimes} rows have a time`;
     out.push(
-      `${name}: ${rows} before an earlier row's (first at ${name}:${fb.line}: "${fb.time}" is before line ${fb.latestLine}'s "${fb.latest}"); ` +
+      `${name}: ${rows} before an earlier row's (first at ${name}:${fb.line}: ${quoted(fb.time)} is before line ${fb.latestLine}'s ${quoted(fb.latest)}); ` +
       'each was scored as the next point, at the latest time seen (--strict-time rejects such a file)',
     );
   }
@@ -334,6 +342,7 @@ export function readCsvSeries(path: string, opts: CsvReadOptions = {}): CsvSerie
   } catch (e) {
     throw cannotRead(path, e);
   }
+  assertCsvText(bytes, path);
   const series = parseCsvSeries(bytes, path, opts);
   if (opts.warn) for (const line of describeCsvNotes(path, series.notes)) opts.warn(line);
   return series;
@@ -361,6 +370,8 @@ export function* readCsvBlocks(path: string, opts: CsvReadOptions = {}, blockByt
     let carry = Buffer.alloc(0); // the bytes after the last whole line read so far
     let header: Buffer | null = null; // the header line, with its line end
     let from: CsvContinuation | undefined;
+    let read = 0; // bytes read from the file so far
+    const at: TextPosition = { offset: 0, lines: 0 }; // where the next bytes to check start
     for (let eof = false; !eof;) {
       // One buffer per block: the header, the carried bytes, then the file's next bytes (the block's
       // time texts point into it, so it is not reused).
@@ -375,8 +386,13 @@ export function* readCsvBlocks(path: string, opts: CsvReadOptions = {}, blockByt
         throw cannotRead(path, e);
       }
       eof = n === 0;
+      read += n;
       const data = buf.subarray(head, head + carry.length + n);
       const cut = eof ? data.length : data.lastIndexOf(NL) + 1;
+      // Whole lines only: a UTF-8 sequence never spans a line end.
+      assertCsvText(data.subarray(0, cut), path, at);
+      at.offset += cut;
+      for (let k = data.indexOf(NL); k >= 0 && k < cut; k = data.indexOf(NL, k + 1)) at.lines++;
       carry = Buffer.from(data.subarray(cut));
       let bodyStart = 0;
       if (!header) {
@@ -403,6 +419,7 @@ export function* readCsvBlocks(path: string, opts: CsvReadOptions = {}, blockByt
         latestLine: block.latestRow >= 0 ? before + block.latestRow + 2 : (from?.latestLine ?? 0),
         prevText: block.timeText.at(rows - 1),
       };
+      block.endByte = read - carry.length;
       yield block;
     }
   } finally {

@@ -37,7 +37,7 @@
 import type { Config } from '../config/schema.js';
 import { InputError } from '../core/errors.js';
 import { podKey, workloadFromPodName, type PodRef } from '../core/series.js';
-import type { Source } from './base.js';
+import type { HistoryProgress, Source } from './base.js';
 import type { PodSample, PodSnapshot } from '../core/samples.js';
 import { PrometheusClient, type Labels, type MatrixSeries, type PrometheusApi, type PrometheusClientOptions, type VectorSample } from './prometheus-client.js';
 
@@ -312,7 +312,7 @@ export class PrometheusSource implements Source {
    * Snapshots at the multiples of `stepMs` within [start, end] (aligned, so the query frontends of
    * Thanos and Mimir can cache the answers), leaving out steps with no pod.
    */
-  async history(start: number, end: number, stepMs: number, signal?: AbortSignal): Promise<PodSnapshot[]> {
+  async history(start: number, end: number, stepMs: number, signal?: AbortSignal, onProgress?: HistoryProgress): Promise<PodSnapshot[]> {
     if (!(stepMs > 0)) throw new InputError(`history step must be positive, got ${stepMs} ms`);
     const first = Math.ceil(start / stepMs) * stepMs;
     if (!(end >= first)) return [];
@@ -343,6 +343,7 @@ export class PrometheusSource implements Source {
       }
       const accs = new Map<string, PodAcc>();
       let requests = windows.length;
+      let answered = 0; // range queries answered, for onProgress
       await mapLimit(tasks, this.concurrency, async ({ q, m, from, to }) => {
         const range = (expr: string) => {
           requests++;
@@ -351,6 +352,7 @@ export class PrometheusSource implements Source {
         let result = await range(q[POD_METRICS[m]]);
         if (m === I_MEMORY && result.length === 0) result = await range(q.memoryUsage);
         this.putRange(accs, result, m, steps, first, stepMs);
+        onProgress?.(++answered, tasks.length);
       }, ctl);
       const out: PodSnapshot[] = [];
       for (let i = 0; i < steps; i++) {

@@ -8,7 +8,7 @@ import { setImmediate } from 'node:timers/promises';
 import { podKey, workloadFromPodName, type PodRef } from '../core/series.js';
 import { SimulatedCluster } from '../simulator/cluster.js';
 import type { MetricSample } from '../simulator/types.js';
-import type { Source } from './base.js';
+import type { HistoryProgress, Source } from './base.js';
 import type { PodSample, PodSnapshot } from '../core/samples.js';
 
 const COUNTERS = {
@@ -59,21 +59,26 @@ export class SimulatorSource implements Source {
     this.rateWindowMs = opts.rateWindowMs ?? 60_000;
   }
 
-  /** Simulates the steps not yet kept; between steps it lets the event loop run and stops when `signal` aborts. */
-  async history(start: number, end: number, stepMs: number, signal?: AbortSignal): Promise<PodSnapshot[]> {
+  /**
+   * Simulates the steps not yet kept; between steps it lets the event loop run and stops when `signal`
+   * aborts, and tells `onProgress` the steps simulated of those to simulate.
+   */
+  async history(start: number, end: number, stepMs: number, signal?: AbortSignal, onProgress?: HistoryProgress): Promise<PodSnapshot[]> {
     // Times the cluster has already passed and no longer keeps: replay them on a twin cluster (the
     // same options give the same history), kept apart from the live one.
     const firstKept = this.kept.length ? this.kept[0].t : this.cluster.time;
     if (start < firstKept && this.cluster.time > Math.max(start, this.cluster.start)) {
       if (!this.replay || this.replay.cluster.time > start) this.replay = new SimulatorSource(new SimulatedCluster(this.cluster.options), { keepMs: 0, rateWindowMs: this.rateWindowMs });
-      const old = await this.replay.history(start, Math.min(end, firstKept - 1), stepMs, signal);
-      return end < firstKept ? old : [...old, ...(await this.history(firstKept, end, stepMs, signal))];
+      const old = await this.replay.history(start, Math.min(end, firstKept - 1), stepMs, signal, onProgress);
+      return end < firstKept ? old : [...old, ...(await this.history(firstKept, end, stepMs, signal, onProgress))];
     }
     const out = this.kept.filter((s) => s.t >= start && s.t <= end);
     let t = out.length ? out[out.length - 1].t + stepMs : Math.max(start, this.cluster.start + stepMs);
     if (!out.length && !this.kept.length) this.observe(t - stepMs); // prime the rates
-    for (; t <= end; t += stepMs) {
+    const steps = t <= end ? Math.floor((end - t) / stepMs) + 1 : 0;
+    for (let done = 0; t <= end; t += stepMs) {
       out.push(this.observe(t));
+      onProgress?.(++done, steps);
       if (signal) {
         // About 10 ms of simulation a step: `kad train` stops within a second of SIGINT/SIGTERM.
         await setImmediate();
