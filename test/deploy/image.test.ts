@@ -1,0 +1,123 @@
+/**
+ * The container image (deploy/docker/Dockerfile). No Docker daemon, buildah or registry is reachable
+ * here, so the image is not built. What this proves: the Dockerfile parses (dockerfile-ast, the parser
+ * of the Docker language server) into the stages the design asks for (compile with dev dependencies;
+ * production dependencies alone, installed with `npm ci --omit=dev`; a runtime stage that copies only
+ * those two), the runtime stage runs `node dist/cli/kad.js serve` under tini as a numeric non-root
+ * user, with KAD_STATE_DIR a declared volume, OCI labels and a HEALTHCHECK on /healthz; every path
+ * it copies exists and is not excluded by its .dockerignore. Then the runtime stage's own ENTRYPOINT
+ * (Debian's tini) is run with the sources in place of dist/: its HEALTHCHECK command, taken from the
+ * Dockerfile, passes against it, and SIGTERM to tini stops node. What it does not prove: that the base
+ * image pulls, that `npm ci` succeeds inside it, the image's size, or a read-only root filesystem.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DockerfileParser, type Instruction } from 'dockerfile-ast';
+import { describe, expect, it } from 'vitest';
+import { exited, ROOT, waitFor } from '../helpers.js';
+import { freePort, REQUIRE_INTEGRATION, tempDir } from '../integration.js';
+
+const DOCKERFILE = join(ROOT, 'deploy/docker/Dockerfile');
+const text = readFileSync(DOCKERFILE, 'utf8');
+const dockerfile = DockerfileParser.parse(text);
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; license: string };
+
+/** The instructions of each stage, by stage name. */
+function stages(): Map<string, Instruction[]> {
+  const out = new Map<string, Instruction[]>();
+  let current: Instruction[] | undefined;
+  for (const i of dockerfile.getInstructions()) {
+    if (i.getKeyword() === 'FROM') {
+      current = [];
+      out.set(dockerfile.getFROMs().find((f) => f.getRange().start.line === i.getRange().start.line)!.getBuildStage() ?? '', current);
+    } else current?.push(i);
+  }
+  return out;
+}
+/** The words after the keyword, flags (`--from=…`) included, from the instruction's own line. */
+const args = (i: Instruction) => text.split('\n')[i.getRange().start.line].trim().split(/\s+/).slice(1);
+const json = (i: Instruction) => JSON.parse(i.getArgumentsContent()!.replace(/^CMD\s+/, '')) as string[];
+const find = (list: Instruction[], kw: string) => list.filter((i) => i.getKeyword() === kw);
+
+describe('deploy/docker/Dockerfile', () => {
+  const st = stages();
+  const runtime = st.get('runtime')!;
+
+  it('has three stages: build (dev deps + tsc), deps (production deps only), runtime (copies from those two)', () => {
+    expect([...st.keys()]).toEqual(['build', 'deps', 'runtime']);
+    expect(find(st.get('build')!, 'RUN').map((i) => i.getArgumentsContent()).join('\n')).toMatch(/tsc -p tsconfig\.build\.json/);
+    expect(find(st.get('deps')!, 'RUN')[0].getArgumentsContent()).toMatch(/npm ci --omit=dev/);
+    const copies = find(runtime, 'COPY').map((i) => args(i));
+    expect(copies).toContainEqual(['--from=deps', '/src/node_modules', './node_modules']);
+    expect(copies).toContainEqual(['--from=build', '/src/dist', './dist']);
+    expect(copies.filter((c) => c[0].startsWith('--from=build')).map((c) => c[1]), 'no dev node_modules from the build stage').toEqual(['/src/dist']);
+  });
+
+  it('runs node directly under tini, as a numeric non-root user, state in the KAD_STATE_DIR volume', () => {
+    const entry = json(find(runtime, 'ENTRYPOINT')[0]);
+    expect(entry).toEqual(['/usr/bin/tini', '--', 'node', 'dist/cli/kad.js']);
+    expect(json(find(runtime, 'CMD')[0])).toEqual(['serve']);
+    expect(text).not.toMatch(/npm (start|run)/);
+    const user = args(find(runtime, 'USER').at(-1)!)[0];
+    expect(user).toMatch(/^[1-9][0-9]*:[1-9][0-9]*$/);
+    const env = find(runtime, 'ENV').map((i) => i.getArgumentsContent()).join(' ');
+    const stateDir = /KAD_STATE_DIR=(\S+)/.exec(env)![1];
+    expect(JSON.parse(find(runtime, 'VOLUME')[0].getArgumentsContent()!)).toEqual([stateDir]);
+    expect(find(runtime, 'RUN').map((i) => i.getArgumentsContent()).join(' '), 'the volume is owned by the user').toContain(`chown ${user} ${stateDir}`);
+    expect(find(runtime, 'EXPOSE').map((i) => args(i)[0])).toEqual(['8080']);
+  });
+
+  it('carries OCI labels (source, version = package.json, licence = package.json) and a HEALTHCHECK on /healthz', () => {
+    const labels = find(runtime, 'LABEL').map((i) => i.getArgumentsContent()).join(' ');
+    expect(labels).toMatch(/org\.opencontainers\.image\.source="https:\/\//);
+    expect(labels).toContain('org.opencontainers.image.version="${VERSION}"');
+    expect(labels).toContain(`org.opencontainers.image.licenses="${pkg.license}"`);
+    expect(find(runtime, 'ARG').map((i) => i.getArgumentsContent())).toContain(`VERSION=${pkg.version}`);
+    expect(find(runtime, 'HEALTHCHECK')[0].getArgumentsContent()).toContain('/healthz');
+  });
+
+  it('copies only paths that exist and that its .dockerignore lets through', () => {
+    const ignore = readFileSync(`${DOCKERFILE}.dockerignore`, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    expect(ignore[0]).toBe('*');
+    const allowed = ignore.filter((l) => l.startsWith('!')).map((l) => l.slice(1).replace(/\/$/, ''));
+    for (const [name, list] of st) {
+      for (const c of find(list, 'COPY')) {
+        const a = args(c);
+        if (a[0].startsWith('--from=')) continue;
+        for (const src of a.slice(0, -1)) {
+          expect(existsSync(join(ROOT, src)), `${name}: COPY ${src}`).toBe(true);
+          expect(allowed, `${name}: COPY ${src} is in the build context`).toContain(src.replace(/\/$/, ''));
+        }
+      }
+    }
+  });
+});
+
+const TINI = '/usr/bin/tini';
+const haveTini = existsSync(TINI);
+describe.skipIf(!haveTini && !REQUIRE_INTEGRATION)('the image\'s ENTRYPOINT and HEALTHCHECK, run here (sources instead of dist/)', () => {
+  it('tini starts kad serve, the HEALTHCHECK command passes, SIGTERM to tini stops node', async () => {
+    expect(haveTini, `${TINI} (apt-get install tini)`).toBe(true);
+    const port = await freePort();
+    const env = { ...process.env, PORT: String(port), KAD_HOST: '127.0.0.1', KAD_STATE_DIR: tempDir('image-state'), KAD_LOG_LEVEL: 'warn' };
+    const entry = json(find(stages().get('runtime')!, 'ENTRYPOINT')[0]);
+    // `node dist/cli/kad.js` → `node --import tsx src/cli/kad.ts`: the same program, from the sources.
+    const cmd = [...entry.slice(0, 3), '--import', 'tsx', join(ROOT, 'src/cli/kad.ts'), 'serve'];
+    const child = spawn(cmd[0], cmd.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (b) => (out += b));
+    child.stderr!.on('data', (b) => (out += b));
+    try {
+      await waitFor(() => (/serving on/.test(out) ? true : undefined), 60_000, `kad serve under tini: ${out}`);
+      const hc = JSON.parse(/HEALTHCHECK[^\n]*\\\n\s*CMD (\[.*\])/.exec(text)![1]) as string[];
+      expect(hc[0]).toBe('node');
+      execFileSync(process.execPath, hc.slice(1), { env, timeout: 10_000 }); // throws unless it exits 0
+      child.kill('SIGTERM');
+      expect(await exited(child)).toBe(0);
+      expect(execFileSync('ps', ['-o', 'args=', '-e'], { encoding: 'utf8' })).not.toContain(env.KAD_STATE_DIR);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 90_000);
+});
