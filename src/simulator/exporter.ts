@@ -2,13 +2,16 @@
  * An HTTP exporter for the simulated cluster, so a real Prometheus can scrape it. Plain `node:http`:
  * - `GET /metrics`: advances the cluster to `clock.now()` and returns the text exposition;
  * - `GET /incidents`: the ground truth as JSON (`?future=1` adds the planned schedule);
- * - `GET /healthz`: `ok`.
+ * - `GET /healthz`: `ok`;
+ * - `POST /incidents` (with `inject`): injects an incident now (src/simulator/inject.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../core/clock.js';
+import { InputError } from '../core/errors.js';
 import type { SimulatedCluster } from './cluster.js';
 import { EXPOSITION_CONTENT_TYPE, renderExposition } from './exposition.js';
+import { injectFromRequest } from './inject.js';
 import type { Incident } from './types.js';
 
 /** Options of {@link startExporter}. */
@@ -21,6 +24,8 @@ export interface ExporterOptions {
   port: number;
   /** Write each sample's timestamp (the cluster's time) into the exposition. */
   withTimestamps?: boolean;
+  /** Accept `POST /incidents` (incident injection, for demos). Default false. */
+  inject?: boolean;
 }
 
 /** A running exporter. */
@@ -48,6 +53,13 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
 
 function handle(opts: ExporterOptions, req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  if (opts.inject && req.method === 'POST' && url.pathname === '/incidents') {
+    injectFromRequest(opts.cluster, opts.clock, req).then(
+      (i) => send(res, 201, 'application/json; charset=utf-8', JSON.stringify(incidentToJson(i))),
+      (e: Error) => send(res, e instanceof InputError ? 400 : 500, 'text/plain; charset=utf-8', `${e.message}\n`),
+    );
+    return;
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('allow', 'GET, HEAD');
     send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
