@@ -20,30 +20,20 @@ import { parse, stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { exited, ROOT, spawnKad, waitFor } from '../helpers.js';
 import { BINARIES, REQUIRE_INTEGRATION, tempDir } from '../integration.js';
-import { CHART, parseManifests, render, RENDER_MISSING, validateObject, valuesProblems, type K8sObject } from './helm.js';
+import { CHART, parseManifests, render, RENDER_MISSING, mergeValues, validateObject, valuesProblems, type K8sObject } from './helm.js';
 
 const ALL_ON = join(CHART, 'ci/all-on-values.yaml');
 const defaults = parse(readFileSync(join(CHART, 'values.yaml'), 'utf8')) as Record<string, unknown>;
 
-/** Helm's merge of values: maps deep, the override wins. */
-function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    const b = out[k];
-    out[k] = b && v && typeof b === 'object' && typeof v === 'object' && !Array.isArray(b) && !Array.isArray(v)
-      ? merge(b as Record<string, unknown>, v as Record<string, unknown>) : v;
-  }
-  return out;
-}
 
 describe('values.yaml and values.schema.json', () => {
   it('the defaults and the all-on values satisfy the schema', () => {
     expect(valuesProblems(defaults)).toBeNull();
-    expect(valuesProblems(merge(defaults, parse(readFileSync(ALL_ON, 'utf8'))))).toBeNull();
+    expect(valuesProblems(mergeValues(defaults, parse(readFileSync(ALL_ON, 'utf8'))))).toBeNull();
   });
 
   it('a bad value fails with a message naming the setting', () => {
-    const bad = (over: Record<string, unknown>) => valuesProblems(merge(defaults, over))?.join('; ');
+    const bad = (over: Record<string, unknown>) => valuesProblems(mergeValues(defaults, over))?.join('; ');
     expect(bad({ service: { type: 'Public' } })).toMatch(/\/service\/type: must be equal to one of the allowed values/);
     expect(bad({ replicaCount: -1 })).toMatch(/\/replicaCount: must be >= 0/);
     expect(bad({ resources: { limits: { memory: 'lots' } } })).toMatch(/\/resources\/limits\/memory: must match pattern/);

@@ -122,3 +122,14 @@ export function valuesProblems(values: unknown): string[] | null {
   if (validateValues(values)) return null;
   return (validateValues.errors ?? []).map((e) => `${e.instancePath || '(root)'}: ${e.message}`);
 }
+
+/** Helm's merge of values files: maps merge deeply, the later file's value wins otherwise. */
+export function mergeValues(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = b && v && typeof b === 'object' && typeof v === 'object' && !Array.isArray(b) && !Array.isArray(v)
+      ? mergeValues(b as Record<string, unknown>, v as Record<string, unknown>) : v;
+  }
+  return out;
+}
