@@ -53,7 +53,7 @@ describe('deploy/compose (as data)', () => {
   });
 });
 
-describeWithServers('deploy/compose configs with promtool and amtool', ['promtool'], () => {
+describeWithServers('deploy/compose configs with promtool and amtool', ['promtool', 'alertmanager'], () => {
   it('promtool accepts prometheus.yml; amtool accepts both Alertmanager configs', () => {
     expect(execFileSync(BINARIES.promtool, ['check', 'config', 'prometheus.yml'], { cwd: DIR, encoding: 'utf8' })).toContain('SUCCESS');
     for (const f of [join(DIR, 'alertmanager.yml'), join(ROOT, 'deploy/alertmanager/alertmanager.example.yml')]) {
