@@ -1,6 +1,7 @@
 /**
  * `kad simulate`: serves the simulated cluster as a Prometheus exporter (/metrics) with its ground
- * truth at /incidents, for a real Prometheus to scrape.
+ * truth at /incidents, for a real Prometheus to scrape; `POST /incidents` injects an incident now
+ * (deploy/compose's demo).
  */
 import { acceleratedClock, systemClock } from '../core/clock.js';
 import { UsageError } from '../core/errors.js';
@@ -45,8 +46,8 @@ export const simulateCommand: Command = {
     const clock = speed === 1 ? systemClock : acceleratedClock(now, speed);
     const cluster = new SimulatedCluster({ seed, start: now - history * 60_000, scenario: { quietUntil: now + 5 * 60_000 } });
     cluster.advanceTo(now);
-    const exporter = await startExporter({ cluster, clock, host, port, withTimestamps: v.timestamps === true });
-    io.stderr(`kad simulate: ${cluster.pods().length} pods; metrics at ${exporter.url}/metrics, ground truth at ${exporter.url}/incidents\n`);
+    const exporter = await startExporter({ cluster, clock, host, port, withTimestamps: v.timestamps === true, inject: true });
+    io.stderr(`kad simulate: ${cluster.pods().length} pods; metrics at ${exporter.url}/metrics, ground truth at ${exporter.url}/incidents (POST one to inject it)\n`);
     await untilAborted(io.stopSignal);
     await exporter.close();
     return 0;

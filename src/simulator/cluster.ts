@@ -19,7 +19,7 @@ import { PodState } from './pod.js';
 import { Planner, plannedToIncident, type PlannedEvent } from './schedule.js';
 import { defaultTopology, nameRng, podName, podSuffix, validateTopology, type ClusterTopology } from './topology.js';
 import { PEAK_HALF_WIDTH_MS, peakWindows, TrafficModel } from './traffic.js';
-import type { Incident, MetricSample, ScenarioOptions, SimPod, WorkloadStatus } from './types.js';
+import type { Incident, MetricSample, ScenarioOptions, ScheduledEvent, SimPod, WorkloadStatus } from './types.js';
 
 /** Re-exported so callers of the cluster find its option types here too. */
 export type { ScenarioOptions, ScheduledEvent } from './types.js';
@@ -156,6 +156,18 @@ export class SimulatedCluster implements IncidentHost, ControllerHost {
     }
     out.sort((a, b) => a.start - b.start || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return out;
+  }
+
+  /**
+   * Injects an incident while the cluster runs (`kad simulate`'s `POST /incidents`). It starts on the
+   * first tick at or after `e.at`, and never before the next tick. Returns its ground truth as planned
+   * (pod and node fill in once it starts). Throws {@link InputError} for an unknown kind or target.
+   * A cluster rebuilt from {@link options} does not replay injected incidents.
+   */
+  inject(e: ScheduledEvent): Incident {
+    const planned = this.planner.add({ ...e, at: Math.max(e.at, this.now + this.tickMs) });
+    this.enqueue(planned);
+    return plannedToIncident(planned);
   }
 
   private plan(until: number): void {

@@ -2,19 +2,22 @@
  * An HTTP exporter for the simulated cluster, so a real Prometheus can scrape it. Plain `node:http`:
  * - `GET /metrics`: advances the cluster to `clock.now()` and returns the text exposition;
  * - `GET /incidents`: the ground truth as JSON (`?future=1` adds the planned schedule);
- * - `GET /healthz`: `ok`.
+ * - `GET /healthz`: `ok`;
+ * - `POST /incidents` (with `inject`): injects an incident now (src/simulator/inject.ts).
  *
- * Errors answer as the API's do: `{ code, error, message }` with a `KAD_ERR_…` code (404, 405 with
- * `Allow`, 500, and what the HTTP parser rejects: 400, 408, 431), and every answer carries the
+ * Errors answer as the API's do: `{ code, error, message }` with a `KAD_ERR_…` code (400, 404, 405
+ * with `Allow`, 500, and what the HTTP parser rejects: 400, 408, 431), and every answer carries the
  * security headers (core/http-errors.ts, core/security-headers.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../core/clock.js';
+import { InputError } from '../core/errors.js';
 import { clientErrorHandler, errorBody } from '../core/http-errors.js';
 import { SECURITY_HEADERS } from '../core/security-headers.js';
 import type { SimulatedCluster } from './cluster.js';
 import { EXPOSITION_CONTENT_TYPE, renderExposition } from './exposition.js';
+import { injectFromRequest } from './inject.js';
 import type { Incident } from './types.js';
 
 /** Options of {@link startExporter}. */
@@ -27,6 +30,8 @@ export interface ExporterOptions {
   port: number;
   /** Write each sample's timestamp (the cluster's time) into the exposition. */
   withTimestamps?: boolean;
+  /** Accept `POST /incidents` (incident injection, for demos). Default false. */
+  inject?: boolean;
 }
 
 /** A running exporter. */
@@ -59,9 +64,17 @@ function sendError(res: ServerResponse, status: number, message: string): void {
 
 function handle(opts: ExporterOptions, req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  if (opts.inject && req.method === 'POST' && url.pathname === '/incidents') {
+    injectFromRequest(opts.cluster, opts.clock, req).then(
+      (i) => send(res, 201, 'application/json; charset=utf-8', JSON.stringify(incidentToJson(i))),
+      (e: Error) => sendError(res, e instanceof InputError ? 400 : 500, e.message),
+    );
+    return;
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.setHeader('allow', 'GET, HEAD');
-    sendError(res, 405, `${req.method} is not allowed on ${url.pathname}; allowed: GET, HEAD`);
+    const allow = opts.inject && url.pathname === '/incidents' ? 'GET, HEAD, POST' : 'GET, HEAD';
+    res.setHeader('allow', allow);
+    sendError(res, 405, `${req.method} is not allowed on ${url.pathname}; allowed: ${allow}`);
     return;
   }
   const { cluster } = opts;

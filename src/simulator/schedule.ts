@@ -177,8 +177,18 @@ export class Planner {
     return rest.length > 0 ? rest : all;
   }
 
-  private resolve(e: ScheduledEvent, i: number): PlannedEvent {
-    const where = `scenario.events[${i}]`;
+  /**
+   * Adds an explicit event while the cluster runs (an injected incident): resolved like the
+   * scenario's events, its id continuing their `e<n>` numbering; random events avoid its workload.
+   */
+  add(e: ScheduledEvent): PlannedEvent {
+    const p = this.resolve(e, this.explicit.length, 'incident');
+    this.explicit.push(p);
+    this.busy.push({ workload: key(p), kind: p.kind, start: p.at, end: p.end + tailMs(p.kind) });
+    return p;
+  }
+
+  private resolve(e: ScheduledEvent, i: number, where = `scenario.events[${i}]`): PlannedEvent {
     if (!(e.kind in DEFAULT_DURATION_MS)) throw new InputError(`${where}.kind "${String(e.kind)}" is not one of ${Object.keys(DEFAULT_DURATION_MS).join(', ')}`);
     if (!Number.isFinite(e.at)) throw new InputError(`${where}.at must be epoch milliseconds`);
     if (e.durationMs !== undefined && !(e.durationMs > 0)) throw new InputError(`${where}.durationMs must be positive`);
