@@ -26,7 +26,9 @@ const ABRUPT = ['cpu_runaway', 'crash_loop', 'packet_loss', 'noisy_neighbour', '
 
 const events = incidentTour(TRAIN_AT);
 
-const config = loadConfig({ env: Object.fromEntries(['KAD_DETECTOR', 'KAD_TARGET_FALSE_ALARM_RATE'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])) });
+const config = loadConfig({ env: Object.fromEntries(['KAD_DETECTOR', 'KAD_TARGET_FALSE_ALARM_RATE', 'KAD_WARMUP_MINUTES'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])) });
+// The cluster starts early enough for the history kad reads: a streaming pod model's warm-up (a day) before the 60-minute training window.
+const WARMUP = config.training.warmupMinutes * MIN;
 const createModel = podModelFactory(config);
 console.log(`Simulated cluster, ${((END - TRAIN_AT) / 3_600_000).toFixed(1)} h from 10:10 UTC through the daily peak, 1-minute scoring, detector ${config.detector.kind}, flags at a target rate of ${config.policy.targetFalseAlarmRate} per pod (0: the model's threshold), policy k=${config.policy.consecutive}`);
 console.log('delay = first flag of the incident\'s pod after its start (s); stray = flagged pod-cycles of pods with no incident\n');
@@ -35,12 +37,12 @@ let totalStray = 0;
 let totalCycles = 0;
 for (const seed of SEEDS) {
   const clock = manualClock(TRAIN_AT);
-  const cluster = new SimulatedCluster({ seed, start: T0, scenario: { random: false, events } });
+  const cluster = new SimulatedCluster({ seed, start: Math.min(T0, TRAIN_AT - 60 * MIN - WARMUP), scenario: { random: false, events } });
   const engine = new Engine({
     source: new SimulatorSource(cluster), clock, telemetry: createTelemetry(new Registry()),
     log: silentLogger,
     createModel,
-    options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: config.training.retrainMinutes * MIN, policy: policyParamsFromConfig(config.policy), seed: 42, store: config.store, targetFalseAlarmRate: config.policy.targetFalseAlarmRate },
+    options: { lookbackMs: 60 * MIN, warmupMs: WARMUP, stepMs: MIN, retrainMs: config.training.retrainMinutes * MIN, policy: policyParamsFromConfig(config.policy), seed: 42, store: config.store, targetFalseAlarmRate: config.policy.targetFalseAlarmRate },
   });
   let podCycles = 0;
   let cycleMs = 0;

@@ -71,8 +71,8 @@ async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: 
     case 'simulator': {
       // The simulated cluster starts a little before the training window, so there is history to learn from.
       const now = clock.now();
-      // It starts a little before the history kad asks for: the training window, or the forecasts' days.
-      const historyMs = Math.max(lookbackMs, config.forecast.enabled ? config.forecast.historyDays * 86_400_000 : 0);
+      // It starts a little before the history kad asks for: the training window, the streaming models' warm-up, or the forecasts' days.
+      const historyMs = Math.max(lookbackMs, config.training.warmupMinutes * 60_000, config.forecast.enabled ? config.forecast.historyDays * 86_400_000 : 0);
       const cluster = new SimulatedCluster({ seed: config.simulator.seed, start: now - historyMs - 10 * 60_000, scenario: { quietUntil: now + 5 * 60_000 } });
       return { source: new SimulatorSource(cluster), incidents: () => cluster.incidents() };
     }
@@ -113,6 +113,7 @@ export function podModelFactory(config: Readonly<Config>): (seed: number) => Pod
 export function engineOptions(config: Readonly<Config>): EngineOptions {
   return {
     lookbackMs: config.training.lookbackMinutes * 60_000,
+    warmupMs: config.training.warmupMinutes * 60_000,
     stepMs: config.training.queryStepSeconds * 1000,
     retrainMs: config.training.retrainMinutes * 60_000,
     policy: policyParamsFromConfig(config.policy),

@@ -21,7 +21,7 @@ const PodResult = Type.Object({
   network_tx_bytes: Num,
   anomaly_flag: Type.Integer({ minimum: 0, maximum: 1 }),
   anomaly_score: Type.Number({ minimum: 0, maximum: 1 }),
-  model: Type.String({ description: 'workload (its own model) or cluster (the cluster-wide fallback)' }),
+  model: Type.String({ description: 'pod (its own streaming model), workload (its workload\'s model) or cluster (the cluster-wide fallback)' }),
   model_score: Type.Number({ minimum: 0, maximum: 1, description: 'The model\'s own score' }),
   peer_score: Type.Number({ minimum: 0, maximum: 1, description: 'Score against the other replicas of its ReplicaSet (0.5 = outlier threshold; 0 with fewer than 3)' }),
   features: Type.Record(Type.String(), Num),

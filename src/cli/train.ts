@@ -45,7 +45,8 @@ export const trainCommand: Command = {
       const models = rt.engine.exportModels();
       throwIfStopped(io.stopSignal);
       const path = saveModels(dir, models);
-      io.stderr(`kad train: ${Object.keys(models.workloads).length} workload models + 1 cluster model from ${models.trainingRows} pod samples (${rt.source.name}); version ${models.version}; wrote ${path}\n`);
+      const what = models.pods ? `${Object.keys(models.pods).length} pod models` : `${Object.keys(models.workloads).length} workload models + 1 cluster model`;
+      io.stderr(`kad train: ${what} from ${models.trainingRows} pod samples (${rt.source.name}); version ${models.version}; wrote ${path}\n`);
       return 0;
     } finally {
       progress.done();

@@ -45,6 +45,7 @@ export const ConfigSchema = Type.Object(
     training: Type.Object(
       {
         lookbackMinutes: int(5, 100_000, 60, 'TRAINING_LOOKBACK_MINUTES'),
+        warmupMinutes: int(0, 100_000, 1440, 'KAD_WARMUP_MINUTES'),
         queryStepSeconds: int(1, 3600, 60, 'QUERY_STEP_SECONDS'),
         retrainMinutes: int(0, 100_000, 60, 'KAD_RETRAIN_MINUTES'),
         modelDir: Type.Optional(Type.String({ minLength: 1, env: 'KAD_MODEL_DIR', allowed: 'a directory written by `kad train` (load it at start instead of training)' })),

@@ -7,16 +7,18 @@
  */
 import { NotReadyError } from '../core/errors.js';
 import type { PodSnapshot } from '../core/samples.js';
+import { hash32, hashString } from '../core/rng.js';
 import { podKey, workloadKey, type PodRef } from '../core/series.js';
+import { loadDetector } from '../detectors/index.js';
 import { POD_FEATURE_MIN_SCALE, POD_FEATURES, PodFeatureExtractor } from '../features/pod-features.js';
 import { ExhaustionMonitor, exhaustionMonitorParams } from '../forecast/exhaustion-monitor.js';
-import { PeerSignals, peerInputs } from '../peers/peer-signals.js';
+import { PEER_MIN_AGE_MS, PeerSignals, peerInputs } from '../peers/peer-signals.js';
 import { AlertPolicy, type AlertDecision, type AlertPolicyParams } from '../policy/alert-policy.js';
 import { FlagCalibrator } from '../policy/flag-calibrator.js';
 import type { AnomalyFinding, CycleResult, PodOutcome, PodResult } from '../policy/cycle-result.js';
 import { EarlyWarning, type EarlyWarningOptions } from '../policy/early-warning.js';
 import { LearnGate } from '../policy/learn-gate.js';
-import { fitModels, TrainingSet, type PodModel, type TrainedModels } from './training.js';
+import { fitModels, TrainingSet, versionOf, type PodModel, type TrainedModels } from './training.js';
 
 /** Settings of a {@link ScoringCycle} (from the config). */
 export interface CycleOptions {
@@ -56,8 +58,17 @@ export class ScoringCycle {
   private current: TrainedModels | null = null;
   private readonly latest = new Map<string, PodResult>();
   private readonly flags: FlagCalibrator | null;
+  /** Whether the pod model learns as it goes (a kind without `fit`): then each pod has its own. */
+  readonly streaming: boolean;
+  /** Streaming: each pod's workload, the time of the last point its model learned and how many it learned. */
+  private readonly learned = new Map<string, { workload: string; until: number; n: number }>();
+  /** Streaming: each pod's own model (also the current models' `pods`). */
+  private readonly podModels = new Map<string, PodModel>();
+  /** Streaming: the features of history fed by {@link warm} before the first training. */
+  private readonly warmFeatures = new PodFeatureExtractor();
 
   constructor(readonly options: Readonly<CycleOptions>, private readonly createModel: (seed: number) => PodModel) {
+    this.streaming = typeof createModel(options.seed).fit !== 'function';
     this.policy = new AlertPolicy(options.policy);
     this.gate = new LearnGate({ stepMs: options.stepMs, keepMs: options.lookbackMs });
     this.peers = options.peerGroup === false ? null : new PeerSignals({ peer: { minScale: Array.from(POD_FEATURE_MIN_SCALE) } });
@@ -76,6 +87,7 @@ export class ScoringCycle {
   /** Scores with these models from now on (e.g. loaded from a model file) instead of training. */
   useModels(m: TrainedModels): void {
     this.current = m;
+    if (this.streaming) this.adoptPods(m);
   }
 
   /** The latest result of every pod still present. */
@@ -99,17 +111,97 @@ export class ScoringCycle {
     const extractor = first ? this.features : new PodFeatureExtractor();
     const set = new TrainingSet();
     const mayLearn = (key: string, t: number) => this.gate.mayLearn(key, t);
+    let rows = 0;
     for (const snap of history) {
       const vectors = extractor.update(snap);
       // The early warning's trends start from the history (once: it only takes points in time order).
       if (first && this.exhaustion) for (const p of snap.pods) this.exhaustion.observe(p, snap.t, podKey(p.ref));
-      set.add(snap, vectors, mayLearn);
+      if (this.streaming) rows += this.catchUp(snap, vectors);
+      else set.add(snap, vectors, mayLearn);
+    }
+    if (this.streaming) {
+      if (this.learned.size === 0) throw new NotReadyError(`Not enough history to train: no pod samples in the last ${this.options.lookbackMs / 60_000} min`);
+      const prev = this.current;
+      const m: TrainedModels = { workloads: new Map(), cluster: prev?.cluster ?? this.createModel(this.options.seed), pods: this.podModels, trainedAt: end, rows: (prev?.rows ?? 0) + rows, version: versionOf(end, this.options.seed) };
+      this.current = m;
+      return m;
     }
     if (set.all.length < 2) {
       throw new NotReadyError(`Not enough history to train: ${set.all.length} pod samples in the last ${this.options.lookbackMs / 60_000} min`);
     }
     this.current = fitModels(set, this.createModel, this.options, end);
     return this.current;
+  }
+
+  /**
+   * Streaming pod models, before the first training: each pod's model scores and learns these history
+   * snapshots (oldest first; older than the training window), so that it has seen a day's cycle before
+   * it scores live (engine.ts fetches `warmupMs` of history in chunks). No-op for batch models.
+   */
+  warm(history: readonly PodSnapshot[]): void {
+    if (!this.streaming) return;
+    for (const snap of history) this.catchUp(snap, this.warmFeatures.update(snap));
+  }
+
+  /**
+   * Streaming: each pod of the snapshot whose model has not learned this time scores the point (its
+   * flag calibration learns the score) and learns it, unless the learn gate holds it. Returns the
+   * points learned.
+   */
+  private catchUp(snap: PodSnapshot, vectors: ReadonlyMap<string, Float64Array>): number {
+    let n = 0;
+    for (const p of snap.pods) {
+      const key = podKey(p.ref);
+      const model = this.podModel(key, workloadKey(p.ref));
+      const l = this.learned.get(key)!;
+      if (snap.t <= l.until || warmingUp(p, snap.t) || !this.gate.mayLearn(key, snap.t)) continue;
+      const x = vectors.get(key)!;
+      this.flags?.learn(key, model.scoreOne(x, snap.t));
+      model.learnOne(x, snap.t);
+      l.until = snap.t;
+      l.n++;
+      n++;
+    }
+    return n;
+  }
+
+  /** Streaming: the pods' models of loaded {@link TrainedModels} become theirs (learned up to its `trainedAt`); `m.pods` is the cycle's map from then on. */
+  private adoptPods(m: TrainedModels): void {
+    if (m.pods && m.pods !== this.podModels) {
+      for (const [key, model] of m.pods) {
+        this.podModels.set(key, model);
+        this.learned.set(key, { workload: '', until: m.trainedAt, n: this.options.minWorkloadRows ?? 30 });
+      }
+    }
+    m.pods = this.podModels;
+  }
+
+  /**
+   * Streaming: pod `key`'s own model. A pod seen for the first time starts from a copy of the model
+   * (and flag calibration) of the sibling of its workload that has learned the most, once that one has
+   * learned `minWorkloadRows` points (a new replica behaves as its siblings do, and a fresh model would
+   * find everything new); else from a fresh model seeded from the seed and the pod's key.
+   */
+  private podModel(key: string, workload: string): PodModel {
+    const own = this.podModels.get(key);
+    if (own) {
+      const l = this.learned.get(key)!;
+      if (l.workload === '') l.workload = workload;
+      return own;
+    }
+    let sibling: string | undefined;
+    let most = (this.options.minWorkloadRows ?? 30) - 1;
+    for (const [k, l] of this.learned) {
+      if (l.workload === workload && l.n > most) {
+        sibling = k;
+        most = l.n;
+      }
+    }
+    const model = sibling !== undefined ? (loadDetector(this.podModels.get(sibling)!.toJSON()) as PodModel) : this.createModel(hash32(this.options.seed, hashString(key)));
+    if (sibling !== undefined) this.flags?.copy(sibling, key);
+    this.podModels.set(key, model);
+    this.learned.set(key, { workload, until: sibling !== undefined ? this.learned.get(sibling)!.until : -Infinity, n: sibling !== undefined ? most : 0 });
+    return model;
   }
 
   /**
@@ -129,20 +221,28 @@ export class ScoringCycle {
       seen.add(key);
       const x = vectors.get(key)!;
       const own = m.workloads.get(workloadKey(p.ref));
-      const model = own ?? m.cluster;
+      const model = this.streaming ? this.podModel(key, workloadKey(p.ref)) : (own ?? m.cluster);
       const modelScore = model.scoreOne(x, snap.t);
       const peerScore = this.peers?.scoreOnScale(key, model.threshold) ?? 0;
       const score = Math.max(modelScore, peerScore);
       this.peers?.observeScore(key, score);
-      const d = decide ? this.decide(key, score, snap.t, model.threshold) : undefined;
+      // A streaming pod model neither flags nor learns a pod that is warming up (see warmingUp).
+      const young = this.streaming && warmingUp(p, snap.t);
+      const d = decide ? this.decide(key, young ? 0 : score, snap.t, model.threshold) : undefined;
       // The learn gate holds the points the policy keeps from learning (the next retraining leaves
       // them out too); a streaming model learns the others right after scoring the same pod
       // (detectors may keep per-point state between scoreOne and learnOne of one time).
-      if (d && this.gate.admit(key, snap.t, d) && !model.fit) model.learnOne(x, snap.t);
+      // (A streaming model learns each time once: the first live cycle may be at the last trained time.)
+      const l = this.learned.get(key);
+      if (d && this.gate.admit(key, snap.t, d) && l && !young && snap.t > l.until) {
+        model.learnOne(x, snap.t);
+        l.until = snap.t;
+        l.n++;
+      }
       const firing = d?.firing ?? false;
       const features: Record<string, number> = {};
       POD_FEATURES.forEach((n, j) => (features[n] = x[j]));
-      const result: PodResult = { ref: p.ref, t: snap.t, sample: p, score, flagged: firing, features, model: own ? 'workload' : 'cluster', modelScore, peerScore };
+      const result: PodResult = { ref: p.ref, t: snap.t, sample: p, score, flagged: firing, features, model: this.streaming ? 'pod' : own ? 'workload' : 'cluster', modelScore, peerScore };
       const outcome: PodOutcome = { result, started: d?.started ?? false, anomaly: firing ? this.finding(key, x, model, peerScore) : null, warnings: [] };
       if (decide && this.exhaustion && this.warnings) {
         const w = this.warnings.decide(key, this.exhaustion.observe(p, snap.t, key), snap.t);
@@ -159,6 +259,8 @@ export class ScoringCycle {
       this.latest.delete(key);
       this.policy.forget(key);
       this.flags?.forget(key);
+      this.podModels.delete(key);
+      this.learned.delete(key);
       this.peers?.forget(key);
       this.gate.forget(key);
       this.exhaustion?.forget(key);
@@ -197,4 +299,13 @@ export class ScoringCycle {
       change: this.peers?.changeOf(key) ?? 'none',
     };
   }
+}
+
+/**
+ * A pod in its first {@link PEER_MIN_AGE_MS} (10 minutes: caches, JIT, connections; the peer group
+ * does not compare it either) is warming up: a streaming pod model neither flags nor learns it, so
+ * a new replica's start-up is not an alert and does not widen what its model calls normal.
+ */
+function warmingUp(p: { startedAt?: number }, t: number): boolean {
+  return p.startedAt !== undefined && t - p.startedAt < PEER_MIN_AGE_MS;
 }

@@ -26,8 +26,10 @@ class ScriptedSource implements Source {
   /** Memory leak per pod: bytes added per minute since `leakFrom`. */
   leak = new Map<string, number>();
   leakFrom = 0;
+  /** Start time per pod (default 0: long running). */
+  started = new Map<string, number>();
   private rng = createRng(3);
-  constructor(private readonly pods: string[]) {}
+  constructor(readonly pods: string[]) {}
   private snap(t: number): PodSnapshot {
     const pods: PodSample[] = this.pods
       .filter((p) => !this.gone.has(p))
@@ -42,7 +44,7 @@ class ScriptedSource implements Source {
         rxDropped: 0,
         cpuLimit: 1,
         memoryLimit: 5e8,
-        startedAt: 0,
+        startedAt: this.started.get(pod) ?? 0,
       }));
     return { t, pods };
   }
@@ -130,7 +132,7 @@ describe('Engine', () => {
     expect(engine.status().lastError).toBeNull();
   });
 
-  it('runs a streaming detector: learns the lookback point by point, keeps learning, flags a jump, and round-trips its models', async () => {
+  it('runs a streaming detector one model per pod: learns the lookback point by point, keeps learning, flags a jump, and round-trips its models', async () => {
     const source = new ScriptedSource(['web-a', 'web-b', 'web-c']);
     const learned: number[] = [];
     const { engine, clock } = makeEngine(source, (seed) => {
@@ -144,8 +146,9 @@ describe('Engine', () => {
     });
     await engine.step();
     const afterTraining = learned.length;
-    // 61 snapshots of 3 pods, learned by the workload model and by the cluster model.
-    expect(afterTraining).toBeGreaterThanOrEqual(2 * 3 * 60);
+    // 61 snapshots of 3 pods, each learned once, by the pod's own model.
+    expect(afterTraining).toBeGreaterThanOrEqual(3 * 60);
+    expect(afterTraining).toBeLessThanOrEqual(3 * 62);
     clock.advance(MIN);
     await engine.step();
     expect(learned.length - afterTraining).toBe(3); // this step's points, after scoring them
@@ -161,9 +164,51 @@ describe('Engine', () => {
     // The hot pod's points were kept from learning: 2 steps × 2 quiet pods.
     expect(learned.length - afterTraining).toBe(3 + 4);
     const models = engine.exportModels();
-    expect(models.workloads['ns/web'].kind).toBe('robust-z');
+    expect(Object.keys(models.pods ?? {}).sort()).toEqual(['ns/web-a', 'ns/web-b', 'ns/web-c']);
+    expect(models.pods!['ns/web-a'].kind).toBe('robust-z');
+    expect(models.workloads).toEqual({});
     engine.importModels(JSON.parse(JSON.stringify(models)));
-    expect(engine.status().trained).toBe(true);
+    expect(engine.status()).toMatchObject({ trained: true, models: 3 });
+    clock.advance(MIN);
+    await engine.step();
+    expect(engine.detect().map((r) => r.model)).toEqual(['pod', 'pod', 'pod']);
+  });
+
+  it('warms streaming pod models on warmupMs of history before the lookback; a new replica starts from its sibling and is not flagged or taught while it warms up', async () => {
+    const source = new ScriptedSource(['web-a', 'web-b', 'web-c']);
+    let created = 0;
+    const learnedAt = new Map<number, number>();
+    const { engine, clock } = makeEngine(source, (seed) => {
+      created++;
+      const d = createDetector('robust-z', { minScale: Array.from(POD_FEATURE_MIN_SCALE) }, seed);
+      const learnOne = d.learnOne.bind(d);
+      d.learnOne = (x, t) => {
+        learnedAt.set(t, (learnedAt.get(t) ?? 0) + 1);
+        learnOne(x, t);
+      };
+      return d;
+    }, undefined, { warmupMs: 6 * 60 * MIN });
+    await engine.step();
+    const now = clock.now();
+    // Every pod learned the 6 hours before the 60-minute window too, each point once.
+    expect(Math.min(...learnedAt.keys())).toBeLessThanOrEqual(now - 60 * MIN - 6 * 60 * MIN + MIN);
+    expect([...learnedAt.values()].every((n) => n <= 3)).toBe(true);
+    const before = created;
+    source.pods.push('web-d');
+    source.started.set('web-d', now + MIN);
+    for (let i = 1; i <= 14; i++) {
+      clock.advance(MIN);
+      source.boost.set('web-d', i <= 9 ? 5 : 1); // a busy start-up, then like its siblings
+      await engine.step();
+      const d = engine.detect().find((r) => r.ref.pod === 'web-d')!;
+      expect(d.model).toBe('pod');
+      expect(d.flagged).toBe(false);
+      // While it warms up (its first 10 minutes) nothing of web-d is learned: 3 points a cycle.
+      if (i <= 10) expect(learnedAt.get(clock.now()) ?? 0).toBe(3);
+    }
+    // web-d's model is a copy of a sibling's (no new model was made for it).
+    expect(created).toBe(before);
+    expect(engine.status().models).toBe(4);
   });
 
   it('compares replicas: a pod unlike its siblings gets a peer score, which can flag it, with a peer_outlier annotation', async () => {

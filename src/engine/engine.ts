@@ -40,6 +40,12 @@ export type { PodResult } from '../policy/cycle-result.js';
 export interface EngineOptions extends CycleOptions {
   /** Retrain every this many ms; 0 = never. */
   retrainMs: number;
+  /**
+   * Streaming pod models (one per pod): history they learn before the first training, in chunks,
+   * ending where the lookback window starts (a day: they see the daily cycle before scoring). 0 or
+   * unset: the lookback window only.
+   */
+  warmupMs?: number;
   /** Workload forecasts and replica recommendations (see forecast/workload-forecasts.ts); null or unset: off. */
   forecast?: ForecastingOptions | null;
   /** The series store's sizes (config section `store`); with forecasting on it keeps coarse history too. */
@@ -80,6 +86,9 @@ export interface EngineStatus {
   notify: NotifierStatus | null;
 }
 
+/** Warm-up history is fetched this much at a time (6 hours). */
+const WARMUP_CHUNK_MS = 6 * 3_600_000;
+
 /** Schedules the scoring cycle on a source's snapshots and keeps its latest result per pod. */
 export class Engine {
   private readonly scoring: ScoringCycle;
@@ -106,7 +115,7 @@ export class Engine {
       trained: m !== null,
       trainedAt: m?.trainedAt ?? null,
       trainingRows: m?.rows ?? 0,
-      models: m ? m.workloads.size + 1 : 0,
+      models: m ? (m.pods?.size ?? m.workloads.size + 1) : 0,
       lastCycleAt: this.lastCycleAt,
       lastError: this.lastError,
       pods: this.scoring.pods,
@@ -134,6 +143,7 @@ export class Engine {
     const end = this.deps.clock.now();
     const started = performance.now();
     const start = end - options.lookbackMs;
+    if (this.scoring.models === null) await this.warm(start, signal);
     const history = await this.fetch(() => this.deps.source.history(start, end, options.stepMs, signal, onProgress));
     const newest = this.store.newest;
     this.store.reserveSince(start, history.filter((s) => !(s.t <= newest)).length);
@@ -141,11 +151,30 @@ export class Engine {
     const snaps = this.store.snapshots(this.store.cycleTimes(start, end), 'arrival');
     const first = this.scoring.models === null;
     const m = this.scoring.train(snaps, end);
-    telemetry.modelsTrained.set(m.workloads.size + 1);
+    telemetry.modelsTrained.set(m.pods?.size ?? m.workloads.size + 1);
     telemetry.trainingDuration.observe((performance.now() - started) / 1000);
     log.info({ rows: m.rows, workloads: m.workloads.size, snapshots: snaps.length, ms: Math.round(performance.now() - started) }, 'trained pod models');
     if (first && snaps.length) this.score(snaps[snaps.length - 1], false);
     this.nextTrainAt = end + options.retrainMs;
+  }
+
+  /**
+   * Streaming pod models only: feeds them `warmupMs` of history before `start` (the lookback window's
+   * start), a chunk of at most {@link WARMUP_CHUNK_MS} at a time, so memory holds one chunk, not a day.
+   */
+  private async warm(start: number, signal?: AbortSignal): Promise<void> {
+    const { options, log } = this.deps;
+    const from = start - (options.warmupMs ?? 0);
+    if (!this.scoring.streaming || from >= start) return;
+    const t0 = performance.now();
+    let snapshots = 0;
+    for (let a = from; a < start; a += WARMUP_CHUNK_MS) {
+      const b = Math.min(a + WARMUP_CHUNK_MS, start) - 1;
+      const chunk = await this.fetch(() => this.deps.source.history(a, b, options.stepMs, signal));
+      this.scoring.warm(chunk);
+      snapshots += chunk.length;
+    }
+    log.info({ snapshots, minutes: Math.round((start - from) / 60_000), ms: Math.round(performance.now() - t0) }, 'warmed the pod models on history');
   }
 
   /** One scoring cycle at the clock's current time. */

@@ -26,8 +26,10 @@ export type PodModel = Detector & Partial<BatchDetector> & Partial<Explainer>;
 export interface TrainedModels {
   /** Workload key (`namespace/workload`) → its own model. */
   workloads: Map<string, PodModel>;
-  /** The cluster-wide model, for pods of workloads without their own. */
+  /** The cluster-wide model, for pods of workloads without their own (batch models). */
   cluster: PodModel;
+  /** Streaming models (kinds without `fit`): pod key (`namespace/pod`) → the pod's own model, which keeps learning. */
+  pods?: Map<string, PodModel>;
   /** End of the training window, epoch ms. */
   trainedAt: number;
   /** Training rows (pod points) of the cluster model. */
@@ -114,6 +116,7 @@ export function toModelFile(m: TrainedModels): EngineModels {
     trainingRows: m.rows,
     cluster: m.cluster.toJSON(),
     workloads: Object.fromEntries([...m.workloads].map(([k, w]) => [k, w.toJSON()])),
+    ...(m.pods?.size ? { pods: Object.fromEntries([...m.pods].map(([k, p]) => [k, p.toJSON()])) } : {}),
   };
 }
 
@@ -133,5 +136,6 @@ export function fromModelFile(m: EngineModels): TrainedModels {
   };
   const workloads = new Map(Object.entries(m.workloads ?? {}).map(([k, s]) => [k, asModel(s, `workload ${k}`)] as const));
   const cluster = asModel(m.cluster, 'cluster model');
-  return { workloads, cluster, trainedAt: m.trainedAt, rows: m.trainingRows, version: m.version };
+  const pods = m.pods ? new Map(Object.entries(m.pods).map(([k, s]) => [k, asModel(s, `pod ${k}`)] as const)) : undefined;
+  return { workloads, cluster, ...(pods ? { pods } : {}), trainedAt: m.trainedAt, rows: m.trainingRows, version: m.version };
 }

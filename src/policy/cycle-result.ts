@@ -21,8 +21,8 @@ export interface PodResult {
   flagged: boolean;
   /** Feature values by name (NaN → null in JSON). */
   features: Record<string, number>;
-  /** Which model scored it: the workload's own, or the cluster-wide fallback. */
-  model: 'workload' | 'cluster';
+  /** Which model scored it: the pod's own (a streaming kind), the workload's own, or the cluster-wide fallback. */
+  model: 'pod' | 'workload' | 'cluster';
   /** The model's own score, before the peer comparison. */
   modelScore: number;
   /** Score against the workload's other replicas (0 with fewer than 3 replicas or peerGroup off). */

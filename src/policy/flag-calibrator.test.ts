@@ -60,3 +60,17 @@ describe('FlagCalibrator.warm and pValue', () => {
     expect(cal.observe('a', 0.9)).toBe(p);
   });
 });
+
+describe('FlagCalibrator.copy', () => {
+  it('starts a series from a copy of another\'s calibration, which then learns apart', () => {
+    const f = new FlagCalibrator({ targetFalseAlarmRate: 0.01 });
+    for (let i = 0; i < 500; i++) f.learn('a', (i % 50) / 100);
+    f.copy('a', 'b');
+    expect(f.warm('b')).toBe(true);
+    expect(f.pValue('b', 0.3)).toBe(f.pValue('a', 0.3));
+    for (let i = 0; i < 500; i++) f.learn('b', 0.9);
+    expect(f.pValue('b', 0.5)).toBeGreaterThan(f.pValue('a', 0.5));
+    f.copy('nobody', 'c');
+    expect(f.warm('c')).toBe(false);
+  });
+});

@@ -97,6 +97,12 @@ export class FlagCalibrator {
     return p < this.rate;
   }
 
+  /** Series `to` starts from a copy of series `from`'s calibration (a new replica judged as its sibling is, until it has its own); nothing when `from` has none. */
+  copy(from: string, to: string): void {
+    const c = this.series.get(from);
+    if (c !== undefined) this.series.set(to, TailCalibrator.fromJSON(this.tail, c.toJSON()));
+  }
+
   /** Forgets a series (its pod went away). */
   forget(key: string): void {
     this.series.delete(key);

@@ -21,6 +21,8 @@ export interface EngineModels {
   trainingRows: number;
   cluster: DetectorSnapshot;
   workloads: Record<string, DetectorSnapshot>;
+  /** Streaming pod models (kinds without `fit`, e.g. `adaptive`): pod key (`namespace/pod`) → its own model. */
+  pods?: Record<string, DetectorSnapshot>;
 }
 
 
