@@ -11,9 +11,9 @@
  *   average, over `rateMemory` learned points (default 2,048), of r_0 ≥ its threshold, starting at
  *   the target rate 10^−`rateLevel` (default 1e-3: one false alert in 1,000 points, issue 13 item 3).
  *   The lead is trusted while f ≤ `leadSlack` (default 3) × the target rate.
- * - Body (members 1.., default `zmax` (over √features), `profile-z` and, with 2 or more features, `subspace`): each
- *   member's raw score read back on its own decision scale, u_i = z_i / z50_i (`scoreToZ`; 1 where member i alone would call the point
- *   anomalous); B = max_i u_i.
+ * - Body (members 1.., default `zmax` (over √features), `profile-z` and, with 2 or more features,
+ *   `subspace`): each member's raw score read back on its own decision scale, u_i = z_i / z50_i
+ *   (`scoreToZ`; 1 where member i alone would call the point anomalous); B = max_i u_i.
  * - Quorum on multivariate points: with 2 or more features, the lead's alert stands only when the
  *   body agrees the point is anomalous, B ≥ `leadQuorum` (default 1: a body member at its own
  *   threshold). The lead fires when some feature reaches a new range; among d features that happens
@@ -39,17 +39,20 @@
  * happen by chance with p ≈ 0.017 (Poisson), so a lead firing 3 times as often as the target is
  * firing on normal data. Member settings are the members' defaults (documented in their files),
  * except profile-z's bins: 10 minutes smoothed ±1 bin instead of 5 minutes ±2 bins, the same span
- * in half the memory (the same figures on every dev corpus to ±0.002); and the subspace member's
- * forgetting: over 10,000 points (its default) or 30 days (`memorySeconds`), whichever is longer, 30 days
- * being profile-z's horizon (`maxDays`), so both remember a month of normal behaviour (on SMD-dev, one
- * point a minute, 10,000 points forgot the training week before most of the test was scored: best F1
- * 0.625 → 0.661, ROC-AUC 0.852 → 0.858, held out; no other corpus has a month of points); and the zmax member's
- * `unionBound`: its largest |z| over d features is read as z / √d (Chebyshev's inequality with a union
- * bound over the features: no constant), so that on many features it is not the member that fires on
- * normal points most often (held out: SMD-dev ROC-AUC 0.858 → 0.878, ASD 0.816 → 0.829, Nezha pod
- * 0.830 → 0.836; the simulator 0.977 → 0.969; a single series is unchanged); and `leadQuorum` 1, a body member at its
- * own threshold (no constant of its own; held out: best F1 SMD-dev 0.661 → 0.667, ASD 0.493 → 0.498,
- * Nezha pod 0.437 → 0.463, the simulator 0.806 → 0.831; NAB unchanged, single series).
+ * in half the memory (the same figures on every dev corpus to ±0.002). Three more were found while
+ * measuring SMD-dev and ASD, their values set by the argument given, not by labels (held-out effects,
+ * each on top of the one before):
+ * - the subspace member forgets over 10,000 points (its default) or 30 days (`memorySeconds`),
+ *   whichever is longer, 30 days being profile-z's horizon (`maxDays`), so both remember a month of
+ *   normal behaviour (SMD-dev, a point a minute: 10,000 points forgot the training week before most of
+ *   the test was scored; best F1 0.625 → 0.661, ROC-AUC 0.852 → 0.858; no other corpus has a month);
+ * - the zmax member's `unionBound`: its largest |z| over d features is read as z / √d (Chebyshev's
+ *   inequality with a union bound; no constant), so that on many features it is not the member that
+ *   fires on normal points most often (ROC-AUC SMD-dev 0.858 → 0.878, ASD 0.816 → 0.829, Nezha pod
+ *   0.830 → 0.836, the simulator 0.977 → 0.969; a single series unchanged);
+ * - `leadQuorum` 1, a body member at its own threshold (no constant of its own; best F1 SMD-dev
+ *   0.661 → 0.667, ASD 0.493 → 0.498, Nezha pod 0.437 → 0.463, the simulator 0.806 → 0.831; NAB
+ *   unchanged: single series).
  * Measured on the dev corpora for the choice of members (onset in the body lowered every corpus;
  * a sum of squares instead of the max changed little): see the issue-13 report.
  *
