@@ -91,14 +91,16 @@ describe('adaptive detector', () => {
     expect(() => make({ members: [{ kind: 'novelty' }] })).toThrow(InputError);
     expect(() => make({ members: [{ kind: 'novelty' }, { kind: 'adaptive' }] })).toThrow(InputError);
     expect(() => make({ leadSlack: 0.5 })).toThrow(InputError);
+    expect(() => make({ leadQuorum: -1 })).toThrow(InputError);
     expect(() => make({ nope: 1 })).toThrow(InputError);
   });
 
-  it('scores as its members do (lead when it fires and is trusted, else the map of the largest body z / z50), ties and multivariate included', () => {
+  it.each([1, 0])('scores as its members do (lead when it fires, is trusted and, on 3 features, the body reaches leadQuorum %d; else the map of the largest body z / z50), ties included', (leadQuorum) => {
     const rng = createRng(5);
     // Two identical zmax members tie on every point; profile-z and subspace on 3 features.
     const members = [{ kind: 'novelty' }, { kind: 'zmax' }, { kind: 'zmax' }, { kind: 'profile-z', params: { binSeconds: 600, smoothBins: 1 } }, { kind: 'subspace', params: { minFeatures: 2 } }];
-    const det = createDetector('adaptive', { members }, 3) as AdaptiveDetector;
+    const det = createDetector('adaptive', { members, leadQuorum }, 3) as AdaptiveDetector;
+    let vetoed = 0;
     const ref = members.map((m, i) => createDetector(m.kind, m.params ?? {}, 3 + i));
     const x = new Float64Array(3);
     for (let i = 0; i < 6000; i++) {
@@ -109,10 +111,21 @@ describe('adaptive detector', () => {
       const trusted = det.leadTrusted;
       const s = det.scoreOne(x, t);
       const r = ref.map((m) => m.scoreOne(x, t));
-      const want = r[0] >= 0.5 && trusted ? r[0] : 0.5 * zToScore(Math.max(0, ...r.slice(1).map((v) => scoreToZ(v, 1, 4))), 100, 2);
+      const body = Math.max(0, ...r.slice(1));
+      // The body's largest z / z50 reaches leadQuorum (1) where its largest score reaches zToScore(1, 1, 4) = 0.5.
+      const quorum = leadQuorum === 0 || body >= 0.5;
+      if (r[0] >= 0.5 && trusted && !quorum) vetoed++;
+      const want = r[0] >= 0.5 && trusted && quorum ? r[0] : 0.5 * zToScore(scoreToZ(body, 1, 4), 100, 2);
       if (!(Math.abs(s - want) <= 1e-9 * want)) expect({ i, s }).toEqual({ i, s: want });
       det.learnOne(x, t);
       for (const m of ref) m.learnOne(x, t);
     }
+    if (leadQuorum === 1) expect(vetoed).toBeGreaterThan(0);
+  });
+
+  it('keeps a single series lead alone whatever leadQuorum is', () => {
+    const rng = createRng(7);
+    const xs = Float64Array.from({ length: 3000 }, (_, i) => Math.sin(i / 50) + 0.1 * rng.normal() + (i % 700 === 0 ? 3 : 0));
+    expect(run(make(), xs)).toEqual(run(make({ leadQuorum: 0 }), xs));
   });
 });

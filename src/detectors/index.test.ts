@@ -52,9 +52,9 @@ describe('detector registry', () => {
       adaptive: {
         members: [
           { kind: 'novelty', params: { minScale: [1, 2] } },
-          { kind: 'zmax', params: { minScale: [1, 2] } },
+          { kind: 'zmax', params: { unionBound: true, minScale: [1, 2] } },
           { kind: 'profile-z', params: { binSeconds: 600, smoothBins: 1, minScale: [1, 2] } },
-          { kind: 'subspace', params: { minFeatures: 2, minScale: [1, 2] } },
+          { kind: 'subspace', params: { minFeatures: 2, memorySeconds: 30 * 86_400, minScale: [1, 2] } },
         ],
       },
       ensemble: {}, hst: {}, iforest: {}, 'lstm-ae': {}, novelty: { minScale: [1, 2] }, 'seasonal-band': {},

@@ -59,6 +59,34 @@ describe('subspace detector', () => {
     expect(b).toBeGreaterThan(1.5 * f);
   });
 
+  it('with memorySeconds, forgets over that time or memory points, whichever is longer; a snapshot keeps the step', () => {
+    const minute = 60_000;
+    const run = (step: number, a: SubspaceDetector, b: SubspaceDetector): void => {
+      const rng = createRng(3);
+      const x = new Float64Array(4);
+      for (let i = 0; i < 1500; i++) {
+        point(rng, x, i >= 1000);
+        a.learnOne(x, i * step);
+        b.learnOne(x, i * step);
+        if (i % 50 === 0) expect(a.scoreOne(x)).toBeCloseTo(b.scoreOne(x), 12);
+      }
+    };
+    // One point a minute: 3,000 minutes are 3,000 points, longer than 500.
+    const timed = new SubspaceDetector({ memory: 500, memorySeconds: 3000 * 60 }, 1);
+    run(minute, timed, new SubspaceDetector({ memory: 3000 }, 1));
+    // One point a day: 3,000 minutes are about 2 points; 500 points are longer.
+    run(1440 * minute, new SubspaceDetector({ memory: 500, memorySeconds: 3000 * 60 }, 1), new SubspaceDetector({ memory: 500 }, 1));
+    const restored = SubspaceDetector.fromJSON(JSON.parse(JSON.stringify(timed.toJSON())));
+    const rng = createRng(4);
+    const x = new Float64Array(4);
+    for (let i = 1500; i < 2000; i++) {
+      point(rng, x);
+      timed.learnOne(x, i * minute);
+      restored.learnOne(x, i * minute);
+    }
+    expect(restored.scoreOne(point(rng, x, true))).toBe(timed.scoreOne(x));
+  });
+
   it('skips points with fewer than minFeatures features: scores 0, learns nothing', () => {
     const d = new SubspaceDetector({ minFeatures: 2 }, 1);
     const x = new Float64Array(1);

@@ -9,7 +9,10 @@
  * point-adjust).
  *
  * Model (all in Float64Arrays; scoring allocates nothing):
- * - Mean μ and covariance C, exponentially weighted with weight w · max(1/n, 1/`memory`). Bounded
+ * - Mean μ and covariance C, exponentially weighted with weight w · max(1/n, a), a = 1/`memory`, or
+ *   with `memorySeconds` set, min(1/`memory`, Δt/`memorySeconds`) where Δt is the sampling step (the
+ *   last positive time step seen): the estimates forget over `memory` points or `memorySeconds`,
+ *   whichever is longer. Bounded
  *   influence, twice: once 30 points are learned, each feature's value is clamped before it is
  *   learned (robust-clip.ts `clampWelford` on its mean and variance over min(n, memory) points), so
  *   one absurd reading raises a feature's spread at most about threefold; and a point whose z (below)
@@ -56,7 +59,7 @@ import { readScaleSettings, scaleFloor, SCALE_PARAMS, type ScaleParams, type Sca
 
 const KIND = 'subspace';
 const FORMAT_VERSION = 1;
-const PARAMS = ['variance', 'maxComponents', 'memory', 'refreshEvery', 'powerIters', 'minPoints', 'minFeatures', 'influence', ...SCALE_PARAMS];
+const PARAMS = ['variance', 'maxComponents', 'memory', 'memorySeconds', 'refreshEvery', 'powerIters', 'minPoints', 'minFeatures', 'influence', ...SCALE_PARAMS];
 /** Iterations of the first refresh, from a random start. */
 const FIRST_ITERS = 20;
 /** Eigenvalues below this share of trace(R) are treated as 0. */
@@ -72,6 +75,8 @@ export interface SubspaceParams extends ScaleParams {
   maxComponents?: number;
   /** Points after which mean and covariance forget exponentially (default 10,000). */
   memory?: number;
+  /** With a value > 0: they forget over at least this many seconds of the points' times (default 0: points only). */
+  memorySeconds?: number;
   /** Learned points between refreshes of the components (default 256). */
   refreshEvery?: number;
   /** Orthogonal iterations per refresh (default 3). */
@@ -93,6 +98,7 @@ function resolve(p: Record<string, unknown>): Resolved {
     variance: num('variance', 0.9, (v) => v > 0 && v <= 1, 'a number in (0, 1]'),
     maxComponents: num('maxComponents', 16, intIn(1, 256), 'an integer from 1 to 256'),
     memory: num('memory', 10_000, (v) => Number.isFinite(v) && v >= 16, 'a finite number >= 16'),
+    memorySeconds: num('memorySeconds', 0, (v) => Number.isFinite(v) && v >= 0, 'a finite number >= 0'),
     refreshEvery: num('refreshEvery', 256, intIn(1, 1e9), 'an integer >= 1'),
     powerIters: num('powerIters', 3, intIn(1, 100), 'an integer from 1 to 100'),
     minPoints: num('minPoints', 64, intIn(2, 1e9), 'an integer >= 2'),
@@ -136,6 +142,9 @@ export class SubspaceDetector implements Detector, ZScored {
   private sX = NONE;
   private sLast = 0;
   private sValid = false;
+  /** Time of the last learned point and the last positive step between learned points (ms; NaN: none yet). */
+  private lastT = NaN;
+  private stepMs = NaN;
 
   /** Creates an empty detector; `seed` sets the first refresh's random start. Throws {@link InputError} naming a bad setting. */
   constructor(params: SubspaceParams = {}, seed = 0) {
@@ -167,7 +176,7 @@ export class SubspaceDetector implements Detector, ZScored {
     this.orthonormalise(this.basis);
   }
 
-  learnOne(x: Features): void {
+  learnOne(x: Features, t = NaN): void {
     if (this.d === 0) {
       if (x.length < this.params.minFeatures) return;
       this.init(x.length);
@@ -175,8 +184,8 @@ export class SubspaceDetector implements Detector, ZScored {
     const w = this.weightOf(x);
     this.sValid = false;
     const { d, mean, cov } = this;
-    const memory = this.params.memory;
-    const nEff = Math.min(this.n, memory);
+    const forget = this.forgetting(t);
+    const nEff = Math.min(this.n, 1 / forget);
     const clip = nEff >= CLIP_AFTER;
     const dev = this.z;
     for (let j = 0; j < d; j++) {
@@ -190,7 +199,7 @@ export class SubspaceDetector implements Detector, ZScored {
       dev[j] = v - mean[j];
     }
     this.n++;
-    const a = w * Math.max(1 / this.n, 1 / memory);
+    const a = w * Math.max(1 / this.n, forget);
     const b = 1 - a;
     for (let i = 0; i < d; i++) {
       mean[i] += a * dev[i];
@@ -200,6 +209,16 @@ export class SubspaceDetector implements Detector, ZScored {
     }
     this.sinceRefresh++;
     if (this.n === this.params.minPoints || (this.n > this.params.minPoints && this.sinceRefresh >= this.params.refreshEvery)) this.refresh();
+  }
+
+  /** The forgetting weight at time `t`: 1/memory, or less with `memorySeconds` and a known step (see the module comment); notes the step. */
+  private forgetting(t: number): number {
+    const { memory, memorySeconds } = this.params;
+    if (memorySeconds === 0) return 1 / memory;
+    const dt = t - this.lastT;
+    if (dt > 0 && Number.isFinite(dt)) this.stepMs = dt;
+    if (Number.isFinite(t)) this.lastT = t;
+    return this.stepMs > 0 ? Math.min(1 / memory, this.stepMs / (1000 * memorySeconds)) : 1 / memory;
   }
 
   /** Scores one point in [0, 1) against what was learned before it; does not allocate. */
@@ -390,6 +409,8 @@ export class SubspaceDetector implements Detector, ZScored {
 
   toJSON(): DetectorSnapshot {
     const state: Record<string, unknown> = { dims: this.d, n: this.n, sinceRefresh: this.sinceRefresh, k: this.k, g: this.g, h: this.h };
+    if (Number.isFinite(this.lastT)) state.lastT = this.lastT;
+    if (Number.isFinite(this.stepMs)) state.stepMs = this.stepMs;
     if (this.d > 0) {
       for (const f of ['mean', 'cov', 'scale', 'basis', 'lambda'] as const) state[f] = toBase64(this[f]);
     }
@@ -419,6 +440,13 @@ export class SubspaceDetector implements Detector, ZScored {
       const a = fromBase64(Float64Array, st[f], KIND, `state.${f}`);
       if (a.length !== det[f].length) throw new ModelFormatError(`${KIND} snapshot: "state.${f}" must hold ${det[f].length} numbers`);
       det[f].set(a);
+    }
+    // Optional (snapshots before memorySeconds lack them: no step known yet).
+    for (const f of ['lastT', 'stepMs'] as const) {
+      const v = st[f];
+      if (v === undefined) continue;
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new ModelFormatError(`${KIND} snapshot: "state.${f}" must be a finite number`);
+      det[f] = v;
     }
     det.sCut = det.cutOf();
     return det;

@@ -23,6 +23,25 @@ describe('ZMaxDetector', () => {
   });
 });
 
+describe('ZMaxDetector unionBound', () => {
+  it('divides the largest |z| by √features, keeps it in snapshots, and widens the explained range to match', () => {
+    const rows = Array.from({ length: 100 }, (_, i) => [i % 2 ? 1 : -1, i % 2 ? -1 : 1, 0, 0]);
+    const plain = new ZMaxDetector({ minScale: [0.1, 0.1, 0.1, 0.1] });
+    const bound = new ZMaxDetector({ minScale: [0.1, 0.1, 0.1, 0.1], unionBound: true });
+    plain.fit(frameFromRows(['a', 'b', 'c', 'd'], rows));
+    bound.fit(frameFromRows(['a', 'b', 'c', 'd'], rows));
+    const x = Float64Array.of(0, 0, 2, 0); // z = 20 on one of 4 features
+    expect(plain.scoreZ(x)).toBeCloseTo(20, 9);
+    expect(bound.scoreZ(x)).toBeCloseTo(10, 9);
+    expect(bound.scoreOne(x)).toBeCloseTo(zToScore(10, 6, 4), 12);
+    const restored = ZMaxDetector.fromJSON(JSON.parse(JSON.stringify(bound.toJSON())));
+    expect(restored.scoreOne(x)).toBe(bound.scoreOne(x));
+    const c = bound.explain(x, ['a', 'b', 'c', 'd'])[0];
+    expect(c.name).toBe('c');
+    expect(c.expected[1]).toBeCloseTo(12 * 0.1, 9); // z50 · √4 · scale
+  });
+});
+
 describe('ZMaxDetector.explain', () => {
   it('ranks features by |z| and gives the range it considers normal', () => {
     const d = new ZMaxDetector({ minScale: [0.1, 0.1], z50: 6 });

@@ -8,6 +8,12 @@
  * Mapping: `zToScore` (score-map.ts), 0.5 at z = z50 (default 6), steepness p = 4; scores keep their
  * order and do not tie at 1.
  *
+ * With `unionBound`, the largest |z| over d features is divided by √d before it is mapped: by
+ * Chebyshev's inequality and a union bound, the largest of d |z|'s passes t with probability at most
+ * d / t², so the z that is as rare for d features as z for one is √d · z (whatever the distributions).
+ * Without it, a detector of many features fires more often on normal points the more features it
+ * has (adaptive.ts sets it: its zmax member is compared with members whose scale does not grow with d).
+ *
  * Robust: once a feature has 30 values, each value it learns is clamped (robust-clip.ts
  * `clampWelford`) so that it raises the spread at most about threefold: one absurd reading (1e308)
  * does not inflate the spread for good, and a real change is learned within a few points.
@@ -31,6 +37,8 @@ export interface ZMaxParams {
   z50?: number;
   /** Steepness of the mapping. Default 4. */
   power?: number;
+  /** Divide the largest |z| by √(features) before mapping it (see the module comment). Default false. */
+  unionBound?: boolean;
 }
 
 /** Max-|z| detector with per-feature scale floors. Streaming (Welford) and batch. */
@@ -45,12 +53,20 @@ export class ZMaxDetector implements Detector, BatchDetector, Explainer, ZScored
   private readonly defaultMinScale: number;
   private readonly z50: number;
   private readonly power: number;
+  private readonly unionBound: boolean;
+  /** 1 / √(features) with `unionBound`, else 1. */
+  private zScale = 1;
 
   constructor(params: ZMaxParams = {}) {
     this.minScale = Float64Array.from(params.minScale ?? []);
     this.defaultMinScale = params.defaultMinScale ?? 1e-6;
     this.z50 = params.z50 ?? 6;
     this.power = params.power ?? 4;
+    this.unionBound = params.unionBound === true;
+  }
+
+  private setDims(d: number): void {
+    this.zScale = this.unionBound && d > 1 ? 1 / Math.sqrt(d) : 1;
   }
 
   private ensure(d: number): void {
@@ -63,6 +79,7 @@ export class ZMaxDetector implements Detector, BatchDetector, Explainer, ZScored
     this.mean = grow(this.mean);
     this.m2 = grow(this.m2);
     this.counts = grow(this.counts);
+    this.setDims(d);
   }
 
   learnOne(x: Features): void {
@@ -101,7 +118,7 @@ export class ZMaxDetector implements Detector, BatchDetector, Explainer, ZScored
 
   /**
    * Every learned feature's |z| for `x`, largest first, with the range the detector considers normal
-   * (mean ± z50 · scale, where the score would reach 0.5). Allocates: for explanations, not scoring.
+   * (mean ± z50 · scale, times √features with `unionBound`: where the score would reach 0.5). Allocates: for explanations, not scoring.
    */
   explain(x: Features, names: readonly string[]): FeatureContribution[] {
     const out: FeatureContribution[] = [];
@@ -112,7 +129,8 @@ export class ZMaxDetector implements Detector, BatchDetector, Explainer, ZScored
       const floor = j < this.minScale.length ? this.minScale[j] : this.defaultMinScale;
       const scale = Math.max(c > 1 ? Math.sqrt(this.m2[j] / (c - 1)) : 0, floor);
       const m = this.mean[j];
-      out.push({ name: names[j] ?? `x${j}`, value: x[j], z: Math.abs(x[j] - m) / scale, expected: [m - this.z50 * scale, m + this.z50 * scale] });
+      const w = (this.z50 / this.zScale) * scale;
+      out.push({ name: names[j] ?? `x${j}`, value: x[j], z: Math.abs(x[j] - m) / scale, expected: [m - w, m + w] });
     }
     return out.sort((a, b) => b.z - a.z);
   }
@@ -121,9 +139,9 @@ export class ZMaxDetector implements Detector, BatchDetector, Explainer, ZScored
     return zToScore(this.scoreZ(x), this.z50, this.power);
   }
 
-  /** The z that {@link ZMaxDetector.scoreOne} maps: the largest |z|, 0 before any point is learned. */
+  /** The z that {@link ZMaxDetector.scoreOne} maps: the largest |z| (over √features with `unionBound`), 0 before any point is learned. */
   scoreZ(x: Features): number {
-    return this.n === 0 ? 0 : this.zOf(x);
+    return this.n === 0 ? 0 : this.zOf(x) * this.zScale;
   }
 
   /** The z at which the score is 0.5. */
@@ -141,6 +159,7 @@ export class ZMaxDetector implements Detector, BatchDetector, Explainer, ZScored
     this.mean = new Float64Array(frame.cols);
     this.m2 = new Float64Array(frame.cols);
     this.counts = new Float64Array(frame.cols);
+    this.setDims(frame.cols);
     for (let i = 0; i < frame.rows; i++) this.learnOne(frame.data.subarray(i * frame.cols, (i + 1) * frame.cols));
   }
 
@@ -154,7 +173,7 @@ export class ZMaxDetector implements Detector, BatchDetector, Explainer, ZScored
     return {
       kind: this.kind,
       formatVersion: FORMAT_VERSION,
-      params: { minScale: [...this.minScale], defaultMinScale: this.defaultMinScale, z50: this.z50, power: this.power },
+      params: { minScale: [...this.minScale], defaultMinScale: this.defaultMinScale, z50: this.z50, power: this.power, ...(this.unionBound ? { unionBound: true } : {}) },
       state: { n: this.n, mean: [...this.mean], m2: [...this.m2], counts: [...this.counts] },
     };
   }
@@ -171,6 +190,7 @@ export class ZMaxDetector implements Detector, BatchDetector, Explainer, ZScored
     d.mean = Float64Array.from(st.mean as number[]);
     d.m2 = Float64Array.from(st.m2 as number[]);
     d.counts = Float64Array.from(st.counts as number[]);
+    d.setDims(d.mean.length);
     return d;
   }
 }
