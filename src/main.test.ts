@@ -15,16 +15,23 @@ import { createDetector } from './detectors/index.js';
 import type { DetectorSnapshot } from './core/snapshot.js';
 
 describe('podModelFactory (KAD_DETECTOR)', () => {
-  it('builds the per-workload pod model by default', () => {
-    const make = podModelFactory(loadConfig({ env: {} }));
-    const m = make(1);
+  it('builds kad score\'s default, adaptive, by default: a streaming model (one per pod) whose members take the pod features\' scale floors', () => {
+    const m = podModelFactory(loadConfig({ env: {} }))(1);
+    expect(m.kind).toBe('adaptive');
+    expect(m.fit).toBeUndefined();
+    const members = (m.toJSON().params as { members: { kind: string; params: { minScale?: number[] } }[] }).members;
+    expect(members.map((x) => x.params.minScale?.length)).toEqual([5, 5, 5, 5]);
+  });
+
+  it('builds the per-workload pod model with KAD_DETECTOR=pod-model', () => {
+    const m = podModelFactory(loadConfig({ env: { KAD_DETECTOR: 'pod-model' } }))(1);
     expect(m.kind).toBe('max');
     expect(typeof m.fit).toBe('function');
   });
 
   it('builds the registry\'s pod-model: with the config\'s defaults it is the kind\'s defaults; IFOREST_* settings reach it', () => {
-    expect(podModelFactory(loadConfig({ env: {} }))(3).toJSON()).toEqual(createDetector('pod-model', {}, 3).toJSON());
-    const m = podModelFactory(loadConfig({ env: { IFOREST_N_ESTIMATORS: '10', IFOREST_MAX_SAMPLES: '64', IFOREST_CONTAMINATION: '0.05' } }))(1);
+    expect(podModelFactory(loadConfig({ env: { KAD_DETECTOR: 'pod-model' } }))(3).toJSON()).toEqual(createDetector('pod-model', {}, 3).toJSON());
+    const m = podModelFactory(loadConfig({ env: { KAD_DETECTOR: 'pod-model', IFOREST_N_ESTIMATORS: '10', IFOREST_MAX_SAMPLES: '64', IFOREST_CONTAMINATION: '0.05' } }))(1);
     const calibrated = (m.toJSON().state as { members: DetectorSnapshot[] }).members[0];
     expect(calibrated.params).toMatchObject({ quantile: 0.95, k: 1 });
     const forest = ((calibrated.state as { inner: DetectorSnapshot }).inner.state as { steps: DetectorSnapshot[] }).steps[1];

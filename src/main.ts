@@ -87,9 +87,10 @@ async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: 
 }
 
 /**
- * The service's pod model maker for `detector.kind` (KAD_DETECTOR): `pod-model` (the default:
- * per-workload StandardScaler + Isolation Forest with the IFOREST_* settings, and a largest-z
- * detector), or any other kind of the detector registry, with the service settings its registry
+ * The service's pod model maker for `detector.kind` (KAD_DETECTOR): `adaptive` (the default, as
+ * `kad score`'s; a streaming kind, so one per pod: engine/cycle.ts), `pod-model` (per-workload
+ * StandardScaler + Isolation Forest with the IFOREST_* settings, and a largest-z detector), or any
+ * other kind of the detector registry, with the service settings its registry
  * entry says it takes (`podParams`: the pod features' scale floors, the IFOREST_* settings) and its
  * defaults for the rest. Throws {@link ConfigError} for an unknown kind.
  */

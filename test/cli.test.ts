@@ -300,7 +300,7 @@ describe('kad train and kad serve --model', () => {
     const modelDir = join(dir, 'models');
     const io = captureIO({ KAD_LOG_LEVEL: 'silent' });
     expect(await main(['train', '--output', modelDir], io)).toBe(0);
-    expect(io.err).toMatch(/workload models \+ 1 cluster model from \d+ pod samples \(simulator\); version \S+; wrote .*models\.json/);
+    expect(io.err).toMatch(/\d+ pod models from \d+ pod samples \(simulator\); version \S+; wrote .*models\.json/);
     const version = JSON.parse(readFileSync(join(modelDir, 'models.json'), 'utf8')).version as string;
     const child = spawnKad(['serve', '--port', '0', '--host', '127.0.0.1', '--model', modelDir]);
     try {

@@ -1,5 +1,5 @@
 /**
- * End to end on the simulated cluster at an accelerated (manual) clock: train on an hour of
+ * End to end on the simulated cluster at an accelerated (manual) clock, with the service's pod model: warm on a day and train on an hour of
  * history, then score every step through a day's traffic peak, a rollout and one incident of each
  * abrupt kind. Every incident's pod must be flagged within two scoring intervals of its start, and
  * nothing of the benign peak or rollout may be flagged.
@@ -8,8 +8,8 @@ import { Registry } from 'prom-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { manualClock } from '../src/core/clock.js';
-import { createPodModel } from '../src/detectors/pod-model.js';
 import { Engine } from '../src/engine/engine.js';
+import { podModelFactory } from '../src/main.js';
 import { policyParamsFromConfig } from '../src/policy/alert-policy.js';
 import { SimulatedCluster } from '../src/simulator/cluster.js';
 import { incidentTour } from '../src/simulator/scenarios.js';
@@ -36,14 +36,19 @@ describe.each([7, 2, 23])('kad on the simulated cluster (accelerated clock), see
   beforeAll(async () => {
     const config = loadConfig({ env: {} });
     const clock = manualClock(TRAIN_AT);
-    const cluster = new SimulatedCluster({ seed: simSeed, start: T0, scenario: { random: false, events } });
+    // The service's defaults: its pod model (adaptive, one per pod) warms on a day of history before the training window.
+    const warmupMs = config.training.warmupMinutes * MIN;
+    const cluster = new SimulatedCluster({ seed: simSeed, start: Math.min(T0, TRAIN_AT - 60 * MIN - warmupMs), scenario: { random: false, events } });
     const engine = new Engine({
       source: new SimulatorSource(cluster),
       clock,
       telemetry: createTelemetry(new Registry()),
       log: silentLogger,
-      createModel: (seed) => createPodModel(config.iforest, seed),
-      options: { lookbackMs: 60 * MIN, stepMs: STEP, retrainMs: config.training.retrainMinutes * MIN, policy: policyParamsFromConfig(config.policy), seed: 42, store: config.store },
+      createModel: podModelFactory(config),
+      options: {
+        lookbackMs: 60 * MIN, warmupMs, stepMs: STEP, retrainMs: config.training.retrainMinutes * MIN, policy: policyParamsFromConfig(config.policy), seed: 42, store: config.store,
+        targetFalseAlarmRate: config.policy.targetFalseAlarmRate,
+      },
     });
     for (let t = TRAIN_AT; t <= END; t += STEP) {
       clock.set(t);

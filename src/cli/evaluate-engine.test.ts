@@ -20,7 +20,12 @@ describe('kad evaluate --corpus nezha --engine', () => {
   it('replays the pod files through the service with kad serve\'s config and prints its alerts\' figures and the sweep', async () => {
     const text = await run(['--corpus', 'nezha', '--engine', '--data', dir]);
     expect(text).toContain('training window 60 min, retrain every 60 min, step 60 s, policy {');
-    expect(text).toMatch(/service defaults, on the injected pod +5 +2 +0\.400/);
+    // The default (adaptive, one per pod) catches the burst on cartservice-a on day 1; the frontend's
+    // day-2 burst repeats one inside the first training window, which a streaming model learned as
+    // normal (an unlabelled incident in the history it warms on). pod-model relearns its window hourly.
+    expect(text).toMatch(/service defaults, on the injected pod +5 +1 +0\.200/);
+    const batch = await run(['--corpus', 'nezha', '--engine', '--data', dir], { KAD_DETECTOR: 'pod-model' });
+    expect(batch).toMatch(/service defaults, on the injected pod +5 +2 +0\.400/);
     expect(text).toContain('{"targetFalseAlarmRate":0.1}');
     // The config comes from the environment, as for kad serve.
     const json = JSON.parse(await run(['--corpus', 'nezha', '--engine', '--data', dir, '--json'], { TRAINING_LOOKBACK_MINUTES: '30', KAD_CONSECUTIVE: '1' })) as NezhaEngineReport;

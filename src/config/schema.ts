@@ -67,8 +67,8 @@ export const ConfigSchema = Type.Object(
     detector: Type.Object(
       {
         kind: Type.String({
-          default: 'pod-model', minLength: 1, env: 'KAD_DETECTOR',
-          allowed: 'pod-model (per-workload Isolation Forest + largest z) or a detector kind of `kad score --detector` (adaptive, ensemble, zmax, robust-z, hst, ...)',
+          default: 'adaptive', minLength: 1, env: 'KAD_DETECTOR',
+          allowed: 'adaptive (kad score\'s default, one per pod), pod-model (per-workload Isolation Forest + largest z) or another detector kind of `kad score --detector` (ensemble, zmax, robust-z, hst, ...)',
         }),
         seed: int(0, 2 ** 31 - 1, 42, 'KAD_SEED'),
         peerGroup: Type.Boolean({ default: true, env: 'KAD_PEER_GROUP', allowed: 'true (compare each pod with the other replicas of its ReplicaSet) or false' }),
