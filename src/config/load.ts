@@ -107,7 +107,12 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
     if (doc.contents !== null && !isMap(doc.contents)) {
       throw new ConfigError(`${opts.file}: the config file must be a mapping of sections (prometheus:, iforest:, …)`);
     }
-    raw = (doc.toJS() ?? {}) as Record<string, unknown>;
+    try {
+      raw = (doc.toJS() ?? {}) as Record<string, unknown>;
+    } catch (e) {
+      // The yaml package refuses, e.g., aliases that expand without bound (a "billion laughs" file).
+      throw new ConfigError(`${opts.file}: cannot read the YAML: ${(e as Error).message}`);
+    }
     const lineOf = (path: string[]): number | undefined => {
       const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
       const pair = node?.range ? lc.linePos(node.range[0]).line : undefined;
