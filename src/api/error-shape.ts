@@ -4,12 +4,13 @@
  * validation, body too large, bad media type, bad URL) and static-file errors are mapped by their
  * status (`frameworkErrors` for the router's own); unknown routes answer 404 and known routes asked with a method they lack 405 with `Allow`;
  * errors the HTTP parser raises before fastify sees a request (431 headers too large, 408, 400) are
- * written in the same shape by the server's client error handler.
+ * written in the same shape by the server's client error handler, and an HTTP/1.1 request without
+ * Host is answered 400 in the same shape (instead of Node's bare 400).
  */
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { KadError, type KadErrorCode } from '../core/errors.js';
+import { InputError, KadError, type KadErrorCode } from '../core/errors.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
 /** The body of every error answer. */
@@ -82,6 +83,11 @@ export function installErrorShape(app: FastifyInstance): void {
   const table = new RouteTable();
   app.addHook('onRoute', (route) => table.add(route.url, route.method));
 
+  // RFC 9112 3.2: an HTTP/1.1 request without Host is a 400 (the server is built with Node's own check off, see server.ts).
+  app.addHook('onRequest', async (req) => {
+    if (req.raw.httpVersion === '1.1' && req.headers.host === undefined) throw new InputError('An HTTP/1.1 request needs a Host header');
+  });
+
   app.setErrorHandler((err, _req, reply) => {
     const { status, body } = toErrorAnswer(err);
     if (status >= 500) app.log.error({ err }, 'request failed');
@@ -114,6 +120,14 @@ export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: 
  */
 export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  // Bytes after a request that said `Connection: close` are ignored (RFC 9112 9.6): its own answer,
+  // maybe not written yet, is still sent, and Node closes the connection after it.
+  if (err.code === 'HPE_CLOSED_CONNECTION') return;
+  // An answer already under way on this socket is not interrupted by a second one (Node's own rule).
+  if ((socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage?.headersSent) {
+    socket.destroy(err);
+    return;
+  }
   const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
   const message = status === 431 ? 'Request headers are too large' : status === 408 ? 'The request took too long to arrive' : 'Malformed HTTP request';
   const body = JSON.stringify(errorBody(status, message));

@@ -62,10 +62,15 @@ export class Tally {
 
   /** Records one case's outcome; returns it. */
   add<T extends Outcome>(outcome: T): T {
-    const key = outcome === 'ok' ? 'ok' : outcome.code;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-    if (outcome !== 'ok' && !this.examples.has(key)) this.examples.set(key, outcome.message.split('\n').slice(0, 2).join(' ').slice(0, 160));
+    if (outcome === 'ok') this.note('ok');
+    else this.note(outcome.code, outcome.message);
     return outcome;
+  }
+
+  /** Records one case that ended with `key` (e.g. `HTTP 404`), with an example message for the report. */
+  note(key: string, example?: string): void {
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    if (example !== undefined && !this.examples.has(key)) this.examples.set(key, example.split('\n').slice(0, 2).join(' ').slice(0, 160));
   }
 
   /** Cases recorded so far. */
@@ -87,7 +92,7 @@ export class Tally {
   report(): string {
     const keys = [...this.counts.keys()].sort((a, b) => (a === 'ok' ? -1 : b === 'ok' ? 1 : a.localeCompare(b)));
     const head = `[fuzz] ${this.name}: ${this.total} cases (seed ${FUZZ_SEED}): ${keys.map((k) => `${k} ${this.counts.get(k)}`).join(', ') || 'none'}`;
-    const lines = [head, ...keys.filter((k) => k !== 'ok').map((k) => `         ${k}, e.g. ${this.examples.get(k)}`)];
+    const lines = [head, ...keys.filter((k) => this.examples.has(k)).map((k) => `         ${k}, e.g. ${this.examples.get(k)}`)];
     console.log(lines.join('\n'));
     return lines.join('\n');
   }
