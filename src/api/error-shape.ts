@@ -5,11 +5,12 @@
  * status (`frameworkErrors` for the router's own); unknown routes answer 404 and known routes asked with a method they lack 405 with `Allow`;
  * errors the HTTP parser raises before fastify sees a request (431 headers too large, 408, 400) are
  * written in the same shape by the server's client error handler (core/http-errors.ts, with the
- * body by status, shared with the simulator's exporter).
+ * body by status, shared with the simulator's exporter), and an HTTP/1.1 request without Host is
+ * answered 400 in the same shape (instead of Node's bare 400).
  */
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { KadError } from '../core/errors.js';
+import { InputError, KadError } from '../core/errors.js';
 import { errorBody, type ErrorBody } from '../core/http-errors.js';
 import { SECURITY_HEADERS } from '../core/security-headers.js';
 
@@ -59,6 +60,11 @@ class RouteTable {
 export function installErrorShape(app: FastifyInstance): void {
   const table = new RouteTable();
   app.addHook('onRoute', (route) => table.add(route.url, route.method));
+
+  // RFC 9112 3.2: an HTTP/1.1 request without Host is a 400 (the server is built with Node's own check off, see server.ts).
+  app.addHook('onRequest', async (req) => {
+    if (req.raw.httpVersion === '1.1' && req.headers.host === undefined) throw new InputError('An HTTP/1.1 request needs a Host header');
+  });
 
   app.setErrorHandler((err, _req, reply) => {
     const { status, body } = toErrorAnswer(err);

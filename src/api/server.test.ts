@@ -192,6 +192,23 @@ describe('HTTP API contract', () => {
       expect(JSON.parse(r.body)).toMatchObject({ code: 'KAD_ERR_INPUT' });
     });
 
+    it('answers an HTTP/1.1 request without Host 400 in the error shape (not Node\'s bare 400)', async () => {
+      const r = await raw(port, 'GET /detect HTTP/1.1\r\nConnection: close\r\n\r\n');
+      expect(r.status).toBe(400);
+      expect(JSON.parse(r.body)).toEqual({ ...SHAPE, code: 'KAD_ERR_INPUT', error: 'InputError' });
+      expectSecurityHeaders(r.headers);
+      expect((await raw(port, 'GET /healthz HTTP/1.0\r\n\r\n')).status).toBe(200);
+    });
+
+    it('answers a request sent with Connection: close and more bytes after it, and ignores the bytes', async () => {
+      const r = await raw(port, 'GET /detect HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGARBAGE');
+      expect(r.status).toBe(200);
+      expect(JSON.parse(r.body).count).toBe(2);
+      const put = await raw(port, 'PUT /detect HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nTR*d');
+      expect(put.status).toBe(405);
+      expect(JSON.parse(put.body)).toMatchObject({ code: 'KAD_ERR_METHOD_NOT_ALLOWED' });
+    });
+
     it('answers a path traversal under /docs/static/ 404 or 400 in the error shape, never internal', async () => {
       for (const path of ['/docs/static/../../package.json', '/docs/static/%2e%2e/%2e%2e/package.json', '/docs/static/..%2f..%2fpackage.json',
         '/docs/static/%2e%2e%2f%2e%2e%2fpackage.json', '/docs/static/....//....//package.json', '/docs/static/%00', '/docs/static/%']) {

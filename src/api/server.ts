@@ -41,6 +41,8 @@ export async function buildServer(deps: ApiDeps, opts: ServerOptions = {}): Prom
     logController: new LogController({ disableRequestLogging: true }),
     clientErrorHandler,
     frameworkErrors,
+    // Node answers an HTTP/1.1 request without Host with a bare 400 of its own; error-shape.ts answers it instead.
+    http: { requireHostHeader: false },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorShape(app);

@@ -82,6 +82,14 @@ describe('loadConfig', () => {
     }
   });
 
+  it('refuses a section that is not a mapping (a value or a list where settings belong), naming the line; an empty section is fine', () => {
+    const f = tmpFile('kad.yaml', 'policy:\n  modelb "-1.2"\niforest:\n  - 1\n');
+    expect(() => loadConfig({ file: f, env: {} })).toThrow(ConfigError);
+    expect(() => loadConfig({ file: f, env: {} })).toThrow(/kad.yaml:\d+: section "policy" must be a mapping of settings .*, got "modelb/);
+    expect(() => loadConfig({ file: f, env: {} })).toThrow(/section "iforest" must be a mapping of settings .*, got a list/);
+    expect(loadConfig({ file: tmpFile('kad.yaml', 'policy:\n'), env: {} }).policy.consecutive).toBe(2);
+  });
+
   it('says what is wrong with a value from the file: its type, its range or its form, the value escaped', () => {
     const f = tmpFile('kad.yaml', [
       'iforest:', '  nEstimators: two hundred', '  maxSamples: lots', '  contamination: 0.9',

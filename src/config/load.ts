@@ -134,7 +134,12 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
     if (doc.contents !== null && !isMap(doc.contents)) {
       throw new ConfigError(`${opts.file}: the config file must be a mapping of sections (prometheus:, iforest:, …)`);
     }
-    raw = (doc.toJS() ?? {}) as Record<string, unknown>;
+    try {
+      raw = (doc.toJS() ?? {}) as Record<string, unknown>;
+    } catch (e) {
+      // The yaml package refuses, e.g., aliases that expand without bound (a "billion laughs" file).
+      throw new ConfigError(`${opts.file}: cannot read the YAML: ${(e as Error).message}`);
+    }
     const lineOf = (path: string[]): number | undefined => {
       const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
       const pair = node?.range ? lc.linePos(node.range[0]).line : undefined;
@@ -147,7 +152,14 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
         problems.push(`${opts.file}:${lineOf([section]) ?? '?'}: unknown section "${section}" (known: ${[...sections].join(', ')})`);
         continue;
       }
-      if (typeof body !== 'object' || body === null) continue;
+      if (body === null) {
+        delete raw[section]; // `section:` with nothing under it: its defaults
+        continue;
+      }
+      if (typeof body !== 'object' || Array.isArray(body)) {
+        problems.push(`${opts.file}:${lineOf([section]) ?? '?'}: section "${section}" must be a mapping of settings (one "key: value" per line under it), got ${Array.isArray(body) ? 'a list' : shown(body)}`);
+        continue;
+      }
       for (const key of Object.keys(body)) {
         const p = `${section}.${key}`;
         if (!known.has(p)) {

@@ -39,6 +39,14 @@ export function errorBody(status: number, message: string): ErrorBody {
  */
 export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  // Bytes after a request that said `Connection: close` are ignored (RFC 9112 9.6): its own answer,
+  // maybe not written yet, is still sent, and Node closes the connection after it.
+  if (err.code === 'HPE_CLOSED_CONNECTION') return;
+  // An answer already under way on this socket is not interrupted by a second one (Node's own rule).
+  if ((socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage?.headersSent) {
+    socket.destroy(err);
+    return;
+  }
   const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
   const message = status === 431 ? 'Request headers are too large' : status === 408 ? 'The request took too long to arrive' : 'Malformed HTTP request';
   const body = JSON.stringify(errorBody(status, message));

@@ -173,6 +173,30 @@ describe('PrometheusClient', () => {
     expect((await rejection(c.query('up', 0))).message).toContain('not the query API\'s JSON');
   });
 
+  it('refuses a successful answer of the wrong shape with a coded error, not a TypeError', async () => {
+    let data: unknown = { resultType: 'matrix', result: null };
+    const { port } = await fake((_req, res) => json(res, 200, { status: 'success', data }));
+    const c = client({ url: `http://127.0.0.1:${port}`, maxRetries: 0 });
+    expect((await rejection(c.queryRange('up', 0, 60_000, 15_000))).message).toContain('sent a malformed answer (unexpected null in data.result)');
+    data = { resultType: 'matrix', result: [{ metric: {}, values: [[1, 2]] }] };
+    expect((await rejection(c.queryRange('up', 0, 60_000, 15_000))).message).toContain('sent a malformed answer (unexpected [1,2]');
+    data = { resultType: 'vector', result: [{ metric: null, value: [1, '2'] }] };
+    expect((await rejection(c.query('up', 0))).message).toContain('sent a malformed answer');
+    data = { resultType: 'vector', result: { length: 1 } };
+    expect((await rejection(c.query('up', 0))).message).toContain('sent a malformed answer');
+  });
+
+  it('says an answer was cut off, not that the server is unreachable, and retries it', async () => {
+    const { seen, port } = await fake((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' });
+      res.write('{"status":"success","data":');
+      setTimeout(() => res.socket?.destroy(), 10);
+    });
+    const e = await rejection(client({ url: `http://127.0.0.1:${port}`, maxRetries: 1 }).query('up', 0));
+    expect(e.message).toMatch(/sent an answer cut off before its end \((response aborted|connection closed mid-response)\) for query up \(2 attempts\)/);
+    expect(seen).toHaveLength(2);
+  });
+
   it('reports an unreachable server quickly', async () => {
     const { port } = await fake(() => {});
     await new Promise<void>((r) => servers.pop()!.close(() => r()));

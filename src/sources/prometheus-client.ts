@@ -236,8 +236,11 @@ export class PrometheusClient implements PrometheusApi {
       return [{ metric: {}, t: Math.round(ts * 1000), value: parseSampleValue(v) }];
     }
     if (data.resultType !== 'vector') throw this.error(expr, `answered a ${data.resultType}, not an instant vector`, 1);
-    const result = data.result as { metric: Labels; value: [number, string] }[];
-    return result.map((r) => ({ metric: r.metric, t: Math.round(r.value[0] * 1000), value: parseSampleValue(r.value[1]) }));
+    const result = this.list(expr, data.result) as { metric: Labels; value: unknown }[];
+    return result.map((r) => {
+      if (!isSeries(r) || !isSample(r.value)) throw this.malformed(expr, r);
+      return { metric: r.metric, t: Math.round(r.value[0] * 1000), value: parseSampleValue(r.value[1]) };
+    });
   }
 
   async queryRange(expr: string, start: number, end: number, stepMs: number, signal?: AbortSignal): Promise<MatrixSeries[]> {
@@ -245,14 +248,17 @@ export class PrometheusClient implements PrometheusApi {
       query: expr, start: seconds(start), end: seconds(end), step: seconds(stepMs),
     }, signal);
     if (data.resultType !== 'matrix') throw this.error(expr, `answered a ${data.resultType}, not a range matrix`, 1);
-    const result = data.result as { metric: Labels; values: [number, string][] }[];
+    const result = this.list(expr, data.result) as { metric: Labels; values: unknown[] }[];
     return result.map((r) => {
+      if (!isSeries(r) || !Array.isArray(r.values)) throw this.malformed(expr, r);
       const n = r.values.length;
       const times = new Float64Array(n);
       const values = new Float64Array(n);
       for (let i = 0; i < n; i++) {
-        times[i] = Math.round(r.values[i][0] * 1000);
-        values[i] = parseSampleValue(r.values[i][1]);
+        const v = r.values[i];
+        if (!isSample(v)) throw this.malformed(expr, v);
+        times[i] = Math.round(v[0] * 1000);
+        values[i] = parseSampleValue(v[1]);
       }
       return { metric: r.metric, times, values };
     });
@@ -264,6 +270,16 @@ export class PrometheusClient implements PrometheusApi {
 
   private error(query: string, reason: string, attempts: number, status?: number, cause?: unknown): PrometheusQueryError {
     return new PrometheusQueryError(this.url, query, reason, attempts, status, cause === undefined ? undefined : { cause });
+  }
+
+  /** `result` of a successful answer, which must be a list (a proxy or an incompatible API may send anything). */
+  private list(query: string, result: unknown): unknown[] {
+    if (!Array.isArray(result)) throw this.malformed(query, result);
+    return result;
+  }
+
+  private malformed(query: string, part: unknown): PrometheusQueryError {
+    return this.error(query, `sent a malformed answer (unexpected ${truncate(JSON.stringify(part) ?? String(part), 80)} in data.result)`, 1);
   }
 
   /** POSTs the form to `path`, retrying what may pass, and returns the answer's `data`. */
@@ -335,9 +351,9 @@ export class PrometheusClient implements PrometheusApi {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', fail);
-        res.on('aborted', () => fail(new Error('response aborted')));
+        res.on('aborted', () => fail(midAnswer('response aborted')));
         res.on('end', () => {
-          if (!res.complete) return fail(new Error('connection closed mid-response'));
+          if (!res.complete) return fail(midAnswer('connection closed mid-response'));
           cleanup();
           resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(chunks) });
         });
@@ -380,6 +396,17 @@ export class PrometheusClient implements PrometheusApi {
   }
 }
 
+/** A series of a vector or matrix answer: an object with a `metric` label set. */
+function isSeries(r: unknown): r is { metric: Labels } {
+  const m = (r as { metric?: unknown } | null)?.metric;
+  return typeof r === 'object' && r !== null && typeof m === 'object' && m !== null;
+}
+
+/** One `[time, "value"]` pair. */
+function isSample(v: unknown): v is [number, string] {
+  return Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'string';
+}
+
 function seconds(ms: number): string {
   return (ms / 1000).toFixed(3);
 }
@@ -392,8 +419,14 @@ function isFailure(e: unknown): e is Failure {
   return typeof e === 'object' && e !== null && (e as { kadFailure?: boolean }).kadFailure === true;
 }
 
+/** The error of an answer cut off after it began. */
+function midAnswer(what: string): Error {
+  return Object.assign(new Error(what), { midAnswer: true });
+}
+
 function networkFailure(e: unknown): Failure {
   const err = e as NodeJS.ErrnoException;
+  if ((e as { midAnswer?: boolean })?.midAnswer) return failure(`sent an answer cut off before its end (${err.message})`, true, undefined, e);
   const code = err?.code ?? '';
   if (TLS_CODES.test(code) || /certificate|SSL routines/i.test(err?.message ?? '')) {
     return failure(`TLS handshake failed (${code || err.message}); set PROMETHEUS_CA_FILE to the CA that signed its certificate, or PROMETHEUS_INSECURE_SKIP_VERIFY=true`, false, undefined, e);
