@@ -2,7 +2,7 @@
  * `kad serve`: runs the service (what `npm start` runs). Config from --config, the environment, and
  * these options, in increasing precedence.
  */
-import { loadConfig, environmentVariables } from '../config/load.js';
+import { HELP_ENV_VARS } from '../config/help-env.js';
 import { untilAborted, type Command } from './command.js';
 
 export const serveCommand: Command = {
@@ -17,11 +17,12 @@ export const serveCommand: Command = {
   },
   details: [
     'Environment variables (file < environment < options):',
-    ...environmentVariables().map((v) => `  ${v.name.padEnd(26)} ${v.path} (default ${v.default === undefined ? 'unset' : JSON.stringify(v.default)})`),
+    ...HELP_ENV_VARS.map((v) => `  ${v.name.padEnd(26)} ${v.path} (default ${v.default === undefined ? 'unset' : JSON.stringify(v.default)})`),
     '',
     'With PROMETHEUS_URL unset, the source is the embedded simulated cluster.',
   ].join('\n'),
   async run(v, io) {
+    const { loadConfig } = await import('../config/load.js'); // loaded here: `kad serve --help` does not need the schema
     const config = loadConfig({
       env: io.env,
       file: typeof v.config === 'string' ? v.config : undefined,

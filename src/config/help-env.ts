@@ -1,0 +1,78 @@
+/**
+ * The environment variables of the config, for `kad serve --help` only: listed without loading the
+ * config schema (typebox alone takes about 0.13 s to load, and `--help` must answer in under 0.3 s).
+ * The schema (`environmentVariables()` in load.ts) stays the truth: a test checks this list against it.
+ */
+export interface HelpEnvVar {
+  name: string;
+  path: string;
+  default: unknown;
+}
+
+/** Every variable the schema reads, in the schema's order, with its config path and default. */
+export const HELP_ENV_VARS: readonly HelpEnvVar[] = Object.freeze([
+  { name: "PROMETHEUS_URL", path: "prometheus.url", default: undefined },
+  { name: "NAMESPACE_REGEX", path: "prometheus.namespaceRegex", default: ".*" },
+  { name: "POD_LABEL", path: "prometheus.podLabel", default: "pod" },
+  { name: "REQUEST_TIMEOUT_SECONDS", path: "prometheus.requestTimeoutSeconds", default: 5 },
+  { name: "KAD_RATE_WINDOW", path: "prometheus.rateWindow", default: "1m" },
+  { name: "KAD_QUERY_BATCH_PODS", path: "prometheus.batchSize", default: 500 },
+  { name: "KAD_QUERY_RETRIES", path: "prometheus.maxRetries", default: 3 },
+  { name: "PROMETHEUS_BEARER_TOKEN", path: "prometheus.bearerToken", default: undefined },
+  { name: "PROMETHEUS_BEARER_TOKEN_FILE", path: "prometheus.bearerTokenFile", default: undefined },
+  { name: "PROMETHEUS_USERNAME", path: "prometheus.username", default: undefined },
+  { name: "PROMETHEUS_PASSWORD", path: "prometheus.password", default: undefined },
+  { name: "PROMETHEUS_PASSWORD_FILE", path: "prometheus.passwordFile", default: undefined },
+  { name: "PROMETHEUS_CA_FILE", path: "prometheus.caFile", default: undefined },
+  { name: "PROMETHEUS_INSECURE_SKIP_VERIFY", path: "prometheus.insecureSkipVerify", default: false },
+  { name: "KAD_SOURCE", path: "source.kind", default: "auto" },
+  { name: "KAD_REPLAY_DIR", path: "source.replayDir", default: undefined },
+  { name: "KUBECONFIG", path: "source.kubeconfig", default: undefined },
+  { name: "TRAINING_LOOKBACK_MINUTES", path: "training.lookbackMinutes", default: 60 },
+  { name: "KAD_WARMUP_MINUTES", path: "training.warmupMinutes", default: 1440 },
+  { name: "QUERY_STEP_SECONDS", path: "training.queryStepSeconds", default: 60 },
+  { name: "KAD_RETRAIN_MINUTES", path: "training.retrainMinutes", default: 60 },
+  { name: "KAD_MODEL_DIR", path: "training.modelDir", default: undefined },
+  { name: "IFOREST_N_ESTIMATORS", path: "iforest.nEstimators", default: 100 },
+  { name: "IFOREST_MAX_SAMPLES", path: "iforest.maxSamples", default: 256 },
+  { name: "IFOREST_CONTAMINATION", path: "iforest.contamination", default: "auto" },
+  { name: "KAD_DETECTOR", path: "detector.kind", default: "adaptive" },
+  { name: "KAD_SEED", path: "detector.seed", default: 42 },
+  { name: "KAD_PEER_GROUP", path: "detector.peerGroup", default: true },
+  { name: "KAD_CONSECUTIVE", path: "policy.consecutive", default: 2 },
+  { name: "KAD_POLICY_WINDOW", path: "policy.window", default: 0 },
+  { name: "KAD_POLICY_HYSTERESIS", path: "policy.hysteresis", default: 0 },
+  { name: "KAD_ALERT_FOR_SECONDS", path: "policy.forSeconds", default: 0 },
+  { name: "KAD_ALERT_KEEP_FIRING_FOR_SECONDS", path: "policy.keepFiringForSeconds", default: 0 },
+  { name: "KAD_ALERT_COOLDOWN_SECONDS", path: "policy.cooldownSeconds", default: 0 },
+  { name: "KAD_TARGET_FALSE_ALARMS_PER_DAY", path: "policy.targetFalseAlarmsPerDay", default: 0 },
+  { name: "KAD_TARGET_FALSE_ALARM_RATE", path: "policy.targetFalseAlarmRate", default: 0.001 },
+  { name: "KAD_STOP_LEARNING", path: "policy.stopLearning", default: true },
+  { name: "KAD_MAX_QUARANTINE_SECONDS", path: "policy.maxQuarantineSeconds", default: 3600 },
+  { name: "KAD_EARLY_WARNING", path: "earlyWarning.enabled", default: true },
+  { name: "KAD_EARLY_WARNING_MINUTES", path: "earlyWarning.horizonMinutes", default: 120 },
+  { name: "KAD_EARLY_WARNING_CONSECUTIVE", path: "earlyWarning.consecutive", default: 3 },
+  { name: "KAD_EARLY_WARNING_MEMORY_AT", path: "earlyWarning.memoryAt", default: 0.98 },
+  { name: "KAD_EARLY_WARNING_CPU_AT", path: "earlyWarning.cpuAt", default: 0.95 },
+  { name: "KAD_FORECAST", path: "forecast.enabled", default: true },
+  { name: "KAD_FORECAST_HORIZON_MINUTES", path: "forecast.horizonMinutes", default: 30 },
+  { name: "KAD_FORECAST_MODEL", path: "forecast.model", default: "seasonal" },
+  { name: "KAD_FORECAST_REFRESH_MINUTES", path: "forecast.refreshMinutes", default: 5 },
+  { name: "KAD_FORECAST_REFRESH_BUDGET_MS", path: "forecast.refreshBudgetMs", default: 1000 },
+  { name: "KAD_FORECAST_HISTORY_DAYS", path: "forecast.historyDays", default: 8 },
+  { name: "KAD_SCALING_TARGET_UTILISATION", path: "scaling.targetUtilisation", default: 0.7 },
+  { name: "KAD_SCALING_MIN_REPLICAS", path: "scaling.minReplicas", default: 1 },
+  { name: "KAD_SCALING_MAX_REPLICAS", path: "scaling.maxReplicas", default: 100 },
+  { name: "KAD_SCALING_STABILISATION_SECONDS", path: "scaling.scaleDownStabilisationSeconds", default: 300 },
+  { name: "ALERTMANAGER_URL", path: "alertmanager.url", default: undefined },
+  { name: "KAD_WEBHOOK_URL", path: "alertmanager.webhookUrl", default: undefined },
+  { name: "KAD_ALERT_RESEND_SECONDS", path: "alertmanager.resendSeconds", default: 60 },
+  { name: "KAD_ALERT_SEVERITY", path: "alertmanager.severity", default: "warning" },
+  { name: "KAD_EXTERNAL_URL", path: "alertmanager.externalUrl", default: undefined },
+  { name: "KAD_STATE_DIR", path: "state.dir", default: ".kad" },
+  { name: "KAD_HOST", path: "server.host", default: "0.0.0.0" },
+  { name: "PORT", path: "server.port", default: 8080 },
+  { name: "KAD_SIM_SEED", path: "simulator.seed", default: 1 },
+  { name: "KAD_SIM_SPEED", path: "simulator.speed", default: 1 },
+  { name: "KAD_LOG_LEVEL", path: "log.level", default: "info" },
+]);
