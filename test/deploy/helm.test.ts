@@ -228,6 +228,8 @@ describe.skipIf(RENDER_MISSING !== null && !REQUIRE_INTEGRATION)('helm template 
     const notes = render({ notes: true });
     expect(notes).toContain('kubectl -n monitoring rollout status deploy/kad');
     expect(notes).toContain('helm test kad -n monitoring');
+    // Without a ServiceMonitor, the plain scrape job keeps kad's Services by their name label.
+    expect(notes).toContain('it keeps Services labelled\napp.kubernetes.io/name=kad).');
     expect(render({ notes: true, values: [ALL_ON] })).toContain('https://kad.example.com/');
   });
 
