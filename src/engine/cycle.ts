@@ -12,7 +12,7 @@ import { podKey, workloadKey, type PodRef } from '../core/series.js';
 import { loadDetector } from '../detectors/index.js';
 import { POD_FEATURE_MIN_SCALE, POD_FEATURES, PodFeatureExtractor } from '../features/pod-features.js';
 import { ExhaustionMonitor, exhaustionMonitorParams } from '../forecast/exhaustion-monitor.js';
-import { PEER_MIN_AGE_MS, PeerSignals, peerInputs } from '../peers/peer-signals.js';
+import { PeerSignals, peerInputs, warmingUp } from '../peers/peer-signals.js';
 import { AlertPolicy, type AlertDecision, type AlertPolicyParams } from '../policy/alert-policy.js';
 import { FlagCalibrator } from '../policy/flag-calibrator.js';
 import type { AnomalyFinding, CycleResult, PodOutcome, PodResult } from '../policy/cycle-result.js';
@@ -220,13 +220,16 @@ export class ScoringCycle {
       const key = podKey(p.ref);
       seen.add(key);
       const x = vectors.get(key)!;
-      const own = m.workloads.get(workloadKey(p.ref));
-      const model = this.streaming ? this.podModel(key, workloadKey(p.ref)) : (own ?? m.cluster);
+      const wk = workloadKey(p.ref);
+      const own = m.workloads.get(wk);
+      const model = this.streaming ? this.podModel(key, wk) : (own ?? m.cluster);
       const modelScore = model.scoreOne(x, snap.t);
       const peerScore = this.peers?.scoreOnScale(key, model.threshold) ?? 0;
       const score = Math.max(modelScore, peerScore);
       this.peers?.observeScore(key, score);
-      // A streaming pod model neither flags nor learns a pod that is warming up (see warmingUp).
+      // A streaming pod model neither flags nor learns a pod in its first 10 minutes (warmingUp, as the
+      // peer group does not compare it): a new replica's start-up is not an alert and does not widen
+      // what its model calls normal.
       const young = this.streaming && warmingUp(p, snap.t);
       const d = decide ? this.decide(key, young ? 0 : score, snap.t, model.threshold) : undefined;
       // The learn gate holds the points the policy keeps from learning (the next retraining leaves
@@ -301,11 +304,3 @@ export class ScoringCycle {
   }
 }
 
-/**
- * A pod in its first {@link PEER_MIN_AGE_MS} (10 minutes: caches, JIT, connections; the peer group
- * does not compare it either) is warming up: a streaming pod model neither flags nor learns it, so
- * a new replica's start-up is not an alert and does not widen what its model calls normal.
- */
-function warmingUp(p: { startedAt?: number }, t: number): boolean {
-  return p.startedAt !== undefined && t - p.startedAt < PEER_MIN_AGE_MS;
-}

@@ -146,6 +146,11 @@ export class PeerSignals {
 /** Pods younger than this are not compared with their peers (they warm up: caches, JIT, connections). */
 export const PEER_MIN_AGE_MS = 10 * 60_000;
 
+/** Whether a pod is in its first {@link PEER_MIN_AGE_MS} at time `t` (false when its start is unknown). */
+export function warmingUp(p: { startedAt?: number }, t: number): boolean {
+  return p.startedAt !== undefined && t - p.startedAt < PEER_MIN_AGE_MS;
+}
+
 /**
  * The peer-group inputs of a snapshot: pods grouped by ReplicaSet (the pod name without its last
  * `-suffix`, within the workload), so that during a rollout old and new pods are not compared with
@@ -155,7 +160,7 @@ export const PEER_MIN_AGE_MS = 10 * 60_000;
 export function peerInputs(snap: PodSnapshot, vectors: ReadonlyMap<string, Float64Array>): PeerInput[] {
   const out: PeerInput[] = [];
   for (const p of snap.pods) {
-    if (p.startedAt !== undefined && snap.t - p.startedAt < PEER_MIN_AGE_MS) continue;
+    if (warmingUp(p, snap.t)) continue;
     const key = podKey(p.ref);
     out.push({ key, workload: `${workloadKey(p.ref)}/${p.ref.pod.replace(/-[^-]+$/, '')}`, x: vectors.get(key)! });
   }
