@@ -59,6 +59,7 @@ import type { Features } from '../core/frame.js';
 import { zToScore, type ZScored } from '../core/score-map.js';
 import { clampLearned } from '../stats/robust-clip.js';
 import { type Detector, type Explainer } from './base.js';
+import { readMinScale } from './scale-settings.js';
 import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
 
 const KIND = 'novelty';
@@ -110,8 +111,6 @@ function resolve(p: Record<string, unknown>): Resolved {
   const okScales = Array.isArray(scales) && scales.length > 0 && scales.length <= 16 &&
     scales.every((w, i) => Number.isInteger(w) && w >= 1 && w <= 4096 && (i === 0 || w > scales[i - 1]));
   if (!okScales) throw new InputError(`novelty: scales must be 1 to 16 ascending integers in [1, 4096], got ${JSON.stringify(p.scales)}`);
-  const minScale = Array.from((p.minScale ?? []) as ArrayLike<number>);
-  if (!minScale.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0)) throw new InputError('novelty: minScale must be an array of finite numbers >= 0');
   const daily = p.daily ?? true;
   if (typeof daily !== 'boolean') throw new InputError(`novelty: daily must be true or false, got ${JSON.stringify(p.daily)}`);
   return {
@@ -123,7 +122,7 @@ function resolve(p: Record<string, unknown>): Resolved {
     e50: num('e50', 0.1, (v) => Number.isFinite(v) && v > 0, 'a finite number > 0'),
     power: num('power', 4, (v) => Number.isFinite(v) && v > 0 && v <= 100, 'a number in (0, 100]'),
     relativeFloor: num('relativeFloor', 1e-3, (v) => Number.isFinite(v) && v >= 0, 'a finite number >= 0'),
-    minScale,
+    minScale: readMinScale('novelty', p),
   };
 }
 

@@ -54,16 +54,21 @@ export function readFloorAndMapping(num: NumberParam, z50: number): { relativeFl
   };
 }
 
+/** The per-feature scale floors `p.minScale` (none: []); throws {@link InputError} `"<component>: minScale must be an array of finite numbers >= 0"`. */
+export function readMinScale(component: string, p: Readonly<Record<string, unknown>>): number[] {
+  const minScale = Array.from((p.minScale ?? []) as ArrayLike<number>);
+  if (!minScale.every(nonNegative)) throw new InputError(`${component}: minScale must be an array of finite numbers >= 0`);
+  return minScale;
+}
+
 /**
  * Reads the {@link ScaleParams} of `p` (the detector's raw settings, also read by `num`). Throws
  * {@link InputError} `"<component>: minScale must be an array of finite numbers >= 0"` or, from `num`,
  * naming the bad number.
  */
 export function readScaleSettings(component: string, p: Readonly<Record<string, unknown>>, num: NumberParam, defaults: ScaleDefaults): ScaleSettings {
-  const minScale = Array.from((p.minScale ?? []) as ArrayLike<number>);
-  if (!minScale.every(nonNegative)) throw new InputError(`${component}: minScale must be an array of finite numbers >= 0`);
   return {
-    minScale,
+    minScale: readMinScale(component, p),
     defaultMinScale: num('defaultMinScale', defaults.defaultMinScale, positive, 'a finite number > 0'),
     ...readFloorAndMapping(num, defaults.z50),
   };
