@@ -18,7 +18,7 @@ function pod(name: string, flagged: boolean): PodResult {
   return {
     ref: { namespace: 'shop', pod: name, workload: 'frontend', node: 'n1' },
     sample: { cpu: 0.1, memory: 1e8, restarts: 0, rxBytes: 10, txBytes: 10 },
-    flagged, score: flagged ? 0.9 : 0.1, model: 'workload', modelScore: 0.1, peerScore: 0,
+    flagged, score: flagged ? 0.9 : 0.1, threshold: 0.5, model: 'workload', modelScore: 0.1, peerScore: 0,
     features: {}, t: T0,
   } as unknown as PodResult;
 }

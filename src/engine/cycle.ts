@@ -245,8 +245,9 @@ export class ScoringCycle {
       const firing = d?.firing ?? false;
       const features: Record<string, number> = {};
       POD_FEATURES.forEach((n, j) => (features[n] = x[j]));
-      const result: PodResult = { ref: p.ref, t: snap.t, sample: p, score, flagged: firing, features, model: this.streaming ? 'pod' : own ? 'workload' : 'cluster', modelScore, peerScore };
-      const outcome: PodOutcome = { result, started: d?.started ?? false, anomaly: firing ? this.finding(key, x, model, peerScore) : null, warnings: [] };
+      const threshold = this.flags?.warm(key) ? Math.max(model.threshold, this.flags.scoreAt(key)) : model.threshold;
+      const result: PodResult = { ref: p.ref, t: snap.t, sample: p, score, threshold, flagged: firing, features, model: this.streaming ? 'pod' : own ? 'workload' : 'cluster', modelScore, peerScore };
+      const outcome: PodOutcome = { result, started: d?.started ?? false, anomaly: firing ? this.finding(key, x, model, peerScore, threshold) : null, warnings: [] };
       if (decide && this.exhaustion && this.warnings) {
         const w = this.warnings.decide(key, this.exhaustion.observe(p, snap.t, key), snap.t);
         result.exhaustion = { memorySeconds: w.memory.tteSeconds, cpuSeconds: w.cpu.tteSeconds, warnings: w.firing };
@@ -293,10 +294,10 @@ export class ScoringCycle {
   }
 
   /** What a firing pod's alert states: its top features, whether its replicas call it the outlier, the shape of its recent scores. */
-  private finding(key: string, x: Float64Array, model: PodModel, peerScore: number): AnomalyFinding {
+  private finding(key: string, x: Float64Array, model: PodModel, peerScore: number, threshold: number): AnomalyFinding {
     const peer = this.peers?.get(key);
     return {
-      threshold: model.threshold,
+      threshold,
       topFeatures: model.explain ? model.explain(x, POD_FEATURES).slice(0, 3) : [],
       peer: peer && peerScore >= model.threshold ? { score: peerScore, feature: POD_FEATURES[peer.peerFeature] ?? null } : null,
       change: this.peers?.changeOf(key) ?? 'none',

@@ -88,11 +88,13 @@ describe('Engine', () => {
     await engine.step();
     expect(engine.detect().map((r) => r.ref.pod).sort()).toEqual(['web-a', 'web-b', 'web-c']);
     expect(await registry.getSingleMetricAsString('anomaly_score')).toContain('pod="web-c"');
+    for (const r of engine.detect()) expect(r.threshold).toBeGreaterThan(0);
+    expect(await registry.getSingleMetricAsString('anomaly_threshold')).toMatch(/anomaly_threshold\{namespace="ns",pod="web-c",workload="web"\} 0\.\d+/);
     source.gone.add('web-c');
     clock.advance(MIN);
     await engine.step();
     expect(engine.detect().map((r) => r.ref.pod).sort()).toEqual(['web-a', 'web-b']);
-    const text = await registry.getSingleMetricAsString('anomaly_score') + (await registry.getSingleMetricAsString('anomaly_flag'));
+    const text = await registry.getSingleMetricAsString('anomaly_score') + (await registry.getSingleMetricAsString('anomaly_flag')) + (await registry.getSingleMetricAsString('anomaly_threshold'));
     expect(text).not.toContain('web-c');
     expect(text).toContain('pod="web-a"');
     const predictions = await registry.getSingleMetricAsString('anomaly_detector_predictions_total');

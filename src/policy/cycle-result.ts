@@ -18,6 +18,12 @@ export interface PodResult {
   t: number;
   sample: PodSample;
   score: number;
+  /**
+   * The lowest score that would flag the pod now: the model's threshold, or with calibrated flags (once
+   * the pod's calibration has warmed up) the higher of that and the score rarer than the target rate
+   * among the pod's own past scores. What the dashboards draw beside the score.
+   */
+  threshold: number;
   flagged: boolean;
   /** Feature values by name (NaN → null in JSON). */
   features: Record<string, number>;
@@ -33,7 +39,7 @@ export interface PodResult {
 
 /** What a firing anomaly alert states beside its score. */
 export interface AnomalyFinding {
-  /** The score at which the model flags. */
+  /** The lowest score that flags the pod now (PodResult.threshold). */
   threshold: number;
   /** The features that contributed most, largest first (at most 3; empty when the model cannot explain). */
   topFeatures: FeatureContribution[];

@@ -74,3 +74,23 @@ describe('FlagCalibrator.copy', () => {
     expect(f.warm('c')).toBe(false);
   });
 });
+
+describe('FlagCalibrator.scoreAt', () => {
+  it('is the bar between what a series flags and what it does not, higher for a noisier series, 1 while warming up', () => {
+    const cal = new FlagCalibrator({ targetFalseAlarmRate: 0.001, warmup: 50 });
+    const rng = createRng(5);
+    expect(cal.scoreAt('quiet')).toBe(1);
+    for (let i = 0; i < 2000; i++) {
+      cal.learn('quiet', 0.1 * rng.next());
+      cal.learn('noisy', 0.5 + 0.45 * rng.next());
+    }
+    const quiet = cal.scoreAt('quiet');
+    const noisy = cal.scoreAt('noisy');
+    expect(quiet).toBeGreaterThan(0.1);
+    expect(noisy).toBeGreaterThan(quiet);
+    for (const [key, bar] of [['quiet', quiet], ['noisy', noisy]] as const) {
+      expect(cal.flagged(cal.pValue(key, Math.min(1, bar + 1e-9)))).toBe(true);
+      expect(cal.flagged(cal.pValue(key, bar - 1e-6))).toBe(false);
+    }
+  });
+});

@@ -92,6 +92,24 @@ export class FlagCalibrator {
     return (this.series.get(key)?.count ?? 0) >= this.minPoints;
   }
 
+  /**
+   * The lowest score series `key` would flag now: the score whose tail probability falls below the
+   * target rate (found by bisection, p being monotone in the score); 1 during warm-up (nothing is
+   * flagged). For showing the bar beside the score (the `anomaly_threshold` gauge, dashboards).
+   */
+  scoreAt(key: string): number {
+    const c = this.series.get(key);
+    if (c === undefined || c.count < this.minPoints) return 1;
+    let lo = 0;
+    let hi = 1;
+    for (let i = 0; i < 60 && hi - lo > 1e-12; i++) {
+      const mid = (lo + hi) / 2;
+      if (c.pValue(spread(mid)) < this.rate) hi = mid;
+      else lo = mid;
+    }
+    return hi;
+  }
+
   /** Whether a tail probability from {@link observe} is a flag (p < rate). */
   flagged(p: number): boolean {
     return p < this.rate;

@@ -9,6 +9,7 @@ export interface Telemetry {
   readonly registry: Registry;
   /** Raw detector score per pod, in [0, 1]. */
   anomalyScore: Gauge<'namespace' | 'pod' | 'workload'>;
+  anomalyThreshold: Gauge<'namespace' | 'pod' | 'workload'>;
   /** 1 when the policy flags the pod, else 0. */
   anomalyFlag: Gauge<'namespace' | 'pod' | 'workload'>;
   inferenceDuration: Histogram<never>;
@@ -47,6 +48,12 @@ export function createTelemetry(registry: Registry, opts: { processMetrics?: boo
   return {
     registry,
     anomalyScore: new Gauge({ name: 'anomaly_score', help: 'Anomaly score of the pod in [0,1]; higher is more anomalous.', labelNames: podLabels, registers }),
+    anomalyThreshold: new Gauge({
+      name: 'anomaly_threshold',
+      help: 'Lowest anomaly score that would flag the pod now (its model\'s threshold, raised by the pod\'s calibrated false-alarm rate).',
+      labelNames: podLabels,
+      registers,
+    }),
     anomalyFlag: new Gauge({ name: 'anomaly_flag', help: '1 when the pod is flagged anomalous by the alert policy, else 0.', labelNames: podLabels, registers }),
     inferenceDuration: new Histogram({
       name: 'anomaly_detector_inference_duration_seconds',

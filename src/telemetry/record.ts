@@ -1,6 +1,6 @@
 /**
  * The gauges kad publishes, written from what the stages produced: {@link recordCycle} from a scoring
- * cycle's result (per-pod score, flag and early-warning series, removed when a pod goes away; the
+ * cycle's result (per-pod score, threshold, flag and early-warning series, removed when a pod goes away; the
  * cycle counters), {@link recordForecasts} from the workload forecasts after a refresh.
  */
 import { FORECAST_METRICS, type WorkloadForecasts } from '../forecast/workload-forecasts.js';
@@ -15,6 +15,7 @@ export function recordCycle(t: Telemetry, r: CycleResult, inferenceSeconds: numb
     const { ref, exhaustion } = result;
     const labels = { namespace: ref.namespace, pod: ref.pod, workload: ref.workload };
     t.anomalyScore.set(labels, result.score);
+    t.anomalyThreshold.set(labels, result.threshold);
     t.anomalyFlag.set(labels, result.flagged ? 1 : 0);
     if (started) t.anomaliesDetected.inc({ namespace: ref.namespace, workload: ref.workload });
     if (!exhaustion) continue;
@@ -30,6 +31,7 @@ export function recordCycle(t: Telemetry, r: CycleResult, inferenceSeconds: numb
     // The pod went away: drop its series from /metrics.
     const labels = { namespace: ref.namespace, pod: ref.pod, workload: ref.workload };
     t.anomalyScore.remove(labels);
+    t.anomalyThreshold.remove(labels);
     t.anomalyFlag.remove(labels);
     for (const resource of RESOURCES) {
       t.timeToExhaustion.remove({ ...labels, resource });
