@@ -17,7 +17,8 @@ export function recordCycle(t: Telemetry, r: CycleResult, inferenceSeconds: numb
     t.anomalyScore.set(labels, result.score);
     t.anomalyThreshold.set(labels, result.threshold);
     t.anomalyFlag.set(labels, result.flagged ? 1 : 0);
-    if (started) t.anomaliesDetected.inc({ namespace: ref.namespace, workload: ref.workload });
+    // Every workload's counter exists from its first cycle (at 0), so increase() sees its first flag.
+    t.anomaliesDetected.inc({ namespace: ref.namespace, workload: ref.workload }, started ? 1 : 0);
     if (!exhaustion) continue;
     for (const resource of RESOURCES) {
       const l = { ...labels, resource };
