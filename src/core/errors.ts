@@ -18,7 +18,8 @@ export type KadErrorCode =
   | 'KAD_ERR_PAYLOAD_TOO_LARGE'
   | 'KAD_ERR_HEADERS_TOO_LARGE'
   | 'KAD_ERR_UNSUPPORTED_MEDIA_TYPE'
-  | 'KAD_ERR_TIMEOUT';
+  | 'KAD_ERR_TIMEOUT'
+  | 'KAD_ERR_OVERLOADED';
 
 /** Base class of every coded error: `code`, a user-facing message, an HTTP status and an exit code. */
 export class KadError extends Error {
@@ -73,6 +74,13 @@ export class ModelFormatError extends KadError {
 export class SourceError extends KadError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('KAD_ERR_SOURCE', message, 502, 1, options);
+  }
+}
+
+/** kad cannot take this now (a full ingest buffer, too many series); the sender should retry later. HTTP 429. */
+export class OverloadedError extends KadError {
+  constructor(message: string) {
+    super('KAD_ERR_OVERLOADED', message, 429, 1);
   }
 }
 
