@@ -37,7 +37,13 @@ export interface DecodeCounts {
 }
 
 const TWO_63 = 2 ** 63;
-const TWO_64 = 2 ** 64;
+
+/** The negative int64 whose 10-byte varint is bytes [lo, hi) of `buf` (exact, unlike float arithmetic there). */
+function negativeInt64(buf: Uint8Array, lo: number, hi: number): number {
+  let v = 0n;
+  for (let i = hi - 1; i >= lo; i--) v = (v << 7n) | BigInt(buf[i] & 0x7f);
+  return Number(BigInt.asIntN(64, v));
+}
 
 /** Reads varints and skips fields of a protobuf message in [pos, end); `what` names it in errors. */
 class Reader {
@@ -222,8 +228,9 @@ export class WriteRequestDecoder {
           v = this.view.getFloat64(r.pos, true);
           r.pos += 8;
         } else if (f === 0x10) {
+          const at = r.pos;
           t = r.varint(stop);
-          if (t >= TWO_63) t -= TWO_64; // a negative int64
+          if (t >= TWO_63) t = negativeInt64(r.buf, at, r.pos);
         } else {
           r.skip(f & 7, stop);
         }
