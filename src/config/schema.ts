@@ -34,11 +34,19 @@ export const ConfigSchema = Type.Object(
     ),
     source: Type.Object(
       {
-        kind: Type.Union(['auto', 'simulator', 'prometheus', 'metrics-api', 'replay'].map((l) => Type.Literal(l)), {
-          default: 'auto', env: 'KAD_SOURCE', allowed: 'one of auto (Prometheus when PROMETHEUS_URL is set, else the simulator), simulator, prometheus, metrics-api, replay (recorded per-pod CSV files in KAD_REPLAY_DIR)',
+        kind: Type.Union(['auto', 'simulator', 'prometheus', 'metrics-api', 'replay', 'remote-write'].map((l) => Type.Literal(l)), {
+          default: 'auto', env: 'KAD_SOURCE', allowed: 'one of auto (Prometheus when PROMETHEUS_URL is set, else the simulator), simulator, prometheus, metrics-api, replay (recorded per-pod CSV files in KAD_REPLAY_DIR), remote-write (Prometheus pushes to POST /api/v1/write)',
         }),
         replayDir: Type.Optional(Type.String({ minLength: 1, env: 'KAD_REPLAY_DIR', allowed: 'a folder of per-pod CSV files to replay (KAD_SOURCE=replay; layouts in src/sources/replay.ts)' })),
         kubeconfig: Type.Optional(Type.String({ minLength: 1, env: 'KUBECONFIG', allowed: 'a path to a kubeconfig file (unset: in-cluster service account)' })),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    remoteWrite: Type.Object(
+      {
+        maxSeries: int(1, 100_000_000, 200_000, 'KAD_REMOTE_WRITE_MAX_SERIES'),
+        maxSamplesPerSeries: int(4, 1_000_000, 360, 'KAD_REMOTE_WRITE_MAX_SAMPLES_PER_SERIES'),
+        bufferBytes: int(65_536, 4_294_967_295, 33_554_432, 'KAD_REMOTE_WRITE_BUFFER_BYTES'),
       },
       { default: {}, additionalProperties: false },
     ),

@@ -41,10 +41,10 @@ export function snappyEncode(src: Uint8Array): Uint8Array {
     while (a < b) {
       const len = Math.min(b - a, 1 << 24);
       const l = len - 1;
-      if (l < 60) out[o++] = l << 2;
-      else if (l < 0x100) (out[o++] = 60 << 2), (out[o++] = l);
-      else if (l < 0x10000) (out[o++] = 61 << 2), (out[o++] = l & 0xff), (out[o++] = l >>> 8);
-      else (out[o++] = 62 << 2), (out[o++] = l & 0xff), (out[o++] = (l >>> 8) & 0xff), (out[o++] = l >>> 16);
+      // The length-1 in the tag, or in the 1 to 3 bytes after a tag of 60 to 62.
+      const extra = l < 60 ? 0 : l < 0x100 ? 1 : l < 0x10000 ? 2 : 3;
+      out[o++] = (extra ? 59 + extra : l) << 2;
+      for (let k = 0; k < extra; k++) out[o++] = (l >>> (8 * k)) & 0xff;
       out.set(src.subarray(a, a + len), o);
       o += len;
       a += len;

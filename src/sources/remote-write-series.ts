@@ -1,0 +1,268 @@
+/**
+ * The series a remote-write receiver keeps, found by their label bytes as they arrive.
+ *
+ * Remote write 1.0 sends every series' full label set with every batch, so finding the series of a
+ * TimeSeries is the receiver's main cost. {@link SeriesIndex.lookup} does it without decoding a
+ * string: `__name__` first (Prometheus sorts labels, so it leads), and a metric kad does not read is
+ * skipped there; otherwise a hash of the label bytes, checked byte for byte against the series'
+ * stored bytes. Only a label set not seen before is decoded: its metric, namespace, pod and
+ * container decide which of kad's per-pod values it feeds ({@link ROLE}, the same filters as the
+ * Prometheus source's PromQL, src/sources/prometheus.ts), or that it feeds none (remembered too, in
+ * a bounded set of its own, so it costs a lookup next time).
+ *
+ * At most `maxSeries` series are kept; a new one beyond that is refused ({@link REFUSED}) until old
+ * ones are dropped ({@link SeriesIndex.dropOlderThan}). Each keeps its samples in a
+ * {@link SampleRing} of at most `maxSamplesPerSeries`.
+ */
+import { ConfigError } from '../core/errors.js';
+import { LabelCursor } from './remote-write-proto.js';
+import { SampleRing } from './sample-ring.js';
+
+/** Which per-pod value a series feeds (an index into per-pod accumulators). */
+export const ROLE = {
+  cpu: 0, workingSet: 1, usage: 2, restarts: 3, rxBytes: 4, txBytes: 5, rxPackets: 6, rxDropped: 7,
+  cpuLimit: 8, memoryLimit: 9, cpuLimitV1: 10, memoryLimitV1: 11, cpuRequest: 12, cpuRequestV1: 13, startedAt: 14, info: 15,
+} as const;
+/** Number of {@link ROLE}s. */
+export const N_ROLES = 16;
+/** Roles read with `rate()`; the others are instant values. */
+export const COUNTER_ROLES: readonly boolean[] = Array.from({ length: N_ROLES }, (_, r) =>
+  ([ROLE.cpu, ROLE.rxBytes, ROLE.txBytes, ROLE.rxPackets, ROLE.rxDropped] as number[]).includes(r));
+
+type Labels = Readonly<Record<string, string>>;
+const inContainer = (l: Labels) => !!l.container && l.container !== 'POD';
+
+/** The metrics kad reads, and which role a series of each feeds (-1: none). */
+const METRICS: Readonly<Record<string, (l: Labels) => number>> = {
+  container_cpu_usage_seconds_total: (l) => (inContainer(l) ? ROLE.cpu : -1),
+  container_memory_working_set_bytes: (l) => (inContainer(l) ? ROLE.workingSet : -1),
+  container_memory_usage_bytes: (l) => (inContainer(l) ? ROLE.usage : -1),
+  kube_pod_container_status_restarts_total: () => ROLE.restarts,
+  container_network_receive_bytes_total: () => ROLE.rxBytes,
+  container_network_transmit_bytes_total: () => ROLE.txBytes,
+  container_network_receive_packets_total: () => ROLE.rxPackets,
+  container_network_receive_packets_dropped_total: () => ROLE.rxDropped,
+  kube_pod_container_resource_limits: (l) => (l.resource === 'cpu' ? ROLE.cpuLimit : l.resource === 'memory' ? ROLE.memoryLimit : -1),
+  kube_pod_container_resource_limits_cpu_cores: () => ROLE.cpuLimitV1,
+  kube_pod_container_resource_limits_memory_bytes: () => ROLE.memoryLimitV1,
+  kube_pod_container_resource_requests: (l) => (l.resource === 'cpu' ? ROLE.cpuRequest : -1),
+  kube_pod_container_resource_requests_cpu_cores: () => ROLE.cpuRequestV1,
+  kube_pod_start_time: () => ROLE.startedAt,
+  kube_pod_info: () => ROLE.info,
+};
+
+/** The metric names kad reads from remote write (for `write_relabel_configs`). */
+export const REMOTE_WRITE_METRICS: readonly string[] = Object.keys(METRICS);
+
+/** The handle of a series refused because `maxSeries` are kept. */
+export const REFUSED = -2;
+/** The handle of a series kad does not read. */
+export const IGNORED = -1;
+
+/** The owner and node of a pod, from a `kube_pod_info` series' labels. */
+export interface PodOwner {
+  kind?: string;
+  name?: string;
+  node?: string;
+}
+
+/** One kept series. */
+export interface Series {
+  readonly id: number;
+  readonly hash: number;
+  /** Its label bytes, as they came. */
+  readonly key: Uint8Array;
+  /** The next series with the same hash. */
+  next: Series | undefined;
+  readonly role: number;
+  readonly pod: PodSeries;
+  readonly ring: SampleRing;
+  /** `kube_pod_info`'s owner and node labels. */
+  readonly owner?: PodOwner;
+}
+
+/** A pod's kept series. */
+export interface PodSeries {
+  readonly namespace: string;
+  readonly pod: string;
+  readonly series: Series[];
+}
+
+/** A label set kad does not read, remembered by its bytes. */
+interface Ignored {
+  key: Uint8Array;
+  next: Ignored | undefined;
+}
+
+/** Options of {@link SeriesIndex}. */
+export interface SeriesIndexOptions {
+  /** NAMESPACE_REGEX, anchored as PromQL's `=~` is. */
+  namespaceRegex: string;
+  /** POD_LABEL. */
+  podLabel: string;
+  maxSeries: number;
+  maxSamplesPerSeries: number;
+}
+
+const NAME = Uint8Array.from(Buffer.from('__name__'));
+const NAMES = REMOTE_WRITE_METRICS.map((n) => Uint8Array.from(Buffer.from(n)));
+const utf8 = new TextDecoder();
+
+/** Whether bytes [lo, hi) of `buf` are `want`. */
+function bytesEqual(buf: Uint8Array, lo: number, hi: number, want: Uint8Array): boolean {
+  if (hi - lo !== want.length) return false;
+  for (let i = 0; i < want.length; i++) if (buf[lo + i] !== want[i]) return false;
+  return true;
+}
+
+/** A 32-bit hash of bytes [lo, hi) of `buf` (MurmurHash3's mixing, 4 bytes at a time). */
+export function hashBytes(buf: Uint8Array, lo: number, hi: number): number {
+  let h = 0x9747b28c ^ (hi - lo);
+  let i = lo;
+  for (; i + 4 <= hi; i += 4) {
+    let k = buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    h ^= k;
+    h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0;
+  }
+  for (; i < hi; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** The kept series, by label bytes and by pod. */
+export class SeriesIndex {
+  /** Pods with at least one kept series, by `namespace/pod`. */
+  readonly pods = new Map<string, PodSeries>();
+  private readonly byId: (Series | undefined)[] = [];
+  private readonly freeIds: number[] = [];
+  private readonly byHash = new Map<number, Series>();
+  private readonly ignored = new Map<number, Ignored>();
+  private ignoredCount = 0;
+  private kept = 0;
+  private readonly namespaceRe: RegExp;
+  private readonly cursor = new LabelCursor();
+
+  constructor(private readonly opts: SeriesIndexOptions) {
+    try {
+      this.namespaceRe = new RegExp(`^(?:${opts.namespaceRegex})$`);
+    } catch (e) {
+      throw new ConfigError(`NAMESPACE_REGEX="${opts.namespaceRegex}" is invalid: must be a regular expression (${(e as Error).message})`);
+    }
+  }
+
+  /** Series kept. */
+  get size(): number {
+    return this.kept;
+  }
+
+  /** The kept series with handle `id`. */
+  get(id: number): Series {
+    return this.byId[id]!;
+  }
+
+  /** Every kept series. */
+  *all(): IterableIterator<Series> {
+    for (const s of this.byId) if (s) yield s;
+  }
+
+  /**
+   * The handle of the series whose label fields are bytes [lo, hi) of `buf`: a kept series' id
+   * (created when new), {@link IGNORED} for one kad does not read, {@link REFUSED} for a new one
+   * while `maxSeries` are kept.
+   */
+  lookup(buf: Uint8Array, lo: number, hi: number): number {
+    const metric = this.metricOf(buf, lo, hi);
+    if (metric < 0) return IGNORED;
+    const hash = hashBytes(buf, lo, hi);
+    for (let s = this.byHash.get(hash); s; s = s.next) if (bytesEqual(buf, lo, hi, s.key)) return s.id;
+    for (let s = this.ignored.get(hash); s; s = s.next) if (bytesEqual(buf, lo, hi, s.key)) return IGNORED;
+    return this.create(buf, lo, hi, hash, metric);
+  }
+
+  /** Drops samples older than `t`, and the series (and pods) left with none. Returns the series dropped. */
+  dropOlderThan(t: number): number {
+    let dropped = 0;
+    for (const s of this.byId) {
+      if (!s) continue;
+      s.ring.dropBefore(t);
+      if (s.ring.size === 0) {
+        this.remove(s);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  /** Bytes held by the kept series' samples and label bytes (not counting object overheads). */
+  bytes(): number {
+    let n = 0;
+    for (const s of this.byId) if (s) n += s.ring.bytes + s.key.length;
+    return n;
+  }
+
+  /** The index of the metric named by the `__name__` label in [lo, hi), or -1 for one kad does not read. */
+  private metricOf(buf: Uint8Array, lo: number, hi: number): number {
+    const c = this.cursor.reset(buf, lo, hi);
+    while (c.next()) {
+      if (!bytesEqual(buf, c.nameLo, c.nameHi, NAME)) continue;
+      for (let m = 0; m < NAMES.length; m++) if (bytesEqual(buf, c.valueLo, c.valueHi, NAMES[m])) return m;
+      return -1;
+    }
+    return -1;
+  }
+
+  private create(buf: Uint8Array, lo: number, hi: number, hash: number, metric: number): number {
+    const labels: Record<string, string> = {};
+    const c = this.cursor.reset(buf, lo, hi);
+    while (c.next()) labels[utf8.decode(buf.subarray(c.nameLo, c.nameHi))] = utf8.decode(buf.subarray(c.valueLo, c.valueHi));
+    const namespace = labels.namespace ?? '';
+    const podName = labels[this.opts.podLabel] ?? '';
+    const role = namespace && podName && this.namespaceRe.test(namespace) ? METRICS[REMOTE_WRITE_METRICS[metric]](labels) : -1;
+    const key = buf.slice(lo, hi);
+    if (role < 0) {
+      // Remembered so that it is skipped at the cost of a lookup; forgotten all at once when too many.
+      if (this.ignoredCount >= this.opts.maxSeries) {
+        this.ignored.clear();
+        this.ignoredCount = 0;
+      }
+      this.ignored.set(hash, { key, next: this.ignored.get(hash) });
+      this.ignoredCount++;
+      return IGNORED;
+    }
+    if (this.kept >= this.opts.maxSeries) return REFUSED;
+    const podKey = `${namespace}/${podName}`;
+    let pod = this.pods.get(podKey);
+    if (!pod) this.pods.set(podKey, (pod = { namespace, pod: podName, series: [] }));
+    const id = this.freeIds.pop() ?? this.byId.length;
+    const owner = role === ROLE.info ? { kind: labels.created_by_kind, name: labels.created_by_name, node: labels.node } : undefined;
+    const s: Series = { id, hash, key, next: this.byHash.get(hash), role, pod, ring: new SampleRing(16, this.opts.maxSamplesPerSeries), owner };
+    this.byHash.set(hash, s);
+    this.byId[id] = s;
+    pod.series.push(s);
+    this.kept++;
+    return id;
+  }
+
+  private remove(s: Series): void {
+    const head = this.byHash.get(s.hash);
+    if (head === s) {
+      if (s.next) this.byHash.set(s.hash, s.next);
+      else this.byHash.delete(s.hash);
+    } else {
+      let p = head;
+      while (p && p.next !== s) p = p.next;
+      if (p) p.next = s.next;
+    }
+    this.byId[s.id] = undefined;
+    this.freeIds.push(s.id);
+    const list = s.pod.series;
+    list.splice(list.indexOf(s), 1);
+    if (list.length === 0) this.pods.delete(`${s.pod.namespace}/${s.pod.pod}`);
+    this.kept--;
+  }
+}
