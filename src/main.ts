@@ -19,6 +19,7 @@ import { loadModels } from './registry/model-store.js';
 import { SimulatedCluster } from './simulator/cluster.js';
 import type { Source } from './sources/base.js';
 import { PrometheusSource } from './sources/prometheus.js';
+import { RemoteWriteSource, remoteWriteSettings } from './sources/remote-write.js';
 import { ReplaySource } from './sources/replay.js';
 import { SimulatorSource } from './sources/simulator.js';
 import { SeriesStore, seriesStoreOptions } from './store/series-store.js';
@@ -48,7 +49,7 @@ export interface RuntimeOptions {
 }
 
 /** Builds the source the config asks for. */
-async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: number): Promise<{ source: Source; incidents?: () => unknown[] }> {
+async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: number, registry: Registry): Promise<{ source: Source; incidents?: () => unknown[] }> {
   const kind: string = config.source.kind === 'auto' ? (config.prometheus.url ? 'prometheus' : 'simulator') : config.source.kind;
   switch (kind) {
     case 'prometheus':
@@ -81,6 +82,9 @@ async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: 
       // The recording plays as if it had started one training window ago: the first window trains, the rest is scored as it comes.
       return { source: new ReplaySource({ dir: config.source.replayDir, stepMs: config.training.queryStepSeconds * 1000, startAt: clock.now() - lookbackMs }) };
     }
+    case 'remote-write':
+      // Fed by POST /api/v1/write (src/api/remote-write.ts); its metrics go with the service's.
+      return { source: new RemoteWriteSource({ ...remoteWriteSettings(config, lookbackMs), clock, registry }) };
     default:
       throw new ConfigError(`KAD_SOURCE=${kind}: unknown source`);
   }
@@ -138,7 +142,7 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
   const clock = opts.clock ?? (usesSimulator(config) && config.simulator.speed !== 1 ? acceleratedClock(Date.now(), config.simulator.speed) : systemClock);
   const telemetry = createTelemetry(new Registry(), { processMetrics: true });
   const lookbackMs = config.training.lookbackMinutes * 60_000;
-  const { source, incidents } = await createSource(config, clock, lookbackMs);
+  const { source, incidents } = await createSource(config, clock, lookbackMs, telemetry.registry);
   // Prophet's optimizer can only be loaded asynchronously, once, before the first fit.
   if (config.forecast.enabled && config.forecast.model === 'prophet') await loadProphet();
   const notifier = opts.notifier === 'config'
@@ -176,7 +180,10 @@ export async function startService(config: Readonly<Config>, opts: RuntimeOption
     log.info({ dir: config.training.modelDir, version: engine.status().modelVersion }, 'loaded models');
   }
   const app = await buildServer(
-    { engine, telemetry: rt.telemetry, version: VERSION, incidents: rt.incidents, info: { prometheusUrl: config.prometheus.url ?? null } },
+    {
+      engine, telemetry: rt.telemetry, version: VERSION, incidents: rt.incidents, info: { prometheusUrl: config.prometheus.url ?? null },
+      remoteWrite: source instanceof RemoteWriteSource ? source : undefined,
+    },
     { logger: log },
   );
   let url: string;

@@ -16,9 +16,10 @@ import { addSecurityHeaders } from './security-headers.js';
 import { detectRoutes } from './detect.js';
 import { forecastRoutes } from './forecast.js';
 import { healthRoutes } from './health.js';
+import { remoteWriteRoutes, type RemoteWriteDeps } from './remote-write.js';
 
 /** What the API serves. */
-export interface ApiDeps {
+export interface ApiDeps extends RemoteWriteDeps {
   engine: Engine;
   telemetry: Telemetry;
   version: string;
@@ -63,6 +64,7 @@ export async function buildServer(deps: ApiDeps, opts: ServerOptions = {}): Prom
   await app.register(healthRoutes, deps);
   await app.register(detectRoutes, deps);
   await app.register(forecastRoutes, deps);
+  await app.register(remoteWriteRoutes, deps);
 
   app.get('/metrics', { schema: { description: 'Prometheus metrics (text exposition format).', tags: ['metrics'] } }, async (_req, reply) => {
     reply.header('content-type', deps.telemetry.registry.contentType);

@@ -13,8 +13,11 @@
  * (the training window, Prometheus's 5-minute lookback, the rate window and two steps); series and
  * pods with nothing left in the window are dropped. A new series beyond `maxSeries` is refused and
  * the request answered 429 (the rest of it is stored; the retry adds the refused series once older
- * ones have gone). Request bodies being received or decoded are bounded by `bufferBytes`
- * ({@link RemoteWriteSource.admit}): past it, 429 at once, before the body is read. Prometheus
+ * ones have gone). Requests are queued ({@link RemoteWriteSource.submit}) and stored one per turn of
+ * the event loop, so pushes never hold up scoring or the API for longer than one request; the bodies
+ * being received, queued or stored are bounded by `bufferBytes` ({@link RemoteWriteSource.admit}):
+ * when pushes come faster than kad stores them, the queue fills and the next is answered 429 at
+ * once, before its body is read. Prometheus
  * retries a 429 with backoff (with `retry_on_http_429: true` in 2.42's `queue_config`). Every sample
  * and every refusal is counted: `anomaly_detector_remote_write_samples_total{result}` and
  * `anomaly_detector_remote_write_rejected_total{reason}`.
@@ -99,8 +102,11 @@ export interface RemoteWriteReceiver {
   admit(bytes: number): boolean;
   /** Gives back what {@link admit} reserved. */
   release(bytes: number): void;
-  /** Decodes and stores one request body. Throws {@link InputError} when it is not a snappy WriteRequest. */
-  ingest(body: Uint8Array): IngestResult;
+  /**
+   * Queues one request body to be decoded and stored in turn (one body per turn of the event loop);
+   * resolves when it is stored, rejects with an {@link InputError} when it is not a snappy WriteRequest.
+   */
+  submit(body: Uint8Array): Promise<IngestResult>;
   /** Counts a request refused before {@link ingest}. */
   reject(reason: RejectReason): void;
   /** Series kept, and the limit. */
@@ -153,6 +159,8 @@ export class RemoteWriteSource implements Source, WriteRequestSink, RemoteWriteR
   private firstSampleAt = NaN;
   private lastRequestAt = NaN;
   private lastDrop = -Infinity;
+  /** Bodies waiting for {@link ingest}, oldest first (the head is being stored). */
+  private readonly queue: { body: Uint8Array; resolve: (r: IngestResult) => void; reject: (e: unknown) => void }[] = [];
   private readonly samplesTotal?: Counter<'result'>;
   private readonly rejectedTotal?: Counter<'reason'>;
 
@@ -205,6 +213,26 @@ export class RemoteWriteSource implements Source, WriteRequestSink, RemoteWriteR
     return { series: this.index.size, max: this.opts.maxSeries };
   }
 
+  submit(body: Uint8Array): Promise<IngestResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ body, resolve, reject });
+      if (this.queue.length === 1) setImmediate(this.drain);
+    });
+  }
+
+  /** Stores the oldest queued body, then yields to the event loop (requests arriving meanwhile are admitted or refused) before the next. */
+  private readonly drain = (): void => {
+    const job = this.queue[0];
+    try {
+      job.resolve(this.ingest(job.body));
+    } catch (e) {
+      job.reject(e);
+    }
+    this.queue.shift();
+    if (this.queue.length) setImmediate(this.drain);
+  };
+
+  /** Decodes and stores one request body now. Throws {@link InputError} when it is not a snappy WriteRequest. */
   ingest(body: Uint8Array): IngestResult {
     const now = this.clock.now();
     this.lastRequestAt = now;
