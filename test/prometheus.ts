@@ -32,6 +32,8 @@ export interface StartPrometheusOptions {
   outOfOrderWindow?: string;
   /** Extra command-line flags. */
   args?: string[];
+  /** YAML appended to prometheus.yml after the scrape jobs (top-level sections such as `remote_write:`). */
+  extraConfig?: string;
   /** How long to wait for readiness, ms. Default 30 s. */
   readyTimeoutMs?: number;
 }
@@ -56,7 +58,7 @@ export async function backfillOpenMetrics(file: string, dataDir: string): Promis
 }
 
 /** The prometheus.yml for `opts`. */
-export function prometheusConfig(opts: Pick<StartPrometheusOptions, 'scrape' | 'outOfOrderWindow'>): string {
+export function prometheusConfig(opts: Pick<StartPrometheusOptions, 'scrape' | 'outOfOrderWindow' | 'extraConfig'>): string {
   let y = 'global:\n  scrape_interval: 15s\n  evaluation_interval: 15s\n';
   if (opts.outOfOrderWindow) y += `storage:\n  tsdb:\n    out_of_order_time_window: ${opts.outOfOrderWindow}\n`;
   y += 'scrape_configs:\n';
@@ -69,7 +71,7 @@ export function prometheusConfig(opts: Pick<StartPrometheusOptions, 'scrape' | '
     y += `    honor_labels: true\n`;
     y += `    static_configs:\n      - targets: ${JSON.stringify(j.targets)}\n`;
   }
-  return y;
+  return y + (opts.extraConfig ?? '');
 }
 
 /**

@@ -46,7 +46,7 @@ export const ConfigSchema = Type.Object(
       {
         maxSeries: int(1, 100_000_000, 200_000, 'KAD_REMOTE_WRITE_MAX_SERIES'),
         maxSamplesPerSeries: int(4, 1_000_000, 360, 'KAD_REMOTE_WRITE_MAX_SAMPLES_PER_SERIES'),
-        bufferBytes: int(65_536, 4_294_967_295, 33_554_432, 'KAD_REMOTE_WRITE_BUFFER_BYTES'),
+        bufferBytes: int(1024, 4_294_967_295, 33_554_432, 'KAD_REMOTE_WRITE_BUFFER_BYTES'),
       },
       { default: {}, additionalProperties: false },
     ),

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '../core/clock.js';
@@ -5,7 +6,10 @@ import { InputError, SourceError } from '../core/errors.js';
 import type { PodSample } from '../core/samples.js';
 import { podKey } from '../core/series.js';
 import { SimulatedCluster } from '../simulator/cluster.js';
+import { WriteRequestDecoder } from './remote-write-proto.js';
+import { REMOTE_WRITE_METRICS } from './remote-write-series.js';
 import { RemoteWriteSource, remoteWriteSettings, type RemoteWriteSourceOptions } from './remote-write.js';
+import { snappyDecode } from './snappy.js';
 import { seriesFromSamples, STALE_NAN, writeRequestBody, type WriteSeries } from './remote-write.testkit.js';
 import { SimulatorSource } from './simulator.js';
 
@@ -112,6 +116,28 @@ describe('RemoteWriteSource fed the simulated cluster\'s samples every 15 s for 
 });
 
 describe('RemoteWriteSource', () => {
+  it('takes a body Prometheus 2.42 sent (Go\'s snappy, its protobuf; a fixture recorded from a real remote_write)', async () => {
+    const body = readFileSync(new URL('./fixtures/remote-write/prometheus-2.42.bin', import.meta.url));
+    let newest = 0;
+    new WriteRequestDecoder().decode(snappyDecode(body, 1 << 20), { series: () => 0, sample: (_h, t) => void (newest = Math.max(newest, t)) });
+    const clock = manualClock(newest);
+    const { s } = source({}, clock);
+    expect(s.ingest(body)).toMatchObject({ series: 72, samples: 72, stored: 72 });
+    const pods = (await s.current(newest)).pods;
+    expect(pods).toHaveLength(24);
+    for (const p of pods) {
+      expect(p.memory).toBeGreaterThan(0);
+      expect(p.ref.node).toMatch(/^kad-worker-/);
+      expect(p.ref.pod.startsWith(`${p.ref.workload}-`)).toBe(true);
+    }
+  });
+
+  it('the README\'s remote_write example keeps exactly the metrics kad reads', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const regex = /remote_write:[\s\S]*?regex: "?([a-z_|]+)"?/.exec(readme)?.[1];
+    expect(regex?.split('|').sort()).toEqual([...REMOTE_WRITE_METRICS].sort());
+  });
+
   const pod = (name: string, ns = 'shop') => ({ namespace: ns, pod: name });
   const ws = (p: { namespace: string; pod: string }, t: number, v: number, container = 'app'): WriteSeries => ({
     labels: { __name__: 'container_memory_working_set_bytes', ...p, container }, samples: [{ t, v }],
