@@ -45,6 +45,12 @@ function negativeInt64(buf: Uint8Array, lo: number, hi: number): number {
   return Number(BigInt.asIntN(64, v));
 }
 
+function growInt32(a: Int32Array): Int32Array {
+  const b = new Int32Array(2 * a.length);
+  b.set(a);
+  return b;
+}
+
 /** Reads varints and skips fields of a protobuf message in [pos, end); `what` names it in errors. */
 class Reader {
   buf: Uint8Array = new Uint8Array(0);
@@ -162,6 +168,8 @@ export class WriteRequestDecoder {
   private view: DataView = new DataView(new ArrayBuffer(0));
   /** Label fields of a series that interleaves them with other fields, copied together. */
   private scratch = new Uint8Array(1024);
+  /** [start, end) of each Sample of the series being decoded. */
+  private samples: Int32Array = new Int32Array(64);
 
   /** Decodes `buf` (a whole WriteRequest) into `sink`. Throws {@link InputError} when it does not parse. */
   decode(buf: Uint8Array, sink: WriteRequestSink): DecodeCounts {
@@ -188,10 +196,11 @@ export class WriteRequestDecoder {
   /** One TimeSeries in [lo, hi): its labels to the sink, then its samples. Returns the samples read. */
   private timeSeries(lo: number, hi: number, sink: WriteRequestSink): number {
     const r = this.r;
-    // Pass 1: where the label fields are (normally one run at the start).
+    // One walk over its fields: where the label fields are (normally one run at the start) and the samples.
     let labelsLo = -1;
     let labelsHi = -1;
     let split = false;
+    let n = 0;
     while (r.pos < hi) {
       const at = r.pos;
       const tag = r.varint(hi);
@@ -201,6 +210,13 @@ export class WriteRequestDecoder {
         else if (at !== labelsHi) split = true;
         labelsHi = e;
         r.pos = e;
+      } else if (tag === 0x12) {
+        const e = r.length(hi);
+        if (2 * n + 2 > this.samples.length) this.samples = growInt32(this.samples);
+        this.samples[2 * n] = r.pos;
+        this.samples[2 * n + 1] = e;
+        n++;
+        r.pos = e;
       } else {
         r.skip(tag & 7, hi);
       }
@@ -209,16 +225,9 @@ export class WriteRequestDecoder {
     if (labelsLo < 0) handle = sink.series(r.buf, lo, lo);
     else if (!split) handle = sink.series(r.buf, labelsLo, labelsHi);
     else handle = this.splitLabels(lo, hi, sink);
-    // Pass 2: the samples.
-    let n = 0;
-    r.pos = lo;
-    while (r.pos < hi) {
-      const tag = r.varint(hi);
-      if (tag !== 0x12) {
-        r.skip(tag & 7, hi);
-        continue;
-      }
-      const stop = r.length(hi);
+    for (let k = 0; k < n; k++) {
+      r.pos = this.samples[2 * k];
+      const stop = this.samples[2 * k + 1];
       let v = 0;
       let t = 0;
       while (r.pos < stop) {
@@ -235,9 +244,9 @@ export class WriteRequestDecoder {
           r.skip(f & 7, stop);
         }
       }
-      n++;
       if (handle !== -1) sink.sample(handle, t, v);
     }
+    r.pos = hi;
     return n;
   }
 

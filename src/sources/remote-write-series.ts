@@ -71,7 +71,7 @@ export interface Series {
   readonly id: number;
   readonly hash: number;
   /** Its label bytes, as they came. */
-  readonly key: Uint8Array;
+  readonly key: Buffer;
   /** The next series with the same hash. */
   next: Series | undefined;
   readonly role: number;
@@ -90,7 +90,7 @@ export interface PodSeries {
 
 /** A label set kad does not read, remembered by its bytes. */
 interface Ignored {
-  key: Uint8Array;
+  key: Buffer;
   next: Ignored | undefined;
 }
 
@@ -105,7 +105,6 @@ export interface SeriesIndexOptions {
 }
 
 const NAME = Uint8Array.from(Buffer.from('__name__'));
-const NAMES = REMOTE_WRITE_METRICS.map((n) => Uint8Array.from(Buffer.from(n)));
 const utf8 = new TextDecoder();
 
 /** Whether bytes [lo, hi) of `buf` are `want`. */
@@ -115,23 +114,34 @@ function bytesEqual(buf: Uint8Array, lo: number, hi: number, want: Uint8Array): 
   return true;
 }
 
-/** A 32-bit hash of bytes [lo, hi) of `buf` (MurmurHash3's mixing, 4 bytes at a time). */
-export function hashBytes(buf: Uint8Array, lo: number, hi: number): number {
+/** Each read metric name's length and last two bytes, as `length × 65536 + byte × 256 + byte`: a cheap first filter. */
+const NAME_ENDS: ReadonlySet<number> = new Set(REMOTE_WRITE_METRICS.map((n) => n.length * 65536 + n.charCodeAt(n.length - 2) * 256 + n.charCodeAt(n.length - 1)));
+
+/**
+ * A 30-bit hash (a small integer, the fastest Map key) of bytes [lo, hi) of the buffer `view`
+ * shows: MurmurHash3's mixing, 4 bytes at a time.
+ */
+export function hashBytes(view: DataView, lo: number, hi: number): number {
   let h = 0x9747b28c ^ (hi - lo);
   let i = lo;
   for (; i + 4 <= hi; i += 4) {
-    let k = buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24);
+    let k = view.getInt32(i, true);
     k = Math.imul(k, 0xcc9e2d51);
     k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
     h ^= k;
     h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0;
   }
-  for (; i < hi; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+  for (; i < hi; i++) h = Math.imul(h ^ view.getUint8(i), 0x01000193);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+  return (h ^ (h >>> 16)) >>> 2;
+}
+
+/** Whether `key` holds bytes [lo, hi) of `buf` (a native compare: faster than a loop past a few dozen bytes). */
+function sameKey(key: Buffer, buf: Uint8Array, lo: number, hi: number): boolean {
+  return key.length === hi - lo && key.compare(buf, lo, hi) === 0;
 }
 
 /** The kept series, by label bytes and by pod. */
@@ -146,6 +156,9 @@ export class SeriesIndex {
   private kept = 0;
   private readonly namespaceRe: RegExp;
   private readonly cursor = new LabelCursor();
+  /** A view of the last buffer looked up in, for {@link hashBytes}. */
+  private view: DataView = new DataView(new ArrayBuffer(0));
+  private viewOf: Uint8Array | undefined;
 
   constructor(private readonly opts: SeriesIndexOptions) {
     try {
@@ -176,12 +189,15 @@ export class SeriesIndex {
    * while `maxSeries` are kept.
    */
   lookup(buf: Uint8Array, lo: number, hi: number): number {
-    const metric = this.metricOf(buf, lo, hi);
-    if (metric < 0) return IGNORED;
-    const hash = hashBytes(buf, lo, hi);
-    for (let s = this.byHash.get(hash); s; s = s.next) if (bytesEqual(buf, lo, hi, s.key)) return s.id;
-    for (let s = this.ignored.get(hash); s; s = s.next) if (bytesEqual(buf, lo, hi, s.key)) return IGNORED;
-    return this.create(buf, lo, hi, hash, metric);
+    if (!this.mayRead(buf, lo, hi)) return IGNORED;
+    if (buf !== this.viewOf) {
+      this.viewOf = buf;
+      this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
+    const hash = hashBytes(this.view, lo, hi);
+    for (let s = this.byHash.get(hash); s; s = s.next) if (sameKey(s.key, buf, lo, hi)) return s.id;
+    for (let s = this.ignored.get(hash); s; s = s.next) if (sameKey(s.key, buf, lo, hi)) return IGNORED;
+    return this.create(buf, lo, hi, hash);
   }
 
   /** Drops samples older than `t`, and the series (and pods) left with none. Returns the series dropped. */
@@ -205,25 +221,31 @@ export class SeriesIndex {
     return n;
   }
 
-  /** The index of the metric named by the `__name__` label in [lo, hi), or -1 for one kad does not read. */
-  private metricOf(buf: Uint8Array, lo: number, hi: number): number {
-    const c = this.cursor.reset(buf, lo, hi);
-    while (c.next()) {
-      if (!bytesEqual(buf, c.nameLo, c.nameHi, NAME)) continue;
-      for (let m = 0; m < NAMES.length; m++) if (bytesEqual(buf, c.valueLo, c.valueHi, NAMES[m])) return m;
-      return -1;
+  /**
+   * False when the series' `__name__` is surely not a metric kad reads (its length and last two
+   * bytes match none); true when it may be one (the series' own bytes decide, once, in {@link create}).
+   */
+  private mayRead(buf: Uint8Array, lo: number, hi: number): boolean {
+    // Prometheus sorts labels, so `__name__` leads: 0x0a <len> 0x0a 0x08 "__name__" 0x12 <len> <value>.
+    const p = buf[lo + 1] < 0x80 ? lo + 2 : lo + 3;
+    if (buf[lo] === 0x0a && buf[p] === 0x0a && buf[p + 1] === 8 && buf[p + 10] === 0x12 && buf[p + 11] < 0x80 && p + 12 + buf[p + 11] <= hi && bytesEqual(buf, p + 2, p + 10, NAME)) {
+      const e = p + 12 + buf[p + 11];
+      return e - p - 12 >= 2 && NAME_ENDS.has((e - p - 12) * 65536 + buf[e - 2] * 256 + buf[e - 1]);
     }
-    return -1;
+    const c = this.cursor.reset(buf, lo, hi);
+    while (c.next()) if (bytesEqual(buf, c.nameLo, c.nameHi, NAME)) return true;
+    return false;
   }
 
-  private create(buf: Uint8Array, lo: number, hi: number, hash: number, metric: number): number {
+  private create(buf: Uint8Array, lo: number, hi: number, hash: number): number {
     const labels: Record<string, string> = {};
     const c = this.cursor.reset(buf, lo, hi);
     while (c.next()) labels[utf8.decode(buf.subarray(c.nameLo, c.nameHi))] = utf8.decode(buf.subarray(c.valueLo, c.valueHi));
     const namespace = labels.namespace ?? '';
     const podName = labels[this.opts.podLabel] ?? '';
-    const role = namespace && podName && this.namespaceRe.test(namespace) ? METRICS[REMOTE_WRITE_METRICS[metric]](labels) : -1;
-    const key = buf.slice(lo, hi);
+    const roleOf = Object.hasOwn(METRICS, labels.__name__ ?? '') ? METRICS[labels.__name__] : undefined;
+    const role = roleOf && namespace && podName && this.namespaceRe.test(namespace) ? roleOf(labels) : -1;
+    const key = Buffer.from(buf.subarray(lo, hi));
     if (role < 0) {
       // Remembered so that it is skipped at the cost of a lookup; forgotten all at once when too many.
       if (this.ignoredCount >= this.opts.maxSeries) {

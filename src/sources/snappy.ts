@@ -11,7 +11,7 @@
 import { InputError } from '../core/errors.js';
 
 /** Copies at least this long go through a native copy; shorter ones byte by byte. */
-const NATIVE_COPY = 24;
+const NATIVE_COPY = 16;
 
 /**
  * The uncompressed length a snappy block announces (its leading varint), and where its elements
