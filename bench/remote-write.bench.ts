@@ -1,24 +1,32 @@
 /**
- * Remote-write ingest: samples/s decoded and stored by one kad process on one core, and its answers
- * under overload. Run: `npm run bench:remote-write` (about a minute).
+ * Remote-write ingest: samples decoded and stored per CPU second of one kad process (one thread does
+ * the work), and its answers under overload. Run: `npm run bench:remote-write` (about a minute).
+ * Rates are per CPU second of kad's process (process.cpuUsage: GC helpers included) so that a shared
+ * machine does not halve them; the wall-clock rate is printed beside, with the load average.
  *
  * The fleet: PODS pods (default 4,000), 13 series each as cAdvisor and kube-state-metrics label them
- * without relabelling (kubelet's `id`, `image`, `name`, `instance`… labels: 250 to 450 bytes per
- * series), scraped every 15 s. As Prometheus does, each series belongs to one of SHARDS shards and
- * every round (scrape) each shard sends its samples in batches of at most `max_samples_per_send`
- * (500, Prometheus 2.42's default, and 2000), one sample per series per batch, snappy-compressed.
+ * without relabelling (kubelet's `id`, `image`, `name`, `instance`… labels: about 430 bytes of labels
+ * per series), scraped every 15 s. As Prometheus does, each series belongs to one of SHARDS (16)
+ * shards and every round (scrape) each shard sends its samples in batches of at most
+ * `max_samples_per_send` (500, Prometheus 2.42's default, and 2000), one sample per series per batch,
+ * snappy-compressed.
  *
- * 1. Decode + store, in process: `ingest()` over every batch of ROUNDS rounds after a first round that
- *    creates the series; the median round's samples/s.
- * 2. The same over HTTP: kad's fastify server on this thread (one core), the shards pushing from a
- *    worker thread, each shard one request at a time (as Prometheus's are).
- * 3. Overload: 64 shards pushing as fast as they can into a 1 MiB ingest buffer: how many answers are
+ * 1. Memory per series with a full window (272 samples: 68 minutes at 15 s), with `--expose-gc`.
+ * 2. Decode + store, in process: `ingest()` over every batch of ROUNDS (6) rounds after a first round
+ *    that creates the series; the median round. Also a snapshot of every pod (`current()`, what the
+ *    engine asks each cycle).
+ * 3. The same over HTTP: kad's fastify server (POST /api/v1/write) in this process, the shards pushing
+ *    from a child process, each shard one request at a time (as Prometheus's are).
+ * 4. Overload: 64 shards pushing as fast as they can into a 1 MiB ingest buffer: how many answers are
  *    429, and whether every sample is stored once the shards have retried (backoff 30 ms doubling to
  *    1 s, as Prometheus's `min_backoff`/`max_backoff`).
- * Also: a snapshot of every pod (`current()`, what the engine asks each cycle), and memory per series
- * with a full window (272 samples: 68 minutes at 15 s).
+ * ONLY=2,3 runs some sections; PODS, ROUNDS, SHARDS change the fleet.
  */
-import { Worker } from 'node:worker_threads';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { Registry } from 'prom-client';
 import { manualClock } from '../src/core/clock.js';
 import { buildServer } from '../src/api/server.js';
@@ -148,20 +156,45 @@ function newSource(extra: Partial<RemoteWriteSourceOptions> = {}, registry?: Reg
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** The shards' sender, in a worker: each shard sends its batches in order, one request at a time, retrying 429s. */
+/**
+ * The shards' sender, a child process (so that kad's CPU time is its own): each shard sends its
+ * batches in order, one request at a time, retrying 429s (node:http, keep-alive). It reads the
+ * batches from a file: per shard, per batch, a 4-byte length and the body; a zero length ends a shard.
+ */
 const SENDER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { url, shards, minBackoff, maxBackoff } = workerData;
-const headers = { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' };
+const http = require('node:http');
+const fs = require('node:fs');
+const [url, file, minBackoff, maxBackoff] = [process.argv[1], process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
+const data = fs.readFileSync(file);
+const shards = [];
+for (let o = 0, cur = []; o < data.length; ) {
+  const n = data.readUInt32LE(o);
+  o += 4;
+  if (n === 0) { shards.push(cur); cur = []; continue; }
+  cur.push(data.subarray(o, o + n));
+  o += n;
+}
+const agent = new http.Agent({ keepAlive: true, maxSockets: shards.length });
+const u = new URL(url);
 let attempts = 0, tooMany = 0, other = 0;
+function post(body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent, headers: {
+      'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0', 'content-length': body.length } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 async function shard(batches) {
   for (const body of batches) {
     for (let backoff = minBackoff; ; backoff = Math.min(2 * backoff, maxBackoff)) {
       attempts++;
-      const r = await fetch(url, { method: 'POST', headers, body });
-      await r.arrayBuffer();
-      if (r.status === 204) break;
-      if (r.status === 429) tooMany++; else other++;
+      const status = await post(body);
+      if (status === 204) break;
+      if (status === 429) tooMany++; else other++;
       await new Promise((res) => setTimeout(res, backoff));
     }
   }
@@ -169,33 +202,46 @@ async function shard(batches) {
 (async () => {
   const t0 = performance.now();
   await Promise.all(shards.map(shard));
-  parentPort.postMessage({ ms: performance.now() - t0, attempts, tooMany, other });
+  agent.destroy();
+  process.stdout.write(JSON.stringify({ ms: performance.now() - t0, attempts, tooMany, other }));
 })();
 `;
 
 async function push(url: string, shards: Uint8Array[][]): Promise<{ ms: number; attempts: number; tooMany: number; other: number }> {
-  const w = new Worker(SENDER, { eval: true, workerData: { url, shards, minBackoff: 30, maxBackoff: 1000 } });
+  const file = join(mkdtempSync(join(tmpdir(), 'kad-rw-bench-')), 'batches.bin');
+  const parts: Uint8Array[] = [];
+  const len = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(n);
+    return b;
+  };
+  for (const shard of shards) {
+    for (const body of shard) parts.push(len(body.length), body);
+    parts.push(len(0));
+  }
+  writeFileSync(file, Buffer.concat(parts));
   try {
-    return await new Promise((resolve, reject) => {
-      w.once('message', resolve);
-      w.once('error', reject);
-    });
+    const { stdout } = await run(process.execPath, ['-e', SENDER, url, file, '30', '1000'], { maxBuffer: 1 << 20 });
+    return JSON.parse(stdout) as { ms: number; attempts: number; tooMany: number; other: number };
   } finally {
-    await w.terminate();
+    rmSync(dirname(file), { recursive: true, force: true });
   }
 }
 
+const run = promisify(execFile);
 const stubEngine = { status: () => ({}), detect: () => [] } as unknown as Engine;
 
 async function main(): Promise<void> {
   const series = fleet(PODS);
   const labelBytes = series.reduce((a, s) => a + s.length, 0) / series.length;
+  console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
   console.log(`Remote write into kad: ${fmt(PODS)} pods, ${fmt(series.length)} series (${Math.round(labelBytes)} label bytes each on average), ${SHARDS} shards, a sample per series every 15 s`);
 
-  if (ONLY.has(1)) await decodeAndStore(series);
-  if (ONLY.has(2)) await overHttp(series);
-  if (ONLY.has(3)) await overload(series);
-  if (ONLY.has(4)) memory(series);
+  // Memory first, on a clean heap.
+  if (ONLY.has(1)) memory(series);
+  if (ONLY.has(2)) await decodeAndStore(series);
+  if (ONLY.has(3)) await overHttp(series);
+  if (ONLY.has(4)) await overload(series);
 }
 
 /** CPU seconds this process used (all threads: GC helpers too) since `from`. */
@@ -205,7 +251,7 @@ function cpuSeconds(from: NodeJS.CpuUsage): number {
 }
 
 async function decodeAndStore(series: Uint8Array[]): Promise<void> {
-  console.log('\n1. decode + store, in process, one thread; samples per CPU second (the machine may be shared: wall-clock rate beside it)');
+  console.log('\n2. decode + store, in process, one thread; samples per CPU second (the machine may be shared: wall-clock rate beside it)');
   console.log('max_samples_per_send  requests/round  bytes/request  new series/CPU s  samples/CPU s (median round)  samples/s wall  MB/CPU s compressed');
   for (const perSend of [500, 2000]) {
     const batches = shardBatches(series, ROUNDS + 1, perSend);
@@ -239,27 +285,26 @@ async function decodeAndStore(series: Uint8Array[]): Promise<void> {
 }
 
 async function overHttp(series: Uint8Array[]): Promise<void> {
-  console.log('\n2. the same over HTTP (POST /api/v1/write, 500 samples per request), kad on this thread, the shards in a worker');
-  const batches = shardBatches(series, ROUNDS + 1, 500);
-  {
+  console.log('\n3. the same over HTTP (POST /api/v1/write): kad\'s fastify server in this process, the shards pushing from another');
+  console.log('max_samples_per_send  samples/s (wall)  samples/kad CPU s  429s');
+  for (const perSend of [500, 2000]) {
+    const batches = shardBatches(series, ROUNDS + 1, perSend);
     const registry = new Registry();
     const source = newSource({}, registry);
     const app = await buildServer({ engine: stubEngine, telemetry: createTelemetry(registry), version: 'bench', remoteWrite: source });
     const url = `${await app.listen({ host: '127.0.0.1', port: 0 })}/api/v1/write`;
     await push(url, batches.map((shard) => shard[0]));
-    const cpu0 = process.cpuUsage();
+    const c0 = process.cpuUsage();
     const r = await push(url, batches.map((shard) => shard.slice(1).flat()));
-    const cpu = process.cpuUsage(cpu0);
+    const cpu = cpuSeconds(c0);
     const samples = series.length * ROUNDS;
-    console.log(`   ${fmt(samples)} samples in ${fmt(r.ms)} ms: ${fmt(samples / (r.ms / 1000))} samples/s (${fmt(r.attempts)} requests, ${r.tooMany} answered 429); ` +
-      `kad's thread busy ${(((cpu.user + cpu.system) / 1000 / r.ms) * 100).toFixed(0)}% of the time`);
+    console.log(`${String(perSend).padStart(21)}  ${fmt(samples / (r.ms / 1000)).padStart(16)}  ${fmt(samples / cpu).padStart(21)}  ${String(r.tooMany).padStart(4)}`);
     await app.close();
   }
-
 }
 
 async function overload(series: Uint8Array[]): Promise<void> {
-  console.log('\n3. overload: 64 shards pushing as fast as they can into a 1 MiB buffer (KAD_REMOTE_WRITE_BUFFER_BYTES), retrying 429s');
+  console.log('\n4. overload: 64 shards pushing as fast as they can into a 1 MiB buffer (KAD_REMOTE_WRITE_BUFFER_BYTES), retrying 429s');
   {
     const registry = new Registry();
     const source = newSource({ bufferBytes: 1 << 20 }, registry);
@@ -280,8 +325,9 @@ async function overload(series: Uint8Array[]): Promise<void> {
 }
 
 function memory(series: Uint8Array[]): void {
-  console.log('\n4. memory per series with a full window (272 samples: 68 minutes at 15 s)');
+  console.log('\n1. memory per series with a full window (272 samples: 68 minutes at 15 s)');
   {
+    gc?.();
     gc?.();
     const used = () => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
     const before = used();
