@@ -10,6 +10,9 @@
  * Prometheus source's PromQL, src/sources/prometheus.ts), or that it feeds none (remembered too, in
  * a bounded set of its own, so it costs a lookup next time).
  *
+ * A series is its label bytes: a sender must send a series' labels in the same order every time
+ * (Prometheus, Grafana Agent and the OpenTelemetry exporter sort them by name).
+ *
  * At most `maxSeries` series are kept; a new one beyond that is refused ({@link REFUSED}) until old
  * ones are dropped ({@link SeriesIndex.dropOlderThan}). Each keeps its samples in a
  * {@link SampleRing} of at most `maxSamplesPerSeries`.

@@ -153,6 +153,18 @@ describe('RemoteWriteSource', () => {
     expect((await s.current(START)).pods.map((p) => [p.ref.pod, p.memory])).toEqual([['a', 1]]);
   });
 
+  it('reads a sender that does not put __name__ first, and skips its metrics kad does not read', async () => {
+    const { s } = source();
+    const body = writeRequestBody([
+      { labels: { pod: 'a', namespace: 'shop', container: 'app', __name__: 'container_memory_working_set_bytes' }, samples: [{ t: START, v: 7 }] },
+      { labels: { pod: 'a', namespace: 'shop', __name__: 'kube_pod_status_ready' }, samples: [{ t: START, v: 1 }] },
+      { labels: { pod: 'a', namespace: 'shop' }, samples: [{ t: START, v: 1 }] }, // no name at all
+    ], false);
+    expect(s.ingest(body)).toMatchObject({ stored: 1, unused: 2 });
+    expect(s.ingest(body)).toMatchObject({ stored: 0, outOfOrder: 1, unused: 2 });
+    expect((await s.current(START)).pods.map((p) => p.memory)).toEqual([7]);
+  });
+
   it('sums a pod\'s containers, falls back to usage without a working set, and prefers v2 limits', async () => {
     const { s } = source();
     const t = START;

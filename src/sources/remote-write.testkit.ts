@@ -122,12 +122,16 @@ class Writer {
   }
 }
 
-/** The protobuf bytes of a `prometheus.WriteRequest` with these series, labels sorted by name as Prometheus sends them. */
-export function encodeWriteRequest(series: readonly WriteSeries[]): Uint8Array {
+/**
+ * The protobuf bytes of a `prometheus.WriteRequest` with these series, labels sorted by name as
+ * Prometheus sends them (`sortLabels` false: in the order given).
+ */
+export function encodeWriteRequest(series: readonly WriteSeries[], sortLabels = true): Uint8Array {
   const req = new Writer();
   for (const s of series) {
     const ts = new Writer();
-    for (const name of Object.keys(s.labels).sort()) {
+    const names = Object.keys(s.labels);
+    for (const name of sortLabels ? names.sort() : names) {
       const l = new Writer();
       l.string(1, name);
       l.string(2, s.labels[name]);
@@ -145,8 +149,8 @@ export function encodeWriteRequest(series: readonly WriteSeries[]): Uint8Array {
 }
 
 /** A remote-write request body: the WriteRequest, snappy-compressed. */
-export function writeRequestBody(series: readonly WriteSeries[]): Buffer {
-  return Buffer.from(snappyEncode(encodeWriteRequest(series)));
+export function writeRequestBody(series: readonly WriteSeries[], sortLabels = true): Buffer {
+  return Buffer.from(snappyEncode(encodeWriteRequest(series, sortLabels)));
 }
 
 /** The simulator's samples at time `t` as remote-write series, one sample each, with the labels a scrape adds. */
