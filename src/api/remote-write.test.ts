@@ -95,6 +95,13 @@ describe('POST /api/v1/write', () => {
     expect(await metric(registry, 'anomaly_detector_remote_write_rejected_total', 'reason="series_limit"')).toBe(1);
   });
 
+  it('gives back what each request held of the buffer, whatever the answer', async () => {
+    expect((await registry.metrics()).match(/^anomaly_detector_remote_write_buffer_bytes (\d+)$/m)?.[1]).toBe('0');
+    const big = await app.inject({ method: 'POST', url: '/api/v1/write', headers: { ...HEADERS, 'content-length': String(64 << 20) }, payload: Buffer.alloc(10) });
+    expect(big.statusCode).toBe(413);
+    expect((await registry.metrics()).match(/^anomaly_detector_remote_write_buffer_bytes (\d+)$/m)?.[1]).toBe('0');
+  });
+
   it('405 for another method; no route at all when the source is not remote-write', async () => {
     expect((await app.inject({ method: 'GET', url: '/api/v1/write' })).statusCode).toBe(405);
     const plain = await buildServer({ engine: stubEngine, telemetry: createTelemetry(new Registry()), version: 'test' });

@@ -71,7 +71,7 @@ export const remoteWriteRoutes: FastifyPluginAsync<RemoteWriteDeps> = async (app
         return reply.code(415).send(errorBody(415, why));
       }
       const announced = Number(req.headers['content-length']);
-      const bytes = Number.isFinite(announced) && announced >= 0 ? announced : UNKNOWN_BODY_BYTES;
+      const bytes = Number.isFinite(announced) && announced >= 0 ? Math.min(announced, MAX_BODY_BYTES) : UNKNOWN_BODY_BYTES;
       if (!rw.admit(bytes)) {
         return overloaded(reply, 'kad\'s remote-write buffer is full (KAD_REMOTE_WRITE_BUFFER_BYTES): retry later');
       }
