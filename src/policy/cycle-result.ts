@@ -20,8 +20,8 @@ export interface PodResult {
   score: number;
   /**
    * The lowest score that would flag the pod now: the model's threshold, or with calibrated flags (once
-   * the pod's calibration has warmed up) the higher of that and the score rarer than the target rate
-   * among the pod's own past scores. What the dashboards draw beside the score.
+   * the pod's calibration has warmed up) the score rarer than the target rate among the pod's own past
+   * scores (for a batch-trained model, the higher of the two). What the dashboards draw beside the score.
    */
   threshold: number;
   flagged: boolean;
