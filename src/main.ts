@@ -5,7 +5,7 @@
 import { pino, type Logger as PinoLogger } from 'pino';
 import { Registry } from 'prom-client';
 import { buildServer } from './api/server.js';
-import type { Config } from './config/schema.js';
+import { stateDir, type Config } from './config/schema.js';
 import { acceleratedClock, systemClock, type Clock } from './core/clock.js';
 import { ConfigError } from './core/errors.js';
 import { createDetector, detectorEntry, detectorKinds } from './detectors/index.js';
@@ -168,7 +168,7 @@ export async function startService(config: Readonly<Config>, opts: RuntimeOption
   const logger = opts.log ?? pino({ level: config.log.level });
   // On the simulator the simulated clock continues across restarts (kept in the state directory), so
   // alerts saved by the previous run never end before they started.
-  const clock = opts.clock ?? (usesSimulator(config) ? resumeSimulatedClock({ dir: config.state.dir, speed: config.simulator.speed, log: logger }) : undefined);
+  const clock = opts.clock ?? (usesSimulator(config) ? resumeSimulatedClock({ dir: stateDir(config), speed: config.simulator.speed, log: logger }) : undefined);
   const rt = await buildRuntime(config, { notifier: 'config', ...opts, log: logger, ...(clock ? { clock } : {}) });
   const { engine, source, log } = rt;
   if (config.training.modelDir) {
