@@ -10,12 +10,17 @@ describe('WorkloadBars', () => {
     expect(b.entries()).toEqual([['shop/web', 0.0625]]);
   });
 
-  it('takes factors loaded from the store, clamped to [min, 1]', () => {
+  it('takes counts loaded from the store, and takes a false alarm back', () => {
     const b = new WorkloadBars({ step: 0.8, min: 0.1 });
-    b.set('a/x', 0.01);
-    b.set('a/y', 3);
-    b.set('a/z', NaN);
+    expect(b.setFalseAlarms('a/x', 20)).toBe(0.1);
+    b.setFalseAlarms('a/y', -3);
+    b.setFalseAlarms('a/z', NaN);
     expect([b.factor('a/x'), b.factor('a/y'), b.factor('a/z')]).toEqual([0.1, 1, 1]);
+    b.setFalseAlarms('a/w', 2);
+    expect(b.lower('a/w')).toBeCloseTo(0.8, 12);
+    expect(b.lower('a/w')).toBe(1);
+    expect(b.lower('a/w')).toBe(1);
+    expect(b.falseAlarms('a/w')).toBe(0);
     expect(() => new WorkloadBars({ step: 1 })).toThrow(/step/);
     expect(() => new WorkloadBars({ min: 0 })).toThrow(/min/);
   });

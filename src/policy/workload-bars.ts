@@ -1,14 +1,15 @@
 /**
  * Workload bars: what operators' "false alarm" feedback does to the alert policy. Each workload
  * (`namespace/workload`) has a factor in (0, 1], 1 until feedback says otherwise; every false alarm
- * marked on one of its anomalies multiplies it by `step` (default 0.5), down to `min` (default 1/16).
+ * marked on one of its anomalies multiplies it by `step` (default 0.5), down to `min` (default 1/16):
+ * the factor is step^n for n false alarms counted.
  * The scoring cycle (engine/cycle.ts) applies it to the workload's pods:
  * - with calibrated flags (flag-calibrator.ts), the target false-alarm rate becomes rate × factor: a
  *   point must be that much rarer among the pod's own scores to be hot ({@link barRate});
  * - before a pod's calibration is warm, or with calibration off, the model's threshold t becomes
  *   1 − (1 − t) × factor: half the distance to 1 per false alarm ({@link barThreshold}).
  * Explicit and small on purpose: a real incident scores far in the tail and still fires, while the
- * borderline scores behind most false alarms no longer do. The factors are kept in the event store
+ * borderline scores behind most false alarms no longer do. The counts are kept in the event store
  * and loaded at start, so the bar stays raised across restarts.
  */
 import { InputError } from '../core/errors.js';
@@ -25,7 +26,8 @@ export interface WorkloadBarsParams {
 export class WorkloadBars {
   readonly step: number;
   readonly min: number;
-  private readonly factors = new Map<string, number>();
+  /** False alarms counted per workload. */
+  private readonly counts = new Map<string, number>();
 
   /** Throws {@link InputError} for a bad setting. */
   constructor(params: WorkloadBarsParams = {}) {
@@ -35,27 +37,38 @@ export class WorkloadBars {
     if (!(this.min > 0 && this.min <= 1)) throw new InputError(`workload bars: min must be in (0, 1], got ${this.min}`);
   }
 
-  /** The factor of workload `key` (`namespace/workload`): 1 when no false alarm was marked. */
+  /** The factor of workload `key` (`namespace/workload`): step^falseAlarms, at least `min`; 1 when none was marked. */
   factor(key: string): number {
-    return this.factors.get(key) ?? 1;
+    const n = this.counts.get(key) ?? 0;
+    return n === 0 ? 1 : Math.max(this.min, this.step ** n);
   }
 
-  /** One more false alarm on workload `key`: its factor times `step`, at least `min`. Returns the new factor. */
+  /** The false alarms counted on workload `key`. */
+  falseAlarms(key: string): number {
+    return this.counts.get(key) ?? 0;
+  }
+
+  /** One more false alarm on workload `key`. Returns its new factor. */
   raise(key: string): number {
-    const f = Math.max(this.min, this.factor(key) * this.step);
-    this.factors.set(key, f);
-    return f;
+    return this.setFalseAlarms(key, this.falseAlarms(key) + 1);
   }
 
-  /** Sets workload `key`'s factor (loaded from the store), clamped to [min, 1]. */
-  set(key: string, factor: number): void {
-    if (!Number.isFinite(factor)) return;
-    this.factors.set(key, Math.min(1, Math.max(this.min, factor)));
+  /** One false alarm fewer on workload `key` (a verdict taken back). Returns its new factor. */
+  lower(key: string): number {
+    return this.setFalseAlarms(key, this.falseAlarms(key) - 1);
   }
 
-  /** Every workload with a factor below 1, with its factor. */
+  /** Sets the false alarms counted on workload `key` (loaded from the store; at least 0). Returns its factor. */
+  setFalseAlarms(key: string, n: number): number {
+    const c = Number.isFinite(n) ? Math.max(0, Math.round(n)) : 0;
+    if (c === 0) this.counts.delete(key);
+    else this.counts.set(key, c);
+    return this.factor(key);
+  }
+
+  /** Every workload with false alarms counted, with its factor. */
   entries(): [string, number][] {
-    return [...this.factors].filter(([, f]) => f < 1);
+    return [...this.counts.keys()].map((k) => [k, this.factor(k)]);
   }
 }
 
