@@ -100,7 +100,7 @@ const t1 = tally(before, plain.truth);
 const t2 = tally(after, fed.truth);
 const rows = [...new Set([...t1.keys(), ...t2.keys()])].sort();
 const pad = (cells: (string | number)[], w: number[]) => cells.map((c, i) => (i === 0 ? String(c).padEnd(w[i]) : String(c).padStart(w[i]))).join('');
-const W = [32, 9, 9, 14, 14, 8];
+const W = [32, 9, 9, 14, 14, 11];
 console.log(`feedback bench: seed ${SEED}, ${HOURS} h of 1-minute cycles after training, random events every ~${EVERY_MINUTES} min (${config.detector.kind}, target false-alarm rate ${config.policy.targetFalseAlarmRate})`);
 console.log(pad(['workload', 'alarms', 'alarms', 'false alarms', 'false alarms', 'floor'], W));
 console.log(pad(['', 'before', 'after', 'before', 'after', ''], W));
