@@ -69,10 +69,11 @@ export async function buildServer(deps: ApiDeps, opts: ServerOptions = {}): Prom
     return deps.telemetry.registry.metrics();
   });
 
-  app.get('/', { schema: { hide: true } }, async () => ({
+  // The JSON index (what / answered before the dashboard, issue 16); / becomes the dashboard.
+  app.get('/api', { schema: { hide: true } }, async () => ({
     name: 'k8s-anomaly-detector',
     version: deps.version,
-    endpoints: ['/detect', '/forecast', '/scaling', '/healthz', '/readyz', '/metrics', '/docs', ...(deps.incidents ? ['/incidents'] : [])],
+    endpoints: ['/', '/detect', '/forecast', '/scaling', '/healthz', '/readyz', '/metrics', '/docs', ...(deps.incidents ? ['/incidents'] : [])],
   }));
 
   if (deps.incidents) {
