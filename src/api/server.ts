@@ -16,6 +16,7 @@ import { addSecurityHeaders } from './security-headers.js';
 import { detectRoutes } from './detect.js';
 import { forecastRoutes } from './forecast.js';
 import { healthRoutes } from './health.js';
+import { webRoutes } from './web.js';
 
 /** What the API serves. */
 export interface ApiDeps {
@@ -69,12 +70,13 @@ export async function buildServer(deps: ApiDeps, opts: ServerOptions = {}): Prom
     return deps.telemetry.registry.metrics();
   });
 
-  // The JSON index (what / answered before the dashboard, issue 16); / becomes the dashboard.
+  // The JSON index (what / answered before the dashboard, issue 16); / is the dashboard (web.ts).
   app.get('/api', { schema: { hide: true } }, async () => ({
     name: 'k8s-anomaly-detector',
     version: deps.version,
     endpoints: ['/', '/detect', '/forecast', '/scaling', '/healthz', '/readyz', '/metrics', '/docs', ...(deps.incidents ? ['/incidents'] : [])],
   }));
+  await app.register(webRoutes);
 
   if (deps.incidents) {
     const incidents = deps.incidents;
