@@ -107,7 +107,7 @@ export function timeChart(el, spec) {
       bands,
       cursor: current.sync ? { sync: { key: current.sync } } : {},
       scales: { x: { time: true }, y: { range: (_u, lo, hi) => yRange(current.y, lo, hi) } },
-      axes: [{}, { size: 64, values: (_u, splits) => splits.map(fmt) }],
+      axes: [{ space: 80 }, { size: 78, values: (_u, splits) => splits.map(fmt) }],
       hooks: { drawClear: [shadeHook(() => shade)] },
     }, data, el);
     el.uplot = u;

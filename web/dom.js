@@ -22,6 +22,13 @@ export function h(tag, props = {}, ...children) {
   return el;
 }
 
+/** Replaces the children of `el` by `children` (as {@link h} takes them: null and false skipped). */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
 function append(el, children) {
   for (const c of children) {
     if (c === null || c === undefined || c === false) continue;

@@ -2,7 +2,7 @@
 // features) and alerts, and operators' feedback on each anomaly: "false alarm" or "real incident",
 // with an incident type and a comment, sent with the API token.
 import { ApiError, get, getToken, post, serverNow } from '../api.js';
-import { badge, bar, h, note, panel, podLink, workloadLink } from '../dom.js';
+import { badge, bar, fill, h, note, panel, podLink, workloadLink } from '../dom.js';
 import { fmtAgo, fmtDuration, fmtFeature, fmtScore, fmtTime } from '../format.js';
 
 /** Incident types offered (any other may be typed). */
@@ -59,7 +59,7 @@ function feedbackForm(a, done) {
 export function anomalyItem(a, now, withFeedback = true) {
   const li = h('li.anomaly', { 'data-anomaly': a.id });
   const render = (x) => {
-    li.replaceChildren(
+    fill(li,
       h('div.anomaly-head', {},
         badge(x.end === null ? 'ongoing' : 'ended', x.end === null ? 'hot' : ''), ' ',
         h('strong', {}, x.pod ? podLink(x.namespace, x.pod) : workloadLink(x.namespace, x.workload)), ' ',
@@ -110,7 +110,7 @@ export function anomaliesPage(main, _args, params) {
       : note('No anomalies match.', 'empty'));
     if (al instanceof Error) return lBody.replaceChildren(note(`Alerts unknown: ${al.message}`, 'error'));
     const text = q.value.trim().toLowerCase();
-    const alerts = al.alerts.filter((a) => (!ns.value.trim() || a.namespace === ns.value.trim())
+    const alerts = [...al.alerts].sort((a, b) => b.startsAt - a.startsAt).filter((a) => (!ns.value.trim() || a.namespace === ns.value.trim())
       && (!text || `${a.pod ?? ''} ${a.workload ?? ''} ${a.summary ?? ''}`.toLowerCase().includes(text)));
     lBody.replaceChildren(alerts.length
       ? h('table.alerts', {}, h('thead', {}, h('tr', {}, ['Kind', 'Pod', 'Namespace', 'Started', 'Duration', 'Summary'].map((c) => h('th', { text: c })))),

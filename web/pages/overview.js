@@ -6,6 +6,8 @@ import { fmtAgo, fmtDuration, fmtFeature, fmtScore, fmtTime } from '../format.js
 
 const RECENT_MS = 2 * 3600_000;
 const REFRESH_MS = 10_000;
+/** Early warnings list the pods whose warning fires, and those within this many seconds of a limit. */
+const WARN_HORIZON_S = 6 * 3600;
 
 /** What the pods table shows; kept while the dashboard is open. */
 const view = { sort: 'score', dir: -1, q: '', namespace: '', flaggedOnly: false };
@@ -109,15 +111,15 @@ export function overviewPage(main) {
   };
 
   const renderWarnings = (now) => {
-    const soon = pods.filter((p) => Number.isFinite(soonest(p)) || exhaustionOf(p).warnings.length)
-      .sort((a, b) => soonest(a) - soonest(b)).slice(0, 8);
+    const soon = pods.filter((p) => soonest(p) < WARN_HORIZON_S || exhaustionOf(p).warnings.length)
+      .sort((a, b) => exhaustionOf(b).warnings.length - exhaustionOf(a).warnings.length || soonest(a) - soonest(b)).slice(0, 8);
     warnBody.replaceChildren(soon.length ? h('ul.list', {}, soon.map((p) => {
       const e = exhaustionOf(p);
       const parts = [['memory', e.memory], ['CPU', e.cpu]].filter(([, s]) => typeof s === 'number' && Number.isFinite(s));
       return h('li', { 'data-warning': p.pod },
         e.warnings.length ? badge('firing', 'hot') : badge('trend', 'warn'), ' ', h('strong', {}, podLink(p.namespace, p.pod)), ` ${p.namespace} · `,
         parts.map(([r, s]) => `${r} limit in ${fmtDuration(s)} (${fmtTime(now + s * 1000)})`).join(', '));
-    })) : note('No pod is heading for its memory or CPU limit.', 'empty'));
+    })) : note(`No pod is heading for its memory or CPU limit within ${fmtDuration(WARN_HORIZON_S)}.`, 'empty'));
   };
 
   const refreshSlow = async () => {
@@ -150,6 +152,7 @@ export function overviewPage(main) {
   renderHead();
 
   const unsubscribe = subscribe((payload, err) => {
+    if (Date.now() - lastSlow > REFRESH_MS) void refreshSlow();
     if (!payload) {
       podNote.replaceChildren(note(err instanceof ApiError && err.status === 503 ? `Not scoring yet: ${err.message}` : `Pods unknown: ${err?.message}`, 'error'));
       return;
@@ -164,9 +167,7 @@ export function overviewPage(main) {
     }
     renderRows();
     renderWarnings(payload.t ?? Date.now());
-    if (Date.now() - lastSlow > REFRESH_MS) void refreshSlow();
   });
-  void refreshSlow();
   const timer = setInterval(() => { if (Date.now() - lastSlow > REFRESH_MS) void refreshSlow(); }, REFRESH_MS);
   return { stop() { stopped = true; unsubscribe(); clearInterval(timer); } };
 }
