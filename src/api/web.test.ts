@@ -89,7 +89,7 @@ describe('dashboard files (src/api/web.ts)', () => {
     const docs = await app.inject({ method: 'GET', url: '/docs' });
     expect(docs.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
     const api = await app.inject({ method: 'GET', url: '/api' });
-    expect(api.json()).toMatchObject({ name: 'k8s-anomaly-detector', version: 'test', endpoints: expect.arrayContaining(['/', '/detect', '/docs']) });
+    expect(api.json()).toMatchObject({ name: 'k8s-anomaly-detector', version: 'test', endpoints: expect.arrayContaining(['/detect', '/docs']) });
   });
 
   it('answers an unknown file or a path that leaves web/ 404 (or 400) in the error shape', async () => {

@@ -18,6 +18,7 @@ import { FlagCalibrator } from '../policy/flag-calibrator.js';
 import type { AnomalyFinding, CycleResult, PodOutcome, PodResult } from '../policy/cycle-result.js';
 import { EarlyWarning, type EarlyWarningOptions } from '../policy/early-warning.js';
 import { LearnGate } from '../policy/learn-gate.js';
+import { barRate, barThreshold, type WorkloadBars } from '../policy/workload-bars.js';
 import { fitModels, TrainingSet, versionOf, type PodModel, type TrainedModels } from './training.js';
 
 /** Settings of a {@link ScoringCycle} (from the config). */
@@ -67,7 +68,11 @@ export class ScoringCycle {
   /** Streaming: the features of history fed by {@link warm} before the first training. */
   private readonly warmFeatures = new PodFeatureExtractor();
 
-  constructor(readonly options: Readonly<CycleOptions>, private readonly createModel: (seed: number) => PodModel) {
+  /**
+   * @param bars per-workload bars raised by false-alarm feedback (policy/workload-bars.ts), read at
+   *   every decision; unset: every workload at the plain bar.
+   */
+  constructor(readonly options: Readonly<CycleOptions>, private readonly createModel: (seed: number) => PodModel, private readonly bars?: WorkloadBars) {
     this.streaming = typeof createModel(options.seed).fit !== 'function';
     this.policy = new AlertPolicy(options.policy);
     this.gate = new LearnGate({ stepMs: options.stepMs, keepMs: options.lookbackMs });
@@ -231,7 +236,9 @@ export class ScoringCycle {
       // peer group does not compare it): a new replica's start-up is not an alert and does not widen
       // what its model calls normal.
       const young = this.streaming && warmingUp(p, snap.t);
-      const d = decide ? this.decide(key, young ? 0 : score, snap.t, model.threshold) : undefined;
+      const bar = this.bars?.factor(wk) ?? 1;
+      const d = decide ? this.decide(key, young ? 0 : score, snap.t, model.threshold, bar) : undefined;
+      const threshold = this.barOf(key, model.threshold, bar, d?.enter);
       // The learn gate holds the points the policy keeps from learning (the next retraining leaves
       // them out too); a streaming model learns the others right after scoring the same pod
       // (detectors may keep per-point state between scoreOne and learnOne of one time).
@@ -245,8 +252,9 @@ export class ScoringCycle {
       const firing = d?.firing ?? false;
       const features: Record<string, number> = {};
       POD_FEATURES.forEach((n, j) => (features[n] = x[j]));
-      const result: PodResult = { ref: p.ref, t: snap.t, sample: p, score, flagged: firing, features, model: this.streaming ? 'pod' : own ? 'workload' : 'cluster', modelScore, peerScore };
-      const outcome: PodOutcome = { result, started: d?.started ?? false, anomaly: firing ? this.finding(key, x, model, peerScore) : null, warnings: [] };
+      const anomaly = firing ? this.finding(key, x, model, peerScore) : null;
+      const result: PodResult = { ref: p.ref, t: snap.t, sample: p, score, flagged: firing, features, model: this.streaming ? 'pod' : own ? 'workload' : 'cluster', modelScore, peerScore, threshold, anomaly };
+      const outcome: PodOutcome = { result, started: d?.started ?? false, anomaly, warnings: [] };
       if (decide && this.exhaustion && this.warnings) {
         const w = this.warnings.decide(key, this.exhaustion.observe(p, snap.t, key), snap.t);
         result.exhaustion = { memorySeconds: w.memory.tteSeconds, cpuSeconds: w.cpu.tteSeconds, warnings: w.firing };
@@ -280,16 +288,28 @@ export class ScoringCycle {
    * flag-calibrator.ts says), so a pod whose scores often reach the threshold gets a higher bar and
    * nothing the model calls normal is flagged; while the pod's calibration warms up, and with
    * calibration off, hot is the model's threshold alone. The calibration learns the scores the
-   * policy lets the model learn (not an incident's, within the learn gate's hour).
+   * policy lets the model learn (not an incident's, within the learn gate's hour). The workload's
+   * `bar` factor (policy/workload-bars.ts; 1: none) lowers the target rate and raises the threshold.
    */
-  private decide(key: string, score: number, t: number, threshold: number): AlertDecision {
+  private decide(key: string, score: number, t: number, threshold: number, bar: number): AlertDecision {
     const flags = this.flags;
-    if (flags === null) return this.policy.observe(key, score, t, threshold);
+    if (flags === null) return this.policy.observe(key, score, t, barThreshold(threshold, bar));
     const d = flags.warm(key)
-      ? this.policy.observe(key, score >= threshold ? 1 - flags.pValue(key, score) : 0, t, 1 - flags.rate)
-      : this.policy.observe(key, score, t, threshold);
+      ? this.policy.observe(key, score >= threshold ? 1 - flags.pValue(key, score) : 0, t, 1 - barRate(flags.rate, bar))
+      : this.policy.observe(key, score, t, barThreshold(threshold, bar));
     if (d.learn) flags.learn(key, score);
     return d;
+  }
+
+  /**
+   * The score at or above which pod `key`'s point is hot now, as {@link decide} judges: the policy's
+   * enter level `enter` (its decision's, else the bar's own level), read back from the calibrated
+   * flags' tail probability (1 − enter) when the pod's calibration is warm.
+   */
+  private barOf(key: string, threshold: number, bar: number, enter: number | undefined): number {
+    const flags = this.flags;
+    if (flags !== null && flags.warm(key)) return Math.max(threshold, flags.scoreAt(key, enter !== undefined ? 1 - enter : barRate(flags.rate, bar)));
+    return enter ?? barThreshold(threshold, bar);
   }
 
   /** What a firing pod's alert states: its top features, whether its replicas call it the outlier, the shape of its recent scores. */

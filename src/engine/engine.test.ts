@@ -8,11 +8,13 @@ import { createPodModel } from '../detectors/pod-model.js';
 import type { Source } from '../sources/base.js';
 import type { PodSample, PodSnapshot } from '../core/samples.js';
 import { createTelemetry } from '../telemetry/metrics.js';
-import { Engine, type EngineOptions, type PodModel } from './engine.js';
+import { Engine, type EngineDeps, type EngineOptions, type PodModel } from './engine.js';
 import type { FlaggedPod, Notifier } from '../notify/base.js';
 import { createDetector } from '../detectors/index.js';
 import { POD_FEATURE_MIN_SCALE } from '../features/pod-features.js';
 import { silentLogger } from '../core/logger.js';
+import type { CycleResult } from '../policy/cycle-result.js';
+import { WorkloadBars } from '../policy/workload-bars.js';
 
 const MIN = 60_000;
 
@@ -61,7 +63,7 @@ class ScriptedSource implements Source {
   async close() {}
 }
 
-function makeEngine(source: Source, createModel?: (seed: number) => PodModel, notifier?: Notifier, extra: Partial<Omit<EngineOptions, 'store'>> = {}) {
+function makeEngine(source: Source, createModel?: (seed: number) => PodModel, notifier?: Notifier, extra: Partial<Omit<EngineOptions, 'store'>> = {}, deps: Pick<EngineDeps, 'observers' | 'bars'> = {}) {
   const config = loadConfig({ env: {} });
   const clock = manualClock(Date.UTC(2026, 0, 5, 12));
   const registry = new Registry();
@@ -70,6 +72,7 @@ function makeEngine(source: Source, createModel?: (seed: number) => PodModel, no
     source, clock, telemetry, log: silentLogger,
     createModel: createModel ?? ((seed) => createPodModel(config.iforest, seed)),
     notifier,
+    ...deps,
     options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 60 * MIN, policy: { k: 2 }, seed: 1, store: config.store, ...extra },
   });
   return { engine, clock, registry };
@@ -97,6 +100,42 @@ describe('Engine', () => {
     expect(text).toContain('pod="web-a"');
     const predictions = await registry.getSingleMetricAsString('anomaly_detector_predictions_total');
     expect(predictions).toMatch(/anomaly_detector_predictions_total 5$/m);
+  });
+
+  it('hands every cycle\'s result to its observers (the first, undecided pass included); an observer that throws stops nothing', async () => {
+    const seen: CycleResult[] = [];
+    const source = new ScriptedSource(['web-a', 'web-b']);
+    const { engine, clock } = makeEngine(source, undefined, undefined, {}, {
+      observers: [{ observe: () => { throw new Error('full disk'); } }, { observe: (r) => seen.push(r) }],
+    });
+    await engine.step();
+    clock.advance(MIN);
+    await engine.step();
+    expect(seen.map((r) => r.decided)).toEqual([false, true, true]);
+    expect(seen[2].pods.map((o) => o.result.threshold).every((t) => t > 0 && t <= 1)).toBe(true);
+  });
+
+  it('a workload\'s raised bar lifts its pods\' threshold and keeps a jump below the raised bar from flagging', async () => {
+    const run = async (bars?: WorkloadBars) => {
+      const source = new ScriptedSource(['web-a', 'web-b', 'web-c']);
+      const { engine, clock } = makeEngine(source, (seed) => createDetector('robust-z', { minScale: Array.from(POD_FEATURE_MIN_SCALE) }, seed), undefined, { peerGroup: false }, { bars });
+      await engine.step();
+      source.boost.set('web-b', 3);
+      let flagged = 0;
+      for (let i = 0; i < 4; i++) {
+        clock.advance(MIN);
+        await engine.step();
+        flagged += engine.detect().find((r) => r.ref.pod === 'web-b')!.flagged ? 1 : 0;
+      }
+      return { flagged, threshold: engine.detect()[0].threshold };
+    };
+    const plain = await run();
+    const bars = new WorkloadBars();
+    for (let i = 0; i < 4; i++) bars.raise('ns/web');
+    const raised = await run(bars);
+    expect(plain.flagged).toBeGreaterThan(0);
+    expect(raised.flagged).toBe(0);
+    expect(raised.threshold).toBeGreaterThan(plain.threshold);
   });
 
   it('keeps running through a source outage, reports it, and recovers by itself', async () => {

@@ -27,6 +27,13 @@ export interface PodResult {
   modelScore: number;
   /** Score against the workload's other replicas (0 with fewer than 3 replicas or peerGroup off). */
   peerScore: number;
+  /**
+   * The score at or above which the pod's point is hot now: the model's threshold, raised by the
+   * pod's calibrated flags and its workload's bar (policy/workload-bars.ts).
+   */
+  threshold: number;
+  /** What its anomaly alert states while it fires (null or unset: not firing). */
+  anomaly?: AnomalyFinding | null;
   /** Early warning: predicted seconds to the memory and CPU limits (Infinity: not heading there), and the warnings firing. */
   exhaustion?: { memorySeconds: number; cpuSeconds: number; warnings: string[] };
 }
@@ -73,4 +80,13 @@ export interface CycleResult {
   pods: PodOutcome[];
   /** Pods scored before that are gone from this snapshot. */
   departed: PodRef[];
+}
+
+/**
+ * Receives every scoring cycle's result after the engine has published it (the event store's
+ * recorder, the API's live feed), the pass without decisions at the first training included. It is
+ * called synchronously in the engine's loop: keep it short; what it throws is logged, never stops the loop.
+ */
+export interface CycleObserver {
+  observe(result: CycleResult): void;
 }

@@ -74,3 +74,18 @@ describe('FlagCalibrator.copy', () => {
     expect(f.warm('c')).toBe(false);
   });
 });
+
+describe('FlagCalibrator.scoreAt', () => {
+  it('is the score where the tail probability falls below p: just below it p is not below, at it p is', () => {
+    const cal = new FlagCalibrator({ targetFalseAlarmRate: 0.01, warmup: 100 });
+    const rng = createRng(5);
+    for (let i = 0; i < 5000; i++) cal.learn('a', 0.5 * rng.next());
+    for (const p of [0.05, 0.01, 0.001]) {
+      const s = cal.scoreAt('a', p);
+      expect(cal.pValue('a', s)).toBeLessThan(p);
+      expect(cal.pValue('a', 1 - (1 - s) * 1.0001)).toBeGreaterThanOrEqual(p);
+    }
+    expect(cal.scoreAt('a', 0.001)).toBeGreaterThan(cal.scoreAt('a', 0.01));
+    expect(cal.scoreAt('cold', 0.01)).toBe(1);
+  });
+});

@@ -87,6 +87,27 @@ export class FlagCalibrator {
     return this.of(key).pValue(spread(Number.isFinite(score) ? score : score === Infinity ? 1 : 0));
   }
 
+  /**
+   * The lowest score whose tail probability among series `key`'s past scores is below `p`: the score
+   * bar that a rate of `p` sets for the series now (found by bisection in −ln(1 − s), to about 1e-9).
+   * 1 when no score below 1 is that rare, or during warm-up.
+   */
+  scoreAt(key: string, p: number): number {
+    const c = this.series.get(key);
+    if (c === undefined || !this.warm(key)) return 1;
+    const at = (u: number) => c.pValue(spread(1 - Math.exp(-u)));
+    let lo = 0;
+    let hi = 36; // 1 − e^−36: the largest score below 1 a double tells apart
+    if (!(at(hi) < p)) return 1;
+    if (at(lo) < p) return 0;
+    for (let i = 0; i < 36; i++) {
+      const mid = (lo + hi) / 2;
+      if (at(mid) < p) hi = mid;
+      else lo = mid;
+    }
+    return 1 - Math.exp(-hi);
+  }
+
   /** Whether series `key` has seen its warm-up of scores (before, {@link observe} gives 1). */
   warm(key: string): boolean {
     return (this.series.get(key)?.count ?? 0) >= this.minPoints;
