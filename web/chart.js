@@ -49,6 +49,13 @@ function yRange(y, lo, hi) {
   return [min, max + (y?.max === undefined ? (max - min) * 0.05 : 0)];
 }
 
+/** Every other power of ten from `min` to `max` (ending at `max`'s). */
+function logSplits(min, max) {
+  const out = [];
+  for (let e = Math.round(Math.log10(max)); e >= Math.log10(min) - 1e-9; e -= 2) out.unshift(10 ** e);
+  return out;
+}
+
 function build(spec) {
   const t = spec.t.map((x) => x / 1000);
   const data = [t];
@@ -85,7 +92,8 @@ function build(spec) {
  * Draws a chart into `el` (which keeps it as `el.uplot`, with `data-shaded` = the number of shaded
  * intervals). `spec`: { title, t: epoch ms[], series: [{ label, values, color?, width?, dash? }],
  * bands?: [{ label, lo, hi, color }], threshold?: number | number[], shade?: [from, to][] (epoch ms),
- * format?: (v) => string, height?, sync?, y?: { min?, max? } }. Returns { update(spec), destroy() }; `update` with
+ * format?: (v) => string, height?, sync?, xAxis?: false, y?: { min?, max?, log? } } (log: a log10 axis from min to
+ * max, both > 0). Returns { update(spec), destroy() }; `update` with
  * the same series and bands replaces the data, otherwise the chart is built again.
  */
 export function timeChart(el, spec) {
@@ -106,8 +114,14 @@ export function timeChart(el, spec) {
       series,
       bands,
       cursor: current.sync ? { sync: { key: current.sync } } : {},
-      scales: { x: { time: true }, y: { range: (_u, lo, hi) => yRange(current.y, lo, hi) } },
-      axes: [{ space: 80 }, { size: 78, values: (_u, splits) => splits.map(fmt) }],
+      scales: { x: { time: true }, y: current.y?.log ? { distr: 3, log: 10, range: [current.y.min, current.y.max] } : { range: (_u, lo, hi) => yRange(current.y, lo, hi) } },
+      // Without an x axis (`xAxis: false`: a chart stacked above another with the same times) its grid stays.
+      axes: [current.xAxis === false ? { space: 80, size: 6, ticks: { show: false }, values: (_u, splits) => splits.map(() => '') } : { space: 80 }, {
+        size: 78,
+        values: (_u, splits) => splits.map((v) => (v === null ? '' : fmt(v))),
+        // A log axis: a line at every other power of ten, not at each of its 2..9 steps.
+        ...(current.y?.log ? { space: 12, splits: () => logSplits(current.y.min, current.y.max) } : {}),
+      }],
       hooks: { drawClear: [shadeHook(() => shade)] },
     }, data, el);
     el.uplot = u;

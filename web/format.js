@@ -1,7 +1,10 @@
 // Number and time formats of the dashboard.
 
-/** A score in [0, 1] with 3 decimals. */
-export const fmtScore = (s) => (typeof s === 'number' && Number.isFinite(s) ? s.toFixed(3) : '–');
+/** A score in [0, 1]: 3 decimals, or 2 significant digits below 0.001 (scores and thresholds can be tiny). */
+export function fmtScore(s) {
+  if (typeof s !== 'number' || !Number.isFinite(s)) return '–';
+  return s === 0 || Math.abs(s) >= 0.001 ? s.toFixed(3) : s.toExponential(1);
+}
 
 /** Bytes with a binary unit. */
 export function fmtBytes(b) {
@@ -36,7 +39,7 @@ export function fmtDuration(s) {
   const m = Math.round(s / 60);
   if (m < 60) return `${m} min`;
   const hrs = Math.floor(m / 60);
-  if (hrs < 48) return `${hrs} h ${String(m % 60).padStart(2, '0')} min`;
+  if (hrs < 48) return m % 60 ? `${hrs} h ${String(m % 60).padStart(2, '0')} min` : `${hrs} h`;
   return `${Math.round(hrs / 24)} d`;
 }
 

@@ -3,7 +3,7 @@
 // with an incident type and a comment, sent with the API token.
 import { ApiError, get, getToken, post, serverNow } from '../api.js';
 import { badge, bar, fill, h, note, panel, podLink, workloadLink } from '../dom.js';
-import { fmtAgo, fmtDuration, fmtFeature, fmtScore, fmtTime } from '../format.js';
+import { fmtAgo, fmtDuration, fmtFeature, fmtNum, fmtScore, fmtTime } from '../format.js';
 
 /** Incident types offered (any other may be typed). */
 const INCIDENT_TYPES = ['packet_loss', 'resource_exhaustion', 'pod_failure', 'network_issue', 'cpu_runaway', 'memory_leak', 'crash_loop', 'noisy_neighbour', 'oom_kill'];
@@ -13,8 +13,11 @@ const RANGES = [['1 h', 3600_000], ['6 h', 6 * 3600_000], ['24 h', 86_400_000], 
 export function featureBars(topFeatures) {
   if (!topFeatures?.length) return null;
   const max = Math.max(...topFeatures.map((f) => Math.abs(f.contribution))) || 1;
+  const range = (f) => (Array.isArray(f.expected) && f.expected[0] !== null && f.expected[1] !== null
+    ? ` (normal ${fmtNum(f.expected[0])} to ${fmtNum(f.expected[1])})` : '');
   return h('ul.features', {}, topFeatures.map((f) => h('li', {},
-    h('span.fname', { text: fmtFeature(f.feature) }), bar(Math.abs(f.contribution) / max), h('span.num', { text: f.contribution.toFixed(2) }))));
+    h('span.fname', { text: fmtFeature(f.feature) }), bar(Math.abs(f.contribution) / max), h('span.num', { text: `z ${f.contribution.toFixed(1)}` }),
+    typeof f.value === 'number' ? h('span.muted', { text: `value ${fmtNum(f.value)}${range(f)}` }) : null)));
 }
 
 function feedbackState(fb) {

@@ -63,7 +63,7 @@ export function incidentsPage(main, _args, params) {
       [inc, al, an] = await Promise.all([
         get('/api/incidents', { from }),
         get('/api/alerts', { from: from - 3600_000, limit: 2000 }).catch(() => ({ alerts: [] })),
-        get('/anomalies', { from: from - 3600_000, limit: 2000 }).catch(() => ({ anomalies: [] })),
+        get('/anomalies', { from: from - 3600_000, limit: 1000 }).catch(() => ({ anomalies: [] })),
       ]);
     } catch (e) {
       if (mine === seq) iBody.replaceChildren(note(`Incidents unknown: ${e.message}`, 'error'));

@@ -137,7 +137,7 @@ export function overviewPage(main) {
     } else {
       const list = alerts.alerts ?? [];
       const firing = list.filter((a) => a.endsAt === null);
-      const resolved = list.filter((a) => a.endsAt !== null).sort((a, b) => b.endsAt - a.endsAt).slice(0, 10);
+      const resolved = list.filter((a) => a.endsAt !== null).sort((a, b) => b.endsAt - a.endsAt).slice(0, 6);
       alertBody.replaceChildren(
         h('h3', { text: `Firing (${firing.length})` }),
         firing.length ? h('ul.list', { id: 'alerts-firing' }, firing.map((a) => alertItem(a, now))) : note('Nothing is firing.', 'empty'),

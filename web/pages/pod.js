@@ -13,17 +13,50 @@ const SERIES_REFRESH_MS = 5_000;
 const SLOW_REFRESH_MS = 15_000;
 
 const perSecond = (v) => `${fmtBytes(v)}/s`;
+/** The score axis' floor: scores below it (and 0) are drawn at it. */
+const SCORE_FLOOR = 1e-7;
+const fmtLogScore = (v) => (v >= 0.01 ? v.toFixed(2) : v.toExponential(0));
 
 /** The metric charts: which series keys each draws (the first keys of /api/series' metrics that match). */
 const CHARTS = [
   { key: 'cpu', title: 'CPU (cores)', match: (k) => k === 'cpu', format: fmtCores, y: { min: 0 } },
-  { key: 'memory', title: 'Memory', match: (k) => k === 'memory', format: fmtBytes, y: { min: 0 } },
+  { key: 'memory', title: 'Memory (dashed: limit)', match: (k) => k === 'memory' || k === 'memory_limit', format: fmtBytes, y: { min: 0 } },
   { key: 'restarts', title: 'Restarts', match: (k) => k === 'restarts', format: fmtNum, y: { min: 0 } },
   { key: 'network', title: 'Network', match: (k) => /(^|_)(rx|tx)(_bytes|bytes)?$|^(rx|tx)Bytes$/.test(k), format: perSecond, y: { min: 0 } },
 ];
 
+/**
+ * `s` with a point of nulls in every gap longer than 2.5 steps (kad was down, the pod was not scraped),
+ * so that lines break there instead of joining across it.
+ */
+function breakGaps(s) {
+  const gap = 2.5 * (s.stepMs || 60_000);
+  const at = [];
+  for (let i = 1; i < s.t.length; i++) if (s.t[i] - s.t[i - 1] > gap) at.push(i);
+  if (!at.length) return s;
+  const insert = (arr, fillValue) => {
+    const out = [];
+    let j = 0;
+    arr.forEach((v, i) => {
+      if (i === at[j]) { out.push(fillValue(i)); j++; }
+      out.push(v);
+    });
+    return out;
+  };
+  return {
+    ...s,
+    t: insert(s.t, (i) => s.t[i - 1] + s.stepMs),
+    metrics: Object.fromEntries(Object.entries(s.metrics ?? {}).map(([k, v]) => [k, insert(v, () => null)])),
+    score: insert(s.score, () => null),
+    threshold: insert(s.threshold, () => null),
+    flagged: insert(s.flagged, () => false),
+    expected: s.expected && Object.fromEntries(Object.entries(s.expected).map(([k, b]) => [k, { lo: insert(b.lo, () => null), hi: insert(b.hi, () => null) }])),
+  };
+}
+
 /** The chart specs of a /api/series answer: the metric charts, then the score. */
-export function seriesSpecs(s) {
+export function seriesSpecs(answer) {
+  const s = breakGaps(answer);
   const shade = flaggedIntervals(s.t, s.flagged, s.stepMs);
   const keys = Object.keys(s.metrics ?? {});
   const specs = [];
@@ -32,14 +65,16 @@ export function seriesSpecs(s) {
     if (!chosen.length) continue;
     const bands = chosen.filter((k) => s.expected?.[k]).map((k) => ({ label: `expected ${k}`, lo: s.expected[k].lo, hi: s.expected[k].hi, color: 'rgba(13, 148, 136, 0.15)' }));
     specs.push({
-      key: c.key, title: c.title, t: s.t, format: c.format, y: c.y, shade, sync: 'pod', bands,
-      series: chosen.map((k) => ({ label: k, values: s.metrics[k] })),
+      key: c.key, title: c.title, t: s.t, format: c.format, y: c.y, shade, sync: 'pod', bands, height: 110, xAxis: false,
+      series: chosen.map((k) => ({ label: k, values: s.metrics[k], ...(k.endsWith('_limit') ? { color: '#94a3b8', dash: [4, 4] } : {}) })),
     });
   }
+  // Scores span orders of magnitude (a calm pod near 1e-6, a threshold near 1e-4, an anomaly near 1): a log axis shows them all.
+  const floor = (v) => (v === null || v === undefined ? null : Math.max(SCORE_FLOOR, v));
   specs.push({
-    key: 'score', title: 'Anomaly score', t: s.t, format: fmtScore, y: { min: 0, max: 1 }, shade, sync: 'pod', height: 140,
-    series: [{ label: 'score', values: s.score, color: '#dc2626' }],
-    threshold: s.threshold,
+    key: 'score', title: 'Anomaly score (log scale; dashed: threshold)', t: s.t, format: fmtLogScore, y: { log: true, min: SCORE_FLOOR, max: 1 }, shade, sync: 'pod', height: 150,
+    series: [{ label: 'score', values: s.score.map(floor), color: '#dc2626' }],
+    threshold: s.threshold.map(floor),
   });
   return specs;
 }
