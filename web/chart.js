@@ -89,8 +89,8 @@ function build(spec) {
 }
 
 /**
- * Draws a chart into `el` (which keeps it as `el.uplot`, with `data-shaded` = the number of shaded
- * intervals). `spec`: { title, t: epoch ms[], series: [{ label, values, color?, width?, dash? }],
+ * Draws a chart into `el` (which keeps it as `el.uplot`, its shaded intervals as `el.shaded` and their
+ * number as `data-shaded`). `spec`: { title, t: epoch ms[], series: [{ label, values, color?, width?, dash? }],
  * bands?: [{ label, lo, hi, color }], threshold?: number | number[], shade?: [from, to][] (epoch ms),
  * format?: (v) => string, height?, sync?, xAxis?: false, y?: { min?, max?, log? } } (log: a log10 axis from min to
  * max, both > 0). Returns { update(spec), destroy() }; `update` with
@@ -125,6 +125,7 @@ export function timeChart(el, spec) {
       hooks: { drawClear: [shadeHook(() => shade)] },
     }, data, el);
     el.uplot = u;
+    el.shaded = shade;
     el.dataset.shaded = String(shade.length);
   };
 
@@ -142,6 +143,7 @@ export function timeChart(el, spec) {
       const built = build(next);
       if (built.series.map((s) => s.label).join('|') !== shape) return make();
       u.setData(built.data);
+      el.shaded = shade;
       el.dataset.shaded = String(shade.length);
     },
     destroy() {
