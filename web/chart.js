@@ -120,7 +120,7 @@ export function timeChart(el, spec) {
         size: 78,
         values: (_u, splits) => splits.map((v) => (v === null ? '' : fmt(v))),
         // A log axis: a line at every other power of ten, not at each of its 2..9 steps.
-        ...(current.y?.log ? { space: 12, splits: () => logSplits(current.y.min, current.y.max) } : {}),
+        ...(current.y?.log ? { splits: () => logSplits(current.y.min, current.y.max), filter: (_u, splits) => splits } : {}),
       }],
       hooks: { drawClear: [shadeHook(() => shade)] },
     }, data, el);

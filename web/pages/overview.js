@@ -79,6 +79,7 @@ export function overviewPage(main) {
 
   let pods = [];
   let lastSlow = 0;
+  let lastFlags = '';
   let stopped = false;
 
   const renderHead = () => {
@@ -152,13 +153,19 @@ export function overviewPage(main) {
   renderHead();
 
   const unsubscribe = subscribe((payload, err) => {
-    if (Date.now() - lastSlow > REFRESH_MS) void refreshSlow();
     if (!payload) {
+      if (Date.now() - lastSlow > REFRESH_MS) void refreshSlow();
       podNote.replaceChildren(note(err instanceof ApiError && err.status === 503 ? `Not scoring yet: ${err.message}` : `Pods unknown: ${err?.message}`, 'error'));
       return;
     }
     podNote.replaceChildren();
     pods = payload.pods ?? [];
+    // A pod flagged or cleared: its alert starts or ends now, so the alerts are read again at once.
+    const flags = pods.filter((p) => p.flagged).map((p) => `${p.namespace}/${p.pod}`).sort().join(' ');
+    if (flags !== lastFlags) {
+      lastFlags = flags;
+      lastSlow = 0;
+    }
     main.dataset.cycle = String(payload.t);
     const namespaces = [...new Set(pods.map((p) => p.namespace))].sort();
     if (nsSelect.options.length !== namespaces.length + 1) {
@@ -167,6 +174,7 @@ export function overviewPage(main) {
     }
     renderRows();
     renderWarnings(payload.t ?? Date.now());
+    if (Date.now() - lastSlow > REFRESH_MS) void refreshSlow();
   });
   const timer = setInterval(() => { if (Date.now() - lastSlow > REFRESH_MS) void refreshSlow(); }, REFRESH_MS);
   return { stop() { stopped = true; unsubscribe(); clearInterval(timer); } };

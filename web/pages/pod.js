@@ -23,6 +23,7 @@ const CHARTS = [
   { key: 'memory', title: 'Memory (dashed: limit)', match: (k) => k === 'memory' || k === 'memory_limit', format: fmtBytes, y: { min: 0 } },
   { key: 'restarts', title: 'Restarts', match: (k) => k === 'restarts', format: fmtNum, y: { min: 0 } },
   { key: 'network', title: 'Network', match: (k) => /(^|_)(rx|tx)(_bytes|bytes)?$|^(rx|tx)Bytes$/.test(k), format: perSecond, y: { min: 0 } },
+  { key: 'drops', title: 'Received packets dropped (per second)', match: (k) => k === 'rx_dropped' || k === 'rxDropped', format: fmtNum, y: { min: 0 } },
 ];
 
 /**
@@ -72,7 +73,7 @@ export function seriesSpecs(answer) {
   // Scores span orders of magnitude (a calm pod near 1e-6, a threshold near 1e-4, an anomaly near 1): a log axis shows them all.
   const floor = (v) => (v === null || v === undefined ? null : Math.max(SCORE_FLOOR, v));
   specs.push({
-    key: 'score', title: 'Anomaly score (log scale; dashed: threshold)', t: s.t, format: fmtLogScore, y: { log: true, min: SCORE_FLOOR, max: 1 }, shade, sync: 'pod', height: 150,
+    key: 'score', title: 'Anomaly score (log scale; dashed: threshold)', t: s.t, format: fmtLogScore, y: { log: true, min: SCORE_FLOOR, max: 1 }, shade, sync: 'pod', height: 170,
     series: [{ label: 'score', values: s.score.map(floor), color: '#dc2626' }],
     threshold: s.threshold.map(floor),
   });
