@@ -86,6 +86,7 @@ export function overviewPage(main) {
     thead.replaceChildren(...COLUMNS.map((c) => h(`th${c.num ? '.num' : ''}`, {
       'data-sort': c.key,
       class: view.sort === c.key ? (view.dir > 0 ? 'asc' : 'desc') : '',
+      'aria-sort': view.sort === c.key ? (view.dir > 0 ? 'ascending' : 'descending') : 'none',
       onclick: () => {
         view.dir = view.sort === c.key ? -view.dir : (c.num || c.key === 'flagged' ? -1 : 1);
         view.sort = c.key;
