@@ -79,6 +79,8 @@ describe('dashboard files (src/api/web.ts)', () => {
     const again = await app.inject({ method: 'GET', url: '/ui/vendor/uPlot.esm.js', headers: { 'if-none-match': etag } });
     expect(again.statusCode).toBe(304);
     expect(again.body).toBe('');
+    expect((await app.inject({ method: 'GET', url: '/', headers: { 'if-none-match': '*' } })).statusCode).toBe(304);
+    expect((await app.inject({ method: 'GET', url: '/', headers: { 'if-none-match': '"other"' } })).statusCode).toBe(200);
     const gz = await app.inject({ method: 'GET', url: '/ui/vendor/uPlot.esm.js', headers: { 'accept-encoding': 'gzip, br' } });
     expect(gz.headers['content-encoding']).toBe('gzip');
     expect(gz.rawPayload.length).toBeLessThan(first.rawPayload.length / 2);

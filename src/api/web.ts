@@ -110,7 +110,7 @@ function send(req: FastifyRequest, reply: FastifyReply, file: WebFile): FastifyR
     .header('cache-control', 'no-cache')
     .header('vary', 'accept-encoding');
   const match = req.headers['if-none-match'];
-  if (match && match.split(',').some((t) => t.trim().replace(/^W\//, '') === file.etag)) return reply.status(304).send();
+  if (match && match.split(',').some((t) => t.trim() === '*' || t.trim().replace(/^W\//, '') === file.etag)) return reply.status(304).send();
   const accepts = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
   if (file.gzip && accepts) return reply.header('content-encoding', 'gzip').send(file.gzip);
   return reply.send(file.body);
