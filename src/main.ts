@@ -169,14 +169,14 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
     events = openEventStore({ dir: config.state.dir, retentionDays: config.state.retentionDays, historyPointsPerPod: config.state.historyPointsPerPod });
     feedback = new OperatorFeedback(events, bars, { now: () => clock.now() });
     feedback.load();
-    for (const [key, factor] of bars.entries()) {
+    for (const [key, floor] of bars.entries()) {
       const [namespace, workload] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
-      telemetry.workloadBar.set({ namespace, workload }, factor);
+      telemetry.workloadFloor.set({ namespace, workload }, floor);
     }
     recorder = new EventRecorder(events, {
       severity: config.alertmanager.severity,
       onAnomaly: (namespace, workload) => {
-        if (bars.factor(`${namespace}/${workload}`) < 1) telemetry.alarmsAfterFeedback.inc({ namespace, workload });
+        if (bars.floor(`${namespace}/${workload}`) > 0) telemetry.alarmsAfterFeedback.inc({ namespace, workload });
       },
     });
     log.info({ file: events.path, bars: bars.entries().length }, events.inMemory ? 'event store in memory (set KAD_STATE_DIR to keep it across restarts)' : 'event store opened');

@@ -2,7 +2,7 @@
  * The event store end to end (issue 16): `kad serve` on the simulated cluster at a fast clock with a
  * state directory records anomalies and each pod's history; feedback needs the API token (401
  * without, 200 with); after SIGKILL a restarted `kad serve` on the same directory still has the
- * anomaly, its feedback, the workload's raised bar and the pod's scored history.
+ * anomaly, its feedback, the workload's score floor and the pod's scored history.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,7 +66,7 @@ describe('kad serve keeps its event history across SIGKILL', () => {
     expect(kept).toEqual(scored);
     expect(s.metrics.cpu.filter((x) => x !== null).length).toBeGreaterThanOrEqual(scored.length);
     const metrics = await (await fetch(`${second.url}/metrics`)).text();
-    expect(metrics).toContain(`kad_workload_alarm_bar{namespace="${anomaly.namespace}",workload="${anomaly.workload}"} 0.5`);
+    expect(metrics).toMatch(new RegExp(`kad_workload_score_floor\\{namespace="${anomaly.namespace}",workload="${anomaly.workload}"\\} 0\\.\\d+`));
     second.child.kill('SIGTERM');
     expect(await exited(second.child)).toBe(0); // serve stops cleanly on SIGTERM
   }, 240_000);

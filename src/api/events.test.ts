@@ -166,14 +166,14 @@ describe('dashboard JSON routes', () => {
     expect(ok.statusCode).toBe(200);
     expect(ok.json().anomaly).toMatchObject({ id: ids.a, feedback: { verdict: 'false_alarm', comment: 'a load test', incidentType: null, at: T0 + 20 * MIN } });
     expect(store.anomaly(ids.a)?.feedback?.verdict).toBe('false_alarm');
-    expect(bars.factor('shop/web')).toBe(0.5);
+    expect(bars.floor('shop/web')).toBe(0.95);
     const auth = { authorization: `Bearer ${TOKEN}` };
     expect((await app.inject({ method: 'POST', url: '/anomalies/999/feedback', payload: body, headers: auth })).statusCode).toBe(404);
     expect((await app.inject({ method: 'POST', url, payload: { verdict: 'maybe' }, headers: auth })).statusCode).toBe(400);
     const metrics = await telemetry.registry.metrics();
     expect(metrics).toContain('kad_feedback_total{verdict="false_alarm"} 1');
     expect(metrics).toContain('kad_false_alarms_total{namespace="shop",workload="web"} 1');
-    expect(metrics).toContain('kad_workload_alarm_bar{namespace="shop",workload="web"} 0.5');
+    expect(metrics).toContain('kad_workload_score_floor{namespace="shop",workload="web"} 0.95');
   });
 
   it('lists the new routes in the OpenAPI document, feedback with its bearer scheme', async () => {

@@ -200,7 +200,7 @@ export const eventRoutes: FastifyPluginAsync<EventDeps> = async (app, deps) => {
   a.post('/anomalies/:id/feedback', {
     onRequest: requireToken(deps.auth),
     schema: {
-      description: 'Operator feedback on an anomaly: false_alarm (raises its workload\'s bar: fewer alerts like it) or real_incident (a labeled example for `kad export-labels`), with an optional incident type and comment. Needs `Authorization: Bearer <KAD_API_TOKEN>`: 401 without or with a wrong token, 403 when no token is configured.',
+      description: 'Operator feedback on an anomaly: false_alarm (its workload\'s alerts are muted until they score above its false alarms\' peak) or real_incident (a labeled example for `kad export-labels`), with an optional incident type and comment. Needs `Authorization: Bearer <KAD_API_TOKEN>`: 401 without or with a wrong token, 403 when no token is configured.',
       tags: ['dashboard'],
       security: [{ bearer: [] }],
       params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
@@ -211,9 +211,9 @@ export const eventRoutes: FastifyPluginAsync<EventDeps> = async (app, deps) => {
     const out = deps.feedback.give(req.params.id, req.body);
     const { namespace, workload } = out.anomaly;
     telemetry.feedback.inc({ verdict: req.body.verdict });
-    if (out.barChange > 0) telemetry.falseAlarms.inc({ namespace, workload });
-    if (out.factor < 1) telemetry.workloadBar.set({ namespace, workload }, out.factor);
-    else telemetry.workloadBar.remove({ namespace, workload });
+    if (out.counted) telemetry.falseAlarms.inc({ namespace, workload });
+    if (out.floor > 0) telemetry.workloadFloor.set({ namespace, workload }, out.floor);
+    else telemetry.workloadFloor.remove({ namespace, workload });
     return { anomaly: out.anomaly };
   });
 

@@ -18,7 +18,7 @@ import { FlagCalibrator } from '../policy/flag-calibrator.js';
 import type { AnomalyFinding, CycleResult, PodOutcome, PodResult } from '../policy/cycle-result.js';
 import { EarlyWarning, type EarlyWarningOptions } from '../policy/early-warning.js';
 import { LearnGate } from '../policy/learn-gate.js';
-import { barRate, barThreshold, type WorkloadBars } from '../policy/workload-bars.js';
+import type { WorkloadBars } from '../policy/workload-bars.js';
 import { fitModels, TrainingSet, versionOf, type PodModel, type TrainedModels } from './training.js';
 
 /** Settings of a {@link ScoringCycle} (from the config). */
@@ -65,12 +65,14 @@ export class ScoringCycle {
   private readonly learned = new Map<string, { workload: string; until: number; n: number }>();
   /** Streaming: each pod's own model (also the current models' `pods`). */
   private readonly podModels = new Map<string, PodModel>();
+  /** Alert episodes under a workload score floor: the episode's peak score and whether it was reported (see {@link muted}). */
+  private readonly episodes = new Map<string, { peak: number; shown: boolean }>();
   /** Streaming: the features of history fed by {@link warm} before the first training. */
   private readonly warmFeatures = new PodFeatureExtractor();
 
   /**
-   * @param bars per-workload bars raised by false-alarm feedback (policy/workload-bars.ts), read at
-   *   every decision; unset: every workload at the plain bar.
+   * @param bars per-workload score floors set by false-alarm feedback (policy/workload-bars.ts), read
+   *   every cycle: an alert at or below its workload's floor is muted; unset: none.
    */
   constructor(readonly options: Readonly<CycleOptions>, private readonly createModel: (seed: number) => PodModel, private readonly bars?: WorkloadBars) {
     this.streaming = typeof createModel(options.seed).fit !== 'function';
@@ -236,9 +238,9 @@ export class ScoringCycle {
       // peer group does not compare it): a new replica's start-up is not an alert and does not widen
       // what its model calls normal.
       const young = this.streaming && warmingUp(p, snap.t);
-      const bar = this.bars?.factor(wk) ?? 1;
-      const d = decide ? this.decide(key, young ? 0 : score, snap.t, model.threshold, bar) : undefined;
-      const threshold = this.barOf(key, model.threshold, bar, d?.enter);
+      const d = decide ? this.decide(key, young ? 0 : score, snap.t, model.threshold) : undefined;
+      const floor = this.bars?.floor(wk) ?? 0;
+      const threshold = Math.max(floor, this.barOf(key, model.threshold, d?.enter));
       // The learn gate holds the points the policy keeps from learning (the next retraining leaves
       // them out too); a streaming model learns the others right after scoring the same pod
       // (detectors may keep per-point state between scoreOne and learnOne of one time).
@@ -249,12 +251,12 @@ export class ScoringCycle {
         l.until = snap.t;
         l.n++;
       }
-      const firing = d?.firing ?? false;
+      const { firing, started } = this.muted(key, d, score, floor);
       const features: Record<string, number> = {};
       POD_FEATURES.forEach((n, j) => (features[n] = x[j]));
       const anomaly = firing ? this.finding(key, x, model, peerScore) : null;
       const result: PodResult = { ref: p.ref, t: snap.t, sample: p, score, flagged: firing, features, model: this.streaming ? 'pod' : own ? 'workload' : 'cluster', modelScore, peerScore, threshold, anomaly };
-      const outcome: PodOutcome = { result, started: d?.started ?? false, anomaly, warnings: [] };
+      const outcome: PodOutcome = { result, started, anomaly, warnings: [] };
       if (decide && this.exhaustion && this.warnings) {
         const w = this.warnings.decide(key, this.exhaustion.observe(p, snap.t, key), snap.t);
         result.exhaustion = { memorySeconds: w.memory.tteSeconds, cpuSeconds: w.cpu.tteSeconds, warnings: w.firing };
@@ -269,6 +271,7 @@ export class ScoringCycle {
       departed.push(r.ref);
       this.latest.delete(key);
       this.policy.forget(key);
+      this.episodes.delete(key);
       this.flags?.forget(key);
       this.podModels.delete(key);
       this.learned.delete(key);
@@ -288,28 +291,49 @@ export class ScoringCycle {
    * flag-calibrator.ts says), so a pod whose scores often reach the threshold gets a higher bar and
    * nothing the model calls normal is flagged; while the pod's calibration warms up, and with
    * calibration off, hot is the model's threshold alone. The calibration learns the scores the
-   * policy lets the model learn (not an incident's, within the learn gate's hour). The workload's
-   * `bar` factor (policy/workload-bars.ts; 1: none) lowers the target rate and raises the threshold.
+   * policy lets the model learn (not an incident's, within the learn gate's hour).
    */
-  private decide(key: string, score: number, t: number, threshold: number, bar: number): AlertDecision {
+  private decide(key: string, score: number, t: number, threshold: number): AlertDecision {
     const flags = this.flags;
-    if (flags === null) return this.policy.observe(key, score, t, barThreshold(threshold, bar));
+    if (flags === null) return this.policy.observe(key, score, t, threshold);
     const d = flags.warm(key)
-      ? this.policy.observe(key, score >= threshold ? 1 - flags.pValue(key, score) : 0, t, 1 - barRate(flags.rate, bar))
-      : this.policy.observe(key, score, t, barThreshold(threshold, bar));
+      ? this.policy.observe(key, score >= threshold ? 1 - flags.pValue(key, score) : 0, t, 1 - flags.rate)
+      : this.policy.observe(key, score, t, threshold);
     if (d.learn) flags.learn(key, score);
     return d;
   }
 
   /**
+   * What is reported of pod `key`'s decision `d` under its workload's score `floor` (the highest peak
+   * of its false alarms; 0: none): a firing alert stays silent (not flagged, no anomaly) while every
+   * score of its episode is at or below the floor, and is reported as starting at the first score
+   * above it. The policy's state and what the models learn are those of `d` (muting changes what is
+   * told, not what is learned). Without a floor, `d` as it is.
+   */
+  private muted(key: string, d: AlertDecision | undefined, score: number, floor: number): { firing: boolean; started: boolean } {
+    if (!d?.firing) {
+      this.episodes.delete(key);
+      return { firing: false, started: false };
+    }
+    let e = this.episodes.get(key);
+    if (floor <= 0 && e === undefined) return { firing: true, started: d.started };
+    if (e === undefined || d.started) this.episodes.set(key, (e = { peak: -Infinity, shown: false }));
+    e.peak = Math.max(e.peak, score);
+    if (e.peak <= floor) return { firing: false, started: false };
+    const started = !e.shown;
+    e.shown = true;
+    return { firing: true, started };
+  }
+
+  /**
    * The score at or above which pod `key`'s point is hot now, as {@link decide} judges: the policy's
-   * enter level `enter` (its decision's, else the bar's own level), read back from the calibrated
+   * enter level `enter` (its decision's; unset: the plain level), read back from the calibrated
    * flags' tail probability (1 − enter) when the pod's calibration is warm.
    */
-  private barOf(key: string, threshold: number, bar: number, enter: number | undefined): number {
+  private barOf(key: string, threshold: number, enter: number | undefined): number {
     const flags = this.flags;
-    if (flags !== null && flags.warm(key)) return Math.max(threshold, flags.scoreAt(key, enter !== undefined ? 1 - enter : barRate(flags.rate, bar)));
-    return enter ?? barThreshold(threshold, bar);
+    if (flags !== null && flags.warm(key)) return Math.max(threshold, flags.scoreAt(key, enter !== undefined ? 1 - enter : flags.rate));
+    return enter ?? threshold;
   }
 
   /** What a firing pod's alert states: its top features, whether its replicas call it the outlier, the shape of its recent scores. */

@@ -115,27 +115,37 @@ describe('Engine', () => {
     expect(seen[2].pods.map((o) => o.result.threshold).every((t) => t > 0 && t <= 1)).toBe(true);
   });
 
-  it('a workload\'s raised bar lifts its pods\' threshold and keeps a jump below the raised bar from flagging', async () => {
-    const run = async (bars?: WorkloadBars) => {
+  it('a workload\'s score floor (false-alarm feedback) mutes an alert at or below it, reports one above it, and lifts the threshold', async () => {
+    const run = async (bars?: WorkloadBars, boostLater = 3) => {
+      const seen: CycleResult[] = [];
       const source = new ScriptedSource(['web-a', 'web-b', 'web-c']);
-      const { engine, clock } = makeEngine(source, (seed) => createDetector('robust-z', { minScale: Array.from(POD_FEATURE_MIN_SCALE) }, seed), undefined, { peerGroup: false }, { bars });
+      const { engine, clock } = makeEngine(source, (seed) => createDetector('robust-z', { minScale: Array.from(POD_FEATURE_MIN_SCALE) }, seed), undefined, { peerGroup: false }, { bars, observers: [{ observe: (r) => seen.push(r) }] });
       await engine.step();
       source.boost.set('web-b', 3);
-      let flagged = 0;
-      for (let i = 0; i < 4; i++) {
+      const flags: boolean[] = [];
+      for (let i = 0; i < 8; i++) {
+        if (i === 4) source.boost.set('web-b', boostLater);
         clock.advance(MIN);
         await engine.step();
-        flagged += engine.detect().find((r) => r.ref.pod === 'web-b')!.flagged ? 1 : 0;
+        flags.push(engine.detect().find((r) => r.ref.pod === 'web-b')!.flagged);
       }
-      return { flagged, threshold: engine.detect()[0].threshold };
+      const started = seen.flatMap((r) => r.pods.filter((o) => o.started).map(() => r.t));
+      const peak = Math.max(...seen.flatMap((r) => r.pods.filter((o) => o.result.ref.pod === 'web-b').map((o) => o.result.score)));
+      return { flags, started, threshold: engine.detect()[0].threshold, peak };
     };
     const plain = await run();
+    expect(plain.flags.filter(Boolean).length).toBeGreaterThan(0);
+    const peak = plain.peak;
     const bars = new WorkloadBars();
-    for (let i = 0; i < 4; i++) bars.raise('ns/web');
-    const raised = await run(bars);
-    expect(plain.flagged).toBeGreaterThan(0);
-    expect(raised.flagged).toBe(0);
-    expect(raised.threshold).toBeGreaterThan(plain.threshold);
+    bars.setFloor('ns/web', peak);
+    const muted = await run(bars);
+    expect(muted.flags.some(Boolean)).toBe(false);
+    expect(muted.started).toEqual([]);
+    expect(muted.threshold).toBe(peak);
+    const above = await run(bars, 30); // from the 5th step on it scores above the floor: reported from there
+    expect(above.flags.slice(0, 4).some(Boolean)).toBe(false);
+    expect(above.flags.slice(4).some(Boolean)).toBe(true);
+    expect(above.started).toHaveLength(1);
   });
 
   it('keeps running through a source outage, reports it, and recovers by itself', async () => {

@@ -52,7 +52,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX alerts_starts_at ON alerts (starts_at);
   CREATE TABLE workload_bars (
     namespace TEXT NOT NULL, workload TEXT NOT NULL,
-    factor REAL NOT NULL, false_alarms INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+    false_alarms INTEGER NOT NULL, score_floor REAL NOT NULL, updated_at INTEGER NOT NULL,
     PRIMARY KEY (namespace, workload)
   );
   `,

@@ -92,11 +92,18 @@ describe('EventStore', () => {
     expect(s.anomalies({ withFeedback: true }).length).toBe(1);
   });
 
-  it('saves workload bars', () => {
+  it('saves workload bars, and finds the highest peak of a workload\'s false alarms', () => {
     const s = store();
-    s.saveWorkloadBar({ namespace: 'shop', workload: 'web', factor: 0.5, falseAlarms: 1, updatedAt: T0 });
-    s.saveWorkloadBar({ namespace: 'shop', workload: 'web', factor: 0.25, falseAlarms: 2, updatedAt: T0 + 1 });
-    expect(s.workloadBars()).toEqual([{ namespace: 'shop', workload: 'web', factor: 0.25, falseAlarms: 2, updatedAt: T0 + 1 }]);
+    s.saveWorkloadBar({ namespace: 'shop', workload: 'web', falseAlarms: 1, scoreFloor: 0.7, updatedAt: T0 });
+    s.saveWorkloadBar({ namespace: 'shop', workload: 'web', falseAlarms: 2, scoreFloor: 0.8, updatedAt: T0 + 1 });
+    expect(s.workloadBars()).toEqual([{ namespace: 'shop', workload: 'web', falseAlarms: 2, scoreFloor: 0.8, updatedAt: T0 + 1 }]);
+    expect(s.falseAlarms('shop', 'web')).toEqual({ count: 0, peak: 0 });
+    const a = s.openAnomaly(anomaly('web-1', T0, { peakScore: 0.93 }));
+    const b = s.openAnomaly(anomaly('web-2', T0, { peakScore: 0.99 }));
+    s.openAnomaly(anomaly('web-3', T0, { peakScore: 0.999 }));
+    s.setFeedback(a, { verdict: 'false_alarm', incidentType: null, comment: null, at: T0 });
+    s.setFeedback(b, { verdict: 'real_incident', incidentType: null, comment: null, at: T0 });
+    expect(s.falseAlarms('shop', 'web')).toEqual({ count: 1, peak: 0.93 });
   });
 
   it('prunes past the retention (keeping anomalies with feedback) and caps each pod\'s history', () => {

@@ -6,7 +6,7 @@
  * - **alert history**: anomaly and early-warning alerts, firing (no end yet) or resolved;
  * - **pod history**: per pod and cycle its score, threshold, flag and raw metrics, so the dashboard
  *   shows hours of history after a restart (at most `historyPointsPerPod` points per pod);
- * - **workload bars**: what false-alarm feedback did to each workload's alert bar.
+ * - **workload bars**: what false-alarm feedback did to each workload's alerts (policy/workload-bars.ts).
  *
  * Everything is written by plain methods meant to run inside {@link EventStore.write}, one
  * transaction per scoring cycle. WAL mode with `synchronous=NORMAL`: a killed process loses nothing it
@@ -120,9 +120,10 @@ export interface PodHistory {
 export interface WorkloadBarRecord {
   namespace: string;
   workload: string;
-  /** Multiplier of the workload's target false-alarm rate, in (0, 1]. */
-  factor: number;
+  /** Its anomalies marked false alarm. */
   falseAlarms: number;
+  /** The highest peak score of its anomalies marked false alarm (0: none). */
+  scoreFloor: number;
   updatedAt: number;
 }
 
@@ -219,8 +220,14 @@ export class EventStore {
       alertClose: db.prepare('UPDATE alerts SET ends_at = ? WHERE id = ? AND ends_at IS NULL'),
       alertsOpen: db.prepare<[], AlertRow>('SELECT * FROM alerts WHERE ends_at IS NULL ORDER BY id'),
       alertsRange: db.prepare<[number, number, number], AlertRow>('SELECT * FROM alerts WHERE starts_at <= ? AND (ends_at IS NULL OR ends_at >= ?) ORDER BY starts_at DESC, id DESC LIMIT ?'),
-      barUpsert: db.prepare('INSERT INTO workload_bars (namespace, workload, factor, false_alarms, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (namespace, workload) DO UPDATE SET factor = excluded.factor, false_alarms = excluded.false_alarms, updated_at = excluded.updated_at'),
-      bars: db.prepare<[], { namespace: string; workload: string; factor: number; false_alarms: number; updated_at: number }>('SELECT * FROM workload_bars ORDER BY namespace, workload'),
+      barUpsert: db.prepare(
+        'INSERT INTO workload_bars (namespace, workload, false_alarms, score_floor, updated_at) VALUES (?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (namespace, workload) DO UPDATE SET false_alarms = excluded.false_alarms, score_floor = excluded.score_floor, updated_at = excluded.updated_at',
+      ),
+      bars: db.prepare<[], { namespace: string; workload: string; false_alarms: number; score_floor: number; updated_at: number }>('SELECT * FROM workload_bars ORDER BY namespace, workload'),
+      falseAlarms: db.prepare<[string, string], { n: number; peak: number | null }>(
+        "SELECT COUNT(*) AS n, MAX(peak_score) AS peak FROM anomalies WHERE namespace = ? AND workload = ? AND verdict = 'false_alarm'",
+      ),
       pruneHistory: db.prepare('DELETE FROM pod_history WHERE t < ?'),
       pruneAnomalies: db.prepare('DELETE FROM anomalies WHERE end_at IS NOT NULL AND end_at < ? AND verdict IS NULL'),
       pruneAlerts: db.prepare('DELETE FROM alerts WHERE ends_at IS NOT NULL AND ends_at < ?'),
@@ -359,12 +366,18 @@ export class EventStore {
 
   /** Saves a workload's bar. */
   saveWorkloadBar(b: WorkloadBarRecord): void {
-    this.stmt.barUpsert.run(b.namespace, b.workload, b.factor, b.falseAlarms, b.updatedAt);
+    this.stmt.barUpsert.run(b.namespace, b.workload, b.falseAlarms, b.scoreFloor, b.updatedAt);
   }
 
   /** Every workload bar saved. */
   workloadBars(): WorkloadBarRecord[] {
-    return this.stmt.bars.all().map((r) => ({ namespace: r.namespace, workload: r.workload, factor: r.factor, falseAlarms: r.false_alarms, updatedAt: r.updated_at }));
+    return this.stmt.bars.all().map((r) => ({ namespace: r.namespace, workload: r.workload, falseAlarms: r.false_alarms, scoreFloor: r.score_floor, updatedAt: r.updated_at }));
+  }
+
+  /** How many of workload `namespace/workload`'s anomalies are marked false alarm, and their highest peak score (0: none). */
+  falseAlarms(namespace: string, workload: string): { count: number; peak: number } {
+    const r = this.stmt.falseAlarms.get(namespace, workload);
+    return { count: r?.n ?? 0, peak: r?.peak ?? 0 };
   }
 
   /**

@@ -41,10 +41,10 @@ export interface Telemetry {
   feedback: Counter<'verdict'>;
   /** Anomalies operators marked as false alarms, per workload (the alarms before feedback took effect). */
   falseAlarms: Counter<'namespace' | 'workload'>;
-  /** Anomaly events opened on a workload whose bar false-alarm feedback had raised (the alarms after). */
+  /** Anomaly events opened on a workload with a score floor from false-alarm feedback (the alarms after). */
   alarmsAfterFeedback: Counter<'namespace' | 'workload'>;
-  /** A workload's bar factor from false-alarm feedback (1: untouched; 0.5 per false alarm, at least 1/16). */
-  workloadBar: Gauge<'namespace' | 'workload'>;
+  /** A workload's score floor from false-alarm feedback: alerts at or below it are muted. */
+  workloadFloor: Gauge<'namespace' | 'workload'>;
 }
 
 /** Creates and registers kad's metrics on `registry`; with `processMetrics`, also Node's defaults. */
@@ -111,14 +111,19 @@ export function createTelemetry(registry: Registry, opts: { processMetrics?: boo
     recommendedReplicas: new Gauge({ name: 'anomaly_detector_recommended_replicas', help: 'Replicas kad recommends for the workload from its CPU forecast and the target utilisation (predictive scaling).', labelNames: ['namespace', 'workload'], registers }),
     scalingPredictive: new Gauge({ name: 'anomaly_detector_scaling_predictive', help: '1 when the recommendation comes from the forecast, 0 when it fell back to the reactive rule (no forecast yet, or a poor one).', labelNames: ['namespace', 'workload'], registers }),
     feedback: new Counter({ name: 'kad_feedback_total', help: 'Operator feedback recorded on anomalies (POST /anomalies/{id}/feedback), by verdict (false_alarm, real_incident).', labelNames: ['verdict'], registers }),
-    falseAlarms: new Counter({ name: 'kad_false_alarms_total', help: 'Anomalies of the workload that operators marked as false alarms (each raises its bar).', labelNames: ['namespace', 'workload'], registers }),
+    falseAlarms: new Counter({ name: 'kad_false_alarms_total', help: 'Anomalies of the workload that operators marked as false alarms (POST /anomalies/{id}/feedback).', labelNames: ['namespace', 'workload'], registers }),
     alarmsAfterFeedback: new Counter({
       name: 'kad_alarms_after_feedback_total',
-      help: 'Anomalies opened on a workload after false-alarm feedback raised its bar: compare with kad_false_alarms_total to see what feedback changed.',
+      help: 'Anomalies opened on a workload after false-alarm feedback set its score floor: compare with kad_false_alarms_total to see what feedback changed.',
       labelNames: ['namespace', 'workload'],
       registers,
     }),
-    workloadBar: new Gauge({ name: 'kad_workload_alarm_bar', help: 'Factor of the workload\'s target false-alarm rate set by feedback: 0.5 per false alarm, at least 1/16 (absent: 1, no false alarm marked).', labelNames: ['namespace', 'workload'], registers }),
+    workloadFloor: new Gauge({
+      name: 'kad_workload_score_floor',
+      help: 'The workload\'s score floor from false-alarm feedback (the highest peak score of its false alarms): its alerts are muted until a score exceeds it (absent: none).',
+      labelNames: ['namespace', 'workload'],
+      registers,
+    }),
     earlyWarning: new Gauge({
       name: 'anomaly_detector_early_warning',
       help: '1 while the pod\'s early warning (KadResourceExhaustion) for the resource fires, else 0.',
