@@ -137,6 +137,7 @@ describeWithServers('the dashboard in headless Chromium, on kad serve with the s
     expect(first, where).toBeDefined();
     expect(first!.t - incident.start, where).toBeLessThanOrEqual(FLAG_WITHIN * STEP);
     flaggedAt = first!.t;
+    console.log(`dashboard: ${incident.kind} on ${incident.pod} shown flagged ${((flaggedAt - incident.start) / 1000).toFixed(0)} simulated s after its start (scoring interval ${STEP / 1000} s)`);
     expect(await page.$eval(`#pods tr[data-pod="${incident.pod}"]`, (r) => r.textContent)).toContain(incident.workload);
     await shot('overview');
     await docShot('overview', 760);
@@ -180,7 +181,14 @@ describeWithServers('the dashboard in headless Chromium, on kad serve with the s
     expect(shade.outside).toBeLessThan(0.2);
     await expect.poll(() => page.$$eval('.peers tbody tr', (rows) => rows.length), { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
     await shot('pod');
-    await docShot('pod', 1000);
+    if (DOCS) {
+      // The README's picture: the incident some minutes on, so that its flagged interval shows.
+      await page.waitForFunction((t) => {
+        const shaded = (document.querySelector('[data-chart="score"]') as (HTMLElement & { shaded?: [number, number][] }) | null)?.shaded ?? [];
+        return shaded.some(([from, to]) => from <= t && to - from >= 8 * 60_000);
+      }, flaggedAt, { timeout: 30_000 });
+      await docShot('pod', 1150);
+    }
   }, 60_000);
 
   it('draws the workload view: the 30-minute forecast with its bands, and the replicas', async () => {
