@@ -6,8 +6,8 @@
  * /incidents) shows flagged on the overview within the scoring intervals the engine needs; its pod
  * view draws non-empty charts (uPlot's data and the canvas pixels) with the flagged interval shaded;
  * its workload view draws the forecast with bands and the replicas; "false alarm" given in the anomaly
- * history (token pasted in the dialog) is stored and still there after kad is killed (SIGKILL) and
- * started again on the same state directory; the incidents page shows it with a timeline; no page
+ * history (token pasted in the dialog) is stored, counted for its workload with the score floor it
+ * set, and still there after kad is killed (SIGKILL) and started again on the same state directory; the incidents page shows it with a timeline; no page
  * error and no CSP violation. A screenshot of each page goes to test-output/dashboard/. With
  * KAD_DOCS_SCREENSHOTS=1 it also writes the README's docs/screenshots/{overview,pod}.png (viewport
  * size, each under 150 KB). Without /usr/bin/chromium it is skipped (fails with KAD_REQUIRE_INTEGRATION=1).
@@ -214,6 +214,10 @@ describeWithServers('the dashboard in headless Chromium, on kad serve with the s
     await page.fill(`${item} input[aria-label="Comment"]`, 'load test, expected');
     await page.click(`${item} button[data-verdict="false_alarm"]`);
     await page.waitForSelector(`${item} .feedback-state[data-verdict="false_alarm"]`, { timeout: 10_000 });
+    // The feedback summary counts it for the workload, with the score floor it set (kad_workload_score_floor on /metrics).
+    const summary = `tr[data-workload="${incident.namespace}/${incident.workload}"]`;
+    const cells = async () => page.$$eval(`${summary} td`, (tds) => tds.map((td) => td.textContent));
+    await expect.poll(cells, { timeout: 10_000 }).toEqual([expect.stringContaining(incident.workload), '1', '0', expect.stringMatching(/^\d/), expect.any(String), expect.any(String)]);
     await shot('anomalies');
     const stored = (await json<Anomalies>(`${kad.url}/anomalies?pod=${incident.pod}`)).anomalies.find((a) => a.id === anomaly.id)!;
     expect(stored.feedback).toMatchObject({ verdict: 'false_alarm', comment: 'load test, expected' });
@@ -223,6 +227,7 @@ describeWithServers('the dashboard in headless Chromium, on kad serve with the s
     kad = await startKad(state);
     await page.goto(`${kad.url}/#/anomalies?q=${incident.pod}`);
     await page.waitForSelector(`${item} .feedback-state[data-verdict="false_alarm"]`, { timeout: 20_000 });
+    await expect.poll(cells, { timeout: 10_000 }).toEqual([expect.stringContaining(incident.workload), '1', '0', expect.stringMatching(/^\d/), expect.any(String), expect.any(String)]);
     const after = (await json<Anomalies>(`${kad.url}/anomalies?pod=${incident.pod}`)).anomalies.find((a) => a.id === anomaly.id)!;
     expect(after.feedback).toMatchObject({ verdict: 'false_alarm', comment: 'load test, expected' });
   }, 120_000);

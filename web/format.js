@@ -28,6 +28,7 @@ export function fmtNum(x) {
   const a = Math.abs(x);
   if (a >= 1e6) return `${(x / 1e6).toFixed(1)}M`;
   if (a >= 1e3) return `${(x / 1e3).toFixed(1)}k`;
+  if (a > 0 && a < 0.01) return x.toExponential(1);
   return a >= 10 || a === 0 ? x.toFixed(0) : x.toFixed(2);
 }
 

@@ -58,9 +58,16 @@ function feedbackForm(a, done) {
     type, h('datalist', { id: typeId }, INCIDENT_TYPES.map((t) => h('option', { value: t }))), comment, status);
 }
 
-/** One anomaly: where, when, how strong, why, and its feedback (with the form when `withFeedback`). */
-export function anomalyItem(a, now, withFeedback = true) {
+/**
+ * One anomaly: where, when, how strong, why, and its feedback with the form to give it (`onFeedback()`
+ * runs after feedback is stored).
+ */
+export function anomalyItem(a, now, onFeedback = () => {}) {
   const li = h('li.anomaly', { 'data-anomaly': a.id });
+  const stored = (x) => {
+    render(x);
+    onFeedback();
+  };
   const render = (x) => {
     fill(li,
       h('div.anomaly-head', {},
@@ -71,10 +78,52 @@ export function anomalyItem(a, now, withFeedback = true) {
       x.explanation ? h('p.explanation', { text: x.explanation }) : null,
       featureBars(x.topFeatures),
       feedbackState(x.feedback),
-      withFeedback ? feedbackForm(x, render) : null);
+      feedbackForm(x, stored));
   };
   render(a);
   return li;
+}
+
+/** The workloads' score floors from false-alarm feedback, read from /metrics (kad_workload_score_floor). */
+async function scoreFloors() {
+  const text = await fetch('/metrics').then((r) => (r.ok ? r.text() : ''), () => '');
+  const floors = new Map();
+  for (const m of text.matchAll(/^kad_workload_score_floor\{([^}]*)\} (\S+)$/gm)) {
+    const labels = Object.fromEntries([...m[1].matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
+    floors.set(`${labels.namespace}/${labels.workload}`, Number(m[2]));
+  }
+  return floors;
+}
+
+/**
+ * How feedback changed each workload's alarms, over the anomalies loaded: false alarms and real
+ * incidents marked, the score floor the false alarms set, and the anomalies opened before and after
+ * its first false alarm was marked.
+ */
+function feedbackSummary(anomalies, floors, now) {
+  const by = new Map();
+  for (const a of anomalies) {
+    const key = `${a.namespace}/${a.workload}`;
+    if (!by.has(key)) by.set(key, { namespace: a.namespace, workload: a.workload, list: [] });
+    by.get(key).list.push(a);
+  }
+  const rows = [...by.values()].filter((w) => w.list.some((a) => a.feedback)).map((w) => {
+    const marks = w.list.filter((a) => a.feedback?.verdict === 'false_alarm').map((a) => a.feedback.at);
+    const first = marks.length ? Math.min(...marks) : null;
+    const before = first === null ? null : w.list.filter((a) => a.start < first).length;
+    const after = first === null ? null : w.list.filter((a) => a.start >= first).length;
+    return h('tr', { 'data-workload': `${w.namespace}/${w.workload}` },
+      h('td', {}, workloadLink(w.namespace, w.workload), h('span.muted', { text: ` ${w.namespace}` })),
+      h('td.num', { text: String(marks.length) }),
+      h('td.num', { text: String(w.list.filter((a) => a.feedback?.verdict === 'real_incident').length) }),
+      h('td.num', { text: floors.has(`${w.namespace}/${w.workload}`) ? fmtScore(floors.get(`${w.namespace}/${w.workload}`)) : '–' }),
+      h('td.num', { text: first === null ? '–' : String(before) }),
+      h('td.num', { text: first === null ? '–' : `${after} in ${fmtDuration(Math.max(0, now - first) / 1000)}` }));
+  });
+  if (!rows.length) return note('No feedback on the anomalies shown yet.', 'empty');
+  return h('table.feedback-summary', {},
+    h('thead', {}, h('tr', {}, ['Workload', 'False alarms', 'Real incidents', 'Score floor', 'Anomalies before the first false alarm', 'Since'].map((c, i) => h(i ? 'th.num' : 'th', { text: c })))),
+    h('tbody', {}, rows));
 }
 
 function alertRow(a, now) {
@@ -95,22 +144,29 @@ export function anomaliesPage(main, _args, params) {
   range.value = params.get('range') ?? String(RANGES[2][1]);
   const [aPanel, aBody] = panel('Anomalies', h('div.filters', {}, q, ns, range));
   const [lPanel, lBody] = panel('Alerts');
-  main.append(h('div.page-head', {}, h('h1', { text: 'Anomaly history' })), aPanel, lPanel);
+  const [fPanel, fBody] = panel('Feedback and what it changed (the anomalies shown; alerts below a workload\'s score floor are muted)');
+  main.append(h('div.page-head', {}, h('h1', { text: 'Anomaly history' })), fPanel, aPanel, lPanel);
   let seq = 0;
 
   const load = async () => {
     const mine = ++seq;
     const now = serverNow();
     const from = now - Number(range.value);
-    const [an, al] = await Promise.all([
+    const [an, al, floors] = await Promise.all([
       get('/anomalies', { q: q.value.trim(), namespace: ns.value.trim(), from, limit: 200 }).catch((e) => e),
       get('/api/alerts', { from, limit: 500 }).catch((e) => e),
+      scoreFloors(),
     ]);
     if (mine !== seq) return;
-    if (an instanceof Error) aBody.replaceChildren(note(`Anomalies unknown: ${an.message}`, 'error'));
-    else aBody.replaceChildren(an.anomalies.length
-      ? h('ul.anomalies', { id: 'anomalies' }, an.anomalies.map((a) => anomalyItem(a, now)))
-      : note('No anomalies match.', 'empty'));
+    if (an instanceof Error) {
+      aBody.replaceChildren(note(`Anomalies unknown: ${an.message}`, 'error'));
+      fBody.replaceChildren();
+    } else {
+      aBody.replaceChildren(an.anomalies.length
+        ? h('ul.anomalies', { id: 'anomalies' }, an.anomalies.map((a) => anomalyItem(a, now, load)))
+        : note('No anomalies match.', 'empty'));
+      fBody.replaceChildren(feedbackSummary(an.anomalies, floors, Math.max(now, serverNow())));
+    }
     if (al instanceof Error) return lBody.replaceChildren(note(`Alerts unknown: ${al.message}`, 'error'));
     const text = q.value.trim().toLowerCase();
     const alerts = [...al.alerts].sort((a, b) => b.startsAt - a.startsAt).filter((a) => (!ns.value.trim() || a.namespace === ns.value.trim())
