@@ -5,6 +5,7 @@ import { badge, h, note, panel, podLink, workloadLink } from '../dom.js';
 import { fmtAgo, fmtDuration, fmtScore, fmtTime } from '../format.js';
 
 const RANGES = [['6 h', 6 * 3600_000], ['24 h', 86_400_000], ['7 d', 7 * 86_400_000]];
+const count = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** A bar from `from` to `to` on a track spanning [t0, t1] (positions through the CSSOM, which the CSP allows). */
 function span(from, to, t0, t1, cls) {
@@ -36,7 +37,7 @@ function incidentCard(inc, alerts, anomalies, now) {
       badge(inc.end === null ? 'ongoing' : 'resolved', inc.end === null ? 'hot' : 'ok'), ' ',
       h('strong', { text: inc.namespace }), ' · ',
       inc.workloads.flatMap((w, i) => [i ? ', ' : '', workloadLink(inc.namespace, w)]),
-      h('span.muted', { text: ` · ${inc.pods.length} pods · ${inc.alerts.length} alerts · ${inc.anomalies.length} anomalies · ${fmtTime(inc.start)} (${fmtAgo(inc.start, now)}), ${inc.end === null ? 'ongoing' : `lasted ${fmtDuration((inc.end - inc.start) / 1000)}`}` })),
+      h('span.muted', { text: ` · ${count(inc.pods.length, 'pod')} · ${count(inc.alerts.length, 'alert')} · ${count(inc.anomalies.length, 'anomaly', 'anomalies')} · ${fmtTime(inc.start)} (${fmtAgo(inc.start, now)}), ${inc.end === null ? 'ongoing' : `lasted ${fmtDuration((inc.end - inc.start) / 1000)}`}` })),
     h('div.timeline', {},
       h('div.axis', {}, h('span', { text: fmtTime(t0) }), h('span', { text: fmtTime(t1) })),
       members.length ? members.map((m) => h('div.tl-row', {},
