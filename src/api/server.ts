@@ -19,6 +19,7 @@ import { healthRoutes } from './health.js';
 import { eventRoutes } from './events.js';
 import type { ApiAuth } from './auth.js';
 import type { LiveFeed } from './live-feed.js';
+import { webRoutes } from './web.js';
 import { OperatorFeedback } from '../policy/feedback.js';
 import { WorkloadBars } from '../policy/workload-bars.js';
 import { openEventStore, type EventStore } from '../store/event-store.js';
@@ -91,12 +92,13 @@ export async function buildServer(deps: ApiDeps, opts: ServerOptions = {}): Prom
     return deps.telemetry.registry.metrics();
   });
 
-  // The JSON index (GET / is the dashboard's).
+  // The JSON index (GET / is the dashboard's: web.ts).
   app.get('/api', { schema: { hide: true } }, async () => ({
     name: 'k8s-anomaly-detector',
     version: deps.version,
     endpoints: [...ENDPOINTS, ...(deps.incidents ? ['/incidents'] : [])],
   }));
+  await app.register(webRoutes);
 
   if (deps.incidents) {
     const incidents = deps.incidents;

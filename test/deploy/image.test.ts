@@ -11,7 +11,7 @@
  * here as its COPY lines say (production dependencies from `npm ci --omit=dev` with the deps stage's
  * clean-up and better-sqlite3's native module as built here, dist/ from tsc,
  * package.json) and its ENTRYPOINT + CMD run there with its ENV, as its USER when the tests run as
- * root (Debian's tini; Node from this machine): kad serves, the HEALTHCHECK command taken from the
+ * root (Debian's tini; Node from this machine): kad serves (the dashboard too), the HEALTHCHECK command taken from the
  * Dockerfile passes, SIGTERM to tini stops node with status 0. What it does not prove: that the base
  * images pull, the image's size (build-offline.sh prints it), a read-only root filesystem.
  */
@@ -102,7 +102,7 @@ describe('deploy/docker/Dockerfile', () => {
 const TINI = '/usr/bin/tini';
 const haveTini = existsSync(TINI);
 describe.skipIf(!haveTini && !REQUIRE_INTEGRATION)('the runtime stage, assembled here as the Dockerfile says, runs', () => {
-  it('production dependencies + dist/ + package.json: tini starts kad serve as user 1000, the HEALTHCHECK passes, SIGTERM stops it', async () => {
+  it('production dependencies + dist/ + package.json + web/: tini starts kad serve as user 1000, the HEALTHCHECK passes, the dashboard loads, SIGTERM stops it', async () => {
     expect(haveTini, `${TINI} (apt-get install tini)`).toBe(true);
     // /app as the runtime stage builds it: the deps stage's node_modules (npm ci --omit=dev), the build
     // stage's dist/ (tsc -p tsconfig.build.json), package.json.
@@ -122,6 +122,9 @@ describe.skipIf(!haveTini && !REQUIRE_INTEGRATION)('the runtime stage, assembled
         execFileSync('sh', ['-c', `${clean![1]} && ${clean![2]}`], { cwd: app, stdio: 'pipe' });
       } else if (c[0] === '--from=build') {
         execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(app, 'dist')], { stdio: 'pipe' });
+      } else if (c[0] === 'web') {
+        expect(c).toEqual(['web', './web']);
+        cpSync(join(ROOT, 'web'), join(app, 'web'), { recursive: true });
       } else {
         expect(c).toEqual(['package.json', './']);
       }
@@ -150,6 +153,11 @@ describe.skipIf(!haveTini && !REQUIRE_INTEGRATION)('the runtime stage, assembled
       execFileSync(process.execPath, hc.slice(1), { env, timeout: 10_000 }); // throws unless it exits 0
       // The event store's native module loads from the production node_modules, after the clean-up.
       execFileSync(process.execPath, ['-e', "require('better-sqlite3')(':memory:').prepare('select 1').get()"], { cwd: app, env, timeout: 10_000 });
+      // The dashboard and its chart library (from the production node_modules) are in the image.
+      const page = await fetch(`http://127.0.0.1:${port}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('/ui/app.js');
+      expect((await fetch(`http://127.0.0.1:${port}/ui/vendor/uPlot.esm.js`)).status).toBe(200);
       child.kill('SIGTERM');
       expect(await exited(child)).toBe(0);
     } finally {
