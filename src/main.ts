@@ -1,11 +1,14 @@
 /**
- * Wiring only (CONVENTIONS.md point 2): builds the source, the telemetry, the engine, the notifier
- * and the HTTP server from a validated config, and returns a handle to stop them.
+ * Wiring only (CONVENTIONS.md point 2): builds the source, the telemetry, the engine, the notifier,
+ * the event store (with its recorder, the operator feedback and the workload bars) and the HTTP
+ * server from a validated config, and returns a handle to stop them.
  */
 import { pino, type Logger as PinoLogger } from 'pino';
 import { Registry } from 'prom-client';
+import { checkApiAuth } from './api/auth.js';
+import { LiveFeed } from './api/live-feed.js';
 import { buildServer } from './api/server.js';
-import type { Config } from './config/schema.js';
+import { stateDir, type Config } from './config/schema.js';
 import { acceleratedClock, systemClock, type Clock } from './core/clock.js';
 import { ConfigError } from './core/errors.js';
 import { createDetector, detectorEntry, detectorKinds } from './detectors/index.js';
@@ -15,6 +18,9 @@ import { loadProphet } from './forecast/augurs.js';
 import { policyParamsFromConfig } from './policy/alert-policy.js';
 import type { Notifier } from './notify/base.js';
 import { createNotifier } from './notify/notifier.js';
+import { EventRecorder } from './notify/event-recorder.js';
+import { OperatorFeedback } from './policy/feedback.js';
+import { WorkloadBars } from './policy/workload-bars.js';
 import { loadModels } from './registry/model-store.js';
 import { SimulatedCluster } from './simulator/cluster.js';
 import type { Source } from './sources/base.js';
@@ -22,6 +28,7 @@ import { PrometheusSource } from './sources/prometheus.js';
 import { RemoteWriteSource, remoteWriteSettings } from './sources/remote-write.js';
 import { ReplaySource } from './sources/replay.js';
 import { SimulatorSource } from './sources/simulator.js';
+import { openEventStore, type EventStore } from './store/event-store.js';
 import { SeriesStore, seriesStoreOptions } from './store/series-store.js';
 import { resumeSimulatedClock } from './store/sim-clock.js';
 import { createTelemetry, type Telemetry } from './telemetry/metrics.js';
@@ -38,6 +45,10 @@ export interface Runtime {
   notifier?: Notifier;
   /** Ground truth, when the source is the simulator. */
   incidents?: () => unknown[];
+  /** The event store every cycle is recorded in (with `eventStore`), its feedback, and the live feed of cycles. */
+  events?: EventStore;
+  feedback?: OperatorFeedback;
+  feed: LiveFeed;
 }
 
 /** Options for {@link buildRuntime} beyond the config (tests pass a clock or a notifier). */
@@ -46,6 +57,11 @@ export interface RuntimeOptions {
   /** The notifier to use; `'config'` builds one from the config's alert sinks; none: no alerts. */
   notifier?: Notifier | 'config';
   log?: PinoLogger;
+  /**
+   * Record every cycle in the event store (in `state.dir`, or in memory when it is unset) and apply
+   * the workload bars saved there (`kad serve`); default false (`kad train` keeps no events).
+   */
+  eventStore?: boolean;
 }
 
 /** Builds the source the config asks for. */
@@ -148,16 +164,39 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
   const notifier = opts.notifier === 'config'
     ? createNotifier(config, { clock, log, onSinkStatus: (sink, up) => telemetry.notifyUp.set({ sink }, up ? 1 : 0) })
     : opts.notifier;
+  const feed = new LiveFeed();
+  const bars = new WorkloadBars();
+  let events: EventStore | undefined;
+  let feedback: OperatorFeedback | undefined;
+  let recorder: EventRecorder | undefined;
+  if (opts.eventStore) {
+    events = openEventStore({ dir: config.state.dir, retentionDays: config.state.retentionDays, historyPointsPerPod: config.state.historyPointsPerPod });
+    feedback = new OperatorFeedback(events, bars, { now: () => clock.now() });
+    feedback.load();
+    for (const [key, floor] of bars.entries()) {
+      const [namespace, workload] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
+      telemetry.workloadFloor.set({ namespace, workload }, floor);
+    }
+    recorder = new EventRecorder(events, {
+      severity: config.alertmanager.severity,
+      onAnomaly: (namespace, workload) => {
+        if (bars.floor(`${namespace}/${workload}`) > 0) telemetry.alarmsAfterFeedback.inc({ namespace, workload });
+      },
+    });
+    log.info({ file: events.path, bars: bars.entries().length }, events.inMemory ? 'event store in memory (set KAD_STATE_DIR to keep it across restarts)' : 'event store opened');
+  }
   const engine = new Engine({
     source,
     clock,
     telemetry,
     log,
     notifier,
+    observers: recorder ? [recorder, feed] : [feed],
+    bars,
     createModel: podModelFactory(config),
     options: engineOptions(config),
   });
-  return { config, log, clock, source, telemetry, engine, notifier, incidents };
+  return { config, log, clock, source, telemetry, engine, notifier, incidents, events, feedback, feed };
 }
 
 /** A running service. */
@@ -172,8 +211,9 @@ export async function startService(config: Readonly<Config>, opts: RuntimeOption
   const logger = opts.log ?? pino({ level: config.log.level });
   // On the simulator the simulated clock continues across restarts (kept in the state directory), so
   // alerts saved by the previous run never end before they started.
-  const clock = opts.clock ?? (usesSimulator(config) ? resumeSimulatedClock({ dir: config.state.dir, speed: config.simulator.speed, log: logger }) : undefined);
-  const rt = await buildRuntime(config, { notifier: 'config', ...opts, log: logger, ...(clock ? { clock } : {}) });
+  const clock = opts.clock ?? (usesSimulator(config) ? resumeSimulatedClock({ dir: stateDir(config), speed: config.simulator.speed, log: logger }) : undefined);
+  checkApiAuth(config.api);
+  const rt = await buildRuntime(config, { notifier: 'config', eventStore: true, ...opts, log: logger, ...(clock ? { clock } : {}) });
   const { engine, source, log } = rt;
   if (config.training.modelDir) {
     engine.importModels(loadModels(config.training.modelDir));
@@ -182,6 +222,7 @@ export async function startService(config: Readonly<Config>, opts: RuntimeOption
   const app = await buildServer(
     {
       engine, telemetry: rt.telemetry, version: VERSION, incidents: rt.incidents, info: { prometheusUrl: config.prometheus.url ?? null },
+      events: rt.events, feedback: rt.feedback, feed: rt.feed, auth: config.api,
       remoteWrite: source instanceof RemoteWriteSource ? source : undefined,
     },
     { logger: log },
@@ -191,6 +232,7 @@ export async function startService(config: Readonly<Config>, opts: RuntimeOption
     url = await app.listen({ host: config.server.host, port: config.server.port });
   } catch (e) {
     await source.close();
+    rt.events?.close();
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES') {
       throw new ConfigError(`cannot listen on ${config.server.host}:${config.server.port} (${code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'}); set PORT (or --port) to another port`);
@@ -209,6 +251,7 @@ export async function startService(config: Readonly<Config>, opts: RuntimeOption
       await app.close();
       await rt.notifier?.close();
       await source.close();
+      rt.events?.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Harness for integration tests against real servers (Debian's prometheus, prometheus-alertmanager)
- * on free loopback ports, started by the test and stopped by PID. When a server's binary is missing
+ * and a real browser (Debian's chromium) on free loopback ports, started by the test and stopped by PID. When a server's binary is missing
  * the suite is skipped with a message, unless KAD_REQUIRE_INTEGRATION=1 (as in CI), where it fails.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -18,7 +18,13 @@ export const BINARIES = {
   prometheus: '/usr/bin/prometheus',
   promtool: '/usr/bin/promtool',
   alertmanager: '/usr/bin/prometheus-alertmanager',
+  chromium: '/usr/bin/chromium',
 } as const;
+
+/** The Debian package of each binary. */
+const PACKAGES: Record<keyof typeof BINARIES, string> = {
+  prometheus: 'prometheus', promtool: 'prometheus', alertmanager: 'prometheus-alertmanager', chromium: 'chromium',
+};
 
 /**
  * `describe` that runs only when every binary exists. Otherwise: skipped with the reason, or, with
@@ -30,7 +36,8 @@ export function describeWithServers(name: string, binaries: (keyof typeof BINARI
     describe(name, fn);
     return;
   }
-  const why = `${missing.join(', ')} not installed (apt-get install prometheus prometheus-alertmanager)`;
+  const packages = [...new Set(binaries.filter((b) => !existsSync(BINARIES[b])).map((b) => PACKAGES[b]))];
+  const why = `${missing.join(', ')} not installed (apt-get install ${packages.join(' ')})`;
   if (REQUIRE_INTEGRATION) {
     describe(name, () => it(`needs ${why}`, () => { throw new Error(`KAD_REQUIRE_INTEGRATION=1 but ${why}`); }));
   } else {

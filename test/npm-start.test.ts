@@ -1,6 +1,7 @@
 /**
  * `npm start` runs the server as the process npm signals (issue 14 item 1): `prestart` builds only
- * when dist/ is stale, `start` execs node, and SIGTERM to npm leaves no process of ours behind.
+ * when dist/ is stale, `start` execs node (which serves the dashboard at /), and SIGTERM to npm leaves
+ * no process of ours behind.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -41,6 +42,9 @@ describe('npm start', () => {
     try {
       const url = await waitFor(() => /serving on (http:\/\/\S+) /.exec(text)?.[1], 60_000, 'npm start to serve');
       expect((await fetch(`${url}/healthz`)).status).toBeLessThan(500);
+      // The dashboard, with no step beyond npm start (its files are read from web/ next to dist/).
+      expect(await (await fetch(`${url}/`)).text()).toContain('/ui/app.js');
+      expect((await fetch(`${url}/ui/vendor/uPlot.esm.js`)).status).toBe(200);
       const children = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(npm.pid)], { encoding: 'utf8' }).trim().split('\n');
       expect(children, 'npm\'s only child is the server itself').toHaveLength(1);
       expect(children[0]).toContain('node dist/cli/kad.js serve');

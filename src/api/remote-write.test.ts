@@ -21,13 +21,13 @@ const SHAPE = { code: expect.stringMatching(/^KAD_ERR_[A-Z_]+$/), error: expect.
 
 const stubEngine = { status: () => ({}), detect: () => [] } as unknown as Engine;
 
-async function serve(opts: Partial<RemoteWriteSourceOptions> = {}): Promise<{ app: FastifyInstance; source: RemoteWriteSource; registry: Registry }> {
+async function serve(opts: Partial<RemoteWriteSourceOptions> = {}, token?: string): Promise<{ app: FastifyInstance; source: RemoteWriteSource; registry: Registry }> {
   const registry = new Registry();
   const source = new RemoteWriteSource({
     namespaceRegex: '.*', podLabel: 'pod', rateWindowMs: 60_000, keepMs: 3_600_000, maxSeries: 100_000, maxSamplesPerSeries: 100, bufferBytes: 1 << 20,
     clock: manualClock(T0), registry, ...opts,
   });
-  const app = await buildServer({ engine: stubEngine, telemetry: createTelemetry(registry), version: 'test', remoteWrite: source });
+  const app = await buildServer({ engine: stubEngine, telemetry: createTelemetry(registry), version: 'test', remoteWrite: source, auth: { token } });
   return { app, source, registry };
 }
 
@@ -107,6 +107,24 @@ describe('POST /api/v1/write', () => {
     const plain = await buildServer({ engine: stubEngine, telemetry: createTelemetry(new Registry()), version: 'test' });
     expect((await plain.inject({ method: 'POST', url: '/api/v1/write', headers: HEADERS, payload: writeRequestBody(series('a', 1)) })).statusCode).toBe(404);
     await plain.close();
+  });
+});
+
+describe('POST /api/v1/write with an API token configured', () => {
+  it('needs it as a bearer token: 401 without it or with another, 204 with it', async () => {
+    const { app } = await serve({}, 's3cret');
+    try {
+      const send = (headers: Record<string, string>) => app.inject({ method: 'POST', url: '/api/v1/write', headers: { ...HEADERS, ...headers }, payload: writeRequestBody(series('t', 1)) });
+      for (const h of [{}, { authorization: 'Bearer nope' }] as Record<string, string>[]) {
+        const r = await send(h);
+        expect(r.statusCode).toBe(401);
+        expect(r.headers['www-authenticate']).toMatch(/^Bearer/);
+        expect(r.json()).toEqual({ ...SHAPE, code: 'KAD_ERR_UNAUTHORIZED' });
+      }
+      expect((await send({ authorization: 'Bearer s3cret' })).statusCode).toBe(204);
+    } finally {
+      await app.close();
+    }
   });
 });
 

@@ -11,17 +11,25 @@
  * - 429 with `Retry-After` when the ingest buffer is full (before the body is read) or new series
  *   would pass the series limit (after the rest of the request is stored). Prometheus retries with
  *   backoff; the retry stores what the first try did not.
- * Every refusal is counted in `anomaly_detector_remote_write_rejected_total{reason}`.
+ * Every refusal is counted in `anomaly_detector_remote_write_rejected_total{reason}`. With an API
+ * token configured, a push without it is answered 401 (auth.ts).
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { InputError, OverloadedError } from '../core/errors.js';
 import { errorBody } from '../core/http-errors.js';
 import { MAX_BODY_BYTES, type RemoteWriteReceiver } from '../sources/remote-write.js';
+import { requireToken, type ApiAuth } from './auth.js';
 import { toErrorAnswer } from './error-shape.js';
 
-/** What the route serves: the receiver, when the source is remote-write. */
+/** What the route serves: the receiver, when the source is remote-write, and the API token. */
 export interface RemoteWriteDeps {
   remoteWrite?: RemoteWriteReceiver;
+  /**
+   * With a token configured (KAD_API_TOKEN / _FILE), pushes need it as a bearer token, as the API's
+   * changes do (Prometheus: `authorization: { credentials_file: … }`); with none, the endpoint is open
+   * (KAD_SOURCE=remote-write is the opt-in).
+   */
+  auth?: ApiAuth;
 }
 
 /** Reserved for a request whose size is not announced (chunked): the ingest buffer counts it as this. */
@@ -58,6 +66,8 @@ export const remoteWriteRoutes: FastifyPluginAsync<RemoteWriteDeps> = async (app
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => done(null, body));
 
+  const authorized = deps.auth?.token !== undefined || deps.auth?.tokenFile !== undefined ? requireToken(deps.auth) : undefined;
+
   app.post('/api/v1/write', {
     bodyLimit: MAX_BODY_BYTES,
     schema: {
@@ -65,6 +75,7 @@ export const remoteWriteRoutes: FastifyPluginAsync<RemoteWriteDeps> = async (app
       tags: ['remote-write'],
     },
     onRequest: async (req, reply) => {
+      if (authorized) await authorized(req, reply);
       const why = unsupportedMediaType(req.headers['content-type'], req.headers['content-encoding'] as string | undefined);
       if (why) {
         rw.reject('unsupported_media_type');

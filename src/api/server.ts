@@ -16,6 +16,13 @@ import { addSecurityHeaders } from './security-headers.js';
 import { detectRoutes } from './detect.js';
 import { forecastRoutes } from './forecast.js';
 import { healthRoutes } from './health.js';
+import { eventRoutes } from './events.js';
+import type { ApiAuth } from './auth.js';
+import type { LiveFeed } from './live-feed.js';
+import { webRoutes } from './web.js';
+import { OperatorFeedback } from '../policy/feedback.js';
+import { WorkloadBars } from '../policy/workload-bars.js';
+import { openEventStore, type EventStore } from '../store/event-store.js';
 import { remoteWriteRoutes, type RemoteWriteDeps } from './remote-write.js';
 
 /** What the API serves. */
@@ -27,7 +34,18 @@ export interface ApiDeps extends RemoteWriteDeps {
   info?: Record<string, unknown>;
   /** Ground truth of the simulated cluster, when the source is the simulator. */
   incidents?: () => unknown[];
+  /** The event store (anomalies, alert history, pod history); unset: an empty one in memory. */
+  events?: EventStore;
+  /** Operator feedback; unset: recorded in `events`, with bars no engine reads. */
+  feedback?: OperatorFeedback;
+  /** Every cycle's result, for GET /api/events; unset: the stream sends the pods once, then pings. */
+  feed?: LiveFeed;
+  /** The API token (config section `api`); unset or empty: mutating endpoints answer 403. */
+  auth?: ApiAuth;
 }
+
+/** The routes of the JSON index at GET /api. */
+const ENDPOINTS = ['/api', '/api/pods', '/api/series', '/api/alerts', '/api/incidents', '/api/events', '/anomalies', '/detect', '/forecast', '/scaling', '/healthz', '/readyz', '/metrics', '/docs'];
 
 /** How the server logs. */
 export interface ServerOptions {
@@ -57,6 +75,7 @@ export async function buildServer(deps: ApiDeps, opts: ServerOptions = {}): Prom
         description: 'Per-pod anomaly scores and flags for a Kubernetes cluster.',
         version: deps.version,
       },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'KAD_API_TOKEN (or the content of KAD_API_TOKEN_FILE)' } } },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -64,6 +83,10 @@ export async function buildServer(deps: ApiDeps, opts: ServerOptions = {}): Prom
   await app.register(healthRoutes, deps);
   await app.register(detectRoutes, deps);
   await app.register(forecastRoutes, deps);
+  const events = deps.events ?? openEventStore();
+  if (!deps.events) app.addHook('onClose', async () => events.close());
+  const feedback = deps.feedback ?? new OperatorFeedback(events, new WorkloadBars(), { now: Date.now });
+  await app.register(eventRoutes, { ...deps, events, feedback });
   await app.register(remoteWriteRoutes, deps);
 
   app.get('/metrics', { schema: { description: 'Prometheus metrics (text exposition format).', tags: ['metrics'] } }, async (_req, reply) => {
@@ -71,11 +94,13 @@ export async function buildServer(deps: ApiDeps, opts: ServerOptions = {}): Prom
     return deps.telemetry.registry.metrics();
   });
 
-  app.get('/', { schema: { hide: true } }, async () => ({
+  // The JSON index (GET / is the dashboard's: web.ts).
+  app.get('/api', { schema: { hide: true } }, async () => ({
     name: 'k8s-anomaly-detector',
     version: deps.version,
-    endpoints: ['/detect', '/forecast', '/scaling', '/healthz', '/readyz', '/metrics', '/docs', ...(deps.incidents ? ['/incidents'] : [])],
+    endpoints: [...ENDPOINTS, ...(deps.incidents ? ['/incidents'] : [])],
   }));
+  await app.register(webRoutes);
 
   if (deps.incidents) {
     const incidents = deps.incidents;

@@ -30,6 +30,10 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'evaluate', summary: 'Run detectors over a labelled corpus (NAB, ASD, SMD, Nezha) and report NAB score, F1, flags, event recall, delay, false alerts',
     load: async () => (await import('./evaluate-command.js')).evaluateCommand,
   },
+  {
+    name: 'export-labels', summary: 'Write the anomalies operators gave feedback on as a labeled CSV (one row per cycle of the pod)',
+    load: async () => (await import('./export-labels.js')).exportLabelsCommand,
+  },
 ];
 
 function topHelp(): string {
@@ -39,7 +43,7 @@ function topHelp(): string {
     'k8s-anomaly-detector: per-pod anomaly detection for Kubernetes metrics.',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(14)} ${c.summary}`),
     '',
     'Run `kad <command> --help` for the options of a command, `kad --version` for the version.',
     '',

@@ -155,7 +155,19 @@ export const ConfigSchema = Type.Object(
     ),
     state: Type.Object(
       {
-        dir: Type.String({ default: '.kad', minLength: 1, env: 'KAD_STATE_DIR', allowed: 'a writable directory for the alert outbox and other state' }),
+        dir: Type.Optional(Type.String({
+          minLength: 1, env: 'KAD_STATE_DIR',
+          allowed: 'a writable directory for the event store (kad.db), the alert outbox and other state (unset: the event store is in memory only, the outbox in .kad)',
+        })),
+        retentionDays: int(1, 3650, 7, 'KAD_RETENTION_DAYS'),
+        historyPointsPerPod: int(60, 10_000_000, 10_080, 'KAD_HISTORY_POINTS_PER_POD'),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    api: Type.Object(
+      {
+        token: Type.Optional(Type.String({ minLength: 1, env: 'KAD_API_TOKEN', allowed: 'the bearer token that mutating endpoints (POST /anomalies/{id}/feedback) require (unset, with no token file: mutations are disabled)' })),
+        tokenFile: Type.Optional(Type.String({ minLength: 1, env: 'KAD_API_TOKEN_FILE', allowed: 'a path to a file holding the API bearer token (read on each mutating request, so a rotated secret takes effect)' })),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -187,3 +199,11 @@ export const ConfigSchema = Type.Object(
 
 /** The validated, frozen configuration. */
 export type Config = Static<typeof ConfigSchema>;
+
+/** Where the alert outbox, alert state and simulated clock are kept when `KAD_STATE_DIR` is unset. */
+export const DEFAULT_STATE_DIR = '.kad';
+
+/** The state directory for the alert outbox, alert state and simulated clock: `state.dir`, else {@link DEFAULT_STATE_DIR}. */
+export function stateDir(config: { readonly state: { readonly dir?: string } }): string {
+  return config.state.dir ?? DEFAULT_STATE_DIR;
+}

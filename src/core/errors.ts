@@ -19,7 +19,10 @@ export type KadErrorCode =
   | 'KAD_ERR_HEADERS_TOO_LARGE'
   | 'KAD_ERR_UNSUPPORTED_MEDIA_TYPE'
   | 'KAD_ERR_TIMEOUT'
-  | 'KAD_ERR_OVERLOADED';
+  | 'KAD_ERR_OVERLOADED'
+  | 'KAD_ERR_UNAUTHORIZED'
+  | 'KAD_ERR_FORBIDDEN'
+  | 'KAD_ERR_STORE';
 
 /** Base class of every coded error: `code`, a user-facing message, an HTTP status and an exit code. */
 export class KadError extends Error {
@@ -88,5 +91,26 @@ export class OverloadedError extends KadError {
 export class UsageError extends KadError {
   constructor(message: string) {
     super('KAD_ERR_USAGE', message, 400, 2);
+  }
+}
+
+/** A mutating request without the right bearer token (missing or wrong). HTTP 401. */
+export class UnauthorizedError extends KadError {
+  constructor(message: string) {
+    super('KAD_ERR_UNAUTHORIZED', message, 401, 1);
+  }
+}
+
+/** A request the service will not serve as configured (mutations with no API token set). HTTP 403. */
+export class ForbiddenError extends KadError {
+  constructor(message: string) {
+    super('KAD_ERR_FORBIDDEN', message, 403, 1);
+  }
+}
+
+/** The event store's database cannot be used (corrupt, written by a newer kad, not writable); the message names the file. */
+export class StoreError extends KadError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('KAD_ERR_STORE', message, 500, 1, options);
   }
 }

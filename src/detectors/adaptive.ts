@@ -24,7 +24,7 @@
  *   The detector's own threshold is the body's score at B = 1: a point is anomalous to it when the
  *   trusted lead fires or a body member reaches its own threshold. Within that, the order (lead
  *   first, then B) is what a threshold calibrated per series on these scores (issue 13 item 3) cuts;
- *   the service flags a pod's point when both say so (engine/cycle.ts).
+ *   the service flags a pod's point as `kad score` does (engine/cycle.ts).
  *   Why this map of B: the flag calibrator (policy/flag-calibrator.ts) resolves a score below 0.5 by
  *   ln(−ln(1 − s)), in bins a factor 1.28 apart, from s ≈ 1.5e-8 up; 0.5 · zToScore(B, 100, 2) ≈
  *   0.5 (B / 100)² puts B from 0.02 (quiet) to 100 (far past every member's own threshold, B = 1)

@@ -8,11 +8,13 @@ import { createPodModel } from '../detectors/pod-model.js';
 import type { Source } from '../sources/base.js';
 import type { PodSample, PodSnapshot } from '../core/samples.js';
 import { createTelemetry } from '../telemetry/metrics.js';
-import { Engine, type EngineOptions, type PodModel } from './engine.js';
+import { Engine, type EngineDeps, type EngineOptions, type PodModel } from './engine.js';
 import type { FlaggedPod, Notifier } from '../notify/base.js';
 import { createDetector } from '../detectors/index.js';
 import { POD_FEATURE_MIN_SCALE } from '../features/pod-features.js';
 import { silentLogger } from '../core/logger.js';
+import type { CycleResult } from '../policy/cycle-result.js';
+import { WorkloadBars } from '../policy/workload-bars.js';
 
 const MIN = 60_000;
 
@@ -61,7 +63,7 @@ class ScriptedSource implements Source {
   async close() {}
 }
 
-function makeEngine(source: Source, createModel?: (seed: number) => PodModel, notifier?: Notifier, extra: Partial<Omit<EngineOptions, 'store'>> = {}) {
+function makeEngine(source: Source, createModel?: (seed: number) => PodModel, notifier?: Notifier, extra: Partial<Omit<EngineOptions, 'store'>> = {}, deps: Pick<EngineDeps, 'observers' | 'bars'> = {}) {
   const config = loadConfig({ env: {} });
   const clock = manualClock(Date.UTC(2026, 0, 5, 12));
   const registry = new Registry();
@@ -70,6 +72,7 @@ function makeEngine(source: Source, createModel?: (seed: number) => PodModel, no
     source, clock, telemetry, log: silentLogger,
     createModel: createModel ?? ((seed) => createPodModel(config.iforest, seed)),
     notifier,
+    ...deps,
     options: { lookbackMs: 60 * MIN, stepMs: MIN, retrainMs: 60 * MIN, policy: { k: 2 }, seed: 1, store: config.store, ...extra },
   });
   return { engine, clock, registry };
@@ -99,6 +102,52 @@ describe('Engine', () => {
     expect(text).toContain('pod="web-a"');
     const predictions = await registry.getSingleMetricAsString('anomaly_detector_predictions_total');
     expect(predictions).toMatch(/anomaly_detector_predictions_total 5$/m);
+  });
+
+  it('hands every cycle\'s result to its observers (the first, undecided pass included); an observer that throws stops nothing', async () => {
+    const seen: CycleResult[] = [];
+    const source = new ScriptedSource(['web-a', 'web-b']);
+    const { engine, clock } = makeEngine(source, undefined, undefined, {}, {
+      observers: [{ observe: () => { throw new Error('full disk'); } }, { observe: (r) => seen.push(r) }],
+    });
+    await engine.step();
+    clock.advance(MIN);
+    await engine.step();
+    expect(seen.map((r) => r.decided)).toEqual([false, true, true]);
+    expect(seen[2].pods.map((o) => o.result.threshold).every((t) => t > 0 && t <= 1)).toBe(true);
+  });
+
+  it('a workload\'s score floor (false-alarm feedback) mutes an alert at or below it, reports one above it, and lifts the threshold', async () => {
+    const run = async (bars?: WorkloadBars, boostLater = 3) => {
+      const seen: CycleResult[] = [];
+      const source = new ScriptedSource(['web-a', 'web-b', 'web-c']);
+      const { engine, clock } = makeEngine(source, (seed) => createDetector('robust-z', { minScale: Array.from(POD_FEATURE_MIN_SCALE) }, seed), undefined, { peerGroup: false }, { bars, observers: [{ observe: (r) => seen.push(r) }] });
+      await engine.step();
+      source.boost.set('web-b', 3);
+      const flags: boolean[] = [];
+      for (let i = 0; i < 8; i++) {
+        if (i === 4) source.boost.set('web-b', boostLater);
+        clock.advance(MIN);
+        await engine.step();
+        flags.push(engine.detect().find((r) => r.ref.pod === 'web-b')!.flagged);
+      }
+      const started = seen.flatMap((r) => r.pods.filter((o) => o.started).map(() => r.t));
+      const peak = Math.max(...seen.flatMap((r) => r.pods.filter((o) => o.result.ref.pod === 'web-b').map((o) => o.result.score)));
+      return { flags, started, threshold: engine.detect()[0].threshold, peak };
+    };
+    const plain = await run();
+    expect(plain.flags.filter(Boolean).length).toBeGreaterThan(0);
+    const peak = plain.peak;
+    const bars = new WorkloadBars();
+    bars.setFloor('ns/web', peak);
+    const muted = await run(bars);
+    expect(muted.flags.some(Boolean)).toBe(false);
+    expect(muted.started).toEqual([]);
+    expect(muted.threshold).toBe(peak);
+    const above = await run(bars, 30); // from the 5th step on it scores above the floor: reported from there
+    expect(above.flags.slice(0, 4).some(Boolean)).toBe(false);
+    expect(above.flags.slice(4).some(Boolean)).toBe(true);
+    expect(above.started).toHaveLength(1);
   });
 
   it('keeps running through a source outage, reports it, and recovers by itself', async () => {

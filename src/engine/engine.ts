@@ -2,7 +2,8 @@
  * The loop: on start, fetch `lookback` of history into the series store and train the pod models on
  * the store's window; then every step, fetch the pods' current metrics, append them to the store and
  * hand them to the scoring cycle (cycle.ts: features → models → peers → policy), its result to
- * telemetry (gauges), notify (alerts) and the API (the latest result per pod), and the snapshot to
+ * telemetry (gauges), the cycle observers (the event store, the live feed), notify (alerts) and the
+ * API (the latest result per pod), and the snapshot to
  * forecasting (forecasting.ts, which reads the store). A retrain fetches the lookback again: the
  * store keeps the cycles it holds (what was scored) and takes the newer history; the models train on
  * its window (a live snapshot at the time of a cycle it holds, as the first after a training may be,
@@ -21,7 +22,8 @@ import type { Logger } from '../core/logger.js';
 import type { PodSnapshot } from '../core/samples.js';
 import { flaggedPods } from '../notify/cycle-alerts.js';
 import type { Notifier, NotifierStatus } from '../notify/base.js';
-import type { CycleResult, PodResult } from '../policy/cycle-result.js';
+import type { CycleObserver, CycleResult, PodResult } from '../policy/cycle-result.js';
+import type { WorkloadBars } from '../policy/workload-bars.js';
 import type { EngineModels } from '../registry/model-store.js';
 import type { HistoryProgress, Source } from '../sources/base.js';
 import { WorkloadForecasts, type ForecastingOptions } from '../forecast/workload-forecasts.js';
@@ -62,6 +64,10 @@ export interface EngineDeps {
   createModel: (seed: number) => PodModel;
   /** Receives the flagged pods after every scoring cycle (alerts). Optional. */
   notifier?: Notifier;
+  /** Receive every scoring cycle's result (the event store's recorder, the API's live feed), in this order. Optional. */
+  observers?: readonly CycleObserver[];
+  /** Per-workload bars raised by false-alarm feedback (policy/workload-bars.ts), applied at every decision. Optional. */
+  bars?: WorkloadBars;
   /**
    * The series store the history and every cycle are appended to, when the caller holds it (its step
    * should be the engine's; with forecasting on, it must keep history). Unset: the engine builds one
@@ -100,7 +106,7 @@ export class Engine {
   private nextTrainAt = 0;
 
   constructor(private readonly deps: EngineDeps) {
-    this.scoring = new ScoringCycle(deps.options, deps.createModel);
+    this.scoring = new ScoringCycle(deps.options, deps.createModel, deps.bars);
     const { forecast, stepMs } = deps.options;
     this.store = deps.store ?? new SeriesStore(seriesStoreOptions(deps.options.store, stepMs, !!forecast));
     this.forecasting = forecast ? new Forecasting(new WorkloadForecasts(forecast, this.store), deps) : null;
@@ -238,6 +244,11 @@ export class Engine {
     await this.forecasting?.close();
   }
 
+  /** The series store every cycle is appended to (read-only use: the API's recent samples). */
+  get seriesStore(): SeriesStore {
+    return this.store;
+  }
+
   /** Workload forecasts (null when forecasting is off). */
   workloadForecasts(): WorkloadForecasts | null {
     return this.forecasting?.forecasts ?? null;
@@ -273,6 +284,13 @@ export class Engine {
     const result = this.scoring.score(snap, decide);
     recordCycle(this.deps.telemetry, result, (performance.now() - started) / 1000);
     this.lastCycleAt = snap.t;
+    for (const o of this.deps.observers ?? []) {
+      try {
+        o.observe(result);
+      } catch (e) {
+        this.deps.log.warn({ err: (e as Error).message }, 'a cycle observer failed; the loop goes on');
+      }
+    }
     return result;
   }
 }

@@ -7,7 +7,7 @@
  * restarted kad continues its episodes: same alerts, same startsAt, no duplicates.
  */
 import { join } from 'node:path';
-import type { Config } from '../config/schema.js';
+import { stateDir, type Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import { AlertmanagerSink, DEFAULT_SINK_TIMEOUT_MS } from './alertmanager.js';
 import { AlertFeed } from './alerts.js';
@@ -238,7 +238,7 @@ export interface NotifierDeps {
  * webhook sink when `alertmanager.webhookUrl` is, outboxes and alert state under `state.dir`. With
  * neither it delivers nothing (and writes nothing) but still counts firing alerts and reports status.
  */
-export function createNotifier(config: Pick<Config, 'alertmanager' | 'state'>, deps: NotifierDeps): AlertNotifier {
+export function createNotifier(config: Pick<Config, 'alertmanager'> & { state: { dir?: string } }, deps: NotifierDeps): AlertNotifier {
   const am = config.alertmanager;
   const timeoutMs = deps.timeoutMs ?? DEFAULT_SINK_TIMEOUT_MS;
   const sinks: Sink[] = [];
@@ -247,7 +247,7 @@ export function createNotifier(config: Pick<Config, 'alertmanager' | 'state'>, d
   return new AlertNotifier({
     sinks,
     clock: deps.clock,
-    stateDir: sinks.length ? config.state.dir : null, // nothing to deliver: nothing to keep
+    stateDir: sinks.length ? stateDir(config) : null, // nothing to deliver: nothing to keep
     resendSeconds: am.resendSeconds,
     severity: am.severity,
     externalUrl: am.externalUrl,

@@ -18,12 +18,6 @@ export interface PodResult {
   t: number;
   sample: PodSample;
   score: number;
-  /**
-   * The lowest score that would flag the pod now: the model's threshold, or with calibrated flags (once
-   * the pod's calibration has warmed up) the higher of that and the score rarer than the target rate
-   * among the pod's own past scores. What the dashboards draw beside the score.
-   */
-  threshold: number;
   flagged: boolean;
   /** Feature values by name (NaN → null in JSON). */
   features: Record<string, number>;
@@ -33,6 +27,15 @@ export interface PodResult {
   modelScore: number;
   /** Score against the workload's other replicas (0 with fewer than 3 replicas or peerGroup off). */
   peerScore: number;
+  /**
+   * The score at or above which the pod's point is hot now: the model's threshold, or with calibrated
+   * flags (once the pod's calibration has warmed up) the score rarer than the target rate among the
+   * pod's own past scores (for a batch-trained model, the higher of the two); raised by its workload's
+   * bar from operators' feedback (policy/workload-bars.ts). What the dashboards draw beside the score.
+   */
+  threshold: number;
+  /** What its anomaly alert states while it fires (null or unset: not firing). */
+  anomaly?: AnomalyFinding | null;
   /** Early warning: predicted seconds to the memory and CPU limits (Infinity: not heading there), and the warnings firing. */
   exhaustion?: { memorySeconds: number; cpuSeconds: number; warnings: string[] };
 }
@@ -79,4 +82,13 @@ export interface CycleResult {
   pods: PodOutcome[];
   /** Pods scored before that are gone from this snapshot. */
   departed: PodRef[];
+}
+
+/**
+ * Receives every scoring cycle's result after the engine has published it (the event store's
+ * recorder, the API's live feed), the pass without decisions at the first training included. It is
+ * called synchronously in the engine's loop: keep it short; what it throws is logged, never stops the loop.
+ */
+export interface CycleObserver {
+  observe(result: CycleResult): void;
 }

@@ -76,21 +76,31 @@ describe('FlagCalibrator.copy', () => {
 });
 
 describe('FlagCalibrator.scoreAt', () => {
-  it('is the bar between what a series flags and what it does not, higher for a noisier series, 1 while warming up', () => {
+  it('is the score where the tail probability falls below p: just below it p is not below, at it p is', () => {
+    const cal = new FlagCalibrator({ targetFalseAlarmRate: 0.01, warmup: 100 });
+    const rng = createRng(5);
+    for (let i = 0; i < 5000; i++) cal.learn('a', 0.5 * rng.next());
+    for (const p of [0.05, 0.01, 0.001]) {
+      const s = cal.scoreAt('a', p);
+      expect(cal.pValue('a', s)).toBeLessThan(p);
+      expect(cal.pValue('a', 1 - (1 - s) * 1.0001)).toBeGreaterThanOrEqual(p);
+    }
+    expect(cal.scoreAt('a', 0.001)).toBeGreaterThan(cal.scoreAt('a', 0.01));
+    expect(cal.scoreAt('cold', 0.01)).toBe(1);
+  });
+});
+
+describe('FlagCalibrator.scoreAt at the target rate', () => {
+  it('is higher for a noisier series, and 1 while a series warms up', () => {
     const cal = new FlagCalibrator({ targetFalseAlarmRate: 0.001, warmup: 50 });
     const rng = createRng(5);
-    expect(cal.scoreAt('quiet')).toBe(1);
+    expect(cal.scoreAt('quiet', cal.rate)).toBe(1);
     for (let i = 0; i < 2000; i++) {
       cal.learn('quiet', 0.1 * rng.next());
       cal.learn('noisy', 0.5 + 0.45 * rng.next());
     }
-    const quiet = cal.scoreAt('quiet');
-    const noisy = cal.scoreAt('noisy');
+    const quiet = cal.scoreAt('quiet', cal.rate);
     expect(quiet).toBeGreaterThan(0.1);
-    expect(noisy).toBeGreaterThan(quiet);
-    for (const [key, bar] of [['quiet', quiet], ['noisy', noisy]] as const) {
-      expect(cal.flagged(cal.pValue(key, Math.min(1, bar + 1e-9)))).toBe(true);
-      expect(cal.flagged(cal.pValue(key, bar - 1e-6))).toBe(false);
-    }
+    expect(cal.scoreAt('noisy', cal.rate)).toBeGreaterThan(quiet);
   });
 });

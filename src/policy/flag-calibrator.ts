@@ -87,27 +87,30 @@ export class FlagCalibrator {
     return this.of(key).pValue(spread(Number.isFinite(score) ? score : score === Infinity ? 1 : 0));
   }
 
+  /**
+   * The lowest score whose tail probability among series `key`'s past scores is below `p`: the score
+   * bar that a rate of `p` sets for the series now (found by bisection in −ln(1 − s), to about 1e-9).
+   * 1 when no score below 1 is that rare, or during warm-up.
+   */
+  scoreAt(key: string, p: number): number {
+    const c = this.series.get(key);
+    if (c === undefined || !this.warm(key)) return 1;
+    const at = (u: number) => c.pValue(spread(1 - Math.exp(-u)));
+    let lo = 0;
+    let hi = 36; // 1 − e^−36: the largest score below 1 a double tells apart
+    if (!(at(hi) < p)) return 1;
+    if (at(lo) < p) return 0;
+    for (let i = 0; i < 36; i++) {
+      const mid = (lo + hi) / 2;
+      if (at(mid) < p) hi = mid;
+      else lo = mid;
+    }
+    return 1 - Math.exp(-hi);
+  }
+
   /** Whether series `key` has seen its warm-up of scores (before, {@link observe} gives 1). */
   warm(key: string): boolean {
     return (this.series.get(key)?.count ?? 0) >= this.minPoints;
-  }
-
-  /**
-   * The lowest score series `key` would flag now: the score whose tail probability falls below the
-   * target rate (found by bisection, p being monotone in the score); 1 during warm-up (nothing is
-   * flagged). For showing the bar beside the score (the `anomaly_threshold` gauge, dashboards).
-   */
-  scoreAt(key: string): number {
-    const c = this.series.get(key);
-    if (c === undefined || c.count < this.minPoints) return 1;
-    let lo = 0;
-    let hi = 1;
-    for (let i = 0; i < 60 && hi - lo > 1e-12; i++) {
-      const mid = (lo + hi) / 2;
-      if (c.pValue(spread(mid)) < this.rate) hi = mid;
-      else lo = mid;
-    }
-    return hi;
   }
 
   /** Whether a tail probability from {@link observe} is a flag (p < rate). */

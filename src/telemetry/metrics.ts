@@ -38,6 +38,14 @@ export interface Telemetry {
   /** Recommended replicas per workload (predictive scaling), and whether the forecast (1) or the reactive rule (0) set it. */
   recommendedReplicas: Gauge<'namespace' | 'workload'>;
   scalingPredictive: Gauge<'namespace' | 'workload'>;
+  /** Operator feedback recorded on anomalies, by verdict. */
+  feedback: Counter<'verdict'>;
+  /** Anomalies operators marked as false alarms, per workload (the alarms before feedback took effect). */
+  falseAlarms: Counter<'namespace' | 'workload'>;
+  /** Anomaly events opened on a workload with a score floor from false-alarm feedback (the alarms after). */
+  alarmsAfterFeedback: Counter<'namespace' | 'workload'>;
+  /** A workload's score floor from false-alarm feedback: alerts at or below it are muted. */
+  workloadFloor: Gauge<'namespace' | 'workload'>;
 }
 
 /** Creates and registers kad's metrics on `registry`; with `processMetrics`, also Node's defaults. */
@@ -109,6 +117,20 @@ export function createTelemetry(registry: Registry, opts: { processMetrics?: boo
     }),
     recommendedReplicas: new Gauge({ name: 'anomaly_detector_recommended_replicas', help: 'Replicas kad recommends for the workload from its CPU forecast and the target utilisation (predictive scaling).', labelNames: ['namespace', 'workload'], registers }),
     scalingPredictive: new Gauge({ name: 'anomaly_detector_scaling_predictive', help: '1 when the recommendation comes from the forecast, 0 when it fell back to the reactive rule (no forecast yet, or a poor one).', labelNames: ['namespace', 'workload'], registers }),
+    feedback: new Counter({ name: 'kad_feedback_total', help: 'Operator feedback recorded on anomalies (POST /anomalies/{id}/feedback), by verdict (false_alarm, real_incident).', labelNames: ['verdict'], registers }),
+    falseAlarms: new Counter({ name: 'kad_false_alarms_total', help: 'Anomalies of the workload that operators marked as false alarms (POST /anomalies/{id}/feedback).', labelNames: ['namespace', 'workload'], registers }),
+    alarmsAfterFeedback: new Counter({
+      name: 'kad_alarms_after_feedback_total',
+      help: 'Anomalies opened on a workload after false-alarm feedback set its score floor: compare with kad_false_alarms_total to see what feedback changed.',
+      labelNames: ['namespace', 'workload'],
+      registers,
+    }),
+    workloadFloor: new Gauge({
+      name: 'kad_workload_score_floor',
+      help: 'The workload\'s score floor from false-alarm feedback (the highest peak score of its false alarms): its alerts are muted until a score exceeds it (absent: none).',
+      labelNames: ['namespace', 'workload'],
+      registers,
+    }),
     earlyWarning: new Gauge({
       name: 'anomaly_detector_early_warning',
       help: '1 while the pod\'s early warning (KadResourceExhaustion) for the resource fires, else 0.',

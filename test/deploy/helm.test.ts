@@ -121,7 +121,7 @@ describe.skipIf(RENDER_MISSING !== null && !REQUIRE_INTEGRATION)('helm template 
     const d = one(all, 'Deployment');
     const pod = d.spec.template.spec;
     const env = pod.containers[0].env as { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[];
-    for (const v of ['PROMETHEUS_BEARER_TOKEN', 'PROMETHEUS_USERNAME', 'PROMETHEUS_PASSWORD', 'KAD_WEBHOOK_URL']) {
+    for (const v of ['PROMETHEUS_BEARER_TOKEN', 'PROMETHEUS_USERNAME', 'PROMETHEUS_PASSWORD', 'KAD_WEBHOOK_URL', 'KAD_API_TOKEN']) {
       expect(env.find((e) => e.name === v)?.valueFrom?.secretKeyRef.name, v).toBe('kad-secrets');
     }
     expect(JSON.stringify(all)).not.toMatch(/kind":"Secret"/);
