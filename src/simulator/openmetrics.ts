@@ -18,7 +18,7 @@ import { once } from 'node:events';
 import { InputError } from '../core/errors.js';
 import type { SimulatedCluster } from './cluster.js';
 import { escapeHelp, escapeLabelValue, formatValue } from './exposition.js';
-import { METRIC_METADATA } from './metrics.js';
+import { familyOf, METRIC_METADATA } from './metrics.js';
 
 /** Options of {@link renderOpenMetricsHistory}. */
 export interface OpenMetricsHistoryOptions {
@@ -77,9 +77,10 @@ export function* openMetricsHistoryChunks(cluster: SimulatedCluster, from: numbe
     cluster.advanceTo(t);
     const ts = seconds(t);
     for (const s of cluster.samples()) {
-      if (only && !only.has(s.name)) continue;
-      let fam = families.get(s.name);
-      if (!fam) families.set(s.name, (fam = new Map()));
+      const family = familyOf(s.name);
+      if (only && !only.has(family)) continue;
+      let fam = families.get(family);
+      if (!fam) families.set(family, (fam = new Map()));
       const head = seriesHead(s.name, s.labels, extra);
       let series = fam.get(head);
       if (!series) fam.set(head, (series = { head, lines: [], last: t }));
