@@ -73,8 +73,8 @@ async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: 
       const now = clock.now();
       // It starts a little before the history kad asks for: the training window, the streaming models' warm-up, or the forecasts' days.
       const historyMs = Math.max(lookbackMs, config.training.warmupMinutes * 60_000, config.forecast.enabled ? config.forecast.historyDays * 86_400_000 : 0);
-      const cluster = new SimulatedCluster({ seed: config.simulator.seed, start: now - historyMs - 10 * 60_000, scenario: { quietUntil: now + 5 * 60_000 } });
-      return { source: new SimulatorSource(cluster), incidents: () => cluster.incidents() };
+      const cluster = new SimulatedCluster({ seed: config.simulator.seed, start: now - historyMs - 10 * 60_000, scenario: { quietUntil: now + 5 * 60_000, meshFaults: config.simulator.meshFaults } });
+      return { source: new SimulatorSource(cluster, { mesh: config.mesh.mode }), incidents: () => cluster.incidents() };
     }
     case 'replay': {
       if (!config.source.replayDir) throw new ConfigError('KAD_SOURCE=replay needs KAD_REPLAY_DIR (a folder of per-pod CSV files)');
@@ -122,6 +122,7 @@ export function engineOptions(config: Readonly<Config>): EngineOptions {
     peerGroup: config.detector.peerGroup,
     earlyWarning: config.earlyWarning.enabled ? config.earlyWarning : null,
     targetFalseAlarmRate: config.policy.targetFalseAlarmRate,
+    ...(config.mesh.mode === 'off' ? { meshFeatures: false } : {}),
     forecast: config.forecast.enabled ? { ...config.forecast, scaling: config.scaling } : null,
     store: config.store,
   };

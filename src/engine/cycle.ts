@@ -5,12 +5,12 @@
  * {@link Engine} feeds it from a source) and on recorded data (see replay.ts) at full speed.
  * Training on a window of history snapshots is here too, since its first run warms the live state.
  */
-import { NotReadyError } from '../core/errors.js';
+import { ModelFormatError, NotReadyError } from '../core/errors.js';
 import type { PodSnapshot } from '../core/samples.js';
 import { hash32, hashString } from '../core/rng.js';
 import { podKey, workloadKey, type PodRef } from '../core/series.js';
 import { loadDetector } from '../detectors/index.js';
-import { POD_FEATURE_MIN_SCALE, POD_FEATURES, PodFeatureExtractor } from '../features/pod-features.js';
+import { MESH_FEATURES, POD_FEATURE_MIN_SCALE, podFeatureNames, PodFeatureExtractor } from '../features/pod-features.js';
 import { ExhaustionMonitor, exhaustionMonitorParams } from '../forecast/exhaustion-monitor.js';
 import { PeerSignals, peerInputs, warmingUp } from '../peers/peer-signals.js';
 import { AlertPolicy, type AlertDecision, type AlertPolicyParams } from '../policy/alert-policy.js';
@@ -18,7 +18,7 @@ import { FlagCalibrator } from '../policy/flag-calibrator.js';
 import type { AnomalyFinding, CycleResult, PodOutcome, PodResult } from '../policy/cycle-result.js';
 import { EarlyWarning, type EarlyWarningOptions } from '../policy/early-warning.js';
 import { LearnGate } from '../policy/learn-gate.js';
-import { fitModels, TrainingSet, versionOf, type PodModel, type TrainedModels } from './training.js';
+import { checkFeatures, fitModels, TrainingSet, versionOf, type PodModel, type TrainedModels } from './training.js';
 
 /** Settings of a {@link ScoringCycle} (from the config). */
 export interface CycleOptions {
@@ -45,11 +45,20 @@ export interface CycleOptions {
    * always the model's threshold.
    */
   targetFalseAlarmRate?: number;
+  /**
+   * The service mesh's features (pod-features.ts `MESH_FEATURES`) after the pod's own: true, false
+   * (KAD_MESH=off), or unset: on when the first history the cycle sees has mesh data for some pod, or
+   * as the models loaded before it ({@link ScoringCycle.useModels}) were trained. Fixed from then on.
+   */
+  meshFeatures?: boolean;
 }
 
 /** The stages of a scoring cycle and their state; see the module comment. */
 export class ScoringCycle {
-  private readonly features = new PodFeatureExtractor();
+  /** The feature extractor of the live cycle; replaced once the feature set is fixed (see {@link fixFeatures}). */
+  private features = new PodFeatureExtractor();
+  /** The feature names of every vector, once fixed (null before the first history or models). */
+  private names: readonly string[] | null = null;
   private readonly policy: AlertPolicy;
   private readonly gate: LearnGate;
   private readonly peers: PeerSignals | null;
@@ -65,7 +74,7 @@ export class ScoringCycle {
   /** Streaming: each pod's own model (also the current models' `pods`). */
   private readonly podModels = new Map<string, PodModel>();
   /** Streaming: the features of history fed by {@link warm} before the first training. */
-  private readonly warmFeatures = new PodFeatureExtractor();
+  private warmFeatures = new PodFeatureExtractor();
 
   constructor(readonly options: Readonly<CycleOptions>, private readonly createModel: (seed: number) => PodModel) {
     this.streaming = typeof createModel(options.seed).fit !== 'function';
@@ -84,8 +93,37 @@ export class ScoringCycle {
     return this.current;
   }
 
-  /** Scores with these models from now on (e.g. loaded from a model file) instead of training. */
+  /** The feature names of the cycle's vectors, once fixed by a first history or loaded models (else null). */
+  get featureNames(): readonly string[] | null {
+    return this.names;
+  }
+
+  /** Fixes the feature set, with or without the mesh's, unless already fixed. */
+  private fixFeatures(mesh: boolean): void {
+    if (this.names) return;
+    this.names = podFeatureNames(mesh);
+    this.features = new PodFeatureExtractor({ mesh });
+    this.warmFeatures = new PodFeatureExtractor({ mesh });
+  }
+
+  /** Fixes the feature set from a first history: the mesh's features when set so, or when some pod has mesh data. */
+  private featuresFor(history: readonly PodSnapshot[]): void {
+    if (this.names) return;
+    this.fixFeatures(this.options.meshFeatures ?? history.some((s) => s.pods.some((p) => Number.isFinite(p.requestRate))));
+  }
+
+  /**
+   * Scores with these models from now on (e.g. loaded from a model file) instead of training. Throws
+   * a ModelFormatError, naming the feature, when they were trained on other features than the
+   * cycle's (fixed, or the mesh's turned off by the options).
+   */
   useModels(m: TrainedModels): void {
+    const mesh = m.features.length > podFeatureNames(false).length;
+    if (this.names) checkFeatures(m.features, this.names);
+    else if (mesh && this.options.meshFeatures === false) {
+      throw new ModelFormatError(`models were trained with feature ${MESH_FEATURES[0]}, which this kad does not compute (KAD_MESH=off): retrain with \`kad train\`, or turn the mesh on`);
+    } else checkFeatures(m.features, podFeatureNames(mesh));
+    this.fixFeatures(mesh);
     this.current = m;
     if (this.streaming) this.adoptPods(m);
   }
@@ -108,7 +146,9 @@ export class ScoringCycle {
    */
   train(history: readonly PodSnapshot[], end: number): TrainedModels {
     const first = this.current === null;
-    const extractor = first ? this.features : new PodFeatureExtractor();
+    this.featuresFor(history);
+    const names = this.names!;
+    const extractor = first ? this.features : new PodFeatureExtractor({ mesh: this.features.mesh });
     const set = new TrainingSet();
     const mayLearn = (key: string, t: number) => this.gate.mayLearn(key, t);
     let rows = 0;
@@ -122,14 +162,14 @@ export class ScoringCycle {
     if (this.streaming) {
       if (this.learned.size === 0) throw new NotReadyError(`Not enough history to train: no pod samples in the last ${this.options.lookbackMs / 60_000} min`);
       const prev = this.current;
-      const m: TrainedModels = { workloads: new Map(), cluster: prev?.cluster ?? this.createModel(this.options.seed), pods: this.podModels, trainedAt: end, rows: (prev?.rows ?? 0) + rows, version: versionOf(end, this.options.seed) };
+      const m: TrainedModels = { workloads: new Map(), cluster: prev?.cluster ?? this.createModel(this.options.seed), pods: this.podModels, trainedAt: end, rows: (prev?.rows ?? 0) + rows, version: versionOf(end, this.options.seed), features: names };
       this.current = m;
       return m;
     }
     if (set.all.length < 2) {
       throw new NotReadyError(`Not enough history to train: ${set.all.length} pod samples in the last ${this.options.lookbackMs / 60_000} min`);
     }
-    this.current = fitModels(set, this.createModel, this.options, end);
+    this.current = fitModels(set, this.createModel, this.options, end, names);
     return this.current;
   }
 
@@ -140,6 +180,7 @@ export class ScoringCycle {
    */
   warm(history: readonly PodSnapshot[]): void {
     if (!this.streaming) return;
+    this.featuresFor(history);
     for (const snap of history) this.catchUp(snap, this.warmFeatures.update(snap));
   }
 
@@ -244,10 +285,10 @@ export class ScoringCycle {
       }
       const firing = d?.firing ?? false;
       const features: Record<string, number> = {};
-      POD_FEATURES.forEach((n, j) => (features[n] = x[j]));
+      m.features.forEach((n, j) => (features[n] = x[j]));
       const threshold = this.flags?.warm(key) ? Math.max(model.threshold, this.flags.scoreAt(key)) : model.threshold;
       const result: PodResult = { ref: p.ref, t: snap.t, sample: p, score, threshold, flagged: firing, features, model: this.streaming ? 'pod' : own ? 'workload' : 'cluster', modelScore, peerScore };
-      const outcome: PodOutcome = { result, started: d?.started ?? false, anomaly: firing ? this.finding(key, x, model, peerScore, threshold) : null, warnings: [] };
+      const outcome: PodOutcome = { result, started: d?.started ?? false, anomaly: firing ? this.finding(key, x, model, peerScore, threshold, m.features) : null, warnings: [] };
       if (decide && this.exhaustion && this.warnings) {
         const w = this.warnings.decide(key, this.exhaustion.observe(p, snap.t, key), snap.t);
         result.exhaustion = { memorySeconds: w.memory.tteSeconds, cpuSeconds: w.cpu.tteSeconds, warnings: w.firing };
@@ -294,12 +335,12 @@ export class ScoringCycle {
   }
 
   /** What a firing pod's alert states: its top features, whether its replicas call it the outlier, the shape of its recent scores. */
-  private finding(key: string, x: Float64Array, model: PodModel, peerScore: number, threshold: number): AnomalyFinding {
+  private finding(key: string, x: Float64Array, model: PodModel, peerScore: number, threshold: number, names: readonly string[]): AnomalyFinding {
     const peer = this.peers?.get(key);
     return {
       threshold,
-      topFeatures: model.explain ? model.explain(x, POD_FEATURES).slice(0, 3) : [],
-      peer: peer && peerScore >= model.threshold ? { score: peerScore, feature: POD_FEATURES[peer.peerFeature] ?? null } : null,
+      topFeatures: model.explain ? model.explain(x, names).slice(0, 3) : [],
+      peer: peer && peerScore >= model.threshold ? { score: peerScore, feature: names[peer.peerFeature] ?? null } : null,
       change: this.peers?.changeOf(key) ?? 'none',
     };
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { histogramQuantile, MESH_BOUNDS_MS, MESH_BUCKETS, MESH_ERRORS, MESH_REQUESTS, meshCounters, meshEdges } from './mesh-series.js';
+import { histogramQuantile, type MeshSample, MESH_BOUNDS_MS, MESH_BUCKETS, MESH_ERRORS, MESH_REQUESTS, meshCounters, meshEdges } from './mesh-series.js';
 
 describe('mesh series', () => {
   it('computes quantiles as histogram_quantile does: linear within the bucket, skipping absent bounds', () => {
@@ -36,7 +36,7 @@ describe('mesh series', () => {
 
   it('reads Linkerd\'s failures from response_total and its edges from the outbound side', () => {
     const base = { direction: 'inbound', namespace: 'shop', pod: 'cart-1', deployment: 'cart' };
-    const samples = [
+    const samples: MeshSample[] = [
       { name: 'request_total', labels: base, value: 100 },
       { name: 'response_total', labels: { ...base, classification: 'success', status_code: '200' }, value: 97 },
       { name: 'response_total', labels: { ...base, classification: 'failure', status_code: '500' }, value: 3 },
