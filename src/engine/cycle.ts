@@ -1,6 +1,7 @@
 /**
  * One scoring cycle, as data passing from stage to stage: a snapshot → features → the pod models →
- * peer comparison → the policy (alert state, learn gate, early warning) → a {@link CycleResult}. No
+ * peer comparison → the policy (alert state, learn gate, early warning, topology inhibition along
+ * the call graph it is given) → a {@link CycleResult}. No
  * I/O, no timers, no clock: time comes with each snapshot, so the same cycle runs live (the
  * {@link Engine} feeds it from a source) and on recorded data (see replay.ts) at full speed.
  * Training on a window of history snapshots is here too, since its first run warms the live state.
@@ -13,11 +14,13 @@ import { loadDetector } from '../detectors/index.js';
 import { MESH_FEATURES, POD_FEATURE_MIN_SCALE, podFeatureNames, PodFeatureExtractor } from '../features/pod-features.js';
 import { ExhaustionMonitor, exhaustionMonitorParams } from '../forecast/exhaustion-monitor.js';
 import { PeerSignals, peerInputs, warmingUp } from '../peers/peer-signals.js';
+import { AlertInhibition } from '../policy/alert-inhibition.js';
 import { AlertPolicy, type AlertDecision, type AlertPolicyParams } from '../policy/alert-policy.js';
 import { FlagCalibrator } from '../policy/flag-calibrator.js';
 import type { AnomalyFinding, CycleResult, PodOutcome, PodResult } from '../policy/cycle-result.js';
 import { EarlyWarning, type EarlyWarningOptions } from '../policy/early-warning.js';
 import { LearnGate } from '../policy/learn-gate.js';
+import type { CallGraph } from '../policy/topology-inhibition.js';
 import { checkFeatures, fitModels, TrainingSet, versionOf, type PodModel, type TrainedModels } from './training.js';
 
 /** Settings of a {@link ScoringCycle} (from the config). */
@@ -67,6 +70,7 @@ export class ScoringCycle {
   private current: TrainedModels | null = null;
   private readonly latest = new Map<string, PodResult>();
   private readonly flags: FlagCalibrator | null;
+  private readonly inhibition: AlertInhibition;
   /** Whether the pod model learns as it goes (a kind without `fit`): then each pod has its own. */
   readonly streaming: boolean;
   /** Streaming: each pod's workload, the time of the last point its model learned and how many it learned. */
@@ -86,6 +90,12 @@ export class ScoringCycle {
     this.warnings = ew ? new EarlyWarning(ew) : null;
     const rate = options.targetFalseAlarmRate ?? 0;
     this.flags = rate > 0 ? new FlagCalibrator({ targetFalseAlarmRate: rate }) : null;
+    this.inhibition = new AlertInhibition({ stepMs: options.stepMs });
+  }
+
+  /** The call graph (workload keys) along which alerts are inhibited from the next cycle on; see policy/alert-inhibition.ts. */
+  useCallGraph(graph: CallGraph): void {
+    this.inhibition.useGraph(graph);
   }
 
   /** The models scoring now (null before training). */
@@ -297,6 +307,10 @@ export class ScoringCycle {
       this.latest.set(key, result);
       pods.push(outcome);
     }
+    if (decide) {
+      this.inhibition.apply(snap.t, pods);
+      for (const o of pods) if (o.inhibitedBy) o.result.inhibitedBy = o.inhibitedBy;
+    }
     const departed: PodRef[] = [];
     for (const [key, r] of this.latest) {
       if (seen.has(key)) continue;
@@ -310,6 +324,7 @@ export class ScoringCycle {
       this.gate.forget(key);
       this.exhaustion?.forget(key);
       this.warnings?.forget(key);
+      this.inhibition.forget(key);
     }
     this.gate.expire(snap.t);
     return { t: snap.t, decided: decide, modelVersion: m.version, pods, departed };

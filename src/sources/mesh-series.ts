@@ -39,64 +39,63 @@ export interface MeshSample {
   value: number;
 }
 
-/** Whether a sample is one of the flavour's inbound series. */
-function flavourOf(s: MeshSample): 'istio' | 'linkerd' | undefined {
-  if (s.name.startsWith('istio_')) return s.labels.reporter === 'destination' ? 'istio' : undefined;
-  if (s.name === 'request_total' || s.name === 'response_total' || s.name.startsWith('response_latency_ms')) {
-    return s.labels.direction === 'inbound' ? 'linkerd' : undefined;
-  }
-  return undefined;
+/** What a sample name counts: its flavour, and the slot it adds to (-1: a bucket, by its `le`). */
+interface Role {
+  flavour: 'istio' | 'linkerd';
+  slot: number;
+  /** Counts toward the 5xx slot too when this label has a failing value. */
+  failure?: (l: Record<string, string>) => boolean;
+}
+
+const ROLES: ReadonlyMap<string, Role> = new Map<string, Role>([
+  ['istio_requests_total', { flavour: 'istio', slot: MESH_REQUESTS, failure: (l) => l.response_code?.startsWith('5') ?? false }],
+  ['istio_request_duration_milliseconds_sum', { flavour: 'istio', slot: MESH_SUM }],
+  ['istio_request_duration_milliseconds_count', { flavour: 'istio', slot: MESH_COUNT }],
+  ['istio_request_duration_milliseconds_bucket', { flavour: 'istio', slot: -1 }],
+  ['response_total', { flavour: 'linkerd', slot: MESH_REQUESTS, failure: (l) => l.classification === 'failure' }],
+  ['response_latency_ms_sum', { flavour: 'linkerd', slot: MESH_SUM }],
+  ['response_latency_ms_count', { flavour: 'linkerd', slot: MESH_COUNT }],
+  ['response_latency_ms_bucket', { flavour: 'linkerd', slot: -1 }],
+]);
+
+/** The bucket slot of an `le` label value, or undefined for a bound the reader does not keep. */
+function bucketSlot(le: string | undefined): number | undefined {
+  if (le === undefined) return undefined;
+  if (le === '+Inf') return MESH_BUCKETS + MESH_BOUNDS_MS.length;
+  const b = BOUND_INDEX.get(le) ?? BOUND_INDEX.get(String(Number(le)));
+  return b === undefined ? undefined : MESH_BUCKETS + b;
 }
 
 /**
  * Adds the mesh samples of `samples` to per-pod counters (`namespace/pod` → {@link MESH_SLOTS}
- * values; a bucket bound without a series stays NaN). `mode` picks the flavour; `auto` takes Istio's
- * where a pod has both. Returns nothing for `off`.
+ * values; a bucket bound without a series stays NaN). Only Istio's `reporter="destination"` and
+ * Linkerd's `direction="inbound"` series count. `mode` picks the flavour; `auto` takes Istio's where
+ * a pod has both. Returns nothing for `off`.
  */
 export function meshCounters(samples: Iterable<MeshSample>, mode: MeshMode): Map<string, Float64Array> {
   const out = new Map<string, Float64Array>();
   if (mode === 'off') return out;
   const byFlavour = { istio: new Map<string, Float64Array>(), linkerd: new Map<string, Float64Array>() };
   for (const s of samples) {
-    const f = flavourOf(s);
-    if (!f || (mode !== 'auto' && mode !== f)) continue;
+    const role = ROLES.get(s.name);
+    if (!role || (mode !== 'auto' && mode !== role.flavour)) continue;
     const l = s.labels;
+    if (role.flavour === 'istio' ? l.reporter !== 'destination' : l.direction !== 'inbound') continue;
     if (!l.namespace || !l.pod) continue;
     const key = `${l.namespace}/${l.pod}`;
-    const pods = byFlavour[f];
+    const pods = byFlavour[role.flavour];
     let c = pods.get(key);
     if (!c) {
-      c = new Float64Array(MESH_SLOTS).fill(0);
-      for (let i = MESH_BUCKETS; i < MESH_SLOTS; i++) c[i] = NaN;
+      c = new Float64Array(MESH_SLOTS).fill(NaN, MESH_BUCKETS);
       pods.set(key, c);
     }
-    const name = f === 'istio' ? s.name.slice('istio_'.length) : s.name;
-    switch (name) {
-      case 'requests_total':
-        c[MESH_REQUESTS] += s.value;
-        if (l.response_code?.startsWith('5')) c[MESH_ERRORS] += s.value;
-        break;
-      case 'response_total':
-        c[MESH_REQUESTS] += s.value;
-        if (l.classification === 'failure') c[MESH_ERRORS] += s.value;
-        break;
-      case 'request_duration_milliseconds_sum':
-      case 'response_latency_ms_sum':
-        c[MESH_SUM] += s.value;
-        break;
-      case 'request_duration_milliseconds_count':
-      case 'response_latency_ms_count':
-        c[MESH_COUNT] += s.value;
-        break;
-      case 'request_duration_milliseconds_bucket':
-      case 'response_latency_ms_bucket': {
-        const b = l.le === '+Inf' ? MESH_BOUNDS_MS.length : BOUND_INDEX.get(String(Number(l.le)));
-        if (b === undefined) break;
-        const i = MESH_BUCKETS + b;
-        c[i] = (Number.isNaN(c[i]) ? 0 : c[i]) + s.value;
-        break;
-      }
+    if (role.slot >= 0) {
+      c[role.slot] += s.value;
+      if (role.failure?.(l)) c[MESH_ERRORS] += s.value;
+      continue;
     }
+    const i = bucketSlot(l.le);
+    if (i !== undefined) c[i] = (Number.isNaN(c[i]) ? 0 : c[i]) + s.value;
   }
   for (const [key, c] of byFlavour.istio) out.set(key, c);
   for (const [key, c] of byFlavour.linkerd) if (!out.has(key)) out.set(key, c);
