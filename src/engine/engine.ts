@@ -32,6 +32,7 @@ import type { Telemetry } from '../telemetry/metrics.js';
 import { recordCycle } from '../telemetry/record.js';
 import { CallGraphRefresh } from './call-graph.js';
 import { ScoringCycle, type CycleOptions } from './cycle.js';
+import { withMeshFields } from './mesh-history.js';
 import { Forecasting, type ForecastingStatus } from './forecasting.js';
 import { fromModelFile, toModelFile, type PodModel } from './training.js';
 
@@ -152,7 +153,7 @@ export class Engine {
     const newest = this.store.newest;
     this.store.reserveSince(start, history.filter((s) => !(s.t <= newest)).length);
     for (const snap of history) this.store.append(snap);
-    const snaps = this.store.snapshots(this.store.cycleTimes(start, end), 'arrival');
+    const snaps = withMeshFields(this.store.snapshots(this.store.cycleTimes(start, end), 'arrival'), history);
     const first = this.scoring.models === null;
     const m = this.scoring.train(snaps, end);
     telemetry.modelsTrained.set(m.pods?.size ?? m.workloads.size + 1);

@@ -127,13 +127,13 @@ export function toModelFile(m: TrainedModels): EngineModels {
  * features `expected` (the same names in the same order), naming the first feature that differs:
  * one the models lack, or one they have that this kad does not compute.
  */
-export function checkFeatures(trained: readonly string[], expected: readonly string[], why = ''): void {
+export function checkFeatures(trained: readonly string[], expected: readonly string[]): void {
   if (trained.length === expected.length && trained.every((f, i) => f === expected[i])) return;
   const retrain = 'retrain with `kad train`';
-  const missing = expected.find((f) => !trained.includes(f));
-  if (missing !== undefined) throw new ModelFormatError(`models were trained without feature ${missing}, which this kad computes${why}: ${retrain}`);
   const extra = trained.find((f) => !expected.includes(f));
-  if (extra !== undefined) throw new ModelFormatError(`models were trained with feature ${extra}, which this kad does not compute${why}: ${retrain}, or give kad the data it was trained on`);
+  if (extra !== undefined) throw new ModelFormatError(`models were trained with feature ${extra}, which this kad does not compute: ${retrain}, or give kad the data it was trained on`);
+  const missing = expected.find((f) => !trained.includes(f));
+  if (missing !== undefined) throw new ModelFormatError(`models were trained without feature ${missing}, which this kad computes: ${retrain}`);
   throw new ModelFormatError(`models were trained on features [${trained.join(',')}] in another order than this kad's [${expected.join(',')}]: ${retrain}`);
 }
 

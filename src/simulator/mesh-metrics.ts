@@ -19,7 +19,6 @@
 import type { MeshModel, PodMeshState } from './mesh.js';
 import type { PodState } from './pod.js';
 import type { ClusterTopology } from './topology.js';
-import type { MetricSample } from './types.js';
 
 /** Status codes of the two answers the mesh counts: success and a 5xx. */
 const CODES = ['200', '500'] as const;
