@@ -53,7 +53,7 @@ async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: 
   switch (kind) {
     case 'prometheus':
       if (!config.prometheus.url) throw new ConfigError('KAD_SOURCE=prometheus needs PROMETHEUS_URL (e.g. http://prometheus:9090)');
-      return { source: PrometheusSource.fromConfig(config.prometheus) };
+      return { source: PrometheusSource.fromConfig(config.prometheus, { mesh: config.mesh.mode }) };
     case 'metrics-api': {
       // Loaded on demand: @kubernetes/client-node adds ~0.4 s to start-up for everyone else.
       const { MetricsApiSource, metricsApiSettings } = await import('./sources/metrics-api.js');
