@@ -90,7 +90,9 @@ export class ScoringCycle {
     this.warnings = ew ? new EarlyWarning(ew) : null;
     const rate = options.targetFalseAlarmRate ?? 0;
     this.flags = rate > 0 ? new FlagCalibrator({ targetFalseAlarmRate: rate }) : null;
-    this.inhibition = new AlertInhibition({ stepMs: options.stepMs });
+    // A source's rates look back one window (a cycle): a caller's still carry a callee's trouble one
+    // cycle after the callee's alert resolves, so a callee that fired in the previous cycle still inhibits.
+    this.inhibition = new AlertInhibition({ stepMs: options.stepMs, lookbackSteps: 1 });
   }
 
   /** The call graph (workload keys) along which alerts are inhibited from the next cycle on; see policy/alert-inhibition.ts. */
