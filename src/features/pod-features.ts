@@ -45,8 +45,11 @@ export function podFeatureNames(mesh: boolean): readonly string[] {
  * The smallest spread each feature is assumed to have, in its own units, in the order of
  * {@link podFeatureNames}(true) (a vector without the mesh uses the first five). A feature that was
  * constant in training (restarts, drops, 5xx) still gets a finite scale, so a change in it can be scored.
+ * `mesh_request_rate`'s is 0.5: a pod's share of its workload's requests moves by several percent
+ * whenever the autoscaler adds or removes a replica (the median moves), which must not look new; a
+ * pod with half or twice its siblings' requests still stands out.
  */
-export const POD_FEATURE_MIN_SCALE = Float64Array.of(0.1, 0.1, 0.02, 0.1, 0.005, 0.1, 0.01, 0.1);
+export const POD_FEATURE_MIN_SCALE = Float64Array.of(0.1, 0.1, 0.02, 0.1, 0.005, 0.5, 0.01, 0.1);
 
 const CPU_EPS = 1e-3; // cores
 const NET_EPS = 1e3; // bytes/s
