@@ -7,7 +7,8 @@
  * and the scoring cycle time; then per mesh fault: the delay to the faulty pod's flag and to its alert,
  * the workload of the first alert sent, and how many caller pods were flagged and how many of their
  * alerts were sent (inhibition holds them while the callee fires). Run: `npm run bench:detection`
- * (KAD_DETECTOR=KIND to run another pod model, as `kad serve` would; SEEDS=1,2 for fewer seeds).
+ * (KAD_DETECTOR=KIND to run another pod model, as `kad serve` would; KAD_MESH=off to leave the mesh's
+ * series unread; SEEDS=1,2 for fewer seeds).
  */
 import { Registry } from 'prom-client';
 import { loadConfig } from '../src/config/load.js';
@@ -47,7 +48,7 @@ class AlertLog implements Notifier {
 }
 const meshRows: string[][] = [];
 
-const config = loadConfig({ env: Object.fromEntries(['KAD_DETECTOR', 'KAD_TARGET_FALSE_ALARM_RATE', 'KAD_WARMUP_MINUTES'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])) });
+const config = loadConfig({ env: Object.fromEntries(['KAD_DETECTOR', 'KAD_TARGET_FALSE_ALARM_RATE', 'KAD_WARMUP_MINUTES', 'KAD_MESH'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])) });
 // The cluster starts early enough for the history kad reads: a streaming pod model's warm-up (a day) before the 60-minute training window.
 const WARMUP = config.training.warmupMinutes * MIN;
 const createModel = podModelFactory(config);
@@ -61,7 +62,7 @@ for (const seed of SEEDS) {
   const cluster = new SimulatedCluster({ seed, start: Math.min(T0, TRAIN_AT - 60 * MIN - WARMUP), scenario: { random: false, events } });
   const alerts = new AlertLog();
   const engine = new Engine({
-    source: new SimulatorSource(cluster), clock, telemetry: createTelemetry(new Registry()),
+    source: new SimulatorSource(cluster, { mesh: config.mesh.mode }), clock, telemetry: createTelemetry(new Registry()),
     log: silentLogger,
     notifier: alerts,
     createModel,
