@@ -59,7 +59,7 @@ let totalStray = 0;
 let totalCycles = 0;
 for (const seed of SEEDS) {
   const clock = manualClock(TRAIN_AT);
-  const cluster = new SimulatedCluster({ seed, start: Math.min(T0, TRAIN_AT - 60 * MIN - WARMUP), scenario: { random: false, events } });
+  const cluster = new SimulatedCluster({ seed, start: Math.min(T0, TRAIN_AT - 60 * MIN - WARMUP), mesh: 'istio', scenario: { random: false, events } });
   const alerts = new AlertLog();
   const engine = new Engine({
     source: new SimulatorSource(cluster, { mesh: config.mesh.mode }), clock, telemetry: createTelemetry(new Registry()),

@@ -73,7 +73,9 @@ async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: 
       const now = clock.now();
       // It starts a little before the history kad asks for: the training window, the streaming models' warm-up, or the forecasts' days.
       const historyMs = Math.max(lookbackMs, config.training.warmupMinutes * 60_000, config.forecast.enabled ? config.forecast.historyDays * 86_400_000 : 0);
-      const cluster = new SimulatedCluster({ seed: config.simulator.seed, start: now - historyMs - 10 * 60_000, scenario: { quietUntil: now + 5 * 60_000, meshFaults: config.simulator.meshFaults } });
+      // Its mesh: Istio's series, or Linkerd's with KAD_MESH=linkerd; none to read with KAD_MESH=off.
+      const mesh = config.mesh.mode === 'off' ? 'none' : config.mesh.mode === 'linkerd' ? 'linkerd' : 'istio';
+      const cluster = new SimulatedCluster({ seed: config.simulator.seed, start: now - historyMs - 10 * 60_000, mesh, scenario: { quietUntil: now + 5 * 60_000, meshFaults: config.simulator.meshFaults } });
       return { source: new SimulatorSource(cluster, { mesh: config.mesh.mode }), incidents: () => cluster.incidents() };
     }
     case 'replay': {

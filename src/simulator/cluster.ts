@@ -42,8 +42,9 @@ export interface SimulatorOptions {
   /** The cluster's nodes and workloads; default {@link defaultTopology}. */
   topology?: ClusterTopology;
   /**
-   * The service mesh on the topology's call graph, and whose names its series carry: `istio`
-   * (default), `linkerd`, or `none` (no sidecars, no mesh series; mesh faults have no effect).
+   * The service mesh on the topology's call graph, and whose names its series carry: `istio`,
+   * `linkerd`, or `none` (default: no sidecars, no mesh series, mesh faults have no effect; the
+   * cluster's series are those it had before it had a mesh). `kad serve` and `kad simulate` ask for one.
    */
   mesh?: MeshFlavour | 'none';
 }
@@ -91,7 +92,7 @@ export class SimulatedCluster implements IncidentHost, ControllerHost {
     this.planner = new Planner(this.seed, this.topology, this.start, this.tickMs, opts.scenario);
     this.engine = new IncidentEngine(this.seed, this);
     for (const e of this.planner.explicit) this.enqueue(e);
-    const flavour = opts.mesh ?? 'istio';
+    const flavour = opts.mesh ?? 'none';
     if (flavour !== 'none' && flavour !== 'istio' && flavour !== 'linkerd') throw new InputError(`simulator mesh must be istio, linkerd or none, got ${JSON.stringify(flavour)}`);
     this.meshModel = flavour !== 'none' && this.topology.calls?.length ? new MeshModel(this.seed, this.topology, flavour) : null;
     this.meshMetrics = this.meshModel ? new MeshMetrics(this.meshModel, this.topology) : null;

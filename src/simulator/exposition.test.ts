@@ -79,7 +79,7 @@ describe('renderExposition', () => {
   });
 
   it('renders the whole simulated cluster into parseable text with the right types', () => {
-    const c = new SimulatedCluster({ seed: 2, start: Date.parse('2024-03-04T00:00:00Z'), scenario: { random: false } });
+    const c = new SimulatedCluster({ seed: 2, start: Date.parse('2024-03-04T00:00:00Z'), mesh: 'istio', scenario: { random: false } });
     c.advanceTo(c.start + 10 * 60_000);
     const samples = c.samples({ timestamp: c.time });
     const text = renderExposition(samples);
@@ -94,6 +94,7 @@ describe('renderExposition', () => {
       'container_network_receive_bytes_total', 'container_network_transmit_bytes_total',
       'container_network_receive_packets_total', 'container_network_receive_packets_dropped_total',
       'kube_pod_container_status_restarts_total', 'kube_pod_container_resource_limits', 'kube_pod_info',
+      'istio_requests_total', 'istio_request_duration_milliseconds',
     ]));
     for (let i = 0; i < samples.length; i += 37) {
       const s = samples[i];
@@ -104,7 +105,7 @@ describe('renderExposition', () => {
   });
 
   it.runIf(existsSync('/usr/bin/promtool'))('passes promtool check metrics', () => {
-    const c = new SimulatedCluster({ seed: 2, start: Date.parse('2024-03-04T00:00:00Z') });
+    const c = new SimulatedCluster({ seed: 2, start: Date.parse('2024-03-04T00:00:00Z'), mesh: 'istio' });
     c.advanceTo(c.start + 5 * 60_000);
     const r = spawnSync('/usr/bin/promtool', ['check', 'metrics'], { input: renderExposition(c.samples()), encoding: 'utf8' });
     // The mesh's families keep Istio's and Linkerd's own names, which promtool's naming lint dislikes.

@@ -12,7 +12,7 @@ function cluster(opts: { mesh?: 'istio' | 'linkerd' | 'none'; events?: boolean; 
     { kind: 'latency_fault' as const, at: T0 + 20 * MIN, durationMs: 10 * MIN, namespace: 'shop', workload: 'payment', intensity: 200 },
     { kind: 'error_fault' as const, at: T0 + 40 * MIN, durationMs: 10 * MIN, namespace: 'shop', workload: 'cart', intensity: 0.3 },
   ];
-  return new SimulatedCluster({ seed: opts.seed ?? 3, start: T0, mesh: opts.mesh, scenario: { random: false, events } });
+  return new SimulatedCluster({ seed: opts.seed ?? 3, start: T0, mesh: opts.mesh ?? 'istio', scenario: { random: false, events } });
 }
 
 /** Per pod: requests, 5xx and latency sum of its Istio series. */
@@ -142,12 +142,15 @@ describe('simulated service mesh', () => {
     expect(validateTopology({ ...t, calls: [...t.calls!, { from: 'shop/payment', to: 'platform/ingress-nginx', share: 0.1 }] })).toMatch(/cycle/);
     expect(validateTopology({ ...t, calls: [{ from: 'shop/nope', to: 'shop/cart', share: 0.1 }] })).toMatch(/no workload shop\/nope/);
     expect(validateTopology({ ...t, calls: [...t.calls!, { from: 'shop/payment', to: 'shop/cart', share: 0.5 }] })).toMatch(/more than 1/);
-    expect(() => new SimulatedCluster({ start: T0, scenario: { events: [{ kind: 'error_fault', at: T0, workload: 'coredns' }] } })).toThrow(/service mesh/);
+    expect(() => new SimulatedCluster({ start: T0, mesh: 'istio', scenario: { events: [{ kind: 'error_fault', at: T0, workload: 'coredns' }] } })).toThrow(/service mesh/);
+    // Without a mesh the cluster exports none (the default).
+    const plain = new SimulatedCluster({ start: T0 });
+    expect(plain.samples().some((s) => s.name.startsWith('istio_'))).toBe(false);
   });
 
   it('puts the mesh faults into the random rotation only when asked, leaving the plan of a seed as it was otherwise', () => {
     const kinds = (meshFaults?: boolean) => {
-      const c = new SimulatedCluster({ seed: 9, start: T0, scenario: { quietUntil: T0, everyMinutes: 10, meshFaults } });
+      const c = new SimulatedCluster({ seed: 9, start: T0, mesh: 'istio', scenario: { quietUntil: T0, everyMinutes: 10, meshFaults } });
       return c.incidents({ includeFuture: true }).filter((i) => !i.benign).map((i) => `${i.kind}@${i.start}`);
     };
     expect(kinds(false)).toEqual(kinds(undefined));
