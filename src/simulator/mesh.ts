@@ -203,7 +203,10 @@ export class MeshModel {
   private count(st: PodMeshState, w: number, n: number): void {
     const B = this.buckets.length;
     const logMedian = Math.log(st.latencyMs) - (LATENCY_SIGMA * LATENCY_SIGMA) / 2;
-    for (let b = 0; b < B; b++) this.cdf[b] = normalCdf((this.logBounds[b] - logMedian) / LATENCY_SIGMA);
+    for (let b = 0; b < B; b++) {
+      const z = (this.logBounds[b] - logMedian) / LATENCY_SIGMA;
+      this.cdf[b] = z < -8 ? 0 : z > 8 ? 1 : normalCdf(z); // past 8σ the CDF is 0 or 1 to 1e-15
+    }
     const sources = this.inbound[w];
     const e = st.errorShare;
     for (let s = 0; s < sources.length; s++) {
