@@ -294,10 +294,6 @@ export class SimulatedCluster implements IncidentHost, ControllerHost {
     return this.meshModel.callersOf(pod.workloadIndex).flatMap((i) => this.deployments[i].pods);
   }
 
-  /** @internal Whether `pod`'s workload has a sidecar. */
-  inMesh(pod: PodState): boolean {
-    return this.meshModel?.inMesh[pod.workloadIndex] ?? false;
-  }
 
 }
 
