@@ -293,8 +293,6 @@ export class SimulatedCluster implements IncidentHost, ControllerHost {
     if (!this.meshModel?.inMesh[pod.workloadIndex]) return [];
     return this.meshModel.callersOf(pod.workloadIndex).flatMap((i) => this.deployments[i].pods);
   }
-
-
 }
 
 function copyIncident(i: Incident): Incident {
