@@ -70,7 +70,7 @@ async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: 
   switch (kind) {
     case 'prometheus':
       if (!config.prometheus.url) throw new ConfigError('KAD_SOURCE=prometheus needs PROMETHEUS_URL (e.g. http://prometheus:9090)');
-      return { source: PrometheusSource.fromConfig(config.prometheus) };
+      return { source: PrometheusSource.fromConfig(config.prometheus, { mesh: config.mesh.mode }) };
     case 'metrics-api': {
       // Loaded on demand: @kubernetes/client-node adds ~0.4 s to start-up for everyone else.
       const { MetricsApiSource, metricsApiSettings } = await import('./sources/metrics-api.js');
@@ -90,8 +90,10 @@ async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: 
       const now = clock.now();
       // It starts a little before the history kad asks for: the training window, the streaming models' warm-up, or the forecasts' days.
       const historyMs = Math.max(lookbackMs, config.training.warmupMinutes * 60_000, config.forecast.enabled ? config.forecast.historyDays * 86_400_000 : 0);
-      const cluster = new SimulatedCluster({ seed: config.simulator.seed, start: now - historyMs - 10 * 60_000, scenario: { quietUntil: now + 5 * 60_000 } });
-      return { source: new SimulatorSource(cluster), incidents: () => cluster.incidents() };
+      // Its mesh: Istio's series, or Linkerd's with KAD_MESH=linkerd; none to read with KAD_MESH=off.
+      const mesh = config.mesh.mode === 'off' ? 'none' : config.mesh.mode === 'linkerd' ? 'linkerd' : 'istio';
+      const cluster = new SimulatedCluster({ seed: config.simulator.seed, start: now - historyMs - 10 * 60_000, mesh, scenario: { quietUntil: now + 5 * 60_000, meshFaults: config.simulator.meshFaults } });
+      return { source: new SimulatorSource(cluster, { mesh: config.mesh.mode }), incidents: () => cluster.incidents() };
     }
     case 'replay': {
       if (!config.source.replayDir) throw new ConfigError('KAD_SOURCE=replay needs KAD_REPLAY_DIR (a folder of per-pod CSV files)');
@@ -142,6 +144,7 @@ export function engineOptions(config: Readonly<Config>): EngineOptions {
     peerGroup: config.detector.peerGroup,
     earlyWarning: config.earlyWarning.enabled ? config.earlyWarning : null,
     targetFalseAlarmRate: config.policy.targetFalseAlarmRate,
+    ...(config.mesh.mode === 'off' ? { meshFeatures: false } : {}),
     forecast: config.forecast.enabled ? { ...config.forecast, scaling: config.scaling } : null,
     store: config.store,
   };

@@ -31,6 +31,7 @@ const PodResult = Type.Object({
     { description: 'Predicted seconds until the pod reaches its memory / CPU limit (null: not heading there, no limit, or early warning off)' },
   ),
   early_warnings: Type.Array(Type.String(), { description: 'Resources whose early warning (KadResourceExhaustion) fires' }),
+  inhibited_by: Type.Array(Type.String(), { description: 'While flagged: the firing alerts of workloads it calls (topology inhibition: its own alert is held, or names them)' }),
   timestamp: Type.String(),
 });
 
@@ -74,6 +75,7 @@ export const detectRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         features: Object.fromEntries(Object.entries(r.features).map(([k, v]) => [k, num(v)])),
         time_to_exhaustion_seconds: { memory: num(r.exhaustion?.memorySeconds ?? NaN), cpu: num(r.exhaustion?.cpuSeconds ?? NaN) },
         early_warnings: r.exhaustion?.warnings ?? [],
+        inhibited_by: (r.inhibitedBy ?? []).map((a) => `${a.namespace}/${a.pod ?? a.workload}`),
         timestamp: new Date(r.t).toISOString(),
       }));
     return { pods, count: pods.length };

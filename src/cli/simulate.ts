@@ -27,13 +27,14 @@ function intOption(name: string, raw: unknown, dflt: number): number {
 export const simulateCommand: Command = {
   name: 'simulate',
   summary: 'Serve the simulated cluster as a Prometheus exporter with ground truth',
-  usage: 'kad simulate --listen HOST:PORT [--seed N] [--speed X] [--history-minutes M]',
+  usage: 'kad simulate --listen HOST:PORT [--seed N] [--speed X] [--history-minutes M] [--mesh istio|linkerd]',
   options: {
     listen: { type: 'string', short: 'l', value: 'HOST:PORT', description: 'Where to serve /metrics, /incidents and /healthz' },
     seed: { type: 'string', value: 'N', description: 'Random seed (default 1); same seed, same cluster' },
     speed: { type: 'string', value: 'X', description: 'Clock speed-up (default 1 = real time)' },
     'history-minutes': { type: 'string', value: 'M', description: 'Minutes the cluster has already run at start (default 60)' },
     timestamps: { type: 'boolean', description: 'Write sample timestamps in the exposition' },
+    mesh: { type: 'string', value: 'istio|linkerd', description: 'Also export a service mesh\'s series (Istio\'s or Linkerd\'s names) for the call graph (default: none)' },
   },
   async run(v, io) {
     if (typeof v.listen !== 'string') throw new UsageError('--listen HOST:PORT is required');
@@ -44,7 +45,9 @@ export const simulateCommand: Command = {
     if (!(speed > 0)) throw new UsageError(`--speed must be above 0, got "${v.speed}"`);
     const now = Date.now();
     const clock = speed === 1 ? systemClock : acceleratedClock(now, speed);
-    const cluster = new SimulatedCluster({ seed, start: now - history * 60_000, scenario: { quietUntil: now + 5 * 60_000 } });
+    const mesh = v.mesh ?? 'none';
+    if (mesh !== 'istio' && mesh !== 'linkerd' && mesh !== 'none') throw new UsageError(`--mesh must be istio, linkerd or none, got "${String(mesh)}"`);
+    const cluster = new SimulatedCluster({ seed, start: now - history * 60_000, mesh, scenario: { quietUntil: now + 5 * 60_000 } });
     cluster.advanceTo(now);
     const exporter = await startExporter({ cluster, clock, host, port, withTimestamps: v.timestamps === true, inject: true });
     io.stderr(`kad simulate: ${cluster.pods().length} pods; metrics at ${exporter.url}/metrics, ground truth at ${exporter.url}/incidents (POST one to inject it)\n`);

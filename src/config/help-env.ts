@@ -52,6 +52,7 @@ export const HELP_ENV_VARS: readonly HelpEnvVar[] = Object.freeze([
   { name: "KAD_TARGET_FALSE_ALARM_RATE", path: "policy.targetFalseAlarmRate", default: 0.001 },
   { name: "KAD_STOP_LEARNING", path: "policy.stopLearning", default: true },
   { name: "KAD_MAX_QUARANTINE_SECONDS", path: "policy.maxQuarantineSeconds", default: 3600 },
+  { name: "KAD_MESH", path: "mesh.mode", default: "auto" },
   { name: "KAD_EARLY_WARNING", path: "earlyWarning.enabled", default: true },
   { name: "KAD_EARLY_WARNING_MINUTES", path: "earlyWarning.horizonMinutes", default: 120 },
   { name: "KAD_EARLY_WARNING_CONSECUTIVE", path: "earlyWarning.consecutive", default: 3 },
@@ -81,5 +82,6 @@ export const HELP_ENV_VARS: readonly HelpEnvVar[] = Object.freeze([
   { name: "PORT", path: "server.port", default: 8080 },
   { name: "KAD_SIM_SEED", path: "simulator.seed", default: 1 },
   { name: "KAD_SIM_SPEED", path: "simulator.speed", default: 1 },
+  { name: "KAD_SIM_MESH_FAULTS", path: "simulator.meshFaults", default: false },
   { name: "KAD_LOG_LEVEL", path: "log.level", default: "info" },
 ]);

@@ -101,6 +101,15 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    mesh: Type.Object(
+      {
+        mode: Type.Union(['auto', 'istio', 'linkerd', 'off'].map((l) => Type.Literal(l)), {
+          default: 'auto', env: 'KAD_MESH',
+          allowed: 'one of auto (Istio or Linkerd series, whichever the cluster has), istio, linkerd, off: each pod\'s request rate, 5xx share and latency as features, and the call graph for topology inhibition of alerts',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     earlyWarning: Type.Object(
       {
         enabled: Type.Boolean({ default: true, env: 'KAD_EARLY_WARNING', allowed: 'true (warn before a pod\'s memory or CPU reaches its limit) or false' }),
@@ -182,6 +191,7 @@ export const ConfigSchema = Type.Object(
       {
         seed: int(0, 2 ** 31 - 1, 1, 'KAD_SIM_SEED'),
         speed: Type.Number({ minimum: 0.01, maximum: 100_000, default: 1, env: 'KAD_SIM_SPEED', allowed: 'a clock speed-up from 0.01 to 100000 (1 = real time)' }),
+        meshFaults: Type.Boolean({ default: false, env: 'KAD_SIM_MESH_FAULTS', allowed: 'true (the random incidents include latency and error faults of the service mesh) or false' }),
       },
       { default: {}, additionalProperties: false },
     ),

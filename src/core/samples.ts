@@ -26,6 +26,23 @@ export interface PodSample {
   cpuRequest?: number;
   /** When the pod started (epoch ms), when the source knows it. */
   startedAt?: number;
+  /**
+   * Service mesh (Istio with `reporter="destination"`, or Linkerd's inbound side): requests per second
+   * the pod received. Absent or NaN when the source has no mesh series for the pod.
+   */
+  requestRate?: number;
+  /** Share of those requests answered with a 5xx (Linkerd: `classification="failure"`); NaN without requests. */
+  errorRatio?: number;
+  /** Their mean latency, ms (histogram `_sum` / `_count`). */
+  latencyMs?: number;
+  /** Their 99th-percentile latency, ms (from the histogram buckets, as `histogram_quantile` interpolates). */
+  latencyP99Ms?: number;
+}
+
+/** An edge of the service call graph: workload `from` calls workload `to` (keys `namespace/workload`). */
+export interface CallEdge {
+  from: string;
+  to: string;
 }
 
 /** All pods seen at one instant. */

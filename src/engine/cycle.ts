@@ -1,25 +1,28 @@
 /**
  * One scoring cycle, as data passing from stage to stage: a snapshot → features → the pod models →
- * peer comparison → the policy (alert state, learn gate, early warning) → a {@link CycleResult}. No
+ * peer comparison → the policy (alert state, learn gate, early warning, topology inhibition along
+ * the call graph it is given) → a {@link CycleResult}. No
  * I/O, no timers, no clock: time comes with each snapshot, so the same cycle runs live (the
  * {@link Engine} feeds it from a source) and on recorded data (see replay.ts) at full speed.
  * Training on a window of history snapshots is here too, since its first run warms the live state.
  */
-import { NotReadyError } from '../core/errors.js';
+import { ModelFormatError, NotReadyError } from '../core/errors.js';
 import type { PodSnapshot } from '../core/samples.js';
 import { hash32, hashString } from '../core/rng.js';
 import { podKey, workloadKey, type PodRef } from '../core/series.js';
 import { loadDetector } from '../detectors/index.js';
-import { POD_FEATURE_MIN_SCALE, POD_FEATURES, PodFeatureExtractor } from '../features/pod-features.js';
+import { MESH_FEATURES, POD_FEATURE_MIN_SCALE, podFeatureNames, PodFeatureExtractor } from '../features/pod-features.js';
 import { ExhaustionMonitor, exhaustionMonitorParams } from '../forecast/exhaustion-monitor.js';
 import { PeerSignals, peerInputs, warmingUp } from '../peers/peer-signals.js';
+import { AlertInhibition } from '../policy/alert-inhibition.js';
 import { AlertPolicy, type AlertDecision, type AlertPolicyParams } from '../policy/alert-policy.js';
 import { FlagCalibrator } from '../policy/flag-calibrator.js';
 import type { AnomalyFinding, CycleResult, PodOutcome, PodResult } from '../policy/cycle-result.js';
 import { EarlyWarning, type EarlyWarningOptions } from '../policy/early-warning.js';
 import { LearnGate } from '../policy/learn-gate.js';
 import type { WorkloadBars } from '../policy/workload-bars.js';
-import { fitModels, TrainingSet, versionOf, type PodModel, type TrainedModels } from './training.js';
+import type { CallGraph } from '../policy/topology-inhibition.js';
+import { checkFeatures, fitModels, TrainingSet, versionOf, type PodModel, type TrainedModels } from './training.js';
 
 /** Settings of a {@link ScoringCycle} (from the config). */
 export interface CycleOptions {
@@ -47,11 +50,20 @@ export interface CycleOptions {
    * model's threshold.
    */
   targetFalseAlarmRate?: number;
+  /**
+   * The service mesh's features (pod-features.ts `MESH_FEATURES`) after the pod's own: true, false
+   * (KAD_MESH=off), or unset: on when the first history the cycle sees has mesh data for some pod, or
+   * as the models loaded before it ({@link ScoringCycle.useModels}) were trained. Fixed from then on.
+   */
+  meshFeatures?: boolean;
 }
 
 /** The stages of a scoring cycle and their state; see the module comment. */
 export class ScoringCycle {
-  private readonly features = new PodFeatureExtractor();
+  /** The feature extractor of the live cycle; replaced once the feature set is fixed (see {@link fixFeatures}). */
+  private features = new PodFeatureExtractor();
+  /** The feature names of every vector, once fixed (null before the first history or models). */
+  private names: readonly string[] | null = null;
   private readonly policy: AlertPolicy;
   private readonly gate: LearnGate;
   private readonly peers: PeerSignals | null;
@@ -60,6 +72,7 @@ export class ScoringCycle {
   private current: TrainedModels | null = null;
   private readonly latest = new Map<string, PodResult>();
   private readonly flags: FlagCalibrator | null;
+  private readonly inhibition: AlertInhibition;
   /** Whether the pod model learns as it goes (a kind without `fit`): then each pod has its own. */
   readonly streaming: boolean;
   /** Streaming: each pod's workload, the time of the last point its model learned and how many it learned. */
@@ -69,7 +82,7 @@ export class ScoringCycle {
   /** Alert episodes under a workload score floor: the episode's peak score and whether it was reported (see {@link muted}). */
   private readonly episodes = new Map<string, { peak: number; shown: boolean }>();
   /** Streaming: the features of history fed by {@link warm} before the first training. */
-  private readonly warmFeatures = new PodFeatureExtractor();
+  private warmFeatures = new PodFeatureExtractor();
 
   /**
    * @param bars per-workload score floors set by false-alarm feedback (policy/workload-bars.ts), read
@@ -85,6 +98,14 @@ export class ScoringCycle {
     this.warnings = ew ? new EarlyWarning(ew) : null;
     const rate = options.targetFalseAlarmRate ?? 0;
     this.flags = rate > 0 ? new FlagCalibrator({ targetFalseAlarmRate: rate }) : null;
+    // A source's rates look back one window (a cycle): a caller's still carry a callee's trouble one
+    // cycle after the callee's alert resolves, so a callee that fired in the previous cycle still inhibits.
+    this.inhibition = new AlertInhibition({ stepMs: options.stepMs, lookbackSteps: 1 });
+  }
+
+  /** The call graph (workload keys) along which alerts are inhibited from the next cycle on; see policy/alert-inhibition.ts. */
+  useCallGraph(graph: CallGraph): void {
+    this.inhibition.useGraph(graph);
   }
 
   /** The models scoring now (null before training). */
@@ -92,8 +113,37 @@ export class ScoringCycle {
     return this.current;
   }
 
-  /** Scores with these models from now on (e.g. loaded from a model file) instead of training. */
+  /** The feature names of the cycle's vectors, once fixed by a first history or loaded models (else null). */
+  get featureNames(): readonly string[] | null {
+    return this.names;
+  }
+
+  /** Fixes the feature set, with or without the mesh's, unless already fixed. */
+  private fixFeatures(mesh: boolean): void {
+    if (this.names) return;
+    this.names = podFeatureNames(mesh);
+    this.features = new PodFeatureExtractor({ mesh });
+    this.warmFeatures = new PodFeatureExtractor({ mesh });
+  }
+
+  /** Fixes the feature set from a first history: the mesh's features when set so, or when some pod has mesh data. */
+  private featuresFor(history: readonly PodSnapshot[]): void {
+    if (this.names) return;
+    this.fixFeatures(this.options.meshFeatures ?? history.some((s) => s.pods.some((p) => Number.isFinite(p.requestRate))));
+  }
+
+  /**
+   * Scores with these models from now on (e.g. loaded from a model file) instead of training. Throws
+   * a ModelFormatError, naming the feature, when they were trained on other features than the
+   * cycle's (fixed, or the mesh's turned off by the options).
+   */
   useModels(m: TrainedModels): void {
+    const mesh = m.features.length > podFeatureNames(false).length;
+    if (this.names) checkFeatures(m.features, this.names);
+    else if (mesh && this.options.meshFeatures === false) {
+      throw new ModelFormatError(`models were trained with feature ${MESH_FEATURES[0]}, which this kad does not compute (KAD_MESH=off): retrain with \`kad train\`, or turn the mesh on`);
+    } else checkFeatures(m.features, podFeatureNames(mesh));
+    this.fixFeatures(mesh);
     this.current = m;
     if (this.streaming) this.adoptPods(m);
   }
@@ -116,7 +166,9 @@ export class ScoringCycle {
    */
   train(history: readonly PodSnapshot[], end: number): TrainedModels {
     const first = this.current === null;
-    const extractor = first ? this.features : new PodFeatureExtractor();
+    this.featuresFor(history);
+    const names = this.names!;
+    const extractor = first ? this.features : new PodFeatureExtractor({ mesh: this.features.mesh });
     const set = new TrainingSet();
     const mayLearn = (key: string, t: number) => this.gate.mayLearn(key, t);
     let rows = 0;
@@ -130,14 +182,14 @@ export class ScoringCycle {
     if (this.streaming) {
       if (this.learned.size === 0) throw new NotReadyError(`Not enough history to train: no pod samples in the last ${this.options.lookbackMs / 60_000} min`);
       const prev = this.current;
-      const m: TrainedModels = { workloads: new Map(), cluster: prev?.cluster ?? this.createModel(this.options.seed), pods: this.podModels, trainedAt: end, rows: (prev?.rows ?? 0) + rows, version: versionOf(end, this.options.seed) };
+      const m: TrainedModels = { workloads: new Map(), cluster: prev?.cluster ?? this.createModel(this.options.seed), pods: this.podModels, trainedAt: end, rows: (prev?.rows ?? 0) + rows, version: versionOf(end, this.options.seed), features: names };
       this.current = m;
       return m;
     }
     if (set.all.length < 2) {
       throw new NotReadyError(`Not enough history to train: ${set.all.length} pod samples in the last ${this.options.lookbackMs / 60_000} min`);
     }
-    this.current = fitModels(set, this.createModel, this.options, end);
+    this.current = fitModels(set, this.createModel, this.options, end, names);
     return this.current;
   }
 
@@ -148,6 +200,7 @@ export class ScoringCycle {
    */
   warm(history: readonly PodSnapshot[]): void {
     if (!this.streaming) return;
+    this.featuresFor(history);
     for (const snap of history) this.catchUp(snap, this.warmFeatures.update(snap));
   }
 
@@ -254,8 +307,8 @@ export class ScoringCycle {
       }
       const { firing, started } = this.muted(key, d, score, floor);
       const features: Record<string, number> = {};
-      POD_FEATURES.forEach((n, j) => (features[n] = x[j]));
-      const anomaly = firing ? this.finding(key, x, model, peerScore, threshold) : null;
+      m.features.forEach((n, j) => (features[n] = x[j]));
+      const anomaly = firing ? this.finding(key, x, model, peerScore, threshold, m.features) : null;
       const result: PodResult = { ref: p.ref, t: snap.t, sample: p, score, flagged: firing, features, model: this.streaming ? 'pod' : own ? 'workload' : 'cluster', modelScore, peerScore, threshold, anomaly };
       const outcome: PodOutcome = { result, started, anomaly, warnings: [] };
       if (decide && this.exhaustion && this.warnings) {
@@ -265,6 +318,10 @@ export class ScoringCycle {
       }
       this.latest.set(key, result);
       pods.push(outcome);
+    }
+    if (decide) {
+      this.inhibition.apply(snap.t, pods);
+      for (const o of pods) if (o.inhibitedBy) o.result.inhibitedBy = o.inhibitedBy;
     }
     const departed: PodRef[] = [];
     for (const [key, r] of this.latest) {
@@ -280,6 +337,7 @@ export class ScoringCycle {
       this.gate.forget(key);
       this.exhaustion?.forget(key);
       this.warnings?.forget(key);
+      this.inhibition.forget(key);
     }
     this.gate.expire(snap.t);
     return { t: snap.t, decided: decide, modelVersion: m.version, pods, departed };
@@ -346,12 +404,12 @@ export class ScoringCycle {
   }
 
   /** What a firing pod's alert states: its top features, whether its replicas call it the outlier, the shape of its recent scores. */
-  private finding(key: string, x: Float64Array, model: PodModel, peerScore: number, threshold: number): AnomalyFinding {
+  private finding(key: string, x: Float64Array, model: PodModel, peerScore: number, threshold: number, names: readonly string[]): AnomalyFinding {
     const peer = this.peers?.get(key);
     return {
       threshold,
-      topFeatures: model.explain ? model.explain(x, POD_FEATURES).slice(0, 3) : [],
-      peer: peer && peerScore >= model.threshold ? { score: peerScore, feature: POD_FEATURES[peer.peerFeature] ?? null } : null,
+      topFeatures: model.explain ? model.explain(x, names).slice(0, 3) : [],
+      peer: peer && peerScore >= model.threshold ? { score: peerScore, feature: names[peer.peerFeature] ?? null } : null,
       change: this.peers?.changeOf(key) ?? 'none',
     };
   }

@@ -3,8 +3,9 @@
  * the store's window; then every step, fetch the pods' current metrics, append them to the store and
  * hand them to the scoring cycle (cycle.ts: features → models → peers → policy), its result to
  * telemetry (gauges), the cycle observers (the event store, the live feed), notify (alerts) and the
- * API (the latest result per pod), and the snapshot to
- * forecasting (forecasting.ts, which reads the store). A retrain fetches the lookback again: the
+ * API (the latest result per pod), and the snapshot to forecasting (forecasting.ts, which reads the
+ * store). Every few minutes the source's call graph goes to the cycle, for topology inhibition of
+ * alerts (call-graph.ts). A retrain fetches the lookback again: the
  * store keeps the cycles it holds (what was scored) and takes the newer history; the models train on
  * its window (a live snapshot at the time of a cycle it holds, as the first after a training may be,
  * is scored; the store keeps the cycle it has). Failures of the source are recorded and retried;
@@ -31,7 +32,9 @@ import type { Config } from '../config/schema.js';
 import { SeriesStore, seriesStoreOptions } from '../store/series-store.js';
 import type { Telemetry } from '../telemetry/metrics.js';
 import { recordCycle } from '../telemetry/record.js';
+import { CallGraphRefresh } from './call-graph.js';
 import { ScoringCycle, type CycleOptions } from './cycle.js';
+import { withMeshFields } from './mesh-history.js';
 import { Forecasting, type ForecastingStatus } from './forecasting.js';
 import { fromModelFile, toModelFile, type PodModel } from './training.js';
 
@@ -100,6 +103,7 @@ export class Engine {
   private readonly scoring: ScoringCycle;
   private readonly store: SeriesStore;
   private readonly forecasting: Forecasting | null;
+  private readonly callGraph: CallGraphRefresh;
   private sourceUp = false;
   private lastCycleAt: number | null = null;
   private lastError: string | null = null;
@@ -110,6 +114,7 @@ export class Engine {
     const { forecast, stepMs } = deps.options;
     this.store = deps.store ?? new SeriesStore(seriesStoreOptions(deps.options.store, stepMs, !!forecast));
     this.forecasting = forecast ? new Forecasting(new WorkloadForecasts(forecast, this.store), deps) : null;
+    this.callGraph = new CallGraphRefresh(deps);
   }
 
   /** Current health. */
@@ -154,7 +159,7 @@ export class Engine {
     const newest = this.store.newest;
     this.store.reserveSince(start, history.filter((s) => !(s.t <= newest)).length);
     for (const snap of history) this.store.append(snap);
-    const snaps = this.store.snapshots(this.store.cycleTimes(start, end), 'arrival');
+    const snaps = withMeshFields(this.store.snapshots(this.store.cycleTimes(start, end), 'arrival'), history);
     const first = this.scoring.models === null;
     const m = this.scoring.train(snaps, end);
     telemetry.modelsTrained.set(m.pods?.size ?? m.workloads.size + 1);
@@ -189,6 +194,8 @@ export class Engine {
     const snap = await this.fetch(() => this.deps.source.current(this.deps.clock.now(), signal));
     this.store.reserveSince(snap.t - this.deps.options.lookbackMs);
     this.store.append(snap);
+    const graph = await this.callGraph.due(snap.t, signal);
+    if (graph) this.scoring.useCallGraph(graph);
     const result = this.score(snap, true);
     this.forecasting?.observe(snap);
     if (this.deps.notifier) await this.deps.notifier.update(snap.t, flaggedPods(result));

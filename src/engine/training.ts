@@ -12,7 +12,7 @@ import { podKey, workloadKey } from '../core/series.js';
 import type { DetectorSnapshot } from '../core/snapshot.js';
 import type { BatchDetector, Detector, Explainer } from '../detectors/base.js';
 import { loadDetector } from '../detectors/index.js';
-import { POD_FEATURES } from '../features/pod-features.js';
+import { podFeatureNames } from '../features/pod-features.js';
 import type { EngineModels } from '../registry/model-store.js';
 
 /**
@@ -36,6 +36,8 @@ export interface TrainedModels {
   rows: number;
   /** Short, sortable id of the run (see {@link versionOf}). */
   version: string;
+  /** The feature names of the models' vectors, in order (pod-features.ts {@link podFeatureNames}). */
+  features: readonly string[];
 }
 
 /** Settings of {@link fitModels}. */
@@ -77,24 +79,24 @@ export class TrainingSet {
  * Fits a model per workload with at least `minWorkloadRows` rows (seeded from the seed and the
  * workload's name) and the cluster model on all rows; `end` is the window's end.
  */
-export function fitModels(set: TrainingSet, createModel: (seed: number) => PodModel, o: FitOptions, end: number): TrainedModels {
+export function fitModels(set: TrainingSet, createModel: (seed: number) => PodModel, o: FitOptions, end: number, features: readonly string[]): TrainedModels {
   const minRows = o.minWorkloadRows ?? 30;
   const workloads = new Map<string, PodModel>();
   for (const [wk, { rows, times }] of set.byWorkload) {
     if (rows.length < minRows) continue;
     const m = createModel(hash32(o.seed, hashString(wk)));
-    fitModel(m, rows, times);
+    fitModel(m, rows, times, features);
     workloads.set(wk, m);
   }
   const cluster = createModel(o.seed);
-  fitModel(cluster, set.all, set.times);
-  return { workloads, cluster, trainedAt: end, rows: set.all.length, version: versionOf(end, o.seed) };
+  fitModel(cluster, set.all, set.times, features);
+  return { workloads, cluster, trainedAt: end, rows: set.all.length, version: versionOf(end, o.seed), features };
 }
 
 /** Fits a batch model on the rows, or feeds a streaming one the rows in time order. */
-function fitModel(m: PodModel, rows: number[][], times: number[]): void {
+function fitModel(m: PodModel, rows: number[][], times: number[], features: readonly string[]): void {
   if (m.fit) {
-    m.fit(frameFromRows(POD_FEATURES, rows));
+    m.fit(frameFromRows(features, rows));
     return;
   }
   for (let i = 0; i < rows.length; i++) m.learnOne(Float64Array.from(rows[i]), times[i]);
@@ -112,7 +114,7 @@ export function toModelFile(m: TrainedModels): EngineModels {
     formatVersion: 1,
     version: m.version,
     trainedAt: m.trainedAt,
-    features: [...POD_FEATURES],
+    features: [...m.features],
     trainingRows: m.rows,
     cluster: m.cluster.toJSON(),
     workloads: Object.fromEntries([...m.workloads].map(([k, w]) => [k, w.toJSON()])),
@@ -120,13 +122,31 @@ export function toModelFile(m: TrainedModels): EngineModels {
   };
 }
 
-/** The models of a model file. Throws {@link ModelFormatError} when they do not fit this kad. */
+/**
+ * Throws {@link ModelFormatError} unless models trained on features `trained` can score vectors of
+ * features `expected` (the same names in the same order), naming the first feature that differs:
+ * one the models lack, or one they have that this kad does not compute.
+ */
+export function checkFeatures(trained: readonly string[], expected: readonly string[]): void {
+  if (trained.length === expected.length && trained.every((f, i) => f === expected[i])) return;
+  const retrain = 'retrain with `kad train`';
+  const extra = trained.find((f) => !expected.includes(f));
+  if (extra !== undefined) throw new ModelFormatError(`models were trained with feature ${extra}, which this kad does not compute: ${retrain}, or give kad the data it was trained on`);
+  const missing = expected.find((f) => !trained.includes(f));
+  if (missing !== undefined) throw new ModelFormatError(`models were trained without feature ${missing}, which this kad computes: ${retrain}`);
+  throw new ModelFormatError(`models were trained on features [${trained.join(',')}] in another order than this kad's [${expected.join(',')}]: ${retrain}`);
+}
+
+/**
+ * The models of a model file. Throws {@link ModelFormatError} when they do not fit this kad: another
+ * kind or format, or features other than the pod's own, with or without the mesh's (the feature named).
+ */
 export function fromModelFile(m: EngineModels): TrainedModels {
   if (m?.kind !== 'kad-pod-models') throw new ModelFormatError(`not a kad model file (kind ${JSON.stringify(m?.kind)}, expected "kad-pod-models")`);
   if (m.formatVersion !== 1) throw new ModelFormatError(`model file has formatVersion ${JSON.stringify(m.formatVersion)}; this kad reads formatVersion 1`);
-  if (JSON.stringify(m.features) !== JSON.stringify(POD_FEATURES)) {
-    throw new ModelFormatError(`models were trained on features [${m.features}], this kad uses [${POD_FEATURES.join(',')}]: retrain with \`kad train\``);
-  }
+  if (!Array.isArray(m.features) || !m.features.every((f) => typeof f === 'string')) throw new ModelFormatError('model file has no feature list ("features"): retrain with `kad train`');
+  const features = [...m.features];
+  checkFeatures(features, podFeatureNames(features.length > podFeatureNames(false).length));
   const asModel = (s: DetectorSnapshot, what: string): PodModel => {
     try {
       return loadDetector(s) as PodModel;
@@ -137,5 +157,5 @@ export function fromModelFile(m: EngineModels): TrainedModels {
   const workloads = new Map(Object.entries(m.workloads ?? {}).map(([k, s]) => [k, asModel(s, `workload ${k}`)] as const));
   const cluster = asModel(m.cluster, 'cluster model');
   const pods = m.pods ? new Map(Object.entries(m.pods).map(([k, s]) => [k, asModel(s, `pod ${k}`)] as const)) : undefined;
-  return { workloads, cluster, ...(pods ? { pods } : {}), trainedAt: m.trainedAt, rows: m.trainingRows, version: m.version };
+  return { workloads, cluster, ...(pods ? { pods } : {}), trainedAt: m.trainedAt, rows: m.trainingRows, version: m.version, features };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PodSample } from '../core/samples.js';
-import { POD_FEATURES, PodFeatureExtractor } from './pod-features.js';
+import { MESH_FEATURES, POD_FEATURES, PodFeatureExtractor } from './pod-features.js';
 
 const ABOVE = POD_FEATURES.indexOf('cpu_above_peers');
 
@@ -22,5 +22,35 @@ describe('PodFeatureExtractor cpu_above_peers', () => {
     const v = new PodFeatureExtractor().update({ t: 0, pods: [pod('b-1', 'b', 0.3), pod('b-2', 'b', 0.3), pod('b-3', 'b', 1.2)] });
     expect(v.get('shop/b-3')![ABOVE]).toBeCloseTo(Math.log(1.201 / 0.301), 6);
     expect(v.get('shop/b-1')![ABOVE]).toBe(0);
+  });
+});
+
+describe('PodFeatureExtractor mesh features', () => {
+  const meshPod = (name: string, workload: string, requestRate: number, errorRatio: number, latencyMs: number): PodSample => ({
+    ...pod(name, workload, 0.3), requestRate, errorRatio, latencyMs,
+  });
+  const J = POD_FEATURES.length;
+
+  it('adds request rate against the workload\'s replicas, 5xx share and ln latency after the pod\'s own, only when asked', () => {
+    const snap = { t: 0, pods: [meshPod('c-1', 'c', 10, 0.01, 40), meshPod('c-2', 'c', 10, 0, 20), meshPod('c-3', 'c', 40, 0, 20), meshPod('d-1', 'd', 5, 0.2, 100)] };
+    expect(new PodFeatureExtractor().update(snap).get('shop/c-1')).toHaveLength(J);
+    const x = new PodFeatureExtractor({ mesh: true });
+    expect(x.names).toEqual([...POD_FEATURES, ...MESH_FEATURES]);
+    const v = x.update(snap);
+    expect(v.get('shop/c-3')![J]).toBeCloseTo(Math.log(41 / 11), 9);
+    expect(v.get('shop/c-1')![J]).toBeCloseTo(0, 9);
+    expect(v.get('shop/c-1')![J + 1]).toBe(0.01);
+    expect(v.get('shop/c-1')![J + 2]).toBeCloseTo(Math.log(40), 4);
+    // Fewer than 3 replicas: no comparison (0).
+    expect(v.get('shop/d-1')![J]).toBe(0);
+    expect(v.get('shop/d-1')![J + 1]).toBe(0.2);
+  });
+
+  it('is NaN for a pod without mesh data or without requests', () => {
+    const v = new PodFeatureExtractor({ mesh: true }).update({ t: 0, pods: [pod('e-1', 'e', 0.3), meshPod('f-1', 'f', 0, NaN, NaN)] });
+    expect(Array.from(v.get('shop/e-1')!.slice(J))).toEqual([NaN, NaN, NaN]);
+    expect(v.get('shop/f-1')![J]).toBe(0);
+    expect(v.get('shop/f-1')![J + 1]).toBeNaN();
+    expect(v.get('shop/f-1')![J + 2]).toBeNaN();
   });
 });

@@ -16,19 +16,40 @@
  * - `restarts_recent`: container restarts in the last `restartWindowMs` (crash loops, OOM kills).
  * - `rx_drop_ratio`: dropped / received packets (packet loss).
  *
+ * With a service mesh (`mesh: true`; {@link MESH_FEATURES}), three more from the pod's Istio or Linkerd
+ * series, where most faults that leave CPU and memory alone show (a slow or failing callee, as on
+ * Nezha); NaN for a pod without them (no sidecar, no requests):
+ * - `mesh_request_rate`: ln(pod's requests / median of its workload's serving pods), both + 1/s,
+ *   for workloads with `MIN_PEERS` serving pods (else 0): traffic moves every replica alike, a pod
+ *   that gets more or fewer requests than its siblings stands out.
+ * - `mesh_error_ratio`: the share of its answers that are 5xx.
+ * - `mesh_latency`: ln(mean latency in ms): a pod's latency includes that of the services it calls.
+ *
  * Stateful (restart history per pod); allocates one vector per pod, reused across updates.
  */
 import { podKey, workloadKey } from '../core/series.js';
 import type { PodSample, PodSnapshot } from '../core/samples.js';
 
-/** Names of the features, in vector order. */
+/** Names of the pod's own features (from cAdvisor and kube-state-metrics), in vector order. */
 export const POD_FEATURES = ['cpu_per_traffic', 'cpu_above_peers', 'memory_utilisation', 'restarts_recent', 'rx_drop_ratio'] as const;
 
+/** Names of the service-mesh features, which follow {@link POD_FEATURES} in the vector when the mesh is on. */
+export const MESH_FEATURES = ['mesh_request_rate', 'mesh_error_ratio', 'mesh_latency'] as const;
+
+/** The feature names of a vector, in order: the pod's own, then with `mesh` the mesh's. */
+export function podFeatureNames(mesh: boolean): readonly string[] {
+  return mesh ? [...POD_FEATURES, ...MESH_FEATURES] : POD_FEATURES;
+}
+
 /**
- * The smallest spread each feature is assumed to have, in its own units. A feature that was constant
- * in training (restarts, drops) still gets a finite scale, so a change in it can be scored.
+ * The smallest spread each feature is assumed to have, in its own units, in the order of
+ * {@link podFeatureNames}(true) (a vector without the mesh uses the first five). A feature that was
+ * constant in training (restarts, drops, 5xx) still gets a finite scale, so a change in it can be scored.
+ * `mesh_request_rate`'s is 0.5: a pod's share of its workload's requests moves by several percent
+ * whenever the autoscaler adds or removes a replica (the median moves), which must not look new; a
+ * pod with half or twice its siblings' requests still stands out.
  */
-export const POD_FEATURE_MIN_SCALE = Float64Array.of(0.1, 0.1, 0.02, 0.1, 0.005);
+export const POD_FEATURE_MIN_SCALE = Float64Array.of(0.1, 0.1, 0.02, 0.1, 0.005, 0.5, 0.01, 0.1);
 
 const CPU_EPS = 1e-3; // cores
 const NET_EPS = 1e3; // bytes/s
@@ -45,6 +66,8 @@ export interface PodFeatureOptions {
   restartWindowMs?: number;
   /** Pods younger than this have no `memory_utilisation` (NaN) while they warm up (ms). Default 3 minutes. */
   warmupMs?: number;
+  /** Add the service-mesh features ({@link MESH_FEATURES}) to each vector. Default false. */
+  mesh?: boolean;
 }
 
 interface PodState {
@@ -61,10 +84,16 @@ export class PodFeatureExtractor {
   private readonly pods = new Map<string, PodState>();
   private readonly restartWindowMs: number;
   private readonly warmupMs: number;
+  /** Whether vectors carry the mesh features. */
+  readonly mesh: boolean;
+  /** The feature names of the vectors, in order. */
+  readonly names: readonly string[];
 
   constructor(opts: PodFeatureOptions = {}) {
     this.restartWindowMs = opts.restartWindowMs ?? 10 * 60_000;
     this.warmupMs = opts.warmupMs ?? 3 * 60_000;
+    this.mesh = opts.mesh ?? false;
+    this.names = podFeatureNames(this.mesh);
   }
 
   /**
@@ -73,16 +102,18 @@ export class PodFeatureExtractor {
    */
   update(snap: PodSnapshot, forgetAfterMs = 15 * 60_000): Map<string, Float64Array> {
     const medians = this.peerMedians(snap.pods);
+    const requestMedians = this.mesh ? peerRequestMedians(snap.pods) : undefined;
     const out = new Map<string, Float64Array>();
     for (const p of snap.pods) {
       const key = podKey(p.ref);
       let st = this.pods.get(key);
       if (!st) {
-        st = { vector: new Float64Array(POD_FEATURES.length), firstSeen: snap.t, lastSeen: snap.t, restartTimes: [], restartCounts: [] };
+        st = { vector: new Float64Array(this.names.length), firstSeen: snap.t, lastSeen: snap.t, restartTimes: [], restartCounts: [] };
         this.pods.set(key, st);
       }
       st.lastSeen = snap.t;
       this.compute(p, snap.t, st, medians.get(workloadKey(p.ref)) ?? p.cpu);
+      if (requestMedians) meshFeatures(p, st.vector, requestMedians.get(workloadKey(p.ref)));
       out.set(key, st.vector);
     }
     for (const [key, st] of this.pods) if (snap.t - st.lastSeen > forgetAfterMs) this.pods.delete(key);
@@ -160,6 +191,41 @@ export class PodFeatureExtractor {
     }
     return inc;
   }
+}
+
+/** Per workload, the median request rate of its serving pods (see `peerMedians`), for workloads with `MIN_PEERS` of them. */
+function peerRequestMedians(pods: readonly PodSample[]): Map<string, number> {
+  const groups = new Map<string, number[]>();
+  for (const p of pods) {
+    const r = p.requestRate;
+    if (r === undefined || !Number.isFinite(r)) continue;
+    const k = workloadKey(p.ref);
+    let a = groups.get(k);
+    if (!a) groups.set(k, (a = []));
+    a.push(r);
+  }
+  const out = new Map<string, number>();
+  for (const [k, rates] of groups) {
+    const typical = median(rates);
+    const serving = rates.filter((r) => !(typical > 0) || r >= PEER_MIN_TRAFFIC * typical);
+    if (serving.length >= MIN_PEERS) out.set(k, median(serving));
+  }
+  return out;
+}
+
+/** Requests per second added to a pod's and its peers' before their ratio (a pod with no requests is not −∞). */
+const REQUEST_EPS = 1;
+const MS_EPS = 1e-3;
+
+/** The mesh features after the pod's own five (NaN where the pod has no mesh data). */
+function meshFeatures(p: PodSample, v: Float64Array, peerRequests: number | undefined): void {
+  const j = POD_FEATURES.length;
+  const r = p.requestRate ?? NaN;
+  v[j] = !Number.isFinite(r) ? NaN : peerRequests === undefined ? 0 : Math.log((Math.max(0, r) + REQUEST_EPS) / (peerRequests + REQUEST_EPS));
+  const e = p.errorRatio ?? NaN;
+  v[j + 1] = Number.isFinite(e) ? e : NaN;
+  const l = p.latencyMs ?? NaN;
+  v[j + 2] = l > 0 && Number.isFinite(l) ? Math.log(l + MS_EPS) : NaN;
 }
 
 /** Network bytes per second in and out (0 when unknown). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { exhaustionAnnotations, formatDuration } from './cycle-alerts.js';
+import type { PodOutcome } from '../policy/cycle-result.js';
+import { exhaustionAnnotations, flaggedPods, formatDuration, inhibitedBy } from './cycle-alerts.js';
 
 const T0 = Date.UTC(2026, 0, 5);
 const MiB = 1024 * 1024;
@@ -25,5 +26,25 @@ describe('exhaustionAnnotations', () => {
     expect(formatDuration(3 * 3600 + 12 * 60)).toBe('3h12m');
     expect(formatDuration(50 * 3600)).toBe('2d2h');
     expect(formatDuration(Infinity)).toBe('never');
+  });
+});
+
+describe('flaggedPods and topology inhibition', () => {
+  const anomaly = { threshold: 0.5, topFeatures: [], peer: null, change: 'none' as const };
+  const outcome = (pod: string, extra: Partial<PodOutcome> = {}): PodOutcome => ({
+    result: { ref: { namespace: 'shop', pod, workload: pod.split('-')[0] }, score: 0.9 } as PodOutcome['result'],
+    started: false, anomaly, warnings: [], ...extra,
+  });
+
+  it('leaves held alerts out and names the inhibiting alerts of the others', () => {
+    const by = [{ namespace: 'shop', workload: 'payment', pod: 'payment-1' }, { namespace: 'shop', workload: 'cart' }];
+    const flagged = flaggedPods({
+      t: 0, decided: true, modelVersion: 'v', departed: [],
+      pods: [outcome('payment-1'), outcome('checkout-1', { held: true, inhibitedBy: by }), outcome('frontend-1', { inhibitedBy: by })],
+    });
+    expect(flagged.map((f) => f.pod)).toEqual(['payment-1', 'frontend-1']);
+    expect(flagged[0].annotations?.inhibited_by).toBeUndefined();
+    expect(flagged[1].annotations?.inhibited_by).toBe('KadPodAnomaly{namespace="shop",workload="payment",pod="payment-1"}, KadPodAnomaly{namespace="shop",workload="cart"}');
+    expect(inhibitedBy([])).toBe('');
   });
 });

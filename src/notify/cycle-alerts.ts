@@ -1,23 +1,28 @@
 /**
  * The alerts of a scoring cycle, written for people: each pod whose anomaly fires becomes a
  * `KadPodAnomaly` {@link FlaggedPod} (with a `peer_outlier` sentence when its replicas say it is the
- * odd one out, and the `change` its recent scores show), each firing early warning a
+ * odd one out, the `change` its recent scores show, and `inhibited_by` naming the alerts of the
+ * workloads it calls that fire too), unless topology inhibition holds it; each firing early warning a
  * `KadResourceExhaustion{resource}` one with the prediction in its annotations. The notifier then
  * turns these into alert payloads (see alerts.ts).
  */
 import type { ExhaustionEstimate } from '../forecast/exhaustion.js';
 import type { ExhaustionResource } from '../forecast/exhaustion-monitor.js';
-import type { CycleResult, PodOutcome } from '../policy/cycle-result.js';
+import type { CycleResult, InhibitingAlert, PodOutcome } from '../policy/cycle-result.js';
+import { ALERT_NAME } from './alerts.js';
 import type { FlaggedPod } from './base.js';
 
 /** Alert name of an early warning, distinct from kad's anomaly alerts. */
 export const EXHAUSTION_ALERT_NAME = 'KadResourceExhaustion';
 
-/** The pods a cycle flags, each anomaly followed by the pod's early warnings, in the snapshot's order. */
+/**
+ * The pods a cycle flags, each anomaly followed by the pod's early warnings, in the snapshot's order.
+ * An anomaly that topology inhibition holds is left out (its early warnings are not).
+ */
 export function flaggedPods(result: CycleResult): FlaggedPod[] {
   const out: FlaggedPod[] = [];
   for (const o of result.pods) {
-    if (o.anomaly) out.push(anomalyAlert(o, result.modelVersion));
+    if (o.anomaly && !o.held) out.push(anomalyAlert(o, result.modelVersion));
     for (const w of o.warnings) out.push(exhaustionAlert(o, w.resource, w.estimate, result.modelVersion));
   }
   return out;
@@ -29,10 +34,21 @@ function anomalyAlert(o: PodOutcome, modelVersion: string): FlaggedPod {
   const annotations: Record<string, string> = {};
   if (a.peer) annotations.peer_outlier = `unlike the other replicas of ${ref.workload} in ${a.peer.feature ?? 'its features'} (peer score ${a.peer.score.toPrecision(6)})`;
   if (a.change !== 'none') annotations.change = a.change;
+  if (o.inhibitedBy?.length) annotations.inhibited_by = inhibitedBy(o.inhibitedBy);
   return {
     namespace: ref.namespace, pod: ref.pod, workload: ref.workload, node: ref.node,
     score, threshold: a.threshold, modelVersion, topFeatures: a.topFeatures, annotations,
   };
+}
+
+/**
+ * The `inhibited_by` annotation: the inhibiting alerts as Alertmanager shows an alert,
+ * `KadPodAnomaly{namespace="shop",workload="payment",pod="payment-…"}`, comma-separated.
+ */
+export function inhibitedBy(alerts: readonly InhibitingAlert[]): string {
+  return alerts
+    .map((a) => `${ALERT_NAME}{namespace="${a.namespace}",workload="${a.workload}"${a.pod ? `,pod="${a.pod}"` : ''}}`)
+    .join(', ');
 }
 
 function exhaustionAlert(o: PodOutcome, resource: ExhaustionResource, e: Readonly<ExhaustionEstimate>, modelVersion: string): FlaggedPod {

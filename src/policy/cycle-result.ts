@@ -38,6 +38,8 @@ export interface PodResult {
   anomaly?: AnomalyFinding | null;
   /** Early warning: predicted seconds to the memory and CPU limits (Infinity: not heading there), and the warnings firing. */
   exhaustion?: { memorySeconds: number; cpuSeconds: number; warnings: string[] };
+  /** While flagged and a workload it calls fires too: those alerts (topology inhibition; see {@link PodOutcome.inhibitedBy}). */
+  inhibitedBy?: InhibitingAlert[];
 }
 
 /** What a firing anomaly alert states beside its score. */
@@ -59,6 +61,14 @@ export interface ExhaustionWarning {
   estimate: ExhaustionEstimate;
 }
 
+/** A firing anomaly alert of a workload downstream in the call graph, which inhibits the alerts of its callers. */
+export interface InhibitingAlert {
+  namespace: string;
+  workload: string;
+  /** The firing pod (absent when the workload fired within the inhibition's lookback but not now). */
+  pod?: string;
+}
+
 /** One pod's outcome of a cycle. */
 export interface PodOutcome {
   result: PodResult;
@@ -68,6 +78,13 @@ export interface PodOutcome {
   anomaly: AnomalyFinding | null;
   /** Its early warnings firing now, memory before CPU. */
   warnings: ExhaustionWarning[];
+  /**
+   * Topology inhibition (policy/alert-inhibition.ts), while the anomaly fires and a workload the pod's
+   * workload calls fires too: those alerts. Absent or empty otherwise.
+   */
+  inhibitedBy?: InhibitingAlert[];
+  /** The anomaly alert is held: inhibited before it was ever sent in this firing run, so it is not sent now. */
+  held?: boolean;
 }
 
 /** The outcome of one scoring cycle. */

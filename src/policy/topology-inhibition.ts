@@ -87,12 +87,21 @@ export class TopologyInhibitor {
 
   /** Whether an alert of `service` at time `t` is held back by a firing downstream service. */
   inhibited(service: string, t: number): boolean {
+    return this.inhibitors(service, t, 1).length > 0;
+  }
+
+  /** The downstream services whose firing holds back an alert of `service` at time `t` (at most `limit`). */
+  inhibitors(service: string, t: number, limit = Infinity): string[] {
     const tick = Math.floor(t / this.step);
+    const out: string[] = [];
     for (const d of this.down.get(service) ?? []) {
       const last = this.lastFiring.get(d);
-      if (last !== undefined && last >= tick - this.lookback && last <= tick) return true;
+      if (last !== undefined && last >= tick - this.lookback && last <= tick) {
+        out.push(d);
+        if (out.length >= limit) break;
+      }
     }
-    return false;
+    return out;
   }
 }
 

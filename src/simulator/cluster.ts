@@ -14,6 +14,8 @@ import { InputError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
 import { Deployment, type ControllerHost } from './controller.js';
 import { IncidentEngine, type IncidentHost } from './incidents.js';
+import { MeshModel, type MeshFlavour } from './mesh.js';
+import { MeshMetrics } from './mesh-metrics.js';
 import { buildSamples } from './metrics.js';
 import { PodState } from './pod.js';
 import { Planner, plannedToIncident, type PlannedEvent } from './schedule.js';
@@ -39,6 +41,12 @@ export interface SimulatorOptions {
   scenario?: ScenarioOptions;
   /** The cluster's nodes and workloads; default {@link defaultTopology}. */
   topology?: ClusterTopology;
+  /**
+   * The service mesh on the topology's call graph, and whose names its series carry: `istio`,
+   * `linkerd`, or `none` (default: no sidecars, no mesh series, mesh faults have no effect; the
+   * cluster's series are those it had before it had a mesh). `kad serve` and `kad simulate` ask for one.
+   */
+  mesh?: MeshFlavour | 'none';
 }
 
 /** A simulated cluster, stepped deterministically from `start`. */
@@ -60,6 +68,9 @@ export class SimulatedCluster implements IncidentHost, ControllerHost {
   private readonly queue: PlannedEvent[] = [];
   private plannedUntil = -Infinity;
   private readonly records: Incident[] = [];
+  /** The service mesh (null without a call graph or with `mesh: 'none'`). */
+  private readonly meshModel: MeshModel | null;
+  private readonly meshMetrics: MeshMetrics | null;
 
   constructor(opts: SimulatorOptions) {
     if (!Number.isFinite(opts.start)) throw new InputError('simulator start must be epoch milliseconds');
@@ -81,6 +92,10 @@ export class SimulatedCluster implements IncidentHost, ControllerHost {
     this.planner = new Planner(this.seed, this.topology, this.start, this.tickMs, opts.scenario);
     this.engine = new IncidentEngine(this.seed, this);
     for (const e of this.planner.explicit) this.enqueue(e);
+    const flavour = opts.mesh ?? 'none';
+    if (flavour !== 'none' && flavour !== 'istio' && flavour !== 'linkerd') throw new InputError(`simulator mesh must be istio, linkerd or none, got ${JSON.stringify(flavour)}`);
+    this.meshModel = flavour !== 'none' && this.topology.calls?.length ? new MeshModel(this.seed, this.topology, flavour) : null;
+    this.meshMetrics = this.meshModel ? new MeshMetrics(this.meshModel, this.topology) : null;
 
     // Pods that were already running: created 1–9 days ago, warm and ready.
     this.traffic.step(this.start, 0);
@@ -95,6 +110,7 @@ export class SimulatedCluster implements IncidentHost, ControllerHost {
     }
     this.distribute();
     for (const p of this.live) p.step(this.start, 0);
+    this.meshModel?.step(this.deployments, 0);
   }
 
   /** Current simulated time (epoch ms): the last tick stepped. */
@@ -117,7 +133,7 @@ export class SimulatedCluster implements IncidentHost, ControllerHost {
 
   /** Every current metric sample; with `timestamp`, each sample carries it. */
   samples(opts: { timestamp?: number } = {}): MetricSample[] {
-    return buildSamples(this.live, this.deployments, opts.timestamp);
+    return buildSamples(this.live, this.deployments, opts.timestamp, this.meshMetrics ?? undefined);
   }
 
   /** The Deployments now: replicas, traffic, current ReplicaSet. */
@@ -201,6 +217,7 @@ export class SimulatedCluster implements IncidentHost, ControllerHost {
     this.distribute();
     const dtS = dt / 1000;
     for (const p of this.live) p.step(t, dtS);
+    this.meshModel?.step(this.deployments, dtS);
     this.now = t;
   }
 
@@ -269,6 +286,12 @@ export class SimulatedCluster implements IncidentHost, ControllerHost {
   /** @internal */
   allPods(): readonly PodState[] {
     return this.live;
+  }
+
+  /** @internal The pods of the workloads that call `pod`'s workload, directly or further up (none without a mesh). */
+  meshCallers(pod: PodState): PodState[] {
+    if (!this.meshModel?.inMesh[pod.workloadIndex]) return [];
+    return this.meshModel.callersOf(pod.workloadIndex).flatMap((i) => this.deployments[i].pods);
   }
 }
 

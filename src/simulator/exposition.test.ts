@@ -31,7 +31,9 @@ function parse(text: string): Parsed {
     }
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)(?: (-?\d+))?$/.exec(line);
     if (!m) throw new Error(`line ${i + 1} is not a sample: ${line}`);
-    if (!current || current.name !== m[1]) throw new Error(`line ${i + 1}: sample of ${m[1]} outside its family`);
+    // A histogram family's samples are <family>_bucket, _sum and _count.
+    const inFamily = current && (current.name === m[1] || (current.type === 'histogram' && /^(.*)_(bucket|sum|count)$/.exec(m[1])?.[1] === current.name));
+    if (!inFamily) throw new Error(`line ${i + 1}: sample of ${m[1]} outside its family`);
     const labels: Record<string, string> = {};
     if (m[2]) {
       const body = m[2].slice(1, -1);
@@ -77,7 +79,7 @@ describe('renderExposition', () => {
   });
 
   it('renders the whole simulated cluster into parseable text with the right types', () => {
-    const c = new SimulatedCluster({ seed: 2, start: Date.parse('2024-03-04T00:00:00Z'), scenario: { random: false } });
+    const c = new SimulatedCluster({ seed: 2, start: Date.parse('2024-03-04T00:00:00Z'), mesh: 'istio', scenario: { random: false } });
     c.advanceTo(c.start + 10 * 60_000);
     const samples = c.samples({ timestamp: c.time });
     const text = renderExposition(samples);
@@ -92,6 +94,7 @@ describe('renderExposition', () => {
       'container_network_receive_bytes_total', 'container_network_transmit_bytes_total',
       'container_network_receive_packets_total', 'container_network_receive_packets_dropped_total',
       'kube_pod_container_status_restarts_total', 'kube_pod_container_resource_limits', 'kube_pod_info',
+      'istio_requests_total', 'istio_request_duration_milliseconds',
     ]));
     for (let i = 0; i < samples.length; i += 37) {
       const s = samples[i];
@@ -102,10 +105,11 @@ describe('renderExposition', () => {
   });
 
   it.runIf(existsSync('/usr/bin/promtool'))('passes promtool check metrics', () => {
-    const c = new SimulatedCluster({ seed: 2, start: Date.parse('2024-03-04T00:00:00Z') });
+    const c = new SimulatedCluster({ seed: 2, start: Date.parse('2024-03-04T00:00:00Z'), mesh: 'istio' });
     c.advanceTo(c.start + 5 * 60_000);
     const r = spawnSync('/usr/bin/promtool', ['check', 'metrics'], { input: renderExposition(c.samples()), encoding: 'utf8' });
-    expect(r.stdout + r.stderr).toBe('');
-    expect(r.status).toBe(0);
+    // The mesh's families keep Istio's and Linkerd's own names, which promtool's naming lint dislikes.
+    const lint = (r.stdout + r.stderr).split('\n').filter((l) => l && !/^istio_request_duration_milliseconds use base unit/.test(l));
+    expect(lint).toEqual([]);
   });
 });

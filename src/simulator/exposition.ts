@@ -3,7 +3,7 @@
  * then its samples `name{label="value",…} value [timestamp]`. Samples of a family are written
  * together even when the input interleaves families.
  */
-import { METRIC_METADATA, type MetricMeta } from './metrics.js';
+import { familyOf, METRIC_METADATA, type MetricMeta } from './metrics.js';
 import type { MetricSample } from './types.js';
 
 /** The content type of the text format. */
@@ -41,17 +41,19 @@ function formatLabels(labels: Record<string, string>): string {
 
 /**
  * Renders samples as Prometheus text format 0.0.4. Families appear in order of first appearance;
- * types and help come from `metadata` (default: the simulator's families), `untyped` otherwise.
+ * types and help come from `metadata` (default: the simulator's families), `untyped` otherwise; a
+ * histogram's `_bucket`, `_sum` and `_count` samples are written under its one family.
  * Throws a TypeError on an invalid metric or label name.
  */
 export function renderExposition(samples: MetricSample[], metadata: Readonly<Record<string, MetricMeta>> = METRIC_METADATA): string {
   const families = new Map<string, string[]>();
   for (const s of samples) {
-    let lines = families.get(s.name);
+    const family = familyOf(s.name, metadata);
+    let lines = families.get(family);
     if (!lines) {
       if (!METRIC_NAME.test(s.name)) throw new TypeError(`invalid metric name "${s.name}"`);
       lines = [];
-      families.set(s.name, lines);
+      families.set(family, lines);
     }
     const ts = s.timestamp === undefined ? '' : ` ${Math.round(s.timestamp)}`;
     lines.push(`${s.name}${formatLabels(s.labels)} ${formatValue(s.value)}${ts}`);

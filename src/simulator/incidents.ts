@@ -8,6 +8,9 @@
  *   runs a few seconds and exits again; not ready meanwhile, so its traffic moves to the others.
  * - `packet_loss`: 5–30% of received packets are dropped (and retransmitted by the senders).
  * - `noisy_neighbour`: a pod burns several cores and tens of MB/s; its node-mates lose 10–30% CPU.
+ * - `latency_fault`: a pod answers 100–400 ms slower; `error_fault`: it answers 10–40% of requests
+ *   with a 5xx. Only the mesh sees them (mesh.ts), at the pod and at its callers, whose pods are the
+ *   incident's `affected`; CPU and memory do not move.
  * - `rollout` and `scale`: handed to the Deployment controller.
  */
 import { createRng, hash32, hashString, type Rng } from '../core/rng.js';
@@ -27,6 +30,8 @@ export const BACKOFF_CAP_S = 300;
 export interface IncidentHost extends ControllerHost {
   deployment(namespace: string, workload: string): Deployment | undefined;
   allPods(): readonly PodState[];
+  /** The pods of the workloads that call `pod`'s workload in the service mesh, directly or further up. */
+  meshCallers(pod: PodState): PodState[];
 }
 
 interface Active {
@@ -128,6 +133,20 @@ export class IncidentEngine {
         incident.detail = { cores, networkBytesPerSecond: Math.round(pod.aggressorBytes) };
         break;
       }
+      case 'latency_fault': {
+        const ms = ev.intensity ?? uniform(rng, 100, 400);
+        pod.meshLatencyMs = ms;
+        incident.affected = this.host.meshCallers(pod).map((p) => p.name);
+        incident.detail = { extraLatencyMs: ms };
+        break;
+      }
+      case 'error_fault': {
+        const share = ev.intensity ?? uniform(rng, 0.1, 0.4);
+        pod.meshErrorShare = share;
+        incident.affected = this.host.meshCallers(pod).map((p) => p.name);
+        incident.detail = { errorShare: share };
+        break;
+      }
     }
     pod.incidents++;
     this.active.push(a);
@@ -198,6 +217,12 @@ export class IncidentEngine {
         break;
       case 'packet_loss':
         pod.dropRate = 0;
+        break;
+      case 'latency_fault':
+        pod.meshLatencyMs = 0;
+        break;
+      case 'error_fault':
+        pod.meshErrorShare = 0;
         break;
       case 'noisy_neighbour':
         pod.aggressorCores = 0;

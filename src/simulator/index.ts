@@ -15,4 +15,4 @@ export {
   type Incident, type IncidentKind, type SchedulableKind, type ScheduledEvent, type ScenarioOptions,
   type MetricSample, type SimPod, type WorkloadStatus,
 } from './types.js';
-export { incidentTour } from './scenarios.js';
+export { incidentTour, meshFaultTour } from './scenarios.js';

@@ -5,16 +5,18 @@
  * exposition wants.
  */
 import type { Deployment } from './controller.js';
+import type { MeshMetrics } from './mesh-metrics.js';
 import type { PodState } from './pod.js';
 import type { MetricSample } from './types.js';
 
 /** A metric family's Prometheus type and help text. */
 export interface MetricMeta {
-  type: 'counter' | 'gauge' | 'untyped';
+  /** A histogram family's samples are `<family>_bucket` (by `le`), `<family>_sum` and `<family>_count`. */
+  type: 'counter' | 'gauge' | 'histogram' | 'untyped';
   help: string;
 }
 
-/** Every family the simulator exports. */
+/** Every family the simulator exports (the mesh's under Istio's or Linkerd's names, as the cluster's flavour). */
 export const METRIC_METADATA: Readonly<Record<string, MetricMeta>> = {
   container_cpu_usage_seconds_total: { type: 'counter', help: 'Cumulative cpu time consumed in seconds.' },
   container_memory_working_set_bytes: { type: 'gauge', help: 'Current working set in bytes.' },
@@ -34,7 +36,21 @@ export const METRIC_METADATA: Readonly<Record<string, MetricMeta>> = {
   kube_pod_container_resource_requests: { type: 'gauge', help: 'The number of requested request resource by a container.' },
   kube_deployment_spec_replicas: { type: 'gauge', help: 'Number of desired pods for a deployment.' },
   kube_deployment_status_replicas_available: { type: 'gauge', help: 'The number of available replicas per deployment.' },
+  istio_requests_total: { type: 'counter', help: 'Requests handled by the Istio proxy.' },
+  istio_request_duration_milliseconds: { type: 'histogram', help: 'Duration of requests handled by the Istio proxy, in milliseconds.' },
+  request_total: { type: 'counter', help: 'Total count of HTTP requests.' },
+  response_total: { type: 'counter', help: 'Total count of HTTP responses.' },
+  response_latency_ms: { type: 'histogram', help: 'Elapsed times between a request\'s headers being received and its response stream completing.' },
 };
+
+/**
+ * The family a sample name belongs to: `x` for `x_bucket`, `x_sum` and `x_count` when `x` is a
+ * histogram in `metadata`, else the name itself.
+ */
+export function familyOf(name: string, metadata: Readonly<Record<string, MetricMeta>> = METRIC_METADATA): string {
+  const m = /^(.*)_(bucket|sum|count)$/.exec(name);
+  return m && metadata[m[1]]?.type === 'histogram' ? m[1] : name;
+}
 
 /** CPU request of a container: 40% of its limit, in steps of 50 millicores. */
 export function cpuRequest(limit: number): number {
@@ -69,10 +85,11 @@ function reasonLabels(p: PodState, reason: string): Record<string, string> {
 }
 
 /**
- * Samples of the pods and Deployments now. Label objects are shared and frozen; each call makes new
- * sample objects, so a caller may keep them while the cluster moves on.
+ * Samples of the pods and Deployments now (and of their sidecars, with `mesh`). Label objects are
+ * shared and frozen; each call makes new sample objects, so a caller may keep them while the cluster
+ * moves on.
  */
-export function buildSamples(pods: readonly PodState[], deployments: readonly Deployment[], timestamp?: number): MetricSample[] {
+export function buildSamples(pods: readonly PodState[], deployments: readonly Deployment[], timestamp?: number, mesh?: MeshMetrics): MetricSample[] {
   const out: MetricSample[] = [];
   const push = (name: string, labels: Record<string, string>, value: number): void => {
     out.push(timestamp === undefined ? { name, labels, value } : { name, labels, value, timestamp });
@@ -96,6 +113,7 @@ export function buildSamples(pods: readonly PodState[], deployments: readonly De
   }
   for (const d of deployments) push('kube_deployment_spec_replicas', d.labels, d.desired);
   for (const d of deployments) push('kube_deployment_status_replicas_available', d.labels, d.readyCount());
+  mesh?.collect(pods, push);
   return out;
 }
 

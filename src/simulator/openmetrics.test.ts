@@ -11,7 +11,7 @@ const T0 = Date.UTC(2026, 2, 2, 9);
 
 function cluster(): SimulatedCluster {
   // A scale-in at +5 min deletes a cart pod, so one pod's series end early.
-  return new SimulatedCluster({ seed: 5, start: T0, scenario: { random: false, events: [{ kind: 'scale', at: T0 + 5 * MIN, namespace: 'shop', workload: 'cart', replicas: 1 }] } });
+  return new SimulatedCluster({ seed: 5, start: T0, mesh: 'istio', scenario: { random: false, events: [{ kind: 'scale', at: T0 + 5 * MIN, namespace: 'shop', workload: 'cart', replicas: 1 }] } });
 }
 
 describe('renderOpenMetricsHistory', () => {
@@ -24,6 +24,7 @@ describe('renderOpenMetricsHistory', () => {
     expect(new Set(types).size).toBe(types.length);
     expect(types).toContain('# TYPE container_cpu_usage_seconds counter');
     expect(types).toContain('# TYPE container_memory_working_set_bytes gauge');
+    expect(types).toContain('# TYPE istio_request_duration_milliseconds histogram');
     const cpu = lines.filter((l) => l.startsWith('container_cpu_usage_seconds_total{'));
     expect(cpu.length).toBeGreaterThan(24 * 40);
     expect(cpu[0]).toMatch(/^container_cpu_usage_seconds_total\{namespace="shop",pod="frontend-[0-9a-f]+-[a-z0-9]{5}",container="frontend",node="kad-worker-\d"\} [0-9.e+]+ 1772442000\.000$/);
@@ -32,7 +33,7 @@ describe('renderOpenMetricsHistory', () => {
     const done = new Set<string>();
     for (const l of lines) {
       if (l.startsWith('#')) continue;
-      const name = l.slice(0, l.search(/[{ ]/));
+      const name = l.slice(0, l.search(/[{ ]/)).replace(/^(istio_request_duration_milliseconds)_(bucket|sum|count)$/, '$1');
       if (name !== family) {
         expect(done.has(name)).toBe(false);
         done.add(family);

@@ -18,7 +18,7 @@ import { once } from 'node:events';
 import { InputError } from '../core/errors.js';
 import type { SimulatedCluster } from './cluster.js';
 import { escapeHelp, escapeLabelValue, formatValue } from './exposition.js';
-import { METRIC_METADATA } from './metrics.js';
+import { familyOf, METRIC_METADATA } from './metrics.js';
 
 /** Options of {@link renderOpenMetricsHistory}. */
 export interface OpenMetricsHistoryOptions {
@@ -40,6 +40,9 @@ interface Series {
   last: number;
 }
 
+/** Text yielded at once at most about this long (characters). */
+const CHUNK_CHARS = 8 * 1024 * 1024;
+
 /** `name{labels}` in text format, labels in the order given. */
 function seriesHead(name: string, labels: Record<string, string>, extra: string): string {
   let s = '';
@@ -55,7 +58,7 @@ function seconds(ms: number): string {
 
 /**
  * Advances `cluster` from `from` to `to` (epoch ms, inclusive) in steps of `stepMs`, recording every
- * sample, and yields the OpenMetrics text in chunks (one per family, then `# EOF`). The cluster must
+ * sample, and yields the OpenMetrics text in chunks (a family, or a piece of a large one, then `# EOF`). The cluster must
  * not be past `from` yet; afterwards it is at `to`, so an exporter of the same cluster carries on
  * where the history ends.
  */
@@ -77,9 +80,10 @@ export function* openMetricsHistoryChunks(cluster: SimulatedCluster, from: numbe
     cluster.advanceTo(t);
     const ts = seconds(t);
     for (const s of cluster.samples()) {
-      if (only && !only.has(s.name)) continue;
-      let fam = families.get(s.name);
-      if (!fam) families.set(s.name, (fam = new Map()));
+      const family = familyOf(s.name);
+      if (only && !only.has(family)) continue;
+      let fam = families.get(family);
+      if (!fam) families.set(family, (fam = new Map()));
       const head = seriesHead(s.name, s.labels, extra);
       let series = fam.get(head);
       if (!series) fam.set(head, (series = { head, lines: [], last: t }));
@@ -97,8 +101,13 @@ export function* openMetricsHistoryChunks(cluster: SimulatedCluster, from: numbe
     for (const series of fam.values()) {
       out += series.lines.join('\n') + '\n';
       if (endMarkers && series.last < lastT) out += `${series.head} NaN ${seconds(series.last + stepMs)}\n`;
+      // A large family (a mesh's histograms) goes out in pieces: one string for it may pass V8's limit.
+      if (out.length > CHUNK_CHARS) {
+        yield out;
+        out = '';
+      }
     }
-    yield out;
+    if (out) yield out;
   }
   yield '# EOF\n';
 }

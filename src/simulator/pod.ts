@@ -6,6 +6,7 @@
  * `incidents.ts` and read here, so the per-tick step allocates nothing.
  */
 import { createRng, hash32, hashString, type Rng } from '../core/rng.js';
+import type { PodMeshState } from './mesh.js';
 import type { WorkloadSpec } from './topology.js';
 
 /** Background traffic of every pod (probes, scrapes), bytes per second. */
@@ -114,6 +115,11 @@ export class PodState {
   aggressorBytes = 0;
   /** Multiplier on CPU when a noisy neighbour throttles this pod (1 = none). */
   throttle = 1;
+  /** Mesh faults: extra ms on each answer (`latency_fault`), share of answers that are a 5xx (`error_fault`). */
+  meshLatencyMs = 0;
+  meshErrorShare = 0;
+  /** The pod's sidecar (mesh.ts), when its workload is in the service mesh. */
+  mesh: PodMeshState | undefined = undefined;
 
   constructor(init: PodInit) {
     const { spec } = init;

@@ -25,6 +25,19 @@ export function incidentTour(from: number): ScheduledEvent[] {
   ];
 }
 
+/**
+ * The service mesh's two faults, after {@link incidentTour}'s events (which end by `from` + 4.5 h):
+ * a latency fault on a payment pod (checkout calls payment; frontend calls checkout; ingress-nginx
+ * calls frontend) at `from` + 290 min and an error fault on a cart pod (frontend and checkout call
+ * cart) at `from` + 330 min, 15 minutes each, strengths drawn from the seed.
+ */
+export function meshFaultTour(from: number): ScheduledEvent[] {
+  return [
+    { kind: 'latency_fault', at: from + 290 * MIN + 23_000, durationMs: 15 * MIN, namespace: 'shop', workload: 'payment', replica: 0 },
+    { kind: 'error_fault', at: from + 330 * MIN + 37_000, durationMs: 15 * MIN, namespace: 'shop', workload: 'cart', replica: 1 },
+  ];
+}
+
 /** One slow memory leak of {@link slowLeaks}: which pod, when it starts and when its OOM kill comes. */
 export interface LeakSpec {
   namespace: string;

@@ -35,12 +35,14 @@ export interface PlannedEvent {
 export const DEFAULT_DURATION_MS: Readonly<Record<SchedulableKind, number>> = {
   cpu_runaway: 15 * MIN, memory_leak: 20 * MIN, oom_kill: 2 * MIN, crash_loop: 15 * MIN,
   packet_loss: 10 * MIN, noisy_neighbour: 10 * MIN, rollout: 3 * MIN, scale: 2 * MIN,
+  latency_fault: 10 * MIN, error_fault: 10 * MIN,
 };
 
 /** Default target workload of an explicit event without `pod` or `workload` (default topology). */
 export const DEFAULT_TARGET: Readonly<Record<SchedulableKind, string>> = {
   cpu_runaway: 'checkout', memory_leak: 'recommendation', oom_kill: 'cart', crash_loop: 'payment',
   packet_loss: 'catalog', noisy_neighbour: 'report-worker', rollout: 'frontend', scale: 'cart',
+  latency_fault: 'payment', error_fault: 'cart',
 };
 
 /** The kinds the random schedule rotates through (`oom_kill` follows every `memory_leak`). */
@@ -48,9 +50,13 @@ export const ROTATION: readonly SchedulableKind[] = [
   'cpu_runaway', 'memory_leak', 'crash_loop', 'packet_loss', 'noisy_neighbour', 'rollout',
 ];
 
+/** The mesh faults, added to the rotation with `scenario.meshFaults` (on topologies with a call graph). */
+export const MESH_ROTATION: readonly SchedulableKind[] = ['latency_fault', 'error_fault'];
+
 /** Random duration range per rotated kind, minutes. */
 const DURATION_RANGE: Readonly<Partial<Record<SchedulableKind, [number, number]>>> = {
   cpu_runaway: [8, 20], memory_leak: [15, 35], crash_loop: [10, 25], packet_loss: [8, 20], noisy_neighbour: [6, 15],
+  latency_fault: [8, 20], error_fault: [8, 20],
 };
 
 /** Quiet time kept after an event on the same workload (OOM window, warm-up), ms. */
@@ -81,6 +87,7 @@ export class Planner {
   private count = 0;
   private readonly everyMs: number;
   private readonly enabled: boolean;
+  private readonly kinds: readonly SchedulableKind[];
 
   constructor(seed: number, private readonly topology: ClusterTopology, private readonly start: number,
     private readonly tickMs: number, scenario: ScenarioOptions = {}) {
@@ -91,6 +98,7 @@ export class Planner {
     this.cursor = scenario.quietUntil ?? start + 60 * MIN;
     if (!Number.isFinite(this.cursor)) throw new InputError('scenario.quietUntil must be epoch milliseconds');
     this.enabled = scenario.random ?? true;
+    this.kinds = scenario.meshFaults && calledWorkloads(topology).length > 0 ? [...ROTATION, ...MESH_ROTATION] : ROTATION;
     this.explicit = (scenario.events ?? []).map((e, i) => this.resolve(e, i));
     this.explicit.sort((a, b) => a.at - b.at);
     for (const e of this.explicit) this.busy.push({ workload: key(e), kind: e.kind, start: e.at, end: e.end + tailMs(e.kind) });
@@ -111,7 +119,7 @@ export class Planner {
   private next(): PlannedEvent {
     const rng = this.rng;
     if (this.rotation.length === 0) {
-      this.rotation = [...ROTATION];
+      this.rotation = [...this.kinds];
       for (let i = this.rotation.length - 1; i > 0; i--) {
         const j = rng.int(i + 1);
         [this.rotation[i], this.rotation[j]] = [this.rotation[j], this.rotation[i]];
@@ -167,6 +175,7 @@ export class Planner {
   /** Workloads a random event of `kind` may hit: batch workloads make noise, the rest fail. */
   private eligible(kind: SchedulableKind): WorkloadSpec[] {
     const all = this.topology.workloads;
+    if (kind === 'latency_fault' || kind === 'error_fault') return calledWorkloads(this.topology);
     const batch = all.filter((w) => w.namespace === 'batch');
     if (kind === 'noisy_neighbour') {
       if (batch.length > 0) return batch;
@@ -198,6 +207,9 @@ export class Planner {
       throw new InputError(`${where}: ${matches.length === 0 ? 'no' : 'more than one'} workload named "${name}"${e.namespace ? ` in namespace ${e.namespace}` : ''}; give namespace and workload of the cluster`);
     }
     const w = matches[0];
+    if ((e.kind === 'latency_fault' || e.kind === 'error_fault') && !(this.topology.calls ?? []).some((c) => c.to === key({ namespace: w.namespace, workload: w.name }) || c.from === key({ namespace: w.namespace, workload: w.name }))) {
+      throw new InputError(`${where}: a ${e.kind} needs a workload in the service mesh; ${w.namespace}/${w.name} is in no call of the topology`);
+    }
     if (e.kind === 'scale') {
       if (!(Number.isInteger(e.replicas) && e.replicas! >= 0)) throw new InputError(`${where}: a scale event needs replicas (a whole number >= 0)`);
       if (w.autoscale) throw new InputError(`${where}: ${w.name} is scaled by its autoscaler; scale events apply to workloads without one`);
@@ -209,6 +221,12 @@ export class Planner {
       pod: e.pod, replica: e.replica ?? 0, replicas: e.replicas, intensity: e.intensity, explicit: true,
     };
   }
+}
+
+/** Workloads that another workload calls (targets of mesh faults), in topology order. */
+export function calledWorkloads(t: ClusterTopology): WorkloadSpec[] {
+  const called = new Set((t.calls ?? []).map((c) => c.to));
+  return t.workloads.filter((w) => called.has(`${w.namespace}/${w.name}`));
 }
 
 function key(e: { namespace: string; workload: string }): string {

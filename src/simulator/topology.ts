@@ -46,6 +46,26 @@ export interface WorkloadSpec {
   /** Transmitted bytes per request. */
   responseBytes: number;
   autoscale?: AutoscaleSpec;
+  /**
+   * Service mesh: the pod's own time to answer a request, ms (mean, before the time it waits on the
+   * workloads it calls). Default 10.
+   */
+  serviceMs?: number;
+  /** Service mesh: share of requests the workload answers with a 5xx by itself (default 0.0005). */
+  errorRate?: number;
+}
+
+/**
+ * A call edge of the service mesh: `from` calls `to` (workload keys `namespace/name`). `share` is the
+ * share of `to`'s requests that come from `from`; what the shares into a workload leave over comes
+ * from outside the mesh (Istio's `source_workload="unknown"`). Every request to `from` calls `to`
+ * `share × rps(to) / rps(from)` times on average (daily means of the specs), so a caller's latency
+ * includes that much of its callee's.
+ */
+export interface CallSpec {
+  from: string;
+  to: string;
+  share: number;
 }
 
 /** A node pods are scheduled on. */
@@ -59,6 +79,8 @@ export interface NodeSpec {
 export interface ClusterTopology {
   nodes: NodeSpec[];
   workloads: WorkloadSpec[];
+  /** The service mesh's call graph (a DAG); the workloads it names have sidecars. Absent: no mesh. */
+  calls?: CallSpec[];
 }
 
 type Profile = Omit<WorkloadSpec, 'namespace' | 'name' | 'replicas' | 'rps' | 'pattern' | 'trafficGroup'>;
@@ -75,6 +97,10 @@ function workload(namespace: string, name: string, replicas: number, rps: number
  * - platform: ingress-nginx ×2, coredns ×2, metrics-server ×1
  * - batch: report-worker ×2 (nightly peak)
  * - monitoring: kube-state-metrics ×1, grafana ×1
+ *
+ * The mesh (Istio or Linkerd sidecars on ingress-nginx and the shop): ingress-nginx → frontend →
+ * cart, catalog, recommendation, checkout; checkout → cart, catalog, payment; recommendation →
+ * catalog; cart → redis-cart.
  */
 export function defaultTopology(): ClusterTopology {
   const nodes: NodeSpec[] = [1, 2, 3, 4].map((i) => ({ name: `kad-worker-${i}`, cpuCores: 8, memoryBytes: 32 * GiB }));
@@ -98,7 +124,23 @@ export function defaultTopology(): ClusterTopology {
     workload('monitoring', 'kube-state-metrics', 1, 2, 'flat', 'infra', web(0.01, 0.01, 0.2, 64 * MiB, 256 * MiB, 400, 90000, 0.05)),
     workload('monitoring', 'grafana', 1, 3, 'web', 'ops', web(0.02, 0.01, 0.5, 160 * MiB, 512 * MiB, 1200, 30000, 0.2)),
   ];
-  return { nodes, workloads };
+  const serviceMs: Record<string, number> = {
+    'ingress-nginx': 2, frontend: 18, cart: 6, checkout: 25, payment: 35, catalog: 8, recommendation: 14, 'redis-cart': 1,
+  };
+  for (const w of workloads) if (serviceMs[w.name] !== undefined) w.serviceMs = serviceMs[w.name];
+  const calls: CallSpec[] = [
+    { from: 'platform/ingress-nginx', to: 'shop/frontend', share: 1 },
+    { from: 'shop/frontend', to: 'shop/cart', share: 0.7 },
+    { from: 'shop/checkout', to: 'shop/cart', share: 0.3 },
+    { from: 'shop/frontend', to: 'shop/catalog', share: 0.6 },
+    { from: 'shop/recommendation', to: 'shop/catalog', share: 0.25 },
+    { from: 'shop/checkout', to: 'shop/catalog', share: 0.15 },
+    { from: 'shop/frontend', to: 'shop/recommendation', share: 1 },
+    { from: 'shop/frontend', to: 'shop/checkout', share: 1 },
+    { from: 'shop/checkout', to: 'shop/payment', share: 1 },
+    { from: 'shop/cart', to: 'shop/redis-cart', share: 1 },
+  ];
+  return { nodes, workloads, calls };
 }
 
 /** Kubernetes' alphabet for generated name suffixes: no vowels, no look-alikes. */
@@ -144,6 +186,41 @@ export function validateTopology(t: ClusterTopology): string | undefined {
     if (!(w.replicas >= 1)) return `workload ${key} needs replicas >= 1`;
     if (!(w.memory < w.memoryLimit)) return `workload ${key} needs memory below memoryLimit`;
     if (w.autoscale && w.autoscale.minReplicas > w.autoscale.maxReplicas) return `workload ${key}: minReplicas > maxReplicas`;
+    if (w.serviceMs !== undefined && !(w.serviceMs > 0 && Number.isFinite(w.serviceMs))) return `workload ${key} needs serviceMs > 0`;
+    if (w.errorRate !== undefined && !(w.errorRate >= 0 && w.errorRate < 1)) return `workload ${key} needs errorRate in [0, 1)`;
+  }
+  return validateCalls(t, seen);
+}
+
+/** Checks the call graph: known workloads, shares in (0, 1] summing to at most 1 per callee, no cycle. */
+function validateCalls(t: ClusterTopology, workloads: ReadonlySet<string>): string | undefined {
+  const into = new Map<string, number>();
+  const out = new Map<string, string[]>();
+  for (const c of t.calls ?? []) {
+    for (const k of [c.from, c.to]) if (!workloads.has(k)) return `call ${c.from} → ${c.to}: no workload ${k}`;
+    if (c.from === c.to) return `call ${c.from} → ${c.to}: a workload cannot call itself`;
+    if (!(c.share > 0 && c.share <= 1)) return `call ${c.from} → ${c.to} needs a share in (0, 1]`;
+    into.set(c.to, (into.get(c.to) ?? 0) + c.share);
+    if (into.get(c.to)! > 1 + 1e-9) return `calls into ${c.to} have shares summing to more than 1`;
+    if (!out.has(c.from)) out.set(c.from, []);
+    out.get(c.from)!.push(c.to);
+  }
+  // Depth-first search for a cycle (0 unvisited, 1 on the stack, 2 done).
+  const mark = new Map<string, number>();
+  const visit = (k: string): string | undefined => {
+    if (mark.get(k) === 1) return `calls form a cycle through ${k}`;
+    if (mark.get(k) === 2) return undefined;
+    mark.set(k, 1);
+    for (const n of out.get(k) ?? []) {
+      const e = visit(n);
+      if (e) return e;
+    }
+    mark.set(k, 2);
+    return undefined;
+  };
+  for (const k of out.keys()) {
+    const e = visit(k);
+    if (e) return e;
   }
   return undefined;
 }

@@ -51,8 +51,11 @@ export interface WorkloadStatus {
 }
 
 /**
- * Incident kinds. The first six are faults a good detector should flag; `traffic_peak`, `rollout`
- * and `scale` are benign (`benign: true`) and should not be flagged.
+ * Incident kinds. The first six and the two mesh faults are faults a good detector should flag;
+ * `traffic_peak`, `rollout` and `scale` are benign (`benign: true`) and should not be flagged. The
+ * mesh faults (`latency_fault`: one pod answers slowly; `error_fault`: one pod answers a share of
+ * requests with a 5xx) barely move the pod's CPU and memory, as on Nezha; they show in the service
+ * mesh's series, the pod's and its callers'.
  */
 export type IncidentKind =
   | 'cpu_runaway'
@@ -63,7 +66,9 @@ export type IncidentKind =
   | 'noisy_neighbour'
   | 'traffic_peak'
   | 'rollout'
-  | 'scale';
+  | 'scale'
+  | 'latency_fault'
+  | 'error_fault';
 
 /** Incident kinds a caller can schedule (`traffic_peak` follows from the daily pattern). */
 export type SchedulableKind = Exclude<IncidentKind, 'traffic_peak'>;
@@ -71,7 +76,7 @@ export type SchedulableKind = Exclude<IncidentKind, 'traffic_peak'>;
 /** Every incident kind, in a stable order. */
 export const INCIDENT_KINDS: readonly IncidentKind[] = [
   'cpu_runaway', 'memory_leak', 'oom_kill', 'crash_loop', 'packet_loss', 'noisy_neighbour',
-  'traffic_peak', 'rollout', 'scale',
+  'traffic_peak', 'rollout', 'scale', 'latency_fault', 'error_fault',
 ];
 
 /** Kinds that are ground truth of normal operation, not faults. */
@@ -80,7 +85,9 @@ export const BENIGN_KINDS: ReadonlySet<IncidentKind> = new Set<IncidentKind>(['t
 /**
  * Ground truth of one incident or benign event. Times are epoch ms, `end` exclusive. `pod` and
  * `node` are empty for events of a whole workload (`rollout`, `scale`); `workload` is empty too for
- * events of a whole namespace (`traffic_peak`).
+ * events of a whole namespace (`traffic_peak`). A mesh fault names the faulty pod; its `affected` are
+ * the pods of the workloads that call the faulty one, directly or further up, whose latency or errors
+ * follow.
  */
 export interface Incident {
   /** Stable id: `e<n>` for explicit events, `r<n>` for random ones, derived ids for the rest. */
@@ -93,7 +100,7 @@ export interface Incident {
   node: string;
   start: number;
   end: number;
-  /** Other pods involved: victims of a noisy neighbour, pods replaced by a rollout or a scale. */
+  /** Other pods involved: victims of a noisy neighbour, pods replaced by a rollout or a scale, callers of a mesh fault's pod. */
   affected?: string[];
   /** Kind-specific parameters (drop fraction, cores, restart times…), for evaluation and demos. */
   detail?: Record<string, number | string>;
@@ -119,7 +126,9 @@ export interface ScheduledEvent {
   replicas?: number;
   /**
    * Kind-specific strength: `packet_loss` drop fraction (0.05–0.3), `cpu_runaway` fraction of the
-   * CPU limit reached, `noisy_neighbour` cores burnt by the aggressor. Drawn from the seed when absent.
+   * CPU limit reached, `noisy_neighbour` cores burnt by the aggressor, `latency_fault` extra ms per
+   * request (100–400), `error_fault` share of requests answered with a 5xx (0.1–0.4). Drawn from the
+   * seed when absent.
    */
   intensity?: number;
 }
@@ -134,4 +143,10 @@ export interface ScenarioOptions {
   events?: ScheduledEvent[];
   /** Whether to plan random events after `quietUntil`; default true. */
   random?: boolean;
+  /**
+   * Whether the random schedule's rotation includes the mesh faults (`latency_fault`, `error_fault`)
+   * on workloads that other workloads call; default false, so that the random schedule of a seed
+   * stays what it was before the mesh existed.
+   */
+  meshFaults?: boolean;
 }

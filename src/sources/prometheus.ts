@@ -19,6 +19,12 @@
  * Working set, not usage, is the default memory: it is what the kubelet evicts on and the OOM killer
  * sees, and what metrics-server reports; usage includes reclaimable page cache.
  *
+ * **Service mesh** (`mesh`, KAD_MESH): each pod's request rate, 5xx share and latency (mean and p99)
+ * from Istio's or Linkerd's series, and the call graph ({@link PrometheusSource.callGraph}); see
+ * prometheus-mesh.ts for the PromQL. With `auto` the source asks which mesh answers (a `count` of each
+ * one's request series) at its first call and again every `staticRefreshMs`; pods without mesh series
+ * have no mesh fields.
+ *
  * **Batching.** A call first lists the pods ({@link podListQuery}: memory or restart series present;
  * for `history`, present at any time in the range, listed in windows of two hours), then asks for the
  * metrics in batches of at most `batchSize` pods: whole small namespaces together
@@ -38,7 +44,9 @@ import type { Config } from '../config/schema.js';
 import { InputError } from '../core/errors.js';
 import { podKey, workloadFromPodName, type PodRef } from '../core/series.js';
 import type { HistoryProgress, Source } from './base.js';
-import type { PodSample, PodSnapshot } from '../core/samples.js';
+import type { CallEdge, PodSample, PodSnapshot } from '../core/samples.js';
+import type { MeshMode } from './mesh-series.js';
+import { callGraphQuery, edgesOf, MESH_METRICS, meshProbeQuery, meshQueries, type MeshFlavour, type MeshMetric } from './prometheus-mesh.js';
 import { PrometheusClient, type Labels, type MatrixSeries, type PrometheusApi, type PrometheusClientOptions, type VectorSample } from './prometheus-client.js';
 
 /** The per-pod values a source queries, in the order of {@link podQueries}. */
@@ -93,6 +101,8 @@ export interface PrometheusSourceOptions {
    * resized in place. Saves 4 of 11 queries per cycle. 0: every call. Default 10 minutes.
    */
   staticRefreshMs?: number;
+  /** Which service mesh's series to read (KAD_MESH); default `off`. */
+  mesh?: MeshMode;
 }
 
 /** The source's settings of the `prometheus` config section (see {@link PrometheusSourceOptions}). */
@@ -226,7 +236,11 @@ interface PodAcc {
   /** N_METRICS × steps, metric-major; NaN where absent. */
   values: Float64Array;
   info?: Labels;
+  /** The mesh values ({@link MESH_METRICS} × steps), for pods with mesh series. */
+  mesh?: Float64Array;
 }
+
+const N_MESH = MESH_METRICS.length;
 
 /** A {@link Source} reading per-pod metrics from a Prometheus-compatible query API. */
 export class PrometheusSource implements Source {
@@ -241,6 +255,10 @@ export class PrometheusSource implements Source {
   private readonly staticRefreshMs: number;
   private readonly statics = new Map<string, StaticEntry>();
   private stats: QueryStats = { pods: 0, batches: 0, requests: 0, ms: 0 };
+  private readonly meshMode: MeshMode;
+  /** With mesh `auto`: the mesh found, and the query time it was looked for at. */
+  private flavour: MeshFlavour | null = null;
+  private flavourAt = NaN;
 
   constructor(opts: PrometheusSourceOptions) {
     this.concurrency = Math.max(1, opts.concurrency ?? 4);
@@ -252,6 +270,7 @@ export class PrometheusSource implements Source {
     this.batchSize = Math.max(1, opts.batchSize);
     this.maxPointsPerRequest = opts.maxPointsPerRequest ?? 1_000_000;
     this.staticRefreshMs = opts.staticRefreshMs ?? 10 * 60_000;
+    this.meshMode = opts.mesh ?? 'off';
   }
 
   /** A source from the `prometheus` config section (which must have a `url`). */
@@ -300,6 +319,15 @@ export class PrometheusSource implements Source {
         }
         for (const s of result) this.put(accs, s.metric, m, 1, 0, s.value);
       }, ctl);
+      const { flavour, probes } = await this.meshFlavour(t, ctl.signal);
+      requests += probes;
+      if (flavour) {
+        const meshTasks = batches.flatMap((b) => MESH_METRICS.map((k, m) => ({ expr: meshQueries(b.selector, this.podLabel, this.rateWindow, flavour)[k], m })));
+        await mapLimit(meshTasks, this.concurrency, async ({ expr, m }) => {
+          requests++;
+          for (const s of await this.api.query(expr, t, ctl.signal)) this.putMesh(accs, s.metric, m, 1, 0, s.value);
+        }, ctl);
+      }
       this.useStatics(accs, refreshed, t);
       this.stats = { pods: listed.length, batches: batches.length, requests, ms: performance.now() - started };
       return { t, pods: this.samples(accs, 1, 0) };
@@ -354,6 +382,25 @@ export class PrometheusSource implements Source {
         this.putRange(accs, result, m, steps, first, stepMs);
         onProgress?.(++answered, tasks.length);
       }, ctl);
+      const { flavour, probes } = await this.meshFlavour(lastT, ctl.signal);
+      requests += probes;
+      if (flavour) {
+        const meshTasks: { expr: string; m: number; from: number; to: number }[] = [];
+        for (const b of batches) {
+          const q = meshQueries(b.selector, this.podLabel, this.rateWindow, flavour);
+          for (let i = 0; i < steps; i += span) MESH_METRICS.forEach((k, m) => meshTasks.push({ expr: q[k], m, from: i, to: Math.min(steps, i + span) - 1 }));
+        }
+        await mapLimit(meshTasks, this.concurrency, async ({ expr, m, from, to }) => {
+          requests++;
+          const result = await this.api.queryRange(expr, first + from * stepMs, first + to * stepMs, stepMs, ctl.signal);
+          for (const series of result) {
+            for (let j = 0; j < series.times.length; j++) {
+              const i = Math.round((series.times[j] - first) / stepMs);
+              if (i >= 0 && i < steps) this.putMesh(accs, series.metric, m, steps, i, series.values[j]);
+            }
+          }
+        }, ctl);
+      }
       const out: PodSnapshot[] = [];
       for (let i = 0; i < steps; i++) {
         const snapPods = this.samples(accs, steps, i);
@@ -368,6 +415,36 @@ export class PrometheusSource implements Source {
 
   async close(): Promise<void> {
     await this.api.close();
+  }
+
+  /** The call graph from the mesh's series around `t` (empty with mesh `off` or where no mesh answers). */
+  async callGraph(t: number, signal?: AbortSignal): Promise<CallEdge[]> {
+    const { flavour } = await this.meshFlavour(t, signal);
+    if (!flavour) return [];
+    return edgesOf(await this.api.query(callGraphQuery(this.nsSelector, flavour), t, signal), flavour);
+  }
+
+  /**
+   * The mesh to read at query time `t`: the configured one, or with `auto` the one whose request series
+   * exist (Istio first), looked for again every `staticRefreshMs`; and how many probe queries that took.
+   */
+  private async meshFlavour(t: number, signal?: AbortSignal): Promise<{ flavour: MeshFlavour | null; probes: number }> {
+    const mode = this.meshMode;
+    if (mode === 'off') return { flavour: null, probes: 0 };
+    if (mode !== 'auto') return { flavour: mode, probes: 0 };
+    if (t - this.flavourAt < this.staticRefreshMs && t >= this.flavourAt) return { flavour: this.flavour, probes: 0 };
+    let probes = 0;
+    this.flavour = null;
+    for (const f of ['istio', 'linkerd'] as const) {
+      probes++;
+      const r = await this.api.query(meshProbeQuery(this.nsSelector, f), t, signal);
+      if (r.some((s) => s.value > 0)) {
+        this.flavour = f;
+        break;
+      }
+    }
+    this.flavourAt = t;
+    return { flavour: this.flavour, probes };
   }
 
   /** The pods listed at `t` (over `rangeSeconds` before it, if given); by memory usage if nothing else. */
@@ -423,6 +500,13 @@ export class PrometheusSource implements Source {
     if (m === I_INFO) a.info = metric;
   }
 
+  private putMesh(accs: Map<string, PodAcc>, metric: Labels, m: number, steps: number, i: number, value: number): void {
+    const a = this.acc(accs, metric, steps);
+    if (!a) return;
+    a.mesh ??= new Float64Array(N_MESH * steps).fill(NaN);
+    a.mesh[m * steps + i] = value;
+  }
+
   private putRange(accs: Map<string, PodAcc>, result: MatrixSeries[], m: number, steps: number, start: number, stepMs: number): void {
     for (const s of result) {
       const a = this.acc(accs, s.metric, steps);
@@ -462,6 +546,7 @@ export class PrometheusSource implements Source {
       const cpuRequest = v(INDEX.cpuRequest);
       if (cpuRequest > 0) sample.cpuRequest = cpuRequest;
       if (started > 0) sample.startedAt = Math.round(started * 1000);
+      if (a.mesh) for (let m = 0; m < N_MESH; m++) sample[MESH_METRICS[m] as MeshMetric] = a.mesh[m * steps + i];
       out.push(sample);
     }
     out.sort((x, y) => (podKey(x.ref) < podKey(y.ref) ? -1 : 1));

@@ -22,4 +22,41 @@ describe('SimulatorSource', () => {
     expect(joined.every((s, i) => i === 0 || s.t > joined[i - 1].t)).toBe(true);
     expect(joined[joined.length - 1].t).toBe(START + 31 * H);
   });
+
+  it('reads each mesh pod\'s request rate, 5xx share and latency from Istio or Linkerd series alike, and the call graph', async () => {
+    const at = START + 10 * 60_000;
+    const events = [{ kind: 'error_fault' as const, at, durationMs: 20 * 60_000, namespace: 'shop', workload: 'payment', intensity: 0.3 }];
+    const read = async (mesh: 'istio' | 'linkerd', mode?: 'off') => {
+      const src = new SimulatorSource(new SimulatedCluster({ seed: 4, start: START, mesh, scenario: { random: false, events } }), mode ? { mesh: mode } : {});
+      const snaps = await src.history(START + 60_000, at + 5 * 60_000, 60_000);
+      return { last: snaps.at(-1)!, edges: await src.callGraph() };
+    };
+    const istio = await read('istio');
+    const linkerd = await read('linkerd');
+    const byPod = (s: typeof istio.last) => new Map(s.pods.map((p) => [p.ref.pod, p]));
+    const l = byPod(linkerd.last);
+    for (const p of istio.last.pods) {
+      const q = l.get(p.ref.pod)!;
+      if (p.requestRate === undefined) {
+        expect(['coredns', 'metrics-server', 'report-worker', 'kube-state-metrics', 'grafana']).toContain(p.ref.workload);
+        expect(q.requestRate).toBeUndefined();
+        continue;
+      }
+      expect(p.requestRate).toBeGreaterThan(0);
+      // The same counters under other names: the same rates, means and shares.
+      expect(q.requestRate).toBeCloseTo(p.requestRate!, 6);
+      expect(q.errorRatio).toBeCloseTo(p.errorRatio!, 6);
+      expect(q.latencyMs).toBeCloseTo(p.latencyMs!, 6);
+      expect(p.latencyP99Ms).toBeGreaterThan(p.latencyMs!);
+    }
+    const payment = istio.last.pods.filter((p) => p.ref.workload === 'payment').map((p) => p.errorRatio!).sort((a, b) => a - b);
+    expect(payment[1]).toBeGreaterThan(0.25);
+    expect(payment[0]).toBeLessThan(0.02);
+    const edges = (e: typeof istio.edges) => e.map((x) => `${x.from}>${x.to}`).sort();
+    expect(edges(istio.edges)).toEqual(edges(linkerd.edges));
+    expect(edges(istio.edges)).toContain('shop/checkout>shop/payment');
+    const off = await read('istio', 'off');
+    expect(off.last.pods.every((p) => p.requestRate === undefined)).toBe(true);
+    expect(off.edges).toEqual([]);
+  });
 });

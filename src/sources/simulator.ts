@@ -2,14 +2,20 @@
  * The embedded simulated cluster as a metrics source: reads the simulator's cAdvisor /
  * kube-state-metrics samples and derives per-pod rates the way Prometheus's rate() would (counter
  * differences between observations, counter resets handled). Keeps the snapshots it produced, so a
- * retrain can look back over time the cluster has already moved past.
+ * retrain can look back over time the cluster has already moved past. Where the cluster has a service
+ * mesh, each pod's request rate, 5xx share and latency (mean and p99) come from its Istio or Linkerd
+ * series the same way (mesh-series.ts), and so does the call graph.
  */
 import { setImmediate } from 'node:timers/promises';
 import { podKey, workloadFromPodName, type PodRef } from '../core/series.js';
 import { SimulatedCluster } from '../simulator/cluster.js';
 import type { MetricSample } from '../simulator/types.js';
 import type { HistoryProgress, Source } from './base.js';
-import type { PodSample, PodSnapshot } from '../core/samples.js';
+import type { CallEdge, PodSample, PodSnapshot } from '../core/samples.js';
+import {
+  histogramQuantile, MESH_BOUNDS_MS, MESH_BUCKETS, MESH_COUNT, MESH_ERRORS, MESH_REQUESTS, MESH_SLOTS, MESH_SUM,
+  meshCounters, meshEdges, type MeshMode,
+} from './mesh-series.js';
 
 const COUNTERS = {
   container_cpu_usage_seconds_total: 0,
@@ -22,7 +28,10 @@ const N_COUNTERS = 5;
 
 interface Raw {
   ref: PodRef;
+  /** The cAdvisor counters, then the mesh's ({@link MESH_SLOTS}, NaN without a mesh). */
   counters: Float64Array;
+  /** Whether the pod has mesh series. */
+  mesh?: boolean;
   memory: number;
   restarts: number;
   cpuLimit: number;
@@ -43,6 +52,8 @@ export interface SimulatorSourceOptions {
   keepMs?: number;
   /** Rates are taken over at least this window, like `rate(x[1m])` (ms). Default 60 s. */
   rateWindowMs?: number;
+  /** Which mesh series to read (KAD_MESH): default `auto`, whichever the cluster exports; `off`: none. */
+  mesh?: MeshMode;
 }
 
 /** A {@link Source} over a {@link SimulatedCluster}. */
@@ -53,10 +64,12 @@ export class SimulatorSource implements Source {
   private replay: SimulatorSource | undefined;
   private readonly keepMs: number;
   private readonly rateWindowMs: number;
+  private readonly mesh: MeshMode;
 
   constructor(readonly cluster: SimulatedCluster, opts: SimulatorSourceOptions = {}) {
     this.keepMs = opts.keepMs ?? 26 * 3_600_000;
     this.rateWindowMs = opts.rateWindowMs ?? 60_000;
+    this.mesh = opts.mesh ?? 'auto';
   }
 
   /**
@@ -68,7 +81,7 @@ export class SimulatorSource implements Source {
     // same options give the same history), kept apart from the live one.
     const firstKept = this.kept.length ? this.kept[0].t : this.cluster.time;
     if (start < firstKept && this.cluster.time > Math.max(start, this.cluster.start)) {
-      if (!this.replay || this.replay.cluster.time > start) this.replay = new SimulatorSource(new SimulatedCluster(this.cluster.options), { keepMs: 0, rateWindowMs: this.rateWindowMs });
+      if (!this.replay || this.replay.cluster.time > start) this.replay = new SimulatorSource(new SimulatedCluster(this.cluster.options), { keepMs: 0, rateWindowMs: this.rateWindowMs, mesh: this.mesh });
       const old = await this.replay.history(start, Math.min(end, firstKept - 1), stepMs, signal, onProgress);
       return end < firstKept ? old : [...old, ...(await this.history(firstKept, end, stepMs, signal, onProgress))];
     }
@@ -96,10 +109,23 @@ export class SimulatorSource implements Source {
 
   async close(): Promise<void> {}
 
+  /** The call graph in the cluster's mesh series now (empty without a mesh or with mesh `off`). */
+  async callGraph(): Promise<CallEdge[]> {
+    return meshEdges(this.cluster.samples(), this.mesh);
+  }
+
   /** Advances the cluster to `t` and derives one snapshot. */
   observe(t: number): PodSnapshot {
     this.cluster.advanceTo(t);
-    const raws = collect(this.cluster.samples());
+    const samples = this.cluster.samples();
+    const raws = collect(samples);
+    for (const [key, c] of meshCounters(samples, this.mesh)) {
+      const r = raws.get(key);
+      if (r) {
+        r.counters.set(c, N_COUNTERS);
+        r.mesh = true;
+      }
+    }
     for (const p of this.cluster.pods()) {
       const r = raws.get(podKey(p));
       if (r) {
@@ -125,10 +151,11 @@ export class SimulatorSource implements Source {
           const d = now - prev.counters[base][i];
           return (d >= 0 ? d : now) / ((t - prev.times[base]) / 1000); // a drop is a counter reset
         }
+        if (i >= N_COUNTERS) return NaN; // the mesh's counters have no usable start
         const since = r.startedAt !== undefined ? (t - r.startedAt) / 1000 : NaN;
         return since > 0 ? now / since : 0;
       };
-      pods.push({
+      const sample: PodSample = {
         ref: r.ref,
         cpu: rate(0),
         memory: r.memory,
@@ -141,7 +168,9 @@ export class SimulatorSource implements Source {
         memoryLimit: r.memoryLimit,
         cpuRequest: r.cpuRequest,
         startedAt: r.startedAt,
-      });
+      };
+      if (r.mesh) meshFields(sample, rate);
+      pods.push(sample);
       prev.times.push(t);
       prev.counters.push(r.counters);
       // Keep what the next rate may need: everything newer than the window, and one older.
@@ -159,6 +188,19 @@ export class SimulatorSource implements Source {
   }
 }
 
+const P99_RATES = new Float64Array(MESH_BOUNDS_MS.length + 1);
+
+/** Sets a pod's mesh fields from the rates of its mesh counters (`rate(i)`, i past the cAdvisor ones). */
+function meshFields(sample: PodSample, rate: (i: number) => number): void {
+  const requests = rate(N_COUNTERS + MESH_REQUESTS);
+  sample.requestRate = requests;
+  sample.errorRatio = requests > 0 ? rate(N_COUNTERS + MESH_ERRORS) / requests : NaN;
+  const count = rate(N_COUNTERS + MESH_COUNT);
+  sample.latencyMs = count > 0 ? rate(N_COUNTERS + MESH_SUM) / count : NaN;
+  for (let b = 0; b < P99_RATES.length; b++) P99_RATES[b] = rate(N_COUNTERS + MESH_BUCKETS + b);
+  sample.latencyP99Ms = histogramQuantile(0.99, MESH_BOUNDS_MS, P99_RATES);
+}
+
 /** Groups the simulator's samples by pod (container metrics summed over containers). */
 function collect(samples: readonly MetricSample[]): Map<string, Raw> {
   const pods = new Map<string, Raw>();
@@ -168,7 +210,7 @@ function collect(samples: readonly MetricSample[]): Map<string, Raw> {
     if (!r) {
       r = {
         ref: { namespace: l.namespace, pod: l.pod, workload: '', node: l.node },
-        counters: new Float64Array(N_COUNTERS), memory: 0, restarts: 0, cpuLimit: 0, memoryLimit: 0, cpuRequest: 0,
+        counters: new Float64Array(N_COUNTERS + MESH_SLOTS).fill(NaN, N_COUNTERS), memory: 0, restarts: 0, cpuLimit: 0, memoryLimit: 0, cpuRequest: 0,
       };
       pods.set(key, r);
     }

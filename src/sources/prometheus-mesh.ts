@@ -1,0 +1,76 @@
+/**
+ * The service mesh in PromQL, for the Prometheus source: per-pod request rate, 5xx share and latency
+ * from Istio's server-side series or Linkerd's inbound ones, grouped `by (namespace, <POD_LABEL>)` as
+ * every other per-pod query (the pod scrape adds those labels to the sidecar's series), and the call
+ * graph from the same series. `S` is the batch's selector, `W` the rate window:
+ *
+ * | field | Istio | Linkerd |
+ * | --- | --- | --- |
+ * | requestRate | `sum(rate(istio_requests_total{reporter="destination",S}[W]))` | `sum(rate(response_total{direction="inbound",S}[W]))` |
+ * | errorRatio | the same with `response_code=~"5.."`, over it (0 where no 5xx series exists) | `classification="failure"`, over it |
+ * | latencyMs | `rate(istio_request_duration_milliseconds_sum[W])` / `_count` | `response_latency_ms_sum` / `_count` |
+ * | latencyP99Ms | `histogram_quantile(0.99, sum by (…, le) (rate(…_bucket[W])))` | the same on `response_latency_ms_bucket` |
+ * | call graph | `source_workload(_namespace)` → `destination_workload(_namespace)` with requests in the last 10 minutes | `deployment` → `dst_deployment` of `request_total{direction="outbound"}` |
+ */
+import type { CallEdge } from '../core/samples.js';
+import type { VectorSample } from './prometheus-client.js';
+
+/** A mesh whose series a Prometheus answered for. */
+export type MeshFlavour = 'istio' | 'linkerd';
+
+/** The per-pod mesh values the source asks for, in order (PodSample's field names). */
+export const MESH_METRICS = ['requestRate', 'errorRatio', 'latencyMs', 'latencyP99Ms'] as const;
+/** One of {@link MESH_METRICS}. */
+export type MeshMetric = (typeof MESH_METRICS)[number];
+
+/** Requests seen over this window make an edge of the call graph. */
+const GRAPH_WINDOW = '10m';
+
+/** The flavour's series names and the matchers that pick the pod's own (server / inbound) side. */
+function names(flavour: MeshFlavour) {
+  return flavour === 'istio'
+    ? { requests: 'istio_requests_total', side: 'reporter="destination"', failed: 'response_code=~"5.."', latency: 'istio_request_duration_milliseconds' }
+    : { requests: 'response_total', side: 'direction="inbound"', failed: 'classification="failure"', latency: 'response_latency_ms' };
+}
+
+/** The PromQL of each mesh value for the pods matched by `selector`, grouped by `namespace` and `podLabel`. */
+export function meshQueries(selector: string, podLabel: string, rateWindow: string, flavour: MeshFlavour): Record<MeshMetric, string> {
+  const n = names(flavour);
+  const by = `namespace, ${podLabel}`;
+  const sel = `${n.side},${selector}`;
+  const rate = (metric: string, s = sel) => `sum by (${by}) (rate(${metric}{${s}}[${rateWindow}]))`;
+  const total = rate(n.requests);
+  return {
+    requestRate: total,
+    errorRatio: `(${rate(n.requests, `${sel},${n.failed}`)} or 0 * ${total}) / ${total}`,
+    latencyMs: `${rate(`${n.latency}_sum`)} / ${rate(`${n.latency}_count`)}`,
+    latencyP99Ms: `histogram_quantile(0.99, sum by (${by}, le) (rate(${n.latency}_bucket{${sel}}[${rateWindow}])))`,
+  };
+}
+
+/** How many of the flavour's pod-side request series `selector` matches (0 or nothing: no such mesh). */
+export function meshProbeQuery(selector: string, flavour: MeshFlavour): string {
+  const n = names(flavour);
+  return `count(${n.requests}{${n.side},${selector}})`;
+}
+
+/** The call graph's PromQL: per caller and callee workload, requests in the last 10 minutes, where any. */
+export function callGraphQuery(selector: string, flavour: MeshFlavour): string {
+  return flavour === 'istio'
+    ? `sum by (source_workload, source_workload_namespace, destination_workload, destination_workload_namespace) (increase(istio_requests_total{reporter="destination",${selector}}[${GRAPH_WINDOW}])) > 0`
+    : `sum by (namespace, deployment, dst_namespace, dst_deployment) (increase(request_total{direction="outbound",${selector}}[${GRAPH_WINDOW}])) > 0`;
+}
+
+/** The edges of a {@link callGraphQuery} answer (callers outside the mesh, `unknown`, left out). */
+export function edgesOf(result: readonly VectorSample[], flavour: MeshFlavour): CallEdge[] {
+  const edges = new Map<string, CallEdge>();
+  for (const { metric: l } of result) {
+    const [fromNs, from, toNs, to] = flavour === 'istio'
+      ? [l.source_workload_namespace, l.source_workload, l.destination_workload_namespace, l.destination_workload]
+      : [l.namespace, l.deployment, l.dst_namespace ?? l.namespace, l.dst_deployment];
+    if (!from || !to || from === 'unknown' || to === 'unknown' || !fromNs || !toNs) continue;
+    const e = { from: `${fromNs}/${from}`, to: `${toNs}/${to}` };
+    if (e.from !== e.to) edges.set(`${e.from}>${e.to}`, e);
+  }
+  return [...edges.values()];
+}

@@ -1,0 +1,107 @@
+/**
+ * The Prometheus source's service-mesh reading against a real Prometheus: 40 minutes of two simulated
+ * clusters backfilled with promtool, one with Istio sidecars (an error fault on a payment pod in the
+ * last 15 minutes), one with Linkerd's (another seed, so other pod names). Checks each pod's request
+ * rate, 5xx share and latency against the simulator source's reading of the same series, the call
+ * graph of either mesh, and that `auto` finds the mesh by itself.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/load.js';
+import { podKey } from '../src/core/series.js';
+import type { PodSample } from '../src/core/samples.js';
+import { SimulatedCluster, type SimulatorOptions } from '../src/simulator/cluster.js';
+import { writeOpenMetricsHistory } from '../src/simulator/openmetrics.js';
+import { defaultTopology } from '../src/simulator/topology.js';
+import { PrometheusClient, prometheusClientSettings } from '../src/sources/prometheus-client.js';
+import { PrometheusSource, prometheusSourceSettings } from '../src/sources/prometheus.js';
+import { SimulatorSource } from '../src/sources/simulator.js';
+import type { MeshMode } from '../src/sources/mesh-series.js';
+import { describeWithServers, tempDir } from './integration.js';
+import { startPrometheus, type PrometheusServer } from './prometheus.js';
+
+const MIN = 60_000;
+const GRID = 15_000;
+const PROMETHEUS = loadConfig({ env: {} }).prometheus;
+
+describeWithServers('PrometheusSource reading a service mesh', ['prometheus', 'promtool'], () => {
+  let prom: PrometheusServer;
+  let start: number;
+  let end: number;
+  const closers: (() => Promise<void>)[] = [];
+  const istio = (): SimulatorOptions => ({
+    seed: 21, start, mesh: 'istio',
+    scenario: { random: false, events: [{ kind: 'error_fault', at: start + 25 * MIN, durationMs: 30 * MIN, namespace: 'shop', workload: 'payment', intensity: 0.3 }] },
+  });
+  const linkerd = (): SimulatorOptions => ({ seed: 22, start, mesh: 'linkerd', scenario: { random: false } });
+  const source = (mesh: MeshMode) => {
+    const s = new PrometheusSource({ ...prometheusSourceSettings(PROMETHEUS), api: new PrometheusClient({ ...prometheusClientSettings(PROMETHEUS), url: prom.url }), mesh });
+    closers.push(() => s.close());
+    return s;
+  };
+
+  beforeAll(async () => {
+    end = Math.floor(Date.now() / MIN) * MIN - 2 * MIN;
+    start = end - 40 * MIN;
+    const dir = tempDir('mesh-hist');
+    const files = [join(dir, 'istio.om'), join(dir, 'linkerd.om')];
+    await writeOpenMetricsHistory(new SimulatedCluster(istio()), files[0], start, end, GRID);
+    await writeOpenMetricsHistory(new SimulatedCluster(linkerd()), files[1], start, end, GRID);
+    prom = await startPrometheus({ backfill: files });
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const c of closers) await c().catch(() => {});
+    await prom?.stop();
+  });
+
+  /** The simulator source's reading of a twin cluster at `t`, by pod. */
+  const truthAt = async (opts: SimulatorOptions, t: number) => {
+    const snaps = await new SimulatorSource(new SimulatedCluster(opts), { rateWindowMs: MIN }).history(t - 5 * MIN, t, GRID);
+    return new Map<string, PodSample>(snaps.at(-1)!.pods.map((p) => [podKey(p.ref), p]));
+  };
+
+  it('reads Istio\'s request rate, 5xx share and latency per pod as the simulator source does', async () => {
+    const t = end - 2 * MIN;
+    const snaps = await source('istio').history(t - 2 * MIN, t, MIN);
+    const got = snaps.at(-1)!;
+    expect(got.t).toBe(t);
+    const want = await truthAt(istio(), t);
+    let compared = 0;
+    for (const p of got.pods) {
+      const w = want.get(podKey(p.ref));
+      if (!w) continue; // a pod of the Linkerd cluster
+      if (w.requestRate === undefined) {
+        expect(p.requestRate).toBeUndefined();
+        continue;
+      }
+      compared++;
+      expect(p.requestRate! / w.requestRate!).toBeGreaterThan(0.9);
+      expect(p.requestRate! / w.requestRate!).toBeLessThan(1.1);
+      expect(Math.abs(p.errorRatio! - w.errorRatio!)).toBeLessThan(0.02);
+      expect(p.latencyMs! / w.latencyMs!).toBeGreaterThan(0.9);
+      expect(p.latencyMs! / w.latencyMs!).toBeLessThan(1.1);
+      expect(p.latencyP99Ms! / w.latencyP99Ms!).toBeGreaterThan(0.7);
+      expect(p.latencyP99Ms! / w.latencyP99Ms!).toBeLessThan(1.4);
+    }
+    expect(compared).toBeGreaterThanOrEqual(17);
+    const payment = got.pods.filter((p) => p.ref.workload === 'payment' && want.has(podKey(p.ref))).map((p) => p.errorRatio!).sort((a, b) => a - b);
+    expect(payment[1]).toBeGreaterThan(0.25);
+    // Pods without 5xx series have a share of 0, not a gap.
+    expect(got.pods.filter((p) => p.ref.workload === 'redis-cart' && want.has(podKey(p.ref))).every((p) => p.errorRatio! < 0.01)).toBe(true);
+  });
+
+  it('reads the call graph of either mesh, and finds the mesh by itself with auto', async () => {
+    const expected = defaultTopology().calls!.map((c) => `${c.from}>${c.to}`).sort();
+    const edges = async (mode: MeshMode) => (await source(mode).callGraph(end, undefined)).map((e) => `${e.from}>${e.to}`).sort();
+    expect(await edges('istio')).toEqual(expected);
+    expect(await edges('linkerd')).toEqual(expected);
+    expect(await edges('auto')).toEqual(expected);
+    expect(await edges('off')).toEqual([]);
+    const snap = await source('linkerd').current(end - MIN);
+    const want = await truthAt(linkerd(), end - MIN);
+    const ours = snap.pods.filter((p) => want.has(podKey(p.ref)) && want.get(podKey(p.ref))!.requestRate !== undefined);
+    expect(ours.length).toBeGreaterThanOrEqual(17);
+    for (const p of ours) expect(p.requestRate! / want.get(podKey(p.ref))!.requestRate!).toBeGreaterThan(0.9);
+  });
+});
