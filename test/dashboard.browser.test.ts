@@ -4,7 +4,8 @@
  * a second) and an API token. The overview lists every pod kad scores and gets the cycles live (Server-
  * Sent Events); the pod of the first abrupt simulated incident (from the simulator's ground truth at
  * /incidents) shows flagged on the overview within the scoring intervals the engine needs; its pod
- * view draws non-empty charts (uPlot's data and the canvas pixels) with the flagged interval shaded;
+ * view draws non-empty charts (uPlot's data and the canvas pixels) with the flagged interval shaded
+ * and the expected range as a band with data;
  * its workload view draws the forecast with bands and the replicas; "false alarm" given in the anomaly
  * history (token pasted in the dialog) is stored, counted for its workload with the score floor it
  * set, and still there after kad is killed (SIGKILL) and started again on the same state directory; the incidents page shows it with a timeline; no page
@@ -158,6 +159,16 @@ describeWithServers('the dashboard in headless Chromium, on kad serve with the s
       expect(c.points, key).toBeGreaterThan(30);
       expect(c.values, key).toBeGreaterThan(key === 'score' ? 5 : 30);
       expect(c.ink, `${key}: drawn pixels`).toBeGreaterThan(1000);
+    }
+    // The expected range (GET /api/series' `expected`) is drawn as a band on the metric charts: its series hold values.
+    for (const key of ['cpu', 'memory', 'network']) {
+      const band = await page.$eval(`[data-chart="${key}"]`, (el) => {
+        const u = (el as HTMLElement & { uplot: { data: (number | null)[][]; series: { label?: string }[] } }).uplot;
+        const at = u.series.map((x, i) => [x.label ?? '', i] as const).filter(([l]) => l.startsWith('expected '));
+        return { series: at.length, values: Math.min(...at.map(([, i]) => u.data[i].filter((v) => v !== null).length)) };
+      });
+      expect(band.series, `${key}: band series`).toBeGreaterThanOrEqual(2);
+      expect(band.values, `${key}: band values`).toBeGreaterThan(30);
     }
     // The flag the overview showed lies in a shaded interval; a pixel column through it is shaded, one outside is not.
     const shade = await page.$eval('[data-chart="score"]', (el, t) => {
