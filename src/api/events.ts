@@ -44,7 +44,12 @@ const Pod = Type.Object({
   exhaustion: Type.Union([Type.Object({ memorySeconds: Num, cpuSeconds: Num, warnings: Type.Array(Type.String()) }), Type.Null()]),
 });
 const Pods = Type.Object({ t: Num, modelVersion: Str, pods: Type.Array(Pod) });
-const Feedback = Type.Object({ verdict: Type.String(), incidentType: Str, comment: Str, at: Type.Number() });
+const Feedback = Type.Object({
+  verdict: Type.String({ description: 'false_alarm or real_incident (an operator\'s), or silenced: an Alertmanager silence covered its alert (weak feedback: not a false alarm, the floor is unchanged)' }),
+  incidentType: Str, comment: Str, at: Type.Number(),
+  silenceId: Type.Optional(Type.String({ description: 'For silenced: the Alertmanager silence\'s id' })),
+  createdBy: Type.Optional(Type.String({ description: 'For silenced: who created the silence' })),
+});
 const Anomaly = Type.Object({
   id: Type.Integer(), namespace: Type.String(), workload: Type.String(), pod: Type.String(), start: Type.Number(), end: Num,
   peakScore: Type.Number(), threshold: Type.Number(), topFeatures: Type.Array(TopFeature), explanation: Type.String(), modelVersion: Type.String(),
