@@ -181,7 +181,7 @@ export const eventRoutes: FastifyPluginAsync<EventDeps> = async (app, deps) => {
 
   a.get('/anomalies', {
     schema: {
-      description: 'Past and current anomaly events, newest first: start, end (null while it lasts), peak score, threshold, top features, explanation, model version and operator feedback. `q` searches pod, workload and explanation.',
+      description: 'Past and current anomaly events, newest first: start, end (null while it lasts), peak score, threshold, top features, explanation, model version and feedback (an operator\'s verdict, or `silenced` when an Alertmanager silence naming its pod or workload covered its alert). `q` searches pod, workload and explanation.',
       tags: ['dashboard'],
       querystring: Type.Object({
         namespace: Type.Optional(Type.String()), workload: Type.Optional(Type.String()), pod: Type.Optional(Type.String()), ...Window,
