@@ -228,7 +228,7 @@ describeWithServers('the dashboard in headless Chromium, on kad serve with the s
     // The feedback summary counts it for the workload, with the score floor it set (kad_workload_score_floor on /metrics).
     const summary = `tr[data-workload="${incident.namespace}/${incident.workload}"]`;
     const cells = async () => page.$$eval(`${summary} td`, (tds) => tds.map((td) => td.textContent));
-    await expect.poll(cells, { timeout: 10_000 }).toEqual([expect.stringContaining(incident.workload), '1', '0', expect.stringMatching(/^\d/), expect.any(String), expect.any(String)]);
+    await expect.poll(cells, { timeout: 10_000 }).toEqual([expect.stringContaining(incident.workload), '1', '0', '0', expect.stringMatching(/^\d/), expect.any(String), expect.any(String)]); // false alarms, real incidents, silenced, floor
     await shot('anomalies');
     const stored = (await json<Anomalies>(`${kad.url}/anomalies?pod=${incident.pod}`)).anomalies.find((a) => a.id === anomaly.id)!;
     expect(stored.feedback).toMatchObject({ verdict: 'false_alarm', comment: 'load test, expected' });
@@ -238,7 +238,7 @@ describeWithServers('the dashboard in headless Chromium, on kad serve with the s
     kad = await startKad(state);
     await page.goto(`${kad.url}/#/anomalies?q=${incident.pod}`);
     await page.waitForSelector(`${item} .feedback-state[data-verdict="false_alarm"]`, { timeout: 20_000 });
-    await expect.poll(cells, { timeout: 10_000 }).toEqual([expect.stringContaining(incident.workload), '1', '0', expect.stringMatching(/^\d/), expect.any(String), expect.any(String)]);
+    await expect.poll(cells, { timeout: 10_000 }).toEqual([expect.stringContaining(incident.workload), '1', '0', '0', expect.stringMatching(/^\d/), expect.any(String), expect.any(String)]); // false alarms, real incidents, silenced, floor
     const after = (await json<Anomalies>(`${kad.url}/anomalies?pod=${incident.pod}`)).anomalies.find((a) => a.id === anomaly.id)!;
     expect(after.feedback).toMatchObject({ verdict: 'false_alarm', comment: 'load test, expected' });
   }, 120_000);
