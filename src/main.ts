@@ -19,6 +19,7 @@ import { policyParamsFromConfig } from './policy/alert-policy.js';
 import type { Notifier } from './notify/base.js';
 import { createNotifier } from './notify/notifier.js';
 import { EventRecorder } from './notify/event-recorder.js';
+import { SilenceWatcher } from './notify/silences.js';
 import { OperatorFeedback } from './policy/feedback.js';
 import { WorkloadBars } from './policy/workload-bars.js';
 import { loadModels } from './registry/model-store.js';
@@ -202,6 +203,18 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
   return { config, log, clock, source, telemetry, engine, notifier, incidents, events, feedback, feed };
 }
 
+/** With ALERTMANAGER_URL and the event store: polls Alertmanager's silences as weak feedback (notify/silences.ts). */
+function watchSilences(config: Readonly<Config>, rt: Runtime): SilenceWatcher | undefined {
+  const { url, silencePollSeconds } = config.alertmanager;
+  if (!url || silencePollSeconds === 0 || !rt.events) return undefined;
+  const w = new SilenceWatcher({
+    url, events: rt.events, now: () => rt.clock.now(), registry: rt.telemetry.registry, log: rt.log, intervalMs: silencePollSeconds * 1000,
+    onSilenced: () => rt.telemetry.feedback.inc({ verdict: 'silenced' }),
+  });
+  w.start();
+  return w;
+}
+
 /** A running service. */
 export interface Service {
   url: string;
@@ -244,6 +257,7 @@ export async function startService(config: Readonly<Config>, opts: RuntimeOption
   }
   const stop = new AbortController();
   const loop = engine.run(stop.signal);
+  const silences = watchSilences(config, rt);
   log.info({ source: source.name, url }, 'kad serving');
   return {
     url,
@@ -251,6 +265,7 @@ export async function startService(config: Readonly<Config>, opts: RuntimeOption
     async close() {
       stop.abort();
       await loop;
+      await silences?.stop();
       await app.close();
       await rt.notifier?.close();
       await source.close();

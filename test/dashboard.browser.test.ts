@@ -4,7 +4,8 @@
  * a second) and an API token. The overview lists every pod kad scores and gets the cycles live (Server-
  * Sent Events); the pod of the first abrupt simulated incident (from the simulator's ground truth at
  * /incidents) shows flagged on the overview within the scoring intervals the engine needs; its pod
- * view draws non-empty charts (uPlot's data and the canvas pixels) with the flagged interval shaded;
+ * view draws non-empty charts (uPlot's data and the canvas pixels) with the flagged interval shaded
+ * and the expected range as a band with data;
  * its workload view draws the forecast with bands and the replicas; "false alarm" given in the anomaly
  * history (token pasted in the dialog) is stored, counted for its workload with the score floor it
  * set, and still there after kad is killed (SIGKILL) and started again on the same state directory; the incidents page shows it with a timeline; no page
@@ -159,6 +160,16 @@ describeWithServers('the dashboard in headless Chromium, on kad serve with the s
       expect(c.values, key).toBeGreaterThan(key === 'score' ? 5 : 30);
       expect(c.ink, `${key}: drawn pixels`).toBeGreaterThan(1000);
     }
+    // The expected range (GET /api/series' `expected`) is drawn as a band on the metric charts: its series hold values.
+    for (const key of ['cpu', 'memory', 'network']) {
+      const band = await page.$eval(`[data-chart="${key}"]`, (el) => {
+        const u = (el as HTMLElement & { uplot: { data: (number | null)[][]; series: { label?: string }[] } }).uplot;
+        const at = u.series.map((x, i) => [x.label ?? '', i] as const).filter(([l]) => l.startsWith('expected '));
+        return { series: at.length, values: Math.min(...at.map(([, i]) => u.data[i].filter((v) => v !== null).length)) };
+      });
+      expect(band.series, `${key}: band series`).toBeGreaterThanOrEqual(2);
+      expect(band.values, `${key}: band values`).toBeGreaterThan(30);
+    }
     // The flag the overview showed lies in a shaded interval; a pixel column through it is shaded, one outside is not.
     const shade = await page.$eval('[data-chart="score"]', (el, t) => {
       const e = el as HTMLElement & { shaded: [number, number][]; uplot: { ctx: CanvasRenderingContext2D; bbox: { left: number; top: number; width: number; height: number }; valToPos: (v: number, s: string, c: boolean) => number } };
@@ -217,7 +228,7 @@ describeWithServers('the dashboard in headless Chromium, on kad serve with the s
     // The feedback summary counts it for the workload, with the score floor it set (kad_workload_score_floor on /metrics).
     const summary = `tr[data-workload="${incident.namespace}/${incident.workload}"]`;
     const cells = async () => page.$$eval(`${summary} td`, (tds) => tds.map((td) => td.textContent));
-    await expect.poll(cells, { timeout: 10_000 }).toEqual([expect.stringContaining(incident.workload), '1', '0', expect.stringMatching(/^\d/), expect.any(String), expect.any(String)]);
+    await expect.poll(cells, { timeout: 10_000 }).toEqual([expect.stringContaining(incident.workload), '1', '0', '0', expect.stringMatching(/^\d/), expect.any(String), expect.any(String)]); // false alarms, real incidents, silenced, floor
     await shot('anomalies');
     const stored = (await json<Anomalies>(`${kad.url}/anomalies?pod=${incident.pod}`)).anomalies.find((a) => a.id === anomaly.id)!;
     expect(stored.feedback).toMatchObject({ verdict: 'false_alarm', comment: 'load test, expected' });
@@ -227,7 +238,7 @@ describeWithServers('the dashboard in headless Chromium, on kad serve with the s
     kad = await startKad(state);
     await page.goto(`${kad.url}/#/anomalies?q=${incident.pod}`);
     await page.waitForSelector(`${item} .feedback-state[data-verdict="false_alarm"]`, { timeout: 20_000 });
-    await expect.poll(cells, { timeout: 10_000 }).toEqual([expect.stringContaining(incident.workload), '1', '0', expect.stringMatching(/^\d/), expect.any(String), expect.any(String)]);
+    await expect.poll(cells, { timeout: 10_000 }).toEqual([expect.stringContaining(incident.workload), '1', '0', '0', expect.stringMatching(/^\d/), expect.any(String), expect.any(String)]); // false alarms, real incidents, silenced, floor
     const after = (await json<Anomalies>(`${kad.url}/anomalies?pod=${incident.pod}`)).anomalies.find((a) => a.id === anomaly.id)!;
     expect(after.feedback).toMatchObject({ verdict: 'false_alarm', comment: 'load test, expected' });
   }, 120_000);

@@ -132,6 +132,35 @@ describe('dashboard JSON routes', () => {
     expect((await app.inject({ method: 'GET', url: '/api/series?pod=web-1' })).statusCode).toBe(400);
   });
 
+  it('GET /api/series: an expected range per metric from the pod\'s earlier days, aligned with t; a spike falls outside', async () => {
+    const day = 1440 * MIN;
+    const start = T0 - 3 * day;
+    const metrics = (i: number) => {
+      const m = Object.fromEntries(HISTORY_METRICS.map((k) => [k, 1])) as Record<(typeof HISTORY_METRICS)[number], number>;
+      m.cpu = 1 + 0.5 * Math.sin((2 * Math.PI * i) / 1440) + 0.01 * ((i * 7919) % 13);
+      if (i === 3 * 1440 - 30) m.cpu = 5;
+      return m;
+    };
+    store.write(() => {
+      for (let i = 0; i < 3 * 1440; i++) store.appendHistory(start + i * MIN, [{ namespace: 'shop', pod: 'batch-1', workload: 'batch', score: 0.1, threshold: 0.8, flagged: false, modelScore: 0.1, peerScore: 0, metrics: metrics(i) }]);
+    });
+    const s = (await app.inject({ method: 'GET', url: `/api/series?namespace=shop&pod=batch-1&from=${T0 - 60 * MIN}&to=${T0}` })).json();
+    expect(s.t.length).toBe(60);
+    for (const k of ['cpu', 'memory', 'network_rx', 'network_tx']) {
+      expect(s.expected[k].lo.length, k).toBe(60);
+      expect(s.expected[k].hi.every((v: number | null) => v !== null), k).toBe(true);
+    }
+    const spike = s.t.indexOf(T0 - 30 * MIN);
+    s.metrics.cpu.forEach((v: number, i: number) => {
+      if (i === spike) expect(v).toBeGreaterThan(s.expected.cpu.hi[i]);
+      else expect(v >= s.expected.cpu.lo[i] && v <= s.expected.cpu.hi[i], `cpu ${v} at ${i} in [${s.expected.cpu.lo[i]}, ${s.expected.cpu.hi[i]}]`).toBe(true);
+    });
+    // A pod with minutes of history: no band until the last hour holds 10 values (the 11th point's).
+    const short = (await app.inject({ method: 'GET', url: `/api/series?namespace=shop&pod=web-1&from=${T0}&to=${T0 + 10 * MIN}` })).json();
+    expect(short.expected.cpu.lo.slice(0, 10)).toEqual(Array(10).fill(null));
+    expect(short.expected.cpu.lo[10]).toBeTypeOf('number');
+  });
+
   it('GET /anomalies: newest first, filtered and searched', async () => {
     const all = (await app.inject({ method: 'GET', url: '/anomalies' })).json();
     expect(all.count).toBe(2);

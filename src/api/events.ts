@@ -1,7 +1,8 @@
 /**
  * The dashboard's JSON: the pods now (GET /api/pods, and every cycle on GET /api/events as
  * Server-Sent Events), a pod's history (GET /api/series: the event store's score and metric history,
- * which survives restarts, joined with the samples the series store holds), the anomaly history with
+ * which survives restarts, joined with the samples the series store holds, and each metric's expected
+ * range from the pod's own history: store/expected-range.ts), the anomaly history with
  * search (GET /anomalies), the alert history (GET /api/alerts), incidents (GET /api/incidents:
  * store/incidents.ts), and operator feedback (POST /anomalies/{id}/feedback, which needs the API
  * token: auth.ts). Times are epoch ms.
@@ -14,6 +15,7 @@ import { SECURITY_HEADERS } from '../core/security-headers.js';
 import type { Engine } from '../engine/engine.js';
 import type { OperatorFeedback } from '../policy/feedback.js';
 import { HISTORY_METRICS, type AlertRecord, type EventStore, type HistoryMetricName } from '../store/event-store.js';
+import { expectedRange } from '../store/expected-range.js';
 import { groupIncidents, INCIDENT_WINDOW_MS } from '../store/incidents.js';
 import type { PodField } from '../store/series-store.js';
 import { requireToken } from './auth.js';
@@ -42,7 +44,12 @@ const Pod = Type.Object({
   exhaustion: Type.Union([Type.Object({ memorySeconds: Num, cpuSeconds: Num, warnings: Type.Array(Type.String()) }), Type.Null()]),
 });
 const Pods = Type.Object({ t: Num, modelVersion: Str, pods: Type.Array(Pod) });
-const Feedback = Type.Object({ verdict: Type.String(), incidentType: Str, comment: Str, at: Type.Number() });
+const Feedback = Type.Object({
+  verdict: Type.String({ description: 'false_alarm or real_incident (an operator\'s), or silenced: an Alertmanager silence covered its alert (weak feedback: not a false alarm, the floor is unchanged)' }),
+  incidentType: Str, comment: Str, at: Type.Number(),
+  silenceId: Type.Optional(Type.String({ description: 'For silenced: the Alertmanager silence\'s id' })),
+  createdBy: Type.Optional(Type.String({ description: 'For silenced: who created the silence' })),
+});
 const Anomaly = Type.Object({
   id: Type.Integer(), namespace: Type.String(), workload: Type.String(), pod: Type.String(), start: Type.Number(), end: Num,
   peakScore: Type.Number(), threshold: Type.Number(), topFeatures: Type.Array(TopFeature), explanation: Type.String(), modelVersion: Type.String(),
@@ -64,8 +71,15 @@ const FeedbackBody = Type.Object({
   comment: Type.Optional(Type.String({ maxLength: 2000 })),
 });
 
+const EXPECTED_RULE = 'Expected range of cpu, memory, network_rx, network_tx and rx_dropped, aligned with `t` (null: not enough history), from the pod\'s own earlier values only: '
+  + 'median ± 3 × 1.4826 × MAD of the values within ±10 minutes of the same time on the previous 7 days, when at least 2 of those days have values; '
+  + 'otherwise of the previous 60 minutes (at least 10 values); the spread is at least 1% of the median, and the low edge at least 0.';
 const fin = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x : null);
 const HOUR = 3_600_000;
+/** The metrics /api/series gives an expected range for. */
+const EXPECTED_METRICS: readonly HistoryMetricName[] = ['cpu', 'memory', 'network_rx', 'network_tx', 'rx_dropped'];
+/** History read before `from` for the expected range: 7 days and the 10-minute window (store/expected-range.ts). */
+const EXPECTED_LOOKBACK_MS = 7 * 24 * HOUR + 10 * 60_000;
 /** Seconds between keep-alive comments on an event stream. */
 export const SSE_PING_MS = 15_000;
 
@@ -97,7 +111,7 @@ const alertOut = ({ key: _key, ...a }: AlertRecord) => a;
 
 /** A pod's history in [from, to]: the event store's, plus the series store's samples at cycles the event store lacks (no score there). */
 function podSeries(engine: Engine, events: EventStore, namespace: string, pod: string, from: number, to: number) {
-  const h = events.history(namespace, pod, from, to);
+  const h = events.history(namespace, pod, from - EXPECTED_LOOKBACK_MS, to);
   const ss = engine.seriesStore;
   const key = `${namespace}/${pod}`;
   const ref = ss.pod(key);
@@ -109,16 +123,27 @@ function podSeries(engine: Engine, events: EventStore, namespace: string, pod: s
     const times = ss.cycleTimes();
     const cols = HISTORY_METRICS.map((k) => ss.podSeries(key, FIELD_OF[k])!);
     for (let i = 0; i < times.length; i++) {
-      if (times[i] < from || times[i] > to || have.has(times[i]) || !cols.some((c) => Number.isFinite(c[i]))) continue;
+      if (times[i] < from - EXPECTED_LOOKBACK_MS || times[i] > to || have.has(times[i]) || !cols.some((c) => Number.isFinite(c[i]))) continue;
       points.push({ t: times[i], score: null, threshold: null, flagged: false, m: cols.map((c) => fin(c[i])) });
     }
     points.sort((a, b) => a.t - b.t);
   }
+  // Points before `from` are history the expected range is read from, not shown.
+  const t = points.map((p) => p.t);
+  const start = t.findIndex((x) => x >= from);
+  const first = start < 0 ? t.length : start;
+  const shown = points.slice(first);
+  const expected = Object.fromEntries(EXPECTED_METRICS.map((k) => {
+    const j = HISTORY_METRICS.indexOf(k);
+    const b = expectedRange(t, points.map((p) => p.m[j] ?? NaN), { lower: 0 }, first);
+    return [k, { lo: Array.from(b.lo, fin), hi: Array.from(b.hi, fin) }];
+  }));
   return {
     namespace, pod, workload: h.workload ?? ref?.workload ?? '', stepMs: ss.options.stepMs,
-    t: points.map((p) => p.t),
-    metrics: Object.fromEntries(HISTORY_METRICS.map((k, j) => [k, points.map((p) => p.m[j])])),
-    score: points.map((p) => p.score), threshold: points.map((p) => p.threshold), flagged: points.map((p) => p.flagged),
+    t: shown.map((p) => p.t),
+    metrics: Object.fromEntries(HISTORY_METRICS.map((k, j) => [k, shown.map((p) => p.m[j])])),
+    score: shown.map((p) => p.score), threshold: shown.map((p) => p.threshold), flagged: shown.map((p) => p.flagged),
+    expected,
   };
 }
 
@@ -138,13 +163,14 @@ export const eventRoutes: FastifyPluginAsync<EventDeps> = async (app, deps) => {
 
   a.get('/api/series', {
     schema: {
-      description: 'A pod\'s metrics, score, threshold and flags over [from, to] (default: the last 3 hours), from the event store (kept across restarts) and the samples held in memory (no score before training).',
+      description: 'A pod\'s metrics, score, threshold and flags over [from, to] (default: the last 3 hours), from the event store (kept across restarts) and the samples held in memory (no score before training); and `expected`, each metric\'s normal range from the pod\'s own earlier values. ' + EXPECTED_RULE,
       tags: ['dashboard'],
       querystring: Type.Object({ namespace: Type.String(), pod: Type.String(), ...Window }),
       response: {
         200: Type.Object({
           namespace: Type.String(), pod: Type.String(), workload: Type.String(), stepMs: Type.Number(), t: Type.Array(Type.Number()),
           metrics: Type.Record(Type.String(), Type.Array(Num)), score: Type.Array(Num), threshold: Type.Array(Num), flagged: Type.Array(Type.Boolean()),
+          expected: Type.Optional(Type.Record(Type.String(), Type.Object({ lo: Type.Array(Num), hi: Type.Array(Num) }), { description: EXPECTED_RULE })),
         }),
       },
     },
@@ -155,7 +181,7 @@ export const eventRoutes: FastifyPluginAsync<EventDeps> = async (app, deps) => {
 
   a.get('/anomalies', {
     schema: {
-      description: 'Past and current anomaly events, newest first: start, end (null while it lasts), peak score, threshold, top features, explanation, model version and operator feedback. `q` searches pod, workload and explanation.',
+      description: 'Past and current anomaly events, newest first: start, end (null while it lasts), peak score, threshold, top features, explanation, model version and feedback (an operator\'s verdict, or `silenced` when an Alertmanager silence naming its pod or workload covered its alert). `q` searches pod, workload and explanation.',
       tags: ['dashboard'],
       querystring: Type.Object({
         namespace: Type.Optional(Type.String()), workload: Type.Optional(Type.String()), pod: Type.Optional(Type.String()), ...Window,

@@ -73,6 +73,7 @@ export const HELP_ENV_VARS: readonly HelpEnvVar[] = Object.freeze([
   { name: "KAD_ALERT_RESEND_SECONDS", path: "alertmanager.resendSeconds", default: 60 },
   { name: "KAD_ALERT_SEVERITY", path: "alertmanager.severity", default: "warning" },
   { name: "KAD_EXTERNAL_URL", path: "alertmanager.externalUrl", default: undefined },
+  { name: "KAD_SILENCE_POLL_SECONDS", path: "alertmanager.silencePollSeconds", default: 60 },
   { name: "KAD_STATE_DIR", path: "state.dir", default: undefined },
   { name: "KAD_RETENTION_DAYS", path: "state.retentionDays", default: 7 },
   { name: "KAD_HISTORY_POINTS_PER_POD", path: "state.historyPointsPerPod", default: 10080 },

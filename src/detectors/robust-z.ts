@@ -23,6 +23,7 @@ import { paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { zToScore } from '../core/score-map.js';
+import { madOf, medianOf } from '../stats/sorted-median.js';
 import { insertSorted, removeSorted } from '../stats/sorted-windows.js';
 import { type Detector, type Explainer } from './base.js';
 import { readScaleSettings, scaleFloor, SCALE_PARAMS, type ScaleParams, type ScaleSettings } from './scale-settings.js';
@@ -32,6 +33,7 @@ const KIND = 'robust-z';
 const FORMAT_VERSION = 1;
 /** MAD → standard deviation of a normal distribution. */
 const MAD_TO_SD = 1.482602218505602;
+export { madOf, medianOf };
 const PARAMS = ['window', 'minPoints', ...SCALE_PARAMS];
 
 /**
@@ -190,35 +192,4 @@ export class RobustZDetector implements Detector, Explainer {
     const p = this.params;
     return Math.max(MAD_TO_SD * madOf(this.sorted, base, c, med), scaleFloor(p, j, med), p.defaultMinScale);
   }
-}
-
-/** The median of the `c` sorted values at `a[base .. base + c)`. */
-export function medianOf(a: Float64Array, base: number, c: number): number {
-  const h = c >> 1;
-  return c % 2 === 1 ? a[base + h] : 0.5 * (a[base + h - 1] + a[base + h]);
-}
-
-/**
- * The median absolute deviation from `med` of the `c` sorted values at `a[base .. base + c)`, without
- * allocating: deviations grow outward from the median on both sides, so merging the two runs gives
- * them in ascending order and the middle one (or two) is the MAD.
- */
-export function madOf(a: Float64Array, base: number, c: number, med: number): number {
-  let lo = base + (c >> 1) - 1; // walks left: deviations med - a[lo], ascending
-  let hi = base + (c >> 1); // walks right: deviations a[hi] - med, ascending
-  const end = base + c;
-  const k = (c - 1) >> 1; // the median deviation is the k-th smallest (and the next one when c is even)
-  let prev = 0;
-  for (let i = 0; i <= k + 1 - (c % 2); i++) {
-    const dl = lo >= base ? med - a[lo] : Infinity;
-    const dh = hi < end ? a[hi] - med : Infinity;
-    const cur = dl <= dh ? dl : dh;
-    if (dl <= dh) lo--;
-    else hi++;
-    if (i === k) {
-      if (c % 2 === 1) return cur;
-      prev = cur;
-    } else if (i === k + 1) return 0.5 * (prev + cur);
-  }
-  return prev;
 }

@@ -64,7 +64,7 @@ export async function postJson(url: string, body: unknown, timeoutMs: number, wh
 }
 
 /** Why a fetch threw, in words: "connection refused (ECONNREFUSED)", "no answer within 5 s". */
-function networkReason(e: unknown, timeoutMs: number): string {
+export function networkReason(e: unknown, timeoutMs: number): string {
   const err = e as Error & { cause?: { code?: string; message?: string } };
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return `no answer within ${timeoutMs / 1000} s`;
   const code = err?.cause?.code;

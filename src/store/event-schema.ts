@@ -56,6 +56,11 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (namespace, workload)
   );
   `,
+  // 2: Alertmanager silences as weak feedback (verdict 'silenced'): the silence's id and author.
+  `
+  ALTER TABLE anomalies ADD COLUMN silence_id TEXT;
+  ALTER TABLE anomalies ADD COLUMN silenced_by TEXT;
+  `,
 ];
 
 /** The schema version this kad writes (and the newest it reads). */

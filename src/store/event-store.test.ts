@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../core/errors.js';
-import { SCHEMA_VERSION } from './event-schema.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './event-schema.js';
 import { EVENT_STORE_FILE, HISTORY_METRICS, openEventStore, type EventStore, type NewAnomaly, type PodCycleRow } from './event-store.js';
 
 const T0 = Date.UTC(2026, 0, 5, 12);
@@ -152,6 +152,22 @@ describe('EventStore file', () => {
     const again = store({ dir });
     expect(again.history('shop', 'web-1', -Infinity, Infinity).score).toEqual([0.4]);
     expect(again.anomaly(id)?.pod).toBe('web-1');
+  });
+
+  it('migrates a version-1 store (before silences) and keeps its anomalies and feedback', () => {
+    const dir = tmp();
+    const db = new Database(join(dir, EVENT_STORE_FILE));
+    db.exec(MIGRATIONS[0]);
+    db.pragma('user_version = 1');
+    db.prepare("INSERT INTO anomalies (namespace, workload, pod, start_at, peak_score, threshold, top_features, explanation, model_version, verdict, feedback_at) VALUES ('shop', 'web', 'web-1', ?, 0.9, 0.8, '[]', 'x', 'v1', 'false_alarm', ?)").run(T0, T0);
+    db.close();
+    const s = store({ dir });
+    expect(s.anomaly(1)?.feedback).toEqual({ verdict: 'false_alarm', incidentType: null, comment: null, at: T0 });
+    const id = s.openAnomaly(anomaly('web-2', T0));
+    expect(s.markSilenced(id, { silenceId: 'abc', createdBy: 'sre', comment: 'deploy', at: T0 + MIN })).toBe(true);
+    expect(s.markSilenced(1, { silenceId: 'abc', createdBy: 'sre', comment: 'deploy', at: T0 + MIN })).toBe(false); // an operator's verdict stays
+    expect(s.anomaly(id)?.feedback).toEqual({ verdict: 'silenced', incidentType: null, comment: 'deploy', at: T0 + MIN, silenceId: 'abc', createdBy: 'sre' });
+    expect(s.anomalies({ withFeedback: true }).map((a) => a.id)).toEqual([1]);
   });
 
   it('refuses a database of a newer schema, naming the file', () => {

@@ -6,7 +6,9 @@
  * - **alert history**: anomaly and early-warning alerts, firing (no end yet) or resolved;
  * - **pod history**: per pod and cycle its score, threshold, flag and raw metrics, so the dashboard
  *   shows hours of history after a restart (at most `historyPointsPerPod` points per pod);
- * - **workload bars**: what false-alarm feedback did to each workload's alerts (policy/workload-bars.ts).
+ * - **workload bars**: what false-alarm feedback did to each workload's alerts (policy/workload-bars.ts);
+ * - **silences**: an Alertmanager silence on an anomaly's alert is kept as weak feedback (verdict
+ *   `silenced`, with the silence's id, author and comment) until an operator gives a verdict.
  *
  * Everything is written by plain methods meant to run inside {@link EventStore.write}, one
  * transaction per scoring cycle. WAL mode with `synchronous=NORMAL`: a killed process loses nothing it
@@ -50,8 +52,8 @@ export interface TopFeature {
   expected: [number | null, number | null];
 }
 
-/** Operator feedback on an anomaly. */
-export type Verdict = 'false_alarm' | 'real_incident';
+/** Feedback on an anomaly: an operator's verdict, or `silenced` (an Alertmanager silence covered its alert: weak feedback). */
+export type Verdict = 'false_alarm' | 'real_incident' | 'silenced';
 
 /** What an operator said about an anomaly. */
 export interface Feedback {
@@ -59,6 +61,19 @@ export interface Feedback {
   incidentType: string | null;
   comment: string | null;
   /** When it was given, epoch ms. */
+  at: number;
+  /** For `silenced`: the Alertmanager silence's id. */
+  silenceId?: string;
+  /** For `silenced`: who created the silence. */
+  createdBy?: string;
+}
+
+/** An Alertmanager silence recorded on an anomaly ({@link EventStore.markSilenced}). */
+export interface SilenceMark {
+  silenceId: string;
+  createdBy: string;
+  comment: string;
+  /** When kad saw it, epoch ms. */
   at: number;
 }
 
@@ -138,7 +153,7 @@ export interface AnomalyQuery {
   to?: number;
   /** Substring of the pod, the workload or the explanation (case-insensitive). */
   q?: string;
-  /** Only those with feedback (any verdict). */
+  /** Only those with an operator's verdict (false_alarm or real_incident; not `silenced`). */
   withFeedback?: boolean;
   limit?: number;
 }
@@ -159,6 +174,7 @@ const DAY = 86_400_000;
 interface AnomalyRow {
   id: number; namespace: string; workload: string; pod: string; start_at: number; end_at: number | null; peak_score: number; threshold: number;
   top_features: string; explanation: string; model_version: string; verdict: Verdict | null; incident_type: string | null; comment: string | null; feedback_at: number | null;
+  silence_id: string | null; silenced_by: string | null;
 }
 interface AlertRow {
   id: number; kind: AlertKind; alert_key: string; namespace: string; workload: string; pod: string; starts_at: number; ends_at: number | null;
@@ -169,7 +185,9 @@ function toAnomaly(r: AnomalyRow): AnomalyRecord {
   return {
     id: r.id, namespace: r.namespace, workload: r.workload, pod: r.pod, start: r.start_at, end: r.end_at, peakScore: r.peak_score, threshold: r.threshold,
     topFeatures: JSON.parse(r.top_features) as TopFeature[], explanation: r.explanation, modelVersion: r.model_version,
-    feedback: r.verdict ? { verdict: r.verdict, incidentType: r.incident_type, comment: r.comment, at: r.feedback_at ?? 0 } : null,
+    feedback: r.verdict
+      ? { verdict: r.verdict, incidentType: r.incident_type, comment: r.comment, at: r.feedback_at ?? 0, ...(r.silence_id !== null ? { silenceId: r.silence_id, createdBy: r.silenced_by ?? '' } : {}) }
+      : null,
   };
 }
 
@@ -215,7 +233,8 @@ export class EventStore {
       anomalyClose: db.prepare('UPDATE anomalies SET end_at = ? WHERE id = ? AND end_at IS NULL'),
       anomalyGet: db.prepare<[number], AnomalyRow>('SELECT * FROM anomalies WHERE id = ?'),
       anomaliesOpen: db.prepare<[], AnomalyRow>('SELECT * FROM anomalies WHERE end_at IS NULL ORDER BY id'),
-      feedback: db.prepare('UPDATE anomalies SET verdict = ?, incident_type = ?, comment = ?, feedback_at = ? WHERE id = ?'),
+      feedback: db.prepare('UPDATE anomalies SET verdict = ?, incident_type = ?, comment = ?, feedback_at = ?, silence_id = NULL, silenced_by = NULL WHERE id = ?'),
+      silenced: db.prepare("UPDATE anomalies SET verdict = 'silenced', incident_type = NULL, comment = ?, feedback_at = ?, silence_id = ?, silenced_by = ? WHERE id = ? AND verdict IS NULL"),
       alertInsert: db.prepare('INSERT INTO alerts (kind, alert_key, namespace, workload, pod, starts_at, summary, labels, annotations, anomaly_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       alertClose: db.prepare('UPDATE alerts SET ends_at = ? WHERE id = ? AND ends_at IS NULL'),
       alertsOpen: db.prepare<[], AlertRow>('SELECT * FROM alerts WHERE ends_at IS NULL ORDER BY id'),
@@ -326,7 +345,7 @@ export class EventStore {
       where.push("(pod LIKE ? ESCAPE '\\' OR workload LIKE ? ESCAPE '\\' OR explanation LIKE ? ESCAPE '\\')");
       args.push(like, like, like);
     }
-    if (q.withFeedback) where.push('verdict IS NOT NULL');
+    if (q.withFeedback) where.push("verdict IN ('false_alarm', 'real_incident')");
     const sql = `SELECT * FROM anomalies${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY start_at DESC, id DESC LIMIT ?`;
     return this.db.prepare<(string | number)[], AnomalyRow>(sql).all(...args, q.limit ?? 100).map(toAnomaly);
   }
@@ -342,6 +361,14 @@ export class EventStore {
       this.stmt.feedback.run(f.verdict, f.incidentType, f.comment, f.at, id);
       return { anomaly: toAnomaly(this.stmt.anomalyGet.get(id)!), previous: before.verdict };
     });
+  }
+
+  /**
+   * Marks anomaly `id` as covered by an Alertmanager silence (verdict `silenced`), unless it already
+   * has feedback (an operator's verdict, or an earlier silence): returns whether it was marked now.
+   */
+  markSilenced(id: number, s: SilenceMark): boolean {
+    return this.stmt.silenced.run(s.comment, s.at, s.silenceId, s.createdBy, id).changes === 1;
   }
 
   /** Alerts firing at some time in [from, to], newest first. */

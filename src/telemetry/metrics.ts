@@ -117,7 +117,7 @@ export function createTelemetry(registry: Registry, opts: { processMetrics?: boo
     }),
     recommendedReplicas: new Gauge({ name: 'anomaly_detector_recommended_replicas', help: 'Replicas kad recommends for the workload from its CPU forecast and the target utilisation (predictive scaling).', labelNames: ['namespace', 'workload'], registers }),
     scalingPredictive: new Gauge({ name: 'anomaly_detector_scaling_predictive', help: '1 when the recommendation comes from the forecast, 0 when it fell back to the reactive rule (no forecast yet, or a poor one).', labelNames: ['namespace', 'workload'], registers }),
-    feedback: new Counter({ name: 'kad_feedback_total', help: 'Operator feedback recorded on anomalies (POST /anomalies/{id}/feedback), by verdict (false_alarm, real_incident).', labelNames: ['verdict'], registers }),
+    feedback: new Counter({ name: 'kad_feedback_total', help: 'Feedback recorded on anomalies, by verdict: false_alarm and real_incident from operators (POST /anomalies/{id}/feedback), silenced from Alertmanager silences on their alerts (weak feedback).', labelNames: ['verdict'], registers }),
     falseAlarms: new Counter({ name: 'kad_false_alarms_total', help: 'Anomalies of the workload that operators marked as false alarms (POST /anomalies/{id}/feedback).', labelNames: ['namespace', 'workload'], registers }),
     alarmsAfterFeedback: new Counter({
       name: 'kad_alarms_after_feedback_total',

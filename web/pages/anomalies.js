@@ -1,6 +1,7 @@
 // Anomaly history: a searchable list of past anomalies (with their explanations and contributing
 // features) and alerts, and operators' feedback on each anomaly: "false alarm" or "real incident",
-// with an incident type and a comment, sent with the API token.
+// with an incident type and a comment, sent with the API token; an Alertmanager silence on its alert
+// shows as "silenced" (weak feedback) until an operator gives a verdict.
 import { ApiError, get, getToken, post, serverNow } from '../api.js';
 import { badge, bar, fill, h, note, panel, podLink, workloadLink } from '../dom.js';
 import { fmtAgo, fmtDuration, fmtFeature, fmtNum, fmtScore, fmtTime } from '../format.js';
@@ -22,6 +23,12 @@ export function featureBars(topFeatures) {
 
 function feedbackState(fb) {
   if (!fb) return null;
+  if (fb.verdict === 'silenced') {
+    // Weak feedback: an Alertmanager silence covered the alert. An operator's verdict below replaces it.
+    return h('p.feedback-state', { 'data-verdict': 'silenced', 'data-silence': fb.silenceId ?? '' },
+      badge('silenced in Alertmanager', 'warn'), fb.createdBy ? ` by ${fb.createdBy}` : '', fb.comment ? ` — “${fb.comment}”` : '',
+      h('span.muted', { text: ` (silence ${fb.silenceId ?? '?'}, seen ${fmtTime(fb.at)})` }));
+  }
   return h('p.feedback-state', { 'data-verdict': fb.verdict },
     badge(fb.verdict === 'false_alarm' ? 'false alarm' : 'real incident', fb.verdict === 'false_alarm' ? 'ok' : 'hot'),
     fb.incidentType ? ` ${fmtFeature(fb.incidentType)}` : '', fb.comment ? ` — “${fb.comment}”` : '', h('span.muted', { text: ` (${fmtTime(fb.at)})` }));
@@ -97,7 +104,7 @@ async function scoreFloors() {
 
 /**
  * How feedback changed each workload's alarms, over the anomalies loaded: false alarms and real
- * incidents marked, the score floor the false alarms set, and the anomalies opened before and after
+ * incidents marked, anomalies silenced in Alertmanager (weak feedback), the score floor the false alarms set, and the anomalies opened before and after
  * its first false alarm was marked.
  */
 function feedbackSummary(anomalies, floors, now) {
@@ -116,13 +123,14 @@ function feedbackSummary(anomalies, floors, now) {
       h('td', {}, workloadLink(w.namespace, w.workload), h('span.muted', { text: ` ${w.namespace}` })),
       h('td.num', { text: String(marks.length) }),
       h('td.num', { text: String(w.list.filter((a) => a.feedback?.verdict === 'real_incident').length) }),
+      h('td.num', { text: String(w.list.filter((a) => a.feedback?.verdict === 'silenced').length) }),
       h('td.num', { text: floors.has(`${w.namespace}/${w.workload}`) ? fmtScore(floors.get(`${w.namespace}/${w.workload}`)) : '–' }),
       h('td.num', { text: first === null ? '–' : String(before) }),
       h('td.num', { text: first === null ? '–' : `${after} in ${fmtDuration(Math.max(0, now - first) / 1000)}` }));
   });
   if (!rows.length) return note('No feedback on the anomalies shown yet.', 'empty');
   return h('table.feedback-summary', {},
-    h('thead', {}, h('tr', {}, ['Workload', 'False alarms', 'Real incidents', 'Score floor', 'Anomalies before the first false alarm', 'Since'].map((c, i) => h(i ? 'th.num' : 'th', { text: c })))),
+    h('thead', {}, h('tr', {}, ['Workload', 'False alarms', 'Real incidents', 'Silenced', 'Score floor', 'Anomalies before the first false alarm', 'Since'].map((c, i) => h(i ? 'th.num' : 'th', { text: c })))),
     h('tbody', {}, rows));
 }
 
