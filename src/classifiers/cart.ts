@@ -1,0 +1,242 @@
+/**
+ * One CART classification tree on binned features (see binning.ts), for the random forest: best split
+ * by Gini or entropy over a random subset of features per node, searched on histograms of class
+ * weights per bin for large nodes and on the node's rows sorted by bin for small ones (the same
+ * splits either way). A threshold is a bin's upper edge, so the tree predicts on raw values.
+ *
+ * Missing values: each split tries sending a node's missing rows left and right and keeps the better
+ * (and "missing or not" is itself a candidate split); where a node had no missing rows, they go to
+ * the child with more rows. As scikit-learn, when none of the drawn features can split a node the
+ * search goes on to the others, and a feature counts towards `mtry` only when it can split the node.
+ */
+import type { Rng } from '../core/rng.js';
+import { MISSING_BIN } from './binning.js';
+import type { TreeSetBuilder } from './tree-store.js';
+
+/** What every tree of a forest grows on. */
+export interface CartData {
+  /** Column-major bin codes: feature j of row i is `codes[j * rows + i]`. */
+  codes: Uint8Array;
+  rows: number;
+  cols: number;
+  edges: readonly Float64Array[];
+  /** Class index per row. */
+  y: Int32Array;
+  nClasses: number;
+}
+
+/** Tree settings. */
+export interface CartParams {
+  criterion: 'gini' | 'entropy';
+  /** 0: no limit. */
+  maxDepth: number;
+  minSamplesSplit: number;
+  minSamplesLeaf: number;
+  /** Features drawn per node. */
+  mtry: number;
+}
+
+/** Buffers reused across the trees of a forest. */
+export interface CartWork {
+  total: Float64Array;
+  missing: Float64Array;
+  left: Float64Array;
+  tmpL: Float64Array;
+  tmpR: Float64Array;
+  bestL: Float64Array;
+  bestR: Float64Array;
+  hist: Float64Array;
+  count: Int32Array;
+  keys: Uint32Array;
+  perm: Int32Array;
+}
+
+/** Allocates the buffers for `data`. */
+export function cartWork(data: CartData): CartWork {
+  const c = data.nClasses;
+  const v = () => new Float64Array(c);
+  return {
+    total: v(), missing: v(), left: v(), tmpL: v(), tmpR: v(), bestL: v(), bestR: v(),
+    hist: new Float64Array(256 * c), count: new Int32Array(256), keys: new Uint32Array(data.rows), perm: new Int32Array(data.cols),
+  };
+}
+
+/** Node impurity of class weights `v` summing to `w`. */
+function impurity(v: Float64Array, w: number, entropy: boolean): number {
+  if (w <= 0) return 0;
+  let s = 0;
+  for (let k = 0; k < v.length; k++) {
+    const p = v[k] / w;
+    if (entropy) s -= p > 0 ? p * Math.log2(p) : 0;
+    else s += p * p;
+  }
+  return entropy ? s : 1 - s;
+}
+
+/** The split score to maximise (scikit-learn's proxy): −(W_L·I_L + W_R·I_R) up to a constant. */
+function proxy(l: Float64Array, wl: number, r: Float64Array, wr: number, entropy: boolean): number {
+  let s = 0;
+  if (entropy) {
+    for (let k = 0; k < l.length; k++) {
+      if (l[k] > 0) s += l[k] * Math.log(l[k] / wl);
+      if (r[k] > 0) s += r[k] * Math.log(r[k] / wr);
+    }
+    return s;
+  }
+  let a = 0, b = 0;
+  for (let k = 0; k < l.length; k++) {
+    a += l[k] * l[k];
+    b += r[k] * r[k];
+  }
+  return a / wl + b / wr;
+}
+
+/**
+ * Grows one tree on rows `idx` (reordered in place) with row weights `w` into `out` (a new tree adding
+ * to column 0); adds each split's weighted impurity decrease (weight × impurity, less the children's)
+ * to `importance[feature]`.
+ */
+export function growTree(data: CartData, w: Float64Array, idx: Int32Array, p: CartParams, rng: Rng, out: TreeSetBuilder, work: CartWork, importance: Float64Array): void {
+  const { codes, rows, cols, edges, y, nClasses: C } = data;
+  const { total: T, missing: M, left: L, tmpL, tmpR, bestL, bestR, hist, count, keys, perm } = work;
+  const entropy = p.criterion === 'entropy';
+  const root = out.beginTree(0);
+  const stack: number[] = [root, 0, idx.length, 0];
+  let height = 0;
+  while (stack.length) {
+    const dep = stack.pop() as number;
+    const end = stack.pop() as number;
+    const start = stack.pop() as number;
+    const node = stack.pop() as number;
+    if (dep > height) height = dep;
+    const m = end - start;
+    T.fill(0);
+    let W = 0;
+    for (let i = start; i < end; i++) {
+      const r = idx[i];
+      T[y[r]] += w[r];
+    }
+    for (let k = 0; k < C; k++) W += T[k];
+    for (let k = 0; k < C; k++) tmpL[k] = W > 0 ? T[k] / W : 0;
+    out.setValue(node, tmpL);
+    const nodeImp = impurity(T, W, entropy);
+    if ((p.maxDepth > 0 && dep >= p.maxDepth) || m < p.minSamplesSplit || m < 2 * p.minSamplesLeaf || nodeImp <= 1e-12) continue;
+
+    let best = -Infinity, bestF = -1, bestBin = -1, bestMissRight = false, bestWl = 0, bestWr = 0;
+    for (let j = 0; j < cols; j++) perm[j] = j;
+    let visited = 0;
+    for (let q = 0; q < cols && !(visited >= p.mtry && bestF >= 0); q++) {
+      const s = q + rng.int(cols - q);
+      const f = perm[s];
+      perm[s] = perm[q];
+      perm[q] = f;
+      const nb = edges[f].length + 1;
+      const base = f * rows;
+      let found = false;
+      M.fill(0);
+      L.fill(0);
+      let mc = 0, lc = 0, Wm = 0;
+      /** Evaluates the split "bins ≤ b left" given L/lc (non-missing rows left of it). */
+      const consider = (b: number): void => {
+        const nonMissing = m - mc;
+        const rc = nonMissing - lc;
+        let wl = 0;
+        for (let k = 0; k < C; k++) wl += L[k];
+        const wr0 = W - Wm - wl;
+        for (let side = 0; side < 2; side++) {
+          const missRight = side === 0;
+          if (mc === 0 && side === 1) break;
+          const cl = missRight ? lc : lc + mc;
+          const cr = missRight ? rc + mc : rc;
+          if (cl < p.minSamplesLeaf || cr < p.minSamplesLeaf || cl === 0 || cr === 0) continue;
+          const Wl = missRight ? wl : wl + Wm;
+          const Wr = missRight ? wr0 + Wm : wr0;
+          if (Wl <= 0 || Wr <= 0) continue;
+          for (let k = 0; k < C; k++) {
+            tmpL[k] = missRight ? L[k] : L[k] + M[k];
+            tmpR[k] = T[k] - tmpL[k];
+          }
+          const score = proxy(tmpL, Wl, tmpR, Wr, entropy);
+          found = true;
+          if (score > best) {
+            best = score;
+            bestF = f;
+            bestBin = b;
+            bestMissRight = mc === 0 ? cr > cl : missRight;
+            bestWl = Wl;
+            bestWr = Wr;
+            bestL.set(tmpL);
+            bestR.set(tmpR);
+          }
+        }
+      };
+      if (m >= 4 * nb) {
+        hist.fill(0, 0, nb * C);
+        count.fill(0, 0, nb);
+        for (let i = start; i < end; i++) {
+          const r = idx[i];
+          const b = codes[base + r];
+          if (b === MISSING_BIN) {
+            M[y[r]] += w[r];
+            mc++;
+          } else {
+            hist[b * C + y[r]] += w[r];
+            count[b]++;
+          }
+        }
+        for (let k = 0; k < C; k++) Wm += M[k];
+        for (let b = 0; b < nb - 1; b++) {
+          if (count[b] === 0) continue;
+          for (let k = 0; k < C; k++) L[k] += hist[b * C + k];
+          lc += count[b];
+          if (lc < m - mc) consider(b);
+        }
+      } else {
+        for (let i = start; i < end; i++) keys[i - start] = (codes[base + idx[i]] << 23) | (i - start);
+        const ks = keys.subarray(0, m).sort();
+        let nm = m; // missing rows sort last
+        while (nm > 0 && ks[nm - 1] >>> 23 === MISSING_BIN) nm--;
+        for (let k = nm; k < m; k++) M[y[idx[start + (ks[k] & 0x7fffff)]]] += w[idx[start + (ks[k] & 0x7fffff)]];
+        mc = m - nm;
+        for (let k = 0; k < C; k++) Wm += M[k];
+        for (let k = 0; k < nm;) {
+          const b = ks[k] >>> 23;
+          for (; k < nm && ks[k] >>> 23 === b; k++) {
+            const r = idx[start + (ks[k] & 0x7fffff)];
+            L[y[r]] += w[r];
+            lc++;
+          }
+          if (lc < nm) consider(b);
+        }
+      }
+      if (mc > 0 && mc < m) {
+        // "Missing or not": every non-missing row left, the missing ones right.
+        for (let k = 0; k < C; k++) L[k] = T[k] - M[k];
+        lc = m - mc;
+        consider(MISSING_BIN);
+      }
+      if (found) visited++;
+    }
+    if (bestF < 0) continue;
+    const e = edges[bestF];
+    const thr = bestBin === MISSING_BIN ? Infinity : e[bestBin];
+    const left = out.split(node, bestF, thr, bestMissRight);
+    const imp = W * nodeImp - bestWl * impurity(bestL, bestWl, entropy) - bestWr * impurity(bestR, bestWr, entropy);
+    importance[bestF] += imp;
+    // Partition idx[start, end): left rows first.
+    const base = bestF * rows;
+    let a = start, z = end - 1;
+    while (a <= z) {
+      const b = codes[base + idx[a]];
+      const goLeft = b === MISSING_BIN ? !bestMissRight : b <= bestBin;
+      if (goLeft) a++;
+      else {
+        const t = idx[a];
+        idx[a] = idx[z];
+        idx[z--] = t;
+      }
+    }
+    stack.push(left, start, a, dep + 1, left + 1, a, end, dep + 1);
+  }
+  out.endTree(height);
+}
