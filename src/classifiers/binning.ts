@@ -95,3 +95,13 @@ export function applyBins(b: BinEdges, frame: Frame): Uint8Array {
   }
   return codes;
 }
+
+/** Column-major codes (rows × cols) laid out row-major, a missing value as the bin after feature j's last (`edges[j].length + 1`). */
+export function transposeCodes(b: BinEdges, codes: Uint8Array, rows: number, cols: number): Uint8Array {
+  const out = new Uint8Array(codes.length);
+  for (let j = 0; j < cols; j++) {
+    const missing = b.edges[j].length + 1;
+    for (let i = 0, o = j * rows; i < rows; i++) out[i * cols + j] = codes[o + i] === MISSING_BIN ? missing : codes[o + i];
+  }
+  return out;
+}
