@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nezhaWindowTasks } from './nezha-windows.js';
 
-const dir = join(__dirname, '../../../shared/data/nezha-onlineboutique');
+const dir = join(process.env.DATA ?? '../shared/data', 'nezha-onlineboutique');
 
 describe.skipIf(!existsSync(dir))('Nezha fault windows (the real corpus in ../shared/data)', () => {
   it('gives one fault-type row per fault and one faulty-or-not row per pod and fault, with the same columns', () => {
