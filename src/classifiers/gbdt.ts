@@ -3,7 +3,7 @@
  * `HistGradientBoostingClassifier` (and LightGBM): features binned once (≤ 255 bins, binning.ts), one
  * tree per class and iteration on the softmax gradients (one tree per iteration on the logistic
  * gradients for two classes), grown best-first (hist-grower.ts) with a learning rate, a leaf or depth
- * limit, L2 on leaf values and a minimum of rows per leaf. Early stopping holds out a stratified
+ * limit, L2 on leaf values (default 1: see {@link GbdtParams.l2}) and a minimum of rows per leaf. Early stopping holds out a stratified
  * validation share and stops when its log loss has not improved by `tol` for `nIterNoChange`
  * iterations ("auto": on when there are more than 10,000 rows, as scikit-learn). Missing values (NaN)
  * go the way each split learned.
@@ -32,7 +32,10 @@ export interface GbdtParams {
   maxDepth?: number;
   /** Rows each leaf must keep (default 20). */
   minSamplesLeaf?: number;
-  /** L2 penalty on leaf values (default 0). */
+  /**
+   * L2 penalty on leaf values (default 1, XGBoost's; scikit-learn's is 0, where a leaf of a rare class's
+   * rows, whose hessians are tiny, takes a huge Newton step and the model diverges on imbalanced data).
+   */
   l2?: number;
   /** Bins per feature, 2–255 (default 255). */
   maxBins?: number;
@@ -63,7 +66,7 @@ export function resolveGbdtParams(p: Record<string, unknown>): ResolvedGbdtParam
     maxLeafNodes: num('maxLeafNodes', 31, intIn(2, 1 << 16), 'an integer in [2, 65536]'),
     maxDepth: num('maxDepth', 0, intIn(0, 1000), 'an integer in [0, 1000] (0: no limit)'),
     minSamplesLeaf: num('minSamplesLeaf', 20, intIn(1, 2 ** 31), 'an integer >= 1'),
-    l2: num('l2', 0, (v) => v >= 0 && Number.isFinite(v), 'a number >= 0'),
+    l2: num('l2', 1, (v) => v >= 0 && Number.isFinite(v), 'a number >= 0'),
     maxBins: num('maxBins', 255, intIn(2, 255), 'an integer in [2, 255]'),
     earlyStopping: choiceParam(KIND, p, 'earlyStopping', 'auto', ['auto', true, false] as const),
     validationFraction: num('validationFraction', 0.1, (v) => v > 0 && v < 1, 'a number in (0, 1)'),

@@ -2,7 +2,8 @@
  * Multinomial logistic regression: inputs standardised (features/standard-scaler.ts, so a missing
  * value is imputed by the training mean), softmax over the classes, L2 penalty on the weights (not the
  * intercepts) with scikit-learn's convention `½‖W‖² + C·Σ weighted log loss`, fitted by L-BFGS
- * (lbfgs.ts) to convergence. Deterministic: no seed is needed.
+ * (lbfgs.ts) to convergence. Deterministic: no seed is needed. (`standardize: false` takes the inputs as
+ * they are, for a stacking meta-learner.)
  */
 import { ModelFormatError } from '../core/errors.js';
 import type { Frame } from '../core/frame.js';
@@ -12,7 +13,7 @@ import { StandardScaler } from '../features/standard-scaler.js';
 import type { Classifier, ClassifierSnapshot, FitOptions } from './classifier.js';
 import { encodeLabels, rowWeights } from './labels.js';
 import { lbfgs } from './lbfgs.js';
-import { checkColumns, checkFitFrame, namesOf } from './params.js';
+import { checkColumns, checkFitFrame, choiceParam, namesOf } from './params.js';
 
 /** Logistic regression settings. */
 export interface LogisticParams {
@@ -22,11 +23,13 @@ export interface LogisticParams {
   maxIter?: number;
   /** Stop when no gradient component exceeds this (default 1e-5). */
   tol?: number;
+  /** Standardise the inputs (default true); false: use them as they are (a missing value as 0), as a stacking meta-learner does with probabilities. */
+  standardize?: boolean;
 }
 
 const KIND = 'logistic';
 const FORMAT_VERSION = 1;
-const PARAMS = ['C', 'maxIter', 'tol'];
+const PARAMS = ['C', 'maxIter', 'tol', 'standardize'];
 
 /** Checks logistic regression settings and fills in defaults; throws {@link InputError} naming a bad one. */
 export function resolveLogisticParams(p: Record<string, unknown>): Required<LogisticParams> {
@@ -35,6 +38,7 @@ export function resolveLogisticParams(p: Record<string, unknown>): Required<Logi
     C: num('C', 1, (v) => v > 0 && Number.isFinite(v), 'a positive number'),
     maxIter: num('maxIter', 500, intIn(1, 1_000_000), 'an integer >= 1'),
     tol: num('tol', 1e-5, (v) => v > 0 && Number.isFinite(v), 'a positive number'),
+    standardize: choiceParam(KIND, p, 'standardize', true, [true, false]),
   };
 }
 
@@ -53,13 +57,19 @@ function softmaxRow(coef: Float64Array, x: Float64Array, xo: number, d: number, 
   for (let k = 0; k < K; k++) out[k] /= s;
 }
 
+/** The model's inputs: standardised (missing → 0, the mean), or as they are with missing → 0. */
+function inputs(scaler: StandardScaler | null, frame: Frame): Float64Array {
+  if (scaler) return scaler.transform(frame).data;
+  return frame.data.map((v) => (v === v ? v : 0));
+}
+
 /** Multinomial logistic regression; see the module comment. */
 export class LogisticRegression implements Classifier {
   readonly kind = KIND;
   readonly params: Required<LogisticParams>;
   private names: string[] = [];
   private labels: string[] = [];
-  private scaler = new StandardScaler();
+  private scaler: StandardScaler | null = null;
   private coef: Float64Array = new Float64Array(0);
   private iters = 0;
   private done = false;
@@ -82,8 +92,8 @@ export class LogisticRegression implements Classifier {
     checkFitFrame(KIND, frame);
     const { classes, y } = encodeLabels(labels, frame.rows, KIND);
     const w = rowWeights(y, classes, opts, KIND);
-    const scaler = new StandardScaler().fit(frame);
-    const X = scaler.transform(frame).data;
+    const scaler = this.params.standardize ? new StandardScaler().fit(frame) : null;
+    const X = inputs(scaler, frame);
     const n = frame.rows, d = frame.cols, K = classes.length;
     const C = this.params.C;
     const p = new Float64Array(K);
@@ -122,7 +132,7 @@ export class LogisticRegression implements Classifier {
   predictProba(frame: Frame): Float64Array {
     checkColumns(KIND, this.names, frame);
     const K = this.labels.length, d = frame.cols;
-    const X = this.scaler.transform(frame).data;
+    const X = inputs(this.scaler, frame);
     const out = new Float64Array(frame.rows * K);
     const p = new Float64Array(K);
     for (let i = 0; i < frame.rows; i++) {
@@ -137,7 +147,7 @@ export class LogisticRegression implements Classifier {
       kind: KIND,
       formatVersion: FORMAT_VERSION,
       params: { ...this.params },
-      state: { classes: this.labels, features: this.names, scaler: this.scaler.toJSON(), coef: Array.from(this.coef), iterations: this.iters, converged: this.done },
+      state: { classes: this.labels, features: this.names, scaler: this.scaler?.toJSON() ?? null, coef: Array.from(this.coef), iterations: this.iters, converged: this.done },
     };
   }
 
@@ -146,13 +156,14 @@ export class LogisticRegression implements Classifier {
     const { model, state } = openSnapshot(s, KIND, FORMAT_VERSION, (p) => new LogisticRegression(p as LogisticParams));
     model.labels = namesOf(KIND, state, 'classes');
     model.names = namesOf(KIND, state, 'features');
-    model.scaler = StandardScaler.fromJSON(state.scaler as ClassifierSnapshot);
+    model.scaler = state.scaler === null ? null : StandardScaler.fromJSON(state.scaler as ClassifierSnapshot);
     const c = state.coef;
     const want = model.labels.length * (model.names.length + 1);
     if (!Array.isArray(c) || c.length !== want || !c.every((v) => typeof v === 'number' && Number.isFinite(v))) {
       throw new ModelFormatError(`${KIND} snapshot: field "state.coef" must be ${want} finite numbers`);
     }
-    if (model.scaler.dims !== model.names.length) throw new ModelFormatError(`${KIND} snapshot: field "state.scaler" has ${model.scaler.dims} features, expected ${model.names.length}`);
+    if (model.params.standardize !== (model.scaler !== null)) throw new ModelFormatError(`${KIND} snapshot: field "state.scaler" must be ${model.params.standardize ? 'a scaler' : 'null'}`);
+    if (model.scaler && model.scaler.dims !== model.names.length) throw new ModelFormatError(`${KIND} snapshot: field "state.scaler" has ${model.scaler.dims} features, expected ${model.names.length}`);
     model.coef = Float64Array.from(c as number[]);
     model.iters = Number(state.iterations) || 0;
     model.done = state.converged === true;

@@ -1,7 +1,8 @@
 /**
  * Stacking (Wolpert 1992), as scikit-learn's `StackingClassifier`: the members' class probabilities
  * predicted out of fold (stratified k-fold, each row by the members fitted without its fold) train a
- * logistic regression meta-learner; the members are then refitted on every row. Members and
+ * logistic regression meta-learner (on the probabilities as they are, not standardised: a class a
+ * member almost never gives would otherwise weigh enormously); the members are then refitted on every row. Members and
  * meta-learner are ordinary classifiers, created and loaded through functions passed in (index.ts
  * passes the registry's), so this file does not depend on the registry.
  */
@@ -100,7 +101,7 @@ export class StackingClassifier implements Classifier {
         for (let i = 0; i < test.length; i++) for (let k = 0; k < cols.length; k++) oof[m][test[i] * C + cols[k]] = p[i * cols.length + k];
       });
     }
-    const meta = new LogisticRegression({ C: this.params.C });
+    const meta = new LogisticRegression({ C: this.params.C, standardize: false });
     meta.fit(metaFrame(oof, frame.rows, C), labels, opts);
     this.fitted = specs.map((s) => {
       const member = this.deps.create(s.kind, s.params ?? {}, this.seed);

@@ -5,10 +5,9 @@
  * side missing values go (Uint8) and `width` leaf values (Float64). Tree t adds its leaf's values to
  * the output columns `column[t] … column[t] + width − 1` of a row.
  *
- * Prediction allocates nothing per row: rows without a missing value take a fixed number of
- * branch-free steps per tree (`n = child[n] + (x[feature[n]] > threshold[n])`, leaves absorbing the
- * extra steps), eight rows interleaved, per block of rows so a tree and a block stay in cache; rows
- * with a missing value walk with the learned direction at each split.
+ * Prediction allocates nothing: every row takes a fixed number of branch-free steps per tree
+ * (`n = child[n] + (x > threshold[n] | (x is NaN & missingRight[n]))`, leaves absorbing the extra
+ * steps), eight rows interleaved, per block of rows so a tree and a block stay in cache.
  */
 import { ModelFormatError } from '../core/errors.js';
 import { fromBase64, toBase64, type TypedArrayType } from '../core/snapshot.js';
@@ -27,7 +26,7 @@ export interface TreeSet {
   child: Int32Array;
   missingRight: Uint8Array;
   value: Float64Array;
-  /** Derived: `child << shift | feature`, one load per step instead of two. */
+  /** Derived: `child << (shift + 1) | missingRight << shift | feature`, one load per step instead of three. */
   key: Int32Array;
   shift: number;
 }
@@ -135,9 +134,9 @@ export class TreeSetBuilder {
 function withKeys(s: TreeSet, d: number): TreeSet {
   const shift = Math.max(1, Math.ceil(Math.log2(Math.max(d, 2))));
   const n = s.child.length;
-  if (n >= 2 ** (31 - shift)) throw new ModelFormatError(`trees: ${n} nodes over ${d} features is too large a model; use fewer or shallower trees`);
+  if (n >= 2 ** (30 - shift)) throw new ModelFormatError(`trees: ${n} nodes over ${d} features is too large a model; use fewer or shallower trees`);
   const key = new Int32Array(n);
-  for (let i = 0; i < n; i++) key[i] = (s.child[i] << shift) | s.feature[i];
+  for (let i = 0; i < n; i++) key[i] = (s.child[i] << (shift + 1)) | (s.missingRight[i] << shift) | s.feature[i];
   return { ...s, key, shift };
 }
 
@@ -157,20 +156,13 @@ const BLOCK = 256;
 
 /**
  * Adds the leaf values of trees `from … to − 1` to `out` (rows × `outCols`) for every row of `data`
- * (rows × `cols`, `cols` ≥ the trees' features). Allocates one byte per row, nothing per row and tree.
+ * (rows × `cols`, `cols` ≥ the trees' features). Allocates nothing per row or tree: a step is
+ * `n = child + (x > threshold | (x is NaN & missing goes right))`, branch-free, eight rows at a time.
  */
 export function addTrees(s: TreeSet, data: Float64Array, rows: number, cols: number, out: Float64Array, outCols: number, from = 0, to = s.root.length): void {
   const { root, depth, key, shift, threshold, value, width, column } = s;
   const mask = (1 << shift) - 1;
-  const gap = new Uint8Array(rows);
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0, o = i * cols; j < cols; j++) {
-      if (data[o + j] !== data[o + j]) {
-        gap[i] = 1;
-        break;
-      }
-    }
-  }
+  const cs = shift + 1; // key = child << (shift + 1) | missingRight << shift | feature
   for (let b0 = 0; b0 < rows; b0 += BLOCK) {
     const b1 = Math.min(rows, b0 + BLOCK);
     for (let t = from; t < to; t++) {
@@ -178,22 +170,18 @@ export function addTrees(s: TreeSet, data: Float64Array, rows: number, cols: num
       const c = column[t];
       let i = b0;
       for (; i + 8 <= b1; i += 8) {
-        if ((gap[i] | gap[i + 1] | gap[i + 2] | gap[i + 3] | gap[i + 4] | gap[i + 5] | gap[i + 6] | gap[i + 7]) !== 0) {
-          for (let q = i; q < i + 8; q++) addLeaf(value, leafOf(s, t, data, q * cols) * width, out, q * outCols + c, width);
-          continue;
-        }
         const o0 = i * cols, o1 = o0 + cols, o2 = o1 + cols, o3 = o2 + cols;
         const o4 = o3 + cols, o5 = o4 + cols, o6 = o5 + cols, o7 = o6 + cols;
         let n0 = r, n1 = r, n2 = r, n3 = r, n4 = r, n5 = r, n6 = r, n7 = r;
-        for (let h = depth[t], k = 0; h > 0; h--) {
-          k = key[n0]; n0 = (k >> shift) + +(data[o0 + (k & mask)] > threshold[n0]);
-          k = key[n1]; n1 = (k >> shift) + +(data[o1 + (k & mask)] > threshold[n1]);
-          k = key[n2]; n2 = (k >> shift) + +(data[o2 + (k & mask)] > threshold[n2]);
-          k = key[n3]; n3 = (k >> shift) + +(data[o3 + (k & mask)] > threshold[n3]);
-          k = key[n4]; n4 = (k >> shift) + +(data[o4 + (k & mask)] > threshold[n4]);
-          k = key[n5]; n5 = (k >> shift) + +(data[o5 + (k & mask)] > threshold[n5]);
-          k = key[n6]; n6 = (k >> shift) + +(data[o6 + (k & mask)] > threshold[n6]);
-          k = key[n7]; n7 = (k >> shift) + +(data[o7 + (k & mask)] > threshold[n7]);
+        for (let h = depth[t], k = 0, v = 0; h > 0; h--) {
+          k = key[n0]; v = data[o0 + (k & mask)]; n0 = (k >> cs) + ((+(v > threshold[n0])) | (+(v !== v) & (k >> shift)));
+          k = key[n1]; v = data[o1 + (k & mask)]; n1 = (k >> cs) + ((+(v > threshold[n1])) | (+(v !== v) & (k >> shift)));
+          k = key[n2]; v = data[o2 + (k & mask)]; n2 = (k >> cs) + ((+(v > threshold[n2])) | (+(v !== v) & (k >> shift)));
+          k = key[n3]; v = data[o3 + (k & mask)]; n3 = (k >> cs) + ((+(v > threshold[n3])) | (+(v !== v) & (k >> shift)));
+          k = key[n4]; v = data[o4 + (k & mask)]; n4 = (k >> cs) + ((+(v > threshold[n4])) | (+(v !== v) & (k >> shift)));
+          k = key[n5]; v = data[o5 + (k & mask)]; n5 = (k >> cs) + ((+(v > threshold[n5])) | (+(v !== v) & (k >> shift)));
+          k = key[n6]; v = data[o6 + (k & mask)]; n6 = (k >> cs) + ((+(v > threshold[n6])) | (+(v !== v) & (k >> shift)));
+          k = key[n7]; v = data[o7 + (k & mask)]; n7 = (k >> cs) + ((+(v > threshold[n7])) | (+(v !== v) & (k >> shift)));
         }
         if (width === 1) {
           out[i * outCols + c] += value[n0]; out[(i + 1) * outCols + c] += value[n1];
