@@ -6,8 +6,8 @@
  *
  * Missing values: each split tries sending a node's missing rows left and right and keeps the better
  * (and "missing or not" is itself a candidate split); where a node had no missing rows, they go to
- * the child with more rows. As scikit-learn, when none of the drawn features can split a node the
- * search goes on to the others, and a feature counts towards `mtry` only when it can split the node.
+ * the child with more rows. As scikit-learn, `mtry` features are drawn per node, constant ones
+ * included, and more only while every one drawn is constant in the node.
  */
 import type { Rng } from '../core/rng.js';
 import { MISSING_BIN } from './binning.js';
@@ -124,15 +124,18 @@ export function growTree(data: CartData, w: Float64Array, idx: Int32Array, p: Ca
 
     let best = -Infinity, bestF = -1, bestBin = -1, bestMissRight = false, bestWl = 0, bestWr = 0;
     for (let j = 0; j < cols; j++) perm[j] = j;
-    let visited = 0;
-    for (let q = 0; q < cols && !(visited >= p.mtry && bestF >= 0); q++) {
+    // As scikit-learn: draw `mtry` features, constant ones included; go on drawing only while every
+    // feature drawn so far is constant in the node.
+    let drawn = 0, varying = 0;
+    for (let q = 0; q < cols && (drawn < p.mtry || varying === 0); q++) {
+      drawn++;
       const s = q + rng.int(cols - q);
       const f = perm[s];
       perm[s] = perm[q];
       perm[q] = f;
       const nb = edges[f].length + 1;
       const base = f * rows;
-      let found = false;
+      let levels = 0; // distinct non-missing bins in the node
       M.fill(0);
       L.fill(0);
       let mc = 0, lc = 0, Wm = 0;
@@ -157,7 +160,6 @@ export function growTree(data: CartData, w: Float64Array, idx: Int32Array, p: Ca
             tmpR[k] = T[k] - tmpL[k];
           }
           const score = proxy(tmpL, Wl, tmpR, Wr, entropy);
-          found = true;
           if (score > best) {
             best = score;
             bestF = f;
@@ -185,6 +187,7 @@ export function growTree(data: CartData, w: Float64Array, idx: Int32Array, p: Ca
           }
         }
         for (let k = 0; k < C; k++) Wm += M[k];
+        for (let b = 0; b < nb; b++) if (count[b] > 0) levels++;
         for (let b = 0; b < nb - 1; b++) {
           if (count[b] === 0) continue;
           for (let k = 0; k < C; k++) L[k] += hist[b * C + k];
@@ -201,6 +204,7 @@ export function growTree(data: CartData, w: Float64Array, idx: Int32Array, p: Ca
         for (let k = 0; k < C; k++) Wm += M[k];
         for (let k = 0; k < nm;) {
           const b = ks[k] >>> 23;
+          levels++;
           for (; k < nm && ks[k] >>> 23 === b; k++) {
             const r = idx[start + (ks[k] & 0x7fffff)];
             L[y[r]] += w[r];
@@ -215,7 +219,7 @@ export function growTree(data: CartData, w: Float64Array, idx: Int32Array, p: Ca
         lc = m - mc;
         consider(MISSING_BIN);
       }
-      if (found) visited++;
+      if (levels > 1 || (mc > 0 && mc < m)) varying++;
     }
     if (bestF < 0) continue;
     const e = edges[bestF];

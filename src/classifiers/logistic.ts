@@ -21,7 +21,7 @@ export interface LogisticParams {
   C?: number;
   /** L-BFGS iterations at most (default 500). */
   maxIter?: number;
-  /** Stop when no gradient component exceeds this (default 1e-5). */
+  /** Stop when no gradient component exceeds this (default 1e-4, scikit-learn's `tol`), or when the loss stops moving (relative change below 2.2e-9, SciPy's L-BFGS-B `ftol`). */
   tol?: number;
   /** Standardise the inputs (default true); false: use them as they are (a missing value as 0), as a stacking meta-learner does with probabilities. */
   standardize?: boolean;
@@ -37,7 +37,7 @@ export function resolveLogisticParams(p: Record<string, unknown>): Required<Logi
   return {
     C: num('C', 1, (v) => v > 0 && Number.isFinite(v), 'a positive number'),
     maxIter: num('maxIter', 500, intIn(1, 1_000_000), 'an integer >= 1'),
-    tol: num('tol', 1e-5, (v) => v > 0 && Number.isFinite(v), 'a positive number'),
+    tol: num('tol', 1e-4, (v) => v > 0 && Number.isFinite(v), 'a positive number'),
     standardize: choiceParam(KIND, p, 'standardize', true, [true, false]),
   };
 }
@@ -120,7 +120,7 @@ export class LogisticRegression implements Classifier {
       }
       return C * loss + 0.5 * reg;
     };
-    const r = lbfgs(objective, new Float64Array(K * (d + 1)), { maxIter: this.params.maxIter, gtol: this.params.tol });
+    const r = lbfgs(objective, new Float64Array(K * (d + 1)), { maxIter: this.params.maxIter, gtol: this.params.tol, ftol: 2.2e-9 });
     this.names = [...frame.names];
     this.labels = classes;
     this.scaler = scaler;
