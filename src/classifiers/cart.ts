@@ -102,20 +102,19 @@ export function growTree(data: CartData, w: Float64Array, idx: Int32Array, p: Ca
   const entropy = p.criterion === 'entropy';
   const root = out.beginTree(0);
   const stack: number[] = [root, 0, idx.length, 0];
+  // Class weights of the nodes on the stack (a split knows its children's), the root's counted here.
+  const totals: Float64Array[] = [new Float64Array(C)];
+  for (let i = 0; i < idx.length; i++) totals[0][y[idx[i]]] += w[idx[i]];
   let height = 0;
   while (stack.length) {
     const dep = stack.pop() as number;
     const end = stack.pop() as number;
     const start = stack.pop() as number;
     const node = stack.pop() as number;
+    T.set(totals.pop() as Float64Array);
     if (dep > height) height = dep;
     const m = end - start;
-    T.fill(0);
     let W = 0;
-    for (let i = start; i < end; i++) {
-      const r = idx[i];
-      T[y[r]] += w[r];
-    }
     for (let k = 0; k < C; k++) W += T[k];
     for (let k = 0; k < C; k++) tmpL[k] = W > 0 ? T[k] / W : 0;
     out.setValue(node, tmpL);
@@ -241,6 +240,7 @@ export function growTree(data: CartData, w: Float64Array, idx: Int32Array, p: Ca
       }
     }
     stack.push(left, start, a, dep + 1, left + 1, a, end, dep + 1);
+    totals.push(Float64Array.from(bestL), Float64Array.from(bestR));
   }
   out.endTree(height);
 }
