@@ -3,7 +3,7 @@
  * class, fit time and predict rows per second of kad's random forest, gradient boosting, logistic
  * regression and stacking, and of scikit-learn's RandomForest, HistGradientBoosting and
  * LogisticRegression (bench/classify_sklearn.py, single-threaded: OMP_NUM_THREADS=1, a per-core
- * comparison), on
+ * comparison; times are CPU time on both sides, steadier than wall time on a shared machine), on
  * - the simulator's labelled export (`kad simulate --export-labeled`: per-pod, per-minute window
  *   features, 6 classes at about 1:100 to 1:200), a stratified 80/20 split;
  * - Nezha OnlineBoutique's fault windows: the faulty pod's fault type (5 classes, 56 faults) and every
@@ -52,6 +52,12 @@ interface Result {
   throughputRowsPerSecond?: number;
 }
 
+/** CPU milliseconds this process has used: on a shared machine, steadier than wall time (scikit-learn's side uses process_time). */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 function findPython(): string | undefined {
   for (const py of [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p)) {
     if (spawnSync(py, ['-c', 'import sklearn'], { stdio: 'ignore' }).status === 0) return py;
@@ -71,14 +77,14 @@ function runKad(task: Task, make: () => Classifier, prep?: (f: Frame, l: string[
     let tl = takeItems(task.labels, train);
     if (prep) ({ frame: tf, labels: tl } = prep(tf, tl));
     const m = make();
-    let t = performance.now();
+    let t = cpuMs();
     m.fit(tf, tl);
-    fit += performance.now() - t;
+    fit += cpuMs() - t;
     const held = takeRows(task.frame, test);
     m.predictProba(takeRows(held, [0])); // compiled before it is timed
-    t = performance.now();
+    t = cpuMs();
     const p = m.predictProba(held);
-    predT += performance.now() - t;
+    predT += cpuMs() - t;
     predN += test.length;
     const am = argmaxRows(p, m.classes.length);
     test.forEach((r, i) => { pred[r] = classes.indexOf(m.classes[am[i]]); });
@@ -210,9 +216,9 @@ const simOut = compare([simTask], THROUGHPUT_ROWS);
   for (let i = 0; i < THROUGHPUT_ROWS; i++) big.data.set(test.data.subarray((i % test.rows) * test.cols, (i % test.rows + 1) * test.cols), i * test.cols);
   const rf = simOut['kad random-forest'].model as Classifier;
   rf.predictProba(big); // warm
-  const t = performance.now();
+  const t = cpuMs();
   rf.predictProba(big);
-  const kadRate = THROUGHPUT_ROWS / ((performance.now() - t) / 1000);
+  const kadRate = THROUGHPUT_ROWS / ((cpuMs() - t) / 1000);
   const st = rf.toJSON().state as { trees: { root: string; child: string } };
   const trees = Buffer.from(st.trees.root, 'base64').length / 4, nodes = Buffer.from(st.trees.child, 'base64').length / 4;
   const skRate = simOut['sklearn RandomForest']?.throughputRowsPerSecond;
