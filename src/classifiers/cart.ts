@@ -2,7 +2,8 @@
  * One CART classification tree on binned features (see binning.ts), for the random forest: best split
  * by Gini or entropy over a random subset of features per node, searched on histograms of class
  * weights per bin for large nodes and on the node's rows sorted by bin for small ones (the same
- * splits either way). A threshold is a bin's upper edge, so the tree predicts on raw values.
+ * splits either way). A threshold lies midway between the node's raw values either side of the
+ * split, as scikit-learn's, so the tree predicts on raw values.
  *
  * Missing values: each split tries sending a node's missing rows left and right and keeps the better
  * (and "missing or not" is itself a candidate split); where a node had no missing rows, they go to
@@ -17,6 +18,8 @@ import type { TreeSetBuilder } from './tree-store.js';
 export interface CartData {
   /** Column-major bin codes: feature j of row i is `codes[j * rows + i]`. */
   codes: Uint8Array;
+  /** The raw values, row-major (rows × cols): a threshold is placed midway between the node's values either side. */
+  values: Float64Array;
   rows: number;
   cols: number;
   edges: readonly Float64Array[];
@@ -89,6 +92,28 @@ function proxy(l: Float64Array, wl: number, r: Float64Array, wr: number, entropy
     b += r[k] * r[k];
   }
   return a / wl + b / wr;
+}
+
+/**
+ * Where a split of feature `f` after bin `bin` puts its threshold: midway between the node's largest
+ * value in bins ≤ bin and its smallest above (as scikit-learn, which splits between a node's sorted
+ * values), so the same rows go either side as by bins, and new values between are shared evenly; a
+ * bin edge would put every such value on the right.
+ */
+function nodeThreshold(data: CartData, idx: Int32Array, start: number, end: number, f: number, bin: number): number {
+  const { codes, rows, values, cols } = data;
+  let lo = -Infinity, hi = Infinity;
+  for (let i = start; i < end; i++) {
+    const r = idx[i];
+    const b = codes[f * rows + r];
+    if (b === MISSING_BIN) continue;
+    const v = values[r * cols + f];
+    if (b <= bin) {
+      if (v > lo) lo = v;
+    } else if (v < hi) hi = v;
+  }
+  const t = lo / 2 + hi / 2;
+  return t < hi && Number.isFinite(t) ? t : Number.isFinite(lo) ? lo : data.edges[f][bin];
 }
 
 /**
@@ -221,8 +246,7 @@ export function growTree(data: CartData, w: Float64Array, idx: Int32Array, p: Ca
       if (levels > 1 || (mc > 0 && mc < m)) varying++;
     }
     if (bestF < 0) continue;
-    const e = edges[bestF];
-    const thr = bestBin === MISSING_BIN ? Infinity : e[bestBin];
+    const thr = bestBin === MISSING_BIN ? Infinity : nodeThreshold(data, idx, start, end, bestF, bestBin);
     const left = out.split(node, bestF, thr, bestMissRight);
     const imp = W * nodeImp - bestWl * impurity(bestL, bestWl, entropy) - bestWr * impurity(bestR, bestWr, entropy);
     importance[bestF] += imp;

@@ -127,7 +127,7 @@ export class RandomForest implements Classifier {
     const bins = fitBins(frame, p.maxBins, this.seed);
     const n = frame.rows;
     const C = classes.length;
-    const data: CartData = { codes: applyBins(bins, frame), rows: n, cols: frame.cols, edges: bins.edges, y, nClasses: C };
+    const data: CartData = { codes: applyBins(bins, frame), values: frame.data, rows: n, cols: frame.cols, edges: bins.edges, y, nClasses: C };
     const work = cartWork(data);
     const cart = { criterion: p.criterion, maxDepth: p.maxDepth, minSamplesSplit: p.minSamplesSplit, minSamplesLeaf: p.minSamplesLeaf, mtry: featuresPerNode(p.maxFeatures, frame.cols) };
     const builder = new TreeSetBuilder(C);
