@@ -14,6 +14,9 @@ import type { Rng } from '../core/rng.js';
 import { MISSING_BIN } from './binning.js';
 import type { TreeSetBuilder } from './tree-store.js';
 
+/** {@link MISSING_BIN}, read once: hot loops compare with a local constant, not an imported binding (which a transpiler may turn into a getter call). */
+const MISSING = MISSING_BIN;
+
 /** What every tree of a forest grows on. */
 export interface CartData {
   /** Column-major bin codes: feature j of row i is `codes[j * rows + i]`. */
@@ -94,6 +97,54 @@ function proxy(l: Float64Array, wl: number, r: Float64Array, wr: number, entropy
   return a / wl + b / wr;
 }
 
+/** The best split found so far in a node. */
+interface BestSplit {
+  best: number;
+  feature: number;
+  bin: number;
+  missRight: boolean;
+  wl: number;
+  wr: number;
+}
+
+/**
+ * Evaluates the split "bins ≤ b left" of feature `f` given `work.left`/`lc` (the non-missing rows left
+ * of it) and `work.missing`/`mc` (the missing ones, tried on either side), keeping it in `S` when best.
+ */
+function considerSplit(S: BestSplit, work: CartWork, b: number, f: number, m: number, mc: number, lc: number, W: number, Wm: number, minLeaf: number, entropy: boolean): void {
+  const { left: L, missing: M, total: T, tmpL, tmpR } = work;
+  const C = L.length;
+  const rc = m - mc - lc;
+  let wl = 0;
+  for (let k = 0; k < C; k++) wl += L[k];
+  const wr0 = W - Wm - wl;
+  for (let side = 0; side < 2; side++) {
+    const missRight = side === 0;
+    if (mc === 0 && side === 1) break;
+    const cl = missRight ? lc : lc + mc;
+    const cr = missRight ? rc + mc : rc;
+    if (cl < minLeaf || cr < minLeaf || cl === 0 || cr === 0) continue;
+    const Wl = missRight ? wl : wl + Wm;
+    const Wr = missRight ? wr0 + Wm : wr0;
+    if (Wl <= 0 || Wr <= 0) continue;
+    for (let k = 0; k < C; k++) {
+      tmpL[k] = missRight ? L[k] : L[k] + M[k];
+      tmpR[k] = T[k] - tmpL[k];
+    }
+    const score = proxy(tmpL, Wl, tmpR, Wr, entropy);
+    if (score > S.best) {
+      S.best = score;
+      S.feature = f;
+      S.bin = b;
+      S.missRight = mc === 0 ? cr > cl : missRight;
+      S.wl = Wl;
+      S.wr = Wr;
+      work.bestL.set(tmpL);
+      work.bestR.set(tmpR);
+    }
+  }
+}
+
 /**
  * Where a split of feature `f` after bin `bin` puts its threshold: midway between the node's largest
  * value in bins ≤ bin and its smallest above (as scikit-learn, which splits between a node's sorted
@@ -106,7 +157,7 @@ function nodeThreshold(data: CartData, idx: Int32Array, start: number, end: numb
   for (let i = start; i < end; i++) {
     const r = idx[i];
     const b = codes[f * rows + r];
-    if (b === MISSING_BIN) continue;
+    if (b === MISSING) continue;
     const v = values[r * cols + f];
     if (b <= bin) {
       if (v > lo) lo = v;
@@ -123,8 +174,9 @@ function nodeThreshold(data: CartData, idx: Int32Array, start: number, end: numb
  */
 export function growTree(data: CartData, w: Float64Array, idx: Int32Array, p: CartParams, rng: Rng, out: TreeSetBuilder, work: CartWork, importance: Float64Array): void {
   const { codes, rows, cols, edges, y, nClasses: C } = data;
-  const { total: T, missing: M, left: L, tmpL, tmpR, bestL, bestR, hist, count, keys, perm } = work;
+  const { total: T, missing: M, left: L, tmpL, bestL, bestR, hist, count, keys, perm } = work;
   const entropy = p.criterion === 'entropy';
+  const S: BestSplit = { best: -Infinity, feature: -1, bin: -1, missRight: false, wl: 0, wr: 0 };
   const root = out.beginTree(0);
   const stack: number[] = [root, 0, idx.length, 0];
   // Class weights of the nodes on the stack (a split knows its children's), the root's counted here.
@@ -146,7 +198,8 @@ export function growTree(data: CartData, w: Float64Array, idx: Int32Array, p: Ca
     const nodeImp = impurity(T, W, entropy);
     if ((p.maxDepth > 0 && dep >= p.maxDepth) || m < p.minSamplesSplit || m < 2 * p.minSamplesLeaf || nodeImp <= 1e-12) continue;
 
-    let best = -Infinity, bestF = -1, bestBin = -1, bestMissRight = false, bestWl = 0, bestWr = 0;
+    S.best = -Infinity;
+    S.feature = -1;
     for (let j = 0; j < cols; j++) perm[j] = j;
     // As scikit-learn: draw `mtry` features, constant ones included; go on drawing only while every
     // feature drawn so far is constant in the node.
@@ -163,46 +216,13 @@ export function growTree(data: CartData, w: Float64Array, idx: Int32Array, p: Ca
       M.fill(0);
       L.fill(0);
       let mc = 0, lc = 0, Wm = 0;
-      /** Evaluates the split "bins ≤ b left" given L/lc (non-missing rows left of it). */
-      const consider = (b: number): void => {
-        const nonMissing = m - mc;
-        const rc = nonMissing - lc;
-        let wl = 0;
-        for (let k = 0; k < C; k++) wl += L[k];
-        const wr0 = W - Wm - wl;
-        for (let side = 0; side < 2; side++) {
-          const missRight = side === 0;
-          if (mc === 0 && side === 1) break;
-          const cl = missRight ? lc : lc + mc;
-          const cr = missRight ? rc + mc : rc;
-          if (cl < p.minSamplesLeaf || cr < p.minSamplesLeaf || cl === 0 || cr === 0) continue;
-          const Wl = missRight ? wl : wl + Wm;
-          const Wr = missRight ? wr0 + Wm : wr0;
-          if (Wl <= 0 || Wr <= 0) continue;
-          for (let k = 0; k < C; k++) {
-            tmpL[k] = missRight ? L[k] : L[k] + M[k];
-            tmpR[k] = T[k] - tmpL[k];
-          }
-          const score = proxy(tmpL, Wl, tmpR, Wr, entropy);
-          if (score > best) {
-            best = score;
-            bestF = f;
-            bestBin = b;
-            bestMissRight = mc === 0 ? cr > cl : missRight;
-            bestWl = Wl;
-            bestWr = Wr;
-            bestL.set(tmpL);
-            bestR.set(tmpR);
-          }
-        }
-      };
       if (m >= 4 * nb) {
         hist.fill(0, 0, nb * C);
         count.fill(0, 0, nb);
         for (let i = start; i < end; i++) {
           const r = idx[i];
           const b = codes[base + r];
-          if (b === MISSING_BIN) {
+          if (b === MISSING) {
             M[y[r]] += w[r];
             mc++;
           } else {
@@ -216,13 +236,13 @@ export function growTree(data: CartData, w: Float64Array, idx: Int32Array, p: Ca
           if (count[b] === 0) continue;
           for (let k = 0; k < C; k++) L[k] += hist[b * C + k];
           lc += count[b];
-          if (lc < m - mc) consider(b);
+          if (lc < m - mc) considerSplit(S, work, b, f, m, mc, lc, W, Wm, p.minSamplesLeaf, entropy);
         }
       } else {
         for (let i = start; i < end; i++) keys[i - start] = (codes[base + idx[i]] << 23) | (i - start);
         const ks = keys.subarray(0, m).sort();
         let nm = m; // missing rows sort last
-        while (nm > 0 && ks[nm - 1] >>> 23 === MISSING_BIN) nm--;
+        while (nm > 0 && ks[nm - 1] >>> 23 === MISSING) nm--;
         for (let k = nm; k < m; k++) M[y[idx[start + (ks[k] & 0x7fffff)]]] += w[idx[start + (ks[k] & 0x7fffff)]];
         mc = m - nm;
         for (let k = 0; k < C; k++) Wm += M[k];
@@ -234,19 +254,20 @@ export function growTree(data: CartData, w: Float64Array, idx: Int32Array, p: Ca
             L[y[r]] += w[r];
             lc++;
           }
-          if (lc < nm) consider(b);
+          if (lc < nm) considerSplit(S, work, b, f, m, mc, lc, W, Wm, p.minSamplesLeaf, entropy);
         }
       }
       if (mc > 0 && mc < m) {
         // "Missing or not": every non-missing row left, the missing ones right.
         for (let k = 0; k < C; k++) L[k] = T[k] - M[k];
         lc = m - mc;
-        consider(MISSING_BIN);
+        considerSplit(S, work, MISSING, f, m, mc, lc, W, Wm, p.minSamplesLeaf, entropy);
       }
       if (levels > 1 || (mc > 0 && mc < m)) varying++;
     }
-    if (bestF < 0) continue;
-    const thr = bestBin === MISSING_BIN ? Infinity : nodeThreshold(data, idx, start, end, bestF, bestBin);
+    if (S.feature < 0) continue;
+    const { feature: bestF, bin: bestBin, missRight: bestMissRight, wl: bestWl, wr: bestWr } = S;
+    const thr = bestBin === MISSING ? Infinity : nodeThreshold(data, idx, start, end, bestF, bestBin);
     const left = out.split(node, bestF, thr, bestMissRight);
     const imp = W * nodeImp - bestWl * impurity(bestL, bestWl, entropy) - bestWr * impurity(bestR, bestWr, entropy);
     importance[bestF] += imp;
@@ -255,7 +276,7 @@ export function growTree(data: CartData, w: Float64Array, idx: Int32Array, p: Ca
     let a = start, z = end - 1;
     while (a <= z) {
       const b = codes[base + idx[a]];
-      const goLeft = b === MISSING_BIN ? !bestMissRight : b <= bestBin;
+      const goLeft = b === MISSING ? !bestMissRight : b <= bestBin;
       if (goLeft) a++;
       else {
         const t = idx[a];

@@ -9,6 +9,9 @@
 import { MISSING_BIN } from './binning.js';
 import type { TreeSetBuilder } from './tree-store.js';
 
+/** {@link MISSING_BIN}, read once: hot loops compare with a local constant, not an imported binding (which a transpiler may turn into a getter call). */
+const MISSING = MISSING_BIN;
+
 /** The grower's settings. */
 export interface GrowerParams {
   maxLeafNodes: number;
@@ -182,7 +185,7 @@ function findSplit(data: GrowerData, off: Int32Array, leaf: Leaf, p: GrowerParam
     const mo = o + nb * 3;
     const gm = hist[mo], hm = hist[mo + 1], cm = hist[mo + 2];
     let gl = 0, hl = 0, cl = 0;
-    // Candidates: (bins ≤ b) left with the missing rows right (side 0) or left (side 1); b = MISSING_BIN:
+    // Candidates: (bins ≤ b) left with the missing rows right (side 0) or left (side 1); b = MISSING:
     // every non-missing row left, the missing ones right.
     for (let b = 0; b <= nb; b++) {
       let bin = b;
@@ -198,13 +201,13 @@ function findSplit(data: GrowerData, off: Int32Array, leaf: Leaf, p: GrowerParam
         }
       } else if (b === nb - 1 || cm === 0 || cm >= n) continue;
       else {
-        bin = MISSING_BIN;
+        bin = MISSING;
         gl = G - gm;
         hl = H - hm;
         cl = n - cm;
       }
       for (let side = 0; side < 2; side++) {
-        if (side === 1 && (cm === 0 || bin === MISSING_BIN)) break;
+        if (side === 1 && (cm === 0 || bin === MISSING)) break;
         const gL = side ? gl + gm : gl, hL = side ? hl + hm : hl, cL = side ? cl + cm : cl;
         const cR = n - cL;
         if (cL < msl || cR < msl) continue;
@@ -254,13 +257,13 @@ export function growBoostedTree(
     if (bi < 0) break;
     const leaf = leaves[bi];
     const f = leaf.feature;
-    const thr = leaf.bin === MISSING_BIN ? Infinity : data.edges[f][leaf.bin];
+    const thr = leaf.bin === MISSING ? Infinity : data.edges[f][leaf.bin];
     const left = out.split(leaf.node, f, thr, leaf.missingRight);
     const base = f * data.rows;
     let a = leaf.start, z = leaf.end - 1;
     while (a <= z) {
       const b = data.codes[base + idx[a]];
-      if (b === MISSING_BIN ? !leaf.missingRight : b <= leaf.bin) a++;
+      if (b === MISSING ? !leaf.missingRight : b <= leaf.bin) a++;
       else {
         const t = idx[a];
         idx[a] = idx[z];
