@@ -21,7 +21,7 @@ const MISSING = MISSING_BIN;
 export interface CartData {
   /** Column-major bin codes: feature j of row i is `codes[j * rows + i]`. */
   codes: Uint8Array;
-  /** The raw values, row-major (rows × cols): a threshold is placed midway between the node's values either side. */
+  /** The raw values, column-major as `codes`: a threshold is placed midway between the node's values either side. */
   values: Float64Array;
   rows: number;
   cols: number;
@@ -152,16 +152,20 @@ function considerSplit(S: BestSplit, work: CartWork, b: number, f: number, m: nu
  * bin edge would put every such value on the right.
  */
 function nodeThreshold(data: CartData, idx: Int32Array, start: number, end: number, f: number, bin: number): number {
-  const { codes, rows, values, cols } = data;
-  let lo = -Infinity, hi = Infinity;
+  const { codes, rows, values } = data;
+  const base = f * rows;
+  let lo = -Infinity, hi = Infinity, hiBin = MISSING; // the nearest bin above `bin` and its smallest value
   for (let i = start; i < end; i++) {
     const r = idx[i];
-    const b = codes[f * rows + r];
-    if (b === MISSING) continue;
-    const v = values[r * cols + f];
-    if (b <= bin) {
+    const b = codes[base + r];
+    if (b === bin) {
+      const v = values[base + r];
       if (v > lo) lo = v;
-    } else if (v < hi) hi = v;
+    } else if (b > bin && b <= hiBin && b !== MISSING) {
+      const v = values[base + r];
+      if (b < hiBin || v < hi) hi = v;
+      hiBin = b;
+    }
   }
   const t = lo / 2 + hi / 2;
   return t < hi && Number.isFinite(t) ? t : Number.isFinite(lo) ? lo : data.edges[f][bin];

@@ -127,7 +127,7 @@ export class RandomForest implements Classifier {
     const bins = fitBins(frame, p.maxBins, this.seed);
     const n = frame.rows;
     const C = classes.length;
-    const data: CartData = { codes: applyBins(bins, frame), values: frame.data, rows: n, cols: frame.cols, edges: bins.edges, y, nClasses: C };
+    const data: CartData = { codes: applyBins(bins, frame), values: columnMajor(frame), rows: n, cols: frame.cols, edges: bins.edges, y, nClasses: C };
     const work = cartWork(data);
     const cart = { criterion: p.criterion, maxDepth: p.maxDepth, minSamplesSplit: p.minSamplesSplit, minSamplesLeaf: p.minSamplesLeaf, mtry: featuresPerNode(p.maxFeatures, frame.cols) };
     const builder = new TreeSetBuilder(C);
@@ -198,6 +198,13 @@ export class RandomForest implements Classifier {
     model.oob = (state.oob as OobScore | null) ?? null;
     return model;
   }
+}
+
+/** The frame's values column by column. */
+function columnMajor(frame: Frame): Float64Array {
+  const out = new Float64Array(frame.rows * frame.cols);
+  for (let j = 0; j < frame.cols; j++) for (let i = 0; i < frame.rows; i++) out[j * frame.rows + i] = frame.data[i * frame.cols + j];
+  return out;
 }
 
 /** Adds the out-of-bag predictions of the tree rooted at node `root` (the last one grown). */
