@@ -221,19 +221,33 @@ export function growTree(data: CartData, w: Float64Array, idx: Int32Array, p: Ca
       L.fill(0);
       let mc = 0, lc = 0, Wm = 0;
       if (m >= 4 * nb) {
+        // The missing rows land in bin MISSING (255) like the others; two rows at a time, so one
+        // need not wait for the other's store when both land in the same cell.
         hist.fill(0, 0, nb * C);
+        hist.fill(0, MISSING * C, (MISSING + 1) * C);
         count.fill(0, 0, nb);
-        for (let i = start; i < end; i++) {
+        count[MISSING] = 0;
+        let i = start;
+        for (; i + 1 < end; i += 2) {
+          const r0 = idx[i], r1 = idx[i + 1];
+          const b0 = codes[base + r0], b1 = codes[base + r1];
+          const c0 = b0 * C + y[r0], c1 = b1 * C + y[r1];
+          if (c0 === c1) hist[c0] += w[r0] + w[r1];
+          else {
+            hist[c0] += w[r0];
+            hist[c1] += w[r1];
+          }
+          count[b0]++;
+          count[b1]++;
+        }
+        if (i < end) {
           const r = idx[i];
           const b = codes[base + r];
-          if (b === MISSING) {
-            M[y[r]] += w[r];
-            mc++;
-          } else {
-            hist[b * C + y[r]] += w[r];
-            count[b]++;
-          }
+          hist[b * C + y[r]] += w[r];
+          count[b]++;
         }
+        for (let k = 0; k < C; k++) M[k] = hist[MISSING * C + k];
+        mc = count[MISSING];
         for (let k = 0; k < C; k++) Wm += M[k];
         for (let b = 0; b < nb; b++) if (count[b] > 0) levels++;
         for (let b = 0; b < nb - 1; b++) {
