@@ -65,8 +65,6 @@ interface Leaf {
 export class HistogramPool {
   private free: Float64Array[] = [];
   readonly size: number;
-  /** Rows per bin over every row (the root's counts, the same in every tree), once counted. */
-  rootCounts: Float64Array | null = null;
   constructor(readonly offsets: Int32Array) {
     this.size = offsets[offsets.length - 1];
   }
@@ -118,53 +116,6 @@ function buildHistogram(data: GrowerData, off: Int32Array, idx: Int32Array, star
       out[b] += gr;
       out[b + 1] += hr;
       out[b + 2]++;
-    }
-  }
-}
-
-/**
- * The root's histogram: every row, so its counts are the same in every tree and come from
- * `pool.rootCounts` (counted once); only gradients and hessians are summed, two rows at a time.
- */
-function buildRootHistogram(data: GrowerData, pool: HistogramPool, g: Float64Array, h: Float64Array, out: Float64Array): void {
-  const { rowCodes: codes, cols, rows } = data;
-  const off = pool.offsets;
-  let counts = pool.rootCounts;
-  if (!counts) {
-    const idx = Int32Array.from({ length: rows }, (_, i) => i);
-    buildHistogram(data, off, idx, 0, rows, g, h, out);
-    counts = pool.rootCounts = new Float64Array(out.length / 3);
-    for (let k = 0; k < counts.length; k++) counts[k] = out[k * 3 + 2];
-    return;
-  }
-  for (let k = 0; k < counts.length; k++) {
-    out[k * 3] = 0;
-    out[k * 3 + 1] = 0;
-    out[k * 3 + 2] = counts[k];
-  }
-  let r = 0;
-  for (; r + 1 < rows; r += 2) {
-    const g0 = g[r], h0 = h[r], g1 = g[r + 1], h1 = h[r + 1];
-    for (let f = 0, c0 = r * cols, c1 = c0 + cols; f < cols; f++) {
-      const o = off[f];
-      const b0 = o + codes[c0 + f] * 3;
-      const b1 = o + codes[c1 + f] * 3;
-      if (b0 === b1) {
-        out[b0] += g0 + g1;
-        out[b0 + 1] += h0 + h1;
-      } else {
-        out[b0] += g0;
-        out[b0 + 1] += h0;
-        out[b1] += g1;
-        out[b1 + 1] += h1;
-      }
-    }
-  }
-  for (; r < rows; r++) {
-    for (let f = 0, c = r * cols; f < cols; f++) {
-      const b = off[f] + codes[c + f] * 3;
-      out[b] += g[r];
-      out[b + 1] += h[r];
     }
   }
 }
@@ -246,8 +197,7 @@ export function growBoostedTree(
     H += h[idx[i]];
   }
   const first: Leaf = { node: root, start: 0, end: idx.length, depth: 0, g: G, h: H, hist: pool.take(), gain: -Infinity, feature: -1, bin: 0, missingRight: false, gLeft: 0, hLeft: 0 };
-  if (idx.length === data.rows) buildRootHistogram(data, pool, g, h, first.hist);
-  else buildHistogram(data, off, idx, 0, idx.length, g, h, first.hist);
+  buildHistogram(data, off, idx, 0, idx.length, g, h, first.hist);
   findSplit(data, off, first, p);
   const leaves: Leaf[] = [first];
   let height = 0;
