@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 /** Floors, lowest first: the order data moves in (sources → store → features → detectors → policy → notify; the store sits under the sources, which write into it), then the stages that join them. */
 export const FLOORS: readonly string[] = [
   'version.ts', 'core', 'stats', 'config', 'store', 'simulator', 'sources', 'features', 'forecast', 'detectors',
-  'explain', 'peers', 'policy', 'notify', 'registry', 'telemetry', 'engine', 'evaluate', 'api', 'main.ts', 'cli',
+  'classifiers', 'explain', 'peers', 'policy', 'notify', 'registry', 'telemetry', 'engine', 'evaluate', 'api', 'main.ts', 'cli',
 ];
 
 const SRC = resolve(__dirname, '..', 'src');

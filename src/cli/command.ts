@@ -37,6 +37,8 @@ export interface Command {
   options: Record<string, OptionSpec>;
   /** Extra help text after the options. */
   details?: string;
+  /** A command made of sub-commands (`kad classify train`): the first argument picks one; `run` is not called. */
+  subcommands?: readonly Command[];
   run(values: Record<string, string | boolean | string[] | undefined>, io: CommandIO): Promise<number>;
 }
 
@@ -61,6 +63,12 @@ export function commandHelp(cmd: Command): string {
     return `  ${flag.padEnd(30)} ${o.description}`;
   });
   return [`Usage: ${cmd.usage}`, '', cmd.summary, '', 'Options:', ...opts, `      ${'--help'.padEnd(26)} Show this help`, ...(cmd.details ? ['', cmd.details] : []), ''].join('\n');
+}
+
+/** Renders the help of a command made of sub-commands: each one's usage and summary. */
+export function subcommandHelp(cmd: Command): string {
+  const subs = (cmd.subcommands ?? []).map((c) => `  ${c.usage}\n      ${c.summary}`);
+  return [`Usage: ${cmd.usage}`, '', cmd.summary, '', 'Sub-commands:', ...subs, '', `Run \`kad ${cmd.name} <sub-command> --help\` for its options.`, ''].join('\n');
 }
 
 /** Parses `argv` for `cmd`; unknown options and stray arguments are a UsageError naming them. */

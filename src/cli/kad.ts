@@ -7,7 +7,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { KadError } from '../core/errors.js';
 import { VERSION } from '../version.js';
-import { commandHelp, parseCommandArgs, StoppedError, stoppedExitCode, type Command, type CommandIO } from './command.js';
+import { commandHelp, parseCommandArgs, StoppedError, stoppedExitCode, subcommandHelp, type Command, type CommandIO } from './command.js';
 
 /** A command as the top-level help lists it; its module is loaded only when it runs or shows its help. */
 export interface CommandEntry {
@@ -34,6 +34,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'export-labels', summary: 'Write the anomalies operators gave feedback on as a labeled CSV (one row per cycle of the pod)',
     load: async () => (await import('./export-labels.js')).exportLabelsCommand,
   },
+  { name: 'classify', summary: 'Train an incident classifier on a labelled CSV, or name the class of each row of one', load: async () => (await import('./classify.js')).classifyCommand },
 ];
 
 function topHelp(): string {
@@ -66,9 +67,24 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     io.stderr(`kad: unknown command "${name}"\n\n${topHelp()}`);
     return 2;
   }
-  const cmd = await entry.load();
+  let cmd = await entry.load();
+  let args = rest;
+  if (cmd.subcommands) {
+    const sub = cmd.subcommands.find((c) => c.name === `${name} ${rest[0]}`);
+    if (!sub) {
+      const help = subcommandHelp(cmd);
+      if (rest[0] === '--help' || rest[0] === '-h') {
+        io.stdout(help);
+        return 0;
+      }
+      io.stderr(rest[0] === undefined ? help : `kad ${name}: unknown sub-command "${rest[0]}"\n\n${help}`);
+      return 2;
+    }
+    cmd = sub;
+    args = rest.slice(1);
+  }
   try {
-    const values = parseCommandArgs(cmd, rest);
+    const values = parseCommandArgs(cmd, args);
     if (values.help) {
       io.stdout(commandHelp(cmd));
       return 0;

@@ -1,13 +1,15 @@
 /**
  * `kad simulate`: serves the simulated cluster as a Prometheus exporter (/metrics) with its ground
  * truth at /incidents, for a real Prometheus to scrape; `POST /incidents` injects an incident now
- * (deploy/compose's demo).
+ * (deploy/compose's demo). With `--export-labeled`, writes a labelled feature data set for the
+ * incident classifiers instead (src/evaluate/simulator-labeled.ts) and exits.
  */
 import { acceleratedClock, systemClock } from '../core/clock.js';
 import { UsageError } from '../core/errors.js';
 import { SimulatedCluster } from '../simulator/cluster.js';
 import { startExporter } from '../simulator/exporter.js';
-import { untilAborted, type Command } from './command.js';
+import { untilAborted, type Command, type CommandIO } from './command.js';
+import { openOutputFile } from './output-file.js';
 
 /** Parses HOST:PORT (IPv6 hosts in brackets). */
 export function parseListen(s: string): { host: string; port: number } {
@@ -27,8 +29,10 @@ function intOption(name: string, raw: unknown, dflt: number): number {
 export const simulateCommand: Command = {
   name: 'simulate',
   summary: 'Serve the simulated cluster as a Prometheus exporter with ground truth',
-  usage: 'kad simulate --listen HOST:PORT [--seed N] [--speed X] [--history-minutes M] [--mesh istio|linkerd]',
+  usage: 'kad simulate --listen HOST:PORT [--seed N] [--speed X] [--history-minutes M] [--mesh istio|linkerd] | --export-labeled OUT.csv --hours N [--seed N]',
   options: {
+    'export-labeled': { type: 'string', value: 'FILE', description: 'Write a labelled per-pod, per-minute feature CSV (abnormality_class column) and exit' },
+    hours: { type: 'string', value: 'N', description: 'With --export-labeled: hours to simulate (default 24; the first has no incident)' },
     listen: { type: 'string', short: 'l', value: 'HOST:PORT', description: 'Where to serve /metrics, /incidents and /healthz' },
     seed: { type: 'string', value: 'N', description: 'Random seed (default 1); same seed, same cluster' },
     speed: { type: 'string', value: 'X', description: 'Clock speed-up (default 1 = real time)' },
@@ -37,7 +41,8 @@ export const simulateCommand: Command = {
     mesh: { type: 'string', value: 'istio|linkerd', description: 'Also export a service mesh\'s series (Istio\'s or Linkerd\'s names) for the call graph (default: none)' },
   },
   async run(v, io) {
-    if (typeof v.listen !== 'string') throw new UsageError('--listen HOST:PORT is required');
+    if (typeof v['export-labeled'] === 'string') return exportLabeled(v['export-labeled'], intOption('hours', v.hours, 24), intOption('seed', v.seed, 7), io);
+    if (typeof v.listen !== 'string') throw new UsageError('--listen HOST:PORT (or --export-labeled FILE) is required');
     const { host, port } = parseListen(v.listen);
     const seed = intOption('seed', v.seed, 1);
     const speed = intOption('speed', v.speed, 1);
@@ -56,3 +61,38 @@ export const simulateCommand: Command = {
     return 0;
   },
 };
+
+/** `kad simulate --export-labeled`: the labelled data set, written all or nothing. */
+async function exportLabeled(path: string, hours: number, seed: number, io: CommandIO): Promise<number> {
+  if (!(hours > 0)) throw new UsageError(`--hours must be above 0, got ${hours}`);
+  const { simulatorLabeledDataset, labeledDatasetCsv } = await import('../evaluate/simulator-labeled.js');
+  const out = openOutputFile(path);
+  try {
+    let last = 0;
+    const ds = simulatorLabeledDataset({
+      hours, seed,
+      onProgress: (done, total) => {
+        if (done === total || performance.now() - last > 2000) {
+          last = performance.now();
+          io.stderr(`kad simulate: ${done}/${total} minutes simulated\n`);
+        }
+      },
+    });
+    let chunk: string[] = [];
+    for (const line of labeledDatasetCsv(ds)) {
+      chunk.push(line);
+      if (chunk.length === 10_000) {
+        out.write(Buffer.from(chunk.join('\n') + '\n'));
+        chunk = [];
+      }
+    }
+    if (chunk.length) out.write(Buffer.from(chunk.join('\n') + '\n'));
+    out.commit();
+    const counts = new Map<string, number>();
+    for (const l of ds.labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+    io.stderr(`kad simulate: wrote ${ds.rows} rows to ${path} (${[...counts].map(([c, n]) => `${c} ${n}`).join(', ')})\n`);
+    return 0;
+  } finally {
+    out.discard();
+  }
+}

@@ -117,7 +117,7 @@ export function parseTime(text: string): number {
 }
 
 /** Splits one CSV line, honouring double quotes. */
-function splitLine(line: string): string[] {
+export function splitLine(line: string): string[] {
   if (!line.includes('"')) return line.split(',');
   const out: string[] = [];
   let cur = '';

@@ -1,0 +1,269 @@
+/**
+ * The incident classifiers (issue 17) beside scikit-learn, on the same rows: macro-F1, recall per
+ * class, fit time and predict rows per second of kad's random forest, gradient boosting, logistic
+ * regression and stacking, and of scikit-learn's RandomForest, HistGradientBoosting and
+ * LogisticRegression (bench/classify_sklearn.py, single-threaded: OMP_NUM_THREADS=1, a per-core
+ * comparison; times are CPU time on both sides, steadier than wall time on a shared machine), on
+ * - the simulator's labelled export (`kad simulate --export-labeled`: per-pod, per-minute window
+ *   features, 6 classes at about 1:100 to 1:200), a stratified 80/20 split;
+ * - Nezha OnlineBoutique's fault windows: the faulty pod's fault type (5 classes, 56 faults) and every
+ *   pod's faulty-or-not, by stratified 5-fold cross-validation (each row predicted once), averaged
+ *   over a few fold seeds;
+ * then the forest's predict throughput on one core, SMOTE's effect on the minority classes' recall on
+ * the imbalanced simulator split, and stacking against its best member.
+ * Run: `npm run bench:classify`. Environment: DATA (default ../shared/data), HOURS (simulated hours,
+ * default 24), REPEATS (fold seeds per Nezha task, default 3), PYTHON (default: the first of python3, /usr/bin/python3 that imports sklearn).
+ * Progress on stderr; without python3 + scikit-learn the scikit-learn columns are skipped, said so.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Classifier } from '../src/classifiers/classifier.js';
+import { createClassifier } from '../src/classifiers/index.js';
+import { argmaxRows, encodeLabels, indexLabels } from '../src/classifiers/labels.js';
+import { classScores, confusionMatrix, macroF1 } from '../src/classifiers/metrics.js';
+import { smote } from '../src/classifiers/smote.js';
+import { foldIndices, stratifiedFolds, stratifiedSplit, takeItems, takeRows } from '../src/classifiers/split.js';
+import type { Frame } from '../src/core/frame.js';
+import { nezhaWindowTasks } from '../src/evaluate/nezha-windows.js';
+import { simulatorLabeledDataset } from '../src/evaluate/simulator-labeled.js';
+
+const DATA = process.env.DATA ?? '../shared/data';
+const HOURS = Number(process.env.HOURS ?? 24);
+/** Fold seeds per Nezha task: 56 faults make one cross-validation's macro-F1 move by ±0.05 with the seed. */
+const REPEATS = Number(process.env.REPEATS ?? 3);
+const SEED = 42;
+const log = (s: string): void => void process.stderr.write(`classify bench: ${s}\n`);
+
+/** A task: rows, labels, and each row's fold (-1: training only; k ≥ 0: predicted by models fitted without fold k). */
+interface Task {
+  name: string;
+  frame: Frame;
+  labels: string[];
+  fold: Int32Array;
+}
+
+interface Result {
+  macroF1: number;
+  recall: Record<string, number>;
+  fitSeconds: number;
+  predictRowsPerSecond: number | null;
+  throughputRowsPerSecond?: number;
+}
+
+/** CPU milliseconds this process has used: on a shared machine, steadier than wall time (scikit-learn's side uses process_time). */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+function findPython(): string | undefined {
+  for (const py of [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p)) {
+    if (spawnSync(py, ['-c', 'import sklearn'], { stdio: 'ignore' }).status === 0) return py;
+  }
+  return undefined;
+}
+
+/** Fits `make()` per fold; returns the scores over every predicted row. */
+function runKad(task: Task, make: () => Classifier, prep?: (f: Frame, l: string[]) => { frame: Frame; labels: string[] }): Result & { model: Classifier } {
+  const classes = [...new Set(task.labels)].sort();
+  const pred = new Int32Array(task.frame.rows).fill(-1);
+  let fit = 0, predT = 0, predN = 0;
+  let model: Classifier | undefined;
+  for (const k of [...new Set(task.fold)].filter((f) => f >= 0).sort()) {
+    const { train, test } = foldIndices(task.fold, k);
+    let tf = takeRows(task.frame, train);
+    let tl = takeItems(task.labels, train);
+    if (prep) ({ frame: tf, labels: tl } = prep(tf, tl));
+    const m = make();
+    let t = cpuMs();
+    m.fit(tf, tl);
+    fit += cpuMs() - t;
+    const held = takeRows(task.frame, test);
+    m.predictProba(takeRows(held, [0])); // compiled before it is timed
+    t = cpuMs();
+    const p = m.predictProba(held);
+    predT += cpuMs() - t;
+    predN += test.length;
+    const am = argmaxRows(p, m.classes.length);
+    test.forEach((r, i) => { pred[r] = classes.indexOf(m.classes[am[i]]); });
+    model = m;
+  }
+  const rows = Array.from(pred.keys()).filter((i) => pred[i] >= 0);
+  const y = indexLabels(rows.map((i) => task.labels[i]), classes);
+  const p = Int32Array.from(rows, (i) => pred[i]);
+  const scores = classScores(confusionMatrix(y, p, classes.length));
+  return {
+    macroF1: macroF1(y, p, classes.length), recall: Object.fromEntries(classes.map((c, k) => [c, scores[k].recall])),
+    fitSeconds: fit / 1000, predictRowsPerSecond: predN / (predT / 1000), model: model as Classifier,
+  };
+}
+
+function runSklearn(py: string | undefined, task: Task, throughput = 0): Record<string, Result> | undefined {
+  if (!py) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'kad-classify-bench-'));
+  try {
+    const path = join(dir, 'data.csv');
+    const d = task.frame.cols;
+    const lines = [[...task.frame.names.map((_, j) => `f${j}`), '__label', '__fold'].join(',')];
+    for (let i = 0; i < task.frame.rows; i++) {
+      const row: string[] = [];
+      for (let j = 0; j < d; j++) {
+        const v = task.frame.data[i * d + j];
+        row.push(v === v ? String(v) : '');
+      }
+      lines.push([...row, task.labels[i], task.fold[i]].join(','));
+    }
+    writeFileSync(path, lines.join('\n') + '\n');
+    const args = [join(import.meta.dirname, 'classify_sklearn.py'), path, ...(throughput ? ['--throughput', String(throughput)] : [])];
+    const r = spawnSync(py, args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' }, maxBuffer: 1 << 26 });
+    if (r.status !== 0) {
+      log(`scikit-learn run failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      return undefined;
+    }
+    return JSON.parse(r.stdout) as Record<string, Result>;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const fmt = (x: number | null | undefined, digits = 3): string => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits));
+const rate = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${Math.round(x / 1e3)}k`);
+
+function table(task: Task, rows: [string, Result | undefined][]): void {
+  const classes = [...new Set(task.labels)].sort();
+  const short = classes.map((c) => c.slice(0, 10).padStart(11));
+  console.log(`${'model'.padEnd(30)} macro-F1   fit s  predict/s |${short.join('')}   (recall per class)`);
+  for (const [name, r] of rows) {
+    if (!r) {
+      console.log(`${name.padEnd(30)} (skipped)`);
+      continue;
+    }
+    console.log(`${name.padEnd(30)} ${fmt(r.macroF1).padStart(8)} ${fmt(r.fitSeconds, 2).padStart(7)} ${rate(r.predictRowsPerSecond).padStart(10)} |${classes.map((c) => fmt(r.recall[c]).padStart(11)).join('')}`);
+  }
+}
+
+const py = findPython();
+if (!py) log('python3 with scikit-learn not found (apt-get install python3-sklearn): the scikit-learn rows are skipped');
+
+/** The mean of results over repeats (recall per class, fit seconds and rates too). */
+function mean(rs: Result[]): Result {
+  const avg = (f: (r: Result) => number | null | undefined): number => rs.reduce((a, r) => a + (f(r) ?? NaN), 0) / rs.length;
+  const out: Result = {
+    macroF1: avg((r) => r.macroF1), fitSeconds: avg((r) => r.fitSeconds), predictRowsPerSecond: avg((r) => r.predictRowsPerSecond),
+    recall: Object.fromEntries(Object.keys(rs[0].recall).map((c) => [c, avg((r) => r.recall[c])])),
+  };
+  if (rs[0].throughputRowsPerSecond !== undefined) out.throughputRowsPerSecond = avg((r) => r.throughputRowsPerSecond);
+  return out;
+}
+
+const KAD: [string, string, Record<string, unknown>][] = [
+  ['kad random-forest', 'random-forest', {}], ['kad gbdt', 'gbdt', {}], ['kad logistic', 'logistic', {}], ['kad stack (rf+gbdt+logistic)', 'stack', {}],
+];
+const summary: string[] = [];
+
+const SK_ROWS: [string, string][] = [
+  ['sklearn RandomForest', 'RandomForest'], ['sklearn HistGradientBoosting', 'HistGradientBoosting'],
+  ['sklearn HistGBoosting l2=1', 'HistGradientBoosting(l2=1)'], ['sklearn LogisticRegression', 'LogisticRegression'],
+];
+
+/** Every algorithm on each of `tasks` (the same rows under other fold seeds), results averaged; prints the table. */
+function compare(tasks: Task[], throughput = 0): Record<string, Result & { model?: Classifier }> {
+  const task = tasks[0];
+  const out: Record<string, Result & { model?: Classifier }> = {};
+  for (const [label, kind, params] of KAD) {
+    log(`${task.name}: ${label}…`);
+    const runs = tasks.map((t) => runKad(t, () => createClassifier(kind, params, SEED)));
+    out[label] = { ...mean(runs), model: runs[runs.length - 1].model };
+  }
+  log(`${task.name}: scikit-learn…`);
+  const skRuns = tasks.map((t) => runSklearn(py, t, throughput));
+  const sk = skRuns.every((r) => r) ? Object.fromEntries(SK_ROWS.map(([, k]) => [k, mean(skRuns.map((r) => (r as Record<string, Result>)[k]))])) : undefined;
+  table(task, [...KAD.map(([l]) => [l, out[l]] as [string, Result]), ...SK_ROWS.map(([l, k]) => [l, sk?.[k]] as [string, Result | undefined])]);
+  if (sk) {
+    for (const [a, b] of [['kad random-forest', 'RandomForest'], ['kad gbdt', 'HistGradientBoosting'], ['kad gbdt', 'HistGradientBoosting(l2=1)'], ['kad logistic', 'LogisticRegression']] as const) {
+      const k = out[a], o = sk[b];
+      const d = k.macroF1 - o.macroF1;
+      summary.push(`${task.name}: ${a} macro-F1 ${fmt(k.macroF1)} vs ${b} ${fmt(o.macroF1)} (${d >= 0 ? '+' : ''}${fmt(d)}); fit ${fmt(k.fitSeconds, 2)} s vs ${fmt(o.fitSeconds, 2)} s (${fmt(o.fitSeconds / k.fitSeconds, 1)}× faster)`);
+    }
+    if (sk.RandomForest.throughputRowsPerSecond) out['sklearn RandomForest'] = sk.RandomForest;
+  }
+  const members = ['kad random-forest', 'kad gbdt', 'kad logistic'];
+  const best = members.reduce((a, b) => (out[b].macroF1 > out[a].macroF1 ? b : a));
+  summary.push(`${task.name}: stacking ${fmt(out['kad stack (rf+gbdt+logistic)'].macroF1)} vs its best member (${best}) ${fmt(out[best].macroF1)}`);
+  return out;
+}
+
+// 1. The simulator's labelled export.
+log(`simulating ${HOURS} h…`);
+const sim = simulatorLabeledDataset({ hours: HOURS, seed: 7 });
+const simFrame: Frame = { names: sim.names, rows: sim.rows, cols: sim.names.length, data: sim.data };
+const { classes: simClasses, y: simY } = encodeLabels(sim.labels, sim.rows, 'bench');
+const split = stratifiedSplit(simY, simClasses.length, 0.2, SEED);
+const simFold = new Int32Array(sim.rows).fill(-1);
+for (const i of split.test) simFold[i] = 0;
+const simTask: Task = { name: 'simulator', frame: simFrame, labels: sim.labels, fold: simFold };
+const counts = simClasses.map((c) => `${c} ${sim.labels.filter((l) => l === c).length}`).join(', ');
+console.log(`\n== Simulator labelled export: ${HOURS} h, seed 7, ${sim.rows} rows × ${sim.names.length} features (${counts}); stratified 80/20 split, seed ${SEED}`);
+const THROUGHPUT_ROWS = 200_000;
+const simOut = compare([simTask], THROUGHPUT_ROWS);
+
+// 2. The forest's predict throughput, one core.
+{
+  const test = takeRows(simFrame, split.test);
+  const big: Frame = { ...test, rows: THROUGHPUT_ROWS, data: new Float64Array(THROUGHPUT_ROWS * test.cols) };
+  for (let i = 0; i < THROUGHPUT_ROWS; i++) big.data.set(test.data.subarray((i % test.rows) * test.cols, (i % test.rows + 1) * test.cols), i * test.cols);
+  const rf = simOut['kad random-forest'].model as Classifier;
+  rf.predictProba(big); // warm
+  const t = cpuMs();
+  rf.predictProba(big);
+  const kadRate = THROUGHPUT_ROWS / ((cpuMs() - t) / 1000);
+  const st = rf.toJSON().state as { trees: { root: string; child: string } };
+  const trees = Buffer.from(st.trees.root, 'base64').length / 4, nodes = Buffer.from(st.trees.child, 'base64').length / 4;
+  const skRate = simOut['sklearn RandomForest']?.throughputRowsPerSecond;
+  console.log(`\nForest predict throughput (one core, ${THROUGHPUT_ROWS} rows, ${trees} trees, ${Math.round(nodes / trees)} nodes a tree): kad ${rate(kadRate)} rows/s; scikit-learn ${rate(skRate)} rows/s`);
+  summary.push(`simulator: forest predict ${rate(kadRate)} rows/s/core (scikit-learn ${rate(skRate)})`);
+}
+
+// 3. SMOTE on the imbalanced split: the minority classes' recall.
+{
+  console.log(`\nSMOTE on the simulator split (training part; each smaller class raised to 20% of "normal"), recall of the minority classes:`);
+  const withSmote = (f: Frame, l: string[]) => {
+    const normal = l.filter((x) => x === 'normal').length;
+    const targets = Object.fromEntries([...new Set(l)].filter((c) => c !== 'normal').map((c) => [c, Math.max(l.filter((x) => x === c).length, Math.round(0.2 * normal))]));
+    const r = smote(f, l, { seed: SEED, targets });
+    return { frame: r.frame, labels: r.labels };
+  };
+  const rows: [string, Result][] = [];
+  for (const [label, kind] of [['kad logistic', 'logistic'], ['kad random-forest', 'random-forest'], ['kad gbdt', 'gbdt']] as const) {
+    log(`SMOTE: ${label}…`);
+    rows.push([label, simOut[label]], [`${label} + SMOTE`, runKad(simTask, () => createClassifier(kind, {}, SEED), withSmote)]);
+  }
+  table(simTask, rows);
+  const minority = simClasses.filter((c) => c !== 'normal');
+  for (let i = 0; i < rows.length; i += 2) {
+    const mean = (r: Result) => minority.reduce((a, c) => a + r.recall[c], 0) / minority.length;
+    summary.push(`simulator: SMOTE ${rows[i][0]}: mean minority recall ${fmt(mean(rows[i][1]))} → ${fmt(mean(rows[i + 1][1]))}, macro-F1 ${fmt(rows[i][1].macroF1)} → ${fmt(rows[i + 1][1].macroF1)}`);
+  }
+}
+
+// 4. Nezha OnlineBoutique fault windows.
+const nezhaDir = join(DATA, 'nezha-onlineboutique');
+if (!existsSync(nezhaDir)) {
+  console.log(`\nNezha: skipped (${nezhaDir} not found; the corpora live in ../shared/data)`);
+} else {
+  log('reading Nezha…');
+  const { faultType, faultyPod } = nezhaWindowTasks(nezhaDir);
+  for (const [name, t] of [['nezha fault type', faultType], ['nezha faulty pod', faultyPod]] as const) {
+    const frame: Frame = { names: t.names, rows: t.rows, cols: t.names.length, data: t.data };
+    const { classes, y } = encodeLabels(t.labels, t.rows, 'bench');
+    const tasks: Task[] = Array.from({ length: REPEATS }, (_, r) => ({ name, frame, labels: t.labels, fold: stratifiedFolds(y, classes.length, 5, SEED + r) }));
+    const counts = classes.map((c) => `${c} ${t.labels.filter((l) => l === c).length}`).join(', ');
+    console.log(`\n== Nezha OnlineBoutique, ${name}: ${t.rows} rows × ${t.names.length} features (${counts}); stratified 5-fold cross-validation, the mean of ${REPEATS} fold seeds (${SEED}…${SEED + REPEATS - 1})`);
+    compare(tasks);
+  }
+}
+
+console.log('\nSummary (targets: RF and GBDT macro-F1 within 0.02 of scikit-learn\'s, fit >= 3x faster, forest predict >= 1M rows/s/core; stacking no worse than its best member):');
+for (const s of summary) console.log(`  ${s}`);

@@ -1,0 +1,245 @@
+/**
+ * One gradient-boosting tree grown on histograms of gradients and hessians per bin (LightGBM /
+ * scikit-learn's `HistGradientBoosting` grower): best-first, splitting the leaf with the largest gain
+ * `G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ)` until `maxLeafNodes` leaves (or `maxDepth`, or no split
+ * gains); the smaller child's histogram is built from its rows and the larger's is the parent's minus
+ * it. Leaf value `−lr·G/(H+λ)`. Missing values: each split tries them on either side (and "missing or
+ * not" as a split of its own); where a node had none, they go to the child with more rows.
+ */
+import { MISSING_BIN } from './binning.js';
+import type { TreeSetBuilder } from './tree-store.js';
+
+/** {@link MISSING_BIN}, read once: hot loops compare with a local constant, not an imported binding (which a transpiler may turn into a getter call). */
+const MISSING = MISSING_BIN;
+
+/** The grower's settings. */
+export interface GrowerParams {
+  maxLeafNodes: number;
+  /** 0: no limit. */
+  maxDepth: number;
+  minSamplesLeaf: number;
+  l2: number;
+  learningRate: number;
+}
+
+/** The binned training rows. */
+export interface GrowerData {
+  /** Column-major codes: `codes[f * rows + i]`. */
+  codes: Uint8Array;
+  /**
+   * The same, row-major (`rowCodes[i * cols + f]`: histograms read a row's codes together), with a
+   * missing value as bin `edges[f].length + 1` (the bin after the last), as {@link histogramPool} lays out.
+   */
+  rowCodes: Uint8Array;
+  rows: number;
+  cols: number;
+  edges: readonly Float64Array[];
+}
+
+const MIN_HESSIAN = 1e-3;
+/** Where each feature's histogram starts: its bins and then its missing bin, each (gradient, hessian, count). */
+function histOffsets(data: GrowerData): Int32Array {
+  const off = new Int32Array(data.cols + 1);
+  for (let f = 0; f < data.cols; f++) off[f + 1] = off[f] + (data.edges[f].length + 2) * 3;
+  return off;
+}
+
+interface Leaf {
+  node: number;
+  start: number;
+  end: number;
+  depth: number;
+  g: number;
+  h: number;
+  hist: Float64Array;
+  gain: number;
+  feature: number;
+  bin: number;
+  missingRight: boolean;
+  /** Gradient and hessian sums of the best split's left child. */
+  gLeft: number;
+  hLeft: number;
+}
+
+/** Reuses histogram buffers between nodes and trees. */
+export class HistogramPool {
+  private free: Float64Array[] = [];
+  readonly size: number;
+  constructor(readonly offsets: Int32Array) {
+    this.size = offsets[offsets.length - 1];
+  }
+  take(): Float64Array {
+    return this.free.pop() ?? new Float64Array(this.size);
+  }
+  give(h: Float64Array): void {
+    this.free.push(h);
+  }
+}
+
+/** A pool sized for `data`. */
+export function histogramPool(data: GrowerData): HistogramPool {
+  return new HistogramPool(histOffsets(data));
+}
+
+function buildHistogram(data: GrowerData, off: Int32Array, idx: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, out: Float64Array): void {
+  out.fill(0);
+  const { rowCodes: codes, cols } = data;
+  let i = start;
+  // Two rows at a time: their updates are independent, so one need not wait for the other's store
+  // when both land in the same bin (common: a feature that is mostly 0).
+  for (; i + 1 < end; i += 2) {
+    const r0 = idx[i], r1 = idx[i + 1];
+    const g0 = g[r0], h0 = h[r0], g1 = g[r1], h1 = h[r1];
+    for (let f = 0, c0 = r0 * cols, c1 = r1 * cols; f < cols; f++) {
+      const o = off[f];
+      const b0 = o + codes[c0 + f] * 3;
+      const b1 = o + codes[c1 + f] * 3;
+      if (b0 === b1) {
+        out[b0] += g0 + g1;
+        out[b0 + 1] += h0 + h1;
+        out[b0 + 2] += 2;
+      } else {
+        out[b0] += g0;
+        out[b0 + 1] += h0;
+        out[b0 + 2]++;
+        out[b1] += g1;
+        out[b1 + 1] += h1;
+        out[b1 + 2]++;
+      }
+    }
+  }
+  for (; i < end; i++) {
+    const r = idx[i];
+    const gr = g[r], hr = h[r];
+    for (let f = 0, c = r * cols; f < cols; f++) {
+      const b = off[f] + codes[c + f] * 3;
+      out[b] += gr;
+      out[b + 1] += hr;
+      out[b + 2]++;
+    }
+  }
+}
+
+/** Fills in the best split of `leaf` from its histogram (gain −Infinity: none), with its left child's sums. */
+function findSplit(data: GrowerData, off: Int32Array, leaf: Leaf, p: GrowerParams): void {
+  const { hist, g: G, h: H } = leaf;
+  const n = leaf.end - leaf.start;
+  const lam = p.l2;
+  const parent = (G * G) / (H + lam);
+  leaf.gain = -Infinity;
+  if (n < 2 * p.minSamplesLeaf || (p.maxDepth > 0 && leaf.depth >= p.maxDepth)) return;
+  const msl = p.minSamplesLeaf;
+  let best = 0; // a split must gain more than nothing
+  for (let f = 0; f < data.cols; f++) {
+    const o = off[f];
+    const nb = data.edges[f].length + 1;
+    const mo = o + nb * 3;
+    const gm = hist[mo], hm = hist[mo + 1], cm = hist[mo + 2];
+    let gl = 0, hl = 0, cl = 0;
+    // Candidates: (bins ≤ b) left with the missing rows right (side 0) or left (side 1); b = MISSING:
+    // every non-missing row left, the missing ones right.
+    for (let b = 0; b <= nb; b++) {
+      let bin = b;
+      if (b < nb - 1) {
+        const q = o + b * 3;
+        if (hist[q + 2] === 0) continue;
+        gl += hist[q];
+        hl += hist[q + 1];
+        cl += hist[q + 2];
+        if (cl + cm >= n) { // nothing non-missing right of here: on to "missing or not"
+          b = nb - 1;
+          continue;
+        }
+      } else if (b === nb - 1 || cm === 0 || cm >= n) continue;
+      else {
+        bin = MISSING;
+        gl = G - gm;
+        hl = H - hm;
+        cl = n - cm;
+      }
+      for (let side = 0; side < 2; side++) {
+        if (side === 1 && (cm === 0 || bin === MISSING)) break;
+        const gL = side ? gl + gm : gl, hL = side ? hl + hm : hl, cL = side ? cl + cm : cl;
+        const cR = n - cL;
+        if (cL < msl || cR < msl) continue;
+        const hR = H - hL;
+        if (hL < MIN_HESSIAN || hR < MIN_HESSIAN) continue;
+        const gR = G - gL;
+        const gain = (gL * gL) / (hL + lam) + (gR * gR) / (hR + lam) - parent;
+        if (gain > best) {
+          best = gain;
+          leaf.gain = gain;
+          leaf.feature = f;
+          leaf.bin = bin;
+          leaf.missingRight = cm === 0 ? cR > cL : side === 0;
+          leaf.gLeft = gL;
+          leaf.hLeft = hL;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Grows one tree (a new tree in `out` adding to output column `column`) on rows `idx` (reordered in
+ * place) with gradients `g` and hessians `h` (weights applied); adds each leaf's value to
+ * `raw[r * rawCols + column]` of its rows.
+ */
+export function growBoostedTree(
+  data: GrowerData, idx: Int32Array, g: Float64Array, h: Float64Array, p: GrowerParams, pool: HistogramPool,
+  out: TreeSetBuilder, column: number, raw: Float64Array, rawCols: number,
+): void {
+  const root = out.beginTree(column);
+  const off = pool.offsets;
+  let G = 0, H = 0;
+  for (let i = 0; i < idx.length; i++) {
+    G += g[idx[i]];
+    H += h[idx[i]];
+  }
+  const first: Leaf = { node: root, start: 0, end: idx.length, depth: 0, g: G, h: H, hist: pool.take(), gain: -Infinity, feature: -1, bin: 0, missingRight: false, gLeft: 0, hLeft: 0 };
+  buildHistogram(data, off, idx, 0, idx.length, g, h, first.hist);
+  findSplit(data, off, first, p);
+  const leaves: Leaf[] = [first];
+  let height = 0;
+  while (leaves.length < p.maxLeafNodes) {
+    let bi = -1;
+    for (let i = 0; i < leaves.length; i++) if (leaves[i].gain > 0 && (bi < 0 || leaves[i].gain > leaves[bi].gain)) bi = i;
+    if (bi < 0) break;
+    const leaf = leaves[bi];
+    const f = leaf.feature;
+    const thr = leaf.bin === MISSING ? Infinity : data.edges[f][leaf.bin];
+    const left = out.split(leaf.node, f, thr, leaf.missingRight);
+    const base = f * data.rows;
+    let a = leaf.start, z = leaf.end - 1;
+    while (a <= z) {
+      const b = data.codes[base + idx[a]];
+      if (b === MISSING ? !leaf.missingRight : b <= leaf.bin) a++;
+      else {
+        const t = idx[a];
+        idx[a] = idx[z];
+        idx[z--] = t;
+      }
+    }
+    const depth = leaf.depth + 1;
+    if (depth > height) height = depth;
+    const mk = (node: number, start: number, end: number, gs: number, hs: number): Leaf =>
+      ({ node, start, end, depth, g: gs, h: hs, hist: pool.take(), gain: -Infinity, feature: -1, bin: 0, missingRight: false, gLeft: 0, hLeft: 0 });
+    const l = mk(left, leaf.start, a, leaf.gLeft, leaf.hLeft);
+    const r = mk(left + 1, a, leaf.end, leaf.g - leaf.gLeft, leaf.h - leaf.hLeft);
+    const [small, large] = l.end - l.start <= r.end - r.start ? [l, r] : [r, l];
+    buildHistogram(data, off, idx, small.start, small.end, g, h, small.hist);
+    const ph = leaf.hist, sh = small.hist, lh = large.hist;
+    for (let k = 0; k < ph.length; k++) lh[k] = ph[k] - sh[k];
+    pool.give(ph);
+    findSplit(data, off, l, p);
+    findSplit(data, off, r, p);
+    leaves.splice(bi, 1, l, r);
+  }
+  for (const leaf of leaves) {
+    const v = (-p.learningRate * leaf.g) / (leaf.h + p.l2 + 1e-15);
+    out.setValue(leaf.node, [v]);
+    for (let i = leaf.start; i < leaf.end; i++) raw[idx[i] * rawCols + column] += v;
+    pool.give(leaf.hist);
+  }
+  out.endTree(height);
+}

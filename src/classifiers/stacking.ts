@@ -1,0 +1,149 @@
+/**
+ * Stacking (Wolpert 1992), as scikit-learn's `StackingClassifier`: the members' class probabilities
+ * predicted out of fold (stratified k-fold, each row by the members fitted without its fold) train a
+ * logistic regression meta-learner (on the probabilities as they are, not standardised: a class a
+ * member almost never gives would otherwise weigh enormously); the members are then refitted on every row. Members and
+ * meta-learner are ordinary classifiers, created and loaded through functions passed in (index.ts
+ * passes the registry's), so this file does not depend on the registry.
+ */
+import { InputError, ModelFormatError } from '../core/errors.js';
+import type { Frame } from '../core/frame.js';
+import { intIn, paramReader } from '../core/params.js';
+import { checkSnapshot } from '../core/snapshot.js';
+import type { Classifier, ClassifierSnapshot, FitOptions } from './classifier.js';
+import { encodeLabels } from './labels.js';
+import { LogisticRegression } from './logistic.js';
+import { checkFitFrame } from './params.js';
+import { foldIndices, stratifiedFolds, takeItems, takeRows } from './split.js';
+
+/** One member: a registry kind and its settings. */
+export interface MemberSpec {
+  kind: string;
+  params?: Record<string, unknown>;
+}
+
+/** Stacking settings. */
+export interface StackingParams {
+  /** Members (default: random forest, gradient boosting, logistic regression). */
+  members?: MemberSpec[];
+  /** Folds for the out-of-fold predictions (default 5). */
+  folds?: number;
+  /** Meta-learner's C (default 1). */
+  C?: number;
+}
+
+/** How stacking makes and loads its members. */
+export interface StackingDeps {
+  create(kind: string, params: Record<string, unknown>, seed: number): Classifier;
+  load(s: ClassifierSnapshot): Classifier;
+}
+
+const KIND = 'stack';
+const FORMAT_VERSION = 1;
+/** The default members. */
+export const DEFAULT_MEMBERS: readonly MemberSpec[] = [{ kind: 'random-forest' }, { kind: 'gbdt' }, { kind: 'logistic' }];
+
+/** The meta-learner's input: every member's probabilities side by side. */
+function metaFrame(probs: Float64Array[], rows: number, C: number): Frame {
+  const M = probs.length;
+  const data = new Float64Array(rows * M * C);
+  for (let i = 0; i < rows; i++) for (let m = 0; m < M; m++) data.set(probs[m].subarray(i * C, (i + 1) * C), (i * M + m) * C);
+  return { names: Array.from({ length: M * C }, (_, j) => `m${Math.floor(j / C)}_p${j % C}`), rows, cols: M * C, data };
+}
+
+/** A stacking ensemble; see the module comment. */
+export class StackingClassifier implements Classifier {
+  readonly kind = KIND;
+  readonly params: Required<StackingParams>;
+  private labels: string[] = [];
+  private fitted: Classifier[] = [];
+  private meta = new LogisticRegression();
+
+  constructor(params: StackingParams = {}, readonly seed = 0, private readonly deps: StackingDeps) {
+    const num = paramReader(KIND, params as Record<string, unknown>, ['members', 'folds', 'C']);
+    const members = params.members ?? [...DEFAULT_MEMBERS];
+    if (!Array.isArray(members) || members.length === 0 || !members.every((m) => typeof m?.kind === 'string' && m.kind !== KIND)) {
+      throw new InputError(`${KIND}: members must be a non-empty list of { kind, params } (not "${KIND}" itself)`);
+    }
+    for (const m of members) deps.create(m.kind, m.params ?? {}, seed); // a bad member is said now
+    this.params = { members, folds: num('folds', 5, intIn(2, 100), 'an integer in [2, 100]'), C: num('C', 1, (v) => v > 0 && Number.isFinite(v), 'a positive number') };
+  }
+
+  get classes(): readonly string[] {
+    return this.labels;
+  }
+
+  /** The fitted members, in the order of `params.members`. */
+  get members(): readonly Classifier[] {
+    return this.fitted;
+  }
+
+  fit(frame: Frame, labels: readonly string[], opts?: FitOptions): void {
+    checkFitFrame(KIND, frame);
+    const { classes, y } = encodeLabels(labels, frame.rows, KIND);
+    const C = classes.length;
+    const folds = stratifiedFolds(y, C, this.params.folds, this.seed);
+    const specs = this.params.members;
+    const oof = specs.map(() => new Float64Array(frame.rows * C));
+    for (let f = 0; f < this.params.folds; f++) {
+      const { train, test } = foldIndices(folds, f);
+      if (test.length === 0) continue;
+      const part = takeRows(frame, train);
+      const partLabels = takeItems(labels, train);
+      const partOpts = opts?.sampleWeight ? { ...opts, sampleWeight: Float64Array.from(train, (i) => (opts.sampleWeight as Float64Array)[i]) } : opts;
+      const held = takeRows(frame, test);
+      specs.forEach((s, m) => {
+        const member = this.deps.create(s.kind, s.params ?? {}, this.seed + f + 1);
+        member.fit(part, partLabels, partOpts);
+        const p = member.predictProba(held);
+        // A class the fold's training part lacked gets probability 0.
+        const cols = member.classes.map((c) => classes.indexOf(c));
+        for (let i = 0; i < test.length; i++) for (let k = 0; k < cols.length; k++) oof[m][test[i] * C + cols[k]] = p[i * cols.length + k];
+      });
+    }
+    const meta = new LogisticRegression({ C: this.params.C, standardize: false });
+    meta.fit(metaFrame(oof, frame.rows, C), labels, opts);
+    this.fitted = specs.map((s) => {
+      const member = this.deps.create(s.kind, s.params ?? {}, this.seed);
+      member.fit(frame, labels, opts);
+      return member;
+    });
+    this.labels = classes;
+    this.meta = meta;
+  }
+
+  predictProba(frame: Frame): Float64Array {
+    if (this.fitted.length === 0) throw new InputError(`${KIND}: predict before fit`);
+    const probs = this.fitted.map((m) => m.predictProba(frame));
+    return this.meta.predictProba(metaFrame(probs, frame.rows, this.labels.length));
+  }
+
+  toJSON(): ClassifierSnapshot {
+    return {
+      kind: KIND,
+      formatVersion: FORMAT_VERSION,
+      params: { ...this.params },
+      state: { seed: this.seed, classes: this.labels, members: this.fitted.map((m) => m.toJSON()), meta: this.meta.toJSON() },
+    };
+  }
+
+  /** Restores a stack saved by {@link StackingClassifier.toJSON}; throws {@link ModelFormatError} naming the bad field. */
+  static fromJSON(s: ClassifierSnapshot, deps: StackingDeps): StackingClassifier {
+    checkSnapshot(s, KIND, FORMAT_VERSION);
+    const st = s.state as Record<string, unknown> | null;
+    if (typeof st !== 'object' || st === null) throw new ModelFormatError(`${KIND} snapshot: field "state" must be an object`);
+    let model: StackingClassifier;
+    try {
+      model = new StackingClassifier(s.params as StackingParams, Number(st.seed) || 0, deps);
+    } catch (e) {
+      throw new ModelFormatError(`${KIND} snapshot: field "params" is invalid: ${(e as Error).message}`);
+    }
+    if (!Array.isArray(st.members) || st.members.length !== model.params.members.length) {
+      throw new ModelFormatError(`${KIND} snapshot: field "state.members" must hold ${model.params.members.length} member snapshots`);
+    }
+    model.fitted = (st.members as ClassifierSnapshot[]).map((m) => deps.load(m));
+    model.meta = LogisticRegression.fromJSON(st.meta as ClassifierSnapshot);
+    model.labels = [...model.meta.classes];
+    return model;
+  }
+}

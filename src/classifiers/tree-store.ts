@@ -1,0 +1,244 @@
+/**
+ * Decision trees in flat typed arrays, shared by the random forest and gradient boosting: per node a
+ * split feature (Int32), a threshold (Float64; a row goes right when `x > threshold`), the left child
+ * (Int32; the right one is next to it, and a leaf is its own child with an infinite threshold), the
+ * side missing values go (Uint8) and `width` leaf values (Float64). Tree t adds its leaf's values to
+ * the output columns `column[t] … column[t] + width − 1` of a row.
+ *
+ * Prediction allocates nothing: every row takes a fixed number of branch-free steps per tree
+ * (`n = child[n] + (x > threshold[n] | (x is NaN & missingRight[n]))`, leaves absorbing the extra
+ * steps), eight rows interleaved, per block of rows so a tree and a block stay in cache.
+ */
+import { ModelFormatError } from '../core/errors.js';
+import { fromBase64, toBase64, type TypedArrayType } from '../core/snapshot.js';
+
+/** A set of trees; see the module comment. */
+export interface TreeSet {
+  /** Leaf values per node. */
+  width: number;
+  root: Int32Array;
+  /** Steps from the root to the deepest leaf, per tree. */
+  depth: Int32Array;
+  /** First output column each tree adds to. */
+  column: Int32Array;
+  feature: Int32Array;
+  threshold: Float64Array;
+  child: Int32Array;
+  missingRight: Uint8Array;
+  value: Float64Array;
+  /** Derived: `child << (shift + 1) | missingRight << shift | feature`, one load per step instead of three. */
+  key: Int32Array;
+  shift: number;
+}
+
+/** Grows a {@link TreeSet} node by node. New nodes are leaves until split. */
+export class TreeSetBuilder {
+  private n = 0;
+  private feature = new Int32Array(1024);
+  private threshold = new Float64Array(1024);
+  private child = new Int32Array(1024);
+  private missingRight = new Uint8Array(1024);
+  private value: Float64Array;
+  private readonly roots: number[] = [];
+  private readonly depths: number[] = [];
+  private readonly columns: number[] = [];
+
+  constructor(readonly width: number) {
+    this.value = new Float64Array(1024 * width);
+  }
+
+  /** Nodes so far. */
+  get size(): number {
+    return this.n;
+  }
+
+  /** Starts a tree adding to output column `column`; returns its root. */
+  beginTree(column: number): number {
+    this.columns.push(column);
+    const r = this.alloc(1);
+    this.roots.push(r);
+    return r;
+  }
+
+  /** Ends the current tree, `depth` steps deep. */
+  endTree(depth: number): void {
+    this.depths.push(depth);
+  }
+
+  /** Splits leaf `n`: right when `x > threshold`, missing to the right when `missingRight`. Returns the left child. */
+  split(n: number, feature: number, threshold: number, missingRight: boolean): number {
+    const left = this.alloc(2);
+    this.feature[n] = feature;
+    this.threshold[n] = threshold;
+    this.child[n] = left;
+    this.missingRight[n] = missingRight ? 1 : 0;
+    return left;
+  }
+
+  /** Sets leaf `n`'s values from `v[from …]`. */
+  setValue(n: number, v: ArrayLike<number>, from = 0): void {
+    for (let k = 0; k < this.width; k++) this.value[n * this.width + k] = v[from + k];
+  }
+
+  /** The leaf the tree rooted at `root` (grown so far) sends row `data[off …]` to; see {@link leafOf}. */
+  leaf(root: number, data: Float64Array, off: number): number {
+    const { feature, threshold, child, missingRight } = this;
+    let n = root;
+    while (child[n] !== n) {
+      const v = data[off + feature[n]];
+      n = child[n] + (v > threshold[n] ? 1 : v <= threshold[n] ? 0 : missingRight[n]);
+    }
+    return n;
+  }
+
+  /** Leaf value `k` of node `n`. */
+  valueAt(n: number, k: number): number {
+    return this.value[n * this.width + k];
+  }
+
+  /** The finished trees over `d` features. */
+  finish(d: number): TreeSet {
+    const n = this.n;
+    return withKeys({
+      width: this.width, root: Int32Array.from(this.roots), depth: Int32Array.from(this.depths), column: Int32Array.from(this.columns),
+      feature: this.feature.slice(0, n), threshold: this.threshold.slice(0, n), child: this.child.slice(0, n),
+      missingRight: this.missingRight.slice(0, n), value: this.value.slice(0, n * this.width), key: new Int32Array(0), shift: 0,
+    }, d);
+  }
+
+  private alloc(k: number): number {
+    const first = this.n;
+    if (first + k > this.child.length) {
+      const cap = Math.max(2 * this.child.length, first + k);
+      const grow = <A extends Int32Array | Float64Array | Uint8Array>(a: A, per = 1): A => {
+        const b = new (a.constructor as { new (n: number): A })(cap * per);
+        b.set(a);
+        return b;
+      };
+      this.feature = grow(this.feature);
+      this.threshold = grow(this.threshold);
+      this.child = grow(this.child);
+      this.missingRight = grow(this.missingRight);
+      this.value = grow(this.value, this.width);
+    }
+    for (let i = first; i < first + k; i++) {
+      this.child[i] = i;
+      this.threshold[i] = Infinity;
+      this.feature[i] = 0;
+    }
+    this.n += k;
+    return first;
+  }
+}
+
+function withKeys(s: TreeSet, d: number): TreeSet {
+  const shift = Math.max(1, Math.ceil(Math.log2(Math.max(d, 2))));
+  const n = s.child.length;
+  if (n >= 2 ** (30 - shift)) throw new ModelFormatError(`trees: ${n} nodes over ${d} features is too large a model; use fewer or shallower trees`);
+  const key = new Int32Array(n);
+  for (let i = 0; i < n; i++) key[i] = (s.child[i] << (shift + 1)) | (s.missingRight[i] << shift) | s.feature[i];
+  return { ...s, key, shift };
+}
+
+/** The leaf tree `t` sends row `data[off …]` to (missing values by the learned direction). */
+export function leafOf(s: TreeSet, t: number, data: Float64Array, off: number): number {
+  const { feature, threshold, child, missingRight } = s;
+  let n = s.root[t];
+  while (child[n] !== n) {
+    const v = data[off + feature[n]];
+    n = child[n] + (v > threshold[n] ? 1 : v <= threshold[n] ? 0 : missingRight[n]);
+  }
+  return n;
+}
+
+/** Rows per block: a block of rows and one tree stay in L1 cache together. */
+const BLOCK = 256;
+
+/**
+ * Adds the leaf values of trees `from … to − 1` to `out` (rows × `outCols`) for every row of `data`
+ * (rows × `cols`, `cols` ≥ the trees' features). Allocates nothing per row or tree: a step is
+ * `n = child + (x > threshold | (x is NaN & missing goes right))`, branch-free, eight rows at a time.
+ */
+export function addTrees(s: TreeSet, data: Float64Array, rows: number, cols: number, out: Float64Array, outCols: number, from = 0, to = s.root.length): void {
+  const { root, depth, key, shift, threshold, value, width, column } = s;
+  const mask = (1 << shift) - 1;
+  const cs = shift + 1; // key = child << (shift + 1) | missingRight << shift | feature
+  for (let b0 = 0; b0 < rows; b0 += BLOCK) {
+    const b1 = Math.min(rows, b0 + BLOCK);
+    for (let t = from; t < to; t++) {
+      const r = root[t];
+      const c = column[t];
+      let i = b0;
+      for (; i + 8 <= b1; i += 8) {
+        const o0 = i * cols, o1 = o0 + cols, o2 = o1 + cols, o3 = o2 + cols;
+        const o4 = o3 + cols, o5 = o4 + cols, o6 = o5 + cols, o7 = o6 + cols;
+        let n0 = r, n1 = r, n2 = r, n3 = r, n4 = r, n5 = r, n6 = r, n7 = r;
+        for (let h = depth[t], k = 0, v = 0; h > 0; h--) {
+          k = key[n0]; v = data[o0 + (k & mask)]; n0 = (k >> cs) + ((+(v > threshold[n0])) | (+(v !== v) & (k >> shift)));
+          k = key[n1]; v = data[o1 + (k & mask)]; n1 = (k >> cs) + ((+(v > threshold[n1])) | (+(v !== v) & (k >> shift)));
+          k = key[n2]; v = data[o2 + (k & mask)]; n2 = (k >> cs) + ((+(v > threshold[n2])) | (+(v !== v) & (k >> shift)));
+          k = key[n3]; v = data[o3 + (k & mask)]; n3 = (k >> cs) + ((+(v > threshold[n3])) | (+(v !== v) & (k >> shift)));
+          k = key[n4]; v = data[o4 + (k & mask)]; n4 = (k >> cs) + ((+(v > threshold[n4])) | (+(v !== v) & (k >> shift)));
+          k = key[n5]; v = data[o5 + (k & mask)]; n5 = (k >> cs) + ((+(v > threshold[n5])) | (+(v !== v) & (k >> shift)));
+          k = key[n6]; v = data[o6 + (k & mask)]; n6 = (k >> cs) + ((+(v > threshold[n6])) | (+(v !== v) & (k >> shift)));
+          k = key[n7]; v = data[o7 + (k & mask)]; n7 = (k >> cs) + ((+(v > threshold[n7])) | (+(v !== v) & (k >> shift)));
+        }
+        if (width === 1) {
+          out[i * outCols + c] += value[n0]; out[(i + 1) * outCols + c] += value[n1];
+          out[(i + 2) * outCols + c] += value[n2]; out[(i + 3) * outCols + c] += value[n3];
+          out[(i + 4) * outCols + c] += value[n4]; out[(i + 5) * outCols + c] += value[n5];
+          out[(i + 6) * outCols + c] += value[n6]; out[(i + 7) * outCols + c] += value[n7];
+        } else {
+          addLeaf(value, n0 * width, out, i * outCols + c, width);
+          addLeaf(value, n1 * width, out, (i + 1) * outCols + c, width);
+          addLeaf(value, n2 * width, out, (i + 2) * outCols + c, width);
+          addLeaf(value, n3 * width, out, (i + 3) * outCols + c, width);
+          addLeaf(value, n4 * width, out, (i + 4) * outCols + c, width);
+          addLeaf(value, n5 * width, out, (i + 5) * outCols + c, width);
+          addLeaf(value, n6 * width, out, (i + 6) * outCols + c, width);
+          addLeaf(value, n7 * width, out, (i + 7) * outCols + c, width);
+        }
+      }
+      for (; i < b1; i++) addLeaf(value, leafOf(s, t, data, i * cols) * width, out, i * outCols + c, width);
+    }
+  }
+}
+
+function addLeaf(value: Float64Array, from: number, out: Float64Array, to: number, width: number): void {
+  for (let k = 0; k < width; k++) out[to + k] += value[from + k];
+}
+
+/** The trees as JSON-safe data (typed arrays in base64). */
+export function encodeTreeSet(s: TreeSet): Record<string, unknown> {
+  return {
+    width: s.width, root: toBase64(s.root), depth: toBase64(s.depth), column: toBase64(s.column), feature: toBase64(s.feature),
+    threshold: toBase64(s.threshold), child: toBase64(s.child), missingRight: toBase64(s.missingRight), value: toBase64(s.value),
+  };
+}
+
+/**
+ * Decodes trees saved by {@link encodeTreeSet} over `d` features and `outCols` output columns, checking
+ * every index so a bad file cannot make prediction read out of bounds. Throws {@link ModelFormatError}.
+ */
+export function decodeTreeSet(v: unknown, d: number, outCols: number, kind: string): TreeSet {
+  if (typeof v !== 'object' || v === null) throw new ModelFormatError(`${kind} snapshot: field "state.trees" must be an object`);
+  const r = v as Record<string, unknown>;
+  const get = <A>(type: TypedArrayType<A>, name: string): A => fromBase64(type, r[name], kind, `state.trees.${name}`);
+  const width = r.width;
+  if (typeof width !== 'number' || !Number.isInteger(width) || width < 1 || width > outCols) {
+    throw new ModelFormatError(`${kind} snapshot: field "state.trees.width" must be an integer in [1, ${outCols}]`);
+  }
+  const s: TreeSet = {
+    width, root: get(Int32Array, 'root'), depth: get(Int32Array, 'depth'), column: get(Int32Array, 'column'), feature: get(Int32Array, 'feature'),
+    threshold: get(Float64Array, 'threshold'), child: get(Int32Array, 'child'), missingRight: get(Uint8Array, 'missingRight'),
+    value: get(Float64Array, 'value'), key: new Int32Array(0), shift: 0,
+  };
+  const n = s.child.length;
+  const trees = s.root.length;
+  const ok = s.depth.length === trees && s.column.length === trees && [s.feature, s.threshold, s.missingRight].every((a) => a.length === n) &&
+    s.value.length === n * width && s.root.every((x) => x >= 0 && x < n) && s.depth.every((x) => x >= 0 && x <= 4096) &&
+    s.column.every((c) => c >= 0 && c + width <= outCols) && s.feature.every((f) => f >= 0 && f < Math.max(d, 1)) &&
+    s.child.every((c, i) => c === i || (c > i && c + 1 < n));
+  if (!ok) throw new ModelFormatError(`${kind} snapshot: field "state.trees" is inconsistent (array lengths or node indices out of range)`);
+  return withKeys(s, d);
+}

@@ -1,0 +1,118 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../core/rng.js';
+import { listClassifierVersions, loadClassifierVersion, productionVersion } from '../registry/classifier-versions.js';
+import type { CommandIO } from './command.js';
+import { main } from './kad.js';
+
+function io(): CommandIO & { out: string; err: string } {
+  const c = { out: '', err: '', env: {}, stopSignal: new AbortController().signal, stdout: (s: string) => { c.out += s; }, stderr: (s: string) => { c.err += s; } };
+  return c;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'kad-classify-'));
+
+/** A labelled CSV: a time column, two numeric features (with gaps), a text column, and the class. */
+function labelled(name: string, rows = 400): string {
+  const rng = createRng(5);
+  const lines = ['timestamp,cpu,drops,zone,abnormality_class'];
+  for (let i = 0; i < rows; i++) {
+    const cls = i % 10 === 0 ? 'packet_loss' : i % 10 === 1 ? 'cpu_runaway' : 'normal';
+    const cpu = (cls === 'cpu_runaway' ? 5 : 1) + 0.3 * rng.normal();
+    const drops = (cls === 'packet_loss' ? 0.2 : 0) + 0.01 * rng.next();
+    const t = new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString();
+    lines.push(`${t},${i % 17 === 3 ? '' : cpu.toFixed(4)},${i % 23 === 4 ? 'NaN' : drops.toFixed(4)},${['a', 'b', 'c'][i % 3]},${cls}`);
+  }
+  const p = join(dir, name);
+  writeFileSync(p, lines.join('\n') + '\n');
+  return p;
+}
+
+describe('kad classify', () => {
+  const data = labelled('train.csv');
+
+  it('train prints a per-class report and confusion matrix and writes a production version; predict writes one row per input row', async () => {
+    const models = join(dir, 'models');
+    for (const algorithm of ['rf', 'gbdt']) {
+      const c = io();
+      expect(await main(['classify', 'train', '--data', data, '--target', 'abnormality_class', '--model-dir', models, '--algorithm', algorithm, '--seed', '3', '-q'], c)).toBe(0);
+      expect(c.out).toMatch(/packet_loss\s+[\d.]+\s+1\.000/); // recall
+      expect(c.out).toContain('confusion matrix');
+      expect(Number(/macro-F1\s+([\d.]+)/.exec(c.out)?.[1])).toBeGreaterThan(0.9);
+    }
+    expect(listClassifierVersions(models)).toEqual(['v0001', 'v0002']);
+    expect(productionVersion(models)).toBe('v0002');
+    expect(loadClassifierVersion(models).algorithm).toBe('gbdt');
+
+    const out = join(dir, 'pred.csv');
+    const p = io();
+    expect(await main(['classify', 'predict', '--model-dir', models, '--input', data, '--output', out], p)).toBe(0);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('timestamp,label,probability,p_cpu_runaway,p_normal,p_packet_loss');
+    expect(lines.length).toBe(401);
+    const input = readFileSync(data, 'utf8').trim().split('\n');
+    let right = 0;
+    for (let i = 1; i < lines.length; i++) {
+      const f = lines[i].split(',');
+      expect(f[0]).toBe(input[i].split(',')[0]);
+      if (f[1] === input[i].split(',')[4]) right++;
+      const probs = f.slice(3).map(Number);
+      expect(Number(f[2])).toBe(Math.max(...probs));
+      expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    }
+    expect(right).toBeGreaterThan(390); // rows with a missing cpu may be taken for normal
+  });
+
+  it('SMOTE, class weights, logistic and stacking train too; --importance prints the features', async () => {
+    const models = join(dir, 'm2');
+    const c = io();
+    expect(await main(['classify', 'train', '--data', data, '--target', 'abnormality_class', '--model-dir', models, '--algorithm', 'logistic', '--smote', '--importance', '--class-weight', 'balanced', '-q'], c)).toBe(0);
+    expect(c.out).toContain('permutation importance');
+    expect(c.out).toMatch(/zone=a/);
+    const s = io();
+    expect(await main(['classify', 'train', '--data', data, '--target', 'abnormality_class', '--model-dir', models, '--algorithm', 'stack', '--params', '{"folds":3}'], s)).toBe(0);
+    expect(s.err).toContain('fitting stack');
+    expect(productionVersion(models)).toBe('v0002');
+  });
+
+  it('exits 2 naming the file or column: missing target, a single class, an empty file, a text column of too many values', async () => {
+    const models = join(dir, 'm3');
+    const run = async (file: string, target = 'abnormality_class') => {
+      const c = io();
+      const code = await main(['classify', 'train', '--data', file, '--target', target, '--model-dir', models, '-q'], c);
+      return { code, err: c.err };
+    };
+    expect(await run(data, 'label')).toMatchObject({ code: 2, err: expect.stringContaining('no column "label"') });
+    const one = join(dir, 'one.csv');
+    writeFileSync(one, 'x,abnormality_class\n1,normal\n2,normal\n');
+    expect(await run(one)).toMatchObject({ code: 2, err: expect.stringMatching(/one\.csv: column "abnormality_class" has a single class/) });
+    const empty = join(dir, 'empty.csv');
+    writeFileSync(empty, '');
+    expect(await run(empty)).toMatchObject({ code: 2, err: expect.stringMatching(/empty\.csv: the file is empty/) });
+    const pods = join(dir, 'pods.csv');
+    writeFileSync(pods, 'pod,abnormality_class\n' + Array.from({ length: 50 }, (_, i) => `pod-${i},${i % 2 ? 'a' : 'b'}`).join('\n'));
+    expect(await run(pods)).toMatchObject({ code: 2, err: expect.stringContaining('column "pod" is not numeric') });
+    expect(existsSync(join(models, 'production.json'))).toBe(false);
+    const c = io();
+    expect(await main(['classify', 'predict', '--model-dir', models, '--input', data, '--output', join(dir, 'x.csv')], c)).toBe(1);
+    expect(c.err).toContain('no production classifier');
+  });
+
+  it('lists its sub-commands, and refuses an unknown one or a bad option', async () => {
+    const h = io();
+    expect(await main(['classify', '--help'], h)).toBe(0);
+    expect(h.out).toContain('kad classify train');
+    expect(h.out).toContain('kad classify predict');
+    const u = io();
+    expect(await main(['classify', 'fly'], u)).toBe(2);
+    expect(u.err).toContain('unknown sub-command "fly"');
+    const b = io();
+    expect(await main(['classify', 'train', '--data', data, '--target', 'x', '--model-dir', dir, '--algorithm', 'svm'], b)).toBe(2);
+    expect(b.err).toContain('--algorithm must be one of rf, gbdt, logistic, stack');
+    const t = io();
+    expect(await main(['classify', 'train', '--help'], t)).toBe(0);
+    expect(t.out).toContain('--smote');
+  });
+});
