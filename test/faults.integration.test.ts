@@ -117,9 +117,9 @@ describeWithServers('fault injection between kad and real Prometheus and Alertma
     ]);
     [promProxy, amProxy] = await Promise.all([startFaultProxy({ upstream: prom.url, slowMs: 1_500 }), startFaultProxy({ upstream: am.url, slowMs: 6_000 })]);
     // Silence polling (notify/silences.ts, tested against a real Alertmanager on its own) is off here:
-    // its GETs would take turns in the proxy's one-fault-per-request rotation, and this test follows
-    // which fault each alert delivery met (with it on, the incident's alert missed Alertmanager at the
-    // end in 2 of 2 runs; the cause was not found, see the notes of issue 16).
+    // its GETs would take turns in the proxy's one-fault-per-request rotation, so the alert deliveries
+    // meet every fault later, and the incident's alert had resolved (delivered as such) before the
+    // test looked for it firing on Alertmanager.
     const config = loadConfig({
       env: {
         PROMETHEUS_URL: promProxy.url, ALERTMANAGER_URL: amProxy.url, KAD_SILENCE_POLL_SECONDS: '0', QUERY_STEP_SECONDS: String(GRID / 1000), TRAINING_LOOKBACK_MINUTES: '30',
