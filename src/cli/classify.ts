@@ -14,6 +14,7 @@ import { quoted, quotedList } from '../core/quote.js';
 import { QUIET_OPTION, type Command, type CommandIO } from './command.js';
 import { openOutputFile } from './output-file.js';
 import { formatScore } from './score.js';
+import type { SaveResult } from '../registry/classifier-versions.js';
 
 /** `--algorithm` names and the classifier kinds they stand for. */
 export const ALGORITHMS: Readonly<Record<string, string>> = { rf: 'random-forest', gbdt: 'gbdt', logistic: 'logistic', stack: 'stack' };
@@ -23,115 +24,160 @@ function timeColumnOf(header: readonly string[]): string | undefined {
   return header.find((h) => TIME_COLUMNS.includes(h.toLowerCase()));
 }
 
-function say(io: CommandIO, v: Record<string, unknown>, name: string, line: string): void {
-  if (v.quiet !== true) io.stderr(`kad classify ${name}: ${line}\n`);
+/** The settings of `kad classify train` (and of each retraining of `kad classify watch`), checked. */
+export interface TrainSettings {
+  target: string;
+  dir: string;
+  /** A classifier kind. */
+  kind: string;
+  testSize: number;
+  seed: number;
+  smote: boolean;
+  classWeight: boolean;
+  params: Record<string, unknown>;
+  importance: boolean;
+  promoteMargin: number;
+  quiet: boolean;
+}
+
+/** The options `kad classify train` and `kad classify watch` share. */
+export const TRAIN_OPTIONS: Command['options'] = {
+  target: { type: 'string', value: 'COLUMN', description: 'The class column' },
+  'model-dir': { type: 'string', value: 'DIR', description: 'Where model versions are kept (vNNNN.json, registry.json, production.json)' },
+  algorithm: { type: 'string', value: 'NAME', description: 'rf (default), gbdt, logistic or stack' },
+  smote: { type: 'boolean', description: 'Oversample the smaller classes of the training part (SMOTE; SMOTE-NC with text columns)' },
+  'class-weight': { type: 'string', value: 'balanced', description: 'Weight classes inversely to their size' },
+  'test-size': { type: 'string', value: 'R', description: 'Share of each class held out for the report (default 0.2)' },
+  seed: { type: 'string', value: 'N', description: 'Random seed (default 42); same seed, same model' },
+  params: { type: 'string', value: 'JSON', description: 'Algorithm settings, e.g. \'{"nEstimators":200}\'' },
+  importance: { type: 'boolean', description: 'Also print the permutation importance of each feature (macro-F1 drop)' },
+  'promote-margin': { type: 'string', value: 'F1', description: 'Make the new version production unless its macro-F1 is worse than production\'s by more than this (default 0.01)' },
+  quiet: QUIET_OPTION,
+};
+
+/** Checks the shared training options of `v` (all but `--data`). */
+export function trainSettings(v: Record<string, unknown>): TrainSettings {
+  for (const o of ['target', 'model-dir'] as const) if (typeof v[o] !== 'string') throw new UsageError(`--${o} is required`);
+  const alg = typeof v.algorithm === 'string' ? v.algorithm : 'rf';
+  const kind = ALGORITHMS[alg];
+  if (!kind) throw new UsageError(`--algorithm must be one of ${Object.keys(ALGORITHMS).join(', ')}, got "${alg}"`);
+  const testSize = v['test-size'] === undefined ? 0.2 : Number(v['test-size']);
+  if (!(testSize > 0 && testSize < 1)) throw new UsageError(`--test-size must be a number in (0, 1), got "${v['test-size']}"`);
+  const seed = v.seed === undefined ? 42 : Number(v.seed);
+  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
+  if (v['class-weight'] !== undefined && v['class-weight'] !== 'balanced') throw new UsageError(`--class-weight must be "balanced", got "${v['class-weight']}"`);
+  const promoteMargin = v['promote-margin'] === undefined ? 0.01 : Number(v['promote-margin']);
+  if (!(promoteMargin >= 0 && promoteMargin <= 1)) throw new UsageError(`--promote-margin must be a number in [0, 1], got "${v['promote-margin']}"`);
+  let params: Record<string, unknown> = {};
+  if (typeof v.params === 'string') {
+    try {
+      params = JSON.parse(v.params) as Record<string, unknown>;
+    } catch (e) {
+      throw new UsageError(`--params must be a JSON object: ${(e as Error).message}`);
+    }
+    if (typeof params !== 'object' || params === null || Array.isArray(params)) throw new UsageError('--params must be a JSON object');
+  }
+  if (kind === 'random-forest' && params.oobScore === undefined) params = { ...params, oobScore: true };
+  return {
+    target: v.target as string, dir: v['model-dir'] as string, kind, testSize, seed, smote: v.smote === true, classWeight: v['class-weight'] === 'balanced',
+    params, importance: v.importance === true, promoteMargin, quiet: v.quiet === true,
+  };
+}
+
+/**
+ * Trains a classifier on the CSV `dataPath` (its content `bytes` when given, e.g. the settled bytes a
+ * watch hashed), prints the held-out report on stdout, and registers the model as a new version,
+ * promoted by the margin rule. Returns what the registry did and the version's macro-F1.
+ */
+export async function trainAndRegister(dataPath: string, s: TrainSettings, io: CommandIO, bytes?: Buffer): Promise<SaveResult & { macroF1: number }> {
+  const [{ parseCsvTable }, { assertCsvText }, { TableEncoder }, { createClassifier }, { encodeLabels, argmaxRows, indexLabels }, split, { smote }, metrics, registry] = await Promise.all([
+    import('../sources/csv-table.js'), import('../sources/csv-text.js'), import('../classifiers/encoding.js'), import('../classifiers/index.js'), import('../classifiers/labels.js'),
+    import('../classifiers/split.js'), import('../classifiers/smote.js'), import('../classifiers/metrics.js'), import('../registry/classifier-versions.js'),
+  ]);
+  const { target, kind, testSize, seed, params } = s;
+  const say = (line: string): void => {
+    if (!s.quiet) io.stderr(`kad classify train: ${line}\n`);
+  };
+  if (bytes === undefined) {
+    try {
+      bytes = readFileSync(dataPath);
+    } catch (e) {
+      throw new InputError(`${dataPath}: cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    }
+  }
+  assertCsvText(bytes, dataPath);
+  const table = parseCsvTable(bytes.toString('utf8'), dataPath);
+  const tcol = table.header.indexOf(target);
+  if (tcol < 0) throw new InputError(`${dataPath}:1: no column ${quoted(target)} (the --target); columns: ${quotedList(table.header)}`);
+  const labels = table.columns[tcol];
+  const empty = labels.findIndex((l) => l === '');
+  if (empty >= 0) throw new InputError(`${dataPath}:${empty + 2}: column ${quoted(target)} is empty; every row needs a class`);
+  const distinct = [...new Set(labels)];
+  if (distinct.length < 2) throw new InputError(`${dataPath}: column ${quoted(target)} has a single class (${quoted(distinct[0])}); training needs at least 2`);
+  const time = timeColumnOf(table.header);
+  const encoder = TableEncoder.fit(table, time ? [target, time] : [target]);
+  const frame = encoder.encode(table);
+  const { classes, y } = encodeLabels(labels, frame.rows, 'classify');
+  const { train, test } = split.stratifiedSplit(y, classes.length, testSize, seed);
+  if (train.length < 2 || test.length === 0) throw new InputError(`${dataPath}: ${frame.rows} rows are too few to hold out ${testSize} of each class`);
+  let trainFrame = split.takeRows(frame, train);
+  let trainLabels = split.takeItems(labels, train);
+  const testFrame = split.takeRows(frame, test);
+  const testLabels = split.takeItems(labels, test);
+  if (s.smote) {
+    const r = smote(trainFrame, trainLabels, { seed, categorical: encoder.categoricalGroups });
+    trainFrame = r.frame;
+    trainLabels = r.labels;
+    say(`SMOTE added ${Object.entries(r.added).filter(([, n]) => n > 0).map(([c, n]) => `${n} ${c}`).join(', ') || 'nothing'}`);
+  }
+  say(`fitting ${kind} on ${trainFrame.rows} rows × ${frame.cols} features (${classes.length} classes); ${test.length} rows held out`);
+  const model = createClassifier(kind, params, seed);
+  const t0 = performance.now();
+  model.fit(trainFrame, trainLabels, s.classWeight ? { classWeight: 'balanced' } : undefined);
+  say(`fitted in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const pred = argmaxRows(model.predictProba(testFrame), model.classes.length);
+  const report = metrics.classificationReport(indexLabels(testLabels, model.classes), pred, model.classes);
+  io.stdout(`Held-out report (${test.length} rows, ${Math.round(testSize * 100)}% of each class):\n`);
+  io.stdout(metrics.formatReport(report));
+  const oob = (model as { oobScore?: { accuracy: number; macroF1: number } | null }).oobScore;
+  if (oob) io.stdout(`\nout-of-bag: macro-F1 ${oob.macroF1.toFixed(3)}, accuracy ${oob.accuracy.toFixed(3)}\n`);
+  if (s.importance) {
+    const { permutationImportance } = await import('../classifiers/importance.js');
+    const imp = permutationImportance(model, testFrame, testLabels, 3, seed);
+    const order = Array.from(imp.mean.keys()).sort((a, b) => imp.mean[b] - imp.mean[a]);
+    io.stdout('\npermutation importance (macro-F1 drop on the held-out rows, mean ± sd of 3 shuffles):\n');
+    for (const j of order) io.stdout(`  ${imp.names[j].padEnd(32)} ${imp.mean[j].toFixed(4)} ± ${imp.std[j].toFixed(4)}\n`);
+  }
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const saved = registry.saveClassifierVersion(s.dir, {
+    kind: 'kad-classifier-version', formatVersion: 1, createdAt: new Date().toISOString(), algorithm: kind, params, target,
+    data: { file: dataPath, sha256: sha256.slice(0, 16), rows: frame.rows },
+    training: { testSize, smote: s.smote, seed, trainRows: trainFrame.rows, testRows: test.length },
+    metrics: report, encoder: encoder.toJSON(), model: model.toJSON(),
+  }, { promoteMargin: s.promoteMargin, sha256 });
+  return { ...saved, macroF1: report.macroF1 };
 }
 
 const trainCommand: Command = {
   name: 'classify train',
   summary: 'Train a classifier on a labelled CSV, print its held-out report and write a new model version',
-  usage: 'kad classify train --data TRAIN.csv --target COLUMN --model-dir DIR [--algorithm rf|gbdt|logistic|stack] [--smote] [--test-size 0.2] [--seed N]',
+  usage: 'kad classify train --data TRAIN.csv --target COLUMN --model-dir DIR [--algorithm rf|gbdt|logistic|stack] [--smote] [--test-size 0.2] [--seed N] [--promote-margin 0.01]',
   options: {
     data: { type: 'string', value: 'FILE', description: 'Labelled CSV: a header, feature columns and the class column' },
-    target: { type: 'string', value: 'COLUMN', description: 'The class column' },
-    'model-dir': { type: 'string', value: 'DIR', description: 'Where model versions are kept (vNNNN.json, production.json)' },
-    algorithm: { type: 'string', value: 'NAME', description: 'rf (default), gbdt, logistic or stack' },
-    smote: { type: 'boolean', description: 'Oversample the smaller classes of the training part (SMOTE; SMOTE-NC with text columns)' },
-    'class-weight': { type: 'string', value: 'balanced', description: 'Weight classes inversely to their size' },
-    'test-size': { type: 'string', value: 'R', description: 'Share of each class held out for the report (default 0.2)' },
-    seed: { type: 'string', value: 'N', description: 'Random seed (default 42); same seed, same model' },
-    params: { type: 'string', value: 'JSON', description: 'Algorithm settings, e.g. \'{"nEstimators":200}\'' },
-    importance: { type: 'boolean', description: 'Also print the permutation importance of each feature (macro-F1 drop)' },
-    quiet: QUIET_OPTION,
+    ...TRAIN_OPTIONS,
   },
   details: [
     'Empty cells, NaN and null are missing values: the trees learn where to send them, logistic regression',
     'imputes the training mean. Text columns of at most 32 values are one-hot encoded; others are refused.',
     'A column named timestamp or time is not a feature. The report is on the held-out rows: per-class',
-    'precision, recall, F1, macro-F1 and the confusion matrix.',
+    'precision, recall, F1, macro-F1 and the confusion matrix. The new version becomes production unless',
+    'its macro-F1 is worse than production\'s by more than --promote-margin; then it stays a candidate.',
   ].join('\n'),
   async run(v, io) {
-    for (const o of ['data', 'target', 'model-dir'] as const) if (typeof v[o] !== 'string') throw new UsageError(`--${o} is required`);
-    const dataPath = v.data as string, target = v.target as string, dir = v['model-dir'] as string;
-    const alg = typeof v.algorithm === 'string' ? v.algorithm : 'rf';
-    const kind = ALGORITHMS[alg];
-    if (!kind) throw new UsageError(`--algorithm must be one of ${Object.keys(ALGORITHMS).join(', ')}, got "${alg}"`);
-    const testSize = v['test-size'] === undefined ? 0.2 : Number(v['test-size']);
-    if (!(testSize > 0 && testSize < 1)) throw new UsageError(`--test-size must be a number in (0, 1), got "${v['test-size']}"`);
-    const seed = v.seed === undefined ? 42 : Number(v.seed);
-    if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
-    if (v['class-weight'] !== undefined && v['class-weight'] !== 'balanced') throw new UsageError(`--class-weight must be "balanced", got "${v['class-weight']}"`);
-    let params: Record<string, unknown> = {};
-    if (typeof v.params === 'string') {
-      try {
-        params = JSON.parse(v.params) as Record<string, unknown>;
-      } catch (e) {
-        throw new UsageError(`--params must be a JSON object: ${(e as Error).message}`);
-      }
-      if (typeof params !== 'object' || params === null || Array.isArray(params)) throw new UsageError('--params must be a JSON object');
-    }
-    if (kind === 'random-forest' && params.oobScore === undefined) params = { ...params, oobScore: true };
-
-    const [{ readCsvTable }, { TableEncoder }, { createClassifier }, { encodeLabels, argmaxRows, indexLabels }, split, { smote }, metrics, registry] = await Promise.all([
-      import('../sources/csv-table.js'), import('../classifiers/encoding.js'), import('../classifiers/index.js'), import('../classifiers/labels.js'),
-      import('../classifiers/split.js'), import('../classifiers/smote.js'), import('../classifiers/metrics.js'), import('../registry/classifier-versions.js'),
-    ]);
-    const bytes = (() => {
-      try {
-        return readFileSync(dataPath);
-      } catch {
-        return Buffer.alloc(0); // readCsvTable says why
-      }
-    })();
-    const table = readCsvTable(dataPath);
-    const tcol = table.header.indexOf(target);
-    if (tcol < 0) throw new InputError(`${dataPath}:1: no column ${quoted(target)} (the --target); columns: ${quotedList(table.header)}`);
-    const labels = table.columns[tcol];
-    const empty = labels.findIndex((l) => l === '');
-    if (empty >= 0) throw new InputError(`${dataPath}:${empty + 2}: column ${quoted(target)} is empty; every row needs a class`);
-    const distinct = [...new Set(labels)];
-    if (distinct.length < 2) throw new InputError(`${dataPath}: column ${quoted(target)} has a single class (${quoted(distinct[0])}); training needs at least 2`);
-    const time = timeColumnOf(table.header);
-    const encoder = TableEncoder.fit(table, time ? [target, time] : [target]);
-    const frame = encoder.encode(table);
-    const { classes, y } = encodeLabels(labels, frame.rows, 'classify');
-    const { train, test } = split.stratifiedSplit(y, classes.length, testSize, seed);
-    if (train.length < 2 || test.length === 0) throw new InputError(`${dataPath}: ${frame.rows} rows are too few to hold out ${testSize} of each class`);
-    let trainFrame = split.takeRows(frame, train);
-    let trainLabels = split.takeItems(labels, train);
-    const testFrame = split.takeRows(frame, test);
-    const testLabels = split.takeItems(labels, test);
-    if (v.smote === true) {
-      const r = smote(trainFrame, trainLabels, { seed, categorical: encoder.categoricalGroups });
-      trainFrame = r.frame;
-      trainLabels = r.labels;
-      say(io, v, 'train', `SMOTE added ${Object.entries(r.added).filter(([, n]) => n > 0).map(([c, n]) => `${n} ${c}`).join(', ') || 'nothing'}`);
-    }
-    say(io, v, 'train', `fitting ${kind} on ${trainFrame.rows} rows × ${frame.cols} features (${classes.length} classes); ${test.length} rows held out`);
-    const model = createClassifier(kind, params, seed);
-    const t0 = performance.now();
-    model.fit(trainFrame, trainLabels, v['class-weight'] === 'balanced' ? { classWeight: 'balanced' } : undefined);
-    say(io, v, 'train', `fitted in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const pred = argmaxRows(model.predictProba(testFrame), model.classes.length);
-    const report = metrics.classificationReport(indexLabels(testLabels, model.classes), pred, model.classes);
-    io.stdout(`Held-out report (${test.length} rows, ${Math.round(testSize * 100)}% of each class):\n`);
-    io.stdout(metrics.formatReport(report));
-    const oob = (model as { oobScore?: { accuracy: number; macroF1: number } | null }).oobScore;
-    if (oob) io.stdout(`\nout-of-bag: macro-F1 ${oob.macroF1.toFixed(3)}, accuracy ${oob.accuracy.toFixed(3)}\n`);
-    if (v.importance === true) {
-      const { permutationImportance } = await import('../classifiers/importance.js');
-      const imp = permutationImportance(model, testFrame, testLabels, 3, seed);
-      const order = Array.from(imp.mean.keys()).sort((a, b) => imp.mean[b] - imp.mean[a]);
-      io.stdout('\npermutation importance (macro-F1 drop on the held-out rows, mean ± sd of 3 shuffles):\n');
-      for (const j of order) io.stdout(`  ${imp.names[j].padEnd(32)} ${imp.mean[j].toFixed(4)} ± ${imp.std[j].toFixed(4)}\n`);
-    }
-    const saved = registry.saveClassifierVersion(dir, {
-      kind: 'kad-classifier-version', formatVersion: 1, createdAt: new Date().toISOString(), algorithm: kind, params, target,
-      data: { file: dataPath, sha256: createHash('sha256').update(bytes).digest('hex').slice(0, 16), rows: frame.rows },
-      training: { testSize, smote: v.smote === true, seed, trainRows: trainFrame.rows, testRows: test.length },
-      metrics: report, encoder: encoder.toJSON(), model: model.toJSON(),
-    });
-    io.stdout(`\nwrote ${saved.path} (${saved.version}, now production)\n`);
+    if (typeof v.data !== 'string') throw new UsageError('--data is required');
+    const s = trainSettings(v);
+    const saved = await trainAndRegister(v.data, s, io);
+    io.stdout(`\nwrote ${saved.path} (${saved.version}, ${saved.stage === 'production' ? 'now production' : 'a candidate, not production'}: ${saved.reason})\n`);
     return 0;
   },
 };
