@@ -37,6 +37,8 @@ export interface Command {
   options: Record<string, OptionSpec>;
   /** Extra help text after the options. */
   details?: string;
+  /** Names of the positional arguments it takes, in order (`kad models promote VERSION`); each lands in the values under its name. None by default. */
+  positionals?: readonly string[];
   /** A command made of sub-commands (`kad classify train`): the first argument picks one; `run` is not called. */
   subcommands?: readonly Command[];
   run(values: Record<string, string | boolean | string[] | undefined>, io: CommandIO): Promise<number>;
@@ -78,8 +80,11 @@ export function parseCommandArgs(cmd: Command, argv: string[]): Record<string, s
   );
   try {
     const { values, positionals } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-    if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" (see kad ${cmd.name} --help)`);
-    return values as Record<string, string | boolean | string[] | undefined>;
+    const names = cmd.positionals ?? [];
+    if (positionals.length > names.length) throw new UsageError(`unexpected argument "${positionals[names.length]}" (see kad ${cmd.name} --help)`);
+    const out = values as Record<string, string | boolean | string[] | undefined>;
+    positionals.forEach((p, i) => (out[names[i]] = p));
+    return out;
   } catch (e) {
     if (e instanceof UsageError) throw e;
     throw new UsageError(`${(e as Error).message.replace(/\. To specify.*$/s, '')} (see kad ${cmd.name} --help)`);
