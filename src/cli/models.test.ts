@@ -3,8 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { saveClassifierVersion, type ClassifierVersion } from '../registry/classifier-versions.js';
-import { captureIO } from '../../test/helpers.js';
+import type { CommandIO } from './command.js';
 import { main } from './kad.js';
+
+function captureIO(): CommandIO & { out: string; err: string } {
+  const c = { out: '', err: '', env: {}, stopSignal: new AbortController().signal, stdout: (s: string) => { c.out += s; }, stderr: (s: string) => { c.err += s; } };
+  return c;
+}
 
 const doc = (algorithm: string, macroF1: number): Omit<ClassifierVersion, 'version'> => ({
   kind: 'kad-classifier-version', formatVersion: 1, createdAt: '2026-01-01T00:00:00.000Z', algorithm, params: {}, target: 'y',
