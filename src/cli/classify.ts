@@ -3,15 +3,18 @@
  * - `kad classify train` reads a table, holds out a stratified test share, optionally balances the
  *   training part with SMOTE (SMOTE-NC when there are text columns), fits a classifier, prints the
  *   per-class report and confusion matrix on the held-out rows, and writes a new model version
- *   (src/registry/classifier-versions.ts), which becomes production.
+ *   (src/registry/classifier-versions.ts), which becomes production unless its macro-F1 is worse than
+ *   production's by more than `--promote-margin`.
  * - `kad classify predict` writes, per input row, its time (when the input has a time column), the
  *   most probable class, its probability and one `p_<class>` column per class.
+ * - `kad classify watch` retrains on a CSV (or each CSV of a directory) whenever its content changes
+ *   (src/sources/file-watch.ts), and registers and promotes each new version by the same rule.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { InputError, UsageError } from '../core/errors.js';
+import { InputError, KadError, UsageError } from '../core/errors.js';
 import { quoted, quotedList } from '../core/quote.js';
-import { QUIET_OPTION, type Command, type CommandIO } from './command.js';
+import { QUIET_OPTION, stoppedExitCode, type Command, type CommandIO } from './command.js';
 import { openOutputFile } from './output-file.js';
 import { formatScore } from './score.js';
 import type { SaveResult } from '../registry/classifier-versions.js';
@@ -228,14 +231,71 @@ const predictCommand: Command = {
   },
 };
 
+const watchCommand: Command = {
+  name: 'classify watch',
+  summary: 'Retrain, register and promote a classifier whenever a labelled CSV changes',
+  usage: 'kad classify watch --data FILE|DIR --target COLUMN --model-dir DIR [--debounce-ms 2000] [train options]',
+  options: {
+    data: { type: 'string', value: 'FILE|DIR', description: 'A labelled CSV, or a directory whose *.csv files are each a training set' },
+    'debounce-ms': { type: 'string', value: 'MS', description: 'Quiet time after a change before the file is read (default 2000)' },
+    'poll-ms': { type: 'string', value: 'MS', description: 'How often files are also checked by stat, for file systems without events (default max(1000, debounce))' },
+    ...TRAIN_OPTIONS,
+  },
+  details: [
+    'Trains on the file at start (unless a version of the registry was trained on the same bytes), then on every',
+    'change: fs.watch on the directory plus a periodic stat, debounced; a file whose size or time still changes',
+    'between two looks is read later, and content with the same SHA-256 as before (a touch) is not retrained.',
+    'Each new version is registered and promoted by the --promote-margin rule. One line per event on stderr;',
+    'a training that fails (a bad file) is logged and the watch goes on. Stops on SIGINT or SIGTERM (exit 130/143).',
+  ].join('\n'),
+  async run(v, io) {
+    if (typeof v.data !== 'string') throw new UsageError('--data is required');
+    const s = { ...trainSettings(v), quiet: true };
+    const ms = (name: string, dflt: number): number => {
+      const x = v[name] === undefined ? dflt : Number(v[name]);
+      if (!Number.isFinite(x) || x < 0) throw new UsageError(`--${name} must be a non-negative number of milliseconds, got "${v[name]}"`);
+      return x;
+    };
+    const debounceMs = ms('debounce-ms', 2000);
+    const pollMs = ms('poll-ms', Math.max(1000, debounceMs));
+    const [{ watchFiles }, { readRegistry }] = await Promise.all([import('../sources/file-watch.js'), import('../registry/classifier-versions.js')]);
+    const log = (line: string): void => io.stderr(`kad classify watch: ${line}\n`);
+    const seen = new Set(readRegistry(s.dir).versions.map((e) => e.dataSha256));
+    const settleMs = Math.min(500, Math.max(50, debounceMs / 4));
+    try {
+      const files = watchFiles({ path: v.data, debounceMs, pollMs, settleMs, seen, signal: io.stopSignal });
+      log(`watching ${v.data} (debounce ${debounceMs} ms, stat every ${pollMs} ms); versions in ${s.dir}`);
+      for await (const ev of files) {
+        const hash = ev.sha256 ? ` (sha256 ${ev.sha256.slice(0, 12)})` : '';
+        if (ev.status === 'missing') log(`${ev.path}: removed; nothing to train`);
+        else if (ev.status === 'unchanged') log(`${ev.path}: content unchanged${hash}; not retrained`);
+        else {
+          try {
+            const r = await trainAndRegister(ev.path, s, io, ev.bytes);
+            log(`${ev.path}: changed${hash}; trained ${r.version} (macro-F1 ${r.macroF1.toFixed(3)}): ${r.stage === 'production' ? 'promoted to production' : 'kept as a candidate'}: ${r.reason}`);
+          } catch (e) {
+            if (!(e instanceof KadError)) throw e;
+            log(`${ev.path}: changed${hash}; not trained: ${e.message}`);
+          }
+        }
+      }
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError(`${v.data}: no such file or directory`);
+      throw e;
+    }
+    log(`stopped (${String(io.stopSignal.reason ?? 'signal')})`);
+    return stoppedExitCode(io.stopSignal);
+  },
+};
+
 /** `kad classify`: see the module comment. */
 export const classifyCommand: Command = {
   name: 'classify',
   summary: 'Train an incident classifier on a labelled CSV, or name the class of each row of one',
-  usage: 'kad classify train|predict [options]',
+  usage: 'kad classify train|predict|watch [options]',
   options: {},
-  subcommands: [trainCommand, predictCommand],
+  subcommands: [trainCommand, predictCommand, watchCommand],
   async run() {
-    throw new UsageError('kad classify needs a sub-command: train or predict');
+    throw new UsageError('kad classify needs a sub-command: train, predict or watch');
   },
 };
