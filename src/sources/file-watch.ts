@@ -89,6 +89,7 @@ export async function* watchFiles(o: FileWatchOptions): AsyncGenerator<FileEvent
     watcher = undefined; // polling alone
   }
   let polling = false;
+  let looking: string | undefined; // the poll leaves it alone: the look records what it saw
   const poll = setInterval(() => {
     if (polling) return;
     polling = true;
@@ -96,7 +97,8 @@ export async function* watchFiles(o: FileWatchOptions): AsyncGenerator<FileEvent
       for (const p of await targets()) {
         const s = await stat(p).catch(() => undefined);
         const k = known.get(p);
-        if (!s ? k !== undefined : !k || k.size !== s.size || k.mtimeMs !== s.mtimeMs) if (!dirty.has(p)) notice(p);
+        if (p === looking || dirty.has(p)) continue;
+        if (!s ? k !== undefined : !k || k.size !== s.size || k.mtimeMs !== s.mtimeMs) notice(p);
       }
     })().finally(() => (polling = false));
   }, pollMs);
@@ -134,7 +136,8 @@ export async function* watchFiles(o: FileWatchOptions): AsyncGenerator<FileEvent
       }
       for (const p of due) {
         dirty.delete(p);
-        const ev = await look(p);
+        looking = p;
+        const ev = await look(p).finally(() => (looking = undefined));
         if (o.signal.aborted) return;
         if (ev) yield ev;
         else if (await stat(p).then(() => true, () => false)) notice(p); // still being written: later
