@@ -57,6 +57,9 @@ export interface SimulatorSourceOptions {
 }
 
 /** A {@link Source} over a {@link SimulatedCluster}. */
+/** How far the cluster is advanced between two looks at the stop signal when a history starts far ahead of it. */
+const ADVANCE_SLICE_MS = 3_600_000;
+
 export class SimulatorSource implements Source {
   readonly name = 'simulator';
   private readonly prev = new Map<string, Prev>();
@@ -87,6 +90,16 @@ export class SimulatorSource implements Source {
     }
     const out = this.kept.filter((s) => s.t >= start && s.t <= end);
     let t = out.length ? out[out.length - 1].t + stepMs : Math.max(start, this.cluster.start + stepMs);
+    if (signal) {
+      // A first call may start days after the cluster did (the forecasts' history): the cluster gets
+      // there an hour at a time (about 0.4 s of simulation with the mesh), looking at the stop signal
+      // between hours. The same samples however the advance is split (cluster.ts).
+      for (let c = this.cluster.time + ADVANCE_SLICE_MS; c < t - stepMs; c += ADVANCE_SLICE_MS) {
+        this.cluster.advanceTo(c);
+        await setImmediate();
+        signal.throwIfAborted();
+      }
+    }
     if (!out.length && !this.kept.length) this.observe(t - stepMs); // prime the rates
     const steps = t <= end ? Math.floor((end - t) / stepMs) + 1 : 0;
     for (let done = 0; t <= end; t += stepMs) {
