@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { InputError, KadError, UsageError } from '../core/errors.js';
 import { quoted, quotedList } from '../core/quote.js';
 import { QUIET_OPTION, stoppedExitCode, type Command, type CommandIO } from './command.js';
-import { openOutputFile } from './output-file.js';
+import { csvField, openOutputFile } from './output-file.js';
 import { formatScore } from './score.js';
 import type { SaveResult } from '../registry/classifier-versions.js';
 
@@ -211,13 +211,12 @@ const predictCommand: Command = {
       const C = model.classes.length;
       const time = timeColumnOf(table.header);
       const times = time ? table.columns[table.header.indexOf(time)] : undefined;
-      const csvCell = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-      const lines = [[...(time ? [time] : []), 'label', 'probability', ...model.classes.map((c) => `p_${c}`)].map(csvCell).join(',')];
+      const lines = [[...(time ? [time] : []), 'label', 'probability', ...model.classes.map((c) => `p_${c}`)].map(csvField).join(',')];
       for (let i = 0; i < frame.rows; i++) {
         let best = 0;
         for (let k = 1; k < C; k++) if (p[i * C + k] > p[i * C + best]) best = k;
         const probs = Array.from(p.subarray(i * C, (i + 1) * C), formatScore);
-        lines.push([...(times ? [csvCell(times[i])] : []), csvCell(model.classes[best]), formatScore(p[i * C + best]), ...probs].join(','));
+        lines.push([...(times ? [csvField(times[i])] : []), csvField(model.classes[best]), formatScore(p[i * C + best]), ...probs].join(','));
       }
       const text = lines.join('\n') + '\n';
       if (out) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HISTORY_METRICS, openEventStore } from '../store/event-store.js';
 import { main } from './kad.js';
-import { csvField } from './export-labels.js';
+import { csvField } from './output-file.js';
 
 const T0 = Date.UTC(2026, 0, 5, 12);
 const MIN = 60_000;

@@ -10,17 +10,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, UsageError } from '../core/errors.js';
 import { throwIfStopped, type Command } from './command.js';
-import { openOutputFile } from './output-file.js';
+import { csvField, openOutputFile } from './output-file.js';
 
 /** The CSV's columns (the metrics are the event store's HISTORY_METRICS). */
 const HEAD = ['anomaly_id', 'verdict', 'is_anomaly', 'incident_type', 'namespace', 'workload', 'pod', 'timestamp', 'score', 'threshold', 'flagged'];
-
-/** A CSV field: quoted (quotes doubled) when it holds a comma, a quote or a line break. */
-export function csvField(v: string | number | null): string {
-  if (v === null) return '';
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 export const exportLabelsCommand: Command = {
   name: 'export-labels',

@@ -57,3 +57,10 @@ export function openOutputFile(path: string): OutputFile {
     },
   };
 }
+
+/** A CSV field: quoted (quotes doubled) when it holds a comma, a quote or a line break; null is empty. */
+export function csvField(v: string | number | null): string {
+  if (v === null) return '';
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
