@@ -221,6 +221,42 @@ export function planBatches(pods: readonly { namespace: string; pod: string }[],
   return out;
 }
 
+/** A pod's values at one step as the seeds' queries give them (NaN: no series). */
+export interface RawPodValues {
+  cpu: number;
+  memory: number;
+  restarts: number;
+  rxBytes: number;
+  txBytes: number;
+  rxPackets: number;
+  rxDropped: number;
+  /** kube-state-metrics' limits and request; 0 or less, or NaN: none set. */
+  cpuLimit: number;
+  memoryLimit: number;
+  cpuRequest: number;
+  /** `kube_pod_start_time`, seconds since the epoch; 0 or less, or NaN: unknown. */
+  startedSeconds: number;
+}
+
+/** A pod's sample from its raw values (the Prometheus and remote-write sources): unset limits are NaN, an unset request and an unknown start are absent, the start is in ms. */
+export function podSampleOf(ref: PodRef, r: RawPodValues): PodSample {
+  const sample: PodSample = {
+    ref,
+    cpu: r.cpu,
+    memory: r.memory,
+    restarts: r.restarts,
+    rxBytes: r.rxBytes,
+    txBytes: r.txBytes,
+    rxPackets: r.rxPackets,
+    rxDropped: r.rxDropped,
+    cpuLimit: r.cpuLimit > 0 ? r.cpuLimit : NaN,
+    memoryLimit: r.memoryLimit > 0 ? r.memoryLimit : NaN,
+  };
+  if (r.cpuRequest > 0) sample.cpuRequest = r.cpuRequest;
+  if (r.startedSeconds > 0) sample.startedAt = Math.round(r.startedSeconds * 1000);
+  return sample;
+}
+
 /** The workload owning a pod, from kube_pod_info's owner labels, else from the pod's name. */
 export function workloadOf(pod: string, kind: string | undefined, name: string | undefined): string {
   if (!name || !kind || kind === '<none>') return workloadFromPodName(pod);
@@ -528,24 +564,10 @@ export class PrometheusSource implements Source {
       if (Number.isNaN(v(I_MEMORY)) && Number.isNaN(v(I_RESTARTS))) continue;
       const ref: PodRef = { namespace: a.namespace, pod: a.pod, workload: workloadOf(a.pod, a.info?.created_by_kind, a.info?.created_by_name) };
       if (a.info?.node) ref.node = a.info.node;
-      const started = v(INDEX.startedAt);
-      const cpuLimit = v(INDEX.cpuLimit);
-      const memoryLimit = v(INDEX.memoryLimit);
-      const sample: PodSample = {
-        ref,
-        cpu: v(INDEX.cpu),
-        memory: v(I_MEMORY),
-        restarts: v(I_RESTARTS),
-        rxBytes: v(INDEX.rxBytes),
-        txBytes: v(INDEX.txBytes),
-        rxPackets: v(INDEX.rxPackets),
-        rxDropped: v(INDEX.rxDropped),
-        cpuLimit: cpuLimit > 0 ? cpuLimit : NaN,
-        memoryLimit: memoryLimit > 0 ? memoryLimit : NaN,
-      };
-      const cpuRequest = v(INDEX.cpuRequest);
-      if (cpuRequest > 0) sample.cpuRequest = cpuRequest;
-      if (started > 0) sample.startedAt = Math.round(started * 1000);
+      const sample = podSampleOf(ref, {
+        cpu: v(INDEX.cpu), memory: v(I_MEMORY), restarts: v(I_RESTARTS), rxBytes: v(INDEX.rxBytes), txBytes: v(INDEX.txBytes), rxPackets: v(INDEX.rxPackets),
+        rxDropped: v(INDEX.rxDropped), cpuLimit: v(INDEX.cpuLimit), memoryLimit: v(INDEX.memoryLimit), cpuRequest: v(INDEX.cpuRequest), startedSeconds: v(INDEX.startedAt),
+      });
       if (a.mesh) for (let m = 0; m < N_MESH; m++) sample[MESH_METRICS[m] as MeshMetric] = a.mesh[m * steps + i];
       out.push(sample);
     }

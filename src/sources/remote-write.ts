@@ -40,7 +40,7 @@ import { InputError, SourceError } from '../core/errors.js';
 import type { PodSample, PodSnapshot } from '../core/samples.js';
 import type { PodRef } from '../core/series.js';
 import type { Source } from './base.js';
-import { workloadOf } from './prometheus.js';
+import { podSampleOf, workloadOf } from './prometheus.js';
 import { WriteRequestDecoder, type WriteRequestSink } from './remote-write-proto.js';
 import { COUNTER_ROLES, N_ROLES, REFUSED, ROLE, SeriesIndex, type PodSeries } from './remote-write-series.js';
 import { addInstant, addRate, LOOKBACK_DELTA_MS } from './sample-ring.js';
@@ -390,23 +390,9 @@ function podSample(pod: PodSeries, acc: Float64Array, n: number, k: number): Pod
   const owner = which === which ? pod.series[which].owner : undefined;
   const ref: PodRef = { namespace: pod.namespace, pod: pod.pod, workload: workloadOf(pod.pod, owner?.kind, owner?.name) };
   if (owner?.node) ref.node = owner.node;
-  const cpuLimit = either(ROLE.cpuLimit, ROLE.cpuLimitV1);
-  const memoryLimit = either(ROLE.memoryLimit, ROLE.memoryLimitV1);
-  const cpuRequest = either(ROLE.cpuRequest, ROLE.cpuRequestV1);
-  const started = v(ROLE.startedAt);
-  const sample: PodSample = {
-    ref,
-    cpu: v(ROLE.cpu),
-    memory,
-    restarts,
-    rxBytes: v(ROLE.rxBytes),
-    txBytes: v(ROLE.txBytes),
-    rxPackets: v(ROLE.rxPackets),
-    rxDropped: v(ROLE.rxDropped),
-    cpuLimit: cpuLimit > 0 ? cpuLimit : NaN,
-    memoryLimit: memoryLimit > 0 ? memoryLimit : NaN,
-  };
-  if (cpuRequest > 0) sample.cpuRequest = cpuRequest;
-  if (started > 0) sample.startedAt = Math.round(started * 1000);
-  return sample;
+  return podSampleOf(ref, {
+    cpu: v(ROLE.cpu), memory, restarts, rxBytes: v(ROLE.rxBytes), txBytes: v(ROLE.txBytes), rxPackets: v(ROLE.rxPackets), rxDropped: v(ROLE.rxDropped),
+    cpuLimit: either(ROLE.cpuLimit, ROLE.cpuLimitV1), memoryLimit: either(ROLE.memoryLimit, ROLE.memoryLimitV1), cpuRequest: either(ROLE.cpuRequest, ROLE.cpuRequestV1),
+    startedSeconds: v(ROLE.startedAt),
+  });
 }
