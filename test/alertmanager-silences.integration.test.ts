@@ -2,7 +2,7 @@
  * Alertmanager silences as weak feedback, against a real Alertmanager 0.25: kad's anomaly alert is
  * delivered (AlertmanagerSink), an operator silences its pod through Alertmanager's API, and the
  * silence watcher marks the anomaly `silenced` with the silence's id, author and comment; GET
- * /anomalies shows it and /metrics counts it (kad_feedback_total{verdict="silenced"}), and the
+ * /anomalies shows it and /metrics counts it (anomaly_detector_feedback_total{verdict="silenced"}), and the
  * workload's floor is untouched. Alertmanager stopped: the watcher keeps running and reports it down;
  * started again: it recovers.
  */
@@ -83,9 +83,9 @@ describeWithServers('Alertmanager silences as weak feedback, on a real Alertmana
     expect(list.find((a) => a.id === ids['checkout-1'])!.feedback).toMatchObject({ verdict: 'silenced', silenceId: silenceID, createdBy: 'sre@example.com', comment: 'known: checkout deploy' });
     expect(list.find((a) => a.id === ids['search-1'])!.feedback).toBeNull();
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
-    expect(metrics).toContain('kad_feedback_total{verdict="silenced"} 1');
-    expect(metrics).toContain('kad_alertmanager_silences_up 1');
-    expect(metrics).toContain('kad_alertmanager_silences_active 1');
+    expect(metrics).toContain('anomaly_detector_feedback_total{verdict="silenced"} 1');
+    expect(metrics).toContain('anomaly_detector_alertmanager_silences_up 1');
+    expect(metrics).toContain('anomaly_detector_alertmanager_silences_active 1');
     expect(bars.floor('shop/checkout')).toBe(0); // not a false alarm
     expect(await watcher.pollOnce()).toBe(0); // counted once
   });
@@ -94,7 +94,7 @@ describeWithServers('Alertmanager silences as weak feedback, on a real Alertmana
     await am.stop();
     expect(await watcher.pollOnce()).toBe(0);
     expect(watcher.status().up).toBe(false);
-    expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toContain('kad_alertmanager_silences_up 0');
+    expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toContain('anomaly_detector_alertmanager_silences_up 0');
     await am.restart();
     expect(await watcher.pollOnce()).toBe(0);
     expect(watcher.status()).toMatchObject({ up: true, lastError: null });

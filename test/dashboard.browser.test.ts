@@ -225,7 +225,7 @@ describeWithServers('the dashboard in headless Chromium, on kad serve with the s
     await page.fill(`${item} input[aria-label="Comment"]`, 'load test, expected');
     await page.click(`${item} button[data-verdict="false_alarm"]`);
     await page.waitForSelector(`${item} .feedback-state[data-verdict="false_alarm"]`, { timeout: 10_000 });
-    // The feedback summary counts it for the workload, with the score floor it set (kad_workload_score_floor on /metrics).
+    // The feedback summary counts it for the workload, with the score floor it set (anomaly_detector_workload_score_floor on /metrics).
     const summary = `tr[data-workload="${incident.namespace}/${incident.workload}"]`;
     const cells = async () => page.$$eval(`${summary} td`, (tds) => tds.map((td) => td.textContent));
     await expect.poll(cells, { timeout: 10_000 }).toEqual([expect.stringContaining(incident.workload), '1', '0', '0', expect.stringMatching(/^\d/), expect.any(String), expect.any(String)]); // false alarms, real incidents, silenced, floor

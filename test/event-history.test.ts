@@ -66,7 +66,7 @@ describe('kad serve keeps its event history across SIGKILL', () => {
     expect(kept).toEqual(scored);
     expect(s.metrics.cpu.filter((x) => x !== null).length).toBeGreaterThanOrEqual(scored.length);
     const metrics = await (await fetch(`${second.url}/metrics`)).text();
-    expect(metrics).toMatch(new RegExp(`kad_workload_score_floor\\{namespace="${anomaly.namespace}",workload="${anomaly.workload}"\\} 0\\.\\d+`));
+    expect(metrics).toMatch(new RegExp(`anomaly_detector_workload_score_floor\\{namespace="${anomaly.namespace}",workload="${anomaly.workload}"\\} 0\\.\\d+`));
     second.child.kill('SIGTERM');
     expect(await exited(second.child)).toBe(0); // serve stops cleanly on SIGTERM
   }, 240_000);

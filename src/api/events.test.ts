@@ -200,9 +200,9 @@ describe('dashboard JSON routes', () => {
     expect((await app.inject({ method: 'POST', url: '/anomalies/999/feedback', payload: body, headers: auth })).statusCode).toBe(404);
     expect((await app.inject({ method: 'POST', url, payload: { verdict: 'maybe' }, headers: auth })).statusCode).toBe(400);
     const metrics = await telemetry.registry.metrics();
-    expect(metrics).toContain('kad_feedback_total{verdict="false_alarm"} 1');
-    expect(metrics).toContain('kad_false_alarms_total{namespace="shop",workload="web"} 1');
-    expect(metrics).toContain('kad_workload_score_floor{namespace="shop",workload="web"} 0.95');
+    expect(metrics).toContain('anomaly_detector_feedback_total{verdict="false_alarm"} 1');
+    expect(metrics).toContain('anomaly_detector_false_alarms_total{namespace="shop",workload="web"} 1');
+    expect(metrics).toContain('anomaly_detector_workload_score_floor{namespace="shop",workload="web"} 0.95');
   });
 
   it('lists the new routes in the OpenAPI document, feedback with its bearer scheme', async () => {

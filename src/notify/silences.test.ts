@@ -79,7 +79,7 @@ describe('SilenceWatcher', () => {
     expect(store.falseAlarms('shop', 'cart')).toEqual({ count: 0, peak: 0 });
     expect(store.anomalies({ withFeedback: true })).toEqual([]); // not an operator's label
     expect(await w.pollOnce()).toBe(0);
-    expect(await registry.getSingleMetricAsString('kad_alertmanager_silences_active')).toContain('kad_alertmanager_silences_active 1');
+    expect(await registry.getSingleMetricAsString('anomaly_detector_alertmanager_silences_active')).toContain('anomaly_detector_alertmanager_silences_active 1');
     // An operator's verdict replaces the silence, and only then counts as a false alarm.
     const bars = new WorkloadBars();
     const out = new OperatorFeedback(store, bars, { now: () => T0 + 9 * MIN }).give(ids.cart, { verdict: 'false_alarm' });
@@ -99,7 +99,7 @@ describe('SilenceWatcher', () => {
     expect(w.status()).toMatchObject({ up: false });
     expect(w.status().lastError).toContain('HTTP 500');
     expect(log.lines.filter((l) => l.level === 'warn')).toHaveLength(1); // once per outage
-    expect(await registry.getSingleMetricAsString('kad_alertmanager_silences_up')).toContain('kad_alertmanager_silences_up 0');
+    expect(await registry.getSingleMetricAsString('anomaly_detector_alertmanager_silences_up')).toContain('anomaly_detector_alertmanager_silences_up 0');
     const gone = new SilenceWatcher({ url: 'http://127.0.0.1:1', events: store, now: () => T0, timeoutMs: 500 });
     expect(await gone.pollOnce()).toBe(0);
     expect(gone.status().lastError).toContain('http://127.0.0.1:1/api/v2/silences');

@@ -7,11 +7,11 @@
  * hour of data time) marks that alert's anomaly event `silenced` in the event store, with the
  * silence's id, author and comment. An anomaly that already has feedback keeps it (an operator's
  * verdict outranks a silence; an operator's later verdict replaces it). A silence is not a false alarm:
- * it does not raise the workload's floor; it is counted (`onSilenced`, kad_feedback_total{verdict="silenced"}).
+ * it does not raise the workload's floor; it is counted (`onSilenced`, anomaly_detector_feedback_total{verdict="silenced"}).
  *
  * Matchers follow Alertmanager: `isEqual` false negates, `isRegex` matches the whole value (`^(?:re)$`),
  * a missing label is the empty string. When Alertmanager does not answer, kad keeps running:
- * `kad_alertmanager_silences_up` is 0, the reason is logged once per outage, and the next poll
+ * `anomaly_detector_alertmanager_silences_up` is 0, the reason is logged once per outage, and the next poll
  * that answers recovers.
  */
 import { Gauge, type Registry } from 'prom-client';
@@ -47,7 +47,7 @@ export interface SilenceWatcherOptions {
   events: EventStore;
   /** Data time now, epoch ms (the engine's clock: alert times in the store are data times). */
   now: () => number;
-  /** Registry for `kad_alertmanager_silences_up` and `kad_alertmanager_silences_active`. */
+  /** Registry for `anomaly_detector_alertmanager_silences_up` and `anomaly_detector_alertmanager_silences_active`. */
   registry?: Registry;
   log?: Logger;
   /** Called for each anomaly newly marked silenced. */
@@ -103,8 +103,8 @@ export class SilenceWatcher {
     this.url = `${opts.url.replace(/\/+$/, '')}/api/v2/silences`;
     const registers = opts.registry ? [opts.registry] : [];
     if (opts.registry) {
-      this.upGauge = new Gauge({ name: 'kad_alertmanager_silences_up', help: 'Whether the last read of Alertmanager\'s silences (GET /api/v2/silences) answered (1) or failed (0).', registers });
-      this.activeGauge = new Gauge({ name: 'kad_alertmanager_silences_active', help: 'Active Alertmanager silences that name a kad anomaly alert\'s pod or workload (weak feedback).', registers });
+      this.upGauge = new Gauge({ name: 'anomaly_detector_alertmanager_silences_up', help: 'Whether the last read of Alertmanager\'s silences (GET /api/v2/silences) answered (1) or failed (0).', registers });
+      this.activeGauge = new Gauge({ name: 'anomaly_detector_alertmanager_silences_active', help: 'Active Alertmanager silences that name a kad anomaly alert\'s pod or workload (weak feedback).', registers });
     }
   }
 

@@ -91,11 +91,11 @@ export function anomalyItem(a, now, onFeedback = () => {}) {
   return li;
 }
 
-/** The workloads' score floors from false-alarm feedback, read from /metrics (kad_workload_score_floor). */
+/** The workloads' score floors from false-alarm feedback, read from /metrics (anomaly_detector_workload_score_floor). */
 async function scoreFloors() {
   const text = await fetch('/metrics').then((r) => (r.ok ? r.text() : ''), () => '');
   const floors = new Map();
-  for (const m of text.matchAll(/^kad_workload_score_floor\{([^}]*)\} (\S+)$/gm)) {
+  for (const m of text.matchAll(/^anomaly_detector_workload_score_floor\{([^}]*)\} (\S+)$/gm)) {
     const labels = Object.fromEntries([...m[1].matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
     floors.set(`${labels.namespace}/${labels.workload}`, Number(m[2]));
   }
