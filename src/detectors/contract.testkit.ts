@@ -91,7 +91,7 @@ function roundTrip(d: Detector): Detector {
 /**
  * Registers the contract suite for one detector: fresh and trained scores finite in [0, 1];
  * same seed, same scores, and scoring leaves the detector unchanged; JSON round trip (through `loadDetector`) scores and keeps learning
- * identically; NaN and extra features handled; wrong kind, formatVersion or state refused with
+ * identically, also after learning ±1.8e308 from the first point; NaN and extra features handled; wrong kind, formatVersion or state refused with
  * {@link ModelFormatError}; ROC-AUC above `aucFloor` (default 0.8) after learning online from a
  * stream with planted anomalies; and for batch detectors, `score` equal to `scoreOne` row by row.
  */
@@ -135,6 +135,15 @@ export function detectorContract(name: string, factory: (seed: number) => Detect
       learnAll(b, test.frame);
       expect(scoreAll(b, train.frame)).toEqual(scoreAll(a, train.frame));
       expect(roundTrip(b).toJSON()).toEqual(JSON.parse(JSON.stringify(a.toJSON())));
+    });
+
+    it('saves and loads back after learning the largest doubles from its first point (a model file it wrote is never refused)', () => {
+      const d = factory(7);
+      const big = [Number.MAX_VALUE, -Number.MAX_VALUE, Number.MAX_VALUE, Infinity, -Number.MAX_VALUE];
+      big.forEach((v, i) => d.learnOne(new Float64Array(dims).fill(v), 1_600_000_000_000 + i * 60_000));
+      learnAll(d, train.frame);
+      const back = roundTrip(d);
+      expectUnit(scoreAll(back, test.frame).subarray(0, 50));
     });
 
     it('scores points with missing (NaN) features finitely in [0, 1], and learns from them', () => {

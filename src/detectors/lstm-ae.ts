@@ -42,6 +42,7 @@ import { createRng, hash32 } from '../core/rng.js';
 import { tf } from '../core/tf.js';
 import { zToScore } from '../core/score-map.js';
 import { type BatchDetector, type Detector } from './base.js';
+import { learnable } from '../stats/robust-clip.js';
 import { readFloorAndMapping } from './scale-settings.js';
 import { fromBase64, openSnapshot, toBase64, type DetectorSnapshot } from '../core/snapshot.js';
 
@@ -257,7 +258,9 @@ export class LstmAutoencoder implements Detector, BatchDetector {
       if (!Array.isArray(v) || v.length !== n || !v.every((x) => typeof x === 'number' && ok(x))) throw bad(field, `an array of ${n} numbers`);
       return Float64Array.from(v as number[]);
     };
-    const lastArr = nums(last, dims, 'state.last', Number.isFinite);
+    // A feature never learned has no last value: NaN, written as null by JSON.
+    const lastIn = Array.isArray(last) ? last.map((x: unknown) => (x === null ? NaN : x)) : last;
+    const lastArr = nums(lastIn, dims, 'state.last', (x) => Number.isNaN(x) || Number.isFinite(x));
     if (dims > 0) m.init(dims);
     m.last.set(lastArr);
     m.buf.set(hist);
@@ -307,7 +310,7 @@ export class LstmAutoencoder implements Detector, BatchDetector {
     const at = this.head * d;
     for (let j = 0; j < d; j++) {
       const v = j < x.length && Number.isFinite(x[j]) ? x[j] : this.last[j];
-      this.buf[at + j] = Number.isNaN(v) ? 0 : v;
+      this.buf[at + j] = Number.isNaN(v) ? 0 : learnable(v);
       this.last[j] = this.buf[at + j];
     }
     this.head = (this.head + 1) % this.params.maxTrain;

@@ -57,7 +57,7 @@ import { paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { zToScore, type ZScored } from '../core/score-map.js';
-import { clampLearned } from '../stats/robust-clip.js';
+import { clampLearned, learnable } from '../stats/robust-clip.js';
 import { type Detector, type Explainer } from './base.js';
 import { readMinScale } from './scale-settings.js';
 import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
@@ -307,6 +307,7 @@ export class NoveltyDetector implements Detector, Explainer, ZScored {
       if (!Number.isFinite(v)) continue;
       // What the point teaches is clamped to LEARN_CLIP single-point ranges past the learned range.
       const i0 = j * S;
+      v = learnable(v);
       if (this.n[i0] > 0) v = clampLearned(v, this.lo[i0], this.hi[i0], this.range(this.lo[i0], this.hi[i0], j));
       // measure computed the means of v where a scale was scored (unless clamping moved v).
       const same = v === x[j];

@@ -38,6 +38,7 @@ import { intIn, paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { zToScore } from '../core/score-map.js';
+import { learnable } from '../stats/robust-clip.js';
 import { SortedWindows } from '../stats/sorted-windows.js';
 import { type Detector, type Explainer } from './base.js';
 import { readScaleSettings, scaleFloor, SCALE_PARAMS, type ScaleParams, type ScaleSettings } from './scale-settings.js';
@@ -135,8 +136,8 @@ export class OnsetDetector implements Detector, Explainer {
       this.lastT = Math.max(this.lastT, t);
     }
     for (let j = 0; j < this.d && j < x.length; j++) {
-      const v = x[j];
-      if (!Number.isFinite(v)) continue;
+      if (!Number.isFinite(x[j])) continue;
+      const v = learnable(x[j]);
       if (this.center.count(j) > 0) this.spread.push(j, Math.abs(v - this.center.median(j)));
       this.center.push(j, v);
       this.base.push(j, v);

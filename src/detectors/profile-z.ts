@@ -40,7 +40,7 @@ import { paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features } from '../core/frame.js';
 import { zToScore, type ZScored } from '../core/score-map.js';
-import { CLIP_AFTER, clampWelford } from '../stats/robust-clip.js';
+import { CLIP_AFTER, clampWelford, learnable } from '../stats/robust-clip.js';
 import { type Detector, type Explainer } from './base.js';
 import { readScaleSettings, scaleFloor, SCALE_PARAMS, type ScaleParams, type ScaleSettings } from './scale-settings.js';
 import { openSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
@@ -162,6 +162,7 @@ export class ProfileZDetector implements Detector, Explainer, ZScored {
       let v = x[j];
       if (!Number.isFinite(v)) continue;
       // Robust (robust-clip.ts): what one value teaches raises the global spread at most ~3-fold.
+      v = learnable(v);
       const nEff = Math.min(this.nRes[j], memory);
       if (nEff >= CLIP_AFTER) v = clampWelford(v, this.gMean[j], this.msLevel[j] * nEff, nEff, this.floor(j));
       if (this.gN[j] > 0) this.learnResidual(j, v - this.gMean[j], alpha, memory);

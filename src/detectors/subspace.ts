@@ -52,7 +52,7 @@ import { intIn, paramReader } from '../core/params.js';
 import { createRng } from '../core/rng.js';
 import { zToScore, type ZScored } from '../core/score-map.js';
 import { fromBase64, openSnapshot, toBase64, type DetectorSnapshot } from '../core/snapshot.js';
-import { CLIP_AFTER, clampWelford } from '../stats/robust-clip.js';
+import { CLIP_AFTER, clampWelford, learnable } from '../stats/robust-clip.js';
 import type { Detector } from './base.js';
 import { chiSquareZ } from './profile-z.js';
 import { readScaleSettings, scaleFloor, SCALE_PARAMS, type ScaleParams, type ScaleSettings } from './scale-settings.js';
@@ -195,6 +195,7 @@ export class SubspaceDetector implements Detector, ZScored {
         continue;
       }
       // Robust (robust-clip.ts): one value raises a feature's spread at most ~3-fold.
+      v = learnable(v);
       if (clip) v = clampWelford(v, mean[j], cov[j * d + j] * nEff, nEff, scaleFloor(this.params, j, mean[j]));
       dev[j] = v - mean[j];
     }

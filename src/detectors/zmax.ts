@@ -21,7 +21,7 @@
 import { ModelFormatError } from '../core/errors.js';
 import type { Features, Frame } from '../core/frame.js';
 import { zToScore, type ZScored } from '../core/score-map.js';
-import { CLIP_AFTER, clampWelford } from '../stats/robust-clip.js';
+import { CLIP_AFTER, clampWelford, learnable } from '../stats/robust-clip.js';
 import { type BatchDetector, type Detector, type Explainer } from './base.js';
 import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
 
@@ -89,6 +89,7 @@ export class ZMaxDetector implements Detector, BatchDetector, Explainer, ZScored
       let v = x[j];
       if (Number.isNaN(v)) continue;
       // Robust (robust-clip.ts): past the first points, one value raises the spread at most ~3-fold.
+      v = learnable(v);
       if (this.counts[j] >= CLIP_AFTER) v = clampWelford(v, this.mean[j], this.m2[j], this.counts[j], this.floorOf(j));
       const c = ++this.counts[j];
       const d = v - this.mean[j];

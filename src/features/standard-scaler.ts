@@ -13,7 +13,7 @@
 import type { Features, Frame } from '../core/frame.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import { openSnapshot, type DetectorSnapshot } from '../core/snapshot.js';
-import { CLIP_AFTER, clampWelford } from '../stats/robust-clip.js';
+import { CLIP_AFTER, clampWelford, learnable } from '../stats/robust-clip.js';
 
 const KIND = 'standard-scaler';
 const FORMAT_VERSION = 1;
@@ -116,6 +116,7 @@ export class StandardScaler {
       let v = x[off + j];
       if (!Number.isFinite(v)) continue;
       // Robust (robust-clip.ts): past the first points, one value raises the spread at most ~3-fold.
+      v = learnable(v);
       if (this.n[j] >= CLIP_AFTER) v = clampWelford(v, this.mu[j], this.m2[j], this.n[j], 10 * Number.EPSILON * Math.max(1, Math.abs(this.mu[j])));
       const n = ++this.n[j];
       const delta = v - this.mu[j];

@@ -23,6 +23,20 @@ export const LEARN_CLIP = 10;
  */
 export const CLIP_AFTER = 30;
 
+/**
+ * The largest magnitude an estimator learns: 1e150. Its square (1e300), the square of the distance
+ * between two such values (4e300) and a sum of 10,000 such squares stay below the largest double
+ * (1.8e308), so means, sums of squares, covariances and spreads stay finite, and a model that learned
+ * a `1e308` before its clip was warm ({@link CLIP_AFTER}) can still be saved and loaded back. No metric
+ * reading comes near it; a value past it is a broken exporter's, already scored as an anomaly.
+ */
+export const LEARNABLE_MAX = 1e150;
+
+/** `v` clamped to ±{@link LEARNABLE_MAX} (±Infinity too); NaN stays NaN. Does not allocate. */
+export function learnable(v: number): number {
+  return v > LEARNABLE_MAX ? LEARNABLE_MAX : v < -LEARNABLE_MAX ? -LEARNABLE_MAX : v;
+}
+
 /** `v` clamped to [lo − k·spread, hi + k·spread]; NaN stays NaN. Does not allocate. */
 export function clampLearned(v: number, lo: number, hi: number, spread: number, k = LEARN_CLIP): number {
   const a = lo - k * spread;
