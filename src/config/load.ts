@@ -181,7 +181,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
     if (v === undefined) continue;
     const leaf = LEAVES.find((l) => l.path.join('.') === p);
     if (!leaf) throw new ConfigError(`Unknown setting "${p}"`);
-    setIn(raw, leaf.path, typeof v === 'string' ? coerce(v, leaf.schema) : v);
+    // A list or mapping (features.custom) is copied: the config is frozen, the caller's value is not.
+    setIn(raw, leaf.path, typeof v === 'string' ? coerce(v, leaf.schema) : typeof v === 'object' && v !== null ? structuredClone(v) : v);
     origin.set(p, `--${leaf.path[leaf.path.length - 1].replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`);
     inFile.delete(p);
   }
