@@ -23,6 +23,7 @@ class StubApi implements PrometheusApi {
     if (expr.includes('container_memory_working_set_bytes')) return this.pods.map((metric) => ({ metric, f: () => 1e8 }));
     if (expr.includes('app_queue_depth')) return [{ metric: { namespace: 'shop', pod: 'web-1' }, f: (t) => t / 1e9 }, { metric: { namespace: 'shop', pod: 'gone' }, f: () => 7 }];
     if (expr.includes('no_labels')) return [{ metric: { job: 'app' }, f: () => 1 }];
+    if (expr.includes('per_container')) return ['a', 'b'].map((container) => ({ metric: { namespace: 'shop', pod: 'web-1', container }, f: () => 1 }));
     return [];
   }
   async query(expr: string, t: number): Promise<VectorSample[]> {
@@ -86,6 +87,10 @@ describe('checkCustomSeries', () => {
   it('refuses a query whose series have no pod and namespace labels, naming it and the labels', async () => {
     await expect(check('sum(no_labels)')).rejects.toThrow(ConfigError);
     await expect(check('sum(no_labels)')).rejects.toThrow(/features\.custom\[0\] \(queue_depth\): query "sum\(no_labels\)" answers series without the namespace and pod labels \(the first has job\)/);
+  });
+
+  it('warns of a query that answers several series for one pod', async () => {
+    expect(await check('app_per_container')).toEqual([expect.stringMatching(/answers several series for pod shop\/web-1 \(other labels differ\): aggregate them/)]);
   });
 
   it('refuses a query Prometheus cannot parse, with its reason', async () => {

@@ -21,8 +21,9 @@ function named(c: CustomSeries, k: number): string {
  * Asks each custom query once, at `t`. Throws {@link ConfigError} naming the query when Prometheus
  * refuses it (not valid PromQL: HTTP 400 or 422), or when it answers series none of which has the
  * `namespace` and `podLabel` labels (its answer could not be told apart by pod). Returns one warning
- * per query that answers nothing now (the feature is missing for every pod until it does), and per
- * query Prometheus could not be asked (unreachable: the cycles will tell).
+ * per query that answers nothing now (the feature is missing for every pod until it does), that
+ * answers several series for one pod (not aggregated by pod), or that Prometheus could not be asked
+ * (unreachable: the cycles will tell).
  */
 export async function checkCustomSeries(api: PrometheusApi, series: readonly CustomSeries[], podLabel: string, t: number, signal?: AbortSignal): Promise<string[]> {
   const warnings: string[] = [];
@@ -48,6 +49,14 @@ export async function checkCustomSeries(api: PrometheusApi, series: readonly Cus
         `${named(c, k)} answers series without the namespace and ${podLabel} labels (the first has ${labels.length ? labels.join(', ') : 'no labels'}): ` +
           `keep them, e.g. \`sum by (namespace, ${podLabel}) (…)\``,
       );
+    }
+    const seen = new Set<string>();
+    const twice = answer.find((s) => {
+      const key = `${s.metric.namespace}/${s.metric[podLabel]}`;
+      return seen.has(key) || !seen.add(key);
+    });
+    if (twice) {
+      warnings.push(`${named(c, k)} answers several series for pod ${twice.metric.namespace}/${twice.metric[podLabel]} (other labels differ): aggregate them, e.g. \`sum by (namespace, ${podLabel}) (…)\`, or each cycle keeps one of them`);
     }
   }
   return warnings;
