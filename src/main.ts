@@ -12,7 +12,7 @@ import { stateDir, type Config } from './config/schema.js';
 import { acceleratedClock, systemClock, type Clock } from './core/clock.js';
 import { ConfigError } from './core/errors.js';
 import { createDetector, detectorEntry, detectorKinds } from './detectors/index.js';
-import { POD_FEATURE_MIN_SCALE } from './features/pod-features.js';
+import { podFeatureMinScale } from './features/pod-features.js';
 import { Engine, type EngineOptions, type PodModel } from './engine/engine.js';
 import { loadProphet } from './forecast/augurs.js';
 import { policyParamsFromConfig } from './policy/alert-policy.js';
@@ -68,10 +68,14 @@ export interface RuntimeOptions {
 /** Builds the source the config asks for. */
 async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: number, registry: Registry): Promise<{ source: Source; incidents?: () => unknown[] }> {
   const kind: string = config.source.kind === 'auto' ? (config.prometheus.url ? 'prometheus' : 'simulator') : config.source.kind;
+  const custom = config.features.custom;
+  if (custom.length && kind !== 'prometheus') {
+    throw new ConfigError(`features.custom (custom series: ${custom.map((c) => c.name).join(', ')}) needs the Prometheus source, which runs their queries; the source is ${kind} (KAD_SOURCE=${config.source.kind}${config.source.kind === 'auto' ? ', PROMETHEUS_URL unset' : ''}): set PROMETHEUS_URL, or remove features.custom from the config`);
+  }
   switch (kind) {
     case 'prometheus':
       if (!config.prometheus.url) throw new ConfigError('KAD_SOURCE=prometheus needs PROMETHEUS_URL (e.g. http://prometheus:9090)');
-      return { source: PrometheusSource.fromConfig(config.prometheus, { mesh: config.mesh.mode }) };
+      return { source: PrometheusSource.fromConfig(config.prometheus, { mesh: config.mesh.mode, ...(custom.length ? { custom } : {}) }) };
     case 'metrics-api': {
       // Loaded on demand: @kubernetes/client-node adds ~0.4 s to start-up for everyone else.
       const { MetricsApiSource, metricsApiSettings } = await import('./sources/metrics-api.js');
@@ -114,7 +118,7 @@ async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: 
  * `kad score`'s; a streaming kind, so one per pod: engine/cycle.ts), `pod-model` (per-workload
  * StandardScaler + Isolation Forest with the IFOREST_* settings, and a largest-z detector), or any
  * other kind of the detector registry, with the service settings its registry
- * entry says it takes (`podParams`: the pod features' scale floors, the IFOREST_* settings) and its
+ * entry says it takes (`podParams`: the pod features' scale floors with the custom series' `scaleFloor`s, the IFOREST_* settings) and its
  * defaults for the rest. Throws {@link ConfigError} for an unknown kind.
  */
 export function podModelFactory(config: Readonly<Config>): (seed: number) => PodModel {
@@ -125,7 +129,8 @@ export function podModelFactory(config: Readonly<Config>): (seed: number) => Pod
     throw new ConfigError(`KAD_DETECTOR=${JSON.stringify(kind)} is invalid: must be pod-model or one of ${others.join(', ')}`);
   }
   const { nEstimators, maxSamples, contamination } = config.iforest;
-  const params = entry.podParams?.({ nEstimators, maxSamples, contamination, minScale: Array.from(POD_FEATURE_MIN_SCALE) }) ?? {};
+  const minScale = Array.from(podFeatureMinScale(config.features.custom.map((c) => c.scaleFloor)));
+  const params = entry.podParams?.({ nEstimators, maxSamples, contamination, minScale }) ?? {};
   return (seed) => createDetector(kind, params, seed);
 }
 
@@ -146,6 +151,7 @@ export function engineOptions(config: Readonly<Config>): EngineOptions {
     earlyWarning: config.earlyWarning.enabled ? config.earlyWarning : null,
     targetFalseAlarmRate: config.policy.targetFalseAlarmRate,
     ...(config.mesh.mode === 'off' ? { meshFeatures: false } : {}),
+    ...(config.features.custom.length ? { customFeatures: config.features.custom } : {}),
     forecast: config.forecast.enabled ? { ...config.forecast, scaling: config.scaling } : null,
     store: config.store,
   };
@@ -163,6 +169,17 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
   const telemetry = createTelemetry(new Registry(), { processMetrics: true });
   const lookbackMs = config.training.lookbackMinutes * 60_000;
   const { source, incidents } = await createSource(config, clock, lookbackMs, telemetry.registry);
+  // Each custom series' query is asked once now: a bad one stops the start, one that answers nothing is a warning.
+  if (source instanceof PrometheusSource && config.features.custom.length) {
+    let warnings: string[];
+    try {
+      warnings = await source.checkCustomSeries(clock.now());
+    } catch (e) {
+      await source.close();
+      throw e;
+    }
+    for (const w of warnings) process.stderr.write(`kad: warning: ${w}\n`);
+  }
   // Prophet's optimizer can only be loaded asynchronously, once, before the first fit.
   if (config.forecast.enabled && config.forecast.model === 'prophet') await loadProphet();
   const notifier = opts.notifier === 'config'

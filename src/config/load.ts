@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import Value from 'typebox/value';
 import { LineCounter, parseDocument, isMap } from 'yaml';
 import { ConfigError } from '../core/errors.js';
-import { quoted } from '../core/quote.js';
+import { shownValue as shown } from '../core/quote.js';
+import { customSeriesProblems, CUSTOM_SERIES_PATH } from './custom-series.js';
 import { ConfigSchema, type Config } from './schema.js';
 
 interface Leaf {
@@ -52,13 +53,6 @@ function coerce(raw: string, s: Record<string, unknown>): unknown {
   if (acceptsBoolean(s) && /^(true|false)$/i.test(t)) return t.toLowerCase() === 'true';
   if (acceptsNumber(s) && t !== '' && Number.isFinite(Number(t))) return Number(t);
   return raw;
-}
-
-/** A value from the config file as a message shows it: text quoted and escaped (cut to 80 characters), numbers as numbers. */
-function shown(value: unknown): string {
-  if (typeof value === 'string') return quoted(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
-  return quoted(JSON.stringify(value) ?? String(value));
 }
 
 /** What is wrong with `value` for a setting of `schema`: its type (`is not an integer`), else its range, else its form. */
@@ -116,6 +110,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
   const inFile = new Map<string, string>(); // config path → `FILE line N`, for values from the config file
   let raw: Record<string, unknown> = {};
   const problems: string[] = [];
+  let lineAt: (path: readonly (string | number)[]) => number | undefined = () => undefined;
 
   if (opts.file) {
     let text: string;
@@ -140,11 +135,12 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
       // The yaml package refuses, e.g., aliases that expand without bound (a "billion laughs" file).
       throw new ConfigError(`${opts.file}: cannot read the YAML: ${(e as Error).message}`);
     }
-    const lineOf = (path: string[]): number | undefined => {
+    const lineOf = (path: readonly (string | number)[]): number | undefined => {
       const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
       const pair = node?.range ? lc.linePos(node.range[0]).line : undefined;
       return pair;
     };
+    lineAt = lineOf;
     const known = new Set(LEAVES.map((l) => l.path.join('.')));
     const sections = new Set(LEAVES.map((l) => l.path[0]));
     for (const [section, body] of Object.entries(raw)) {
@@ -185,7 +181,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
     if (v === undefined) continue;
     const leaf = LEAVES.find((l) => l.path.join('.') === p);
     if (!leaf) throw new ConfigError(`Unknown setting "${p}"`);
-    setIn(raw, leaf.path, typeof v === 'string' ? coerce(v, leaf.schema) : v);
+    // A list or mapping (features.custom) is copied: the config is frozen, the caller's value is not.
+    setIn(raw, leaf.path, typeof v === 'string' ? coerce(v, leaf.schema) : typeof v === 'object' && v !== null ? structuredClone(v) : v);
     origin.set(p, `--${leaf.path[leaf.path.length - 1].replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`);
     inFile.delete(p);
   }
@@ -196,7 +193,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
     const path = err.instancePath.split('/').filter(Boolean);
     const key = path.join('.');
     const leaf = LEAVES.find((l) => l.path.join('.') === key);
-    if (!leaf || seen.has(key)) continue; // structural errors are reported through their leaves
+    // Structural errors are reported through their leaves; the custom series' entries below.
+    if (!leaf || seen.has(key) || key === CUSTOM_SERIES_PATH.join('.')) continue;
     seen.add(key);
     const value = path.reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], config);
     const allowed = String(leaf.schema.allowed ?? err.message);
@@ -205,6 +203,12 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
     if (where !== undefined) problems.push(`${key} (${where}): ${shown(value)} ${whatIsWrong(leaf.schema, value)}: must be ${allowed}`);
     else problems.push(`${origin.get(key) ?? key}=${JSON.stringify(value)} is invalid: must be ${allowed}`);
   }
+  const customKey = CUSTOM_SERIES_PATH.join('.');
+  problems.push(...customSeriesProblems(config.features.custom, (path) => {
+    if (!inFile.has(customKey)) return origin.get(customKey) ?? customKey;
+    const line = lineAt([...CUSTOM_SERIES_PATH, ...path]) ?? lineAt([...CUSTOM_SERIES_PATH, ...path.slice(0, 1)]) ?? lineAt(CUSTOM_SERIES_PATH);
+    return `${opts.file} line ${line ?? '?'}`;
+  }));
   try {
     new RegExp(`^(?:${config.prometheus.namespaceRegex})$`);
   } catch (e) {

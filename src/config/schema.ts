@@ -110,6 +110,25 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    features: Type.Object(
+      {
+        custom: Type.Array(
+          Type.Object(
+            {
+              name: Type.String({ pattern: '^[a-z_][a-z0-9_]*$' }),
+              query: Type.String({ minLength: 1 }),
+              scaleFloor: Type.Number({ minimum: 0 }),
+            },
+            { additionalProperties: false },
+          ),
+          {
+            default: [],
+            allowed: 'a list of custom per-pod series, each with name (a feature name: lower-case letters, digits and _, not a built-in feature\'s), query (PromQL answering one series per pod, with namespace and pod labels) and scaleFloor (a number >= 0: the feature\'s smallest scale); see config/custom-series.ts',
+          },
+        ),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     earlyWarning: Type.Object(
       {
         enabled: Type.Boolean({ default: true, env: 'KAD_EARLY_WARNING', allowed: 'true (warn before a pod\'s memory or CPU reaches its limit) or false' }),

@@ -37,3 +37,10 @@ export function quotedList(names: readonly string[], n = 10): string {
   const shown = names.slice(0, n).map((s) => quoted(s)).join(', ');
   return names.length > n ? `${shown} and ${names.length - n} more` : shown;
 }
+
+/** A value from a config file as a message shows it: text {@link quoted}, numbers, booleans and null as they are, anything else as quoted JSON. */
+export function shownValue(value: unknown): string {
+  if (typeof value === 'string') return quoted(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  return quoted(JSON.stringify(value) ?? String(value));
+}

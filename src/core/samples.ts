@@ -37,6 +37,11 @@ export interface PodSample {
   latencyMs?: number;
   /** Their 99th-percentile latency, ms (from the histogram buckets, as `histogram_quantile` interpolates). */
   latencyP99Ms?: number;
+  /**
+   * The custom series of the config (`features.custom`, core/feature-names.ts), by feature name: this
+   * pod's value of each. A name absent, or NaN: no value for the pod (a missing feature).
+   */
+  custom?: Readonly<Record<string, number>>;
 }
 
 /** An edge of the service call graph: workload `from` calls workload `to` (keys `namespace/workload`). */

@@ -11,7 +11,8 @@ import type { PodSnapshot } from '../core/samples.js';
 import { hash32, hashString } from '../core/rng.js';
 import { podKey, workloadKey, type PodRef } from '../core/series.js';
 import { loadDetector } from '../detectors/index.js';
-import { MESH_FEATURES, POD_FEATURE_MIN_SCALE, podFeatureNames, PodFeatureExtractor } from '../features/pod-features.js';
+import type { CustomSeries } from '../core/feature-names.js';
+import { MESH_FEATURES, podFeatureMinScale, podFeatureNames, PodFeatureExtractor } from '../features/pod-features.js';
 import { ExhaustionMonitor, exhaustionMonitorParams } from '../forecast/exhaustion-monitor.js';
 import { PeerSignals, peerInputs, warmingUp } from '../peers/peer-signals.js';
 import { AlertInhibition } from '../policy/alert-inhibition.js';
@@ -56,6 +57,12 @@ export interface CycleOptions {
    * as the models loaded before it ({@link ScoringCycle.useModels}) were trained. Fixed from then on.
    */
   meshFeatures?: boolean;
+  /**
+   * The config's custom series (`features.custom`): their values (`PodSample.custom`) are features
+   * after the pod's own, their `scaleFloor`s the peer group's floors; models trained without one of
+   * them, or with another, are refused ({@link ScoringCycle.useModels}). Default none.
+   */
+  customFeatures?: readonly Pick<CustomSeries, 'name' | 'scaleFloor'>[];
 }
 
 /** The stages of a scoring cycle and their state; see the module comment. */
@@ -83,6 +90,8 @@ export class ScoringCycle {
   private readonly episodes = new Map<string, { peak: number; shown: boolean }>();
   /** Streaming: the features of history fed by {@link warm} before the first training. */
   private warmFeatures = new PodFeatureExtractor();
+  /** The names of the custom series (options `customFeatures`). */
+  private readonly custom: readonly string[];
 
   /**
    * @param bars per-workload score floors set by false-alarm feedback (policy/workload-bars.ts), read
@@ -92,7 +101,8 @@ export class ScoringCycle {
     this.streaming = typeof createModel(options.seed).fit !== 'function';
     this.policy = new AlertPolicy(options.policy);
     this.gate = new LearnGate({ stepMs: options.stepMs, keepMs: options.lookbackMs });
-    this.peers = options.peerGroup === false ? null : new PeerSignals({ peer: { minScale: Array.from(POD_FEATURE_MIN_SCALE) } });
+    this.custom = (options.customFeatures ?? []).map((c) => c.name);
+    this.peers = options.peerGroup === false ? null : new PeerSignals({ peer: { minScale: Array.from(podFeatureMinScale((options.customFeatures ?? []).map((c) => c.scaleFloor))) } });
     const ew = options.earlyWarning;
     this.exhaustion = ew ? new ExhaustionMonitor(exhaustionMonitorParams(ew)) : null;
     this.warnings = ew ? new EarlyWarning(ew) : null;
@@ -121,9 +131,10 @@ export class ScoringCycle {
   /** Fixes the feature set, with or without the mesh's, unless already fixed. */
   private fixFeatures(mesh: boolean): void {
     if (this.names) return;
-    this.names = podFeatureNames(mesh);
-    this.features = new PodFeatureExtractor({ mesh });
-    this.warmFeatures = new PodFeatureExtractor({ mesh });
+    const custom = this.custom;
+    this.names = podFeatureNames(mesh, custom);
+    this.features = new PodFeatureExtractor({ mesh, custom });
+    this.warmFeatures = new PodFeatureExtractor({ mesh, custom });
   }
 
   /** Fixes the feature set from a first history: the mesh's features when set so, or when some pod has mesh data. */
@@ -135,14 +146,14 @@ export class ScoringCycle {
   /**
    * Scores with these models from now on (e.g. loaded from a model file) instead of training. Throws
    * a ModelFormatError, naming the feature, when they were trained on other features than the
-   * cycle's (fixed, or the mesh's turned off by the options).
+   * cycle's (fixed, or the mesh's turned off by the options, or other custom series than the options').
    */
   useModels(m: TrainedModels): void {
-    const mesh = m.features.length > podFeatureNames(false).length;
-    if (this.names) checkFeatures(m.features, this.names);
+    const mesh = m.features.includes(MESH_FEATURES[0]);
+    if (this.names) checkFeatures(m.features, this.names, this.custom);
     else if (mesh && this.options.meshFeatures === false) {
       throw new ModelFormatError(`models were trained with feature ${MESH_FEATURES[0]}, which this kad does not compute (KAD_MESH=off): retrain with \`kad train\`, or turn the mesh on`);
-    } else checkFeatures(m.features, podFeatureNames(mesh));
+    } else checkFeatures(m.features, podFeatureNames(mesh, this.custom), this.custom);
     this.fixFeatures(mesh);
     this.current = m;
     if (this.streaming) this.adoptPods(m);
@@ -168,7 +179,7 @@ export class ScoringCycle {
     const first = this.current === null;
     this.featuresFor(history);
     const names = this.names!;
-    const extractor = first ? this.features : new PodFeatureExtractor({ mesh: this.features.mesh });
+    const extractor = first ? this.features : new PodFeatureExtractor({ mesh: this.features.mesh, custom: this.custom });
     const set = new TrainingSet();
     const mayLearn = (key: string, t: number) => this.gate.mayLearn(key, t);
     let rows = 0;

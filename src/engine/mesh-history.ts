@@ -1,8 +1,8 @@
 /**
  * The series store keeps each pod's own metrics (store/series-store.ts `POD_FIELDS`), not the
- * service mesh's: the snapshots a training reads back from it get their mesh fields (request rate,
- * 5xx share, latency) from the source's history of the same times, which the training has just
- * fetched. Cycles the history does not cover (live cycles between its steps) keep them absent, which
+ * service mesh's, nor the custom series' (config `features.custom`): the snapshots a training reads
+ * back from it get their mesh fields (request rate, 5xx share, latency) and custom values from the
+ * source's history of the same times, which the training has just fetched. Cycles the history does not cover (live cycles between its steps) keep them absent, which
  * the features read as missing.
  */
 import type { PodSample, PodSnapshot } from '../core/samples.js';
@@ -10,10 +10,10 @@ import { podKey } from '../core/series.js';
 
 const MESH_FIELDS = ['requestRate', 'errorRatio', 'latencyMs', 'latencyP99Ms'] as const satisfies readonly (keyof PodSample)[];
 
-/** Copies the mesh fields of `history`'s pods onto the same pods at the same times in `snaps` (changed in place, and returned). */
+/** Copies the mesh fields (and custom values) of `history`'s pods onto the same pods at the same times in `snaps` (changed in place, and returned). */
 export function withMeshFields(snaps: PodSnapshot[], history: readonly PodSnapshot[]): PodSnapshot[] {
   const byTime = new Map<number, PodSnapshot>();
-  for (const h of history) if (h.pods.some((p) => p.requestRate !== undefined)) byTime.set(h.t, h);
+  for (const h of history) if (h.pods.some((p) => p.requestRate !== undefined || p.custom !== undefined)) byTime.set(h.t, h);
   if (byTime.size === 0) return snaps;
   for (const s of snaps) {
     const h = byTime.get(s.t);
@@ -23,6 +23,7 @@ export function withMeshFields(snaps: PodSnapshot[], history: readonly PodSnapsh
       const from = pods.get(podKey(p.ref));
       if (!from) continue;
       for (const f of MESH_FIELDS) if (from[f] !== undefined) p[f] = from[f];
+      if (from.custom !== undefined) p.custom = from.custom;
     }
   }
   return snaps;

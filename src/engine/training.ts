@@ -5,6 +5,7 @@
  * model file (`kad train` writes it, `kad serve` loads it).
  */
 import { ModelFormatError } from '../core/errors.js';
+import { BUILT_IN_FEATURES, CUSTOM_FEATURE_NAME, MESH_FEATURES, POD_FEATURES } from '../core/feature-names.js';
 import { frameFromRows } from '../core/frame.js';
 import { hash32, hashString } from '../core/rng.js';
 import type { PodSnapshot } from '../core/samples.js';
@@ -12,7 +13,6 @@ import { podKey, workloadKey } from '../core/series.js';
 import type { DetectorSnapshot } from '../core/snapshot.js';
 import type { BatchDetector, Detector, Explainer } from '../detectors/base.js';
 import { loadDetector } from '../detectors/index.js';
-import { podFeatureNames } from '../features/pod-features.js';
 import type { EngineModels } from '../registry/model-store.js';
 
 /**
@@ -36,7 +36,7 @@ export interface TrainedModels {
   rows: number;
   /** Short, sortable id of the run (see {@link versionOf}). */
   version: string;
-  /** The feature names of the models' vectors, in order (pod-features.ts {@link podFeatureNames}). */
+  /** The feature names of the models' vectors, in order (pod-features.ts `podFeatureNames`). */
   features: readonly string[];
 }
 
@@ -125,28 +125,50 @@ export function toModelFile(m: TrainedModels): EngineModels {
 /**
  * Throws {@link ModelFormatError} unless models trained on features `trained` can score vectors of
  * features `expected` (the same names in the same order), naming the first feature that differs:
- * one the models lack, or one they have that this kad does not compute.
+ * one the models lack, or one they have that this kad does not compute. A custom series (config
+ * `features.custom`, here `custom`: the config's names) is named as one, with what to change.
  */
-export function checkFeatures(trained: readonly string[], expected: readonly string[]): void {
+export function checkFeatures(trained: readonly string[], expected: readonly string[], custom: readonly string[] = []): void {
   if (trained.length === expected.length && trained.every((f, i) => f === expected[i])) return;
   const retrain = 'retrain with `kad train`';
   const extra = trained.find((f) => !expected.includes(f));
+  if (extra !== undefined && CUSTOM_FEATURE_NAME.test(extra) && !BUILT_IN_FEATURES.includes(extra)) {
+    throw new ModelFormatError(`models were trained with custom feature ${extra}, which this config does not define (features.custom): ${retrain}, or add it to the config`);
+  }
   if (extra !== undefined) throw new ModelFormatError(`models were trained with feature ${extra}, which this kad does not compute: ${retrain}, or give kad the data it was trained on`);
   const missing = expected.find((f) => !trained.includes(f));
+  if (missing !== undefined && custom.includes(missing)) {
+    throw new ModelFormatError(`models were trained without custom feature ${missing}, which the config adds (features.custom): ${retrain}, or remove it from the config`);
+  }
   if (missing !== undefined) throw new ModelFormatError(`models were trained without feature ${missing}, which this kad computes: ${retrain}`);
   throw new ModelFormatError(`models were trained on features [${trained.join(',')}] in another order than this kad's [${expected.join(',')}]: ${retrain}`);
 }
 
 /**
+ * The parts of a model file's feature list: the pod's own features, then custom series' names, then
+ * the mesh's or none (pod-features.ts `podFeatureNames`). Throws {@link ModelFormatError} naming the
+ * first feature that is out of place or that no kad computes.
+ */
+export function featureLayout(features: readonly string[]): { mesh: boolean; custom: string[] } {
+  const mesh = features.includes(MESH_FEATURES[0]);
+  const n = POD_FEATURES.length;
+  const custom = features.slice(n, mesh ? features.length - MESH_FEATURES.length : features.length);
+  const expected = [...POD_FEATURES, ...custom.filter((f) => CUSTOM_FEATURE_NAME.test(f) && !BUILT_IN_FEATURES.includes(f)), ...(mesh ? MESH_FEATURES : [])];
+  checkFeatures(features, expected);
+  return { mesh, custom };
+}
+
+/**
  * The models of a model file. Throws {@link ModelFormatError} when they do not fit this kad: another
- * kind or format, or features other than the pod's own, with or without the mesh's (the feature named).
+ * kind or format, or features other than the pod's own, custom series' and the mesh's (the feature named;
+ * whether the custom series are the config's, cycle.ts `useModels` checks).
  */
 export function fromModelFile(m: EngineModels): TrainedModels {
   if (m?.kind !== 'kad-pod-models') throw new ModelFormatError(`not a kad model file (kind ${JSON.stringify(m?.kind)}, expected "kad-pod-models")`);
   if (m.formatVersion !== 1) throw new ModelFormatError(`model file has formatVersion ${JSON.stringify(m.formatVersion)}; this kad reads formatVersion 1`);
   if (!Array.isArray(m.features) || !m.features.every((f) => typeof f === 'string')) throw new ModelFormatError('model file has no feature list ("features"): retrain with `kad train`');
   const features = [...m.features];
-  checkFeatures(features, podFeatureNames(features.length > podFeatureNames(false).length));
+  featureLayout(features);
   const asModel = (s: DetectorSnapshot, what: string): PodModel => {
     try {
       return loadDetector(s) as PodModel;

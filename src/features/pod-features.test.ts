@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PodSample } from '../core/samples.js';
-import { MESH_FEATURES, POD_FEATURES, PodFeatureExtractor } from './pod-features.js';
+import { MESH_FEATURES, POD_FEATURE_MIN_SCALE, POD_FEATURES, PodFeatureExtractor, podFeatureMinScale, podFeatureNames } from './pod-features.js';
 
 const ABOVE = POD_FEATURES.indexOf('cpu_above_peers');
 
@@ -52,5 +52,28 @@ describe('PodFeatureExtractor mesh features', () => {
     expect(v.get('shop/f-1')![J]).toBe(0);
     expect(v.get('shop/f-1')![J + 1]).toBeNaN();
     expect(v.get('shop/f-1')![J + 2]).toBeNaN();
+  });
+});
+
+describe('PodFeatureExtractor custom series', () => {
+  const J = POD_FEATURES.length;
+  const custom = (name: string, values: Record<string, number> | undefined): PodSample => ({ ...pod(name, 'g', 0.3), ...(values ? { custom: values } : {}) });
+
+  it('puts each custom value after the pod\'s own features and before the mesh\'s, NaN where the pod has none', () => {
+    const x = new PodFeatureExtractor({ mesh: true, custom: ['queue_depth', 'gc_pause'] });
+    expect(x.names).toEqual([...POD_FEATURES, 'queue_depth', 'gc_pause', ...MESH_FEATURES]);
+    const v = x.update({ t: 0, pods: [custom('g-1', { queue_depth: 12, gc_pause: 0.25 }), custom('g-2', { queue_depth: NaN }), custom('g-3', undefined)] });
+    expect(Array.from(v.get('shop/g-1')!.slice(J, J + 2))).toEqual([12, 0.25]);
+    expect(Array.from(v.get('shop/g-2')!.slice(J, J + 2))).toEqual([NaN, NaN]);
+    expect(Array.from(v.get('shop/g-3')!.slice(J, J + 2))).toEqual([NaN, NaN]);
+    // The mesh's three follow (NaN: no mesh data).
+    expect(v.get('shop/g-1')).toHaveLength(J + 2 + MESH_FEATURES.length);
+  });
+
+  it('has scale floors in the same order: the pod\'s, the custom ones, the mesh\'s', () => {
+    expect(Array.from(podFeatureMinScale([3, 0]))).toEqual([...Array.from(POD_FEATURE_MIN_SCALE.subarray(0, J)), 3, 0, ...Array.from(POD_FEATURE_MIN_SCALE.subarray(J))]);
+    expect(Array.from(podFeatureMinScale())).toEqual(Array.from(POD_FEATURE_MIN_SCALE));
+    expect(podFeatureNames(false, ['q'])).toEqual([...POD_FEATURES, 'q']);
+    expect(podFeatureNames(false)).toBe(POD_FEATURES);
   });
 });

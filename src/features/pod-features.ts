@@ -25,20 +25,26 @@
  * - `mesh_error_ratio`: the share of its answers that are 5xx.
  * - `mesh_latency`: ln(mean latency in ms): a pod's latency includes that of the services it calls.
  *
+ * Custom series (`custom`: the names of the config's `features.custom`, core/feature-names.ts) come
+ * between the pod's own and the mesh's, each the pod's value as its source gave it (`PodSample.custom`),
+ * NaN where it has none. They come before the mesh's so that the scale floors of one list
+ * ({@link podFeatureMinScale}) fit a vector with or without the mesh.
+ *
  * Stateful (restart history per pod); allocates one vector per pod, reused across updates.
  */
+import { MESH_FEATURES, POD_FEATURES } from '../core/feature-names.js';
 import { podKey, workloadKey } from '../core/series.js';
 import type { PodSample, PodSnapshot } from '../core/samples.js';
 
-/** Names of the pod's own features (from cAdvisor and kube-state-metrics), in vector order. */
-export const POD_FEATURES = ['cpu_per_traffic', 'cpu_above_peers', 'memory_utilisation', 'restarts_recent', 'rx_drop_ratio'] as const;
+export { MESH_FEATURES, POD_FEATURES } from '../core/feature-names.js';
 
-/** Names of the service-mesh features, which follow {@link POD_FEATURES} in the vector when the mesh is on. */
-export const MESH_FEATURES = ['mesh_request_rate', 'mesh_error_ratio', 'mesh_latency'] as const;
-
-/** The feature names of a vector, in order: the pod's own, then with `mesh` the mesh's. */
-export function podFeatureNames(mesh: boolean): readonly string[] {
-  return mesh ? [...POD_FEATURES, ...MESH_FEATURES] : POD_FEATURES;
+/**
+ * The feature names of a vector, in order: the pod's own, then the custom series' (`custom`, the
+ * config's `features.custom` names), then with `mesh` the mesh's.
+ */
+export function podFeatureNames(mesh: boolean, custom: readonly string[] = []): readonly string[] {
+  if (!mesh && custom.length === 0) return POD_FEATURES;
+  return [...POD_FEATURES, ...custom, ...(mesh ? MESH_FEATURES : [])];
 }
 
 /**
@@ -50,6 +56,18 @@ export function podFeatureNames(mesh: boolean): readonly string[] {
  * pod with half or twice its siblings' requests still stands out.
  */
 export const POD_FEATURE_MIN_SCALE = Float64Array.of(0.1, 0.1, 0.02, 0.1, 0.005, 0.5, 0.01, 0.1);
+
+/**
+ * The scale floors of vectors with custom series whose floors are `customFloors` (their `scaleFloor`s,
+ * in order): the pod's own five, the custom ones, the mesh's three, as {@link podFeatureNames}(true,
+ * custom) orders the features (a vector without the mesh uses the first entries). No custom series:
+ * {@link POD_FEATURE_MIN_SCALE}.
+ */
+export function podFeatureMinScale(customFloors: readonly number[] = []): Float64Array {
+  const n = POD_FEATURES.length;
+  if (customFloors.length === 0) return POD_FEATURE_MIN_SCALE.slice();
+  return Float64Array.from([...POD_FEATURE_MIN_SCALE.subarray(0, n), ...customFloors, ...POD_FEATURE_MIN_SCALE.subarray(n)]);
+}
 
 const CPU_EPS = 1e-3; // cores
 const NET_EPS = 1e3; // bytes/s
@@ -68,6 +86,8 @@ export interface PodFeatureOptions {
   warmupMs?: number;
   /** Add the service-mesh features ({@link MESH_FEATURES}) to each vector. Default false. */
   mesh?: boolean;
+  /** Names of the custom series (config `features.custom`), read from each sample's `custom` values. Default none. */
+  custom?: readonly string[];
 }
 
 interface PodState {
@@ -86,6 +106,8 @@ export class PodFeatureExtractor {
   private readonly warmupMs: number;
   /** Whether vectors carry the mesh features. */
   readonly mesh: boolean;
+  /** Names of the custom series in the vectors, in order. */
+  readonly custom: readonly string[];
   /** The feature names of the vectors, in order. */
   readonly names: readonly string[];
 
@@ -93,7 +115,8 @@ export class PodFeatureExtractor {
     this.restartWindowMs = opts.restartWindowMs ?? 10 * 60_000;
     this.warmupMs = opts.warmupMs ?? 3 * 60_000;
     this.mesh = opts.mesh ?? false;
-    this.names = podFeatureNames(this.mesh);
+    this.custom = [...(opts.custom ?? [])];
+    this.names = podFeatureNames(this.mesh, this.custom);
   }
 
   /**
@@ -113,7 +136,8 @@ export class PodFeatureExtractor {
       }
       st.lastSeen = snap.t;
       this.compute(p, snap.t, st, medians.get(workloadKey(p.ref)) ?? p.cpu);
-      if (requestMedians) meshFeatures(p, st.vector, requestMedians.get(workloadKey(p.ref)));
+      if (this.custom.length) customFeatures(p, st.vector, this.custom);
+      if (requestMedians) meshFeatures(p, st.vector, requestMedians.get(workloadKey(p.ref)), POD_FEATURES.length + this.custom.length);
       out.set(key, st.vector);
     }
     for (const [key, st] of this.pods) if (snap.t - st.lastSeen > forgetAfterMs) this.pods.delete(key);
@@ -217,9 +241,18 @@ function peerRequestMedians(pods: readonly PodSample[]): Map<string, number> {
 const REQUEST_EPS = 1;
 const MS_EPS = 1e-3;
 
-/** The mesh features after the pod's own five (NaN where the pod has no mesh data). */
-function meshFeatures(p: PodSample, v: Float64Array, peerRequests: number | undefined): void {
+/** The custom series' values after the pod's own five (NaN where the pod has none). */
+function customFeatures(p: PodSample, v: Float64Array, names: readonly string[]): void {
   const j = POD_FEATURES.length;
+  const values = p.custom;
+  for (let k = 0; k < names.length; k++) {
+    const x = values?.[names[k]];
+    v[j + k] = typeof x === 'number' && Number.isFinite(x) ? x : NaN;
+  }
+}
+
+/** The mesh features from index `j` on (after the pod's own and the custom ones; NaN where the pod has no mesh data). */
+function meshFeatures(p: PodSample, v: Float64Array, peerRequests: number | undefined, j: number): void {
   const r = p.requestRate ?? NaN;
   v[j] = !Number.isFinite(r) ? NaN : peerRequests === undefined ? 0 : Math.log((Math.max(0, r) + REQUEST_EPS) / (peerRequests + REQUEST_EPS));
   const e = p.errorRatio ?? NaN;

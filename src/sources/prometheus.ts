@@ -25,6 +25,12 @@
  * one's request series) at its first call and again every `staticRefreshMs`; pods without mesh series
  * have no mesh fields.
  *
+ * **Custom series** (`custom`, config `features.custom`): each query is asked once per call as it is
+ * written (not per batch: a user's PromQL has no place for a batch's matchers), instant for `current`
+ * and as a range for `history`; each answer's series with the `namespace` and pod labels of a listed
+ * pod give that pod's value (`PodSample.custom`), others are ignored. {@link PrometheusSource.checkCustomSeries}
+ * checks the queries at start (prometheus-custom.ts).
+ *
  * **Batching.** A call first lists the pods ({@link podListQuery}: memory or restart series present;
  * for `history`, present at any time in the range, listed in windows of two hours), then asks for the
  * metrics in batches of at most `batchSize` pods: whole small namespaces together
@@ -45,6 +51,8 @@ import { InputError } from '../core/errors.js';
 import { podKey, workloadFromPodName, type PodRef } from '../core/series.js';
 import type { HistoryProgress, Source } from './base.js';
 import type { CallEdge, PodSample, PodSnapshot } from '../core/samples.js';
+import type { CustomSeries } from '../core/feature-names.js';
+import { checkCustomSeries, customValues } from './prometheus-custom.js';
 import type { MeshMode } from './mesh-series.js';
 import { callGraphQuery, edgesOf, MESH_METRICS, meshProbeQuery, meshQueries, type MeshFlavour, type MeshMetric } from './prometheus-mesh.js';
 import { PrometheusClient, type Labels, type MatrixSeries, type PrometheusApi, type PrometheusClientOptions, type VectorSample } from './prometheus-client.js';
@@ -103,6 +111,8 @@ export interface PrometheusSourceOptions {
   staticRefreshMs?: number;
   /** Which service mesh's series to read (KAD_MESH); default `off`. */
   mesh?: MeshMode;
+  /** Custom per-pod series to read (config `features.custom`); default none. */
+  custom?: readonly CustomSeries[];
 }
 
 /** The source's settings of the `prometheus` config section (see {@link PrometheusSourceOptions}). */
@@ -274,6 +284,8 @@ interface PodAcc {
   info?: Labels;
   /** The mesh values ({@link MESH_METRICS} × steps), for pods with mesh series. */
   mesh?: Float64Array;
+  /** The custom series' values (custom series × steps), for pods with some. */
+  custom?: Float64Array;
 }
 
 const N_MESH = MESH_METRICS.length;
@@ -295,6 +307,7 @@ export class PrometheusSource implements Source {
   /** With mesh `auto`: the mesh found, and the query time it was looked for at. */
   private flavour: MeshFlavour | null = null;
   private flavourAt = NaN;
+  private readonly customSeries: readonly CustomSeries[];
 
   constructor(opts: PrometheusSourceOptions) {
     this.concurrency = Math.max(1, opts.concurrency ?? 4);
@@ -307,6 +320,7 @@ export class PrometheusSource implements Source {
     this.maxPointsPerRequest = opts.maxPointsPerRequest ?? 1_000_000;
     this.staticRefreshMs = opts.staticRefreshMs ?? 10 * 60_000;
     this.meshMode = opts.mesh ?? 'off';
+    this.customSeries = opts.custom ?? [];
   }
 
   /** A source from the `prometheus` config section (which must have a `url`). */
@@ -364,6 +378,10 @@ export class PrometheusSource implements Source {
           for (const s of await this.api.query(expr, t, ctl.signal)) this.putMesh(accs, s.metric, m, 1, 0, s.value);
         }, ctl);
       }
+      await mapLimit(this.customSeries.map((c, k) => ({ c, k })), this.concurrency, async ({ c, k }) => {
+        requests++;
+        for (const s of await this.api.query(c.query, t, ctl.signal)) this.putCustom(accs, s.metric, k, 1, 0, s.value);
+      }, ctl);
       this.useStatics(accs, refreshed, t);
       this.stats = { pods: listed.length, batches: batches.length, requests, ms: performance.now() - started };
       return { t, pods: this.samples(accs, 1, 0) };
@@ -437,6 +455,21 @@ export class PrometheusSource implements Source {
           }
         }, ctl);
       }
+      // Custom series over all pods at once: at most `maxPointsPerRequest` points per request.
+      const customSpan = Math.max(1, Math.min(MAX_POINTS_PER_SERIES, Math.floor(this.maxPointsPerRequest / Math.max(1, pods.length))));
+      const customTasks: { expr: string; k: number; from: number; to: number }[] = [];
+      for (let i = 0; i < steps && this.customSeries.length; i += customSpan) {
+        this.customSeries.forEach((c, k) => customTasks.push({ expr: c.query, k, from: i, to: Math.min(steps, i + customSpan) - 1 }));
+      }
+      await mapLimit(customTasks, this.concurrency, async ({ expr, k, from, to }) => {
+        requests++;
+        for (const series of await this.api.queryRange(expr, first + from * stepMs, first + to * stepMs, stepMs, ctl.signal)) {
+          for (let j = 0; j < series.times.length; j++) {
+            const i = Math.round((series.times[j] - first) / stepMs);
+            if (i >= 0 && i < steps) this.putCustom(accs, series.metric, k, steps, i, series.values[j]);
+          }
+        }
+      }, ctl);
       const out: PodSnapshot[] = [];
       for (let i = 0; i < steps; i++) {
         const snapPods = this.samples(accs, steps, i);
@@ -451,6 +484,15 @@ export class PrometheusSource implements Source {
 
   async close(): Promise<void> {
     await this.api.close();
+  }
+
+  /**
+   * Asks each custom series' query once at `t`: throws a ConfigError naming the query when it is not
+   * valid PromQL or answers series without the `namespace` and pod labels; returns a warning for each
+   * query that answers nothing now (see prometheus-custom.ts).
+   */
+  async checkCustomSeries(t: number, signal?: AbortSignal): Promise<string[]> {
+    return checkCustomSeries(this.api, this.customSeries, this.podLabel, t, signal);
   }
 
   /** The call graph from the mesh's series around `t` (empty with mesh `off` or where no mesh answers). */
@@ -543,6 +585,16 @@ export class PrometheusSource implements Source {
     a.mesh[m * steps + i] = value;
   }
 
+  /** A custom series' value for a listed pod (series of other pods, or without pod labels, are ignored). */
+  private putCustom(accs: Map<string, PodAcc>, metric: Labels, k: number, steps: number, i: number, value: number): void {
+    const namespace = metric.namespace;
+    const pod = metric[this.podLabel];
+    const a = namespace && pod ? accs.get(`${namespace}/${pod}`) : undefined;
+    if (!a) return;
+    a.custom ??= new Float64Array(this.customSeries.length * steps).fill(NaN);
+    a.custom[k * steps + i] = value;
+  }
+
   private putRange(accs: Map<string, PodAcc>, result: MatrixSeries[], m: number, steps: number, start: number, stepMs: number): void {
     for (const s of result) {
       const a = this.acc(accs, s.metric, steps);
@@ -569,6 +621,7 @@ export class PrometheusSource implements Source {
         rxDropped: v(INDEX.rxDropped), cpuLimit: v(INDEX.cpuLimit), memoryLimit: v(INDEX.memoryLimit), cpuRequest: v(INDEX.cpuRequest), startedSeconds: v(INDEX.startedAt),
       });
       if (a.mesh) for (let m = 0; m < N_MESH; m++) sample[MESH_METRICS[m] as MeshMetric] = a.mesh[m * steps + i];
+      if (a.custom) sample.custom = customValues(this.customSeries, a.custom, steps, i);
       out.push(sample);
     }
     out.sort((x, y) => (podKey(x.ref) < podKey(y.ref) ? -1 : 1));
