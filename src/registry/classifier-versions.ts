@@ -24,6 +24,7 @@ import { InputError, ModelFormatError, NotFoundError, StoreError } from '../core
 import type { ClassifierSnapshot } from '../classifiers/classifier.js';
 import type { EncoderSnapshot } from '../classifiers/encoding.js';
 import type { ClassificationReport } from '../classifiers/metrics.js';
+import type { TableTrainResult, TableTrainSettings } from '../classifiers/train-table.js';
 import { openDatabase, type Db } from '../store/event-schema.js';
 import { EVENT_STORE_FILE } from '../store/event-store.js';
 import { writeJsonAtomicSync } from '../store/state-file.js';
@@ -54,6 +55,19 @@ export interface ClassifierVersion {
 const VERSION_FILE = /^v(\d{4,})\.json$/;
 const PRODUCTION = 'production.json';
 const REGISTRY = 'registry.json';
+
+/**
+ * The version document of a training ({@link TableTrainResult}) on data `file` with SHA-256 `sha256`
+ * (hex; the document keeps its first 16 digits), trained now (`createdAt`, ISO 8601).
+ */
+export function versionDocument(r: TableTrainResult, s: TableTrainSettings, file: string, sha256: string, createdAt = new Date().toISOString()): Omit<ClassifierVersion, 'version'> {
+  return {
+    kind: 'kad-classifier-version', formatVersion: 1, createdAt, algorithm: s.kind, params: s.params, target: s.target,
+    data: { file, sha256: sha256.slice(0, 16), rows: r.rows },
+    training: { testSize: s.testSize, smote: s.smote, seed: s.seed, trainRows: r.trainRows, testRows: r.testRows },
+    metrics: r.report, encoder: r.encoder.toJSON(), model: r.model.toJSON(),
+  };
+}
 
 /** The versions in `dir`, oldest first ([] when the directory does not exist). */
 export function listClassifierVersions(dir: string): string[] {
