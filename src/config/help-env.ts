@@ -80,7 +80,7 @@ export const HELP_ENV_VARS: readonly HelpEnvVar[] = Object.freeze([
   { name: "KAD_CLASSIFIER_DATA", path: "classifier.data", default: undefined },
   { name: "KAD_CLASSIFIER_TARGET", path: "classifier.target", default: "abnormality_class" },
   { name: "KAD_CLASSIFIER_DIR", path: "classifier.dir", default: undefined },
-  { name: "KAD_CLASSIFIER_ALGORITHM", path: "classifier.algorithm", default: "rf" },
+  { name: "KAD_CLASSIFIER_ALGORITHM", path: "classifier.algorithm", default: "random-forest" },
   { name: "KAD_CLASSIFIER_PROMOTE_MARGIN", path: "classifier.promoteMargin", default: 0.01 },
   { name: "KAD_CLASSIFIER_DEBOUNCE_MS", path: "classifier.debounceMs", default: 2000 },
   { name: "KAD_CLASSIFIER_DEFAULT_HOURS", path: "classifier.defaultHours", default: 6 },

@@ -185,7 +185,7 @@ export const ConfigSchema = Type.Object(
           minLength: 1, env: 'KAD_CLASSIFIER_DIR',
           allowed: 'where classifier versions are kept (unset: classifiers under KAD_STATE_DIR, or under .kad without one)',
         })),
-        algorithm: Type.String({ default: 'rf', minLength: 1, env: 'KAD_CLASSIFIER_ALGORITHM', allowed: 'a `kad classify train --algorithm` name (rf, gbdt, logistic, stack)' }),
+        algorithm: Type.String({ default: 'random-forest', minLength: 1, env: 'KAD_CLASSIFIER_ALGORITHM', allowed: 'a classifier kind (random-forest, gbdt, logistic, stack, …: `kad classify train --algorithm`\'s kinds)' }),
         promoteMargin: Type.Number({ minimum: 0, maximum: 1, default: 0.01, env: 'KAD_CLASSIFIER_PROMOTE_MARGIN', allowed: 'how much worse (macro-F1) a retrained classifier may be than production and still be promoted, from 0 to 1' }),
         debounceMs: int(0, 3_600_000, 2000, 'KAD_CLASSIFIER_DEBOUNCE_MS'),
         defaultHours: Type.Integer({
