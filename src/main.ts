@@ -228,7 +228,7 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
     bars,
     createModel: podModelFactory(config),
     options: engineOptions(config),
-    incidents: classifiers?.namer,
+    incidents: classifiers,
   });
   return { config, log, clock, source, telemetry, engine, notifier, incidents, events, feedback, feed, classifiers };
 }
