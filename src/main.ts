@@ -169,19 +169,28 @@ const DEFAULT_CLASSIFIER_EXPORT_SEED = 7;
  * {@link classifierDir}, the registry in the state directory's database (or the model directory's
  * without one), a watch of `classifier.data` when set, else on the simulator a default classifier
  * trained in the background on `classifier.defaultHours` of its labelled export. Loaded on demand (the
- * classifiers add to start-up only here). Throws {@link ConfigError} for an unknown algorithm.
+ * classifiers add to start-up only here). Throws {@link ConfigError} for an unknown algorithm, and a
+ * StoreError for a registry that cannot be opened when a classifier was asked for (without one: none).
  */
-async function createClassifierService(config: Readonly<Config>, telemetry: Telemetry, log: PinoLogger): Promise<ClassifierService> {
+async function createClassifierService(config: Readonly<Config>, telemetry: Telemetry, log: PinoLogger): Promise<ClassifierService | undefined> {
   const [{ ClassifierService }, { classifierKinds }] = await Promise.all([import('./engine/classifier-service.js'), import('./classifiers/index.js')]);
   const c = config.classifier;
   if (!classifierKinds().includes(c.algorithm)) throw new ConfigError(`KAD_CLASSIFIER_ALGORITHM=${JSON.stringify(c.algorithm)} is invalid: must be one of ${classifierKinds().join(', ')}`);
   const simulated = usesSimulator(config) && !c.data && c.defaultHours > 0;
-  return new ClassifierService({
+  const options = {
     modelDir: classifierDir(config), stateDir: config.state.dir, promoteMargin: c.promoteMargin, data: c.data, debounceMs: c.debounceMs,
     settings: { target: c.target, kind: c.algorithm, params: {}, testSize: 0.2, seed: c.seed, smote: false, classWeight: false },
     defaultData: simulated ? { module: new URL('./evaluate/simulator-labeled.js', import.meta.url).href, hours: c.defaultHours, seed: DEFAULT_CLASSIFIER_EXPORT_SEED } : undefined,
     telemetry, log,
-  });
+  };
+  try {
+    return new ClassifierService(options);
+  } catch (e) {
+    // Nothing asked for a classifier: a default place that cannot be written to must not stop the service.
+    if (c.data || c.dir) throw e;
+    log.warn({ dir: options.modelDir, err: (e as Error).message }, 'no incident classifier (set KAD_STATE_DIR or KAD_CLASSIFIER_DIR to a writable directory)');
+    return undefined;
+  }
 }
 
 /** Builds the engine and everything it needs from the config. */
