@@ -51,6 +51,13 @@ describe('podModelFactory (KAD_DETECTOR)', () => {
   });
 });
 
+describe('KAD_CLASSIFIER_ALGORITHM', () => {
+  it('refuses an unknown classifier kind at boot, naming the setting and the known kinds', async () => {
+    const config = loadConfig({ env: { KAD_CLASSIFIER_ALGORITHM: 'magic', KAD_CLASSIFIER_DIR: mkdtempSync(join(tmpdir(), 'kad-main-clf-')), KAD_LOG_LEVEL: 'silent' } });
+    await expect(buildRuntime(config, { classifier: true })).rejects.toThrow(/KAD_CLASSIFIER_ALGORITHM="magic" is invalid: must be one of .*random-forest/);
+  });
+});
+
 describe('KAD_SOURCE=replay', () => {
   it('plays a folder of per-pod CSV files as if it had started one training window ago: kad trains on its start and scores the rest', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kad-main-replay-'));

@@ -8,11 +8,12 @@ import { Registry } from 'prom-client';
 import { checkApiAuth } from './api/auth.js';
 import { LiveFeed } from './api/live-feed.js';
 import { buildServer } from './api/server.js';
-import { stateDir, type Config } from './config/schema.js';
+import { classifierDir, stateDir, type Config } from './config/schema.js';
 import { acceleratedClock, systemClock, type Clock } from './core/clock.js';
 import { ConfigError } from './core/errors.js';
 import { createDetector, detectorEntry, detectorKinds } from './detectors/index.js';
 import { podFeatureMinScale } from './features/pod-features.js';
+import type { ClassifierService } from './engine/classifier-service.js';
 import { Engine, type EngineOptions, type PodModel } from './engine/engine.js';
 import { loadProphet } from './forecast/augurs.js';
 import { policyParamsFromConfig } from './policy/alert-policy.js';
@@ -50,6 +51,8 @@ export interface Runtime {
   events?: EventStore;
   feedback?: OperatorFeedback;
   feed: LiveFeed;
+  /** The incident classifier: registry, dataset watch, the namer of firing pods' incidents (with `classifier`). */
+  classifiers?: ClassifierService;
 }
 
 /** Options for {@link buildRuntime} beyond the config (tests pass a clock or a notifier). */
@@ -63,6 +66,8 @@ export interface RuntimeOptions {
    * the workload bars saved there (`kad serve`); default false (`kad train` keeps no events).
    */
   eventStore?: boolean;
+  /** Name firing pods' incidents with the production classifier, and train it (`kad serve`); default false. */
+  classifier?: boolean;
 }
 
 /** Builds the source the config asks for. */
@@ -162,6 +167,38 @@ function usesSimulator(config: Readonly<Config>): boolean {
   return config.source.kind === 'simulator' || (config.source.kind === 'auto' && !config.prometheus.url);
 }
 
+/** Seed of the simulator export the default classifier is trained on: `kad simulate --export-labeled`'s default, so the same command line reproduces it. */
+const DEFAULT_CLASSIFIER_EXPORT_SEED = 7;
+
+/**
+ * The service's incident classifier from the config (section `classifier`): versions in
+ * {@link classifierDir}, the registry in the state directory's database (or the model directory's
+ * without one), a watch of `classifier.data` when set, else on the simulator a default classifier
+ * trained in the background on `classifier.defaultHours` of its labelled export. Loaded on demand (the
+ * classifiers add to start-up only here). Throws {@link ConfigError} for an unknown algorithm, and a
+ * StoreError for a registry that cannot be opened when a classifier was asked for (without one: none).
+ */
+async function createClassifierService(config: Readonly<Config>, telemetry: Telemetry, log: PinoLogger): Promise<ClassifierService | undefined> {
+  const [{ ClassifierService }, { classifierKinds }] = await Promise.all([import('./engine/classifier-service.js'), import('./classifiers/index.js')]);
+  const c = config.classifier;
+  if (!classifierKinds().includes(c.algorithm)) throw new ConfigError(`KAD_CLASSIFIER_ALGORITHM=${JSON.stringify(c.algorithm)} is invalid: must be one of ${classifierKinds().join(', ')}`);
+  const simulated = usesSimulator(config) && !c.data && c.defaultHours > 0;
+  const options = {
+    modelDir: classifierDir(config), stateDir: config.state.dir, promoteMargin: c.promoteMargin, data: c.data, debounceMs: c.debounceMs,
+    settings: { target: c.target, kind: c.algorithm, params: {}, testSize: 0.2, seed: c.seed, smote: false, classWeight: false },
+    defaultData: simulated ? { module: new URL('./evaluate/simulator-labeled.js', import.meta.url).href, hours: c.defaultHours, seed: DEFAULT_CLASSIFIER_EXPORT_SEED } : undefined,
+    telemetry, log,
+  };
+  try {
+    return new ClassifierService(options);
+  } catch (e) {
+    // Nothing asked for a classifier: a default place that cannot be written to must not stop the service.
+    if (c.data || c.dir) throw e;
+    log.warn({ dir: options.modelDir, err: (e as Error).message }, 'no incident classifier (set KAD_STATE_DIR or KAD_CLASSIFIER_DIR to a writable directory)');
+    return undefined;
+  }
+}
+
 /** Builds the engine and everything it needs from the config. */
 export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOptions = {}): Promise<Runtime> {
   const log = opts.log ?? pino({ level: config.log.level });
@@ -206,6 +243,7 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
     });
     log.info({ file: events.path, bars: bars.entries().length }, events.inMemory ? 'event store in memory (set KAD_STATE_DIR to keep it across restarts)' : 'event store opened');
   }
+  const classifiers = opts.classifier ? await createClassifierService(config, telemetry, log) : undefined;
   const engine = new Engine({
     source,
     clock,
@@ -216,8 +254,9 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
     bars,
     createModel: podModelFactory(config),
     options: engineOptions(config),
+    incidents: classifiers,
   });
-  return { config, log, clock, source, telemetry, engine, notifier, incidents, events, feedback, feed };
+  return { config, log, clock, source, telemetry, engine, notifier, incidents, events, feedback, feed, classifiers };
 }
 
 /** With ALERTMANAGER_URL and the event store: polls Alertmanager's silences as weak feedback (notify/silences.ts). */
@@ -246,7 +285,7 @@ export async function startService(config: Readonly<Config>, opts: RuntimeOption
   // alerts saved by the previous run never end before they started.
   const clock = opts.clock ?? (usesSimulator(config) ? resumeSimulatedClock({ dir: stateDir(config), speed: config.simulator.speed, log: logger }) : undefined);
   checkApiAuth(config.api);
-  const rt = await buildRuntime(config, { notifier: 'config', eventStore: true, ...opts, log: logger, ...(clock ? { clock } : {}) });
+  const rt = await buildRuntime(config, { notifier: 'config', eventStore: true, classifier: true, ...opts, log: logger, ...(clock ? { clock } : {}) });
   const { engine, source, log } = rt;
   if (config.training.modelDir) {
     engine.importModels(loadModels(config.training.modelDir));
@@ -256,7 +295,7 @@ export async function startService(config: Readonly<Config>, opts: RuntimeOption
     {
       engine, telemetry: rt.telemetry, version: VERSION, incidents: rt.incidents, info: { prometheusUrl: config.prometheus.url ?? null },
       events: rt.events, feedback: rt.feedback, feed: rt.feed, auth: config.api,
-      remoteWrite: source instanceof RemoteWriteSource ? source : undefined,
+      remoteWrite: source instanceof RemoteWriteSource ? source : undefined, classifiers: rt.classifiers,
     },
     { logger: log },
   );
@@ -265,6 +304,7 @@ export async function startService(config: Readonly<Config>, opts: RuntimeOption
     url = await app.listen({ host: config.server.host, port: config.server.port });
   } catch (e) {
     await source.close();
+    await rt.classifiers?.close();
     rt.events?.close();
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES') {
@@ -275,6 +315,7 @@ export async function startService(config: Readonly<Config>, opts: RuntimeOption
   const stop = new AbortController();
   const loop = engine.run(stop.signal);
   const silences = watchSilences(config, rt);
+  rt.classifiers?.start();
   log.info({ source: source.name, url }, 'kad serving');
   return {
     url,
@@ -283,6 +324,7 @@ export async function startService(config: Readonly<Config>, opts: RuntimeOption
       stop.abort();
       await loop;
       await silences?.stop();
+      await rt.classifiers?.close();
       await app.close();
       await rt.notifier?.close();
       await source.close();

@@ -32,6 +32,8 @@ const PodResult = Type.Object({
   ),
   early_warnings: Type.Array(Type.String(), { description: 'Resources whose early warning (KadResourceExhaustion) fires' }),
   inhibited_by: Type.Array(Type.String(), { description: 'While flagged: the firing alerts of workloads it calls (topology inhibition: its own alert is held, or names them)' }),
+  incident_type: Type.Optional(Type.String({ description: 'While flagged, when an incident classifier is in production (GET /models): the likely incident type from the pod\'s recent feature window, e.g. memory_leak (normal: none of the types it knows)' })),
+  incident_probability: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'The classifier\'s probability of incident_type' })),
   timestamp: Type.String(),
 });
 
@@ -76,6 +78,7 @@ export const detectRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         time_to_exhaustion_seconds: { memory: num(r.exhaustion?.memorySeconds ?? NaN), cpu: num(r.exhaustion?.cpuSeconds ?? NaN) },
         early_warnings: r.exhaustion?.warnings ?? [],
         inhibited_by: (r.inhibitedBy ?? []).map((a) => `${a.namespace}/${a.pod ?? a.workload}`),
+        ...(r.anomaly?.incident ? { incident_type: r.anomaly.incident.type, incident_probability: r.anomaly.incident.probability } : {}),
         timestamp: new Date(r.t).toISOString(),
       }));
     return { pods, count: pods.length };

@@ -33,6 +33,10 @@ const Finding = Type.Object({
   topFeatures: Type.Array(TopFeature),
   peer: Type.Union([Type.Object({ score: Type.Number(), feature: Str }), Type.Null()], { description: 'Set when the pod is unlike its replicas' }),
   change: Type.String({ description: 'level-shift, spike or none' }),
+  incident: Type.Optional(Type.Object(
+    { type: Type.String(), probability: Type.Number(), version: Type.String() },
+    { description: 'The likely incident type named by the production incident classifier (GET /models); absent without one' },
+  )),
 });
 const Pod = Type.Object({
   namespace: Type.String(), pod: Type.String(), workload: Type.String(), node: Str, t: Type.Number(),
@@ -100,7 +104,7 @@ export function podsPayload(engine: Engine): Static<typeof Pods> {
       score: r.score, flagged: r.flagged, threshold: r.threshold ?? NaN, modelScore: r.modelScore, peerScore: r.peerScore, model: r.model,
       features: Object.fromEntries(Object.entries(r.features).map(([k, v]) => [k, fin(v)])),
       anomaly: r.anomaly
-        ? { topFeatures: r.anomaly.topFeatures.map((f) => ({ feature: f.name, contribution: f.z, value: fin(f.value), expected: [fin(f.expected[0]), fin(f.expected[1])] })), peer: r.anomaly.peer, change: r.anomaly.change }
+        ? { topFeatures: r.anomaly.topFeatures.map((f) => ({ feature: f.name, contribution: f.z, value: fin(f.value), expected: [fin(f.expected[0]), fin(f.expected[1])] })), peer: r.anomaly.peer, change: r.anomaly.change, ...(r.anomaly.incident ? { incident: { ...r.anomaly.incident } } : {}) }
         : null,
       exhaustion: r.exhaustion ? { memorySeconds: fin(r.exhaustion.memorySeconds), cpuSeconds: fin(r.exhaustion.cpuSeconds), warnings: r.exhaustion.warnings } : null,
     })),

@@ -16,6 +16,7 @@ import { addSecurityHeaders } from './security-headers.js';
 import { detectRoutes } from './detect.js';
 import { forecastRoutes } from './forecast.js';
 import { healthRoutes } from './health.js';
+import { modelsRoutes, type ModelsDeps } from './models.js';
 import { eventRoutes } from './events.js';
 import type { ApiAuth } from './auth.js';
 import type { LiveFeed } from './live-feed.js';
@@ -26,7 +27,7 @@ import { openEventStore, type EventStore } from '../store/event-store.js';
 import { remoteWriteRoutes, type RemoteWriteDeps } from './remote-write.js';
 
 /** What the API serves. */
-export interface ApiDeps extends RemoteWriteDeps {
+export interface ApiDeps extends RemoteWriteDeps, ModelsDeps {
   engine: Engine;
   telemetry: Telemetry;
   version: string;
@@ -45,7 +46,7 @@ export interface ApiDeps extends RemoteWriteDeps {
 }
 
 /** The routes of the JSON index at GET /api. */
-const ENDPOINTS = ['/api', '/api/pods', '/api/series', '/api/alerts', '/api/incidents', '/api/events', '/anomalies', '/detect', '/forecast', '/scaling', '/healthz', '/readyz', '/metrics', '/docs'];
+const ENDPOINTS = ['/api', '/api/pods', '/api/series', '/api/alerts', '/api/incidents', '/api/events', '/anomalies', '/detect', '/forecast', '/scaling', '/models', '/healthz', '/readyz', '/metrics', '/docs'];
 
 /** How the server logs. */
 export interface ServerOptions {
@@ -83,6 +84,7 @@ export async function buildServer(deps: ApiDeps, opts: ServerOptions = {}): Prom
   await app.register(healthRoutes, deps);
   await app.register(detectRoutes, deps);
   await app.register(forecastRoutes, deps);
+  await app.register(modelsRoutes, deps);
   const events = deps.events ?? openEventStore();
   if (!deps.events) app.addHook('onClose', async () => events.close());
   const feedback = deps.feedback ?? new OperatorFeedback(events, new WorkloadBars(), { now: Date.now });

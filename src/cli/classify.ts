@@ -13,7 +13,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { InputError, KadError, UsageError } from '../core/errors.js';
-import { quoted, quotedList } from '../core/quote.js';
 import { QUIET_OPTION, stoppedExitCode, type Command, type CommandIO } from './command.js';
 import { csvField, openOutputFile } from './output-file.js';
 import { formatScore } from './score.js';
@@ -21,11 +20,6 @@ import type { SaveResult } from '../registry/classifier-versions.js';
 
 /** `--algorithm` names and the classifier kinds they stand for. */
 export const ALGORITHMS: Readonly<Record<string, string>> = { rf: 'random-forest', gbdt: 'gbdt', logistic: 'logistic', stack: 'stack' };
-const TIME_COLUMNS = ['timestamp', 'time'];
-
-function timeColumnOf(header: readonly string[]): string | undefined {
-  return header.find((h) => TIME_COLUMNS.includes(h.toLowerCase()));
-}
 
 /** The settings of `kad classify train` (and of each retraining of `kad classify watch`), checked. */
 export interface TrainSettings {
@@ -46,7 +40,7 @@ export interface TrainSettings {
 /** The options `kad classify train` and `kad classify watch` share. */
 export const TRAIN_OPTIONS: Command['options'] = {
   target: { type: 'string', value: 'COLUMN', description: 'The class column' },
-  'model-dir': { type: 'string', value: 'DIR', description: 'Where model versions are kept (vNNNN.json, registry.json, production.json)' },
+  'model-dir': { type: 'string', value: 'DIR', description: 'Where model versions are kept (vNNNN.json; the registry in KAD_STATE_DIR\'s kad.db, else DIR/kad.db)' },
   algorithm: { type: 'string', value: 'NAME', description: 'rf (default), gbdt, logistic or stack' },
   smote: { type: 'boolean', description: 'Oversample the smaller classes of the training part (SMOTE; SMOTE-NC with text columns)' },
   'class-weight': { type: 'string', value: 'balanced', description: 'Weight classes inversely to their size' },
@@ -93,11 +87,9 @@ export function trainSettings(v: Record<string, unknown>): TrainSettings {
  * promoted by the margin rule. Returns what the registry did and the version's macro-F1.
  */
 export async function trainAndRegister(dataPath: string, s: TrainSettings, io: CommandIO, bytes?: Buffer): Promise<SaveResult & { macroF1: number }> {
-  const [{ parseCsvTable }, { assertCsvText }, { TableEncoder }, { createClassifier }, { encodeLabels, argmaxRows, indexLabels }, split, { smote }, metrics, registry] = await Promise.all([
-    import('../sources/csv-table.js'), import('../sources/csv-text.js'), import('../classifiers/encoding.js'), import('../classifiers/index.js'), import('../classifiers/labels.js'),
-    import('../classifiers/split.js'), import('../classifiers/smote.js'), import('../classifiers/metrics.js'), import('../registry/classifier-versions.js'),
+  const [{ parseCsvTable }, { assertCsvText }, { trainOnTable }, metrics, registry] = await Promise.all([
+    import('../sources/csv-table.js'), import('../sources/csv-text.js'), import('../classifiers/train-table.js'), import('../classifiers/metrics.js'), import('../registry/classifier-versions.js'),
   ]);
-  const { target, kind, testSize, seed, params } = s;
   const say = (line: string): void => {
     if (!s.quiet) io.stderr(`kad classify train: ${line}\n`);
   };
@@ -109,55 +101,21 @@ export async function trainAndRegister(dataPath: string, s: TrainSettings, io: C
     }
   }
   assertCsvText(bytes, dataPath);
-  const table = parseCsvTable(bytes.toString('utf8'), dataPath);
-  const tcol = table.header.indexOf(target);
-  if (tcol < 0) throw new InputError(`${dataPath}:1: no column ${quoted(target)} (the --target); columns: ${quotedList(table.header)}`);
-  const labels = table.columns[tcol];
-  const empty = labels.findIndex((l) => l === '');
-  if (empty >= 0) throw new InputError(`${dataPath}:${empty + 2}: column ${quoted(target)} is empty; every row needs a class`);
-  const distinct = [...new Set(labels)];
-  if (distinct.length < 2) throw new InputError(`${dataPath}: column ${quoted(target)} has a single class (${quoted(distinct[0])}); training needs at least 2`);
-  const time = timeColumnOf(table.header);
-  const encoder = TableEncoder.fit(table, time ? [target, time] : [target]);
-  const frame = encoder.encode(table);
-  const { classes, y } = encodeLabels(labels, frame.rows, 'classify');
-  const { train, test } = split.stratifiedSplit(y, classes.length, testSize, seed);
-  if (train.length < 2 || test.length === 0) throw new InputError(`${dataPath}: ${frame.rows} rows are too few to hold out ${testSize} of each class`);
-  let trainFrame = split.takeRows(frame, train);
-  let trainLabels = split.takeItems(labels, train);
-  const testFrame = split.takeRows(frame, test);
-  const testLabels = split.takeItems(labels, test);
-  if (s.smote) {
-    const r = smote(trainFrame, trainLabels, { seed, categorical: encoder.categoricalGroups });
-    trainFrame = r.frame;
-    trainLabels = r.labels;
-    say(`SMOTE added ${Object.entries(r.added).filter(([, n]) => n > 0).map(([c, n]) => `${n} ${c}`).join(', ') || 'nothing'}`);
-  }
-  say(`fitting ${kind} on ${trainFrame.rows} rows × ${frame.cols} features (${classes.length} classes); ${test.length} rows held out`);
-  const model = createClassifier(kind, params, seed);
-  const t0 = performance.now();
-  model.fit(trainFrame, trainLabels, s.classWeight ? { classWeight: 'balanced' } : undefined);
-  say(`fitted in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const pred = argmaxRows(model.predictProba(testFrame), model.classes.length);
-  const report = metrics.classificationReport(indexLabels(testLabels, model.classes), pred, model.classes);
-  io.stdout(`Held-out report (${test.length} rows, ${Math.round(testSize * 100)}% of each class):\n`);
+  const r = trainOnTable(parseCsvTable(bytes.toString('utf8'), dataPath), s, say);
+  const { model, report } = r;
+  io.stdout(`Held-out report (${r.testRows} rows, ${Math.round(s.testSize * 100)}% of each class):\n`);
   io.stdout(metrics.formatReport(report));
   const oob = (model as { oobScore?: { accuracy: number; macroF1: number } | null }).oobScore;
   if (oob) io.stdout(`\nout-of-bag: macro-F1 ${oob.macroF1.toFixed(3)}, accuracy ${oob.accuracy.toFixed(3)}\n`);
   if (s.importance) {
     const { permutationImportance } = await import('../classifiers/importance.js');
-    const imp = permutationImportance(model, testFrame, testLabels, 3, seed);
+    const imp = permutationImportance(model, r.testFrame, r.testLabels, 3, s.seed);
     const order = Array.from(imp.mean.keys()).sort((a, b) => imp.mean[b] - imp.mean[a]);
     io.stdout('\npermutation importance (macro-F1 drop on the held-out rows, mean ± sd of 3 shuffles):\n');
     for (const j of order) io.stdout(`  ${imp.names[j].padEnd(32)} ${imp.mean[j].toFixed(4)} ± ${imp.std[j].toFixed(4)}\n`);
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const saved = registry.saveClassifierVersion(s.dir, {
-    kind: 'kad-classifier-version', formatVersion: 1, createdAt: new Date().toISOString(), algorithm: kind, params, target,
-    data: { file: dataPath, sha256: sha256.slice(0, 16), rows: frame.rows },
-    training: { testSize, smote: s.smote, seed, trainRows: trainFrame.rows, testRows: test.length },
-    metrics: report, encoder: encoder.toJSON(), model: model.toJSON(),
-  }, { promoteMargin: s.promoteMargin, sha256 });
+  const saved = registry.saveClassifierVersion(s.dir, registry.versionDocument(r, s, dataPath, sha256), { promoteMargin: s.promoteMargin, sha256, stateDir: io.env.KAD_STATE_DIR || undefined });
   return { ...saved, macroF1: report.macroF1 };
 }
 
@@ -197,10 +155,10 @@ const predictCommand: Command = {
   },
   async run(v, io) {
     for (const o of ['model-dir', 'input', 'output'] as const) if (typeof v[o] !== 'string') throw new UsageError(`--${o} is required`);
-    const [{ readCsvTable }, { TableEncoder }, { loadClassifier }, registry] = await Promise.all([
-      import('../sources/csv-table.js'), import('../classifiers/encoding.js'), import('../classifiers/index.js'), import('../registry/classifier-versions.js'),
+    const [{ readCsvTable }, { TableEncoder }, { loadClassifier }, { timeColumnOf }, registry] = await Promise.all([
+      import('../sources/csv-table.js'), import('../classifiers/encoding.js'), import('../classifiers/index.js'), import('../classifiers/train-table.js'), import('../registry/classifier-versions.js'),
     ]);
-    const version = registry.loadClassifierVersion(v['model-dir'] as string, typeof v.version === 'string' ? v.version : undefined);
+    const version = registry.loadClassifierVersion(v['model-dir'] as string, typeof v.version === 'string' ? v.version : undefined, { stateDir: io.env.KAD_STATE_DIR || undefined });
     const encoder = TableEncoder.fromJSON(version.encoder);
     const model = loadClassifier(version.model);
     const out = v.output === '-' ? undefined : openOutputFile(v.output as string);
@@ -259,7 +217,7 @@ const watchCommand: Command = {
     const pollMs = ms('poll-ms', Math.max(1000, debounceMs));
     const [{ watchFiles }, { readRegistry }] = await Promise.all([import('../sources/file-watch.js'), import('../registry/classifier-versions.js')]);
     const log = (line: string): void => io.stderr(`kad classify watch: ${line}\n`);
-    const seen = new Set(readRegistry(s.dir).versions.map((e) => e.dataSha256));
+    const seen = new Set(readRegistry(s.dir, { stateDir: io.env.KAD_STATE_DIR || undefined }).versions.map((e) => e.dataSha256));
     const settleMs = Math.min(500, Math.max(50, debounceMs / 4));
     try {
       const files = watchFiles({ path: v.data, debounceMs, pollMs, settleMs, seen, signal: io.stopSignal });

@@ -61,4 +61,21 @@ describe('kad models', () => {
     expect(await main(['models', 'promote', 'v0001', 'v0002', '--model-dir', dir], x)).toBe(2);
     expect(x.err).toMatch(/unexpected argument "v0002"/);
   });
+
+  it('uses the service\'s registry with KAD_STATE_DIR: its database, and its model directory when --model-dir is left out', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'kad-models-state-'));
+    saveClassifierVersion(join(state, 'classifiers'), doc('random-forest', 0.9), { stateDir: state });
+    saveClassifierVersion(join(state, 'classifiers'), doc('gbdt', 0.95), { stateDir: state });
+    const io = (): ReturnType<typeof captureIO> => Object.assign(captureIO(), { env: { KAD_STATE_DIR: state } });
+    const l = io();
+    expect(await main(['models', 'list'], l)).toBe(0);
+    expect(l.out).toMatch(/v0002\s+gbdt\s+production/);
+    expect(await main(['models', 'rollback'], io())).toBe(0);
+    const l2 = io();
+    await main(['models', 'list', '--model-dir', join(state, 'classifiers')], l2);
+    expect(l2.out).toMatch(/v0001\s+random-forest\s+production/);
+    const none = captureIO();
+    expect(await main(['models', 'list'], none)).toBe(2);
+    expect(none.err).toMatch(/--model-dir is required \(or set KAD_STATE_DIR/);
+  });
 });

@@ -193,6 +193,28 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    classifier: Type.Object(
+      {
+        data: Type.Optional(Type.String({
+          minLength: 1, env: 'KAD_CLASSIFIER_DATA',
+          allowed: 'a labelled CSV, or a directory of them, that kad serve trains the incident classifier on and retrains on whenever it changes (unset: no watch)',
+        })),
+        target: Type.String({ default: 'abnormality_class', minLength: 1, env: 'KAD_CLASSIFIER_TARGET', allowed: 'the class column of KAD_CLASSIFIER_DATA' }),
+        dir: Type.Optional(Type.String({
+          minLength: 1, env: 'KAD_CLASSIFIER_DIR',
+          allowed: 'where classifier versions are kept (unset: classifiers under KAD_STATE_DIR, or under .kad without one)',
+        })),
+        algorithm: Type.String({ default: 'random-forest', minLength: 1, env: 'KAD_CLASSIFIER_ALGORITHM', allowed: 'a classifier kind (random-forest, gbdt, logistic, stack, …: `kad classify train --algorithm`\'s kinds)' }),
+        promoteMargin: Type.Number({ minimum: 0, maximum: 1, default: 0.01, env: 'KAD_CLASSIFIER_PROMOTE_MARGIN', allowed: 'how much worse (macro-F1) a retrained classifier may be than production and still be promoted, from 0 to 1' }),
+        debounceMs: int(0, 3_600_000, 2000, 'KAD_CLASSIFIER_DEBOUNCE_MS'),
+        defaultHours: Type.Integer({
+          minimum: 0, maximum: 168, default: 6, env: 'KAD_CLASSIFIER_DEFAULT_HOURS',
+          allowed: 'hours of the simulator\'s labelled export the default classifier is trained on (in the background at start, when the source is the simulator, KAD_CLASSIFIER_DATA is unset and no version is in production), from 0 (no default classifier) to 168',
+        }),
+        seed: int(0, 2 ** 31 - 1, 42, 'KAD_CLASSIFIER_SEED'),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     api: Type.Object(
       {
         token: Type.Optional(Type.String({ minLength: 1, env: 'KAD_API_TOKEN', allowed: 'the bearer token that mutating endpoints (POST /anomalies/{id}/feedback) require (unset, with no token file: mutations are disabled)' })),
@@ -236,4 +258,9 @@ export const DEFAULT_STATE_DIR = '.kad';
 /** The state directory for the alert outbox, alert state and simulated clock: `state.dir`, else {@link DEFAULT_STATE_DIR}. */
 export function stateDir(config: { readonly state: { readonly dir?: string } }): string {
   return config.state.dir ?? DEFAULT_STATE_DIR;
+}
+
+/** Where classifier versions are kept: `classifier.dir`, else `classifiers` under the state directory ({@link stateDir}). */
+export function classifierDir(config: { readonly state: { readonly dir?: string }; readonly classifier: { readonly dir?: string } }): string {
+  return config.classifier.dir ?? `${stateDir(config)}/classifiers`;
 }

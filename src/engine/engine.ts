@@ -72,6 +72,11 @@ export interface EngineDeps {
   /** Per-workload bars raised by false-alarm feedback (policy/workload-bars.ts), applied at every decision. Optional. */
   bars?: WorkloadBars;
   /**
+   * Names the likely incident of each firing pod (incident-namer.ts) before the result goes to the
+   * notifier, the observers and the API. Optional: without it no alert has an incident type.
+   */
+  incidents?: { annotate(result: CycleResult): void };
+  /**
    * The series store the history and every cycle are appended to, when the caller holds it (its step
    * should be the engine's; with forecasting on, it must keep history). Unset: the engine builds one
    * from `options.store`.
@@ -289,6 +294,11 @@ export class Engine {
   private score(snap: PodSnapshot, decide: boolean): CycleResult {
     const started = performance.now();
     const result = this.scoring.score(snap, decide);
+    try {
+      this.deps.incidents?.annotate(result);
+    } catch (e) {
+      this.deps.log.warn({ err: (e as Error).message }, 'naming incident types failed; the loop goes on');
+    }
     recordCycle(this.deps.telemetry, result, (performance.now() - started) / 1000);
     this.lastCycleAt = snap.t;
     for (const o of this.deps.observers ?? []) {

@@ -47,4 +47,11 @@ describe('flaggedPods and topology inhibition', () => {
     expect(flagged[1].annotations?.inhibited_by).toBe('KadPodAnomaly{namespace="shop",workload="payment",pod="payment-1"}, KadPodAnomaly{namespace="shop",workload="cart"}');
     expect(inhibitedBy([])).toBe('');
   });
+
+  it('states the incident type the classifier named, and its probability, in the annotations', () => {
+    const named = { ...anomaly, incident: { type: 'memory_leak', probability: 0.8765432, version: 'v0002' } };
+    const [f, g] = flaggedPods({ t: 0, decided: true, modelVersion: 'v', departed: [], pods: [outcome('cart-1', { anomaly: named }), outcome('cart-2')] });
+    expect(f.annotations).toMatchObject({ incident_type: 'memory_leak', incident_probability: '0.876543' });
+    expect(g.annotations?.incident_type).toBeUndefined();
+  });
 });

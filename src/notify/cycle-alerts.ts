@@ -35,6 +35,10 @@ function anomalyAlert(o: PodOutcome, modelVersion: string): FlaggedPod {
   if (a.peer) annotations.peer_outlier = `unlike the other replicas of ${ref.workload} in ${a.peer.feature ?? 'its features'} (peer score ${a.peer.score.toPrecision(6)})`;
   if (a.change !== 'none') annotations.change = a.change;
   if (o.inhibitedBy?.length) annotations.inhibited_by = inhibitedBy(o.inhibitedBy);
+  if (a.incident) {
+    annotations.incident_type = a.incident.type;
+    annotations.incident_probability = a.incident.probability.toPrecision(6);
+  }
   return {
     namespace: ref.namespace, pod: ref.pod, workload: ref.workload, node: ref.node,
     score, threshold: a.threshold, modelVersion, topFeatures: a.topFeatures, annotations,

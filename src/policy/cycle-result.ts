@@ -52,6 +52,18 @@ export interface AnomalyFinding {
   peer: { score: number; /** The feature behind it (null: unknown). */ feature: string | null } | null;
   /** The shape of the pod's recent scores: a lasting level shift, a spike, or none. */
   change: ShiftKind;
+  /** The likely incident type, named by the production incident classifier from the pod's recent feature window (absent: no classifier in production). */
+  incident?: IncidentGuess;
+}
+
+/** An incident classifier's guess at what a firing pod's incident is. */
+export interface IncidentGuess {
+  /** The most probable class, e.g. `memory_leak` (or `normal`: none of the classes it knows). */
+  type: string;
+  /** Its probability, in [0, 1]. */
+  probability: number;
+  /** The classifier version that named it. */
+  version: string;
 }
 
 /** A firing early warning of one resource. */

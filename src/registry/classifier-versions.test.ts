@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError, ModelFormatError, NotFoundError } from '../core/errors.js';
+import Database from 'better-sqlite3';
 import {
-  listClassifierVersions, loadClassifierVersion, productionVersion, readRegistry, rollbackProduction, saveClassifierVersion, setProductionVersion, type ClassifierVersion,
+  ClassifierRegistry, listClassifierVersions, loadClassifierVersion, productionVersion, readRegistry, rollbackProduction, saveClassifierVersion, setProductionVersion, type ClassifierVersion,
 } from './classifier-versions.js';
 
 const doc = (algorithm: string, macroF1 = 1): Omit<ClassifierVersion, 'version'> => ({
@@ -31,7 +32,7 @@ describe('classifier versions', () => {
     expect(saveClassifierVersion(dir, doc('stack')).version).toBe('v0004');
   });
 
-  it('promotes a new version only when its macro-F1 is within the margin; keeps stages, hashes and recall in registry.json', () => {
+  it('promotes a new version only when its macro-F1 is within the margin; keeps stages, hashes and recall in the database', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'kad-cv-')), 'models');
     expect(saveClassifierVersion(dir, doc('rf', 0.9), { sha256: 'ab'.repeat(32) })).toMatchObject({ version: 'v0001', stage: 'production', reason: 'no production version yet' });
     expect(saveClassifierVersion(dir, doc('rf', 0.895)).stage).toBe('production'); // 0.005 worse: within 0.01
@@ -54,18 +55,61 @@ describe('classifier versions', () => {
     expect(readRegistry(dir).versions.map((e) => e.stage)).toEqual(['production', 'archived', 'archived', 'archived']);
   });
 
-  it('says so for an unknown version or an empty registry; indexes a directory written before registry.json', () => {
+  it('says so for an unknown version or an empty registry', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'kad-cv-')), 'models');
     expect(() => rollbackProduction(dir)).toThrow(NotFoundError);
     expect(() => setProductionVersion(dir, 'v0001')).toThrow(/no classifier versions/);
     saveClassifierVersion(dir, doc('rf'));
     saveClassifierVersion(dir, doc('gbdt'));
     expect(() => setProductionVersion(dir, 'v0007')).toThrow(/no classifier version v0007 \(versions: v0001, v0002\)/);
-    rmSync(join(dir, 'registry.json'));
+    expect(existsSync(join(dir, 'kad.db'))).toBe(true);
+  });
+
+  it('imports a registry.json of the older layout once, with its stages and production order', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'kad-cv-')), 'models');
+    mkdirSync(dir);
+    for (const v of ['v0001', 'v0002', 'v0003']) writeFileSync(join(dir, `${v}.json`), JSON.stringify({ ...doc('rf'), version: v }));
+    const entry = (version: string, stage: string, macroF1: number) => ({ version, algorithm: 'rf', params: {}, dataSha256: version, macroF1, recall: { a: 1 }, createdAt: '2026-01-01T00:00:00.000Z', stage });
+    writeFileSync(join(dir, 'registry.json'), JSON.stringify({
+      kind: 'kad-classifier-registry', formatVersion: 1, versions: [entry('v0001', 'archived', 0.8), entry('v0002', 'production', 0.9), entry('v0003', 'candidate', 0.5)], productionHistory: ['v0001', 'v0002'],
+    }));
     const r = readRegistry(dir);
-    expect(r.versions.map((e) => [e.version, e.stage])).toEqual([['v0001', 'archived'], ['v0002', 'production']]);
+    expect(r.versions.map((e) => [e.version, e.stage, e.macroF1])).toEqual([['v0001', 'archived', 0.8], ['v0002', 'production', 0.9], ['v0003', 'candidate', 0.5]]);
+    expect(r.productionHistory).toEqual(['v0001', 'v0002']);
+    expect(existsSync(join(dir, 'registry.json'))).toBe(false);
+    expect(existsSync(join(dir, 'registry.json.imported'))).toBe(true);
+    expect(rollbackProduction(dir)).toEqual({ from: 'v0002', to: 'v0001' });
+    expect(saveClassifierVersion(dir, doc('rf', 0.95)).version).toBe('v0004');
+  });
+
+  it('indexes a directory written before registry.json; refuses an unreadable registry.json', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'kad-cv-')), 'models');
+    mkdirSync(dir);
+    for (const v of ['v0001', 'v0002']) writeFileSync(join(dir, `${v}.json`), JSON.stringify({ ...doc('rf'), version: v }));
+    writeFileSync(join(dir, 'production.json'), '{"version":"v0002"}');
+    expect(readRegistry(dir).versions.map((e) => [e.version, e.stage])).toEqual([['v0001', 'archived'], ['v0002', 'production']]);
     expect(productionVersion(dir)).toBe('v0002');
-    writeFileSync(join(dir, 'registry.json'), '{"kind":"x"}');
-    expect(() => readRegistry(dir)).toThrow(ModelFormatError);
+    const bad = join(mkdtempSync(join(tmpdir(), 'kad-cv-')), 'models');
+    mkdirSync(bad);
+    writeFileSync(join(bad, 'registry.json'), '{"kind":"x"}');
+    expect(() => readRegistry(bad)).toThrow(ModelFormatError);
+  });
+
+  it('keeps the registries of several model directories in the state directory\'s one database, each under its own path', () => {
+    const state = mkdtempSync(join(tmpdir(), 'kad-cv-state-'));
+    const a = join(state, 'classifiers'), b = join(state, 'other');
+    saveClassifierVersion(a, doc('rf', 0.9), { stateDir: state });
+    saveClassifierVersion(b, doc('gbdt', 0.5), { stateDir: state });
+    saveClassifierVersion(b, doc('gbdt', 0.4), { stateDir: state });
+    expect(readRegistry(a, { stateDir: state }).versions.map((e) => e.version)).toEqual(['v0001']);
+    expect(readRegistry(b, { stateDir: state }).versions.map((e) => [e.version, e.stage])).toEqual([['v0001', 'production'], ['v0002', 'candidate']]);
+    expect(existsSync(join(a, 'kad.db'))).toBe(false);
+    const db = new Database(join(state, 'kad.db'), { readonly: true });
+    expect(db.prepare('SELECT model_dir, COUNT(*) AS n FROM classifier_versions GROUP BY model_dir ORDER BY model_dir').all()).toEqual([{ model_dir: 'classifiers', n: 1 }, { model_dir: 'other', n: 2 }]);
+    db.close();
+    const r = ClassifierRegistry.open(a, { stateDir: state });
+    expect(r.productionOrNull()).toBe('v0001');
+    expect(r.load().algorithm).toBe('rf');
+    r.close();
   });
 });

@@ -61,6 +61,28 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE anomalies ADD COLUMN silence_id TEXT;
   ALTER TABLE anomalies ADD COLUMN silenced_by TEXT;
   `,
+  // 3: the classifier registry (registry/classifier-versions.ts): versions per model directory (its
+  // path relative to this file's directory) and the order in which they were production.
+  `
+  CREATE TABLE classifier_versions (
+    model_dir TEXT NOT NULL,
+    version TEXT NOT NULL,
+    algorithm TEXT NOT NULL,
+    params TEXT NOT NULL,
+    data_sha256 TEXT NOT NULL,
+    macro_f1 REAL NOT NULL,
+    recall TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    stage TEXT NOT NULL CHECK (stage IN ('candidate', 'production', 'archived')),
+    PRIMARY KEY (model_dir, version)
+  ) WITHOUT ROWID;
+  CREATE TABLE classifier_production (
+    model_dir TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    version TEXT NOT NULL,
+    PRIMARY KEY (model_dir, seq)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The schema version this kad writes (and the newest it reads). */

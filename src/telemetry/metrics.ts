@@ -38,6 +38,8 @@ export interface Telemetry {
   /** Recommended replicas per workload (predictive scaling), and whether the forecast (1) or the reactive rule (0) set it. */
   recommendedReplicas: Gauge<'namespace' | 'workload'>;
   scalingPredictive: Gauge<'namespace' | 'workload'>;
+  /** The production incident classifier's validation macro-F1, labelled by its algorithm and version (one series: the production one). */
+  modelAccuracy: Gauge<'model' | 'version'>;
   /** Operator feedback recorded on anomalies, by verdict. */
   feedback: Counter<'verdict'>;
   /** Anomalies operators marked as false alarms, per workload (the alarms before feedback took effect). */
@@ -117,6 +119,11 @@ export function createTelemetry(registry: Registry, opts: { processMetrics?: boo
     }),
     recommendedReplicas: new Gauge({ name: 'anomaly_detector_recommended_replicas', help: 'Replicas kad recommends for the workload from its CPU forecast and the target utilisation (predictive scaling).', labelNames: ['namespace', 'workload'], registers }),
     scalingPredictive: new Gauge({ name: 'anomaly_detector_scaling_predictive', help: '1 when the recommendation comes from the forecast, 0 when it fell back to the reactive rule (no forecast yet, or a poor one).', labelNames: ['namespace', 'workload'], registers }),
+    modelAccuracy: new Gauge({
+      name: 'anomaly_detector_model_accuracy',
+      help: 'Validation macro-F1 of the production incident classifier (held-out rows of its training data), by algorithm (model) and version.',
+      labelNames: ['model', 'version'], registers,
+    }),
     feedback: new Counter({ name: 'anomaly_detector_feedback_total', help: 'Feedback recorded on anomalies, by verdict: false_alarm and real_incident from operators (POST /anomalies/{id}/feedback), silenced from Alertmanager silences on their alerts (weak feedback).', labelNames: ['verdict'], registers }),
     falseAlarms: new Counter({ name: 'anomaly_detector_false_alarms_total', help: 'Anomalies of the workload that operators marked as false alarms (POST /anomalies/{id}/feedback).', labelNames: ['namespace', 'workload'], registers }),
     alarmsAfterFeedback: new Counter({

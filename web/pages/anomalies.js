@@ -1,5 +1,5 @@
 // Anomaly history: a searchable list of past anomalies (with their explanations and contributing
-// features) and alerts, and operators' feedback on each anomaly: "false alarm" or "real incident",
+// features) and alerts (with the likely incident type the classifier named), and operators' feedback on each anomaly: "false alarm" or "real incident",
 // with an incident type and a comment, sent with the API token; an Alertmanager silence on its alert
 // shows as "silenced" (weak feedback) until an operator gives a verdict.
 import { ApiError, get, getToken, post, serverNow } from '../api.js';
@@ -141,7 +141,8 @@ function alertRow(a, now) {
     h('td', { text: a.namespace }),
     h('td', { text: fmtTime(a.startsAt) }),
     h('td', { text: a.endsAt === null ? `firing, ${fmtAgo(a.startsAt, now)}` : fmtDuration((a.endsAt - a.startsAt) / 1000) }),
-    h('td', { text: a.summary ?? '' }));
+    h('td', {}, a.summary ?? '', a.annotations?.incident_type
+      ? h('span.incident', { text: ` · likely ${fmtFeature(a.annotations.incident_type)} (${Number(a.annotations.incident_probability).toFixed(2)})` }) : null));
 }
 
 /** The anomaly history page; `params` may carry q, namespace and range (ms). Returns { stop }. */

@@ -89,6 +89,7 @@ function nowBox(p) {
       featureBars(p.anomaly.topFeatures),
       p.anomaly.peer ? h('p', { text: `Unlike its replicas (peer score ${fmtScore(p.anomaly.peer.score)}${p.anomaly.peer.feature ? `, on ${fmtFeature(p.anomaly.peer.feature)}` : ''}).` }) : null,
       p.anomaly.change && p.anomaly.change !== 'none' ? h('p', { text: `Recent scores: ${p.anomaly.change}.` }) : null,
+      p.anomaly.incident ? h('p.incident', { text: `Likely incident: ${fmtFeature(p.anomaly.incident.type)} (probability ${p.anomaly.incident.probability.toFixed(2)}, classifier ${p.anomaly.incident.version}).` }) : null,
     ] : null);
 }
 

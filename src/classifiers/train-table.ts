@@ -1,0 +1,90 @@
+/**
+ * One training of an incident classifier on a labelled table, as `kad classify train`, `kad classify
+ * watch` and the service's dataset watch all do it: check the class column, learn the table encoder
+ * (a `timestamp` or `time` column is not a feature), hold out a stratified share of each class,
+ * optionally balance the training part with SMOTE (SMOTE-NC over one-hot columns), fit, and score the
+ * held-out rows (per-class precision, recall, F1, macro-F1). Seeded: the same table and settings give
+ * the same model and report.
+ */
+import { InputError } from '../core/errors.js';
+import type { Frame } from '../core/frame.js';
+import { quoted, quotedList } from '../core/quote.js';
+import type { Classifier } from './classifier.js';
+import { TableEncoder, type TextTable } from './encoding.js';
+import { createClassifier } from './index.js';
+import { argmaxRows, encodeLabels, indexLabels } from './labels.js';
+import { classificationReport, type ClassificationReport } from './metrics.js';
+import { smote } from './smote.js';
+import { stratifiedSplit, takeItems, takeRows } from './split.js';
+
+const TIME_COLUMNS = ['timestamp', 'time'];
+
+/** The time column of a header (`timestamp` or `time`, any case), if any: not a feature. */
+export function timeColumnOf(header: readonly string[]): string | undefined {
+  return header.find((h) => TIME_COLUMNS.includes(h.toLowerCase()));
+}
+
+/** How to train: the class column, the classifier kind and its params, the split, SMOTE, class weights, seed. */
+export interface TableTrainSettings {
+  target: string;
+  /** A classifier kind (classifiers/index.ts). */
+  kind: string;
+  params: Record<string, unknown>;
+  testSize: number;
+  seed: number;
+  smote: boolean;
+  classWeight: boolean;
+}
+
+/** A fitted classifier with its encoder and its held-out report. */
+export interface TableTrainResult {
+  encoder: TableEncoder;
+  model: Classifier;
+  report: ClassificationReport;
+  /** Rows of the table, of the training part (after SMOTE), of the held-out part. */
+  rows: number;
+  trainRows: number;
+  testRows: number;
+  /** The held-out rows, for permutation importance. */
+  testFrame: Frame;
+  testLabels: string[];
+}
+
+/**
+ * Trains on `table` (see the module comment); `say` is told what happens (SMOTE, the fit and its time).
+ * Throws {@link InputError} for a missing or empty class column, a single class, or too few rows.
+ */
+export function trainOnTable(table: TextTable, s: TableTrainSettings, say: (line: string) => void = () => {}): TableTrainResult {
+  const { target, testSize, seed } = s;
+  const tcol = table.header.indexOf(target);
+  if (tcol < 0) throw new InputError(`${table.name}:1: no column ${quoted(target)} (the --target); columns: ${quotedList(table.header)}`);
+  const labels = table.columns[tcol];
+  const empty = labels.findIndex((l) => l === '');
+  if (empty >= 0) throw new InputError(`${table.name}:${empty + 2}: column ${quoted(target)} is empty; every row needs a class`);
+  const distinct = [...new Set(labels)];
+  if (distinct.length < 2) throw new InputError(`${table.name}: column ${quoted(target)} has a single class (${quoted(distinct[0])}); training needs at least 2`);
+  const time = timeColumnOf(table.header);
+  const encoder = TableEncoder.fit(table, time ? [target, time] : [target]);
+  const frame = encoder.encode(table);
+  const { classes, y } = encodeLabels(labels, frame.rows, 'classify');
+  const { train, test } = stratifiedSplit(y, classes.length, testSize, seed);
+  if (train.length < 2 || test.length === 0) throw new InputError(`${table.name}: ${frame.rows} rows are too few to hold out ${testSize} of each class`);
+  let trainFrame = takeRows(frame, train);
+  let trainLabels = takeItems(labels, train);
+  const testFrame = takeRows(frame, test);
+  const testLabels = takeItems(labels, test);
+  if (s.smote) {
+    const r = smote(trainFrame, trainLabels, { seed, categorical: encoder.categoricalGroups });
+    trainFrame = r.frame;
+    trainLabels = r.labels;
+    say(`SMOTE added ${Object.entries(r.added).filter(([, n]) => n > 0).map(([c, n]) => `${n} ${c}`).join(', ') || 'nothing'}`);
+  }
+  say(`fitting ${s.kind} on ${trainFrame.rows} rows × ${frame.cols} features (${classes.length} classes); ${test.length} rows held out`);
+  const model = createClassifier(s.kind, s.params, seed);
+  const t0 = performance.now();
+  model.fit(trainFrame, trainLabels, s.classWeight ? { classWeight: 'balanced' } : undefined);
+  say(`fitted in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const pred = argmaxRows(model.predictProba(testFrame), model.classes.length);
+  const report = classificationReport(indexLabels(testLabels, model.classes), pred, model.classes);
+  return { encoder, model, report, rows: frame.rows, trainRows: trainFrame.rows, testRows: test.length, testFrame, testLabels };
+}

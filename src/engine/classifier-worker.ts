@@ -1,0 +1,48 @@
+/**
+ * The worker thread that trains an incident classifier for the service (classifier-trainer.ts starts
+ * it), so the event loop keeps answering HTTP and running cycles while a forest is grown. It reads the
+ * job from `workerData`: the data (a CSV's settled bytes, or a labelled export to generate by a module
+ * the caller names, e.g. the simulator's), trains as `kad classify train` does
+ * (classifiers/train-table.ts), registers the version in the registry (promoted by the margin rule),
+ * posts one {@link TrainOutcome} and exits.
+ */
+import { createHash } from 'node:crypto';
+import { parentPort, workerData } from 'node:worker_threads';
+import { KadError } from '../core/errors.js';
+import { trainOnTable } from '../classifiers/train-table.js';
+import { saveClassifierVersion, versionDocument } from '../registry/classifier-versions.js';
+import { assertCsvText } from '../sources/csv-text.js';
+import { parseCsvTable } from '../sources/csv-table.js';
+import type { TrainJob, TrainOutcome } from './classifier-trainer.js';
+
+/** A module that generates a labelled data set as CSV lines (evaluate/simulator-labeled.ts has this shape). */
+interface GeneratorModule {
+  simulatorLabeledDataset(o: { hours: number; seed: number }): unknown;
+  labeledDatasetCsv(ds: unknown): Iterable<string>;
+}
+
+async function run(job: TrainJob): Promise<TrainOutcome> {
+  const t0 = performance.now();
+  let bytes: Buffer, name: string;
+  if (job.data.kind === 'file') {
+    bytes = Buffer.from(job.data.bytes);
+    name = job.data.path;
+  } else {
+    const m = (await import(job.data.module)) as GeneratorModule;
+    bytes = Buffer.from([...m.labeledDatasetCsv(m.simulatorLabeledDataset({ hours: job.data.hours, seed: job.data.seed }))].join('\n') + '\n', 'utf8');
+    name = job.data.name;
+  }
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  assertCsvText(bytes, name);
+  const r = trainOnTable(parseCsvTable(bytes.toString('utf8'), name), job.settings);
+  const saved = saveClassifierVersion(job.modelDir, versionDocument(r, job.settings, name, sha256), { promoteMargin: job.promoteMargin, sha256, stateDir: job.stateDir });
+  return { ok: true, ...saved, macroF1: r.report.macroF1, rows: r.rows, sha256, ms: Math.round(performance.now() - t0) };
+}
+
+if (parentPort) {
+  const port = parentPort;
+  run(workerData as TrainJob).then(
+    (outcome) => port.postMessage(outcome),
+    (e: unknown) => port.postMessage({ ok: false, message: (e as Error).message ?? String(e), code: e instanceof KadError ? e.code : undefined } satisfies TrainOutcome),
+  );
+}
