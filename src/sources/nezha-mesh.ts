@@ -129,3 +129,51 @@ export function splitEdge(name: string): [string, string] | undefined {
   return parts.length === 2 && parts[0] !== '' && parts[1] !== '' ? [parts[0], parts[1]] : undefined;
 }
 
+
+/** What a day's mesh tables say of the calls into one service in one minute. */
+export interface ServiceMeshMinute {
+  /** Median latency of the calls into the service as its callers see them, seconds: see {@link serviceMeshReader}. */
+  latencyS: number;
+  /** Share of the service's answers that failed (the frontend only: 1 − front_service's SuccessRate); NaN where unknown. */
+  errorRatio: number;
+}
+
+/**
+ * A reader of the calls into `service`, minute by minute (UTC minute, see {@link minuteOf}):
+ * - latency: the mean, over the edges into the service that have a value that minute, of their
+ *   caller-side (`source_50.csv`) p50. The caller's side is what a caller waits: the service's own
+ *   serving time and the network into its pod (a delay on the pod's network shows there and not on
+ *   the callee's side). The entry point (the service `front_service.csv` names), which no traced
+ *   service calls, takes front_service's `LatencyP50(s)`, what the load generator waits.
+ * - error share: front_service's, for the entry point; NaN for the others (no file has theirs: the pod
+ *   files' `PodSuccessRate(%)` is 0 in every row).
+ * NaN where no table has a value that minute.
+ */
+export function serviceMeshReader(mesh: NezhaMesh, service: string): (minute: number) => ServiceMeshMinute {
+  const front = mesh.front && service === (mesh.front.service ?? 'frontend') ? mesh.front : undefined;
+  const col = (n: string) => front?.names.indexOf(n) ?? -1;
+  const [success, p50] = [col('SuccessRate(%)'), col('LatencyP50(s)')];
+  const source = mesh.source;
+  const ins = source ? source.names.map((n, j) => (splitEdge(n)?.[1] === service ? j : -1)).filter((j) => j >= 0) : [];
+  return (minute) => {
+    const out: ServiceMeshMinute = { latencyS: NaN, errorRatio: NaN };
+    const f = front?.rows.get(minute);
+    if (f) {
+      if (success >= 0 && Number.isFinite(f[success])) out.errorRatio = 1 - f[success] / 100;
+      if (p50 >= 0 && Number.isFinite(f[p50])) out.latencyS = f[p50];
+      return out;
+    }
+    const r = ins.length > 0 ? source?.rows.get(minute) : undefined;
+    if (!r) return out;
+    let sum = 0;
+    let n = 0;
+    for (const j of ins) {
+      if (Number.isFinite(r[j])) {
+        sum += r[j];
+        n++;
+      }
+    }
+    if (n > 0) out.latencyS = sum / n;
+    return out;
+  };
+}
