@@ -113,9 +113,12 @@ if (process.env.DETAIL !== '0') {
     console.log(`(${corpus} done after ${elapsed()})\n`);
   }
 
-  // Nezha through the service's own path, as `kad evaluate --corpus nezha --engine` (the config the environment gives kad serve); ENGINE=0 skips it.
+  // Nezha through the service's own path, as `kad evaluate --corpus nezha --engine --mesh` (the config the environment gives kad serve):
+  // the pod metric files alone, then with the service mesh's side; ENGINE=0 skips it.
   if (corpora.includes('nezha') && process.env.ENGINE !== '0' && existsSync(join(DATA, DIRS.nezha))) {
     const config = loadConfig({ env: process.env });
-    console.log(formatNezhaEngineReport(evaluateNezhaEngine(join(DATA, DIRS.nezha), { createModel: podModelFactory(config), options: engineOptions(config) })));
+    for (const mesh of [false, true]) {
+      console.log(formatNezhaEngineReport(evaluateNezhaEngine(join(DATA, DIRS.nezha), { createModel: podModelFactory(config), options: engineOptions(config), mesh })));
+    }
   }
 }

@@ -108,7 +108,8 @@ async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: 
     case 'replay': {
       if (!config.source.replayDir) throw new ConfigError('KAD_SOURCE=replay needs KAD_REPLAY_DIR (a folder of per-pod CSV files)');
       // The recording plays as if it had started one training window ago: the first window trains, the rest is scored as it comes.
-      return { source: new ReplaySource({ dir: config.source.replayDir, stepMs: config.training.queryStepSeconds * 1000, startAt: clock.now() - lookbackMs }) };
+      // Its mesh side (Nezha's mesh files: the pods' mesh fields and the call graph) unless KAD_MESH=off.
+      return { source: new ReplaySource({ dir: config.source.replayDir, stepMs: config.training.queryStepSeconds * 1000, startAt: clock.now() - lookbackMs, mesh: config.mesh.mode !== 'off' }) };
     }
     case 'remote-write':
       // Fed by POST /api/v1/write (src/api/remote-write.ts); its metrics go with the service's.

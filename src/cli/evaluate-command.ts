@@ -38,6 +38,7 @@ export const evaluateCommand: Command = {
     inhibit: { type: 'boolean', description: 'Nezha: hold a service\'s alerts while a service it calls fires (topology inhibition; needs --policy)' },
     'train-previous-day': { type: 'boolean', description: 'Nezha: each day-2 pod learns day 1\'s rows first' },
     engine: { type: 'boolean', description: 'Nezha: replay the pod metric files through the service (kad serve\'s scoring cycle and config) and score its alerts' },
+    mesh: { type: 'boolean', description: 'Nezha --engine: also replay with the service mesh\'s side (request rate, latency, errors, the call graph for topology inhibition) and compare' },
     model: { type: 'string', value: 'NAME', description: `Forecast model: ${FORECAST_MODELS.join(', ')} (default seasonal)` },
     horizon: { type: 'string', value: 'MIN', description: 'Forecast horizon in minutes (default 30)' },
     days: { type: 'string', value: 'N', description: 'Forecast: simulated days, the last 3 scored (default 10; 0: no simulator)' },

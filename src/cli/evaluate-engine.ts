@@ -1,17 +1,25 @@
 /**
  * `kad evaluate --corpus nezha --engine`: the Nezha pod metric files replayed through the service's
  * own path (evaluate/nezha-engine.ts) with the pod model and settings `kad serve` would run with, from
- * the same config (its environment variables), and its alerts scored against the fault list.
+ * the same config (its environment variables), and its alerts scored against the fault list. With
+ * `--mesh`, twice: the pod metric files alone, then with the service mesh's side (pods' mesh fields
+ * and topology inhibition along the call graph), and the two headlines side by side.
  */
 import { loadConfig } from '../config/load.js';
 import { UsageError } from '../core/errors.js';
-import { evaluateNezhaEngineAsync, formatNezhaEngineReport } from '../evaluate/nezha-engine.js';
+import { evaluateNezhaEngineAsync, formatNezhaEngineReport, type NezhaEngineReport } from '../evaluate/nezha-engine.js';
 import { commandProgress, stopCheck, type CommandIO } from './command.js';
 
 /** Options of `kad evaluate` that choose detectors or policies offline, which the service's path takes from its config instead. */
 const OFFLINE_ONLY = ['detector', 'policy', 'params', 'inhibit', 'train-previous-day', 'limit'];
 
-/** Runs the evaluation on the Nezha corpus at `dir` and prints the report (JSON with `--json`). */
+/** The pod-only and with-mesh headlines, one line each. */
+function comparison(podOnly: NezhaEngineReport, mesh: NezhaEngineReport): string {
+  const line = (label: string, r: NezhaEngineReport) => `${label.padEnd(16)} ${`${r.pod.caught}/${r.pod.faults}`.padStart(6)}  ${r.pod.falseAlertsPerPodDay.toFixed(2).padStart(10)}  ${r.atBudget.map((b) => b.recall.toFixed(3)).join(' / ')}`;
+  return ['', `${'service path'.padEnd(16)} caught  FA/pod-day  recall at ≤ ${podOnly.atBudget.map((b) => b.falseAlertsPerPodDay).join(' / ')} FA/pod-day`, line('pod files only', podOnly), line('with the mesh', mesh)].join('\n') + '\n';
+}
+
+/** Runs the evaluation on the Nezha corpus at `dir` and prints the report (JSON with `--json`); with `--mesh` both reports. */
 export async function runEngineEvaluation(
   dir: string, v: Record<string, string | boolean | string[] | undefined>, io: Pick<CommandIO, 'stdout' | 'env' | 'stopSignal' | 'progress'>,
 ): Promise<number> {
@@ -22,13 +30,17 @@ export async function runEngineEvaluation(
   // main.ts builds the service's pod model and settings; loaded here only (it brings the HTTP server along).
   const { engineOptions, podModelFactory } = await import('../main.js');
   const progress = commandProgress(io, v, { label: 'kad evaluate --engine', unit: 'replays' });
-  let report;
+  const reports: NezhaEngineReport[] = [];
   try {
     // Stops within a second of SIGINT/SIGTERM: checked between replayed snapshots.
-    report = await evaluateNezhaEngineAsync(dir, { createModel: podModelFactory(config), options: engineOptions(config) }, { progress }, stopCheck(io.stopSignal));
+    for (const mesh of v.mesh ? [false, true] : [false]) {
+      reports.push(await evaluateNezhaEngineAsync(dir, { createModel: podModelFactory(config), options: engineOptions(config), mesh }, { progress }, stopCheck(io.stopSignal)));
+    }
   } finally {
     progress.done();
   }
-  io.stdout(v.json ? JSON.stringify(report, null, 2) + '\n' : formatNezhaEngineReport(report));
+  const [podOnly, mesh] = reports;
+  if (v.json) io.stdout(JSON.stringify(mesh ? { podOnly, mesh } : podOnly, null, 2) + '\n');
+  else io.stdout(mesh ? `${formatNezhaEngineReport(podOnly)}\n${formatNezhaEngineReport(mesh)}${comparison(podOnly, mesh)}` : formatNezhaEngineReport(podOnly));
   return 0;
 }

@@ -159,6 +159,7 @@ export async function runEvaluate(v: Record<string, string | boolean | string[] 
   if (corpus !== 'nab' && corpus !== 'asd' && corpus !== 'smd' && corpus !== 'nezha') throw new UsageError(`--corpus must be nab, asd, smd, nezha or forecast, got ${JSON.stringify(corpus ?? '')}`);
   const dir = typeof v.data === 'string' ? v.data : DEFAULT_CORPUS_DIRS[corpus];
   if (v.engine) return (await import('./evaluate-engine.js')).runEngineEvaluation(dir, v, io);
+  if (v.mesh) throw new UsageError('--mesh goes with --engine (the service\'s path); the per-series Nezha evaluation reads the mesh columns by default');
   const named = Array.isArray(v.detector) && v.detector.length > 0;
   const kinds = named ? v.detector as string[] : detectorKinds().filter((k) => !(k in SLOW_DETECTOR_KINDS));
   for (const k of kinds) if (!detectorKinds().includes(k)) throw new InputError(`unknown detector ${quoted(k)} (known: ${detectorKinds().join(', ')})`);

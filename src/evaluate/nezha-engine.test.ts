@@ -82,6 +82,10 @@ describe('Nezha OnlineBoutique (real data) through the service path', () => {
     expect(s.scoredFaults).toBe(49);
     expect(s.podDays).toBeGreaterThan(12);
     expect(s.recall).toBeGreaterThan(0);
+    // With the mesh: the pods' mesh fields from the mesh files, and the call graph from dependency.csv.
+    const mesh = scoreRun(replayNezha(REAL, { ...SERVICE, mesh: true }));
+    expect(mesh.faults).toBe(56);
+    expect(mesh.byType.network_delay.caught).toBeGreaterThan(0);
   }, 120_000);
 });
 if (!existsSync(REAL)) console.warn(`skipping the Nezha service-path test on real data: ${REAL} not found (the labelled corpora live in ../shared/data)`);

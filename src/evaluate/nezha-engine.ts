@@ -1,10 +1,13 @@
 /**
- * Nezha OnlineBoutique through the service's own path: each day's pod metric files (no mesh columns)
- * are replayed by the `replay` source (sources/replay.ts: rows snapped to the cycle step, 5-minute
- * staleness) into `engine/replay.ts`, the scoring cycle `kad serve` runs (features, per-workload
- * models, peer comparison, alert policy, early warning), with the models and settings the caller
- * builds from the config as `kad serve` does. The alerts the cycle raises (`flaggedPods`, what the
- * notifier receives) are scored against the fault list:
+ * Nezha OnlineBoutique through the service's own path: each day's pod metric files are replayed by the
+ * `replay` source (sources/replay.ts: rows snapped to the cycle step, 5-minute staleness) into
+ * `engine/replay.ts`, the scoring cycle `kad serve` runs (features, per-workload models, peer
+ * comparison, alert policy, early warning), with the models and settings the caller builds from the
+ * config as `kad serve` does. Alone (`mesh` off), the pod metrics a cluster without a service mesh
+ * has; with `mesh`, also the mesh's side of each pod (request rate, latency, the frontend's errors:
+ * the source's `mesh` option) and the day's call graph, along which the cycle inhibits alerts (an
+ * alert on a service held while a service it calls fires), as `kad serve` does with a mesh. The
+ * alerts the cycle raises (`flaggedPods`, what the notifier receives) are scored against the fault list:
  *
  * - an alert *starts* on the cycle where a pod's alert (by alert name and labels) appears and was not
  *   there on the cycle before;
@@ -30,6 +33,7 @@ import { Replay, type ReplayOptions } from '../engine/replay.js';
 import type { PodModel } from '../engine/training.js';
 import { flaggedPods } from '../notify/cycle-alerts.js';
 import type { AlertPolicyParams } from '../policy/alert-policy.js';
+import { callGraph } from '../policy/topology-inhibition.js';
 import { ReplaySource } from '../sources/replay.js';
 import { listNezhaSeries, readNezhaFaults, type NezhaFault } from './nezha.js';
 import { runSteps, runStepsAsync } from './runner.js';
@@ -40,6 +44,8 @@ const DAY_MS = 86_400_000;
 export interface ServicePath {
   createModel: (seed: number) => PodModel;
   options: Readonly<ReplayOptions>;
+  /** Replay the service mesh's side too (pods' mesh fields, call graph and topology inhibition); default false. */
+  mesh?: boolean;
 }
 
 /** One alert the service raised, at its start (times as recorded). */
@@ -92,7 +98,9 @@ function* replayNezhaSteps(dir: string, path: ServicePath): Generator<void, Engi
     const faultFile = join(dir, day, `${day}-fault_list.json`);
     const rec: ReplayedDay = { day, faults: existsSync(faultFile) ? readNezhaFaults(faultFile) : [], scoredFrom: NaN, podCycles: 0 };
     days.push(rec);
-    const source = new ReplaySource({ dir: join(dir, day, 'metric'), stepMs, layout: 'nezha' });
+    const source = new ReplaySource({ dir: join(dir, day, 'metric'), stepMs, layout: 'nezha', mesh: path.mesh });
+    // The day's call graph, as the engine refreshes it from its source (the graph of one day holds for all of it).
+    if (path.mesh) replay.cycle.useCallGraph(callGraph(source.edges.map((e) => [e.from, e.to] as const)));
     let offset = NaN;
     for (const snap of source.snapshots()) {
       yield;
@@ -259,6 +267,8 @@ export interface NezhaEngineOptions {
 /** What `kad evaluate --corpus nezha --engine` reports. */
 export interface NezhaEngineReport {
   data: string;
+  /** Whether the mesh's side was replayed too (see the module comment). */
+  mesh: boolean;
   /** The service's settings the corpus was replayed with. */
   settings: Readonly<ReplayOptions>;
   days: { day: string; faults: number; scoredFrom: string | null; podDays: number }[];
@@ -300,6 +310,7 @@ function* nezhaEngineSteps(dir: string, path: ServicePath, opts: NezhaEngineOpti
   const all = [{ policy: {}, score: pod, wallMs: run.wallMs }, ...sweep];
   return {
     data: dir,
+    mesh: path.mesh ?? false,
     settings: path.options,
     days: run.days.map((d) => ({
       day: d.day, faults: d.faults.length, podDays: (d.podCycles * run.stepMs) / DAY_MS,
@@ -320,7 +331,7 @@ const pct = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '-');
 export function formatNezhaEngineReport(r: NezhaEngineReport): string {
   const s = r.settings;
   const lines = [
-    `nezha through the service's path (replay source → the scoring cycle of kad serve; pod metric files only, no mesh columns): ${r.data}`,
+    `nezha through the service's path (replay source → the scoring cycle of kad serve; ${r.mesh ? 'with the service mesh: request rate, latency into each service, the frontend\'s errors, and topology inhibition along the call graph' : 'pod metric files only, no mesh columns'}): ${r.data}`,
     `settings: training window ${s.lookbackMs / 60_000} min, retrain every ${s.retrainMs / 60_000} min, step ${s.stepMs / 1000} s, policy ${JSON.stringify(s.policy)}, `
       + `peer group ${s.peerGroup !== false}, early warning ${s.earlyWarning ? 'on' : 'off'}, flags' target rate ${s.targetFalseAlarmRate ?? 0}, seed ${s.seed}`,
     ...r.days.map((d, i) => `  ${d.day}: ${d.faults} faults, scored from ${d.scoredFrom ?? 'never'} (${d.podDays.toFixed(2)} pod-days)${i > 0 ? `, following ${r.days[i - 1].day} (models and state carried over)` : ', the first training window is history only'}`),

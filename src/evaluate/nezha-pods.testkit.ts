@@ -12,6 +12,16 @@
  * - day 2, row 5, frontend: a burst;
  * - day 2, row 60, cartservice-a: the burst shows on cartservice-b (the other replica);
  * - day 2, row 90: a burst on adservice that no fault explains.
+ *
+ * The service mesh's side (what `--mesh` reads), with 1% noise from a generator of its own (the pod
+ * metrics above are the same with or without it): each pod's `PodWorkload(Ops)` and
+ * `PodServerLatencyP99(s)` columns; `source_50.csv` with the caller-side latency of
+ * `frontend_adservice` and `frontend_cartservice`; `front_service.csv` with the frontend's success rate
+ * and latency; `dependency.csv` (frontend calls adservice and cartservice). In it:
+ * - day 1, row 150: calls into adservice take 20× as long for 4 minutes (the exception shows in the
+ *   mesh only);
+ * - day 1, row 120: while cartservice-a bursts, the frontend's own latency is 20× (it waits on
+ *   cartservice): an alert on the frontend then is held by topology inhibition.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +29,7 @@ import { join } from 'node:path';
 import { createRng } from '../core/rng.js';
 
 const MIN = 60_000;
-const HEADER = 'Time,TimeStamp,PodName,CpuUsage(m),CpuUsageRate(%),MemoryUsage(Mi),MemoryUsageRate(%),NetworkReceiveBytes,NetworkTransmitBytes,PodSuccessRate(%)';
+const HEADER = 'Time,TimeStamp,PodName,CpuUsage(m),CpuUsageRate(%),MemoryUsage(Mi),MemoryUsageRate(%),NetworkReceiveBytes,NetworkTransmitBytes,PodSuccessRate(%),PodWorkload(Ops),PodServerLatencyP99(s)';
 /** The pods of the fixture. */
 export const FIXTURE_PODS = Object.freeze({
   frontend: 'frontend-579b9bff58-t2dbm', ad: 'adservice-5f6585d649-fnmft', cartA: 'cartservice-579f59597d-wc2lz', cartB: 'cartservice-579f59597d-x7k2p',
@@ -37,6 +47,8 @@ const FAULTS: { day: number; row: number; pod: string; type: string; burst: stri
   { day: 1, row: 60, pod: P.cartA, type: 'cpu_contention', burst: P.cartB },
 ];
 const STRAY = { day: 1, row: 90, pod: P.ad };
+/** Mesh latency rises: on day `day`, `edge` (a source_50 column, or `front` for front_service) × 20 for the 4 rows after `row`. */
+const SLOW = [{ day: 0, row: 150, edge: 'frontend_adservice' }, { day: 0, row: 120, edge: 'front' }];
 
 /** Go's time text of the Nezha `Time` column. */
 function goTime(t: number): string {
@@ -47,6 +59,8 @@ function goTime(t: number): string {
 export function writeNezhaPodsFixture(): { dir: string; faultTimes: number[] } {
   const dir = mkdtempSync(join(tmpdir(), 'kad-nezha-pods-'));
   const rng = createRng(7);
+  const meshRng = createRng(8);
+  const noisy = (x: number) => x * (1 + 0.01 * meshRng.normal());
   const faultTimes = FAULTS.map((f) => DAYS[f.day].t0 + f.row * MIN + 5_000);
   DAYS.forEach(({ day, t0, rows }, d) => {
     const metric = join(dir, day, 'metric');
@@ -60,10 +74,21 @@ export function writeNezhaPodsFixture(): { dir: string; faultTimes: number[] } {
         const traffic = 30_000 * (1 + k / 4) * (1 + 0.01 * rng.normal());
         const cpu = 10 * (1 + k / 4) * (1 + 0.01 * rng.normal()) * (hot ? 6 : 1);
         const mem = 50 * (1 + 0.002 * rng.normal());
-        lines.push(`${goTime(t)},${Math.round(t / 1000) + 17},${pod},${cpu},${cpu / 10},${mem},${mem / 5},${traffic},${traffic * 3},100`);
+        lines.push(`${goTime(t)},${Math.round(t / 1000) + 17},${pod},${cpu},${cpu / 10},${mem},${mem / 5},${traffic},${traffic * 3},100,${traffic / 3000},${0.05 * (1 + k / 4)}`);
       }
       writeFileSync(join(metric, `${pod}_metric.csv`), lines.join('\n') + '\n');
     });
+    const slow = (edge: string, i: number) => (SLOW.some((x) => x.day === d && x.edge === edge && i > x.row && i <= x.row + 4) ? 20 : 1);
+    const source = ['time,timestamp,frontend_adservice,frontend_cartservice'];
+    const front = ['Time,TimeStamp,ServiceName,SuccessRate(%),LatencyP50(s),LatencyP99(s)'];
+    for (let i = 0; i < rows; i++) {
+      const t = t0 + i * MIN + 200;
+      source.push(`${goTime(t)},${Math.round(t / 1000)},${noisy(0.008) * slow('frontend_adservice', i)},${noisy(0.005) * slow('frontend_cartservice', i)}`);
+      front.push(`${goTime(t)},${Math.round(t / 1000)},Frontend,100,${noisy(0.2) * slow('front', i)},${noisy(1) * slow('front', i)}`);
+    }
+    writeFileSync(join(metric, 'source_50.csv'), source.join('\n') + '\n');
+    writeFileSync(join(metric, 'front_service.csv'), front.join('\n') + '\n');
+    writeFileSync(join(metric, 'dependency.csv'), 'Source,Target,Weight\nfrontend,adservice,1\nfrontend,cartservice,1\nadservice,33.33.33.76,1\n');
     const list: Record<string, unknown[]> = {};
     FAULTS.forEach((f, i) => {
       if (f.day !== d) return;

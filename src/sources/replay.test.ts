@@ -99,6 +99,34 @@ describe('ReplaySource', () => {
     expect(() => readPodRecordings(dir)).toThrow(/bad\.csv:1: no "cpu" column/);
   });
 
+  it('with mesh, reads the mesh side of each pod (request rate, latency into its service, the frontend\'s errors) and the call graph', async () => {
+    const m = join(root, 'mesh', '2022-08-22', 'metric');
+    mkdirSync(m, { recursive: true });
+    const head = 'Time,TimeStamp,PodName,CpuUsage(m),CpuUsageRate(%),MemoryUsage(Mi),MemoryUsageRate(%),NetworkReceiveBytes,NetworkTransmitBytes,PodServerLatencyP99(s),PodWorkload(Ops),PodSuccessRate(%)';
+    for (const pod of ['frontend-579b9bff58-t2dbm', 'cartservice-579f59597d-wc2lz']) {
+      const rows = [0, 1, 2].map((i) => `${go(T0 + i * MIN, i)},1,${pod},5,25,16,12.5,1000,2000,${0.01 * (i + 1)},${4 + i},0`);
+      writeFileSync(join(m, `${pod}_metric.csv`), [head, ...rows].join('\n') + '\n');
+    }
+    const minute = (i: number) => `${go(T0 + i * MIN + 200, i)},1`;
+    // Calls into cartservice from two callers (the second's missing in minute 1); the frontend's from front_service.
+    writeFileSync(join(m, 'source_50.csv'), `time,timestamp,frontend_cartservice,checkoutservice_cartservice,frontend_checkoutservice\n${minute(0)},0.002,0.004,0.3\n${minute(1)},0.003,,0.3\n`);
+    writeFileSync(join(m, 'front_service.csv'), `Time,TimeStamp,ServiceName,SuccessRate(%),LatencyP50(s),LatencyP99(s)\n${minute(0)},Frontend,100,0.2,1\n${minute(1)},Frontend,90,0.25,1\n`);
+    writeFileSync(join(m, 'dependency.csv'), 'Source,Target,Weight\nfrontend,cartservice,1\ncheckoutservice,cartservice,1\ncartservice,33.33.33.80,1\n');
+    const [cart, fe] = readPodRecordings(m, 'nezha', 'default', true);
+    expect(cart.samples[0]).toMatchObject({ requestRate: 4, latencyMs: 3 });
+    expect(cart.samples[0].latencyP99Ms).toBeCloseTo(10, 9);
+    expect(Number.isNaN(cart.samples[0].errorRatio)).toBe(true); // only the frontend's is recorded
+    expect(cart.samples[1].latencyMs).toBeCloseTo(3, 9); // the callers that called that minute
+    expect(Number.isNaN(cart.samples[2].latencyMs)).toBe(true); // no row for the minute
+    expect(fe.samples[1]).toMatchObject({ requestRate: 5, latencyMs: 250 });
+    expect(fe.samples[1].errorRatio).toBeCloseTo(0.1, 12);
+    // Without mesh, none of it.
+    expect(readPodRecordings(m, 'nezha')[0].samples[0].requestRate).toBeUndefined();
+    const src = new ReplaySource({ dir: join(root, 'mesh'), stepMs: MIN, mesh: true });
+    expect(await src.callGraph()).toEqual([{ from: 'default/frontend', to: 'default/cartservice' }, { from: 'default/checkoutservice', to: 'default/cartservice' }]);
+    expect(await new ReplaySource({ dir: m, stepMs: MIN }).callGraph()).toEqual([]);
+  });
+
   it('says what it expected when the folder holds no per-pod files', () => {
     const empty = join(root, 'empty');
     mkdirSync(empty);

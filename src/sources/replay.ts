@@ -9,7 +9,13 @@
  *   `cpu` (cores, /1000), `MemoryUsage(Mi)` → `memory` (bytes, × 2^20), `NetworkReceiveBytes` /
  *   `NetworkTransmitBytes` → `rxBytes` / `txBytes`, and the limits derived from usage / usage rate
  *   where `CpuUsageRate(%)` / `MemoryUsageRate(%)` is above 0 (else the pod's last derived limit; NaN
- *   before one). The other files of a `metric/` folder (mesh edges) and columns are ignored.
+ *   before one). With `mesh` (the service mesh's side, as Istio or Linkerd would give it; see
+ *   nezha-mesh.ts for the files): `PodWorkload(Ops)` → `requestRate`, `PodServerLatencyP99(s)` →
+ *   `latencyP99Ms` (× 1000), the latency of the calls into the pod's service as its callers see them
+ *   (`source_50.csv`; the frontend's from `front_service.csv`) → `latencyMs`, and the frontend's
+ *   failed share (`front_service.csv`) → `errorRatio` (NaN for the others); and the folder's call graph
+ *   (`dependency.csv`) is {@link ReplaySource.callGraph}. Without `mesh` those files and columns are
+ *   ignored, as are the other columns.
  * - **csv**: `<pod>.csv` files, one per pod, as `kad score` reads CSV (see csv.ts): a `timestamp` or
  *   `time` column and numeric columns named, in any case, with or without `_`: {@link CSV_COLUMNS}
  *   (`cpu` required; absent network and limit columns are NaN, absent restarts 0).
@@ -26,14 +32,15 @@
  * it had started one training window ago).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { Frame } from '../core/frame.js';
-import type { PodSample, PodSnapshot } from '../core/samples.js';
+import type { CallEdge, PodSample, PodSnapshot } from '../core/samples.js';
 import { podKey, workloadFromPodName, type PodRef } from '../core/series.js';
 import { parseUtc } from '../core/time.js';
 import type { Source } from './base.js';
 import { readCsvSeries } from './csv.js';
+import { minuteOf, readNezhaCallEdges, readNezhaMesh, serviceMeshReader, type NezhaMesh } from './nezha-mesh.js';
 
 /** A frame of numeric columns with a time per row (epoch ms). */
 export type TimedFrame = Frame & { times: Float64Array };
@@ -55,6 +62,8 @@ export interface ReplaySourceOptions {
   staleMs?: number;
   /** Shift every row so that the recording's first row is at this time (epoch ms; default: as recorded). */
   startAt?: number;
+  /** Read the service mesh's side where the layout has one (nezha; see the module comment). Default false. */
+  mesh?: boolean;
 }
 
 /** One pod's recorded samples, in time order. */
@@ -115,11 +124,16 @@ function cell(frame: TimedFrame, i: number, j: number): number {
   return j < 0 ? NaN : frame.data[i * frame.cols + j];
 }
 
-/** The Nezha pod frame as samples of pod `ref`; see the module comment. Throws without `CpuUsage(m)`. */
-export function nezhaPodSamples(frame: TimedFrame, ref: PodRef, name: string): PodSample[] {
+/**
+ * The Nezha pod frame as samples of pod `ref`; see the module comment. With `mesh` (its folder's mesh
+ * tables), the mesh fields too. Throws without `CpuUsage(m)`.
+ */
+export function nezhaPodSamples(frame: TimedFrame, ref: PodRef, name: string, mesh?: NezhaMesh): PodSample[] {
   const col = (n: string) => frame.names.indexOf(n);
   const [cpuC, cpuRateC, memC, memRateC, rxC, txC] = ['CpuUsage(m)', 'CpuUsageRate(%)', 'MemoryUsage(Mi)', 'MemoryUsageRate(%)', 'NetworkReceiveBytes', 'NetworkTransmitBytes'].map(col);
   if (cpuC < 0) throw new InputError(`${name}:1: no "CpuUsage(m)" column (found: ${frame.names.join(', ')})`);
+  const [workC, p99C] = [col('PodWorkload(Ops)'), col('PodServerLatencyP99(s)')];
+  const calls = mesh ? serviceMeshReader(mesh, ref.workload) : undefined;
   let cpuLimit = NaN;
   let memoryLimit = NaN;
   const out: PodSample[] = [];
@@ -130,10 +144,18 @@ export function nezhaPodSamples(frame: TimedFrame, ref: PodRef, name: string): P
     const memRate = cell(frame, i, memRateC);
     if (cpuRate > 0 && cpu > 0) cpuLimit = cpu / (cpuRate / 100);
     if (memRate > 0 && memory > 0) memoryLimit = memory / (memRate / 100);
-    out.push({
+    const s: PodSample = {
       ref, cpu, memory, restarts: 0, rxBytes: cell(frame, i, rxC), txBytes: cell(frame, i, txC),
       rxPackets: NaN, rxDropped: NaN, cpuLimit, memoryLimit,
-    });
+    };
+    if (calls) {
+      const c = calls(minuteOf(frame.times[i]));
+      s.requestRate = cell(frame, i, workC);
+      s.errorRatio = c.errorRatio;
+      s.latencyMs = c.latencyS * 1000;
+      s.latencyP99Ms = cell(frame, i, p99C) * 1000;
+    }
+    out.push(s);
   }
   return out;
 }
@@ -165,13 +187,17 @@ export function csvPodSamples(frame: TimedFrame, ref: PodRef, name: string): Pod
   return out;
 }
 
-/** The Nezha pod files under `dir` (itself, `metric/`, `<day>/metric/`), by pod name, each pod's files in name order. */
-function nezhaFiles(dir: string): Map<string, string[]> {
+/** The folders under `dir` that may hold Nezha pod files: itself, `metric/`, `<day>/metric/`. */
+function nezhaFolders(dir: string): string[] {
   const folders = [dir, join(dir, 'metric')];
   for (const d of readdirSync(dir).sort()) if (statSync(join(dir, d)).isDirectory()) folders.push(join(dir, d, 'metric'));
+  return folders.filter((f) => existsSync(f) && statSync(f).isDirectory());
+}
+
+/** The Nezha pod files under `dir` (see {@link nezhaFolders}), by pod name, each pod's files in name order. */
+function nezhaFiles(dir: string): Map<string, string[]> {
   const byPod = new Map<string, string[]>();
-  for (const f of folders) {
-    if (!existsSync(f) || !statSync(f).isDirectory()) continue;
+  for (const f of nezhaFolders(dir)) {
     for (const file of readdirSync(f).sort()) {
       if (!file.endsWith(NEZHA_SUFFIX)) continue;
       const pod = file.slice(0, -NEZHA_SUFFIX.length);
@@ -189,18 +215,26 @@ function joinRows(times: Float64Array[], samples: PodSample[][]): { times: Float
 }
 
 /**
- * Reads a replay folder into one recording per pod, sorted by pod. Throws {@link InputError} when the
- * folder is missing or holds no per-pod files of the layout, or a file is malformed (naming it).
+ * Reads a replay folder into one recording per pod, sorted by pod; with `mesh`, the mesh fields too
+ * (see the module comment). Throws {@link InputError} when the folder is missing or holds no per-pod
+ * files of the layout, or a file is malformed (naming it).
  */
-export function readPodRecordings(dir: string, layout: ReplayLayout = 'auto', namespace = 'default'): PodRecording[] {
+export function readPodRecordings(dir: string, layout: ReplayLayout = 'auto', namespace = 'default', mesh = false): PodRecording[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`${dir}: no such folder (KAD_REPLAY_DIR / --data: a folder of per-pod CSV files)`);
   const ref = (pod: string): PodRef => ({ namespace, pod, workload: workloadFromPodName(pod) });
   const out: PodRecording[] = [];
   const nezha = layout === 'csv' ? new Map<string, string[]>() : nezhaFiles(dir);
   if (nezha.size > 0) {
+    const meshes = new Map<string, NezhaMesh>();
+    const meshOf = (file: string): NezhaMesh | undefined => {
+      if (!mesh) return undefined;
+      const folder = dirname(file);
+      if (!meshes.has(folder)) meshes.set(folder, readNezhaMesh(folder));
+      return meshes.get(folder);
+    };
     for (const [pod, files] of nezha) {
       const frames = files.map((p) => ({ p, frame: parseNezhaMetrics(readFileSync(p, 'utf8'), p) }));
-      const joined = joinRows(frames.map((f) => f.frame.times), frames.map((f) => nezhaPodSamples(f.frame, ref(pod), f.p)));
+      const joined = joinRows(frames.map((f) => f.frame.times), frames.map((f) => nezhaPodSamples(f.frame, ref(pod), f.p, meshOf(f.p))));
       out.push({ ref: ref(pod), ...joined });
     }
   } else if (layout !== 'nezha') {
@@ -217,6 +251,21 @@ export function readPodRecordings(dir: string, layout: ReplayLayout = 'auto', na
     throw new InputError(`${dir}: no per-pod files to replay (expected ${want})`);
   }
   return out.sort((a, b) => (podKey(a.ref) < podKey(b.ref) ? -1 : 1));
+}
+
+/**
+ * The call graph of the Nezha folders under `dir` (each folder's `dependency.csv`, else its mesh edge
+ * names; see nezha-mesh.ts), joined, as workload keys `namespace/service`.
+ */
+function nezhaCallGraph(dir: string, namespace: string): CallEdge[] {
+  const edges = new Map<string, CallEdge>();
+  for (const f of nezhaFolders(dir)) {
+    if (![...readdirSync(f)].some((file) => file.endsWith(NEZHA_SUFFIX))) continue;
+    for (const [from, to] of readNezhaCallEdges(f)) {
+      if (from !== to) edges.set(`${from}>${to}`, { from: `${namespace}/${from}`, to: `${namespace}/${to}` });
+    }
+  }
+  return [...edges.values()];
 }
 
 /** Index of the last time ≤ t, or -1. */
@@ -238,13 +287,16 @@ export class ReplaySource implements Source {
   readonly pods: readonly PodRecording[];
   private readonly stepMs: number;
   private readonly staleMs: number;
+  /** With `mesh`: the call graph of the recording's folders (workload keys), the same at every time; else empty. */
+  readonly edges: readonly CallEdge[] = [];
 
   /** Reads the folder at once; throws {@link InputError} as {@link readPodRecordings} does. */
   constructor(opts: Readonly<ReplaySourceOptions>) {
     if (!(opts.stepMs > 0)) throw new InputError(`replay step must be positive, got ${opts.stepMs} ms`);
     this.stepMs = opts.stepMs;
     this.staleMs = opts.staleMs ?? 5 * 60_000;
-    const pods = readPodRecordings(opts.dir, opts.layout, opts.namespace);
+    const pods = readPodRecordings(opts.dir, opts.layout, opts.namespace, opts.mesh);
+    if (opts.mesh && opts.layout !== 'csv') this.edges = nezhaCallGraph(opts.dir, opts.namespace ?? 'default');
     const offset = opts.startAt === undefined ? 0 : opts.startAt - Math.min(...pods.map((r) => r.times[0] ?? Infinity));
     this.pods = offset ? pods.map((r) => ({ ...r, times: r.times.map((t) => t + offset) })) : pods;
   }
@@ -293,6 +345,11 @@ export class ReplaySource implements Source {
 
   async current(t: number): Promise<PodSnapshot> {
     return this.at(t);
+  }
+
+  /** With `mesh`: the call graph of the recording's folders (the same at every time); else none. */
+  async callGraph(): Promise<CallEdge[]> {
+    return [...this.edges];
   }
 
   async close(): Promise<void> {}
