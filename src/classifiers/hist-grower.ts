@@ -34,6 +34,117 @@ export interface GrowerData {
   rows: number;
   cols: number;
   edges: readonly Float64Array[];
+  /** What every tree's root histogram shares ({@link rootPlan}); without it roots are built as any node. */
+  root?: RootPlan;
+}
+
+/**
+ * The root of every tree holds every row, so what its histogram needs of the codes is the same for
+ * every tree of a fit: the counts per bin (set once), and per feature either the column of codes
+ * (read in order, not through the row index) or, for a feature whose most common bin holds over half
+ * the rows (a sparse one: mostly 0, or mostly missing), only the rows outside that bin; the common
+ * bin's sums are then the node's totals less the others'.
+ */
+export interface RootPlan {
+  /** The root histogram's counts, gradient and hessian cells 0. */
+  counts: Float64Array;
+  /** Column-major codes with missing as the bin after the last, as the histogram lays it out. */
+  colCodes: Uint8Array;
+  /** Per feature: its most common bin when sparse, else −1. */
+  common: Int32Array;
+  /** Per sparse feature: the rows outside its common bin, ascending (empty for a dense one). */
+  others: Int32Array[];
+  /** Four interleaved copies of one feature's gradient and hessian sums per bin. */
+  scratch: Float64Array;
+}
+
+/** Builds {@link RootPlan} for `data` (its `rowCodes` and `edges`). */
+export function rootPlan(data: GrowerData): RootPlan {
+  const { rows, cols, rowCodes } = data;
+  const off = histOffsets(data);
+  const counts = new Float64Array(off[cols]);
+  const colCodes = new Uint8Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    for (let f = 0, c = i * cols; f < cols; f++) {
+      const b = rowCodes[c + f];
+      colCodes[f * rows + i] = b;
+      counts[off[f] + b * 3 + 2]++;
+    }
+  }
+  const common = new Int32Array(cols).fill(-1);
+  const others: Int32Array[] = [];
+  for (let f = 0; f < cols; f++) {
+    const nb = data.edges[f].length + 2;
+    let top = 0;
+    for (let b = 1; b < nb; b++) if (counts[off[f] + b * 3 + 2] > counts[off[f] + top * 3 + 2]) top = b;
+    const m = rows - counts[off[f] + top * 3 + 2];
+    if (2 * m >= rows) {
+      others.push(new Int32Array(0));
+      continue;
+    }
+    common[f] = top;
+    const list = new Int32Array(m);
+    for (let i = 0, k = 0, base = f * rows; i < rows; i++) if (colCodes[base + i] !== top) list[k++] = i;
+    others.push(list);
+  }
+  return { counts, colCodes, common, others, scratch: new Float64Array(257 * 8) };
+}
+
+/**
+ * The root's histogram (every row) from {@link RootPlan}: `G`, `H` the gradient and hessian totals.
+ * A dense feature's rows are summed into four interleaved copies of its histogram (row i into copy
+ * i mod 4), added up at the end: four independent chains of additions instead of one, each waiting
+ * less on the store before it (3–4× faster than one copy, measured).
+ */
+export function buildRootHistogram(data: GrowerData, off: Int32Array, plan: RootPlan, g: Float64Array, h: Float64Array, G: number, H: number, out: Float64Array): void {
+  out.set(plan.counts);
+  const { rows, cols } = data;
+  const { colCodes: codes, common, others, scratch: tmp } = plan;
+  for (let f = 0; f < cols; f++) {
+    const o = off[f];
+    const base = f * rows;
+    const top = common[f];
+    if (top < 0) {
+      const nb = data.edges[f].length + 2;
+      tmp.fill(0, 0, nb * 8);
+      let i = 0;
+      for (; i + 3 < rows; i += 4) {
+        const q0 = codes[base + i] * 8, q1 = codes[base + i + 1] * 8 + 2, q2 = codes[base + i + 2] * 8 + 4, q3 = codes[base + i + 3] * 8 + 6;
+        tmp[q0] += g[i];
+        tmp[q0 + 1] += h[i];
+        tmp[q1] += g[i + 1];
+        tmp[q1 + 1] += h[i + 1];
+        tmp[q2] += g[i + 2];
+        tmp[q2 + 1] += h[i + 2];
+        tmp[q3] += g[i + 3];
+        tmp[q3 + 1] += h[i + 3];
+      }
+      for (; i < rows; i++) {
+        const q = codes[base + i] * 8;
+        tmp[q] += g[i];
+        tmp[q + 1] += h[i];
+      }
+      for (let b = 0; b < nb; b++) {
+        const t = b * 8, q = o + b * 3;
+        out[q] = tmp[t] + tmp[t + 2] + tmp[t + 4] + tmp[t + 6];
+        out[q + 1] = tmp[t + 1] + tmp[t + 3] + tmp[t + 5] + tmp[t + 7];
+      }
+      continue;
+    }
+    const list = others[f];
+    let gs = 0, hs = 0;
+    for (let k = 0; k < list.length; k++) {
+      const i = list[k];
+      const b = o + codes[base + i] * 3;
+      const gi = g[i], hi = h[i];
+      out[b] += gi;
+      out[b + 1] += hi;
+      gs += gi;
+      hs += hi;
+    }
+    out[o + top * 3] = G - gs;
+    out[o + top * 3 + 1] = H - hs;
+  }
 }
 
 const MIN_HESSIAN = 1e-3;
@@ -81,7 +192,7 @@ export function histogramPool(data: GrowerData): HistogramPool {
   return new HistogramPool(histOffsets(data));
 }
 
-function buildHistogram(data: GrowerData, off: Int32Array, idx: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, out: Float64Array): void {
+export function buildHistogram(data: GrowerData, off: Int32Array, idx: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, out: Float64Array): void {
   out.fill(0);
   const { rowCodes: codes, cols } = data;
   let i = start;
@@ -180,15 +291,40 @@ function findSplit(data: GrowerData, off: Int32Array, leaf: Leaf, p: GrowerParam
   }
 }
 
+/** Reorders `idx[start, end)` so the rows going left (bin ≤ `bin`, missing as `missingRight` says) come first; returns where the right ones start. */
+function partition(codes: Uint8Array, base: number, idx: Int32Array, start: number, end: number, bin: number, missingRight: boolean): number {
+  let a = start, z = end - 1;
+  while (a <= z) {
+    const b = codes[base + idx[a]];
+    if (b === MISSING ? !missingRight : b <= bin) a++;
+    else {
+      const t = idx[a];
+      idx[a] = idx[z];
+      idx[z--] = t;
+    }
+  }
+  return a;
+}
+
+/** `large = parent − small`, cell by cell. */
+function subtract(parent: Float64Array, small: Float64Array, large: Float64Array): void {
+  for (let k = 0; k < parent.length; k++) large[k] = parent[k] - small[k];
+}
+
+/** Adds `v` to column `column` of `raw` (rows × `rawCols`) for rows `idx[start, end)`. */
+function addLeafValue(raw: Float64Array, rawCols: number, column: number, idx: Int32Array, start: number, end: number, v: number): void {
+  for (let i = start; i < end; i++) raw[idx[i] * rawCols + column] += v;
+}
+
 /**
  * Grows one tree (a new tree in `out` adding to output column `column`) on rows `idx` (reordered in
  * place) with gradients `g` and hessians `h` (weights applied); adds each leaf's value to
- * `raw[r * rawCols + column]` of its rows.
+ * `raw[r * rawCols + column]` of its rows. Returns the tree's root node.
  */
 export function growBoostedTree(
   data: GrowerData, idx: Int32Array, g: Float64Array, h: Float64Array, p: GrowerParams, pool: HistogramPool,
   out: TreeSetBuilder, column: number, raw: Float64Array, rawCols: number,
-): void {
+): number {
   const root = out.beginTree(column);
   const off = pool.offsets;
   let G = 0, H = 0;
@@ -197,7 +333,8 @@ export function growBoostedTree(
     H += h[idx[i]];
   }
   const first: Leaf = { node: root, start: 0, end: idx.length, depth: 0, g: G, h: H, hist: pool.take(), gain: -Infinity, feature: -1, bin: 0, missingRight: false, gLeft: 0, hLeft: 0 };
-  buildHistogram(data, off, idx, 0, idx.length, g, h, first.hist);
+  if (data.root && idx.length === data.rows) buildRootHistogram(data, off, data.root, g, h, G, H, first.hist);
+  else buildHistogram(data, off, idx, 0, idx.length, g, h, first.hist);
   findSplit(data, off, first, p);
   const leaves: Leaf[] = [first];
   let height = 0;
@@ -209,17 +346,7 @@ export function growBoostedTree(
     const f = leaf.feature;
     const thr = leaf.bin === MISSING ? Infinity : data.edges[f][leaf.bin];
     const left = out.split(leaf.node, f, thr, leaf.missingRight);
-    const base = f * data.rows;
-    let a = leaf.start, z = leaf.end - 1;
-    while (a <= z) {
-      const b = data.codes[base + idx[a]];
-      if (b === MISSING ? !leaf.missingRight : b <= leaf.bin) a++;
-      else {
-        const t = idx[a];
-        idx[a] = idx[z];
-        idx[z--] = t;
-      }
-    }
+    const a = partition(data.codes, f * data.rows, idx, leaf.start, leaf.end, leaf.bin, leaf.missingRight);
     const depth = leaf.depth + 1;
     if (depth > height) height = depth;
     const mk = (node: number, start: number, end: number, gs: number, hs: number): Leaf =>
@@ -228,9 +355,8 @@ export function growBoostedTree(
     const r = mk(left + 1, a, leaf.end, leaf.g - leaf.gLeft, leaf.h - leaf.hLeft);
     const [small, large] = l.end - l.start <= r.end - r.start ? [l, r] : [r, l];
     buildHistogram(data, off, idx, small.start, small.end, g, h, small.hist);
-    const ph = leaf.hist, sh = small.hist, lh = large.hist;
-    for (let k = 0; k < ph.length; k++) lh[k] = ph[k] - sh[k];
-    pool.give(ph);
+    subtract(leaf.hist, small.hist, large.hist);
+    pool.give(leaf.hist);
     findSplit(data, off, l, p);
     findSplit(data, off, r, p);
     leaves.splice(bi, 1, l, r);
@@ -238,8 +364,9 @@ export function growBoostedTree(
   for (const leaf of leaves) {
     const v = (-p.learningRate * leaf.g) / (leaf.h + p.l2 + 1e-15);
     out.setValue(leaf.node, [v]);
-    for (let i = leaf.start; i < leaf.end; i++) raw[idx[i] * rawCols + column] += v;
+    addLeafValue(raw, rawCols, column, idx, leaf.start, leaf.end, v);
     pool.give(leaf.hist);
   }
   out.endTree(height);
+  return root;
 }
