@@ -14,7 +14,7 @@ import { intIn, paramReader } from '../core/params.js';
 import { openSnapshot } from '../core/snapshot.js';
 import { applyBins, fitBins, transposeCodes } from './binning.js';
 import type { Classifier, ClassifierSnapshot, FitOptions } from './classifier.js';
-import { histogramPool, growBoostedTree, rootPlan, type GrowerData } from './hist-grower.js';
+import { histogramPool, growBoostedTree, histPlan, type GrowerData } from './hist-grower.js';
 import { encodeLabels, rowWeights } from './labels.js';
 import { checkColumns, checkFitFrame, choiceParam, namesOf } from './params.js';
 import { stratifiedSplit, takeRows } from './split.js';
@@ -179,7 +179,7 @@ export class GradientBoosting implements Classifier {
     const bins = fitBins(train, p.maxBins, this.seed);
     const codes = applyBins(bins, train);
     const data: GrowerData = { codes, rowCodes: transposeCodes(bins, codes, n, frame.cols), rows: n, cols: frame.cols, edges: bins.edges };
-    data.root = rootPlan(data);
+    data.plan = histPlan(data);
 
     // Baseline: log-odds (two classes) or log priors, weighted.
     const prior = new Float64Array(C);
