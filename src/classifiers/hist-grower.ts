@@ -124,7 +124,7 @@ export function histPlan(data: GrowerData): HistPlan {
  * i mod 4), added up at the end: four independent chains of additions instead of one, each waiting
  * less on the store before it (3–4× faster than one copy, measured).
  */
-export function buildRootHistogram(data: GrowerData, off: Int32Array, plan: HistPlan, g: Float64Array, h: Float64Array, G: number, H: number, out: Float64Array): void {
+function buildRootHistogram(data: GrowerData, off: Int32Array, plan: HistPlan, g: Float64Array, h: Float64Array, G: number, H: number, out: Float64Array): void {
   out.set(plan.counts);
   const { rows, cols } = data;
   const { colCodes: codes, common, others, scratch: tmp } = plan;
@@ -220,7 +220,7 @@ export function histogramPool(data: GrowerData): HistogramPool {
   return new HistogramPool(histOffsets(data));
 }
 
-export function buildHistogram(data: GrowerData, off: Int32Array, idx: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, out: Float64Array): void {
+function buildHistogram(data: GrowerData, off: Int32Array, idx: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, out: Float64Array): void {
   out.fill(0);
   const { rowCodes: codes, cols } = data;
   let i = start;
