@@ -423,13 +423,18 @@ export function growBoostedTree(
       ({ node, start, end, depth, g: gs, h: hs, hist: pool.take(), gain: -Infinity, feature: -1, bin: 0, missingRight: false, gLeft: 0, hLeft: 0 });
     const l = mk(left, leaf.start, a, leaf.gLeft, leaf.hLeft);
     const r = mk(left + 1, a, leaf.end, leaf.g - leaf.gLeft, leaf.h - leaf.hLeft);
-    const [small, large] = l.end - l.start <= r.end - r.start ? [l, r] : [r, l];
-    if (data.plan) buildNodeHistogram(data, off, data.plan, idx, small.start, small.end, g, h, small.g, small.h, small.hist);
-    else buildHistogram(data, off, idx, small.start, small.end, g, h, small.hist);
-    subtract(leaf.hist, small.hist, large.hist);
+    // The children's histograms only serve to split them: none when this split makes the last leaf,
+    // or neither child may split (too few rows, or too deep); they stay leaves (gain −Infinity).
+    const splittable = (c: Leaf): boolean => c.end - c.start >= 2 * p.minSamplesLeaf && !(p.maxDepth > 0 && depth >= p.maxDepth);
+    if (leaves.length + 1 < p.maxLeafNodes && (splittable(l) || splittable(r))) {
+      const [small, large] = l.end - l.start <= r.end - r.start ? [l, r] : [r, l];
+      if (data.plan) buildNodeHistogram(data, off, data.plan, idx, small.start, small.end, g, h, small.g, small.h, small.hist);
+      else buildHistogram(data, off, idx, small.start, small.end, g, h, small.hist);
+      subtract(leaf.hist, small.hist, large.hist);
+      findSplit(data, off, l, p);
+      findSplit(data, off, r, p);
+    }
     pool.give(leaf.hist);
-    findSplit(data, off, l, p);
-    findSplit(data, off, r, p);
     leaves.splice(bi, 1, l, r);
   }
   for (const leaf of leaves) {
