@@ -50,6 +50,8 @@ interface Result {
   fitSeconds: number;
   predictRowsPerSecond: number | null;
   throughputRowsPerSecond?: number;
+  /** Boosting iterations fitted, all folds (gradient boosting: early stopping ends each fit after its own count). */
+  iterations?: number;
 }
 
 /** CPU milliseconds this process has used: on a shared machine, steadier than wall time (scikit-learn's side uses process_time). */
@@ -69,7 +71,7 @@ function findPython(): string | undefined {
 function runKad(task: Task, make: () => Classifier, prep?: (f: Frame, l: string[]) => { frame: Frame; labels: string[] }): Result & { model: Classifier } {
   const classes = [...new Set(task.labels)].sort();
   const pred = new Int32Array(task.frame.rows).fill(-1);
-  let fit = 0, predT = 0, predN = 0;
+  let fit = 0, predT = 0, predN = 0, iters = 0;
   let model: Classifier | undefined;
   for (const k of [...new Set(task.fold)].filter((f) => f >= 0).sort()) {
     const { train, test } = foldIndices(task.fold, k);
@@ -80,6 +82,7 @@ function runKad(task: Task, make: () => Classifier, prep?: (f: Frame, l: string[
     let t = cpuMs();
     m.fit(tf, tl);
     fit += cpuMs() - t;
+    iters += (m as { iterations?: number }).iterations ?? 0;
     const held = takeRows(task.frame, test);
     m.predictProba(takeRows(held, [0])); // compiled before it is timed
     t = cpuMs();
@@ -96,7 +99,7 @@ function runKad(task: Task, make: () => Classifier, prep?: (f: Frame, l: string[
   const scores = classScores(confusionMatrix(y, p, classes.length));
   return {
     macroF1: macroF1(y, p, classes.length), recall: Object.fromEntries(classes.map((c, k) => [c, scores[k].recall])),
-    fitSeconds: fit / 1000, predictRowsPerSecond: predN / (predT / 1000), model: model as Classifier,
+    fitSeconds: fit / 1000, predictRowsPerSecond: predN / (predT / 1000), model: model as Classifier, ...(iters ? { iterations: iters } : {}),
   };
 }
 
@@ -155,6 +158,7 @@ function mean(rs: Result[]): Result {
     recall: Object.fromEntries(Object.keys(rs[0].recall).map((c) => [c, avg((r) => r.recall[c])])),
   };
   if (rs[0].throughputRowsPerSecond !== undefined) out.throughputRowsPerSecond = avg((r) => r.throughputRowsPerSecond);
+  if (rs[0].iterations !== undefined) out.iterations = avg((r) => r.iterations);
   return out;
 }
 
@@ -185,7 +189,10 @@ function compare(tasks: Task[], throughput = 0): Record<string, Result & { model
     for (const [a, b] of [['kad random-forest', 'RandomForest'], ['kad gbdt', 'HistGradientBoosting'], ['kad gbdt', 'HistGradientBoosting(l2=1)'], ['kad logistic', 'LogisticRegression']] as const) {
       const k = out[a], o = sk[b];
       const d = k.macroF1 - o.macroF1;
-      summary.push(`${task.name}: ${a} macro-F1 ${fmt(k.macroF1)} vs ${b} ${fmt(o.macroF1)} (${d >= 0 ? '+' : ''}${fmt(d)}); fit ${fmt(k.fitSeconds, 2)} s vs ${fmt(o.fitSeconds, 2)} s (${fmt(o.fitSeconds / k.fitSeconds, 1)}× faster)`);
+      const perIter = k.iterations && o.iterations
+        ? `; per boosting iteration ${fmt((1000 * k.fitSeconds) / k.iterations, 1)} ms (${fmt(k.iterations, 0)} iterations) vs ${fmt((1000 * o.fitSeconds) / o.iterations, 1)} ms (${fmt(o.iterations, 0)}), ${fmt((o.fitSeconds / o.iterations) / (k.fitSeconds / k.iterations), 1)}× faster`
+        : '';
+      summary.push(`${task.name}: ${a} macro-F1 ${fmt(k.macroF1)} vs ${b} ${fmt(o.macroF1)} (${d >= 0 ? '+' : ''}${fmt(d)}); fit ${fmt(k.fitSeconds, 2)} s vs ${fmt(o.fitSeconds, 2)} s (${fmt(o.fitSeconds / k.fitSeconds, 1)}× faster)${perIter}`);
     }
     if (sk.RandomForest.throughputRowsPerSecond) out['sklearn RandomForest'] = sk.RandomForest;
   }

@@ -1,9 +1,10 @@
 /**
  * One CART classification tree on binned features (see binning.ts), for the random forest: best split
  * by Gini or entropy over a random subset of features per node, searched on histograms of class
- * weights per bin for large nodes and on the node's rows sorted by bin for small ones (the same
- * splits either way). A threshold lies midway between the node's raw values either side of the
- * split, as scikit-learn's, so the tree predicts on raw values.
+ * weights per bin for nodes of at least half as many rows as the feature has bins and on the node's
+ * rows sorted by bin for smaller ones (the same splits either way, up to the order of the
+ * additions). A threshold lies midway between the node's raw values either side of the split, as
+ * scikit-learn's, so the tree predicts on raw values.
  *
  * Missing values: each split tries sending a node's missing rows left and right and keeps the better
  * (and "missing or not" is itself a candidate split); where a node had no missing rows, they go to
@@ -220,7 +221,9 @@ export function growTree(data: CartData, w: Float64Array, idx: Int32Array, p: Ca
       M.fill(0);
       L.fill(0);
       let mc = 0, lc = 0, Wm = 0;
-      if (m >= 4 * nb) {
+      if (2 * m >= nb) {
+        // A histogram from half as many rows as the feature has bins up: cheaper than sorting them
+        // (Nezha's 448-row folds: forest fit 1.3x faster than from four times as many rows up).
         // The missing rows land in bin MISSING (255) like the others; two rows at a time, so one
         // need not wait for the other's store when both land in the same cell.
         hist.fill(0, 0, nb * C);

@@ -14,7 +14,7 @@ import { intIn, paramReader } from '../core/params.js';
 import { openSnapshot } from '../core/snapshot.js';
 import { applyBins, fitBins, transposeCodes } from './binning.js';
 import type { Classifier, ClassifierSnapshot, FitOptions } from './classifier.js';
-import { histogramPool, growBoostedTree, type GrowerData } from './hist-grower.js';
+import { histogramPool, growBoostedTree, histPlan, type GrowerData } from './hist-grower.js';
 import { encodeLabels, rowWeights } from './labels.js';
 import { checkColumns, checkFitFrame, choiceParam, namesOf } from './params.js';
 import { stratifiedSplit, takeRows } from './split.js';
@@ -95,6 +95,38 @@ function toProba(raw: Float64Array, rows: number, K: number, out: Float64Array):
   }
 }
 
+/**
+ * The gradient and hessian of the log loss at raw scores `raw` (rows × K) for every row and output
+ * column k, weighted by `w`, into `g` and `h` (K × rows, column k's rows together). K = 1: the
+ * logistic loss of class 1; else the softmax's, column k for class k. The probabilities are computed
+ * as {@link toProba} does.
+ */
+function gradients(raw: Float64Array, y: Int32Array, w: Float64Array, K: number, g: Float64Array, h: Float64Array): void {
+  const n = y.length;
+  if (K === 1) {
+    for (let i = 0; i < n; i++) {
+      const p = 1 / (1 + Math.exp(-raw[i]));
+      g[i] = w[i] * (p - (y[i] === 1 ? 1 : 0));
+      h[i] = w[i] * Math.max(p * (1 - p), EPS);
+    }
+    return;
+  }
+  const e = new Float64Array(K);
+  for (let i = 0; i < n; i++) {
+    const o = i * K;
+    let mx = -Infinity;
+    for (let k = 0; k < K; k++) if (raw[o + k] > mx) mx = raw[o + k];
+    let s = 0;
+    for (let k = 0; k < K; k++) s += (e[k] = Math.exp(raw[o + k] - mx));
+    const wi = w[i], yi = y[i];
+    for (let k = 0; k < K; k++) {
+      const p = e[k] / s;
+      g[k * n + i] = wi * (p - (yi === k ? 1 : 0));
+      h[k * n + i] = wi * Math.max(p * (1 - p), EPS);
+    }
+  }
+}
+
 /** Weighted mean log loss of probabilities `p` (rows × C). */
 function logLoss(p: Float64Array, y: Int32Array, w: Float64Array, C: number): number {
   let s = 0, sw = 0;
@@ -147,6 +179,7 @@ export class GradientBoosting implements Classifier {
     const bins = fitBins(train, p.maxBins, this.seed);
     const codes = applyBins(bins, train);
     const data: GrowerData = { codes, rowCodes: transposeCodes(bins, codes, n, frame.cols), rows: n, cols: frame.cols, edges: bins.edges };
+    data.plan = histPlan(data);
 
     // Baseline: log-odds (two classes) or log priors, weighted.
     const prior = new Float64Array(C);
@@ -159,10 +192,10 @@ export class GradientBoosting implements Classifier {
     const baseline = K === 1 ? Float64Array.of(Math.log(prior[1] / prior[0])) : prior.map(Math.log);
     const raw = new Float64Array(n * K);
     for (let i = 0; i < n; i++) raw.set(baseline, i * K);
-    const prob = new Float64Array(n * C);
-    const g = new Float64Array(n);
-    const h = new Float64Array(n);
+    const g = new Float64Array(n * K);
+    const h = new Float64Array(n * K);
     const idx = new Int32Array(n);
+    const roots = new Int32Array(K);
     const pool = histogramPool(data);
     const builder = new TreeSetBuilder(1);
     const grower = { maxLeafNodes: p.maxLeafNodes, maxDepth: p.maxDepth, minSamplesLeaf: p.minSamplesLeaf, l2: p.l2, learningRate: p.learningRate };
@@ -177,21 +210,16 @@ export class GradientBoosting implements Classifier {
     let since = 0;
     let it = 0;
     while (it < p.maxIter) {
-      toProba(raw, n, K, prob);
+      gradients(raw, y, w, K, g, h);
       for (let k = 0; k < K; k++) {
-        const cls = K === 1 ? 1 : k;
-        for (let i = 0; i < n; i++) {
-          const pk = prob[i * C + cls];
-          g[i] = w[i] * (pk - (y[i] === cls ? 1 : 0));
-          h[i] = w[i] * Math.max(pk * (1 - pk), EPS);
-          idx[i] = i;
-        }
-        growBoostedTree(data, idx, g, h, grower, pool, builder, k, raw, K);
+        for (let i = 0; i < n; i++) idx[i] = i;
+        roots[k] = growBoostedTree(data, idx, g.subarray(k * n, (k + 1) * n), h.subarray(k * n, (k + 1) * n), grower, pool, builder, k, raw, K);
       }
       it++;
       if (val && rawV && probV && yv && wv) {
-        const sofar = builder.finish(frame.cols);
-        addTrees(sofar, val.data, val.rows, val.cols, rawV, K, (it - 1) * K, it * K);
+        for (let k = 0; k < K; k++) {
+          for (let i = 0, o = 0; i < val.rows; i++, o += val.cols) rawV[i * K + k] += builder.valueAt(builder.leaf(roots[k], val.data, o), 0);
+        }
         toProba(rawV, val.rows, K, probV);
         const loss = logLoss(probV, yv, wv, C);
         if (loss < best - p.tol) {

@@ -34,6 +34,145 @@ export interface GrowerData {
   rows: number;
   cols: number;
   edges: readonly Float64Array[];
+  /** What every tree's histograms share ({@link histPlan}); without it every node reads `rowCodes`. */
+  plan?: HistPlan;
+}
+
+/**
+ * The codes laid out for histograms, once per fit. A feature whose most common bin holds over half
+ * the rows (a sparse one: mostly 0, or mostly missing) is read only where a row is outside that bin;
+ * the common bin's sums are then the node's totals less the others'. The root of every tree holds
+ * every row, so its counts per bin are set once, and its dense features are read column by column in
+ * row order, not through the row index; other nodes read a row's dense codes together and then its
+ * few uncommon sparse ones.
+ */
+export interface HistPlan {
+  /** The root histogram's counts, gradient and hessian cells 0. */
+  counts: Float64Array;
+  /** Column-major codes with missing as the bin after the last, as the histogram lays it out. */
+  colCodes: Uint8Array;
+  /** Per feature: its most common bin when sparse, else −1. */
+  common: Int32Array;
+  /** Per sparse feature: the rows outside its common bin, ascending (empty for a dense one). */
+  others: Int32Array[];
+  /** Four interleaved copies of one feature's gradient and hessian sums per bin. */
+  scratch: Float64Array;
+  /** The dense features, and where each one's histogram starts. */
+  dense: Int32Array;
+  denseOff: Int32Array;
+  /** Row-major codes of the dense features only (`denseCodes[i * dense.length + j]`). */
+  denseCodes: Uint8Array;
+  /** Row i's uncommon sparse codes, as histogram cells: `cells[rowStart[i] … rowStart[i + 1] − 1]`. */
+  rowStart: Int32Array;
+  cells: Int32Array;
+  /** The sparse features. */
+  sparse: Int32Array;
+}
+
+/** Builds {@link HistPlan} for `data` (its `rowCodes` and `edges`). */
+export function histPlan(data: GrowerData): HistPlan {
+  const { rows, cols, rowCodes } = data;
+  const off = histOffsets(data);
+  const counts = new Float64Array(off[cols]);
+  const colCodes = new Uint8Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    for (let f = 0, c = i * cols; f < cols; f++) {
+      const b = rowCodes[c + f];
+      colCodes[f * rows + i] = b;
+      counts[off[f] + b * 3 + 2]++;
+    }
+  }
+  const common = new Int32Array(cols).fill(-1);
+  const others: Int32Array[] = [];
+  for (let f = 0; f < cols; f++) {
+    const nb = data.edges[f].length + 2;
+    let top = 0;
+    for (let b = 1; b < nb; b++) if (counts[off[f] + b * 3 + 2] > counts[off[f] + top * 3 + 2]) top = b;
+    const m = rows - counts[off[f] + top * 3 + 2];
+    if (2 * m >= rows) {
+      others.push(new Int32Array(0));
+      continue;
+    }
+    common[f] = top;
+    const list = new Int32Array(m);
+    for (let i = 0, k = 0, base = f * rows; i < rows; i++) if (colCodes[base + i] !== top) list[k++] = i;
+    others.push(list);
+  }
+  const dense = Int32Array.from(Array.from(common.keys()).filter((f) => common[f] < 0));
+  const sparse = Int32Array.from(Array.from(common.keys()).filter((f) => common[f] >= 0));
+  const nd = dense.length;
+  const denseCodes = new Uint8Array(rows * nd);
+  const rowStart = new Int32Array(rows + 1);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < nd; j++) denseCodes[i * nd + j] = rowCodes[i * cols + dense[j]];
+    let m = 0;
+    for (const f of sparse) if (rowCodes[i * cols + f] !== common[f]) m++;
+    rowStart[i + 1] = rowStart[i] + m;
+  }
+  const cells = new Int32Array(rowStart[rows]);
+  for (let i = 0, k = 0; i < rows; i++) {
+    for (const f of sparse) if (rowCodes[i * cols + f] !== common[f]) cells[k++] = off[f] + rowCodes[i * cols + f] * 3;
+  }
+  return {
+    counts, colCodes, common, others, scratch: new Float64Array(257 * 8), dense, denseOff: Int32Array.from(dense, (f) => off[f]), denseCodes, rowStart, cells, sparse,
+  };
+}
+
+/**
+ * The root's histogram (every row) from {@link HistPlan}: `G`, `H` the gradient and hessian totals.
+ * A dense feature's rows are summed into four interleaved copies of its histogram (row i into copy
+ * i mod 4), added up at the end: four independent chains of additions instead of one, each waiting
+ * less on the store before it (3–4× faster than one copy, measured).
+ */
+function buildRootHistogram(data: GrowerData, off: Int32Array, plan: HistPlan, g: Float64Array, h: Float64Array, G: number, H: number, out: Float64Array): void {
+  out.set(plan.counts);
+  const { rows, cols } = data;
+  const { colCodes: codes, common, others, scratch: tmp } = plan;
+  for (let f = 0; f < cols; f++) {
+    const o = off[f];
+    const base = f * rows;
+    const top = common[f];
+    if (top < 0) {
+      const nb = data.edges[f].length + 2;
+      tmp.fill(0, 0, nb * 8);
+      let i = 0;
+      for (; i + 3 < rows; i += 4) {
+        const q0 = codes[base + i] * 8, q1 = codes[base + i + 1] * 8 + 2, q2 = codes[base + i + 2] * 8 + 4, q3 = codes[base + i + 3] * 8 + 6;
+        tmp[q0] += g[i];
+        tmp[q0 + 1] += h[i];
+        tmp[q1] += g[i + 1];
+        tmp[q1 + 1] += h[i + 1];
+        tmp[q2] += g[i + 2];
+        tmp[q2 + 1] += h[i + 2];
+        tmp[q3] += g[i + 3];
+        tmp[q3 + 1] += h[i + 3];
+      }
+      for (; i < rows; i++) {
+        const q = codes[base + i] * 8;
+        tmp[q] += g[i];
+        tmp[q + 1] += h[i];
+      }
+      for (let b = 0; b < nb; b++) {
+        const t = b * 8, q = o + b * 3;
+        out[q] = tmp[t] + tmp[t + 2] + tmp[t + 4] + tmp[t + 6];
+        out[q + 1] = tmp[t + 1] + tmp[t + 3] + tmp[t + 5] + tmp[t + 7];
+      }
+      continue;
+    }
+    const list = others[f];
+    let gs = 0, hs = 0;
+    for (let k = 0; k < list.length; k++) {
+      const i = list[k];
+      const b = o + codes[base + i] * 3;
+      const gi = g[i], hi = h[i];
+      out[b] += gi;
+      out[b + 1] += hi;
+      gs += gi;
+      hs += hi;
+    }
+    out[o + top * 3] = G - gs;
+    out[o + top * 3 + 1] = H - hs;
+  }
 }
 
 const MIN_HESSIAN = 1e-3;
@@ -120,6 +259,48 @@ function buildHistogram(data: GrowerData, off: Int32Array, idx: Int32Array, star
   }
 }
 
+/**
+ * A node's histogram (rows `idx[start, end)`, gradient and hessian totals `G`, `H`) from
+ * {@link HistPlan}: every row's dense codes, then its uncommon sparse ones; each sparse feature's
+ * common bin is the node's totals less its other bins.
+ */
+function buildNodeHistogram(data: GrowerData, off: Int32Array, plan: HistPlan, idx: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, G: number, H: number, out: Float64Array): void {
+  out.fill(0);
+  const { denseOff, denseCodes: codes, rowStart, cells, sparse, common } = plan;
+  const nd = denseOff.length;
+  for (let i = start; i < end; i++) {
+    const r = idx[i];
+    const gr = g[r], hr = h[r];
+    for (let j = 0, c = r * nd; j < nd; j++) {
+      const q = denseOff[j] + codes[c + j] * 3;
+      out[q] += gr;
+      out[q + 1] += hr;
+      out[q + 2]++;
+    }
+    for (let e = rowStart[r], z = rowStart[r + 1]; e < z; e++) {
+      const q = cells[e];
+      out[q] += gr;
+      out[q + 1] += hr;
+      out[q + 2]++;
+    }
+  }
+  const m = end - start;
+  for (let s = 0; s < sparse.length; s++) {
+    const f = sparse[s];
+    const o = off[f], top = o + common[f] * 3;
+    let gs = 0, hs = 0, cs = 0;
+    for (let q = o; q < off[f + 1]; q += 3) {
+      gs += out[q];
+      hs += out[q + 1];
+      cs += out[q + 2];
+    }
+    const c = m - cs;
+    out[top] = c > 0 ? G - gs : 0;
+    out[top + 1] = c > 0 ? H - hs : 0;
+    out[top + 2] = c;
+  }
+}
+
 /** Fills in the best split of `leaf` from its histogram (gain −Infinity: none), with its left child's sums. */
 function findSplit(data: GrowerData, off: Int32Array, leaf: Leaf, p: GrowerParams): void {
   const { hist, g: G, h: H } = leaf;
@@ -136,6 +317,34 @@ function findSplit(data: GrowerData, off: Int32Array, leaf: Leaf, p: GrowerParam
     const mo = o + nb * 3;
     const gm = hist[mo], hm = hist[mo + 1], cm = hist[mo + 2];
     let gl = 0, hl = 0, cl = 0;
+    if (cm === 0) {
+      // No missing rows in the node (the usual case): the candidates below, one side, in a tight loop.
+      for (let b = 0; b < nb - 1; b++) {
+        const q = o + b * 3;
+        const c = hist[q + 2];
+        if (c === 0) continue;
+        gl += hist[q];
+        hl += hist[q + 1];
+        cl += c;
+        if (cl < msl) continue;
+        const cR = n - cl;
+        if (cR < msl) break; // and fewer still right of the next bins
+        const hR = H - hl;
+        if (hl < MIN_HESSIAN || hR < MIN_HESSIAN) continue;
+        const gR = G - gl;
+        const gain = (gl * gl) / (hl + lam) + (gR * gR) / (hR + lam) - parent;
+        if (gain > best) {
+          best = gain;
+          leaf.gain = gain;
+          leaf.feature = f;
+          leaf.bin = b;
+          leaf.missingRight = cR > cl;
+          leaf.gLeft = gl;
+          leaf.hLeft = hl;
+        }
+      }
+      continue;
+    }
     // Candidates: (bins ≤ b) left with the missing rows right (side 0) or left (side 1); b = MISSING:
     // every non-missing row left, the missing ones right.
     for (let b = 0; b <= nb; b++) {
@@ -180,15 +389,72 @@ function findSplit(data: GrowerData, off: Int32Array, leaf: Leaf, p: GrowerParam
   }
 }
 
+/** Reorders `idx[start, end)` so the rows going left (bin ≤ `bin`, missing as `missingRight` says) come first; returns where the right ones start. */
+function partition(codes: Uint8Array, base: number, idx: Int32Array, start: number, end: number, bin: number, missingRight: boolean): number {
+  let a = start, z = end - 1;
+  while (a <= z) {
+    const b = codes[base + idx[a]];
+    if (b === MISSING ? !missingRight : b <= bin) a++;
+    else {
+      const t = idx[a];
+      idx[a] = idx[z];
+      idx[z--] = t;
+    }
+  }
+  return a;
+}
+
+/** `large = parent − small`, cell by cell. */
+function subtract(parent: Float64Array, small: Float64Array, large: Float64Array): void {
+  for (let k = 0; k < parent.length; k++) large[k] = parent[k] - small[k];
+}
+
+/**
+ * Takes rows `idx[start, end)` (whose histogram is `small`, built by {@link buildNodeHistogram}) out of
+ * histogram `out` in place: their dense and uncommon sparse cells row by row, each sparse feature's
+ * common bin as `small` has it. Cheaper than {@link subtract} when the rows are few.
+ */
+function subtractRows(plan: HistPlan, off: Int32Array, idx: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, small: Float64Array, out: Float64Array): void {
+  const { denseOff, denseCodes: codes, rowStart, cells, sparse, common } = plan;
+  const nd = denseOff.length;
+  for (let i = start; i < end; i++) {
+    const r = idx[i];
+    const gr = g[r], hr = h[r];
+    for (let j = 0, c = r * nd; j < nd; j++) {
+      const q = denseOff[j] + codes[c + j] * 3;
+      out[q] -= gr;
+      out[q + 1] -= hr;
+      out[q + 2]--;
+    }
+    for (let e = rowStart[r], z = rowStart[r + 1]; e < z; e++) {
+      const q = cells[e];
+      out[q] -= gr;
+      out[q + 1] -= hr;
+      out[q + 2]--;
+    }
+  }
+  for (let s = 0; s < sparse.length; s++) {
+    const top = off[sparse[s]] + common[sparse[s]] * 3;
+    out[top] -= small[top];
+    out[top + 1] -= small[top + 1];
+    out[top + 2] -= small[top + 2];
+  }
+}
+
+/** Adds `v` to column `column` of `raw` (rows × `rawCols`) for rows `idx[start, end)`. */
+function addLeafValue(raw: Float64Array, rawCols: number, column: number, idx: Int32Array, start: number, end: number, v: number): void {
+  for (let i = start; i < end; i++) raw[idx[i] * rawCols + column] += v;
+}
+
 /**
  * Grows one tree (a new tree in `out` adding to output column `column`) on rows `idx` (reordered in
  * place) with gradients `g` and hessians `h` (weights applied); adds each leaf's value to
- * `raw[r * rawCols + column]` of its rows.
+ * `raw[r * rawCols + column]` of its rows. Returns the tree's root node.
  */
 export function growBoostedTree(
   data: GrowerData, idx: Int32Array, g: Float64Array, h: Float64Array, p: GrowerParams, pool: HistogramPool,
   out: TreeSetBuilder, column: number, raw: Float64Array, rawCols: number,
-): void {
+): number {
   const root = out.beginTree(column);
   const off = pool.offsets;
   let G = 0, H = 0;
@@ -197,7 +463,8 @@ export function growBoostedTree(
     H += h[idx[i]];
   }
   const first: Leaf = { node: root, start: 0, end: idx.length, depth: 0, g: G, h: H, hist: pool.take(), gain: -Infinity, feature: -1, bin: 0, missingRight: false, gLeft: 0, hLeft: 0 };
-  buildHistogram(data, off, idx, 0, idx.length, g, h, first.hist);
+  if (data.plan && idx.length === data.rows) buildRootHistogram(data, off, data.plan, g, h, G, H, first.hist);
+  else buildHistogram(data, off, idx, 0, idx.length, g, h, first.hist);
   findSplit(data, off, first, p);
   const leaves: Leaf[] = [first];
   let height = 0;
@@ -209,37 +476,40 @@ export function growBoostedTree(
     const f = leaf.feature;
     const thr = leaf.bin === MISSING ? Infinity : data.edges[f][leaf.bin];
     const left = out.split(leaf.node, f, thr, leaf.missingRight);
-    const base = f * data.rows;
-    let a = leaf.start, z = leaf.end - 1;
-    while (a <= z) {
-      const b = data.codes[base + idx[a]];
-      if (b === MISSING ? !leaf.missingRight : b <= leaf.bin) a++;
-      else {
-        const t = idx[a];
-        idx[a] = idx[z];
-        idx[z--] = t;
-      }
-    }
+    const a = partition(data.codes, f * data.rows, idx, leaf.start, leaf.end, leaf.bin, leaf.missingRight);
     const depth = leaf.depth + 1;
     if (depth > height) height = depth;
     const mk = (node: number, start: number, end: number, gs: number, hs: number): Leaf =>
       ({ node, start, end, depth, g: gs, h: hs, hist: pool.take(), gain: -Infinity, feature: -1, bin: 0, missingRight: false, gLeft: 0, hLeft: 0 });
     const l = mk(left, leaf.start, a, leaf.gLeft, leaf.hLeft);
     const r = mk(left + 1, a, leaf.end, leaf.g - leaf.gLeft, leaf.h - leaf.hLeft);
-    const [small, large] = l.end - l.start <= r.end - r.start ? [l, r] : [r, l];
-    buildHistogram(data, off, idx, small.start, small.end, g, h, small.hist);
-    const ph = leaf.hist, sh = small.hist, lh = large.hist;
-    for (let k = 0; k < ph.length; k++) lh[k] = ph[k] - sh[k];
-    pool.give(ph);
-    findSplit(data, off, l, p);
-    findSplit(data, off, r, p);
+    // The children's histograms only serve to split them: none when this split makes the last leaf,
+    // or neither child may split (too few rows, or too deep); they stay leaves (gain −Infinity).
+    const splittable = (c: Leaf): boolean => c.end - c.start >= 2 * p.minSamplesLeaf && !(p.maxDepth > 0 && depth >= p.maxDepth);
+    if (leaves.length + 1 < p.maxLeafNodes && (splittable(l) || splittable(r))) {
+      const [small, large] = l.end - l.start <= r.end - r.start ? [l, r] : [r, l];
+      if (data.plan) buildNodeHistogram(data, off, data.plan, idx, small.start, small.end, g, h, small.g, small.h, small.hist);
+      else buildHistogram(data, off, idx, small.start, small.end, g, h, small.hist);
+      if (data.plan && 3 * (small.end - small.start) * data.cols < leaf.hist.length) {
+        // Few rows: the parent's histogram becomes the larger child's, less the smaller's rows.
+        pool.give(large.hist);
+        large.hist = leaf.hist;
+        subtractRows(data.plan, off, idx, small.start, small.end, g, h, small.hist, large.hist);
+      } else {
+        subtract(leaf.hist, small.hist, large.hist);
+        pool.give(leaf.hist);
+      }
+      findSplit(data, off, l, p);
+      findSplit(data, off, r, p);
+    } else pool.give(leaf.hist);
     leaves.splice(bi, 1, l, r);
   }
   for (const leaf of leaves) {
     const v = (-p.learningRate * leaf.g) / (leaf.h + p.l2 + 1e-15);
     out.setValue(leaf.node, [v]);
-    for (let i = leaf.start; i < leaf.end; i++) raw[idx[i] * rawCols + column] += v;
+    addLeafValue(raw, rawCols, column, idx, leaf.start, leaf.end, v);
     pool.give(leaf.hist);
   }
   out.endTree(height);
+  return root;
 }

@@ -7,7 +7,8 @@
  *
  * Prediction allocates nothing: every row takes a fixed number of branch-free steps per tree
  * (`n = child[n] + (x > threshold[n] | (x is NaN & missingRight[n]))`, leaves absorbing the extra
- * steps), eight rows interleaved, per block of rows so a tree and a block stay in cache.
+ * steps, stopping once all are at leaves), eight rows interleaved, per block of rows so a tree and a
+ * block stay in cache.
  */
 import { ModelFormatError } from '../core/errors.js';
 import { fromBase64, toBase64, type TypedArrayType } from '../core/snapshot.js';
@@ -157,51 +158,91 @@ const BLOCK = 256;
 /**
  * Adds the leaf values of trees `from … to − 1` to `out` (rows × `outCols`) for every row of `data`
  * (rows × `cols`, `cols` ≥ the trees' features). Allocates nothing per row or tree: a step is
- * `n = child + (x > threshold | (x is NaN & missing goes right))`, branch-free, eight rows at a time.
+ * `n = child + (x > threshold | (x is NaN & missing goes right))`, branch-free, eight rows at a time,
+ * until the eight rows are all at leaves (or the tree's depth is reached); eight rows without a
+ * missing value take steps without the NaN test.
  */
 export function addTrees(s: TreeSet, data: Float64Array, rows: number, cols: number, out: Float64Array, outCols: number, from = 0, to = s.root.length): void {
-  const { root, depth, key, shift, threshold, value, width, column } = s;
-  const mask = (1 << shift) - 1;
-  const cs = shift + 1; // key = child << (shift + 1) | missingRight << shift | feature
+  const missing = new Uint8Array(BLOCK / 8); // per eight rows of a block: 1 when one misses a value
   for (let b0 = 0; b0 < rows; b0 += BLOCK) {
     const b1 = Math.min(rows, b0 + BLOCK);
+    for (let i = b0; i + 8 <= b1; i += 8) {
+      let clean = true;
+      for (let q = i * cols, z = q + 8 * cols; q < z && clean; q++) clean = data[q] === data[q];
+      missing[(i - b0) >> 3] = clean ? 0 : 1;
+    }
     for (let t = from; t < to; t++) {
-      const r = root[t];
-      const c = column[t];
-      let i = b0;
-      for (; i + 8 <= b1; i += 8) {
-        const o0 = i * cols, o1 = o0 + cols, o2 = o1 + cols, o3 = o2 + cols;
-        const o4 = o3 + cols, o5 = o4 + cols, o6 = o5 + cols, o7 = o6 + cols;
-        let n0 = r, n1 = r, n2 = r, n3 = r, n4 = r, n5 = r, n6 = r, n7 = r;
-        for (let h = depth[t], k = 0, v = 0; h > 0; h--) {
-          k = key[n0]; v = data[o0 + (k & mask)]; n0 = (k >> cs) + ((+(v > threshold[n0])) | (+(v !== v) & (k >> shift)));
-          k = key[n1]; v = data[o1 + (k & mask)]; n1 = (k >> cs) + ((+(v > threshold[n1])) | (+(v !== v) & (k >> shift)));
-          k = key[n2]; v = data[o2 + (k & mask)]; n2 = (k >> cs) + ((+(v > threshold[n2])) | (+(v !== v) & (k >> shift)));
-          k = key[n3]; v = data[o3 + (k & mask)]; n3 = (k >> cs) + ((+(v > threshold[n3])) | (+(v !== v) & (k >> shift)));
-          k = key[n4]; v = data[o4 + (k & mask)]; n4 = (k >> cs) + ((+(v > threshold[n4])) | (+(v !== v) & (k >> shift)));
-          k = key[n5]; v = data[o5 + (k & mask)]; n5 = (k >> cs) + ((+(v > threshold[n5])) | (+(v !== v) & (k >> shift)));
-          k = key[n6]; v = data[o6 + (k & mask)]; n6 = (k >> cs) + ((+(v > threshold[n6])) | (+(v !== v) & (k >> shift)));
-          k = key[n7]; v = data[o7 + (k & mask)]; n7 = (k >> cs) + ((+(v > threshold[n7])) | (+(v !== v) & (k >> shift)));
-        }
-        if (width === 1) {
-          out[i * outCols + c] += value[n0]; out[(i + 1) * outCols + c] += value[n1];
-          out[(i + 2) * outCols + c] += value[n2]; out[(i + 3) * outCols + c] += value[n3];
-          out[(i + 4) * outCols + c] += value[n4]; out[(i + 5) * outCols + c] += value[n5];
-          out[(i + 6) * outCols + c] += value[n6]; out[(i + 7) * outCols + c] += value[n7];
-        } else {
-          addLeaf(value, n0 * width, out, i * outCols + c, width);
-          addLeaf(value, n1 * width, out, (i + 1) * outCols + c, width);
-          addLeaf(value, n2 * width, out, (i + 2) * outCols + c, width);
-          addLeaf(value, n3 * width, out, (i + 3) * outCols + c, width);
-          addLeaf(value, n4 * width, out, (i + 4) * outCols + c, width);
-          addLeaf(value, n5 * width, out, (i + 5) * outCols + c, width);
-          addLeaf(value, n6 * width, out, (i + 6) * outCols + c, width);
-          addLeaf(value, n7 * width, out, (i + 7) * outCols + c, width);
-        }
-      }
-      for (; i < b1; i++) addLeaf(value, leafOf(s, t, data, i * cols) * width, out, i * outCols + c, width);
+      const i = addTree(s, t, data, b0, b1, cols, out, outCols, missing);
+      const c = s.column[t], width = s.width;
+      for (let r = i; r < b1; r++) addLeaf(s.value, leafOf(s, t, data, r * cols) * width, out, r * outCols + c, width);
     }
   }
+}
+
+/** Adds the leaf values of the eight rows at `data[i * cols …]` (their leaves `n0 … n7`) under tree `t`. */
+function addLeaves8(s: TreeSet, t: number, out: Float64Array, outCols: number, i: number, n0: number, n1: number, n2: number, n3: number, n4: number, n5: number, n6: number, n7: number): void {
+  const { value, width } = s;
+  const c = s.column[t];
+  if (width === 1) {
+    out[i * outCols + c] += value[n0]; out[(i + 1) * outCols + c] += value[n1];
+    out[(i + 2) * outCols + c] += value[n2]; out[(i + 3) * outCols + c] += value[n3];
+    out[(i + 4) * outCols + c] += value[n4]; out[(i + 5) * outCols + c] += value[n5];
+    out[(i + 6) * outCols + c] += value[n6]; out[(i + 7) * outCols + c] += value[n7];
+    return;
+  }
+  addLeaf(value, n0 * width, out, i * outCols + c, width);
+  addLeaf(value, n1 * width, out, (i + 1) * outCols + c, width);
+  addLeaf(value, n2 * width, out, (i + 2) * outCols + c, width);
+  addLeaf(value, n3 * width, out, (i + 3) * outCols + c, width);
+  addLeaf(value, n4 * width, out, (i + 4) * outCols + c, width);
+  addLeaf(value, n5 * width, out, (i + 5) * outCols + c, width);
+  addLeaf(value, n6 * width, out, (i + 6) * outCols + c, width);
+  addLeaf(value, n7 * width, out, (i + 7) * outCols + c, width);
+}
+
+/**
+ * Tree `t` on rows `b0 … b1 − 1`, eight at a time (`missing[g]`: whether the g-th eight miss a
+ * value); returns the first row left over (fewer than eight).
+ */
+function addTree(s: TreeSet, t: number, data: Float64Array, b0: number, b1: number, cols: number, out: Float64Array, outCols: number, missing: Uint8Array): number {
+  const { key, shift, threshold } = s;
+  const mask = (1 << shift) - 1;
+  const cs = shift + 1; // key = child << (shift + 1) | missingRight << shift | feature
+  const r = s.root[t], depth = s.depth[t];
+  let i = b0;
+  for (; i + 8 <= b1; i += 8) {
+    const o0 = i * cols, o1 = o0 + cols, o2 = o1 + cols, o3 = o2 + cols;
+    const o4 = o3 + cols, o5 = o4 + cols, o6 = o5 + cols, o7 = o6 + cols;
+    let n0 = r, n1 = r, n2 = r, n3 = r, n4 = r, n5 = r, n6 = r, n7 = r;
+    // A leaf is its own child: once no row moves, all eight are at leaves.
+    if (missing[(i - b0) >> 3] === 0) {
+      for (let h = depth, k = 0, m = 0, moved = 0; h > 0; h--) {
+        k = key[n0]; m = (k >> cs) + (+(data[o0 + (k & mask)] > threshold[n0])); moved = m ^ n0; n0 = m;
+        k = key[n1]; m = (k >> cs) + (+(data[o1 + (k & mask)] > threshold[n1])); moved |= m ^ n1; n1 = m;
+        k = key[n2]; m = (k >> cs) + (+(data[o2 + (k & mask)] > threshold[n2])); moved |= m ^ n2; n2 = m;
+        k = key[n3]; m = (k >> cs) + (+(data[o3 + (k & mask)] > threshold[n3])); moved |= m ^ n3; n3 = m;
+        k = key[n4]; m = (k >> cs) + (+(data[o4 + (k & mask)] > threshold[n4])); moved |= m ^ n4; n4 = m;
+        k = key[n5]; m = (k >> cs) + (+(data[o5 + (k & mask)] > threshold[n5])); moved |= m ^ n5; n5 = m;
+        k = key[n6]; m = (k >> cs) + (+(data[o6 + (k & mask)] > threshold[n6])); moved |= m ^ n6; n6 = m;
+        k = key[n7]; m = (k >> cs) + (+(data[o7 + (k & mask)] > threshold[n7])); moved |= m ^ n7; n7 = m;
+        if (moved === 0) break;
+      }
+    } else {
+      for (let h = depth, k = 0, v = 0, m = 0, moved = 0; h > 0; h--) {
+        k = key[n0]; v = data[o0 + (k & mask)]; m = (k >> cs) + ((+(v > threshold[n0])) | (+(v !== v) & (k >> shift))); moved = m ^ n0; n0 = m;
+        k = key[n1]; v = data[o1 + (k & mask)]; m = (k >> cs) + ((+(v > threshold[n1])) | (+(v !== v) & (k >> shift))); moved |= m ^ n1; n1 = m;
+        k = key[n2]; v = data[o2 + (k & mask)]; m = (k >> cs) + ((+(v > threshold[n2])) | (+(v !== v) & (k >> shift))); moved |= m ^ n2; n2 = m;
+        k = key[n3]; v = data[o3 + (k & mask)]; m = (k >> cs) + ((+(v > threshold[n3])) | (+(v !== v) & (k >> shift))); moved |= m ^ n3; n3 = m;
+        k = key[n4]; v = data[o4 + (k & mask)]; m = (k >> cs) + ((+(v > threshold[n4])) | (+(v !== v) & (k >> shift))); moved |= m ^ n4; n4 = m;
+        k = key[n5]; v = data[o5 + (k & mask)]; m = (k >> cs) + ((+(v > threshold[n5])) | (+(v !== v) & (k >> shift))); moved |= m ^ n5; n5 = m;
+        k = key[n6]; v = data[o6 + (k & mask)]; m = (k >> cs) + ((+(v > threshold[n6])) | (+(v !== v) & (k >> shift))); moved |= m ^ n6; n6 = m;
+        k = key[n7]; v = data[o7 + (k & mask)]; m = (k >> cs) + ((+(v > threshold[n7])) | (+(v !== v) & (k >> shift))); moved |= m ^ n7; n7 = m;
+        if (moved === 0) break;
+      }
+    }
+    addLeaves8(s, t, out, outCols, i, n0, n1, n2, n3, n4, n5, n6, n7);
+  }
+  return i;
 }
 
 function addLeaf(value: Float64Array, from: number, out: Float64Array, to: number, width: number): void {
