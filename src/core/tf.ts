@@ -15,6 +15,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+// The gradients of the core ops, for training with tf.train optimisers without tfjs-layers (classifiers/neural.ts).
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 
 tf.enableProdMode();
 
