@@ -7,6 +7,7 @@ import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Classifier, ClassifierSnapshot } from './classifier.js';
 import { CnnClassifier, type CnnParams } from './cnn.js';
 import { GradientBoosting, type GbdtParams } from './gbdt.js';
+import { GnnClassifier, type GnnParams } from './gnn.js';
 import { LogisticRegression, type LogisticParams } from './logistic.js';
 import { MlpClassifier, type MlpParams } from './mlp.js';
 import { RandomForest, type RandomForestParams } from './random-forest.js';
@@ -26,6 +27,7 @@ const KINDS: Record<string, Entry> = {
   stack: { create: (p, seed) => new StackingClassifier(p as StackingParams, seed, deps), load: (s) => StackingClassifier.fromJSON(s, deps) },
   mlp: { create: (p, seed) => new MlpClassifier(p as MlpParams, seed), load: (s) => MlpClassifier.fromJSON(s) },
   cnn: { create: (p, seed) => new CnnClassifier(p as CnnParams, seed), load: (s) => CnnClassifier.fromJSON(s) },
+  gnn: { create: (p, seed) => new GnnClassifier(p as GnnParams, seed), load: (s) => GnnClassifier.fromJSON(s) },
 };
 
 /** Every classifier kind, in a stable order. */

@@ -266,9 +266,20 @@ export abstract class NeuralClassifier<P extends TrainParams> implements Classif
   /** The network for inputs named `features` and these `classes`; throws {@link InputError} when the columns do not fit the model. */
   protected abstract buildNet(features: readonly string[], classes: readonly string[]): Net;
 
+  /** The classes to fit for these columns and labels; default (undefined) the labels' distinct values, sorted. */
+  protected classList(_names: readonly string[], _labels: readonly string[]): string[] | undefined {
+    return undefined;
+  }
+
   fit(frame: Frame, labels: readonly string[], opts?: FitOptions): void {
     checkFitFrame(this.kind, frame);
-    const { classes, y } = encodeLabels(labels, frame.rows, this.kind);
+    let { classes, y } = encodeLabels(labels, frame.rows, this.kind);
+    const wider = this.classList(frame.names, labels);
+    if (wider) {
+      const index = new Map(wider.map((c, k) => [c, k]));
+      y = Int32Array.from(labels, (l) => index.get(l) as number);
+      classes = wider;
+    }
     const w = rowWeights(y, classes, opts, this.kind);
     const net = this.buildNet(frame.names, classes);
     const scaler = new StandardScaler().fit(frame);
