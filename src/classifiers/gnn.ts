@@ -116,6 +116,9 @@ function graphNet(nodes: readonly string[], F: number, classes: readonly string[
     const nc = parsed[k];
     return nc ? nodes.indexOf(nc.node) * T + types.indexOf(nc.type) : N * T + graphLabels.indexOf(c);
   });
+  const K = classes.length;
+  const pick = new Float32Array((N * T + G) * K);
+  index.forEach((col, k) => { pick[col * K + k] = 1; });
   const weights: WeightSpec[] = [];
   let inF = F;
   for (const h of p.hidden) {
@@ -152,7 +155,8 @@ function graphNet(nodes: readonly string[], F: number, classes: readonly string[
       }
       if (G > 0) parts.push(tf.add(tf.matMul(tf.mean(tf.reshape(h, [B, N, H]), 1) as tf.Tensor2D, w[at] as tf.Tensor2D), w[at + 1]) as tf.Tensor2D);
       const all = parts.length === 1 ? parts[0] : tf.concat(parts, 1);
-      return tf.gather(all, tf.tensor1d(index, 'int32'), 1) as tf.Tensor2D;
+      // Each class's column picked by a 0/1 matrix (a matMul: tf.gather's gradient has no wasm kernel).
+      return tf.matMul(all, tf.tensor2d(pick, [N * T + G, K])) as tf.Tensor2D;
     },
   };
 }
