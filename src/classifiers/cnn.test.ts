@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Frame } from '../core/frame.js';
 import { createRng } from '../core/rng.js';
 import { CnnClassifier, resolveCnnParams, stackWindows, windowShape } from './cnn.js';
+import type { Net } from './neural.js';
 import { withHoles } from './fixtures.testkit.js';
 import { argmaxRows, indexLabels } from './labels.js';
 import { macroF1 } from './metrics.js';
@@ -53,5 +54,26 @@ describe('cnn', () => {
   it('refuses bad settings', () => {
     expect(() => resolveCnnParams({ filters: [] })).toThrow(/filters/);
     expect(() => resolveCnnParams({ kernelSize: 0 })).toThrow(/kernelSize/);
+  });
+});
+
+describe('cnn network', () => {
+  it("computes what tfjs's conv1d ('same' padding), pooling and a dense layer compute", async () => {
+    const { tf } = await import('../core/tf.js');
+    const { initWeights } = await import('./neural.js');
+    const W = 6, C = 2, F = 3, k = 4;
+    const names = Array.from({ length: W }, (_, t) => [`a@${t}`, `b@${t}`]).flat();
+    const m = new CnnClassifier({ filters: [F], kernelSize: k, hidden: [] });
+    const net = (m as unknown as { buildNet(f: string[], c: string[]): Net }).buildNet(names, ['x', 'y']);
+    const rng = createRng(3);
+    const w = initWeights(net, 4).map((a, i) => tf.tensor(a.map(() => rng.normal()), net.weights[i].shape));
+    const x = tf.tensor2d(Float32Array.from({ length: 2 * W * C }, () => rng.normal()), [2, W * C]);
+    const ours = tf.tidy(() => net.logits(w, x, (t) => t).arraySync());
+    const theirs = tf.tidy(() => {
+      const h = tf.relu(tf.add(tf.conv1d(tf.reshape(x, [2, W, C]) as never, w[0] as never, 1, 'same'), w[1]));
+      return tf.add(tf.matMul(tf.concat([tf.mean(h, 1), tf.max(h, 1)], 1) as never, w[2] as never), w[3]).arraySync();
+    });
+    expect((ours as number[][]).flat().map((v) => v.toFixed(4))).toEqual((theirs as number[][]).flat().map((v) => v.toFixed(4)));
+    tf.dispose([...w, x]);
   });
 });

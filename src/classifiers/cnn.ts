@@ -100,7 +100,15 @@ function convNet(W: number, C: number, K: number, p: Required<CnnParams>): Net {
     weights,
     logits(w, x, drop) {
       let h = tf.reshape(x, [-1, W, C]) as tf.Tensor3D;
-      for (let l = 0; l < nConv; l++) h = drop(tf.relu(tf.add(tf.conv1d(h, w[2 * l] as tf.Tensor3D, 1, 'same'), w[2 * l + 1]))) as tf.Tensor3D;
+      for (let l = 0; l < nConv; l++) {
+        // A 'same' convolution as one matMul of the unfolded windows ([B, W, k·C]) by the kernel ([k·C, F]):
+        // tfjs's conv1d has no gradient kernel on wasm, slice, concat and matMul have one everywhere.
+        const c = h.shape[2], f = p.filters[l];
+        const padded = tf.pad(h, [[0, 0], [(k - 1) >> 1, k - 1 - ((k - 1) >> 1)], [0, 0]]);
+        const unfolded = k === 1 ? padded : tf.concat(Array.from({ length: k }, (_, o) => tf.slice(padded, [0, o, 0], [-1, W, c])), 2);
+        const z = tf.matMul(tf.reshape(unfolded, [-1, k * c]) as tf.Tensor2D, tf.reshape(w[2 * l], [k * c, f]) as tf.Tensor2D);
+        h = drop(tf.relu(tf.add(tf.reshape(z, [-1, W, f]), w[2 * l + 1]))) as tf.Tensor3D;
+      }
       let z = tf.concat([tf.mean(h, 1), tf.max(h, 1)], 1) as tf.Tensor2D;
       for (let l = 0; l < widths.length - 1; l++) {
         const o = 2 * (nConv + l);

@@ -81,7 +81,7 @@ describe('kad classify', () => {
     const models = join(dir, 'm-neural');
     for (const algorithm of ['mlp', 'cnn']) {
       const c = io();
-      expect(await main(['classify', 'train', '--data', data, '--target', 'abnormality_class', '--model-dir', models, '--algorithm', algorithm, '--params', '{"epochs":30,"learningRate":0.01}', '--class-weight', 'balanced', '-q'], c)).toBe(0);
+      expect(await main(['classify', 'train', '--data', data, '--target', 'abnormality_class', '--model-dir', models, '--algorithm', algorithm, '--params', '{"epochs":30,"learningRate":0.01}', '--class-weight', 'balanced', '-q'], c), c.err).toBe(0);
       expect(c.out).toContain('confusion matrix');
       expect(Number(/macro-F1\s+([\d.]+)/.exec(c.out)?.[1])).toBeGreaterThan(0.8);
       const out = join(dir, `pred-${algorithm}.csv`);

@@ -134,6 +134,7 @@ export async function trainAndRegister(dataPath: string, s: TrainSettings, io: C
     say(`SMOTE added ${Object.entries(r.added).filter(([, n]) => n > 0).map(([c, n]) => `${n} ${c}`).join(', ') || 'nothing'}`);
   }
   say(`fitting ${kind} on ${trainFrame.rows} rows × ${frame.cols} features (${classes.length} classes); ${test.length} rows held out`);
+  if (['mlp', 'cnn', 'gnn'].includes(kind)) await (await import('../core/tf.js')).useWasmBackend(); // tfjs's wasm backend trains them 2–3× faster than cpu
   const model = createClassifier(kind, params, seed);
   const t0 = performance.now();
   model.fit(trainFrame, trainLabels, s.classWeight ? { classWeight: 'balanced' } : undefined);
