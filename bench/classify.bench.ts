@@ -10,7 +10,10 @@
  *   pod's faulty-or-not, by stratified 5-fold cross-validation (each row predicted once), averaged
  *   over a few fold seeds;
  * then the forest's predict throughput on one core, SMOTE's effect on the minority classes' recall on
- * the imbalanced simulator split, and stacking against its best member.
+ * the imbalanced simulator split, and stacking against its best member; then the neural classifiers
+ * (mlp on the same rows, cnn on windows of them: the simulator's last 5 rows per pod, Nezha's per-minute
+ * sequences) beside the trees, and the graph model (gnn) against the same model without the call graph
+ * on locating Nezha's faulty service and naming its fault type (GNN_SEEDS, default 5).
  * Run: `npm run bench:classify`. Environment: DATA (default ../shared/data), HOURS (simulated hours,
  * default 24), REPEATS (fold seeds per Nezha task, default 3), PYTHON (default: the first of python3, /usr/bin/python3 that imports sklearn).
  * Progress on stderr; without python3 + scikit-learn the scikit-learn columns are skipped, said so.
@@ -26,6 +29,9 @@ import { classScores, confusionMatrix, macroF1 } from '../src/classifiers/metric
 import { smote } from '../src/classifiers/smote.js';
 import { foldIndices, stratifiedFolds, stratifiedSplit, takeItems, takeRows } from '../src/classifiers/split.js';
 import type { Frame } from '../src/core/frame.js';
+import { stackWindows } from '../src/classifiers/cnn.js';
+import { useWasmBackend } from '../src/core/tf.js';
+import { nezhaGraphTask, nezhaSequenceTasks } from '../src/evaluate/nezha-sequences.js';
 import { nezhaWindowTasks } from '../src/evaluate/nezha-windows.js';
 import { simulatorLabeledDataset } from '../src/evaluate/simulator-labeled.js';
 
@@ -257,6 +263,7 @@ const simOut = compare([simTask], THROUGHPUT_ROWS);
 
 // 4. Nezha OnlineBoutique fault windows.
 const nezhaDir = join(DATA, 'nezha-onlineboutique');
+const nezhaOut: Record<string, { tasks: Task[]; out: Record<string, Result & { model?: Classifier }> }> = {};
 if (!existsSync(nezhaDir)) {
   console.log(`\nNezha: skipped (${nezhaDir} not found; the corpora live in ../shared/data)`);
 } else {
@@ -268,7 +275,79 @@ if (!existsSync(nezhaDir)) {
     const tasks: Task[] = Array.from({ length: REPEATS }, (_, r) => ({ name, frame, labels: t.labels, fold: stratifiedFolds(y, classes.length, 5, SEED + r) }));
     const counts = classes.map((c) => `${c} ${t.labels.filter((l) => l === c).length}`).join(', ');
     console.log(`\n== Nezha OnlineBoutique, ${name}: ${t.rows} rows × ${t.names.length} features (${counts}); stratified 5-fold cross-validation, the mean of ${REPEATS} fold seeds (${SEED}…${SEED + REPEATS - 1})`);
-    compare(tasks);
+    nezhaOut[name] = { tasks, out: compare(tasks) };
+  }
+}
+
+// 5. The neural classifiers (mlp, cnn) beside the trees, and the graph model against its no-graph twin on Nezha.
+{
+  const wasm = await useWasmBackend((e) => log(`tfjs wasm backend unavailable (${String(e)}); training on cpu`));
+  const refs = ['kad random-forest', 'kad gbdt', 'kad logistic'];
+  const neural = (tasks: Task[], seqTasks: Task[], refOut: Record<string, Result>, mlpParams: Record<string, unknown>, cnnParams: Record<string, unknown>, steps: string): void => {
+    const name = tasks[0].name;
+    log(`${name}: kad mlp…`);
+    const mlp = mean(tasks.map((t) => runKad(t, () => createClassifier('mlp', mlpParams, SEED))));
+    log(`${name}: kad cnn…`);
+    const cnn = mean(seqTasks.map((t) => runKad(t, () => createClassifier('cnn', cnnParams, SEED))));
+    console.log(`\n${name}: the neural classifiers (tfjs ${wasm ? 'wasm' : 'cpu'} backend; cnn on ${steps}), the same folds as above:`);
+    table(tasks[0], [...refs.map((r) => [r, refOut[r]] as [string, Result]), ['kad mlp', mlp], ['kad cnn', cnn]]);
+    summary.push(`${name}: mlp macro-F1 ${fmt(mlp.macroF1)} (fit ${fmt(mlp.fitSeconds, 1)} s), cnn ${fmt(cnn.macroF1)} (fit ${fmt(cnn.fitSeconds, 1)} s); gbdt ${fmt(refOut['kad gbdt'].macroF1)}, random forest ${fmt(refOut['kad random-forest'].macroF1)}`);
+  };
+  const SIM_STEPS = 5;
+  const simWindows = stackWindows(simFrame, sim.pods, SIM_STEPS);
+  neural([simTask], [{ ...simTask, frame: simWindows }], simOut, { batchSize: 256 }, { batchSize: 256 }, `each pod's last ${SIM_STEPS} rows, ${simWindows.cols} columns`);
+  if (existsSync(nezhaDir)) {
+    log('reading Nezha sequences…');
+    const seq = nezhaSequenceTasks(nezhaDir);
+    for (const [name, t] of [['nezha fault type', seq.faultType], ['nezha faulty pod', seq.faultyPod]] as const) {
+      const { tasks, out } = nezhaOut[name];
+      const frame: Frame = { names: t.names, rows: t.rows, cols: t.names.length, data: t.data };
+      neural(tasks, tasks.map((k) => ({ ...k, frame })), out, {}, {}, `per-minute robust z, 5 minutes before to 5 after the injection, ${t.names.length} columns`);
+    }
+
+    // The graph model: which service is faulty and how, from every service's window features, with and without the call graph.
+    const g = nezhaGraphTask(nezhaDir);
+    const gFrame: Frame = { names: g.names, rows: g.rows, cols: g.names.length, data: g.data };
+    const types = g.labels.map((l) => l.slice(l.indexOf(':') + 1));
+    const { classes: typeClasses, y: typeY } = encodeLabels(types, g.rows, 'bench');
+    const GNN_SEEDS = Number(process.env.GNN_SEEDS ?? 5);
+    console.log(`\n== Nezha OnlineBoutique, the faulty service and its fault type from every service's window features (${g.rows} faults, ${g.services.length} services × ${g.names.length / g.services.length} features, ${g.edges.length} call edges); 5-fold cross-validation over the faults (stratified by type), ${GNN_SEEDS} seeds (fold and model seed ${SEED}…${SEED + GNN_SEEDS - 1}); mean ± sd over the seeds`);
+    const scores: Record<string, number[][]> = { gnn: [], twin: [] };
+    for (let r = 0; r < GNN_SEEDS; r++) {
+      const fold = stratifiedFolds(typeY, typeClasses.length, 5, SEED + r);
+      for (const [label, edges] of [['gnn', g.edges], ['twin', []]] as const) {
+        log(`graph: ${label}, seed ${SEED + r}…`);
+        let svc = 0, joint = 0, fit = 0;
+        const yt = new Int32Array(g.rows), yp = new Int32Array(g.rows);
+        for (let k = 0; k < 5; k++) {
+          const { train, test } = foldIndices(fold, k);
+          const m = createClassifier('gnn', { edges }, SEED + r);
+          const t0 = cpuMs();
+          m.fit(takeRows(gFrame, train), takeItems(g.labels, train));
+          fit += cpuMs() - t0;
+          const am = argmaxRows(m.predictProba(takeRows(gFrame, test)), m.classes.length);
+          test.forEach((row, i) => {
+            const pred = m.classes[am[i]], truth = g.labels[row];
+            const [ps, pt] = [pred.slice(0, pred.indexOf(':')), pred.slice(pred.indexOf(':') + 1)];
+            svc += +(truth.startsWith(`${ps}:`));
+            joint += +(pred === truth);
+            yt[row] = typeY[row];
+            yp[row] = typeClasses.indexOf(pt);
+          });
+        }
+        scores[label].push([svc / g.rows, macroF1(yt, yp, typeClasses.length), joint / g.rows, fit / 1000 / 5]);
+      }
+    }
+    const ms = (a: number[]): string => {
+      const m = a.reduce((x, y) => x + y, 0) / a.length;
+      return `${fmt(m)} ± ${fmt(Math.sqrt(a.reduce((x, y) => x + (y - m) ** 2, 0) / Math.max(1, a.length - 1)))}`;
+    };
+    console.log(`${'model'.padEnd(40)} ${'service top-1'.padStart(15)} ${'type macro-F1'.padStart(15)} ${'both right'.padStart(15)}   fit s (a fold)`);
+    for (const [label, name] of [['gnn', 'kad gnn (call graph)'], ['twin', 'kad gnn, edges [] (per-node MLP twin)']] as const) {
+      const s = scores[label];
+      console.log(`${name.padEnd(40)} ${ms(s.map((x) => x[0])).padStart(15)} ${ms(s.map((x) => x[1])).padStart(15)} ${ms(s.map((x) => x[2])).padStart(15)}   ${ms(s.map((x) => x[3]))}`);
+      summary.push(`nezha graph: ${name}: service top-1 ${ms(s.map((x) => x[0]))}, type macro-F1 ${ms(s.map((x) => x[1]))}, both ${ms(s.map((x) => x[2]))}`);
+    }
   }
 }
 

@@ -8,6 +8,7 @@ import { macroF1 } from './metrics.js';
 const FAST: Record<string, Record<string, unknown>> = {
   'random-forest': { nEstimators: 10 }, gbdt: { maxIter: 10 }, logistic: {},
   stack: { members: [{ kind: 'random-forest', params: { nEstimators: 5 } }, { kind: 'logistic' }], folds: 2 },
+  mlp: { epochs: 20, hidden: [16] }, cnn: { epochs: 20, filters: [8], hidden: [] }, gnn: { epochs: 20, hidden: [16] },
 };
 
 // One contract, run over every registered kind: learns, handles NaN, same seed same model, JSON round trip.

@@ -5,8 +5,11 @@
  */
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Classifier, ClassifierSnapshot } from './classifier.js';
+import { CnnClassifier, type CnnParams } from './cnn.js';
 import { GradientBoosting, type GbdtParams } from './gbdt.js';
+import { GnnClassifier, type GnnParams } from './gnn.js';
 import { LogisticRegression, type LogisticParams } from './logistic.js';
+import { MlpClassifier, type MlpParams } from './mlp.js';
 import { RandomForest, type RandomForestParams } from './random-forest.js';
 import { StackingClassifier, type StackingDeps, type StackingParams } from './stacking.js';
 
@@ -22,6 +25,9 @@ const KINDS: Record<string, Entry> = {
   gbdt: { create: (p, seed) => new GradientBoosting(p as GbdtParams, seed), load: (s) => GradientBoosting.fromJSON(s) },
   logistic: { create: (p, seed) => new LogisticRegression(p as LogisticParams, seed), load: (s) => LogisticRegression.fromJSON(s) },
   stack: { create: (p, seed) => new StackingClassifier(p as StackingParams, seed, deps), load: (s) => StackingClassifier.fromJSON(s, deps) },
+  mlp: { create: (p, seed) => new MlpClassifier(p as MlpParams, seed), load: (s) => MlpClassifier.fromJSON(s) },
+  cnn: { create: (p, seed) => new CnnClassifier(p as CnnParams, seed), load: (s) => CnnClassifier.fromJSON(s) },
+  gnn: { create: (p, seed) => new GnnClassifier(p as GnnParams, seed), load: (s) => GnnClassifier.fromJSON(s) },
 };
 
 /** Every classifier kind, in a stable order. */

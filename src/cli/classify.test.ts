@@ -77,6 +77,20 @@ describe('kad classify', () => {
     expect(productionVersion(models)).toBe('v0002');
   });
 
+  it('mlp and cnn train with their report, and predict with the saved model', async () => {
+    const models = join(dir, 'm-neural');
+    for (const algorithm of ['mlp', 'cnn']) {
+      const c = io();
+      expect(await main(['classify', 'train', '--data', data, '--target', 'abnormality_class', '--model-dir', models, '--algorithm', algorithm, '--params', '{"epochs":30,"learningRate":0.01}', '--class-weight', 'balanced', '-q'], c), c.err).toBe(0);
+      expect(c.out).toContain('confusion matrix');
+      expect(Number(/macro-F1\s+([\d.]+)/.exec(c.out)?.[1])).toBeGreaterThan(0.8);
+      const out = join(dir, `pred-${algorithm}.csv`);
+      expect(await main(['classify', 'predict', '--model-dir', models, '--input', data, '--output', out, '--version', algorithm === 'mlp' ? 'v0001' : 'v0002'], io())).toBe(0);
+      expect(readFileSync(out, 'utf8').trim().split('\n').length).toBe(401);
+    }
+    expect(loadClassifierVersion(models, 'v0002').algorithm).toBe('cnn');
+  });
+
   it('exits 2 naming the file or column: missing target, a single class, an empty file, a text column of too many values', async () => {
     const models = join(dir, 'm3');
     const run = async (file: string, target = 'abnormality_class') => {

@@ -19,7 +19,7 @@ import { formatScore } from './score.js';
 import type { SaveResult } from '../registry/classifier-versions.js';
 
 /** `--algorithm` names and the classifier kinds they stand for. */
-export const ALGORITHMS: Readonly<Record<string, string>> = { rf: 'random-forest', gbdt: 'gbdt', logistic: 'logistic', stack: 'stack' };
+export const ALGORITHMS: Readonly<Record<string, string>> = { rf: 'random-forest', gbdt: 'gbdt', logistic: 'logistic', stack: 'stack', mlp: 'mlp', cnn: 'cnn', gnn: 'gnn' };
 
 /** The settings of `kad classify train` (and of each retraining of `kad classify watch`), checked. */
 export interface TrainSettings {
@@ -41,7 +41,7 @@ export interface TrainSettings {
 export const TRAIN_OPTIONS: Command['options'] = {
   target: { type: 'string', value: 'COLUMN', description: 'The class column' },
   'model-dir': { type: 'string', value: 'DIR', description: 'Where model versions are kept (vNNNN.json; the registry in KAD_STATE_DIR\'s kad.db, else DIR/kad.db)' },
-  algorithm: { type: 'string', value: 'NAME', description: 'rf (default), gbdt, logistic or stack' },
+  algorithm: { type: 'string', value: 'NAME', description: 'rf (default), gbdt, logistic, stack, mlp, cnn (columns <channel>@<step>) or gnn (columns <node>/<feature>, --params edges)' },
   smote: { type: 'boolean', description: 'Oversample the smaller classes of the training part (SMOTE; SMOTE-NC with text columns)' },
   'class-weight': { type: 'string', value: 'balanced', description: 'Weight classes inversely to their size' },
   'test-size': { type: 'string', value: 'R', description: 'Share of each class held out for the report (default 0.2)' },
@@ -101,6 +101,7 @@ export async function trainAndRegister(dataPath: string, s: TrainSettings, io: C
     }
   }
   assertCsvText(bytes, dataPath);
+  if (['mlp', 'cnn', 'gnn'].includes(s.kind)) await (await import('../core/tf.js')).useWasmBackend(); // tfjs's wasm backend trains them 2–3× faster than cpu
   const r = trainOnTable(parseCsvTable(bytes.toString('utf8'), dataPath), s, say);
   const { model, report } = r;
   io.stdout(`Held-out report (${r.testRows} rows, ${Math.round(s.testSize * 100)}% of each class):\n`);
@@ -122,7 +123,7 @@ export async function trainAndRegister(dataPath: string, s: TrainSettings, io: C
 const trainCommand: Command = {
   name: 'classify train',
   summary: 'Train a classifier on a labelled CSV, print its held-out report and write a new model version',
-  usage: 'kad classify train --data TRAIN.csv --target COLUMN --model-dir DIR [--algorithm rf|gbdt|logistic|stack] [--smote] [--test-size 0.2] [--seed N] [--promote-margin 0.01]',
+  usage: 'kad classify train --data TRAIN.csv --target COLUMN --model-dir DIR [--algorithm rf|gbdt|logistic|stack|mlp|cnn|gnn] [--smote] [--test-size 0.2] [--seed N] [--promote-margin 0.01]',
   options: {
     data: { type: 'string', value: 'FILE', description: 'Labelled CSV: a header, feature columns and the class column' },
     ...TRAIN_OPTIONS,

@@ -15,6 +15,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+// tfjs-layers registers the gradients of the core ops on import (its Node bundle carries them; tfjs-core's
+// does not), which training with tf.train optimisers needs even without layers (classifiers/neural.ts).
+import '@tensorflow/tfjs-layers';
 
 tf.enableProdMode();
 

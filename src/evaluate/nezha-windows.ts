@@ -33,14 +33,15 @@ export interface NezhaWindowOptions {
 
 const MIN = 60_000;
 
-function median(a: number[]): number {
+/** The median of `a` (sorts a copy). */
+export function median(a: number[]): number {
   const s = [...a].sort((x, y) => x - y);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** The feature a column feeds: the service-mesh edge columns into a pod's service (`in:<caller>_<callee>:dst`) pool as `in:dst` (and `in:src`). */
-function featureOf(column: string): string {
+export function featureOf(column: string): string {
   const m = /^in:.*:(dst|src)$/.exec(column);
   return m ? `in:${m[1]}` : column;
 }
