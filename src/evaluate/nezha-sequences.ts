@@ -11,12 +11,10 @@
  *   `<faulty service>:<fault type>`, with the call graph (each day's `dependency.csv`, else its mesh
  *   edges), as classifiers/gnn.ts reads them.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { lowerBound, type LabeledSeries } from './corpus.js';
-import { readNezhaCorpus, readNezhaFaults, type NezhaFault } from './nezha.js';
 import { readNezhaCallEdges, serviceOfPod } from './nezha-mesh.js';
-import { featureOf, median, nezhaWindowTasks, type NezhaWindowTask } from './nezha-windows.js';
+import { faultRows, featureOf, median, nezhaWindowTasks, type NezhaWindowTask } from './nezha-windows.js';
 
 /** Options of {@link nezhaSequenceTasks}. */
 export interface NezhaSequenceOptions {
@@ -64,32 +62,13 @@ function minuteZ(s: LabeledSeries, w0: number, steps: number, baseMs: number): M
 /** Builds the faulty pod's fault-type task and every pod's faulty-or-not task, as sequences, from the Nezha corpus folder `dir`. */
 export function nezhaSequenceTasks(dir: string, o: NezhaSequenceOptions = {}): { faultType: NezhaWindowTask; faultyPod: NezhaWindowTask } {
   const before = o.before ?? 5, steps = before + (o.after ?? 5), baseMs = (o.baselineMinutes ?? 30) * MIN;
-  const byDay = new Map<string, LabeledSeries[]>();
-  for (const s of readNezhaCorpus(dir)) {
-    const day = s.name.split('/')[0];
-    byDay.set(day, [...(byDay.get(day) ?? []), s]);
-  }
-  const typeRows: { id: string; z: Map<string, Float64Array>; label: string }[] = [];
-  const podRows: typeof typeRows = [];
-  for (const [day, series] of [...byDay].sort(([a], [b]) => a.localeCompare(b))) {
-    const list = join(dir, day, `${day}-fault_list.json`);
-    const faults: NezhaFault[] = existsSync(list) ? readNezhaFaults(list) : [];
-    for (const fault of faults) {
-      for (const s of series) {
-        const pod = s.name.slice(day.length + 1);
-        const z = minuteZ(s, fault.time - before * MIN, steps, baseMs);
-        const id = `${s.name}@${new Date(fault.time).toISOString()}`;
-        podRows.push({ id, z, label: pod === fault.pod ? 'fault' : 'ok' });
-        if (pod === fault.pod) typeRows.push({ id, z, label: fault.type });
-      }
-    }
-  }
-  const channels = [...new Set(podRows.flatMap((r) => [...r.z.keys()]))].sort();
+  const { typeRows, podRows } = faultRows(dir, (s, t) => minuteZ(s, t - before * MIN, steps, baseMs));
+  const channels = [...new Set(podRows.flatMap((r) => [...r.value.keys()]))].sort();
   const names = Array.from({ length: steps }, (_, k) => channels.map((c) => `${c}@${k}`)).flat();
   const task = (rows: typeof podRows): NezhaWindowTask => {
     const data = new Float64Array(rows.length * names.length).fill(NaN);
     rows.forEach((r, i) => channels.forEach((c, j) => {
-      const z = r.z.get(c);
+      const z = r.value.get(c);
       if (z) for (let k = 0; k < steps; k++) data[i * names.length + k * channels.length + j] = z[k];
     }));
     return { names, rows: rows.length, data, labels: rows.map((r) => r.label), ids: rows.map((r) => r.id) };

@@ -81,34 +81,52 @@ function windowFeatures(s: LabeledSeries, t0: number, windowMs: number, baseMs: 
   return out;
 }
 
-/** Builds the two tasks from the Nezha corpus folder `dir` (the one holding the `<day>/` folders). */
-export function nezhaWindowTasks(dir: string, o: NezhaWindowOptions = {}): { faultType: NezhaWindowTask; faultyPod: NezhaWindowTask } {
-  const windowMs = (o.windowMinutes ?? 5) * MIN, baseMs = (o.baselineMinutes ?? 30) * MIN;
-  const corpus = readNezhaCorpus(dir);
+/** One labelled row of a fault window task: the pod's series at one fault, what `of` made of it. */
+export interface FaultRow<T> {
+  /** `<day>/<pod>@<fault time ISO>`. */
+  id: string;
+  value: T;
+  /** `fault` for the faulty pod, else `ok` (faulty-or-not); the fault type (fault type). */
+  label: string;
+}
+
+/**
+ * Every pod's series of the Nezha corpus folder `dir` at every fault of its day, as rows of the
+ * faulty-or-not task (every pod) and of the fault-type task (the faulty pod only), with `of(series,
+ * fault time)` as each row's value; days in order, the corpus's pod order within a day.
+ */
+export function faultRows<T>(dir: string, of: (s: LabeledSeries, faultTime: number) => T): { typeRows: FaultRow<T>[]; podRows: FaultRow<T>[] } {
   const byDay = new Map<string, LabeledSeries[]>();
-  for (const s of corpus) {
+  for (const s of readNezhaCorpus(dir)) {
     const day = s.name.split('/')[0];
     byDay.set(day, [...(byDay.get(day) ?? []), s]);
   }
-  const typeRows: { id: string; f: Map<string, number>; label: string }[] = [];
-  const podRows: { id: string; f: Map<string, number>; label: string }[] = [];
+  const typeRows: FaultRow<T>[] = [];
+  const podRows: FaultRow<T>[] = [];
   for (const [day, series] of [...byDay].sort(([a], [b]) => a.localeCompare(b))) {
     const list = join(dir, day, `${day}-fault_list.json`);
     const faults: NezhaFault[] = existsSync(list) ? readNezhaFaults(list) : [];
     for (const fault of faults) {
       for (const s of series) {
         const pod = s.name.slice(day.length + 1);
-        const f = windowFeatures(s, fault.time, windowMs, baseMs);
+        const value = of(s, fault.time);
         const id = `${s.name}@${new Date(fault.time).toISOString()}`;
-        podRows.push({ id, f, label: pod === fault.pod ? 'fault' : 'ok' });
-        if (pod === fault.pod) typeRows.push({ id, f, label: fault.type });
+        podRows.push({ id, value, label: pod === fault.pod ? 'fault' : 'ok' });
+        if (pod === fault.pod) typeRows.push({ id, value, label: fault.type });
       }
     }
   }
-  const names = [...new Set(podRows.flatMap((r) => [...r.f.keys()]))].sort();
+  return { typeRows, podRows };
+}
+
+/** Builds the two tasks from the Nezha corpus folder `dir` (the one holding the `<day>/` folders). */
+export function nezhaWindowTasks(dir: string, o: NezhaWindowOptions = {}): { faultType: NezhaWindowTask; faultyPod: NezhaWindowTask } {
+  const windowMs = (o.windowMinutes ?? 5) * MIN, baseMs = (o.baselineMinutes ?? 30) * MIN;
+  const { typeRows, podRows } = faultRows(dir, (s, t) => windowFeatures(s, t, windowMs, baseMs));
+  const names = [...new Set(podRows.flatMap((r) => [...r.value.keys()]))].sort();
   const task = (rows: typeof podRows): NezhaWindowTask => {
     const data = new Float64Array(rows.length * names.length);
-    rows.forEach((r, i) => names.forEach((n, j) => { data[i * names.length + j] = r.f.get(n) ?? NaN; }));
+    rows.forEach((r, i) => names.forEach((n, j) => { data[i * names.length + j] = r.value.get(n) ?? NaN; }));
     return { names, rows: rows.length, data, labels: rows.map((r) => r.label), ids: rows.map((r) => r.id) };
   };
   return { faultType: task(typeRows), faultyPod: task(podRows) };
