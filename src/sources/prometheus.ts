@@ -43,10 +43,12 @@
 import type { Config } from '../config/schema.js';
 import { InputError } from '../core/errors.js';
 import { podKey, workloadFromPodName, type PodRef } from '../core/series.js';
+import type { ShardOwnership } from '../core/shard.js';
 import type { HistoryProgress, Source } from './base.js';
 import type { CallEdge, PodSample, PodSnapshot } from '../core/samples.js';
 import type { MeshMode } from './mesh-series.js';
 import { callGraphQuery, edgesOf, MESH_METRICS, meshProbeQuery, meshQueries, type MeshFlavour, type MeshMetric } from './prometheus-mesh.js';
+import { PodOwners, planPodBatches } from './prometheus-shard.js';
 import { PrometheusClient, type Labels, type MatrixSeries, type PrometheusApi, type PrometheusClientOptions, type VectorSample } from './prometheus-client.js';
 
 /** The per-pod values a source queries, in the order of {@link podQueries}. */
@@ -103,6 +105,8 @@ export interface PrometheusSourceOptions {
   staticRefreshMs?: number;
   /** Which service mesh's series to read (KAD_MESH); default `off`. */
   mesh?: MeshMode;
+  /** A sharded replica's ownership: only its workloads' pods are asked about (prometheus-shard.ts). */
+  shard?: ShardOwnership;
 }
 
 /** The source's settings of the `prometheus` config section (see {@link PrometheusSourceOptions}). */
@@ -295,6 +299,10 @@ export class PrometheusSource implements Source {
   /** With mesh `auto`: the mesh found, and the query time it was looked for at. */
   private flavour: MeshFlavour | null = null;
   private flavourAt = NaN;
+  /** With more than one shard: what this replica owns, and its pods' owners as read. */
+  private readonly shard?: ShardOwnership;
+  private readonly owners?: PodOwners;
+  private ownerRequests = 0;
 
   constructor(opts: PrometheusSourceOptions) {
     this.concurrency = Math.max(1, opts.concurrency ?? 4);
@@ -307,6 +315,12 @@ export class PrometheusSource implements Source {
     this.maxPointsPerRequest = opts.maxPointsPerRequest ?? 1_000_000;
     this.staticRefreshMs = opts.staticRefreshMs ?? 10 * 60_000;
     this.meshMode = opts.mesh ?? 'off';
+    if (opts.shard?.sharded) {
+      this.shard = opts.shard;
+      this.owners = new PodOwners({
+        query: (expr, t, signal) => this.api.query(expr, t, signal), nsSelector: this.nsSelector, podLabel: this.podLabel, batchSize: this.batchSize, refreshMs: this.staticRefreshMs,
+      });
+    }
   }
 
   /** A source from the `prometheus` config section (which must have a `url`). */
@@ -327,8 +341,9 @@ export class PrometheusSource implements Source {
     const started = performance.now();
     const ctl = linked(signal);
     try {
+      this.ownerRequests = 0;
       const listed = await this.listPods(t, undefined, ctl.signal);
-      const batches = planBatches(listed, this.batchSize, this.podLabel, this.nsSelector);
+      const batches = this.planBatches(listed);
       // Static values are asked for in batches with a pod not seen, or not seen for a while.
       const stale = (key: string) => {
         const e = this.statics.get(key);
@@ -345,7 +360,7 @@ export class PrometheusSource implements Source {
         });
       }
       const accs = new Map<string, PodAcc>();
-      let requests = 1;
+      let requests = 1 + this.ownerRequests;
       await mapLimit(tasks, this.concurrency, async ({ q, m }) => {
         requests++;
         let result = await this.api.query(q[POD_METRICS[m]], t, ctl.signal);
@@ -381,6 +396,7 @@ export class PrometheusSource implements Source {
     const first = Math.ceil(start / stepMs) * stepMs;
     if (!(end >= first)) return [];
     const started = performance.now();
+    this.ownerRequests = 0;
     const steps = Math.floor((end - first) / stepMs) + 1;
     const lastT = first + (steps - 1) * stepMs;
     const ctl = linked(signal);
@@ -395,7 +411,7 @@ export class PrometheusSource implements Source {
         for (const p of await this.listPods(t, range, ctl.signal)) seen.set(podKey(p), p);
       }, ctl);
       const pods = [...seen.values()];
-      const batches = planBatches(pods, this.batchSize, this.podLabel, this.nsSelector);
+      const batches = this.planBatches(pods);
       const perBatch = Math.min(this.batchSize, Math.max(1, pods.length));
       const span = Math.max(1, Math.min(MAX_POINTS_PER_SERIES, Math.floor(this.maxPointsPerRequest / perBatch)));
       const tasks: { q: Record<PodMetric | 'memoryUsage', string>; m: number; from: number; to: number }[] = [];
@@ -406,7 +422,7 @@ export class PrometheusSource implements Source {
         }
       }
       const accs = new Map<string, PodAcc>();
-      let requests = windows.length;
+      let requests = windows.length + this.ownerRequests;
       let answered = 0; // range queries answered, for onProgress
       await mapLimit(tasks, this.concurrency, async ({ q, m, from, to }) => {
         const range = (expr: string) => {
@@ -483,11 +499,23 @@ export class PrometheusSource implements Source {
     return { flavour: this.flavour, probes };
   }
 
-  /** The pods listed at `t` (over `rangeSeconds` before it, if given); by memory usage if nothing else. */
+  /**
+   * The pods listed at `t` (over `rangeSeconds` before it, if given); by memory usage if nothing else.
+   * A sharded replica keeps those of the workloads it owns.
+   */
   private async listPods(t: number, rangeSeconds: number | undefined, signal: AbortSignal): Promise<{ namespace: string; pod: string }[]> {
-    const pods = this.podsOf(await this.api.query(podListQuery(this.nsSelector, this.podLabel, rangeSeconds), t, signal));
-    if (pods.length) return pods;
-    return this.podsOf(await this.api.query(podListQuery(this.nsSelector, this.podLabel, rangeSeconds, true), t, signal));
+    let pods = this.podsOf(await this.api.query(podListQuery(this.nsSelector, this.podLabel, rangeSeconds), t, signal));
+    if (!pods.length) pods = this.podsOf(await this.api.query(podListQuery(this.nsSelector, this.podLabel, rangeSeconds, true), t, signal));
+    if (!this.shard || !this.owners) return pods;
+    if (rangeSeconds === undefined) this.owners.prune(new Set(pods.map(podKey)));
+    const owned = await this.owners.owned(pods, this.shard, t, rangeSeconds, signal);
+    this.ownerRequests += owned.requests;
+    return owned.pods;
+  }
+
+  /** The batches to ask `pods` in: by namespace or pod ({@link planBatches}); a sharded replica's by pod names only. */
+  private planBatches(pods: readonly { namespace: string; pod: string }[]): Batch[] {
+    return this.shard ? planPodBatches(pods, this.batchSize, this.podLabel) : planBatches(pods, this.batchSize, this.podLabel, this.nsSelector);
   }
 
   /** Caches the static values just read (pods in `refreshed`), fills in the others from the cache. */
@@ -563,6 +591,7 @@ export class PrometheusSource implements Source {
       const v = (m: number) => a.values[m * steps + i];
       if (Number.isNaN(v(I_MEMORY)) && Number.isNaN(v(I_RESTARTS))) continue;
       const ref: PodRef = { namespace: a.namespace, pod: a.pod, workload: workloadOf(a.pod, a.info?.created_by_kind, a.info?.created_by_name) };
+      if (this.shard && !this.shard.owns(ref)) continue; // a pod of the same name in another namespace of a batch
       if (a.info?.node) ref.node = a.info.node;
       const sample = podSampleOf(ref, {
         cpu: v(INDEX.cpu), memory: v(I_MEMORY), restarts: v(I_RESTARTS), rxBytes: v(INDEX.rxBytes), txBytes: v(INDEX.txBytes), rxPackets: v(INDEX.rxPackets),
