@@ -11,6 +11,7 @@ import { buildServer } from './api/server.js';
 import { stateDir, type Config } from './config/schema.js';
 import { acceleratedClock, systemClock, type Clock } from './core/clock.js';
 import { ConfigError } from './core/errors.js';
+import { ShardOwnership } from './core/shard.js';
 import { createDetector, detectorEntry, detectorKinds } from './detectors/index.js';
 import { POD_FEATURE_MIN_SCALE } from './features/pod-features.js';
 import { Engine, type EngineOptions, type PodModel } from './engine/engine.js';
@@ -28,6 +29,7 @@ import type { Source } from './sources/base.js';
 import { PrometheusSource } from './sources/prometheus.js';
 import { RemoteWriteSource, remoteWriteSettings } from './sources/remote-write.js';
 import { ReplaySource } from './sources/replay.js';
+import { ShardedSource } from './sources/sharded.js';
 import { SimulatorSource } from './sources/simulator.js';
 import { openEventStore, type EventStore } from './store/event-store.js';
 import { SeriesStore, seriesStoreOptions } from './store/series-store.js';
@@ -46,6 +48,8 @@ export interface Runtime {
   notifier?: Notifier;
   /** Ground truth, when the source is the simulator. */
   incidents?: () => unknown[];
+  /** What this replica owns (KAD_SHARDS, KAD_SHARD); everything with one shard. */
+  ownership: ShardOwnership;
   /** The event store every cycle is recorded in (with `eventStore`), its feedback, and the live feed of cycles. */
   events?: EventStore;
   feedback?: OperatorFeedback;
@@ -66,12 +70,12 @@ export interface RuntimeOptions {
 }
 
 /** Builds the source the config asks for. */
-async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: number, registry: Registry): Promise<{ source: Source; incidents?: () => unknown[] }> {
+async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: number, registry: Registry, shard: ShardOwnership): Promise<{ source: Source; incidents?: () => unknown[] }> {
   const kind: string = config.source.kind === 'auto' ? (config.prometheus.url ? 'prometheus' : 'simulator') : config.source.kind;
   switch (kind) {
     case 'prometheus':
       if (!config.prometheus.url) throw new ConfigError('KAD_SOURCE=prometheus needs PROMETHEUS_URL (e.g. http://prometheus:9090)');
-      return { source: PrometheusSource.fromConfig(config.prometheus, { mesh: config.mesh.mode }) };
+      return { source: PrometheusSource.fromConfig(config.prometheus, { mesh: config.mesh.mode, shard }) };
     case 'metrics-api': {
       // Loaded on demand: @kubernetes/client-node adds ~0.4 s to start-up for everyone else.
       const { MetricsApiSource, metricsApiSettings } = await import('./sources/metrics-api.js');
@@ -162,7 +166,15 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
   const clock = opts.clock ?? (usesSimulator(config) && config.simulator.speed !== 1 ? acceleratedClock(Date.now(), config.simulator.speed) : systemClock);
   const telemetry = createTelemetry(new Registry(), { processMetrics: true });
   const lookbackMs = config.training.lookbackMinutes * 60_000;
-  const { source, incidents } = await createSource(config, clock, lookbackMs, telemetry.registry);
+  // A sharded replica sees only the workloads it owns, whatever the source (sources/sharded.ts).
+  const ownership = new ShardOwnership({ shard: config.sharding.shard ?? 0, shards: config.sharding.shards });
+  telemetry.shardInfo.set({ shard: String(ownership.shard), shards: String(ownership.shards) }, 1);
+  const created = await createSource(config, clock, lookbackMs, telemetry.registry, ownership);
+  const incidents = created.incidents;
+  const source = new ShardedSource(created.source, ownership, ({ pods, workloads }) => {
+    telemetry.shardPods.set(pods);
+    telemetry.shardWorkloads.set(workloads);
+  });
   // Prophet's optimizer can only be loaded asynchronously, once, before the first fit.
   if (config.forecast.enabled && config.forecast.model === 'prophet') await loadProphet();
   const notifier = opts.notifier === 'config'
@@ -200,7 +212,7 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
     createModel: podModelFactory(config),
     options: engineOptions(config),
   });
-  return { config, log, clock, source, telemetry, engine, notifier, incidents, events, feedback, feed };
+  return { config, log, clock, source, telemetry, engine, notifier, incidents, ownership, events, feedback, feed };
 }
 
 /** With ALERTMANAGER_URL and the event store: polls Alertmanager's silences as weak feedback (notify/silences.ts). */
@@ -213,6 +225,11 @@ function watchSilences(config: Readonly<Config>, rt: Runtime): SilenceWatcher | 
   });
   w.start();
   return w;
+}
+
+/** The source under a {@link ShardedSource}: what serves POST /api/v1/write for remote write. */
+function unsharded(source: Source): Source {
+  return source instanceof ShardedSource ? source.inner : source;
 }
 
 /** A running service. */
@@ -237,9 +254,10 @@ export async function startService(config: Readonly<Config>, opts: RuntimeOption
   }
   const app = await buildServer(
     {
-      engine, telemetry: rt.telemetry, version: VERSION, incidents: rt.incidents, info: { prometheusUrl: config.prometheus.url ?? null },
+      engine, telemetry: rt.telemetry, version: VERSION, incidents: rt.incidents,
+      info: { prometheusUrl: config.prometheus.url ?? null, shard: { shard: rt.ownership.shard, shards: rt.ownership.shards } },
       events: rt.events, feedback: rt.feedback, feed: rt.feed, auth: config.api,
-      remoteWrite: source instanceof RemoteWriteSource ? source : undefined,
+      remoteWrite: unsharded(source) instanceof RemoteWriteSource ? (unsharded(source) as RemoteWriteSource) : undefined,
     },
     { logger: log },
   );
