@@ -23,7 +23,7 @@ import { EventRecorder } from './notify/event-recorder.js';
 import { SilenceWatcher } from './notify/silences.js';
 import { OperatorFeedback } from './policy/feedback.js';
 import { WorkloadBars } from './policy/workload-bars.js';
-import { loadModels } from './registry/model-store.js';
+import { loadModels, ownedModels } from './registry/model-store.js';
 import { SimulatedCluster } from './simulator/cluster.js';
 import type { Source } from './sources/base.js';
 import { PrometheusSource } from './sources/prometheus.js';
@@ -249,8 +249,9 @@ export async function startService(config: Readonly<Config>, opts: RuntimeOption
   const rt = await buildRuntime(config, { notifier: 'config', eventStore: true, ...opts, log: logger, ...(clock ? { clock } : {}) });
   const { engine, source, log } = rt;
   if (config.training.modelDir) {
-    engine.importModels(loadModels(config.training.modelDir));
-    log.info({ dir: config.training.modelDir, version: engine.status().modelVersion }, 'loaded models');
+    // A sharded replica keeps the models of its own workloads (registry/model-store.ts ownedModels).
+    engine.importModels(ownedModels(loadModels(config.training.modelDir), rt.ownership));
+    log.info({ dir: config.training.modelDir, version: engine.status().modelVersion, shard: rt.ownership.shard, shards: rt.ownership.shards }, 'loaded models');
   }
   const app = await buildServer(
     {
