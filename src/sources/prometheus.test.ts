@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load.js';
 import { SourceError } from '../core/errors.js';
-import { ShardOwnership } from '../core/shard.js';
+import { shardOf, ShardOwnership } from '../core/shard.js';
 import { planPodBatches } from './prometheus-shard.js';
 import type { Labels, MatrixSeries, PrometheusApi, VectorSample } from './prometheus-client.js';
 import {
@@ -339,6 +339,22 @@ describe('PrometheusSource sharded (KAD_SHARDS)', () => {
     }
     expect(seen.length).toBe(cluster.length);
     expect(new Set(seen).size).toBe(cluster.length);
+  });
+
+  it('asks with the previous call\'s listing while listing again: a new pod is scored from the next cycle, a gone one leaves at once', async () => {
+    const late = full('a', 'late-5d4f8b9c6d-abcde', { from: T + 90_000, info: { created_by_kind: 'ReplicaSet', created_by_name: 'late-5d4f8b9c6d', node: 'n1' } });
+    const gone = cluster.find((p) => p.pod === 'redis-0' && p.namespace === 'b')!;
+    const pods = [...cluster.filter((p) => p !== gone), { ...gone, to: T + 150_000 }, late];
+    const shard = shardOf('a/late', 2);
+    const ownsGone = shardOf('b/redis', 2) === shard;
+    const src = new PrometheusSource({ ...SETTINGS, api: new FakeApi(pods), batchSize: 8, shard: new ShardOwnership({ shard, shards: 2 }) });
+    const has = async (t: number, pod: string) => (await src.current(t)).pods.some((p) => p.ref.pod === pod);
+    expect(await has(T, late.pod)).toBe(false);
+    expect(await has(T + 120_000, late.pod)).toBe(false); // listed during this call
+    expect(await has(T + 180_000, late.pod)).toBe(true);
+    if (ownsGone) expect(await has(T + 240_000, 'redis-0')).toBe(true); // redis-0 of a, c and d
+    const snap = await src.current(T + 300_000);
+    expect(snap.pods.filter((p) => p.ref.pod === 'redis-0').map((p) => p.ref.namespace)).not.toContain('b');
   });
 
   it('plans batches of pod names, bounded in pods and characters', () => {

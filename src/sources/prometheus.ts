@@ -303,6 +303,8 @@ export class PrometheusSource implements Source {
   private readonly shard?: ShardOwnership;
   private readonly owners?: PodOwners;
   private ownerRequests = 0;
+  /** With more than one shard: the owned pods listed by the last `current` call, and its time. */
+  private listedAhead?: { t: number; pods: { namespace: string; pod: string }[] };
 
   constructor(opts: PrometheusSourceOptions) {
     this.concurrency = Math.max(1, opts.concurrency ?? 4);
@@ -342,7 +344,11 @@ export class PrometheusSource implements Source {
     const ctl = linked(signal);
     try {
       this.ownerRequests = 0;
-      const listed = await this.listPods(t, undefined, ctl.signal);
+      const listing = this.listPods(t, undefined, ctl.signal);
+      listing.catch(() => undefined); // awaited below; this keeps a failure while other requests run from going unhandled
+      // A sharded replica lists the whole fleet: it asks with the previous call's listing while this one's runs (prometheus-shard.ts).
+      const ahead = this.shard && this.listedAhead && t >= this.listedAhead.t && t - this.listedAhead.t <= LOOKBACK_MS ? this.listedAhead.pods : undefined;
+      const listed = ahead ?? (await listing);
       const batches = this.planBatches(listed);
       // Static values are asked for in batches with a pod not seen, or not seen for a while.
       const stale = (key: string) => {
@@ -380,6 +386,7 @@ export class PrometheusSource implements Source {
         }, ctl);
       }
       this.useStatics(accs, refreshed, t);
+      if (this.shard) this.listedAhead = { t, pods: await listing };
       this.stats = { pods: listed.length, batches: batches.length, requests, ms: performance.now() - started };
       return { t, pods: this.samples(accs, 1, 0) };
     } finally {
