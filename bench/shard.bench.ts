@@ -11,6 +11,8 @@
  * owner), training time (10 minutes of history through the source, one model per workload), RSS and heap per 10,000 pods; asserts that every pod is scored exactly once across the 4
  * shards. Then the same with a 5th shard: the share of workloads that moved (about 1/5, all to the new
  * shard), every pod once again, and what a rolling update shows while old and new replicas overlap.
+ * First, as a baseline on the same machine and Prometheus: one unsharded kad watching a shard's worth
+ * of pods (whole namespaces, by NAMESPACE_REGEX).
  * Exits non-zero when a pod is scored twice or not at all.
  *
  * Run: `npm run bench:shard` (PODS=40000 SHARDS=4 CYCLES=4). Needs /usr/bin/prometheus and
@@ -59,8 +61,8 @@ interface ShardReport {
 }
 
 /** One shard: train through its own source, score CYCLES cycles, write its report to `out`. */
-async function worker(url: string, shard: number, shards: number, cycles: number, out: string): Promise<void> {
-  const config = loadConfig({ env: {} });
+async function worker(url: string, shard: number, shards: number, cycles: number, out: string, namespaceRegex?: string): Promise<void> {
+  const config = loadConfig({ env: namespaceRegex ? { NAMESPACE_REGEX: namespaceRegex } : {} });
   const ownership = new ShardOwnership({ shard, shards });
   const api = new PrometheusClient({ url, timeoutMs: 120_000, maxRetries: 0 });
   const prom = new PrometheusSource({ ...prometheusSourceSettings(config.prometheus), rateWindow: RATE_WINDOW, api, concurrency: 4, shard: ownership });
@@ -110,9 +112,9 @@ async function worker(url: string, shard: number, shards: number, cycles: number
 const run = promisify(execFile);
 
 /** Runs one shard in a child process of its own (RSS and heap are then the shard's alone). */
-async function runShard(url: string, dir: string, shard: number, shards: number, cycles: number): Promise<ShardReport> {
-  const out = join(dir, `shard-${shards}-${shard}.json`);
-  await run(process.execPath, ['--expose-gc', '--import', 'tsx', process.argv[1], '--worker', url, String(shard), String(shards), String(cycles), out], {
+async function runShard(url: string, dir: string, shard: number, shards: number, cycles: number, namespaceRegex?: string): Promise<ShardReport> {
+  const out = join(dir, `shard-${shards}-${shard}${namespaceRegex ? '-ns' : ''}.json`);
+  await run(process.execPath, ['--expose-gc', '--import', 'tsx', process.argv[1], '--worker', url, String(shard), String(shards), String(cycles), out, ...(namespaceRegex ? [namespaceRegex] : [])], {
     maxBuffer: 16 * 1024 * 1024, timeout: 15 * MIN,
   });
   return JSON.parse(readFileSync(out, 'utf8')) as ShardReport;
@@ -177,7 +179,13 @@ async function main(): Promise<void> {
       }
       await api.close();
       console.log(`listing the fleet (one query, ${n.toLocaleString('en')} pods; every shard asks it each cycle, beside its own queries): median ${ms(median(listMs))} ms of 3`);
-      console.log(`${shards} shards, ${workloads.length.toLocaleString('en')} workloads:`);
+      // The baseline, side by side on the same machine and Prometheus: one unsharded kad watching a shard's
+      // worth of pods (whole namespaces by NAMESPACE_REGEX, asked in namespace batches).
+      const quarter = [...new Set(pods.slice(0, Math.round(n / shards)).map((p) => p.namespace))];
+      const base = await runShard(prom.url, dir, 0, 1, cycles, quarter.join('|'));
+      console.log(`baseline: one unsharded kad watching ${base.pods.length.toLocaleString('en')} pods (NAMESPACE_REGEX, ${quarter.length} namespaces):`);
+      table([base], new Set(base.pods));
+      console.log(`\n${shards} shards, ${workloads.length.toLocaleString('en')} workloads:`);
       const before: ShardReport[] = [];
       for (let s = 0; s < shards; s++) before.push(await runShard(prom.url, dir, s, shards, cycles));
       const a = table(before, all);
@@ -227,8 +235,8 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === '--worker') {
-  const [url, shard, shards, cycles, out] = process.argv.slice(3);
-  await worker(url, Number(shard), Number(shards), Number(cycles), out);
+  const [url, shard, shards, cycles, out, namespaceRegex] = process.argv.slice(3);
+  await worker(url, Number(shard), Number(shards), Number(cycles), out, namespaceRegex);
 } else {
   await main();
 }
