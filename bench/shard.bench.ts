@@ -41,7 +41,8 @@ import { synthPods, writeHistory } from './synth-pods.js';
 const MIN = 60_000;
 const STEP = 60_000; // samples a minute: the rate window below holds three
 const RATE_WINDOW = '3m';
-const T0 = Math.floor((Date.now() - 3 * 3_600_000) / 3_600_000) * 3_600_000; // 3 h ago, on the hour
+// 3 h ago, on the hour; the shards' processes are given the parent's (they may start after the hour turns).
+const T0 = Number(process.env.BENCH_SHARD_T0 ?? Math.floor((Date.now() - 3 * 3_600_000) / 3_600_000) * 3_600_000);
 const T1 = T0 + 17 * MIN;
 const TRAIN_AT = T0 + 13 * MIN;
 
@@ -115,7 +116,7 @@ const run = promisify(execFile);
 async function runShard(url: string, dir: string, shard: number, shards: number, cycles: number, namespaceRegex?: string): Promise<ShardReport> {
   const out = join(dir, `shard-${shards}-${shard}${namespaceRegex ? '-ns' : ''}.json`);
   await run(process.execPath, ['--expose-gc', '--import', 'tsx', process.argv[1], '--worker', url, String(shard), String(shards), String(cycles), out, ...(namespaceRegex ? [namespaceRegex] : [])], {
-    maxBuffer: 16 * 1024 * 1024, timeout: 15 * MIN,
+    maxBuffer: 16 * 1024 * 1024, timeout: 15 * MIN, env: { ...process.env, BENCH_SHARD_T0: String(T0) },
   });
   return JSON.parse(readFileSync(out, 'utf8')) as ShardReport;
 }
