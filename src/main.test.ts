@@ -152,3 +152,43 @@ describe('KAD_SIM_SPEED: simulated time survives a restart', () => {
     }
   }, 120_000);
 });
+
+describe('KAD_SHARDS: replicas split the simulated cluster', () => {
+  it('two shards score disjoint sets of whole workloads whose union is every pod; /metrics and the gauges say so', async () => {
+    const now = Date.UTC(2030, 0, 1, 12);
+    const env = { KAD_SOURCE: 'simulator', KAD_FORECAST: 'false', KAD_WARMUP_MINUTES: '0', TRAINING_LOOKBACK_MINUTES: '10', KAD_LOG_LEVEL: 'silent' };
+    const run = async (extra: Record<string, string>) => {
+      const clock = manualClock(now);
+      const rt = await buildRuntime(loadConfig({ env: { ...env, ...extra } }), { clock });
+      await rt.engine.step();
+      clock.advance(60_000);
+      await rt.engine.step();
+      const pods = rt.engine.detect().map((r) => `${r.ref.namespace}/${r.ref.pod}`);
+      const metrics = await rt.telemetry.registry.metrics();
+      await rt.source.close();
+      return { rt, pods, metrics };
+    };
+    const all = await run({});
+    const parts = [await run({ KAD_SHARDS: '2', KAD_SHARD: '0' }), await run({ KAD_SHARDS: '2', HOSTNAME: 'kad-1' })];
+    expect(new Set(all.pods).size).toBeGreaterThan(20);
+    const union = parts.flatMap((p) => p.pods);
+    expect(union.length).toBe(all.pods.length);
+    expect(new Set(union)).toEqual(new Set(all.pods));
+    parts.forEach((p, shard) => {
+      expect(p.pods.length).toBeGreaterThan(0);
+      expect(p.rt.ownership).toMatchObject({ shard, shards: 2 });
+      expect(p.metrics).toContain(`anomaly_detector_shard_info{shard="${shard}",shards="2"} 1`);
+      expect(p.metrics).toContain(`anomaly_detector_shard_pods ${p.pods.length}`);
+      // Only its own pods on /metrics.
+      const exported = [...p.metrics.matchAll(/^anomaly_score\{namespace="([^"]+)",pod="([^"]+)"/gm)].map((m) => `${m[1]}/${m[2]}`);
+      expect(new Set(exported)).toEqual(new Set(p.pods));
+    });
+    // A workload's pods stay together.
+    const owner = new Map<string, number>();
+    parts.forEach((p, shard) => p.rt.engine.detect().forEach(({ ref }) => {
+      expect(owner.get(`${ref.namespace}/${ref.workload}`) ?? shard).toBe(shard);
+      owner.set(`${ref.namespace}/${ref.workload}`, shard);
+    }));
+    expect(owner.size).toBeGreaterThan(5);
+  }, 120_000);
+});

@@ -11,6 +11,7 @@ import { buildServer } from './api/server.js';
 import { classifierDir, stateDir, type Config } from './config/schema.js';
 import { acceleratedClock, systemClock, type Clock } from './core/clock.js';
 import { ConfigError } from './core/errors.js';
+import { ShardOwnership } from './core/shard.js';
 import { createDetector, detectorEntry, detectorKinds } from './detectors/index.js';
 import { podFeatureMinScale } from './features/pod-features.js';
 import type { ClassifierService } from './engine/classifier-service.js';
@@ -23,12 +24,13 @@ import { EventRecorder } from './notify/event-recorder.js';
 import { SilenceWatcher } from './notify/silences.js';
 import { OperatorFeedback } from './policy/feedback.js';
 import { WorkloadBars } from './policy/workload-bars.js';
-import { loadModels } from './registry/model-store.js';
+import { loadModels, ownedModels } from './registry/model-store.js';
 import { SimulatedCluster } from './simulator/cluster.js';
 import type { Source } from './sources/base.js';
 import { PrometheusSource } from './sources/prometheus.js';
 import { RemoteWriteSource, remoteWriteSettings } from './sources/remote-write.js';
 import { ReplaySource } from './sources/replay.js';
+import { ShardedSource } from './sources/sharded.js';
 import { SimulatorSource } from './sources/simulator.js';
 import { openEventStore, type EventStore } from './store/event-store.js';
 import { SeriesStore, seriesStoreOptions } from './store/series-store.js';
@@ -47,6 +49,8 @@ export interface Runtime {
   notifier?: Notifier;
   /** Ground truth, when the source is the simulator. */
   incidents?: () => unknown[];
+  /** What this replica owns (KAD_SHARDS, KAD_SHARD); everything with one shard. */
+  ownership: ShardOwnership;
   /** The event store every cycle is recorded in (with `eventStore`), its feedback, and the live feed of cycles. */
   events?: EventStore;
   feedback?: OperatorFeedback;
@@ -71,7 +75,7 @@ export interface RuntimeOptions {
 }
 
 /** Builds the source the config asks for. */
-async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: number, registry: Registry): Promise<{ source: Source; incidents?: () => unknown[] }> {
+async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: number, registry: Registry, shard: ShardOwnership): Promise<{ source: Source; incidents?: () => unknown[] }> {
   const kind: string = config.source.kind === 'auto' ? (config.prometheus.url ? 'prometheus' : 'simulator') : config.source.kind;
   const custom = config.features.custom;
   if (custom.length && kind !== 'prometheus') {
@@ -80,7 +84,7 @@ async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: 
   switch (kind) {
     case 'prometheus':
       if (!config.prometheus.url) throw new ConfigError('KAD_SOURCE=prometheus needs PROMETHEUS_URL (e.g. http://prometheus:9090)');
-      return { source: PrometheusSource.fromConfig(config.prometheus, { mesh: config.mesh.mode, ...(custom.length ? { custom } : {}) }) };
+      return { source: PrometheusSource.fromConfig(config.prometheus, { mesh: config.mesh.mode, shard, ...(custom.length ? { custom } : {}) }) };
     case 'metrics-api': {
       // Loaded on demand: @kubernetes/client-node adds ~0.4 s to start-up for everyone else.
       const { MetricsApiSource, metricsApiSettings } = await import('./sources/metrics-api.js');
@@ -206,14 +210,22 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
   const clock = opts.clock ?? (usesSimulator(config) && config.simulator.speed !== 1 ? acceleratedClock(Date.now(), config.simulator.speed) : systemClock);
   const telemetry = createTelemetry(new Registry(), { processMetrics: true });
   const lookbackMs = config.training.lookbackMinutes * 60_000;
-  const { source, incidents } = await createSource(config, clock, lookbackMs, telemetry.registry);
+  // A sharded replica sees only the workloads it owns, whatever the source (sources/sharded.ts).
+  const ownership = new ShardOwnership({ shard: config.sharding.shard ?? 0, shards: config.sharding.shards });
+  telemetry.shardInfo.set({ shard: String(ownership.shard), shards: String(ownership.shards) }, 1);
+  const created = await createSource(config, clock, lookbackMs, telemetry.registry, ownership);
+  const incidents = created.incidents;
+  const source = new ShardedSource(created.source, ownership, ({ pods, workloads }) => {
+    telemetry.shardPods.set(pods);
+    telemetry.shardWorkloads.set(workloads);
+  });
   // Each custom series' query is asked once now: a bad one stops the start, one that answers nothing is a warning.
-  if (source instanceof PrometheusSource && config.features.custom.length) {
+  if (created.source instanceof PrometheusSource && config.features.custom.length) {
     let warnings: string[];
     try {
-      warnings = await source.checkCustomSeries(clock.now());
+      warnings = await created.source.checkCustomSeries(clock.now());
     } catch (e) {
-      await source.close();
+      await created.source.close();
       throw e;
     }
     for (const w of warnings) process.stderr.write(`kad: warning: ${w}\n`);
@@ -257,7 +269,7 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
     options: engineOptions(config),
     incidents: classifiers,
   });
-  return { config, log, clock, source, telemetry, engine, notifier, incidents, events, feedback, feed, classifiers };
+  return { config, log, clock, source, telemetry, engine, notifier, incidents, ownership, events, feedback, feed, classifiers };
 }
 
 /** With ALERTMANAGER_URL and the event store: polls Alertmanager's silences as weak feedback (notify/silences.ts). */
@@ -270,6 +282,11 @@ function watchSilences(config: Readonly<Config>, rt: Runtime): SilenceWatcher | 
   });
   w.start();
   return w;
+}
+
+/** The source under a {@link ShardedSource}: what serves POST /api/v1/write for remote write. */
+function unsharded(source: Source): Source {
+  return source instanceof ShardedSource ? source.inner : source;
 }
 
 /** A running service. */
@@ -289,14 +306,16 @@ export async function startService(config: Readonly<Config>, opts: RuntimeOption
   const rt = await buildRuntime(config, { notifier: 'config', eventStore: true, classifier: true, ...opts, log: logger, ...(clock ? { clock } : {}) });
   const { engine, source, log } = rt;
   if (config.training.modelDir) {
-    engine.importModels(loadModels(config.training.modelDir));
-    log.info({ dir: config.training.modelDir, version: engine.status().modelVersion }, 'loaded models');
+    // A sharded replica keeps the models of its own workloads (registry/model-store.ts ownedModels).
+    engine.importModels(ownedModels(loadModels(config.training.modelDir), rt.ownership));
+    log.info({ dir: config.training.modelDir, version: engine.status().modelVersion, shard: rt.ownership.shard, shards: rt.ownership.shards }, 'loaded models');
   }
   const app = await buildServer(
     {
-      engine, telemetry: rt.telemetry, version: VERSION, incidents: rt.incidents, info: { prometheusUrl: config.prometheus.url ?? null },
+      engine, telemetry: rt.telemetry, version: VERSION, incidents: rt.incidents,
+      info: { prometheusUrl: config.prometheus.url ?? null, shard: { shard: rt.ownership.shard, shards: rt.ownership.shards } },
       events: rt.events, feedback: rt.feedback, feed: rt.feed, auth: config.api,
-      remoteWrite: source instanceof RemoteWriteSource ? source : undefined, classifiers: rt.classifiers,
+      remoteWrite: unsharded(source) instanceof RemoteWriteSource ? (unsharded(source) as RemoteWriteSource) : undefined, classifiers: rt.classifiers,
     },
     { logger: log },
   );

@@ -31,6 +31,8 @@ export const HELP_ENV_VARS: readonly HelpEnvVar[] = Object.freeze([
   { name: "KAD_REMOTE_WRITE_MAX_SERIES", path: "remoteWrite.maxSeries", default: 200000 },
   { name: "KAD_REMOTE_WRITE_MAX_SAMPLES_PER_SERIES", path: "remoteWrite.maxSamplesPerSeries", default: 360 },
   { name: "KAD_REMOTE_WRITE_BUFFER_BYTES", path: "remoteWrite.bufferBytes", default: 33554432 },
+  { name: "KAD_SHARDS", path: "sharding.shards", default: 1 },
+  { name: "KAD_SHARD", path: "sharding.shard", default: undefined },
   { name: "TRAINING_LOOKBACK_MINUTES", path: "training.lookbackMinutes", default: 60 },
   { name: "KAD_WARMUP_MINUTES", path: "training.warmupMinutes", default: 1440 },
   { name: "QUERY_STEP_SECONDS", path: "training.queryStepSeconds", default: 60 },

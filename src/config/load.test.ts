@@ -144,3 +144,23 @@ describe('loadConfig booleans', () => {
     expect(() => loadConfig({ env: { PROMETHEUS_INSECURE_SKIP_VERIFY: 'yes' } })).toThrow(/PROMETHEUS_INSECURE_SKIP_VERIFY="yes" is invalid: must be true or false/);
   });
 });
+
+describe('loadConfig sharding', () => {
+  it('is one shard by default, shard 0', () => {
+    const c = loadConfig({ env: {} });
+    expect(c.sharding).toEqual({ shards: 1, shard: 0 });
+  });
+
+  it('takes KAD_SHARD, else the ordinal of a StatefulSet pod\'s host name', () => {
+    expect(loadConfig({ env: { KAD_SHARDS: '4', KAD_SHARD: '3', HOSTNAME: 'kad-1' } }).sharding).toEqual({ shards: 4, shard: 3 });
+    expect(loadConfig({ env: { KAD_SHARDS: '4', HOSTNAME: 'kad-anomaly-detector-2' } }).sharding).toEqual({ shards: 4, shard: 2 });
+  });
+
+  it('names the setting when neither gives a shard, or the shard is not below KAD_SHARDS', () => {
+    expect(() => loadConfig({ env: { KAD_SHARDS: '2', HOSTNAME: 'laptop' } })).toThrow(/KAD_SHARD is unset and HOSTNAME="laptop".*set KAD_SHARD to this replica's shard, from 0 to 1/);
+    expect(() => loadConfig({ env: { KAD_SHARDS: '2' } })).toThrow(/KAD_SHARD is unset/);
+    expect(() => loadConfig({ env: { KAD_SHARDS: '2', KAD_SHARD: '2' } })).toThrow(/KAD_SHARD=2 is invalid: must be below KAD_SHARDS=2/);
+    expect(() => loadConfig({ env: { KAD_SHARDS: '3', HOSTNAME: 'kad-5' } })).toThrow(/HOSTNAME="kad-5" gives shard 5, which is not below KAD_SHARDS=3/);
+    expect(() => loadConfig({ env: { KAD_SHARDS: '0' } })).toThrow(/KAD_SHARDS=0 is invalid/);
+  });
+});

@@ -9,6 +9,7 @@ import { LineCounter, parseDocument, isMap } from 'yaml';
 import { ConfigError } from '../core/errors.js';
 import { shownValue as shown } from '../core/quote.js';
 import { customSeriesProblems, CUSTOM_SERIES_PATH } from './custom-series.js';
+import { ordinalFromHostname } from '../core/shard.js';
 import { ConfigSchema, type Config } from './schema.js';
 
 interface Leaf {
@@ -214,8 +215,36 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
   } catch (e) {
     problems.push(`${origin.get('prometheus.namespaceRegex') ?? 'NAMESPACE_REGEX'}=${JSON.stringify(config.prometheus.namespaceRegex)} is invalid: must be a regular expression (${(e as Error).message})`);
   }
+  if (!problems.some((p) => /KAD_SHARD|sharding\./.test(p))) {
+    const shard = resolveShard(config.sharding, env.HOSTNAME, origin);
+    if (typeof shard === 'string') problems.push(shard);
+    else config.sharding.shard = shard;
+  }
   if (problems.length) {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
   return deepFreeze(config);
+}
+
+/**
+ * This replica's shard: `sharding.shard` (KAD_SHARD) when set, else with more than one shard the
+ * ordinal of a StatefulSet pod's host name (`HOSTNAME=kad-2` → 2), else 0. A message naming the
+ * setting when neither gives one, or when it is not below `sharding.shards` (KAD_SHARDS).
+ */
+export function resolveShard(sharding: { shards: number; shard?: number }, hostname: string | undefined, origin = new Map<string, string>()): number | string {
+  const shardsName = origin.get('sharding.shards') ?? 'KAD_SHARDS';
+  const shardName = origin.get('sharding.shard') ?? 'KAD_SHARD';
+  if (sharding.shard !== undefined) {
+    if (sharding.shard < sharding.shards) return sharding.shard;
+    return `${shardName}=${sharding.shard} is invalid: must be below ${shardsName}=${sharding.shards} (shards are numbered from 0)`;
+  }
+  if (sharding.shards <= 1) return 0;
+  const ordinal = ordinalFromHostname(hostname);
+  if (ordinal === undefined) {
+    return `${shardName} is unset and HOSTNAME=${JSON.stringify(hostname ?? '')} does not end in a StatefulSet ordinal (-N): with ${shardsName}=${sharding.shards}, set ${shardName} to this replica's shard, from 0 to ${sharding.shards - 1}`;
+  }
+  if (ordinal >= sharding.shards) {
+    return `HOSTNAME=${JSON.stringify(hostname)} gives shard ${ordinal}, which is not below ${shardsName}=${sharding.shards}: set ${shardsName} to the StatefulSet's replicas (or ${shardName} explicitly)`;
+  }
+  return ordinal;
 }

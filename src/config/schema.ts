@@ -50,6 +50,16 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    sharding: Type.Object(
+      {
+        shards: int(1, 1024, 1, 'KAD_SHARDS'),
+        shard: Type.Optional(Type.Integer({
+          minimum: 0, maximum: 1023, env: 'KAD_SHARD',
+          allowed: 'this replica\'s shard, from 0 to KAD_SHARDS - 1 (unset: the ordinal of a StatefulSet pod\'s host name, kad-<N>)',
+        })),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     training: Type.Object(
       {
         lookbackMinutes: int(5, 100_000, 60, 'TRAINING_LOOKBACK_MINUTES'),

@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelFormatError } from '../core/errors.js';
+import { workloadFromPodName } from '../core/series.js';
+import type { ShardOwnership } from '../core/shard.js';
 import type { DetectorSnapshot } from '../core/snapshot.js';
 import { writeJsonAtomicSync } from '../store/state-file.js';
 
@@ -64,4 +66,22 @@ export function loadModels(dir: string): EngineModels {
   }
   if (!Array.isArray(m.features)) throw new ModelFormatError(`${path}: field "features" must be an array of feature names`);
   return m as EngineModels;
+}
+
+/**
+ * The models of a sharded replica: those of the workloads `ownership` owns (and of their pods, whose
+ * workload is read from the pod's name), out of a model file trained on every workload (`kad train`
+ * runs unsharded). The cluster-wide model is kept. A workload that moves to this replica when the
+ * number of shards changes starts from its trained model, not cold.
+ */
+export function ownedModels(models: EngineModels, ownership: ShardOwnership): EngineModels {
+  if (!ownership.sharded) return models;
+  const owns = (key: string, workload: (rest: string) => string) => {
+    const i = key.indexOf('/');
+    return ownership.owns({ namespace: key.slice(0, i), workload: workload(key.slice(i + 1)) });
+  };
+  const workloads = Object.fromEntries(Object.entries(models.workloads).filter(([key]) => owns(key, (w) => w)));
+  const out: EngineModels = { ...models, workloads };
+  if (models.pods) out.pods = Object.fromEntries(Object.entries(models.pods).filter(([key]) => owns(key, workloadFromPodName)));
+  return out;
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load.js';
 import { SourceError } from '../core/errors.js';
+import { shardOf, ShardOwnership } from '../core/shard.js';
+import { planPodBatches } from './prometheus-shard.js';
 import type { Labels, MatrixSeries, PrometheusApi, VectorSample } from './prometheus-client.js';
 import {
   planBatches, podListQuery, podQueries, POD_METRICS, PrometheusSource, prometheusSourceSettings, promqlString, regexLiteral, workloadOf,
@@ -300,5 +302,71 @@ describe('PrometheusSource', () => {
 
   it('rejects a pod label that is not a label name', () => {
     expect(() => new PrometheusSource({ ...SETTINGS, api: new FakeApi([]), podLabel: 'pod"}' })).toThrow(/POD_LABEL/);
+  });
+});
+
+describe('PrometheusSource sharded (KAD_SHARDS)', () => {
+  // 4 namespaces × 10 workloads × 2 pods, and a StatefulSet pod of the same name in every namespace.
+  const cluster: FakePod[] = [];
+  for (const ns of ['a', 'b', 'c', 'd']) {
+    for (let w = 0; w < 10; w++) for (let r = 0; r < 2; r++) cluster.push(full(ns, `w${w}-5d4f8b9c6d-${'abcde'.slice(0, 4)}${r}`, { info: { created_by_kind: 'ReplicaSet', created_by_name: `w${w}-5d4f8b9c6d`, node: 'n1' } }));
+    cluster.push(full(ns, 'redis-0', { info: { created_by_kind: 'StatefulSet', created_by_name: 'redis', node: 'n1' } }));
+  }
+  const T = 1_700_000_000_000;
+
+  it('each shard asks only for its pods, in pod-name batches; together they have every pod once', async () => {
+    const seen: string[] = [];
+    for (let shard = 0; shard < 3; shard++) {
+      const api = new FakeApi(cluster);
+      const ownership = new ShardOwnership({ shard, shards: 3 });
+      const src = new PrometheusSource({ ...SETTINGS, api, batchSize: 8, shard: ownership });
+      const snap = await src.current(T);
+      for (const p of snap.pods) expect(ownership.owns(p.ref)).toBe(true);
+      seen.push(...snap.pods.map((p) => `${p.ref.namespace}/${p.ref.pod}`));
+      // Only the listing and the owners read every pod; each metric query names its pods.
+      const wide = api.calls.filter((c) => !/,pod=~"/.test(c.expr));
+      expect(wide.length).toBe(2);
+      expect(wide[1].expr).toBe('max by (namespace, pod, created_by_kind, created_by_name) (kube_pod_info{namespace=~".*"})');
+      const asked = new Set(api.calls.flatMap((c) => /,pod=~"([^"]*)"/.exec(c.expr)?.[1].split('|') ?? []));
+      expect(asked.size).toBeLessThan(cluster.length / 2);
+      // The next cycle does not read the owners again.
+      const before = api.calls.length;
+      await src.current(T + 60_000);
+      expect(api.calls.slice(before).filter((c) => c.expr.startsWith('max by (namespace, pod, created_by_kind, created_by_name)')).length).toBe(0);
+      // history() splits the same way.
+      const hist = await new PrometheusSource({ ...SETTINGS, api: new FakeApi(cluster), batchSize: 8, shard: ownership }).history(T - 5 * 60_000, T, 60_000);
+      expect(hist.at(-1)!.pods.map((p) => p.ref.pod)).toEqual(snap.pods.map((p) => p.ref.pod));
+    }
+    expect(seen.length).toBe(cluster.length);
+    expect(new Set(seen).size).toBe(cluster.length);
+  });
+
+  it('asks with the previous call\'s listing while listing again: a new pod is scored from the next cycle, a gone one leaves at once', async () => {
+    const late = full('a', 'late-5d4f8b9c6d-abcde', { from: T + 90_000, info: { created_by_kind: 'ReplicaSet', created_by_name: 'late-5d4f8b9c6d', node: 'n1' } });
+    const gone = cluster.find((p) => p.pod === 'redis-0' && p.namespace === 'b')!;
+    const pods = [...cluster.filter((p) => p !== gone), { ...gone, to: T + 150_000 }, late];
+    const shard = shardOf('a/late', 2);
+    const ownsGone = shardOf('b/redis', 2) === shard;
+    const src = new PrometheusSource({ ...SETTINGS, api: new FakeApi(pods), batchSize: 8, shard: new ShardOwnership({ shard, shards: 2 }) });
+    const has = async (t: number, pod: string) => (await src.current(t)).pods.some((p) => p.ref.pod === pod);
+    expect(await has(T, late.pod)).toBe(false);
+    expect(await has(T + 120_000, late.pod)).toBe(false); // listed during this call
+    expect(await has(T + 180_000, late.pod)).toBe(true);
+    if (ownsGone) expect(await has(T + 240_000, 'redis-0')).toBe(true); // redis-0 of a, c and d
+    const snap = await src.current(T + 300_000);
+    expect(snap.pods.filter((p) => p.ref.pod === 'redis-0').map((p) => p.ref.namespace)).not.toContain('b');
+  });
+
+  it('plans batches of pod names, bounded in pods and characters', () => {
+    const pods = Array.from({ length: 50 }, (_, i) => ({ namespace: `ns${i % 3}`, pod: `pod-${String(i).padStart(4, '0')}` }));
+    const b = planPodBatches(pods, 20, 'pod');
+    expect(b.map((x) => x.pods.length)).toEqual([20, 20, 10]);
+    expect(b[0].selector).toMatch(/^namespace=~"ns0\|ns1",pod=~"pod-0000\|pod-0003\|/);
+    expect(b[1].selector).toMatch(/^namespace=~"ns1\|ns2",pod=~"/);
+    expect(b[2].selector).toMatch(/^namespace="ns2",pod=~"pod-0020\|/);
+    const small = planPodBatches(pods, 1000, 'pod', 100);
+    expect(small.length).toBeGreaterThanOrEqual(5);
+    for (const x of small) expect(x.selector.length).toBeLessThan(140);
+    expect(small.flatMap((x) => x.pods).length).toBe(50);
   });
 });

@@ -49,12 +49,14 @@
 import type { Config } from '../config/schema.js';
 import { InputError } from '../core/errors.js';
 import { podKey, workloadFromPodName, type PodRef } from '../core/series.js';
+import type { ShardOwnership } from '../core/shard.js';
 import type { HistoryProgress, Source } from './base.js';
 import type { CallEdge, PodSample, PodSnapshot } from '../core/samples.js';
 import type { CustomSeries } from '../core/feature-names.js';
 import { checkCustomSeries, customValues } from './prometheus-custom.js';
 import type { MeshMode } from './mesh-series.js';
 import { callGraphQuery, edgesOf, MESH_METRICS, meshProbeQuery, meshQueries, type MeshFlavour, type MeshMetric } from './prometheus-mesh.js';
+import { PodOwners, planPodBatches } from './prometheus-shard.js';
 import { PrometheusClient, type Labels, type MatrixSeries, type PrometheusApi, type PrometheusClientOptions, type VectorSample } from './prometheus-client.js';
 
 /** The per-pod values a source queries, in the order of {@link podQueries}. */
@@ -113,6 +115,8 @@ export interface PrometheusSourceOptions {
   mesh?: MeshMode;
   /** Custom per-pod series to read (config `features.custom`); default none. */
   custom?: readonly CustomSeries[];
+  /** A sharded replica's ownership: only its workloads' pods are asked about (prometheus-shard.ts). */
+  shard?: ShardOwnership;
 }
 
 /** The source's settings of the `prometheus` config section (see {@link PrometheusSourceOptions}). */
@@ -308,6 +312,12 @@ export class PrometheusSource implements Source {
   private flavour: MeshFlavour | null = null;
   private flavourAt = NaN;
   private readonly customSeries: readonly CustomSeries[];
+  /** With more than one shard: what this replica owns, and its pods' owners as read. */
+  private readonly shard?: ShardOwnership;
+  private readonly owners?: PodOwners;
+  private ownerRequests = 0;
+  /** With more than one shard: the owned pods listed by the last `current` call, and its time. */
+  private listedAhead?: { t: number; pods: { namespace: string; pod: string }[] };
 
   constructor(opts: PrometheusSourceOptions) {
     this.concurrency = Math.max(1, opts.concurrency ?? 4);
@@ -321,6 +331,12 @@ export class PrometheusSource implements Source {
     this.staticRefreshMs = opts.staticRefreshMs ?? 10 * 60_000;
     this.meshMode = opts.mesh ?? 'off';
     this.customSeries = opts.custom ?? [];
+    if (opts.shard?.sharded) {
+      this.shard = opts.shard;
+      this.owners = new PodOwners({
+        query: (expr, t, signal) => this.api.query(expr, t, signal), nsSelector: this.nsSelector, podLabel: this.podLabel, batchSize: this.batchSize, refreshMs: this.staticRefreshMs,
+      });
+    }
   }
 
   /** A source from the `prometheus` config section (which must have a `url`). */
@@ -341,8 +357,13 @@ export class PrometheusSource implements Source {
     const started = performance.now();
     const ctl = linked(signal);
     try {
-      const listed = await this.listPods(t, undefined, ctl.signal);
-      const batches = planBatches(listed, this.batchSize, this.podLabel, this.nsSelector);
+      this.ownerRequests = 0;
+      const listing = this.listPods(t, undefined, ctl.signal);
+      listing.catch(() => undefined); // awaited below; this keeps a failure while other requests run from going unhandled
+      // A sharded replica lists the whole fleet: it asks with the previous call's listing while this one's runs (prometheus-shard.ts).
+      const ahead = this.shard && this.listedAhead && t >= this.listedAhead.t && t - this.listedAhead.t <= LOOKBACK_MS ? this.listedAhead.pods : undefined;
+      const listed = ahead ?? (await listing);
+      const batches = this.planBatches(listed);
       // Static values are asked for in batches with a pod not seen, or not seen for a while.
       const stale = (key: string) => {
         const e = this.statics.get(key);
@@ -359,7 +380,7 @@ export class PrometheusSource implements Source {
         });
       }
       const accs = new Map<string, PodAcc>();
-      let requests = 1;
+      let requests = 1 + this.ownerRequests;
       await mapLimit(tasks, this.concurrency, async ({ q, m }) => {
         requests++;
         let result = await this.api.query(q[POD_METRICS[m]], t, ctl.signal);
@@ -383,6 +404,7 @@ export class PrometheusSource implements Source {
         for (const s of await this.api.query(c.query, t, ctl.signal)) this.putCustom(accs, s.metric, k, 1, 0, s.value);
       }, ctl);
       this.useStatics(accs, refreshed, t);
+      if (this.shard) this.listedAhead = { t, pods: await listing };
       this.stats = { pods: listed.length, batches: batches.length, requests, ms: performance.now() - started };
       return { t, pods: this.samples(accs, 1, 0) };
     } finally {
@@ -399,6 +421,7 @@ export class PrometheusSource implements Source {
     const first = Math.ceil(start / stepMs) * stepMs;
     if (!(end >= first)) return [];
     const started = performance.now();
+    this.ownerRequests = 0;
     const steps = Math.floor((end - first) / stepMs) + 1;
     const lastT = first + (steps - 1) * stepMs;
     const ctl = linked(signal);
@@ -413,7 +436,7 @@ export class PrometheusSource implements Source {
         for (const p of await this.listPods(t, range, ctl.signal)) seen.set(podKey(p), p);
       }, ctl);
       const pods = [...seen.values()];
-      const batches = planBatches(pods, this.batchSize, this.podLabel, this.nsSelector);
+      const batches = this.planBatches(pods);
       const perBatch = Math.min(this.batchSize, Math.max(1, pods.length));
       const span = Math.max(1, Math.min(MAX_POINTS_PER_SERIES, Math.floor(this.maxPointsPerRequest / perBatch)));
       const tasks: { q: Record<PodMetric | 'memoryUsage', string>; m: number; from: number; to: number }[] = [];
@@ -424,7 +447,7 @@ export class PrometheusSource implements Source {
         }
       }
       const accs = new Map<string, PodAcc>();
-      let requests = windows.length;
+      let requests = windows.length + this.ownerRequests;
       let answered = 0; // range queries answered, for onProgress
       await mapLimit(tasks, this.concurrency, async ({ q, m, from, to }) => {
         const range = (expr: string) => {
@@ -525,11 +548,23 @@ export class PrometheusSource implements Source {
     return { flavour: this.flavour, probes };
   }
 
-  /** The pods listed at `t` (over `rangeSeconds` before it, if given); by memory usage if nothing else. */
+  /**
+   * The pods listed at `t` (over `rangeSeconds` before it, if given); by memory usage if nothing else.
+   * A sharded replica keeps those of the workloads it owns.
+   */
   private async listPods(t: number, rangeSeconds: number | undefined, signal: AbortSignal): Promise<{ namespace: string; pod: string }[]> {
-    const pods = this.podsOf(await this.api.query(podListQuery(this.nsSelector, this.podLabel, rangeSeconds), t, signal));
-    if (pods.length) return pods;
-    return this.podsOf(await this.api.query(podListQuery(this.nsSelector, this.podLabel, rangeSeconds, true), t, signal));
+    let pods = this.podsOf(await this.api.query(podListQuery(this.nsSelector, this.podLabel, rangeSeconds), t, signal));
+    if (!pods.length) pods = this.podsOf(await this.api.query(podListQuery(this.nsSelector, this.podLabel, rangeSeconds, true), t, signal));
+    if (!this.shard || !this.owners) return pods;
+    if (rangeSeconds === undefined) this.owners.prune(new Set(pods.map(podKey)));
+    const owned = await this.owners.owned(pods, this.shard, t, rangeSeconds, signal);
+    this.ownerRequests += owned.requests;
+    return owned.pods;
+  }
+
+  /** The batches to ask `pods` in: by namespace or pod ({@link planBatches}); a sharded replica's by pod names only. */
+  private planBatches(pods: readonly { namespace: string; pod: string }[]): Batch[] {
+    return this.shard ? planPodBatches(pods, this.batchSize, this.podLabel) : planBatches(pods, this.batchSize, this.podLabel, this.nsSelector);
   }
 
   /** Caches the static values just read (pods in `refreshed`), fills in the others from the cache. */
@@ -615,6 +650,7 @@ export class PrometheusSource implements Source {
       const v = (m: number) => a.values[m * steps + i];
       if (Number.isNaN(v(I_MEMORY)) && Number.isNaN(v(I_RESTARTS))) continue;
       const ref: PodRef = { namespace: a.namespace, pod: a.pod, workload: workloadOf(a.pod, a.info?.created_by_kind, a.info?.created_by_name) };
+      if (this.shard && !this.shard.owns(ref)) continue; // a pod of the same name in another namespace of a batch
       if (a.info?.node) ref.node = a.info.node;
       const sample = podSampleOf(ref, {
         cpu: v(INDEX.cpu), memory: v(I_MEMORY), restarts: v(I_RESTARTS), rxBytes: v(INDEX.rxBytes), txBytes: v(INDEX.txBytes), rxPackets: v(INDEX.rxPackets),

@@ -48,6 +48,11 @@ export interface Telemetry {
   alarmsAfterFeedback: Counter<'namespace' | 'workload'>;
   /** A workload's score floor from false-alarm feedback: alerts at or below it are muted. */
   workloadFloor: Gauge<'namespace' | 'workload'>;
+  /** 1, labelled with this replica's shard and the number of shards (KAD_SHARD, KAD_SHARDS). */
+  shardInfo: Gauge<'shard' | 'shards'>;
+  /** Workloads and pods this replica owned in the source's last snapshot. */
+  shardWorkloads: Gauge<never>;
+  shardPods: Gauge<never>;
 }
 
 /** Creates and registers kad's metrics on `registry`; with `processMetrics`, also Node's defaults. */
@@ -94,6 +99,9 @@ export function createTelemetry(registry: Registry, opts: { processMetrics?: boo
       registers,
     }),
     podsScored: new Gauge({ name: 'anomaly_detector_pods', help: 'Pods scored in the last cycle.', registers }),
+    shardInfo: new Gauge({ name: 'anomaly_detector_shard_info', help: 'Always 1: this replica\'s shard (0-based) and the number of shards the workloads are split into.', labelNames: ['shard', 'shards'], registers }),
+    shardWorkloads: new Gauge({ name: 'anomaly_detector_shard_workloads', help: 'Workloads this replica owned (by rendezvous hashing of namespace/workload) in the last snapshot of the source.', registers }),
+    shardPods: new Gauge({ name: 'anomaly_detector_shard_pods', help: 'Pods of the workloads this replica owned in the last snapshot of the source.', registers }),
     modelsTrained: new Gauge({ name: 'anomaly_detector_models', help: 'Workload models currently trained.', registers }),
     timeToExhaustion: new Gauge({
       name: 'anomaly_detector_time_to_exhaustion_seconds',

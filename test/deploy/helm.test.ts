@@ -233,6 +233,35 @@ describe.skipIf(RENDER_MISSING !== null && !REQUIRE_INTEGRATION)('helm template 
     expect(render({ notes: true, values: [ALL_ON] })).toContain('https://kad.example.com/');
   });
 
+  it('sharding: a StatefulSet of sharding.shards pods with one state volume each, a headless Service, KAD_SHARDS and KAD_SHARD from the ordinal', async () => {
+    const values = join(CHART, 'ci/sharding-values.yaml');
+    expect(valuesProblems(mergeValues(defaults, parse(readFileSync(values, 'utf8'))))).toBeNull();
+    expect(valuesProblems(mergeValues(defaults, { sharding: { enabled: true, shards: 0 } }))?.join('; ')).toMatch(/\/sharding\/shards: must be >= 1/);
+    const objs = parseManifests(render({ values: [values] }));
+    expect(kinds(objs)).toEqual([
+      'ConfigMap/kad', 'ConfigMap/kad-dashboard-model', 'ConfigMap/kad-dashboard-overview', 'ConfigMap/kad-dashboard-workload',
+      'Pod/kad-test', 'PodDisruptionBudget/kad', 'Service/kad', 'Service/kad-headless', 'ServiceAccount/kad', 'StatefulSet/kad',
+    ]);
+    for (const o of objs) await validateObject(o);
+    const sts = one(objs, 'StatefulSet').spec;
+    expect(sts).toMatchObject({ replicas: 4, serviceName: 'kad-headless', podManagementPolicy: 'Parallel' });
+    expect(one(objs, 'Service', 'kad-headless').spec).toMatchObject({ clusterIP: 'None', selector: sts.selector.matchLabels });
+    expect(sts.volumeClaimTemplates).toEqual([expect.objectContaining({
+      metadata: expect.objectContaining({ name: 'state' }),
+      spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '2Gi' } } },
+    })]);
+    const pod = sts.template.spec;
+    expect(pod.volumes.map((v: { name: string }) => v.name)).not.toContain('state');
+    const c = pod.containers[0];
+    const env = Object.fromEntries(c.env.map((e: { name: string; value?: string; valueFrom?: unknown }) => [e.name, e.value ?? e.valueFrom]));
+    expect(c.volumeMounts.find((m: { name: string }) => m.name === 'state').mountPath).toBe(env.KAD_STATE_DIR);
+    expect(env.KAD_SHARDS).toBe('4');
+    expect(env.KAD_SHARD).toEqual({ fieldRef: { fieldPath: "metadata.labels['apps.kubernetes.io/pod-index']" } });
+    // Before Kubernetes 1.28 the label is absent and the variable empty: the host name gives the ordinal.
+    expect(loadConfig({ env: { KAD_SHARDS: env.KAD_SHARDS, KAD_SHARD: '', HOSTNAME: 'kad-3' } }).sharding).toEqual({ shards: 4, shard: 3 });
+    expect(render({ notes: true, values: [values] })).toContain('rollout status statefulset/kad');
+  });
+
   it('the chart\'s dashboards are deploy/grafana\'s', () => {
     const ours = readdirSync(join(CHART, 'files/dashboards')).sort();
     expect(ours).toEqual(readdirSync(join(ROOT, 'deploy/grafana')).filter((f) => f.endsWith('.json')).sort());

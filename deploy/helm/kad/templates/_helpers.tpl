@@ -101,7 +101,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
 {{/* "true" when the state lives on a PersistentVolumeClaim: one replica only (a ReadWriteOnce volume
-cannot follow several pods; with more replicas or autoscaling each pod keeps its state in an emptyDir). */}}
+cannot follow several pods; with more replicas or autoscaling each pod keeps its state in an emptyDir;
+sharded, each shard has its own claim from the StatefulSet's volumeClaimTemplates). */}}
 {{- define "kad.statePersistent" -}}
-{{- if and (or .Values.persistence.enabled .Values.persistence.existingClaim) (not .Values.autoscaling.enabled) (le (int .Values.replicaCount) 1) }}true{{ end }}
+{{- if and (or .Values.persistence.enabled .Values.persistence.existingClaim) (not .Values.autoscaling.enabled) (le (int .Values.replicaCount) 1) (not .Values.sharding.enabled) }}true{{ end }}
 {{- end }}

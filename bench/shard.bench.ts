@@ -1,0 +1,243 @@
+/**
+ * Sharded `kad serve` against one real Prometheus: synthetic cAdvisor / kube-state-metrics series of
+ * PODS pods (default 40,000; bench/synth-pods.ts) are backfilled with promtool into a Prometheus 2.42
+ * (/usr/bin/prometheus on a free loopback port, stopped by its PID). Each shard then runs in a process
+ * of its own, one after the other (as each replica has its own pod): a PrometheusSource given the
+ * shard's ownership (KAD_SHARDS, KAD_SHARD: it asks only for its workloads' pods), behind the
+ * ShardedSource every source goes through, and the real Engine (per-workload pod model) trained
+ * through it on 10 minutes of history, then scoring CYCLES cycles (the pod model of bench:cycle, per
+ * workload; the service's default streaming kind would need a day of warm-up history). Prints per shard: pods and
+ * workloads scored, cycle time (query + scoring; the first cycle also reads every pod's limits and
+ * owner), training time (10 minutes of history through the source, one model per workload), RSS and heap per 10,000 pods; asserts that every pod is scored exactly once across the 4
+ * shards. Then the same with a 5th shard: the share of workloads that moved (about 1/5, all to the new
+ * shard), every pod once again, and what a rolling update shows while old and new replicas overlap.
+ * First, as a baseline on the same machine and Prometheus: one unsharded kad watching a shard's worth
+ * of pods (whole namespaces, by NAMESPACE_REGEX).
+ * Exits non-zero when a pod is scored twice or not at all.
+ *
+ * Run: `npm run bench:shard` (PODS=40000 SHARDS=4 CYCLES=4). Needs /usr/bin/prometheus and
+ * /usr/bin/promtool; at 40,000 pods about 0.8 GB of temporary disk and several minutes on 2 cores.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Registry } from 'prom-client';
+import { loadConfig } from '../src/config/load.js';
+import { manualClock } from '../src/core/clock.js';
+import { shardOf, ShardOwnership } from '../src/core/shard.js';
+import { createPodModel } from '../src/detectors/pod-model.js';
+import { Engine } from '../src/engine/engine.js';
+import { policyParamsFromConfig } from '../src/policy/alert-policy.js';
+import { PrometheusClient } from '../src/sources/prometheus-client.js';
+import { podListQuery, PrometheusSource, prometheusSourceSettings } from '../src/sources/prometheus.js';
+import { ShardedSource } from '../src/sources/sharded.js';
+import { createTelemetry } from '../src/telemetry/metrics.js';
+import { tempDir } from '../test/integration.js';
+import { backfillOpenMetrics, startPrometheus } from '../test/prometheus.js';
+import { synthPods, writeHistory } from './synth-pods.js';
+
+const MIN = 60_000;
+const STEP = 60_000; // samples a minute: the rate window below holds three
+const RATE_WINDOW = '3m';
+// 3 h ago, on the hour; the shards' processes are given the parent's (they may start after the hour turns).
+const T0 = Number(process.env.BENCH_SHARD_T0 ?? Math.floor((Date.now() - 3 * 3_600_000) / 3_600_000) * 3_600_000);
+const T1 = T0 + 17 * MIN;
+const TRAIN_AT = T0 + 13 * MIN;
+
+/** What one shard's process reports. */
+interface ShardReport {
+  shard: number;
+  shards: number;
+  pods: string[];
+  workloads: number;
+  trainMs: number;
+  cycleMs: number[];
+  queryMs: number[];
+  rssMiB: number;
+  heapMiB: number;
+  /** Typed arrays (series rings, models) live outside the JS heap. */
+  buffersMiB: number;
+}
+
+/** One shard: train through its own source, score CYCLES cycles, write its report to `out`. */
+async function worker(url: string, shard: number, shards: number, cycles: number, out: string, namespaceRegex?: string): Promise<void> {
+  const config = loadConfig({ env: namespaceRegex ? { NAMESPACE_REGEX: namespaceRegex } : {} });
+  const ownership = new ShardOwnership({ shard, shards });
+  const api = new PrometheusClient({ url, timeoutMs: 120_000, maxRetries: 0 });
+  const prom = new PrometheusSource({ ...prometheusSourceSettings(config.prometheus), rateWindow: RATE_WINDOW, api, concurrency: 4, shard: ownership });
+  let lastQueryMs = 0;
+  const inner = new ShardedSource(prom, ownership);
+  const source = {
+    name: inner.name,
+    history: inner.history.bind(inner),
+    current: async (t: number, signal?: AbortSignal) => {
+      const q0 = performance.now();
+      const s = await inner.current(t, signal);
+      lastQueryMs = performance.now() - q0;
+      return s;
+    },
+    close: () => inner.close(),
+  };
+  const clock = manualClock(TRAIN_AT);
+  const engine = new Engine({
+    source, clock, telemetry: createTelemetry(new Registry()), log: { info() {}, warn() {}, error() {}, debug() {} },
+    createModel: (s) => createPodModel(config.iforest, s),
+    options: { lookbackMs: 10 * MIN, stepMs: MIN, retrainMs: 0, policy: policyParamsFromConfig(config.policy), seed: 42, store: config.store },
+  });
+  const t = performance.now();
+  await engine.train();
+  const trainMs = performance.now() - t;
+  const cycleMs: number[] = [];
+  const queryMs: number[] = [];
+  for (let i = 0; i < cycles; i++) {
+    clock.set(TRAIN_AT + i * MIN);
+    const c0 = performance.now();
+    await engine.cycle();
+    cycleMs.push(performance.now() - c0);
+    queryMs.push(lastQueryMs);
+  }
+  const scored = engine.detect();
+  (globalThis as { gc?: () => void }).gc?.();
+  const mem = process.memoryUsage();
+  const report: ShardReport = {
+    shard, shards, pods: scored.map((r) => `${r.ref.namespace}/${r.ref.pod}`),
+    workloads: new Set(scored.map((r) => `${r.ref.namespace}/${r.ref.workload}`)).size,
+    trainMs, cycleMs, queryMs, rssMiB: mem.rss / 2 ** 20, heapMiB: mem.heapUsed / 2 ** 20, buffersMiB: mem.arrayBuffers / 2 ** 20,
+  };
+  writeFileSync(out, JSON.stringify(report));
+  await source.close();
+}
+
+const run = promisify(execFile);
+
+/** Runs one shard in a child process of its own (RSS and heap are then the shard's alone). */
+async function runShard(url: string, dir: string, shard: number, shards: number, cycles: number, namespaceRegex?: string): Promise<ShardReport> {
+  const out = join(dir, `shard-${shards}-${shard}${namespaceRegex ? '-ns' : ''}.json`);
+  await run(process.execPath, ['--expose-gc', '--import', 'tsx', process.argv[1], '--worker', url, String(shard), String(shards), String(cycles), out, ...(namespaceRegex ? [namespaceRegex] : [])], {
+    maxBuffer: 16 * 1024 * 1024, timeout: 15 * MIN, env: { ...process.env, BENCH_SHARD_T0: String(T0) },
+  });
+  return JSON.parse(readFileSync(out, 'utf8')) as ShardReport;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+
+/** Prints one row per shard; returns the pods scored twice or not at all. */
+function table(reports: ShardReport[], all: ReadonlySet<string>): { twice: number; lost: number } {
+  console.log(['shard', 'pods', 'workloads', 'cycle ms', 'first', 'query ms', 'train ms', 'RSS MiB', 'heap MiB', 'buffers', 'RSS/10k', 'heap/10k'].map((h) => h.padStart(11)).join(''));
+  for (const r of reports) {
+    const per10k = 10_000 / Math.max(1, r.pods.length);
+    const later = r.cycleMs.length > 1 ? r.cycleMs.slice(1) : r.cycleMs;
+    const laterQ = r.queryMs.length > 1 ? r.queryMs.slice(1) : r.queryMs;
+    console.log([`${r.shard}/${r.shards}`, r.pods.length.toLocaleString('en'), r.workloads.toLocaleString('en'), ms(median(later)), ms(r.cycleMs[0]), ms(median(laterQ)),
+      ms(r.trainMs), r.rssMiB.toFixed(0), r.heapMiB.toFixed(0), r.buffersMiB.toFixed(0), (r.rssMiB * per10k).toFixed(0), (r.heapMiB * per10k).toFixed(0)].map((c) => c.padStart(11)).join(''));
+  }
+  const count = new Map<string, number>();
+  for (const r of reports) for (const p of r.pods) count.set(p, (count.get(p) ?? 0) + 1);
+  const twice = [...count.values()].filter((c) => c > 1).length;
+  const lost = [...all].filter((p) => !count.has(p)).length;
+  const stray = [...count.keys()].filter((p) => !all.has(p)).length;
+  console.log(`pods scored: ${[...count.keys()].length.toLocaleString('en')} of ${all.size.toLocaleString('en')}; twice: ${twice}; not at all: ${lost}; unknown: ${stray}`);
+  return { twice, lost: lost + stray };
+}
+
+async function main(): Promise<void> {
+  const n = Number(process.env.PODS ?? 40_000);
+  const shards = Number(process.env.SHARDS ?? 4);
+  const cycles = Number(process.env.CYCLES ?? 4);
+  console.log(`Sharded kad against one real Prometheus 2.42 (backfilled ${(T1 - T0) / MIN} min at ${STEP / 1000} s, no scrapes); ${n.toLocaleString('en')} pods;`
+    + ` ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`);
+  console.log(`each shard in its own process, one after the other: trained on 10 min at 60 s, then ${cycles} cycles at 60-s steps; batches of 500 pods, 4 in flight\n`);
+  const dir = tempDir('bench-shard');
+  let failed = false;
+  try {
+    const pods = synthPods(n, 7);
+    const all = new Set(pods.map((p) => `${p.namespace}/${p.pod}`));
+    const workloads = [...new Set(pods.map((p) => `${p.namespace}/${p.workload}`))];
+    let t = performance.now();
+    const file = join(dir, 'history.om');
+    const { bytes, samples } = await writeHistory(file, pods, T0, T1, STEP);
+    console.error(`${samples.toLocaleString('en')} samples, ${(bytes / 2 ** 20).toFixed(0)} MiB of OpenMetrics written in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    t = performance.now();
+    await backfillOpenMetrics(file, join(dir, 'data'));
+    rmSync(file);
+    console.error(`promtool backfill: ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const prom = await startPrometheus({ dataDir: join(dir, 'data'), readyTimeoutMs: 180_000 });
+    try {
+      // What every shard pays each cycle whatever its share: listing the whole fleet (overlapped with its own queries).
+      const api = new PrometheusClient({ url: prom.url, timeoutMs: 120_000, maxRetries: 0 });
+      const list = podListQuery('namespace=~".*"', 'pod');
+      const listMs: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const l0 = performance.now();
+        await api.query(list, TRAIN_AT + i * MIN);
+        listMs.push(performance.now() - l0);
+      }
+      await api.close();
+      console.log(`listing the fleet (one query, ${n.toLocaleString('en')} pods; every shard asks it each cycle, beside its own queries): median ${ms(median(listMs))} ms of 3`);
+      // The baseline, side by side on the same machine and Prometheus: one unsharded kad watching a shard's
+      // worth of pods (whole namespaces by NAMESPACE_REGEX, asked in namespace batches).
+      const quarter = [...new Set(pods.slice(0, Math.round(n / shards)).map((p) => p.namespace))];
+      const base = await runShard(prom.url, dir, 0, 1, cycles, quarter.join('|'));
+      console.log(`baseline: one unsharded kad watching ${base.pods.length.toLocaleString('en')} pods (NAMESPACE_REGEX, ${quarter.length} namespaces):`);
+      table([base], new Set(base.pods));
+      console.log(`\n${shards} shards, ${workloads.length.toLocaleString('en')} workloads:`);
+      const before: ShardReport[] = [];
+      for (let s = 0; s < shards; s++) before.push(await runShard(prom.url, dir, s, shards, cycles));
+      const a = table(before, all);
+      const slowest = Math.max(...before.map((r) => median(r.cycleMs.length > 1 ? r.cycleMs.slice(1) : r.cycleMs)));
+      console.log(`slowest shard's cycle (median after the first): ${ms(slowest)} ms (target < 1000 ms)`);
+      const rss = before.reduce((x, r) => x + r.rssMiB, 0);
+      const heap = before.reduce((x, r) => x + r.heapMiB, 0);
+      const buffers = before.reduce((x, r) => x + r.buffersMiB, 0);
+      console.log(`all shards together: RSS ${rss.toFixed(0)} MiB, JS heap ${heap.toFixed(0)} MiB, typed arrays ${buffers.toFixed(0)} MiB`
+        + ` = ${(rss * 10_000 / n).toFixed(0)} / ${(heap * 10_000 / n).toFixed(0)} / ${(buffers * 10_000 / n).toFixed(0)} MiB per 10,000 pods\n`);
+
+      const next = shards + 1;
+      const moved = workloads.filter((w) => shardOf(w, shards) !== shardOf(w, next));
+      const toNew = moved.filter((w) => shardOf(w, next) === shards).length;
+      console.log(`adding shard ${shards} (${next} shards): ${moved.length.toLocaleString('en')} of ${workloads.length.toLocaleString('en')} workloads move`
+        + ` (${((100 * moved.length) / workloads.length).toFixed(1)}%; 1/${next} = ${(100 / next).toFixed(1)}%), ${toNew === moved.length ? 'all' : `${toNew}`} to the new shard`);
+      const after: ShardReport[] = [];
+      for (let s = 0; s < next; s++) after.push(await runShard(prom.url, dir, s, next, 2));
+      const b = table(after, all);
+      // What the shards scored before and after: a pod's owner changes only when its workload moved.
+      const ownerBefore = new Map<string, number>();
+      before.forEach((r) => r.pods.forEach((p) => ownerBefore.set(p, r.shard)));
+      let changed = 0;
+      let changedToNew = 0;
+      after.forEach((r) => r.pods.forEach((p) => {
+        if (ownerBefore.get(p) !== r.shard) {
+          changed++;
+          if (r.shard === shards) changedToNew++;
+        }
+      }));
+      console.log(`pods whose shard changed: ${changed.toLocaleString('en')} (${((100 * changed) / n).toFixed(1)}%), ${changedToNew === changed ? 'all' : changedToNew} to the new shard`);
+      // A rolling update (the StatefulSet adds pod N, then restarts N-1 … 0 with the new KAD_SHARDS):
+      // while an old replica still runs, the moved workloads' pods are scored by it and by the new one.
+      const overlap = new Set(before.flatMap((r) => r.pods)).size + after[shards].pods.length - n;
+      console.log(`during the rolling update (new shard up, old ones not yet restarted): no pod lost; the ${overlap.toLocaleString('en')} pods of moved workloads`
+        + ` are scored by both their old shard and the new one until the old one restarts (the same alert labels: Alertmanager sends one notification)`);
+      failed = a.twice + a.lost + b.twice + b.lost > 0;
+      if (failed) console.log('FAIL: a pod was scored twice or not at all');
+    } finally {
+      await prom.stop();
+    }
+  } finally {
+    if (process.env.KEEP === '1') console.error(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+  if (failed) process.exitCode = 1;
+}
+
+if (process.argv[2] === '--worker') {
+  const [url, shard, shards, cycles, out, namespaceRegex] = process.argv.slice(3);
+  await worker(url, Number(shard), Number(shards), Number(cycles), out, namespaceRegex);
+} else {
+  await main();
+}
