@@ -34,3 +34,11 @@ export function workloadFromPodName(pod: string): string {
   const m = DEPLOYMENT_POD.exec(pod) ?? STATEFUL_POD.exec(pod) ?? SUFFIXED_POD.exec(pod);
   return m ? m[1] : pod;
 }
+
+/** The workload owning a pod, from kube_pod_info's owner labels, else from the pod's name. */
+export function workloadOf(pod: string, kind: string | undefined, name: string | undefined): string {
+  if (!name || !kind || kind === '<none>') return workloadFromPodName(pod);
+  if (kind === 'ReplicaSet') return name.replace(/-[0-9a-f]{6,10}$/, '');
+  if (kind === 'Job') return name.replace(/-\d{8,}$/, ''); // a CronJob's Job: <cronjob>-<scheduled minute>
+  return name;
+}

@@ -19,10 +19,9 @@
  * cycle after it appears, and a pod that went away drops out at once (its series answer nothing).
  */
 import type { ShardOwnership } from '../core/shard.js';
-import { podKey } from '../core/series.js';
+import { podKey, workloadOf } from '../core/series.js';
 import type { Labels, VectorSample } from './prometheus-client.js';
-// prometheus.ts imports this file too; only functions are taken from it, at call time.
-import { promqlString as quote, regexLiteral as literal, workloadOf } from './prometheus.js';
+import { promqlString as quote, regexLiteral as literal } from './promql.js';
 
 /** A pod as listed. */
 export interface ListedPod {

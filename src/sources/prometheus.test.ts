@@ -5,9 +5,11 @@ import { shardOf, ShardOwnership } from '../core/shard.js';
 import { planPodBatches } from './prometheus-shard.js';
 import type { Labels, MatrixSeries, PrometheusApi, VectorSample } from './prometheus-client.js';
 import {
-  planBatches, podListQuery, podQueries, POD_METRICS, PrometheusSource, prometheusSourceSettings, promqlString, regexLiteral, workloadOf,
+  planBatches, podListQuery, podQueries, POD_METRICS, PrometheusSource, prometheusSourceSettings,
   type PodMetric,
 } from './prometheus.js';
+import { promqlString, regexLiteral } from './promql.js';
+import { workloadOf } from '../core/series.js';
 
 /** The source's settings as the config's defaults give them. */
 const SETTINGS = prometheusSourceSettings(loadConfig({ env: {} }).prometheus);

@@ -48,7 +48,8 @@
  */
 import type { Config } from '../config/schema.js';
 import { InputError } from '../core/errors.js';
-import { podKey, workloadFromPodName, type PodRef } from '../core/series.js';
+import { podKey, workloadOf, type PodRef } from '../core/series.js';
+import { promqlString, regexLiteral } from './promql.js';
 import type { ShardOwnership } from '../core/shard.js';
 import type { HistoryProgress, Source } from './base.js';
 import type { CallEdge, PodSample, PodSnapshot } from '../core/samples.js';
@@ -177,16 +178,6 @@ export function podListQuery(selector: string, podLabel: string, rangeSeconds?: 
   return series.map((s) => `group by (${by}) (${over(s)})`).join(' or ');
 }
 
-/** Escapes a string for a double-quoted PromQL string literal. */
-export function promqlString(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-}
-
-/** Escapes a literal for a RE2 regular expression. */
-export function regexLiteral(s: string): string {
-  return s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
-}
-
 /** Pods asked about together, and the label matchers that select them. */
 export interface Batch {
   selector: string;
@@ -269,14 +260,6 @@ export function podSampleOf(ref: PodRef, r: RawPodValues): PodSample {
   if (r.cpuRequest > 0) sample.cpuRequest = r.cpuRequest;
   if (r.startedSeconds > 0) sample.startedAt = Math.round(r.startedSeconds * 1000);
   return sample;
-}
-
-/** The workload owning a pod, from kube_pod_info's owner labels, else from the pod's name. */
-export function workloadOf(pod: string, kind: string | undefined, name: string | undefined): string {
-  if (!name || !kind || kind === '<none>') return workloadFromPodName(pod);
-  if (kind === 'ReplicaSet') return name.replace(/-[0-9a-f]{6,10}$/, '');
-  if (kind === 'Job') return name.replace(/-\d{8,}$/, ''); // a CronJob's Job: <cronjob>-<scheduled minute>
-  return name;
 }
 
 /** Values of one pod over the steps of one call. */
