@@ -63,7 +63,9 @@ interface ShardReport {
 
 /** One shard: train through its own source, score CYCLES cycles, write its report to `out`. */
 async function worker(url: string, shard: number, shards: number, cycles: number, out: string, namespaceRegex?: string): Promise<void> {
-  const config = loadConfig({ env: namespaceRegex ? { NAMESPACE_REGEX: namespaceRegex } : {} });
+  const env: Record<string, string> = namespaceRegex ? { NAMESPACE_REGEX: namespaceRegex } : {};
+  if (process.env.KAD_QUERY_BATCH_PODS) env.KAD_QUERY_BATCH_PODS = process.env.KAD_QUERY_BATCH_PODS;
+  const config = loadConfig({ env });
   const ownership = new ShardOwnership({ shard, shards });
   const api = new PrometheusClient({ url, timeoutMs: 120_000, maxRetries: 0 });
   const prom = new PrometheusSource({ ...prometheusSourceSettings(config.prometheus), rateWindow: RATE_WINDOW, api, concurrency: 4, shard: ownership });
@@ -152,7 +154,7 @@ async function main(): Promise<void> {
   const cycles = Number(process.env.CYCLES ?? 4);
   console.log(`Sharded kad against one real Prometheus 2.42 (backfilled ${(T1 - T0) / MIN} min at ${STEP / 1000} s, no scrapes); ${n.toLocaleString('en')} pods;`
     + ` ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`);
-  console.log(`each shard in its own process, one after the other: trained on 10 min at 60 s, then ${cycles} cycles at 60-s steps; batches of 500 pods, 4 in flight\n`);
+  console.log(`each shard in its own process, one after the other: trained on 10 min at 60 s, then ${cycles} cycles at 60-s steps; batches of ${process.env.KAD_QUERY_BATCH_PODS ?? 500} pods, 4 in flight\n`);
   const dir = tempDir('bench-shard');
   let failed = false;
   try {
