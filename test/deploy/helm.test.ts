@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
+import { ConfigSchema } from '../../src/config/schema.js';
 import { exited, ROOT, spawnKad, waitFor } from '../helpers.js';
 import { BINARIES, REQUIRE_INTEGRATION, tempDir } from '../integration.js';
 import { CHART, parseManifests, render, RENDER_MISSING, mergeValues, validateObject, valuesProblems, type K8sObject } from './helm.js';
@@ -30,6 +31,13 @@ describe('values.yaml and values.schema.json', () => {
   it('the defaults and the all-on values satisfy the schema', () => {
     expect(valuesProblems(defaults)).toBeNull();
     expect(valuesProblems(mergeValues(defaults, parse(readFileSync(ALL_ON, 'utf8'))))).toBeNull();
+  });
+
+  it('config takes every section of kad\'s config schema, and no other (a new section is not refused by helm install)', () => {
+    const schema = JSON.parse(readFileSync(join(CHART, 'values.schema.json'), 'utf8')) as { properties: { config: { propertyNames: { enum: string[] } } } };
+    expect([...schema.properties.config.propertyNames.enum].sort()).toEqual(Object.keys(ConfigSchema.properties).sort());
+    expect(valuesProblems(mergeValues(defaults, { config: { classifier: { data: '/data/labels.csv' }, sharding: { shards: 2 }, features: { custom: [] } } }))).toBeNull();
+    expect(valuesProblems(mergeValues(defaults, { config: { clasifier: {} } }))?.join('; ')).toMatch(/config/);
   });
 
   it('a bad value fails with a message naming the setting', () => {
