@@ -87,8 +87,9 @@ export function trainSettings(v: Record<string, unknown>): TrainSettings {
  * promoted by the margin rule. Returns what the registry did and the version's macro-F1.
  */
 export async function trainAndRegister(dataPath: string, s: TrainSettings, io: CommandIO, bytes?: Buffer): Promise<SaveResult & { macroF1: number }> {
-  const [{ parseCsvTable }, { assertCsvText }, { trainOnTable }, metrics, registry] = await Promise.all([
-    import('../sources/csv-table.js'), import('../sources/csv-text.js'), import('../classifiers/train-table.js'), import('../classifiers/metrics.js'), import('../registry/classifier-versions.js'),
+  const [{ parseCsvTable }, { assertCsvText }, { trainOnTable }, { prepareTraining }, metrics, registry] = await Promise.all([
+    import('../sources/csv-table.js'), import('../sources/csv-text.js'), import('../classifiers/train-table.js'), import('../classifiers/index.js'),
+    import('../classifiers/metrics.js'), import('../registry/classifier-versions.js'),
   ]);
   const say = (line: string): void => {
     if (!s.quiet) io.stderr(`kad classify train: ${line}\n`);
@@ -101,7 +102,7 @@ export async function trainAndRegister(dataPath: string, s: TrainSettings, io: C
     }
   }
   assertCsvText(bytes, dataPath);
-  if (['mlp', 'cnn', 'gnn'].includes(s.kind)) await (await import('../core/tf.js')).useWasmBackend(); // tfjs's wasm backend trains them 2–3× faster than cpu
+  await prepareTraining(s.kind);
   const r = trainOnTable(parseCsvTable(bytes.toString('utf8'), dataPath), s, say);
   const { model, report } = r;
   io.stdout(`Held-out report (${r.testRows} rows, ${Math.round(s.testSize * 100)}% of each class):\n`);

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { KadError } from '../core/errors.js';
+import { prepareTraining } from '../classifiers/index.js';
 import { trainOnTable } from '../classifiers/train-table.js';
 import { saveClassifierVersion, versionDocument } from '../registry/classifier-versions.js';
 import { assertCsvText } from '../sources/csv-text.js';
@@ -34,7 +35,7 @@ async function run(job: TrainJob): Promise<TrainOutcome> {
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   assertCsvText(bytes, name);
-  if (['mlp', 'cnn', 'gnn'].includes(job.settings.kind)) await (await import('../core/tf.js')).useWasmBackend(); // as kad classify train
+  await prepareTraining(job.settings.kind);
   const r = trainOnTable(parseCsvTable(bytes.toString('utf8'), name), job.settings);
   const saved = saveClassifierVersion(job.modelDir, versionDocument(r, job.settings, name, sha256), { promoteMargin: job.promoteMargin, sha256, stateDir: job.stateDir });
   return { ok: true, ...saved, macroF1: r.report.macroF1, rows: r.rows, sha256, ms: Math.round(performance.now() - t0) };
