@@ -310,12 +310,13 @@ export async function startService(config: Readonly<Config>, opts: RuntimeOption
     engine.importModels(ownedModels(loadModels(config.training.modelDir), rt.ownership));
     log.info({ dir: config.training.modelDir, version: engine.status().modelVersion, shard: rt.ownership.shard, shards: rt.ownership.shards }, 'loaded models');
   }
+  const inner = unsharded(source);
   const app = await buildServer(
     {
       engine, telemetry: rt.telemetry, version: VERSION, incidents: rt.incidents,
       info: { prometheusUrl: config.prometheus.url ?? null, shard: { shard: rt.ownership.shard, shards: rt.ownership.shards } },
       events: rt.events, feedback: rt.feedback, feed: rt.feed, auth: config.api,
-      remoteWrite: unsharded(source) instanceof RemoteWriteSource ? (unsharded(source) as RemoteWriteSource) : undefined, classifiers: rt.classifiers,
+      remoteWrite: inner instanceof RemoteWriteSource ? inner : undefined, classifiers: rt.classifiers,
     },
     { logger: log },
   );
