@@ -45,6 +45,8 @@ const RATE_WINDOW = '3m';
 const T0 = Number(process.env.BENCH_SHARD_T0 ?? Math.floor((Date.now() - 3 * 3_600_000) / 3_600_000) * 3_600_000);
 const T1 = T0 + 17 * MIN;
 const TRAIN_AT = T0 + 13 * MIN;
+/** Wall time between two cycles of a shard (the service's are 60 s apart). */
+const CYCLE_GAP_MS = Number(process.env.CYCLE_GAP_MS ?? 2000);
 
 /** What one shard's process reports. */
 interface ShardReport {
@@ -94,6 +96,9 @@ async function worker(url: string, shard: number, shards: number, cycles: number
   const cycleMs: number[] = [];
   const queryMs: number[] = [];
   for (let i = 0; i < cycles; i++) {
+    // The service's cycles are QUERY_STEP_SECONDS (60 s) apart; a sharded replica lists the fleet for
+    // its next cycle in that time (prometheus-shard.ts). Here they are CYCLE_GAP_MS apart.
+    if (i > 0) await new Promise((r) => setTimeout(r, CYCLE_GAP_MS));
     clock.set(TRAIN_AT + i * MIN);
     const c0 = performance.now();
     await engine.cycle();

@@ -13,10 +13,12 @@
  * the batch; the source drops what it does not own when it builds its samples.
  *
  * Listing the fleet is the one request whose cost grows with the whole fleet rather than the shard
- * (2.9 s of a 40,000-pod fleet's cycle on a loaded 2-core machine, against 0.1 s for a batch of 500
- * pods), so `current` asks for its pods' series with the pods the previous call listed (if it was at
- * most 5 minutes before) while it lists them again for the next call: a new pod is scored from the
- * cycle after it appears, and a pod that went away drops out at once (its series answer nothing).
+ * (0.4–0.7 s of Prometheus time for a 40,000-pod fleet, against about 12 ms for a batch of 500 pods),
+ * so `current` asks for its pods' series with the pods the previous call listed (if it was at most 5
+ * minutes before), and lists the fleet for the next call only once its own queries are answered,
+ * without waiting for it: the listing runs while the engine scores and in the idle time before the
+ * next cycle, not in the cycle's queries. A new pod is scored from the cycle after it appears, and a
+ * pod that went away drops out at once (its series answer nothing).
  */
 import type { ShardOwnership } from '../core/shard.js';
 import { podKey, workloadOf } from '../core/series.js';

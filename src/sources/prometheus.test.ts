@@ -325,10 +325,13 @@ describe('PrometheusSource sharded (KAD_SHARDS)', () => {
       const snap = await src.current(T);
       for (const p of snap.pods) expect(ownership.owns(p.ref)).toBe(true);
       seen.push(...snap.pods.map((p) => `${p.ref.namespace}/${p.ref.pod}`));
-      // Only the listing and the owners read every pod; each metric query names its pods.
+      // Only the listings and the owners read every pod; each metric query names its pods. The listing
+      // for the next call is asked last, once this call's own queries were answered.
       const wide = api.calls.filter((c) => !/,pod=~"/.test(c.expr));
-      expect(wide.length).toBe(2);
+      expect(wide.length).toBe(3);
       expect(wide[1].expr).toBe('max by (namespace, pod, created_by_kind, created_by_name) (kube_pod_info{namespace=~".*"})');
+      expect(wide[2].expr).toBe(wide[0].expr);
+      expect(api.calls.at(-1)).toBe(wide[2]);
       const asked = new Set(api.calls.flatMap((c) => /,pod=~"([^"]*)"/.exec(c.expr)?.[1].split('|') ?? []));
       expect(asked.size).toBeLessThan(cluster.length / 2);
       // The next cycle does not read the owners again.
@@ -343,7 +346,7 @@ describe('PrometheusSource sharded (KAD_SHARDS)', () => {
     expect(new Set(seen).size).toBe(cluster.length);
   });
 
-  it('asks with the previous call\'s listing while listing again: a new pod is scored from the next cycle, a gone one leaves at once', async () => {
+  it('asks with the previous call\'s listing, made after that call\'s queries: a new pod is scored from the next cycle, a gone one leaves at once', async () => {
     const late = full('a', 'late-5d4f8b9c6d-abcde', { from: T + 90_000, info: { created_by_kind: 'ReplicaSet', created_by_name: 'late-5d4f8b9c6d', node: 'n1' } });
     const gone = cluster.find((p) => p.pod === 'redis-0' && p.namespace === 'b')!;
     const pods = [...cluster.filter((p) => p !== gone), { ...gone, to: T + 150_000 }, late];
@@ -352,7 +355,7 @@ describe('PrometheusSource sharded (KAD_SHARDS)', () => {
     const src = new PrometheusSource({ ...SETTINGS, api: new FakeApi(pods), batchSize: 8, shard: new ShardOwnership({ shard, shards: 2 }) });
     const has = async (t: number, pod: string) => (await src.current(t)).pods.some((p) => p.ref.pod === pod);
     expect(await has(T, late.pod)).toBe(false);
-    expect(await has(T + 120_000, late.pod)).toBe(false); // listed during this call
+    expect(await has(T + 120_000, late.pod)).toBe(false); // listed after this call's queries
     expect(await has(T + 180_000, late.pod)).toBe(true);
     if (ownsGone) expect(await has(T + 240_000, 'redis-0')).toBe(true); // redis-0 of a, c and d
     const snap = await src.current(T + 300_000);

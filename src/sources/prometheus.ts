@@ -298,9 +298,12 @@ export class PrometheusSource implements Source {
   /** With more than one shard: what this replica owns, and its pods' owners as read. */
   private readonly shard?: ShardOwnership;
   private readonly owners?: PodOwners;
-  private ownerRequests = 0;
-  /** With more than one shard: the owned pods listed by the last `current` call, and its time. */
-  private listedAhead?: { t: number; pods: { namespace: string; pod: string }[] };
+  /**
+   * With more than one shard: the listing (owned pods) a `current` call started for the next one, once
+   * its own queries were answered, and its time; aborted by `close`.
+   */
+  private listedAhead?: { t: number; pods: Promise<{ namespace: string; pod: string }[]> };
+  private readonly background = new AbortController();
 
   constructor(opts: PrometheusSourceOptions) {
     this.concurrency = Math.max(1, opts.concurrency ?? 4);
@@ -340,12 +343,8 @@ export class PrometheusSource implements Source {
     const started = performance.now();
     const ctl = linked(signal);
     try {
-      this.ownerRequests = 0;
-      const listing = this.listPods(t, undefined, ctl.signal);
-      listing.catch(() => undefined); // awaited below; this keeps a failure while other requests run from going unhandled
-      // A sharded replica lists the whole fleet: it asks with the previous call's listing while this one's runs (prometheus-shard.ts).
-      const ahead = this.shard && this.listedAhead && t >= this.listedAhead.t && t - this.listedAhead.t <= LOOKBACK_MS ? this.listedAhead.pods : undefined;
-      const listed = ahead ?? (await listing);
+      const asked = { requests: 0 };
+      const listed = await this.podsNow(t, asked, ctl.signal);
       const batches = this.planBatches(listed);
       // Static values are asked for in batches with a pod not seen, or not seen for a while.
       const stale = (key: string) => {
@@ -363,7 +362,7 @@ export class PrometheusSource implements Source {
         });
       }
       const accs = new Map<string, PodAcc>();
-      let requests = 1 + this.ownerRequests;
+      let requests = asked.requests;
       await mapLimit(tasks, this.concurrency, async ({ q, m }) => {
         requests++;
         let result = await this.api.query(q[POD_METRICS[m]], t, ctl.signal);
@@ -387,7 +386,7 @@ export class PrometheusSource implements Source {
         for (const s of await this.api.query(c.query, t, ctl.signal)) this.putCustom(accs, s.metric, k, 1, 0, s.value);
       }, ctl);
       this.useStatics(accs, refreshed, t);
-      if (this.shard) this.listedAhead = { t, pods: await listing };
+      if (this.shard) this.listAhead(t);
       this.stats = { pods: listed.length, batches: batches.length, requests, ms: performance.now() - started };
       return { t, pods: this.samples(accs, 1, 0) };
     } finally {
@@ -404,7 +403,7 @@ export class PrometheusSource implements Source {
     const first = Math.ceil(start / stepMs) * stepMs;
     if (!(end >= first)) return [];
     const started = performance.now();
-    this.ownerRequests = 0;
+    const asked = { requests: 0 };
     const steps = Math.floor((end - first) / stepMs) + 1;
     const lastT = first + (steps - 1) * stepMs;
     const ctl = linked(signal);
@@ -416,7 +415,7 @@ export class PrometheusSource implements Source {
       const seen = new Map<string, { namespace: string; pod: string }>();
       await mapLimit(windows, this.concurrency, async (t) => {
         const range = (Math.min(LIST_WINDOW_MS, t - first) + LOOKBACK_MS) / 1000;
-        for (const p of await this.listPods(t, range, ctl.signal)) seen.set(podKey(p), p);
+        for (const p of await this.listPods(t, range, asked, ctl.signal)) seen.set(podKey(p), p);
       }, ctl);
       const pods = [...seen.values()];
       const batches = this.planBatches(pods);
@@ -430,7 +429,7 @@ export class PrometheusSource implements Source {
         }
       }
       const accs = new Map<string, PodAcc>();
-      let requests = windows.length + this.ownerRequests;
+      let requests = asked.requests;
       let answered = 0; // range queries answered, for onProgress
       await mapLimit(tasks, this.concurrency, async ({ q, m, from, to }) => {
         const range = (expr: string) => {
@@ -489,6 +488,7 @@ export class PrometheusSource implements Source {
   }
 
   async close(): Promise<void> {
+    this.background.abort();
     await this.api.close();
   }
 
@@ -535,14 +535,38 @@ export class PrometheusSource implements Source {
    * The pods listed at `t` (over `rangeSeconds` before it, if given); by memory usage if nothing else.
    * A sharded replica keeps those of the workloads it owns.
    */
-  private async listPods(t: number, rangeSeconds: number | undefined, signal: AbortSignal): Promise<{ namespace: string; pod: string }[]> {
+  private async listPods(t: number, rangeSeconds: number | undefined, asked: { requests: number }, signal: AbortSignal): Promise<{ namespace: string; pod: string }[]> {
+    asked.requests++;
     let pods = this.podsOf(await this.api.query(podListQuery(this.nsSelector, this.podLabel, rangeSeconds), t, signal));
     if (!pods.length) pods = this.podsOf(await this.api.query(podListQuery(this.nsSelector, this.podLabel, rangeSeconds, true), t, signal));
     if (!this.shard || !this.owners) return pods;
     if (rangeSeconds === undefined) this.owners.prune(new Set(pods.map(podKey)));
     const owned = await this.owners.owned(pods, this.shard, t, rangeSeconds, signal);
-    this.ownerRequests += owned.requests;
+    asked.requests += owned.requests;
     return owned.pods;
+  }
+
+  /**
+   * The pods a `current` call at `t` asks about. A sharded replica lists the whole fleet, the one request
+   * whose cost grows with the fleet rather than its shard (prometheus-shard.ts), so it takes the listing
+   * the previous call started after its own queries (when that was at most 5 minutes before `t` and
+   * did not fail), and lists now only at the first call or after a gap.
+   */
+  private async podsNow(t: number, asked: { requests: number }, signal: AbortSignal): Promise<{ namespace: string; pod: string }[]> {
+    const ahead = this.listedAhead;
+    this.listedAhead = undefined;
+    if (ahead && t >= ahead.t && t - ahead.t <= LOOKBACK_MS) {
+      const pods = await ahead.pods.catch(() => undefined);
+      if (pods) return pods;
+    }
+    return this.listPods(t, undefined, asked, signal);
+  }
+
+  /** Starts the listing for the next `current` call, at `t`, without waiting for it (a sharded replica's, see {@link podsNow}). */
+  private listAhead(t: number): void {
+    const pods = this.listPods(t, undefined, { requests: 0 }, this.background.signal);
+    pods.catch(() => undefined); // a failed listing is listed again by the next call
+    this.listedAhead = { t, pods };
   }
 
   /** The batches to ask `pods` in: by namespace or pod ({@link planBatches}); a sharded replica's by pod names only. */
