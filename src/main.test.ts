@@ -191,4 +191,17 @@ describe('KAD_SHARDS: replicas split the simulated cluster', () => {
     }));
     expect(owner.size).toBeGreaterThan(5);
   }, 120_000);
+
+  it('a sharded replica with ALERTMANAGER_URL reads the other shards\' alerts back for topology inhibition; one replica does not', async () => {
+    const env = { KAD_SOURCE: 'simulator', KAD_FORECAST: 'false', KAD_LOG_LEVEL: 'silent', ALERTMANAGER_URL: 'http://127.0.0.1:1' };
+    const sharded = await buildRuntime(loadConfig({ env: { ...env, KAD_SHARDS: '2', KAD_SHARD: '1' } }), { clock: manualClock(0) });
+    const single = await buildRuntime(loadConfig({ env }), { clock: manualClock(0) });
+    expect(sharded.shardAlerts?.url).toBe('http://127.0.0.1:1/api/v2/alerts?filter=alertname%3D%22KadPodAnomaly%22');
+    expect(single.shardAlerts).toBeUndefined();
+    // Alertmanager does not answer: the replica goes on, and says so on /metrics.
+    expect(await sharded.shardAlerts!.pollOnce()).toBe(false);
+    expect(await sharded.telemetry.registry.metrics()).toMatch(/^anomaly_detector_shard_alerts_up 0$/m);
+    await sharded.source.close();
+    await single.source.close();
+  });
 });

@@ -21,6 +21,7 @@ import { policyParamsFromConfig } from './policy/alert-policy.js';
 import type { Notifier } from './notify/base.js';
 import { createNotifier } from './notify/notifier.js';
 import { EventRecorder } from './notify/event-recorder.js';
+import { ShardAlertWatcher } from './notify/shard-alerts.js';
 import { SilenceWatcher } from './notify/silences.js';
 import { OperatorFeedback } from './policy/feedback.js';
 import { WorkloadBars } from './policy/workload-bars.js';
@@ -57,6 +58,8 @@ export interface Runtime {
   feed: LiveFeed;
   /** The incident classifier: registry, dataset watch, the namer of firing pods' incidents (with `classifier`). */
   classifiers?: ClassifierService;
+  /** A sharded replica with ALERTMANAGER_URL: the other shards' alerts, for topology inhibition (notify/shard-alerts.ts; started by the service). */
+  shardAlerts?: ShardAlertWatcher;
 }
 
 /** Options for {@link buildRuntime} beyond the config (tests pass a clock or a notifier). */
@@ -257,6 +260,10 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
     log.info({ file: events.path, bars: bars.entries().length }, events.inMemory ? 'event store in memory (set KAD_STATE_DIR to keep it across restarts)' : 'event store opened');
   }
   const classifiers = opts.classifier ? await createClassifierService(config, telemetry, log) : undefined;
+  // A sharded replica hears of the other replicas' alerts through Alertmanager, so that a callee on another shard inhibits.
+  const shardAlerts = ownership.sharded && config.alertmanager.url
+    ? new ShardAlertWatcher({ url: config.alertmanager.url, shard: ownership, registry: telemetry.registry, log })
+    : undefined;
   const engine = new Engine({
     source,
     clock,
@@ -268,8 +275,9 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
     createModel: podModelFactory(config),
     options: engineOptions(config),
     incidents: classifiers,
+    firingElsewhere: shardAlerts && (() => shardAlerts.firing()),
   });
-  return { config, log, clock, source, telemetry, engine, notifier, incidents, ownership, events, feedback, feed, classifiers };
+  return { config, log, clock, source, telemetry, engine, notifier, incidents, ownership, events, feedback, feed, classifiers, shardAlerts };
 }
 
 /** With ALERTMANAGER_URL and the event store: polls Alertmanager's silences as weak feedback (notify/silences.ts). */
@@ -336,6 +344,7 @@ export async function startService(config: Readonly<Config>, opts: RuntimeOption
   const stop = new AbortController();
   const loop = engine.run(stop.signal);
   const silences = watchSilences(config, rt);
+  rt.shardAlerts?.start();
   rt.classifiers?.start();
   log.info({ source: source.name, url }, 'kad serving');
   return {
@@ -345,6 +354,7 @@ export async function startService(config: Readonly<Config>, opts: RuntimeOption
       stop.abort();
       await loop;
       await silences?.stop();
+      await rt.shardAlerts?.stop();
       await rt.classifiers?.close();
       await app.close();
       await rt.notifier?.close();

@@ -15,7 +15,7 @@ import type { CustomSeries } from '../core/feature-names.js';
 import { MESH_FEATURES, podFeatureMinScale, podFeatureNames, PodFeatureExtractor } from '../features/pod-features.js';
 import { ExhaustionMonitor, exhaustionMonitorParams } from '../forecast/exhaustion-monitor.js';
 import { PeerSignals, peerInputs, warmingUp } from '../peers/peer-signals.js';
-import { AlertInhibition } from '../policy/alert-inhibition.js';
+import { AlertInhibition, type FiringElsewhere } from '../policy/alert-inhibition.js';
 import { AlertPolicy, type AlertDecision, type AlertPolicyParams } from '../policy/alert-policy.js';
 import { FlagCalibrator } from '../policy/flag-calibrator.js';
 import type { AnomalyFinding, CycleResult, PodOutcome, PodResult } from '../policy/cycle-result.js';
@@ -281,7 +281,7 @@ export class ScoringCycle {
    * the learn gate admits, and the early warning observe. Pods missing from the snapshot are
    * forgotten. Throws {@link NotReadyError} before the first training.
    */
-  score(snap: PodSnapshot, decide = true): CycleResult {
+  score(snap: PodSnapshot, decide = true, elsewhere?: FiringElsewhere): CycleResult {
     const m = this.current;
     if (!m) throw new NotReadyError('No model trained yet');
     const vectors = this.features.update(snap);
@@ -331,7 +331,7 @@ export class ScoringCycle {
       pods.push(outcome);
     }
     if (decide) {
-      this.inhibition.apply(snap.t, pods);
+      this.inhibition.apply(snap.t, pods, elsewhere);
       for (const o of pods) if (o.inhibitedBy) o.result.inhibitedBy = o.inhibitedBy;
     }
     const departed: PodRef[] = [];

@@ -23,6 +23,7 @@ import type { Logger } from '../core/logger.js';
 import type { PodSnapshot } from '../core/samples.js';
 import { flaggedPods } from '../notify/cycle-alerts.js';
 import type { Notifier, NotifierStatus } from '../notify/base.js';
+import type { FiringElsewhere } from '../policy/alert-inhibition.js';
 import type { CycleObserver, CycleResult, PodResult } from '../policy/cycle-result.js';
 import type { WorkloadBars } from '../policy/workload-bars.js';
 import type { EngineModels } from '../registry/model-store.js';
@@ -82,6 +83,11 @@ export interface EngineDeps {
    * from `options.store`.
    */
   store?: SeriesStore;
+  /**
+   * A sharded replica: the anomaly alerts other replicas have sent, by workload (notify/shard-alerts.ts),
+   * asked at each cycle so that a callee firing on another shard inhibits this shard's callers. Optional.
+   */
+  firingElsewhere?: () => FiringElsewhere;
   options: EngineOptions;
 }
 
@@ -201,7 +207,7 @@ export class Engine {
     this.store.append(snap);
     const graph = await this.callGraph.due(snap.t, signal);
     if (graph) this.scoring.useCallGraph(graph);
-    const result = this.score(snap, true);
+    const result = this.score(snap, true, this.deps.firingElsewhere?.());
     this.forecasting?.observe(snap);
     if (this.deps.notifier) await this.deps.notifier.update(snap.t, flaggedPods(result));
     this.deps.telemetry.cycleDuration.observe((performance.now() - t0) / 1000);
@@ -291,9 +297,9 @@ export class Engine {
   }
 
   /** Runs the scoring cycle on a snapshot (deciding, or only scoring) and publishes its result as gauges. */
-  private score(snap: PodSnapshot, decide: boolean): CycleResult {
+  private score(snap: PodSnapshot, decide: boolean, elsewhere?: FiringElsewhere): CycleResult {
     const started = performance.now();
-    const result = this.scoring.score(snap, decide);
+    const result = this.scoring.score(snap, decide, elsewhere);
     try {
       this.deps.incidents?.annotate(result);
     } catch (e) {

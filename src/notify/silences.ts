@@ -18,7 +18,7 @@ import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../core/logger.js';
 import type { AnomalyRecord, EventStore } from '../store/event-store.js';
 import { ALERT_NAME } from './alerts.js';
-import { DeliveryError, networkReason } from './sink.js';
+import { DeliveryError, getJson, pollEvery } from './sink.js';
 
 /** A silence matcher as Alertmanager's v2 API gives it. */
 export interface SilenceMatcher {
@@ -93,8 +93,7 @@ export class SilenceWatcher {
   readonly url: string;
   private readonly opts: SilenceWatcherOptions;
   private state: SilenceStatus = { up: true, lastError: null, active: 0 };
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private polling: { stop(): Promise<void> } | undefined;
   private readonly upGauge: Gauge | undefined;
   private readonly activeGauge: Gauge | undefined;
 
@@ -148,20 +147,13 @@ export class SilenceWatcher {
 
   /** Polls now and then every `intervalMs` until {@link stop}. */
   start(): void {
-    if (this.timer) return;
-    const tick = () => {
-      this.running = this.pollOnce().catch((e: unknown) => this.opts.log?.error({ err: (e as Error).message }, 'silence poll failed'));
-    };
-    tick();
-    this.timer = setInterval(tick, this.opts.intervalMs ?? 60_000);
-    this.timer.unref();
+    this.polling ??= pollEvery(this.opts.intervalMs ?? 60_000, () => this.pollOnce(), (e) => this.opts.log?.error({ err: (e as Error).message }, 'silence poll failed'));
   }
 
   /** Stops polling and waits for a poll in flight. */
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.polling?.stop();
+    this.polling = undefined;
   }
 
   private setState(s: SilenceStatus): void {
@@ -171,19 +163,8 @@ export class SilenceWatcher {
   }
 
   private async fetchSilences(): Promise<Silence[]> {
-    const timeoutMs = this.opts.timeoutMs ?? 5_000;
-    let res: Response;
-    try {
-      res = await fetch(this.url, { headers: { accept: 'application/json', 'user-agent': 'kad' }, signal: AbortSignal.timeout(timeoutMs) });
-    } catch (e) {
-      throw new DeliveryError(`Alertmanager ${this.url}: ${networkReason(e, timeoutMs)}`, false, null, { cause: e });
-    }
-    if (!res.ok) {
-      const text = (await res.text().catch(() => '')).trim().slice(0, 200);
-      throw new DeliveryError(`Alertmanager ${this.url}: HTTP ${res.status}${text ? `: ${text}` : ''}`, false, res.status);
-    }
-    const body = (await res.json()) as unknown;
-    if (!Array.isArray(body)) throw new DeliveryError(`Alertmanager ${this.url}: expected a JSON array of silences`, false, res.status);
+    const body = await getJson(this.url, this.opts.timeoutMs ?? 5_000, 'Alertmanager');
+    if (!Array.isArray(body)) throw new DeliveryError(`Alertmanager ${this.url}: expected a JSON array of silences`, false, null);
     return body as Silence[];
   }
 }

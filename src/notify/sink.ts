@@ -63,6 +63,48 @@ export async function postJson(url: string, body: unknown, timeoutMs: number, wh
   );
 }
 
+/**
+ * GETs `url` within `timeoutMs` and resolves to its JSON body on a 2xx answer; otherwise throws a
+ * {@link DeliveryError} (not permanent) whose message starts with `what` and the URL and says why.
+ */
+export async function getJson(url: string, timeoutMs: number, what: string): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: { accept: 'application/json', 'user-agent': 'kad' }, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (e) {
+    throw new DeliveryError(`${what} ${url}: ${networkReason(e, timeoutMs)}`, false, null, { cause: e });
+  }
+  if (!res.ok) {
+    const text = (await res.text().catch(() => '')).trim().slice(0, 200);
+    throw new DeliveryError(`${what} ${url}: HTTP ${res.status}${text ? `: ${text}` : ''}`, false, res.status);
+  }
+  try {
+    return await res.json();
+  } catch (e) {
+    throw new DeliveryError(`${what} ${url}: the answer is not JSON (${(e as Error).message})`, false, res.status, { cause: e });
+  }
+}
+
+/**
+ * Runs `poll` now and then every `intervalMs` (an unref'd timer: it does not keep the process up); a
+ * poll that throws is passed to `onError`. `stop` ends the polling and waits for a poll in flight.
+ */
+export function pollEvery(intervalMs: number, poll: () => Promise<unknown>, onError: (e: unknown) => void): { stop(): Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  const tick = () => {
+    running = poll().catch(onError);
+  };
+  tick();
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
 /** Why a fetch threw, in words: "connection refused (ECONNREFUSED)", "no answer within 5 s". */
 export function networkReason(e: unknown, timeoutMs: number): string {
   const err = e as Error & { cause?: { code?: string; message?: string } };

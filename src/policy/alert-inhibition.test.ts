@@ -53,6 +53,23 @@ describe('AlertInhibition', () => {
     expect([byPod(fourth).get('frontend-1')!.held, byPod(fourth).get('frontend-1')!.inhibitedBy]).toEqual([undefined, undefined]);
   });
 
+  it('takes the workloads firing on other shards as firing: a callee another replica watches holds this one\'s callers', () => {
+    const inh = new AlertInhibition();
+    inh.useGraph(graph);
+    // This replica watches frontend and checkout; payment is another shard's, firing there.
+    const o = cycle(['frontend-1', 'checkout-1'], ['frontend-1', 'checkout-1']);
+    inh.apply(MIN, o, new Map([['shop/payment', ['payment-7']]]));
+    const p = byPod(o);
+    expect(p.get('checkout-1')!.held).toBe(true);
+    expect(p.get('checkout-1')!.inhibitedBy).toEqual([{ namespace: 'shop', workload: 'payment', pod: 'payment-7' }]);
+    expect(p.get('frontend-1')!.inhibitedBy!.map((a) => a.workload).sort()).toEqual(['checkout', 'payment']);
+    // Nothing fires elsewhere any more (after the lookback): checkout is sent, frontend still held by checkout.
+    const later = cycle(['frontend-1', 'checkout-1'], ['frontend-1', 'checkout-1']);
+    inh.apply(3 * MIN, later, new Map());
+    expect(byPod(later).get('checkout-1')!.held).toBeUndefined();
+    expect(byPod(later).get('frontend-1')!.inhibitedBy).toEqual([{ namespace: 'shop', workload: 'checkout', pod: 'checkout-1' }]);
+  });
+
   it('inhibits nothing without a call graph, and honours a lookback', () => {
     const none = new AlertInhibition();
     const o = cycle(['frontend-1', 'payment-1']);

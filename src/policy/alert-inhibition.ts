@@ -9,6 +9,9 @@
  * names the callee's alert from then on (the notifier writes it in its annotations), so the page
  * that is out says where to look.
  *
+ * A sharded replica also hears of the alerts other replicas sent (through Alertmanager: `elsewhere` in
+ * {@link AlertInhibition.apply}), so a callee on another shard inhibits too.
+ *
  * The call graph comes in from outside ({@link AlertInhibition.useGraph}: the engine refreshes it
  * from the source); without one nothing is inhibited. Scores and flags are untouched: inhibition is
  * about which alerts are sent, not about which pods are anomalous.
@@ -16,6 +19,9 @@
 import { podKey, workloadKey } from '../core/series.js';
 import type { InhibitingAlert, PodOutcome } from './cycle-result.js';
 import { TopologyInhibitor, type CallGraph, type InhibitionOptions } from './topology-inhibition.js';
+
+/** Workloads firing on other shards: `namespace/workload` → the pods whose alerts fire (notify/shard-alerts.ts). */
+export type FiringElsewhere = ReadonlyMap<string, readonly string[]>;
 
 /** At most this many inhibiting alerts are named per alert. */
 const MAX_NAMED = 5;
@@ -43,11 +49,21 @@ export class AlertInhibition {
     this.inhibitor = graph.size > 0 ? new TopologyInhibitor(graph, this.opts) : null;
   }
 
-  /** Marks the cycle's outcomes at time `t` (the policy's decisions made): `inhibitedBy` and `held`. */
-  apply(t: number, pods: PodOutcome[]): void {
+  /**
+   * Marks the cycle's outcomes at time `t` (the policy's decisions made): `inhibitedBy` and `held`.
+   * `elsewhere`: workloads firing on other shards (`namespace/workload` → pods; notify/shard-alerts.ts),
+   * which inhibit as this cycle's own firing pods do.
+   */
+  apply(t: number, pods: PodOutcome[], elsewhere?: FiringElsewhere): void {
     const inhibitor = this.inhibitor;
     const firingPods = new Map<string, string[]>();
     if (inhibitor) {
+      if (elsewhere) {
+        for (const [wk, remote] of elsewhere) {
+          inhibitor.record(wk, t, true);
+          firingPods.set(wk, [...remote]);
+        }
+      }
       for (const o of pods) {
         if (!o.anomaly) continue;
         const wk = workloadKey(o.result.ref);
