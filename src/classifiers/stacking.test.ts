@@ -30,6 +30,26 @@ describe('StackingClassifier', () => {
     expect(back.classes).toEqual(stack.classes);
   });
 
+  it('predicts with its best member alone when that member beats the meta-learner out of fold, and saves the choice', () => {
+    // A meta-learner regularised to the class prior (C tiny) is worse out of fold than any useful member.
+    const stack = createClassifier('stack', { ...small, C: 1e-6 }, 3) as StackingClassifier;
+    stack.fit(train.frame, train.labels);
+    const scores = stack.outOfFoldScores;
+    expect(scores).toHaveLength(4);
+    expect(scores[3]).toBeLessThan(0.5);
+    expect(stack.chosen).toBe(scores.slice(0, 3).indexOf(Math.max(...scores.slice(0, 3))));
+    expect(stack.predictProba(test.frame)).toEqual(stack.members[stack.chosen].predictProba(test.frame));
+    expect(f1(stack.predictProba(test.frame))).toBeGreaterThan(0.9);
+    const s = JSON.parse(JSON.stringify(stack.toJSON()));
+    const back = loadClassifier(s) as StackingClassifier;
+    expect(back.chosen).toBe(stack.chosen);
+    expect(back.predictProba(test.frame)).toEqual(stack.predictProba(test.frame));
+    // A version-1 snapshot (before the choice) is read as the meta-learner's; a bad choice is refused.
+    const v1 = loadClassifier({ ...s, formatVersion: 1, state: { ...s.state, chosen: undefined } }) as StackingClassifier;
+    expect(v1.chosen).toBe(-1);
+    expect(() => loadClassifier({ ...s, state: { ...s.state, chosen: 3 } })).toThrow(/state.chosen/);
+  });
+
   it('refuses bad members and snapshots', () => {
     expect(() => createClassifier('stack', { members: [] })).toThrow(InputError);
     expect(() => createClassifier('stack', { members: [{ kind: 'stack' }] })).toThrow(/members/);

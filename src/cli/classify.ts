@@ -109,6 +109,12 @@ export async function trainAndRegister(dataPath: string, s: TrainSettings, io: C
   io.stdout(metrics.formatReport(report));
   const oob = (model as { oobScore?: { accuracy: number; macroF1: number } | null }).oobScore;
   if (oob) io.stdout(`\nout-of-bag: macro-F1 ${oob.macroF1.toFixed(3)}, accuracy ${oob.accuracy.toFixed(3)}\n`);
+  const stack = model as { chosen?: number; outOfFoldScores?: readonly number[]; params?: { members?: { kind: string }[] } };
+  if (stack.outOfFoldScores?.length && stack.params?.members) {
+    const kinds = [...stack.params.members.map((m) => m.kind), 'meta-learner'];
+    io.stdout(`\nout of fold, macro-F1: ${kinds.map((k, i) => `${k} ${stack.outOfFoldScores![i].toFixed(3)}`).join(', ')}; `
+      + `predicting with ${stack.chosen! >= 0 ? `${kinds[stack.chosen!]} alone (it beat the meta-learner)` : 'the meta-learner'}\n`);
+  }
   if (s.importance) {
     const { permutationImportance } = await import('../classifiers/importance.js');
     const imp = permutationImportance(model, r.testFrame, r.testLabels, 3, s.seed);
