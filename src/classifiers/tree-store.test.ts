@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../core/rng.js';
+import { ModelFormatError } from '../core/errors.js';
 import { addTrees, decodeTreeSet, encodeTreeSet, leafOf, TreeSetBuilder, type TreeSet } from './tree-store.js';
 
 /** `trees` random trees over `d` features, `width` values per leaf (some leaves with one nonzero value, some with several). */
@@ -56,5 +57,17 @@ describe('addTrees', () => {
         expect(again).toEqual(out);
       }
     }
+  });
+
+  it('refuses saved trees whose leaf has a threshold or a missing-value side (prediction steps past leaves)', () => {
+    const s = randomTrees(3, 4, 3, 1, 1);
+    const leaf = Array.from(s.child.keys()).find((i) => s.child[i] === i) as number;
+    const bad = { ...s, threshold: Float64Array.from(s.threshold) };
+    bad.threshold[leaf] = 0.5;
+    expect(() => decodeTreeSet(encodeTreeSet(bad), 3, 1, 'test')).toThrow(ModelFormatError);
+    const bad2 = { ...s, missingRight: Uint8Array.from(s.missingRight) };
+    bad2.missingRight[leaf] = 1;
+    expect(() => decodeTreeSet(encodeTreeSet(bad2), 3, 1, 'test')).toThrow(ModelFormatError);
+    expect(() => decodeTreeSet(encodeTreeSet(s), 3, 1, 'test')).not.toThrow();
   });
 });

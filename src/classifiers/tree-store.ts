@@ -229,9 +229,18 @@ function addTree(s: TreeSet, t: number, tb: Float64Array, gc: number, full: numb
   const r = s.root[t], depth = s.depth[t], c = s.column[t];
   for (let i = 0, g = 0; i < full; i += 8, g = (g + gc) | 0) {
     let n0 = r, n1 = r, n2 = r, n3 = r, n4 = r, n5 = r, n6 = r, n7 = r;
-    // A leaf is its own child: once no row moves, all eight are at leaves.
+    // Two steps at a time. A leaf is its own child, and a row at an inner node always moves: once no
+    // row moves in a step, all eight are at leaves (checked every second step; extra steps stay put).
     if (missing[i >> 3] === 0) {
-      for (let h = depth, k = 0, m = 0, moved = 0; h > 0; h--) {
+      for (let h = depth, k = 0, m = 0, moved = 0; h > 0; h -= 2) {
+        k = key[n0]; n0 = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 0) | 0] > threshold[n0])) | 0;
+        k = key[n1]; n1 = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 1) | 0] > threshold[n1])) | 0;
+        k = key[n2]; n2 = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 2) | 0] > threshold[n2])) | 0;
+        k = key[n3]; n3 = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 3) | 0] > threshold[n3])) | 0;
+        k = key[n4]; n4 = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 4) | 0] > threshold[n4])) | 0;
+        k = key[n5]; n5 = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 5) | 0] > threshold[n5])) | 0;
+        k = key[n6]; n6 = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 6) | 0] > threshold[n6])) | 0;
+        k = key[n7]; n7 = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 7) | 0] > threshold[n7])) | 0;
         k = key[n0]; m = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 0) | 0] > threshold[n0])) | 0; moved = m ^ n0; n0 = m;
         k = key[n1]; m = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 1) | 0] > threshold[n1])) | 0; moved |= m ^ n1; n1 = m;
         k = key[n2]; m = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 2) | 0] > threshold[n2])) | 0; moved |= m ^ n2; n2 = m;
@@ -243,7 +252,15 @@ function addTree(s: TreeSet, t: number, tb: Float64Array, gc: number, full: numb
         if (moved === 0) break;
       }
     } else {
-      for (let h = depth, k = 0, v = 0, m = 0, moved = 0; h > 0; h--) {
+      for (let h = depth, k = 0, v = 0, m = 0, moved = 0; h > 0; h -= 2) {
+        k = key[n0]; v = tb[(g + ((k & mask) << 3) + 0) | 0]; n0 = ((k >> cs) + (+(v > threshold[n0]) | (+(v !== v) & (k >> shift)))) | 0;
+        k = key[n1]; v = tb[(g + ((k & mask) << 3) + 1) | 0]; n1 = ((k >> cs) + (+(v > threshold[n1]) | (+(v !== v) & (k >> shift)))) | 0;
+        k = key[n2]; v = tb[(g + ((k & mask) << 3) + 2) | 0]; n2 = ((k >> cs) + (+(v > threshold[n2]) | (+(v !== v) & (k >> shift)))) | 0;
+        k = key[n3]; v = tb[(g + ((k & mask) << 3) + 3) | 0]; n3 = ((k >> cs) + (+(v > threshold[n3]) | (+(v !== v) & (k >> shift)))) | 0;
+        k = key[n4]; v = tb[(g + ((k & mask) << 3) + 4) | 0]; n4 = ((k >> cs) + (+(v > threshold[n4]) | (+(v !== v) & (k >> shift)))) | 0;
+        k = key[n5]; v = tb[(g + ((k & mask) << 3) + 5) | 0]; n5 = ((k >> cs) + (+(v > threshold[n5]) | (+(v !== v) & (k >> shift)))) | 0;
+        k = key[n6]; v = tb[(g + ((k & mask) << 3) + 6) | 0]; n6 = ((k >> cs) + (+(v > threshold[n6]) | (+(v !== v) & (k >> shift)))) | 0;
+        k = key[n7]; v = tb[(g + ((k & mask) << 3) + 7) | 0]; n7 = ((k >> cs) + (+(v > threshold[n7]) | (+(v !== v) & (k >> shift)))) | 0;
         k = key[n0]; v = tb[(g + ((k & mask) << 3) + 0) | 0]; m = ((k >> cs) + (+(v > threshold[n0]) | (+(v !== v) & (k >> shift)))) | 0; moved = m ^ n0; n0 = m;
         k = key[n1]; v = tb[(g + ((k & mask) << 3) + 1) | 0]; m = ((k >> cs) + (+(v > threshold[n1]) | (+(v !== v) & (k >> shift)))) | 0; moved |= m ^ n1; n1 = m;
         k = key[n2]; v = tb[(g + ((k & mask) << 3) + 2) | 0]; m = ((k >> cs) + (+(v > threshold[n2]) | (+(v !== v) & (k >> shift)))) | 0; moved |= m ^ n2; n2 = m;
@@ -296,7 +313,7 @@ export function decodeTreeSet(v: unknown, d: number, outCols: number, kind: stri
   const ok = s.depth.length === trees && s.column.length === trees && [s.feature, s.threshold, s.missingRight].every((a) => a.length === n) &&
     s.value.length === n * width && s.root.every((x) => x >= 0 && x < n) && s.depth.every((x) => x >= 0 && x <= 4096) &&
     s.column.every((c) => c >= 0 && c + width <= outCols) && s.feature.every((f) => f >= 0 && f < Math.max(d, 1)) &&
-    s.child.every((c, i) => c === i || (c > i && c + 1 < n));
-  if (!ok) throw new ModelFormatError(`${kind} snapshot: field "state.trees" is inconsistent (array lengths or node indices out of range)`);
+    s.child.every((c, i) => (c === i ? s.threshold[i] === Infinity && s.missingRight[i] === 0 : c > i && c + 1 < n));
+  if (!ok) throw new ModelFormatError(`${kind} snapshot: field "state.trees" is inconsistent (array lengths or node indices out of range, or a leaf with a split)`);
   return withKeys(s, d);
 }
