@@ -5,10 +5,11 @@
  * side missing values go (Uint8) and `width` leaf values (Float64). Tree t adds its leaf's values to
  * the output columns `column[t] … column[t] + width − 1` of a row.
  *
- * Prediction allocates nothing: every row takes a fixed number of branch-free steps per tree
+ * Prediction allocates nothing per row: every row takes a fixed number of branch-free steps per tree
  * (`n = child[n] + (x > threshold[n] | (x is NaN & missingRight[n]))`, leaves absorbing the extra
- * steps, stopping once all are at leaves), eight rows interleaved, per block of rows so a tree and a
- * block stay in cache.
+ * steps, stopping once all are at leaves), eight rows interleaved (their values copied feature by
+ * feature, so the eight walks share one base), per block of rows so a tree and a block stay in
+ * cache; a leaf with one nonzero value (a pure leaf of a forest grown until pure) adds only that one.
  */
 import { ModelFormatError } from '../core/errors.js';
 import { fromBase64, toBase64, type TypedArrayType } from '../core/snapshot.js';
@@ -30,6 +31,8 @@ export interface TreeSet {
   /** Derived: `child << (shift + 1) | missingRight << shift | feature`, one load per step instead of three. */
   key: Int32Array;
   shift: number;
+  /** Derived: per node, the one of its `width` values that is nonzero, or −1 (none, or more than one). */
+  single: Int32Array;
 }
 
 /** Grows a {@link TreeSet} node by node. New nodes are leaves until split. */
@@ -103,7 +106,7 @@ export class TreeSetBuilder {
     return withKeys({
       width: this.width, root: Int32Array.from(this.roots), depth: Int32Array.from(this.depths), column: Int32Array.from(this.columns),
       feature: this.feature.slice(0, n), threshold: this.threshold.slice(0, n), child: this.child.slice(0, n),
-      missingRight: this.missingRight.slice(0, n), value: this.value.slice(0, n * this.width), key: new Int32Array(0), shift: 0,
+      missingRight: this.missingRight.slice(0, n), value: this.value.slice(0, n * this.width), key: new Int32Array(0), shift: 0, single: new Int32Array(0),
     }, d);
   }
 
@@ -138,7 +141,18 @@ function withKeys(s: TreeSet, d: number): TreeSet {
   if (n >= 2 ** (30 - shift)) throw new ModelFormatError(`trees: ${n} nodes over ${d} features is too large a model; use fewer or shallower trees`);
   const key = new Int32Array(n);
   for (let i = 0; i < n; i++) key[i] = (s.child[i] << (shift + 1)) | (s.missingRight[i] << shift) | s.feature[i];
-  return { ...s, key, shift };
+  const single = new Int32Array(n).fill(-1);
+  for (let i = 0, w = s.width; i < n; i++) {
+    let nz = 0;
+    for (let k = 0; k < w; k++) {
+      if (s.value[i * w + k] !== 0) {
+        nz++;
+        single[i] = k;
+      }
+    }
+    if (nz !== 1) single[i] = -1;
+  }
+  return { ...s, key, shift, single };
 }
 
 /** The leaf tree `t` sends row `data[off …]` to (missing values by the learned direction). */
@@ -157,96 +171,116 @@ const BLOCK = 256;
 
 /**
  * Adds the leaf values of trees `from … to − 1` to `out` (rows × `outCols`) for every row of `data`
- * (rows × `cols`, `cols` ≥ the trees' features). Allocates nothing per row or tree: a step is
- * `n = child + (x > threshold | (x is NaN & missing goes right))`, branch-free, eight rows at a time,
- * until the eight rows are all at leaves (or the tree's depth is reached); eight rows without a
- * missing value take steps without the NaN test.
+ * (rows × `cols`, `cols` ≥ the trees' features), tree by tree over blocks of rows, each row's trees
+ * added in tree order (so the sums are the same as one row at a time). Allocates nothing per row or
+ * tree: a block's rows are copied eight at a time feature by feature (`tb[g + 8·feature + r]` for
+ * row r of the eight at g), so the eight walks of a tree address their values from one base; a
+ * step is `n = child + (x > threshold | (x is NaN & missing goes right))`, branch-free, the eight
+ * rows interleaved, until all eight are at leaves (or the tree's depth is reached); eight rows
+ * without a missing value take steps without the NaN test. Rows left over (fewer than eight) walk
+ * one at a time.
  */
 export function addTrees(s: TreeSet, data: Float64Array, rows: number, cols: number, out: Float64Array, outCols: number, from = 0, to = s.root.length): void {
+  const gc = 8 * cols; // values per eight rows
+  const tb = new Float64Array(BLOCK * cols);
   const missing = new Uint8Array(BLOCK / 8); // per eight rows of a block: 1 when one misses a value
   for (let b0 = 0; b0 < rows; b0 += BLOCK) {
     const b1 = Math.min(rows, b0 + BLOCK);
-    for (let i = b0; i + 8 <= b1; i += 8) {
+    const full = (b1 - b0) & ~7; // rows in whole eights
+    for (let i = 0; i < full; i += 8) {
       let clean = true;
-      for (let q = i * cols, z = q + 8 * cols; q < z && clean; q++) clean = data[q] === data[q];
-      missing[(i - b0) >> 3] = clean ? 0 : 1;
+      for (let r = 0; r < 8; r++) {
+        for (let f = 0, q = (b0 + i + r) * cols, z = i * cols + r; f < cols; f++, z += 8) {
+          const v = data[q + f];
+          tb[z] = v;
+          if (v !== v) clean = false;
+        }
+      }
+      missing[i >> 3] = clean ? 0 : 1;
     }
     for (let t = from; t < to; t++) {
-      const i = addTree(s, t, data, b0, b1, cols, out, outCols, missing);
-      const c = s.column[t], width = s.width;
-      for (let r = i; r < b1; r++) addLeaf(s.value, leafOf(s, t, data, r * cols) * width, out, r * outCols + c, width);
+      addTree(s, t, tb, gc, full, missing, out, outCols, b0);
+      const c = s.column[t];
+      for (let r = b0 + full; r < b1; r++) addLeaf(s, leafOf(s, t, data, r * cols), out, r * outCols + c);
     }
   }
 }
 
-/** Adds the leaf values of the eight rows at `data[i * cols …]` (their leaves `n0 … n7`) under tree `t`. */
-function addLeaves8(s: TreeSet, t: number, out: Float64Array, outCols: number, i: number, n0: number, n1: number, n2: number, n3: number, n4: number, n5: number, n6: number, n7: number): void {
+/** Adds leaf `n`'s values to `out[o …]`: only its one nonzero value when it has one (adding zeros changes no sum). */
+function addLeaf(s: TreeSet, n: number, out: Float64Array, o: number): void {
   const { value, width } = s;
-  const c = s.column[t];
   if (width === 1) {
-    out[i * outCols + c] += value[n0]; out[(i + 1) * outCols + c] += value[n1];
-    out[(i + 2) * outCols + c] += value[n2]; out[(i + 3) * outCols + c] += value[n3];
-    out[(i + 4) * outCols + c] += value[n4]; out[(i + 5) * outCols + c] += value[n5];
-    out[(i + 6) * outCols + c] += value[n6]; out[(i + 7) * outCols + c] += value[n7];
+    out[o] += value[n];
     return;
   }
-  addLeaf(value, n0 * width, out, i * outCols + c, width);
-  addLeaf(value, n1 * width, out, (i + 1) * outCols + c, width);
-  addLeaf(value, n2 * width, out, (i + 2) * outCols + c, width);
-  addLeaf(value, n3 * width, out, (i + 3) * outCols + c, width);
-  addLeaf(value, n4 * width, out, (i + 4) * outCols + c, width);
-  addLeaf(value, n5 * width, out, (i + 5) * outCols + c, width);
-  addLeaf(value, n6 * width, out, (i + 6) * outCols + c, width);
-  addLeaf(value, n7 * width, out, (i + 7) * outCols + c, width);
+  const k = s.single[n];
+  if (k >= 0) out[o + k] += value[n * width + k];
+  else for (let j = 0; j < width; j++) out[o + j] += value[n * width + j];
 }
 
 /**
- * Tree `t` on rows `b0 … b1 − 1`, eight at a time (`missing[g]`: whether the g-th eight miss a
- * value); returns the first row left over (fewer than eight).
+ * Tree `t` on the first `full` rows of the block at row `b0`, copied eight at a time into `tb` (`gc`
+ * values per eight; `missing[g]`: whether the g-th eight miss a value).
  */
-function addTree(s: TreeSet, t: number, data: Float64Array, b0: number, b1: number, cols: number, out: Float64Array, outCols: number, missing: Uint8Array): number {
+function addTree(s: TreeSet, t: number, tb: Float64Array, gc: number, full: number, missing: Uint8Array, out: Float64Array, outCols: number, b0: number): void {
   const { key, shift, threshold } = s;
   const mask = (1 << shift) - 1;
   const cs = shift + 1; // key = child << (shift + 1) | missingRight << shift | feature
-  const r = s.root[t], depth = s.depth[t];
-  let i = b0;
-  for (; i + 8 <= b1; i += 8) {
-    const o0 = i * cols, o1 = o0 + cols, o2 = o1 + cols, o3 = o2 + cols;
-    const o4 = o3 + cols, o5 = o4 + cols, o6 = o5 + cols, o7 = o6 + cols;
+  const r = s.root[t], depth = s.depth[t], c = s.column[t];
+  for (let i = 0, g = 0; i < full; i += 8, g = (g + gc) | 0) {
     let n0 = r, n1 = r, n2 = r, n3 = r, n4 = r, n5 = r, n6 = r, n7 = r;
-    // A leaf is its own child: once no row moves, all eight are at leaves.
-    if (missing[(i - b0) >> 3] === 0) {
-      for (let h = depth, k = 0, m = 0, moved = 0; h > 0; h--) {
-        k = key[n0]; m = (k >> cs) + (+(data[o0 + (k & mask)] > threshold[n0])); moved = m ^ n0; n0 = m;
-        k = key[n1]; m = (k >> cs) + (+(data[o1 + (k & mask)] > threshold[n1])); moved |= m ^ n1; n1 = m;
-        k = key[n2]; m = (k >> cs) + (+(data[o2 + (k & mask)] > threshold[n2])); moved |= m ^ n2; n2 = m;
-        k = key[n3]; m = (k >> cs) + (+(data[o3 + (k & mask)] > threshold[n3])); moved |= m ^ n3; n3 = m;
-        k = key[n4]; m = (k >> cs) + (+(data[o4 + (k & mask)] > threshold[n4])); moved |= m ^ n4; n4 = m;
-        k = key[n5]; m = (k >> cs) + (+(data[o5 + (k & mask)] > threshold[n5])); moved |= m ^ n5; n5 = m;
-        k = key[n6]; m = (k >> cs) + (+(data[o6 + (k & mask)] > threshold[n6])); moved |= m ^ n6; n6 = m;
-        k = key[n7]; m = (k >> cs) + (+(data[o7 + (k & mask)] > threshold[n7])); moved |= m ^ n7; n7 = m;
+    // Two steps at a time. A leaf is its own child, and a row at an inner node always moves: once no
+    // row moves in a step, all eight are at leaves (checked every second step; extra steps stay put).
+    if (missing[i >> 3] === 0) {
+      for (let h = depth, k = 0, m = 0, moved = 0; h > 0; h -= 2) {
+        k = key[n0]; n0 = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 0) | 0] > threshold[n0])) | 0;
+        k = key[n1]; n1 = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 1) | 0] > threshold[n1])) | 0;
+        k = key[n2]; n2 = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 2) | 0] > threshold[n2])) | 0;
+        k = key[n3]; n3 = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 3) | 0] > threshold[n3])) | 0;
+        k = key[n4]; n4 = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 4) | 0] > threshold[n4])) | 0;
+        k = key[n5]; n5 = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 5) | 0] > threshold[n5])) | 0;
+        k = key[n6]; n6 = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 6) | 0] > threshold[n6])) | 0;
+        k = key[n7]; n7 = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 7) | 0] > threshold[n7])) | 0;
+        k = key[n0]; m = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 0) | 0] > threshold[n0])) | 0; moved = m ^ n0; n0 = m;
+        k = key[n1]; m = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 1) | 0] > threshold[n1])) | 0; moved |= m ^ n1; n1 = m;
+        k = key[n2]; m = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 2) | 0] > threshold[n2])) | 0; moved |= m ^ n2; n2 = m;
+        k = key[n3]; m = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 3) | 0] > threshold[n3])) | 0; moved |= m ^ n3; n3 = m;
+        k = key[n4]; m = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 4) | 0] > threshold[n4])) | 0; moved |= m ^ n4; n4 = m;
+        k = key[n5]; m = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 5) | 0] > threshold[n5])) | 0; moved |= m ^ n5; n5 = m;
+        k = key[n6]; m = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 6) | 0] > threshold[n6])) | 0; moved |= m ^ n6; n6 = m;
+        k = key[n7]; m = ((k >> cs) + +(tb[(g + ((k & mask) << 3) + 7) | 0] > threshold[n7])) | 0; moved |= m ^ n7; n7 = m;
         if (moved === 0) break;
       }
     } else {
-      for (let h = depth, k = 0, v = 0, m = 0, moved = 0; h > 0; h--) {
-        k = key[n0]; v = data[o0 + (k & mask)]; m = (k >> cs) + ((+(v > threshold[n0])) | (+(v !== v) & (k >> shift))); moved = m ^ n0; n0 = m;
-        k = key[n1]; v = data[o1 + (k & mask)]; m = (k >> cs) + ((+(v > threshold[n1])) | (+(v !== v) & (k >> shift))); moved |= m ^ n1; n1 = m;
-        k = key[n2]; v = data[o2 + (k & mask)]; m = (k >> cs) + ((+(v > threshold[n2])) | (+(v !== v) & (k >> shift))); moved |= m ^ n2; n2 = m;
-        k = key[n3]; v = data[o3 + (k & mask)]; m = (k >> cs) + ((+(v > threshold[n3])) | (+(v !== v) & (k >> shift))); moved |= m ^ n3; n3 = m;
-        k = key[n4]; v = data[o4 + (k & mask)]; m = (k >> cs) + ((+(v > threshold[n4])) | (+(v !== v) & (k >> shift))); moved |= m ^ n4; n4 = m;
-        k = key[n5]; v = data[o5 + (k & mask)]; m = (k >> cs) + ((+(v > threshold[n5])) | (+(v !== v) & (k >> shift))); moved |= m ^ n5; n5 = m;
-        k = key[n6]; v = data[o6 + (k & mask)]; m = (k >> cs) + ((+(v > threshold[n6])) | (+(v !== v) & (k >> shift))); moved |= m ^ n6; n6 = m;
-        k = key[n7]; v = data[o7 + (k & mask)]; m = (k >> cs) + ((+(v > threshold[n7])) | (+(v !== v) & (k >> shift))); moved |= m ^ n7; n7 = m;
+      for (let h = depth, k = 0, v = 0, m = 0, moved = 0; h > 0; h -= 2) {
+        k = key[n0]; v = tb[(g + ((k & mask) << 3) + 0) | 0]; n0 = ((k >> cs) + (+(v > threshold[n0]) | (+(v !== v) & (k >> shift)))) | 0;
+        k = key[n1]; v = tb[(g + ((k & mask) << 3) + 1) | 0]; n1 = ((k >> cs) + (+(v > threshold[n1]) | (+(v !== v) & (k >> shift)))) | 0;
+        k = key[n2]; v = tb[(g + ((k & mask) << 3) + 2) | 0]; n2 = ((k >> cs) + (+(v > threshold[n2]) | (+(v !== v) & (k >> shift)))) | 0;
+        k = key[n3]; v = tb[(g + ((k & mask) << 3) + 3) | 0]; n3 = ((k >> cs) + (+(v > threshold[n3]) | (+(v !== v) & (k >> shift)))) | 0;
+        k = key[n4]; v = tb[(g + ((k & mask) << 3) + 4) | 0]; n4 = ((k >> cs) + (+(v > threshold[n4]) | (+(v !== v) & (k >> shift)))) | 0;
+        k = key[n5]; v = tb[(g + ((k & mask) << 3) + 5) | 0]; n5 = ((k >> cs) + (+(v > threshold[n5]) | (+(v !== v) & (k >> shift)))) | 0;
+        k = key[n6]; v = tb[(g + ((k & mask) << 3) + 6) | 0]; n6 = ((k >> cs) + (+(v > threshold[n6]) | (+(v !== v) & (k >> shift)))) | 0;
+        k = key[n7]; v = tb[(g + ((k & mask) << 3) + 7) | 0]; n7 = ((k >> cs) + (+(v > threshold[n7]) | (+(v !== v) & (k >> shift)))) | 0;
+        k = key[n0]; v = tb[(g + ((k & mask) << 3) + 0) | 0]; m = ((k >> cs) + (+(v > threshold[n0]) | (+(v !== v) & (k >> shift)))) | 0; moved = m ^ n0; n0 = m;
+        k = key[n1]; v = tb[(g + ((k & mask) << 3) + 1) | 0]; m = ((k >> cs) + (+(v > threshold[n1]) | (+(v !== v) & (k >> shift)))) | 0; moved |= m ^ n1; n1 = m;
+        k = key[n2]; v = tb[(g + ((k & mask) << 3) + 2) | 0]; m = ((k >> cs) + (+(v > threshold[n2]) | (+(v !== v) & (k >> shift)))) | 0; moved |= m ^ n2; n2 = m;
+        k = key[n3]; v = tb[(g + ((k & mask) << 3) + 3) | 0]; m = ((k >> cs) + (+(v > threshold[n3]) | (+(v !== v) & (k >> shift)))) | 0; moved |= m ^ n3; n3 = m;
+        k = key[n4]; v = tb[(g + ((k & mask) << 3) + 4) | 0]; m = ((k >> cs) + (+(v > threshold[n4]) | (+(v !== v) & (k >> shift)))) | 0; moved |= m ^ n4; n4 = m;
+        k = key[n5]; v = tb[(g + ((k & mask) << 3) + 5) | 0]; m = ((k >> cs) + (+(v > threshold[n5]) | (+(v !== v) & (k >> shift)))) | 0; moved |= m ^ n5; n5 = m;
+        k = key[n6]; v = tb[(g + ((k & mask) << 3) + 6) | 0]; m = ((k >> cs) + (+(v > threshold[n6]) | (+(v !== v) & (k >> shift)))) | 0; moved |= m ^ n6; n6 = m;
+        k = key[n7]; v = tb[(g + ((k & mask) << 3) + 7) | 0]; m = ((k >> cs) + (+(v > threshold[n7]) | (+(v !== v) & (k >> shift)))) | 0; moved |= m ^ n7; n7 = m;
         if (moved === 0) break;
       }
     }
-    addLeaves8(s, t, out, outCols, i, n0, n1, n2, n3, n4, n5, n6, n7);
+    addLeaf(s, n0, out, (b0 + i + 0) * outCols + c);
+    addLeaf(s, n1, out, (b0 + i + 1) * outCols + c);
+    addLeaf(s, n2, out, (b0 + i + 2) * outCols + c);
+    addLeaf(s, n3, out, (b0 + i + 3) * outCols + c);
+    addLeaf(s, n4, out, (b0 + i + 4) * outCols + c);
+    addLeaf(s, n5, out, (b0 + i + 5) * outCols + c);
+    addLeaf(s, n6, out, (b0 + i + 6) * outCols + c);
+    addLeaf(s, n7, out, (b0 + i + 7) * outCols + c);
   }
-  return i;
-}
-
-function addLeaf(value: Float64Array, from: number, out: Float64Array, to: number, width: number): void {
-  for (let k = 0; k < width; k++) out[to + k] += value[from + k];
 }
 
 /** The trees as JSON-safe data (typed arrays in base64). */
@@ -272,14 +306,14 @@ export function decodeTreeSet(v: unknown, d: number, outCols: number, kind: stri
   const s: TreeSet = {
     width, root: get(Int32Array, 'root'), depth: get(Int32Array, 'depth'), column: get(Int32Array, 'column'), feature: get(Int32Array, 'feature'),
     threshold: get(Float64Array, 'threshold'), child: get(Int32Array, 'child'), missingRight: get(Uint8Array, 'missingRight'),
-    value: get(Float64Array, 'value'), key: new Int32Array(0), shift: 0,
+    value: get(Float64Array, 'value'), key: new Int32Array(0), shift: 0, single: new Int32Array(0),
   };
   const n = s.child.length;
   const trees = s.root.length;
   const ok = s.depth.length === trees && s.column.length === trees && [s.feature, s.threshold, s.missingRight].every((a) => a.length === n) &&
     s.value.length === n * width && s.root.every((x) => x >= 0 && x < n) && s.depth.every((x) => x >= 0 && x <= 4096) &&
     s.column.every((c) => c >= 0 && c + width <= outCols) && s.feature.every((f) => f >= 0 && f < Math.max(d, 1)) &&
-    s.child.every((c, i) => c === i || (c > i && c + 1 < n));
-  if (!ok) throw new ModelFormatError(`${kind} snapshot: field "state.trees" is inconsistent (array lengths or node indices out of range)`);
+    s.child.every((c, i) => (c === i ? s.threshold[i] === Infinity && s.missingRight[i] === 0 : c > i && c + 1 < n));
+  if (!ok) throw new ModelFormatError(`${kind} snapshot: field "state.trees" is inconsistent (array lengths or node indices out of range, or a leaf with a split)`);
   return withKeys(s, d);
 }
