@@ -120,25 +120,45 @@ function bytesEqual(buf: Uint8Array, lo: number, hi: number, want: Uint8Array): 
 /** Each read metric name's length and last two bytes, as `length × 65536 + byte × 256 + byte`: a cheap first filter. */
 const NAME_ENDS: ReadonlySet<number> = new Set(REMOTE_WRITE_METRICS.map((n) => n.length * 65536 + n.charCodeAt(n.length - 2) * 256 + n.charCodeAt(n.length - 1)));
 
+const P1 = 0x9e3779b1 | 0;
+const P2 = 0x85ebca77 | 0;
+const P3 = 0xc2b2ae3d | 0;
+const P4 = 0x27d4eb2f | 0;
+const P5 = 0x165667b1 | 0;
+
+function rotl(x: number, r: number): number {
+  return (x << r) | (x >>> (32 - r));
+}
+
 /**
  * A 30-bit hash (a small integer, the fastest Map key) of bytes [lo, hi) of the buffer `view`
- * shows: MurmurHash3's mixing, 4 bytes at a time.
+ * shows: xxHash32 (seed 0), 16 bytes a round in four independent lanes, its top 30 bits. A label
+ * set is some 400 bytes, hashed once per sample: this is about twice as fast as MurmurHash3's one
+ * lane of 4 bytes.
  */
 export function hashBytes(view: DataView, lo: number, hi: number): number {
-  let h = 0x9747b28c ^ (hi - lo);
   let i = lo;
-  for (; i + 4 <= hi; i += 4) {
-    let k = view.getInt32(i, true);
-    k = Math.imul(k, 0xcc9e2d51);
-    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
-    h ^= k;
-    h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0;
+  let h: number;
+  if (hi - lo >= 16) {
+    let a = (P1 + P2) | 0;
+    let b = P2;
+    let c = 0;
+    let d = -P1 | 0;
+    for (; i + 16 <= hi; i += 16) {
+      a = Math.imul(rotl(a + Math.imul(view.getInt32(i, true), P2), 13), P1);
+      b = Math.imul(rotl(b + Math.imul(view.getInt32(i + 4, true), P2), 13), P1);
+      c = Math.imul(rotl(c + Math.imul(view.getInt32(i + 8, true), P2), 13), P1);
+      d = Math.imul(rotl(d + Math.imul(view.getInt32(i + 12, true), P2), 13), P1);
+    }
+    h = (rotl(a, 1) + rotl(b, 7) + rotl(c, 12) + rotl(d, 18)) | 0;
+  } else {
+    h = P5;
   }
-  for (; i < hi; i++) h = Math.imul(h ^ view.getUint8(i), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
+  h = (h + hi - lo) | 0;
+  for (; i + 4 <= hi; i += 4) h = Math.imul(rotl(h + Math.imul(view.getInt32(i, true), P3), 17), P4);
+  for (; i < hi; i++) h = Math.imul(rotl(h + Math.imul(view.getUint8(i), P5), 11), P1);
+  h = Math.imul(h ^ (h >>> 15), P2);
+  h = Math.imul(h ^ (h >>> 13), P3);
   return (h ^ (h >>> 16)) >>> 2;
 }
 
