@@ -18,6 +18,7 @@
  * {@link SampleRing} of at most `maxSamplesPerSeries`.
  */
 import { ConfigError } from '../core/errors.js';
+import { HashSlots } from './hash-slots.js';
 import { LabelCursor } from './remote-write-proto.js';
 import { SampleRing } from './sample-ring.js';
 
@@ -75,8 +76,6 @@ export interface Series {
   readonly hash: number;
   /** Its label bytes, as they came. */
   readonly key: Buffer;
-  /** The next series with the same hash. */
-  next: Series | undefined;
   readonly role: number;
   readonly pod: PodSeries;
   readonly ring: SampleRing;
@@ -173,7 +172,8 @@ export class SeriesIndex {
   readonly pods = new Map<string, PodSeries>();
   private readonly byId: (Series | undefined)[] = [];
   private readonly freeIds: number[] = [];
-  private readonly byHash = new Map<number, Series>();
+  /** Kept series' ids by the hash of their label bytes. */
+  private readonly byHash = new HashSlots();
   private readonly ignored = new Map<number, Ignored>();
   private ignoredCount = 0;
   private kept = 0;
@@ -218,7 +218,11 @@ export class SeriesIndex {
       this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     }
     const hash = hashBytes(this.view, lo, hi);
-    for (let s = this.byHash.get(hash); s; s = s.next) if (sameKey(s.key, buf, lo, hi)) return s.id;
+    const byHash = this.byHash;
+    for (let k = byHash.find(hash); k >= 0; k = byHash.find(hash, k)) {
+      const s = this.byId[byHash.idAt(k)]!;
+      if (sameKey(s.key, buf, lo, hi)) return s.id;
+    }
     for (let s = this.ignored.get(hash); s; s = s.next) if (sameKey(s.key, buf, lo, hi)) return IGNORED;
     return this.create(buf, lo, hi, hash);
   }
@@ -285,8 +289,8 @@ export class SeriesIndex {
     if (!pod) this.pods.set(podKey, (pod = { namespace, pod: podName, series: [] }));
     const id = this.freeIds.pop() ?? this.byId.length;
     const owner = role === ROLE.info ? { kind: labels.created_by_kind, name: labels.created_by_name, node: labels.node } : undefined;
-    const s: Series = { id, hash, key, next: this.byHash.get(hash), role, pod, ring: new SampleRing(16, this.opts.maxSamplesPerSeries), owner };
-    this.byHash.set(hash, s);
+    const s: Series = { id, hash, key, role, pod, ring: new SampleRing(16, this.opts.maxSamplesPerSeries), owner };
+    this.byHash.add(hash, id);
     this.byId[id] = s;
     pod.series.push(s);
     this.kept++;
@@ -294,15 +298,7 @@ export class SeriesIndex {
   }
 
   private remove(s: Series): void {
-    const head = this.byHash.get(s.hash);
-    if (head === s) {
-      if (s.next) this.byHash.set(s.hash, s.next);
-      else this.byHash.delete(s.hash);
-    } else {
-      let p = head;
-      while (p && p.next !== s) p = p.next;
-      if (p) p.next = s.next;
-    }
+    this.byHash.delete(s.hash, s.id);
     this.byId[s.id] = undefined;
     this.freeIds.push(s.id);
     const list = s.pod.series;
