@@ -20,8 +20,8 @@
  *    counted from the sender's first request to its last answer (not while the sender's file is
  *    written and its process started: some 0.1 s of this process's CPU that is the bench's, not
  *    kad's). Twice: rounds 1 to ROUNDS right after the series are created (in the first row, the
- *    first requests this process serves: V8 is still compiling node's and fastify's HTTP code, some
- *    0.2 ms a request more), and ROUNDS more after WARMUP (16) rounds of retried batches (what a kad
+ *    first requests this process serves: V8 is still compiling node's and fastify's HTTP code, 0.2–0.4
+ *    ms of CPU a request more), and ROUNDS more after WARMUP (16) rounds of retried batches (what a kad
  *    that has run for some minutes spends).
  * 4. Overload: 64 shards pushing as fast as they can into a 1 MiB ingest buffer: how many answers are
  *    429, and whether every sample is stored once the shards have retried (backoff 30 ms doubling to
