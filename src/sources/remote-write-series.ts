@@ -18,6 +18,7 @@
  * {@link SampleRing} of at most `maxSamplesPerSeries`.
  */
 import { ConfigError } from '../core/errors.js';
+import { HashSlots } from './hash-slots.js';
 import { LabelCursor } from './remote-write-proto.js';
 import { SampleRing } from './sample-ring.js';
 
@@ -75,8 +76,6 @@ export interface Series {
   readonly hash: number;
   /** Its label bytes, as they came. */
   readonly key: Buffer;
-  /** The next series with the same hash. */
-  next: Series | undefined;
   readonly role: number;
   readonly pod: PodSeries;
   readonly ring: SampleRing;
@@ -120,25 +119,45 @@ function bytesEqual(buf: Uint8Array, lo: number, hi: number, want: Uint8Array): 
 /** Each read metric name's length and last two bytes, as `length × 65536 + byte × 256 + byte`: a cheap first filter. */
 const NAME_ENDS: ReadonlySet<number> = new Set(REMOTE_WRITE_METRICS.map((n) => n.length * 65536 + n.charCodeAt(n.length - 2) * 256 + n.charCodeAt(n.length - 1)));
 
+const P1 = 0x9e3779b1 | 0;
+const P2 = 0x85ebca77 | 0;
+const P3 = 0xc2b2ae3d | 0;
+const P4 = 0x27d4eb2f | 0;
+const P5 = 0x165667b1 | 0;
+
+function rotl(x: number, r: number): number {
+  return (x << r) | (x >>> (32 - r));
+}
+
 /**
  * A 30-bit hash (a small integer, the fastest Map key) of bytes [lo, hi) of the buffer `view`
- * shows: MurmurHash3's mixing, 4 bytes at a time.
+ * shows: xxHash32 (seed 0), 16 bytes a round in four independent lanes, its top 30 bits. A label
+ * set is some 400 bytes, hashed once per sample: this is about twice as fast as MurmurHash3's one
+ * lane of 4 bytes.
  */
 export function hashBytes(view: DataView, lo: number, hi: number): number {
-  let h = 0x9747b28c ^ (hi - lo);
   let i = lo;
-  for (; i + 4 <= hi; i += 4) {
-    let k = view.getInt32(i, true);
-    k = Math.imul(k, 0xcc9e2d51);
-    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
-    h ^= k;
-    h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0;
+  let h: number;
+  if (hi - lo >= 16) {
+    let a = (P1 + P2) | 0;
+    let b = P2;
+    let c = 0;
+    let d = -P1 | 0;
+    for (; i + 16 <= hi; i += 16) {
+      a = Math.imul(rotl(a + Math.imul(view.getInt32(i, true), P2), 13), P1);
+      b = Math.imul(rotl(b + Math.imul(view.getInt32(i + 4, true), P2), 13), P1);
+      c = Math.imul(rotl(c + Math.imul(view.getInt32(i + 8, true), P2), 13), P1);
+      d = Math.imul(rotl(d + Math.imul(view.getInt32(i + 12, true), P2), 13), P1);
+    }
+    h = (rotl(a, 1) + rotl(b, 7) + rotl(c, 12) + rotl(d, 18)) | 0;
+  } else {
+    h = P5;
   }
-  for (; i < hi; i++) h = Math.imul(h ^ view.getUint8(i), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
+  h = (h + hi - lo) | 0;
+  for (; i + 4 <= hi; i += 4) h = Math.imul(rotl(h + Math.imul(view.getInt32(i, true), P3), 17), P4);
+  for (; i < hi; i++) h = Math.imul(rotl(h + Math.imul(view.getUint8(i), P5), 11), P1);
+  h = Math.imul(h ^ (h >>> 15), P2);
+  h = Math.imul(h ^ (h >>> 13), P3);
   return (h ^ (h >>> 16)) >>> 2;
 }
 
@@ -153,7 +172,8 @@ export class SeriesIndex {
   readonly pods = new Map<string, PodSeries>();
   private readonly byId: (Series | undefined)[] = [];
   private readonly freeIds: number[] = [];
-  private readonly byHash = new Map<number, Series>();
+  /** Kept series' ids by the hash of their label bytes. */
+  private readonly byHash = new HashSlots();
   private readonly ignored = new Map<number, Ignored>();
   private ignoredCount = 0;
   private kept = 0;
@@ -198,7 +218,11 @@ export class SeriesIndex {
       this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     }
     const hash = hashBytes(this.view, lo, hi);
-    for (let s = this.byHash.get(hash); s; s = s.next) if (sameKey(s.key, buf, lo, hi)) return s.id;
+    const byHash = this.byHash;
+    for (let k = byHash.find(hash); k >= 0; k = byHash.find(hash, k)) {
+      const s = this.byId[byHash.idAt(k)]!;
+      if (sameKey(s.key, buf, lo, hi)) return s.id;
+    }
     for (let s = this.ignored.get(hash); s; s = s.next) if (sameKey(s.key, buf, lo, hi)) return IGNORED;
     return this.create(buf, lo, hi, hash);
   }
@@ -265,8 +289,8 @@ export class SeriesIndex {
     if (!pod) this.pods.set(podKey, (pod = { namespace, pod: podName, series: [] }));
     const id = this.freeIds.pop() ?? this.byId.length;
     const owner = role === ROLE.info ? { kind: labels.created_by_kind, name: labels.created_by_name, node: labels.node } : undefined;
-    const s: Series = { id, hash, key, next: this.byHash.get(hash), role, pod, ring: new SampleRing(16, this.opts.maxSamplesPerSeries), owner };
-    this.byHash.set(hash, s);
+    const s: Series = { id, hash, key, role, pod, ring: new SampleRing(16, this.opts.maxSamplesPerSeries), owner };
+    this.byHash.add(hash, id);
     this.byId[id] = s;
     pod.series.push(s);
     this.kept++;
@@ -274,15 +298,7 @@ export class SeriesIndex {
   }
 
   private remove(s: Series): void {
-    const head = this.byHash.get(s.hash);
-    if (head === s) {
-      if (s.next) this.byHash.set(s.hash, s.next);
-      else this.byHash.delete(s.hash);
-    } else {
-      let p = head;
-      while (p && p.next !== s) p = p.next;
-      if (p) p.next = s.next;
-    }
+    this.byHash.delete(s.hash, s.id);
     this.byId[s.id] = undefined;
     this.freeIds.push(s.id);
     const list = s.pod.series;

@@ -19,20 +19,25 @@ function join(out: Float64Array, i: number, v: number, combine: Combine): void {
   else out[i] = combine === 'sum' ? o + v : Math.max(o, v);
 }
 
-/** A bounded ring of (time, value) samples, oldest first. NaN values are staleness markers. */
+/**
+ * A bounded ring of (time, value) samples, oldest first. NaN values are staleness markers. Times
+ * and values interleave in one Float64Array: a push writes one cache line, and a receiver holding
+ * tens of thousands of rings has one array per ring for the garbage collector to trace, not two.
+ */
 export class SampleRing {
-  private times: Float64Array;
-  private values: Float64Array;
+  /** Sample k's time at `2k`, its value at `2k + 1` (physical slots). */
+  private data: Float64Array;
   /** Physical index of the oldest sample. */
   private head = 0;
+  /** Slots. */
+  private cap: number;
   /** Samples held. */
   size = 0;
 
   /** A ring of `initial` slots that grows (doubling) up to `max` samples, then overwrites its oldest. */
   constructor(initial: number, readonly max: number) {
-    const cap = Math.max(1, Math.min(initial, max));
-    this.times = new Float64Array(cap);
-    this.values = new Float64Array(cap);
+    this.cap = Math.max(1, Math.min(initial, max));
+    this.data = new Float64Array(2 * this.cap);
   }
 
   /** Time of the newest sample (-Infinity when empty). */
@@ -42,26 +47,26 @@ export class SampleRing {
 
   /** Time of the oldest sample (Infinity when empty). */
   get oldest(): number {
-    return this.size ? this.times[this.head] : Infinity;
+    return this.size ? this.data[2 * this.head] : Infinity;
   }
 
-  /** Bytes of its arrays. */
+  /** Bytes of its array. */
   get bytes(): number {
-    return this.times.byteLength + this.values.byteLength;
+    return this.data.byteLength;
   }
 
   /** Time of the i-th sample, oldest first. */
   timeAt(i: number): number {
     let j = this.head + i;
-    if (j >= this.times.length) j -= this.times.length;
-    return this.times[j];
+    if (j >= this.cap) j -= this.cap;
+    return this.data[2 * j];
   }
 
   /** Value of the i-th sample, oldest first. */
   valueAt(i: number): number {
     let j = this.head + i;
-    if (j >= this.values.length) j -= this.values.length;
-    return this.values[j];
+    if (j >= this.cap) j -= this.cap;
+    return this.data[2 * j + 1];
   }
 
   /** The index of the first sample at or after `t` (`size` when none is). */
@@ -82,42 +87,38 @@ export class SampleRing {
    */
   push(t: number, v: number): boolean {
     if (this.size && t <= this.newest) return false;
-    let cap = this.times.length;
-    if (this.size === cap) {
-      if (cap < this.max) {
-        this.grow(Math.min(this.max, cap * 2));
-        cap = this.times.length;
+    if (this.size === this.cap) {
+      if (this.cap < this.max) {
+        this.grow(Math.min(this.max, this.cap * 2));
       } else {
-        this.head = this.head + 1 === cap ? 0 : this.head + 1;
+        this.head = this.head + 1 === this.cap ? 0 : this.head + 1;
         this.size--;
       }
     }
     let j = this.head + this.size;
-    if (j >= cap) j -= cap;
-    this.times[j] = t;
-    this.values[j] = v;
+    if (j >= this.cap) j -= this.cap;
+    this.data[2 * j] = t;
+    this.data[2 * j + 1] = v;
     this.size++;
     return true;
   }
 
   /** Forgets the samples older than `t`. */
   dropBefore(t: number): void {
-    const cap = this.times.length;
-    while (this.size && this.times[this.head] < t) {
-      this.head = this.head + 1 === cap ? 0 : this.head + 1;
+    while (this.size && this.data[2 * this.head] < t) {
+      this.head = this.head + 1 === this.cap ? 0 : this.head + 1;
       this.size--;
     }
   }
 
   private grow(cap: number): void {
-    const times = new Float64Array(cap);
-    const values = new Float64Array(cap);
+    const data = new Float64Array(2 * cap);
     for (let i = 0; i < this.size; i++) {
-      times[i] = this.timeAt(i);
-      values[i] = this.valueAt(i);
+      data[2 * i] = this.timeAt(i);
+      data[2 * i + 1] = this.valueAt(i);
     }
-    this.times = times;
-    this.values = values;
+    this.data = data;
+    this.cap = cap;
     this.head = 0;
   }
 }

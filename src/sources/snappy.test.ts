@@ -48,6 +48,44 @@ describe('snappyDecode', () => {
     expect(snappyEncode(labels).length).toBeLessThan(labels.length / 10);
   });
 
+  it('decodes every copy length at every short offset (overlapping ones repeat their pattern) and literals of 1-70 bytes, from a Buffer slice too', () => {
+    // Reference: what the format says, byte by byte.
+    const out: number[] = [];
+    const block: number[] = [];
+    const literal = (len: number) => {
+      const tag = len - 1 < 60 ? (len - 1) << 2 : 60 << 2;
+      block.push(tag, ...(len - 1 < 60 ? [] : [len - 1]));
+      for (let i = 0; i < len; i++) {
+        const b = (out.length * 31 + i * 7) % 251;
+        block.push(b);
+        out.push(b);
+      }
+    };
+    const copy = (offset: number, len: number) => {
+      block.push(((len - 1) << 2) | 2, offset & 0xff, offset >> 8);
+      for (let i = 0; i < len; i++) out.push(out[out.length - offset]);
+    };
+    literal(70);
+    for (let offset = 1; offset <= 12; offset++) {
+      for (let len = 1; len <= 64; len++) {
+        copy(offset, len);
+        literal(1 + ((offset + len) % 70));
+      }
+    }
+    const header: number[] = [];
+    for (let v = out.length; ; v >>>= 7) {
+      if (v < 0x80) { header.push(v); break; }
+      header.push((v & 0x7f) | 0x80);
+    }
+    const want = Uint8Array.from(out);
+    const bytesIn = Uint8Array.from([...header, ...block]);
+    expect(same(snappyDecode(bytesIn, 1 << 20), want)).toBe(true);
+    // A Buffer at an odd offset of a larger one (as an HTTP body may be), into a reused scratch buffer.
+    const pooled = Buffer.alloc(bytesIn.length + 7);
+    pooled.set(bytesIn, 3);
+    expect(same(snappyDecode(pooled.subarray(3, 3 + bytesIn.length), 1 << 20, new Uint8Array(1 << 20)), want)).toBe(true);
+  });
+
   it('decodes into a scratch buffer when it is large enough', () => {
     const scratch = new Uint8Array(64);
     const out = snappyDecode(snappyEncode(bytes('reuse me')), 100, scratch);
