@@ -176,7 +176,7 @@ async function main(): Promise<void> {
     console.error(`promtool backfill: ${((performance.now() - t) / 1000).toFixed(1)} s`);
     const prom = await startPrometheus({ dataDir: join(dir, 'data'), readyTimeoutMs: 180_000 });
     try {
-      // What every shard pays each cycle whatever its share: listing the whole fleet (overlapped with its own queries).
+      // What every shard pays each cycle whatever its share: listing the whole fleet (after its own queries, off the cycle's path).
       const api = new PrometheusClient({ url: prom.url, timeoutMs: 120_000, maxRetries: 0 });
       const list = podListQuery('namespace=~".*"', 'pod');
       const listMs: number[] = [];
@@ -186,7 +186,7 @@ async function main(): Promise<void> {
         listMs.push(performance.now() - l0);
       }
       await api.close();
-      console.log(`listing the fleet (one query, ${n.toLocaleString('en')} pods; every shard asks it each cycle, beside its own queries): median ${ms(median(listMs))} ms of 3`);
+      console.log(`listing the fleet (one query, ${n.toLocaleString('en')} pods; every shard asks it each cycle, after its own queries, for the next cycle): median ${ms(median(listMs))} ms of 3`);
       // The baseline, side by side on the same machine and Prometheus: one unsharded kad watching a shard's
       // worth of pods (whole namespaces by NAMESPACE_REGEX, asked in namespace batches).
       const quarter = [...new Set(pods.slice(0, Math.round(n / shards)).map((p) => p.namespace))];
