@@ -25,8 +25,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluateCorpus, parsePolicySpec, targetFalseAlarmRate } from '../src/cli/evaluate.js';
-import { useWasmBackend } from '../src/core/tf.js';
-import { detectorKinds } from '../src/detectors/index.js';
+import { detectorKinds, prepareDetectors } from '../src/detectors/index.js';
 import type { CorpusName } from '../src/evaluate/corpus.js';
 import { leaveOneCorpusOut } from '../src/evaluate/loco.js';
 import { LOCO_GRID_NAMES, locoGrid, readLocoFolds } from '../src/evaluate/loco-folds.js';
@@ -63,7 +62,8 @@ if (process.env.DETAIL !== '0') {
   // lstm-ae trains a network per series (seconds each, minutes per corpus): name it in DETECTORS to include it.
   const named = process.env.DETECTORS?.split(',');
   const detectors = named ?? detectorKinds().filter((k) => k !== 'lstm-ae');
-  if (detectors.includes('lstm-ae')) await useWasmBackend();
+  await prepareDetectors(detectors);
+  if (detectors.includes('lstm-ae')) await (await import('../src/core/tf.js')).useWasmBackend();
   const corpora = (process.env.CORPORA ?? 'nab,asd,smd,nezha').split(',') as CorpusName[];
   const rate = targetFalseAlarmRate(undefined, process.env);
   /**

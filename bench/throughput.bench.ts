@@ -6,9 +6,10 @@
  * divided by 1,000 (V8 heap plus array buffers, after a forced GC). Environment: DETECTORS (comma-separated kinds), N.
  */
 import { createRng } from '../src/core/rng.js';
-import { createDetector, detectorKinds } from '../src/detectors/index.js';
+import { createDetector, detectorKinds, prepareDetectors } from '../src/detectors/index.js';
 
 const kinds = process.env.DETECTORS ? process.env.DETECTORS.split(',') : detectorKinds();
+await prepareDetectors(kinds); // lstm-ae's TensorFlow.js only when it is measured (it slows the others' typed arrays)
 const N = Number(process.env.N ?? 200_000);
 const gc = (globalThis as { gc?: () => void }).gc;
 

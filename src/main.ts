@@ -12,7 +12,7 @@ import { classifierDir, stateDir, type Config } from './config/schema.js';
 import { acceleratedClock, systemClock, type Clock } from './core/clock.js';
 import { ConfigError } from './core/errors.js';
 import { ShardOwnership } from './core/shard.js';
-import { createDetector, detectorEntry, detectorKinds } from './detectors/index.js';
+import { createDetector, detectorEntry, detectorKinds, prepareDetectors } from './detectors/index.js';
 import { podFeatureMinScale } from './features/pod-features.js';
 import type { ClassifierService } from './engine/classifier-service.js';
 import { Engine, type EngineOptions, type PodModel } from './engine/engine.js';
@@ -209,6 +209,7 @@ async function createClassifierService(config: Readonly<Config>, telemetry: Tele
 
 /** Builds the engine and everything it needs from the config. */
 export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOptions = {}): Promise<Runtime> {
+  await prepareDetectors(config.detector.kind);
   const log = opts.log ?? pino({ level: config.log.level });
   const clock = opts.clock ?? (usesSimulator(config) && config.simulator.speed !== 1 ? acceleratedClock(Date.now(), config.simulator.speed) : systemClock);
   const telemetry = createTelemetry(new Registry(), { processMetrics: true });
@@ -315,7 +316,9 @@ export async function startService(config: Readonly<Config>, opts: RuntimeOption
   const { engine, source, log } = rt;
   if (config.training.modelDir) {
     // A sharded replica keeps the models of its own workloads (registry/model-store.ts ownedModels).
-    engine.importModels(ownedModels(loadModels(config.training.modelDir), rt.ownership));
+    const saved = loadModels(config.training.modelDir);
+    await prepareDetectors(saved);
+    engine.importModels(ownedModels(saved, rt.ownership));
     log.info({ dir: config.training.modelDir, version: engine.status().modelVersion, shard: rt.ownership.shard, shards: rt.ownership.shards }, 'loaded models');
   }
   const inner = unsharded(source);

@@ -28,7 +28,8 @@ export async function runEngineEvaluation(
   if (offline) throw new UsageError(`--${offline} does not apply with --engine: the service's settings come from its config, as for kad serve (KAD_DETECTOR, KAD_CONSECUTIVE, TRAINING_LOOKBACK_MINUTES, ...)`);
   const config = loadConfig({ env: io.env, overrides: { 'detector.seed': v.seed } });
   // main.ts builds the service's pod model and settings; loaded here only (it brings the HTTP server along).
-  const { engineOptions, podModelFactory } = await import('../main.js');
+  const [{ engineOptions, podModelFactory }, { prepareDetectors }] = await Promise.all([import('../main.js'), import('../detectors/index.js')]);
+  await prepareDetectors(config.detector.kind);
   const progress = commandProgress(io, v, { label: 'kad evaluate --engine', unit: 'replays' });
   const reports: NezhaEngineReport[] = [];
   try {

@@ -9,7 +9,7 @@
 import { loadConfig } from '../config/load.js';
 import { InputError, UsageError } from '../core/errors.js';
 import { quoted } from '../core/quote.js';
-import { createDetector, detectorKinds } from '../detectors/index.js';
+import { createDetector, detectorKinds, prepareDetectors } from '../detectors/index.js';
 import { readAsdCorpus } from '../evaluate/asd.js';
 import type { CorpusName, LabeledSeries } from '../evaluate/corpus.js';
 import { readNabCorpus, readNabProfiles } from '../evaluate/nab.js';
@@ -23,7 +23,6 @@ import { evaluateForecastCorporaAsync, formatForecastReport } from '../evaluate/
 import { FORECAST_MODELS, type ForecastModelName } from '../forecast/forecaster.js';
 import { loadProphet } from '../forecast/augurs.js';
 import { AlertPolicy, type AlertPolicyParams } from '../policy/alert-policy.js';
-import { useWasmBackend } from '../core/tf.js';
 import type { Progress } from '../core/progress.js';
 import { commandProgress, stopCheck, yieldAndCheck, type CommandIO } from './command.js';
 import { SLOW_DETECTOR_KINDS } from './detector-kinds.js';
@@ -168,10 +167,11 @@ export async function runEvaluate(v: Record<string, string | boolean | string[] 
   const seed = v.seed === undefined ? 42 : Number(v.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
   const policy = typeof v.policy === 'string' ? parsePolicySpec(v.policy) : undefined;
+  await prepareDetectors([kinds, v.params]);
   const params = typeof v.params === 'string' ? parseParams(v.params, kinds) : undefined;
   if (v.inhibit && !policy) throw new UsageError('--inhibit holds alerts of the alert policy: give --policy too');
   if ((v.inhibit || v['train-previous-day']) && corpus !== 'nezha') throw new UsageError('--inhibit and --train-previous-day apply to --corpus nezha');
-  if (kinds.includes('lstm-ae')) await useWasmBackend(); // 3–4× faster training than the cpu backend
+  if (kinds.includes('lstm-ae')) await (await import('../core/tf.js')).useWasmBackend(); // 3–4× faster training than the cpu backend
   const rate = targetFalseAlarmRate(v['target-fpr'], io.env);
   if (!named) {
     const slow = Object.entries(SLOW_DETECTOR_KINDS).map(([k, cost]) => `${k} (${cost})`);

@@ -96,7 +96,7 @@ export const scoreCommand: Command = {
     if (typeof v.input !== 'string') throw new UsageError('--input FILE is required');
     if (typeof v.output !== 'string') throw new UsageError('--output FILE is required');
     // Loaded here, not at the top: `kad score --help` loads none of them (the registry loads tfjs).
-    const [{ row }, { createDetector, detectorKinds }, { readCsvBlocks, readCsvSeries }, { AlertPolicy }, { FlagCalibrator }] = await Promise.all([
+    const [{ row }, { createDetector, detectorKinds, prepareDetectors }, { readCsvBlocks, readCsvSeries }, { AlertPolicy }, { FlagCalibrator }] = await Promise.all([
       import('../core/frame.js'), import('../detectors/index.js'), import('../sources/csv.js'), import('../policy/alert-policy.js'), import('../policy/flag-calibrator.js'),
     ]);
     const kind = typeof v.detector === 'string' ? v.detector : DEFAULT_SCORE_DETECTOR;
@@ -109,6 +109,7 @@ export const scoreCommand: Command = {
     const rate = targetFalseAlarmRate(v['target-fpr'], io.env);
     const policy = typeof v.policy === 'string' ? new AlertPolicy(parsePolicySpec(v.policy)) : undefined;
 
+    await prepareDetectors([kind, v.params]);
     if (kind === 'lstm-ae') await (await import('../core/tf.js')).useWasmBackend(); // 3–4× faster training than the cpu backend
     // An unwritable --output is said before any work; the rows go to a temporary file beside it,
     // renamed over it at the end and removed when scoring fails or is stopped (SIGINT/SIGTERM).

@@ -5,7 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { detectorContract } from './contract.testkit.js';
-import { createDetector, detectorKinds } from './index.js';
+import { createDetector, detectorKinds, prepareDetectors } from './index.js';
+
+// lstm-ae's module (TensorFlow.js) is loaded on demand (detectors/index.ts).
+await prepareDetectors('lstm-ae');
 
 /** Contract settings of one run: a name suffix, the kind's settings, the ROC-AUC floor, the features. */
 interface ContractRun {

@@ -8,7 +8,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../core/rng.js';
-import { createDetector, detectorKinds } from './index.js';
+import { createDetector, detectorKinds, prepareDetectors } from './index.js';
+
+// lstm-ae's module (TensorFlow.js) is loaded on demand (detectors/index.ts).
+await prepareDetectors('lstm-ae');
 
 const ROWS = 800;
 const ABSURD_AT = 200;

@@ -1,11 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { InputError, ModelFormatError } from '../core/errors.js';
-import { createDetector, detectorEntry, detectorKinds, loadDetector } from './index.js';
+import { createDetector, detectorEntry, detectorKinds, loadDetector, prepareDetectors } from './index.js';
 import { MaxDetector } from './max.js';
 import { IsolationForest } from './iforest.js';
 import { Pipeline } from './pipeline.js';
 
 describe('detector registry', () => {
+  // First in this file: the module state starts without lstm-ae's module.
+  it('builds lstm-ae only once prepareDetectors has loaded TensorFlow.js for a spec that names it', async () => {
+    expect(() => createDetector('lstm-ae', {}, 1)).toThrow(/prepareDetectors/);
+    await prepareDetectors(['adaptive', { members: [{ kind: 'zmax' }] }]);
+    expect(() => createDetector('lstm-ae', {}, 1)).toThrow(/TensorFlow\.js/);
+    await prepareDetectors({ kind: 'ensemble', params: { members: [{ kind: 'lstm-ae' }] } });
+    expect(createDetector('lstm-ae', {}, 1).kind).toBe('lstm-ae');
+  });
+
   it('builds "iforest" as the seeds’ model: a StandardScaler in front of an IsolationForest', () => {
     const d = createDetector('iforest', { nEstimators: 10, contamination: 0.1 }, 1);
     expect(d).toBeInstanceOf(Pipeline);

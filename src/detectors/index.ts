@@ -7,6 +7,12 @@
  * `pod-model.ts`). Snapshots of bare steps ("iforest", a bare forest), of composites' parts
  * ("calibrated", "max") and of any `<transformer>|<detector>` pipeline load too. Adding a kind is
  * adding an entry: the contract suite (`contract.test.ts`) runs over every kind by itself.
+ *
+ * `lstm-ae` trains on TensorFlow.js, which takes 0.3 s and 55 MB to load and, once loaded, slows the
+ * typed-array loops of every other detector in the process (the default `adaptive`: 1.46 M against
+ * 1.29–1.36 M samples/s in bench:throughput). So its module is loaded only by
+ * {@link prepareDetectors}, which every caller that may build or load one awaits first (kad score,
+ * kad evaluate, the service's runtime, model loading); building one without it says so.
  */
 import { InputError, ModelFormatError } from '../core/errors.js';
 import { StandardScaler } from '../features/standard-scaler.js';
@@ -17,7 +23,7 @@ import { CalibratedDetector } from './calibrated.js';
 import { EnsembleDetector, type EnsembleParams } from './ensemble.js';
 import { IsolationForest, type IsolationForestParams } from './iforest.js';
 import { HalfSpaceTrees, type HalfSpaceTreesParams } from './hst.js';
-import { LstmAutoencoder, type LstmAeParams } from './lstm-ae.js';
+import type { LstmAeParams } from './lstm-ae.js';
 import { MaxDetector } from './max.js';
 import { OnsetDetector, type OnsetParams } from './onset.js';
 import { NoveltyDetector, type NoveltyParams } from './novelty.js';
@@ -60,6 +66,34 @@ export interface DetectorEntry {
 
 const podScaleFloors = (service: Readonly<PodSettings>) => ({ minScale: service.minScale });
 
+/** The lstm-ae module, once {@link prepareDetectors} loaded it. */
+let lstmAeModule: typeof import('./lstm-ae.js') | undefined;
+
+function lstmAe(): typeof import('./lstm-ae.js') {
+  if (!lstmAeModule) throw new InputError('lstm-ae needs TensorFlow.js, which is loaded only on demand: await prepareDetectors(...) with the kinds, settings or snapshots to build before building one');
+  return lstmAeModule;
+}
+
+/**
+ * Loads what the detectors named anywhere in `spec` need beyond this module: a kind, a list of kinds,
+ * settings (members of adaptive or ensemble included) or a saved snapshot, as JSON-able data. Today
+ * that is TensorFlow.js for `lstm-ae` (see the module comment); cheap when none is named.
+ */
+export async function prepareDetectors(spec: unknown): Promise<void> {
+  if (lstmAeModule) return;
+  // Any mention loads it (settings may still be JSON text): at worst tfjs is loaded for nothing.
+  if (mentions(spec, 'lstm-ae')) lstmAeModule = await import('./lstm-ae.js');
+}
+
+/** Whether a string anywhere in `v` (arrays and objects walked, not serialised: saved models are large) contains `word`. */
+function mentions(v: unknown, word: string): boolean {
+  if (typeof v === 'string') return v.includes(word);
+  if (typeof v !== 'object' || v === null) return false;
+  if (ArrayBuffer.isView(v)) return false;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) if (mentions(x, word)) return true;
+  return false;
+}
+
 // One frozen table (no state): every kind users name (those with `create`) and every saved detector kind (those with `load`).
 const REGISTRY: Readonly<Record<string, DetectorEntry>> = Object.freeze({
   iforest: {
@@ -69,7 +103,7 @@ const REGISTRY: Readonly<Record<string, DetectorEntry>> = Object.freeze({
   zmax: { create: (params) => new ZMaxDetector(params as ZMaxParams), load: (s) => ZMaxDetector.fromJSON(s), podParams: podScaleFloors },
   'robust-z': { create: (params) => new RobustZDetector(params as RobustZParams), load: (s) => RobustZDetector.fromJSON(s), podParams: podScaleFloors },
   hst: { create: (params, seed) => new HalfSpaceTrees(params as HalfSpaceTreesParams, seed), load: (s) => HalfSpaceTrees.fromJSON(s) },
-  'lstm-ae': { create: (params, seed) => new LstmAutoencoder(params as LstmAeParams, seed), load: (s) => LstmAutoencoder.fromJSON(s) },
+  'lstm-ae': { create: (params, seed) => new (lstmAe().LstmAutoencoder)(params as LstmAeParams, seed), load: (s) => lstmAe().LstmAutoencoder.fromJSON(s) },
   'seasonal-band': { create: (params, seed) => new SeasonalBandDetector(params as SeasonalBandParams, seed), load: (s) => SeasonalBandDetector.fromJSON(s) },
   onset: { create: (params) => new OnsetDetector(params as OnsetParams), load: (s) => OnsetDetector.fromJSON(s), podParams: podScaleFloors },
   'profile-z': { create: (params) => new ProfileZDetector(params as ProfileZParams), load: (s) => ProfileZDetector.fromJSON(s), podParams: podScaleFloors },

@@ -5,9 +5,12 @@ import { createRng } from '../core/rng.js';
 import { tf, useWasmBackend } from '../core/tf.js';
 import type { Detector } from './base.js';
 import type { DetectorSnapshot } from '../core/snapshot.js';
-import { createDetector, loadDetector } from './index.js';
+import { createDetector, loadDetector, prepareDetectors } from './index.js';
 import { LstmAutoencoder, type LstmAeParams } from './lstm-ae.js';
 import { RobustZDetector } from './robust-z.js';
+
+// lstm-ae's module (TensorFlow.js) is loaded on demand (detectors/index.ts).
+await prepareDetectors('lstm-ae');
 
 const PERIOD = 50;
 const FAST: LstmAeParams = { window: 16, hidden: 8, epochs: 8, minTrain: 1000, retrainEvery: 100_000, maxTrain: 1000 };
