@@ -55,6 +55,12 @@ const FORMAT_VERSION = 2;
 /** The default members. */
 export const DEFAULT_MEMBERS: readonly MemberSpec[] = [{ kind: 'random-forest' }, { kind: 'gbdt' }, { kind: 'logistic' }];
 
+/** `opts` for the rows `idx` of the table it was given for (their sample weights, when it has some). */
+function optionsOfRows(opts: FitOptions | undefined, idx: ArrayLike<number>): FitOptions | undefined {
+  const w = opts?.sampleWeight;
+  return w ? { ...opts, sampleWeight: Float64Array.from(idx, (i) => w[i]) } : opts;
+}
+
 /** The meta-learner's input: every member's probabilities side by side. */
 function metaFrame(probs: Float64Array[], rows: number, C: number): Frame {
   const M = probs.length;
@@ -116,7 +122,7 @@ export class StackingClassifier implements Classifier {
       if (test.length === 0) continue;
       const part = takeRows(frame, train);
       const partLabels = takeItems(labels, train);
-      const partOpts = opts?.sampleWeight ? { ...opts, sampleWeight: Float64Array.from(train, (i) => (opts.sampleWeight as Float64Array)[i]) } : opts;
+      const partOpts = optionsOfRows(opts, train);
       const held = takeRows(frame, test);
       specs.forEach((s, m) => {
         const member = this.deps.create(s.kind, s.params ?? {}, this.seed + f + 1);
@@ -134,7 +140,7 @@ export class StackingClassifier implements Classifier {
       const { train, test } = foldIndices(folds, f);
       if (test.length === 0) continue;
       const m = new LogisticRegression({ C: this.params.C, standardize: false });
-      m.fit(takeRows(metaIn, train), takeItems(labels, train), opts?.sampleWeight ? { ...opts, sampleWeight: Float64Array.from(train, (i) => (opts.sampleWeight as Float64Array)[i]) } : opts);
+      m.fit(takeRows(metaIn, train), takeItems(labels, train), optionsOfRows(opts, train));
       const pred = argmaxRows(m.predictProba(takeRows(metaIn, test)), m.classes.length);
       for (let i = 0; i < test.length; i++) metaPred[test[i]] = classes.indexOf(m.classes[pred[i]]);
     }

@@ -20,6 +20,7 @@
  */
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../core/logger.js';
+import { workloadKey } from '../core/series.js';
 import type { ShardOwnership } from '../core/shard.js';
 import type { FiringElsewhere } from '../policy/alert-inhibition.js';
 import { ALERT_NAME } from './alerts.js';
@@ -100,8 +101,9 @@ export class ShardAlertWatcher {
     for (const a of body as GettableAlert[]) {
       const l = a?.labels;
       if (!l || l.alertname !== ALERT_NAME || !l.namespace || !l.workload) continue;
-      if (this.opts.shard.owns({ namespace: l.namespace, workload: l.workload })) continue;
-      const key = `${l.namespace}/${l.workload}`;
+      const ref = { namespace: l.namespace, workload: l.workload };
+      if (this.opts.shard.owns(ref)) continue;
+      const key = workloadKey(ref);
       let pods = byWorkload.get(key);
       if (!pods) byWorkload.set(key, (pods = []));
       if (l.pod && !pods.includes(l.pod)) pods.push(l.pod);
