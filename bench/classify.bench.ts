@@ -23,14 +23,12 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Classifier } from '../src/classifiers/classifier.js';
-import { createClassifier } from '../src/classifiers/index.js';
+import { createClassifier, prepareClassifiers } from '../src/classifiers/index.js';
 import { argmaxRows, encodeLabels, indexLabels } from '../src/classifiers/labels.js';
 import { classScores, confusionMatrix, macroF1 } from '../src/classifiers/metrics.js';
 import { smote } from '../src/classifiers/smote.js';
 import { foldIndices, stratifiedFolds, stratifiedSplit, takeItems, takeRows } from '../src/classifiers/split.js';
 import type { Frame } from '../src/core/frame.js';
-import { stackWindows } from '../src/classifiers/cnn.js';
-import { useWasmBackend } from '../src/core/tf.js';
 import { nezhaGraphTask, nezhaSequenceTasks } from '../src/evaluate/nezha-sequences.js';
 import { nezhaWindowTasks } from '../src/evaluate/nezha-windows.js';
 import { simulatorLabeledDataset } from '../src/evaluate/simulator-labeled.js';
@@ -281,6 +279,9 @@ if (!existsSync(nezhaDir)) {
 
 // 5. The neural classifiers (mlp, cnn) beside the trees, and the graph model against its no-graph twin on Nezha.
 {
+  // TensorFlow.js is loaded only here, after the trees' figures, as kad loads it only for a neural kind.
+  await prepareClassifiers(['mlp', 'cnn', 'gnn']);
+  const [{ stackWindows }, { useWasmBackend }] = await Promise.all([import('../src/classifiers/cnn.js'), import('../src/core/tf.js')]);
   const wasm = await useWasmBackend((e) => log(`tfjs wasm backend unavailable (${String(e)}); training on cpu`));
   const refs = ['kad random-forest', 'kad gbdt', 'kad logistic'];
   const neural = (tasks: Task[], seqTasks: Task[], refOut: Record<string, Result>, mlpParams: Record<string, unknown>, cnnParams: Record<string, unknown>, steps: string): void => {

@@ -198,7 +198,9 @@ async function createClassifierService(config: Readonly<Config>, telemetry: Tele
     telemetry, log,
   };
   try {
-    return new ClassifierService(options);
+    const service = new ClassifierService(options);
+    await service.namer.settled(); // a neural production version names incidents from the first cycle
+    return service;
   } catch (e) {
     // Nothing asked for a classifier: a default place that cannot be written to must not stop the service.
     if (c.data || c.dir) throw e;

@@ -102,7 +102,7 @@ export async function trainAndRegister(dataPath: string, s: TrainSettings, io: C
     }
   }
   assertCsvText(bytes, dataPath);
-  await prepareTraining(s.kind);
+  await prepareTraining(s.kind, s.params);
   const r = trainOnTable(parseCsvTable(bytes.toString('utf8'), dataPath), s, say);
   const { model, report } = r;
   io.stdout(`Held-out report (${r.testRows} rows, ${Math.round(s.testSize * 100)}% of each class):\n`);
@@ -163,11 +163,12 @@ const predictCommand: Command = {
   },
   async run(v, io) {
     for (const o of ['model-dir', 'input', 'output'] as const) if (typeof v[o] !== 'string') throw new UsageError(`--${o} is required`);
-    const [{ readCsvTable }, { TableEncoder }, { loadClassifier }, { timeColumnOf }, registry] = await Promise.all([
+    const [{ readCsvTable }, { TableEncoder }, { loadClassifier, prepareClassifiers }, { timeColumnOf }, registry] = await Promise.all([
       import('../sources/csv-table.js'), import('../classifiers/encoding.js'), import('../classifiers/index.js'), import('../classifiers/train-table.js'), import('../registry/classifier-versions.js'),
     ]);
     const version = registry.loadClassifierVersion(v['model-dir'] as string, typeof v.version === 'string' ? v.version : undefined, { stateDir: io.env.KAD_STATE_DIR || undefined });
     const encoder = TableEncoder.fromJSON(version.encoder);
+    await prepareClassifiers(version.model);
     const model = loadClassifier(version.model);
     const out = v.output === '-' ? undefined : openOutputFile(v.output as string);
     try {

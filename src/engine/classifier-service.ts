@@ -120,9 +120,10 @@ export class ClassifierService {
     };
   }
 
-  /** Resolves once the background work started so far has finished (tests). */
+  /** Resolves once the background work started so far has finished (tests), TensorFlow.js's load for a neural production version included. */
   async idle(): Promise<void> {
     await Promise.all(this.tasks);
+    await this.namer.settled();
   }
 
   /** Stops the watch, terminates a running training and closes the registry. */

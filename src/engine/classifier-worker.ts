@@ -35,7 +35,7 @@ async function run(job: TrainJob): Promise<TrainOutcome> {
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   assertCsvText(bytes, name);
-  await prepareTraining(job.settings.kind);
+  await prepareTraining(job.settings.kind, job.settings.params);
   const r = trainOnTable(parseCsvTable(bytes.toString('utf8'), name), job.settings);
   const saved = saveClassifierVersion(job.modelDir, versionDocument(r, job.settings, name, sha256), { promoteMargin: job.promoteMargin, sha256, stateDir: job.stateDir });
   return { ok: true, ...saved, macroF1: r.report.macroF1, rows: r.rows, sha256, ms: Math.round(performance.now() - t0) };

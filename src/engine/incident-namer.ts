@@ -12,17 +12,22 @@
  * version promoted by the dataset watch, `kad models promote` or `kad models rollback` is used from
  * the next cycle on, without a restart. `anomaly_detector_model_accuracy{model,version}` is its
  * validation macro-F1.
+ *
+ * A neural version (mlp, cnn, gnn, or a stack with one) needs TensorFlow.js, which is loaded only on
+ * demand (classifiers/index.ts): the namer loads it in the background and uses the version once it is
+ * there (the version before it, if any, goes on naming meanwhile); {@link IncidentNamer.settled} says
+ * when. Trees never load it.
  */
 import type { Frame } from '../core/frame.js';
 import type { Logger } from '../core/logger.js';
 import { podKey } from '../core/series.js';
 import type { Classifier } from '../classifiers/classifier.js';
 import { TableEncoder } from '../classifiers/encoding.js';
-import { loadClassifier } from '../classifiers/index.js';
+import { classifiersPrepared, loadClassifier, prepareClassifiers } from '../classifiers/index.js';
 import { FeatureWindow, windowFeatureNames } from '../features/feature-window.js';
 import { POD_FEATURES } from '../features/pod-features.js';
 import type { CycleResult } from '../policy/cycle-result.js';
-import type { ClassifierRegistry, RegistryEntry } from '../registry/classifier-versions.js';
+import type { ClassifierRegistry, ClassifierVersion, RegistryEntry } from '../registry/classifier-versions.js';
 import type { Telemetry } from '../telemetry/metrics.js';
 
 /** The production classifier as the service uses it. */
@@ -60,6 +65,8 @@ export class IncidentNamer {
   private seen: string | null = null;
   private problem: string | null = null;
   private checkedAt = -Infinity;
+  /** TensorFlow.js loading for the production version `for`, if so (see the module comment). */
+  private preparing: { for: string; done: Promise<void> } | null = null;
   private readonly now: () => number;
 
   constructor(private readonly o: IncidentNamerOptions) {
@@ -76,14 +83,25 @@ export class IncidentNamer {
       this.o.log.warn({ err: (e as Error).message }, 'cannot read the classifier registry; incident types keep the last production version');
       return;
     }
-    if (version === this.seen) return;
+    if (version === this.seen || version === this.preparing?.for) return;
+    let doc: ClassifierVersion | undefined;
+    let unreadable: unknown;
+    if (version !== null) {
+      try {
+        doc = this.o.registry.load(version);
+      } catch (e) {
+        unreadable = e;
+      }
+      if (doc && !classifiersPrepared(doc.model)) return this.prepare(version, doc.model);
+    }
     this.seen = version;
     this.o.telemetry?.modelAccuracy.reset();
     this.loaded = null;
     this.problem = null;
     if (version === null) return;
     try {
-      this.loaded = this.load(version);
+      if (!doc) throw unreadable;
+      this.loaded = this.load(version, doc);
       const { entry } = this.loaded;
       this.o.telemetry?.modelAccuracy.set({ model: entry.algorithm, version }, entry.macroF1);
       this.o.log.info({ version, algorithm: entry.algorithm, macroF1: entry.macroF1 }, 'incident classifier in production');
@@ -91,6 +109,34 @@ export class IncidentNamer {
       this.problem = (e as Error).message;
       this.o.log.warn({ version, err: this.problem }, 'the production incident classifier is not used');
     }
+  }
+
+  /** Resolves once the TensorFlow.js load started for a neural production version, if any, has finished and the version is in use (or its problem said). */
+  async settled(): Promise<void> {
+    while (this.preparing) await this.preparing.done;
+  }
+
+  /**
+   * Loads what `version`'s model needs (TensorFlow.js for a neural one) in the background, then looks
+   * at the registry again; the version in use, if any, goes on naming meanwhile.
+   */
+  private prepare(version: string, model: unknown): void {
+    this.o.log.info({ version }, 'loading TensorFlow.js for the production incident classifier');
+    const done = prepareClassifiers(model).then(
+      () => {
+        this.preparing = null;
+        this.reload();
+      },
+      (e: unknown) => {
+        this.preparing = null;
+        this.seen = version;
+        this.o.telemetry?.modelAccuracy.reset();
+        this.loaded = null;
+        this.problem = `cannot load TensorFlow.js for it: ${(e as Error).message}`;
+        this.o.log.warn({ version, err: this.problem }, 'the production incident classifier is not used');
+      },
+    );
+    this.preparing = { for: version, done };
   }
 
   /** The version in use and why not, if it is not. */
@@ -128,9 +174,8 @@ export class IncidentNamer {
     });
   }
 
-  private load(version: string): Loaded {
+  private load(version: string, doc: ClassifierVersion): Loaded {
     const entry = this.o.registry.index().versions.find((e) => e.version === version);
-    const doc = this.o.registry.load(version);
     const encoder = TableEncoder.fromJSON(doc.encoder);
     const model = loadClassifier(doc.model);
     const names = encoder.names;
