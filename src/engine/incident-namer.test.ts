@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { MlpClassifier } from '../classifiers/mlp.js';
 import { trainOnTable, type TableTrainSettings } from '../classifiers/train-table.js';
 import { windowFeatureNames } from '../features/feature-window.js';
 import { POD_FEATURES } from '../features/pod-features.js';
@@ -81,6 +82,35 @@ describe('IncidentNamer', () => {
     expect(r.pods[0].anomaly?.incident).toBeUndefined();
     registry.rollback();
     namer.reload();
+    expect(namer.status()).toEqual({ version: good, problem: null });
+    registry.close();
+  });
+
+  it('loads TensorFlow.js in the background for a neural production version, naming with the version before it meanwhile', async () => {
+    const registry = ClassifierRegistry.open(join(mkdtempSync(join(tmpdir(), 'kad-namer-')), 'm'));
+    const names = windowFeatureNames(POD_FEATURES, 10);
+    const good = register(registry, names);
+    // An mlp built here, not by the registry (whose neural modules this process has not prepared).
+    const r = trainOnTable(windowTable(names), settings);
+    const mlp = new MlpClassifier({ epochs: 30, hidden: [8] }, 1);
+    mlp.fit(r.testFrame, r.testLabels);
+    const neural = registry.save(versionDocument({ ...r, model: mlp }, { ...settings, kind: 'mlp', params: {} }, 'train.csv', 'cd'.repeat(32))).version;
+    registry.rollback();
+    let now = 0;
+    const namer = new IncidentNamer({ registry, log: silent, now: () => now, checkEveryMs: 1000 });
+    namer.reload();
+    expect(namer.status()).toEqual({ version: good, problem: null });
+    registry.promote(neural);
+    namer.reload();
+    expect(namer.status()).toEqual({ version: good, problem: null });
+    await namer.settled();
+    expect(namer.status()).toEqual({ version: neural, problem: null });
+    const c = cycle({ cpu_per_traffic: 0.5, cpu_above_peers: 0.5, memory_utilisation: 0.95, restarts_recent: 0.5, rx_drop_ratio: 0.001 });
+    namer.annotate(c);
+    expect(c.pods[0].anomaly?.incident?.version).toBe(neural);
+    registry.rollback();
+    now = 1000;
+    namer.annotate(cycle({}));
     expect(namer.status()).toEqual({ version: good, problem: null });
     registry.close();
   });
