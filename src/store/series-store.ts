@@ -506,7 +506,7 @@ export class SeriesStore {
     const has = hasExtras(p);
     if (!has && !e.extra) return;
     const custom = p.custom;
-    if (custom) for (const name in custom) if (!this.customIndex.has(name)) this.addCustomName(name);
+    if (custom) for (const name in custom) if (custom[name] !== undefined && !this.customIndex.has(name)) this.addCustomName(name);
     const nv = MF + this.customNames.length;
     const xw = extrasWidth(this.customNames.length);
     e.extra ??= new Float64Array(this.capacity * xw).fill(NaN);
@@ -527,6 +527,7 @@ export class SeriesStore {
     if (!custom) return;
     flag(0);
     for (const name in custom) {
+      if (custom[name] === undefined) continue;
       const k = this.customIndex.get(name)!;
       extra[x + MF + k] = custom[name];
       flag(1 + MF + k);
