@@ -44,6 +44,11 @@ export interface PodSample {
   custom?: Readonly<Record<string, number>>;
 }
 
+/** The service mesh's fields of a {@link PodSample}, in this order wherever they are kept as columns. */
+export const MESH_FIELDS = ['requestRate', 'errorRatio', 'latencyMs', 'latencyP99Ms'] as const satisfies readonly (keyof PodSample)[];
+/** One of {@link MESH_FIELDS}. */
+export type MeshField = (typeof MESH_FIELDS)[number];
+
 /** An edge of the service call graph: workload `from` calls workload `to` (keys `namespace/workload`). */
 export interface CallEdge {
   from: string;

@@ -6,6 +6,7 @@ import { ModelFormatError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
 import { createRng } from '../core/rng.js';
 import type { PodSample, PodSnapshot } from '../core/samples.js';
+import { column, type Frame } from '../core/frame.js';
 import type { DetectorSnapshot } from '../core/snapshot.js';
 import type { Detector } from '../detectors/base.js';
 import { createDetector } from '../detectors/index.js';
@@ -22,6 +23,8 @@ const QUEUE = { name: 'queue_depth', scaleFloor: 1 };
 class QueueSource implements Source {
   readonly name = 'queue-scripted';
   backlog = 0;
+  /** A queue value pod a-0 has in the live cycles (not in the history) while set. */
+  live: number | undefined;
   /** Pod a-1 has no queue value (a pod the custom query does not answer for). */
   private rng = createRng(3);
   private snap(t: number): PodSnapshot {
@@ -45,7 +48,9 @@ class QueueSource implements Source {
     return out;
   }
   async current(t: number) {
-    return this.snap(t);
+    const s = this.snap(t);
+    if (this.live !== undefined) s.pods[0].custom = { queue_depth: this.live };
+    return s;
   }
   async close() {}
 }
@@ -111,6 +116,32 @@ describe('Engine with a custom series', () => {
       await engine.step();
     }
     expect(engine.detect().filter((r) => r.flagged).map((r) => r.ref.pod)).toEqual(['a-0']);
+  });
+
+  it('retrains on the store\'s cycles with their custom values, a live one between the history\'s steps included', async () => {
+    const source = new QueueSource();
+    const fits: Frame[] = [];
+    const batch = (): PodModel => ({
+      kind: 'batch-recorder', threshold: 0.5, learnOne() {}, scoreOne: () => 0, score: (f: Frame) => new Float64Array(f.rows), fit: (f: Frame) => void fits.push(f),
+      toJSON: () => ({ kind: 'zmax', formatVersion: 1, params: {}, state: {} }) as unknown as DetectorSnapshot,
+    }) as unknown as PodModel;
+    const { engine, clock } = makeEngine(source, batch, { customFeatures: [QUEUE], retrainMs: 3 * MIN, peerGroup: false });
+    await engine.step();
+    clock.advance(MIN / 2); // off the history's one-minute steps
+    source.live = 777;
+    await engine.step();
+    source.live = undefined;
+    clock.advance(MIN / 2);
+    for (let i = 0; i < 2; i++) {
+      await engine.step();
+      clock.advance(MIN);
+    }
+    const before = fits.length;
+    await engine.step(); // the retrain
+    const retrained = fits.slice(before);
+    expect(retrained.length).toBeGreaterThan(0);
+    const queue = POD_FEATURES.length;
+    expect(retrained.some((f) => column(f, queue).includes(777))).toBe(true);
   });
 
   it('refuses a model trained without the config\'s custom feature, or with one the config lacks, naming it', async () => {

@@ -35,7 +35,6 @@ import type { Telemetry } from '../telemetry/metrics.js';
 import { recordCycle } from '../telemetry/record.js';
 import { CallGraphRefresh } from './call-graph.js';
 import { ScoringCycle, type CycleOptions } from './cycle.js';
-import { withMeshFields } from './mesh-history.js';
 import { Forecasting, type ForecastingStatus } from './forecasting.js';
 import { fromModelFile, toModelFile, type PodModel } from './training.js';
 
@@ -157,8 +156,9 @@ export class Engine {
   /**
    * Trains on the lookback window ending now: the source's history joins the series store (the cycles
    * it already holds stay; newer ones are added) and the models train on the store's snapshots of the
-   * window, in the order their pods came. On the first call the live state is warmed too and the
-   * window's last snapshot published. `onProgress` hears how far the source's history is.
+   * window, in the order their pods came (with their mesh fields and custom values, which the store
+   * keeps too). On the first call the live state is warmed too and the window's last snapshot
+   * published. `onProgress` hears how far the source's history is.
    */
   async train(signal?: AbortSignal, onProgress?: HistoryProgress): Promise<void> {
     const { options, telemetry, log } = this.deps;
@@ -170,7 +170,7 @@ export class Engine {
     const newest = this.store.newest;
     this.store.reserveSince(start, history.filter((s) => !(s.t <= newest)).length);
     for (const snap of history) this.store.append(snap);
-    const snaps = withMeshFields(this.store.snapshots(this.store.cycleTimes(start, end), 'arrival'), history);
+    const snaps = this.store.snapshots(this.store.cycleTimes(start, end), 'arrival');
     const first = this.scoring.models === null;
     const m = this.scoring.train(snaps, end);
     telemetry.modelsTrained.set(m.pods?.size ?? m.workloads.size + 1);

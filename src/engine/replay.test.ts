@@ -88,6 +88,18 @@ describe('Replay', () => {
     expect(() => replay.push(recorded(T0 + 60 * MIN))).toThrow(InputError);
   });
 
+  it('trains on the mesh fields of the snapshots pushed, which its store keeps', () => {
+    const meshed = (t: number): PodSnapshot => {
+      const s = recorded(t);
+      return { t, pods: s.pods.map((p, i) => ({ ...p, requestRate: 10 + i, errorRatio: NaN, latencyMs: 5, latencyP99Ms: 20 })) };
+    };
+    const replay = new Replay(OPTIONS, createModel);
+    for (let t = T0; t <= T0 + 60 * MIN; t += MIN) replay.push(meshed(t));
+    expect(replay.cycle.featureNames).toContain('mesh_request_rate');
+    const [back] = replay.store.snapshots([T0 + 30 * MIN], 'arrival');
+    expect(back.pods.map((p) => [p.requestRate, p.errorRatio, p.latencyMs, p.latencyP99Ms])).toEqual(PODS.map((_, i) => [10 + i, NaN, 5, 20]));
+  });
+
   it('gives what the engine gives on the same data, cycle by cycle', async () => {
     const source: Source = {
       name: 'recorded',

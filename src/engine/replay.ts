@@ -4,11 +4,10 @@
  * appended to the replay's series store, as the engine appends each cycle. The first `lookbackMs` of
  * snapshots are history only; then the models train on the store's window (its last snapshot scored
  * once without decisions, as the engine publishes it), and every snapshot from then on is scored,
- * retraining every `retrainMs` on the store's snapshots of the window before it (with the service
- * mesh's fields of the snapshots pushed, which the store does not keep, as the engine's training gets
- * them from the source's history: mesh-history.ts). Time is the
- * snapshots' own: no clock, no timers, no network, as fast as the models score. The alerts a result
- * raises are `flaggedPods(result)` (notify/cycle-alerts.ts), as the engine hands them to the notifier.
+ * retraining every `retrainMs` on the store's snapshots of the window before it (mesh fields and
+ * custom values included: the store keeps them). Time is the snapshots' own: no clock, no timers, no
+ * network, as fast as the models score. The alerts a result raises are `flaggedPods(result)`
+ * (notify/cycle-alerts.ts), as the engine hands them to the notifier.
  */
 import { InputError, NotReadyError } from '../core/errors.js';
 import type { PodSnapshot } from '../core/samples.js';
@@ -16,7 +15,6 @@ import type { CycleResult } from '../policy/cycle-result.js';
 import type { Config } from '../config/schema.js';
 import { SeriesStore, seriesStoreOptions } from '../store/series-store.js';
 import { ScoringCycle, type CycleOptions } from './cycle.js';
-import { withMeshFields } from './mesh-history.js';
 import type { PodModel } from './training.js';
 
 /** Settings of a {@link Replay}: the cycle's, and the retraining interval. */
@@ -33,8 +31,6 @@ export class Replay {
   readonly cycle: ScoringCycle;
   private firstT = NaN;
   private nextTrainAt = 0;
-  /** The snapshots pushed within the last training window that carry mesh fields (for {@link withMeshFields}). */
-  private meshed: PodSnapshot[] = [];
 
   /**
    * @param store where the snapshots go, the next training's history; it is made to keep the lookback
@@ -60,12 +56,10 @@ export class Replay {
     if (Number.isNaN(this.firstT)) this.firstT = snap.t;
     this.store.reserveSince(start);
     this.store.append(snap);
-    if (snap.pods.some((p) => p.requestRate !== undefined)) this.meshed.push(snap);
-    if (this.meshed.length > 0 && this.meshed[0].t < start) this.meshed = this.meshed.filter((s) => s.t >= start);
     const first = this.cycle.models === null;
     if (first && snap.t - this.firstT < lookbackMs) return null;
     if (first || (retrainMs > 0 && snap.t >= this.nextTrainAt)) {
-      const window = withMeshFields(this.store.snapshots(this.store.cycleTimes(start, snap.t), 'arrival'), this.meshed);
+      const window = this.store.snapshots(this.store.cycleTimes(start, snap.t), 'arrival');
       try {
         this.cycle.train(window, snap.t);
       } catch (e) {

@@ -12,14 +12,14 @@
  * | latencyP99Ms | `histogram_quantile(0.99, sum by (…, le) (rate(…_bucket[W])))` | the same on `response_latency_ms_bucket` |
  * | call graph | `source_workload(_namespace)` → `destination_workload(_namespace)` with requests in the last 10 minutes | `deployment` → `dst_deployment` of `request_total{direction="outbound"}` |
  */
-import type { CallEdge } from '../core/samples.js';
+import { MESH_FIELDS, type CallEdge } from '../core/samples.js';
 import type { VectorSample } from './prometheus-client.js';
 
 /** A mesh whose series a Prometheus answered for. */
 export type MeshFlavour = 'istio' | 'linkerd';
 
 /** The per-pod mesh values the source asks for, in order (PodSample's field names). */
-export const MESH_METRICS = ['requestRate', 'errorRatio', 'latencyMs', 'latencyP99Ms'] as const;
+export const MESH_METRICS = MESH_FIELDS;
 /** One of {@link MESH_METRICS}. */
 export type MeshMetric = (typeof MESH_METRICS)[number];
 

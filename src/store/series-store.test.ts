@@ -157,6 +157,81 @@ describe('SeriesStore', () => {
     expect(() => SeriesStore.fromJSON({ ...store.toJSON(), kind: 'other' } as never)).toThrow(ModelFormatError);
   });
 
+  it('keeps mesh fields and custom values per pod and gives them back as they came, absent staying absent', () => {
+    const store = new SeriesStore(small({ history: null, recentCycles: 20 }));
+    const p = (name: string, v: Partial<PodSample> = {}) => pod('ns', name, 'w', { cpuRequest: NaN, ...v }); // as the store gives it back
+    const mesh = { requestRate: 12, errorRatio: NaN, latencyMs: 3.5, latencyP99Ms: 40 };
+    const snaps: PodSnapshot[] = [
+      { t: T0, pods: [p('a', mesh), p('b')] },
+      { t: T0 + MIN, pods: [p('a', { requestRate: 5, custom: { queue: 7 } }), p('b', { custom: {} })] },
+      // A new custom name widens every pod's extras; the values before keep their places.
+      { t: T0 + 2 * MIN, pods: [p('a'), p('b', { custom: { lag: NaN, queue: 2 }, latencyP99Ms: 9 })] },
+    ];
+    for (const s of snaps) store.append(s);
+    const back = store.snapshots(store.cycleTimes(), 'arrival');
+    expect(back).toStrictEqual(snaps);
+    expect('requestRate' in back[0].pods[1]).toBe(false);
+    expect(back[2].pods[0]).not.toHaveProperty('custom');
+    expect(Array.from(store.podSeries('ns/a', 'requestRate')!)).toEqual([12, 5, NaN]);
+    expect(Array.from(store.podSeries('ns/b', 'latencyP99Ms')!)).toEqual([NaN, NaN, 9]);
+    // They survive the rings' growth, and a JSON round trip.
+    for (let i = 3; i < 12; i++) store.append({ t: T0 + i * MIN, pods: [p('a', { requestRate: i })] });
+    expect(store.snapshots(snaps.map((s) => s.t), 'arrival')).toStrictEqual(snaps);
+    const json = JSON.parse(JSON.stringify(store.toJSON()));
+    expect(json).toMatchObject({ formatVersion: 2, custom: ['queue', 'lag'] });
+    const loaded = SeriesStore.fromJSON(json);
+    expect(loaded.snapshots(loaded.cycleTimes(), 'arrival')).toStrictEqual(store.snapshots(store.cycleTimes(), 'arrival'));
+    expect(loaded.toJSON()).toEqual(store.toJSON());
+    expect(() => SeriesStore.fromJSON({ ...json, pods: [{ ...json.pods[0], extra: [1] }] })).toThrow(ModelFormatError);
+    expect(() => SeriesStore.fromJSON({ ...json, custom: ['queue', 'queue'] })).toThrow(ModelFormatError);
+  });
+
+  it('keeps past 32 custom names (more than one word of flags)', () => {
+    const store = new SeriesStore(small({ history: null }));
+    const p = (name: string, v: Partial<PodSample> = {}) => pod('ns', name, 'w', { cpuRequest: NaN, ...v });
+    const custom = Object.fromEntries(Array.from({ length: 40 }, (_, k) => [`c${k}`, k]));
+    const snaps: PodSnapshot[] = [
+      { t: T0, pods: [p('a', { custom: { c39: 39 } })] },
+      { t: T0 + MIN, pods: [p('a', { custom, requestRate: 1 })] },
+    ];
+    for (const s of snaps) store.append(s);
+    expect(store.snapshots(store.cycleTimes())).toStrictEqual(snaps);
+  });
+
+  it('allocates nothing for mesh fields or custom values until a pod comes with some', () => {
+    const cycles = 120;
+    const plain = new SeriesStore(small({ history: null, recentCycles: cycles }));
+    const meshed = new SeriesStore(small({ history: null, recentCycles: cycles }));
+    for (let i = 0; i < cycles; i++) {
+      plain.append({ t: T0 + i * MIN, pods: [pod('ns', 'a', 'w'), pod('ns', 'b', 'w')] });
+      meshed.append({ t: T0 + i * MIN, pods: [pod('ns', 'a', 'w', { requestRate: 1, errorRatio: 0, latencyMs: 2, latencyP99Ms: 3 }), pod('ns', 'b', 'w')] });
+    }
+    // Per pod and cycle: 11 fields and the cycle number; with the mesh 4 values and a word of flags more.
+    expect(plain.podBytes('ns/a')).toBe(cycles * 12 * 8);
+    expect(plain.podBytes()).toBe(2 * cycles * 12 * 8);
+    expect(meshed.podBytes('ns/a')).toBe(cycles * 17 * 8);
+    expect(meshed.podBytes('ns/b')).toBe(cycles * 12 * 8); // b never had any
+    expect(plain.toJSON().pods.every((p) => p.extra === undefined)).toBe(true);
+    expect(plain.podSeries('ns/a', 'requestRate')).toEqual(new Float64Array(cycles).fill(NaN));
+    expect(plain.podBytes('ns/x')).toBe(0);
+  });
+
+  it('loads a store saved in format 1 (before the mesh fields and custom values were kept)', () => {
+    // Written by the previous release: two cycles, pod b in the first only, a with requestRate 3 in the first (not kept then).
+    const v1 = JSON.parse('{"kind":"kad-series-store","formatVersion":1,"options":{"stepMs":60000,"recentCycles":2,"workloadTtlMs":1800000,"history":null},"next":2,"oldest":0,"flushed":0,"capacity":2,"times":[1709596800000,1709596860000],"order":[[0,1],[1]],"pods":[{"ref":{"namespace":"ns","pod":"b","workload":"w"},"seqs":[0,-1],"rows":[0.5,100,0,null,null,null,null,null,null,null,1709596740000,null,null,null,null,null,null,null,null,null,null,null]},{"ref":{"namespace":"ns","pod":"a","workload":"w"},"seqs":[0,1],"rows":[0.25,100,0,null,null,null,null,null,null,null,null,0.75,100,0,null,null,null,null,null,null,null,null]}],"workloads":[{"namespace":"ns","workload":"w","seqs":[0,1],"rows":[2,0.75,200,null,null,null,null,null,null,null,1,0.75,100,null,null,null,null,null,null,null],"latest":[1,0.75,100,null,null,null,null,null,null,null],"lastT":1709596860000,"history":null}]}');
+    const store = SeriesStore.fromJSON(v1);
+    expect(store.snapshots(store.cycleTimes(), 'arrival')).toStrictEqual([
+      { t: T0, pods: [pod('ns', 'b', 'w', { cpu: 0.5, startedAt: T0 - MIN, cpuRequest: NaN }), pod('ns', 'a', 'w', { cpu: 0.25, cpuRequest: NaN })] },
+      { t: T0 + MIN, pods: [pod('ns', 'a', 'w', { cpu: 0.75, cpuRequest: NaN })] },
+    ]);
+    expect(store.workloadLatest('ns/w')).toMatchObject({ cpu: 0.75, replicas: 1 });
+    // It goes on in the new format, keeping mesh fields from now on.
+    store.append({ t: T0 + 2 * MIN, pods: [pod('ns', 'a', 'w', { requestRate: 4 })] });
+    expect(store.snapshots([T0 + 2 * MIN])[0].pods[0].requestRate).toBe(4);
+    expect(store.toJSON().formatVersion).toBe(2);
+    expect(() => SeriesStore.fromJSON({ ...v1, formatVersion: 3 })).toThrow(ModelFormatError);
+  });
+
   it('takes its sizes from the store config section, whose defaults are the schema\'s', () => {
     expect(loadConfig({ env: {} }).store).toEqual(STORE_DEFAULTS);
     expect(seriesStoreOptions(STORE_DEFAULTS, MIN)).toEqual({

@@ -5,9 +5,11 @@
  *
  * - a ring of the newest *cycles* (snapshot times, oldest overwritten first), at most
  *   `recentCycles` of them;
- * - per pod, its samples at those cycles (every numeric field of {@link PodSample}), and the order the
- *   pods of each cycle came in; a pod no longer in any cycle held is dropped by itself,
- *   {@link SeriesStore.forget} drops one at once;
+ * - per pod, its samples at those cycles, and the order the pods of each cycle came in: its own
+ *   metrics ({@link POD_FIELDS}) and, once it has come with any, the service mesh's fields
+ *   ({@link MESH_FIELDS}) and the custom series' values (`custom`, by the names seen so far), each
+ *   given back as it came (a field or name that came absent is absent again); a pod no longer in any
+ *   cycle held is dropped by itself, {@link SeriesStore.forget} drops one at once;
  * - per workload (`namespace/workload`), its totals at those cycles ({@link WorkloadTotals}: the sums
  *   over its pods) and its latest totals;
  * - per workload, the coarse history of its CPU and memory totals for forecasting
@@ -23,16 +25,20 @@
  * as the backfill takes fewer than `recentCycles` cycles: older live cycles are then missing).
  *
  * Memory: the rings start small and double up to `recentCycles` as cycles arrive; per pod that is
- * at most `recentCycles` × 12 numbers, per workload `recentCycles` × 11 plus its histories.
+ * at most `recentCycles` × 12 numbers (its 11 fields and the cycle), per workload `recentCycles` × 11
+ * plus its histories. A pod that has come with mesh fields or custom values has a second block of
+ * `recentCycles` × (4 + c + ⌈(5 + c) / 32⌉) numbers (c: the custom names the store has seen): the
+ * values and the flags of those present; a pod that never did, or a store that never saw any, has
+ * none ({@link SeriesStore.podBytes}).
  */
 import { InputError, ModelFormatError } from '../core/errors.js';
-import type { PodSample, PodSnapshot } from '../core/samples.js';
+import { MESH_FIELDS, type MeshField, type PodSample, type PodSnapshot } from '../core/samples.js';
 import { podKey, workloadKey, type PodRef } from '../core/series.js';
 import type { Config } from '../config/schema.js';
 import { SeriesHistory, resolveHistoryOptions, type HistoryOptions, type SeriesHistorySnapshot } from './series-history.js';
 import { sumWorkloads, totalsOf, WORKLOAD_FIELD_INDEX, WORKLOAD_FIELDS, type WorkloadField, type WorkloadTotals } from './workload-totals.js';
 
-export { WORKLOAD_FIELDS, type WorkloadField, type WorkloadTotals };
+export { MESH_FIELDS, WORKLOAD_FIELDS, type MeshField, type WorkloadField, type WorkloadTotals };
 
 const HOUR = 3_600_000;
 
@@ -58,10 +64,13 @@ export interface SeriesStoreOptions {
   workloadTtlMs: number;
 }
 
-/** A {@link SeriesStore} as JSON (NaN as null). */
+/**
+ * A {@link SeriesStore} as JSON (NaN as null). Format 2 adds `custom` and the pods' `extra`; format 1
+ * (without them) still loads.
+ */
 export interface SeriesStoreSnapshot {
   kind: 'kad-series-store';
-  formatVersion: 1;
+  formatVersion: 1 | 2;
   options: SeriesStoreOptions;
   /** Sequence number of the next cycle, of the oldest one held, and of the first not yet in the coarse histories. */
   next: number;
@@ -73,7 +82,14 @@ export interface SeriesStoreSnapshot {
   times: number[];
   /** Per cycle held (oldest first), its pods in the order they came, as indices into `pods`; absent: in key order. */
   order?: number[][];
-  pods: { ref: PodRef; seqs: number[]; rows: (number | null)[] }[];
+  /** The custom names seen, in the order of their columns. */
+  custom?: string[];
+  /**
+   * Per pod, its rows of {@link POD_FIELDS} and, for a pod that has come with mesh fields or custom
+   * values, `extra`: per ring slot, the {@link MESH_FIELDS}' values, the custom names' values, then
+   * ⌈(5 + custom names) / 32⌉ words of flags (bit 0: `custom` present; bit 1 + i: value i present).
+   */
+  pods: { ref: PodRef; seqs: number[]; rows: (number | null)[]; extra?: (number | null)[] }[];
   workloads: {
     namespace: string;
     workload: string;
@@ -113,6 +129,8 @@ interface Rows {
 
 interface PodEntry extends Rows {
   ref: PodRef;
+  /** Its mesh fields and custom values with their flags, in rows of {@link extrasWidth} (see {@link SeriesStoreSnapshot}); none until it has come with any. */
+  extra?: Float64Array;
 }
 
 interface WorkloadEntry extends Rows {
@@ -127,6 +145,20 @@ interface WorkloadEntry extends Rows {
 const PF = POD_FIELDS.length;
 const WF = WORKLOAD_FIELDS.length;
 const W = WORKLOAD_FIELD_INDEX;
+const MF = MESH_FIELDS.length;
+const FORMAT_VERSION = 2;
+
+/** Numbers per ring slot of a pod's extras with `custom` custom names: the values, then 32 flags a word (`custom` present, then each value's). */
+function extrasWidth(custom: number): number {
+  return MF + custom + Math.ceil((1 + MF + custom) / 32);
+}
+
+/** Whether a sample has a mesh field or custom values. */
+function hasExtras(p: PodSample): boolean {
+  if (p.custom !== undefined) return true;
+  for (let f = 0; f < MF; f++) if (p[MESH_FIELDS[f]] !== undefined) return true;
+  return false;
+}
 
 /** Per-pod and per-workload series, recent and coarse (see the module comment). */
 export class SeriesStore {
@@ -142,6 +174,9 @@ export class SeriesStore {
   private arrivals: PodEntry[][] = [];
   private readonly workloadEntries = new Map<string, WorkloadEntry>();
   private inBackfill = false;
+  /** The custom names seen, in the order first seen: their columns in the pods' extras come after the mesh fields'. */
+  private customNames: string[] = [];
+  private readonly customIndex = new Map<string, number>();
 
   constructor(options: SeriesStoreOptions) {
     const { stepMs, recentCycles, workloadTtlMs, history } = options;
@@ -209,6 +244,7 @@ export class SeriesStore {
         const v = p[POD_FIELDS[f]];
         e.rows[row + f] = v === undefined ? NaN : v;
       }
+      this.putExtras(e, c % this.capacity, p);
     }
     this.arrivals[c % this.capacity] = arrived;
     const totals = sumWorkloads(snap.pods);
@@ -268,7 +304,7 @@ export class SeriesStore {
    * The snapshots of the cycles at `times` (values of {@link cycleTimes}; others are left out), with
    * the pods of each sorted by pod key (`order` 'key') or in the order they came ('arrival'), each
    * with its newest {@link PodRef}. `cpuRequest` is NaN where unknown; `startedAt` is left out where
-   * unknown.
+   * unknown; the mesh fields and `custom` (and each custom name) are there where they came.
    */
   snapshots(times: readonly number[], order: 'key' | 'arrival' = 'key'): PodSnapshot[] {
     const entries = order === 'key' ? [...this.podEntries].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, e]) => e) : null;
@@ -283,6 +319,7 @@ export class SeriesStore {
         const s = { ref: e.ref } as PodSample;
         for (let f = 0; f < PF; f++) (s as unknown as Record<string, number>)[POD_FIELDS[f]] = e.rows[slot * PF + f];
         if (!Number.isFinite(s.startedAt)) delete s.startedAt;
+        if (e.extra) this.readExtras(e.extra, slot, s);
         pods.push(s);
       }
       out.push({ t, pods });
@@ -301,9 +338,24 @@ export class SeriesStore {
   }
 
   /** A pod's `field` at every cycle of {@link cycleTimes} (NaN where absent); undefined for an unknown pod. */
-  podSeries(key: string, field: PodField): Float64Array | undefined {
+  podSeries(key: string, field: PodField | MeshField): Float64Array | undefined {
     const e = this.podEntries.get(key);
-    return e && this.column(e, PF, POD_FIELDS.indexOf(field));
+    if (!e) return undefined;
+    const f = POD_FIELDS.indexOf(field as PodField);
+    if (f >= 0) return this.column(e, PF, f);
+    return e.extra ? this.column({ rows: e.extra, seqs: e.seqs }, extrasWidth(this.customNames.length), MESH_FIELDS.indexOf(field as MeshField)) : new Float64Array(this.next - this.oldest).fill(NaN);
+  }
+
+  /** Bytes of the typed arrays that hold pod `key`'s series (0 for an unknown pod), or every pod's without `key`. */
+  podBytes(key?: string): number {
+    const bytes = (e: PodEntry): number => e.rows.byteLength + e.seqs.byteLength + (e.extra?.byteLength ?? 0);
+    if (key !== undefined) {
+      const e = this.podEntries.get(key);
+      return e ? bytes(e) : 0;
+    }
+    let n = 0;
+    for (const e of this.podEntries.values()) n += bytes(e);
+    return n;
   }
 
   /** Drops a pod (it is gone). */
@@ -365,9 +417,9 @@ export class SeriesStore {
       order.push(this.arrivals[slot].filter((e) => e.seqs[slot] === c && index.has(e)).map((e) => index.get(e)!));
     }
     return {
-      kind: 'kad-series-store', formatVersion: 1, options: structuredClone(this.opts), next: this.next, oldest: this.oldest, flushed: this.flushed, capacity: this.capacity,
-      times: this.cycleTimes(), order,
-      pods: [...this.podEntries.values()].map((e) => ({ ref: e.ref, ...rows(e) })),
+      kind: 'kad-series-store', formatVersion: FORMAT_VERSION, options: structuredClone(this.opts), next: this.next, oldest: this.oldest, flushed: this.flushed, capacity: this.capacity,
+      times: this.cycleTimes(), order, custom: [...this.customNames],
+      pods: [...this.podEntries.values()].map((e) => ({ ref: e.ref, ...rows(e), ...(e.extra ? { extra: Array.from(e.extra, num) } : {}) })),
       workloads: [...this.workloadEntries.values()].map((e) => ({
         namespace: e.namespace, workload: e.workload, ...rows(e), latest: Array.from(e.latest, num), lastT: e.lastT,
         history: e.history && { cpu: e.history.cpu.toJSON(), memory: e.history.memory.toJSON() },
@@ -375,12 +427,19 @@ export class SeriesStore {
     };
   }
 
-  /** Restores a store saved by {@link toJSON}; throws {@link ModelFormatError} on a wrong kind, version or shape. */
+  /** Restores a store saved by {@link toJSON} (this format or format 1); throws {@link ModelFormatError} on a wrong kind, version or shape. */
   static fromJSON(s: SeriesStoreSnapshot): SeriesStore {
-    if (s?.kind !== 'kad-series-store' || s.formatVersion !== 1) {
-      throw new ModelFormatError(`expected a kad-series-store snapshot of formatVersion 1, got ${JSON.stringify({ kind: s?.kind, formatVersion: s?.formatVersion })}`);
+    if (s?.kind !== 'kad-series-store' || (s.formatVersion !== 1 && s.formatVersion !== FORMAT_VERSION)) {
+      throw new ModelFormatError(`expected a kad-series-store snapshot of formatVersion 1 or ${FORMAT_VERSION}, got ${JSON.stringify({ kind: s?.kind, formatVersion: s?.formatVersion })}`);
     }
     const store = new SeriesStore(s.options);
+    const custom = s.custom ?? [];
+    if (!Array.isArray(custom) || !custom.every((n) => typeof n === 'string') || new Set(custom).size !== custom.length) {
+      throw new ModelFormatError('kad-series-store: the custom names are not a list of distinct names');
+    }
+    custom.forEach((n, k) => store.customIndex.set(n, k));
+    store.customNames = [...custom];
+    const xw = extrasWidth(custom.length);
     const held = s.next - s.oldest;
     if (held !== s.times.length || held > s.capacity || s.capacity > s.options.recentCycles) throw new ModelFormatError('kad-series-store: the cycles held do not match the options');
     store.grow(s.capacity);
@@ -398,6 +457,10 @@ export class SeriesStore {
     for (const p of s.pods) {
       const e: PodEntry = { ref: p.ref, ...store.rows(PF) };
       load(e, p, PF);
+      if (p.extra) {
+        if (p.extra.length !== store.capacity * xw) throw new ModelFormatError('kad-series-store: a pod\'s mesh and custom values do not match the cycles held');
+        e.extra = Float64Array.from(p.extra, (v) => v ?? NaN);
+      }
       store.podEntries.set(podKey(p.ref), e);
       pods.push(e);
     }
@@ -436,6 +499,71 @@ export class SeriesStore {
       this.workloadEntries.set(wk, e);
     }
     return e;
+  }
+
+  /** Writes `p`'s mesh fields and custom values (or none) into `e`'s extras at ring slot `slot`; a pod gets extras the first time it comes with any. */
+  private putExtras(e: PodEntry, slot: number, p: PodSample): void {
+    const has = hasExtras(p);
+    if (!has && !e.extra) return;
+    const custom = p.custom;
+    if (custom) for (const name in custom) if (custom[name] !== undefined && !this.customIndex.has(name)) this.addCustomName(name);
+    const nv = MF + this.customNames.length;
+    const xw = extrasWidth(this.customNames.length);
+    e.extra ??= new Float64Array(this.capacity * xw).fill(NaN);
+    const x = slot * xw;
+    const extra = e.extra;
+    extra.fill(NaN, x, x + xw); // NaN flags read as 0: nothing present
+    if (!has) return;
+    const flag = (b: number): void => {
+      const i = x + nv + (b >> 5);
+      extra[i] = ((extra[i] >>> 0) | (1 << (b & 31))) >>> 0;
+    };
+    for (let f = 0; f < MF; f++) {
+      const v = p[MESH_FIELDS[f]];
+      if (v === undefined) continue;
+      extra[x + f] = v;
+      flag(1 + f);
+    }
+    if (!custom) return;
+    flag(0);
+    for (const name in custom) {
+      if (custom[name] === undefined) continue;
+      const k = this.customIndex.get(name)!;
+      extra[x + MF + k] = custom[name];
+      flag(1 + MF + k);
+    }
+  }
+
+  /** Sets the mesh fields and custom values present in `extra` at ring slot `slot` on `s`. */
+  private readExtras(extra: Float64Array, slot: number, s: PodSample): void {
+    const names = this.customNames;
+    const nv = MF + names.length;
+    const x = slot * extrasWidth(names.length);
+    const has = (b: number): boolean => ((extra[x + nv + (b >> 5)] >>> (b & 31)) & 1) === 1;
+    for (let f = 0; f < MF; f++) if (has(1 + f)) s[MESH_FIELDS[f]] = extra[x + f];
+    if (!has(0)) return;
+    const custom: Record<string, number> = {};
+    for (let k = 0; k < names.length; k++) if (has(1 + MF + k)) custom[names[k]] = extra[x + MF + k];
+    s.custom = custom;
+  }
+
+  /** Adds a custom name's column to every pod's extras (its values absent so far). */
+  private addCustomName(name: string): void {
+    const oldV = MF + this.customNames.length;
+    const oldW = extrasWidth(this.customNames.length);
+    this.customIndex.set(name, this.customNames.length);
+    this.customNames.push(name);
+    const nv = oldV + 1;
+    const xw = extrasWidth(this.customNames.length);
+    for (const e of this.podEntries.values()) {
+      if (!e.extra) continue;
+      const out = new Float64Array(this.capacity * xw).fill(NaN);
+      for (let slot = 0; slot < this.capacity; slot++) {
+        out.set(e.extra.subarray(slot * oldW, slot * oldW + oldV), slot * xw); // the values
+        out.set(e.extra.subarray(slot * oldW + oldV, (slot + 1) * oldW), slot * xw + nv); // the flags (a new word, if any, stays NaN: 0)
+      }
+      e.extra = out;
+    }
   }
 
   /** Marks cycle `c` as held by `e` and returns the offset of its row. */
@@ -483,7 +611,7 @@ export class SeriesStore {
     return undefined;
   }
 
-  private column(e: Rows, width: number, f: number): Float64Array {
+  private column(e: Pick<Rows, 'rows' | 'seqs'>, width: number, f: number): Float64Array {
     const out = new Float64Array(this.next - this.oldest).fill(NaN);
     for (let c = this.oldest; c < this.next; c++) {
       const slot = c % this.capacity;
@@ -495,18 +623,24 @@ export class SeriesStore {
   /** Re-lays every ring out for a larger capacity. */
   private grow(capacity: number): void {
     const old = this.capacity;
-    const relay = (e: Rows, width: number): void => {
+    const relayRows = (from: Float64Array, fromSeqs: Float64Array, width: number): Float64Array => {
       const rows = new Float64Array(capacity * width).fill(NaN);
-      const seqs = new Float64Array(capacity).fill(-1);
       for (let c = this.oldest; c < this.next; c++) {
-        if (e.seqs[c % old] !== c) continue;
-        seqs[c % capacity] = c;
-        rows.set(e.rows.subarray((c % old) * width, (c % old + 1) * width), (c % capacity) * width);
+        if (fromSeqs[c % old] === c) rows.set(from.subarray((c % old) * width, (c % old + 1) * width), (c % capacity) * width);
       }
-      e.rows = rows;
+      return rows;
+    };
+    const relay = (e: Rows, width: number): void => {
+      const seqs = new Float64Array(capacity).fill(-1);
+      for (let c = this.oldest; c < this.next; c++) if (e.seqs[c % old] === c) seqs[c % capacity] = c;
+      e.rows = relayRows(e.rows, e.seqs, width);
       e.seqs = seqs;
     };
-    for (const e of this.podEntries.values()) relay(e, PF);
+    const xw = extrasWidth(this.customNames.length);
+    for (const e of this.podEntries.values()) {
+      if (e.extra) e.extra = relayRows(e.extra, e.seqs, xw);
+      relay(e, PF);
+    }
     for (const e of this.workloadEntries.values()) relay(e, WF);
     const times = new Float64Array(capacity);
     const arrivals: PodEntry[][] = new Array(capacity);
