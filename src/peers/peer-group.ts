@@ -5,10 +5,11 @@
  * per replica, higher = more unlike its peers.
  *
  * Per feature, each replica's recent window (the last `window` points; one point for
- * {@link PeerGroupScorer.scoreGroup}) is one series, and the group of series goes to augurs'
- * `OutlierDetector` (`@bsull/augurs/outlier`), algorithm `mad` or `dbscan`. What augurs returns:
- * `outlyingSeries` (indices), and per series `isOutlier` (true if ANY sample crossed the threshold),
- * `outlierIntervals` and `scores`, one per sample:
+ * {@link PeerGroupScorer.scoreGroup}) is one series, and the group of series goes to one of augurs'
+ * outlier algorithms, `mad` or `dbscan`: `mad` through augurs' `OutlierDetector`
+ * (`@bsull/augurs/outlier`), `dbscan` through the same algorithm in TypeScript (dbscan-1d.ts; augurs'
+ * wasm glue cost half of a scoring cycle at 10,000 pods). What is used of their answer is `scores`,
+ * one per sample of each series:
  *
  * - `mad`: a distance, |x − m| / (1.4826 · MAD_side), where m is the Harrell–Davis median of all the
  *   group's values pooled and MAD_side the median deviation on x's side of m (a "double MAD"). A sample
@@ -37,13 +38,14 @@
  * left out of that feature. A peer comparison needs at least 3 replicas (`minReplicas`): a feature
  * with fewer present, or a group of fewer rows, scores 0 for everyone. Deterministic (no randomness).
  */
-import type { OutlierDetector, OutlierOutput } from '@bsull/augurs/outlier';
+import type { OutlierDetector } from '@bsull/augurs/outlier';
 import { useAugurs } from '../core/augurs.js';
 import { paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Frame } from '../core/frame.js';
 import { zToScore } from '../core/score-map.js';
 import { checkSnapshot, type DetectorSnapshot } from '../core/snapshot.js';
+import { Dbscan1d } from './dbscan-1d.js';
 
 const KIND = 'peer-group';
 const FORMAT_VERSION = 1;
@@ -117,7 +119,8 @@ export class PeerGroupScorer {
   private devs = new Float64Array(0);
   private zs = new Float64Array(0);
   private present = new Int32Array(0); // replicas with a finite sample of the feature
-  private views: Float64Array[] = [];
+  private outlying = new Float64Array(0); // per present replica q and sample i, at q·n + i: the outlier algorithm's score
+  private readonly dbscan = new Dbscan1d();
 
   /** Creates a scorer; throws {@link InputError} naming a bad setting. */
   constructor(params: PeerGroupParams = {}) {
@@ -221,14 +224,13 @@ export class PeerGroupScorer {
     const below = this.z50 * (1 - 1e-9);
     for (let q = 0; q < P; q++) {
       const r = this.present[q];
-      const scores = res?.seriesResults[q]?.scores;
       let c = 0;
       for (let i = 0; i < n; i++) {
         const v = buf[r * n + i];
         if (Number.isNaN(v)) continue;
         const dev = Math.abs(v - med);
         const d = dev / s;
-        const a = scores ? scores[i] : NaN;
+        const a = res ? res[q * n + i] : NaN;
         let z: number;
         if (!Number.isFinite(a)) z = d;
         else if (p.algorithm === 'mad') z = Math.min(a, dev / floor);
@@ -243,23 +245,36 @@ export class PeerGroupScorer {
     }
   }
 
-  /** Runs augurs on the P present replicas' series (missing samples given the median); null if it throws. */
-  private detect(n: number, P: number, med: number): OutlierOutput | null {
-    const views = this.views;
-    views.length = P;
+  /**
+   * The outlying samples of the P present replicas' series (missing samples given the median), one
+   * score per sample at `q·n + i` (series q, sample i): `dbscan` here (dbscan-1d.ts, augurs'
+   * algorithm), `mad` through augurs; null when augurs throws.
+   */
+  private detect(n: number, P: number, med: number): Float64Array | null {
+    const series = this.pooled; // free again: reused for the series
     for (let q = 0; q < P; q++) {
       const r = this.present[q];
-      const v = this.pooled.subarray(q * n, (q + 1) * n); // pooled is free again: reuse it for the series
       for (let i = 0; i < n; i++) {
         const x = this.buf[r * n + i];
-        v[i] = Number.isNaN(x) ? med : x;
+        series[q * n + i] = Number.isNaN(x) ? med : x;
       }
-      views[q] = v;
     }
+    if (this.outlying.length < P * n) this.outlying = new Float64Array(this.buf.length);
+    if (this.params.algorithm === 'dbscan') {
+      this.dbscan.detect(series, P, n, this.params.sensitivity, this.outlying);
+      return this.outlying;
+    }
+    const views: Float64Array[] = [];
+    for (let q = 0; q < P; q++) views.push(series.subarray(q * n, (q + 1) * n));
     let det: OutlierDetector | null = null;
     try {
       det = new (useAugurs('outlier').OutlierDetector)(this.params.algorithm, { sensitivity: this.params.sensitivity });
-      return det.detect(views);
+      const res = det.detect(views);
+      for (let q = 0; q < P; q++) {
+        const sc = res.seriesResults[q]?.scores;
+        for (let i = 0; i < n; i++) this.outlying[q * n + i] = sc ? sc[i] : NaN;
+      }
+      return this.outlying;
     } catch {
       return null; // MAD's "division by zero" (a side with MAD 0): the plain robust distance is used
     } finally {
