@@ -15,7 +15,8 @@
  * of pods (whole namespaces, by NAMESPACE_REGEX).
  * Exits non-zero when a pod is scored twice or not at all.
  *
- * Run: `npm run bench:shard` (PODS=40000 SHARDS=4 CYCLES=4). Needs /usr/bin/prometheus and
+ * Run: `npm run bench:shard` (PODS=40000 SHARDS=4 CYCLES=4; KAD_SHARD_BY=namespace shards by namespace,
+ * KAD_QUERY_CONCURRENCY and KAD_QUERY_BATCH_PODS as in the service). Needs /usr/bin/prometheus and
  * /usr/bin/promtool; at 40,000 pods about 0.8 GB of temporary disk and several minutes on 2 cores.
  */
 import { execFile } from 'node:child_process';
@@ -47,6 +48,8 @@ const T1 = T0 + 17 * MIN;
 const TRAIN_AT = T0 + 13 * MIN;
 /** Wall time between two cycles of a shard (the service's are 60 s apart). */
 const CYCLE_GAP_MS = Number(process.env.CYCLE_GAP_MS ?? 2000);
+/** What a shard owns (KAD_SHARD_BY): workloads (the default) or whole namespaces. */
+const BY = process.env.KAD_SHARD_BY ?? 'workload';
 
 /** What one shard's process reports. */
 interface ShardReport {
@@ -66,11 +69,11 @@ interface ShardReport {
 /** One shard: train through its own source, score CYCLES cycles, write its report to `out`. */
 async function worker(url: string, shard: number, shards: number, cycles: number, out: string, namespaceRegex?: string): Promise<void> {
   const env: Record<string, string> = namespaceRegex ? { NAMESPACE_REGEX: namespaceRegex } : {};
-  if (process.env.KAD_QUERY_BATCH_PODS) env.KAD_QUERY_BATCH_PODS = process.env.KAD_QUERY_BATCH_PODS;
+  for (const k of ['KAD_QUERY_BATCH_PODS', 'KAD_QUERY_CONCURRENCY', 'KAD_SHARD_BY']) if (process.env[k]) env[k] = process.env[k]!;
   const config = loadConfig({ env });
-  const ownership = new ShardOwnership({ shard, shards });
+  const ownership = new ShardOwnership({ shard, shards, by: config.sharding.by });
   const api = new PrometheusClient({ url, timeoutMs: 120_000, maxRetries: 0 });
-  const prom = new PrometheusSource({ ...prometheusSourceSettings(config.prometheus), rateWindow: RATE_WINDOW, api, concurrency: 4, shard: ownership });
+  const prom = new PrometheusSource({ ...prometheusSourceSettings(config.prometheus), rateWindow: RATE_WINDOW, api, shard: ownership });
   let lastQueryMs = 0;
   const inner = new ShardedSource(prom, ownership);
   const source = {
@@ -159,7 +162,7 @@ async function main(): Promise<void> {
   const cycles = Number(process.env.CYCLES ?? 4);
   console.log(`Sharded kad against one real Prometheus 2.42 (backfilled ${(T1 - T0) / MIN} min at ${STEP / 1000} s, no scrapes); ${n.toLocaleString('en')} pods;`
     + ` ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`);
-  console.log(`each shard in its own process, one after the other: trained on 10 min at 60 s, then ${cycles} cycles at 60-s steps; batches of ${process.env.KAD_QUERY_BATCH_PODS ?? 500} pods, 4 in flight\n`);
+  console.log(`each shard in its own process, one after the other: trained on 10 min at 60 s, then ${cycles} cycles at 60-s steps; batches of ${process.env.KAD_QUERY_BATCH_PODS ?? 500} pods, ${process.env.KAD_QUERY_CONCURRENCY ?? 4} in flight\n`);
   const dir = tempDir('bench-shard');
   let failed = false;
   try {
@@ -193,7 +196,7 @@ async function main(): Promise<void> {
       const base = await runShard(prom.url, dir, 0, 1, cycles, quarter.join('|'));
       console.log(`baseline: one unsharded kad watching ${base.pods.length.toLocaleString('en')} pods (NAMESPACE_REGEX, ${quarter.length} namespaces):`);
       table([base], new Set(base.pods));
-      console.log(`\n${shards} shards, ${workloads.length.toLocaleString('en')} workloads:`);
+      console.log(`\n${shards} shards by ${BY}, ${workloads.length.toLocaleString('en')} workloads:`);
       const before: ShardReport[] = [];
       for (let s = 0; s < shards; s++) before.push(await runShard(prom.url, dir, s, shards, cycles));
       const a = table(before, all);
@@ -206,8 +209,10 @@ async function main(): Promise<void> {
         + ` = ${(rss * 10_000 / n).toFixed(0)} / ${(heap * 10_000 / n).toFixed(0)} / ${(buffers * 10_000 / n).toFixed(0)} MiB per 10,000 pods\n`);
 
       const next = shards + 1;
-      const moved = workloads.filter((w) => shardOf(w, shards) !== shardOf(w, next));
-      const toNew = moved.filter((w) => shardOf(w, next) === shards).length;
+      // What is hashed: the workload key, or its namespace with KAD_SHARD_BY=namespace.
+      const keyOf = (w: string) => (BY === 'namespace' ? w.slice(0, w.indexOf('/')) : w);
+      const moved = workloads.filter((w) => shardOf(keyOf(w), shards) !== shardOf(keyOf(w), next));
+      const toNew = moved.filter((w) => shardOf(keyOf(w), next) === shards).length;
       console.log(`adding shard ${shards} (${next} shards): ${moved.length.toLocaleString('en')} of ${workloads.length.toLocaleString('en')} workloads move`
         + ` (${((100 * moved.length) / workloads.length).toFixed(1)}%; 1/${next} = ${(100 / next).toFixed(1)}%), ${toNew === moved.length ? 'all' : `${toNew}`} to the new shard`);
       const after: ShardReport[] = [];

@@ -217,7 +217,7 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
   const telemetry = createTelemetry(new Registry(), { processMetrics: true });
   const lookbackMs = config.training.lookbackMinutes * 60_000;
   // A sharded replica sees only the workloads it owns, whatever the source (sources/sharded.ts).
-  const ownership = new ShardOwnership({ shard: config.sharding.shard ?? 0, shards: config.sharding.shards });
+  const ownership = new ShardOwnership({ shard: config.sharding.shard ?? 0, shards: config.sharding.shards, by: config.sharding.by });
   telemetry.shardInfo.set({ shard: String(ownership.shard), shards: String(ownership.shards) }, 1);
   const created = await createSource(config, clock, lookbackMs, telemetry.registry, ownership);
   const incidents = created.incidents;

@@ -148,12 +148,12 @@ describe('loadConfig booleans', () => {
 describe('loadConfig sharding', () => {
   it('is one shard by default, shard 0', () => {
     const c = loadConfig({ env: {} });
-    expect(c.sharding).toEqual({ shards: 1, shard: 0 });
+    expect(c.sharding).toEqual({ shards: 1, shard: 0, by: 'workload' });
   });
 
   it('takes KAD_SHARD, else the ordinal of a StatefulSet pod\'s host name', () => {
-    expect(loadConfig({ env: { KAD_SHARDS: '4', KAD_SHARD: '3', HOSTNAME: 'kad-1' } }).sharding).toEqual({ shards: 4, shard: 3 });
-    expect(loadConfig({ env: { KAD_SHARDS: '4', HOSTNAME: 'kad-anomaly-detector-2' } }).sharding).toEqual({ shards: 4, shard: 2 });
+    expect(loadConfig({ env: { KAD_SHARDS: '4', KAD_SHARD: '3', HOSTNAME: 'kad-1' } }).sharding).toEqual({ shards: 4, shard: 3, by: 'workload' });
+    expect(loadConfig({ env: { KAD_SHARDS: '4', HOSTNAME: 'kad-anomaly-detector-2' } }).sharding).toEqual({ shards: 4, shard: 2, by: 'workload' });
   });
 
   it('names the setting when neither gives a shard, or the shard is not below KAD_SHARDS', () => {

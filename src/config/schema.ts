@@ -21,6 +21,7 @@ export const ConfigSchema = Type.Object(
         requestTimeoutSeconds: Type.Number({ exclusiveMinimum: 0, maximum: 600, default: 5, env: 'REQUEST_TIMEOUT_SECONDS', allowed: 'a number of seconds above 0 and at most 600' }),
         rateWindow: Type.String({ default: '1m', pattern: '^[0-9]+(ms|s|m|h)$', env: 'KAD_RATE_WINDOW', allowed: 'a PromQL duration such as 30s, 1m or 5m' }),
         batchSize: int(1, 100_000, 500, 'KAD_QUERY_BATCH_PODS'),
+        concurrency: int(1, 64, 4, 'KAD_QUERY_CONCURRENCY'),
         maxRetries: int(0, 20, 3, 'KAD_QUERY_RETRIES'),
         bearerToken: Type.Optional(Type.String({ minLength: 1, env: 'PROMETHEUS_BEARER_TOKEN', allowed: 'a bearer token' })),
         bearerTokenFile: Type.Optional(Type.String({ minLength: 1, env: 'PROMETHEUS_BEARER_TOKEN_FILE', allowed: 'a path to a file holding a bearer token' })),
@@ -53,6 +54,10 @@ export const ConfigSchema = Type.Object(
     sharding: Type.Object(
       {
         shards: int(1, 1024, 1, 'KAD_SHARDS'),
+        by: Type.Union([Type.Literal('workload'), Type.Literal('namespace')], {
+          default: 'workload', env: 'KAD_SHARD_BY',
+          allowed: 'workload (each replica owns the workloads whose namespace/workload hashes to it) or namespace (whole namespaces: cheaper queries, balance by namespace size)',
+        }),
         shard: Type.Optional(Type.Integer({
           minimum: 0, maximum: 1023, env: 'KAD_SHARD',
           allowed: 'this replica\'s shard, from 0 to KAD_SHARDS - 1 (unset: the ordinal of a StatefulSet pod\'s host name, kad-<N>)',

@@ -57,6 +57,16 @@ describe('ShardOwnership', () => {
     }));
   });
 
+  it('by namespace: a namespace\'s pods all on one shard, every pod once', () => {
+    const parts = [0, 1, 2].map((shard) => new ShardOwnership({ shard, shards: 3, by: 'namespace' }).filter(snap));
+    expect(parts.reduce((n, p) => n + p.pods.length, 0)).toBe(snap.pods.length);
+    parts.forEach((p, s) => {
+      for (const x of p.pods) expect(shardOf(x.ref.namespace, 3)).toBe(s);
+    });
+    // 7 namespaces over 3 shards: some shard has more than one namespace, and no namespace is split.
+    expect(parts.map((p) => new Set(p.pods.map((x) => x.ref.namespace)).size).reduce((a, b) => a + b, 0)).toBe(7);
+  });
+
   it('owns everything with one shard and returns the snapshot itself', () => {
     const one = new ShardOwnership({ shard: 0, shards: 1 });
     expect(one.sharded).toBe(false);

@@ -1,6 +1,9 @@
 /**
  * Which replica of a sharded `kad serve` owns a workload: rendezvous (highest-random-weight) hashing
- * of its `namespace/workload` key. Every replica computes the same owner from the key and the number
+ * of its `namespace/workload` key, or (`by: 'namespace'`) of its namespace alone, so that a replica
+ * owns whole namespaces and asks Prometheus for them by namespace: pod-name matchers cost Prometheus
+ * about 10 µs of CPU per pod named per query (bench:shard), namespace matchers next to nothing. The
+ * price is balance: a namespace far larger than the others loads its replica as much. Every replica computes the same owner from the key and the number
  * of shards alone, so no replica coordinates the others; and when the number of shards changes from
  * N to N+1, only the workloads whose new shard wins move (about 1/(N+1) of them), all to the new one.
  *
@@ -11,18 +14,22 @@ import { hash32, hashString } from './rng.js';
 import type { PodSnapshot } from './samples.js';
 import { workloadKey } from './series.js';
 
-/** One replica's place among the shards: `shard` in [0, `shards`). */
+/** What a shard is a set of: workloads (`namespace/workload`, the default) or whole namespaces. */
+export type ShardKey = 'workload' | 'namespace';
+
+/** One replica's place among the shards: `shard` in [0, `shards`), and what is hashed (default `workload`). */
 export interface ShardSpec {
   shard: number;
   shards: number;
+  by?: ShardKey;
 }
 
 /** Salt of the weights, so they differ from the other uses of `hash32` on the same key hashes. */
 const SALT = 0x5348_4152; // "SHAR"
 
 /**
- * The shard in [0, `shards`) that owns `key` (a workload key, `namespace/workload`): the one with the
- * highest weight, the lowest index on a tie.
+ * The shard in [0, `shards`) that owns `key` (a workload key, `namespace/workload`, or a namespace):
+ * the one with the highest weight, the lowest index on a tie.
  * @example shardOf('shop/catalog', 4) // the same number in every process
  */
 export function shardOf(key: string, shards: number): number {
@@ -47,6 +54,7 @@ export function shardOf(key: string, shards: number): number {
 export class ShardOwnership {
   readonly shard: number;
   readonly shards: number;
+  readonly by: ShardKey;
   private readonly cache = new Map<string, boolean>();
 
   constructor(spec: ShardSpec) {
@@ -55,6 +63,12 @@ export class ShardOwnership {
     }
     this.shard = spec.shard;
     this.shards = spec.shards;
+    this.by = spec.by ?? 'workload';
+  }
+
+  /** The key `ref` is hashed by: its workload key, or its namespace. */
+  keyOf(ref: { namespace: string; workload: string }): string {
+    return this.by === 'namespace' ? ref.namespace : workloadKey(ref);
   }
 
   /** Whether there is more than one shard (else {@link owns} is always true). */
@@ -65,7 +79,7 @@ export class ShardOwnership {
   /** Whether this replica owns the workload of `ref`. */
   owns(ref: { namespace: string; workload: string }): boolean {
     if (this.shards <= 1) return true;
-    const key = workloadKey(ref);
+    const key = this.keyOf(ref);
     let v = this.cache.get(key);
     if (v === undefined) {
       // Workload names come and go (deployments, jobs): bound the cache rather than let it grow forever.

@@ -346,6 +346,25 @@ describe('PrometheusSource sharded (KAD_SHARDS)', () => {
     expect(new Set(seen).size).toBe(cluster.length);
   });
 
+  it('sharded by namespace (KAD_SHARD_BY=namespace): each shard asks for its own namespaces by name, never by pod; together they have every pod once', async () => {
+    const seen: string[] = [];
+    for (let shard = 0; shard < 3; shard++) {
+      const api = new FakeApi(cluster);
+      const ownership = new ShardOwnership({ shard, shards: 3, by: 'namespace' });
+      const src = new PrometheusSource({ ...SETTINGS, api, batchSize: 25, shard: ownership });
+      const snap = await src.current(T);
+      const mine = ['a', 'b', 'c', 'd'].filter((ns) => shardOf(ns, 3) === shard);
+      expect([...new Set(snap.pods.map((p) => p.ref.namespace))].sort()).toEqual(mine);
+      seen.push(...snap.pods.map((p) => `${p.ref.namespace}/${p.ref.pod}`));
+      // No query names a pod; the metric queries name only this shard's namespaces.
+      expect(api.calls.filter((c) => /,pod=~"/.test(c.expr))).toEqual([]);
+      const named = api.calls.map((c) => /namespace=~?"([^"]*)"/.exec(c.expr)?.[1] ?? c.expr).filter((n) => n !== '.*');
+      for (const n of named) for (const ns of n.split('|')) expect(mine).toContain(ns);
+    }
+    expect(seen.length).toBe(cluster.length);
+    expect(new Set(seen).size).toBe(cluster.length);
+  });
+
   it('asks with the previous call\'s listing, made after that call\'s queries: a new pod is scored from the next cycle, a gone one leaves at once', async () => {
     const late = full('a', 'late-5d4f8b9c6d-abcde', { from: T + 90_000, info: { created_by_kind: 'ReplicaSet', created_by_name: 'late-5d4f8b9c6d', node: 'n1' } });
     const gone = cluster.find((p) => p.pod === 'redis-0' && p.namespace === 'b')!;

@@ -121,11 +121,11 @@ export interface PrometheusSourceOptions {
 }
 
 /** The source's settings of the `prometheus` config section (see {@link PrometheusSourceOptions}). */
-export type PrometheusSourceSettings = Pick<PrometheusSourceOptions, 'namespaceRegex' | 'podLabel' | 'rateWindow' | 'batchSize'>;
+export type PrometheusSourceSettings = Pick<PrometheusSourceOptions, 'namespaceRegex' | 'podLabel' | 'rateWindow' | 'batchSize' | 'concurrency'>;
 
 /** The source's settings from the `prometheus` config section. */
 export function prometheusSourceSettings(cfg: Readonly<Pick<Config['prometheus'], keyof PrometheusSourceSettings>>): PrometheusSourceSettings {
-  return { namespaceRegex: cfg.namespaceRegex, podLabel: cfg.podLabel, rateWindow: cfg.rateWindow, batchSize: cfg.batchSize };
+  return { namespaceRegex: cfg.namespaceRegex, podLabel: cfg.podLabel, rateWindow: cfg.rateWindow, batchSize: cfg.batchSize, concurrency: cfg.concurrency };
 }
 
 /** What {@link PrometheusSource} did in its last call, for logs and benchmarks. */
@@ -328,7 +328,7 @@ export class PrometheusSource implements Source {
   /** A source from the `prometheus` config section (which must have a `url`). */
   static fromConfig(cfg: Readonly<Config['prometheus']>, extra: Partial<PrometheusSourceOptions> = {}): PrometheusSource {
     return new PrometheusSource({
-      api: PrometheusClient.fromConfig(cfg, { maxSockets: Math.max(8, extra.concurrency ?? 4) }),
+      api: PrometheusClient.fromConfig(cfg, { maxSockets: Math.max(8, extra.concurrency ?? cfg.concurrency) }),
       ...prometheusSourceSettings(cfg),
       ...extra,
     });
@@ -569,9 +569,17 @@ export class PrometheusSource implements Source {
     this.listedAhead = { t, pods };
   }
 
-  /** The batches to ask `pods` in: by namespace or pod ({@link planBatches}); a sharded replica's by pod names only. */
+  /**
+   * The batches to ask `pods` in: by namespace or pod ({@link planBatches}); a replica sharded by
+   * workload by pod names only (its namespaces are shared with other replicas), one sharded by
+   * namespace by its own namespaces.
+   */
   private planBatches(pods: readonly { namespace: string; pod: string }[]): Batch[] {
-    return this.shard ? planPodBatches(pods, this.batchSize, this.podLabel) : planBatches(pods, this.batchSize, this.podLabel, this.nsSelector);
+    if (!this.shard?.sharded) return planBatches(pods, this.batchSize, this.podLabel, this.nsSelector);
+    if (this.shard.by === 'workload') return planPodBatches(pods, this.batchSize, this.podLabel);
+    if (pods.length === 0) return []; // no namespace of its own: nothing to ask (`namespace=~""` would match series without one)
+    const own = [...new Set(pods.map((p) => p.namespace))].sort();
+    return planBatches(pods, this.batchSize, this.podLabel, `namespace=~"${promqlString(own.map(regexLiteral).join('|'))}"`);
   }
 
   /** Caches the static values just read (pods in `refreshed`), fills in the others from the cache. */

@@ -264,9 +264,11 @@ describe.skipIf(RENDER_MISSING !== null && !REQUIRE_INTEGRATION)('helm template 
     const env = Object.fromEntries(c.env.map((e: { name: string; value?: string; valueFrom?: unknown }) => [e.name, e.value ?? e.valueFrom]));
     expect(c.volumeMounts.find((m: { name: string }) => m.name === 'state').mountPath).toBe(env.KAD_STATE_DIR);
     expect(env.KAD_SHARDS).toBe('4');
+    expect(env.KAD_SHARD_BY).toBe('namespace');
+    expect(valuesProblems(mergeValues(defaults, { sharding: { enabled: true, by: 'pod' } }))?.join('; ')).toMatch(/\/sharding\/by/);
     expect(env.KAD_SHARD).toEqual({ fieldRef: { fieldPath: "metadata.labels['apps.kubernetes.io/pod-index']" } });
     // Before Kubernetes 1.28 the label is absent and the variable empty: the host name gives the ordinal.
-    expect(loadConfig({ env: { KAD_SHARDS: env.KAD_SHARDS, KAD_SHARD: '', HOSTNAME: 'kad-3' } }).sharding).toEqual({ shards: 4, shard: 3 });
+    expect(loadConfig({ env: { KAD_SHARDS: env.KAD_SHARDS, KAD_SHARD_BY: env.KAD_SHARD_BY, KAD_SHARD: '', HOSTNAME: 'kad-3' } }).sharding).toEqual({ shards: 4, shard: 3, by: 'namespace' });
     expect(render({ notes: true, values: [values] })).toContain('rollout status statefulset/kad');
   });
 
