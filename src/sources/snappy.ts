@@ -102,9 +102,15 @@ export function snappyDecode(src: Uint8Array, maxLength: number, scratch?: Uint8
     const from = d - offset;
     // Forwards, four bytes at a time: an overlapping copy (offset < len) repeats the pattern, which
     // holds as long as each 4-byte read lies wholly before the write (offset >= 4); else byte by byte.
-    let i = 0;
-    if (offset >= 4) for (; i + 4 <= len; i += 4) out.setInt32(d + i, out.getInt32(from + i, true), true);
-    for (; i < len; i++) dst[d + i] = dst[from + i];
+    // The last 1-3 bytes as one 4-byte copy ending at the copy's end (rewriting a few bytes just
+    // written, with the same values): no byte loop after most copies.
+    if (offset >= 4 && len >= 4) {
+      let i = 0;
+      for (; i + 4 <= len; i += 4) out.setInt32(d + i, out.getInt32(from + i, true), true);
+      if (i < len) out.setInt32(d + len - 4, out.getInt32(from + len - 4, true), true);
+    } else {
+      for (let i = 0; i < len; i++) dst[d + i] = dst[from + i];
+    }
     d += len;
   }
   if (d !== length) throw short(d, length);
