@@ -1,8 +1,9 @@
 /**
  * The folds and the grid of the leave-one-corpus-out evaluation (loco.ts), read from the corpora in
  * `../shared/data` (see its README.md): NAB by category (its two artificial categories as one, since
- * one has no anomaly to score), ASD, SMD-dev, Nezha OnlineBoutique's pod metric files alone (a cluster
- * without a service mesh) and with the mesh columns (the same faults: the two never tune each other).
+ * one has no anomaly to score), ASD, SMD-dev, Nezha OnlineBoutique's pod metric files as a cluster
+ * without a service mesh has them (CPU, memory and network: their mesh, node and syscall columns left
+ * out) and with the mesh columns (the same faults: the two never tune each other).
  * And the simulator's labelled incidents (simulator-corpus.ts: one simulated day, seed 7, every pod),
  * which need no folder. A corpus whose folder is missing is left out and named in `skipped`.
  *
@@ -59,7 +60,7 @@ export function readLocoFolds(dataDir: string, opts: FoldOptions = {}): { folds:
   if (nezha) {
     for (const [name, nezhaEdges] of [['nezha-pod', false], ['nezha-mesh', true]] as const) {
       if (opts.only && !opts.only.some((o) => name.startsWith(o))) continue;
-      const series = readNezhaCorpus(nezha, { nezhaEdges, trainOnPreviousDay: true, limit: opts.limit });
+      const series = readNezhaCorpus(nezha, { nezhaEdges, withoutMesh: true, trainOnPreviousDay: true, limit: opts.limit });
       folds.push({ name, dataset: 'nezha', labels: 'nezha', objective: 'events', series });
     }
   }

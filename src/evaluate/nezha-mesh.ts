@@ -120,6 +120,16 @@ export function isNeighbourColumn(name: string): boolean {
   return /^Node/.test(name) || /^PodClientLatency/.test(name);
 }
 
+/**
+ * Whether a pod-metric column is one a cluster without a service mesh does not give kad: the mesh's
+ * own per-pod columns (latencies, request rate, success rate: Istio's, in Nezha), the node's, and the
+ * syscall counts (no cAdvisor or kube-state-metrics series has them). What is left is what kad's
+ * Prometheus source reads without a mesh: CPU, memory (and their shares of the limits) and network.
+ */
+export function isBeyondPodMetrics(name: string): boolean {
+  return isNeighbourColumn(name) || /^Pod(Server|Client)Latency|^PodWorkload|^PodSuccessRate|^Syscall/.test(name);
+}
+
 /** A frame with the columns that pass `keep` and then `extra` columns, each read at the UTC minute of every row. */
 export function withMeshColumns<F extends { names: readonly string[]; rows: number; cols: number; data: Float64Array; times: Float64Array }>(
   frame: F, extra: readonly MeshColumn[], keep: (name: string) => boolean = () => true,

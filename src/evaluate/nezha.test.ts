@@ -93,6 +93,10 @@ describe('readNezhaCorpus with the service-mesh files', () => {
 
   it('reads the pod metrics alone with nezhaEdges: false, and chosen columns with a set', () => {
     expect(readNezhaCorpus(dir, { nezhaEdges: false })[0].frame.names).toEqual(['CpuUsage(m)', 'PodClientLatencyP90(s)', 'NodeCpuUsageRate(%)']);
+    // As a cluster without a mesh has them (the leave-one-corpus-out pod fold): no mesh or node column.
+    const bare = readNezhaCorpus(dir, { nezhaEdges: false, withoutMesh: true })[0].frame;
+    expect(bare.names).toEqual(['CpuUsage(m)']);
+    expect(bare.rows).toBe(readNezhaCorpus(dir, { nezhaEdges: false })[0].frame.rows);
     const some = readNezhaCorpus(dir, { nezhaEdges: { inDestination: false, neighbourColumns: true }, only: ['2022-08-22/cartservice-579f59597d-wc2lz'] });
     expect(some[0].frame.names).toEqual(['CpuUsage(m)', 'PodClientLatencyP90(s)', 'NodeCpuUsageRate(%)', 'in:frontend_cartservice:src']);
   });

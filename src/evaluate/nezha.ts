@@ -25,7 +25,7 @@ import { parseNezhaMetrics } from '../sources/replay.js';
 import { parseUtc } from '../core/time.js';
 import { lowerBound, selectNames, type AnomalyEvent, type LabeledSeries, type ReadOptions } from './corpus.js';
 import { callGraph, type CallGraph } from '../policy/topology-inhibition.js';
-import { isNeighbourColumn, meshColumns, readNezhaCallEdges, readNezhaMesh, serviceOfPod, withMeshColumns, type MeshColumnSet, type NezhaMesh } from './nezha-mesh.js';
+import { isBeyondPodMetrics, isNeighbourColumn, meshColumns, readNezhaCallEdges, readNezhaMesh, serviceOfPod, withMeshColumns, type MeshColumnSet, type NezhaMesh } from './nezha-mesh.js';
 
 /** One injected fault. */
 export interface NezhaFault {
@@ -45,6 +45,12 @@ export interface NezhaReadOptions extends ReadOptions {
   nezhaEdges?: boolean | MeshColumnSet;
   /** Give each day's series the previous day's rows of the same pod or service as training (default false). */
   trainOnPreviousDay?: boolean;
+  /**
+   * With `nezhaEdges: false`: only the columns a cluster without a service mesh gives kad (CPU, memory,
+   * network; see nezha-mesh.ts `isBeyondPodMetrics`), not the pod files' mesh, node and syscall
+   * columns (default false: every column of the pod files).
+   */
+  withoutMesh?: boolean;
   /** Give each series its day's call graph (`dependency.csv`, else the mesh edges), for topology inhibition (default false). */
   callGraph?: boolean;
 }
@@ -110,7 +116,7 @@ export function readNezhaCorpus(dir: string, opts: NezhaReadOptions = {}): Label
   const readPod = (day: string, pod: string): TimedFrame => {
     const path = join(dir, day, 'metric', `${pod}_metric.csv`);
     const frame = parseNezhaMetrics(readFileSync(path, 'utf8'), path);
-    if (edges === false) return frame;
+    if (edges === false) return opts.withoutMesh ? withMeshColumns(frame, [], (n) => !isBeyondPodMetrics(n)) : frame;
     if (!meshByDay.has(day)) meshByDay.set(day, readNezhaMesh(join(dir, day, 'metric')));
     const set = edges === true ? {} : edges;
     const keep = set.neighbourColumns ? undefined : (n: string) => !isNeighbourColumn(n);
