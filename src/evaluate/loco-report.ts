@@ -41,7 +41,7 @@ export function formatLoco(result: LocoResult, datasetOf: Map<string, string>): 
     'that maximise the mean objective over the OTHER folds (mean per data set; Nezha pod and mesh never choose for each other).\n' +
     'Objectives: NAB = NAB standard of the flags / 100; ASD, SMD = flag F1; Nezha = event recall × min(1, 2 / false alerts per pod-day).\n' +
     'best F1 and ROC-AUC: per point, no point-adjust, mean over series; flags: is_anomaly (score rarer than the rate among the\n' +
-    'series\' earlier scores, K in a row); events: labelled events with a flag inside; R@nFA: best event recall at <= n false\n' +
+    'series\' earlier scores, K in a row); events: labelled events with a flag run starting inside; R@nFA: best event recall at <= n false\n' +
     'alerts per series-day over rates (Nezha: faults within 5 minutes at <= n false alerts per pod-day).\n' +
     rowsTable(result, result.heldOut, datasetOf),
   ];

@@ -42,6 +42,19 @@ describe('events and false alerts', () => {
   it('counts runs of flags with no labelled point as false alerts', () => {
     expect(falseAlerts([1, 1, 0, 1, 0, 0, 1, 1, 0, 1], [0, 0, 0, 1, 1, 0, 0, 0, 0, 0])).toBe(3);
   });
+  it('counts where a run starts: one that began before an event catches none and is a false alert; one that starts inside catches it', () => {
+    // A run from row 1 to row 5 covers the event at rows 3-4 (and the one at 4-5) but started before both.
+    const long = [0, 1, 1, 1, 1, 1, 0, 0, 0, 0];
+    const events = [{ start: 3, end: 4, t0: 180_000 }, { start: 4, end: 5, t0: 240_000 }];
+    const labels = [0, 0, 0, 1, 1, 1, 0, 0, 0, 0];
+    expect(eventDetection(long, times, events)).toEqual({ detected: 0, total: 2, delays: [] });
+    expect(falseAlerts(long, labels)).toBe(1);
+    // Broken at row 2, the same flags start a run inside the first event: it is caught, nothing is false
+    // but the run before it.
+    const split = [0, 1, 0, 1, 1, 1, 0, 0, 0, 0];
+    expect(eventDetection(split, times, events)).toEqual({ detected: 1, total: 2, delays: [0] });
+    expect(falseAlerts(split, labels)).toBe(1);
+  });
   it('summarises series: means of F1, pooled events, false alerts per series-day', () => {
     const labels = Uint8Array.from([0, 0, 0, 1, 1, 0, 0, 0, 0, 0]);
     const scores = Float64Array.from([0, 0, 0, 1, 0.5, 0, 0, 0.9, 0, 0]);

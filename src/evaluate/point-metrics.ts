@@ -87,12 +87,17 @@ export interface EventDetection {
   delays: number[];
 }
 
-/** Which events have a flag inside them, and how late the first one came. */
+/**
+ * Which events have a flag run that starts inside them, and how late the first such start came. A run
+ * that began before an event and goes on into it does not count: an operator would see no new alert
+ * for it (with faults minutes apart on the same pod, as on Nezha, one long run would otherwise catch
+ * several). The service path counts alert starts the same way (nezha-engine.ts).
+ */
 export function eventDetection(flags: ArrayLike<number>, times: ArrayLike<number>, events: readonly AnomalyEvent[]): EventDetection {
   const out: EventDetection = { detected: 0, total: events.length, delays: [] };
   for (const e of events) {
     for (let i = e.start; i <= e.end; i++) {
-      if (!flags[i]) continue;
+      if (!flags[i] || (i > 0 && flags[i - 1])) continue; // a run that starts inside the event
       out.detected++;
       out.delays.push(Math.max(0, (times[i] - e.t0) / 1000));
       break;
@@ -101,14 +106,12 @@ export function eventDetection(flags: ArrayLike<number>, times: ArrayLike<number
   return out;
 }
 
-/** False alerts: maximal runs of consecutive flags that contain no labelled point. */
+/** False alerts: maximal runs of consecutive flags that start on an unlabelled point (as {@link eventDetection}, what counts is where an alert starts). */
 export function falseAlerts(flags: ArrayLike<number>, labels: ArrayLike<number>): number {
   let count = 0;
   for (let i = 0; i < flags.length; i++) {
-    if (!flags[i]) continue;
-    let hit = false;
-    for (; i < flags.length && flags[i]; i++) if (labels[i]) hit = true;
-    if (!hit) count++;
+    if (!flags[i] || (i > 0 && flags[i - 1])) continue;
+    if (!labels[i]) count++; // a run that starts outside every labelled point
   }
   return count;
 }
