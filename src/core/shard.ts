@@ -3,9 +3,10 @@
  * of its `namespace/workload` key, or (`by: 'namespace'`) of its namespace alone, so that a replica
  * owns whole namespaces and asks Prometheus for them by namespace: pod-name matchers cost Prometheus
  * about 10 µs of CPU per pod named per query (bench:shard), namespace matchers next to nothing. The
- * price is balance: a namespace far larger than the others loads its replica as much. Every replica computes the same owner from the key and the number
- * of shards alone, so no replica coordinates the others; and when the number of shards changes from
- * N to N+1, only the workloads whose new shard wins move (about 1/(N+1) of them), all to the new one.
+ * price is balance: a namespace far larger than the others loads its replica as much. Every replica
+ * computes the same owner from the key and the number of shards alone, so no replica coordinates the
+ * others; and when the number of shards changes from N to N+1, only the workloads whose new shard wins
+ * move (about 1/(N+1) of them), all to the new one.
  *
  * The weight of shard s for a key is `hash32(hashString(key), s)` (FNV-1a over the key, then
  * core/rng.ts's mixer with the shard's index): stable across processes, versions and platforms.

@@ -8,12 +8,13 @@
  *
  * - ε = (1 − min(sensitivity, 0.999)) × span × 1.1, where span = max(|max − min| over every value
  *   of every series, 0.1): the scale of the whole group's data;
- * - at each timestamp, the finite values sorted; with 2 or fewer nothing is outlying; otherwise a
+ * - at each timestamp, the values sorted (NaN left out, never outlying); with 2 or fewer nothing is
+ *   outlying; otherwise a
  *   cluster is a run of sorted values each within ε of the previous one, and the first run to hold
  *   more than half of the values (⌊m / 2⌋ + 1 of m) is the normal cluster: values below its first or
  *   above its last are outlying. No such run: every value is outlying.
  *
- * The result per sample is 1 (outlying) or 0, as augurs' `scores`. peer-group.test.ts checks it
+ * The result per sample is 1 (outlying) or 0, as augurs' `scores`. dbscan-1d.test.ts checks it
  * against augurs' own on random groups.
  */
 

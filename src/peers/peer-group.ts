@@ -121,6 +121,7 @@ export class PeerGroupScorer {
   private present = new Int32Array(0); // replicas with a finite sample of the feature
   private outlying = new Float64Array(0); // per present replica q and sample i, at q·n + i: the outlier algorithm's score
   private readonly dbscan = new Dbscan1d();
+  private views: Float64Array[] = []; // `mad`: augurs' input, views into `pooled`
 
   /** Creates a scorer; throws {@link InputError} naming a bad setting. */
   constructor(params: PeerGroupParams = {}) {
@@ -192,6 +193,7 @@ export class PeerGroupScorer {
       this.buf = new Float64Array(R * n);
       this.pooled = new Float64Array(R * n);
       this.devs = new Float64Array(R * n);
+      this.outlying = new Float64Array(R * n);
     }
     if (this.zs.length < n) this.zs = new Float64Array(n);
     if (this.present.length < R) this.present = new Int32Array(R);
@@ -259,13 +261,13 @@ export class PeerGroupScorer {
         series[q * n + i] = Number.isNaN(x) ? med : x;
       }
     }
-    if (this.outlying.length < P * n) this.outlying = new Float64Array(this.buf.length);
     if (this.params.algorithm === 'dbscan') {
       this.dbscan.detect(series, P, n, this.params.sensitivity, this.outlying);
       return this.outlying;
     }
-    const views: Float64Array[] = [];
-    for (let q = 0; q < P; q++) views.push(series.subarray(q * n, (q + 1) * n));
+    const views = this.views;
+    views.length = P;
+    for (let q = 0; q < P; q++) views[q] = series.subarray(q * n, (q + 1) * n);
     let det: OutlierDetector | null = null;
     try {
       det = new (useAugurs('outlier').OutlierDetector)(this.params.algorithm, { sensitivity: this.params.sensitivity });
