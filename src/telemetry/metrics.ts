@@ -3,15 +3,16 @@
  * tests and several engines in one process never collide. Names follow the seed documents.
  */
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+import { KeyedGauge } from './keyed-gauge.js';
 
 /** Every metric kad exports. */
 export interface Telemetry {
   readonly registry: Registry;
   /** Raw detector score per pod, in [0, 1]. */
-  anomalyScore: Gauge<'namespace' | 'pod' | 'workload'>;
-  anomalyThreshold: Gauge<'namespace' | 'pod' | 'workload'>;
+  anomalyScore: KeyedGauge;
+  anomalyThreshold: KeyedGauge;
   /** 1 when the policy flags the pod, else 0. */
-  anomalyFlag: Gauge<'namespace' | 'pod' | 'workload'>;
+  anomalyFlag: KeyedGauge;
   inferenceDuration: Histogram<never>;
   predictions: Counter<never>;
   anomaliesDetected: Counter<'namespace' | 'workload'>;
@@ -24,9 +25,9 @@ export interface Telemetry {
   podsScored: Gauge<never>;
   modelsTrained: Gauge<never>;
   /** Predicted seconds until the pod's memory or CPU reaches its limit (only while heading there). */
-  timeToExhaustion: Gauge<'namespace' | 'pod' | 'workload' | 'resource'>;
+  timeToExhaustion: KeyedGauge;
   /** 1 while the pod's early warning for the resource fires, else 0. */
-  earlyWarning: Gauge<'namespace' | 'pod' | 'workload' | 'resource'>;
+  earlyWarning: KeyedGauge;
   /** A workload's forecast for the horizon's end: point and interval bounds. */
   forecast: Gauge<'namespace' | 'workload' | 'metric' | 'bound'>;
   /** Live accuracy of a workload's forecasts: MASE against seasonal naive, MAPE (%), interval coverage, poor (0/1). */
@@ -59,17 +60,15 @@ export interface Telemetry {
 export function createTelemetry(registry: Registry, opts: { processMetrics?: boolean } = {}): Telemetry {
   if (opts.processMetrics) collectDefaultMetrics({ register: registry });
   const registers = [registry];
-  const podLabels = ['namespace', 'pod', 'workload'] as const;
   return {
     registry,
-    anomalyScore: new Gauge({ name: 'anomaly_score', help: 'Anomaly score of the pod in [0,1]; higher is more anomalous.', labelNames: podLabels, registers }),
-    anomalyThreshold: new Gauge({
-      name: 'anomaly_threshold',
-      help: 'Lowest anomaly score that would flag the pod now (its model\'s threshold, raised by the pod\'s calibrated false-alarm rate).',
-      labelNames: podLabels,
-      registers,
-    }),
-    anomalyFlag: new Gauge({ name: 'anomaly_flag', help: '1 when the pod is flagged anomalous by the alert policy, else 0.', labelNames: podLabels, registers }),
+    anomalyScore: new KeyedGauge('anomaly_score', 'Anomaly score of the pod in [0,1]; higher is more anomalous.', registry),
+    anomalyThreshold: new KeyedGauge(
+      'anomaly_threshold',
+      'Lowest anomaly score that would flag the pod now (its model\'s threshold, raised by the pod\'s calibrated false-alarm rate).',
+      registry,
+    ),
+    anomalyFlag: new KeyedGauge('anomaly_flag', '1 when the pod is flagged anomalous by the alert policy, else 0.', registry),
     inferenceDuration: new Histogram({
       name: 'anomaly_detector_inference_duration_seconds',
       help: 'Time to score all pods in one scoring cycle (features, detectors, policy).',
@@ -103,12 +102,11 @@ export function createTelemetry(registry: Registry, opts: { processMetrics?: boo
     shardWorkloads: new Gauge({ name: 'anomaly_detector_shard_workloads', help: 'Workloads this replica owned (by rendezvous hashing of namespace/workload) in the last snapshot of the source.', registers }),
     shardPods: new Gauge({ name: 'anomaly_detector_shard_pods', help: 'Pods of the workloads this replica owned in the last snapshot of the source.', registers }),
     modelsTrained: new Gauge({ name: 'anomaly_detector_models', help: 'Workload models currently trained.', registers }),
-    timeToExhaustion: new Gauge({
-      name: 'anomaly_detector_time_to_exhaustion_seconds',
-      help: 'Predicted seconds until the pod\'s memory (working set) or CPU reaches its limit; present only while it is heading there.',
-      labelNames: [...podLabels, 'resource'],
-      registers,
-    }),
+    timeToExhaustion: new KeyedGauge(
+      'anomaly_detector_time_to_exhaustion_seconds',
+      'Predicted seconds until the pod\'s memory (working set) or CPU reaches its limit; present only while it is heading there.',
+      registry,
+    ),
     forecast: new Gauge({
       name: 'anomaly_detector_forecast',
       help: 'Forecast of a workload\'s total CPU (cores) or memory (bytes) for the end of the forecast horizon (graph it with `offset <horizon>` against the actual): bound="point", "lower_80", "upper_80", "lower_95", "upper_95".',
@@ -146,11 +144,10 @@ export function createTelemetry(registry: Registry, opts: { processMetrics?: boo
       labelNames: ['namespace', 'workload'],
       registers,
     }),
-    earlyWarning: new Gauge({
-      name: 'anomaly_detector_early_warning',
-      help: '1 while the pod\'s early warning (KadResourceExhaustion) for the resource fires, else 0.',
-      labelNames: [...podLabels, 'resource'],
-      registers,
-    }),
+    earlyWarning: new KeyedGauge(
+      'anomaly_detector_early_warning',
+      '1 while the pod\'s early warning (KadResourceExhaustion) for the resource fires, else 0.',
+      registry,
+    ),
   };
 }

@@ -4,39 +4,53 @@
  * cycle counters), {@link recordForecasts} from the workload forecasts after a refresh.
  */
 import { FORECAST_METRICS, type WorkloadForecasts } from '../forecast/workload-forecasts.js';
+import type { PodRef } from '../core/series.js';
 import type { CycleResult } from '../policy/cycle-result.js';
 import type { Telemetry } from './metrics.js';
 
 const RESOURCES = ['memory', 'cpu'] as const;
 
+/** A pod's series key in the per-pod gauges: its labels (a pod whose workload changes gets a new series, as labels would). */
+function seriesKey(ref: PodRef): string {
+  return `${ref.namespace}\n${ref.pod}\n${ref.workload}`;
+}
+
 /** Publishes a scoring cycle's result; `inferenceSeconds` is the time it took to score. */
 export function recordCycle(t: Telemetry, r: CycleResult, inferenceSeconds: number): void {
+  // Alert starts per workload, counted first: one counter update per workload, not per pod.
+  const starts = new Map<string, { labels: { namespace: string; workload: string }; n: number }>();
   for (const { result, started } of r.pods) {
     const { ref, exhaustion } = result;
-    const labels = { namespace: ref.namespace, pod: ref.pod, workload: ref.workload };
-    t.anomalyScore.set(labels, result.score);
-    t.anomalyThreshold.set(labels, result.threshold);
-    t.anomalyFlag.set(labels, result.flagged ? 1 : 0);
-    // Every workload's counter exists from its first cycle (at 0), so increase() sees its first flag.
-    t.anomaliesDetected.inc({ namespace: ref.namespace, workload: ref.workload }, started ? 1 : 0);
+    const key = seriesKey(ref);
+    const labels = () => ({ namespace: ref.namespace, pod: ref.pod, workload: ref.workload });
+    t.anomalyScore.set(key, labels, result.score);
+    t.anomalyThreshold.set(key, labels, result.threshold);
+    t.anomalyFlag.set(key, labels, result.flagged ? 1 : 0);
+    const wk = `${ref.namespace}\n${ref.workload}`;
+    const w = starts.get(wk);
+    if (w) w.n += started ? 1 : 0;
+    else starts.set(wk, { labels: { namespace: ref.namespace, workload: ref.workload }, n: started ? 1 : 0 });
     if (!exhaustion) continue;
     for (const resource of RESOURCES) {
-      const l = { ...labels, resource };
+      const rk = `${key}\n${resource}`;
+      const l = () => ({ ...labels(), resource });
       const tte = resource === 'memory' ? exhaustion.memorySeconds : exhaustion.cpuSeconds;
-      if (Number.isFinite(tte)) t.timeToExhaustion.set(l, tte);
-      else t.timeToExhaustion.remove(l);
-      t.earlyWarning.set(l, exhaustion.warnings.includes(resource) ? 1 : 0);
+      if (Number.isFinite(tte)) t.timeToExhaustion.set(rk, l, tte);
+      else t.timeToExhaustion.remove(rk);
+      t.earlyWarning.set(rk, l, exhaustion.warnings.includes(resource) ? 1 : 0);
     }
   }
+  // Every workload's counter exists from its first cycle (at 0), so increase() sees its first flag.
+  for (const { labels, n } of starts.values()) t.anomaliesDetected.inc(labels, n);
   for (const ref of r.departed) {
     // The pod went away: drop its series from /metrics.
-    const labels = { namespace: ref.namespace, pod: ref.pod, workload: ref.workload };
-    t.anomalyScore.remove(labels);
-    t.anomalyThreshold.remove(labels);
-    t.anomalyFlag.remove(labels);
+    const key = seriesKey(ref);
+    t.anomalyScore.remove(key);
+    t.anomalyThreshold.remove(key);
+    t.anomalyFlag.remove(key);
     for (const resource of RESOURCES) {
-      t.timeToExhaustion.remove({ ...labels, resource });
-      t.earlyWarning.remove({ ...labels, resource });
+      t.timeToExhaustion.remove(`${key}\n${resource}`);
+      t.earlyWarning.remove(`${key}\n${resource}`);
     }
   }
   if (r.decided) t.predictions.inc(r.pods.length);
