@@ -109,7 +109,7 @@ export interface PrometheusSourceOptions {
   /**
    * `current` re-reads a pod's limits, start time, owner and node at most this often (ms of query
    * time), and at once for a pod it has not seen: they change only with a new pod, or when limits are
-   * resized in place. Saves 4 of 11 queries per cycle. 0: every call. Default 10 minutes.
+   * resized in place. Saves 5 of 11 queries per batch and cycle. 0: every call. Default 10 minutes.
    */
   staticRefreshMs?: number;
   /** Which service mesh's series to read (KAD_MESH); default `off`. */
@@ -136,21 +136,31 @@ export interface QueryStats {
   ms: number;
 }
 
+/** The working set and the restarts are asked in one query (one pod matcher fewer per batch), told apart by metric name. */
+const MEMORY_METRIC = 'container_memory_working_set_bytes';
+const RESTARTS_METRIC = 'kube_pod_container_status_restarts_total';
+
 /**
  * The PromQL of each per-pod value, for the series matched by `selector` (label matchers without
- * braces, e.g. `namespace=~"shop|platform"`), grouped by `namespace` and `podLabel`. `memoryUsage`
- * (the seed's memory metric) is asked only when `memory` (the working set) answers nothing.
+ * braces, e.g. `namespace=~"shop|platform"`), grouped by `namespace` and `podLabel`. `memory` and
+ * `restarts` are one query (the same string), grouped by metric name too: Prometheus 2.42 spends about
+ * 10 µs of CPU per pod named in a query's matchers just compiling them (measured: 6.0 against 1.5 ms
+ * for a 500-pod matcher and an equality of the same length), so one query fewer per batch is about a
+ * seventh less of its work per cycle. `memoryUsage` (the seed's memory metric) is asked only when the
+ * working set answers nothing.
  */
 export function podQueries(selector: string, podLabel: string, rateWindow: string): Record<PodMetric | 'memoryUsage', string> {
   const by = `namespace, ${podLabel}`;
   const containers = `${selector},container!="",container!="POD"`;
   const sum = (expr: string) => `sum by (${by}) (${expr})`;
   const rate = (metric: string, sel = selector) => sum(`rate(${metric}{${sel}}[${rateWindow}])`);
+  // Restarts (kube-state-metrics) are per container too: the container matchers select the same series.
+  const gauges = `sum by (${by}, __name__) ({__name__=~"${MEMORY_METRIC}|${RESTARTS_METRIC}",${containers}})`;
   return {
     cpu: rate('container_cpu_usage_seconds_total', containers),
-    memory: sum(`container_memory_working_set_bytes{${containers}}`),
+    memory: gauges,
     memoryUsage: sum(`container_memory_usage_bytes{${containers}}`),
-    restarts: sum(`kube_pod_container_status_restarts_total{${selector}}`),
+    restarts: gauges,
     rxBytes: rate('container_network_receive_bytes_total'),
     txBytes: rate('container_network_transmit_bytes_total'),
     rxPackets: rate('container_network_receive_packets_total'),
@@ -161,6 +171,16 @@ export function podQueries(selector: string, podLabel: string, rateWindow: strin
     startedAt: `max by (${by}) (kube_pod_start_time{${selector}})`,
     info: `max by (${by}, created_by_kind, created_by_name, node) (kube_pod_info{${selector}})`,
   };
+}
+
+/** Which value a series of the memory-and-restarts query is (by its metric name). */
+function gaugeIndex(metric: Labels): number {
+  return metric.__name__ === RESTARTS_METRIC ? I_RESTARTS : I_MEMORY;
+}
+
+/** Whether an answer of the memory-and-restarts query has a working-set series. */
+function hasWorkingSet(result: readonly { metric: Labels }[]): boolean {
+  return result.some((s) => s.metric.__name__ !== RESTARTS_METRIC);
 }
 
 /**
@@ -358,19 +378,23 @@ export class PrometheusSource implements Source {
         if (refresh) for (const key of b.pods) refreshed.add(key);
         const q = podQueries(b.selector, this.podLabel, this.rateWindow);
         POD_METRICS.forEach((_, m) => {
-          if (refresh || !STATIC_METRICS.has(m)) tasks.push({ q, m });
+          if (m !== I_RESTARTS && (refresh || !STATIC_METRICS.has(m))) tasks.push({ q, m }); // restarts: with memory
         });
       }
       const accs = new Map<string, PodAcc>();
       let requests = asked.requests;
       await mapLimit(tasks, this.concurrency, async ({ q, m }) => {
         requests++;
-        let result = await this.api.query(q[POD_METRICS[m]], t, ctl.signal);
-        if (m === I_MEMORY && result.length === 0) {
-          requests++;
-          result = await this.api.query(q.memoryUsage, t, ctl.signal);
+        const result = await this.api.query(q[POD_METRICS[m]], t, ctl.signal);
+        if (m !== I_MEMORY) {
+          for (const s of result) this.put(accs, s.metric, m, 1, 0, s.value);
+          return;
         }
-        for (const s of result) this.put(accs, s.metric, m, 1, 0, s.value);
+        for (const s of result) this.put(accs, s.metric, gaugeIndex(s.metric), 1, 0, s.value);
+        if (!hasWorkingSet(result)) {
+          requests++;
+          for (const s of await this.api.query(q.memoryUsage, t, ctl.signal)) this.put(accs, s.metric, I_MEMORY, 1, 0, s.value);
+        }
       }, ctl);
       const { flavour, probes } = await this.meshFlavour(t, ctl.signal);
       requests += probes;
@@ -425,7 +449,9 @@ export class PrometheusSource implements Source {
       for (const b of batches) {
         const q = podQueries(b.selector, this.podLabel, this.rateWindow);
         for (let i = 0; i < steps; i += span) {
-          POD_METRICS.forEach((_, m) => tasks.push({ q, m, from: i, to: Math.min(steps, i + span) - 1 }));
+          POD_METRICS.forEach((_, m) => {
+            if (m !== I_RESTARTS) tasks.push({ q, m, from: i, to: Math.min(steps, i + span) - 1 }); // restarts: with memory
+          });
         }
       }
       const accs = new Map<string, PodAcc>();
@@ -436,9 +462,11 @@ export class PrometheusSource implements Source {
           requests++;
           return this.api.queryRange(expr, first + from * stepMs, first + to * stepMs, stepMs, ctl.signal);
         };
-        let result = await range(q[POD_METRICS[m]]);
-        if (m === I_MEMORY && result.length === 0) result = await range(q.memoryUsage);
-        this.putRange(accs, result, m, steps, first, stepMs);
+        const result = await range(q[POD_METRICS[m]]);
+        if (m === I_MEMORY) {
+          this.putRange(accs, result.filter((s) => gaugeIndex(s.metric) === I_RESTARTS), I_RESTARTS, steps, first, stepMs);
+          this.putRange(accs, hasWorkingSet(result) ? result.filter((s) => gaugeIndex(s.metric) === I_MEMORY) : await range(q.memoryUsage), I_MEMORY, steps, first, stepMs);
+        } else this.putRange(accs, result, m, steps, first, stepMs);
         onProgress?.(++answered, tasks.length);
       }, ctl);
       const { flavour, probes } = await this.meshFlavour(lastT, ctl.signal);
