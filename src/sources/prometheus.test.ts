@@ -30,10 +30,11 @@ describe('queries', () => {
   });
 
   it('lists pods by their memory and restart series, over a range for history', () => {
-    expect(podListQuery('namespace=~"a"', 'pod')).toBe('group by (namespace, pod) (container_memory_working_set_bytes{namespace=~"a",container!="",container!="POD"})'
-      + ' or group by (namespace, pod) (kube_pod_container_status_restarts_total{namespace=~"a"})');
+    // At an instant one selector for both; over a range two (last_over_time drops the metric name).
+    expect(podListQuery('namespace=~"a"', 'pod')).toBe('group by (namespace, pod) ({__name__=~"container_memory_working_set_bytes|kube_pod_container_status_restarts_total",namespace=~"a",container!="",container!="POD"})');
     expect(podListQuery('namespace=~"a"', 'pod', undefined, true)).toBe('group by (namespace, pod) (container_memory_usage_bytes{namespace=~"a",container!="",container!="POD"})');
-    expect(podListQuery('namespace=~"a"', 'pod', 3600.5)).toContain('group by (namespace, pod) (last_over_time(kube_pod_container_status_restarts_total{namespace=~"a"}[3601s]))');
+    expect(podListQuery('namespace=~"a"', 'pod', 3600.5)).toBe('group by (namespace, pod) (last_over_time(container_memory_working_set_bytes{namespace=~"a",container!="",container!="POD"}[3601s]))'
+      + ' or group by (namespace, pod) (last_over_time(kube_pod_container_status_restarts_total{namespace=~"a"}[3601s]))');
   });
 
   it('escapes regular expressions and PromQL strings', () => {
