@@ -16,7 +16,7 @@
  * Exits non-zero when a pod is scored twice or not at all.
  *
  * Run: `npm run bench:shard` (PODS=40000 SHARDS=4 CYCLES=4; KAD_SHARD_BY=namespace shards by namespace,
- * KAD_QUERY_CONCURRENCY and KAD_QUERY_BATCH_PODS as in the service). Needs /usr/bin/prometheus and
+ * KAD_QUERY_CONCURRENCY and KAD_QUERY_BATCH_PODS as in the service; WORKER_NODE_ARGS="--cpu-prof" profiles the shards). Needs /usr/bin/prometheus and
  * /usr/bin/promtool; at 40,000 pods about 0.8 GB of temporary disk and several minutes on 2 cores.
  */
 import { execFile } from 'node:child_process';
@@ -125,7 +125,8 @@ const run = promisify(execFile);
 /** Runs one shard in a child process of its own (RSS and heap are then the shard's alone). */
 async function runShard(url: string, dir: string, shard: number, shards: number, cycles: number, namespaceRegex?: string): Promise<ShardReport> {
   const out = join(dir, `shard-${shards}-${shard}${namespaceRegex ? '-ns' : ''}.json`);
-  await run(process.execPath, ['--expose-gc', '--import', 'tsx', process.argv[1], '--worker', url, String(shard), String(shards), String(cycles), out, ...(namespaceRegex ? [namespaceRegex] : [])], {
+  const nodeArgs = process.env.WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []; // e.g. --cpu-prof, to profile the shards
+  await run(process.execPath, [...nodeArgs, '--expose-gc', '--import', 'tsx', process.argv[1], '--worker', url, String(shard), String(shards), String(cycles), out, ...(namespaceRegex ? [namespaceRegex] : [])], {
     maxBuffer: 16 * 1024 * 1024, timeout: 15 * MIN, env: { ...process.env, BENCH_SHARD_T0: String(T0) },
   });
   return JSON.parse(readFileSync(out, 'utf8')) as ShardReport;
