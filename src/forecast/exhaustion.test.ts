@@ -142,6 +142,30 @@ describe('ExhaustionEstimator', () => {
     expect(est.size).toBe(10);
   });
 
+  it('refits the 4-hour window every 4th point and carries its fit forward in time in between', () => {
+    // A slow climb only the 4-hour window is sure of: it is the window reported.
+    const noise = ar1(3, 2, 5);
+    const pts = run(new ExhaustionEstimator({ windowsSeconds: [14_400] }), T0, 6 * 60, (t) => 200 + 0.05 * ((t - T0) / MIN) + noise());
+    const late = pts.slice(5 * 60).filter((p) => p.e.windowSeconds === 14_400 && Number.isFinite(p.e.tteSeconds));
+    expect(late.length).toBeGreaterThan(50);
+    let carried = 0;
+    let refits = 0;
+    for (let i = 1; i < late.length; i++) {
+      const [a, b] = [late[i - 1], late[i]];
+      if (b.t - a.t !== MIN) continue;
+      // Carried: the same line a minute on (times to exhaustion 60 s shorter, the same slope); a refit
+      // moves them otherwise.
+      if (Math.abs(b.e.tteSeconds - (a.e.tteSeconds - 60)) < 1e-6) {
+        carried++;
+        expect(b.e.slopePerSecond).toBe(a.e.slopePerSecond);
+        expect(b.e.tteUpperSeconds).toBeCloseTo(a.e.tteUpperSeconds - 60, 6);
+      } else refits++;
+    }
+    // One refit in four points.
+    expect(refits / (carried + refits)).toBeGreaterThan(0.2);
+    expect(refits / (carried + refits)).toBeLessThan(0.3);
+  });
+
   it('round-trips through JSON and continues exactly as the original', () => {
     const noise = ar1(7, 5, 10);
     const value = (t: number) => 500 + Math.max(0, t - T0 - 2 * HOUR) * (60 / HOUR) + noise();
