@@ -262,7 +262,7 @@ export class ExhaustionEstimator {
     }
   }
 
-  private readonly fit = { slope: 0, se: 0, level: 0, tte: Infinity, lower: Infinity, upper: Infinity, confidence: 0, steady: 0, score: 0 };
+  private readonly fit = { slope: 0, se: 0, level: 0, tte: Infinity, lower: Infinity, upper: Infinity, confidence: 0, steady: 0 };
 
   /** Keeps window w's fit just made (this.fit) to carry forward until its next refit. */
   private keepFit(w: number, tNow: number, limit: number): void {
