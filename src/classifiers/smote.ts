@@ -11,6 +11,7 @@ import { InputError } from '../core/errors.js';
 import type { Frame } from '../core/frame.js';
 import { createRng } from '../core/rng.js';
 import { StandardScaler } from '../features/standard-scaler.js';
+import { insertSortedWith } from '../stats/sorted-windows.js';
 
 /** SMOTE settings. */
 export interface SmoteOptions {
@@ -45,14 +46,7 @@ function nearest(Z: Float64Array, d: number, rows: readonly number[], a: number,
     for (let g = 0; g < groups.length; g++) if (cat[ra * groups.length + g] !== cat[rb * groups.length + g]) s += pen;
     if (m < k) m++;
     else if (s >= dist[m - 1]) continue;
-    let p = m - 1;
-    while (p > 0 && dist[p - 1] > s) {
-      dist[p] = dist[p - 1];
-      out[p] = out[p - 1];
-      p--;
-    }
-    dist[p] = s;
-    out[p] = rb;
+    insertSortedWith(dist, out, m - 1, s, rb); // the farthest of k falls out
   }
   return m;
 }

@@ -17,6 +17,7 @@
  * The result per sample is 1 (outlying) or 0, as augurs' `scores`. dbscan-1d.test.ts checks it
  * against augurs' own on random groups.
  */
+import { insertSortedWith } from '../stats/sorted-windows.js';
 
 /** The detector, with scratch arrays it reuses (grown to the largest group seen): nothing is allocated per call. */
 export class Dbscan1d {
@@ -50,14 +51,7 @@ export class Dbscan1d {
       for (let q = 0; q < count; q++) {
         const v = series[q * n + i];
         if (v !== v) continue;
-        let j = m++;
-        while (j > 0 && values[j - 1] > v) {
-          values[j] = values[j - 1];
-          order[j] = order[j - 1];
-          j--;
-        }
-        values[j] = v;
-        order[j] = q;
+        insertSortedWith(values, order, m++, v, q);
       }
       if (m <= 2) continue;
       const need = (m >> 1) + 1;

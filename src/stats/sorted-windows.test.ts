@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../core/rng.js';
-import { SortedWindows } from './sorted-windows.js';
+import { insertSortedWith, SortedWindows } from './sorted-windows.js';
 
 /** The q-quantile of `v` by sorting a copy, linear between order statistics (numpy's default). */
 function naiveQuantile(v: number[], q: number): number {
@@ -37,5 +37,18 @@ describe('SortedWindows', () => {
     expect(w.quantile(2, 0.5)).toBeNaN();
     expect(w.median(1)).toBe(5);
     expect(w.values(0)).toEqual([]);
+  });
+});
+
+describe('insertSortedWith', () => {
+  it('keeps the values sorted and each payload with its value, equal values in insertion order', () => {
+    const rng = createRng(5);
+    const a = new Float64Array(40);
+    const p = new Int32Array(40);
+    const input = Array.from({ length: 40 }, () => Math.round(rng.next() * 8));
+    input.forEach((v, k) => insertSortedWith(a, p, k, v, k));
+    const expected = input.map((v, k) => [v, k]).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    expect(Array.from(a)).toEqual(expected.map((x) => x[0]));
+    expect(Array.from(p)).toEqual(expected.map((x) => x[1]));
   });
 });

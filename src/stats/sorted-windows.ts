@@ -80,6 +80,22 @@ export function insertSorted(a: Float64Array, base: number, c: number, v: number
   a[i] = v;
 }
 
+/**
+ * Inserts `v` into the `c` sorted values at `a[0 ..]` (room for one more) and `p` at the same place
+ * of `payload` (what each value belongs to), keeping both in the values' order: equal values keep
+ * their order of insertion.
+ */
+export function insertSortedWith(a: Float64Array, payload: Int32Array, c: number, v: number, p: number): void {
+  let i = c;
+  while (i > 0 && a[i - 1] > v) {
+    a[i] = a[i - 1];
+    payload[i] = payload[i - 1];
+    i--;
+  }
+  a[i] = v;
+  payload[i] = p;
+}
+
 /** Removes one occurrence of `v` from the `c` sorted values at `a[base ..]` (binary search, then shift). */
 export function removeSorted(a: Float64Array, base: number, c: number, v: number): void {
   let lo = base;
