@@ -28,7 +28,8 @@ export function flaggedPods(result: CycleResult): FlaggedPod[] {
   return out;
 }
 
-function anomalyAlert(o: PodOutcome, modelVersion: string): FlaggedPod {
+/** The `KadPodAnomaly` alert of pod outcome `o`, whose anomaly fires (held or not). */
+export function anomalyAlert(o: PodOutcome, modelVersion: string): FlaggedPod {
   const { ref, score } = o.result;
   const a = o.anomaly!;
   const annotations: Record<string, string> = {};

@@ -2,9 +2,11 @@
  * The event store's writer: a {@link CycleObserver} that turns each scoring cycle's result into
  * rows of the event store (store/event-store.ts), in one transaction per cycle:
  * - every pod's score, effective threshold, flag and raw metrics (the undecided first pass too);
- * - an **anomaly event** that opens when a pod's anomaly alert fires, keeps its peak score (with the
+ * - an **anomaly event** that opens when a pod's anomaly fires, keeps its peak score (with the
  *   features and explanation at the peak), and closes at the first decided cycle it no longer fires
- *   (or the pod is gone);
+ *   (or the pod is gone). An anomaly whose alert topology inhibition holds is an anomaly event too
+ *   (the dashboard shows the pod flagged, and an operator can give feedback on it); its explanation
+ *   names the alerts downstream that hold it;
  * - the **alert history**: the same alerts the notifier sends (cycle-alerts.ts; anomaly and early
  *   warning), with their labels and annotations, from the cycle they start to the one they stop.
  * What is still open when kad stops stays open in the store; a restarted recorder continues it, or
@@ -17,7 +19,7 @@ import type { CycleObserver, CycleResult, PodOutcome } from '../policy/cycle-res
 import type { EventStore, PodCycleRow, TopFeature } from '../store/event-store.js';
 import { ALERT_NAME, alertAnnotations, alertKey, alertLabels } from './alerts.js';
 import type { FlaggedPod } from './base.js';
-import { flaggedPods } from './cycle-alerts.js';
+import { anomalyAlert, flaggedPods } from './cycle-alerts.js';
 
 /** Settings of an {@link EventRecorder}. */
 export interface EventRecorderOptions {
@@ -50,6 +52,7 @@ export function explanationOf(annotations: Record<string, string>): string {
     annotations.description ?? annotations.summary ?? '',
     annotations.peer_outlier ? `Peer group: ${annotations.peer_outlier}.` : '',
     annotations.change ? `Recent scores show a ${annotations.change.replace(/-/g, ' ')}.` : '',
+    annotations.inhibited_by ? `Workloads it calls fire too: ${annotations.inhibited_by}.` : '',
   ].filter(Boolean).join(' ');
 }
 
@@ -94,20 +97,22 @@ export class EventRecorder implements CycleObserver {
   }
 
   private events(r: CycleResult): void {
-    const outcomes = new Map(r.pods.map((o) => [podKey(o.result.ref), o]));
     const firingAlerts = new Set<string>();
     const firingPods = new Set<string>();
+    const anomalyIds = new Map<string, number>();
+    for (const o of r.pods) {
+      if (!o.anomaly) continue;
+      const p = anomalyAlert(o, r.modelVersion);
+      const pk = podKey(p);
+      firingPods.add(pk);
+      anomalyIds.set(pk, this.anomaly(r, p, o, explanationOf(alertAnnotations(p, ''))));
+    }
     for (const p of flaggedPods(r)) {
       const key = alertKey(p);
-      const pk = podKey(p);
       const annotations = alertAnnotations(p, '');
       const isAnomaly = !p.alertname || p.alertname === ALERT_NAME;
       firingAlerts.add(key);
-      let anomalyId: number | null = null;
-      if (isAnomaly) {
-        firingPods.add(pk);
-        anomalyId = this.anomaly(r, p, outcomes.get(pk)!, explanationOf(annotations));
-      }
+      const anomalyId = isAnomaly ? anomalyIds.get(podKey(p)) ?? null : null;
       if (!this.alerts.has(key)) {
         this.alerts.set(key, this.store.openAlert({
           kind: isAnomaly ? 'anomaly' : 'early_warning', key, namespace: p.namespace, workload: p.workload, pod: p.pod, startsAt: r.t,
