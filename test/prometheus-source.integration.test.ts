@@ -2,7 +2,9 @@
  * The Prometheus source against a real Prometheus: 90 minutes of a simulated cluster's history
  * backfilled with promtool, then live scrapes of the same cluster every 2 s. Checks history and
  * current values against the simulator's own, namespace filtering, a pod going away, a server that
- * stops answering or is down, and recovery after a restart.
+ * stops answering or is down, and recovery after a restart. Prometheus also evaluates the recording
+ * rules `kad rules` prints (every 2 s): read instead of the six queries (KAD_RECORDING_RULES), they
+ * give the same pods and values; the other tests ask the raw series (`off`).
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -17,6 +19,9 @@ import type { ScenarioOptions } from '../src/simulator/types.js';
 import type { PodSample, PodSnapshot } from '../src/core/samples.js';
 import { PrometheusClient, prometheusClientSettings } from '../src/sources/prometheus-client.js';
 import { PrometheusSource, prometheusSourceSettings } from '../src/sources/prometheus.js';
+import { recordingRulesYaml } from '../src/sources/prometheus-rules.js';
+import { InputError } from '../src/core/errors.js';
+import { writeFileSync } from 'node:fs';
 import { SimulatorSource } from '../src/sources/simulator.js';
 import { waitFor } from './helpers.js';
 import { describeWithServers, tempDir } from './integration.js';
@@ -54,7 +59,9 @@ describeWithServers('PrometheusSource against a real Prometheus', ['prometheus',
     events: [{ kind: 'scale', at: scaleAt, namespace: 'shop', workload: 'cart', replicas: 1 }],
   });
   const newSource = (extra: Partial<ConstructorParameters<typeof PrometheusSource>[0]> = {}, client: Partial<ConstructorParameters<typeof PrometheusClient>[0]> = {}) => {
-    const s = new PrometheusSource({ ...prometheusSourceSettings(PROMETHEUS), api: new PrometheusClient({ ...prometheusClientSettings(PROMETHEUS), url: prom.url, ...client }), ...extra });
+    const s = new PrometheusSource({
+      ...prometheusSourceSettings(PROMETHEUS), recordingRules: 'off', api: new PrometheusClient({ ...prometheusClientSettings(PROMETHEUS), url: prom.url, ...client }), ...extra,
+    });
     closers.push(() => s.close());
     return s;
   };
@@ -71,7 +78,9 @@ describeWithServers('PrometheusSource against a real Prometheus', ['prometheus',
     // The backfill carries the labels the scrape adds, so history and live samples are one series.
     const file = join(tempDir('prom-hist'), 'history.om');
     await writeOpenMetricsHistory(cluster, file, clusterStart, historyEnd, GRID, { labels: { job: 'kad-sim', instance: target } });
-    prom = await startPrometheus({ backfill: [file], scrape: [{ job: 'kad-sim', targets: [target], intervalSeconds: 2 }] });
+    const rules = join(tempDir('prom-rules'), 'kad-rules.yml');
+    writeFileSync(rules, recordingRulesYaml(PROMETHEUS, { interval: '2s' }));
+    prom = await startPrometheus({ backfill: [file], scrape: [{ job: 'kad-sim', targets: [target], intervalSeconds: 2 }], extraConfig: `rule_files:\n  - ${JSON.stringify(rules)}\n` });
     source = newSource();
     const client = new PrometheusClient({ ...prometheusClientSettings(PROMETHEUS), url: prom.url });
     closers.push(() => client.close());
@@ -176,6 +185,45 @@ describeWithServers('PrometheusSource against a real Prometheus', ['prometheus',
     expect(filtered.pods.map((p) => podKey(p.ref))).toEqual(all.pods.filter((p) => /^(shop|monitoring)$/.test(p.ref.namespace)).map((p) => podKey(p.ref)));
     expect(small.lastStats().batches).toBeGreaterThan(5);
     expect(batched.pods.map((p) => p.ref.pod)).toEqual(all.pods.map((p) => p.ref.pod));
+  });
+
+  it('recording rules: read with one query per batch, the same pods and values as the six queries; missing ones are an error with `on`', async () => {
+    const recorded = newSource({ recordingRules: 'auto', batchSize: 5 });
+    const raw = newSource({ batchSize: 5 });
+    const [a, b] = await waitFor(async () => {
+      const t = Date.now();
+      const pair = await Promise.all([recorded.current(t), raw.current(t)]);
+      // The rules' first evaluations come a few seconds after the start; a new pod's a few seconds after its first scrape.
+      return pair[0].pods.length === pair[1].pods.length ? pair : undefined;
+    }, 20_000, 'the recorded series of every pod');
+    expect(a.pods.map((p) => podKey(p.ref))).toEqual(b.pods.map((p) => podKey(p.ref)));
+    // Per batch: the listing, one recorded selector, and the static values at the first call; the raw source asks six queries more per batch.
+    const batches = recorded.lastStats().batches;
+    expect(batches).toBeGreaterThan(3);
+    expect(raw.lastStats().requests - recorded.lastStats().requests).toBe(5 * batches - 1); // less the look for the rules
+    console.log(`recorded: ${a.pods.length} pods, ${batches} batches, requests ${recorded.lastStats().requests} against ${raw.lastStats().requests}`);
+    const again = await recorded.current(Date.now());
+    expect(recorded.lastStats().requests).toBe(1 + batches); // listing + one selector per batch (statics are fresh)
+    expect(again.pods.length).toBe(a.pods.length);
+    const rawB = new Map(b.pods.map((p) => [podKey(p.ref), p]));
+    for (const p of a.pods) {
+      const q = rawB.get(podKey(p.ref))!;
+      expect(p.ref.workload).toBe(q.ref.workload);
+      expect(p.restarts, p.ref.pod).toBe(q.restarts);
+      expect(p.memoryLimit).toBe(q.memoryLimit);
+      // The recorded values are at most one evaluation (2 s) older than the raw queries' at the same time.
+      expect(relErr(p.memory, q.memory, 1e6), `memory of ${p.ref.pod}`).toBeLessThan(0.05);
+      if (Number.isFinite(q.cpu)) expect(relErr(p.cpu, q.cpu, 0.01), `cpu of ${p.ref.pod}`).toBeLessThan(0.25);
+      if (Number.isFinite(q.rxBytes)) expect(relErr(p.rxBytes, q.rxBytes, 1e3), `rx of ${p.ref.pod}`).toBeLessThan(0.25);
+    }
+    // Rules for another rate window are not these: `auto` asks the raw series, `on` says what is missing.
+    const other = newSource({ recordingRules: 'auto', rateWindow: '2m' });
+    expect((await other.current(Date.now())).pods.length).toBe(a.pods.length);
+    expect(other.lastStats().requests).toBeGreaterThan(6 * other.lastStats().batches);
+    const strict = newSource({ recordingRules: 'on', rateWindow: '2m' });
+    const err = await strict.current(Date.now()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect(String((err as Error).message)).toMatch(/KAD_RECORDING_RULES=on.*kad_pod:container_cpu_usage_seconds_total:sum_rate2m.*kad rules/);
   });
 
   it('a pod the simulator deletes leaves current() at the next scrape', async () => {

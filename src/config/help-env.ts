@@ -16,6 +16,7 @@ export const HELP_ENV_VARS: readonly HelpEnvVar[] = Object.freeze([
   { name: "POD_LABEL", path: "prometheus.podLabel", default: "pod" },
   { name: "REQUEST_TIMEOUT_SECONDS", path: "prometheus.requestTimeoutSeconds", default: 5 },
   { name: "KAD_RATE_WINDOW", path: "prometheus.rateWindow", default: "1m" },
+  { name: "KAD_RECORDING_RULES", path: "prometheus.recordingRules", default: "auto" },
   { name: "KAD_QUERY_BATCH_PODS", path: "prometheus.batchSize", default: 500 },
   { name: "KAD_QUERY_CONCURRENCY", path: "prometheus.concurrency", default: 4 },
   { name: "KAD_QUERY_RETRIES", path: "prometheus.maxRetries", default: 3 },

@@ -20,6 +20,10 @@ export const ConfigSchema = Type.Object(
         podLabel: Type.String({ default: 'pod', minLength: 1, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$', env: 'POD_LABEL', allowed: 'a Prometheus label name' }),
         requestTimeoutSeconds: Type.Number({ exclusiveMinimum: 0, maximum: 600, default: 5, env: 'REQUEST_TIMEOUT_SECONDS', allowed: 'a number of seconds above 0 and at most 600' }),
         rateWindow: Type.String({ default: '1m', pattern: '^[0-9]+(ms|s|m|h)$', env: 'KAD_RATE_WINDOW', allowed: 'a PromQL duration such as 30s, 1m or 5m' }),
+        recordingRules: Type.Union(['auto', 'on', 'off'].map((l) => Type.Literal(l)), {
+          default: 'auto', env: 'KAD_RECORDING_RULES',
+          allowed: 'one of auto (read the per-pod values from the recording rules `kad rules` prints when Prometheus has them), on (always; an error while they are missing), off (never: six queries per batch)',
+        }),
         batchSize: int(1, 100_000, 500, 'KAD_QUERY_BATCH_PODS'),
         concurrency: int(1, 64, 4, 'KAD_QUERY_CONCURRENCY'),
         maxRetries: int(0, 20, 3, 'KAD_QUERY_RETRIES'),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load.js';
-import { SourceError } from '../core/errors.js';
+import { InputError, SourceError } from '../core/errors.js';
 import { shardOf, ShardOwnership } from '../core/shard.js';
 import { planPodBatches } from './prometheus-shard.js';
 import type { Labels, MatrixSeries, PrometheusApi, VectorSample } from './prometheus-client.js';
@@ -9,10 +9,11 @@ import {
   type PodMetric,
 } from './prometheus.js';
 import { promqlString, regexLiteral } from './promql.js';
+import { recordedNames } from './prometheus-rules.js';
 import { workloadOf } from '../core/series.js';
 
 /** The source's settings as the config's defaults give them. */
-const SETTINGS = prometheusSourceSettings(loadConfig({ env: {} }).prometheus);
+const SETTINGS = { ...prometheusSourceSettings(loadConfig({ env: {} }).prometheus), recordingRules: 'off' as const };
 
 describe('queries', () => {
   it('follows the seeds, filtered by namespace and grouped by the pod label', () => {
@@ -107,6 +108,8 @@ class FakeApi implements PrometheusApi {
   inFlight = 0;
   maxInFlight = 0;
   failOn?: (expr: string) => boolean;
+  /** Whether this Prometheus evaluates kad's recording rules (for rate window 1m). */
+  recorded = false;
   constructor(private readonly pods: FakePod[]) {}
 
   private matching(expr: string): FakePod[] {
@@ -134,6 +137,15 @@ class FakeApi implements PrometheusApi {
   async query(expr: string, t: number): Promise<VectorSample[]> {
     this.calls.push({ expr, t });
     return this.enter(expr, () => {
+      if (expr.startsWith('count(kad_pod:')) return this.recorded && expr.includes(':sum_rate1m{') ? [{ metric: {}, t, value: this.pods.length }] : [];
+      if (expr.startsWith('{__name__=~"kad_pod:')) {
+        if (!this.recorded) return [];
+        const names = recordedNames('1m');
+        return this.matching(expr).filter((p) => this.alive(p, t)).flatMap((p) => [...names].flatMap(([name, m]) => {
+          const f = m === 'memory' ? p.values.memory ?? p.usage : p.values[m];
+          return f ? [{ metric: { __name__: name, namespace: p.namespace, pod: p.pod }, t, value: f(t) }] : [];
+        }));
+      }
       if (expr.startsWith('group by')) {
         const range = /\[(\d+)s\]/.exec(expr);
         const from = range ? t - Number(range[1]) * 1000 : t;
@@ -308,6 +320,41 @@ describe('PrometheusSource', () => {
     await always.current(0);
     await always.current(1);
     expect(always.lastStats().requests).toBe(POD_METRICS.length);
+  });
+
+  it('recording rules (KAD_RECORDING_RULES): with auto, read when Prometheus has them, one query per batch, the same samples; looked for again every staticRefreshMs', async () => {
+    const pods = Array.from({ length: 12 }, (_, i) => full(`ns-${i % 3}`, `web-5d4f8b9c6d-${'abcdefghijkl'[i]}xxxx`));
+    pods.push({ namespace: 'ns-0', pod: 'old-0', values: { cpu: () => 0.5 }, usage: () => 7e6 }); // no working set: the rule's usage
+    const raw = new PrometheusSource({ ...SETTINGS, api: new FakeApi(pods), batchSize: 5 });
+    const api = new FakeApi(pods);
+    api.recorded = true;
+    const src = new PrometheusSource({ ...SETTINGS, api, batchSize: 5, recordingRules: 'auto', staticRefreshMs: 60_000 });
+    const want = await raw.current(0);
+    const got = await src.current(0);
+    expect(got).toEqual(want);
+    const batches = src.lastStats().batches;
+    expect(batches).toBe(3);
+    expect(raw.lastStats().requests - src.lastStats().requests).toBe(5 * batches - 1); // the six are one; one look for the rules
+    api.calls = [];
+    expect(await src.current(30_000)).toEqual(await raw.current(30_000));
+    expect(api.calls.map((c) => c.expr.slice(0, 20))).toEqual(['group by (namespace,', ...Array(batches).fill('{__name__=~"kad_pod:')]);
+    // The rules go away: noticed at the next look (after staticRefreshMs), then the six queries again.
+    api.recorded = false;
+    await src.current(61_000);
+    expect(src.lastStats().requests).toBe(1 + 1 + 6 * batches + 5 * batches); // listing, the look, six per batch, the statics (stale after a minute)
+    expect(await src.current(62_000)).toEqual(await raw.current(62_000));
+  });
+
+  it('recording rules: with on, missing rules are an error naming the setting; with off, never looked for', async () => {
+    const api = new FakeApi([full('a', 'web-5d4f8b9c6d-aaaaa')]);
+    const on = new PrometheusSource({ ...SETTINGS, api, recordingRules: 'on' });
+    await expect(on.current(0)).rejects.toThrow(InputError);
+    await expect(on.current(0)).rejects.toThrow(/KAD_RECORDING_RULES=on.*kad_pod:container_cpu_usage_seconds_total:sum_rate1m/);
+    api.recorded = true;
+    expect((await on.current(1)).pods.map((p) => p.cpu)).toEqual([0.1 + 1 / 1e9]);
+    api.calls = [];
+    await new PrometheusSource({ ...SETTINGS, api, recordingRules: 'off' }).current(0);
+    expect(api.calls.some((c) => c.expr.includes('kad_pod:'))).toBe(false);
   });
 
   it('rejects a pod label that is not a label name', () => {

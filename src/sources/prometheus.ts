@@ -58,6 +58,7 @@ import { checkCustomSeries, customValues } from './prometheus-custom.js';
 import type { MeshMode } from './mesh-series.js';
 import { callGraphQuery, edgesOf, MESH_METRICS, meshProbeQuery, meshQueries, type MeshFlavour, type MeshMetric } from './prometheus-mesh.js';
 import { PodOwners, planPodBatches } from './prometheus-shard.js';
+import { recordedName, recordedNames, recordedProbeQuery, recordedQuery } from './prometheus-rules.js';
 import { PrometheusClient, type Labels, type MatrixSeries, type PrometheusApi, type PrometheusClientOptions, type VectorSample } from './prometheus-client.js';
 
 /** The per-pod values a source queries, in the order of {@link podQueries}. */
@@ -72,6 +73,8 @@ const INDEX: Record<string, number> = Object.fromEntries(POD_METRICS.map((m, i) 
 const I_MEMORY = INDEX.memory;
 const I_RESTARTS = INDEX.restarts;
 const I_INFO = INDEX.info;
+/** A `current` task that reads a batch's recorded series (one selector for several metrics). */
+const RECORDED = -1;
 /** Values that stay put for a pod's life (or nearly): limits, start time, owner and node. */
 const STATIC_METRICS: ReadonlySet<number> = new Set(['cpuLimit', 'memoryLimit', 'cpuRequest', 'startedAt', 'info'].map((m) => INDEX[m]));
 
@@ -118,14 +121,26 @@ export interface PrometheusSourceOptions {
   custom?: readonly CustomSeries[];
   /** A sharded replica's ownership: only its workloads' pods are asked about (prometheus-shard.ts). */
   shard?: ShardOwnership;
+  /**
+   * Read kad's recorded series (prometheus-rules.ts; KAD_RECORDING_RULES) instead of the six queries per
+   * batch: `auto` (the default) when they exist for the rate window, looked for at the first call and
+   * every `staticRefreshMs`; `on` always (a call fails, naming the setting, while they are missing);
+   * `off` never. `history` always asks the raw series.
+   */
+  recordingRules?: RecordingRulesMode;
 }
 
+/** Whether {@link PrometheusSource} reads kad's recorded series (KAD_RECORDING_RULES). */
+export type RecordingRulesMode = 'auto' | 'on' | 'off';
+
 /** The source's settings of the `prometheus` config section (see {@link PrometheusSourceOptions}). */
-export type PrometheusSourceSettings = Pick<PrometheusSourceOptions, 'namespaceRegex' | 'podLabel' | 'rateWindow' | 'batchSize' | 'concurrency'>;
+export type PrometheusSourceSettings = Pick<PrometheusSourceOptions, 'namespaceRegex' | 'podLabel' | 'rateWindow' | 'batchSize' | 'concurrency' | 'recordingRules'>;
 
 /** The source's settings from the `prometheus` config section. */
 export function prometheusSourceSettings(cfg: Readonly<Pick<Config['prometheus'], keyof PrometheusSourceSettings>>): PrometheusSourceSettings {
-  return { namespaceRegex: cfg.namespaceRegex, podLabel: cfg.podLabel, rateWindow: cfg.rateWindow, batchSize: cfg.batchSize, concurrency: cfg.concurrency };
+  return {
+    namespaceRegex: cfg.namespaceRegex, podLabel: cfg.podLabel, rateWindow: cfg.rateWindow, batchSize: cfg.batchSize, concurrency: cfg.concurrency, recordingRules: cfg.recordingRules,
+  };
 }
 
 /** What {@link PrometheusSource} did in its last call, for logs and benchmarks. */
@@ -331,6 +346,12 @@ export class PrometheusSource implements Source {
    */
   private listedAhead?: { t: number; pods: Promise<{ namespace: string; pod: string }[]> };
   private readonly background = new AbortController();
+  private readonly rulesMode: RecordingRulesMode;
+  /** Recorded series name → index in {@link POD_METRICS}. */
+  private readonly recorded: Map<string, number>;
+  /** With recording rules `auto`: whether they were found, and the query time they were looked for at. */
+  private rulesFound = false;
+  private rulesAt = NaN;
 
   constructor(opts: PrometheusSourceOptions) {
     this.concurrency = Math.max(1, opts.concurrency ?? 4);
@@ -344,6 +365,8 @@ export class PrometheusSource implements Source {
     this.staticRefreshMs = opts.staticRefreshMs ?? 10 * 60_000;
     this.meshMode = opts.mesh ?? 'off';
     this.customSeries = opts.custom ?? [];
+    this.rulesMode = opts.recordingRules ?? 'auto';
+    this.recorded = new Map([...recordedNames(this.rateWindow)].map(([name, m]) => [name, INDEX[m]]));
     if (opts.shard?.sharded) {
       this.shard = opts.shard;
       this.owners = new PodOwners({
@@ -379,19 +402,31 @@ export class PrometheusSource implements Source {
         return !e || !(t - e.at < this.staticRefreshMs && t >= e.at);
       };
       const refreshed = new Set<string>();
-      const tasks: { q: Record<PodMetric | 'memoryUsage', string>; m: number }[] = [];
+      const recorded = await this.recordedNow(t, asked, ctl.signal);
+      // m: a metric's index, or RECORDED for the batch's one selector of recorded series.
+      const tasks: { q: Record<PodMetric | 'memoryUsage', string>; m: number; batch: Batch }[] = [];
       for (const b of batches) {
         const refresh = b.pods.some(stale);
         if (refresh) for (const key of b.pods) refreshed.add(key);
         const q = podQueries(b.selector, this.podLabel, this.rateWindow);
+        if (recorded) tasks.push({ q, m: RECORDED, batch: b });
         POD_METRICS.forEach((_, m) => {
-          if (m !== I_RESTARTS && (refresh || !STATIC_METRICS.has(m))) tasks.push({ q, m }); // restarts: with memory
+          if (STATIC_METRICS.has(m) ? refresh : !recorded && m !== I_RESTARTS) tasks.push({ q, m, batch: b }); // restarts: with memory
         });
       }
       const accs = new Map<string, PodAcc>();
       let requests = asked.requests;
-      await mapLimit(tasks, this.concurrency, async ({ q, m }) => {
+      await mapLimit(tasks, this.concurrency, async ({ q, m, batch }) => {
         requests++;
+        if (m === RECORDED) {
+          const listed = new Set(batch.pods);
+          for (const s of await this.api.query(recordedQuery(batch.selector, this.rateWindow), t, ctl.signal)) {
+            const i = this.recorded.get(s.metric.__name__);
+            // Only listed pods: a recorded series outlives its pod until the rule's next evaluation.
+            if (i !== undefined && listed.has(`${s.metric.namespace}/${s.metric[this.podLabel]}`)) this.put(accs, s.metric, i, 1, 0, s.value);
+          }
+          return;
+        }
         const result = await this.api.query(q[POD_METRICS[m]], t, ctl.signal);
         if (m !== I_MEMORY) {
           for (const s of result) this.put(accs, s.metric, m, 1, 0, s.value);
@@ -541,6 +576,25 @@ export class PrometheusSource implements Source {
     const { flavour } = await this.meshFlavour(t, signal);
     if (!flavour) return [];
     return edgesOf(await this.api.query(callGraphQuery(this.nsSelector, flavour), t, signal), flavour);
+  }
+
+  /**
+   * Whether a `current` call at `t` reads kad's recorded series (see {@link PrometheusSourceOptions.recordingRules}):
+   * with `auto`, whether they were found at the last look (at the first call, then every
+   * `staticRefreshMs`); with `on`, fails with an InputError naming the setting while they are missing.
+   */
+  private async recordedNow(t: number, asked: { requests: number }, signal: AbortSignal): Promise<boolean> {
+    if (this.rulesMode === 'off') return false;
+    if (this.rulesAt <= t && t - this.rulesAt < this.staticRefreshMs && (this.rulesFound || this.rulesMode === 'auto')) return this.rulesFound;
+    asked.requests++;
+    const r = await this.api.query(recordedProbeQuery(this.nsSelector, this.rateWindow), t, signal);
+    this.rulesFound = r.some((s) => s.value > 0);
+    this.rulesAt = t;
+    if (!this.rulesFound && this.rulesMode === 'on') {
+      throw new InputError(`KAD_RECORDING_RULES=on, but Prometheus has no ${recordedName('cpu', this.rateWindow)} series for NAMESPACE_REGEX: `
+        + 'load the rules `kad rules` prints (for this KAD_RATE_WINDOW, NAMESPACE_REGEX and POD_LABEL) into Prometheus, or set KAD_RECORDING_RULES=auto');
+    }
+    return this.rulesFound;
   }
 
   /**
