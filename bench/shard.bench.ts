@@ -15,12 +15,16 @@
  * of pods (whole namespaces, by NAMESPACE_REGEX).
  * Exits non-zero when a pod is scored twice or not at all.
  *
- * Run: `npm run bench:shard` (PODS=40000 SHARDS=4 CYCLES=4; KAD_SHARD_BY=namespace shards by namespace,
+ * Then (RULES=0: not) it records kad's recording rules (`kad rules`) over the backfill with promtool and runs
+ * the shards again reading them (KAD_RECORDING_RULES=on), with what one evaluation of the rules costs
+ * Prometheus.
+ *
+ * Run: `npm run bench:shard` (PODS=40000 SHARDS=4 CYCLES=4 RULES=1; KAD_SHARD_BY=namespace shards by namespace,
  * KAD_QUERY_CONCURRENCY and KAD_QUERY_BATCH_PODS as in the service; WORKER_NODE_ARGS="--cpu-prof" profiles the shards). Needs /usr/bin/prometheus and
  * /usr/bin/promtool; at 40,000 pods about 0.8 GB of temporary disk and several minutes on 2 cores.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -35,8 +39,9 @@ import { PrometheusClient } from '../src/sources/prometheus-client.js';
 import { podListQuery, PrometheusSource, prometheusSourceSettings } from '../src/sources/prometheus.js';
 import { ShardedSource } from '../src/sources/sharded.js';
 import { createTelemetry } from '../src/telemetry/metrics.js';
-import { tempDir } from '../test/integration.js';
-import { backfillOpenMetrics, startPrometheus } from '../test/prometheus.js';
+import { recordingExpressions, recordingRulesYaml } from '../src/sources/prometheus-rules.js';
+import { BINARIES, tempDir } from '../test/integration.js';
+import { backfillOpenMetrics, startPrometheus, type PrometheusServer } from '../test/prometheus.js';
 import { synthPods, writeHistory } from './synth-pods.js';
 
 const MIN = 60_000;
@@ -69,7 +74,7 @@ interface ShardReport {
 /** One shard: train through its own source, score CYCLES cycles, write its report to `out`. */
 async function worker(url: string, shard: number, shards: number, cycles: number, out: string, namespaceRegex?: string): Promise<void> {
   const env: Record<string, string> = namespaceRegex ? { NAMESPACE_REGEX: namespaceRegex } : {};
-  for (const k of ['KAD_QUERY_BATCH_PODS', 'KAD_QUERY_CONCURRENCY', 'KAD_SHARD_BY']) if (process.env[k]) env[k] = process.env[k]!;
+  for (const k of ['KAD_QUERY_BATCH_PODS', 'KAD_QUERY_CONCURRENCY', 'KAD_SHARD_BY', 'KAD_RECORDING_RULES']) if (process.env[k]) env[k] = process.env[k]!;
   const config = loadConfig({ env });
   const ownership = new ShardOwnership({ shard, shards, by: config.sharding.by });
   const api = new PrometheusClient({ url, timeoutMs: 120_000, maxRetries: 0 });
@@ -157,6 +162,52 @@ function table(reports: ShardReport[], all: ReadonlySet<string>): { twice: numbe
   return { twice, lost: lost + stray };
 }
 
+/** CPU milliseconds process `pid` has used (Linux /proc, 100 ticks a second). */
+function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+/**
+ * kad's recording rules (`kad rules`) evaluated over the backfill by promtool, Prometheus
+ * restarted with the recorded blocks, and the shards run again reading them (KAD_RECORDING_RULES=on).
+ * Prints what one evaluation of the rules costs Prometheus (its CPU for the seven expressions over the
+ * whole fleet, as instant queries), the work the rules move out of kad's cycles.
+ */
+async function withRecordingRules(prom: PrometheusServer, dir: string, shards: number, cycles: number, all: ReadonlySet<string>): Promise<boolean> {
+  const settings = { namespaceRegex: '.*', podLabel: 'pod', rateWindow: RATE_WINDOW };
+  const rulesFile = join(dir, 'kad-rules.yml');
+  writeFileSync(rulesFile, recordingRulesYaml(settings, { interval: `${STEP / 1000}s` }));
+  const api = new PrometheusClient({ url: prom.url, timeoutMs: 120_000, maxRetries: 0 });
+  const evalCpu: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const c0 = cpuMs(prom.pid!);
+    for (const expr of Object.values(recordingExpressions(settings))) await api.query(expr, TRAIN_AT + i * MIN);
+    evalCpu.push(cpuMs(prom.pid!) - c0);
+  }
+  await api.close();
+  const out = join(dir, 'recorded');
+  const t = performance.now();
+  await run(BINARIES.promtool, ['tsdb', 'create-blocks-from', 'rules', '-q', `--start=${T0 / 1000}`, `--end=${T1 / 1000}`, `--url=${prom.url}`, `--output-dir=${out}`, rulesFile], { maxBuffer: 16 * 1024 * 1024 });
+  await prom.stop();
+  for (const block of readdirSync(out)) renameSync(join(out, block), join(prom.dataDir, block));
+  await prom.restart();
+  console.error(`promtool: recording rules over the backfill in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  console.log(`with kad's recording rules (\`kad rules\`: 7 series per pod, evaluated every ${STEP / 1000} s; one evaluation over the ${all.size.toLocaleString('en')} pods costs Prometheus`
+    + ` ${ms(median(evalCpu))} ms of CPU, median of 3), read with one selector per batch (KAD_RECORDING_RULES=on):`);
+  process.env.KAD_RECORDING_RULES = 'on';
+  try {
+    const reports: ShardReport[] = [];
+    for (let s = 0; s < shards; s++) reports.push(await runShard(prom.url, dir, s, shards, cycles));
+    const { twice, lost } = table(reports, all);
+    const slowest = Math.max(...reports.map((r) => median(r.cycleMs.length > 1 ? r.cycleMs.slice(1) : r.cycleMs)));
+    console.log(`slowest shard's cycle with the rules (median after the first): ${ms(slowest)} ms (target < 1000 ms)`);
+    return twice + lost > 0;
+  } finally {
+    delete process.env.KAD_RECORDING_RULES;
+  }
+}
+
 async function main(): Promise<void> {
   const n = Number(process.env.PODS ?? 40_000);
   const shards = Number(process.env.SHARDS ?? 4);
@@ -238,6 +289,10 @@ async function main(): Promise<void> {
         + ` are scored by both their old shard and the new one until the old one restarts (the same alert labels: Alertmanager sends one notification)`);
       failed = a.twice + a.lost + b.twice + b.lost > 0;
       if (failed) console.log('FAIL: a pod was scored twice or not at all');
+      if (process.env.RULES !== '0') {
+        console.log('');
+        failed = (await withRecordingRules(prom, dir, shards, cycles, all)) || failed;
+      }
     } finally {
       await prom.stop();
     }

@@ -41,6 +41,10 @@
  * are also split in time so that no answer has more than 11,000 points per series (the Prometheus
  * limit) or about `maxPointsPerRequest` points in all.
  *
+ * **Recording rules** (`recordingRules`, KAD_RECORDING_RULES): where Prometheus evaluates the rules
+ * `kad rules` prints (prometheus-rules.ts), `current` reads the seven per-cycle values of a batch
+ * from the recorded series with one selector instead of the six queries, keeping only listed pods.
+ *
  * **Presence.** A pod is in a snapshot at time t when it has a memory or restart value at t. Both are
  * instant selectors, so a pod that goes away leaves at the next scrape (Prometheus marks its series
  * stale), while rates would still answer for one rate window. Metrics the cluster does not have are

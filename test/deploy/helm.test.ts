@@ -19,6 +19,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { ConfigSchema } from '../../src/config/schema.js';
+import { recordingRuleGroup } from '../../src/sources/prometheus-rules.js';
 import { exited, ROOT, spawnKad, waitFor } from '../helpers.js';
 import { BINARIES, REQUIRE_INTEGRATION, tempDir } from '../integration.js';
 import { CHART, parseManifests, render, RENDER_MISSING, mergeValues, validateObject, valuesProblems, type K8sObject } from './helm.js';
@@ -227,9 +228,23 @@ describe.skipIf(RENDER_MISSING !== null && !REQUIRE_INTEGRATION)('helm template 
     const spec = one(all, 'PrometheusRule').spec;
     expect(spec.groups.slice(0, rules.groups.length)).toEqual(rules.groups);
     expect(spec.groups.at(-1).rules[0].alert).toBe('KadTrainingFailed');
+    // kad's recording rules, as `kad rules` prints them for the chart's config.
+    expect(spec.groups.at(-2)).toEqual(recordingRuleGroup({ namespaceRegex: 'shop|payments', podLabel: 'pod', rateWindow: '1m' }, '30s'));
     const dir = tempDir('helm-rules');
     writeFileSync(join(dir, 'rules.yml'), stringify({ groups: spec.groups }));
-    expect(execFileSync(BINARIES.promtool, ['check', 'rules', 'rules.yml'], { cwd: dir, encoding: 'utf8' })).toMatch(/SUCCESS: 6 rules found/);
+    expect(execFileSync(BINARIES.promtool, ['check', 'rules', 'rules.yml'], { cwd: dir, encoding: 'utf8' })).toMatch(/SUCCESS: 13 rules found/);
+  });
+
+  it('the recording rules follow config.prometheus (rate window, namespaces, pod label), or are left out', () => {
+    const dir = tempDir('helm-recording');
+    const values = join(dir, 'values.yaml');
+    const settings = { rateWindow: '2m', namespaceRegex: 'shop|pay"x\\d', podLabel: 'pod_name' };
+    writeFileSync(values, stringify({ config: { prometheus: settings }, prometheusRule: { enabled: true, recordingRules: { interval: '15s' } } }));
+    const spec = one(parseManifests(render({ values: [values] })), 'PrometheusRule').spec;
+    expect(spec.groups.find((g: { name: string }) => g.name === 'kad-pod-values')).toEqual(recordingRuleGroup(settings, '15s'));
+    writeFileSync(values, stringify({ prometheusRule: { enabled: true, recordingRules: { enabled: false } } }));
+    const off = one(parseManifests(render({ values: [values] })), 'PrometheusRule').spec;
+    expect(off.groups.map((g: { name: string }) => g.name)).not.toContain('kad-pod-values');
   });
 
   it('NOTES.txt renders with the release\'s commands', () => {
