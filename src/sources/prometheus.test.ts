@@ -88,6 +88,8 @@ interface FakePod {
   /** container_memory_usage_bytes. */
   usage?: (t: number) => number;
   info?: Labels;
+  /** Not (yet) in the recording rules' series. */
+  unrecorded?: boolean;
 }
 
 /** Which value a query of {@link podQueries} asks for, by a string only it contains. */
@@ -141,7 +143,7 @@ class FakeApi implements PrometheusApi {
       if (expr.startsWith('{__name__=~"kad_pod:')) {
         if (!this.recorded) return [];
         const names = recordedNames('1m');
-        return this.matching(expr).filter((p) => this.alive(p, t)).flatMap((p) => [...names].flatMap(([name, m]) => {
+        return this.matching(expr).filter((p) => this.alive(p, t) && !p.unrecorded).flatMap((p) => [...names].flatMap(([name, m]) => {
           const f = m === 'memory' ? p.values.memory ?? p.usage : p.values[m];
           return f ? [{ metric: { __name__: name, namespace: p.namespace, pod: p.pod }, t, value: f(t) }] : [];
         }));
@@ -338,11 +340,19 @@ describe('PrometheusSource', () => {
     api.calls = [];
     expect(await src.current(30_000)).toEqual(await raw.current(30_000));
     expect(api.calls.map((c) => c.expr.slice(0, 20))).toEqual(['group by (namespace,', ...Array(batches).fill('{__name__=~"kad_pod:')]);
-    // The rules go away: noticed at the next look (after staticRefreshMs), then the six queries again.
+    // A pod the rules have not evaluated yet: asked the six queries in the same call.
+    const fresh = { ...full('ns-1', 'api-7c9d8e6f5a-zzzzz'), unrecorded: true };
+    pods.push(fresh);
+    api.calls = [];
+    expect(await src.current(40_000)).toEqual(await raw.current(40_000));
+    expect(api.calls.filter((c) => c.expr.includes('rate(container_cpu_usage_seconds_total') && c.expr.includes('api-7c9d8e6f5a-zzzzz'))).toHaveLength(1);
+    // The rules go away: every pod is asked the six queries at once, and the rules are looked for at the next call.
     api.recorded = false;
-    await src.current(61_000);
-    expect(src.lastStats().requests).toBe(1 + 1 + 6 * batches + 5 * batches); // listing, the look, six per batch, the statics (stale after a minute)
-    expect(await src.current(62_000)).toEqual(await raw.current(62_000));
+    expect(await src.current(45_000)).toEqual(await raw.current(45_000));
+    api.calls = [];
+    expect(await src.current(46_000)).toEqual(await raw.current(46_000));
+    expect(api.calls.filter((c) => c.expr.startsWith('count(kad_pod:'))).toHaveLength(1);
+    expect(src.lastStats().requests).toBe(1 + 1 + 6 * batches); // listing, the look, six per batch
   });
 
   it('recording rules: with on, missing rules are an error naming the setting; with off, never looked for', async () => {

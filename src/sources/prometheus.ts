@@ -43,7 +43,8 @@
  *
  * **Recording rules** (`recordingRules`, KAD_RECORDING_RULES): where Prometheus evaluates the rules
  * `kad rules` prints (prometheus-rules.ts), `current` reads the seven per-cycle values of a batch
- * from the recorded series with one selector instead of the six queries, keeping only listed pods.
+ * from the recorded series with one selector instead of the six queries, keeping only listed pods;
+ * listed pods without recorded values (newer than the rules' last evaluation) are asked the six.
  *
  * **Presence.** A pod is in a snapshot at time t when it has a memory or restart value at t. Both are
  * instant selectors, so a pod that goes away leaves at the next scrape (Prometheus marks its series
@@ -420,7 +421,7 @@ export class PrometheusSource implements Source {
       }
       const accs = new Map<string, PodAcc>();
       let requests = asked.requests;
-      await mapLimit(tasks, this.concurrency, async ({ q, m, batch }) => {
+      const ask = (list: typeof tasks) => mapLimit(list, this.concurrency, async ({ q, m, batch }) => {
         requests++;
         if (m === RECORDED) {
           const listed = new Set(batch.pods);
@@ -442,6 +443,25 @@ export class PrometheusSource implements Source {
           for (const s of await this.api.query(q.memoryUsage, t, ctl.signal)) this.put(accs, s.metric, I_MEMORY, 1, 0, s.value);
         }
       }, ctl);
+      await ask(tasks);
+      if (recorded) {
+        // Listed pods the rules have no values for (a pod newer than their last evaluation, rules that
+        // went away or cover fewer namespaces) are asked the six queries now.
+        const missing = listed.filter((p) => {
+          const a = accs.get(podKey(p));
+          return !a || (Number.isNaN(a.values[I_MEMORY]) && Number.isNaN(a.values[I_RESTARTS]));
+        });
+        const none = missing.length > 0 && missing.length === listed.length;
+        if (none) this.rulesAt = NaN; // no values at all: look for the rules again next time
+        const raw: typeof tasks = [];
+        for (const b of none ? batches : missing.length ? planPodBatches(missing, this.batchSize, this.podLabel) : []) {
+          const q = podQueries(b.selector, this.podLabel, this.rateWindow);
+          POD_METRICS.forEach((_, m) => {
+            if (!STATIC_METRICS.has(m) && m !== I_RESTARTS) raw.push({ q, m, batch: b });
+          });
+        }
+        await ask(raw);
+      }
       const { flavour, probes } = await this.meshFlavour(t, ctl.signal);
       requests += probes;
       if (flavour) {
