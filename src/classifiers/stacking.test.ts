@@ -4,7 +4,7 @@ import { blobs, sliceRows, withHoles } from './fixtures.testkit.js';
 import { createClassifier, loadClassifier } from './index.js';
 import { argmaxRows, indexLabels } from './labels.js';
 import { macroF1 } from './metrics.js';
-import type { StackingClassifier } from './stacking.js';
+import { chooseOutOfFold, type StackingClassifier } from './stacking.js';
 
 const small = { members: [{ kind: 'random-forest', params: { nEstimators: 15 } }, { kind: 'gbdt', params: { maxIter: 15 } }, { kind: 'logistic' }], folds: 3 };
 
@@ -30,14 +30,14 @@ describe('StackingClassifier', () => {
     expect(back.classes).toEqual(stack.classes);
   });
 
-  it('predicts with its best member alone when that member beats the meta-learner out of fold, and saves the choice', () => {
+  it('predicts with a member alone when the meta-learner does not beat it clearly out of fold, and saves the choice', () => {
     // A meta-learner regularised to the class prior (C tiny) is worse out of fold than any useful member.
     const stack = createClassifier('stack', { ...small, C: 1e-6 }, 3) as StackingClassifier;
     stack.fit(train.frame, train.labels);
     const scores = stack.outOfFoldScores;
     expect(scores).toHaveLength(4);
     expect(scores[3]).toBeLessThan(0.5);
-    expect(stack.chosen).toBe(scores.slice(0, 3).indexOf(Math.max(...scores.slice(0, 3))));
+    expect(stack.chosen).toBeGreaterThanOrEqual(0);
     expect(stack.predictProba(test.frame)).toEqual(stack.members[stack.chosen].predictProba(test.frame));
     expect(f1(stack.predictProba(test.frame))).toBeGreaterThan(0.9);
     const s = JSON.parse(JSON.stringify(stack.toJSON()));
@@ -48,6 +48,21 @@ describe('StackingClassifier', () => {
     const v1 = loadClassifier({ ...s, formatVersion: 1, state: { ...s.state, chosen: undefined } }) as StackingClassifier;
     expect(v1.chosen).toBe(-1);
     expect(() => loadClassifier({ ...s, state: { ...s.state, chosen: 3 } })).toThrow(/state.chosen/);
+  });
+
+  it('chooses out of fold: the first member unless a later one or the meta-learner beats it by more than a standard error', () => {
+    // 5 folds of 4 rows, 2 classes; y alternates.
+    const y = Int32Array.from({ length: 20 }, (_, i) => i % 2);
+    const folds = Int32Array.from({ length: 20 }, (_, i) => Math.floor(i / 4));
+    const wrong = (rows: (i: number) => boolean) => Int32Array.from(y, (v, i) => (rows(i) ? 1 - v : v));
+    const first = wrong((i) => i % 4 === 0); // one row of each fold wrong
+    expect(chooseOutOfFold([first, first, first], y, 2, folds, 5)).toBe(0); // ties keep the first
+    expect(chooseOutOfFold([first, y, first], y, 2, folds, 5)).toBe(1); // better in every fold
+    expect(chooseOutOfFold([first, first, y], y, 2, folds, 5)).toBe(-1); // the meta-learner, last
+    expect(chooseOutOfFold([first, wrong((i) => i === 0), y], y, 2, folds, 5)).toBe(-1); // both clearly better: the larger gain
+    expect(chooseOutOfFold([first, wrong((i) => i === 0), first], y, 2, folds, 5)).toBe(1); // better in 4 folds of 5
+    // Better in one fold, worse in another: not clearly better, the first stays.
+    expect(chooseOutOfFold([first, wrong((i) => (i % 4 === 0 && i !== 0) || i === 5), first], y, 2, folds, 5)).toBe(0);
   });
 
   it('refuses bad members and snapshots', () => {
