@@ -55,18 +55,21 @@ describe('EventRecorder', () => {
   it('records an anomaly whose alert topology inhibition holds, naming what holds it, and its alert once it is sent', () => {
     const store = openEventStore();
     stores.push(store);
-    const rec = new EventRecorder(store, { severity: 'warning' });
+    const alarms: string[] = [];
+    const rec = new EventRecorder(store, { severity: 'warning', onAnomaly: (ns, wl) => alarms.push(`${ns}/${wl}`) });
     const held = (): PodOutcome => ({ ...outcome('web-1', 0.95, true), inhibitedBy: [{ namespace: 'shop', workload: 'db', pod: 'db-0' }], held: true });
     rec.observe(cycle(T0, [held()]));
     rec.observe(cycle(T0 + MIN, [held()]));
     const [a] = store.anomalies();
     expect(a).toMatchObject({ pod: 'web-1', start: T0, end: null });
     expect(a.explanation).toContain('Workloads it calls fire too: KadPodAnomaly{namespace="shop",workload="db",pod="db-0"}');
-    expect(store.alerts()).toEqual([]); // held: not sent, so not in the alert history
+    expect(store.alerts()).toEqual([]); // held: not sent, so not in the alert history, and no alarm
+    expect(alarms).toEqual([]);
     rec.observe(cycle(T0 + 2 * MIN, [outcome('web-1', 0.96, true)])); // nothing downstream fires: sent now
     expect(store.anomalies()).toHaveLength(1);
     expect(store.alerts()).toHaveLength(1);
     expect(store.alerts()[0]).toMatchObject({ kind: 'anomaly', startsAt: T0 + 2 * MIN, anomalyId: a.id });
+    expect(alarms).toEqual(['shop/web']);
   });
 
   it('keeps early warnings as alerts of their own kind', () => {

@@ -27,7 +27,7 @@ export interface EventRecorderOptions {
   severity: string;
   /** Prune the store every this many cycles (default 60). */
   pruneEvery?: number;
-  /** Told of every anomaly event that opens (e.g. to count alarms after feedback). */
+  /** Told of every anomaly alert that starts, i.e. is sent (a held one once it is released; e.g. to count alarms after feedback). */
   onAnomaly?: (namespace: string, workload: string) => void;
 }
 
@@ -67,7 +67,7 @@ export class EventRecorder implements CycleObserver {
   /** Firing alerts by alert key: their id. */
   private readonly alerts = new Map<string, number>();
   private cycles = 0;
-  /** Anomaly events opened by the cycle being written (told to `onAnomaly` once it is committed). */
+  /** Anomaly alerts started by the cycle being written (told to `onAnomaly` once it is committed). */
   private opened: [string, string][] = [];
 
   constructor(private readonly store: EventStore, private readonly opts: EventRecorderOptions) {
@@ -114,6 +114,7 @@ export class EventRecorder implements CycleObserver {
       firingAlerts.add(key);
       const anomalyId = isAnomaly ? anomalyIds.get(podKey(p)) ?? null : null;
       if (!this.alerts.has(key)) {
+        if (isAnomaly) this.opened.push([p.namespace, p.workload]);
         this.alerts.set(key, this.store.openAlert({
           kind: isAnomaly ? 'anomaly' : 'early_warning', key, namespace: p.namespace, workload: p.workload, pod: p.pod, startsAt: r.t,
           summary: annotations.summary ?? '', labels: alertLabels(p, this.opts.severity), annotations, anomalyId,
@@ -148,7 +149,6 @@ export class EventRecorder implements CycleObserver {
       topFeatures: topFeaturesOf(p), explanation, modelVersion: r.modelVersion,
     });
     this.anomalies.set(pk, { id, peak: p.score });
-    this.opened.push([p.namespace, p.workload]);
     return id;
   }
 }

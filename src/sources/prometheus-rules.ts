@@ -10,16 +10,16 @@
  * Prometheus a fleet-wide aggregation per interval (no pod matchers) and seven series per pod; the
  * recorded values are up to one evaluation interval old when kad reads them.
  *
- * The rules' expressions are the queries kad asks without them ({@link podQueries}) over its whole
+ * The rules' expressions are the queries kad asks without them (`podQueries` in prometheus.ts) over its whole
  * NAMESPACE_REGEX, so the values are the same; the rate window is in the recorded names (`…:sum_rate1m`),
  * so rules written for another KAD_RATE_WINDOW are not found rather than read as this one. Only the
  * per-cycle values are recorded; limits, owners and start times are read as before (every 10 minutes),
  * and history (training) is asked from the raw series, which reach further back than any rule.
  */
 import { stringify } from 'yaml';
-import { promqlString } from './promql.js';
+import { namespaceSelector } from './promql.js';
 
-/** The per-pod values the rules record, as {@link podQueries} names them. */
+/** The per-pod values the rules record, as `podQueries` (prometheus.ts) names them. */
 export const RECORDED_METRICS = ['cpu', 'memory', 'restarts', 'rxBytes', 'txBytes', 'rxPackets', 'rxDropped'] as const;
 /** One of {@link RECORDED_METRICS}. */
 export type RecordedMetric = (typeof RECORDED_METRICS)[number];
@@ -55,22 +55,26 @@ export function recordedNames(rateWindow: string): Map<string, RecordedMetric> {
   return new Map(RECORDED_METRICS.map((m) => [recordedName(m, rateWindow), m]));
 }
 
-/** The PromQL of each recorded value over every pod matched by the namespace regex (the queries of {@link podQueries}). */
+/**
+ * The PromQL of each recorded value over every pod matched by the namespace regex: the queries of
+ * `podQueries` (prometheus.ts), the working set and the restarts each on its own (the queries ask them together,
+ * told apart by name). The working set only: a pod without one (the seed's `container_memory_usage_bytes`
+ * instead) has no recorded memory and is asked the six queries, whose fall-back to usage it keeps.
+ */
 export function recordingExpressions(s: RuleSettings): Record<RecordedMetric, string> {
-  const ns = `namespace=~"${promqlString(s.namespaceRegex)}"`;
-  const by = `namespace, ${s.podLabel}`;
+  const ns = namespaceSelector(s.namespaceRegex);
   const containers = `${ns},container!="",container!="POD"`;
-  const sum = (expr: string) => `sum by (${by}) (${expr})`;
-  const rate = (metric: string, sel: string) => sum(`rate(${metric}{${sel}}[${s.rateWindow}])`);
+  const sum = (expr: string) => `sum by (namespace, ${s.podLabel}) (${expr})`;
+  const rate = (metric: RecordedMetric, sel: string) => sum(`rate(${SOURCE_METRIC[metric]}{${sel}}[${s.rateWindow}])`);
+  // The same strings as podQueries' (a test checks): written here so that the rules do not import the source.
   return {
-    cpu: rate(SOURCE_METRIC.cpu, containers),
-    // The seed's memory metric where a pod has no working set (as the queries fall back per batch).
-    memory: `${sum(`${SOURCE_METRIC.memory}{${containers}}`)} or ${sum(`container_memory_usage_bytes{${containers}}`)}`,
+    cpu: rate('cpu', containers),
+    memory: sum(`${SOURCE_METRIC.memory}{${containers}}`),
     restarts: sum(`${SOURCE_METRIC.restarts}{${containers}}`),
-    rxBytes: rate(SOURCE_METRIC.rxBytes, ns),
-    txBytes: rate(SOURCE_METRIC.txBytes, ns),
-    rxPackets: rate(SOURCE_METRIC.rxPackets, ns),
-    rxDropped: rate(SOURCE_METRIC.rxDropped, ns),
+    rxBytes: rate('rxBytes', ns),
+    txBytes: rate('txBytes', ns),
+    rxPackets: rate('rxPackets', ns),
+    rxDropped: rate('rxDropped', ns),
   };
 }
 
@@ -100,9 +104,12 @@ export function recordingRulesYaml(s: RuleSettings, opts: { interval?: string; c
   return stringify({ apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata, spec: { groups } }, { lineWidth: 0 });
 }
 
-/** A query that answers whether the recorded CPU series exist (any value) for kad's namespaces. */
-export function recordedProbeQuery(nsSelector: string, rateWindow: string): string {
-  return `count(${recordedName('cpu', rateWindow)}{${nsSelector}})`;
+/**
+ * A query for the newest sample time (seconds) of the recorded CPU rates of kad's pods (series with the
+ * pod label) for this rate window: empty when the rules are not there for this window and pod label.
+ */
+export function recordedProbeQuery(nsSelector: string, podLabel: string, rateWindow: string): string {
+  return `max(timestamp(${recordedName('cpu', rateWindow)}{${nsSelector},${podLabel}!=""}))`;
 }
 
 /** The one selector of a batch's recorded values. */

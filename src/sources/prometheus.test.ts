@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load.js';
-import { InputError, SourceError } from '../core/errors.js';
+import { ConfigError, SourceError } from '../core/errors.js';
 import { shardOf, ShardOwnership } from '../core/shard.js';
 import { planPodBatches } from './prometheus-shard.js';
 import type { Labels, MatrixSeries, PrometheusApi, VectorSample } from './prometheus-client.js';
@@ -110,8 +110,9 @@ class FakeApi implements PrometheusApi {
   inFlight = 0;
   maxInFlight = 0;
   failOn?: (expr: string) => boolean;
-  /** Whether this Prometheus evaluates kad's recording rules (for rate window 1m). */
+  /** Whether this Prometheus has kad's recorded series (for rate window 1m and pod label `pod`), and how old the newest is (ms). */
   recorded = false;
+  recordedAge = 10_000;
   constructor(private readonly pods: FakePod[]) {}
 
   private matching(expr: string): FakePod[] {
@@ -139,7 +140,9 @@ class FakeApi implements PrometheusApi {
   async query(expr: string, t: number): Promise<VectorSample[]> {
     this.calls.push({ expr, t });
     return this.enter(expr, () => {
-      if (expr.startsWith('count(kad_pod:')) return this.recorded && expr.includes(':sum_rate1m{') ? [{ metric: {}, t, value: this.pods.length }] : [];
+      if (expr.startsWith('max(timestamp(kad_pod:')) {
+        return this.recorded && expr.includes(':sum_rate1m{') && expr.includes(',pod!=""') ? [{ metric: {}, t, value: (t - this.recordedAge) / 1000 }] : [];
+      }
       if (expr.startsWith('{__name__=~"kad_pod:')) {
         if (!this.recorded) return [];
         const names = recordedNames('1m');
@@ -351,17 +354,22 @@ describe('PrometheusSource', () => {
     expect(await src.current(45_000)).toEqual(await raw.current(45_000));
     api.calls = [];
     expect(await src.current(46_000)).toEqual(await raw.current(46_000));
-    expect(api.calls.filter((c) => c.expr.startsWith('count(kad_pod:'))).toHaveLength(1);
+    expect(api.calls.filter((c) => c.expr.startsWith('max(timestamp(kad_pod:'))).toHaveLength(1);
     expect(src.lastStats().requests).toBe(1 + 1 + 6 * batches); // listing, the look, six per batch
   });
 
-  it('recording rules: with on, missing rules are an error naming the setting; with off, never looked for', async () => {
+  it('recording rules: with on, missing or stale ones are an error naming the setting; other pod labels are not these; with off, never looked for', async () => {
     const api = new FakeApi([full('a', 'web-5d4f8b9c6d-aaaaa')]);
     const on = new PrometheusSource({ ...SETTINGS, api, recordingRules: 'on' });
-    await expect(on.current(0)).rejects.toThrow(InputError);
-    await expect(on.current(0)).rejects.toThrow(/KAD_RECORDING_RULES=on.*kad_pod:container_cpu_usage_seconds_total:sum_rate1m/);
+    await expect(on.current(0)).rejects.toThrow(ConfigError);
+    await expect(on.current(0)).rejects.toThrow(/KAD_RECORDING_RULES=on.*kad_pod:container_cpu_usage_seconds_total:sum_rate1m series with a pod label.*there are none/);
     api.recorded = true;
-    expect((await on.current(1)).pods.map((p) => p.cpu)).toEqual([0.1 + 1 / 1e9]);
+    api.recordedAge = 200_000; // rules no longer evaluated: their last values linger
+    await expect(on.current(300_000)).rejects.toThrow(/its newest is 200 s old/);
+    api.recordedAge = 10_000;
+    expect((await on.current(300_001)).pods.map((p) => p.cpu)).toEqual([0.1 + 300_001 / 1e9]);
+    const otherLabel = new PrometheusSource({ ...SETTINGS, api, podLabel: 'pod_name', recordingRules: 'on' });
+    await expect(otherLabel.current(0)).rejects.toThrow(/with a pod_name label/);
     api.calls = [];
     await new PrometheusSource({ ...SETTINGS, api, recordingRules: 'off' }).current(0);
     expect(api.calls.some((c) => c.expr.includes('kad_pod:'))).toBe(false);

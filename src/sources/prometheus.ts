@@ -44,7 +44,9 @@
  * **Recording rules** (`recordingRules`, KAD_RECORDING_RULES): where Prometheus evaluates the rules
  * `kad rules` prints (prometheus-rules.ts), `current` reads the seven per-cycle values of a batch
  * from the recorded series with one selector instead of the six queries, keeping only listed pods;
- * listed pods without recorded values (newer than the rules' last evaluation) are asked the six.
+ * listed pods without a recorded working set that had none at the last call either (newer than the
+ * rules' last evaluation, or without a working set) are asked the six by name. The rules are looked
+ * for by their newest CPU rate with the pod label, and read while it is at most 3 minutes old.
  *
  * **Presence.** A pod is in a snapshot at time t when it has a memory or restart value at t. Both are
  * instant selectors, so a pod that goes away leaves at the next scrape (Prometheus marks its series
@@ -52,9 +54,9 @@
  * NaN. `history` leaves out steps with no pod at all (no data is not "no pods").
  */
 import type { Config } from '../config/schema.js';
-import { InputError } from '../core/errors.js';
+import { ConfigError, InputError } from '../core/errors.js';
 import { podKey, workloadOf, type PodRef } from '../core/series.js';
-import { promqlString, regexLiteral } from './promql.js';
+import { namespaceSelector, promqlString, regexLiteral } from './promql.js';
 import type { ShardOwnership } from '../core/shard.js';
 import type { HistoryProgress, Source } from './base.js';
 import type { CallEdge, PodSample, PodSnapshot } from '../core/samples.js';
@@ -80,6 +82,11 @@ const I_RESTARTS = INDEX.restarts;
 const I_INFO = INDEX.info;
 /** A `current` task that reads a batch's recorded series (one selector for several metrics). */
 const RECORDED = -1;
+/**
+ * Recorded series are read while their newest sample is at most this old (s) when looked for: rules
+ * evaluated every minute or more often (`kad rules --interval`, at most 1m), with room for a late one.
+ */
+const RECORDED_MAX_AGE_S = 180;
 /** Values that stay put for a pod's life (or nearly): limits, start time, owner and node. */
 const STATIC_METRICS: ReadonlySet<number> = new Set(['cpuLimit', 'memoryLimit', 'cpuRequest', 'startedAt', 'info'].map((m) => INDEX[m]));
 
@@ -249,7 +256,7 @@ export function planBatches(pods: readonly { namespace: string; pod: string }[],
   let group: string[] = [];
   let groupPods: string[] = [];
   const flush = () => {
-    if (group.length) out.push({ selector: `namespace=~"${promqlString(group.map(regexLiteral).join('|'))}"`, pods: groupPods });
+    if (group.length) out.push({ selector: namespaceSelector(group.map(regexLiteral).join('|')), pods: groupPods });
     group = [];
     groupPods = [];
   };
@@ -357,13 +364,17 @@ export class PrometheusSource implements Source {
   /** With recording rules `auto`: whether they were found, and the query time they were looked for at. */
   private rulesFound = false;
   private rulesAt = NaN;
+  /** With recorded series read: the listed pods that had a recorded working set at the last call. */
+  private recordedPods = new Set<string>();
+  private readonly namespaceRegex: string;
 
   constructor(opts: PrometheusSourceOptions) {
     this.concurrency = Math.max(1, opts.concurrency ?? 4);
     this.api = 'query' in opts.api ? opts.api : new PrometheusClient({ maxSockets: Math.max(8, this.concurrency), ...opts.api });
     this.podLabel = opts.podLabel;
     if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(this.podLabel)) throw new InputError(`POD_LABEL="${this.podLabel}" is not a Prometheus label name`);
-    this.nsSelector = `namespace=~"${promqlString(opts.namespaceRegex)}"`;
+    this.nsSelector = namespaceSelector(opts.namespaceRegex);
+    this.namespaceRegex = opts.namespaceRegex;
     this.rateWindow = opts.rateWindow;
     this.batchSize = Math.max(1, opts.batchSize);
     this.maxPointsPerRequest = opts.maxPointsPerRequest ?? 1_000_000;
@@ -409,26 +420,31 @@ export class PrometheusSource implements Source {
       const refreshed = new Set<string>();
       const recorded = await this.recordedNow(t, asked, ctl.signal);
       // m: a metric's index, or RECORDED for the batch's one selector of recorded series.
-      const tasks: { q: Record<PodMetric | 'memoryUsage', string>; m: number; batch: Batch }[] = [];
+      type Task = { q: Record<PodMetric | 'memoryUsage', string>; m: number; batch: Batch };
+      const tasks: Task[] = [];
+      /** The batch's queries: the statics (when `statics`), and the per-cycle values (`perCycle`: the six, else the recorded selector). */
+      const plan = (b: Batch, statics: boolean, perCycle: boolean) => {
+        const q = podQueries(b.selector, this.podLabel, this.rateWindow);
+        if (!perCycle) tasks.push({ q, m: RECORDED, batch: b });
+        POD_METRICS.forEach((_, m) => {
+          if (STATIC_METRICS.has(m) ? statics : perCycle && m !== I_RESTARTS) tasks.push({ q, m, batch: b }); // restarts: with memory
+        });
+      };
       for (const b of batches) {
         const refresh = b.pods.some(stale);
         if (refresh) for (const key of b.pods) refreshed.add(key);
-        const q = podQueries(b.selector, this.podLabel, this.rateWindow);
-        if (recorded) tasks.push({ q, m: RECORDED, batch: b });
-        POD_METRICS.forEach((_, m) => {
-          if (STATIC_METRICS.has(m) ? refresh : !recorded && m !== I_RESTARTS) tasks.push({ q, m, batch: b }); // restarts: with memory
-        });
+        plan(b, refresh, !recorded);
       }
       const accs = new Map<string, PodAcc>();
       let requests = asked.requests;
-      const ask = (list: typeof tasks) => mapLimit(list, this.concurrency, async ({ q, m, batch }) => {
+      const ask = (list: Task[]) => mapLimit(list, this.concurrency, async ({ q, m, batch }) => {
         requests++;
         if (m === RECORDED) {
-          const listed = new Set(batch.pods);
+          const inBatch = new Set(batch.pods);
           for (const s of await this.api.query(recordedQuery(batch.selector, this.rateWindow), t, ctl.signal)) {
             const i = this.recorded.get(s.metric.__name__);
             // Only listed pods: a recorded series outlives its pod until the rule's next evaluation.
-            if (i !== undefined && listed.has(`${s.metric.namespace}/${s.metric[this.podLabel]}`)) this.put(accs, s.metric, i, 1, 0, s.value);
+            if (i !== undefined && inBatch.has(podKey({ namespace: s.metric.namespace, pod: s.metric[this.podLabel] }))) this.put(accs, s.metric, i, 1, 0, s.value);
           }
           return;
         }
@@ -445,22 +461,26 @@ export class PrometheusSource implements Source {
       }, ctl);
       await ask(tasks);
       if (recorded) {
-        // Listed pods the rules have no values for (a pod newer than their last evaluation, rules that
-        // went away or cover fewer namespaces) are asked the six queries now.
-        const missing = listed.filter((p) => {
-          const a = accs.get(podKey(p));
-          return !a || (Number.isNaN(a.values[I_MEMORY]) && Number.isNaN(a.values[I_RESTARTS]));
-        });
-        const none = missing.length > 0 && missing.length === listed.length;
-        if (none) this.rulesAt = NaN; // no values at all: look for the rules again next time
-        const raw: typeof tasks = [];
-        for (const b of none ? batches : missing.length ? planPodBatches(missing, this.batchSize, this.podLabel) : []) {
-          const q = podQueries(b.selector, this.podLabel, this.rateWindow);
-          POD_METRICS.forEach((_, m) => {
-            if (!STATIC_METRICS.has(m) && m !== I_RESTARTS) raw.push({ q, m, batch: b });
-          });
+        // Listed pods without a recorded working set, that had none at the last call either (a pod newer
+        // than the rules' last evaluation, one without a working set, rules over fewer namespaces), are
+        // asked the six queries by name. One that had (gone since the listing) is not asked again.
+        const had = this.recordedPods;
+        this.recordedPods = new Set();
+        const missing: { namespace: string; pod: string }[] = [];
+        for (const p of listed) {
+          const key = podKey(p);
+          if (!Number.isNaN(accs.get(key)?.values[I_MEMORY] ?? NaN)) this.recordedPods.add(key);
+          else if (!had.has(key)) missing.push(p);
         }
-        await ask(raw);
+        tasks.length = 0;
+        if (listed.length > 0 && this.recordedPods.size === 0) {
+          // None at all (the rules went away): the six queries for every batch, and a look for the rules next time.
+          this.rulesAt = NaN;
+          for (const b of batches) plan(b, false, true);
+        } else if (missing.length) {
+          for (const b of planPodBatches(missing, this.batchSize, this.podLabel)) plan(b, false, true);
+        }
+        await ask(tasks);
       }
       const { flavour, probes } = await this.meshFlavour(t, ctl.signal);
       requests += probes;
@@ -611,14 +631,20 @@ export class PrometheusSource implements Source {
     if (this.rulesMode === 'off') return false;
     if (this.rulesAt <= t && t - this.rulesAt < this.staticRefreshMs && (this.rulesFound || this.rulesMode === 'auto')) return this.rulesFound;
     asked.requests++;
-    const r = await this.api.query(recordedProbeQuery(this.nsSelector, this.rateWindow), t, signal);
-    this.rulesFound = r.some((s) => s.value > 0);
+    const r = await this.api.query(recordedProbeQuery(this.nsSelector, this.podLabel, this.rateWindow), t, signal);
+    // The newest recorded sample's age: rules that stopped being evaluated leave their last values for 5 minutes.
+    const age = r.length ? t / 1000 - r[0].value : Infinity;
+    const found = age <= RECORDED_MAX_AGE_S;
+    if (found !== this.rulesFound) this.recordedPods = new Set();
+    this.rulesFound = found;
     this.rulesAt = t;
-    if (!this.rulesFound && this.rulesMode === 'on') {
-      throw new InputError(`KAD_RECORDING_RULES=on, but Prometheus has no ${recordedName('cpu', this.rateWindow)} series for NAMESPACE_REGEX: `
-        + 'load the rules `kad rules` prints (for this KAD_RATE_WINDOW, NAMESPACE_REGEX and POD_LABEL) into Prometheus, or set KAD_RECORDING_RULES=auto');
+    if (!found && this.rulesMode === 'on') {
+      const what = Number.isFinite(age) ? `its newest is ${Math.round(age)} s old (kad reads them up to ${RECORDED_MAX_AGE_S} s old)` : 'there are none';
+      throw new ConfigError(`KAD_RECORDING_RULES=on, but Prometheus has no fresh ${recordedName('cpu', this.rateWindow)} series with a ${this.podLabel} label`
+        + ` for NAMESPACE_REGEX=${this.namespaceRegex}: ${what}. Load the rules \`kad rules\` prints for these settings`
+        + ` (KAD_RATE_WINDOW=${this.rateWindow}, NAMESPACE_REGEX, POD_LABEL=${this.podLabel}) into Prometheus, or set KAD_RECORDING_RULES=auto`);
     }
-    return this.rulesFound;
+    return found;
   }
 
   /**
@@ -692,7 +718,7 @@ export class PrometheusSource implements Source {
     if (this.shard.by === 'workload') return planPodBatches(pods, this.batchSize, this.podLabel);
     if (pods.length === 0) return []; // no namespace of its own: nothing to ask (`namespace=~""` would match series without one)
     const own = [...new Set(pods.map((p) => p.namespace))].sort();
-    return planBatches(pods, this.batchSize, this.podLabel, `namespace=~"${promqlString(own.map(regexLiteral).join('|'))}"`);
+    return planBatches(pods, this.batchSize, this.podLabel, namespaceSelector(own.map(regexLiteral).join('|')));
   }
 
   /** Caches the static values just read (pods in `refreshed`), fills in the others from the cache. */

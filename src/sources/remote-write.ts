@@ -41,6 +41,7 @@ import type { PodSample, PodSnapshot } from '../core/samples.js';
 import { workloadOf, type PodRef } from '../core/series.js';
 import type { Source } from './base.js';
 import { podSampleOf } from './prometheus.js';
+import { promDurationMs } from './promql.js';
 import { WriteRequestDecoder, type WriteRequestSink } from './remote-write-proto.js';
 import { COUNTER_ROLES, N_ROLES, REFUSED, ROLE, SeriesIndex, type PodSeries } from './remote-write-series.js';
 import { addInstant, addRate, LOOKBACK_DELTA_MS } from './sample-ring.js';
@@ -125,13 +126,6 @@ export function remoteWriteSettings(config: Readonly<Pick<Config, 'prometheus' |
     maxSamplesPerSeries: config.remoteWrite.maxSamplesPerSeries,
     bufferBytes: config.remoteWrite.bufferBytes,
   };
-}
-
-/** A PromQL duration with one unit (`90s`, `1m`, `250ms`, `2h`) in ms. */
-export function promDurationMs(d: string): number {
-  const m = /^(\d+)(ms|s|m|h)$/.exec(d);
-  if (!m) throw new InputError(`"${d}" is not a PromQL duration such as 30s, 1m or 5m`);
-  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
 }
 
 /** Counts of the request being decoded. */
