@@ -169,6 +169,24 @@ function cpuMs(pid: number): number {
 }
 
 /**
+ * Waits until Prometheus `pid` is idle (under 5% of a core for 3 s in a row, at most 3 minutes): after a
+ * start it compacts what it found on disk (the backfill's blocks, the recorded ones overlapping them),
+ * which would otherwise run beside the shards. Returns the seconds waited.
+ */
+async function settle(pid: number): Promise<number> {
+  const t0 = performance.now();
+  let quiet = 0;
+  let last = cpuMs(pid);
+  while (quiet < 3 && performance.now() - t0 < 180_000) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = cpuMs(pid);
+    quiet = now - last < 50 ? quiet + 1 : 0;
+    last = now;
+  }
+  return (performance.now() - t0) / 1000;
+}
+
+/**
  * kad's recording rules (`kad rules`) evaluated over the backfill by promtool, Prometheus
  * restarted with the recorded blocks, and the shards run again reading them (KAD_RECORDING_RULES=on).
  * Prints what one evaluation of the rules costs Prometheus (its CPU for the seven expressions over the
@@ -192,7 +210,7 @@ async function withRecordingRules(prom: PrometheusServer, dir: string, shards: n
   await prom.stop();
   for (const block of readdirSync(out)) renameSync(join(out, block), join(prom.dataDir, block));
   await prom.restart();
-  console.error(`promtool: recording rules over the backfill in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  console.error(`promtool: recording rules over the backfill in ${((performance.now() - t) / 1000).toFixed(1)} s; Prometheus restarted, idle after ${(await settle(prom.pid!)).toFixed(0)} s`);
   console.log(`with kad's recording rules (\`kad rules\`: 7 series per pod, evaluated every ${STEP / 1000} s; one evaluation over the ${all.size.toLocaleString('en')} pods costs Prometheus`
     + ` ${ms(median(evalCpu))} ms of CPU, median of 3), read with one selector per batch (KAD_RECORDING_RULES=on):`);
   process.env.KAD_RECORDING_RULES = 'on';
@@ -231,6 +249,7 @@ async function main(): Promise<void> {
     console.error(`promtool backfill: ${((performance.now() - t) / 1000).toFixed(1)} s`);
     const prom = await startPrometheus({ dataDir: join(dir, 'data'), readyTimeoutMs: 180_000 });
     try {
+      console.error(`Prometheus idle after ${(await settle(prom.pid!)).toFixed(0)} s`);
       // What every shard pays each cycle whatever its share: listing the whole fleet (after its own queries, off the cycle's path).
       const api = new PrometheusClient({ url: prom.url, timeoutMs: 120_000, maxRetries: 0 });
       const list = podListQuery('namespace=~".*"', 'pod');
