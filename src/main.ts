@@ -78,7 +78,7 @@ export interface RuntimeOptions {
 }
 
 /** Builds the source the config asks for. */
-async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: number, registry: Registry, shard: ShardOwnership): Promise<{ source: Source; incidents?: () => unknown[] }> {
+async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: number, telemetry: Telemetry, shard: ShardOwnership): Promise<{ source: Source; incidents?: () => unknown[] }> {
   const kind: string = config.source.kind === 'auto' ? (config.prometheus.url ? 'prometheus' : 'simulator') : config.source.kind;
   const custom = config.features.custom;
   if (custom.length && kind !== 'prometheus') {
@@ -87,7 +87,11 @@ async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: 
   switch (kind) {
     case 'prometheus':
       if (!config.prometheus.url) throw new ConfigError('KAD_SOURCE=prometheus needs PROMETHEUS_URL (e.g. http://prometheus:9090)');
-      return { source: PrometheusSource.fromConfig(config.prometheus, { mesh: config.mesh.mode, shard, ...(custom.length ? { custom } : {}) }) };
+      return {
+        source: PrometheusSource.fromConfig(config.prometheus, {
+          mesh: config.mesh.mode, shard, ...(custom.length ? { custom } : {}), onRecordedSeries: (reading) => telemetry.recordedSeries.set(reading ? 1 : 0),
+        }),
+      };
     case 'metrics-api': {
       // Loaded on demand: @kubernetes/client-node adds ~0.4 s to start-up for everyone else.
       const { MetricsApiSource, metricsApiSettings } = await import('./sources/metrics-api.js');
@@ -120,7 +124,7 @@ async function createSource(config: Readonly<Config>, clock: Clock, lookbackMs: 
     }
     case 'remote-write':
       // Fed by POST /api/v1/write (src/api/remote-write.ts); its metrics go with the service's.
-      return { source: new RemoteWriteSource({ ...remoteWriteSettings(config, lookbackMs), clock, registry }) };
+      return { source: new RemoteWriteSource({ ...remoteWriteSettings(config, lookbackMs), clock, registry: telemetry.registry }) };
     default:
       throw new ConfigError(`KAD_SOURCE=${kind}: unknown source`);
   }
@@ -219,7 +223,7 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
   // A sharded replica sees only the workloads it owns, whatever the source (sources/sharded.ts).
   const ownership = new ShardOwnership({ shard: config.sharding.shard ?? 0, shards: config.sharding.shards, by: config.sharding.by });
   telemetry.shardInfo.set({ shard: String(ownership.shard), shards: String(ownership.shards) }, 1);
-  const created = await createSource(config, clock, lookbackMs, telemetry.registry, ownership);
+  const created = await createSource(config, clock, lookbackMs, telemetry, ownership);
   const incidents = created.incidents;
   const source = new ShardedSource(created.source, ownership, ({ pods, workloads }) => {
     telemetry.shardPods.set(pods);

@@ -333,7 +333,8 @@ describe('PrometheusSource', () => {
     const raw = new PrometheusSource({ ...SETTINGS, api: new FakeApi(pods), batchSize: 5 });
     const api = new FakeApi(pods);
     api.recorded = true;
-    const src = new PrometheusSource({ ...SETTINGS, api, batchSize: 5, recordingRules: 'auto', staticRefreshMs: 60_000 });
+    const reading: boolean[] = [];
+    const src = new PrometheusSource({ ...SETTINGS, api, batchSize: 5, recordingRules: 'auto', staticRefreshMs: 60_000, onRecordedSeries: (r) => reading.push(r) });
     const want = await raw.current(0);
     const got = await src.current(0);
     expect(got).toEqual(want);
@@ -356,6 +357,7 @@ describe('PrometheusSource', () => {
     expect(await src.current(46_000)).toEqual(await raw.current(46_000));
     expect(api.calls.filter((c) => c.expr.startsWith('max(timestamp(kad_pod:'))).toHaveLength(1);
     expect(src.lastStats().requests).toBe(1 + 1 + 6 * batches); // listing, the look, six per batch
+    expect(reading).toEqual([true, false]); // told at each look
   });
 
   it('recording rules: with on, missing or stale ones are an error naming the setting; other pod labels are not these; with off, never looked for', async () => {

@@ -140,6 +140,8 @@ export interface PrometheusSourceOptions {
    * `off` never. `history` always asks the raw series.
    */
   recordingRules?: RecordingRulesMode;
+  /** Told, at each look for the rules, whether the source reads the recorded series from now on (e.g. to set a gauge). */
+  onRecordedSeries?: (reading: boolean) => void;
 }
 
 /** Whether {@link PrometheusSource} reads kad's recorded series (KAD_RECORDING_RULES). */
@@ -359,6 +361,7 @@ export class PrometheusSource implements Source {
   private listedAhead?: { t: number; pods: Promise<{ namespace: string; pod: string }[]> };
   private readonly background = new AbortController();
   private readonly rulesMode: RecordingRulesMode;
+  private readonly onRecordedSeries?: (reading: boolean) => void;
   /** Recorded series name → index in {@link POD_METRICS}. */
   private readonly recorded: Map<string, number>;
   /** With recording rules `auto`: whether they were found, and the query time they were looked for at. */
@@ -382,6 +385,7 @@ export class PrometheusSource implements Source {
     this.meshMode = opts.mesh ?? 'off';
     this.customSeries = opts.custom ?? [];
     this.rulesMode = opts.recordingRules ?? 'auto';
+    this.onRecordedSeries = opts.onRecordedSeries;
     this.recorded = new Map([...recordedNames(this.rateWindow)].map(([name, m]) => [name, INDEX[m]]));
     if (opts.shard?.sharded) {
       this.shard = opts.shard;
@@ -638,6 +642,7 @@ export class PrometheusSource implements Source {
     if (found !== this.rulesFound) this.recordedPods = new Set();
     this.rulesFound = found;
     this.rulesAt = t;
+    this.onRecordedSeries?.(found);
     if (!found && this.rulesMode === 'on') {
       const what = Number.isFinite(age) ? `its newest is ${Math.round(age)} s old (kad reads them up to ${RECORDED_MAX_AGE_S} s old)` : 'there are none';
       throw new ConfigError(`KAD_RECORDING_RULES=on, but Prometheus has no fresh ${recordedName('cpu', this.rateWindow)} series with a ${this.podLabel} label`

@@ -54,6 +54,8 @@ export interface Telemetry {
   /** Workloads and pods this replica owned in the source's last snapshot. */
   shardWorkloads: Gauge<never>;
   shardPods: Gauge<never>;
+  /** 1 while the Prometheus source reads kad's recorded series (`kad rules`, KAD_RECORDING_RULES), 0 while it asks the six queries per batch. */
+  recordedSeries: Gauge<never>;
 }
 
 /** Creates and registers kad's metrics on `registry`; with `processMetrics`, also Node's defaults. */
@@ -101,6 +103,11 @@ export function createTelemetry(registry: Registry, opts: { processMetrics?: boo
     shardInfo: new Gauge({ name: 'anomaly_detector_shard_info', help: 'Always 1: this replica\'s shard (0-based) and the number of shards the workloads are split into.', labelNames: ['shard', 'shards'], registers }),
     shardWorkloads: new Gauge({ name: 'anomaly_detector_shard_workloads', help: 'Workloads this replica owned (by rendezvous hashing of namespace/workload) in the last snapshot of the source.', registers }),
     shardPods: new Gauge({ name: 'anomaly_detector_shard_pods', help: 'Pods of the workloads this replica owned in the last snapshot of the source.', registers }),
+    recordedSeries: new Gauge({
+      name: 'anomaly_detector_prometheus_recorded_series',
+      help: '1 while the Prometheus source reads kad\'s recorded series (kad rules, KAD_RECORDING_RULES), 0 otherwise (six queries per batch of pods, or another source).',
+      registers,
+    }),
     modelsTrained: new Gauge({ name: 'anomaly_detector_models', help: 'Workload models currently trained.', registers }),
     timeToExhaustion: new KeyedGauge(
       'anomaly_detector_time_to_exhaustion_seconds',
