@@ -203,7 +203,7 @@ describeWithServers('PrometheusSource against a real Prometheus', ['prometheus',
     expect(batches).toBeGreaterThan(3);
     console.log(`recorded: ${a.pods.length} pods, ${batches} batches, ${recorded.lastStats().requests} requests at the first call`);
     const again = await recorded.current(Date.now());
-    expect(recorded.lastStats().requests).toBe(1 + batches); // listing + one selector per batch (statics are fresh)
+    expect(recorded.lastStats().requests).toBe(2 + batches); // listing, one selector per batch (statics are fresh), the check that the rules are still evaluated
     expect(again.pods.length).toBe(a.pods.length);
     const rawB = new Map(b.pods.map((p) => [podKey(p.ref), p]));
     for (const p of a.pods) {

@@ -112,7 +112,7 @@ class FakeApi implements PrometheusApi {
   failOn?: (expr: string) => boolean;
   /** Whether this Prometheus has kad's recorded series (for rate window 1m and pod label `pod`), and how old the newest is (ms). */
   recorded = false;
-  recordedAge = 10_000;
+  recordedAge = 0;
   constructor(private readonly pods: FakePod[]) {}
 
   private matching(expr: string): FakePod[] {
@@ -148,7 +148,7 @@ class FakeApi implements PrometheusApi {
         const names = recordedNames('1m');
         return this.matching(expr).filter((p) => this.alive(p, t) && !p.unrecorded).flatMap((p) => [...names].flatMap(([name, m]) => {
           const f = m === 'memory' ? p.values.memory ?? p.usage : p.values[m];
-          return f ? [{ metric: { __name__: name, namespace: p.namespace, pod: p.pod }, t, value: f(t) }] : [];
+          return f ? [{ metric: { __name__: name, namespace: p.namespace, pod: p.pod }, t, value: f(t - this.recordedAge) }] : [];
         }));
       }
       if (expr.startsWith('group by')) {
@@ -343,7 +343,12 @@ describe('PrometheusSource', () => {
     expect(raw.lastStats().requests - src.lastStats().requests).toBe(5 * batches - 1); // the six are one; one look for the rules
     api.calls = [];
     expect(await src.current(30_000)).toEqual(await raw.current(30_000));
-    expect(api.calls.map((c) => c.expr.slice(0, 20))).toEqual(['group by (namespace,', ...Array(batches).fill('{__name__=~"kad_pod:')]);
+    // The listing, one selector per batch, and the check that the rules are still evaluated.
+    expect(api.calls.map((c) => c.expr.slice(0, 20))).toEqual(['group by (namespace,', ...Array(batches).fill('{__name__=~"kad_pod:'), 'max(timestamp(kad_po']);
+    // The rules stop being evaluated: their last values linger, are seen to be old, and every pod is asked the six queries.
+    api.recordedAge = 200_000;
+    expect(await src.current(35_000)).toEqual(await raw.current(35_000));
+    api.recordedAge = 0;
     // A pod the rules have not evaluated yet: asked the six queries in the same call.
     const fresh = { ...full('ns-1', 'api-7c9d8e6f5a-zzzzz'), unrecorded: true };
     pods.push(fresh);
@@ -357,7 +362,7 @@ describe('PrometheusSource', () => {
     expect(await src.current(46_000)).toEqual(await raw.current(46_000));
     expect(api.calls.filter((c) => c.expr.startsWith('max(timestamp(kad_pod:'))).toHaveLength(1);
     expect(src.lastStats().requests).toBe(1 + 1 + 6 * batches); // listing, the look, six per batch
-    expect(reading).toEqual([true, false]); // told at each look
+    expect(reading).toEqual([true, true, false]); // told at each look: at the start, after the old values, after the rules went away
   });
 
   it('recording rules: with on, missing or stale ones are an error naming the setting; other pod labels are not these; with off, never looked for', async () => {
@@ -368,7 +373,7 @@ describe('PrometheusSource', () => {
     api.recorded = true;
     api.recordedAge = 200_000; // rules no longer evaluated: their last values linger
     await expect(on.current(300_000)).rejects.toThrow(/its newest is 200 s old/);
-    api.recordedAge = 10_000;
+    api.recordedAge = 0;
     expect((await on.current(300_001)).pods.map((p) => p.cpu)).toEqual([0.1 + 300_001 / 1e9]);
     const otherLabel = new PrometheusSource({ ...SETTINGS, api, podLabel: 'pod_name', recordingRules: 'on' });
     await expect(otherLabel.current(0)).rejects.toThrow(/with a pod_name label/);

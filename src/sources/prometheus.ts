@@ -46,7 +46,8 @@
  * from the recorded series with one selector instead of the six queries, keeping only listed pods;
  * listed pods without a recorded working set that had none at the last call either (newer than the
  * rules' last evaluation, or without a working set) are asked the six by name. The rules are looked
- * for by their newest CPU rate with the pod label, and read while it is at most 3 minutes old.
+ * for by their newest CPU rate with the pod label, and read while it is at most 3 minutes old
+ * (between looks, checked on the first batch's pods at each call).
  *
  * **Presence.** A pod is in a snapshot at time t when it has a memory or restart value at t. Both are
  * instant selectors, so a pod that goes away leaves at the next scrape (Prometheus marks its series
@@ -82,6 +83,8 @@ const I_RESTARTS = INDEX.restarts;
 const I_INFO = INDEX.info;
 /** A `current` task that reads a batch's recorded series (one selector for several metrics). */
 const RECORDED = -1;
+/** A `current` task that checks the recorded series' newest sample time on a batch's pods. */
+const FRESHNESS = -2;
 /**
  * Recorded series are read while their newest sample is at most this old (s) when looked for: rules
  * evaluated every minute or more often (`kad rules --interval`, at most 1m), with room for a late one.
@@ -422,7 +425,7 @@ export class PrometheusSource implements Source {
         return !e || !(t - e.at < this.staticRefreshMs && t >= e.at);
       };
       const refreshed = new Set<string>();
-      const recorded = await this.recordedNow(t, asked, ctl.signal);
+      const { reading: recorded, looked } = await this.recordedNow(t, asked, ctl.signal);
       // m: a metric's index, or RECORDED for the batch's one selector of recorded series.
       type Task = { q: Record<PodMetric | 'memoryUsage', string>; m: number; batch: Batch };
       const tasks: Task[] = [];
@@ -439,10 +442,20 @@ export class PrometheusSource implements Source {
         if (refresh) for (const key of b.pods) refreshed.add(key);
         plan(b, refresh, !recorded);
       }
+      // Between looks for the rules, each call checks that they are still evaluated, on its first batch's
+      // pods (rules that stop leave their last values readable for 5 minutes).
+      let fresh = true;
+      if (recorded && !looked && batches.length) tasks.push({ q: podQueries(batches[0].selector, this.podLabel, this.rateWindow), m: FRESHNESS, batch: batches[0] });
       const accs = new Map<string, PodAcc>();
       let requests = asked.requests;
       const ask = (list: Task[]) => mapLimit(list, this.concurrency, async ({ q, m, batch }) => {
         requests++;
+        if (m === FRESHNESS) {
+          const r = await this.api.query(recordedProbeQuery(batch.selector, this.podLabel, this.rateWindow), t, ctl.signal);
+          // None on these pods says nothing (new pods; rules gone for 5 minutes leave no values at all).
+          fresh = r.length === 0 || t / 1000 - r[0].value <= RECORDED_MAX_AGE_S;
+          return;
+        }
         if (m === RECORDED) {
           const inBatch = new Set(batch.pods);
           for (const s of await this.api.query(recordedQuery(batch.selector, this.rateWindow), t, ctl.signal)) {
@@ -477,9 +490,12 @@ export class PrometheusSource implements Source {
           else if (!had.has(key)) missing.push(p);
         }
         tasks.length = 0;
-        if (listed.length > 0 && this.recordedPods.size === 0) {
-          // None at all (the rules went away): the six queries for every batch, and a look for the rules next time.
+        if (!fresh || (listed.length > 0 && this.recordedPods.size === 0)) {
+          // None at all, or old ones (the rules went away): the six queries for every batch, and a look
+          // for the rules next time.
           this.rulesAt = NaN;
+          this.recordedPods.clear();
+          for (const a of accs.values()) for (const i of this.recorded.values()) a.values[i] = NaN;
           for (const b of batches) plan(b, false, true);
         } else if (missing.length) {
           for (const b of planPodBatches(missing, this.batchSize, this.podLabel)) plan(b, false, true);
@@ -631,9 +647,9 @@ export class PrometheusSource implements Source {
    * with `auto`, whether they were found at the last look (at the first call, then every
    * `staticRefreshMs`); with `on`, fails with an InputError naming the setting while they are missing.
    */
-  private async recordedNow(t: number, asked: { requests: number }, signal: AbortSignal): Promise<boolean> {
-    if (this.rulesMode === 'off') return false;
-    if (this.rulesAt <= t && t - this.rulesAt < this.staticRefreshMs && (this.rulesFound || this.rulesMode === 'auto')) return this.rulesFound;
+  private async recordedNow(t: number, asked: { requests: number }, signal: AbortSignal): Promise<{ reading: boolean; looked: boolean }> {
+    if (this.rulesMode === 'off') return { reading: false, looked: false };
+    if (this.rulesAt <= t && t - this.rulesAt < this.staticRefreshMs && (this.rulesFound || this.rulesMode === 'auto')) return { reading: this.rulesFound, looked: false };
     asked.requests++;
     const r = await this.api.query(recordedProbeQuery(this.nsSelector, this.podLabel, this.rateWindow), t, signal);
     // The newest recorded sample's age: rules that stopped being evaluated leave their last values for 5 minutes.
@@ -649,7 +665,7 @@ export class PrometheusSource implements Source {
         + ` for NAMESPACE_REGEX=${this.namespaceRegex}: ${what}. Load the rules \`kad rules\` prints for these settings`
         + ` (KAD_RATE_WINDOW=${this.rateWindow}, NAMESPACE_REGEX, POD_LABEL=${this.podLabel}) into Prometheus, or set KAD_RECORDING_RULES=auto`);
     }
-    return found;
+    return { reading: found, looked: true };
   }
 
   /**
