@@ -15,21 +15,36 @@ import type { FlaggedPod } from './base.js';
 /** Alert name of an early warning, distinct from kad's anomaly alerts. */
 export const EXHAUSTION_ALERT_NAME = 'KadResourceExhaustion';
 
+/** One alert of a cycle: an anomaly's or an early warning's, and whether it is sent. */
+export interface CycleAlert {
+  alert: FlaggedPod;
+  /** The pod's outcome it comes from. */
+  outcome: PodOutcome;
+  /** Set for an anomaly's alert. */
+  anomaly: boolean;
+  /** False for an anomaly that topology inhibition holds. */
+  sent: boolean;
+}
+
 /**
- * The pods a cycle flags, each anomaly followed by the pod's early warnings, in the snapshot's order.
- * An anomaly that topology inhibition holds is left out (its early warnings are not).
+ * Every alert a cycle fires, each anomaly followed by the pod's early warnings, in the snapshot's
+ * order; an anomaly that topology inhibition holds is there, not sent (its early warnings are sent).
  */
-export function flaggedPods(result: CycleResult): FlaggedPod[] {
-  const out: FlaggedPod[] = [];
+export function cycleAlerts(result: CycleResult): CycleAlert[] {
+  const out: CycleAlert[] = [];
   for (const o of result.pods) {
-    if (o.anomaly && !o.held) out.push(anomalyAlert(o, result.modelVersion));
-    for (const w of o.warnings) out.push(exhaustionAlert(o, w.resource, w.estimate, result.modelVersion));
+    if (o.anomaly) out.push({ alert: anomalyAlert(o, result.modelVersion), outcome: o, anomaly: true, sent: !o.held });
+    for (const w of o.warnings) out.push({ alert: exhaustionAlert(o, w.resource, w.estimate, result.modelVersion), outcome: o, anomaly: false, sent: true });
   }
   return out;
 }
 
-/** The `KadPodAnomaly` alert of pod outcome `o`, whose anomaly fires (held or not). */
-export function anomalyAlert(o: PodOutcome, modelVersion: string): FlaggedPod {
+/** The alerts a cycle sends ({@link cycleAlerts} less those topology inhibition holds), in the same order. */
+export function flaggedPods(result: CycleResult): FlaggedPod[] {
+  return cycleAlerts(result).filter((a) => a.sent).map((a) => a.alert);
+}
+
+function anomalyAlert(o: PodOutcome, modelVersion: string): FlaggedPod {
   const { ref, score } = o.result;
   const a = o.anomaly!;
   const annotations: Record<string, string> = {};

@@ -17,9 +17,9 @@
 import { podKey } from '../core/series.js';
 import type { CycleObserver, CycleResult, PodOutcome } from '../policy/cycle-result.js';
 import type { EventStore, PodCycleRow, TopFeature } from '../store/event-store.js';
-import { ALERT_NAME, alertAnnotations, alertKey, alertLabels } from './alerts.js';
+import { alertAnnotations, alertKey, alertLabels } from './alerts.js';
 import type { FlaggedPod } from './base.js';
-import { anomalyAlert, flaggedPods } from './cycle-alerts.js';
+import { cycleAlerts } from './cycle-alerts.js';
 
 /** Settings of an {@link EventRecorder}. */
 export interface EventRecorderOptions {
@@ -99,24 +99,20 @@ export class EventRecorder implements CycleObserver {
   private events(r: CycleResult): void {
     const firingAlerts = new Set<string>();
     const firingPods = new Set<string>();
-    const anomalyIds = new Map<string, number>();
-    for (const o of r.pods) {
-      if (!o.anomaly) continue;
-      const p = anomalyAlert(o, r.modelVersion);
-      const pk = podKey(p);
-      firingPods.add(pk);
-      anomalyIds.set(pk, this.anomaly(r, p, o, explanationOf(alertAnnotations(p, ''))));
-    }
-    for (const p of flaggedPods(r)) {
+    for (const { alert: p, outcome, anomaly, sent } of cycleAlerts(r)) {
       const key = alertKey(p);
       const annotations = alertAnnotations(p, '');
-      const isAnomaly = !p.alertname || p.alertname === ALERT_NAME;
+      let anomalyId: number | null = null;
+      if (anomaly) {
+        firingPods.add(podKey(p));
+        anomalyId = this.anomaly(r, p, outcome, explanationOf(annotations));
+      }
+      if (!sent) continue;
       firingAlerts.add(key);
-      const anomalyId = isAnomaly ? anomalyIds.get(podKey(p)) ?? null : null;
       if (!this.alerts.has(key)) {
-        if (isAnomaly) this.opened.push([p.namespace, p.workload]);
+        if (anomaly) this.opened.push([p.namespace, p.workload]);
         this.alerts.set(key, this.store.openAlert({
-          kind: isAnomaly ? 'anomaly' : 'early_warning', key, namespace: p.namespace, workload: p.workload, pod: p.pod, startsAt: r.t,
+          kind: anomaly ? 'anomaly' : 'early_warning', key, namespace: p.namespace, workload: p.workload, pod: p.pod, startsAt: r.t,
           summary: annotations.summary ?? '', labels: alertLabels(p, this.opts.severity), annotations, anomalyId,
         }));
       }
