@@ -426,8 +426,9 @@ export class PrometheusSource implements Source {
       };
       const refreshed = new Set<string>();
       const { reading: recorded, looked } = await this.recordedNow(t, asked, ctl.signal);
-      // m: a metric's index, or RECORDED for the batch's one selector of recorded series.
-      type Task = { q: Record<PodMetric | 'memoryUsage', string>; m: number; batch: Batch };
+      // m: a metric's index (q: the batch's queries), RECORDED for its one selector of recorded series,
+      // or FRESHNESS for the check that the rules are still evaluated.
+      type Task = { q?: Record<PodMetric | 'memoryUsage', string>; m: number; batch: Batch };
       const tasks: Task[] = [];
       /** The batch's queries: the statics (when `statics`), and the per-cycle values (`perCycle`: the six, else the recorded selector). */
       const plan = (b: Batch, statics: boolean, perCycle: boolean) => {
@@ -445,15 +446,15 @@ export class PrometheusSource implements Source {
       // Between looks for the rules, each call checks that they are still evaluated, on its first batch's
       // pods (rules that stop leave their last values readable for 5 minutes).
       let fresh = true;
-      if (recorded && !looked && batches.length) tasks.push({ q: podQueries(batches[0].selector, this.podLabel, this.rateWindow), m: FRESHNESS, batch: batches[0] });
+      if (recorded && !looked && batches.length) tasks.push({ m: FRESHNESS, batch: batches[0] });
       const accs = new Map<string, PodAcc>();
       let requests = asked.requests;
       const ask = (list: Task[]) => mapLimit(list, this.concurrency, async ({ q, m, batch }) => {
         requests++;
         if (m === FRESHNESS) {
-          const r = await this.api.query(recordedProbeQuery(batch.selector, this.podLabel, this.rateWindow), t, ctl.signal);
           // None on these pods says nothing (new pods; rules gone for 5 minutes leave no values at all).
-          fresh = r.length === 0 || t / 1000 - r[0].value <= RECORDED_MAX_AGE_S;
+          const age = await this.recordedAge(batch.selector, t, ctl.signal);
+          fresh = age === Infinity || age <= RECORDED_MAX_AGE_S;
           return;
         }
         if (m === RECORDED) {
@@ -465,7 +466,7 @@ export class PrometheusSource implements Source {
           }
           return;
         }
-        const result = await this.api.query(q[POD_METRICS[m]], t, ctl.signal);
+        const result = await this.api.query(q![POD_METRICS[m]], t, ctl.signal);
         if (m !== I_MEMORY) {
           for (const s of result) this.put(accs, s.metric, m, 1, 0, s.value);
           return;
@@ -473,7 +474,7 @@ export class PrometheusSource implements Source {
         for (const s of result) this.put(accs, s.metric, gaugeIndex(s.metric), 1, 0, s.value);
         if (!hasWorkingSet(result)) {
           requests++;
-          for (const s of await this.api.query(q.memoryUsage, t, ctl.signal)) this.put(accs, s.metric, I_MEMORY, 1, 0, s.value);
+          for (const s of await this.api.query(q!.memoryUsage, t, ctl.signal)) this.put(accs, s.metric, I_MEMORY, 1, 0, s.value);
         }
       }, ctl);
       await ask(tasks);
@@ -651,9 +652,8 @@ export class PrometheusSource implements Source {
     if (this.rulesMode === 'off') return { reading: false, looked: false };
     if (this.rulesAt <= t && t - this.rulesAt < this.staticRefreshMs && (this.rulesFound || this.rulesMode === 'auto')) return { reading: this.rulesFound, looked: false };
     asked.requests++;
-    const r = await this.api.query(recordedProbeQuery(this.nsSelector, this.podLabel, this.rateWindow), t, signal);
-    // The newest recorded sample's age: rules that stopped being evaluated leave their last values for 5 minutes.
-    const age = r.length ? t / 1000 - r[0].value : Infinity;
+    // Rules that stopped being evaluated leave their last values for 5 minutes.
+    const age = await this.recordedAge(this.nsSelector, t, signal);
     const found = age <= RECORDED_MAX_AGE_S;
     if (found !== this.rulesFound) this.recordedPods = new Set();
     this.rulesFound = found;
@@ -666,6 +666,12 @@ export class PrometheusSource implements Source {
         + ` (KAD_RATE_WINDOW=${this.rateWindow}, NAMESPACE_REGEX, POD_LABEL=${this.podLabel}) into Prometheus, or set KAD_RECORDING_RULES=auto`);
     }
     return { reading: found, looked: true };
+  }
+
+  /** Seconds from the newest recorded CPU rate of the pods `selector` matches to `t` (Infinity: none). */
+  private async recordedAge(selector: string, t: number, signal: AbortSignal): Promise<number> {
+    const r = await this.api.query(recordedProbeQuery(selector, this.podLabel, this.rateWindow), t, signal);
+    return r.length ? t / 1000 - r[0].value : Infinity;
   }
 
   /**
