@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { podQueries } from './prometheus.js';
+import { MEMORY_METRIC, podQueries, RESTARTS_METRIC } from './prometheus-queries.js';
 import { RECORDED_METRICS, recordedName, recordedNames, recordedProbeQuery, recordedQuery, recordingExpressions, recordingRulesYaml } from './prometheus-rules.js';
 
 const SETTINGS = { namespaceRegex: 'shop|pay"x', podLabel: 'pod_name', rateWindow: '2m' };
@@ -8,8 +8,18 @@ const SETTINGS = { namespaceRegex: 'shop|pay"x', podLabel: 'pod_name', rateWindo
 describe('recording rules', () => {
   it('record the queries kad asks without them, over its namespaces, with the rate window in the names', () => {
     const exprs = recordingExpressions(SETTINGS);
-    const raw = podQueries('namespace=~"shop|pay\\"x"', 'pod_name', '2m');
-    for (const m of ['cpu', 'rxBytes', 'txBytes', 'rxPackets', 'rxDropped'] as const) expect(exprs[m]).toBe(raw[m]);
+    const sent = podQueries('namespace=~"shop|pay\\"x"', 'pod_name', '2m');
+    // Each rate is the query the source sends for it; the working set and the restarts, which the source
+    // asks in one query told apart by name, are that query's sum for one of its two metrics each.
+    for (const m of RECORDED_METRICS) {
+      if (m !== 'memory' && m !== 'restarts') {
+        expect(exprs[m]).toBe(sent[m]);
+        continue;
+      }
+      const [, metric, matchers] = /^sum by \(namespace, pod_name\) \((\w+)\{(.*)\}\)$/.exec(exprs[m]) ?? [];
+      expect(metric).toBe(m === 'memory' ? MEMORY_METRIC : RESTARTS_METRIC);
+      expect(sent[m]).toBe(`sum by (namespace, pod_name, __name__) ({__name__=~"${MEMORY_METRIC}|${RESTARTS_METRIC}",${matchers}})`);
+    }
     const sel = 'namespace=~"shop|pay\\"x",container!="",container!="POD"';
     expect(exprs.memory).toBe(`sum by (namespace, pod_name) (container_memory_working_set_bytes{${sel}})`); // no usage: such pods are asked the six queries
     expect(exprs.restarts).toBe(`sum by (namespace, pod_name) (kube_pod_container_status_restarts_total{${sel}})`);
@@ -17,7 +27,8 @@ describe('recording rules', () => {
     expect(recordedName('memory', '2m')).toBe('kad_pod:container_memory_working_set_bytes:sum');
     expect(new Set(recordedNames('2m').values())).toEqual(new Set(RECORDED_METRICS));
     expect(recordedProbeQuery('namespace=~"shop"', 'pod_name', '2m')).toBe('max(timestamp(kad_pod:container_cpu_usage_seconds_total:sum_rate2m{namespace=~"shop",pod_name!=""}))');
-    expect(recordedQuery('namespace="shop"', '1m')).toBe(`{__name__=~"${[...recordedNames('1m').keys()].join('|')}",namespace="shop"}`);
+    const query = recordedQuery('1m'); // one per source, asked for each batch
+    for (const batch of ['namespace="shop"', 'namespace="x",pod_name=~"a|b"']) expect(query(batch)).toBe(`{__name__=~"${[...recordedNames('1m').keys()].join('|')}",${batch}}`);
   });
 
   it('print as a rules file or a PrometheusRule', () => {

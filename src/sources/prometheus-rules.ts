@@ -10,16 +10,17 @@
  * Prometheus a fleet-wide aggregation per interval (no pod matchers) and seven series per pod; the
  * recorded values are up to one evaluation interval old when kad reads them.
  *
- * The rules' expressions are the queries kad asks without them (`podQueries` in prometheus.ts) over its whole
+ * The rules' expressions are the queries kad asks without them (`podQueries`, prometheus-queries.ts) over its whole
  * NAMESPACE_REGEX, so the values are the same; the rate window is in the recorded names (`…:sum_rate1m`),
  * so rules written for another KAD_RATE_WINDOW are not found rather than read as this one. Only the
  * per-cycle values are recorded; limits, owners and start times are read as before (every 10 minutes),
  * and history (training) is asked from the raw series, which reach further back than any rule.
  */
 import { stringify } from 'yaml';
+import { podGaugeQuery, podQueries, SOURCE_METRICS } from './prometheus-queries.js';
 import { namespaceSelector } from './promql.js';
 
-/** The per-pod values the rules record, as `podQueries` (prometheus.ts) names them. */
+/** The per-pod values the rules record, as `podQueries` (prometheus-queries.ts) names them. */
 export const RECORDED_METRICS = ['cpu', 'memory', 'restarts', 'rxBytes', 'txBytes', 'rxPackets', 'rxDropped'] as const;
 /** One of {@link RECORDED_METRICS}. */
 export type RecordedMetric = (typeof RECORDED_METRICS)[number];
@@ -34,20 +35,11 @@ export interface RuleSettings {
   rateWindow: string;
 }
 
-const SOURCE_METRIC: Record<RecordedMetric, string> = {
-  cpu: 'container_cpu_usage_seconds_total',
-  memory: 'container_memory_working_set_bytes',
-  restarts: 'kube_pod_container_status_restarts_total',
-  rxBytes: 'container_network_receive_bytes_total',
-  txBytes: 'container_network_transmit_bytes_total',
-  rxPackets: 'container_network_receive_packets_total',
-  rxDropped: 'container_network_receive_packets_dropped_total',
-};
 const RATES: ReadonlySet<RecordedMetric> = new Set(['cpu', 'rxBytes', 'txBytes', 'rxPackets', 'rxDropped']);
 
 /** The recorded series' name of `metric` (`kad_pod:<source metric>:sum_rate<window>` or `:sum`). */
 export function recordedName(metric: RecordedMetric, rateWindow: string): string {
-  return `kad_pod:${SOURCE_METRIC[metric]}:${RATES.has(metric) ? `sum_rate${rateWindow}` : 'sum'}`;
+  return `kad_pod:${SOURCE_METRICS[metric]}:${RATES.has(metric) ? `sum_rate${rateWindow}` : 'sum'}`;
 }
 
 /** Recorded series name → value, for the given rate window. */
@@ -57,24 +49,21 @@ export function recordedNames(rateWindow: string): Map<string, RecordedMetric> {
 
 /**
  * The PromQL of each recorded value over every pod matched by the namespace regex: the queries of
- * `podQueries` (prometheus.ts), the working set and the restarts each on its own (the queries ask them together,
+ * {@link podQueries}, the working set and the restarts each on its own (the queries ask them together,
  * told apart by name). The working set only: a pod without one (the seed's `container_memory_usage_bytes`
  * instead) has no recorded memory and is asked the six queries, whose fall-back to usage it keeps.
  */
 export function recordingExpressions(s: RuleSettings): Record<RecordedMetric, string> {
   const ns = namespaceSelector(s.namespaceRegex);
-  const containers = `${ns},container!="",container!="POD"`;
-  const sum = (expr: string) => `sum by (namespace, ${s.podLabel}) (${expr})`;
-  const rate = (metric: RecordedMetric, sel: string) => sum(`rate(${SOURCE_METRIC[metric]}{${sel}}[${s.rateWindow}])`);
-  // The same strings as podQueries' (a test checks): written here so that the rules do not import the source.
+  const q = podQueries(ns, s.podLabel, s.rateWindow);
   return {
-    cpu: rate('cpu', containers),
-    memory: sum(`${SOURCE_METRIC.memory}{${containers}}`),
-    restarts: sum(`${SOURCE_METRIC.restarts}{${containers}}`),
-    rxBytes: rate('rxBytes', ns),
-    txBytes: rate('txBytes', ns),
-    rxPackets: rate('rxPackets', ns),
-    rxDropped: rate('rxDropped', ns),
+    cpu: q.cpu,
+    memory: podGaugeQuery(SOURCE_METRICS.memory, ns, s.podLabel),
+    restarts: podGaugeQuery(SOURCE_METRICS.restarts, ns, s.podLabel),
+    rxBytes: q.rxBytes,
+    txBytes: q.txBytes,
+    rxPackets: q.rxPackets,
+    rxDropped: q.rxDropped,
   };
 }
 
@@ -112,7 +101,11 @@ export function recordedProbeQuery(nsSelector: string, podLabel: string, rateWin
   return `max(timestamp(${recordedName('cpu', rateWindow)}{${nsSelector},${podLabel}!=""}))`;
 }
 
-/** The one selector of a batch's recorded values. */
-export function recordedQuery(selector: string, rateWindow: string): string {
-  return `{__name__=~"${[...recordedNames(rateWindow).keys()].join('|')}",${selector}}`;
+/**
+ * The one selector of a batch's recorded values for this rate window, as a function of the batch's
+ * selector: the regex of the recorded names is written once, not for each batch of each cycle.
+ */
+export function recordedQuery(rateWindow: string): (selector: string) => string {
+  const names = [...recordedNames(rateWindow).keys()].join('|');
+  return (selector) => `{__name__=~"${names}",${selector}}`;
 }

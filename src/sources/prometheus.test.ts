@@ -4,10 +4,8 @@ import { ConfigError, SourceError } from '../core/errors.js';
 import { shardOf, ShardOwnership } from '../core/shard.js';
 import { planPodBatches } from './prometheus-shard.js';
 import type { Labels, MatrixSeries, PrometheusApi, VectorSample } from './prometheus-client.js';
-import {
-  planBatches, podListQuery, podQueries, POD_METRICS, PrometheusSource, prometheusSourceSettings,
-  type PodMetric,
-} from './prometheus.js';
+import { planBatches, podListQuery, PrometheusSource, prometheusSourceSettings } from './prometheus.js';
+import { POD_METRICS, type PodMetric } from './prometheus-queries.js';
 import { promqlString, regexLiteral } from './promql.js';
 import { recordedNames } from './prometheus-rules.js';
 import { workloadOf } from '../core/series.js';
@@ -16,20 +14,6 @@ import { workloadOf } from '../core/series.js';
 const SETTINGS = { ...prometheusSourceSettings(loadConfig({ env: {} }).prometheus), recordingRules: 'off' as const };
 
 describe('queries', () => {
-  it('follows the seeds, filtered by namespace and grouped by the pod label', () => {
-    const q = podQueries('namespace=~"shop"', 'pod', '1m');
-    expect(q.cpu).toBe('sum by (namespace, pod) (rate(container_cpu_usage_seconds_total{namespace=~"shop",container!="",container!="POD"}[1m]))');
-    // The working set and the restarts in one query, told apart by metric name.
-    expect(q.memory).toBe('sum by (namespace, pod, __name__) ({__name__=~"container_memory_working_set_bytes|kube_pod_container_status_restarts_total",namespace=~"shop",container!="",container!="POD"})');
-    expect(q.restarts).toBe(q.memory);
-    expect(q.memoryUsage).toBe('sum by (namespace, pod) (container_memory_usage_bytes{namespace=~"shop",container!="",container!="POD"})');
-    expect(q.rxDropped).toBe('sum by (namespace, pod) (rate(container_network_receive_packets_dropped_total{namespace=~"shop"}[1m]))');
-    expect(q.cpuLimit).toContain('kube_pod_container_resource_limits{namespace=~"shop",resource="cpu"}');
-    expect(q.info).toBe('max by (namespace, pod, created_by_kind, created_by_name, node) (kube_pod_info{namespace=~"shop"})');
-    const custom = podQueries('namespace=~".*"', 'pod_name', '5m');
-    expect(custom.txBytes).toBe('sum by (namespace, pod_name) (rate(container_network_transmit_bytes_total{namespace=~".*"}[5m]))');
-  });
-
   it('lists pods by their memory and restart series, over a range for history', () => {
     // At an instant one selector for both; over a range two (last_over_time drops the metric name).
     expect(podListQuery('namespace=~"a"', 'pod')).toBe('group by (namespace, pod) ({__name__=~"container_memory_working_set_bytes|kube_pod_container_status_restarts_total",namespace=~"a",container!="",container!="POD"})');
@@ -92,7 +76,7 @@ interface FakePod {
   unrecorded?: boolean;
 }
 
-/** Which value a query of {@link podQueries} asks for, by a string only it contains. */
+/** Which value a query of `podQueries` (prometheus-queries.ts) asks for, by a string only it contains. */
 const MARKERS: [string, PodMetric | 'memoryUsage'][] = [
   ['container_cpu_usage_seconds_total', 'cpu'], ['container_memory_working_set_bytes', 'memory'], ['container_memory_usage_bytes', 'memoryUsage'],
   ['kube_pod_container_status_restarts_total', 'restarts'], ['container_network_receive_bytes_total', 'rxBytes'],
@@ -103,7 +87,7 @@ const MARKERS: [string, PodMetric | 'memoryUsage'][] = [
 
 /**
  * A stub of the query API that understands just enough of the source's queries: the pod list, and
- * each of {@link podQueries} with the selectors {@link planBatches} writes.
+ * each of `podQueries` (prometheus-queries.ts) with the selectors {@link planBatches} writes.
  */
 class FakeApi implements PrometheusApi {
   calls: { expr: string; start?: number; end?: number; t?: number }[] = [];

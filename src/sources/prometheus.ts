@@ -2,7 +2,7 @@
  * Per-pod metrics from Prometheus (or Thanos, Mimir, VictoriaMetrics: only the query API is used).
  *
  * Queries, each aggregated `by (namespace, <POD_LABEL>)` and filtered by `namespace=~"<NAMESPACE_REGEX>"`
- * (see {@link podQueries}; `W` is the rate window, `KAD_RATE_WINDOW`, default 1m):
+ * (see {@link podQueries} in prometheus-queries.ts; `W` is the rate window, `KAD_RATE_WINDOW`, default 1m):
  *
  * | field | PromQL |
  * | --- | --- |
@@ -66,15 +66,9 @@ import { checkCustomSeries, customValues } from './prometheus-custom.js';
 import type { MeshMode } from './mesh-series.js';
 import { callGraphQuery, edgesOf, MESH_METRICS, meshProbeQuery, meshQueries, type MeshFlavour, type MeshMetric } from './prometheus-mesh.js';
 import { PodOwners, planPodBatches } from './prometheus-shard.js';
+import { containersSelector, MEMORY_METRIC, POD_METRICS, podQueries, RESTARTS_METRIC, type PodMetric } from './prometheus-queries.js';
 import { recordedName, recordedNames, recordedProbeQuery, recordedQuery } from './prometheus-rules.js';
 import { PrometheusClient, type Labels, type MatrixSeries, type PrometheusApi, type PrometheusClientOptions, type VectorSample } from './prometheus-client.js';
-
-/** The per-pod values a source queries, in the order of {@link podQueries}. */
-export const POD_METRICS = [
-  'cpu', 'memory', 'restarts', 'rxBytes', 'txBytes', 'rxPackets', 'rxDropped', 'cpuLimit', 'memoryLimit', 'cpuRequest', 'startedAt', 'info',
-] as const;
-/** One of {@link POD_METRICS}. */
-export type PodMetric = (typeof POD_METRICS)[number];
 
 const N_METRICS = POD_METRICS.length;
 const INDEX: Record<string, number> = Object.fromEntries(POD_METRICS.map((m, i) => [m, i]));
@@ -168,43 +162,6 @@ export interface QueryStats {
   ms: number;
 }
 
-/** The working set and the restarts are asked in one query (one pod matcher fewer per batch), told apart by metric name. */
-const MEMORY_METRIC = 'container_memory_working_set_bytes';
-const RESTARTS_METRIC = 'kube_pod_container_status_restarts_total';
-
-/**
- * The PromQL of each per-pod value, for the series matched by `selector` (label matchers without
- * braces, e.g. `namespace=~"shop|platform"`), grouped by `namespace` and `podLabel`. `memory` and
- * `restarts` are one query (the same string), grouped by metric name too: Prometheus 2.42 spends about
- * 10 µs of CPU per pod named in a query's matchers just compiling them (measured: 6.0 against 1.5 ms
- * for a 500-pod matcher and an equality of the same length), so one query fewer per batch is about a
- * seventh less of its work per cycle. `memoryUsage` (the seed's memory metric) is asked only when the
- * working set answers nothing.
- */
-export function podQueries(selector: string, podLabel: string, rateWindow: string): Record<PodMetric | 'memoryUsage', string> {
-  const by = `namespace, ${podLabel}`;
-  const containers = `${selector},container!="",container!="POD"`;
-  const sum = (expr: string) => `sum by (${by}) (${expr})`;
-  const rate = (metric: string, sel = selector) => sum(`rate(${metric}{${sel}}[${rateWindow}])`);
-  // Restarts (kube-state-metrics) are per container too: the container matchers select the same series.
-  const gauges = `sum by (${by}, __name__) ({__name__=~"${MEMORY_METRIC}|${RESTARTS_METRIC}",${containers}})`;
-  return {
-    cpu: rate('container_cpu_usage_seconds_total', containers),
-    memory: gauges,
-    memoryUsage: sum(`container_memory_usage_bytes{${containers}}`),
-    restarts: gauges,
-    rxBytes: rate('container_network_receive_bytes_total'),
-    txBytes: rate('container_network_transmit_bytes_total'),
-    rxPackets: rate('container_network_receive_packets_total'),
-    rxDropped: rate('container_network_receive_packets_dropped_total'),
-    cpuLimit: `${sum(`kube_pod_container_resource_limits{${selector},resource="cpu"}`)} or ${sum(`kube_pod_container_resource_limits_cpu_cores{${selector}}`)}`,
-    memoryLimit: `${sum(`kube_pod_container_resource_limits{${selector},resource="memory"}`)} or ${sum(`kube_pod_container_resource_limits_memory_bytes{${selector}}`)}`,
-    cpuRequest: `${sum(`kube_pod_container_resource_requests{${selector},resource="cpu"}`)} or ${sum(`kube_pod_container_resource_requests_cpu_cores{${selector}}`)}`,
-    startedAt: `max by (${by}) (kube_pod_start_time{${selector}})`,
-    info: `max by (${by}, created_by_kind, created_by_name, node) (kube_pod_info{${selector}})`,
-  };
-}
-
 /** Which value a series of the memory-and-restarts query is (by its metric name). */
 function gaugeIndex(metric: Labels): number {
   return metric.__name__ === RESTARTS_METRIC ? I_RESTARTS : I_MEMORY;
@@ -226,7 +183,7 @@ function hasWorkingSet(result: readonly { metric: Labels }[]): boolean {
  */
 export function podListQuery(selector: string, podLabel: string, rangeSeconds?: number, usage = false): string {
   const by = `namespace, ${podLabel}`;
-  const containers = `${selector},container!="",container!="POD"`;
+  const containers = containersSelector(selector);
   if (usage) return `group by (${by}) (${over(`container_memory_usage_bytes{${containers}}`, rangeSeconds)})`;
   if (rangeSeconds === undefined) return `group by (${by}) ({__name__=~"${MEMORY_METRIC}|${RESTARTS_METRIC}",${containers}})`;
   return [`${MEMORY_METRIC}{${containers}}`, `${RESTARTS_METRIC}{${selector}}`].map((s) => `group by (${by}) (${over(s, rangeSeconds)})`).join(' or ');
@@ -367,6 +324,8 @@ export class PrometheusSource implements Source {
   private readonly onRecordedSeries?: (reading: boolean) => void;
   /** Recorded series name → index in {@link POD_METRICS}. */
   private readonly recorded: Map<string, number>;
+  /** The one selector of a batch's recorded values (the recorded names' regex written once). */
+  private readonly recordedQuery: (selector: string) => string;
   /** With recording rules `auto`: whether they were found, and the query time they were looked for at. */
   private rulesFound = false;
   private rulesAt = NaN;
@@ -390,6 +349,7 @@ export class PrometheusSource implements Source {
     this.rulesMode = opts.recordingRules ?? 'auto';
     this.onRecordedSeries = opts.onRecordedSeries;
     this.recorded = new Map([...recordedNames(this.rateWindow)].map(([name, m]) => [name, INDEX[m]]));
+    this.recordedQuery = recordedQuery(this.rateWindow);
     if (opts.shard?.sharded) {
       this.shard = opts.shard;
       this.owners = new PodOwners({
@@ -459,7 +419,7 @@ export class PrometheusSource implements Source {
         }
         if (m === RECORDED) {
           const inBatch = new Set(batch.pods);
-          for (const s of await this.api.query(recordedQuery(batch.selector, this.rateWindow), t, ctl.signal)) {
+          for (const s of await this.api.query(this.recordedQuery(batch.selector), t, ctl.signal)) {
             const i = this.recorded.get(s.metric.__name__);
             // Only listed pods: a recorded series outlives its pod until the rule's next evaluation.
             if (i !== undefined && inBatch.has(podKey({ namespace: s.metric.namespace, pod: s.metric[this.podLabel] }))) this.put(accs, s.metric, i, 1, 0, s.value);
