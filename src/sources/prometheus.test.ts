@@ -125,7 +125,9 @@ class FakeApi implements PrometheusApi {
     this.calls.push({ expr, t });
     return this.enter(expr, () => {
       if (expr.startsWith('max(timestamp(kad_pod:')) {
-        return this.recorded && expr.includes(':sum_rate1m{') && expr.includes(',pod!=""') ? [{ metric: {}, t, value: (t - this.recordedAge) / 1000 }] : [];
+        // The newest recorded CPU rate of the pods the selector names: none when none of them is recorded.
+        const any = this.matching(expr).some((p) => this.alive(p, t) && !p.unrecorded);
+        return this.recorded && any && expr.includes(':sum_rate1m{') && expr.includes(',pod!=""') ? [{ metric: {}, t, value: (t - this.recordedAge) / 1000 }] : [];
       }
       if (expr.startsWith('{__name__=~"kad_pod:')) {
         if (!this.recorded) return [];
@@ -347,6 +349,28 @@ describe('PrometheusSource', () => {
     expect(api.calls.filter((c) => c.expr.startsWith('max(timestamp(kad_pod:'))).toHaveLength(1);
     expect(src.lastStats().requests).toBe(1 + 1 + 6 * batches); // listing, the look, six per batch
     expect(reading).toEqual([true, true, false]); // told at each look: at the start, after the old values, after the rules went away
+  });
+
+  it('recording rules: the per-call check that they are still evaluated asks about pods that had recorded values, not a first batch of new pods', async () => {
+    // Namespace "aa" sorts first: its pods make the first batch, and the rules have not evaluated them yet.
+    const pods = [
+      ...Array.from({ length: 5 }, (_, i) => ({ ...full('aa', `new-5d4f8b9c6d-${'abcde'[i]}xxxx`), unrecorded: true })),
+      ...Array.from({ length: 5 }, (_, i) => full('bb', `web-5d4f8b9c6d-${'abcde'[i]}xxxx`)),
+    ];
+    const raw = new PrometheusSource({ ...SETTINGS, api: new FakeApi(pods), batchSize: 5 });
+    const api = new FakeApi(pods);
+    api.recorded = true;
+    const src = new PrometheusSource({ ...SETTINGS, api, batchSize: 5, recordingRules: 'auto', staticRefreshMs: 60_000 });
+    expect(await src.current(0)).toEqual(await raw.current(0));
+    api.calls = [];
+    expect(await src.current(30_000)).toEqual(await raw.current(30_000));
+    const probes = api.calls.filter((c) => c.expr.startsWith('max(timestamp(kad_pod:'));
+    expect(probes).toHaveLength(1);
+    expect(probes[0].expr).toMatch(/namespace=~?"bb"/);
+    expect(probes[0].expr).not.toContain('aa');
+    // The rules stop: their last values linger, the check on bb's pods sees them old, and every pod is asked the six queries.
+    api.recordedAge = 200_000;
+    expect(await src.current(35_000)).toEqual(await raw.current(35_000));
   });
 
   it('recording rules: with on, missing or stale ones are an error naming the setting; other pod labels are not these; with off, never looked for', async () => {

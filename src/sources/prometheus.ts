@@ -47,7 +47,7 @@
  * listed pods without a recorded working set that had none at the last call either (newer than the
  * rules' last evaluation, or without a working set) are asked the six by name. The rules are looked
  * for by their newest CPU rate with the pod label, and read while it is at most 3 minutes old
- * (between looks, checked on the first batch's pods at each call).
+ * (between looks, checked at each call on the first batch with a pod that had recorded values at the last one).
  *
  * **Presence.** A pod is in a snapshot at time t when it has a memory or restart value at t. Both are
  * instant selectors, so a pod that goes away leaves at the next scrape (Prometheus marks its series
@@ -403,10 +403,11 @@ export class PrometheusSource implements Source {
         if (refresh) for (const key of b.pods) refreshed.add(key);
         plan(b, refresh, !recorded);
       }
-      // Between looks for the rules, each call checks that they are still evaluated, on its first batch's
-      // pods (rules that stop leave their last values readable for 5 minutes).
+      // Between looks for the rules, each call checks that they are still evaluated, on the pods of its
+      // first batch that had recorded values last call (rules that stop leave their last values readable
+      // for 5 minutes; a batch of new pods has none, which says nothing).
       let fresh = true;
-      if (recorded && !looked && batches.length) tasks.push({ m: FRESHNESS, batch: batches[0] });
+      if (recorded && !looked && batches.length) tasks.push({ m: FRESHNESS, batch: batches.find((b) => b.pods.some((k) => this.recordedPods.has(k))) ?? batches[0] });
       const accs = new Map<string, PodAcc>();
       let requests = asked.requests;
       const ask = (list: Task[]) => mapLimit(list, this.concurrency, async ({ q, m, batch }) => {
