@@ -6,7 +6,8 @@
  * limit, L2 on leaf values (default 1: see {@link GbdtParams.l2}) and a minimum of rows per leaf. Early stopping holds out a stratified
  * validation share and stops when its log loss has not improved by `tol` for `nIterNoChange`
  * iterations ("auto": on when there are more than 10,000 rows, as scikit-learn). Missing values (NaN)
- * go the way each split learned.
+ * go the way each split learned. Each row's softmax numerators are kept between iterations and
+ * multiplied by `exp` of its new leaves' values (one `exp` a leaf, not a row).
  */
 import { ModelFormatError } from '../core/errors.js';
 import type { Frame } from '../core/frame.js';
@@ -14,7 +15,7 @@ import { intIn, paramReader } from '../core/params.js';
 import { openSnapshot } from '../core/snapshot.js';
 import { applyBins, fitBins, transposeCodes } from './binning.js';
 import type { Classifier, ClassifierSnapshot, FitOptions } from './classifier.js';
-import { histogramPool, growBoostedTree, histPlan, type GrowerData } from './hist-grower.js';
+import { histogramPool, growBoostedTree, histPlan, treeLeaves, type GrowerData } from './hist-grower.js';
 import { encodeLabels, rowWeights } from './labels.js';
 import { checkColumns, checkFitFrame, choiceParam, namesOf } from './params.js';
 import { stratifiedSplit, takeRows } from './split.js';
@@ -96,33 +97,52 @@ function toProba(raw: Float64Array, rows: number, K: number, out: Float64Array):
 }
 
 /**
- * The gradient and hessian of the log loss at raw scores `raw` (rows × K) for every row and output
- * column k, weighted by `w`, into `g` and `h` (K × rows, column k's rows together). K = 1: the
- * logistic loss of class 1; else the softmax's, column k for class k. The probabilities are computed
- * as {@link toProba} does.
+ * Probabilities, gradients and hessians of the log loss for the next iteration. `scores` holds, per
+ * output column k (P = max(K, 2) of them; K = 1: column 1 is class 1's, column 0 class 0's, whose raw
+ * score stays 0) and row i, at q = k·rows + i (a tree's column together), the raw score at
+ * `scores[2q]` and the softmax numerator at `scores[2q + 1]`: the row's probability from the last
+ * call times `exp(leaf value)` of each tree since, for its column (the caller multiplies), so no `exp`
+ * per row. The numerators are summed and normalised in place to the probabilities (the softmax of the
+ * raw scores, equal up to rounding); a row whose sum has left [1e-100, 1e100] (a huge leaf value:
+ * `exp` overflowed or underflowed) is recomputed from its raw scores instead. Then, weighted by `w`,
+ * the gradient and hessian of column k (K = 1: the logistic loss of class 1) for row i go to
+ * `gh[2(k·rows + i)]` and the cell after, and their totals over the rows to `GH[2k]`, `GH[2k + 1]`.
  */
-function gradients(raw: Float64Array, y: Int32Array, w: Float64Array, K: number, g: Float64Array, h: Float64Array): void {
+function gradients(scores: Float64Array, y: Int32Array, w: Float64Array, K: number, gh: Float64Array, GH: Float64Array): void {
   const n = y.length;
-  if (K === 1) {
-    for (let i = 0; i < n; i++) {
-      const p = 1 / (1 + Math.exp(-raw[i]));
-      g[i] = w[i] * (p - (y[i] === 1 ? 1 : 0));
-      h[i] = w[i] * Math.max(p * (1 - p), EPS);
-    }
-    return;
-  }
-  const e = new Float64Array(K);
+  const P = K === 1 ? 2 : K;
+  GH.fill(0);
+  const z = 2 * n * P, step = 2 * n;
   for (let i = 0; i < n; i++) {
-    const o = i * K;
-    let mx = -Infinity;
-    for (let k = 0; k < K; k++) if (raw[o + k] > mx) mx = raw[o + k];
+    const o = 2 * i;
     let s = 0;
-    for (let k = 0; k < K; k++) s += (e[k] = Math.exp(raw[o + k] - mx));
+    for (let q = o + 1; q < z; q += step) s += scores[q];
+    if (!(s >= 1e-100 && s <= 1e100)) {
+      let mx = -Infinity;
+      for (let q = o; q < z; q += step) if (scores[q] > mx) mx = scores[q];
+      s = 0;
+      for (let q = o; q < z; q += step) s += (scores[q + 1] = Math.exp(scores[q] - mx));
+    }
+    const inv = 1 / s;
+    for (let q = o + 1; q < z; q += step) scores[q] *= inv;
     const wi = w[i], yi = y[i];
+    if (K === 1) {
+      const p = scores[step + o + 1];
+      const g = wi * (p - (yi === 1 ? 1 : 0)), h = wi * Math.max(p * scores[o + 1], EPS);
+      gh[2 * i] = g;
+      gh[2 * i + 1] = h;
+      GH[0] += g;
+      GH[1] += h;
+      continue;
+    }
     for (let k = 0; k < K; k++) {
-      const p = e[k] / s;
-      g[k * n + i] = wi * (p - (yi === k ? 1 : 0));
-      h[k * n + i] = wi * Math.max(p * (1 - p), EPS);
+      const p = scores[k * step + o + 1];
+      const g = wi * (p - (yi === k ? 1 : 0)), h = wi * Math.max(p * (1 - p), EPS);
+      const q = 2 * (k * n + i);
+      gh[q] = g;
+      gh[q + 1] = h;
+      GH[2 * k] += g;
+      GH[2 * k + 1] += h;
     }
   }
 }
@@ -190,13 +210,23 @@ export class GradientBoosting implements Classifier {
     }
     for (let k = 0; k < C; k++) prior[k] = Math.min(Math.max(prior[k] / sw, EPS), 1 - EPS);
     const baseline = K === 1 ? Float64Array.of(Math.log(prior[1] / prior[0])) : prior.map(Math.log);
-    const raw = new Float64Array(n * K);
-    for (let i = 0; i < n; i++) raw.set(baseline, i * K);
-    const g = new Float64Array(n * K);
-    const h = new Float64Array(n * K);
+    // Raw scores and softmax numerators, P columns (see gradients).
+    const P = K === 1 ? 2 : K;
+    const scores = new Float64Array(2 * n * P);
+    for (let k = 0; k < P; k++) {
+      const v = K === 1 ? (k === 1 ? baseline[0] : 0) : baseline[k], e = Math.exp(v); // log priors (or log-odds): in range
+      for (let q = 2 * k * n; q < 2 * (k + 1) * n; q += 2) {
+        scores[q] = v;
+        scores[q + 1] = e;
+      }
+    }
+    const gh = new Float64Array(2 * n * K);
+    const GH = new Float64Array(2 * K);
+    const all = Int32Array.from({ length: n }, (_, i) => i);
     const idx = new Int32Array(n);
     const roots = new Int32Array(K);
     const pool = histogramPool(data);
+    const leaves = treeLeaves(p.maxLeafNodes);
     const builder = new TreeSetBuilder(1);
     const grower = { maxLeafNodes: p.maxLeafNodes, maxDepth: p.maxDepth, minSamplesLeaf: p.minSamplesLeaf, l2: p.l2, learningRate: p.learningRate };
 
@@ -210,10 +240,19 @@ export class GradientBoosting implements Classifier {
     let since = 0;
     let it = 0;
     while (it < p.maxIter) {
-      gradients(raw, y, w, K, g, h);
+      gradients(scores, y, w, K, gh, GH);
       for (let k = 0; k < K; k++) {
-        for (let i = 0; i < n; i++) idx[i] = i;
-        roots[k] = growBoostedTree(data, idx, g.subarray(k * n, (k + 1) * n), h.subarray(k * n, (k + 1) * n), grower, pool, builder, k, raw, K);
+        idx.set(all);
+        roots[k] = growBoostedTree(data, idx, gh.subarray(2 * k * n, 2 * (k + 1) * n), GH[2 * k], GH[2 * k + 1], grower, pool, builder, k, leaves);
+        const c = K === 1 ? 1 : k; // the tree's leaf values to its rows' raw scores, exp(value) to their numerators
+        for (let j = 0; j < leaves.count; j++) {
+          const v = leaves.value[j], e = Math.exp(v);
+          for (let i = leaves.start[j]; i < leaves.end[j]; i++) {
+            const q = 2 * (c * n + idx[i]);
+            scores[q] += v;
+            scores[q + 1] *= e;
+          }
+        }
       }
       it++;
       if (val && rawV && probV && yv && wv) {

@@ -4,7 +4,9 @@
  * `G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ)` until `maxLeafNodes` leaves (or `maxDepth`, or no split
  * gains); the smaller child's histogram is built from its rows and the larger's is the parent's minus
  * it. Leaf value `−lr·G/(H+λ)`. Missing values: each split tries them on either side (and "missing or
- * not" as a split of its own); where a node had none, they go to the child with more rows.
+ * not" as a split of its own); where a node had none, they go to the child with more rows. A node's
+ * rows are a range of one index array, split in place (each side keeping its order); the grower hands
+ * back the leaves' ranges and values, and the caller applies them to its scores.
  */
 import { MISSING_BIN } from './binning.js';
 import type { TreeSetBuilder } from './tree-store.js';
@@ -124,7 +126,7 @@ export function histPlan(data: GrowerData): HistPlan {
  * i mod 4), added up at the end: four independent chains of additions instead of one, each waiting
  * less on the store before it (3–4× faster than one copy, measured).
  */
-function buildRootHistogram(data: GrowerData, off: Int32Array, plan: HistPlan, g: Float64Array, h: Float64Array, G: number, H: number, out: Float64Array): void {
+function buildRootHistogram(data: GrowerData, off: Int32Array, plan: HistPlan, gh: Float64Array, G: number, H: number, out: Float64Array): void {
   out.set(plan.counts);
   const { rows, cols } = data;
   const { colCodes: codes, common, others, scratch: tmp } = plan;
@@ -138,19 +140,20 @@ function buildRootHistogram(data: GrowerData, off: Int32Array, plan: HistPlan, g
       let i = 0;
       for (; i + 3 < rows; i += 4) {
         const q0 = codes[base + i] * 8, q1 = codes[base + i + 1] * 8 + 2, q2 = codes[base + i + 2] * 8 + 4, q3 = codes[base + i + 3] * 8 + 6;
-        tmp[q0] += g[i];
-        tmp[q0 + 1] += h[i];
-        tmp[q1] += g[i + 1];
-        tmp[q1 + 1] += h[i + 1];
-        tmp[q2] += g[i + 2];
-        tmp[q2 + 1] += h[i + 2];
-        tmp[q3] += g[i + 3];
-        tmp[q3 + 1] += h[i + 3];
+        const e = 2 * i;
+        tmp[q0] += gh[e];
+        tmp[q0 + 1] += gh[e + 1];
+        tmp[q1] += gh[e + 2];
+        tmp[q1 + 1] += gh[e + 3];
+        tmp[q2] += gh[e + 4];
+        tmp[q2 + 1] += gh[e + 5];
+        tmp[q3] += gh[e + 6];
+        tmp[q3 + 1] += gh[e + 7];
       }
       for (; i < rows; i++) {
         const q = codes[base + i] * 8;
-        tmp[q] += g[i];
-        tmp[q + 1] += h[i];
+        tmp[q] += gh[2 * i];
+        tmp[q + 1] += gh[2 * i + 1];
       }
       for (let b = 0; b < nb; b++) {
         const t = b * 8, q = o + b * 3;
@@ -164,7 +167,7 @@ function buildRootHistogram(data: GrowerData, off: Int32Array, plan: HistPlan, g
     for (let k = 0; k < list.length; k++) {
       const i = list[k];
       const b = o + codes[base + i] * 3;
-      const gi = g[i], hi = h[i];
+      const gi = gh[2 * i], hi = gh[2 * i + 1];
       out[b] += gi;
       out[b + 1] += hi;
       gs += gi;
@@ -176,6 +179,8 @@ function buildRootHistogram(data: GrowerData, off: Int32Array, plan: HistPlan, g
 }
 
 const MIN_HESSIAN = 1e-3;
+/** Below 1 by far more than rounding: see {@link findSplit}. */
+const SLACK = 1 - 1e-9;
 /** Where each feature's histogram starts: its bins and then its missing bin, each (gradient, hessian, count). */
 function histOffsets(data: GrowerData): Int32Array {
   const off = new Int32Array(data.cols + 1);
@@ -198,14 +203,21 @@ interface Leaf {
   /** Gradient and hessian sums of the best split's left child. */
   gLeft: number;
   hLeft: number;
+  /** Rows of the best split's left child. */
+  cLeft: number;
 }
 
-/** Reuses histogram buffers between nodes and trees. */
+/** Reuses histogram buffers between nodes and trees, with the partition's scratch space. */
 export class HistogramPool {
   private free: Float64Array[] = [];
   readonly size: number;
-  constructor(readonly offsets: Int32Array) {
+  /** Room for a node's right-going rows while they are partitioned. */
+  readonly spare: Int32Array;
+  /** Per bin code, whether the split being applied sends it left (1) or right (0). */
+  readonly left = new Uint8Array(MISSING + 1);
+  constructor(readonly offsets: Int32Array, rows: number) {
     this.size = offsets[offsets.length - 1];
+    this.spare = new Int32Array(rows);
   }
   take(): Float64Array {
     return this.free.pop() ?? new Float64Array(this.size);
@@ -217,10 +229,10 @@ export class HistogramPool {
 
 /** A pool sized for `data`. */
 export function histogramPool(data: GrowerData): HistogramPool {
-  return new HistogramPool(histOffsets(data));
+  return new HistogramPool(histOffsets(data), data.rows);
 }
 
-function buildHistogram(data: GrowerData, off: Int32Array, idx: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, out: Float64Array): void {
+function buildHistogram(data: GrowerData, off: Int32Array, idx: Int32Array, start: number, end: number, gh: Float64Array, out: Float64Array): void {
   out.fill(0);
   const { rowCodes: codes, cols } = data;
   let i = start;
@@ -228,7 +240,7 @@ function buildHistogram(data: GrowerData, off: Int32Array, idx: Int32Array, star
   // when both land in the same bin (common: a feature that is mostly 0).
   for (; i + 1 < end; i += 2) {
     const r0 = idx[i], r1 = idx[i + 1];
-    const g0 = g[r0], h0 = h[r0], g1 = g[r1], h1 = h[r1];
+    const g0 = gh[2 * r0], h0 = gh[2 * r0 + 1], g1 = gh[2 * r1], h1 = gh[2 * r1 + 1];
     for (let f = 0, c0 = r0 * cols, c1 = r1 * cols; f < cols; f++) {
       const o = off[f];
       const b0 = o + codes[c0 + f] * 3;
@@ -249,7 +261,7 @@ function buildHistogram(data: GrowerData, off: Int32Array, idx: Int32Array, star
   }
   for (; i < end; i++) {
     const r = idx[i];
-    const gr = g[r], hr = h[r];
+    const gr = gh[2 * r], hr = gh[2 * r + 1];
     for (let f = 0, c = r * cols; f < cols; f++) {
       const b = off[f] + codes[c + f] * 3;
       out[b] += gr;
@@ -264,13 +276,13 @@ function buildHistogram(data: GrowerData, off: Int32Array, idx: Int32Array, star
  * {@link HistPlan}: every row's dense codes, then its uncommon sparse ones; each sparse feature's
  * common bin is the node's totals less its other bins.
  */
-function buildNodeHistogram(data: GrowerData, off: Int32Array, plan: HistPlan, idx: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, G: number, H: number, out: Float64Array): void {
+function buildNodeHistogram(off: Int32Array, plan: HistPlan, idx: Int32Array, start: number, end: number, gh: Float64Array, G: number, H: number, out: Float64Array): void {
   out.fill(0);
   const { denseOff, denseCodes: codes, rowStart, cells, sparse, common } = plan;
   const nd = denseOff.length;
   for (let i = start; i < end; i++) {
     const r = idx[i];
-    const gr = g[r], hr = h[r];
+    const gr = gh[2 * r], hr = gh[2 * r + 1];
     for (let j = 0, c = r * nd; j < nd; j++) {
       const q = denseOff[j] + codes[c + j] * 3;
       out[q] += gr;
@@ -311,6 +323,11 @@ function findSplit(data: GrowerData, off: Int32Array, leaf: Leaf, p: GrowerParam
   if (n < 2 * p.minSamplesLeaf || (p.maxDepth > 0 && leaf.depth >= p.maxDepth)) return;
   const msl = p.minSamplesLeaf;
   let best = 0; // a split must gain more than nothing
+  // A candidate's gain takes two divisions, so it is first tested without: its children's score
+  // G_L²/(H_L+λ) + G_R²/(H_R+λ), multiplied out by the (positive) denominators, against `bar`, the
+  // score to beat (the best's, set a hair low so that rounding never hides a candidate the exact gain
+  // would take: the splits chosen are the same).
+  let bar = parent * SLACK;
   for (let f = 0; f < data.cols; f++) {
     const o = off[f];
     const nb = data.edges[f].length + 1;
@@ -332,15 +349,19 @@ function findSplit(data: GrowerData, off: Int32Array, leaf: Leaf, p: GrowerParam
         const hR = H - hl;
         if (hl < MIN_HESSIAN || hR < MIN_HESSIAN) continue;
         const gR = G - gl;
-        const gain = (gl * gl) / (hl + lam) + (gR * gR) / (hR + lam) - parent;
+        const dl = hl + lam, dr = hR + lam;
+        if (gl * gl * dr + gR * gR * dl <= bar * dl * dr) continue; // no better than the best: no division
+        const gain = (gl * gl) / dl + (gR * gR) / dr - parent;
         if (gain > best) {
           best = gain;
+          bar = (best + parent) * SLACK;
           leaf.gain = gain;
           leaf.feature = f;
           leaf.bin = b;
           leaf.missingRight = cR > cl;
           leaf.gLeft = gl;
           leaf.hLeft = hl;
+          leaf.cLeft = cl;
         }
       }
       continue;
@@ -374,34 +395,74 @@ function findSplit(data: GrowerData, off: Int32Array, leaf: Leaf, p: GrowerParam
         const hR = H - hL;
         if (hL < MIN_HESSIAN || hR < MIN_HESSIAN) continue;
         const gR = G - gL;
-        const gain = (gL * gL) / (hL + lam) + (gR * gR) / (hR + lam) - parent;
+        const dl = hL + lam, dr = hR + lam;
+        if (gL * gL * dr + gR * gR * dl <= bar * dl * dr) continue;
+        const gain = (gL * gL) / dl + (gR * gR) / dr - parent;
         if (gain > best) {
           best = gain;
+          bar = (best + parent) * SLACK;
           leaf.gain = gain;
           leaf.feature = f;
           leaf.bin = bin;
           leaf.missingRight = cm === 0 ? cR > cL : side === 0;
           leaf.gLeft = gL;
           leaf.hLeft = hL;
+          leaf.cLeft = cL;
         }
       }
     }
   }
 }
 
-/** Reorders `idx[start, end)` so the rows going left (bin ≤ `bin`, missing as `missingRight` says) come first; returns where the right ones start. */
-function partition(codes: Uint8Array, base: number, idx: Int32Array, start: number, end: number, bin: number, missingRight: boolean): number {
-  let a = start, z = end - 1;
-  while (a <= z) {
-    const b = codes[base + idx[a]];
-    if (b === MISSING ? !missingRight : b <= bin) a++;
-    else {
-      const t = idx[a];
-      idx[a] = idx[z];
-      idx[z--] = t;
+/**
+ * Reorders `idx[start, end)` so the `nLeft` rows going left (bin ≤ `bin`, missing as `missingRight`
+ * says) come first, each side in its former order (rows stay ascending, so later passes read codes
+ * and gradients forward); returns where the right ones start. A split that peels a few rows off a
+ * node (common: best-first trees on imbalanced classes grow like chains, the big node split again and
+ * again) moves only those rows, with a branch that is rarely taken; an even split instead writes every
+ * row to both sides' next slot (the left in place, the right in `spare`) and moves on only the side it
+ * goes to, branch-free, so its random directions cost no mispredictions.
+ */
+function partition(
+  codes: Uint8Array, base: number, idx: Int32Array, start: number, end: number, bin: number, missingRight: boolean, nLeft: number,
+  spare: Int32Array, left: Uint8Array,
+): number {
+  for (let b = 0; b < MISSING; b++) left[b] = b <= bin ? 1 : 0;
+  left[MISSING] = missingRight ? 0 : 1;
+  const n = end - start;
+  if (8 * (n - nLeft) < n) {
+    // Few go right: the left ones close up in place, the right ones wait in `spare`.
+    let a = start, z = 0;
+    for (let i = start; i < end; i++) {
+      const r = idx[i];
+      if (left[codes[base + r]] === 1) idx[a++] = r;
+      else spare[z++] = r;
     }
+    idx.set(spare.subarray(0, z), a);
+    return a;
+  } else if (8 * nLeft < n) {
+    // Few go left: the same from the end, the right ones closing up towards it.
+    let a = end, z = 0;
+    for (let i = end - 1; i >= start; i--) {
+      const r = idx[i];
+      if (left[codes[base + r]] === 0) idx[--a] = r;
+      else spare[z++] = r;
+    }
+    for (let j = 0; j < z; j++) idx[start + j] = spare[z - 1 - j];
+    return a;
+  } else {
+    let a = start, z = 0;
+    for (let i = start; i < end; i++) {
+      const r = idx[i];
+      const l = left[codes[base + r]];
+      idx[a] = r;
+      spare[z] = r;
+      a += l;
+      z += 1 - l;
+    }
+    idx.set(spare.subarray(0, z), a);
+    return a;
   }
-  return a;
 }
 
 /** `large = parent − small`, cell by cell. */
@@ -414,12 +475,12 @@ function subtract(parent: Float64Array, small: Float64Array, large: Float64Array
  * histogram `out` in place: their dense and uncommon sparse cells row by row, each sparse feature's
  * common bin as `small` has it. Cheaper than {@link subtract} when the rows are few.
  */
-function subtractRows(plan: HistPlan, off: Int32Array, idx: Int32Array, start: number, end: number, g: Float64Array, h: Float64Array, small: Float64Array, out: Float64Array): void {
+function subtractRows(plan: HistPlan, off: Int32Array, idx: Int32Array, start: number, end: number, gh: Float64Array, small: Float64Array, out: Float64Array): void {
   const { denseOff, denseCodes: codes, rowStart, cells, sparse, common } = plan;
   const nd = denseOff.length;
   for (let i = start; i < end; i++) {
     const r = idx[i];
-    const gr = g[r], hr = h[r];
+    const gr = gh[2 * r], hr = gh[2 * r + 1];
     for (let j = 0, c = r * nd; j < nd; j++) {
       const q = denseOff[j] + codes[c + j] * 3;
       out[q] -= gr;
@@ -441,60 +502,61 @@ function subtractRows(plan: HistPlan, off: Int32Array, idx: Int32Array, start: n
   }
 }
 
-/** Adds `v` to column `column` of `raw` (rows × `rawCols`) for rows `idx[start, end)`. */
-function addLeafValue(raw: Float64Array, rawCols: number, column: number, idx: Int32Array, start: number, end: number, v: number): void {
-  for (let i = start; i < end; i++) raw[idx[i] * rawCols + column] += v;
+/** A grown tree's leaves: leaf j holds rows `idx[start[j], end[j])` and adds `value[j]` to their raw score. */
+export interface TreeLeaves {
+  count: number;
+  start: Int32Array;
+  end: Int32Array;
+  value: Float64Array;
+}
+
+/** Room for the leaves of a tree of at most `maxLeafNodes` leaves. */
+export function treeLeaves(maxLeafNodes: number): TreeLeaves {
+  return { count: 0, start: new Int32Array(maxLeafNodes), end: new Int32Array(maxLeafNodes), value: new Float64Array(maxLeafNodes) };
 }
 
 /**
  * Grows one tree (a new tree in `out` adding to output column `column`) on rows `idx` (reordered in
- * place) with gradients `g` and hessians `h` (weights applied); adds each leaf's value to
- * `raw[r * rawCols + column]` of its rows. Returns the tree's root node.
+ * place) with gradients and hessians `gh` (weights applied; row r's at `gh[2r]`, `gh[2r + 1]`) whose
+ * totals over `idx` are `G` and `H`. Leaves each hold a range of `idx`, written to `leaves`. Returns
+ * the tree's root node.
  */
 export function growBoostedTree(
-  data: GrowerData, idx: Int32Array, g: Float64Array, h: Float64Array, p: GrowerParams, pool: HistogramPool,
-  out: TreeSetBuilder, column: number, raw: Float64Array, rawCols: number,
+  data: GrowerData, idx: Int32Array, gh: Float64Array, G: number, H: number, p: GrowerParams, pool: HistogramPool,
+  out: TreeSetBuilder, column: number, leaves: TreeLeaves,
 ): number {
   const root = out.beginTree(column);
   const off = pool.offsets;
-  let G = 0, H = 0;
-  for (let i = 0; i < idx.length; i++) {
-    G += g[idx[i]];
-    H += h[idx[i]];
-  }
-  const first: Leaf = { node: root, start: 0, end: idx.length, depth: 0, g: G, h: H, hist: pool.take(), gain: -Infinity, feature: -1, bin: 0, missingRight: false, gLeft: 0, hLeft: 0 };
-  if (data.plan && idx.length === data.rows) buildRootHistogram(data, off, data.plan, g, h, G, H, first.hist);
-  else buildHistogram(data, off, idx, 0, idx.length, g, h, first.hist);
+  const first = newLeaf(root, 0, idx.length, 0, G, H, pool.take());
+  if (data.plan && idx.length === data.rows) buildRootHistogram(data, off, data.plan, gh, G, H, first.hist);
+  else buildHistogram(data, off, idx, 0, idx.length, gh, first.hist);
   findSplit(data, off, first, p);
-  const leaves: Leaf[] = [first];
+  const open: Leaf[] = [first];
   let height = 0;
-  while (leaves.length < p.maxLeafNodes) {
+  while (open.length < p.maxLeafNodes) {
     let bi = -1;
-    for (let i = 0; i < leaves.length; i++) if (leaves[i].gain > 0 && (bi < 0 || leaves[i].gain > leaves[bi].gain)) bi = i;
+    for (let i = 0; i < open.length; i++) if (open[i].gain > 0 && (bi < 0 || open[i].gain > open[bi].gain)) bi = i;
     if (bi < 0) break;
-    const leaf = leaves[bi];
+    const leaf = open[bi];
     const f = leaf.feature;
     const thr = leaf.bin === MISSING ? Infinity : data.edges[f][leaf.bin];
     const left = out.split(leaf.node, f, thr, leaf.missingRight);
-    const a = partition(data.codes, f * data.rows, idx, leaf.start, leaf.end, leaf.bin, leaf.missingRight);
+    const a = partition(data.codes, f * data.rows, idx, leaf.start, leaf.end, leaf.bin, leaf.missingRight, leaf.cLeft, pool.spare, pool.left);
     const depth = leaf.depth + 1;
     if (depth > height) height = depth;
-    const mk = (node: number, start: number, end: number, gs: number, hs: number): Leaf =>
-      ({ node, start, end, depth, g: gs, h: hs, hist: pool.take(), gain: -Infinity, feature: -1, bin: 0, missingRight: false, gLeft: 0, hLeft: 0 });
-    const l = mk(left, leaf.start, a, leaf.gLeft, leaf.hLeft);
-    const r = mk(left + 1, a, leaf.end, leaf.g - leaf.gLeft, leaf.h - leaf.hLeft);
+    const l = newLeaf(left, leaf.start, a, depth, leaf.gLeft, leaf.hLeft, pool.take());
+    const r = newLeaf(left + 1, a, leaf.end, depth, leaf.g - leaf.gLeft, leaf.h - leaf.hLeft, pool.take());
     // The children's histograms only serve to split them: none when this split makes the last leaf,
     // or neither child may split (too few rows, or too deep); they stay leaves (gain −Infinity).
-    const splittable = (c: Leaf): boolean => c.end - c.start >= 2 * p.minSamplesLeaf && !(p.maxDepth > 0 && depth >= p.maxDepth);
-    if (leaves.length + 1 < p.maxLeafNodes && (splittable(l) || splittable(r))) {
+    if (open.length + 1 < p.maxLeafNodes && (splittable(l, p) || splittable(r, p))) {
       const [small, large] = l.end - l.start <= r.end - r.start ? [l, r] : [r, l];
-      if (data.plan) buildNodeHistogram(data, off, data.plan, idx, small.start, small.end, g, h, small.g, small.h, small.hist);
-      else buildHistogram(data, off, idx, small.start, small.end, g, h, small.hist);
+      if (data.plan) buildNodeHistogram(off, data.plan, idx, small.start, small.end, gh, small.g, small.h, small.hist);
+      else buildHistogram(data, off, idx, small.start, small.end, gh, small.hist);
       if (data.plan && 3 * (small.end - small.start) * data.cols < leaf.hist.length) {
         // Few rows: the parent's histogram becomes the larger child's, less the smaller's rows.
         pool.give(large.hist);
         large.hist = leaf.hist;
-        subtractRows(data.plan, off, idx, small.start, small.end, g, h, small.hist, large.hist);
+        subtractRows(data.plan, off, idx, small.start, small.end, gh, small.hist, large.hist);
       } else {
         subtract(leaf.hist, small.hist, large.hist);
         pool.give(leaf.hist);
@@ -502,14 +564,27 @@ export function growBoostedTree(
       findSplit(data, off, l, p);
       findSplit(data, off, r, p);
     } else pool.give(leaf.hist);
-    leaves.splice(bi, 1, l, r);
+    open.splice(bi, 1, l, r);
   }
-  for (const leaf of leaves) {
+  leaves.count = open.length;
+  for (let j = 0; j < open.length; j++) {
+    const leaf = open[j];
     const v = (-p.learningRate * leaf.g) / (leaf.h + p.l2 + 1e-15);
     out.setValue(leaf.node, [v]);
-    addLeafValue(raw, rawCols, column, idx, leaf.start, leaf.end, v);
+    leaves.start[j] = leaf.start;
+    leaves.end[j] = leaf.end;
+    leaves.value[j] = v;
     pool.give(leaf.hist);
   }
   out.endTree(height);
   return root;
+}
+
+function newLeaf(node: number, start: number, end: number, depth: number, g: number, h: number, hist: Float64Array): Leaf {
+  return { node, start, end, depth, g, h, hist, gain: -Infinity, feature: -1, bin: 0, missingRight: false, gLeft: 0, hLeft: 0, cLeft: 0 };
+}
+
+/** Whether a new leaf may still be split: rows enough for two children, and above the depth limit. */
+function splittable(c: Leaf, p: GrowerParams): boolean {
+  return c.end - c.start >= 2 * p.minSamplesLeaf && !(p.maxDepth > 0 && c.depth >= p.maxDepth);
 }
