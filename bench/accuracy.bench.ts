@@ -24,7 +24,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { evaluateCorpus, parsePolicySpec, targetFalseAlarmRate } from '../src/cli/evaluate.js';
+import { parsePolicySpec, targetFalseAlarmRate } from '../src/cli/decision-options.js';
+import { evaluateCorpus } from '../src/cli/evaluate.js';
 import { detectorKinds, prepareDetectors } from '../src/detectors/index.js';
 import type { CorpusName } from '../src/evaluate/corpus.js';
 import { leaveOneCorpusOut } from '../src/evaluate/loco.js';

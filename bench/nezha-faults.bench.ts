@@ -17,7 +17,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parsePolicySpec } from '../src/cli/evaluate.js';
+import { parsePolicySpec } from '../src/cli/decision-options.js';
 import { createDetector } from '../src/detectors/index.js';
 import { readNezhaCallEdges, serviceOfPod } from '../src/evaluate/nezha-mesh.js';
 import { readNezhaCorpus, readNezhaFaults, type NezhaFault } from '../src/evaluate/nezha.js';

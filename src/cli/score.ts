@@ -105,7 +105,7 @@ export const scoreCommand: Command = {
     if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
 
     // A bad --policy or --target-fpr is said before any work.
-    const { parsePolicySpec, targetFalseAlarmRate } = await import('./evaluate.js');
+    const { parsePolicySpec, targetFalseAlarmRate } = await import('./decision-options.js');
     const rate = targetFalseAlarmRate(v['target-fpr'], io.env);
     const policy = typeof v.policy === 'string' ? new AlertPolicy(parsePolicySpec(v.policy)) : undefined;
 
