@@ -19,7 +19,7 @@ import { expectedRange } from '../store/expected-range.js';
 import { groupIncidents, INCIDENT_WINDOW_MS } from '../store/incidents.js';
 import type { PodField } from '../store/series-store.js';
 import { requireToken } from './auth.js';
-import type { ApiDeps } from './server.js';
+import type { ApiDeps } from './deps.js';
 
 const Num = Type.Union([Type.Number(), Type.Null()]);
 const Str = Type.Union([Type.String(), Type.Null()]);

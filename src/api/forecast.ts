@@ -9,7 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { InputError, NotFoundError } from '../core/errors.js';
 import { FORECAST_METRICS, type ForecastMetric } from '../forecast/workload-forecasts.js';
 import { forecastRows } from '../forecast/forecaster.js';
-import type { ApiDeps } from './server.js';
+import type { ApiDeps } from './deps.js';
 
 const Num = Type.Union([Type.Number(), Type.Null()]);
 const num = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x : null);

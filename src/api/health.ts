@@ -5,7 +5,7 @@
 import { Type } from 'typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { ApiDeps } from './server.js';
+import type { ApiDeps } from './deps.js';
 
 const Status = Type.Object({
   status: Type.String(),

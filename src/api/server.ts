@@ -7,8 +7,6 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Engine } from '../engine/engine.js';
-import type { Telemetry } from '../telemetry/metrics.js';
 import { clientErrorHandler } from '../core/http-errors.js';
 import { frameworkErrors, installErrorShape } from './error-shape.js';
 import { acceptNumericBooleans } from './query-booleans.js';
@@ -16,34 +14,14 @@ import { addSecurityHeaders } from './security-headers.js';
 import { detectRoutes } from './detect.js';
 import { forecastRoutes } from './forecast.js';
 import { healthRoutes } from './health.js';
-import { modelsRoutes, type ModelsDeps } from './models.js';
+import { modelsRoutes } from './models.js';
 import { eventRoutes } from './events.js';
-import type { ApiAuth } from './auth.js';
-import type { LiveFeed } from './live-feed.js';
 import { webRoutes } from './web.js';
 import { OperatorFeedback } from '../policy/feedback.js';
 import { WorkloadBars } from '../policy/workload-bars.js';
-import { openEventStore, type EventStore } from '../store/event-store.js';
-import { remoteWriteRoutes, type RemoteWriteDeps } from './remote-write.js';
-
-/** What the API serves. */
-export interface ApiDeps extends RemoteWriteDeps, ModelsDeps {
-  engine: Engine;
-  telemetry: Telemetry;
-  version: string;
-  /** Extra facts for /healthz (e.g. the Prometheus URL). */
-  info?: Record<string, unknown>;
-  /** Ground truth of the simulated cluster, when the source is the simulator. */
-  incidents?: () => unknown[];
-  /** The event store (anomalies, alert history, pod history); unset: an empty one in memory. */
-  events?: EventStore;
-  /** Operator feedback; unset: recorded in `events`, with bars no engine reads. */
-  feedback?: OperatorFeedback;
-  /** Every cycle's result, for GET /api/events; unset: the stream sends the pods once, then pings. */
-  feed?: LiveFeed;
-  /** The API token (config section `api`); unset or empty: mutating endpoints answer 403. */
-  auth?: ApiAuth;
-}
+import { openEventStore } from '../store/event-store.js';
+import { remoteWriteRoutes } from './remote-write.js';
+import type { ApiDeps } from './deps.js';
 
 /** The routes of the JSON index at GET /api. */
 const ENDPOINTS = ['/api', '/api/pods', '/api/series', '/api/alerts', '/api/incidents', '/api/events', '/anomalies', '/detect', '/forecast', '/scaling', '/models', '/healthz', '/readyz', '/metrics', '/docs'];
