@@ -16,7 +16,8 @@
  *   from the pod's owner; and the outbound side, `request_total{direction="outbound"}` per pod and
  *   `dst_namespace` / `dst_deployment`, from which the call graph is read.
  */
-import type { MeshModel, PodMeshState } from './mesh.js';
+import type { MeshModel } from './mesh.js';
+import type { PodMeshState } from './types.js';
 import type { PodState } from './pod.js';
 import type { ClusterTopology } from './topology.js';
 

@@ -18,11 +18,12 @@
  * buckets. Every random draw comes from generators of the mesh's own, so the cAdvisor and
  * kube-state-metrics series are the same with the mesh as without it.
  */
-import { createRng, hash32, hashString, type Rng } from '../core/rng.js';
+import { createRng, hash32, hashString } from '../core/rng.js';
 import { normalCdf } from '../stats/normal.js';
 import type { Deployment } from './controller.js';
 import type { PodState } from './pod.js';
 import type { ClusterTopology } from './topology.js';
+import type { PodMeshState } from './types.js';
 
 /** Whose names the mesh's series carry. */
 export type MeshFlavour = 'istio' | 'linkerd';
@@ -50,24 +51,6 @@ export interface MeshInbound {
 export interface MeshOutbound {
   to: number;
   perRequest: number;
-}
-
-/** One pod's sidecar: cumulative counters since the pod started, and its state now. */
-export interface PodMeshState {
-  /** Requests received per inbound source s and code c (0: success, 1: 5xx), at s·2 + c. */
-  readonly requests: Float64Array;
-  /** Sum of their latencies (ms), same index. */
-  readonly latencySum: Float64Array;
-  /** Requests at or below each bucket bound, at (s·2 + c)·B + b (B bounds). */
-  readonly buckets: Float64Array;
-  /** Requests sent to each workload the pod's workload calls (index as the workload's outbound list). */
-  readonly outbound: Float64Array;
-  /** Mean latency (ms) and 5xx share of the pod's answers now. */
-  latencyMs: number;
-  errorShare: number;
-  /** Log-noise of its serving time (AR(1)). */
-  noise: number;
-  readonly rng: Rng;
 }
 
 /** The mesh of a cluster: its call graph, per-workload latency and errors now, and every pod's sidecar. */

@@ -6,7 +6,7 @@
  * `incidents.ts` and read here, so the per-tick step allocates nothing.
  */
 import { createRng, hash32, hashString, type Rng } from '../core/rng.js';
-import type { PodMeshState } from './mesh.js';
+import type { PodMeshState } from './types.js';
 import type { WorkloadSpec } from './topology.js';
 
 /** Background traffic of every pod (probes, scrapes), bytes per second. */

@@ -4,7 +4,7 @@
  * demo cluster; tests may pass a smaller one.
  */
 import { createRng, hash32, hashString, type Rng } from '../core/rng.js';
-import type { TrafficPattern } from './traffic.js';
+import type { TrafficPattern } from './types.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;

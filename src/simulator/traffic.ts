@@ -5,12 +5,7 @@
  */
 import { createRng, hash32, hashString, type Rng } from '../core/rng.js';
 import type { WorkloadSpec } from './topology.js';
-
-/**
- * Shape of a workload's day: `web` peaks mid-afternoon UTC (15:00) with a night trough 3.5× lower
- * and quieter weekends; `nightly` (batch jobs) peaks at 02:00 every day; `flat` has no seasonality.
- */
-export type TrafficPattern = 'web' | 'nightly' | 'flat';
+import type { TrafficPattern } from './types.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -1,8 +1,10 @@
 /**
  * The simulator's public data shapes: what a pod looks like from outside, one metric sample, the
- * ground truth of an incident, and the events a caller can schedule. Behaviour lives elsewhere:
+ * ground truth of an incident, the events a caller can schedule, a workload's traffic shape and a
+ * pod's sidecar counters (shared by the modules that model them, so none imports another for a type). Behaviour lives elsewhere:
  * `cluster.ts` runs the cluster, `incidents.ts` applies incidents, `schedule.ts` plans them.
  */
+import type { Rng } from '../core/rng.js';
 
 /** One Prometheus sample: a metric name, its label set and its current value. */
 export interface MetricSample {
@@ -149,4 +151,28 @@ export interface ScenarioOptions {
    * stays what it was before the mesh existed.
    */
   meshFaults?: boolean;
+}
+
+/**
+ * Shape of a workload's day: `web` peaks mid-afternoon UTC (15:00) with a night trough 3.5× lower
+ * and quieter weekends; `nightly` (batch jobs) peaks at 02:00 every day; `flat` has no seasonality.
+ */
+export type TrafficPattern = 'web' | 'nightly' | 'flat';
+
+/** One pod's sidecar: cumulative counters since the pod started, and its state now. */
+export interface PodMeshState {
+  /** Requests received per inbound source s and code c (0: success, 1: 5xx), at s·2 + c. */
+  readonly requests: Float64Array;
+  /** Sum of their latencies (ms), same index. */
+  readonly latencySum: Float64Array;
+  /** Requests at or below each bucket bound, at (s·2 + c)·B + b (B bounds). */
+  readonly buckets: Float64Array;
+  /** Requests sent to each workload the pod's workload calls (index as the workload's outbound list). */
+  readonly outbound: Float64Array;
+  /** Mean latency (ms) and 5xx share of the pod's answers now. */
+  latencyMs: number;
+  errorShare: number;
+  /** Log-noise of its serving time (AR(1)). */
+  noise: number;
+  readonly rng: Rng;
 }
