@@ -3,7 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load.js';
 import { createPodModel } from '../detectors/pod-model.js';
 import { policyParamsFromConfig } from '../policy/alert-policy.js';
-import { evaluateNezhaEngine, formatNezhaEngineReport, recallAtBudget, replayNezha, scoreRun, type EngineScore, type ServicePath, type SweepPoint } from './nezha-engine.js';
+import { evaluateNezhaEngine, formatNezhaEngineReport, recallAtBudget, replayNezha, scoreRun, type EngineRun, type EngineScore, type ServicePath, type SweepPoint } from './nezha-engine.js';
+import type { NezhaFault } from './nezha.js';
 import { FIXTURE_PODS, writeNezhaPodsFixture } from './nezha-pods.testkit.js';
 
 const MIN = 60_000;
@@ -36,6 +37,8 @@ describe('Nezha through the service path, on a generated corpus', () => {
       ['2022-08-23', '13:33', FIXTURE_PODS.ad, 'KadPodAnomaly'],
     ]);
     expect(run.alerts[0].t - faultTimes[1]).toBeLessThanOrEqual(5 * MIN);
+    // Each burst's alert ends once its points are no longer hot.
+    for (const a of run.alerts) expect(a.end).toBeGreaterThan(a.t);
   });
 
   it('scores alerts against the faults: on the injected pod, or on any pod of its service', () => {
@@ -61,6 +64,35 @@ describe('Nezha through the service path, on a generated corpus', () => {
     expect(text).toContain('service defaults, on the injected pod');
     expect(text).toMatch(/recall within 5 min at ≤ 1 \/ 2 \/ 5 \/ 10 false alerts per pod-day: /);
     expect(text).toContain('2022-08-23: 2 faults, scored from 2022-08-23T12:01:00.000Z');
+    expect(text).toContain(`missed (on the pod, scored): ${r.pod.scoredFaults - r.pod.scoredCaught}, of them ${r.pod.maskedFaults} while an alert`);
+    expect(r.pod.outcomes).toHaveLength(r.pod.faults);
+  });
+});
+
+describe('scoreRun: each fault\'s outcome', () => {
+  const T = Date.UTC(2022, 7, 22, 12);
+  const fault = (min: number, pod: string, type: string): NezhaFault => ({ time: T + min * MIN, pod, type });
+  // One alert on cart from minute 1 to 20 (before the second fault and over it), one on ad at minute 32.
+  const run: EngineRun = {
+    days: [{ day: '2022-08-22', faults: [fault(-30, 'cart-1', 'cpu_contention'), fault(2, 'cart-1', 'cpu_contention'), fault(10, 'cart-1', 'exception'), fault(30, 'ad-1', 'return'), fault(40, 'ad-1', 'exception')], scoredFrom: T - 10 * MIN, podCycles: 1440 }],
+    alerts: [
+      { day: '2022-08-22', t: T + 4 * MIN, pod: 'cart-1', alertname: 'KadPodAnomaly', end: T + 20 * MIN },
+      { day: '2022-08-22', t: T + 32 * MIN, pod: 'ad-1', alertname: 'KadPodAnomaly', end: T + 35 * MIN },
+    ],
+    stepMs: MIN, wallMs: 0,
+  };
+
+  it('says when each was caught, and which were missed under an alert that was already firing', () => {
+    const s = scoreRun(run);
+    expect(s.outcomes.map((o) => [o.type, o.scored, o.caughtAfterSeconds, o.masked])).toEqual([
+      ['cpu_contention', false, null, false], // before scoring started
+      ['cpu_contention', true, 120, false],
+      ['exception', true, null, true], // cart's alert from minute 4 still fires at minute 10
+      ['return', true, 120, false],
+      ['exception', true, null, false], // ad's alert ended at minute 35
+    ]);
+    expect(s.maskedFaults).toBe(1);
+    expect(s.outcomes[1].time).toBe('2022-08-22T12:02:00.000Z');
   });
 });
 

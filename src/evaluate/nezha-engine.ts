@@ -54,6 +54,8 @@ export interface AlertStart {
   t: number;
   pod: string;
   alertname: string;
+  /** The first cycle it was no longer firing (as recorded, on its day or a later one); unset: it fired until the replay ended. */
+  end?: number;
 }
 
 /** One replayed day: its faults, when scoring started, and how much was scored. */
@@ -92,7 +94,7 @@ function* replayNezhaSteps(dir: string, path: ServicePath): Generator<void, Engi
   const replay = new Replay(path.options, path.createModel);
   const days: ReplayedDay[] = [];
   const alerts: AlertStart[] = [];
-  let active = new Set<string>();
+  let active = new Map<string, AlertStart>();
   let lastT = -Infinity;
   for (const day of nezhaDays(dir)) {
     const faultFile = join(dir, day, `${day}-fault_list.json`);
@@ -112,13 +114,15 @@ function* replayNezhaSteps(dir: string, path: ServicePath): Generator<void, Engi
       if (!result?.decided) continue;
       if (Number.isNaN(rec.scoredFrom)) rec.scoredFrom = snap.t;
       rec.podCycles += result.pods.length;
-      const now = new Set<string>();
+      const now = new Map<string, AlertStart>();
       for (const f of flaggedPods(result)) {
         const alertname = f.alertname ?? 'KadPodAnomaly';
         const key = JSON.stringify([f.namespace, f.pod, alertname, f.labels ?? {}]);
-        now.add(key);
-        if (!active.has(key)) alerts.push({ day, t: snap.t, pod: f.pod, alertname });
+        let a = active.get(key);
+        if (!a) alerts.push((a = { day, t: snap.t, pod: f.pod, alertname }));
+        now.set(key, a);
       }
+      for (const [key, a] of active) if (!now.has(key)) a.end = snap.t;
       active = now;
     }
   }
@@ -144,6 +148,28 @@ export interface EngineScore {
   falseAlertsPerPodDay: number;
   /** Faults and catches by fault type. */
   byType: Record<string, { faults: number; caught: number }>;
+  /**
+   * Scored faults missed while an alert on the injected pod (by the match) was already firing: an
+   * alert that goes on firing does not start again, so a second fault on a pod in trouble is not told.
+   */
+  maskedFaults: number;
+  /** Each fault's outcome, in the fault lists' order. */
+  outcomes: FaultOutcome[];
+}
+
+/** What became of one fault. */
+export interface FaultOutcome {
+  day: string;
+  /** Injection time, ISO 8601. */
+  time: string;
+  pod: string;
+  type: string;
+  /** Injected after the first training window (see {@link EngineScore.scoredFaults}). */
+  scored: boolean;
+  /** Seconds from the injection to the first alert start that caught it; null: missed. */
+  caughtAfterSeconds: number | null;
+  /** Missed while an alert on the pod was already firing (see {@link EngineScore.maskedFaults}). */
+  masked: boolean;
 }
 
 /** Options of {@link scoreRun}. */
@@ -164,14 +190,21 @@ export function scoreRun(run: EngineRun, opts: ScoreOptions = {}): EngineScore {
   const hits = (f: NezhaFault, a: AlertStart) => same(a.pod, f.pod) && a.t >= f.time && a.t <= f.time + windowMs;
   const s: EngineScore = {
     match, faults: 0, caught: 0, recall: 0, scoredFaults: 0, scoredCaught: 0, alerts: alerts.length, falseAlerts: 0, podDays: 0, falseAlertsPerPodDay: 0, byType: {},
+    maskedFaults: 0, outcomes: [],
   };
   for (const d of run.days) {
     const dayAlerts = alerts.filter((a) => a.day === d.day);
     s.podDays += (d.podCycles * run.stepMs) / DAY_MS;
     s.falseAlerts += dayAlerts.filter((a) => !d.faults.some((f) => hits(f, a))).length;
     for (const f of d.faults) {
-      const caught = dayAlerts.some((a) => hits(f, a));
+      const first = dayAlerts.filter((a) => hits(f, a)).reduce((m, a) => Math.min(m, a.t), Infinity);
+      const caught = first < Infinity;
       const scored = f.time >= d.scoredFrom;
+      const masked = scored && !caught && dayAlerts.some((a) => same(a.pod, f.pod) && a.t < f.time && (a.end === undefined || a.end > f.time));
+      s.maskedFaults += masked ? 1 : 0;
+      s.outcomes.push({
+        day: d.day, time: new Date(f.time).toISOString(), pod: f.pod, type: f.type, scored, caughtAfterSeconds: caught ? (first - f.time) / 1000 : null, masked,
+      });
       s.faults++;
       s.caught += caught ? 1 : 0;
       s.scoredFaults += scored ? 1 : 0;
@@ -342,6 +375,8 @@ export function formatNezhaEngineReport(r: NezhaEngineReport): string {
   const row = (label: string, e: EngineScore) => `${label.padEnd(44)} ${String(e.faults).padStart(6)}  ${String(e.caught).padStart(6)}  ${pct(e.recall).padStart(9)}  ${`${e.scoredCaught}/${e.scoredFaults}`.padStart(8)}  ${String(e.alerts).padStart(6)}  ${String(e.falseAlerts).padStart(5)}  ${e.falseAlertsPerPodDay.toFixed(2).padStart(10)}`;
   lines.push(row('service defaults, on the injected pod', r.pod), row('service defaults, on any pod of its service', r.service), row('service defaults, anomaly alerts only', r.anomalyOnly));
   lines.push(`  by fault type (on the pod): ${Object.entries(r.pod.byType).map(([t, v]) => `${t} ${v.caught}/${v.faults}`).join(', ')}`);
+  const missed = r.pod.scoredFaults - r.pod.scoredCaught;
+  lines.push(`  missed (on the pod, scored): ${missed}, of them ${r.pod.maskedFaults} while an alert on the pod was already firing (it did not start again); each fault's outcome is in --json (pod.outcomes)`);
   if (r.sweep.length) {
     lines.push('', 'sweep (one replay each; each row changes the service\'s policy by the setting shown):');
     for (const p of r.sweep) lines.push(row(`  ${JSON.stringify(p.targetFalseAlarmRate === undefined ? p.policy : { targetFalseAlarmRate: p.targetFalseAlarmRate })}`, p.score));
