@@ -50,7 +50,7 @@ describe('StackingClassifier', () => {
     expect(() => loadClassifier({ ...s, state: { ...s.state, chosen: 3 } })).toThrow(/state.chosen/);
   });
 
-  it('chooses out of fold: the first member unless a later one or the meta-learner beats it by more than a standard error', () => {
+  it('chooses out of fold: the first member unless a paired t-test says a later one or the meta-learner beats it', () => {
     // 5 folds of 4 rows, 2 classes; y alternates.
     const y = Int32Array.from({ length: 20 }, (_, i) => i % 2);
     const folds = Int32Array.from({ length: 20 }, (_, i) => Math.floor(i / 4));
@@ -61,6 +61,8 @@ describe('StackingClassifier', () => {
     expect(chooseOutOfFold([first, first, y], y, 2, folds, 5)).toBe(-1); // the meta-learner, last
     expect(chooseOutOfFold([first, wrong((i) => i === 0), y], y, 2, folds, 5)).toBe(-1); // both clearly better: the larger gain
     expect(chooseOutOfFold([first, wrong((i) => i === 0), first], y, 2, folds, 5)).toBe(1); // better in 4 folds of 5
+    // Better in 2 folds of 5, the same in 3: 1.6 standard errors, under t(0.95, 4) = 2.13 (the one-standard-error rule took it).
+    expect(chooseOutOfFold([first, wrong((i) => i % 4 === 0 && i >= 8), first], y, 2, folds, 5)).toBe(0);
     // Better in one fold, worse in another: not clearly better, the first stays.
     expect(chooseOutOfFold([first, wrong((i) => (i % 4 === 0 && i !== 0) || i === 5), first], y, 2, folds, 5)).toBe(0);
   });
