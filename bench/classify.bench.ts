@@ -15,7 +15,7 @@
  * sequences) beside the trees, and the graph model (gnn) against the same model without the call graph
  * on locating Nezha's faulty service and naming its fault type (GNN_SEEDS, default 5).
  * Run: `npm run bench:classify`. Environment: DATA (default ../shared/data), HOURS (simulated hours,
- * default 24), REPEATS (fold seeds per Nezha task, default 3), PYTHON (default: the first of python3, /usr/bin/python3 that imports sklearn).
+ * default 24), REPEATS (repeats per Nezha task, each with its own fold and model seed, default 10), PYTHON (default: the first of python3, /usr/bin/python3 that imports sklearn).
  * Progress on stderr; without python3 + scikit-learn the scikit-learn columns are skipped, said so.
  */
 import { spawnSync } from 'node:child_process';
@@ -35,8 +35,11 @@ import { simulatorLabeledDataset } from '../src/evaluate/simulator-labeled.js';
 
 const DATA = process.env.DATA ?? '../shared/data';
 const HOURS = Number(process.env.HOURS ?? 24);
-/** Fold seeds per Nezha task: 56 faults make one cross-validation's macro-F1 move by ±0.05 with the seed. */
-const REPEATS = Number(process.env.REPEATS ?? 3);
+/**
+ * Repeats per Nezha task, each with its own fold seed and model seed (kad's and scikit-learn's
+ * random_state alike): 56 faults make one cross-validation's macro-F1 move by ±0.05 with the seeds.
+ */
+const REPEATS = Number(process.env.REPEATS ?? 10);
 const SEED = 42;
 const log = (s: string): void => void process.stderr.write(`classify bench: ${s}\n`);
 
@@ -46,6 +49,8 @@ interface Task {
   frame: Frame;
   labels: string[];
   fold: Int32Array;
+  /** Model seed (kad's seed, scikit-learn's random_state; default SEED). */
+  seed?: number;
 }
 
 interface Result {
@@ -123,7 +128,7 @@ function runSklearn(py: string | undefined, task: Task, throughput = 0): Record<
       lines.push([...row, task.labels[i], task.fold[i]].join(','));
     }
     writeFileSync(path, lines.join('\n') + '\n');
-    const args = [join(import.meta.dirname, 'classify_sklearn.py'), path, ...(throughput ? ['--throughput', String(throughput)] : [])];
+    const args = [join(import.meta.dirname, 'classify_sklearn.py'), path, '--seed', String(task.seed ?? SEED), ...(throughput ? ['--throughput', String(throughput)] : [])];
     const r = spawnSync(py, args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' }, maxBuffer: 1 << 26 });
     if (r.status !== 0) {
       log(`scikit-learn run failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
@@ -182,7 +187,7 @@ function compare(tasks: Task[], throughput = 0): Record<string, Result & { model
   const out: Record<string, Result & { model?: Classifier }> = {};
   for (const [label, kind, params] of KAD) {
     log(`${task.name}: ${label}…`);
-    const runs = tasks.map((t) => runKad(t, () => createClassifier(kind, params, SEED)));
+    const runs = tasks.map((t) => runKad(t, () => createClassifier(kind, params, t.seed ?? SEED)));
     out[label] = { ...mean(runs), model: runs[runs.length - 1].model };
   }
   log(`${task.name}: scikit-learn…`);
@@ -270,9 +275,9 @@ if (!existsSync(nezhaDir)) {
   for (const [name, t] of [['nezha fault type', faultType], ['nezha faulty pod', faultyPod]] as const) {
     const frame: Frame = { names: t.names, rows: t.rows, cols: t.names.length, data: t.data };
     const { classes, y } = encodeLabels(t.labels, t.rows, 'bench');
-    const tasks: Task[] = Array.from({ length: REPEATS }, (_, r) => ({ name, frame, labels: t.labels, fold: stratifiedFolds(y, classes.length, 5, SEED + r) }));
+    const tasks: Task[] = Array.from({ length: REPEATS }, (_, r) => ({ name, frame, labels: t.labels, fold: stratifiedFolds(y, classes.length, 5, SEED + r), seed: SEED + r }));
     const counts = classes.map((c) => `${c} ${t.labels.filter((l) => l === c).length}`).join(', ');
-    console.log(`\n== Nezha OnlineBoutique, ${name}: ${t.rows} rows × ${t.names.length} features (${counts}); stratified 5-fold cross-validation, the mean of ${REPEATS} fold seeds (${SEED}…${SEED + REPEATS - 1})`);
+    console.log(`\n== Nezha OnlineBoutique, ${name}: ${t.rows} rows × ${t.names.length} features (${counts}); stratified 5-fold cross-validation, the mean of ${REPEATS} repeats (fold and model seeds ${SEED}…${SEED + REPEATS - 1})`);
     nezhaOut[name] = { tasks, out: compare(tasks) };
   }
 }
@@ -287,9 +292,9 @@ if (!existsSync(nezhaDir)) {
   const neural = (tasks: Task[], seqTasks: Task[], refOut: Record<string, Result>, mlpParams: Record<string, unknown>, cnnParams: Record<string, unknown>, steps: string): void => {
     const name = tasks[0].name;
     log(`${name}: kad mlp…`);
-    const mlp = mean(tasks.map((t) => runKad(t, () => createClassifier('mlp', mlpParams, SEED))));
+    const mlp = mean(tasks.map((t) => runKad(t, () => createClassifier('mlp', mlpParams, t.seed ?? SEED))));
     log(`${name}: kad cnn…`);
-    const cnn = mean(seqTasks.map((t) => runKad(t, () => createClassifier('cnn', cnnParams, SEED))));
+    const cnn = mean(seqTasks.map((t) => runKad(t, () => createClassifier('cnn', cnnParams, t.seed ?? SEED))));
     console.log(`\n${name}: the neural classifiers (tfjs ${wasm ? 'wasm' : 'cpu'} backend; cnn on ${steps}), the same folds as above:`);
     table(tasks[0], [...refs.map((r) => [r, refOut[r]] as [string, Result]), ['kad mlp', mlp], ['kad cnn', cnn]]);
     summary.push(`${name}: mlp macro-F1 ${fmt(mlp.macroF1)} (fit ${fmt(mlp.fitSeconds, 1)} s), cnn ${fmt(cnn.macroF1)} (fit ${fmt(cnn.fitSeconds, 1)} s); gbdt ${fmt(refOut['kad gbdt'].macroF1)}, random forest ${fmt(refOut['kad random-forest'].macroF1)}`);

@@ -8,7 +8,7 @@ process_time, as the bench measures kad's), and for gradient boosting the boosti
 (all folds: early stopping ends each fit after its own count, so fit time is compared per iteration too).
 With --throughput N, RandomForest's predict_proba is also timed on N rows (the test rows repeated).
 Models: RandomForestClassifier() and HistGradientBoostingClassifier() at their defaults (random_state
-fixed), HistGradientBoostingClassifier(l2_regularization=1) (kad's gbdt default), and LogisticRegression() after mean imputation and standard scaling; RandomForest gets mean
+--seed, default 42), HistGradientBoostingClassifier(l2_regularization=1) (kad's gbdt default), and LogisticRegression() after mean imputation and standard scaling; RandomForest gets mean
 imputation too (scikit-learn 1.2's forests do not take NaN).
 """
 import json
@@ -47,10 +47,11 @@ def models(seed):
 def main():
     path = sys.argv[1]
     throughput = int(sys.argv[sys.argv.index('--throughput') + 1]) if '--throughput' in sys.argv else 0
+    seed = int(sys.argv[sys.argv.index('--seed') + 1]) if '--seed' in sys.argv else 42
     X, y, fold = read(path)
     classes = sorted(set(y))
     out = {}
-    for name, make in models(42).items():
+    for name, make in models(seed).items():
         pred = np.empty(len(y), dtype=object)
         fit_s = 0.0
         pred_s = 0.0
