@@ -3,15 +3,10 @@
  * detector, corpus reader or config schema); the work is `runEvaluate` in evaluate.ts, loaded when the
  * command runs.
  */
-import type { CorpusName } from '../evaluate/corpus.js';
+import { DEFAULT_CORPUS_DIRS } from '../evaluate/corpus.js';
 import { FORECAST_MODELS } from '../forecast/forecaster.js';
 import { QUIET_OPTION, type Command } from './command.js';
 import { HELP_DETECTOR_KINDS, SLOW_DETECTOR_KINDS } from './detector-kinds.js';
-
-/** Where each corpus lives under `../shared/data` by default. */
-export const DEFAULT_CORPUS_DIRS: Readonly<Record<CorpusName, string>> = Object.freeze({
-  nab: '../shared/data/nab', asd: '../shared/data/asd', smd: '../shared/data/smd-dev', nezha: '../shared/data/nezha-onlineboutique',
-});
 
 /** `kad evaluate`: see evaluate.ts for what it reports. */
 export const evaluateCommand: Command = {

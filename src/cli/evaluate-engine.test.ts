@@ -5,7 +5,7 @@ import { UsageError } from '../core/errors.js';
 import type { NezhaEngineReport } from '../evaluate/nezha-engine.js';
 import { writeNezhaPodsFixture } from '../evaluate/nezha-pods.testkit.js';
 import { parseCommandArgs } from './command.js';
-import { evaluateCommand } from './evaluate.js';
+import { evaluateCommand } from './evaluate-command.js';
 
 async function run(argv: string[], env: Record<string, string> = {}): Promise<string> {
   let out = '';

@@ -6,7 +6,7 @@ import { UsageError } from '../core/errors.js';
 import type { ForecastCorporaResult } from '../evaluate/forecast.js';
 import { seasonalSeries } from '../forecast/fixtures.testkit.js';
 import { parseCommandArgs } from './command.js';
-import { evaluateCommand } from './evaluate.js';
+import { evaluateCommand } from './evaluate-command.js';
 
 async function run(argv: string[]): Promise<{ code: number; out: string }> {
   let out = '';

@@ -7,7 +7,8 @@ import { writeAsdFixture, writeNabFixture } from '../evaluate/fixtures.testkit.j
 import type { LocoResult } from '../evaluate/loco.js';
 import type { EvaluationReport } from '../evaluate/report.js';
 import { parseCommandArgs } from './command.js';
-import { evaluateCommand, parseParams } from './evaluate.js';
+import { evaluateCommand } from './evaluate-command.js';
+import { parseParams } from './evaluate.js';
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';

@@ -10,7 +10,7 @@ import { InputError, UsageError } from '../core/errors.js';
 import { quoted } from '../core/quote.js';
 import { createDetector, detectorKinds, prepareDetectors } from '../detectors/index.js';
 import { readAsdCorpus } from '../evaluate/asd.js';
-import type { CorpusName, LabeledSeries } from '../evaluate/corpus.js';
+import { DEFAULT_CORPUS_DIRS, type CorpusName, type LabeledSeries } from '../evaluate/corpus.js';
 import { readNabCorpus, readNabProfiles } from '../evaluate/nab.js';
 import { readNezhaCorpus, type NezhaReadOptions } from '../evaluate/nezha.js';
 import { formatReport, reportJson, type EvaluationReport } from '../evaluate/report.js';
@@ -25,11 +25,9 @@ import type { AlertPolicyParams } from '../policy/alert-policy.js';
 import type { Progress } from '../core/progress.js';
 import { commandProgress, stopCheck, yieldAndCheck, type CommandIO } from './command.js';
 import { SLOW_DETECTOR_KINDS } from './detector-kinds.js';
-import { DEFAULT_CORPUS_DIRS } from './evaluate-command.js';
 import { parsePolicySpec, targetFalseAlarmRate } from './decision-options.js';
 import { DEFAULT_SCORE_DETECTOR } from './score.js';
 
-export { DEFAULT_CORPUS_DIRS, evaluateCommand } from './evaluate-command.js';
 
 /** Reads a corpus by name. */
 export function readCorpus(corpus: CorpusName, dir: string, opts: NezhaReadOptions = {}): LabeledSeries[] {

@@ -45,6 +45,11 @@ export interface ReadOptions extends CsvReadOptions {
 /** The corpora `kad evaluate` reads. */
 export type CorpusName = 'nab' | 'asd' | 'smd' | 'nezha';
 
+/** Where each corpus lives under `../shared/data` by default. */
+export const DEFAULT_CORPUS_DIRS: Readonly<Record<CorpusName, string>> = Object.freeze({
+  nab: '../shared/data/nab', asd: '../shared/data/asd', smd: '../shared/data/smd-dev', nezha: '../shared/data/nezha-onlineboutique',
+});
+
 /** Applies {@link ReadOptions} to a sorted list of names. */
 export function selectNames(names: readonly string[], opts: ReadOptions = {}): string[] {
   let out = [...names].sort();
