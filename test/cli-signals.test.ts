@@ -109,7 +109,9 @@ describe('batch commands stop on a signal', () => {
   it('kad train: SIGTERM while it simulates the history exits 143 within a second and writes no model', async () => {
     const models = join(dir, 'models');
     const child = spawnKad(['train', '--output', models], { KAD_LOG_LEVEL: 'silent' });
-    await sleep(1500);
+    // Once it says it reads the history (its first progress line), not after a fixed time: on a busy
+    // machine the modules may still be loading then, which is not what this measures.
+    await waitFor(() => (/kad train: \d+\/\d+ steps/.test(child.output()) ? true : undefined), 60_000, 'kad train to read the history');
     expect(child.exitCode, child.output()).toBeNull();
     const { code, ms } = await stop(child, 'SIGTERM');
     expect(code, child.output()).toBe(143);
