@@ -94,6 +94,17 @@ describe('scoreRun: each fault\'s outcome', () => {
     expect(s.maskedFaults).toBe(1);
     expect(s.outcomes[1].time).toBe('2022-08-22T12:02:00.000Z');
   });
+
+  it('counts a fault as masked by an alert that started the day before and still fires', () => {
+    const day2: EngineRun = {
+      ...run,
+      days: [...run.days, { day: '2022-08-23', faults: [fault(24 * 60 + 5, 'ad-1', 'cpu_contention')], scoredFrom: T + 24 * 60 * MIN, podCycles: 1440 }],
+      alerts: [...run.alerts, { day: '2022-08-22', t: T + 23 * 60 * MIN, pod: 'ad-1', alertname: 'KadPodAnomaly', end: T + (24 * 60 + 30) * MIN }],
+    };
+    const s = scoreRun(day2);
+    expect(s.outcomes.at(-1)).toMatchObject({ day: '2022-08-23', caughtAfterSeconds: null, masked: true });
+    expect(s.maskedFaults).toBe(2);
+  });
 });
 
 describe('recallAtBudget', () => {

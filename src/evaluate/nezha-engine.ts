@@ -200,7 +200,8 @@ export function scoreRun(run: EngineRun, opts: ScoreOptions = {}): EngineScore {
       const first = dayAlerts.filter((a) => hits(f, a)).reduce((m, a) => Math.min(m, a.t), Infinity);
       const caught = first < Infinity;
       const scored = f.time >= d.scoredFrom;
-      const masked = scored && !caught && dayAlerts.some((a) => same(a.pod, f.pod) && a.t < f.time && (a.end === undefined || a.end > f.time));
+      // Any day's alert: one that started the day before may still fire (the days are one replay).
+      const masked = scored && !caught && alerts.some((a) => same(a.pod, f.pod) && a.t < f.time && (a.end === undefined || a.end > f.time));
       s.maskedFaults += masked ? 1 : 0;
       s.outcomes.push({
         day: d.day, time: new Date(f.time).toISOString(), pod: f.pod, type: f.type, scored, caughtAfterSeconds: caught ? (first - f.time) / 1000 : null, masked,
