@@ -392,8 +392,9 @@ export class PrometheusSource implements Source {
       const tasks: Task[] = [];
       /** The batch's queries: the statics (when `statics`), and the per-cycle values (`perCycle`: the six, else the recorded selector). */
       const plan = (b: Batch, statics: boolean, perCycle: boolean) => {
+        if (!perCycle) tasks.push({ m: RECORDED, batch: b });
+        if (!statics && !perCycle) return; // the recorded selector alone: no query of the batch's is asked
         const q = podQueries(b.selector, this.podLabel, this.rateWindow);
-        if (!perCycle) tasks.push({ q, m: RECORDED, batch: b });
         POD_METRICS.forEach((_, m) => {
           if (STATIC_METRICS.has(m) ? statics : perCycle && m !== I_RESTARTS) tasks.push({ q, m, batch: b }); // restarts: with memory
         });
