@@ -13,7 +13,7 @@ import { acceleratedClock, systemClock, type Clock } from './core/clock.js';
 import { ConfigError } from './core/errors.js';
 import { ShardOwnership } from './core/shard.js';
 import { createDetector, detectorEntry, detectorKinds, prepareDetectors } from './detectors/index.js';
-import { podFeatureMinScale } from './features/pod-features.js';
+import { podFeatureMinScale, podFeatureOnlyAbove } from './features/pod-features.js';
 import type { ClassifierService } from './engine/classifier-service.js';
 import { Engine, type EngineOptions, type PodModel } from './engine/engine.js';
 import { loadProphet } from './forecast/augurs.js';
@@ -147,7 +147,8 @@ export function podModelFactory(config: Readonly<Config>): (seed: number) => Pod
   }
   const { nEstimators, maxSamples, contamination } = config.iforest;
   const minScale = Array.from(podFeatureMinScale(config.features.custom.map((c) => c.scaleFloor)));
-  const params = entry.podParams?.({ nEstimators, maxSamples, contamination, minScale }) ?? {};
+  const onlyAbove = podFeatureOnlyAbove(config.features.custom.length);
+  const params = entry.podParams?.({ nEstimators, maxSamples, contamination, minScale, onlyAbove }) ?? {};
   return (seed) => createDetector(kind, params, seed);
 }
 

@@ -7,6 +7,7 @@
  */
 import { loadConfig } from '../config/load.js';
 import { UsageError } from '../core/errors.js';
+import type { Progress } from '../core/progress.js';
 import { evaluateNezhaEngineAsync, formatNezhaEngineReport, type NezhaEngineReport } from '../evaluate/nezha-engine.js';
 import { commandProgress, stopCheck, type CommandIO } from './command.js';
 
@@ -31,11 +32,14 @@ export async function runEngineEvaluation(
   const [{ engineOptions, podModelFactory }, { prepareDetectors }] = await Promise.all([import('../main.js'), import('../detectors/index.js')]);
   await prepareDetectors(config.detector.kind);
   const progress = commandProgress(io, v, { label: 'kad evaluate --engine', unit: 'replays' });
+  const meshes = v.mesh ? [false, true] : [false];
+  // One count over both reports: each says how many replays it runs, the same number for both.
+  const shared: Progress = { ...progress, setTotal: (t) => progress.setTotal(t * meshes.length) };
   const reports: NezhaEngineReport[] = [];
   try {
     // Stops within a second of SIGINT/SIGTERM: checked between replayed snapshots.
-    for (const mesh of v.mesh ? [false, true] : [false]) {
-      reports.push(await evaluateNezhaEngineAsync(dir, { createModel: podModelFactory(config), options: engineOptions(config), mesh }, { progress }, stopCheck(io.stopSignal)));
+    for (const mesh of meshes) {
+      reports.push(await evaluateNezhaEngineAsync(dir, { createModel: podModelFactory(config), options: engineOptions(config), mesh }, { progress: shared }, stopCheck(io.stopSignal)));
     }
   } finally {
     progress.done();

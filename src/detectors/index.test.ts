@@ -55,19 +55,20 @@ describe('detector registry', () => {
   });
 
   it('says in each entry which service settings a kind takes as the pod model', () => {
-    const service = { nEstimators: 7, maxSamples: 'auto' as const, contamination: 0.1, minScale: [1, 2] };
+    const service = { nEstimators: 7, maxSamples: 'auto' as const, contamination: 0.1, minScale: [1, 2], onlyAbove: [1] };
     const taken = Object.fromEntries(detectorKinds().map((k) => [k, detectorEntry(k)!.podParams?.(service) ?? {}]));
     expect(taken).toEqual({
       adaptive: {
         members: [
-          { kind: 'novelty', params: { minScale: [1, 2] } },
-          { kind: 'zmax', params: { unionBound: true, minScale: [1, 2] } },
-          { kind: 'profile-z', params: { binSeconds: 600, smoothBins: 1, minScale: [1, 2] } },
-          { kind: 'subspace', params: { minFeatures: 2, memorySeconds: 30 * 86_400, minScale: [1, 2] } },
+          { kind: 'novelty', params: { minScale: [1, 2], onlyAbove: [1] } },
+          { kind: 'zmax', params: { unionBound: true, minScale: [1, 2], onlyAbove: [1] } },
+          { kind: 'profile-z', params: { binSeconds: 600, smoothBins: 1, minScale: [1, 2], onlyAbove: [1] } },
+          { kind: 'subspace', params: { minFeatures: 2, memorySeconds: 30 * 86_400, minScale: [1, 2], onlyAbove: [1] } },
         ],
       },
-      ensemble: {}, hst: {}, iforest: {}, 'lstm-ae': {}, novelty: { minScale: [1, 2] }, 'seasonal-band': {},
-      onset: { minScale: [1, 2] }, 'profile-z': { minScale: [1, 2] }, 'robust-z': { minScale: [1, 2] }, subspace: { minScale: [1, 2] }, zmax: { minScale: [1, 2] },
+      ensemble: {}, hst: {}, iforest: {}, 'lstm-ae': {}, novelty: { minScale: [1, 2], onlyAbove: [1] }, 'seasonal-band': {},
+      onset: { minScale: [1, 2] }, 'profile-z': { minScale: [1, 2], onlyAbove: [1] }, 'robust-z': { minScale: [1, 2], onlyAbove: [1] },
+      subspace: { minScale: [1, 2], onlyAbove: [1] }, zmax: { minScale: [1, 2], onlyAbove: [1] },
       'pod-model': service,
     });
     // Every kind builds with what it takes.

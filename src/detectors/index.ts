@@ -42,7 +42,7 @@ export type AnyDetector = Detector & Partial<BatchDetector>;
  * The settings the service hands the kind it runs as its per-workload pod model (KAD_DETECTOR):
  * the IFOREST_* settings and the pod features' scale floors, mapped from the config by `main.ts`.
  */
-export type PodSettings = Required<PodModelParams> & { minScale: number[] };
+export type PodSettings = Required<PodModelParams> & { minScale: number[]; onlyAbove: number[] };
 
 /** One kind of the registry. */
 export interface DetectorEntry {
@@ -65,6 +65,8 @@ export interface DetectorEntry {
 }
 
 const podScaleFloors = (service: Readonly<PodSettings>) => ({ minScale: service.minScale });
+/** The pod features' scale floors, and the features scored only above what is expected (latency, errors, memory, ...: core/feature-names.ts). */
+const podFeatureSettings = (service: Readonly<PodSettings>) => ({ minScale: service.minScale, onlyAbove: service.onlyAbove });
 
 /** The lstm-ae module, once {@link prepareDetectors} loaded it. */
 let lstmAeModule: typeof import('./lstm-ae.js') | undefined;
@@ -100,15 +102,15 @@ const REGISTRY: Readonly<Record<string, DetectorEntry>> = Object.freeze({
     create: (params, seed) => new Pipeline(new StandardScaler(), new IsolationForest(params as IsolationForestParams, seed)),
     load: (s) => IsolationForest.fromJSON(s),
   },
-  zmax: { create: (params) => new ZMaxDetector(params as ZMaxParams), load: (s) => ZMaxDetector.fromJSON(s), podParams: podScaleFloors },
-  'robust-z': { create: (params) => new RobustZDetector(params as RobustZParams), load: (s) => RobustZDetector.fromJSON(s), podParams: podScaleFloors },
+  zmax: { create: (params) => new ZMaxDetector(params as ZMaxParams), load: (s) => ZMaxDetector.fromJSON(s), podParams: podFeatureSettings },
+  'robust-z': { create: (params) => new RobustZDetector(params as RobustZParams), load: (s) => RobustZDetector.fromJSON(s), podParams: podFeatureSettings },
   hst: { create: (params, seed) => new HalfSpaceTrees(params as HalfSpaceTreesParams, seed), load: (s) => HalfSpaceTrees.fromJSON(s) },
   'lstm-ae': { create: (params, seed) => new (lstmAe().LstmAutoencoder)(params as LstmAeParams, seed), load: (s) => lstmAe().LstmAutoencoder.fromJSON(s) },
   'seasonal-band': { create: (params, seed) => new SeasonalBandDetector(params as SeasonalBandParams, seed), load: (s) => SeasonalBandDetector.fromJSON(s) },
   onset: { create: (params) => new OnsetDetector(params as OnsetParams), load: (s) => OnsetDetector.fromJSON(s), podParams: podScaleFloors },
-  'profile-z': { create: (params) => new ProfileZDetector(params as ProfileZParams), load: (s) => ProfileZDetector.fromJSON(s), podParams: podScaleFloors },
-  subspace: { create: (params, seed) => new SubspaceDetector(params as SubspaceParams, seed), load: (s) => SubspaceDetector.fromJSON(s), podParams: podScaleFloors },
-  novelty: { create: (params) => new NoveltyDetector(params as NoveltyParams), load: (s) => NoveltyDetector.fromJSON(s), podParams: podScaleFloors },
+  'profile-z': { create: (params) => new ProfileZDetector(params as ProfileZParams), load: (s) => ProfileZDetector.fromJSON(s), podParams: podFeatureSettings },
+  subspace: { create: (params, seed) => new SubspaceDetector(params as SubspaceParams, seed), load: (s) => SubspaceDetector.fromJSON(s), podParams: podFeatureSettings },
+  novelty: { create: (params) => new NoveltyDetector(params as NoveltyParams), load: (s) => NoveltyDetector.fromJSON(s), podParams: podFeatureSettings },
   ensemble: { create: (params, seed) => new EnsembleDetector(params as EnsembleParams, seed, createDetector), load: (s) => EnsembleDetector.fromJSON(s, loadDetector) },
   'pod-model': { create: (params, seed) => createPodModel(params as PodModelParams, seed), podParams: (service) => ({ ...service }) },
   adaptive: {

@@ -59,7 +59,7 @@ import type { Features } from '../core/frame.js';
 import { zToScore, type ZScored } from '../core/score-map.js';
 import { clampLearned, learnable } from '../stats/robust-clip.js';
 import { type Detector, type Explainer } from './base.js';
-import { readMinScale } from './scale-settings.js';
+import { deviation, onlyAboveParam, readMinScale, readOnlyAbove } from './scale-settings.js';
 import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
 
 const KIND = 'novelty';
@@ -67,7 +67,7 @@ const FORMAT_VERSION = 1;
 const HOURS = 24;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
-const PARAMS = ['scales', 'forget', 'daily', 'dailyDays', 'onsetDecay', 'e50', 'power', 'relativeFloor', 'minScale'];
+const PARAMS = ['scales', 'forget', 'daily', 'dailyDays', 'onsetDecay', 'e50', 'power', 'relativeFloor', 'minScale', 'onlyAbove'];
 /** Points whose times set the sampling interval that picks the daily scale. */
 const INTERVAL_POINTS = 16;
 /** The largest excess (in ranges) the onset filter remembers: that a move went past the range, not how far. */
@@ -101,9 +101,11 @@ export interface NoveltyParams {
    * packets, restarts) is not novel at its first tiny move. The service passes the pod features' floors.
    */
   minScale?: number[];
+  /** Features novel only above their ranges (a move below one is not novel; scale-settings.ts `readOnlyAbove`). Default none. */
+  onlyAbove?: readonly number[];
 }
 
-type Resolved = Required<NoveltyParams>;
+type Resolved = Required<Omit<NoveltyParams, 'onlyAbove'>>;
 
 function resolve(p: Record<string, unknown>): Resolved {
   const num = paramReader('novelty', p, PARAMS);
@@ -133,6 +135,8 @@ export class NoveltyDetector implements Detector, Explainer, ZScored {
   /** Score at a novelty of `e50` past the range. */
   readonly threshold = 0.5;
   private readonly p: Resolved;
+  /** The `onlyAbove` features' mask. */
+  private readonly above: Uint8Array;
   /** The mapping's z50 (0.5 + e50: the score is 0.5 at a novelty of e50) and power. */
   readonly scoreZ50: number;
   readonly scorePower: number;
@@ -177,6 +181,7 @@ export class NoveltyDetector implements Detector, Explainer, ZScored {
   /** @param params settings (see {@link NoveltyParams}); a bad one throws {@link InputError} */
   constructor(params: NoveltyParams = {}) {
     this.p = resolve(params as Record<string, unknown>);
+    this.above = readOnlyAbove(KIND, params as Record<string, unknown>);
     this.scoreZ50 = 0.5 + this.p.e50;
     this.scorePower = this.p.power;
     this.S = this.p.scales.length;
@@ -250,14 +255,14 @@ export class NoveltyDetector implements Detector, Explainer, ZScored {
         const lo = this.lo[i];
         const hi = this.hi[i];
         const r = this.range(lo, hi, j);
-        const dist = Math.abs(f - (lo + hi) / 2) / r;
+        const dist = deviation(f - (lo + hi) / 2, this.above, j) / r;
         if (dist > 0.5) e = Math.max(e, dist - 0.5);
         // In range: the distance from the mean of the last W values, in single-point ranges.
-        if (k === 0) u = Math.abs(v - this.sum[j * S + S - 1] / Math.min(this.count[j], this.W)) / r;
+        if (k === 0) u = deviation(v - this.sum[j * S + S - 1] / Math.min(this.count[j], this.W), this.above, j) / r;
         if (k === this.dk && hour >= 0) {
           const h = j * HOURS + hour;
           if (this.hDays[h] >= p.dailyDays) {
-            const out = Math.max(f - this.hHi[h], this.hLo[h] - f);
+            const out = j < this.above.length && this.above[j] === 1 ? f - this.hHi[h] : Math.max(f - this.hHi[h], this.hLo[h] - f);
             if (out > 0) e = Math.max(e, out / (r + this.hHi[h] - this.hLo[h]));
           }
         }
@@ -409,7 +414,7 @@ export class NoveltyDetector implements Detector, Explainer, ZScored {
       if (Number.isNaN(x[j]) || this.n[i] === 0) continue;
       const lo = this.lo[i];
       const hi = this.hi[i];
-      out.push({ name: names[j] ?? `x${j}`, value: x[j], z: Math.abs(x[j] - (lo + hi) / 2) / this.range(lo, hi, j), expected: [lo, hi] });
+      out.push({ name: names[j] ?? `x${j}`, value: x[j], z: deviation(x[j] - (lo + hi) / 2, this.above, j) / this.range(lo, hi, j), expected: [lo, hi] });
     }
     return out.sort((a, b) => b.z - a.z);
   }
@@ -419,7 +424,7 @@ export class NoveltyDetector implements Detector, Explainer, ZScored {
     return {
       kind: KIND,
       formatVersion: FORMAT_VERSION,
-      params: { ...this.p, scales: [...this.p.scales], minScale: [...this.p.minScale] },
+      params: { ...this.p, scales: [...this.p.scales], minScale: [...this.p.minScale], ...onlyAboveParam(this.above) },
       state: {
         d: this.d, time: [this.tFirst, this.tLast, this.nT, this.dk], count: arr(this.count), ring: arr(this.ring), sum: arr(this.sum), lo: arr(this.lo), hi: arr(this.hi), n: arr(this.n),
         hLo: arr(this.hLo), hHi: arr(this.hHi), hDays: arr(this.hDays), hLast: arr(this.hLast), recent: arr(this.recent),

@@ -42,12 +42,12 @@ import type { Features } from '../core/frame.js';
 import { zToScore, type ZScored } from '../core/score-map.js';
 import { CLIP_AFTER, clampWelford, learnable } from '../stats/robust-clip.js';
 import { type Detector, type Explainer } from './base.js';
-import { readScaleSettings, scaleFloor, SCALE_PARAMS, type ScaleParams, type ScaleSettings } from './scale-settings.js';
+import { deviation, onlyAboveParam, readOnlyAbove, readScaleSettings, scaleFloor, SCALE_PARAMS, type ScaleParams, type ScaleSettings } from './scale-settings.js';
 import { openSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
 
 const KIND = 'profile-z';
 const FORMAT_VERSION = 1;
-const PARAMS = ['periodSeconds', 'binSeconds', 'smoothBins', 'alpha', 'maxDays', 'memory', 'minPoints', ...SCALE_PARAMS];
+const PARAMS = ['periodSeconds', 'binSeconds', 'smoothBins', 'alpha', 'maxDays', 'memory', 'minPoints', 'onlyAbove', ...SCALE_PARAMS];
 const STATE = ['profMean', 'profDays', 'curSum', 'curCount', 'visit', 'gMean', 'gN', 'ewma', 'msLevel', 'msChange', 'nRes'] as const;
 
 /**
@@ -70,9 +70,11 @@ export interface ProfileZParams extends ScaleParams {
   memory?: number;
   /** Residuals a feature's model needs before the feature is scored (default 10). */
   minPoints?: number;
+  /** Features scored only above what is expected: a level or a change below it counts as 0 (scale-settings.ts `readOnlyAbove`). Default none. */
+  onlyAbove?: readonly number[];
 }
 
-type Resolved = Required<Omit<ProfileZParams, keyof ScaleParams>> & ScaleSettings;
+type Resolved = Required<Omit<ProfileZParams, keyof ScaleParams | 'onlyAbove'>> & ScaleSettings;
 
 function resolve(p: Record<string, unknown>): Resolved {
   const num = paramReader(KIND, p, PARAMS);
@@ -106,6 +108,8 @@ export class ProfileZDetector implements Detector, Explainer, ZScored {
   readonly threshold = 0.5;
   /** The settings, defaults filled in. */
   readonly params: Readonly<Resolved>;
+  /** The `onlyAbove` features' mask. */
+  private readonly above: Uint8Array;
   private readonly bins: number;
   private readonly periodMs: number;
   private readonly binMs: number;
@@ -135,6 +139,7 @@ export class ProfileZDetector implements Detector, Explainer, ZScored {
   /** Creates an empty detector; throws {@link InputError} naming a bad setting. */
   constructor(params: ProfileZParams = {}) {
     this.params = Object.freeze(resolve(params as Record<string, unknown>));
+    this.above = readOnlyAbove(KIND, params as Record<string, unknown>);
     this.bins = Math.round(this.params.periodSeconds / this.params.binSeconds);
     this.periodMs = this.params.periodSeconds * 1000;
     this.binMs = this.params.binSeconds * 1000;
@@ -200,8 +205,9 @@ export class ProfileZDetector implements Detector, Explainer, ZScored {
       if (this.nRes[m + j] < this.params.minPoints) continue;
       const fl = this.floor(j);
       const f2 = fl * fl;
-      const r = v - (m === 0 ? this.gMean[j] : eP);
-      const c = r - this.ewma[m + j];
+      const d0 = v - (m === 0 ? this.gMean[j] : eP);
+      const r = deviation(d0, this.above, j);
+      const c = deviation(d0 - this.ewma[m + j], this.above, j);
       s += (r * r) / Math.max(this.msLevel[m + j], f2) + (c * c) / Math.max(this.msChange[m + j], f2);
       k += 2;
     }
@@ -247,7 +253,7 @@ export class ProfileZDetector implements Detector, Explainer, ZScored {
       const e = m === 0 ? this.gMean[j] : eP;
       const sc = Math.max(Math.sqrt(this.msLevel[m + j]), this.floor(j));
       const w = this.params.z50 * sc;
-      out.push({ name: names[j] ?? `x${j}`, value: x[j], z: Math.abs(x[j] - e) / sc, expected: [e - w, e + w] });
+      out.push({ name: names[j] ?? `x${j}`, value: x[j], z: deviation(x[j] - e, this.above, j) / sc, expected: [e - w, e + w] });
     }
     return out.sort((a, c) => c.z - a.z);
   }
@@ -256,7 +262,7 @@ export class ProfileZDetector implements Detector, Explainer, ZScored {
   toJSON(): DetectorSnapshot {
     const state: Record<string, unknown> = { dims: this.d, lastT: this.lastT };
     for (const f of STATE) state[f] = Array.from(this[f]);
-    return { kind: KIND, formatVersion: FORMAT_VERSION, params: { ...this.params }, state };
+    return { kind: KIND, formatVersion: FORMAT_VERSION, params: { ...this.params, ...onlyAboveParam(this.above) }, state };
   }
 
   /** Restores a detector saved by {@link ProfileZDetector.toJSON}; throws {@link ModelFormatError} naming the bad field. */

@@ -26,7 +26,7 @@ import { zToScore } from '../core/score-map.js';
 import { madOf, medianOf } from '../stats/sorted-median.js';
 import { insertSorted, removeSorted } from '../stats/sorted-windows.js';
 import { type Detector, type Explainer } from './base.js';
-import { readScaleSettings, scaleFloor, SCALE_PARAMS, type ScaleParams, type ScaleSettings } from './scale-settings.js';
+import { deviation, onlyAboveParam, readOnlyAbove, readScaleSettings, scaleFloor, SCALE_PARAMS, type ScaleParams, type ScaleSettings } from './scale-settings.js';
 import { openSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
 
 const KIND = 'robust-z';
@@ -34,7 +34,7 @@ const FORMAT_VERSION = 1;
 /** MAD → standard deviation of a normal distribution. */
 const MAD_TO_SD = 1.482602218505602;
 export { madOf, medianOf };
-const PARAMS = ['window', 'minPoints', ...SCALE_PARAMS];
+const PARAMS = ['window', 'minPoints', 'onlyAbove', ...SCALE_PARAMS];
 
 /**
  * Parameters of {@link RobustZDetector}; every field has a default. Scale floors and mapping (see
@@ -46,6 +46,8 @@ export interface RobustZParams extends ScaleParams {
   window?: number;
   /** Values a feature needs in its window before it is scored (default 10, at most `window`). */
   minPoints?: number;
+  /** Features scored only above their median: a value below it has z 0 (scale-settings.ts `readOnlyAbove`). Default none. */
+  onlyAbove?: readonly number[];
 }
 
 type Resolved = { window: number; minPoints: number } & ScaleSettings;
@@ -65,6 +67,8 @@ export class RobustZDetector implements Detector, Explainer {
   readonly threshold = 0.5;
   /** The settings, defaults filled in. */
   readonly params: Readonly<Resolved>;
+  /** The `onlyAbove` features' mask. */
+  private readonly above: Uint8Array;
   private d = 0;
   private ring = new Float64Array(0); // per feature j: window values at [j·W, (j+1)·W), arrival order
   private sorted = new Float64Array(0); // per feature j: its count values sorted ascending at [j·W, j·W + count)
@@ -76,6 +80,7 @@ export class RobustZDetector implements Detector, Explainer {
   /** Creates an empty detector; throws {@link InputError} naming a bad setting. */
   constructor(params: RobustZParams = {}) {
     this.params = Object.freeze(resolve(params as Record<string, unknown>));
+    this.above = readOnlyAbove(KIND, params as Record<string, unknown>);
   }
 
   /** The feature dimension (0 before any point is learned). */
@@ -110,7 +115,7 @@ export class RobustZDetector implements Detector, Explainer {
     for (let j = 0; j < n; j++) {
       const v = x[j];
       if (Number.isNaN(v) || this.count[j] < this.params.minPoints) continue;
-      const z = Math.abs(v - this.med[j]) / this.scale[j];
+      const z = deviation(v - this.med[j], this.above, j) / this.scale[j];
       if (z > zmax) zmax = z;
     }
     return zmax;
@@ -131,7 +136,7 @@ export class RobustZDetector implements Detector, Explainer {
       if (Number.isNaN(x[j]) || this.count[j] < this.params.minPoints) continue;
       const med = this.med[j];
       const s = this.scale[j];
-      out.push({ name: names[j] ?? `x${j}`, value: x[j], z: Math.abs(x[j] - med) / s, expected: [med - this.params.z50 * s, med + this.params.z50 * s] });
+      out.push({ name: names[j] ?? `x${j}`, value: x[j], z: deviation(x[j] - med, this.above, j) / s, expected: [med - this.params.z50 * s, med + this.params.z50 * s] });
     }
     return out.sort((a, b) => b.z - a.z);
   }
@@ -147,7 +152,7 @@ export class RobustZDetector implements Detector, Explainer {
       for (let i = 0; i < c; i++) w.push(this.ring[j * W + ((start + i) % W)]);
       windows.push(w);
     }
-    return { kind: KIND, formatVersion: FORMAT_VERSION, params: { ...this.params }, state: { dims: this.d, windows } };
+    return { kind: KIND, formatVersion: FORMAT_VERSION, params: { ...this.params, ...onlyAboveParam(this.above) }, state: { dims: this.d, windows } };
   }
 
   /** Restores a detector saved by {@link RobustZDetector.toJSON}; throws {@link ModelFormatError} naming the bad field. */

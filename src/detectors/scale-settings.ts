@@ -78,3 +78,33 @@ export function readScaleSettings(component: string, p: Readonly<Record<string, 
 export function scaleFloor(s: Readonly<ScaleSettings>, j: number, centre: number): number {
   return Math.max(j < s.minScale.length ? s.minScale[j] : s.defaultMinScale, s.relativeFloor * Math.abs(centre));
 }
+
+/**
+ * Reads `p.onlyAbove` (default none): the indices of the features scored only above what the detector
+ * expects, as a mask (1 at each index). Such a feature's value below its expected one counts as no
+ * deviation at all: a fall in latency, errors, memory or restarts is not an incident, and an SRE
+ * does not want an alert for one. Throws {@link InputError} `"<component>: onlyAbove must be an array
+ * of feature indices (integers 0 to 4095)"`.
+ */
+export function readOnlyAbove(component: string, p: Readonly<Record<string, unknown>>): Uint8Array {
+  const raw = p.onlyAbove ?? [];
+  const list = Array.isArray(raw) ? (raw as unknown[]) : [raw];
+  if (!list.every((j) => Number.isInteger(j) && (j as number) >= 0 && (j as number) < 4096)) {
+    throw new InputError(`${component}: onlyAbove must be an array of feature indices (integers 0 to 4095), got ${JSON.stringify(raw)}`);
+  }
+  const mask = new Uint8Array(list.length ? Math.max(...(list as number[])) + 1 : 0);
+  for (const j of list as number[]) mask[j] = 1;
+  return mask;
+}
+
+/** The indices set in an `onlyAbove` mask, for a snapshot's params (none: an empty object, so older snapshots stay byte-identical). */
+export function onlyAboveParam(mask: Uint8Array): { onlyAbove?: number[] } {
+  const list: number[] = [];
+  for (let j = 0; j < mask.length; j++) if (mask[j]) list.push(j);
+  return list.length ? { onlyAbove: list } : {};
+}
+
+/** How far a value is from what is expected, `d` = value − expected: |d|, or max(d, 0) for a feature set in `above` (see {@link readOnlyAbove}). */
+export function deviation(d: number, above: Uint8Array, j: number): number {
+  return j < above.length && above[j] === 1 ? (d > 0 ? d : 0) : Math.abs(d);
+}

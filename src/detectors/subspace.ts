@@ -55,11 +55,11 @@ import { fromBase64, openSnapshot, toBase64, type DetectorSnapshot } from '../co
 import { CLIP_AFTER, clampWelford, learnable } from '../stats/robust-clip.js';
 import type { Detector } from './base.js';
 import { chiSquareZ } from './profile-z.js';
-import { readScaleSettings, scaleFloor, SCALE_PARAMS, type ScaleParams, type ScaleSettings } from './scale-settings.js';
+import { onlyAboveParam, readOnlyAbove, readScaleSettings, scaleFloor, SCALE_PARAMS, type ScaleParams, type ScaleSettings } from './scale-settings.js';
 
 const KIND = 'subspace';
 const FORMAT_VERSION = 1;
-const PARAMS = ['variance', 'maxComponents', 'memory', 'memorySeconds', 'refreshEvery', 'powerIters', 'minPoints', 'minFeatures', 'influence', ...SCALE_PARAMS];
+const PARAMS = ['variance', 'maxComponents', 'memory', 'memorySeconds', 'refreshEvery', 'powerIters', 'minPoints', 'minFeatures', 'influence', 'onlyAbove', ...SCALE_PARAMS];
 /** Iterations of the first refresh, from a random start. */
 const FIRST_ITERS = 20;
 /** Eigenvalues below this share of trace(R) are treated as 0. */
@@ -87,9 +87,11 @@ export interface SubspaceParams extends ScaleParams {
   minFeatures?: number;
   /** A point whose z (Wilson–Hilferty, before the mapping) passes this learns with weight S_c / S (default `z50`; 0: every point weight 1). */
   influence?: number;
+  /** Features scored only above their mean: a standardised value below it counts as 0 (scale-settings.ts `readOnlyAbove`). Default none. */
+  onlyAbove?: readonly number[];
 }
 
-type Resolved = Required<Omit<SubspaceParams, keyof ScaleParams>> & ScaleSettings;
+type Resolved = Required<Omit<SubspaceParams, keyof ScaleParams | 'onlyAbove'>> & ScaleSettings;
 
 function resolve(p: Record<string, unknown>): Resolved {
   const num = paramReader(KIND, p, PARAMS);
@@ -116,6 +118,8 @@ export class SubspaceDetector implements Detector, ZScored {
   readonly threshold = 0.5;
   /** The settings, defaults filled in. */
   readonly params: Readonly<Resolved>;
+  /** The `onlyAbove` features' mask. */
+  private readonly above: Uint8Array;
   private readonly seed: number;
   private d = 0;
   private m = 0;
@@ -149,6 +153,7 @@ export class SubspaceDetector implements Detector, ZScored {
   /** Creates an empty detector; `seed` sets the first refresh's random start. Throws {@link InputError} naming a bad setting. */
   constructor(params: SubspaceParams = {}, seed = 0) {
     this.params = Object.freeze(resolve(params as Record<string, unknown>));
+    this.above = readOnlyAbove(KIND, params as Record<string, unknown>);
     this.seed = seed;
   }
 
@@ -254,12 +259,14 @@ export class SubspaceDetector implements Detector, ZScored {
 
   /** S = T² + Q/g of `x` (about χ²(k + h) on normal points); needs k ≥ 1. Does not allocate. */
   private statistic(x: Features): number {
-    const { d, k, mean, scale, basis, lambda } = this;
+    const { d, k, mean, scale, basis, lambda, above } = this;
     const z = this.z;
     let total = 0;
     for (let j = 0; j < d; j++) {
       const v = j < x.length ? x[j] : NaN;
-      const zj = Number.isFinite(v) ? (v - mean[j]) / scale[j] : v === Infinity || v === -Infinity ? 1e150 : 0;
+      let zj = Number.isFinite(v) ? (v - mean[j]) / scale[j] : v === Infinity || v === -Infinity ? 1e150 : 0;
+      // An onlyAbove feature below its mean is where it is expected.
+      if (zj < 0 && j < above.length && above[j] === 1) zj = 0;
       z[j] = zj;
       total += zj * zj;
     }
@@ -415,7 +422,7 @@ export class SubspaceDetector implements Detector, ZScored {
     if (this.d > 0) {
       for (const f of ['mean', 'cov', 'scale', 'basis', 'lambda'] as const) state[f] = toBase64(this[f]);
     }
-    return { kind: KIND, formatVersion: FORMAT_VERSION, params: { ...this.params, seed: this.seed }, state };
+    return { kind: KIND, formatVersion: FORMAT_VERSION, params: { ...this.params, ...onlyAboveParam(this.above), seed: this.seed }, state };
   }
 
   /** Restores a detector saved by {@link SubspaceDetector.toJSON}; throws {@link ModelFormatError} naming the bad field. */

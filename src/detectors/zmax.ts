@@ -23,6 +23,7 @@ import type { Features, Frame } from '../core/frame.js';
 import { zToScore, type ZScored } from '../core/score-map.js';
 import { CLIP_AFTER, clampWelford, learnable } from '../stats/robust-clip.js';
 import { type BatchDetector, type Detector, type Explainer } from './base.js';
+import { deviation, onlyAboveParam, readOnlyAbove } from './scale-settings.js';
 import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
 
 const FORMAT_VERSION = 1;
@@ -39,6 +40,8 @@ export interface ZMaxParams {
   power?: number;
   /** Divide the largest |z| by √(features) before mapping it (see the module comment). Default false. */
   unionBound?: boolean;
+  /** Features scored only above their mean: a value below it has z 0 (scale-settings.ts `readOnlyAbove`). Default none. */
+  onlyAbove?: readonly number[];
 }
 
 /** Max-|z| detector with per-feature scale floors. Streaming (Welford) and batch. */
@@ -54,6 +57,7 @@ export class ZMaxDetector implements Detector, BatchDetector, Explainer, ZScored
   private readonly z50: number;
   private readonly power: number;
   private readonly unionBound: boolean;
+  private readonly above: Uint8Array;
   /** 1 / √(features) with `unionBound`, else 1. */
   private zScale = 1;
 
@@ -63,6 +67,7 @@ export class ZMaxDetector implements Detector, BatchDetector, Explainer, ZScored
     this.z50 = params.z50 ?? 6;
     this.power = params.power ?? 4;
     this.unionBound = params.unionBound === true;
+    this.above = readOnlyAbove('zmax', params as Record<string, unknown>);
   }
 
   private setDims(d: number): void {
@@ -102,7 +107,7 @@ export class ZMaxDetector implements Detector, BatchDetector, Explainer, ZScored
     return j < this.minScale.length ? this.minScale[j] : this.defaultMinScale;
   }
 
-  /** The largest |z| of `x` over the learned features (NaN and unseen features ignored). */
+  /** The largest |z| of `x` over the learned features (NaN and unseen features ignored; for an `onlyAbove` feature, its z above the mean). */
   zOf(x: Features): number {
     let zmax = 0;
     const d = Math.min(x.length, this.mean.length);
@@ -111,7 +116,7 @@ export class ZMaxDetector implements Detector, BatchDetector, Explainer, ZScored
       const c = this.counts[j];
       if (Number.isNaN(v) || c === 0) continue;
       const sd = c > 1 ? Math.sqrt(this.m2[j] / (c - 1)) : 0;
-      const z = Math.abs(v - this.mean[j]) / Math.max(sd, this.floorOf(j));
+      const z = deviation(v - this.mean[j], this.above, j) / Math.max(sd, this.floorOf(j));
       if (z > zmax) zmax = z;
     }
     return zmax;
@@ -131,7 +136,7 @@ export class ZMaxDetector implements Detector, BatchDetector, Explainer, ZScored
       const scale = Math.max(c > 1 ? Math.sqrt(this.m2[j] / (c - 1)) : 0, floor);
       const m = this.mean[j];
       const w = (this.z50 / this.zScale) * scale;
-      out.push({ name: names[j] ?? `x${j}`, value: x[j], z: Math.abs(x[j] - m) / scale, expected: [m - w, m + w] });
+      out.push({ name: names[j] ?? `x${j}`, value: x[j], z: deviation(x[j] - m, this.above, j) / scale, expected: [m - w, m + w] });
     }
     return out.sort((a, b) => b.z - a.z);
   }
@@ -174,7 +179,7 @@ export class ZMaxDetector implements Detector, BatchDetector, Explainer, ZScored
     return {
       kind: this.kind,
       formatVersion: FORMAT_VERSION,
-      params: { minScale: [...this.minScale], defaultMinScale: this.defaultMinScale, z50: this.z50, power: this.power, ...(this.unionBound ? { unionBound: true } : {}) },
+      params: { minScale: [...this.minScale], defaultMinScale: this.defaultMinScale, z50: this.z50, power: this.power, ...(this.unionBound ? { unionBound: true } : {}), ...onlyAboveParam(this.above) },
       state: { n: this.n, mean: [...this.mean], m2: [...this.m2], counts: [...this.counts] },
     };
   }

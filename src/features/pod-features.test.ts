@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PodSample } from '../core/samples.js';
-import { MESH_FEATURES, POD_FEATURE_MIN_SCALE, POD_FEATURES, PodFeatureExtractor, podFeatureMinScale, podFeatureNames } from './pod-features.js';
+import { MESH_FEATURES, POD_FEATURE_MIN_SCALE, POD_FEATURES, PodFeatureExtractor, podFeatureMinScale, podFeatureNames, podFeatureOnlyAbove } from './pod-features.js';
 
 const ABOVE = POD_FEATURES.indexOf('cpu_above_peers');
 
@@ -75,5 +75,11 @@ describe('PodFeatureExtractor custom series', () => {
     expect(Array.from(podFeatureMinScale())).toEqual(Array.from(POD_FEATURE_MIN_SCALE));
     expect(podFeatureNames(false, ['q'])).toEqual([...POD_FEATURES, 'q']);
     expect(podFeatureNames(false)).toBe(POD_FEATURES);
+  });
+
+  it('scores latency, errors, memory, restarts, drops and CPU above peers only above what is expected, at their places in the vector; custom series and CPU per traffic both ways', () => {
+    const names = podFeatureNames(true, ['q', 'r']);
+    expect(podFeatureOnlyAbove(2).map((j) => names[j])).toEqual(['cpu_above_peers', 'memory_utilisation', 'restarts_recent', 'rx_drop_ratio', 'mesh_error_ratio', 'mesh_latency']);
+    expect(podFeatureOnlyAbove()).toEqual([1, 2, 3, 4, 6, 7]);
   });
 });

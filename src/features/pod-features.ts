@@ -32,7 +32,7 @@
  *
  * Stateful (restart history per pod); allocates one vector per pod, reused across updates.
  */
-import { MESH_FEATURES, POD_FEATURES } from '../core/feature-names.js';
+import { MESH_FEATURES, ONLY_ABOVE_FEATURES, POD_FEATURES } from '../core/feature-names.js';
 import { podKey, workloadKey } from '../core/series.js';
 import type { PodSample, PodSnapshot } from '../core/samples.js';
 
@@ -67,6 +67,16 @@ export function podFeatureMinScale(customFloors: readonly number[] = []): Float6
   const n = POD_FEATURES.length;
   if (customFloors.length === 0) return POD_FEATURE_MIN_SCALE.slice();
   return Float64Array.from([...POD_FEATURE_MIN_SCALE.subarray(0, n), ...customFloors, ...POD_FEATURE_MIN_SCALE.subarray(n)]);
+}
+
+/**
+ * The indices of the features scored only above what is expected ({@link ONLY_ABOVE_FEATURES}), in
+ * the order of {@link podFeatureNames}(true, custom) for `customCount` custom series (which are
+ * two-sided); a vector without the mesh uses the indices below its length.
+ */
+export function podFeatureOnlyAbove(customCount = 0): number[] {
+  const names = [...POD_FEATURES, ...Array<string>(customCount).fill(''), ...MESH_FEATURES];
+  return names.flatMap((n, j) => (ONLY_ABOVE_FEATURES.has(n) ? [j] : []));
 }
 
 const CPU_EPS = 1e-3; // cores
