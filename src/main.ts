@@ -147,7 +147,7 @@ export function podModelFactory(config: Readonly<Config>): (seed: number) => Pod
   }
   const { nEstimators, maxSamples, contamination } = config.iforest;
   const minScale = Array.from(podFeatureMinScale(config.features.custom.map((c) => c.scaleFloor)));
-  const onlyAbove = podFeatureOnlyAbove(config.features.custom.length);
+  const onlyAbove = podFeatureOnlyAbove(config.features.custom.map((c) => c.onlyAbove === true));
   const params = entry.podParams?.({ nEstimators, maxSamples, contamination, minScale, onlyAbove }) ?? {};
   return (seed) => createDetector(kind, params, seed);
 }

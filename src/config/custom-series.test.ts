@@ -37,11 +37,12 @@ describe('features.custom in the config file', () => {
       '    - name: _gc_pause',
       '      query: rate(gc_pause_seconds_sum[1m])',
       '      scaleFloor: 0',
+      '      onlyAbove: true',
     ].join('\n'));
     const c = loadConfig({ env: {}, file });
     expect(c.features.custom).toEqual([
       { name: 'queue_depth', query: 'sum by (namespace, pod) (app_queue_depth)', scaleFloor: 1 },
-      { name: '_gc_pause', query: 'rate(gc_pause_seconds_sum[1m])', scaleFloor: 0 },
+      { name: '_gc_pause', query: 'rate(gc_pause_seconds_sum[1m])', scaleFloor: 0, onlyAbove: true },
     ]);
     expect(Object.isFrozen(c.features.custom[0])).toBe(true);
   });
@@ -86,6 +87,10 @@ describe('features.custom in the config file', () => {
 
   it('checks a list given without a file (where: the setting)', () => {
     expect(customSeriesProblems([{ name: 'a', query: 'q', scaleFloor: 0 }], () => 'x')).toEqual([]);
+    expect(customSeriesProblems([{ name: 'a', query: 'q', scaleFloor: 0, onlyAbove: true }], () => 'x')).toEqual([]);
+    expect(customSeriesProblems([{ name: 'a', query: 'q', scaleFloor: 0, onlyAbove: 'yes' }], () => 'x')).toEqual([
+      expect.stringContaining('features.custom[0].onlyAbove (x): "yes" is invalid: must be true (only a rise of the series is anomalous'),
+    ]);
     expect(customSeriesProblems([{ name: 'mesh_latency', query: 'q', scaleFloor: Infinity }], () => 'override')).toEqual([
       expect.stringContaining('features.custom[0].name (override): "mesh_latency" is a built-in'),
       expect.stringContaining('features.custom[0].scaleFloor (override): Infinity is invalid'),

@@ -8,6 +8,7 @@
  *     - name: queue_depth                 # [a-z_][a-z0-9_]*, unique, not a built-in feature's
  *       query: sum by (namespace, pod) (app_queue_depth)
  *       scaleFloor: 1                     # >= 0: the feature's smallest scale, in its units
+ *       onlyAbove: true                   # optional (default false): only a rise is anomalous
  * ```
  *
  * The schema types the list; this says what is wrong with each entry and where (file and line), as
@@ -20,7 +21,8 @@ import { shownValue as shown } from '../core/quote.js';
 /** The config path of the custom series. */
 export const CUSTOM_SERIES_PATH = ['features', 'custom'] as const;
 
-const FIELDS = ['name', 'query', 'scaleFloor'] as const;
+const REQUIRED = ['name', 'query', 'scaleFloor'] as const;
+const FIELDS = [...REQUIRED, 'onlyAbove'] as const;
 
 /**
  * What is wrong with the custom series `value` (the raw list from the config), one message per
@@ -42,8 +44,8 @@ export function customSeriesProblems(value: unknown, where: (path: readonly (str
     for (const key of Object.keys(e)) {
       if (!(FIELDS as readonly string[]).includes(key)) problems.push(`${at([i, key])}: unknown field "${key}" (known: ${FIELDS.join(', ')})`);
     }
-    for (const key of FIELDS) if (e[key] === undefined || e[key] === null) problems.push(`${at([i])}: missing field "${key}"`);
-    const { name, query, scaleFloor } = e;
+    for (const key of REQUIRED) if (e[key] === undefined || e[key] === null) problems.push(`${at([i])}: missing field "${key}"`);
+    const { name, query, scaleFloor, onlyAbove } = e;
     if (name !== undefined && name !== null) {
       if (typeof name !== 'string' || !CUSTOM_FEATURE_NAME.test(name)) {
         problems.push(`${at([i, 'name'])}: ${shown(name)} is invalid: must be a feature name: lower-case letters, digits and _, not starting with a digit`);
@@ -58,6 +60,9 @@ export function customSeriesProblems(value: unknown, where: (path: readonly (str
     }
     if (scaleFloor !== undefined && scaleFloor !== null && !(typeof scaleFloor === 'number' && Number.isFinite(scaleFloor) && scaleFloor >= 0)) {
       problems.push(`${at([i, 'scaleFloor'])}: ${shown(scaleFloor)} is invalid: must be a number >= 0 (the feature's smallest scale, in its own units)`);
+    }
+    if (onlyAbove !== undefined && typeof onlyAbove !== 'boolean') {
+      problems.push(`${at([i, 'onlyAbove'])}: ${shown(onlyAbove)} is invalid: must be true (only a rise of the series is anomalous, as for latency or errors) or false (a move either way; the default)`);
     }
   });
   return problems;

@@ -35,4 +35,6 @@ export interface CustomSeries {
   readonly query: string;
   /** The feature's smallest scale (its own units), as the built-in features' floors. */
   readonly scaleFloor: number;
+  /** Only a rise is anomalous (as for {@link ONLY_ABOVE_FEATURES}); unset or false: a move either way. */
+  readonly onlyAbove?: boolean;
 }

@@ -77,9 +77,10 @@ describe('PodFeatureExtractor custom series', () => {
     expect(podFeatureNames(false)).toBe(POD_FEATURES);
   });
 
-  it('scores latency, errors, memory, restarts, drops and CPU above peers only above what is expected, at their places in the vector; custom series and CPU per traffic both ways', () => {
+  it('scores latency, errors, memory, restarts, drops and CPU above peers only above what is expected, at their places in the vector; CPU per traffic both ways, a custom series as its onlyAbove says', () => {
     const names = podFeatureNames(true, ['q', 'r']);
-    expect(podFeatureOnlyAbove(2).map((j) => names[j])).toEqual(['cpu_above_peers', 'memory_utilisation', 'restarts_recent', 'rx_drop_ratio', 'mesh_error_ratio', 'mesh_latency']);
+    expect(podFeatureOnlyAbove([false, false]).map((j) => names[j])).toEqual(['cpu_above_peers', 'memory_utilisation', 'restarts_recent', 'rx_drop_ratio', 'mesh_error_ratio', 'mesh_latency']);
+    expect(podFeatureOnlyAbove([false, true]).map((j) => names[j])).toEqual(['cpu_above_peers', 'memory_utilisation', 'restarts_recent', 'rx_drop_ratio', 'r', 'mesh_error_ratio', 'mesh_latency']);
     expect(podFeatureOnlyAbove()).toEqual([1, 2, 3, 4, 6, 7]);
   });
 });

@@ -70,13 +70,13 @@ export function podFeatureMinScale(customFloors: readonly number[] = []): Float6
 }
 
 /**
- * The indices of the features scored only above what is expected ({@link ONLY_ABOVE_FEATURES}), in
- * the order of {@link podFeatureNames}(true, custom) for `customCount` custom series (which are
- * two-sided); a vector without the mesh uses the indices below its length.
+ * The indices of the features scored only above what is expected ({@link ONLY_ABOVE_FEATURES}, and
+ * each custom series whose entry of `customOnlyAbove` is true: the config's `onlyAbove`), in the
+ * order of {@link podFeatureNames}(true, custom); a vector without the mesh uses the indices below its length.
  */
-export function podFeatureOnlyAbove(customCount = 0): number[] {
-  const names = [...POD_FEATURES, ...Array<string>(customCount).fill(''), ...MESH_FEATURES];
-  return names.flatMap((n, j) => (ONLY_ABOVE_FEATURES.has(n) ? [j] : []));
+export function podFeatureOnlyAbove(customOnlyAbove: readonly boolean[] = []): number[] {
+  const flags = [...POD_FEATURES.map((n) => ONLY_ABOVE_FEATURES.has(n)), ...customOnlyAbove, ...MESH_FEATURES.map((n) => ONLY_ABOVE_FEATURES.has(n))];
+  return flags.flatMap((on, j) => (on ? [j] : []));
 }
 
 const CPU_EPS = 1e-3; // cores
