@@ -62,15 +62,25 @@ export function writeScoreRows(times: TimeTexts, scores: Float64Array, flags: Ui
 }
 
 
+/** The indices among `names` (the input's value columns) of `columns`; throws {@link InputError} naming one the file lacks. */
+function columnIndices(columns: readonly string[], names: readonly string[], file: string): number[] {
+  return columns.map((c) => {
+    const j = names.indexOf(c);
+    if (j < 0) throw new InputError(`--only-above: ${file} has no column ${quoted(c)} (its value columns: ${quotedList(names)})`);
+    return j;
+  });
+}
+
 export const scoreCommand: Command = {
   name: 'score',
   summary: 'Score a CSV time series and write timestamp,score,is_anomaly',
-  usage: 'kad score --input IN.csv --output OUT.csv [--train TRAIN.csv] [--detector KIND] [--target-fpr R] [--policy SPEC] [--seed N] [--strict-time] [--quiet]',
+  usage: 'kad score --input IN.csv --output OUT.csv [--train TRAIN.csv] [--detector KIND] [--only-above COL,...] [--target-fpr R] [--policy SPEC] [--seed N] [--strict-time] [--quiet]',
   options: {
     input: { type: 'string', short: 'i', value: 'FILE', description: 'CSV with a timestamp (or time) column and numeric columns' },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'Where to write timestamp,score,is_anomaly ("-" for stdout)' },
     train: { type: 'string', value: 'FILE', description: 'Fit on this CSV (same columns) first; otherwise learn online' },
     detector: { type: 'string', short: 'd', value: 'KIND', description: `Detector kind (default ${DEFAULT_SCORE_DETECTOR}; the kinds are listed below)` },
+    'only-above': { type: 'string', value: 'COLS', description: 'Comma-separated columns where only a rise is anomalous (latency, errors, a queue): a fall scores as no change' },
     seed: { type: 'string', value: 'N', description: 'Random seed (default 42); same seed, same scores' },
     'target-fpr': { type: 'string', value: 'R', description: 'Flag a row when its score is rarer than R among the series\' own scores (default 0.001, or KAD_TARGET_FALSE_ALARM_RATE; 0: the detector\'s own threshold)' },
     policy: { type: 'string', value: 'SPEC', description: 'is_anomaly from the alert policy (1 while firing), e.g. "k=2,cooldownSeconds=600" or "default"' },
@@ -87,6 +97,8 @@ export const scoreCommand: Command = {
     'row\'s, is scored as the next point (said once on stderr with the count and the first line; --strict-time',
     'rejects a backward time instead); gaps are kept; no row is dropped. Empty, NaN and null fields are missing',
     'values, passed to the detector as such (said once on stderr with the count); other non-numbers are rejected.',
+    '--only-above latency,errors: those columns are scored only above what the detector expects (a fall is no change),',
+    'as the service scores a pod\'s latency, errors and memory; the other columns both ways.',
     `Progress goes to stderr for inputs of ${PROGRESS_MIN_BYTES >> 20} MiB or more and for the slow kinds (${Object.keys(SLOW_DETECTOR_KINDS).join(', ')}):`,
     'a live line on a terminal, else a line per tenth of the file; --quiet: none.',
     '',
@@ -96,13 +108,16 @@ export const scoreCommand: Command = {
     if (typeof v.input !== 'string') throw new UsageError('--input FILE is required');
     if (typeof v.output !== 'string') throw new UsageError('--output FILE is required');
     // Loaded here, not at the top: `kad score --help` loads none of them (the registry loads tfjs).
-    const [{ row }, { createDetector, detectorKinds, prepareDetectors }, { readCsvBlocks, readCsvSeries }, { AlertPolicy }, { FlagCalibrator }] = await Promise.all([
+    const [{ row }, { createDetector, detectorKinds, onlyAboveParams, prepareDetectors }, { readCsvBlocks, readCsvSeries }, { AlertPolicy }, { FlagCalibrator }] = await Promise.all([
       import('../core/frame.js'), import('../detectors/index.js'), import('../sources/csv.js'), import('../policy/alert-policy.js'), import('../policy/flag-calibrator.js'),
     ]);
     const kind = typeof v.detector === 'string' ? v.detector : DEFAULT_SCORE_DETECTOR;
     if (!detectorKinds().includes(kind)) throw new InputError(`unknown detector ${quoted(kind)} (known: ${detectorKinds().join(', ')})`);
     const seed = v.seed === undefined ? 42 : Number(v.seed);
     if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${v.seed}"`);
+    const onlyAbove = typeof v['only-above'] === 'string' ? v['only-above'].split(',').map((c) => c.trim()) : undefined;
+    if (onlyAbove?.some((c) => c === '')) throw new UsageError(`--only-above must be comma-separated column names, got "${v['only-above']}"`);
+    if (onlyAbove) onlyAboveParams(kind, []); // a kind that takes none is said before any work
 
     // A bad --policy or --target-fpr is said before any work.
     const { parsePolicySpec, targetFalseAlarmRate } = await import('./decision-options.js');
@@ -143,7 +158,7 @@ export const scoreCommand: Command = {
       let block = blocks.next();
       await yieldAndCheck(stop);
       const names = (block.value as CsvSeries).frame.names;
-      const detector = createDetector(kind, {}, seed);
+      const detector = createDetector(kind, onlyAbove ? onlyAboveParams(kind, columnIndices(onlyAbove, names, v.input)) : {}, seed);
       const flagger = rate > 0 ? new FlagCalibrator({ targetFalseAlarmRate: rate }) : undefined;
       const fitted = typeof v.train === 'string';
       if (typeof v.train === 'string') {

@@ -64,6 +64,23 @@ export interface DetectorEntry {
   readonly podParams?: (service: Readonly<PodSettings>) => Record<string, unknown>;
 }
 
+/** The kinds whose settings take `onlyAbove` (scale-settings.ts `readOnlyAbove`; pod-model gives it to its largest z). */
+const ONLY_ABOVE_KINDS: ReadonlySet<string> = new Set(['novelty', 'pod-model', 'profile-z', 'robust-z', 'subspace', 'zmax']);
+
+/**
+ * The settings that make a detector of `kind` score the features at the indices `onlyAbove` only
+ * above what it expects (`kad score --only-above`): `{ onlyAbove }` for a kind that takes it, and for
+ * `adaptive` its default members, each with it. Throws {@link InputError} naming the kinds that take
+ * it for one that does not.
+ */
+export function onlyAboveParams(kind: string, onlyAbove: readonly number[]): Record<string, unknown> {
+  if (kind === 'adaptive') {
+    return { members: DEFAULT_ADAPTIVE_MEMBERS.map((m) => ({ kind: m.kind, params: ONLY_ABOVE_KINDS.has(m.kind) ? { ...m.params, onlyAbove: [...onlyAbove] } : { ...m.params } })) };
+  }
+  if (ONLY_ABOVE_KINDS.has(kind)) return { onlyAbove: [...onlyAbove] };
+  throw new InputError(`detector ${kind} scores every feature both ways and takes no onlyAbove; the kinds that do: ${['adaptive', ...ONLY_ABOVE_KINDS].sort().join(', ')}`);
+}
+
 const podScaleFloors = (service: Readonly<PodSettings>) => ({ minScale: service.minScale });
 /** The pod features' scale floors, and the features scored only above what is expected (latency, errors, memory, ...: core/feature-names.ts). */
 const podFeatureSettings = (service: Readonly<PodSettings>) => ({ minScale: service.minScale, onlyAbove: service.onlyAbove });
