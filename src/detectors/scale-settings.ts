@@ -92,10 +92,15 @@ export function readOnlyAbove(component: string, p: Readonly<Record<string, unkn
   if (!list.every((j) => Number.isInteger(j) && (j as number) >= 0 && (j as number) < 4096)) {
     throw new InputError(`${component}: onlyAbove must be an array of feature indices (integers 0 to 4095), got ${JSON.stringify(raw)}`);
   }
-  const mask = new Uint8Array(list.length ? Math.max(...(list as number[])) + 1 : 0);
+  // None (the usual case): one shared empty mask, so a detector per series costs no extra memory.
+  if (list.length === 0) return NO_ONLY_ABOVE;
+  const mask = new Uint8Array(Math.max(...(list as number[])) + 1);
   for (const j of list as number[]) mask[j] = 1;
   return mask;
 }
+
+/** The mask of no `onlyAbove` feature, shared (never written: it has no element). */
+const NO_ONLY_ABOVE = new Uint8Array(0);
 
 /** The indices set in an `onlyAbove` mask, for a snapshot's params (none: an empty object, so older snapshots stay byte-identical). */
 export function onlyAboveParam(mask: Uint8Array): { onlyAbove?: number[] } {
