@@ -12,7 +12,7 @@ import { hash32, hashString } from '../core/rng.js';
 import { podKey, workloadKey, type PodRef } from '../core/series.js';
 import { loadDetector } from '../detectors/index.js';
 import type { CustomSeries } from '../core/feature-names.js';
-import { MESH_FEATURES, podFeatureMinScale, podFeatureNames, PodFeatureExtractor } from '../features/pod-features.js';
+import { MESH_FEATURES, podFeatureMinScale, podFeatureNames, podFeatureOnlyAbove, PodFeatureExtractor } from '../features/pod-features.js';
 import { ExhaustionMonitor, exhaustionMonitorParams } from '../forecast/exhaustion-monitor.js';
 import { PeerSignals, peerInputs, warmingUp } from '../peers/peer-signals.js';
 import { AlertInhibition, type FiringElsewhere } from '../policy/alert-inhibition.js';
@@ -59,10 +59,10 @@ export interface CycleOptions {
   meshFeatures?: boolean;
   /**
    * The config's custom series (`features.custom`): their values (`PodSample.custom`) are features
-   * after the pod's own, their `scaleFloor`s the peer group's floors; models trained without one of
+   * after the pod's own, their `scaleFloor`s the peer group's floors (`onlyAbove`, which side of its peers is odd); models trained without one of
    * them, or with another, are refused ({@link ScoringCycle.useModels}). Default none.
    */
-  customFeatures?: readonly Pick<CustomSeries, 'name' | 'scaleFloor'>[];
+  customFeatures?: readonly Pick<CustomSeries, 'name' | 'scaleFloor' | 'onlyAbove'>[];
 }
 
 /** The stages of a scoring cycle and their state; see the module comment. */
@@ -102,7 +102,10 @@ export class ScoringCycle {
     this.policy = new AlertPolicy(options.policy);
     this.gate = new LearnGate({ stepMs: options.stepMs, keepMs: options.lookbackMs });
     this.custom = (options.customFeatures ?? []).map((c) => c.name);
-    this.peers = options.peerGroup === false ? null : new PeerSignals({ peer: { minScale: Array.from(podFeatureMinScale((options.customFeatures ?? []).map((c) => c.scaleFloor))) } });
+    const custom = options.customFeatures ?? [];
+    this.peers = options.peerGroup === false ? null : new PeerSignals({
+      peer: { minScale: Array.from(podFeatureMinScale(custom.map((c) => c.scaleFloor))), onlyAbove: podFeatureOnlyAbove(custom.map((c) => c.onlyAbove === true)) },
+    });
     const ew = options.earlyWarning;
     this.exhaustion = ew ? new ExhaustionMonitor(exhaustionMonitorParams(ew)) : null;
     this.warnings = ew ? new EarlyWarning(ew) : null;

@@ -96,6 +96,29 @@ describe('PeerGroupScorer details', () => {
     for (const r of [0, 2, 4]) expect(out[r]).toBeLessThan(0.5);
   });
 
+  it('with onlyAbove, a replica below its peers in that feature is not unlike them; above it is, and other features both ways', () => {
+    const low = [[0.5, 0.4], [0.52, 0.41], [0.05, 0.39], [0.49, 0.4], [0.51, 0.4]];
+    const high = [[0.5, 0.4], [0.52, 0.41], [1.6, 0.39], [0.49, 0.4], [0.51, 0.4]];
+    const lowMem = [[0.5, 0.4], [0.52, 0.41], [0.5, 0.02], [0.49, 0.4], [0.51, 0.4]];
+    for (const algorithm of ['mad', 'dbscan'] as const) {
+      const score = (rows: number[][], onlyAbove: number[]) => {
+        const out = new Float64Array(5);
+        new PeerGroupScorer({ algorithm, onlyAbove }).scoreGroup(frameFromRows(['latency', 'mem'], rows), out);
+        return out[2];
+      };
+      expect(score(low, [])).toBeGreaterThanOrEqual(0.5);
+      expect(score(low, [0])).toBeLessThan(1e-3); // what is left is its mem, 0.39 against 0.4
+      expect(score(high, [0])).toBeGreaterThanOrEqual(0.5);
+      expect(score(lowMem, [0])).toBeGreaterThanOrEqual(0.5);
+    }
+    const scorer = new PeerGroupScorer({ onlyAbove: [0] });
+    expect(scorer.toJSON().params).toMatchObject({ onlyAbove: [0] });
+    const back = PeerGroupScorer.fromJSON(JSON.parse(JSON.stringify(scorer.toJSON())));
+    const out = new Float64Array(5);
+    back.scoreGroup(frameFromRows(['latency', 'mem'], low), out);
+    expect(out[2]).toBeLessThan(1e-3);
+  });
+
   it('does not flag a replica a few percent off nearly identical peers (relative scale floor)', () => {
     const rows = [[1.0], [1.001], [0.999], [1.03], [1.0]];
     for (const algorithm of ['mad', 'dbscan'] as const) {

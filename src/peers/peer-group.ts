@@ -45,6 +45,7 @@ import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Frame } from '../core/frame.js';
 import { zToScore } from '../core/score-map.js';
 import { checkSnapshot, type DetectorSnapshot } from '../core/snapshot.js';
+import { deviation, onlyAboveParam, readOnlyAbove } from '../detectors/scale-settings.js';
 import { Dbscan1d } from './dbscan-1d.js';
 
 const KIND = 'peer-group';
@@ -53,7 +54,7 @@ const MAD_TO_SD = 1.482602218505602;
 /** augurs' MAD threshold bounds (augurs-outlier `mad.rs`): T(0) and T(1). */
 const MAX_T = 7.941444487;
 const MIN_T = 0.841621234;
-const PARAMS = ['algorithm', 'sensitivity', 'window', 'minReplicas', 'minScale', 'defaultMinScale', 'relativeFloor', 'power'];
+const PARAMS = ['algorithm', 'sensitivity', 'window', 'minReplicas', 'minScale', 'defaultMinScale', 'relativeFloor', 'power', 'onlyAbove'];
 
 /** The augurs outlier algorithm a {@link PeerGroupScorer} uses. */
 export type PeerAlgorithm = 'mad' | 'dbscan';
@@ -76,9 +77,11 @@ export interface PeerGroupParams {
   relativeFloor?: number;
   /** Steepness of the score mapping (default 4). */
   power?: number;
+  /** Features where only a replica above its peers is unlike them (latency, errors, memory: detectors/scale-settings.ts `readOnlyAbove`). Default none. */
+  onlyAbove?: readonly number[];
 }
 
-type Resolved = Required<Omit<PeerGroupParams, 'minScale'>> & { minScale: number[] };
+type Resolved = Required<Omit<PeerGroupParams, 'minScale' | 'onlyAbove'>> & { minScale: number[] };
 
 /** augurs' MAD outlier threshold (a z in robust SDs) for a sensitivity in (0, 1). */
 export function madThreshold(sensitivity: number): number {
@@ -121,11 +124,14 @@ export class PeerGroupScorer {
   private present = new Int32Array(0); // replicas with a finite sample of the feature
   private outlying = new Float64Array(0); // per present replica q and sample i, at q·n + i: the outlier algorithm's score
   private readonly dbscan = new Dbscan1d();
+  /** The `onlyAbove` features' mask. */
+  private readonly above: Uint8Array;
   private views: Float64Array[] = []; // `mad`: augurs' input, views into `pooled`
 
   /** Creates a scorer; throws {@link InputError} naming a bad setting. */
   constructor(params: PeerGroupParams = {}) {
     this.params = Object.freeze(resolve(params as Record<string, unknown>));
+    this.above = readOnlyAbove(KIND, params as Record<string, unknown>);
     this.z50 = madThreshold(this.params.sensitivity);
   }
 
@@ -171,7 +177,7 @@ export class PeerGroupScorer {
 
   /** Saves the settings (the scorer keeps no state between calls). */
   toJSON(): DetectorSnapshot {
-    return { kind: KIND, formatVersion: FORMAT_VERSION, params: { ...this.params }, state: null };
+    return { kind: KIND, formatVersion: FORMAT_VERSION, params: { ...this.params, ...onlyAboveParam(this.above) }, state: null };
   }
 
   /** Restores a scorer saved by {@link PeerGroupScorer.toJSON}; throws {@link ModelFormatError} on a bad snapshot. */
@@ -230,7 +236,8 @@ export class PeerGroupScorer {
       for (let i = 0; i < n; i++) {
         const v = buf[r * n + i];
         if (Number.isNaN(v)) continue;
-        const dev = Math.abs(v - med);
+        // An onlyAbove feature below the group's median is not unlike the peers (0 caps every z below).
+        const dev = deviation(v - med, this.above, j);
         const d = dev / s;
         const a = res ? res[q * n + i] : NaN;
         let z: number;
