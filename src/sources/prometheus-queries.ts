@@ -31,6 +31,15 @@ export function containersSelector(selector: string): string {
   return `${selector},container!="",container!="POD"`;
 }
 
+/**
+ * The working-set and restart series of the containers matched by `selector`, in one selector (the
+ * pod list at an instant and the per-cycle gauges ask both at once; restarts, from kube-state-metrics,
+ * are per container too, so the container matchers select the same series).
+ */
+export function memoryAndRestartsSelector(selector: string): string {
+  return `{__name__=~"${MEMORY_METRIC}|${RESTARTS_METRIC}",${containersSelector(selector)}}`;
+}
+
 /** Each pod's sum of a gauge over its containers, for the series matched by `selector`, grouped by `namespace` and `podLabel`. */
 export function podGaugeQuery(metric: string, selector: string, podLabel: string): string {
   return `sum by (namespace, ${podLabel}) (${metric}{${containersSelector(selector)}})`;
@@ -50,8 +59,7 @@ export function podQueries(selector: string, podLabel: string, rateWindow: strin
   const containers = containersSelector(selector);
   const sum = (expr: string) => `sum by (${by}) (${expr})`;
   const rate = (metric: string, sel = selector) => sum(`rate(${metric}{${sel}}[${rateWindow}])`);
-  // Restarts (kube-state-metrics) are per container too: the container matchers select the same series.
-  const gauges = `sum by (${by}, __name__) ({__name__=~"${MEMORY_METRIC}|${RESTARTS_METRIC}",${containers}})`;
+  const gauges = `sum by (${by}, __name__) (${memoryAndRestartsSelector(selector)})`;
   return {
     cpu: rate(SOURCE_METRICS.cpu, containers),
     memory: gauges,

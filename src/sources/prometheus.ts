@@ -66,7 +66,7 @@ import { checkCustomSeries, customValues } from './prometheus-custom.js';
 import type { MeshMode } from './mesh-series.js';
 import { callGraphQuery, edgesOf, MESH_METRICS, meshProbeQuery, meshQueries, type MeshFlavour, type MeshMetric } from './prometheus-mesh.js';
 import { PodOwners, planPodBatches } from './prometheus-shard.js';
-import { containersSelector, MEMORY_METRIC, POD_METRICS, podQueries, RESTARTS_METRIC, type PodMetric } from './prometheus-queries.js';
+import { containersSelector, MEMORY_METRIC, memoryAndRestartsSelector, POD_METRICS, podQueries, RESTARTS_METRIC, type PodMetric } from './prometheus-queries.js';
 import { recordedName, recordedNames, recordedProbeQuery, recordedQuery } from './prometheus-rules.js';
 import { PrometheusClient, type Labels, type MatrixSeries, type PrometheusApi, type PrometheusClientOptions, type VectorSample } from './prometheus-client.js';
 
@@ -185,7 +185,7 @@ export function podListQuery(selector: string, podLabel: string, rangeSeconds?: 
   const by = `namespace, ${podLabel}`;
   const containers = containersSelector(selector);
   if (usage) return `group by (${by}) (${over(`container_memory_usage_bytes{${containers}}`, rangeSeconds)})`;
-  if (rangeSeconds === undefined) return `group by (${by}) ({__name__=~"${MEMORY_METRIC}|${RESTARTS_METRIC}",${containers}})`;
+  if (rangeSeconds === undefined) return `group by (${by}) (${memoryAndRestartsSelector(selector)})`;
   return [`${MEMORY_METRIC}{${containers}}`, `${RESTARTS_METRIC}{${selector}}`].map((s) => `group by (${by}) (${over(s, rangeSeconds)})`).join(' or ');
 }
 
