@@ -59,7 +59,7 @@ import type { Features } from '../core/frame.js';
 import { zToScore, type ZScored } from '../core/score-map.js';
 import { clampLearned, learnable } from '../stats/robust-clip.js';
 import { type Detector, type Explainer } from './base.js';
-import { deviation, onlyAboveParam, readMinScale, readOnlyAbove } from './scale-settings.js';
+import { deviation, onlyAboveAt, onlyAboveParam, readMinScale, readOnlyAbove } from './scale-settings.js';
 import { checkSnapshot, type DetectorSnapshot, type FeatureContribution } from '../core/snapshot.js';
 
 const KIND = 'novelty';
@@ -262,7 +262,7 @@ export class NoveltyDetector implements Detector, Explainer, ZScored {
         if (k === this.dk && hour >= 0) {
           const h = j * HOURS + hour;
           if (this.hDays[h] >= p.dailyDays) {
-            const out = j < this.above.length && this.above[j] === 1 ? f - this.hHi[h] : Math.max(f - this.hHi[h], this.hLo[h] - f);
+            const out = onlyAboveAt(this.above, j) ? f - this.hHi[h] : Math.max(f - this.hHi[h], this.hLo[h] - f);
             if (out > 0) e = Math.max(e, out / (r + this.hHi[h] - this.hLo[h]));
           }
         }

@@ -109,7 +109,12 @@ export function onlyAboveParam(mask: Uint8Array): { onlyAbove?: number[] } {
   return list.length ? { onlyAbove: list } : {};
 }
 
+/** Whether feature `j` is set in the `onlyAbove` mask `above` (see {@link readOnlyAbove}). */
+export function onlyAboveAt(above: Uint8Array, j: number): boolean {
+  return j < above.length && above[j] === 1;
+}
+
 /** How far a value is from what is expected, `d` = value − expected: |d|, or max(d, 0) for a feature set in `above` (see {@link readOnlyAbove}). */
 export function deviation(d: number, above: Uint8Array, j: number): number {
-  return j < above.length && above[j] === 1 ? (d > 0 ? d : 0) : Math.abs(d);
+  return onlyAboveAt(above, j) ? (d > 0 ? d : 0) : Math.abs(d);
 }

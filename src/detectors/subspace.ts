@@ -55,7 +55,7 @@ import { fromBase64, openSnapshot, toBase64, type DetectorSnapshot } from '../co
 import { CLIP_AFTER, clampWelford, learnable } from '../stats/robust-clip.js';
 import type { Detector } from './base.js';
 import { chiSquareZ } from './profile-z.js';
-import { onlyAboveParam, readOnlyAbove, readScaleSettings, scaleFloor, SCALE_PARAMS, type ScaleParams, type ScaleSettings } from './scale-settings.js';
+import { onlyAboveAt, onlyAboveParam, readOnlyAbove, readScaleSettings, scaleFloor, SCALE_PARAMS, type ScaleParams, type ScaleSettings } from './scale-settings.js';
 
 const KIND = 'subspace';
 const FORMAT_VERSION = 1;
@@ -266,7 +266,7 @@ export class SubspaceDetector implements Detector, ZScored {
       const v = j < x.length ? x[j] : NaN;
       let zj = Number.isFinite(v) ? (v - mean[j]) / scale[j] : v === Infinity || v === -Infinity ? 1e150 : 0;
       // An onlyAbove feature below its mean is where it is expected.
-      if (zj < 0 && j < above.length && above[j] === 1) zj = 0;
+      if (zj < 0 && onlyAboveAt(above, j)) zj = 0;
       z[j] = zj;
       total += zj * zj;
     }
