@@ -13,7 +13,7 @@ import { acceleratedClock, systemClock, type Clock } from './core/clock.js';
 import { ConfigError } from './core/errors.js';
 import { ShardOwnership } from './core/shard.js';
 import { createDetector, detectorEntry, detectorKinds, prepareDetectors } from './detectors/index.js';
-import { podFeatureMinScale, podFeatureOnlyAbove } from './features/pod-features.js';
+import { podFeatureScoring } from './features/pod-features.js';
 import type { ClassifierService } from './engine/classifier-service.js';
 import { Engine, type EngineOptions, type PodModel } from './engine/engine.js';
 import { loadProphet } from './forecast/augurs.js';
@@ -146,9 +146,7 @@ export function podModelFactory(config: Readonly<Config>): (seed: number) => Pod
     throw new ConfigError(`KAD_DETECTOR=${JSON.stringify(kind)} is invalid: must be pod-model or one of ${others.join(', ')}`);
   }
   const { nEstimators, maxSamples, contamination } = config.iforest;
-  const minScale = Array.from(podFeatureMinScale(config.features.custom.map((c) => c.scaleFloor)));
-  const onlyAbove = podFeatureOnlyAbove(config.features.custom.map((c) => c.onlyAbove === true));
-  const params = entry.podParams?.({ nEstimators, maxSamples, contamination, minScale, onlyAbove }) ?? {};
+  const params = entry.podParams?.({ nEstimators, maxSamples, contamination, ...podFeatureScoring(config.features.custom) }) ?? {};
   return (seed) => createDetector(kind, params, seed);
 }
 

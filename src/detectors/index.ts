@@ -74,11 +74,14 @@ const ONLY_ABOVE_KINDS: ReadonlySet<string> = new Set(['novelty', 'pod-model', '
  * it for one that does not.
  */
 export function onlyAboveParams(kind: string, onlyAbove: readonly number[]): Record<string, unknown> {
-  if (kind === 'adaptive') {
-    return { members: DEFAULT_ADAPTIVE_MEMBERS.map((m) => ({ kind: m.kind, params: ONLY_ABOVE_KINDS.has(m.kind) ? { ...m.params, onlyAbove: [...onlyAbove] } : { ...m.params } })) };
-  }
+  if (kind === 'adaptive') return adaptiveMembersWith((m) => (ONLY_ABOVE_KINDS.has(m) ? { onlyAbove: [...onlyAbove] } : undefined));
   if (ONLY_ABOVE_KINDS.has(kind)) return { onlyAbove: [...onlyAbove] };
   throw new InputError(`detector ${kind} scores every feature both ways and takes no onlyAbove; the kinds that do: ${['adaptive', ...ONLY_ABOVE_KINDS].sort().join(', ')}`);
+}
+
+/** Adaptive's settings: its default members, each with what `own` gives its kind added to its own settings (none: as they are). */
+function adaptiveMembersWith(own: (kind: string) => Record<string, unknown> | undefined): Record<string, unknown> {
+  return { members: DEFAULT_ADAPTIVE_MEMBERS.map((m) => ({ kind: m.kind, params: { ...m.params, ...own(m.kind) } })) };
 }
 
 const podScaleFloors = (service: Readonly<PodSettings>) => ({ minScale: service.minScale });
@@ -134,12 +137,7 @@ const REGISTRY: Readonly<Record<string, DetectorEntry>> = Object.freeze({
     create: (params, seed) => new AdaptiveDetector(params as AdaptiveParams, seed, createDetector),
     load: (s) => AdaptiveDetector.fromJSON(s, loadDetector),
     // Each member takes what it would take as the pod model itself (the pod features' scale floors).
-    podParams: (service) => ({
-      members: DEFAULT_ADAPTIVE_MEMBERS.map((m) => {
-        const own = REGISTRY[m.kind]?.podParams?.(service);
-        return own ? { kind: m.kind, params: { ...m.params, ...own } } : { kind: m.kind, params: { ...m.params } };
-      }),
-    }),
+    podParams: (service) => adaptiveMembersWith((kind) => REGISTRY[kind]?.podParams?.(service)),
   },
   calibrated: { load: (s) => CalibratedDetector.fromJSON(s, loadDetector) },
   max: { load: (s) => MaxDetector.fromJSON(s, loadDetector) },

@@ -12,7 +12,7 @@ import { hash32, hashString } from '../core/rng.js';
 import { podKey, workloadKey, type PodRef } from '../core/series.js';
 import { loadDetector } from '../detectors/index.js';
 import type { CustomSeries } from '../core/feature-names.js';
-import { MESH_FEATURES, podFeatureMinScale, podFeatureNames, podFeatureOnlyAbove, PodFeatureExtractor } from '../features/pod-features.js';
+import { MESH_FEATURES, podFeatureNames, podFeatureScoring, PodFeatureExtractor } from '../features/pod-features.js';
 import { ExhaustionMonitor, exhaustionMonitorParams } from '../forecast/exhaustion-monitor.js';
 import { PeerSignals, peerInputs, warmingUp } from '../peers/peer-signals.js';
 import { AlertInhibition, type FiringElsewhere } from '../policy/alert-inhibition.js';
@@ -102,10 +102,7 @@ export class ScoringCycle {
     this.policy = new AlertPolicy(options.policy);
     this.gate = new LearnGate({ stepMs: options.stepMs, keepMs: options.lookbackMs });
     this.custom = (options.customFeatures ?? []).map((c) => c.name);
-    const custom = options.customFeatures ?? [];
-    this.peers = options.peerGroup === false ? null : new PeerSignals({
-      peer: { minScale: Array.from(podFeatureMinScale(custom.map((c) => c.scaleFloor))), onlyAbove: podFeatureOnlyAbove(custom.map((c) => c.onlyAbove === true)) },
-    });
+    this.peers = options.peerGroup === false ? null : new PeerSignals({ peer: podFeatureScoring(options.customFeatures) });
     const ew = options.earlyWarning;
     this.exhaustion = ew ? new ExhaustionMonitor(exhaustionMonitorParams(ew)) : null;
     this.warnings = ew ? new EarlyWarning(ew) : null;

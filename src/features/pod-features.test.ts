@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PodSample } from '../core/samples.js';
-import { MESH_FEATURES, POD_FEATURE_MIN_SCALE, POD_FEATURES, PodFeatureExtractor, podFeatureMinScale, podFeatureNames, podFeatureOnlyAbove } from './pod-features.js';
+import { MESH_FEATURES, POD_FEATURE_MIN_SCALE, POD_FEATURES, PodFeatureExtractor, podFeatureMinScale, podFeatureNames, podFeatureOnlyAbove, podFeatureScoring } from './pod-features.js';
 
 const ABOVE = POD_FEATURES.indexOf('cpu_above_peers');
 
@@ -82,5 +82,8 @@ describe('PodFeatureExtractor custom series', () => {
     expect(podFeatureOnlyAbove([false, false]).map((j) => names[j])).toEqual(['cpu_above_peers', 'memory_utilisation', 'restarts_recent', 'rx_drop_ratio', 'mesh_error_ratio', 'mesh_latency']);
     expect(podFeatureOnlyAbove([false, true]).map((j) => names[j])).toEqual(['cpu_above_peers', 'memory_utilisation', 'restarts_recent', 'rx_drop_ratio', 'r', 'mesh_error_ratio', 'mesh_latency']);
     expect(podFeatureOnlyAbove()).toEqual([1, 2, 3, 4, 6, 7]);
+    // Both, as the pod model and the peer group get them from the config's custom series.
+    expect(podFeatureScoring([{ scaleFloor: 3 }, { scaleFloor: 0, onlyAbove: true }])).toEqual({ minScale: Array.from(podFeatureMinScale([3, 0])), onlyAbove: podFeatureOnlyAbove([false, true]) });
+    expect(podFeatureScoring()).toEqual({ minScale: Array.from(POD_FEATURE_MIN_SCALE), onlyAbove: [1, 2, 3, 4, 6, 7] });
   });
 });

@@ -32,7 +32,7 @@
  *
  * Stateful (restart history per pod); allocates one vector per pod, reused across updates.
  */
-import { MESH_FEATURES, ONLY_ABOVE_FEATURES, POD_FEATURES } from '../core/feature-names.js';
+import { MESH_FEATURES, ONLY_ABOVE_FEATURES, POD_FEATURES, type CustomSeries } from '../core/feature-names.js';
 import { podKey, workloadKey } from '../core/series.js';
 import type { PodSample, PodSnapshot } from '../core/samples.js';
 
@@ -77,6 +77,18 @@ export function podFeatureMinScale(customFloors: readonly number[] = []): Float6
 export function podFeatureOnlyAbove(customOnlyAbove: readonly boolean[] = []): number[] {
   const flags = [...POD_FEATURES.map((n) => ONLY_ABOVE_FEATURES.has(n)), ...customOnlyAbove, ...MESH_FEATURES.map((n) => ONLY_ABOVE_FEATURES.has(n))];
   return flags.flatMap((on, j) => (on ? [j] : []));
+}
+
+/**
+ * How each feature of a vector with the custom series `custom` (the config's `features.custom`) is
+ * scored: the scale floors ({@link podFeatureMinScale}) and the features scored only above what is
+ * expected ({@link podFeatureOnlyAbove}), what the pod model and the peer group are given.
+ */
+export function podFeatureScoring(custom: readonly Pick<CustomSeries, 'scaleFloor' | 'onlyAbove'>[] = []): { minScale: number[]; onlyAbove: number[] } {
+  return {
+    minScale: Array.from(podFeatureMinScale(custom.map((c) => c.scaleFloor))),
+    onlyAbove: podFeatureOnlyAbove(custom.map((c) => c.onlyAbove === true)),
+  };
 }
 
 const CPU_EPS = 1e-3; // cores
