@@ -3,7 +3,8 @@
  * the other folds), then the NAB categories together, then, labelled so, the figures with constants
  * tuned on each fold itself.
  */
-import { RECALL_BUDGETS, type LocoResult, type LocoRow } from './loco.js';
+import type { LocoResult, LocoRow } from './loco.js';
+import { FALSE_ALERT_BUDGETS } from './recall-curve.js';
 import { pct, table } from './report.js';
 
 const num = (x: number | undefined, digits = 3): string => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits));
@@ -19,7 +20,7 @@ function sourceText(row: LocoRow, datasetOf: Map<string, string>): string {
 function rowsTable(result: LocoResult, rows: readonly LocoRow[], datasetOf: Map<string, string>): string {
   const head = [
     'fold', 'detector', 'rate', 'K', 'hyst', 'chosen on', 'best F1', 'ROC-AUC', 'flag F1', 'flag P', 'flag R', 'flagged (labelled)', 'FA/series-day',
-    'events', 'NAB std', 'NAB flags', ...RECALL_BUDGETS.map((b) => `R@${b}FA`), 'objective',
+    'events', 'NAB std', 'NAB flags', ...FALSE_ALERT_BUDGETS.map((b) => `R@${b}FA`), 'objective',
   ];
   const body = rows.map((r) => {
     const s = r.figures.summary;
@@ -27,7 +28,7 @@ function rowsTable(result: LocoResult, rows: readonly LocoRow[], datasetOf: Map<
       r.fold, result.grid.detectors[r.point.detector].label, String(r.point.rate), String(r.point.k), String(r.point.hysteresis), sourceText(r, datasetOf),
       num(s.f1), num(s.rocAuc), num(s.flagF1), num(s.flagPrecision), num(s.flagRecall), `${pct(s.flaggedShare)} (${pct(s.labeledShare)})`,
       num(s.falseAlertsPerSeriesDay, 2), `${s.eventsDetected}/${s.events}`, num(r.figures.nabStandard, 1), num(r.figures.nabFlags, 1),
-      ...RECALL_BUDGETS.map((b) => num(r.figures.recallAt?.[b])), num(r.figures.objective),
+      ...FALSE_ALERT_BUDGETS.map((b) => num(r.figures.recallAt?.[b])), num(r.figures.objective),
     ];
   });
   return table(head, body);

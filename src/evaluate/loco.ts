@@ -22,6 +22,7 @@ import type { LabeledSeries } from './corpus.js';
 import { AlertPolicy } from '../policy/alert-policy.js';
 import { flagStarts, nabScores, NAB_PROFILES } from './nab-score.js';
 import { flagMetrics, scoreMetrics, summarisePointMetrics, type PointSummary, type ScoreMetrics } from './point-metrics.js';
+import { CURVE_RATES, FALSE_ALERT_BUDGETS, recallAtBudget } from './recall-curve.js';
 import { runSeries, runSteps, runStepsAsync, type SeriesRun } from './runner.js';
 
 /** How a fold's objective is computed. */
@@ -108,10 +109,6 @@ function* scoreFoldSteps(fold: Fold, d: DetectorChoice, seed: number): Generator
   return { runs, metrics: runs.map((r, i) => scoreMetrics(r.scores, fold.series[i].labels, fold.series[i].warmup)) };
 }
 
-/** False alerts per series-day at which recall is reported. */
-export const RECALL_BUDGETS = [1, 2, 5, 10];
-/** Rates swept for the recall-at-budget curve. */
-const CURVE_RATES = [1e-6, 3e-6, 1e-5, 3e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 0.2];
 /** Event folds: the false-alert budget of the objective (alerts per series-day). */
 const EVENT_BUDGET = 2;
 
@@ -155,12 +152,11 @@ function eventObjective(s: PointSummary): number {
 
 /** Best event recall at each false-alert budget over the swept rates, at the point's K and hysteresis. */
 export function recallAtBudgets(fold: Fold, scored: Scored, p: Omit<GridPoint, 'detector' | 'rate'>): Record<number, number> {
-  const out: Record<number, number> = Object.fromEntries(RECALL_BUDGETS.map((b) => [b, 0]));
-  for (const rate of CURVE_RATES) {
+  const curve = CURVE_RATES.map((rate) => {
     const s = summarisePointMetrics(fold.series.map((x, i) => ({ ...scored.metrics[i], ...flagMetrics(decide(scored.runs[i], x.frame.times, { ...p, rate }), x.labels, x.frame.times, x.events, x.warmup) })));
-    for (const b of RECALL_BUDGETS) if (s.falseAlertsPerSeriesDay <= b && s.eventRecall > out[b]) out[b] = s.eventRecall;
-  }
-  return out;
+    return { recall: s.eventRecall, falseAlertsPerDay: s.falseAlertsPerSeriesDay };
+  });
+  return Object.fromEntries(FALSE_ALERT_BUDGETS.map((b) => [b, recallAtBudget(curve, b)]));
 }
 
 /** Options of {@link leaveOneCorpusOut}. */

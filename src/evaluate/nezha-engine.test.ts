@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load.js';
 import { createPodModel } from '../detectors/pod-model.js';
 import { policyParamsFromConfig } from '../policy/alert-policy.js';
-import { evaluateNezhaEngine, formatNezhaEngineReport, recallAtBudget, replayNezha, scoreRun, type EngineRun, type EngineScore, type ServicePath, type SweepPoint } from './nezha-engine.js';
+import { evaluateNezhaEngine, formatNezhaEngineReport, replayNezha, scoreRun, type EngineRun, type EngineScore, type ServicePath, type SweepPoint, sweepRecallAtBudget } from './nezha-engine.js';
 import type { NezhaFault } from './nezha.js';
 import { FIXTURE_PODS, writeNezhaPodsFixture } from './nezha-pods.testkit.js';
 
@@ -107,11 +107,11 @@ describe('scoreRun: each fault\'s outcome', () => {
   });
 });
 
-describe('recallAtBudget', () => {
+describe('sweepRecallAtBudget', () => {
   const point = (recall: number, fa: number): SweepPoint => ({ policy: {}, wallMs: 0, score: { recall, falseAlertsPerPodDay: fa } as EngineScore });
   it('is the best recall within the budget, 0 when no setting is that quiet', () => {
     const pts = [point(0.2, 0.5), point(0.5, 3), point(0.4, 1.5), point(0.7, 12)];
-    expect([0.1, 1, 2, 5, 10, 20].map((b) => recallAtBudget(pts, b))).toEqual([0, 0.2, 0.4, 0.5, 0.5, 0.7]);
+    expect([0.1, 1, 2, 5, 10, 20].map((b) => sweepRecallAtBudget(pts, b))).toEqual([0, 0.2, 0.4, 0.5, 0.5, 0.7]);
   });
 });
 

@@ -36,6 +36,7 @@ import type { AlertPolicyParams } from '../policy/alert-policy.js';
 import { callGraph } from '../policy/topology-inhibition.js';
 import { ReplaySource } from '../sources/replay.js';
 import { listNezhaSeries, readNezhaFaults, type NezhaFault } from './nezha.js';
+import { CURVE_RATES, FALSE_ALERT_BUDGETS, recallAtBudget } from './recall-curve.js';
 import { runSteps, runStepsAsync } from './runner.js';
 
 const DAY_MS = 86_400_000;
@@ -254,10 +255,13 @@ function* sweepPolicySteps(dir: string, path: ServicePath, settings: readonly Al
 
 /**
  * The target rates swept by default when the service's flags are calibrated (targetFalseAlarmRate > 0):
- * 1 in 100,000 to 1 in 10 points per pod, wide enough to span 1 to 10 false alerts per pod-day.
- * Chosen on the span of false alerts, not on recall.
+ * the per-series curve's ({@link CURVE_RATES}, recall-curve.ts), less the service's own rate, whose run
+ * the report already has. Until this version 7 rates (1e-5, 1e-4, 3e-4, 3e-3, 0.01, 0.03, 0.1), too
+ * coarse to read recall at 2 false alerts per pod-day off: the step from 3e-3 to 0.01 crossed it.
  */
-export const DEFAULT_SWEPT_RATES: readonly number[] = Object.freeze([1e-5, 1e-4, 3e-4, 3e-3, 0.01, 0.03, 0.1]);
+export function sweptRates(own: number | undefined): number[] {
+  return CURVE_RATES.filter((r) => r !== own);
+}
 
 /** Replays the corpus once per calibrated flags' target rate and scores each run. */
 export function sweepRates(dir: string, path: ServicePath, rates: readonly number[], opts: ScoreOptions = {}): SweepPoint[] {
@@ -275,20 +279,15 @@ function* sweepRatesSteps(dir: string, path: ServicePath, rates: readonly number
 }
 
 /** The best recall among sweep points with at most `budget` false alerts per pod-day (0 when none is). */
-export function recallAtBudget(points: readonly SweepPoint[], budget: number): number {
-  let best = 0;
-  for (const p of points) if (p.score.falseAlertsPerPodDay <= budget) best = Math.max(best, p.score.recall);
-  return best;
+export function sweepRecallAtBudget(points: readonly SweepPoint[], budget: number): number {
+  return recallAtBudget(points.map((p) => ({ recall: p.score.recall, falseAlertsPerDay: p.score.falseAlertsPerPodDay })), budget);
 }
-
-/** The false-alert budgets (per pod-day) the report gives the recall at. */
-export const FALSE_ALERT_BUDGETS: readonly number[] = Object.freeze([1, 2, 5, 10]);
 
 /** Options of {@link evaluateNezhaEngine}. */
 export interface NezhaEngineOptions {
   /**
    * Policy settings to sweep, one replay each (default: the calibrated flags' target rates
-   * {@link DEFAULT_SWEPT_RATES} when the service's flags are calibrated, else the enter levels
+   * {@link sweptRates} when the service's flags are calibrated, else the enter levels
    * {@link DEFAULT_ENTER_LEVELS}; empty: no sweep).
    */
   sweep?: readonly AlertPolicyParams[];
@@ -333,13 +332,14 @@ function* nezhaEngineSteps(dir: string, path: ServicePath, opts: NezhaEngineOpti
   const score = { windowMinutes: opts.windowMinutes };
   const calibrated = (path.options.targetFalseAlarmRate ?? 0) > 0;
   const settings = opts.sweep ?? DEFAULT_ENTER_LEVELS.map((enter) => ({ enter }));
-  opts.progress?.setTotal(1 + (!opts.sweep && calibrated ? DEFAULT_SWEPT_RATES.length : settings.length));
+  const rates = sweptRates(path.options.targetFalseAlarmRate);
+  opts.progress?.setTotal(1 + (!opts.sweep && calibrated ? rates.length : settings.length));
   const onRun = (what: string) => opts.progress?.tick(what);
   const run = yield* replayNezhaSteps(dir, path);
   onRun('the service\'s settings');
   const pod = scoreRun(run, score);
   const sweep = !opts.sweep && calibrated
-    ? yield* sweepRatesSteps(dir, path, DEFAULT_SWEPT_RATES, score, onRun)
+    ? yield* sweepRatesSteps(dir, path, rates, score, onRun)
     : yield* sweepPolicySteps(dir, path, settings, score, onRun);
   const all = [{ policy: {}, score: pod, wallMs: run.wallMs }, ...sweep];
   return {
@@ -355,7 +355,7 @@ function* nezhaEngineSteps(dir: string, path: ServicePath, opts: NezhaEngineOpti
     service: scoreRun(run, { ...score, match: 'service' }),
     anomalyOnly: scoreRun(run, { ...score, alertnames: ['KadPodAnomaly'] }),
     sweep,
-    atBudget: FALSE_ALERT_BUDGETS.map((b) => ({ falseAlertsPerPodDay: b, recall: recallAtBudget(all, b) })),
+    atBudget: FALSE_ALERT_BUDGETS.map((b) => ({ falseAlertsPerPodDay: b, recall: sweepRecallAtBudget(all, b) })),
   };
 }
 
