@@ -18,9 +18,9 @@ describe('custom series (features.custom) in the wiring', () => {
 
   it('scores a custom series only above what is expected when its entry says onlyAbove, at its place after the pod features', () => {
     const params = (c: ReturnType<typeof loadConfig>) => podModelFactory(c)(1).toJSON().params as { onlyAbove: number[] };
-    expect(params(withQueue({ KAD_DETECTOR: 'robust-z' })).onlyAbove).toEqual([1, 2, 3, 4, 7, 8]);
+    expect(params(withQueue({ KAD_DETECTOR: 'robust-z' })).onlyAbove).toEqual([1, 2, 3, 4, 7, 8, 9]);
     const rising = loadConfig({ env: { KAD_DETECTOR: 'robust-z' }, overrides: { 'features.custom': [{ ...QUEUE, onlyAbove: true }] } });
-    expect(params(rising).onlyAbove).toEqual([1, 2, 3, 4, 5, 7, 8]);
+    expect(params(rising).onlyAbove).toEqual([1, 2, 3, 4, 5, 7, 8, 9]);
   });
 
   it('refuses them with a source other than Prometheus, naming the setting', async () => {

@@ -20,7 +20,7 @@ describe('podModelFactory (KAD_DETECTOR)', () => {
     expect(m.kind).toBe('adaptive');
     expect(m.fit).toBeUndefined();
     const members = (m.toJSON().params as { members: { kind: string; params: { minScale?: number[] } }[] }).members;
-    expect(members.map((x) => x.params.minScale?.length)).toEqual([8, 8, 8, 8]); // the pod's 5 features and the mesh's 3
+    expect(members.map((x) => x.params.minScale?.length)).toEqual([9, 9, 9, 9]); // the pod's 5 features and the mesh's 4
   });
 
   it('builds the per-workload pod model with KAD_DETECTOR=pod-model', () => {
@@ -41,7 +41,7 @@ describe('podModelFactory (KAD_DETECTOR)', () => {
   it('builds any registry kind, with the pod features\' scale floors where the kind takes them', () => {
     const robust = podModelFactory(loadConfig({ env: { KAD_DETECTOR: 'robust-z' } }))(1);
     expect(robust.kind).toBe('robust-z');
-    expect((robust.toJSON().params as { minScale?: number[] }).minScale).toHaveLength(8);
+    expect((robust.toJSON().params as { minScale?: number[] }).minScale).toHaveLength(9);
     expect(podModelFactory(loadConfig({ env: { KAD_DETECTOR: 'hst' } }))(1).kind).toBe('hst');
   });
 

@@ -2,9 +2,12 @@
  * The Prometheus source's service-mesh reading against a real Prometheus: 40 minutes of two simulated
  * clusters backfilled with promtool, one with Istio sidecars (an error fault on a payment pod in the
  * last 15 minutes), one with Linkerd's (another seed, so other pod names). Checks each pod's request
- * rate, 5xx share and latency against the simulator source's reading of the same series, the call
- * graph of either mesh, and that `auto` finds the mesh by itself.
+ * rate, 5xx share, latency and missing callees against the simulator source's reading of the same
+ * series, the call graph of either mesh, and that `auto` finds the mesh by itself. And a few
+ * hand-written outbound counters (namespace `probe`, no pod metrics) for the missing-callees PromQL:
+ * a caller that stops calling one of its callees, as the simulated callers never do.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
@@ -15,6 +18,7 @@ import { writeOpenMetricsHistory } from '../src/simulator/openmetrics.js';
 import { defaultTopology } from '../src/simulator/topology.js';
 import { PrometheusClient, prometheusClientSettings } from '../src/sources/prometheus-client.js';
 import { PrometheusSource, prometheusSourceSettings } from '../src/sources/prometheus.js';
+import { meshQueries } from '../src/sources/prometheus-mesh.js';
 import { SimulatorSource } from '../src/sources/simulator.js';
 import type { MeshMode } from '../src/sources/mesh-series.js';
 import { describeWithServers, tempDir } from './integration.js';
@@ -44,9 +48,10 @@ describeWithServers('PrometheusSource reading a service mesh', ['prometheus', 'p
     end = Math.floor(Date.now() / MIN) * MIN - 2 * MIN;
     start = end - 40 * MIN;
     const dir = tempDir('mesh-hist');
-    const files = [join(dir, 'istio.om'), join(dir, 'linkerd.om')];
+    const files = [join(dir, 'istio.om'), join(dir, 'linkerd.om'), join(dir, 'probe.om')];
     await writeOpenMetricsHistory(new SimulatedCluster(istio()), files[0], start, end, GRID);
     await writeOpenMetricsHistory(new SimulatedCluster(linkerd()), files[1], start, end, GRID);
+    writeFileSync(files[2], probeCounters(start, end));
     prom = await startPrometheus({ backfill: files });
   }, 120_000);
 
@@ -83,6 +88,7 @@ describeWithServers('PrometheusSource reading a service mesh', ['prometheus', 'p
       expect(p.latencyMs! / w.latencyMs!).toBeLessThan(1.1);
       expect(p.latencyP99Ms! / w.latencyP99Ms!).toBeGreaterThan(0.7);
       expect(p.latencyP99Ms! / w.latencyP99Ms!).toBeLessThan(1.4);
+      expect(p.missingCallees ?? NaN).toEqual(w.missingCallees ?? NaN); // a pod that calls nothing: NaN here, absent there
     }
     expect(compared).toBeGreaterThanOrEqual(17);
     const payment = got.pods.filter((p) => p.ref.workload === 'payment' && want.has(podKey(p.ref))).map((p) => p.errorRatio!).sort((a, b) => a - b);
@@ -91,9 +97,21 @@ describeWithServers('PrometheusSource reading a service mesh', ['prometheus', 'p
     expect(got.pods.filter((p) => p.ref.workload === 'redis-cart' && want.has(podKey(p.ref))).every((p) => p.errorRatio! < 0.01)).toBe(true);
   });
 
+  it('counts a caller\'s callees that got no request over the window, 0 where it called all, nothing for a pod that calls nothing', async () => {
+    const client = new PrometheusClient({ ...prometheusClientSettings(PROMETHEUS), url: prom.url });
+    closers.push(() => client.close());
+    const missing = async (flavour: 'istio' | 'linkerd', t: number) => new Map((await client.query(meshQueries('namespace="probe"', 'pod', '1m', flavour).missingCallees, t))
+      .map((s) => [s.metric.pod, s.value]));
+    // Before the stop both callers called both callees; after it, caller-a no longer calls email.
+    expect(await missing('istio', start + 10 * MIN)).toEqual(new Map([['caller-a', 0], ['caller-b', 0]]));
+    expect(await missing('istio', end - 2 * MIN)).toEqual(new Map([['caller-a', 1], ['caller-b', 0]]));
+    expect(await missing('linkerd', end - 2 * MIN)).toEqual(new Map([['caller-l', 1]]));
+  });
+
   it('reads the call graph of either mesh, and finds the mesh by itself with auto', async () => {
     const expected = defaultTopology().calls!.map((c) => `${c.from}>${c.to}`).sort();
-    const edges = async (mode: MeshMode) => (await source(mode).callGraph(end, undefined)).map((e) => `${e.from}>${e.to}`).sort();
+    // The hand-written probe callers (their own namespace) are left out.
+    const edges = async (mode: MeshMode) => (await source(mode).callGraph(end, undefined)).map((e) => `${e.from}>${e.to}`).filter((e) => !e.startsWith('probe/')).sort();
     expect(await edges('istio')).toEqual(expected);
     expect(await edges('linkerd')).toEqual(expected);
     expect(await edges('auto')).toEqual(expected);
@@ -105,3 +123,27 @@ describeWithServers('PrometheusSource reading a service mesh', ['prometheus', 'p
     for (const p of ours) expect(p.requestRate! / want.get(podKey(p.ref))!.requestRate!).toBeGreaterThan(0.9);
   });
 });
+
+/**
+ * Outbound counters in OpenMetrics, every 15 s from `start` to `end`: Istio callers caller-a and caller-b
+ * (namespace probe) call payment and email 10 times a step; caller-a stops calling email 20 minutes
+ * before the end (its counter stays). A Linkerd caller-l does the same with redis.
+ */
+function probeCounters(start: number, end: number): string {
+  const stop = end - 20 * MIN;
+  const lines: string[] = ['# TYPE istio_requests_total counter'];
+  const series = (pod: string, callee: string, stops: boolean, labels: (pod: string, callee: string) => string, name: string) => {
+    let n = 0;
+    for (let t = start; t <= end; t += GRID) {
+      if (!(stops && t > stop)) n += 10;
+      lines.push(`${name}{${labels(pod, callee)}} ${n} ${t / 1000}`);
+    }
+  };
+  const istio = (pod: string, callee: string) => `reporter="source",namespace="probe",pod="${pod}",source_workload="caller",source_workload_namespace="probe",destination_workload="${callee}",destination_workload_namespace="probe",response_code="200"`;
+  for (const pod of ['caller-a', 'caller-b']) for (const callee of ['payment', 'email']) series(pod, callee, pod === 'caller-a' && callee === 'email', istio, 'istio_requests_total');
+  lines.push('# TYPE request_total counter');
+  const linkerd = (pod: string, callee: string) => `direction="outbound",namespace="probe",pod="${pod}",deployment="caller",dst_namespace="probe",dst_deployment="${callee}"`;
+  for (const callee of ['redis', 'cache']) series('caller-l', callee, callee === 'redis', linkerd, 'request_total');
+  lines.push('# EOF', '');
+  return lines.join('\n');
+}

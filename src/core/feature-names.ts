@@ -9,17 +9,17 @@
 export const POD_FEATURES = ['cpu_per_traffic', 'cpu_above_peers', 'memory_utilisation', 'restarts_recent', 'rx_drop_ratio'] as const;
 
 /** Names of the service-mesh features, last in the vector when the mesh is on. */
-export const MESH_FEATURES = ['mesh_request_rate', 'mesh_error_ratio', 'mesh_latency'] as const;
+export const MESH_FEATURES = ['mesh_request_rate', 'mesh_error_ratio', 'mesh_latency', 'mesh_missing_callees'] as const;
 
 /**
  * The built-in features where only a rise is trouble: a pod using less memory, restarting less,
- * dropping fewer packets, failing fewer requests or answering faster than usual (or busy below its
- * peers) is not an incident, and an SRE does not want an alert for it. The pod model scores these
+ * dropping fewer packets, failing fewer requests, answering faster or calling more of its callees than
+ * usual (or busy below its peers) is not an incident, and an SRE does not want an alert for it. The pod model scores these
  * above what it expects only (the detectors' `onlyAbove`, detectors/scale-settings.ts). A fall in
  * CPU per unit of traffic, or in a pod's share of its workload's requests, can be one, so those two
  * stay two-sided.
  */
-export const ONLY_ABOVE_FEATURES: ReadonlySet<string> = new Set(['cpu_above_peers', 'memory_utilisation', 'restarts_recent', 'rx_drop_ratio', 'mesh_error_ratio', 'mesh_latency']);
+export const ONLY_ABOVE_FEATURES: ReadonlySet<string> = new Set(['cpu_above_peers', 'memory_utilisation', 'restarts_recent', 'rx_drop_ratio', 'mesh_error_ratio', 'mesh_latency', 'mesh_missing_callees']);
 
 /** Every built-in feature name; a custom series may not take one. */
 export const BUILT_IN_FEATURES: readonly string[] = Object.freeze([...POD_FEATURES, ...MESH_FEATURES]);

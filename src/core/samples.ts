@@ -38,6 +38,14 @@ export interface PodSample {
   /** Their 99th-percentile latency, ms (from the histogram buckets, as `histogram_quantile` interpolates). */
   latencyP99Ms?: number;
   /**
+   * The mesh's outbound side (Istio `reporter="source"`, Linkerd `direction="outbound"`, from the pod's
+   * own proxy): how many of the workloads this pod has called (its proxy has a request counter for
+   * them) got no request from it over the rate window. A service that fails early stops calling what
+   * it calls after the failing step (Nezha: checkout's exceptions leave email and payment uncalled).
+   * Absent or NaN when the pod has no outbound series (it calls nothing, or there is no mesh).
+   */
+  missingCallees?: number;
+  /**
    * The custom series of the config (`features.custom`, core/feature-names.ts), by feature name: this
    * pod's value of each. A name absent, or NaN: no value for the pod (a missing feature).
    */
@@ -45,7 +53,7 @@ export interface PodSample {
 }
 
 /** The service mesh's fields of a {@link PodSample}, in this order wherever they are kept as columns. */
-export const MESH_FIELDS = ['requestRate', 'errorRatio', 'latencyMs', 'latencyP99Ms'] as const satisfies readonly (keyof PodSample)[];
+export const MESH_FIELDS = ['requestRate', 'errorRatio', 'latencyMs', 'latencyP99Ms', 'missingCallees'] as const satisfies readonly (keyof PodSample)[];
 /** One of {@link MESH_FIELDS}. */
 export type MeshField = (typeof MESH_FIELDS)[number];
 

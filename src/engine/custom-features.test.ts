@@ -10,7 +10,7 @@ import { column, type Frame } from '../core/frame.js';
 import type { DetectorSnapshot } from '../core/snapshot.js';
 import type { Detector } from '../detectors/base.js';
 import { createDetector } from '../detectors/index.js';
-import { POD_FEATURES, podFeatureMinScale } from '../features/pod-features.js';
+import { MESH_FEATURES, POD_FEATURES, podFeatureMinScale } from '../features/pod-features.js';
 import type { Source } from '../sources/base.js';
 import { createTelemetry } from '../telemetry/metrics.js';
 import { Engine, type EngineOptions, type PodModel } from './engine.js';
@@ -171,7 +171,10 @@ describe('Engine with a custom series', () => {
 
   it('reads a model file\'s custom features between the pod\'s own and the mesh\'s, and refuses a name no kad computes', () => {
     const file = (features: string[]) => ({ kind: 'kad-pod-models', formatVersion: 1, version: 'v', trainedAt: 0, features, trainingRows: 0, cluster: createDetector('robust-z', {}, 1).toJSON(), workloads: {} }) as never;
-    expect(fromModelFile(file([...POD_FEATURES, 'queue_depth', 'mesh_request_rate', 'mesh_error_ratio', 'mesh_latency'])).features).toHaveLength(9);
+    expect(fromModelFile(file([...POD_FEATURES, 'queue_depth', ...MESH_FEATURES])).features).toHaveLength(POD_FEATURES.length + 1 + MESH_FEATURES.length);
+    // A model file from before mesh_missing_callees (three mesh features) is refused, naming it.
+    expect(() => fromModelFile(file([...POD_FEATURES, 'queue_depth', 'mesh_request_rate', 'mesh_error_ratio', 'mesh_latency'])))
+      .toThrow('models were trained without feature mesh_missing_callees, which this kad computes: retrain with `kad train`');
     expect(() => fromModelFile(file([...POD_FEATURES, 'Queue-Depth']))).toThrow(/feature Queue-Depth, which this kad does not compute/);
     expect(() => fromModelFile(file([...POD_FEATURES, 'mesh_request_rate', 'mesh_error_ratio', 'mesh_latency', 'queue_depth']))).toThrow(ModelFormatError);
   });

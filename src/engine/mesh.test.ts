@@ -143,7 +143,7 @@ describe('Engine with a service mesh', () => {
     fresh.engine.importModels(JSON.parse(JSON.stringify(withMesh)));
     fresh.clock.advance(MIN);
     await fresh.engine.step();
-    expect(Object.keys(fresh.engine.detect()[0].features)).toHaveLength(8);
+    expect(Object.keys(fresh.engine.detect()[0].features)).toEqual([...POD_FEATURES, ...MESH_FEATURES]);
     // A file with an unknown feature names it.
     expect(() => makeEngine(new MeshSource()).engine.importModels({ ...withMesh, features: [...POD_FEATURES, 'gpu_temp'] })).toThrow(/feature gpu_temp/);
   });

@@ -150,9 +150,11 @@ export function checkFeatures(trained: readonly string[], expected: readonly str
  * first feature that is out of place or that no kad computes.
  */
 export function featureLayout(features: readonly string[]): { mesh: boolean; custom: string[] } {
-  const mesh = features.includes(MESH_FEATURES[0]);
+  const at = features.indexOf(MESH_FEATURES[0]);
+  const mesh = at >= 0;
   const n = POD_FEATURES.length;
-  const custom = features.slice(n, mesh ? features.length - MESH_FEATURES.length : features.length);
+  // Custom series sit between the pod's own and the mesh's first (a file from a kad with fewer mesh features names the one it lacks).
+  const custom = features.slice(n, mesh ? Math.max(n, at) : features.length);
   const expected = [...POD_FEATURES, ...custom.filter((f) => CUSTOM_FEATURE_NAME.test(f) && !BUILT_IN_FEATURES.includes(f)), ...(mesh ? MESH_FEATURES : [])];
   checkFeatures(features, expected);
   return { mesh, custom };

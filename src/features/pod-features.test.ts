@@ -46,9 +46,15 @@ describe('PodFeatureExtractor mesh features', () => {
     expect(v.get('shop/d-1')![J + 1]).toBe(0.2);
   });
 
+  it('counts the callees the pod called before and not over the window, NaN for a pod without outbound series', () => {
+    const v = new PodFeatureExtractor({ mesh: true }).update({ t: 0, pods: [{ ...meshPod('h-1', 'h', 5, 0, 20), missingCallees: 2 }, { ...meshPod('h-2', 'h', 5, 0, 20), missingCallees: 0 }, meshPod('h-3', 'h', 5, 0, 20)] });
+    expect([v.get('shop/h-1')![J + 3], v.get('shop/h-2')![J + 3]]).toEqual([2, 0]);
+    expect(v.get('shop/h-3')![J + 3]).toBeNaN();
+  });
+
   it('is NaN for a pod without mesh data or without requests', () => {
     const v = new PodFeatureExtractor({ mesh: true }).update({ t: 0, pods: [pod('e-1', 'e', 0.3), meshPod('f-1', 'f', 0, NaN, NaN)] });
-    expect(Array.from(v.get('shop/e-1')!.slice(J))).toEqual([NaN, NaN, NaN]);
+    expect(Array.from(v.get('shop/e-1')!.slice(J))).toEqual([NaN, NaN, NaN, NaN]);
     expect(v.get('shop/f-1')![J]).toBe(0);
     expect(v.get('shop/f-1')![J + 1]).toBeNaN();
     expect(v.get('shop/f-1')![J + 2]).toBeNaN();
@@ -66,7 +72,7 @@ describe('PodFeatureExtractor custom series', () => {
     expect(Array.from(v.get('shop/g-1')!.slice(J, J + 2))).toEqual([12, 0.25]);
     expect(Array.from(v.get('shop/g-2')!.slice(J, J + 2))).toEqual([NaN, NaN]);
     expect(Array.from(v.get('shop/g-3')!.slice(J, J + 2))).toEqual([NaN, NaN]);
-    // The mesh's three follow (NaN: no mesh data).
+    // The mesh's four follow (NaN: no mesh data).
     expect(v.get('shop/g-1')).toHaveLength(J + 2 + MESH_FEATURES.length);
   });
 
@@ -77,13 +83,13 @@ describe('PodFeatureExtractor custom series', () => {
     expect(podFeatureNames(false)).toBe(POD_FEATURES);
   });
 
-  it('scores latency, errors, memory, restarts, drops and CPU above peers only above what is expected, at their places in the vector; CPU per traffic both ways, a custom series as its onlyAbove says', () => {
+  it('scores latency, errors, missing callees, memory, restarts, drops and CPU above peers only above what is expected, at their places in the vector; CPU per traffic both ways, a custom series as its onlyAbove says', () => {
     const names = podFeatureNames(true, ['q', 'r']);
-    expect(podFeatureOnlyAbove([false, false]).map((j) => names[j])).toEqual(['cpu_above_peers', 'memory_utilisation', 'restarts_recent', 'rx_drop_ratio', 'mesh_error_ratio', 'mesh_latency']);
-    expect(podFeatureOnlyAbove([false, true]).map((j) => names[j])).toEqual(['cpu_above_peers', 'memory_utilisation', 'restarts_recent', 'rx_drop_ratio', 'r', 'mesh_error_ratio', 'mesh_latency']);
-    expect(podFeatureOnlyAbove()).toEqual([1, 2, 3, 4, 6, 7]);
+    expect(podFeatureOnlyAbove([false, false]).map((j) => names[j])).toEqual(['cpu_above_peers', 'memory_utilisation', 'restarts_recent', 'rx_drop_ratio', 'mesh_error_ratio', 'mesh_latency', 'mesh_missing_callees']);
+    expect(podFeatureOnlyAbove([false, true]).map((j) => names[j])).toEqual(['cpu_above_peers', 'memory_utilisation', 'restarts_recent', 'rx_drop_ratio', 'r', 'mesh_error_ratio', 'mesh_latency', 'mesh_missing_callees']);
+    expect(podFeatureOnlyAbove()).toEqual([1, 2, 3, 4, 6, 7, 8]);
     // Both, as the pod model and the peer group get them from the config's custom series.
     expect(podFeatureScoring([{ scaleFloor: 3 }, { scaleFloor: 0, onlyAbove: true }])).toEqual({ minScale: Array.from(podFeatureMinScale([3, 0])), onlyAbove: podFeatureOnlyAbove([false, true]) });
-    expect(podFeatureScoring()).toEqual({ minScale: Array.from(POD_FEATURE_MIN_SCALE), onlyAbove: [1, 2, 3, 4, 6, 7] });
+    expect(podFeatureScoring()).toEqual({ minScale: Array.from(POD_FEATURE_MIN_SCALE), onlyAbove: [1, 2, 3, 4, 6, 7, 8] });
   });
 });

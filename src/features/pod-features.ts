@@ -16,7 +16,7 @@
  * - `restarts_recent`: container restarts in the last `restartWindowMs` (crash loops, OOM kills).
  * - `rx_drop_ratio`: dropped / received packets (packet loss).
  *
- * With a service mesh (`mesh: true`; {@link MESH_FEATURES}), three more from the pod's Istio or Linkerd
+ * With a service mesh (`mesh: true`; {@link MESH_FEATURES}), four more from the pod's Istio or Linkerd
  * series, where most faults that leave CPU and memory alone show (a slow or failing callee, as on
  * Nezha); NaN for a pod without them (no sidecar, no requests):
  * - `mesh_request_rate`: ln(pod's requests / median of its workload's serving pods), both + 1/s,
@@ -24,6 +24,9 @@
  *   that gets more or fewer requests than its siblings stands out.
  * - `mesh_error_ratio`: the share of its answers that are 5xx.
  * - `mesh_latency`: ln(mean latency in ms): a pod's latency includes that of the services it calls.
+ * - `mesh_missing_callees`: how many of the workloads the pod has called got no call from it over the
+ *   rate window (its outbound side, `PodSample.missingCallees`): a request that fails early skips the
+ *   calls after the failing step, which the pod's own latency and 5xx share may not show.
  *
  * Custom series (`custom`: the names of the config's `features.custom`, core/feature-names.ts) come
  * between the pod's own and the mesh's, each the pod's value as its source gave it (`PodSample.custom`),
@@ -53,13 +56,14 @@ export function podFeatureNames(mesh: boolean, custom: readonly string[] = []): 
  * constant in training (restarts, drops, 5xx) still gets a finite scale, so a change in it can be scored.
  * `mesh_request_rate`'s is 0.5: a pod's share of its workload's requests moves by several percent
  * whenever the autoscaler adds or removes a replica (the median moves), which must not look new; a
- * pod with half or twice its siblings' requests still stands out.
+ * pod with half or twice its siblings' requests still stands out. `mesh_missing_callees`' is 0.1, as
+ * `restarts_recent`'s: both count whole events, and one callee going quiet is as notable as one restart.
  */
-export const POD_FEATURE_MIN_SCALE = Float64Array.of(0.1, 0.1, 0.02, 0.1, 0.005, 0.5, 0.01, 0.1);
+export const POD_FEATURE_MIN_SCALE = Float64Array.of(0.1, 0.1, 0.02, 0.1, 0.005, 0.5, 0.01, 0.1, 0.1);
 
 /**
  * The scale floors of vectors with custom series whose floors are `customFloors` (their `scaleFloor`s,
- * in order): the pod's own five, the custom ones, the mesh's three, as {@link podFeatureNames}(true,
+ * in order): the pod's own five, the custom ones, the mesh's four, as {@link podFeatureNames}(true,
  * custom) orders the features (a vector without the mesh uses the first entries). No custom series:
  * {@link POD_FEATURE_MIN_SCALE}.
  */
@@ -281,6 +285,8 @@ function meshFeatures(p: PodSample, v: Float64Array, peerRequests: number | unde
   v[j + 1] = Number.isFinite(e) ? e : NaN;
   const l = p.latencyMs ?? NaN;
   v[j + 2] = l > 0 && Number.isFinite(l) ? Math.log(l + MS_EPS) : NaN;
+  const m = p.missingCallees ?? NaN;
+  v[j + 3] = m >= 0 ? m : NaN;
 }
 
 /** Network bytes per second in and out (0 when unknown). */

@@ -9,7 +9,9 @@
  *   `source_canonical_service`, `source_canonical_revision`, `source_cluster` (all `unknown` for
  *   requests from outside the mesh), the same for `destination_*` plus `destination_service`,
  *   `destination_service_name`, `destination_service_namespace`, and `request_protocol`,
- *   `response_code`, `grpc_response_status`, `response_flags`, `connection_security_policy`.
+ *   `response_code`, `grpc_response_status`, `response_flags`, `connection_security_policy`. And the
+ *   client side (`reporter="source"`, the caller pod's own sidecar): `istio_requests_total` per pod and
+ *   callee workload, the requests it sent (all counted as `200`: the callee's answers are on its side).
  * - Linkerd (the proxy's inbound side, `direction="inbound"`): `request_total`, `response_total`
  *   (`classification` success/failure, `status_code`) and the histogram `response_latency_ms`, per
  *   pod and caller (`client_id`, its mTLS identity; none from outside the mesh), with `deployment`
@@ -32,7 +34,7 @@ interface PodMeshLabels {
   buckets: Record<string, string>[];
   /** Linkerd: inbound `request_total` per source. */
   requests: Record<string, string>[];
-  /** Linkerd: outbound `request_total` per callee. */
+  /** Per callee: Istio's `reporter="source"` `istio_requests_total`, Linkerd's outbound `request_total`. */
   outbound: Record<string, string>[];
 }
 
@@ -59,7 +61,10 @@ export class MeshMetrics {
       if (st) withState.push([p, st, this.labelsOf(p)]);
     }
     if (mesh.flavour === 'istio') {
-      for (const [, st, l] of withState) for (let i = 0; i < st.requests.length; i++) push('istio_requests_total', l.series[i], Math.floor(st.requests[i]));
+      for (const [, st, l] of withState) {
+        for (let i = 0; i < st.requests.length; i++) push('istio_requests_total', l.series[i], Math.floor(st.requests[i]));
+        for (let o = 0; o < l.outbound.length; o++) push('istio_requests_total', l.outbound[o], Math.floor(st.outbound[o]));
+      }
       for (const [, st, l] of withState) this.histogram('istio_request_duration_milliseconds', st, l, B, push);
       return;
     }
@@ -131,7 +136,16 @@ export class MeshMetrics {
         }));
       }
     }
-    return { series, buckets: this.withBuckets(series), requests: [], outbound: [] };
+    const self = side('source', namespace, workload);
+    const outbound = this.mesh.outbound[p.workloadIndex].map((o) => {
+      const dst = this.names[o.to];
+      return freeze({
+        reporter: 'source', ...self, ...side('destination', dst.namespace, dst.name),
+        destination_service: `${dst.name}.${dst.namespace}.svc.cluster.local`, destination_service_name: dst.name, destination_service_namespace: dst.namespace,
+        request_protocol: 'http', response_code: '200', grpc_response_status: '', response_flags: '-', connection_security_policy: 'unknown', namespace, pod: p.name,
+      });
+    });
+    return { series, buckets: this.withBuckets(series), requests: [], outbound };
   }
 
   private linkerdLabels(p: PodState): PodMeshLabels {

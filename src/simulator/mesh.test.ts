@@ -15,11 +15,11 @@ function cluster(opts: { mesh?: 'istio' | 'linkerd' | 'none'; events?: boolean; 
   return new SimulatedCluster({ seed: opts.seed ?? 3, start: T0, mesh: opts.mesh ?? 'istio', scenario: { random: false, events } });
 }
 
-/** Per pod: requests, 5xx and latency sum of its Istio series. */
+/** Per pod: requests, 5xx and latency sum of its Istio server-side series. */
 function istioTotals(samples: readonly MetricSample[]): Map<string, { req: number; err: number; sum: number }> {
   const out = new Map<string, { req: number; err: number; sum: number }>();
   const get = (pod: string) => out.get(pod) ?? (out.set(pod, { req: 0, err: 0, sum: 0 }), out.get(pod)!);
-  for (const s of selectSamples(samples, 'istio_requests_total')) {
+  for (const s of selectSamples(samples, 'istio_requests_total', { reporter: 'destination' })) {
     const t = get(s.labels.pod);
     t.req += s.value;
     if (s.labels.response_code.startsWith('5')) t.err += s.value;
@@ -59,14 +59,14 @@ describe('simulated service mesh', () => {
     const c = cluster();
     c.advanceTo(T0 + 10 * MIN);
     const s = c.samples();
-    const req = selectSamples(s, 'istio_requests_total', { destination_workload: 'payment' });
+    const req = selectSamples(s, 'istio_requests_total', { destination_workload: 'payment', reporter: 'destination' });
     expect(new Set(req.map((x) => x.labels.source_workload))).toEqual(new Set(['checkout']));
     expect(req[0].labels).toMatchObject({
       reporter: 'destination', source_workload_namespace: 'shop', destination_workload_namespace: 'shop',
       destination_service: 'payment.shop.svc.cluster.local', connection_security_policy: 'mutual_tls', namespace: 'shop',
     });
     expect(req[0].labels.pod).toMatch(/^payment-/);
-    const ingress = selectSamples(s, 'istio_requests_total', { destination_workload: 'ingress-nginx' });
+    const ingress = selectSamples(s, 'istio_requests_total', { destination_workload: 'ingress-nginx', reporter: 'destination' });
     expect(new Set(ingress.map((x) => x.labels.source_workload))).toEqual(new Set(['unknown']));
     // Not in the mesh: no series.
     expect(selectSamples(s, 'istio_requests_total', { destination_workload: 'coredns' })).toHaveLength(0);
@@ -77,6 +77,18 @@ describe('simulated service mesh', () => {
     const count = selectSamples(s, 'istio_request_duration_milliseconds_count', { pod, response_code: '200' })[0].value;
     expect(buckets.at(-1)!.value).toBe(count);
     expect(count).toBeGreaterThan(1000);
+    // The client side: the caller pod's own sidecar counts what it sent, per callee workload.
+    const sent = selectSamples(s, 'istio_requests_total', { destination_workload: 'payment', reporter: 'source' });
+    expect(sent.length).toBeGreaterThan(0);
+    for (const x of sent) {
+      expect(x.labels).toMatchObject({ source_workload: 'checkout', source_workload_namespace: 'shop', destination_workload_namespace: 'shop', namespace: 'shop' });
+      expect(x.labels.pod).toMatch(/^checkout-/);
+    }
+    // What checkout's pods sent is about what payment's pods got from checkout (both follow the traffic model).
+    const got = req.reduce((a, x) => a + x.value, 0);
+    const total = sent.reduce((a, x) => a + x.value, 0);
+    expect(total / got).toBeGreaterThan(0.9);
+    expect(total / got).toBeLessThan(1.1);
   });
 
   it('slows the faulty pod and, less, its callers, while their CPU and memory stay as without the fault', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { histogramQuantile, type MeshSample, MESH_BOUNDS_MS, MESH_BUCKETS, MESH_ERRORS, MESH_REQUESTS, meshCounters, meshEdges } from './mesh-series.js';
+import { histogramQuantile, type MeshSample, MESH_BOUNDS_MS, MESH_BUCKETS, MESH_ERRORS, MESH_REQUESTS, meshCounters, meshEdges, outboundCounters } from './mesh-series.js';
 
 describe('mesh series', () => {
   it('computes quantiles as histogram_quantile does: linear within the bucket, skipping absent bounds', () => {
@@ -11,6 +11,26 @@ describe('mesh series', () => {
     expect(histogramQuantile(0.99, bounds, [0, 0, 0, 50, 100])).toBe(100);
     expect(histogramQuantile(0.5, bounds, [NaN, 50, NaN, 100, 100])).toBeCloseTo(20, 9);
     expect(histogramQuantile(0.5, bounds, [0, 0, 0, 0, 0])).toBeNaN();
+  });
+
+  it('sums each caller pod\'s own outbound counters per callee workload: Istio\'s client side, Linkerd\'s outbound side', () => {
+    const src = { reporter: 'source', namespace: 'shop', pod: 'checkout-1', source_workload: 'checkout', source_workload_namespace: 'shop' };
+    const samples: MeshSample[] = [
+      { name: 'istio_requests_total', labels: { ...src, destination_workload: 'payment', destination_workload_namespace: 'shop', response_code: '200' }, value: 40 },
+      { name: 'istio_requests_total', labels: { ...src, destination_workload: 'payment', destination_workload_namespace: 'shop', response_code: '503' }, value: 2 },
+      { name: 'istio_requests_total', labels: { ...src, destination_workload: 'email', destination_workload_namespace: 'shop', response_code: '200' }, value: 7 },
+      // The server side of the same calls is not the caller's outbound side.
+      { name: 'istio_requests_total', labels: { ...src, reporter: 'destination', pod: 'payment-1', destination_workload: 'payment', destination_workload_namespace: 'shop', response_code: '200' }, value: 40 },
+      { name: 'request_total', labels: { direction: 'outbound', namespace: 'shop', pod: 'cart-1', deployment: 'cart', dst_namespace: 'shop', dst_deployment: 'redis' }, value: 9 },
+      { name: 'request_total', labels: { direction: 'inbound', namespace: 'shop', pod: 'cart-1', deployment: 'cart' }, value: 50 },
+    ];
+    const all = outboundCounters(samples, 'auto');
+    expect([...all.keys()].sort()).toEqual(['shop/cart-1', 'shop/checkout-1']);
+    expect(Object.fromEntries(all.get('shop/checkout-1')!)).toEqual({ 'shop/payment': 42, 'shop/email': 7 });
+    expect(Object.fromEntries(all.get('shop/cart-1')!)).toEqual({ 'shop/redis': 9 });
+    expect([...outboundCounters(samples, 'istio').keys()]).toEqual(['shop/checkout-1']);
+    expect([...outboundCounters(samples, 'linkerd').keys()]).toEqual(['shop/cart-1']);
+    expect(outboundCounters(samples, 'off').size).toBe(0);
   });
 
   it('sums Istio series per destination pod, counting 5xx, and reads edges from the callers', () => {

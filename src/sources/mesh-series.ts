@@ -102,6 +102,39 @@ export function meshCounters(samples: Iterable<MeshSample>, mode: MeshMode): Map
   return out;
 }
 
+/**
+ * Per pod (`namespace/pod` of the caller's own proxy), its outbound request counters by callee
+ * workload (`namespace/workload`): Istio's `istio_requests_total{reporter="source"}` by
+ * `destination_workload(_namespace)`, Linkerd's `request_total{direction="outbound"}` by
+ * `dst_namespace` / `dst_deployment`. `auto` takes Istio's where a pod has both; nothing for `off`.
+ * The Prometheus source asks the same of PromQL (prometheus-mesh.ts `missingCallees`).
+ */
+export function outboundCounters(samples: Iterable<MeshSample>, mode: MeshMode): Map<string, Map<string, number>> {
+  const byFlavour = { istio: new Map<string, Map<string, number>>(), linkerd: new Map<string, Map<string, number>>() };
+  if (mode === 'off') return byFlavour.istio;
+  for (const s of samples) {
+    const l = s.labels;
+    let flavour: 'istio' | 'linkerd';
+    let callee: string;
+    if (s.name === 'istio_requests_total' && l.reporter === 'source' && mode !== 'linkerd') {
+      flavour = 'istio';
+      callee = `${l.destination_workload_namespace}/${l.destination_workload}`;
+    } else if (s.name === 'request_total' && l.direction === 'outbound' && mode !== 'istio') {
+      flavour = 'linkerd';
+      callee = `${l.dst_namespace ?? l.namespace}/${l.dst_deployment}`;
+    } else continue;
+    if (!l.namespace || !l.pod) continue;
+    const key = `${l.namespace}/${l.pod}`;
+    const pods = byFlavour[flavour];
+    let m = pods.get(key);
+    if (!m) pods.set(key, (m = new Map()));
+    m.set(callee, (m.get(callee) ?? 0) + s.value);
+  }
+  const out = byFlavour.istio;
+  for (const [key, m] of byFlavour.linkerd) if (!out.has(key)) out.set(key, m);
+  return out;
+}
+
 /** The call graph in `samples`: Istio's caller → destination workloads, Linkerd's outbound edges. */
 export function meshEdges(samples: Iterable<MeshSample>, mode: MeshMode): CallEdge[] {
   const edges = new Map<string, CallEdge>();

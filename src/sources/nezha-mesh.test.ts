@@ -66,6 +66,18 @@ describe('serviceMeshReader', () => {
     expect(Number.isNaN(serviceMeshReader({ source }, 'nothing-calls-it')(minute(0)).latencyS)).toBe(true);
   });
 
+  it('counts the services a service calls that had calls before and none this minute; NaN for one that calls nothing', () => {
+    const checkout = serviceMeshReader({ source, front }, 'checkout');
+    expect([0, 1, 2].map((m) => checkout(minute(m)).missingCallees)).toEqual([0, 1, 1]);
+    expect([0, 1, 2].map((m) => serviceMeshReader({ source, front }, 'cart')(minute(m)).missingCallees)).toEqual([0, 0, 0]);
+    // The entry point too (its latency and errors come from front_service.csv).
+    expect([0, 1, 2].map((m) => serviceMeshReader({ source, front }, 'frontend')(minute(m)).missingCallees)).toEqual([0, 0, 1]);
+    expect(serviceMeshReader({ source, front }, 'redis')(minute(0)).missingCallees).toBeNaN();
+    // An edge with no call before the minute is not missing: its caller's proxy has no counter for it yet.
+    const late = parseMinuteTable(`time,checkout_cart,checkout_pay\n${go(0)},0.01,\n${go(1)},0.01,0.2\n${go(2)},0.01,\n`, 'source_50.csv');
+    expect([0, 1, 2].map((m) => serviceMeshReader({ source: late }, 'checkout')(minute(m)).missingCallees)).toEqual([0, 0, 1]);
+  });
+
   it('gives the entry point front_service\'s latency and failed share', () => {
     const fe = serviceMeshReader({ source, front }, 'frontend');
     expect(fe(minute(1)).latencyS).toBe(0.3);

@@ -136,6 +136,12 @@ export interface ServiceMeshMinute {
   latencyS: number;
   /** Share of the service's answers that failed (the frontend only: 1 − front_service's SuccessRate); NaN where unknown. */
   errorRatio: number;
+  /**
+   * How many of the services this one calls (edges out of it in `source_50.csv`) had a value in an
+   * earlier minute but none in this one: the outbound side's `missingCallees`. NaN where the service
+   * calls nothing or the table has no row for the minute.
+   */
+  missingCallees: number;
 }
 
 /**
@@ -147,6 +153,9 @@ export interface ServiceMeshMinute {
  *   service calls, takes front_service's `LatencyP50(s)`, what the load generator waits.
  * - error share: front_service's, for the entry point; NaN for the others (no file has theirs: the pod
  *   files' `PodSuccessRate(%)` is 0 in every row).
+ * - missing callees: of the edges out of the service in `source_50.csv`, those with a value in an
+ *   earlier minute and none in this one (its proxy would have a counter for the callee, with no
+ *   request in the window); for the entry point too.
  * NaN where no table has a value that minute.
  */
 export function serviceMeshReader(mesh: NezhaMesh, service: string): (minute: number) => ServiceMeshMinute {
@@ -155,8 +164,25 @@ export function serviceMeshReader(mesh: NezhaMesh, service: string): (minute: nu
   const [success, p50] = [col('SuccessRate(%)'), col('LatencyP50(s)')];
   const source = mesh.source;
   const ins = source ? source.names.map((n, j) => (splitEdge(n)?.[1] === service ? j : -1)).filter((j) => j >= 0) : [];
+  const outs = source ? source.names.map((n, j) => (splitEdge(n)?.[0] === service ? j : -1)).filter((j) => j >= 0) : [];
+  // The first minute each outgoing edge carried calls: from then on the caller's proxy has its series.
+  const firstCall = outs.map((j) => {
+    let first = Infinity;
+    for (const [m, r] of source?.rows ?? []) if (m < first && Number.isFinite(r[j])) first = m;
+    return first;
+  });
+  const missing = (minute: number): number => {
+    if (!source || outs.length === 0) return NaN;
+    const now = source.rows.get(minute);
+    if (!now) return NaN;
+    let m = 0;
+    outs.forEach((j, k) => {
+      if (!Number.isFinite(now[j]) && firstCall[k] < minute) m++;
+    });
+    return m;
+  };
   return (minute) => {
-    const out: ServiceMeshMinute = { latencyS: NaN, errorRatio: NaN };
+    const out: ServiceMeshMinute = { latencyS: NaN, errorRatio: NaN, missingCallees: missing(minute) };
     const f = front?.rows.get(minute);
     if (f) {
       if (success >= 0 && Number.isFinite(f[success])) out.errorRatio = 1 - f[success] / 100;

@@ -11,6 +11,10 @@ describe('prometheus mesh queries', () => {
     const l = meshQueries('namespace=~".*"', 'pod_name', '5m', 'linkerd');
     expect(l.latencyMs).toBe('sum by (namespace, pod_name) (rate(response_latency_ms_sum{direction="inbound",namespace=~".*"}[5m])) / sum by (namespace, pod_name) (rate(response_latency_ms_count{direction="inbound",namespace=~".*"}[5m]))');
     expect(l.errorRatio).toContain('classification="failure"');
+    // The outbound side, from the pod's own proxy: callees with no request over the window, 0 where none.
+    const perCallee = 'sum by (namespace, pod, destination_workload_namespace, destination_workload) (rate(istio_requests_total{reporter="source",namespace=~"shop"}[1m]))';
+    expect(q.missingCallees).toBe(`count by (namespace, pod) (${perCallee} == 0) or 0 * count by (namespace, pod) (${perCallee})`);
+    expect(l.missingCallees).toContain('sum by (namespace, pod_name, dst_namespace, dst_deployment) (rate(request_total{direction="outbound",namespace=~".*"}[5m]))');
     expect(meshProbeQuery('namespace=~"a"', 'linkerd')).toBe('count(response_total{direction="inbound",namespace=~"a"})');
     expect(callGraphQuery('namespace=~"a"', 'istio')).toMatch(/^sum by \(source_workload, source_workload_namespace, destination_workload, destination_workload_namespace\) \(increase\(istio_requests_total\{reporter="destination",namespace=~"a"\}\[10m\]\)\) > 0$/);
   });

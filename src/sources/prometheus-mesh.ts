@@ -10,6 +10,7 @@
  * | errorRatio | the same with `response_code=~"5.."`, over it (0 where no 5xx series exists) | `classification="failure"`, over it |
  * | latencyMs | `rate(istio_request_duration_milliseconds_sum[W])` / `_count` | `response_latency_ms_sum` / `_count` |
  * | latencyP99Ms | `histogram_quantile(0.99, sum by (…, le) (rate(…_bucket[W])))` | the same on `response_latency_ms_bucket` |
+ * | missingCallees | of the pod's own `reporter="source"` series summed per destination workload, how many have a rate of 0 (0 where none; absent for a pod without them) | `request_total{direction="outbound"}` per `dst_namespace`, `dst_deployment` |
  * | call graph | `source_workload(_namespace)` → `destination_workload(_namespace)` with requests in the last 10 minutes | `deployment` → `dst_deployment` of `request_total{direction="outbound"}` |
  */
 import { MESH_FIELDS, type CallEdge } from '../core/samples.js';
@@ -29,8 +30,14 @@ const GRAPH_WINDOW = '10m';
 /** The flavour's series names and the matchers that pick the pod's own (server / inbound) side. */
 function names(flavour: MeshFlavour) {
   return flavour === 'istio'
-    ? { requests: 'istio_requests_total', side: 'reporter="destination"', failed: 'response_code=~"5.."', latency: 'istio_request_duration_milliseconds' }
-    : { requests: 'response_total', side: 'direction="inbound"', failed: 'classification="failure"', latency: 'response_latency_ms' };
+    ? {
+      requests: 'istio_requests_total', side: 'reporter="destination"', failed: 'response_code=~"5.."', latency: 'istio_request_duration_milliseconds',
+      outbound: 'istio_requests_total', outSide: 'reporter="source"', callee: 'destination_workload_namespace, destination_workload',
+    }
+    : {
+      requests: 'response_total', side: 'direction="inbound"', failed: 'classification="failure"', latency: 'response_latency_ms',
+      outbound: 'request_total', outSide: 'direction="outbound"', callee: 'dst_namespace, dst_deployment',
+    };
 }
 
 /** The PromQL of each mesh value for the pods matched by `selector`, grouped by `namespace` and `podLabel`. */
@@ -40,11 +47,14 @@ export function meshQueries(selector: string, podLabel: string, rateWindow: stri
   const sel = `${n.side},${selector}`;
   const rate = (metric: string, s = sel) => `sum by (${by}) (rate(${metric}{${s}}[${rateWindow}]))`;
   const total = rate(n.requests);
+  // Per pod and callee, the requests per second its own proxy sent over the window.
+  const perCallee = `sum by (${by}, ${n.callee}) (rate(${n.outbound}{${n.outSide},${selector}}[${rateWindow}]))`;
   return {
     requestRate: total,
     errorRatio: `(${rate(n.requests, `${sel},${n.failed}`)} or 0 * ${total}) / ${total}`,
     latencyMs: `${rate(`${n.latency}_sum`)} / ${rate(`${n.latency}_count`)}`,
     latencyP99Ms: `histogram_quantile(0.99, sum by (${by}, le) (rate(${n.latency}_bucket{${sel}}[${rateWindow}])))`,
+    missingCallees: `count by (${by}) (${perCallee} == 0) or 0 * count by (${by}) (${perCallee})`,
   };
 }
 

@@ -99,7 +99,7 @@ describe('ReplaySource', () => {
     expect(() => readPodRecordings(dir)).toThrow(/bad\.csv:1: no "cpu" column/);
   });
 
-  it('with mesh, reads the mesh side of each pod (request rate, latency into its service, the frontend\'s errors) and the call graph', async () => {
+  it('with mesh, reads the mesh side of each pod (request rate, latency into its service, the frontend\'s errors, missing callees) and the call graph', async () => {
     const m = join(root, 'mesh', '2022-08-22', 'metric');
     mkdirSync(m, { recursive: true });
     const head = 'Time,TimeStamp,PodName,CpuUsage(m),CpuUsageRate(%),MemoryUsage(Mi),MemoryUsageRate(%),NetworkReceiveBytes,NetworkTransmitBytes,PodServerLatencyP99(s),PodWorkload(Ops),PodSuccessRate(%)';
@@ -120,6 +120,9 @@ describe('ReplaySource', () => {
     expect(Number.isNaN(cart.samples[2].latencyMs)).toBe(true); // no row for the minute
     expect(fe.samples[1]).toMatchObject({ requestRate: 5, latencyMs: 250 });
     expect(fe.samples[1].errorRatio).toBeCloseTo(0.1, 12);
+    // The frontend calls both cartservice and checkoutservice in both minutes: none missing; cartservice calls nothing traced.
+    expect(fe.samples.slice(0, 2).map((x) => x.missingCallees)).toEqual([0, 0]);
+    expect(Number.isNaN(cart.samples[0].missingCallees)).toBe(true);
     // Without mesh, none of it.
     expect(readPodRecordings(m, 'nezha')[0].samples[0].requestRate).toBeUndefined();
     const src = new ReplaySource({ dir: join(root, 'mesh'), stepMs: MIN, mesh: true });

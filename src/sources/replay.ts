@@ -154,6 +154,7 @@ export function nezhaPodSamples(frame: TimedFrame, ref: PodRef, name: string, me
       s.errorRatio = c.errorRatio;
       s.latencyMs = c.latencyS * 1000;
       s.latencyP99Ms = cell(frame, i, p99C) * 1000;
+      s.missingCallees = c.missingCallees;
     }
     out.push(s);
   }

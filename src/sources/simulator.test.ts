@@ -48,6 +48,10 @@ describe('SimulatorSource', () => {
       expect(q.errorRatio).toBeCloseTo(p.errorRatio!, 6);
       expect(q.latencyMs).toBeCloseTo(p.latencyMs!, 6);
       expect(p.latencyP99Ms).toBeGreaterThan(p.latencyMs!);
+      // Every caller calls each of its callees every minute here: none missing; a pod that calls nothing has no outbound side.
+      const calls = istio.edges.some((e) => e.from === `${p.ref.namespace}/${p.ref.workload}`);
+      expect(p.missingCallees).toBe(calls ? 0 : undefined);
+      expect(q.missingCallees).toBe(p.missingCallees);
     }
     const payment = istio.last.pods.filter((p) => p.ref.workload === 'payment').map((p) => p.errorRatio!).sort((a, b) => a - b);
     expect(payment[1]).toBeGreaterThan(0.25);

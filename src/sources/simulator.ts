@@ -14,7 +14,7 @@ import type { HistoryProgress, Source } from './base.js';
 import type { CallEdge, PodSample, PodSnapshot } from '../core/samples.js';
 import {
   histogramQuantile, MESH_BOUNDS_MS, MESH_BUCKETS, MESH_COUNT, MESH_ERRORS, MESH_REQUESTS, MESH_SLOTS, MESH_SUM,
-  meshCounters, meshEdges, type MeshMode,
+  meshCounters, meshEdges, outboundCounters, type MeshMode,
 } from './mesh-series.js';
 
 const COUNTERS = {
@@ -32,6 +32,8 @@ interface Raw {
   counters: Float64Array;
   /** Whether the pod has mesh series. */
   mesh?: boolean;
+  /** Its outbound request counters by callee (mesh-series.ts `outboundCounters`), where it has any. */
+  outbound?: Map<string, number>;
   memory: number;
   restarts: number;
   cpuLimit: number;
@@ -44,6 +46,8 @@ interface Raw {
 interface Prev {
   times: number[];
   counters: Float64Array[];
+  /** The outbound counters at the same observations (undefined where the pod had none). */
+  outbound: (Map<string, number> | undefined)[];
 }
 
 /** Options of {@link SimulatorSource}. */
@@ -139,6 +143,10 @@ export class SimulatorSource implements Source {
         r.mesh = true;
       }
     }
+    for (const [key, m] of outboundCounters(samples, this.mesh)) {
+      const r = raws.get(key);
+      if (r) r.outbound = m;
+    }
     for (const p of this.cluster.pods()) {
       const r = raws.get(podKey(p));
       if (r) {
@@ -150,7 +158,7 @@ export class SimulatorSource implements Source {
     const seen = new Set<string>();
     for (const [key, r] of raws) {
       seen.add(key);
-      const prev = this.prev.get(key) ?? { times: [], counters: [] };
+      const prev = this.prev.get(key) ?? { times: [], counters: [], outbound: [] };
       // Rate over the newest earlier observation at least a window old (or the oldest there is), so
       // two observations close together still give a meaningful rate, as rate(x[1m]) does.
       let base = -1;
@@ -183,14 +191,17 @@ export class SimulatorSource implements Source {
         startedAt: r.startedAt,
       };
       if (r.mesh) meshFields(sample, rate);
+      if (r.outbound) sample.missingCallees = base >= 0 && t > prev.times[base] ? missingCallees(r.outbound, prev.outbound[base]) : NaN;
       pods.push(sample);
       prev.times.push(t);
       prev.counters.push(r.counters);
+      prev.outbound.push(r.outbound);
       // Keep what the next rate may need: everything newer than the window, and one older.
       let drop = 0;
       while (drop < prev.times.length - 1 && t - prev.times[drop + 1] >= this.rateWindowMs) drop++;
       prev.times.splice(0, drop);
       prev.counters.splice(0, drop);
+      prev.outbound.splice(0, drop);
       this.prev.set(key, prev);
     }
     for (const key of this.prev.keys()) if (!seen.has(key)) this.prev.delete(key);
@@ -212,6 +223,18 @@ function meshFields(sample: PodSample, rate: (i: number) => number): void {
   sample.latencyMs = count > 0 ? rate(N_COUNTERS + MESH_SUM) / count : NaN;
   for (let b = 0; b < P99_RATES.length; b++) P99_RATES[b] = rate(N_COUNTERS + MESH_BUCKETS + b);
   sample.latencyP99Ms = histogramQuantile(0.99, MESH_BOUNDS_MS, P99_RATES);
+}
+
+/**
+ * How many callees of `now` (a pod's outbound counters by callee) got no request since `before` (the
+ * same at the rate's base observation): an unchanged counter. A callee new since then is not counted
+ * (no rate yet, as Prometheus's rate() of a one-sample series); a counter that fell is a reset, not 0.
+ */
+function missingCallees(now: ReadonlyMap<string, number>, before: ReadonlyMap<string, number> | undefined): number {
+  if (!before) return NaN;
+  let missing = 0;
+  for (const [callee, n] of now) if (before.get(callee) === n) missing++;
+  return missing;
 }
 
 /** Groups the simulator's samples by pod (container metrics summed over containers). */

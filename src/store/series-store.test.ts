@@ -178,7 +178,7 @@ describe('SeriesStore', () => {
     for (let i = 3; i < 12; i++) store.append({ t: T0 + i * MIN, pods: [p('a', { requestRate: i })] });
     expect(store.snapshots(snaps.map((s) => s.t), 'arrival')).toStrictEqual(snaps);
     const json = JSON.parse(JSON.stringify(store.toJSON()));
-    expect(json).toMatchObject({ formatVersion: 2, custom: ['queue', 'lag'] });
+    expect(json).toMatchObject({ formatVersion: 3, custom: ['queue', 'lag'] });
     const loaded = SeriesStore.fromJSON(json);
     expect(loaded.snapshots(loaded.cycleTimes(), 'arrival')).toStrictEqual(store.snapshots(store.cycleTimes(), 'arrival'));
     expect(loaded.toJSON()).toEqual(store.toJSON());
@@ -209,7 +209,7 @@ describe('SeriesStore', () => {
     // Per pod and cycle: 11 fields and the cycle number; with the mesh 4 values and a word of flags more.
     expect(plain.podBytes('ns/a')).toBe(cycles * 12 * 8);
     expect(plain.podBytes()).toBe(2 * cycles * 12 * 8);
-    expect(meshed.podBytes('ns/a')).toBe(cycles * 17 * 8);
+    expect(meshed.podBytes('ns/a')).toBe(cycles * 18 * 8);
     expect(meshed.podBytes('ns/b')).toBe(cycles * 12 * 8); // b never had any
     expect(plain.toJSON().pods.every((p) => p.extra === undefined)).toBe(true);
     expect(plain.podSeries('ns/a', 'requestRate')).toEqual(new Float64Array(cycles).fill(NaN));
@@ -228,8 +228,27 @@ describe('SeriesStore', () => {
     // It goes on in the new format, keeping mesh fields from now on.
     store.append({ t: T0 + 2 * MIN, pods: [pod('ns', 'a', 'w', { requestRate: 4 })] });
     expect(store.snapshots([T0 + 2 * MIN])[0].pods[0].requestRate).toBe(4);
-    expect(store.toJSON().formatVersion).toBe(2);
-    expect(() => SeriesStore.fromJSON({ ...v1, formatVersion: 3 })).toThrow(ModelFormatError);
+    expect(store.toJSON().formatVersion).toBe(3);
+    expect(() => SeriesStore.fromJSON({ ...v1, formatVersion: 4 })).toThrow(ModelFormatError);
+  });
+
+  it('loads a store saved in format 2 (before missingCallees) with its mesh fields and custom values where they were', () => {
+    // Written by the previous release: pod a with mesh fields and a custom value, then other mesh fields; b with none.
+    const v2 = JSON.parse('{"kind":"kad-series-store","formatVersion":2,"options":{"stepMs":60000,"recentCycles":3,"workloadTtlMs":1800000,"history":null},"next":2,"oldest":0,"flushed":0,"capacity":3,"times":[1709596800000,1709596860000],"order":[[0,1],[0]],"custom":["queue"],"pods":[{"ref":{"namespace":"ns","pod":"a","workload":"w"},"seqs":[0,1,-1],"rows":[0.5,100,0,null,null,null,null,null,null,null,null,0.5,100,0,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null],"extra":[3,null,12,null,7,43,null,0.5,null,40,null,20,null,null,null,null,null,null]},{"ref":{"namespace":"ns","pod":"b","workload":"w"},"seqs":[0,-1,-1],"rows":[0.5,100,0,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null]}],"workloads":[{"namespace":"ns","workload":"w","seqs":[0,1,-1],"rows":[2,1,200,null,null,null,null,null,null,null,1,0.5,100,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null],"latest":[1,0.5,100,null,null,null,null,null,null,null],"lastT":1709596860000,"history":null}]}');
+    const store = SeriesStore.fromJSON(v2);
+    const [first, second] = store.snapshots(store.cycleTimes(), 'arrival');
+    const a0 = first.pods.find((p) => p.ref.pod === 'a')!;
+    expect([a0.requestRate, a0.errorRatio, a0.latencyMs, a0.latencyP99Ms, a0.missingCallees, a0.custom]).toEqual([3, undefined, 12, undefined, undefined, { queue: 7 }]);
+    const a1 = second.pods[0];
+    expect([a1.requestRate, a1.errorRatio, a1.latencyMs, a1.latencyP99Ms, a1.missingCallees, a1.custom]).toEqual([undefined, 0.5, undefined, 40, undefined, undefined]);
+    expect(first.pods.find((p) => p.ref.pod === 'b')!.requestRate).toBeUndefined();
+    // It goes on in format 3, keeping missingCallees, and a saved copy loads the same.
+    store.append({ t: T0 + 2 * MIN, pods: [pod('ns', 'a', 'w', { missingCallees: 2, custom: { queue: 8 } })] });
+    const again = SeriesStore.fromJSON(store.toJSON());
+    expect(again.toJSON().formatVersion).toBe(3);
+    expect(again.snapshots(again.cycleTimes(), 'arrival')).toStrictEqual(store.snapshots(store.cycleTimes(), 'arrival'));
+    expect(again.snapshots([T0 + 2 * MIN])[0].pods[0]).toMatchObject({ missingCallees: 2, custom: { queue: 8 } });
+    expect(() => SeriesStore.fromJSON({ ...v2, pods: [{ ...v2.pods[0], extra: v2.pods[0].extra.slice(1) }] })).toThrow(/mesh and custom values do not match/);
   });
 
   it('takes its sizes from the store config section, whose defaults are the schema\'s', () => {

@@ -27,7 +27,7 @@
  * Memory: the rings start small and double up to `recentCycles` as cycles arrive; per pod that is
  * at most `recentCycles` × 12 numbers (its 11 fields and the cycle), per workload `recentCycles` × 11
  * plus its histories. A pod that has come with mesh fields or custom values has a second block of
- * `recentCycles` × (4 + c + ⌈(5 + c) / 32⌉) numbers (c: the custom names the store has seen): the
+ * `recentCycles` × (5 + c + ⌈(6 + c) / 32⌉) numbers (c: the custom names the store has seen): the
  * values and the flags of those present; a pod that never did, or a store that never saw any, has
  * none ({@link SeriesStore.podBytes}).
  */
@@ -65,12 +65,13 @@ export interface SeriesStoreOptions {
 }
 
 /**
- * A {@link SeriesStore} as JSON (NaN as null). Format 2 adds `custom` and the pods' `extra`; format 1
- * (without them) still loads.
+ * A {@link SeriesStore} as JSON (NaN as null). Format 2 adds `custom` and the pods' `extra`; format 3
+ * the mesh field `missingCallees` in `extra`. Formats 1 (without them) and 2 (its `extra` without
+ * `missingCallees`) still load.
  */
 export interface SeriesStoreSnapshot {
   kind: 'kad-series-store';
-  formatVersion: 1 | 2;
+  formatVersion: 1 | 2 | 3;
   options: SeriesStoreOptions;
   /** Sequence number of the next cycle, of the oldest one held, and of the first not yet in the coarse histories. */
   next: number;
@@ -87,7 +88,7 @@ export interface SeriesStoreSnapshot {
   /**
    * Per pod, its rows of {@link POD_FIELDS} and, for a pod that has come with mesh fields or custom
    * values, `extra`: per ring slot, the {@link MESH_FIELDS}' values, the custom names' values, then
-   * ⌈(5 + custom names) / 32⌉ words of flags (bit 0: `custom` present; bit 1 + i: value i present).
+   * ⌈(1 + mesh fields + custom names) / 32⌉ words of flags (bit 0: `custom` present; bit 1 + i: value i present).
    */
   pods: { ref: PodRef; seqs: number[]; rows: (number | null)[]; extra?: (number | null)[] }[];
   workloads: {
@@ -145,12 +146,43 @@ interface WorkloadEntry extends Rows {
 const PF = POD_FIELDS.length;
 const WF = WORKLOAD_FIELDS.length;
 const W = WORKLOAD_FIELD_INDEX;
-const MF = MESH_FIELDS.length;
-const FORMAT_VERSION = 2;
+const MF: number = MESH_FIELDS.length;
+const FORMAT_VERSION = 3;
+/** Mesh fields a format-2 store kept (before `missingCallees`): the first ones of {@link MESH_FIELDS}. */
+const MF_V2: number = 4;
 
 /** Numbers per ring slot of a pod's extras with `custom` custom names: the values, then 32 flags a word (`custom` present, then each value's). */
-function extrasWidth(custom: number): number {
-  return MF + custom + Math.ceil((1 + MF + custom) / 32);
+function extrasWidth(custom: number, meshFields = MF): number {
+  return meshFields + custom + Math.ceil((1 + meshFields + custom) / 32);
+}
+
+/**
+ * A format-2 pod's extras (4 mesh fields) in this format's layout: per slot the same values and
+ * flags, the mesh fields added since absent. Throws {@link ModelFormatError} on a wrong length.
+ */
+function upgradeExtrasV2(extra: readonly (number | null)[], capacity: number, custom: number): (number | null)[] {
+  const oldW = extrasWidth(custom, MF_V2);
+  const newW = extrasWidth(custom);
+  if (extra.length !== capacity * oldW) throw new ModelFormatError('kad-series-store: a pod\'s mesh and custom values do not match the cycles held');
+  const out: (number | null)[] = new Array(capacity * newW).fill(null);
+  const oldNv = MF_V2 + custom;
+  const newNv = MF + custom;
+  const bit = (row: readonly (number | null)[], x: number, nv: number, b: number): boolean => ((((row[x + nv + (b >> 5)] ?? 0) >>> 0) >>> (b & 31)) & 1) === 1;
+  for (let slot = 0; slot < capacity; slot++) {
+    const o = slot * oldW;
+    const n = slot * newW;
+    for (let f = 0; f < MF_V2; f++) out[n + f] = extra[o + f];
+    for (let k = 0; k < custom; k++) out[n + MF + k] = extra[o + MF_V2 + k];
+    const flags = new Array<number>(newW - newNv).fill(0);
+    const set = (b: number): void => { flags[b >> 5] = (flags[b >> 5] | (1 << (b & 31))) >>> 0; };
+    if (bit(extra, o, oldNv, 0)) set(0);
+    for (let f = 0; f < MF_V2; f++) if (bit(extra, o, oldNv, 1 + f)) set(1 + f);
+    for (let k = 0; k < custom; k++) if (bit(extra, o, oldNv, 1 + MF_V2 + k)) set(1 + MF + k);
+    // A slot never written is all NaN (null): its flags stay absent, as putExtras leaves them.
+    const written = flags.some((w) => w !== 0) || extra.slice(o, o + oldW).some((v) => v !== null);
+    flags.forEach((w, i) => { out[n + newNv + i] = written ? w : null; });
+  }
+  return out;
 }
 
 /** Whether a sample has a mesh field or custom values. */
@@ -427,10 +459,10 @@ export class SeriesStore {
     };
   }
 
-  /** Restores a store saved by {@link toJSON} (this format or format 1); throws {@link ModelFormatError} on a wrong kind, version or shape. */
+  /** Restores a store saved by {@link toJSON} (this format, or format 1 or 2); throws {@link ModelFormatError} on a wrong kind, version or shape. */
   static fromJSON(s: SeriesStoreSnapshot): SeriesStore {
-    if (s?.kind !== 'kad-series-store' || (s.formatVersion !== 1 && s.formatVersion !== FORMAT_VERSION)) {
-      throw new ModelFormatError(`expected a kad-series-store snapshot of formatVersion 1 or ${FORMAT_VERSION}, got ${JSON.stringify({ kind: s?.kind, formatVersion: s?.formatVersion })}`);
+    if (s?.kind !== 'kad-series-store' || (s.formatVersion !== 1 && s.formatVersion !== 2 && s.formatVersion !== FORMAT_VERSION)) {
+      throw new ModelFormatError(`expected a kad-series-store snapshot of formatVersion 1 to ${FORMAT_VERSION}, got ${JSON.stringify({ kind: s?.kind, formatVersion: s?.formatVersion })}`);
     }
     const store = new SeriesStore(s.options);
     const custom = s.custom ?? [];
@@ -458,6 +490,7 @@ export class SeriesStore {
       const e: PodEntry = { ref: p.ref, ...store.rows(PF) };
       load(e, p, PF);
       if (p.extra) {
+        if (s.formatVersion === 2) p.extra = upgradeExtrasV2(p.extra, store.capacity, custom.length);
         if (p.extra.length !== store.capacity * xw) throw new ModelFormatError('kad-series-store: a pod\'s mesh and custom values do not match the cycles held');
         e.extra = Float64Array.from(p.extra, (v) => v ?? NaN);
       }
