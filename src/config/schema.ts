@@ -124,7 +124,7 @@ export const ConfigSchema = Type.Object(
       {
         mode: Type.Union(['auto', 'istio', 'linkerd', 'off'].map((l) => Type.Literal(l)), {
           default: 'auto', env: 'KAD_MESH',
-          allowed: 'one of auto (Istio or Linkerd series, whichever the cluster has), istio, linkerd, off: each pod\'s request rate, 5xx share and latency as features, and the call graph for topology inhibition of alerts',
+          allowed: 'one of auto (Istio or Linkerd series, whichever the cluster has), istio, linkerd, off: each pod\'s request rate, 5xx share, latency and missing callees as features, and the call graph for topology inhibition of alerts',
         }),
       },
       { default: {}, additionalProperties: false },

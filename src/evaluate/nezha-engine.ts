@@ -21,7 +21,8 @@
  *   it cannot be caught; they count as missed, and are reported apart.
  *
  * Nothing here is tuned on the labels: the figures are those of the settings passed in. A sweep over
- * a policy setting (the enter level, by default) gives recall against false alerts per pod-day, and the
+ * a policy setting (the flags' target rate when the flags are calibrated, as by default; else the
+ * enter level) gives recall against false alerts per pod-day, and the
  * recall at a budget is the best recall of a swept setting within that many false alerts per pod-day.
  */
 import { existsSync } from 'node:fs';

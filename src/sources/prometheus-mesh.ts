@@ -1,6 +1,7 @@
 /**
  * The service mesh in PromQL, for the Prometheus source: per-pod request rate, 5xx share and latency
- * from Istio's server-side series or Linkerd's inbound ones, grouped `by (namespace, <POD_LABEL>)` as
+ * from Istio's server-side series or Linkerd's inbound ones, the callees a pod stopped calling from
+ * its own client-side (Istio) or outbound (Linkerd) series, grouped `by (namespace, <POD_LABEL>)` as
  * every other per-pod query (the pod scrape adds those labels to the sidecar's series), and the call
  * graph from the same series. `S` is the batch's selector, `W` the rate window:
  *

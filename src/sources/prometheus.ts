@@ -20,7 +20,8 @@
  * sees, and what metrics-server reports; usage includes reclaimable page cache.
  *
  * **Service mesh** (`mesh`, KAD_MESH): each pod's request rate, 5xx share and latency (mean and p99)
- * from Istio's or Linkerd's series, and the call graph ({@link PrometheusSource.callGraph}); see
+ * from Istio's or Linkerd's series, the callees it stopped calling (from its own proxy's outbound
+ * series), and the call graph ({@link PrometheusSource.callGraph}); see
  * prometheus-mesh.ts for the PromQL. With `auto` the source asks which mesh answers (a `count` of each
  * one's request series) at its first call and again every `staticRefreshMs`; pods without mesh series
  * have no mesh fields.

@@ -4,7 +4,8 @@
  * differences between observations, counter resets handled). Keeps the snapshots it produced, so a
  * retrain can look back over time the cluster has already moved past. Where the cluster has a service
  * mesh, each pod's request rate, 5xx share and latency (mean and p99) come from its Istio or Linkerd
- * series the same way (mesh-series.ts), and so does the call graph.
+ * series the same way (mesh-series.ts), and so do the callees it stopped calling (its own outbound
+ * counters that did not move since the rate's base observation) and the call graph.
  */
 import { setImmediate } from 'node:timers/promises';
 import { podKey, workloadFromPodName, type PodRef } from '../core/series.js';

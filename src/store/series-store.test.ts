@@ -206,7 +206,7 @@ describe('SeriesStore', () => {
       plain.append({ t: T0 + i * MIN, pods: [pod('ns', 'a', 'w'), pod('ns', 'b', 'w')] });
       meshed.append({ t: T0 + i * MIN, pods: [pod('ns', 'a', 'w', { requestRate: 1, errorRatio: 0, latencyMs: 2, latencyP99Ms: 3 }), pod('ns', 'b', 'w')] });
     }
-    // Per pod and cycle: 11 fields and the cycle number; with the mesh 4 values and a word of flags more.
+    // Per pod and cycle: 11 fields and the cycle number; with the mesh 5 values and a word of flags more.
     expect(plain.podBytes('ns/a')).toBe(cycles * 12 * 8);
     expect(plain.podBytes()).toBe(2 * cycles * 12 * 8);
     expect(meshed.podBytes('ns/a')).toBe(cycles * 18 * 8);
@@ -236,6 +236,8 @@ describe('SeriesStore', () => {
     // Written by the previous release: pod a with mesh fields and a custom value, then other mesh fields; b with none.
     const v2 = JSON.parse('{"kind":"kad-series-store","formatVersion":2,"options":{"stepMs":60000,"recentCycles":3,"workloadTtlMs":1800000,"history":null},"next":2,"oldest":0,"flushed":0,"capacity":3,"times":[1709596800000,1709596860000],"order":[[0,1],[0]],"custom":["queue"],"pods":[{"ref":{"namespace":"ns","pod":"a","workload":"w"},"seqs":[0,1,-1],"rows":[0.5,100,0,null,null,null,null,null,null,null,null,0.5,100,0,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null],"extra":[3,null,12,null,7,43,null,0.5,null,40,null,20,null,null,null,null,null,null]},{"ref":{"namespace":"ns","pod":"b","workload":"w"},"seqs":[0,-1,-1],"rows":[0.5,100,0,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null]}],"workloads":[{"namespace":"ns","workload":"w","seqs":[0,1,-1],"rows":[2,1,200,null,null,null,null,null,null,null,1,0.5,100,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null],"latest":[1,0.5,100,null,null,null,null,null,null,null],"lastT":1709596860000,"history":null}]}');
     const store = SeriesStore.fromJSON(v2);
+    // The snapshot passed in is left as it is: it loads again the same.
+    expect(SeriesStore.fromJSON(v2).toJSON()).toEqual(store.toJSON());
     const [first, second] = store.snapshots(store.cycleTimes(), 'arrival');
     const a0 = first.pods.find((p) => p.ref.pod === 'a')!;
     expect([a0.requestRate, a0.errorRatio, a0.latencyMs, a0.latencyP99Ms, a0.missingCallees, a0.custom]).toEqual([3, undefined, 12, undefined, undefined, { queue: 7 }]);

@@ -490,9 +490,10 @@ export class SeriesStore {
       const e: PodEntry = { ref: p.ref, ...store.rows(PF) };
       load(e, p, PF);
       if (p.extra) {
-        if (s.formatVersion === 2) p.extra = upgradeExtrasV2(p.extra, store.capacity, custom.length);
-        if (p.extra.length !== store.capacity * xw) throw new ModelFormatError('kad-series-store: a pod\'s mesh and custom values do not match the cycles held');
-        e.extra = Float64Array.from(p.extra, (v) => v ?? NaN);
+        // A format-2 pod's extras in this layout (a copy: the snapshot passed in is left as it is).
+        const extra = s.formatVersion === 2 ? upgradeExtrasV2(p.extra, store.capacity, custom.length) : p.extra;
+        if (extra.length !== store.capacity * xw) throw new ModelFormatError('kad-series-store: a pod\'s mesh and custom values do not match the cycles held');
+        e.extra = Float64Array.from(extra, (v) => v ?? NaN);
       }
       store.podEntries.set(podKey(p.ref), e);
       pods.push(e);
