@@ -366,7 +366,7 @@ const pct = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '-');
 export function formatNezhaEngineReport(r: NezhaEngineReport): string {
   const s = r.settings;
   const lines = [
-    `nezha through the service's path (replay source → the scoring cycle of kad serve; ${r.mesh ? 'with the service mesh: request rate, latency into each service, the frontend\'s errors, and topology inhibition along the call graph' : 'pod metric files only, no mesh columns'}): ${r.data}`,
+    `nezha through the service's path (replay source → the scoring cycle of kad serve; ${r.mesh ? 'with the service mesh: request rate, latency into each service, the frontend\'s errors, the services each one stopped calling, and topology inhibition along the call graph' : 'pod metric files only, no mesh columns'}): ${r.data}`,
     `settings: training window ${s.lookbackMs / 60_000} min, retrain every ${s.retrainMs / 60_000} min, step ${s.stepMs / 1000} s, policy ${JSON.stringify(s.policy)}, `
       + `peer group ${s.peerGroup !== false}, early warning ${s.earlyWarning ? 'on' : 'off'}, flags' target rate ${s.targetFalseAlarmRate ?? 0}, seed ${s.seed}`,
     ...r.days.map((d, i) => `  ${d.day}: ${d.faults} faults, scored from ${d.scoredFrom ?? 'never'} (${d.podDays.toFixed(2)} pod-days)${i > 0 ? `, following ${r.days[i - 1].day} (models and state carried over)` : ', the first training window is history only'}`),
