@@ -102,9 +102,12 @@ describeWithServers('PrometheusSource reading a service mesh', ['prometheus', 'p
     closers.push(() => client.close());
     const missing = async (flavour: 'istio' | 'linkerd', t: number) => new Map((await client.query(meshQueries('namespace="probe"', 'pod', '1m', flavour).missingCallees, t))
       .map((s) => [s.metric.pod, s.value]));
-    // Before the stop both callers called both callees; after it, caller-a no longer calls email.
+    // Before the stops both callers called both callees. caller-b stopped calling email 2 minutes
+    // ago: missing. caller-a stopped 18 minutes ago: email is no longer a regular callee (5 of the
+    // last 10 windows), so it is not missing any more.
     expect(await missing('istio', start + 10 * MIN)).toEqual(new Map([['caller-a', 0], ['caller-b', 0]]));
-    expect(await missing('istio', end - 2 * MIN)).toEqual(new Map([['caller-a', 1], ['caller-b', 0]]));
+    expect(await missing('istio', end - 2 * MIN)).toEqual(new Map([['caller-a', 0], ['caller-b', 1]]));
+    expect(await missing('istio', end - 14 * MIN)).toEqual(new Map([['caller-a', 1], ['caller-b', 0]]));
     expect(await missing('linkerd', end - 2 * MIN)).toEqual(new Map([['caller-l', 1]]));
     // Of the simulated Istio cluster, only pods that call something have a value (payment calls nothing).
     const sim = await client.query(meshQueries('namespace="shop"', 'pod', '1m', 'istio').missingCallees, end - 2 * MIN);
@@ -131,23 +134,24 @@ describeWithServers('PrometheusSource reading a service mesh', ['prometheus', 'p
 /**
  * Outbound counters in OpenMetrics, every 15 s from `start` to `end`: Istio callers caller-a and caller-b
  * (namespace probe) call payment and email 10 times a step; caller-a stops calling email 20 minutes
- * before the end (its counter stays). A Linkerd caller-l does the same with redis.
+ * before the end, caller-b 4 minutes before (their counters stay). A Linkerd caller-l stops calling
+ * redis 4 minutes before the end.
  */
 function probeCounters(start: number, end: number): string {
-  const stop = end - 20 * MIN;
   const lines: string[] = ['# TYPE istio_requests_total counter'];
-  const series = (pod: string, callee: string, stops: boolean, labels: (pod: string, callee: string) => string, name: string) => {
+  const series = (pod: string, callee: string, stop: number, labels: (pod: string, callee: string) => string, name: string) => {
     let n = 0;
     for (let t = start; t <= end; t += GRID) {
-      if (!(stops && t > stop)) n += 10;
+      if (t <= stop) n += 10;
       lines.push(`${name}{${labels(pod, callee)}} ${n} ${t / 1000}`);
     }
   };
+  const stops = (pod: string, callee: string): number => (callee !== 'email' && callee !== 'redis' ? Infinity : pod === 'caller-a' ? end - 20 * MIN : end - 4 * MIN);
   const istio = (pod: string, callee: string) => `reporter="source",namespace="probe",pod="${pod}",source_workload="caller",source_workload_namespace="probe",destination_workload="${callee}",destination_workload_namespace="probe",response_code="200"`;
-  for (const pod of ['caller-a', 'caller-b']) for (const callee of ['payment', 'email']) series(pod, callee, pod === 'caller-a' && callee === 'email', istio, 'istio_requests_total');
+  for (const pod of ['caller-a', 'caller-b']) for (const callee of ['payment', 'email']) series(pod, callee, stops(pod, callee), istio, 'istio_requests_total');
   lines.push('# TYPE request_total counter');
   const linkerd = (pod: string, callee: string) => `direction="outbound",namespace="probe",pod="${pod}",deployment="caller",dst_namespace="probe",dst_deployment="${callee}"`;
-  for (const callee of ['redis', 'cache']) series('caller-l', callee, callee === 'redis', linkerd, 'request_total');
+  for (const callee of ['redis', 'cache']) series('caller-l', callee, stops('caller-l', callee), linkerd, 'request_total');
   lines.push('# EOF', '');
   return lines.join('\n');
 }

@@ -39,8 +39,8 @@ export interface PodSample {
   latencyP99Ms?: number;
   /**
    * The mesh's outbound side (Istio `reporter="source"`, Linkerd `direction="outbound"`, from the pod's
-   * own proxy): how many of the workloads this pod has called (its proxy has a request counter for
-   * them) got no request from it over the rate window. A service that fails early stops calling what
+   * own proxy): how many of the workloads this pod calls regularly ({@link CALLEE_WINDOWS}) got no
+   * request from it over the rate window. A service that fails early stops calling what
    * it calls after the failing step (Nezha: checkout's exceptions leave email and payment uncalled).
    * Absent or NaN when the pod has no outbound series (it calls nothing, or there is no mesh).
    */
@@ -51,6 +51,18 @@ export interface PodSample {
    */
   custom?: Readonly<Record<string, number>>;
 }
+
+/**
+ * A callee counts toward a pod's missing callees ({@link PodSample.missingCallees}) when the pod called it
+ * in at least {@link CALLEE_REGULAR} of the last {@link CALLEE_WINDOWS} rate windows (the current
+ * one included): a callee called now and then (a login service, a nightly job's API) going quiet
+ * for a window is not news. Ten windows are the call graph's 10 minutes at the default 1-minute
+ * window; half of them, "most of the time". Every source applies it (sources/prometheus-mesh.ts,
+ * simulator.ts, nezha-mesh.ts).
+ */
+export const CALLEE_WINDOWS = 10;
+/** See {@link CALLEE_WINDOWS}. */
+export const CALLEE_REGULAR = 5;
 
 /** The service mesh's fields of a {@link PodSample}, in this order wherever they are kept as columns. */
 export const MESH_FIELDS = ['requestRate', 'errorRatio', 'latencyMs', 'latencyP99Ms', 'missingCallees'] as const satisfies readonly (keyof PodSample)[];

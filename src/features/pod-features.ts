@@ -24,8 +24,8 @@
  *   that gets more or fewer requests than its siblings stands out.
  * - `mesh_error_ratio`: the share of its answers that are 5xx.
  * - `mesh_latency`: ln(mean latency in ms): a pod's latency includes that of the services it calls.
- * - `mesh_missing_callees`: how many of the workloads the pod has called got no call from it over the
- *   rate window (its outbound side, `PodSample.missingCallees`): a request that fails early skips the
+ * - `mesh_missing_callees`: how many of the workloads the pod calls regularly (core/samples.ts
+ *   `CALLEE_WINDOWS`) got no call from it over the rate window (its outbound side, `PodSample.missingCallees`): a request that fails early skips the
  *   calls after the failing step, which the pod's own latency and 5xx share may not show.
  *
  * Custom series (`custom`: the names of the config's `features.custom`, core/feature-names.ts) come

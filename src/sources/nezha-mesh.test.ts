@@ -66,16 +66,21 @@ describe('serviceMeshReader', () => {
     expect(Number.isNaN(serviceMeshReader({ source }, 'nothing-calls-it')(minute(0)).latencyS)).toBe(true);
   });
 
-  it('counts the services a service calls that had calls before and none this minute; NaN for one that calls nothing', () => {
-    const checkout = serviceMeshReader({ source, front }, 'checkout');
-    expect([0, 1, 2].map((m) => checkout(minute(m)).missingCallees)).toEqual([0, 1, 1]);
-    expect([0, 1, 2].map((m) => serviceMeshReader({ source, front }, 'cart')(minute(m)).missingCallees)).toEqual([0, 0, 0]);
-    // The entry point too (its latency and errors come from front_service.csv).
-    expect([0, 1, 2].map((m) => serviceMeshReader({ source, front }, 'frontend')(minute(m)).missingCallees)).toEqual([0, 0, 1]);
-    expect(serviceMeshReader({ source, front }, 'redis')(minute(0)).missingCallees).toBeNaN();
-    // An edge with no call before the minute is not missing: its caller's proxy has no counter for it yet.
-    const late = parseMinuteTable(`time,checkout_cart,checkout_pay\n${go(0)},0.01,\n${go(1)},0.01,0.2\n${go(2)},0.01,\n`, 'source_50.csv');
-    expect([0, 1, 2].map((m) => serviceMeshReader({ source: late }, 'checkout')(minute(m)).missingCallees)).toEqual([0, 0, 1]);
+  it('counts the services a service calls regularly (5 of the 10 minutes up to now) that got no call this minute; NaN when it calls none regularly', () => {
+    // checkout calls cart every minute, payment until minute 9, email at minutes 0, 4 and 8 only.
+    const rows = Array.from({ length: 12 }, (_, m) => `${go(m)},0.01,${m <= 9 ? '0.02' : ''},${m % 4 === 0 ? '0.03' : ''},0.5`);
+    const table = parseMinuteTable(`time,checkout_cart,checkout_payment,checkout_email,cart_redis\n${rows.join('\n')}\n`, 'source_50.csv');
+    const checkout = serviceMeshReader({ source: table }, 'checkout');
+    // Minutes 0-3: fewer than 5 minutes of calls to anything, so no callee is regular yet.
+    expect([0, 1, 2, 3].map((m) => checkout(minute(m)).missingCallees)).toEqual([NaN, NaN, NaN, NaN]);
+    // From minute 4 on cart and payment are regular; email (3 minutes of 10 at most) never is.
+    expect([4, 8, 9].map((m) => checkout(minute(m)).missingCallees)).toEqual([0, 0, 0]);
+    expect([10, 11].map((m) => checkout(minute(m)).missingCallees)).toEqual([1, 1]);
+    // cart's only callee, redis, is called every minute; redis calls nothing.
+    expect(serviceMeshReader({ source: table }, 'cart')(minute(6)).missingCallees).toBe(0);
+    expect(serviceMeshReader({ source: table }, 'redis')(minute(6)).missingCallees).toBeNaN();
+    // No row for the minute: unknown.
+    expect(checkout(minute(12)).missingCallees).toBeNaN();
   });
 
   it('gives the entry point front_service\'s latency and failed share', () => {

@@ -16,6 +16,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.js';
+import { CALLEE_REGULAR, CALLEE_WINDOWS } from '../core/samples.js';
 import { parseUtc } from '../core/time.js';
 /** A wide per-minute table: its numeric column names and, per UTC minute (epoch ms / 60 000), the row. */
 export interface MinuteTable {
@@ -137,9 +138,10 @@ export interface ServiceMeshMinute {
   /** Share of the service's answers that failed (the frontend only: 1 − front_service's SuccessRate); NaN where unknown. */
   errorRatio: number;
   /**
-   * How many of the services this one calls (edges out of it in `source_50.csv`) had a value in an
-   * earlier minute but none in this one: the outbound side's `missingCallees`. NaN where the service
-   * calls nothing or the table has no row for the minute.
+   * How many of the services this one calls regularly (edges out of it in `source_50.csv` with a
+   * value in at least 5 of the 10 minutes up to this one; core/samples.ts `CALLEE_WINDOWS`) have none
+   * in this one: the outbound side's `missingCallees`. NaN where it calls none regularly or the table
+   * has no row for the minute.
    */
   missingCallees: number;
 }
@@ -153,9 +155,9 @@ export interface ServiceMeshMinute {
  *   service calls, takes front_service's `LatencyP50(s)`, what the load generator waits.
  * - error share: front_service's, for the entry point; NaN for the others (no file has theirs: the pod
  *   files' `PodSuccessRate(%)` is 0 in every row).
- * - missing callees: of the edges out of the service in `source_50.csv`, those with a value in an
- *   earlier minute and none in this one (its proxy would have a counter for the callee, with no
- *   request in the window); for the entry point too.
+ * - missing callees: of the edges out of the service in `source_50.csv` with a value in at least 5
+ *   of the 10 minutes up to this one (called regularly), those with none in this one; for the entry
+ *   point too.
  * NaN where no table has a value that minute.
  */
 export function serviceMeshReader(mesh: NezhaMesh, service: string): (minute: number) => ServiceMeshMinute {
@@ -165,21 +167,28 @@ export function serviceMeshReader(mesh: NezhaMesh, service: string): (minute: nu
   const source = mesh.source;
   const ins = source ? source.names.map((n, j) => (splitEdge(n)?.[1] === service ? j : -1)).filter((j) => j >= 0) : [];
   const outs = source ? source.names.map((n, j) => (splitEdge(n)?.[0] === service ? j : -1)).filter((j) => j >= 0) : [];
-  // The first minute each outgoing edge carried calls: from then on the caller's proxy has its series.
-  const firstCall = outs.map((j) => {
-    let first = Infinity;
-    for (const [m, r] of source?.rows ?? []) if (m < first && Number.isFinite(r[j])) first = m;
-    return first;
-  });
+  // Called regularly at a minute: the edge carried calls in at least CALLEE_REGULAR of the
+  // CALLEE_WINDOWS minutes up to it (core/samples.ts; a minute table has presence, not counts).
+  const regular = (j: number, minute: number): boolean => {
+    let n = 0;
+    for (let k = 0; k < CALLEE_WINDOWS; k++) {
+      const r = source?.rows.get(minute - k);
+      if (r && Number.isFinite(r[j])) n++;
+    }
+    return n >= CALLEE_REGULAR;
+  };
   const missing = (minute: number): number => {
     if (!source || outs.length === 0) return NaN;
     const now = source.rows.get(minute);
     if (!now) return NaN;
     let m = 0;
-    outs.forEach((j, k) => {
-      if (!Number.isFinite(now[j]) && firstCall[k] < minute) m++;
-    });
-    return m;
+    let regulars = 0;
+    for (const j of outs) {
+      if (!regular(j, minute)) continue;
+      regulars++;
+      if (!Number.isFinite(now[j])) m++;
+    }
+    return regulars > 0 ? m : NaN;
   };
   return (minute) => {
     const out: ServiceMeshMinute = { latencyS: NaN, errorRatio: NaN, missingCallees: missing(minute) };

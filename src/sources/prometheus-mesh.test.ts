@@ -13,8 +13,11 @@ describe('prometheus mesh queries', () => {
     expect(l.errorRatio).toContain('classification="failure"');
     // The outbound side, from the pod's own proxy: callees with no request over the window, 0 where none.
     const perCallee = 'sum by (namespace, pod, destination_workload_namespace, destination_workload) (rate(istio_requests_total{reporter="source",namespace=~"shop"}[1m]))';
-    expect(q.missingCallees).toBe(`count by (namespace, pod) (${perCallee} == 0) or 0 * count by (namespace, pod) (${perCallee})`);
+    const regular = `count_over_time((${perCallee} > 0)[600s:60s]) >= 5`;
+    expect(q.missingCallees).toBe(`count by (namespace, pod) ((${perCallee} == 0) and ${regular}) or 0 * count by (namespace, pod) (${regular})`);
     expect(l.missingCallees).toContain('sum by (namespace, pod_name, dst_namespace, dst_deployment) (rate(request_total{direction="outbound",namespace=~".*"}[5m]))');
+    expect(l.missingCallees).toContain('[3000s:300s]) >= 5'); // ten windows of 5m, a step each
+    expect(meshQueries('namespace="a"', 'pod', '1500ms', 'istio').missingCallees).toContain('[15s:1500ms]');
     expect(meshProbeQuery('namespace=~"a"', 'linkerd')).toBe('count(response_total{direction="inbound",namespace=~"a"})');
     expect(callGraphQuery('namespace=~"a"', 'istio')).toMatch(/^sum by \(source_workload, source_workload_namespace, destination_workload, destination_workload_namespace\) \(increase\(istio_requests_total\{reporter="destination",namespace=~"a"\}\[10m\]\)\) > 0$/);
   });

@@ -11,10 +11,11 @@
  * | errorRatio | the same with `response_code=~"5.."`, over it (0 where no 5xx series exists) | `classification="failure"`, over it |
  * | latencyMs | `rate(istio_request_duration_milliseconds_sum[W])` / `_count` | `response_latency_ms_sum` / `_count` |
  * | latencyP99Ms | `histogram_quantile(0.99, sum by (…, le) (rate(…_bucket[W])))` | the same on `response_latency_ms_bucket` |
- * | missingCallees | of the pod's own `reporter="source"` series summed per destination workload, how many have a rate of 0 (0 where none; absent for a pod without them) | `request_total{direction="outbound"}` per `dst_namespace`, `dst_deployment` |
+ * | missingCallees | of the pod's own `reporter="source"` series summed per destination workload, how many of those with a rate above 0 at ≥ 5 of the last 10 window steps (a subquery) have a rate of 0 now (0 where none; absent for a pod with no such callee) | `request_total{direction="outbound"}` per `dst_namespace`, `dst_deployment` |
  * | call graph | `source_workload(_namespace)` → `destination_workload(_namespace)` with requests in the last 10 minutes | `deployment` → `dst_deployment` of `request_total{direction="outbound"}` |
  */
-import { MESH_FIELDS, type CallEdge } from '../core/samples.js';
+import { CALLEE_REGULAR, CALLEE_WINDOWS, MESH_FIELDS, type CallEdge } from '../core/samples.js';
+import { promDurationMs } from './promql.js';
 import type { VectorSample } from './prometheus-client.js';
 
 /** A mesh whose series a Prometheus answered for. */
@@ -48,14 +49,18 @@ export function meshQueries(selector: string, podLabel: string, rateWindow: stri
   const sel = `${n.side},${selector}`;
   const rate = (metric: string, s = sel) => `sum by (${by}) (rate(${metric}{${s}}[${rateWindow}]))`;
   const total = rate(n.requests);
-  // Per pod and callee, the requests per second its own proxy sent over the window.
+  // Per pod and callee, the requests per second its own proxy sent over the window; regular callees
+  // are those it called in CALLEE_REGULAR of the last CALLEE_WINDOWS windows (core/samples.ts).
   const perCallee = `sum by (${by}, ${n.callee}) (rate(${n.outbound}{${n.outSide},${selector}}[${rateWindow}]))`;
+  const w = promDurationMs(rateWindow);
+  const ms = (x: number) => (x % 1000 === 0 ? `${x / 1000}s` : `${x}ms`);
+  const regular = `count_over_time((${perCallee} > 0)[${ms(CALLEE_WINDOWS * w)}:${ms(w)}]) >= ${CALLEE_REGULAR}`;
   return {
     requestRate: total,
     errorRatio: `(${rate(n.requests, `${sel},${n.failed}`)} or 0 * ${total}) / ${total}`,
     latencyMs: `${rate(`${n.latency}_sum`)} / ${rate(`${n.latency}_count`)}`,
     latencyP99Ms: `histogram_quantile(0.99, sum by (${by}, le) (rate(${n.latency}_bucket{${sel}}[${rateWindow}])))`,
-    missingCallees: `count by (${by}) (${perCallee} == 0) or 0 * count by (${by}) (${perCallee})`,
+    missingCallees: `count by (${by}) ((${perCallee} == 0) and ${regular}) or 0 * count by (${by}) (${regular})`,
   };
 }
 

@@ -120,8 +120,8 @@ describe('ReplaySource', () => {
     expect(Number.isNaN(cart.samples[2].latencyMs)).toBe(true); // no row for the minute
     expect(fe.samples[1]).toMatchObject({ requestRate: 5, latencyMs: 250 });
     expect(fe.samples[1].errorRatio).toBeCloseTo(0.1, 12);
-    // The frontend calls both cartservice and checkoutservice in both minutes: none missing; cartservice calls nothing traced.
-    expect(fe.samples.slice(0, 2).map((x) => x.missingCallees)).toEqual([0, 0]);
+    // Two minutes of calls: no callee is regular yet (5 of 10 minutes); cartservice calls nothing traced.
+    expect(fe.samples.slice(0, 2).map((x) => x.missingCallees)).toEqual([NaN, NaN]);
     expect(Number.isNaN(cart.samples[0].missingCallees)).toBe(true);
     // Without mesh, none of it.
     expect(readPodRecordings(m, 'nezha')[0].samples[0].requestRate).toBeUndefined();

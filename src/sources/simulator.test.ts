@@ -23,6 +23,25 @@ describe('SimulatorSource', () => {
     expect(joined[joined.length - 1].t).toBe(START + 31 * H);
   });
 
+  it('counts the regular callees a crash-looping pod stops calling, and stops counting one it has not called for most of 10 windows', async () => {
+    const at = START + 30 * 60_000;
+    const events = [{ kind: 'crash_loop' as const, at, durationMs: 15 * 60_000, namespace: 'shop', workload: 'cart', replica: 0 }];
+    const src = new SimulatorSource(new SimulatedCluster({ seed: 4, start: START, mesh: 'istio', scenario: { random: false, events } }));
+    const snaps = await src.history(START + 60_000, at + 30 * 60_000, 60_000);
+    const crashing = snaps.find((s) => s.t === at + 5 * 60_000)!.pods.filter((p) => p.ref.workload === 'cart');
+    const byMinute = (pod: string) => snaps.map((s) => s.pods.find((p) => p.ref.pod === pod)?.missingCallees);
+    // Before: cart calls redis-cart every minute, none missing.
+    const before = snaps.filter((s) => s.t > START + 15 * 60_000 && s.t < at);
+    expect(before.every((s) => s.pods.filter((p) => p.ref.workload === 'cart').every((p) => p.missingCallees === 0))).toBe(true);
+    // The crash-looping pod misses redis-cart for a while, then (silent for most of 10 windows) it is no longer a regular callee.
+    const victim = crashing.find((p) => p.missingCallees === 1);
+    expect(victim).toBeDefined();
+    const series = byMinute(victim!.ref.pod);
+    const ones = series.filter((v) => v === 1).length;
+    expect(ones).toBeGreaterThanOrEqual(3);
+    expect(ones).toBeLessThanOrEqual(7);
+  });
+
   it('reads each mesh pod\'s request rate, 5xx share and latency from Istio or Linkerd series alike, and the call graph', async () => {
     const at = START + 10 * 60_000;
     const events = [{ kind: 'error_fault' as const, at, durationMs: 20 * 60_000, namespace: 'shop', workload: 'payment', intensity: 0.3 }];

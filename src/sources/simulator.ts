@@ -12,7 +12,7 @@ import { podKey, workloadFromPodName, type PodRef } from '../core/series.js';
 import { SimulatedCluster } from '../simulator/cluster.js';
 import type { MetricSample } from '../simulator/types.js';
 import type { HistoryProgress, Source } from './base.js';
-import type { CallEdge, PodSample, PodSnapshot } from '../core/samples.js';
+import { CALLEE_REGULAR, CALLEE_WINDOWS, type CallEdge, type PodSample, type PodSnapshot } from '../core/samples.js';
 import {
   histogramQuantile, MESH_BOUNDS_MS, MESH_BUCKETS, MESH_COUNT, MESH_ERRORS, MESH_REQUESTS, MESH_SLOTS, MESH_SUM,
   meshCounters, meshEdges, outboundCounters, type MeshMode,
@@ -47,8 +47,12 @@ interface Raw {
 interface Prev {
   times: number[];
   counters: Float64Array[];
-  /** The outbound counters at the same observations (undefined where the pod had none). */
-  outbound: (Map<string, number> | undefined)[];
+}
+
+/** Earlier observations of one pod's outbound counters, oldest first, over the last {@link CALLEE_WINDOWS} rate windows and one before. */
+interface OutboundHistory {
+  times: number[];
+  maps: (Map<string, number> | undefined)[];
 }
 
 /** Options of {@link SimulatorSource}. */
@@ -68,6 +72,7 @@ const ADVANCE_SLICE_MS = 3_600_000;
 export class SimulatorSource implements Source {
   readonly name = 'simulator';
   private readonly prev = new Map<string, Prev>();
+  private readonly outHist = new Map<string, OutboundHistory>();
   private readonly kept: PodSnapshot[] = [];
   private replay: SimulatorSource | undefined;
   private readonly keepMs: number;
@@ -159,7 +164,8 @@ export class SimulatorSource implements Source {
     const seen = new Set<string>();
     for (const [key, r] of raws) {
       seen.add(key);
-      const prev = this.prev.get(key) ?? { times: [], counters: [], outbound: [] };
+      const prev = this.prev.get(key) ?? { times: [], counters: [] };
+      const out = this.outHist.get(key) ?? { times: [], maps: [] };
       // Rate over the newest earlier observation at least a window old (or the oldest there is), so
       // two observations close together still give a meaningful rate, as rate(x[1m]) does.
       let base = -1;
@@ -192,20 +198,26 @@ export class SimulatorSource implements Source {
         startedAt: r.startedAt,
       };
       if (r.mesh) meshFields(sample, rate);
-      if (r.outbound) sample.missingCallees = base >= 0 && t > prev.times[base] ? missingCallees(r.outbound, prev.outbound[base]) : NaN;
+      if (r.outbound) sample.missingCallees = missingCallees(r.outbound, t, out, this.rateWindowMs);
       pods.push(sample);
       prev.times.push(t);
       prev.counters.push(r.counters);
-      prev.outbound.push(r.outbound);
+      out.times.push(t);
+      out.maps.push(r.outbound);
+      let old = 0;
+      while (old < out.times.length - 1 && t - out.times[old + 1] >= (CALLEE_WINDOWS + 1) * this.rateWindowMs) old++;
+      out.times.splice(0, old);
+      out.maps.splice(0, old);
+      this.outHist.set(key, out);
       // Keep what the next rate may need: everything newer than the window, and one older.
       let drop = 0;
       while (drop < prev.times.length - 1 && t - prev.times[drop + 1] >= this.rateWindowMs) drop++;
       prev.times.splice(0, drop);
       prev.counters.splice(0, drop);
-      prev.outbound.splice(0, drop);
       this.prev.set(key, prev);
     }
     for (const key of this.prev.keys()) if (!seen.has(key)) this.prev.delete(key);
+    for (const key of this.outHist.keys()) if (!seen.has(key)) this.outHist.delete(key);
     const snap = { t, pods };
     this.kept.push(snap);
     while (this.kept.length && this.kept[0].t < t - this.keepMs) this.kept.shift();
@@ -227,15 +239,35 @@ function meshFields(sample: PodSample, rate: (i: number) => number): void {
 }
 
 /**
- * How many callees of `now` (a pod's outbound counters by callee) got no request since `before` (the
- * same at the rate's base observation): an unchanged counter. A callee new since then is not counted
- * (no rate yet, as Prometheus's rate() of a one-sample series); a counter that fell is a reset, not 0.
+ * How many of a pod's regular callees got no request over the window ending at `t`: `hist` holds its
+ * outbound counters by callee at earlier observations (oldest first) and `now` at `t`. A window
+ * ending at τ saw a call when the counter at the newest observation ≤ τ is above the one ≤ τ − w
+ * (w the rate window); a callee is regular when {@link CALLEE_REGULAR} of the {@link CALLEE_WINDOWS}
+ * windows ending at t, t − w, … saw a call (core/samples.ts). NaN when no callee is regular.
  */
-function missingCallees(now: ReadonlyMap<string, number>, before: ReadonlyMap<string, number> | undefined): number {
-  if (!before) return NaN;
+function missingCallees(now: ReadonlyMap<string, number>, t: number, hist: OutboundHistory, w: number): number {
+  const at = (tau: number): ReadonlyMap<string, number> | undefined => {
+    if (tau >= t) return now;
+    for (let i = hist.times.length - 1; i >= 0; i--) if (hist.times[i] <= tau) return hist.maps[i];
+    return undefined;
+  };
   let missing = 0;
-  for (const [callee, n] of now) if (before.get(callee) === n) missing++;
-  return missing;
+  let regulars = 0;
+  for (const callee of now.keys()) {
+    let called = 0;
+    let calledNow = false;
+    for (let k = 0; k < CALLEE_WINDOWS; k++) {
+      const end = at(t - k * w)?.get(callee);
+      const start = at(t - (k + 1) * w)?.get(callee);
+      const c = end !== undefined && start !== undefined && end > start; // a reset (end < start) is not a call seen
+      if (c) called++;
+      if (k === 0) calledNow = c;
+    }
+    if (called < CALLEE_REGULAR) continue;
+    regulars++;
+    if (!calledNow) missing++;
+  }
+  return regulars > 0 ? missing : NaN;
 }
 
 /** Groups the simulator's samples by pod (container metrics summed over containers). */
