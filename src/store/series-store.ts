@@ -158,29 +158,29 @@ function extrasWidth(custom: number, meshFields = MF): number {
 
 /**
  * A format-2 pod's extras (4 mesh fields) in this format's layout: per slot the same values and
- * flags, the mesh fields added since absent. Throws {@link ModelFormatError} on a wrong length.
+ * present flags, the mesh fields added since absent (the custom values and their flags move up past
+ * them; a slot never written stays all NaN, as putExtras leaves one). Throws {@link ModelFormatError}
+ * on a wrong length.
  */
-function upgradeExtrasV2(extra: readonly (number | null)[], capacity: number, custom: number): (number | null)[] {
+function upgradeExtrasV2(extra: readonly (number | null)[], capacity: number, custom: number): Float64Array {
   const oldW = extrasWidth(custom, MF_V2);
   const newW = extrasWidth(custom);
   if (extra.length !== capacity * oldW) throw new ModelFormatError('kad-series-store: a pod\'s mesh and custom values do not match the cycles held');
-  const out: (number | null)[] = new Array(capacity * newW).fill(null);
+  const out = new Float64Array(capacity * newW).fill(NaN);
   const oldNv = MF_V2 + custom;
   const newNv = MF + custom;
-  const bit = (row: readonly (number | null)[], x: number, nv: number, b: number): boolean => ((((row[x + nv + (b >> 5)] ?? 0) >>> 0) >>> (b & 31)) & 1) === 1;
+  // Value i of the old layout is value at(i) of this one; flag bit 0 (custom present) stays, bit 1 + i moves with value i.
+  const at = (i: number): number => (i < MF_V2 ? i : i + MF - MF_V2);
   for (let slot = 0; slot < capacity; slot++) {
     const o = slot * oldW;
     const n = slot * newW;
-    for (let f = 0; f < MF_V2; f++) out[n + f] = extra[o + f];
-    for (let k = 0; k < custom; k++) out[n + MF + k] = extra[o + MF_V2 + k];
-    const flags = new Array<number>(newW - newNv).fill(0);
-    const set = (b: number): void => { flags[b >> 5] = (flags[b >> 5] | (1 << (b & 31))) >>> 0; };
-    if (bit(extra, o, oldNv, 0)) set(0);
-    for (let f = 0; f < MF_V2; f++) if (bit(extra, o, oldNv, 1 + f)) set(1 + f);
-    for (let k = 0; k < custom; k++) if (bit(extra, o, oldNv, 1 + MF_V2 + k)) set(1 + MF + k);
-    // A slot never written is all NaN (null): its flags stay absent, as putExtras leaves them.
-    const written = flags.some((w) => w !== 0) || extra.slice(o, o + oldW).some((v) => v !== null);
-    flags.forEach((w, i) => { out[n + newNv + i] = written ? w : null; });
+    for (let i = 0; i < oldNv; i++) out[n + at(i)] = extra[o + i] ?? NaN;
+    for (let b = 0; b <= oldNv; b++) {
+      if ((((extra[o + oldNv + (b >> 5)] ?? 0) >>> (b & 31)) & 1) === 0) continue;
+      const nb = b === 0 ? 0 : 1 + at(b - 1);
+      const w = n + newNv + (nb >> 5);
+      out[w] = ((out[w] >>> 0) | (1 << (nb & 31))) >>> 0;
+    }
   }
   return out;
 }
@@ -490,10 +490,9 @@ export class SeriesStore {
       const e: PodEntry = { ref: p.ref, ...store.rows(PF) };
       load(e, p, PF);
       if (p.extra) {
-        // A format-2 pod's extras in this layout (a copy: the snapshot passed in is left as it is).
-        const extra = s.formatVersion === 2 ? upgradeExtrasV2(p.extra, store.capacity, custom.length) : p.extra;
-        if (extra.length !== store.capacity * xw) throw new ModelFormatError('kad-series-store: a pod\'s mesh and custom values do not match the cycles held');
-        e.extra = Float64Array.from(extra, (v) => v ?? NaN);
+        if (s.formatVersion === 2) e.extra = upgradeExtrasV2(p.extra, store.capacity, custom.length);
+        else if (p.extra.length !== store.capacity * xw) throw new ModelFormatError('kad-series-store: a pod\'s mesh and custom values do not match the cycles held');
+        else e.extra = Float64Array.from(p.extra, (v) => v ?? NaN);
       }
       store.podEntries.set(podKey(p.ref), e);
       pods.push(e);
