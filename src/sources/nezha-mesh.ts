@@ -167,24 +167,16 @@ export function serviceMeshReader(mesh: NezhaMesh, service: string): (minute: nu
   const source = mesh.source;
   const ins = source ? source.names.map((n, j) => (splitEdge(n)?.[1] === service ? j : -1)).filter((j) => j >= 0) : [];
   const outs = source ? source.names.map((n, j) => (splitEdge(n)?.[0] === service ? j : -1)).filter((j) => j >= 0) : [];
-  // Called regularly at a minute: the edge carried calls in at least CALLEE_REGULAR of the
-  // CALLEE_WINDOWS minutes up to it (core/samples.ts; a minute table has presence, not counts).
-  const regular = (j: number, minute: number): boolean => {
-    let n = 0;
-    for (let k = 0; k < CALLEE_WINDOWS; k++) {
-      const r = source?.rows.get(minute - k);
-      if (r && Number.isFinite(r[j])) n++;
-    }
-    return n >= CALLEE_REGULAR;
-  };
+  // Regular callees: edges that carried calls in at least CALLEE_REGULAR of the CALLEE_WINDOWS
+  // minutes up to this one (core/samples.ts; a minute table has presence, not counts).
   const missing = (minute: number): number => {
-    if (!source || outs.length === 0) return NaN;
-    const now = source.rows.get(minute);
+    const now = outs.length > 0 ? source?.rows.get(minute) : undefined;
     if (!now) return NaN;
+    const window = Array.from({ length: CALLEE_WINDOWS }, (_, k) => source?.rows.get(minute - k));
     let m = 0;
     let regulars = 0;
     for (const j of outs) {
-      if (!regular(j, minute)) continue;
+      if (window.filter((r) => r !== undefined && Number.isFinite(r[j])).length < CALLEE_REGULAR) continue;
       regulars++;
       if (!Number.isFinite(now[j])) m++;
     }

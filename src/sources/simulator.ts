@@ -4,8 +4,8 @@
  * differences between observations, counter resets handled). Keeps the snapshots it produced, so a
  * retrain can look back over time the cluster has already moved past. Where the cluster has a service
  * mesh, each pod's request rate, 5xx share and latency (mean and p99) come from its Istio or Linkerd
- * series the same way (mesh-series.ts), and so do the callees it stopped calling (its own outbound
- * counters that did not move since the rate's base observation) and the call graph.
+ * series the same way (mesh-series.ts), and so do the regular callees it stopped calling (its own
+ * outbound counters over the last 10 rate windows: core/samples.ts `CALLEE_WINDOWS`) and the call graph.
  */
 import { setImmediate } from 'node:timers/promises';
 import { podKey, workloadFromPodName, type PodRef } from '../core/series.js';
@@ -204,14 +204,12 @@ export class SimulatorSource implements Source {
       prev.counters.push(r.counters);
       out.times.push(t);
       out.maps.push(r.outbound);
-      let old = 0;
-      while (old < out.times.length - 1 && t - out.times[old + 1] >= (CALLEE_WINDOWS + 1) * this.rateWindowMs) old++;
+      const old = olderThanNeeded(out.times, t, (CALLEE_WINDOWS + 1) * this.rateWindowMs);
       out.times.splice(0, old);
       out.maps.splice(0, old);
       this.outHist.set(key, out);
       // Keep what the next rate may need: everything newer than the window, and one older.
-      let drop = 0;
-      while (drop < prev.times.length - 1 && t - prev.times[drop + 1] >= this.rateWindowMs) drop++;
+      const drop = olderThanNeeded(prev.times, t, this.rateWindowMs);
       prev.times.splice(0, drop);
       prev.counters.splice(0, drop);
       this.prev.set(key, prev);
@@ -246,19 +244,20 @@ function meshFields(sample: PodSample, rate: (i: number) => number): void {
  * windows ending at t, t − w, … saw a call (core/samples.ts). NaN when no callee is regular.
  */
 function missingCallees(now: ReadonlyMap<string, number>, t: number, hist: OutboundHistory, w: number): number {
-  const at = (tau: number): ReadonlyMap<string, number> | undefined => {
-    if (tau >= t) return now;
-    for (let i = hist.times.length - 1; i >= 0; i--) if (hist.times[i] <= tau) return hist.maps[i];
-    return undefined;
-  };
+  // The counters at t, t − w, …, t − CALLEE_WINDOWS·w: the newest observation at or before each.
+  const marks: (ReadonlyMap<string, number> | undefined)[] = [now];
+  for (let k = 1, i = hist.times.length - 1; k <= CALLEE_WINDOWS; k++) {
+    while (i >= 0 && hist.times[i] > t - k * w) i--;
+    marks.push(i >= 0 ? hist.maps[i] : undefined);
+  }
   let missing = 0;
   let regulars = 0;
   for (const callee of now.keys()) {
     let called = 0;
     let calledNow = false;
     for (let k = 0; k < CALLEE_WINDOWS; k++) {
-      const end = at(t - k * w)?.get(callee);
-      const start = at(t - (k + 1) * w)?.get(callee);
+      const end = marks[k]?.get(callee);
+      const start = marks[k + 1]?.get(callee);
       const c = end !== undefined && start !== undefined && end > start; // a reset (end < start) is not a call seen
       if (c) called++;
       if (k === 0) calledNow = c;
@@ -268,6 +267,13 @@ function missingCallees(now: ReadonlyMap<string, number>, t: number, hist: Outbo
     if (!calledNow) missing++;
   }
   return regulars > 0 ? missing : NaN;
+}
+
+/** How many of `times` (ascending) to drop at `t` keeping everything newer than `horizonMs` and the newest one older. */
+function olderThanNeeded(times: readonly number[], t: number, horizonMs: number): number {
+  let drop = 0;
+  while (drop < times.length - 1 && t - times[drop + 1] >= horizonMs) drop++;
+  return drop;
 }
 
 /** Groups the simulator's samples by pod (container metrics summed over containers). */
