@@ -20,8 +20,23 @@ describe('PodFeatureExtractor cpu_above_peers', () => {
 
   it('is the log ratio to the median of three or more serving replicas, floored at 0', () => {
     const v = new PodFeatureExtractor().update({ t: 0, pods: [pod('b-1', 'b', 0.3), pod('b-2', 'b', 0.3), pod('b-3', 'b', 1.2)] });
-    expect(v.get('shop/b-3')![ABOVE]).toBeCloseTo(Math.log(1.201 / 0.301), 6);
+    // CPU above a floor of 1 millicore per core of limit (2 cores here).
+    expect(v.get('shop/b-3')![ABOVE]).toBeCloseTo(Math.log(1.202 / 0.302), 6);
     expect(v.get('shop/b-1')![ABOVE]).toBe(0);
+  });
+});
+
+describe('PodFeatureExtractor cpu_per_traffic', () => {
+  const PER = POD_FEATURES.indexOf('cpu_per_traffic');
+  const at = (cpu: number, cpuLimit: number) => new PodFeatureExtractor().update({ t: 0, pods: [{ ...pod('s-1', 's', cpu), cpuLimit }] }).get('shop/s-1')![PER];
+
+  it('reads CPU above a floor of 1 millicore per core of limit, so a small container\'s runaway is as large a move as a big one\'s', () => {
+    // Limited to 20 millicores, idle at 0.07 and then at its limit: ln((0.02 + 2e-5) / (7e-5 + 2e-5)).
+    expect(at(0.02, 0.02) - at(7e-5, 0.02)).toBeCloseTo(Math.log(0.02002 / 0.00009), 9);
+    // The same shares of a 2-core limit move it as far.
+    expect(at(2, 2) - at(7e-3, 2)).toBeCloseTo(at(0.02, 0.02) - at(7e-5, 0.02), 9);
+    // Without a limit: 1 millicore, as for a 1-core limit.
+    expect(at(0.02, NaN) - at(7e-5, NaN)).toBeCloseTo(Math.log(0.021 / 0.00107), 9);
   });
 });
 

@@ -3,6 +3,12 @@
  * up and down with traffic every day; an SRE does not want the afternoon peak flagged. So the features
  * are ones that stay put when traffic moves and jump when a pod misbehaves:
  *
+ * CPU is read above a floor before its logarithm is taken (so that an idle pod's noise is not a
+ * hundredfold change): 1 millicore per core of the pod's CPU limit (1 millicore without a limit, as
+ * for a 1-core limit). A fixed 1 millicore hid a small container's runaway: on Nezha, pods limited
+ * to 20 millicores idle at 0.07 and a CPU fault takes them to 12–20, a 200-fold rise that a 1-millicore
+ * floor read as 15-fold.
+ *
  * - `cpu_per_traffic`: ln(CPU) − ln(network bytes): CPU spent per unit of work. A runaway loop or a
  *   noisy batch job moves it; a traffic peak does not. Sources without network metrics (the metrics
  *   API) give ln(CPU) − ln(memory GiB) instead, the CPU/memory ratio of the metrics-server seed.
@@ -96,6 +102,8 @@ export function podFeatureScoring(custom: readonly Pick<CustomSeries, 'scaleFloo
 }
 
 const CPU_EPS = 1e-3; // cores
+/** The CPU floor per core of limit: 1 millicore a core (see the module comment). */
+const CPU_FLOOR_PER_LIMIT = 1e-3;
 const NET_EPS = 1e3; // bytes/s
 const GIB = 2 ** 30;
 const MEM_EPS_GIB = 1e-3;
@@ -202,13 +210,14 @@ export class PodFeatureExtractor {
 
   private compute(p: PodSample, t: number, st: PodState, peerMedian: number): void {
     const v = st.vector;
-    const cpu = Math.log(Math.max(0, p.cpu) + CPU_EPS);
+    const floor = p.cpuLimit > 0 ? CPU_FLOOR_PER_LIMIT * p.cpuLimit : CPU_EPS;
+    const cpu = Math.log(Math.max(0, p.cpu) + floor);
     if (Number.isNaN(p.rxBytes) && Number.isNaN(p.txBytes)) {
       v[0] = p.memory > 0 ? cpu - Math.log(p.memory / GIB + MEM_EPS_GIB) : NaN;
     } else {
       v[0] = cpu - Math.log(trafficOf(p) + NET_EPS) + Math.log(NET_EPS / CPU_EPS) / 2;
     }
-    v[1] = Math.max(0, Math.log((Math.max(0, p.cpu) + CPU_EPS) / (Math.max(0, peerMedian) + CPU_EPS)));
+    v[1] = Math.max(0, Math.log((Math.max(0, p.cpu) + floor) / (Math.max(0, peerMedian) + floor)));
     const started = p.startedAt ?? st.firstSeen;
     if (t - started < this.warmupMs) v[2] = NaN;
     else v[2] = p.memoryLimit > 0 ? p.memory / p.memoryLimit : p.memory / 1e9;
