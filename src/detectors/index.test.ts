@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError, ModelFormatError } from '../core/errors.js';
-import { createDetector, detectorEntry, detectorKinds, loadDetector, prepareDetectors } from './index.js';
+import { createDetector, detectorEntry, detectorKinds, loadDetector, onlyAboveKinds, prepareDetectors } from './index.js';
 import { MaxDetector } from './max.js';
 import { IsolationForest } from './iforest.js';
 import { Pipeline } from './pipeline.js';
@@ -73,5 +73,7 @@ describe('detector registry', () => {
     });
     // Every kind builds with what it takes.
     for (const k of detectorKinds()) expect(createDetector(k, taken[k], 1).threshold).toBeGreaterThan(0);
+    // The kinds flagged as taking onlyAbove (kad score --only-above) are the ones the service passes it to.
+    expect(onlyAboveKinds()).toEqual(detectorKinds().filter((k) => k !== 'adaptive' && 'onlyAbove' in taken[k]));
   });
 });

@@ -62,10 +62,12 @@ export interface DetectorEntry {
    * feature such as restarts must not turn a tiny change into a huge z).
    */
   readonly podParams?: (service: Readonly<PodSettings>) => Record<string, unknown>;
+  /**
+   * Whether its settings take `onlyAbove` (scale-settings.ts `readOnlyAbove`; pod-model gives it to its
+   * largest z): the features scored only above what is expected (`kad score --only-above`).
+   */
+  readonly onlyAbove?: true;
 }
-
-/** The kinds whose settings take `onlyAbove` (scale-settings.ts `readOnlyAbove`; pod-model gives it to its largest z). */
-const ONLY_ABOVE_KINDS: ReadonlySet<string> = new Set(['novelty', 'pod-model', 'profile-z', 'robust-z', 'subspace', 'zmax']);
 
 /**
  * The settings that make a detector of `kind` score the features at the indices `onlyAbove` only
@@ -74,9 +76,15 @@ const ONLY_ABOVE_KINDS: ReadonlySet<string> = new Set(['novelty', 'pod-model', '
  * it for one that does not.
  */
 export function onlyAboveParams(kind: string, onlyAbove: readonly number[]): Record<string, unknown> {
-  if (kind === 'adaptive') return adaptiveMembersWith((m) => (ONLY_ABOVE_KINDS.has(m) ? { onlyAbove: [...onlyAbove] } : undefined));
-  if (ONLY_ABOVE_KINDS.has(kind)) return { onlyAbove: [...onlyAbove] };
-  throw new InputError(`detector ${kind} scores every feature both ways and takes no onlyAbove; the kinds that do: ${['adaptive', ...ONLY_ABOVE_KINDS].sort().join(', ')}`);
+  const takes = (k: string) => entryOf(k)?.onlyAbove === true;
+  if (kind === 'adaptive') return adaptiveMembersWith((m) => (takes(m) ? { onlyAbove: [...onlyAbove] } : undefined));
+  if (takes(kind)) return { onlyAbove: [...onlyAbove] };
+  throw new InputError(`detector ${kind} scores every feature both ways and takes no onlyAbove; the kinds that do: ${['adaptive', ...onlyAboveKinds()].sort().join(', ')}`);
+}
+
+/** The kinds whose settings take `onlyAbove` themselves ({@link DetectorEntry.onlyAbove}), sorted; `adaptive` passes it to its members. */
+export function onlyAboveKinds(): string[] {
+  return Object.keys(REGISTRY).filter((k) => REGISTRY[k].onlyAbove).sort();
 }
 
 /** Adaptive's settings: its default members, each with what `own` gives its kind added to its own settings (none: as they are). */
@@ -122,17 +130,17 @@ const REGISTRY: Readonly<Record<string, DetectorEntry>> = Object.freeze({
     create: (params, seed) => new Pipeline(new StandardScaler(), new IsolationForest(params as IsolationForestParams, seed)),
     load: (s) => IsolationForest.fromJSON(s),
   },
-  zmax: { create: (params) => new ZMaxDetector(params as ZMaxParams), load: (s) => ZMaxDetector.fromJSON(s), podParams: podFeatureSettings },
-  'robust-z': { create: (params) => new RobustZDetector(params as RobustZParams), load: (s) => RobustZDetector.fromJSON(s), podParams: podFeatureSettings },
+  zmax: { create: (params) => new ZMaxDetector(params as ZMaxParams), load: (s) => ZMaxDetector.fromJSON(s), podParams: podFeatureSettings, onlyAbove: true },
+  'robust-z': { create: (params) => new RobustZDetector(params as RobustZParams), load: (s) => RobustZDetector.fromJSON(s), podParams: podFeatureSettings, onlyAbove: true },
   hst: { create: (params, seed) => new HalfSpaceTrees(params as HalfSpaceTreesParams, seed), load: (s) => HalfSpaceTrees.fromJSON(s) },
   'lstm-ae': { create: (params, seed) => new (lstmAe().LstmAutoencoder)(params as LstmAeParams, seed), load: (s) => lstmAe().LstmAutoencoder.fromJSON(s) },
   'seasonal-band': { create: (params, seed) => new SeasonalBandDetector(params as SeasonalBandParams, seed), load: (s) => SeasonalBandDetector.fromJSON(s) },
   onset: { create: (params) => new OnsetDetector(params as OnsetParams), load: (s) => OnsetDetector.fromJSON(s), podParams: podScaleFloors },
-  'profile-z': { create: (params) => new ProfileZDetector(params as ProfileZParams), load: (s) => ProfileZDetector.fromJSON(s), podParams: podFeatureSettings },
-  subspace: { create: (params, seed) => new SubspaceDetector(params as SubspaceParams, seed), load: (s) => SubspaceDetector.fromJSON(s), podParams: podFeatureSettings },
-  novelty: { create: (params) => new NoveltyDetector(params as NoveltyParams), load: (s) => NoveltyDetector.fromJSON(s), podParams: podFeatureSettings },
+  'profile-z': { create: (params) => new ProfileZDetector(params as ProfileZParams), load: (s) => ProfileZDetector.fromJSON(s), podParams: podFeatureSettings, onlyAbove: true },
+  subspace: { create: (params, seed) => new SubspaceDetector(params as SubspaceParams, seed), load: (s) => SubspaceDetector.fromJSON(s), podParams: podFeatureSettings, onlyAbove: true },
+  novelty: { create: (params) => new NoveltyDetector(params as NoveltyParams), load: (s) => NoveltyDetector.fromJSON(s), podParams: podFeatureSettings, onlyAbove: true },
   ensemble: { create: (params, seed) => new EnsembleDetector(params as EnsembleParams, seed, createDetector), load: (s) => EnsembleDetector.fromJSON(s, loadDetector) },
-  'pod-model': { create: (params, seed) => createPodModel(params as PodModelParams, seed), podParams: (service) => ({ ...service }) },
+  'pod-model': { create: (params, seed) => createPodModel(params as PodModelParams, seed), podParams: (service) => ({ ...service }), onlyAbove: true },
   adaptive: {
     create: (params, seed) => new AdaptiveDetector(params as AdaptiveParams, seed, createDetector),
     load: (s) => AdaptiveDetector.fromJSON(s, loadDetector),
