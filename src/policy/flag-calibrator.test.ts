@@ -40,6 +40,17 @@ describe('FlagCalibrator', () => {
     expect(cal.flagged(cal.observe('noisy', 0.6))).toBe(false);
   });
 
+  it('keeps a bar below 1 when one early outlier is among the warm-up scores: the tail is fitted on at least 10 of them', () => {
+    // As a pod model's first 100 scores: 1e-8 to 1e-4, and one lead alert of 0.54 (Nezha's emailservice
+    // with the mesh: fitted on that one score, the 1-in-1,000 bar was a score of 1 for days).
+    const cal = new FlagCalibrator({ targetFalseAlarmRate: 0.001 });
+    const rng = createRng(5);
+    for (let i = 0; i < 100; i++) cal.learn('p', i === 59 ? 0.54 : Math.exp(-9.2 * (1 + rng.next())));
+    expect(cal.scoreAt('p', 0.001)).toBeLessThan(0.5);
+    expect(cal.flagged(cal.observe('p', 0.84))).toBe(true);
+    expect(cal.flagged(cal.observe('p', 1e-5))).toBe(false);
+  });
+
   it('refuses a bad rate with the setting\'s name', () => {
     expect(() => new FlagCalibrator({ targetFalseAlarmRate: 0 })).toThrow(/targetFalseAlarmRate/);
     expect(() => new FlagCalibrator({ targetFalseAlarmRate: 0.001, warmup: 0 })).toThrow(/minPoints/);

@@ -4,7 +4,7 @@
  * scores, than a target false-alarm rate (default 1 in 1,000 points, `policy.targetFalseAlarmRate`
  * in the config): p = the share of the series' earlier scores at least this high
  * ({@link TailCalibrator}: an empirical histogram with an exponential tail past its 99th percentile,
- * so p keeps falling beyond anything seen), flag when p < rate. No fixed score cut: a series whose
+ * fitted on at least 10 scores, so p keeps falling beyond anything seen), flag when p < rate. No fixed score cut: a series whose
  * normal scores are high gets a higher bar, and on normal data about `rate` of the points are flagged
  * whatever the detector's scale.
  *
@@ -52,6 +52,13 @@ function spread(s: number): number {
  */
 const TAIL_QUANTILE = 0.99;
 
+/**
+ * The tail is fitted on at least 10 scores: the 99th percentile of 1,000 (the target's 1 in 1,000)
+ * leaves 10 above it; with fewer scores the tail starts where 10 are left (the 90th percentile of the
+ * 100-score warm-up). See `minExceedances` in stats/tail-calibrator.ts.
+ */
+const MIN_EXCEEDANCES = 10;
+
 /** Per-series calibrated flags; see the module comment. */
 export class FlagCalibrator {
   /** The target false-alarm rate. */
@@ -67,7 +74,7 @@ export class FlagCalibrator {
     this.rate = r;
     const warmup = params.warmup ?? 100;
     this.minPoints = warmup;
-    this.tail = resolveTailParams({ minPoints: warmup, window: params.window ?? Math.max(10_000, 2 * warmup), tailQuantile: TAIL_QUANTILE }, 'flag calibration');
+    this.tail = resolveTailParams({ minPoints: warmup, window: params.window ?? Math.max(10_000, 2 * warmup), tailQuantile: TAIL_QUANTILE, minExceedances: MIN_EXCEEDANCES }, 'flag calibration');
   }
 
   /** Adds a score of series `key` without deciding (e.g. a training row's). NaN is ignored. */

@@ -27,6 +27,13 @@ export interface TailCalibratorParams {
   window?: number;
   /** Where the exponential tail starts (default 0.95). */
   tailQuantile?: number;
+  /**
+   * Fewest past scores the exponential tail is fitted on (default 0: none). While the history is short
+   * (fewer than this / (1 − tailQuantile) scores) the tail starts lower, at the quantile that leaves
+   * this many above it (never below the median): a scale fitted on one or two exceedances is whatever
+   * gap the largest score left, and one early outlier then puts the 1-in-1,000 bar at a score of 1.
+   */
+  minExceedances?: number;
 }
 
 /** Validates {@link TailCalibratorParams}; throws {@link InputError} naming the setting (prefixed by `who`). */
@@ -34,10 +41,12 @@ export function resolveTailParams(p: TailCalibratorParams, who: string): Require
   const minPoints = p.minPoints ?? 50;
   const window = p.window ?? 10_000;
   const tailQuantile = p.tailQuantile ?? 0.95;
+  const minExceedances = p.minExceedances ?? 0;
   if (!Number.isInteger(minPoints) || minPoints < 1) throw new InputError(`${who}: minPoints must be an integer >= 1, got ${JSON.stringify(minPoints)}`);
   if (!Number.isInteger(window) || window < 2 * minPoints) throw new InputError(`${who}: window must be an integer >= 2 · minPoints, got ${JSON.stringify(window)}`);
   if (!(tailQuantile > 0.5 && tailQuantile < 1)) throw new InputError(`${who}: tailQuantile must be in (0.5, 1), got ${JSON.stringify(tailQuantile)}`);
-  return { minPoints, window, tailQuantile };
+  if (!Number.isInteger(minExceedances) || minExceedances < 0) throw new InputError(`${who}: minExceedances must be an integer >= 0, got ${JSON.stringify(minExceedances)}`);
+  return { minPoints, window, tailQuantile, minExceedances };
 }
 
 /** One series' score-to-tail-probability calibration; see the module comment. */
@@ -75,10 +84,17 @@ export class TailCalibrator {
   pValue(score: number): number {
     if (this.n < this.params.minPoints || !(score > 0)) return 1;
     const u = -Math.log(Math.max(1e-300, 1 - score));
-    if (u > this.uq) return (1 - this.params.tailQuantile) * Math.exp(-(u - this.uq) / this.meanExcess);
+    if (u > this.uq) return this.tailShare() * Math.exp(-(u - this.uq) / this.meanExcess);
     const b = Math.min(BINS - 1, Math.floor(u / WIDTH));
     const frac = (u - b * WIDTH) / WIDTH;
     return Math.min(1, (this.above[b] + (1 - frac) * this.hist[b]) / this.mass);
+  }
+
+  /** The share of the history in the exponential tail: 1 − tailQuantile, or more while the history is short (`minExceedances`). */
+  private tailShare(): number {
+    const base = 1 - this.params.tailQuantile;
+    const k = this.params.minExceedances;
+    return k > 0 && this.mass > 0 ? Math.min(0.5, Math.max(base, k / this.mass)) : base;
   }
 
   private refresh(): void {
@@ -89,8 +105,8 @@ export class TailCalibrator {
       acc += this.hist[b];
     }
     this.mass = acc;
-    // u_q: where the linear-in-bin tail mass falls to (1 − q) · mass (so p is continuous there).
-    const want = (1 - this.params.tailQuantile) * acc;
+    // u_q: where the linear-in-bin tail mass falls to the tail's share of the mass (so p is continuous there).
+    const want = this.tailShare() * acc;
     let b = BINS - 1;
     while (b > 0 && this.above[b] + this.hist[b] < want) b--;
     const frac = this.hist[b] > 0 ? 1 - Math.min(1, (want - this.above[b]) / this.hist[b]) : 0;
