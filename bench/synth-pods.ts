@@ -1,6 +1,7 @@
 /**
  * Synthetic cAdvisor / kube-state-metrics series of many pods, the ones the Prometheus source queries,
- * written as OpenMetrics for `promtool tsdb create-blocks-from openmetrics` (bench:cycle, bench:shard).
+ * written as OpenMetrics for `promtool tsdb create-blocks-from openmetrics` (bench:cycle, bench:shard),
+ * and, for bench:mesh-query, each pod's Istio sidecar series ({@link meshFamilies}).
  */
 import { once } from 'node:events';
 import { createWriteStream, statSync } from 'node:fs';
@@ -57,7 +58,8 @@ function cpuSeconds(p: SynthPod, t0: number, t: number): number {
   return p.cpu * dt + ((0.3 * p.cpu) / (W * 1000)) * (Math.cos(W * t0 + p.phase) - Math.cos(W * t + p.phase));
 }
 
-type Family = [name: string, type: string, labels: (p: SynthPod) => string, value: (p: SynthPod, t: number, t0: number) => number];
+/** One series per pod: its name, OpenMetrics type, labels and value at time t (history from t0). */
+export type Family = [name: string, type: string, labels: (p: SynthPod) => string, value: (p: SynthPod, t: number, t0: number) => number];
 
 function families(): Family[] {
   const cad = (p: SynthPod) => `namespace="${p.namespace}",pod="${p.pod}",container="${p.workload}",node="${p.node}"`;
@@ -80,8 +82,42 @@ function families(): Family[] {
   ];
 }
 
-/** Writes the pods' history [t0, t1] every `step` ms as OpenMetrics; resolves with bytes and samples. */
-export async function writeHistory(file: string, pods: SynthPod[], t0: number, t1: number, step: number): Promise<{ bytes: number; samples: number }> {
+/**
+ * Each pod's Istio sidecar series, as a pod scrape labels them (`namespace`, `pod`): its server side
+ * (`reporter="destination"`: requests with codes 200 and 500, the latency histogram's sum, count and
+ * 8 buckets) and its client side to `callees` workloads of its namespace (`reporter="source"`, by
+ * `destination_workload`), 15 series a pod at 3 callees. Requests run at 5 + 20 × the pod's mean
+ * cores per second, 0.1% of them 500s, 20 ms on average. One pod in 20 stops calling its first
+ * callee at `stopAt` (its counter stays put), so `mesh_missing_callees` has pods to count.
+ */
+export function meshFamilies(callees: number, stopAt: number): Family[] {
+  const rate = (p: SynthPod) => 5 + 20 * p.cpu;
+  const count = (p: SynthPod, t: number, t0: number, share: number) => Math.floor(rate(p) * share * ((t - t0) / 1000));
+  const server = (p: SynthPod, extra: string) => `namespace="${p.namespace}",pod="${p.pod}",reporter="destination",destination_workload="${p.workload}",destination_workload_namespace="${p.namespace}",${extra}`;
+  const stops = (p: SynthPod) => hashString(p.pod) % 20 === 0;
+  const out: Family[] = [
+    ['istio_requests_total', 'counter', (p) => server(p, 'response_code="200"'), (p, t, t0) => count(p, t, t0, 0.999)],
+    ['istio_requests_total', 'counter', (p) => server(p, 'response_code="500"'), (p, t, t0) => count(p, t, t0, 0.001)],
+  ];
+  for (let c = 0; c < callees; c++) {
+    const callee = (p: SynthPod) => `svc-${(Number(p.workload.slice(4)) + 1 + c) % 10}`;
+    out.push(['istio_requests_total', 'counter',
+      (p) => `namespace="${p.namespace}",pod="${p.pod}",reporter="source",destination_workload="${callee(p)}",destination_workload_namespace="${p.namespace}",response_code="200"`,
+      (p, t, t0) => count(p, c === 0 && stops(p) ? Math.min(t, stopAt) : t, t0, 1 / callees)]);
+  }
+  const lat = 'istio_request_duration_milliseconds';
+  out.push([`${lat}_sum`, 'unknown', (p) => server(p, 'response_code="200"'), (p, t, t0) => 20 * count(p, t, t0, 1)]);
+  out.push([`${lat}_count`, 'unknown', (p) => server(p, 'response_code="200"'), (p, t, t0) => count(p, t, t0, 1)]);
+  const les: [string, number][] = [['5', 0.05], ['10', 0.2], ['25', 0.5], ['50', 0.8], ['100', 0.95], ['250', 0.99], ['1000', 0.999], ['+Inf', 1]];
+  for (const [le, share] of les) out.push([`${lat}_bucket`, 'unknown', (p) => server(p, `response_code="200",le="${le}"`), (p, t, t0) => count(p, t, t0, share)]);
+  return out;
+}
+
+/**
+ * Writes the pods' history [t0, t1] every `step` ms as OpenMetrics (the cAdvisor / kube-state-metrics
+ * series, then `extra`'s); resolves with bytes and samples.
+ */
+export async function writeHistory(file: string, pods: SynthPod[], t0: number, t1: number, step: number, extra: Family[] = []): Promise<{ bytes: number; samples: number }> {
   const out = createWriteStream(file);
   let buf = '';
   let samples = 0;
@@ -92,7 +128,7 @@ export async function writeHistory(file: string, pods: SynthPod[], t0: number, t
   const times: string[] = [];
   for (let t = t0; t <= t1; t += step) times.push((t / 1000).toFixed(3));
   let lastName = '';
-  for (const [name, type, labels, value] of families()) {
+  for (const [name, type, labels, value] of [...families(), ...extra]) {
     if (name !== lastName) buf += `# TYPE ${type === 'counter' ? name.replace(/_total$/, '') : name} ${type}\n`;
     lastName = name;
     for (const p of pods) {
