@@ -9,7 +9,8 @@
  * far tail near 1 keeps its resolution. Below the `tailQuantile` point (default the 95th percentile of
  * u) p is read off the histogram (linear within a bin); above it the tail is extrapolated as
  * exponential (peaks over threshold): p = (1 − tailQuantile) · exp(−(u − u_q) / mean excess), so a
- * score beyond anything seen still gets a smaller p the further out it is. The histogram is halved
+ * score beyond anything seen still gets a smaller p the further out it is. With `minExceedances`,
+ * a short history's tail starts lower, where that many scores lie above it (see the setting). The histogram is halved
  * every `window` points so the distribution follows the recent past. Quantile and tail are refreshed
  * every 32 learned points; {@link TailCalibrator.pValue} allocates nothing.
  */
