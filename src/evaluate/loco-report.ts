@@ -3,7 +3,7 @@
  * the other folds), then the NAB categories together, then, labelled so, the figures with constants
  * tuned on each fold itself.
  */
-import type { LocoResult, LocoRow } from './loco.js';
+import { NEAR_TIE, type LocoResult, type LocoRow } from './loco.js';
 import { FALSE_ALERT_BUDGETS } from './recall-curve.js';
 import { pct, table } from './report.js';
 
@@ -45,6 +45,9 @@ export function formatLoco(result: LocoResult, datasetOf: Map<string, string>): 
     'series\' earlier scores, K in a row); events: labelled events with a flag run starting inside; R@nFA: best event recall at <= n false\n' +
     'alerts per series-day over rates (Nezha: faults within 5 minutes at <= n false alerts per pod-day).\n' +
     rowsTable(result, result.heldOut, datasetOf),
+    `Near-ties (grid points whose mean objective over the other folds is within ${NEAR_TIE} of the chosen one's; the held-out\n` +
+    'fold\'s own objective over them): ' +
+    result.heldOut.map((r) => (r.nearTies ? `${r.fold} ${r.nearTies.points} (${num(r.nearTies.min)}–${num(r.nearTies.max)})` : `${r.fold} -`)).join(', '),
   ];
   if (result.nab) {
     parts.push(`NAB, all ${result.nab.folds.length} category folds together at their held-out constants: standard ${num(result.nab.standard, 1)} (NAB's threshold), ${num(result.nab.flags, 1)} at the flags`);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng } from '../core/rng.js';
 import type { LabeledSeries } from './corpus.js';
 import { eventsFromLabels } from './corpus.js';
-import { datasetMean, decide, foldFigures, leaveOneCorpusOut, scoreFold, type Fold, type LocoGrid } from './loco.js';
+import { datasetMean, decide, foldFigures, leaveOneCorpusOut, NEAR_TIE, scoreFold, type Fold, type LocoGrid } from './loco.js';
 
 /** A noisy 1-minute series with `spikes` planted as 3-point anomalies. */
 function series(name: string, seed: number, spikes: number[], rows = 1500): LabeledSeries {
@@ -56,6 +56,13 @@ describe('leave-one-corpus-out', () => {
     r.selfTuned.forEach((s, j) => expect(s.figures.objective).toBeGreaterThanOrEqual(r.heldOut[j].figures.objective));
     expect(r.heldOut[3].figures.recallAt?.[2]).toBeGreaterThan(0.5);
     expect(r.heldOut[0].figures.summary.flagF1).toBeGreaterThan(0.5);
+    // Near-ties: the points within NEAR_TIE of the chosen one's mean, and fold a's own objective over them.
+    const tied = grid.rates.flatMap((rate) => grid.k.map((k) => ({ rate, k }))).filter((p) => score(p.rate, p.k) >= score(chosen.rate, chosen.k) - NEAR_TIE);
+    const own = tied.map((p) => foldFigures(folds[0], scored[0], { ...p, hysteresis: 0 }).objective);
+    expect(r.heldOut[0].nearTies).toEqual({ points: tied.length, min: Math.min(...own), max: Math.max(...own) });
+    expect(r.heldOut[0].nearTies!.min).toBeLessThanOrEqual(r.heldOut[0].figures.objective);
+    expect(r.heldOut[0].nearTies!.max).toBeGreaterThanOrEqual(r.heldOut[0].figures.objective);
+    expect(r.selfTuned.every((s) => s.nearTies === undefined)).toBe(true);
   });
 
   it('scores NAB folds by NAB at the flags, and all NAB folds together', () => {

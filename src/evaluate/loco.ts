@@ -86,7 +86,19 @@ export interface LocoRow {
   /** The folds whose objectives chose the point ("itself" for the self-tuned rows). */
   source: string[];
   figures: FoldFigures;
+  /**
+   * Held-out rows: the grid points whose mean objective over the other folds is within
+   * {@link NEAR_TIE} of the chosen one's (the chosen one included), and the range of this fold's own
+   * objective over them: how much the figure hangs on which of near-equal points the argmax took.
+   */
+  nearTies?: { points: number; min: number; max: number };
 }
+
+/**
+ * Mean objectives over the other folds closer than this count as tied (reported, not used to choose):
+ * objectives run from 0 to 1, and on Nezha one fault of 56 moves a fold's by 0.018.
+ */
+export const NEAR_TIE = 0.005;
 
 /** One fold scored under one detector setting: per series, the run (scores, tail probabilities) and the score-only metrics. */
 export interface Scored {
@@ -222,8 +234,14 @@ function* locoSteps(folds: readonly Fold[], grid: LocoGrid, opts: LocoOptions): 
   const selfTuned: LocoRow[] = [];
   folds.forEach((held, j) => {
     const others = folds.map((f, i) => i).filter((i) => labelsOf(folds[i]) !== labelsOf(held));
-    const best = argmax(points.map((_, pi) => datasetMean(others.map((i) => ({ dataset: folds[i].dataset, value: objective[pi][i] })))));
-    heldOut.push(measure(j, best, others.map((i) => folds[i].name)));
+    const means = points.map((_, pi) => datasetMean(others.map((i) => ({ dataset: folds[i].dataset, value: objective[pi][i] }))));
+    const best = argmax(means);
+    const tied = points.map((_, pi) => pi).filter((pi) => means[pi] >= means[best] - NEAR_TIE);
+    const own = tied.map((pi) => objective[pi][j]).filter(Number.isFinite);
+    heldOut.push({
+      ...measure(j, best, others.map((i) => folds[i].name)),
+      nearTies: { points: tied.length, min: own.length ? Math.min(...own) : NaN, max: own.length ? Math.max(...own) : NaN },
+    });
     selfTuned.push(measure(j, argmax(points.map((_, pi) => objective[pi][j])), ['itself']));
   });
   const out: LocoResult = { grid, heldOut, selfTuned, seconds };
