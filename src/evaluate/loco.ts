@@ -89,7 +89,8 @@ export interface LocoRow {
   /**
    * Held-out rows: the grid points whose mean objective over the other folds is within
    * {@link NEAR_TIE} of the chosen one's (the chosen one included), and the range of this fold's own
-   * objective over them: how much the figure hangs on which of near-equal points the argmax took.
+   * objective over them (its finite values): how much the figure hangs on which of near-equal points
+   * the argmax took. Absent where the other folds or the fold itself give no finite objective.
    */
   nearTies?: { points: number; min: number; max: number };
 }
@@ -238,10 +239,10 @@ function* locoSteps(folds: readonly Fold[], grid: LocoGrid, opts: LocoOptions): 
     const best = argmax(means);
     const tied = points.map((_, pi) => pi).filter((pi) => means[pi] >= means[best] - NEAR_TIE);
     const own = tied.map((pi) => objective[pi][j]).filter(Number.isFinite);
-    heldOut.push({
-      ...measure(j, best, others.map((i) => folds[i].name)),
-      nearTies: { points: tied.length, min: own.length ? Math.min(...own) : NaN, max: own.length ? Math.max(...own) : NaN },
-    });
+    const row = measure(j, best, others.map((i) => folds[i].name));
+    // No finite mean over the other folds (none scored), or no finite objective of the fold's own: nothing to tell.
+    if (Number.isFinite(means[best]) && own.length) row.nearTies = { points: tied.length, min: Math.min(...own), max: Math.max(...own) };
+    heldOut.push(row);
     selfTuned.push(measure(j, argmax(points.map((_, pi) => objective[pi][j])), ['itself']));
   });
   const out: LocoResult = { grid, heldOut, selfTuned, seconds };

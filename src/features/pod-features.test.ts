@@ -35,8 +35,18 @@ describe('PodFeatureExtractor cpu_per_traffic', () => {
     expect(at(0.02, 0.02) - at(7e-5, 0.02)).toBeCloseTo(Math.log(0.02002 / 0.00009), 9);
     // The same shares of a 2-core limit move it as far.
     expect(at(2, 2) - at(7e-3, 2)).toBeCloseTo(at(0.02, 0.02) - at(7e-5, 0.02), 9);
-    // Without a limit: 1 millicore, as for a 1-core limit.
+    // Without a limit: 1 millicore, as for a 1-core limit; an infinite one is no limit either.
     expect(at(0.02, NaN) - at(7e-5, NaN)).toBeCloseTo(Math.log(0.021 / 0.00107), 9);
+    expect(at(0.02, Infinity)).toBe(at(0.02, NaN));
+  });
+
+  it('keeps the floor of the last limit seen while a sample has none', () => {
+    const x = new PodFeatureExtractor();
+    const value = (t: number, cpuLimit: number) => x.update({ t, pods: [{ ...pod('s-1', 's', 7e-5), cpuLimit }] }).get('shop/s-1')![PER];
+    const limited = value(0, 0.02);
+    expect(value(60_000, NaN)).toBe(limited);
+    expect(value(120_000, 0)).toBe(limited);
+    expect(value(180_000, 2) - limited).toBeCloseTo(Math.log(2.07e-3 / 9e-5), 9); // a new limit (2 cores): a 100-fold floor
   });
 });
 

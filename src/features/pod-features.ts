@@ -4,8 +4,8 @@
  * are ones that stay put when traffic moves and jump when a pod misbehaves:
  *
  * CPU is read above a floor before its logarithm is taken (so that an idle pod's noise is not a
- * hundredfold change): 1 millicore per core of the pod's CPU limit (1 millicore without a limit, as
- * for a 1-core limit). A fixed 1 millicore hid a small container's runaway: on Nezha, pods limited
+ * hundredfold change): 1 millicore per core of the pod's CPU limit, the last finite one seen (1
+ * millicore before any, as for a 1-core limit). A fixed 1 millicore hid a small container's runaway: on Nezha, pods limited
  * to 20 millicores idle at 0.07 and a CPU fault takes them to 12–20, a 200-fold rise that a 1-millicore
  * floor read as 15-fold.
  *
@@ -131,6 +131,8 @@ interface PodState {
   /** (time, cumulative restarts) observations inside the window, oldest first. */
   restartTimes: number[];
   restartCounts: number[];
+  /** The pod's last finite, positive CPU limit (cores; NaN before one was seen): its CPU floor's scale. */
+  cpuLimit: number;
 }
 
 /** Turns pod snapshots into feature vectors, one per pod, keyed by `namespace/pod`. */
@@ -165,7 +167,7 @@ export class PodFeatureExtractor {
       const key = podKey(p.ref);
       let st = this.pods.get(key);
       if (!st) {
-        st = { vector: new Float64Array(this.names.length), firstSeen: snap.t, lastSeen: snap.t, restartTimes: [], restartCounts: [] };
+        st = { vector: new Float64Array(this.names.length), firstSeen: snap.t, lastSeen: snap.t, restartTimes: [], restartCounts: [], cpuLimit: NaN };
         this.pods.set(key, st);
       }
       st.lastSeen = snap.t;
@@ -210,7 +212,9 @@ export class PodFeatureExtractor {
 
   private compute(p: PodSample, t: number, st: PodState, peerMedian: number): void {
     const v = st.vector;
-    const floor = p.cpuLimit > 0 ? CPU_FLOOR_PER_LIMIT * p.cpuLimit : CPU_EPS;
+    // The last limit seen: a sample without one (a source that has not read it yet) keeps the floor where it was.
+    if (Number.isFinite(p.cpuLimit) && p.cpuLimit > 0) st.cpuLimit = p.cpuLimit;
+    const floor = st.cpuLimit > 0 ? CPU_FLOOR_PER_LIMIT * st.cpuLimit : CPU_EPS;
     const cpu = Math.log(Math.max(0, p.cpu) + floor);
     if (Number.isNaN(p.rxBytes) && Number.isNaN(p.txBytes)) {
       v[0] = p.memory > 0 ? cpu - Math.log(p.memory / GIB + MEM_EPS_GIB) : NaN;

@@ -55,7 +55,8 @@ const TAIL_QUANTILE = 0.99;
 /**
  * The tail is fitted on at least 10 scores: the 99th percentile of 1,000 (the target's 1 in 1,000)
  * leaves 10 above it; with fewer scores the tail starts where 10 are left (the 90th percentile of the
- * 100-score warm-up). See `minExceedances` in stats/tail-calibrator.ts.
+ * default 100-score warm-up; never below the median, so a warm-up under 20 scores fits it on half of
+ * them). See `minExceedances` in stats/tail-calibrator.ts.
  */
 const MIN_EXCEEDANCES = 10;
 
