@@ -16,6 +16,7 @@ import { createDetector, detectorEntry, detectorKinds, prepareDetectors } from '
 import { podFeatureScoring } from './features/pod-features.js';
 import type { ClassifierService } from './engine/classifier-service.js';
 import { Engine, type EngineOptions, type PodModel } from './engine/engine.js';
+import { staleFeatures } from './engine/training.js';
 import { loadProphet } from './forecast/augurs.js';
 import { policyParamsFromConfig } from './policy/alert-policy.js';
 import type { Notifier } from './notify/base.js';
@@ -322,9 +323,15 @@ export async function startService(config: Readonly<Config>, opts: RuntimeOption
   if (config.training.modelDir) {
     // A sharded replica keeps the models of its own workloads (registry/model-store.ts ownedModels).
     const saved = loadModels(config.training.modelDir);
-    await prepareDetectors(saved);
-    engine.importModels(ownedModels(saved, rt.ownership));
-    log.info({ dir: config.training.modelDir, version: engine.status().modelVersion, shard: rt.ownership.shard, shards: rt.ownership.shards }, 'loaded models');
+    const stale = staleFeatures(saved);
+    if (stale) {
+      // The file stays as it is; the engine trains new models at its first step, as without a model directory.
+      log.warn({ dir: config.training.modelDir, version: saved.version }, `not loading the saved models: ${stale}; training new ones now (run \`kad train --output ${config.training.modelDir}\` to refresh the file)`);
+    } else {
+      await prepareDetectors(saved);
+      engine.importModels(ownedModels(saved, rt.ownership));
+      log.info({ dir: config.training.modelDir, version: engine.status().modelVersion, shard: rt.ownership.shard, shards: rt.ownership.shards }, 'loaded models');
+    }
   }
   const inner = unsharded(source);
   const app = await buildServer(

@@ -346,6 +346,29 @@ describe('kad train and kad serve --model', () => {
     }
   });
 
+  it('serve does not load models trained on an older definition of the features: it says so and trains new ones, the file untouched', async () => {
+    const modelDir = join(dir, 'models-old');
+    expect(await main(['train', '--output', modelDir], captureIO({ KAD_LOG_LEVEL: 'silent' }))).toBe(0);
+    const file = join(modelDir, 'models.json');
+    const { featureVersion: _current, ...old } = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>; // as a kad before feature versions wrote it
+    writeFileSync(file, JSON.stringify(old));
+    const child = spawnKad(['serve', '--port', '0', '--host', '127.0.0.1', '--model', modelDir]);
+    try {
+      const url = await waitFor(() => /serving on (http:\/\/\S+) /.exec(child.output())?.[1], 30_000, 'kad serve to listen');
+      const h = await waitFor(async () => {
+        const r = (await (await fetch(`${url}/healthz`)).json()) as { trained: boolean; modelVersion: string; lastCycleAt: string | null };
+        return r.lastCycleAt ? r : undefined;
+      }, 30_000, 'a scoring cycle');
+      expect(h.trained).toBe(true);
+      expect(h.modelVersion).not.toBe(old.version);
+      expect(child.output()).toMatch(/not loading the saved models: the models were trained on pod features of version 1; this kad computes version 2/);
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(old);
+    } finally {
+      child.kill('SIGTERM');
+      await exited(child);
+    }
+  });
+
   it('serve refuses a missing model with the path and what to do, exit 2', async () => {
     const child = spawnKad(['serve', '--port', '0', '--model', join(dir, 'nowhere')]);
     expect(await exited(child)).toBe(2);

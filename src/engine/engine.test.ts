@@ -9,6 +9,7 @@ import type { Source } from '../sources/base.js';
 import type { PodSample, PodSnapshot } from '../core/samples.js';
 import { createTelemetry } from '../telemetry/metrics.js';
 import { Engine, type EngineDeps, type EngineOptions, type PodModel } from './engine.js';
+import { FEATURE_VERSION, staleFeatures } from './training.js';
 import type { FlaggedPod, Notifier } from '../notify/base.js';
 import { createDetector } from '../detectors/index.js';
 import { POD_FEATURE_MIN_SCALE } from '../features/pod-features.js';
@@ -218,6 +219,10 @@ describe('Engine', () => {
     expect(Object.keys(models.pods ?? {}).sort()).toEqual(['ns/web-a', 'ns/web-b', 'ns/web-c']);
     expect(models.pods!['ns/web-a'].kind).toBe('robust-z');
     expect(models.workloads).toEqual({});
+    // The file names the version of the features' definitions; an older (or absent) one is stale.
+    expect(models.featureVersion).toBe(FEATURE_VERSION);
+    expect(staleFeatures(models)).toBeNull();
+    expect(staleFeatures({})).toMatch(/trained on pod features of version 1; this kad computes version 2/);
     engine.importModels(JSON.parse(JSON.stringify(models)));
     expect(engine.status()).toMatchObject({ trained: true, models: 3 });
     clock.advance(MIN);

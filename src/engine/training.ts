@@ -115,11 +115,29 @@ export function toModelFile(m: TrainedModels): EngineModels {
     version: m.version,
     trainedAt: m.trainedAt,
     features: [...m.features],
+    featureVersion: FEATURE_VERSION,
     trainingRows: m.rows,
     cluster: m.cluster.toJSON(),
     workloads: Object.fromEntries([...m.workloads].map(([k, w]) => [k, w.toJSON()])),
     ...(m.pods?.size ? { pods: Object.fromEntries([...m.pods].map(([k, p]) => [k, p.toJSON()])) } : {}),
   };
+}
+
+/**
+ * The version of the pod features' definitions (src/features/pod-features.ts), written into model
+ * files: a file of an older version has the same feature names computed another way, so its models
+ * would misread today's vectors. 1: until CPU was read above a floor of 1 millicore; 2: above 1
+ * millicore per core of the pod's CPU limit.
+ */
+export const FEATURE_VERSION = 2;
+
+/**
+ * Why models saved in `m` should not score today's vectors although their feature names match: a
+ * file of an older {@link FEATURE_VERSION} (absent: 1). Null when they may.
+ */
+export function staleFeatures(m: Pick<EngineModels, 'featureVersion'>): string | null {
+  const v = m.featureVersion ?? 1;
+  return v < FEATURE_VERSION ? `the models were trained on pod features of version ${v}; this kad computes version ${FEATURE_VERSION} (CPU read above 1 millicore per core of the pod's limit)` : null;
 }
 
 /**

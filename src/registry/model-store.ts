@@ -20,6 +20,11 @@ export interface EngineModels {
   trainedAt: number;
   /** Feature names in vector order; loading refuses a different list. */
   features: string[];
+  /**
+   * The version of the features' definitions the models learned (engine/training.ts
+   * `FEATURE_VERSION`); absent in files written before it was kept: 1.
+   */
+  featureVersion?: number;
   trainingRows: number;
   cluster: DetectorSnapshot;
   workloads: Record<string, DetectorSnapshot>;
