@@ -325,25 +325,31 @@ describe('kad simulate', () => {
 });
 
 describe('kad train and kad serve --model', () => {
+  /** `kad serve --model DIR` until its first scoring cycle: its /healthz then and what it printed; stopped. */
+  async function serveOneCycle(modelDir: string): Promise<{ health: { trained: boolean; modelVersion: string }; output: string }> {
+    const child = spawnKad(['serve', '--port', '0', '--host', '127.0.0.1', '--model', modelDir]);
+    try {
+      const url = await waitFor(() => /serving on (http:\/\/\S+) /.exec(child.output())?.[1], 30_000, 'kad serve to listen');
+      const health = await waitFor(async () => {
+        const r = (await (await fetch(`${url}/healthz`)).json()) as { trained: boolean; modelVersion: string; lastCycleAt: string | null };
+        return r.lastCycleAt ? r : undefined;
+      }, 30_000, 'a scoring cycle');
+      return { health, output: child.output() };
+    } finally {
+      child.kill('SIGTERM');
+      await exited(child);
+    }
+  }
+
   it('trains from the source, writes a model directory, and serve loads it instead of training', async () => {
     const modelDir = join(dir, 'models');
     const io = captureIO({ KAD_LOG_LEVEL: 'silent' });
     expect(await main(['train', '--output', modelDir], io)).toBe(0);
     expect(io.err).toMatch(/\d+ pod models from \d+ pod samples \(simulator\); version \S+; wrote .*models\.json/);
     const version = JSON.parse(readFileSync(join(modelDir, 'models.json'), 'utf8')).version as string;
-    const child = spawnKad(['serve', '--port', '0', '--host', '127.0.0.1', '--model', modelDir]);
-    try {
-      const url = await waitFor(() => /serving on (http:\/\/\S+) /.exec(child.output())?.[1], 30_000, 'kad serve to listen');
-      const h = await waitFor(async () => {
-        const r = (await (await fetch(`${url}/healthz`)).json()) as { trained: boolean; modelVersion: string; lastCycleAt: string | null };
-        return r.lastCycleAt ? r : undefined;
-      }, 30_000, 'a scoring cycle');
-      expect(h.trained).toBe(true);
-      expect(h.modelVersion).toBe(version);
-    } finally {
-      child.kill('SIGTERM');
-      await exited(child);
-    }
+    const { health } = await serveOneCycle(modelDir);
+    expect(health.trained).toBe(true);
+    expect(health.modelVersion).toBe(version);
   });
 
   it('serve does not load models trained on an older definition of the features: it says so and trains new ones, the file untouched', async () => {
@@ -352,21 +358,11 @@ describe('kad train and kad serve --model', () => {
     const file = join(modelDir, 'models.json');
     const { featureVersion: _current, ...old } = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>; // as a kad before feature versions wrote it
     writeFileSync(file, JSON.stringify(old));
-    const child = spawnKad(['serve', '--port', '0', '--host', '127.0.0.1', '--model', modelDir]);
-    try {
-      const url = await waitFor(() => /serving on (http:\/\/\S+) /.exec(child.output())?.[1], 30_000, 'kad serve to listen');
-      const h = await waitFor(async () => {
-        const r = (await (await fetch(`${url}/healthz`)).json()) as { trained: boolean; modelVersion: string; lastCycleAt: string | null };
-        return r.lastCycleAt ? r : undefined;
-      }, 30_000, 'a scoring cycle');
-      expect(h.trained).toBe(true);
-      expect(h.modelVersion).not.toBe(old.version);
-      expect(child.output()).toMatch(/not loading the saved models: the models were trained on pod features of version 1; this kad computes version 2/);
-      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(old);
-    } finally {
-      child.kill('SIGTERM');
-      await exited(child);
-    }
+    const { health, output } = await serveOneCycle(modelDir);
+    expect(health.trained).toBe(true);
+    expect(health.modelVersion).not.toBe(old.version);
+    expect(output).toMatch(/not loading the saved models: the models were trained on pod features of version 1; this kad computes version 2/);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(old);
   });
 
   it('serve refuses a missing model with the path and what to do, exit 2', async () => {
