@@ -64,6 +64,25 @@ export const CALLEE_WINDOWS = 10;
 /** See {@link CALLEE_WINDOWS}. */
 export const CALLEE_REGULAR = 5;
 
+/**
+ * The rule of {@link CALLEE_WINDOWS} over a pod's `callees`: how many are regular and got no call in
+ * the latest window; NaN when none is regular. `called(callee, k)`: whether the callee got a call in
+ * the window k windows back (0: the latest). The simulator and replay sources count with it; the
+ * Prometheus source asks the same of PromQL (sources/prometheus-mesh.ts).
+ */
+export function countMissingCallees<C>(callees: Iterable<C>, called: (callee: C, k: number) => boolean): number {
+  let missing = 0;
+  let regulars = 0;
+  for (const callee of callees) {
+    let n = 0;
+    for (let k = 0; k < CALLEE_WINDOWS; k++) if (called(callee, k)) n++;
+    if (n < CALLEE_REGULAR) continue;
+    regulars++;
+    if (!called(callee, 0)) missing++;
+  }
+  return regulars > 0 ? missing : NaN;
+}
+
 /** The service mesh's fields of a {@link PodSample}, in this order wherever they are kept as columns. */
 export const MESH_FIELDS = ['requestRate', 'errorRatio', 'latencyMs', 'latencyP99Ms', 'missingCallees'] as const satisfies readonly (keyof PodSample)[];
 /** One of {@link MESH_FIELDS}. */

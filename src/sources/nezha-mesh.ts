@@ -16,7 +16,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.js';
-import { CALLEE_REGULAR, CALLEE_WINDOWS } from '../core/samples.js';
+import { CALLEE_WINDOWS, countMissingCallees } from '../core/samples.js';
 import { parseUtc } from '../core/time.js';
 /** A wide per-minute table: its numeric column names and, per UTC minute (epoch ms / 60 000), the row. */
 export interface MinuteTable {
@@ -168,19 +168,12 @@ export function serviceMeshReader(mesh: NezhaMesh, service: string): (minute: nu
   const ins = source ? source.names.map((n, j) => (splitEdge(n)?.[1] === service ? j : -1)).filter((j) => j >= 0) : [];
   const outs = source ? source.names.map((n, j) => (splitEdge(n)?.[0] === service ? j : -1)).filter((j) => j >= 0) : [];
   // Regular callees: edges that carried calls in at least CALLEE_REGULAR of the CALLEE_WINDOWS
-  // minutes up to this one (core/samples.ts; a minute table has presence, not counts).
+  // minutes up to this one (core/samples.ts `countMissingCallees`; a minute table has presence, not counts).
   const missing = (minute: number): number => {
     const now = outs.length > 0 ? source?.rows.get(minute) : undefined;
     if (!now) return NaN;
     const window = Array.from({ length: CALLEE_WINDOWS }, (_, k) => source?.rows.get(minute - k));
-    let m = 0;
-    let regulars = 0;
-    for (const j of outs) {
-      if (window.filter((r) => r !== undefined && Number.isFinite(r[j])).length < CALLEE_REGULAR) continue;
-      regulars++;
-      if (!Number.isFinite(now[j])) m++;
-    }
-    return regulars > 0 ? m : NaN;
+    return countMissingCallees(outs, (j, k) => Number.isFinite(window[k]?.[j]));
   };
   return (minute) => {
     const out: ServiceMeshMinute = { latencyS: NaN, errorRatio: NaN, missingCallees: missing(minute) };

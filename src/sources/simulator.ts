@@ -12,7 +12,7 @@ import { podKey, workloadFromPodName, type PodRef } from '../core/series.js';
 import { SimulatedCluster } from '../simulator/cluster.js';
 import type { MetricSample } from '../simulator/types.js';
 import type { HistoryProgress, Source } from './base.js';
-import { CALLEE_REGULAR, CALLEE_WINDOWS, type CallEdge, type PodSample, type PodSnapshot } from '../core/samples.js';
+import { CALLEE_WINDOWS, countMissingCallees, type CallEdge, type PodSample, type PodSnapshot } from '../core/samples.js';
 import {
   histogramQuantile, MESH_BOUNDS_MS, MESH_BUCKETS, MESH_COUNT, MESH_ERRORS, MESH_REQUESTS, MESH_SLOTS, MESH_SUM,
   meshCounters, meshEdges, outboundCounters, type MeshMode,
@@ -240,8 +240,8 @@ function meshFields(sample: PodSample, rate: (i: number) => number): void {
  * How many of a pod's regular callees got no request over the window ending at `t`: `hist` holds its
  * outbound counters by callee at earlier observations (oldest first) and `now` at `t`. A window
  * ending at τ saw a call when the counter at the newest observation ≤ τ is above the one ≤ τ − w
- * (w the rate window); a callee is regular when {@link CALLEE_REGULAR} of the {@link CALLEE_WINDOWS}
- * windows ending at t, t − w, … saw a call (core/samples.ts). NaN when no callee is regular.
+ * (w the rate window); a callee is regular when CALLEE_REGULAR of the {@link CALLEE_WINDOWS}
+ * windows ending at t, t − w, … saw a call (core/samples.ts `countMissingCallees`). NaN when no callee is regular.
  */
 function missingCallees(now: ReadonlyMap<string, number>, t: number, hist: OutboundHistory, w: number): number {
   // The counters at t, t − w, …, t − CALLEE_WINDOWS·w: the newest observation at or before each.
@@ -250,23 +250,11 @@ function missingCallees(now: ReadonlyMap<string, number>, t: number, hist: Outbo
     while (i >= 0 && hist.times[i] > t - k * w) i--;
     marks.push(i >= 0 ? hist.maps[i] : undefined);
   }
-  let missing = 0;
-  let regulars = 0;
-  for (const callee of now.keys()) {
-    let called = 0;
-    let calledNow = false;
-    for (let k = 0; k < CALLEE_WINDOWS; k++) {
-      const end = marks[k]?.get(callee);
-      const start = marks[k + 1]?.get(callee);
-      const c = end !== undefined && start !== undefined && end > start; // a reset (end < start) is not a call seen
-      if (c) called++;
-      if (k === 0) calledNow = c;
-    }
-    if (called < CALLEE_REGULAR) continue;
-    regulars++;
-    if (!calledNow) missing++;
-  }
-  return regulars > 0 ? missing : NaN;
+  return countMissingCallees(now.keys(), (callee, k) => {
+    const end = marks[k]?.get(callee);
+    const start = marks[k + 1]?.get(callee);
+    return end !== undefined && start !== undefined && end > start; // a reset (end < start) is not a call seen
+  });
 }
 
 /** How many of `times` (ascending) to drop at `t` keeping everything newer than `horizonMs` and the newest one older. */
