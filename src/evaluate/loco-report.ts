@@ -39,13 +39,14 @@ export function formatLoco(result: LocoResult, datasetOf: Map<string, string>): 
   const parts = [
     'Leave-one-corpus-out: each fold scored with the constants (detector setting, flags\' target false-alarm rate, policy K and\n' +
     'hysteresis: a flag needs K points in a row with p < rate and stays up while p < rate + hyst)\n' +
-    'that maximise the mean objective over the OTHER folds (mean per data set; Nezha pod and mesh never choose for each other).\n' +
+    'that maximise the mean objective over the OTHER folds (mean per data set; Nezha pod and mesh never choose for each other;\n' +
+    `among points within ${NEAR_TIE} of the best mean, the one whose worst data set is best).\n` +
     'Objectives: NAB = NAB standard of the flags / 100; ASD, SMD = flag F1; Nezha = event recall × min(1, 2 / false alerts per pod-day).\n' +
     'best F1 and ROC-AUC: per point, no point-adjust, mean over series; flags: is_anomaly (score rarer than the rate among the\n' +
     'series\' earlier scores, K in a row); events: labelled events with a flag run starting inside; R@nFA: best event recall at <= n false\n' +
     'alerts per series-day over rates (Nezha: faults within 5 minutes at <= n false alerts per pod-day).\n' +
     rowsTable(result, result.heldOut, datasetOf),
-    `Near-ties (grid points whose mean objective over the other folds is within ${NEAR_TIE} of the chosen one's; the held-out\n` +
+    `Near-ties (grid points whose mean objective over the other folds is within ${NEAR_TIE} of the best; the held-out\n` +
     'fold\'s own objective over them): ' +
     result.heldOut.map((r) => (r.nearTies ? `${r.fold} ${r.nearTies.points} (${num(r.nearTies.min)}–${num(r.nearTies.max)})` : `${r.fold} -`)).join(', '),
   ];
