@@ -373,6 +373,32 @@ describe('PrometheusSource', () => {
     expect(await src.current(35_000)).toEqual(await raw.current(35_000));
   });
 
+  it('recording rules: a listed pod with no memory value by name either (a completed Job\'s pod, listed by its restarts) is asked by name once per staticRefreshMs, not at every call', async () => {
+    const done: FakePod = {
+      namespace: 'bb', pod: 'report-28391540-x7k2q', values: { restarts: () => 0, startedAt: () => 1_600_000_000 },
+      info: { created_by_kind: 'Job', created_by_name: 'report-28391540', node: 'n1' },
+    };
+    const pods = [...Array.from({ length: 4 }, (_, i) => full('bb', `web-5d4f8b9c6d-${'abcd'[i]}xxxx`)), done];
+    const raw = new PrometheusSource({ ...SETTINGS, api: new FakeApi(pods), batchSize: 5 });
+    const api = new FakeApi(pods);
+    api.recorded = true;
+    const src = new PrometheusSource({ ...SETTINGS, api, batchSize: 5, recordingRules: 'auto', staticRefreshMs: 60_000 });
+    const byName = () => api.calls.filter((c) => c.expr.includes('rate(container_cpu_usage_seconds_total') && c.expr.includes(done.pod)).length;
+    for (const [t, asked] of [[0, 1], [30_000, 0], [45_000, 0], [61_000, 1], [90_000, 0]] as const) {
+      api.calls = [];
+      const got = await src.current(t);
+      expect(got).toEqual(await raw.current(t));
+      expect(got.pods.map((p) => p.ref.pod)).toContain(done.pod);
+      expect([t, byName()]).toEqual([t, asked]);
+    }
+    // Once it has a working set (the pod was not done after all), it is read from the rules again.
+    done.values.memory = () => 50e6;
+    done.values.cpu = () => 0.2;
+    api.calls = [];
+    expect(await src.current(95_000)).toEqual(await raw.current(95_000));
+    expect(byName()).toBe(0);
+  });
+
   it('recording rules: with on, missing or stale ones are an error naming the setting; other pod labels are not these; with off, never looked for', async () => {
     const api = new FakeApi([full('a', 'web-5d4f8b9c6d-aaaaa')]);
     const on = new PrometheusSource({ ...SETTINGS, api, recordingRules: 'on' });

@@ -46,7 +46,9 @@
  * `kad rules` prints (prometheus-rules.ts), `current` reads the seven per-cycle values of a batch
  * from the recorded series with one selector instead of the six queries, keeping only listed pods;
  * listed pods without a recorded working set that had none at the last call either (newer than the
- * rules' last evaluation, or without a working set) are asked the six by name. The rules are looked
+ * rules' last evaluation, or without a working set) are asked the six by name, and one that had no
+ * memory value there either (a completed Job's pod, listed by its restarts) is not asked by name
+ * again for `staticRefreshMs`. The rules are looked
  * for by their newest CPU rate with the pod label, and read while it is at most 3 minutes old
  * (between looks, checked at each call on the first batch with a pod that had recorded values at the last one).
  *
@@ -332,6 +334,12 @@ export class PrometheusSource implements Source {
   private rulesAt = NaN;
   /** With recorded series read: the listed pods that had a recorded working set at the last call. */
   private recordedPods = new Set<string>();
+  /**
+   * With recorded series read: listed pods asked the six queries by name that had no memory value
+   * there either (a completed Job's pod, listed by its restart count long after its containers are
+   * gone), and when: not asked by name again until `staticRefreshMs` has passed.
+   */
+  private bare = new Map<string, number>();
   private readonly namespaceRegex: string;
 
   constructor(opts: PrometheusSourceOptions) {
@@ -444,27 +452,38 @@ export class PrometheusSource implements Source {
       if (recorded) {
         // Listed pods without a recorded working set, that had none at the last call either (a pod newer
         // than the rules' last evaluation, one without a working set, rules over fewer namespaces), are
-        // asked the six queries by name. One that had (gone since the listing) is not asked again.
+        // asked the six queries by name. One that had (gone since the listing) is not asked again, nor,
+        // for staticRefreshMs, one that had no memory value by name either (`bare`: a completed Job's
+        // pod, listed by its restarts while its object lasts).
         const had = this.recordedPods;
+        const bare = this.bare;
         this.recordedPods = new Set();
+        this.bare = new Map();
         const missing: { namespace: string; pod: string }[] = [];
         for (const p of listed) {
           const key = podKey(p);
+          const at = bare.get(key);
           if (!Number.isNaN(accs.get(key)?.values[I_MEMORY] ?? NaN)) this.recordedPods.add(key);
+          else if (at !== undefined && t >= at && t - at < this.staticRefreshMs) this.bare.set(key, at);
           else if (!had.has(key)) missing.push(p);
         }
         tasks.length = 0;
-        if (!fresh || (listed.length > 0 && this.recordedPods.size === 0)) {
+        const fallback = !fresh || (listed.length > 0 && this.recordedPods.size === 0);
+        if (fallback) {
           // None at all, or old ones (the rules went away): the six queries for every batch, and a look
           // for the rules next time.
           this.rulesAt = NaN;
           this.recordedPods.clear();
+          this.bare.clear();
           for (const a of accs.values()) for (const i of this.recorded.values()) a.values[i] = NaN;
           for (const b of batches) plan(b, false, true);
         } else if (missing.length) {
           for (const b of planPodBatches(missing, this.batchSize, this.podLabel)) plan(b, false, true);
         }
         await ask(tasks);
+        if (!fallback) {
+          for (const key of missing.map(podKey)) if (Number.isNaN(accs.get(key)?.values[I_MEMORY] ?? NaN)) this.bare.set(key, t);
+        }
       }
       const { flavour, probes } = await this.meshFlavour(t, ctl.signal);
       requests += probes;
