@@ -15,8 +15,14 @@
  * so rules written for another KAD_RATE_WINDOW are not found rather than read as this one. Only the
  * per-cycle values are recorded; limits, owners and start times are read as before (every 10 minutes),
  * and history (training) is asked from the raw series, which reach further back than any rule.
+ *
+ * With a service mesh, a second group records the mesh's five per-pod values (`meshQueries`,
+ * prometheus-mesh.ts) for Istio and for Linkerd (the rules of a mesh a cluster does not run record
+ * nothing), so a batch's mesh values are one selector too instead of five queries, among them the
+ * missing callees' subquery over the last 10 rate windows, the dearest of all (bench:mesh-query).
  */
 import { stringify } from 'yaml';
+import { MESH_METRICS, meshQueries, type MeshFlavour, type MeshMetric } from './prometheus-mesh.js';
 import { podGaugeQuery, podQueries, SOURCE_METRICS } from './prometheus-queries.js';
 import { namespaceSelector } from './promql.js';
 
@@ -80,12 +86,44 @@ export function recordingRuleGroup(s: RuleSettings, interval = '30s'): RuleGroup
   return { name: 'kad-pod-values', interval, rules: RECORDED_METRICS.map((m) => ({ record: recordedName(m, s.rateWindow), expr: exprs[m] })) };
 }
 
+/** The meshes the mesh rule group records, in its order. */
+export const RECORDED_MESH_FLAVOURS: readonly MeshFlavour[] = ['istio', 'linkerd'];
+
+/** Each mesh value's name part and operation in the recorded series' name. */
+const MESH_NAME: Record<MeshMetric, readonly [string, string]> = {
+  requestRate: ['requests', 'rate'], errorRatio: ['error_ratio', 'rate'], latencyMs: ['latency_ms', 'mean_rate'],
+  latencyP99Ms: ['latency_ms', 'p99_rate'], missingCallees: ['missing_callees', 'rate'],
+};
+
+/** The recorded series' name of a mesh value (`kad_pod:<flavour>_<value>:<operation><window>`, e.g. `kad_pod:istio_requests:rate1m`). */
+export function recordedMeshName(flavour: MeshFlavour, metric: MeshMetric, rateWindow: string): string {
+  const [name, op] = MESH_NAME[metric];
+  return `kad_pod:${flavour}_${name}:${op}${rateWindow}`;
+}
+
+/** A mesh's recorded series name → its index in {@link MESH_METRICS}, for the given rate window. */
+export function recordedMeshNames(flavour: MeshFlavour, rateWindow: string): Map<string, number> {
+  return new Map(MESH_METRICS.map((m, i) => [recordedMeshName(flavour, m, rateWindow), i]));
+}
+
+/** The mesh rule group for these settings: each mesh's five values over every pod NAMESPACE_REGEX matches. */
+export function meshRecordingRuleGroup(s: RuleSettings, interval = '30s'): RuleGroup {
+  const ns = namespaceSelector(s.namespaceRegex);
+  return {
+    name: 'kad-mesh-values', interval,
+    rules: RECORDED_MESH_FLAVOURS.flatMap((f) => {
+      const q = meshQueries(ns, s.podLabel, s.rateWindow, f);
+      return MESH_METRICS.map((m) => ({ record: recordedMeshName(f, m, s.rateWindow), expr: q[m] }));
+    }),
+  };
+}
+
 /**
  * The rules as text: a Prometheus rules file (`rule_files`), or with `crd` a PrometheusRule object of
  * the Prometheus Operator (kube-prometheus-stack) named `name`.
  */
 export function recordingRulesYaml(s: RuleSettings, opts: { interval?: string; crd?: { name: string; namespace?: string; labels?: Record<string, string> } } = {}): string {
-  const groups = [recordingRuleGroup(s, opts.interval)];
+  const groups = [recordingRuleGroup(s, opts.interval), meshRecordingRuleGroup(s, opts.interval)];
   if (!opts.crd) return stringify({ groups }, { lineWidth: 0 });
   const metadata: Record<string, unknown> = { name: opts.crd.name };
   if (opts.crd.namespace) metadata.namespace = opts.crd.namespace;
@@ -106,6 +144,23 @@ export function recordedProbeQuery(nsSelector: string, podLabel: string, rateWin
  * selector: the regex of the recorded names is written once, not for each batch of each cycle.
  */
 export function recordedQuery(rateWindow: string): (selector: string) => string {
-  const names = [...recordedNames(rateWindow).keys()].join('|');
-  return (selector) => `{__name__=~"${names}",${selector}}`;
+  return namesSelector([...recordedNames(rateWindow).keys()]);
+}
+
+/** {@link recordedQuery} for a mesh's recorded values. */
+export function recordedMeshQuery(flavour: MeshFlavour, rateWindow: string): (selector: string) => string {
+  return namesSelector([...recordedMeshNames(flavour, rateWindow).keys()]);
+}
+
+function namesSelector(names: readonly string[]): (selector: string) => string {
+  const re = names.join('|');
+  return (selector) => `{__name__=~"${re}",${selector}}`;
+}
+
+/**
+ * A query for the newest sample time (seconds) of a mesh's recorded request rates of kad's pods: empty
+ * when the mesh rules are not there for this window and pod label (rules from before them, or none).
+ */
+export function recordedMeshProbeQuery(nsSelector: string, podLabel: string, rateWindow: string, flavour: MeshFlavour): string {
+  return `max(timestamp(${recordedMeshName(flavour, 'requestRate', rateWindow)}{${nsSelector},${podLabel}!=""}))`;
 }

@@ -7,7 +7,8 @@ import type { Labels, MatrixSeries, PrometheusApi, VectorSample } from './promet
 import { planBatches, podListQuery, PrometheusSource, prometheusSourceSettings } from './prometheus.js';
 import { POD_METRICS, type PodMetric } from './prometheus-queries.js';
 import { promqlString, regexLiteral } from './promql.js';
-import { recordedNames } from './prometheus-rules.js';
+import { recordedMeshNames, recordedNames } from './prometheus-rules.js';
+import { MESH_METRICS, type MeshMetric } from './prometheus-mesh.js';
 import { workloadOf } from '../core/series.js';
 
 /** The source's settings as the config's defaults give them. */
@@ -74,6 +75,8 @@ interface FakePod {
   info?: Labels;
   /** Not (yet) in the recording rules' series. */
   unrecorded?: boolean;
+  /** Istio values (the answers of `meshQueries`, prometheus-mesh.ts, and of the mesh rules' series). */
+  mesh?: Partial<Record<MeshMetric, (t: number) => number>>;
 }
 
 /** Which value a query of `podQueries` (prometheus-queries.ts) asks for, by a string only it contains. */
@@ -99,7 +102,7 @@ class FakeApi implements PrometheusApi {
   recordedAge = 0;
   constructor(private readonly pods: FakePod[]) {}
 
-  private matching(expr: string): FakePod[] {
+  protected matching(expr: string): FakePod[] {
     const sel = /\{([^}]*)\}/.exec(expr)![1];
     const ns = /namespace(=~?)"((?:[^"\\]|\\.)*)"/.exec(sel)!;
     const nsRe = new RegExp(`^(?:${ns[2].replace(/\\\\/g, '\\')})$`);
@@ -108,7 +111,7 @@ class FakeApi implements PrometheusApi {
     return this.pods.filter((p) => (ns[1] === '=' ? p.namespace === ns[2] : nsRe.test(p.namespace)) && podRe.test(p.pod));
   }
 
-  private alive(p: FakePod, t: number): boolean {
+  protected alive(p: FakePod, t: number): boolean {
     return (p.from ?? -Infinity) <= t && t <= (p.to ?? Infinity);
   }
 
@@ -175,6 +178,38 @@ class FakeApi implements PrometheusApi {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * {@link FakeApi} with Istio: each of the five `meshQueries` (told apart by a string only it has) and,
+ * when `meshRecorded`, the mesh rules' series and their probe.
+ */
+class MeshFakeApi extends FakeApi {
+  meshRecorded = false;
+
+  override async query(expr: string, t: number): Promise<VectorSample[]> {
+    const mesh = (ps: FakePod[], f: (p: FakePod) => [Labels, (t: number) => number][]) => ps.filter((p) => this.alive(p, t)).flatMap((p) => f(p).map(([metric, g]) => ({ metric, t, value: g(t) })));
+    if (expr.startsWith('max(timestamp(kad_pod:istio_')) {
+      this.calls.push({ expr, t });
+      return this.meshRecorded && this.matching(expr).some((p) => p.mesh) ? [{ metric: {}, t, value: t / 1000 }] : [];
+    }
+    if (expr.startsWith('{__name__=~"kad_pod:istio_')) {
+      this.calls.push({ expr, t });
+      if (!this.meshRecorded) return [];
+      const names = [...recordedMeshNames('istio', '1m')];
+      return mesh(this.matching(expr), (p) => names.flatMap(([name, m]) => {
+        const g = p.mesh?.[MESH_METRICS[m]];
+        return g ? [[{ __name__: name, namespace: p.namespace, pod: p.pod }, g] as [Labels, (t: number) => number]] : [];
+      }));
+    }
+    if (expr.includes('istio_')) {
+      this.calls.push({ expr, t });
+      const m: MeshMetric = expr.includes('reporter="source"') ? 'missingCallees' : expr.startsWith('histogram_quantile') ? 'latencyP99Ms'
+        : expr.includes('_sum') ? 'latencyMs' : expr.includes('response_code') ? 'errorRatio' : 'requestRate';
+      return mesh(this.matching(expr), (p) => (p.mesh?.[m] ? [[{ namespace: p.namespace, pod: p.pod }, p.mesh[m]!]] : []));
+    }
+    return super.query(expr, t);
+  }
 }
 
 const full = (ns: string, pod: string, extra: Partial<FakePod> = {}): FakePod => ({
@@ -397,6 +432,46 @@ describe('PrometheusSource', () => {
     api.calls = [];
     expect(await src.current(95_000)).toEqual(await raw.current(95_000));
     expect(byName()).toBe(0);
+  });
+
+  it('recording rules with a service mesh: the mesh rules\' values with one selector per batch, the same as the five mesh queries; without the mesh group (older rules), the five queries', async () => {
+    const meshOf = (i: number) => ({ requestRate: (t: number) => 10 + i + t / 1e6, errorRatio: () => i / 100, latencyMs: () => 20 + i, latencyP99Ms: () => 90 + i, missingCallees: () => i % 2 });
+    const pods = Array.from({ length: 8 }, (_, i) => full(`ns-${i % 2}`, `web-5d4f8b9c6d-${'abcdefgh'[i]}xxxx`, i < 7 ? { mesh: meshOf(i) } : {})); // the last has no sidecar
+    const raw = new PrometheusSource({ ...SETTINGS, api: new MeshFakeApi(pods), batchSize: 3, mesh: 'istio' });
+    const api = new MeshFakeApi(pods);
+    api.recorded = true;
+    api.meshRecorded = true;
+    const src = new PrometheusSource({ ...SETTINGS, api, batchSize: 3, mesh: 'istio', recordingRules: 'auto', staticRefreshMs: 60_000 });
+    const meshCalls = () => api.calls.filter((c) => c.expr.includes('istio_'));
+    const got = await src.current(0);
+    expect(got).toEqual(await raw.current(0));
+    expect(got.pods.filter((p) => Number.isFinite(p.requestRate))).toHaveLength(7);
+    expect(got.pods.find((p) => p.ref.pod.startsWith('web-5d4f8b9c6d-c'))).toMatchObject({ requestRate: 12, errorRatio: 0.02, latencyMs: 22, latencyP99Ms: 92, missingCallees: 0 });
+    const batches = src.lastStats().batches;
+    expect(batches).toBeGreaterThan(1);
+    expect(meshCalls().map((c) => c.expr.slice(0, 28))).toEqual(['max(timestamp(kad_pod:istio_', ...Array(batches).fill('{__name__=~"kad_pod:istio_re')]);
+    // The next call: one selector per batch, no look.
+    api.calls = [];
+    expect(await src.current(30_000)).toEqual(await raw.current(30_000));
+    expect(meshCalls()).toHaveLength(batches);
+    // Rules from before the mesh group: the five queries per batch, the same values; looked for again after staticRefreshMs.
+    const old = new MeshFakeApi(pods);
+    old.recorded = true;
+    const before = new PrometheusSource({ ...SETTINGS, api: old, batchSize: 3, mesh: 'istio', recordingRules: 'auto', staticRefreshMs: 60_000 });
+    expect(await before.current(0)).toEqual(await raw.current(0));
+    expect(old.calls.filter((c) => c.expr.includes('istio_'))).toHaveLength(1 + 5 * batches);
+    old.meshRecorded = true;
+    old.calls = [];
+    expect(await before.current(30_000)).toEqual(await raw.current(30_000));
+    expect(old.calls.filter((c) => c.expr.includes('istio_'))).toHaveLength(5 * batches);
+    old.calls = [];
+    expect(await before.current(61_000)).toEqual(await raw.current(61_000));
+    expect(old.calls.filter((c) => c.expr.includes('istio_'))).toHaveLength(1 + batches);
+    // The pod rules go stale: every value from the raw series, the mesh's too, and both looked for again.
+    api.recordedAge = 200_000;
+    api.calls = [];
+    expect(await src.current(35_000)).toEqual(await raw.current(35_000));
+    expect(meshCalls().filter((c) => c.expr.startsWith('{__name__'))).toHaveLength(0);
   });
 
   it('recording rules: with on, missing or stale ones are an error naming the setting; other pod labels are not these; with off, never looked for', async () => {

@@ -51,6 +51,10 @@
  * again for `staticRefreshMs`. The rules are looked
  * for by their newest CPU rate with the pod label, and read while it is at most 3 minutes old
  * (between looks, checked at each call on the first batch with a pod that had recorded values at the last one).
+ * With a mesh, while the pod values are read from the rules, so are the mesh's five (one more selector
+ * per batch instead of five queries) where the rules' mesh group is there for that mesh (its newest
+ * recorded request rate at most 3 minutes old; looked for every `staticRefreshMs`); rules from before
+ * it leave the five queries.
  *
  * **Presence.** A pod is in a snapshot at time t when it has a memory or restart value at t. Both are
  * instant selectors, so a pod that goes away leaves at the next scrape (Prometheus marks its series
@@ -70,7 +74,7 @@ import type { MeshMode } from './mesh-series.js';
 import { callGraphQuery, edgesOf, MESH_METRICS, meshProbeQuery, meshQueries, type MeshFlavour, type MeshMetric } from './prometheus-mesh.js';
 import { PodOwners, planPodBatches } from './prometheus-shard.js';
 import { containersSelector, MEMORY_METRIC, memoryAndRestartsSelector, POD_METRICS, podQueries, RESTARTS_METRIC, type PodMetric } from './prometheus-queries.js';
-import { recordedName, recordedNames, recordedProbeQuery, recordedQuery } from './prometheus-rules.js';
+import { recordedMeshNames, recordedMeshProbeQuery, recordedMeshQuery, recordedName, recordedNames, recordedProbeQuery, recordedQuery } from './prometheus-rules.js';
 import { PrometheusClient, type Labels, type MatrixSeries, type PrometheusApi, type PrometheusClientOptions, type VectorSample } from './prometheus-client.js';
 
 const N_METRICS = POD_METRICS.length;
@@ -340,6 +344,8 @@ export class PrometheusSource implements Source {
    * gone), and when: not asked by name again until `staticRefreshMs` has passed.
    */
   private bare = new Map<string, number>();
+  /** With recorded series read: whether the mesh rules were found for `flavour` at the last look, at query time `at`. */
+  private meshRules?: { flavour: MeshFlavour; found: boolean; at: number };
   private readonly namespaceRegex: string;
 
   constructor(opts: PrometheusSourceOptions) {
@@ -417,6 +423,8 @@ export class PrometheusSource implements Source {
       // first batch that had recorded values last call (rules that stop leave their last values readable
       // for 5 minutes; a batch of new pods has none, which says nothing).
       let fresh = true;
+      /** Whether this call reads the rules' values (not when it finds them stale or gone). */
+      let readRecorded = recorded;
       if (recorded && !looked && batches.length) tasks.push({ m: FRESHNESS, batch: batches.find((b) => b.pods.some((k) => this.recordedPods.has(k))) ?? batches[0] });
       const accs = new Map<string, PodAcc>();
       let requests = asked.requests;
@@ -472,7 +480,9 @@ export class PrometheusSource implements Source {
         if (fallback) {
           // None at all, or old ones (the rules went away): the six queries for every batch, and a look
           // for the rules next time.
+          readRecorded = false;
           this.rulesAt = NaN;
+          this.meshRules = undefined;
           this.recordedPods.clear();
           this.bare.clear();
           for (const a of accs.values()) for (const i of this.recorded.values()) a.values[i] = NaN;
@@ -487,7 +497,21 @@ export class PrometheusSource implements Source {
       }
       const { flavour, probes } = await this.meshFlavour(t, ctl.signal);
       requests += probes;
-      if (flavour) {
+      const meshRecorded = flavour && readRecorded ? await this.meshRecordedNow(t, flavour, ctl.signal) : { reading: false, probes: 0 };
+      requests += meshRecorded.probes;
+      if (flavour && meshRecorded.reading) {
+        // The mesh rules' values: one selector per batch (only listed pods, as for the pod values).
+        const names = recordedMeshNames(flavour, this.rateWindow);
+        const query = recordedMeshQuery(flavour, this.rateWindow);
+        await mapLimit(batches, this.concurrency, async (b) => {
+          requests++;
+          const inBatch = new Set(b.pods);
+          for (const s of await this.api.query(query(b.selector), t, ctl.signal)) {
+            const m = names.get(s.metric.__name__);
+            if (m !== undefined && inBatch.has(podKey({ namespace: s.metric.namespace, pod: s.metric[this.podLabel] }))) this.putMesh(accs, s.metric, m, 1, 0, s.value);
+          }
+        }, ctl);
+      } else if (flavour) {
         const meshTasks = batches.flatMap((b) => MESH_METRICS.map((k, m) => ({ expr: meshQueries(b.selector, this.podLabel, this.rateWindow, flavour)[k], m })));
         await mapLimit(meshTasks, this.concurrency, async ({ expr, m }) => {
           requests++;
@@ -648,6 +672,22 @@ export class PrometheusSource implements Source {
         + ` (KAD_RATE_WINDOW=${this.rateWindow}, NAMESPACE_REGEX, POD_LABEL=${this.podLabel}) into Prometheus, or set KAD_RECORDING_RULES=auto`);
     }
     return { reading: found, looked: true };
+  }
+
+  /**
+   * Whether a `current` call at `t` that reads the pod rules' values reads the mesh rules' too, for the
+   * mesh `flavour`: looked for (their newest recorded request rate at most 3 minutes old) at the first
+   * such call, then every `staticRefreshMs`, when the mesh changes and after the pod rules were found
+   * stale; absent (rules from before the mesh group), the mesh's five queries are asked. And how many
+   * probe queries that took.
+   */
+  private async meshRecordedNow(t: number, flavour: MeshFlavour, signal: AbortSignal): Promise<{ reading: boolean; probes: number }> {
+    const m = this.meshRules;
+    if (m && m.flavour === flavour && m.at <= t && t - m.at < this.staticRefreshMs) return { reading: m.found, probes: 0 };
+    const r = await this.api.query(recordedMeshProbeQuery(this.nsSelector, this.podLabel, this.rateWindow, flavour), t, signal);
+    const found = r.length > 0 && t / 1000 - r[0].value <= RECORDED_MAX_AGE_S;
+    this.meshRules = { flavour, found, at: t };
+    return { reading: found, probes: 1 };
   }
 
   /** Seconds from the newest recorded CPU rate of the pods `selector` matches to `t` (Infinity: none). */

@@ -19,7 +19,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { ConfigSchema } from '../../src/config/schema.js';
-import { recordingRuleGroup } from '../../src/sources/prometheus-rules.js';
+import { meshRecordingRuleGroup, recordingRuleGroup } from '../../src/sources/prometheus-rules.js';
 import { exited, ROOT, spawnKad, waitFor } from '../helpers.js';
 import { BINARIES, REQUIRE_INTEGRATION, tempDir } from '../integration.js';
 import { CHART, parseManifests, render, RENDER_MISSING, mergeValues, validateObject, valuesProblems, type K8sObject } from './helm.js';
@@ -229,10 +229,12 @@ describe.skipIf(RENDER_MISSING !== null && !REQUIRE_INTEGRATION)('helm template 
     expect(spec.groups.slice(0, rules.groups.length)).toEqual(rules.groups);
     expect(spec.groups.at(-1).rules[0].alert).toBe('KadTrainingFailed');
     // kad's recording rules, as `kad rules` prints them for the chart's config.
-    expect(spec.groups.at(-2)).toEqual(recordingRuleGroup({ namespaceRegex: 'shop|payments', podLabel: 'pod', rateWindow: '1m' }, '30s'));
+    const chartSettings = { namespaceRegex: 'shop|payments', podLabel: 'pod', rateWindow: '1m' };
+    expect(spec.groups.at(-3)).toEqual(recordingRuleGroup(chartSettings, '30s'));
+    expect(spec.groups.at(-2)).toEqual(meshRecordingRuleGroup(chartSettings, '30s'));
     const dir = tempDir('helm-rules');
     writeFileSync(join(dir, 'rules.yml'), stringify({ groups: spec.groups }));
-    expect(execFileSync(BINARIES.promtool, ['check', 'rules', 'rules.yml'], { cwd: dir, encoding: 'utf8' })).toMatch(/SUCCESS: 13 rules found/);
+    expect(execFileSync(BINARIES.promtool, ['check', 'rules', 'rules.yml'], { cwd: dir, encoding: 'utf8' })).toMatch(/SUCCESS: 23 rules found/);
   });
 
   it('the recording rules follow config.prometheus (rate window, namespaces, pod label), or are left out', () => {
@@ -242,9 +244,17 @@ describe.skipIf(RENDER_MISSING !== null && !REQUIRE_INTEGRATION)('helm template 
     writeFileSync(values, stringify({ config: { prometheus: settings }, prometheusRule: { enabled: true, recordingRules: { interval: '15s' } } }));
     const spec = one(parseManifests(render({ values: [values] })), 'PrometheusRule').spec;
     expect(spec.groups.find((g: { name: string }) => g.name === 'kad-pod-values')).toEqual(recordingRuleGroup(settings, '15s'));
+    expect(spec.groups.find((g: { name: string }) => g.name === 'kad-mesh-values')).toEqual(meshRecordingRuleGroup(settings, '15s'));
+    // The missing callees' subquery spans 10 rate windows, in seconds or milliseconds as kad writes it.
+    for (const rateWindow of ['90s', '1500ms', '1h']) {
+      writeFileSync(values, stringify({ config: { prometheus: { ...settings, rateWindow } }, prometheusRule: { enabled: true } }));
+      const mesh = one(parseManifests(render({ values: [values] })), 'PrometheusRule').spec.groups.find((g: { name: string }) => g.name === 'kad-mesh-values');
+      expect(mesh).toEqual(meshRecordingRuleGroup({ ...settings, rateWindow }, '30s'));
+    }
     writeFileSync(values, stringify({ prometheusRule: { enabled: true, recordingRules: { enabled: false } } }));
     const off = one(parseManifests(render({ values: [values] })), 'PrometheusRule').spec;
     expect(off.groups.map((g: { name: string }) => g.name)).not.toContain('kad-pod-values');
+    expect(off.groups.map((g: { name: string }) => g.name)).not.toContain('kad-mesh-values');
   });
 
   it('NOTES.txt renders with the release\'s commands', () => {
