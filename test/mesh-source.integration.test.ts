@@ -5,10 +5,14 @@
  * rate, 5xx share, latency and missing callees against the simulator source's reading of the same
  * series, the call graph of either mesh, and that `auto` finds the mesh by itself. And a few
  * hand-written outbound counters (namespace `probe`, no pod metrics) for the missing-callees PromQL:
- * a caller that stops calling one of its callees, as the simulated callers never do.
+ * a caller that stops calling one of its callees, as the simulated callers never do. Last, kad's
+ * recording rules (`kad rules`) evaluated over the backfill by promtool: the source reads each mesh's
+ * values from them, the same as its queries'.
  */
-import { writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { podKey } from '../src/core/series.js';
@@ -19,9 +23,10 @@ import { defaultTopology } from '../src/simulator/topology.js';
 import { PrometheusClient, prometheusClientSettings } from '../src/sources/prometheus-client.js';
 import { PrometheusSource, prometheusSourceSettings } from '../src/sources/prometheus.js';
 import { meshQueries } from '../src/sources/prometheus-mesh.js';
+import { recordingRulesYaml } from '../src/sources/prometheus-rules.js';
 import { SimulatorSource } from '../src/sources/simulator.js';
 import type { MeshMode } from '../src/sources/mesh-series.js';
-import { describeWithServers, tempDir } from './integration.js';
+import { BINARIES, describeWithServers, tempDir } from './integration.js';
 import { startPrometheus, type PrometheusServer } from './prometheus.js';
 
 const MIN = 60_000;
@@ -129,6 +134,58 @@ describeWithServers('PrometheusSource reading a service mesh', ['prometheus', 'p
     expect(ours.length).toBeGreaterThanOrEqual(17);
     for (const p of ours) expect(p.requestRate! / want.get(podKey(p.ref))!.requestRate!).toBeGreaterThan(0.9);
   });
+
+  it('with kad\'s recording rules, reads each mesh\'s values with one selector per batch, the same as its queries\'', async () => {
+    // The rules, evaluated every 15 s over the backfill's last 25 minutes (the missing callees look 10
+    // minutes back), written as blocks by promtool and loaded by a restart.
+    const dir = tempDir('mesh-rules');
+    const rules = join(dir, 'kad-rules.yml');
+    writeFileSync(rules, recordingRulesYaml(PROMETHEUS, { interval: '15s' }));
+    const out = join(dir, 'blocks');
+    await promisify(execFile)(BINARIES.promtool, ['tsdb', 'create-blocks-from', 'rules', '-q', `--start=${(start + 15 * MIN) / 1000}`, `--end=${end / 1000}`, `--url=${prom.url}`, `--output-dir=${out}`, rules]);
+    await prom.stop();
+    for (const block of readdirSync(out)) renameSync(join(out, block), join(prom.dataDir, block));
+    await prom.restart();
+    const t = end - 2 * MIN; // an evaluation time of the rules
+    for (const mesh of ['istio', 'linkerd'] as const) {
+      const api = new PrometheusClient({ ...prometheusClientSettings(PROMETHEUS), url: prom.url });
+      closers.push(() => api.close());
+      const asked: string[] = [];
+      const query = api.query.bind(api);
+      api.query = (expr, time, signal) => {
+        asked.push(expr);
+        return query(expr, time, signal);
+      };
+      const recorded = new PrometheusSource({ ...prometheusSourceSettings(PROMETHEUS), api, mesh, recordingRules: 'on' });
+      closers.push(() => recorded.close());
+      const raw = new PrometheusSource({ ...prometheusSourceSettings(PROMETHEUS), api: new PrometheusClient({ ...prometheusClientSettings(PROMETHEUS), url: prom.url }), mesh, recordingRules: 'off' });
+      closers.push(() => raw.close());
+      // The rules' newest evaluation at or before t (promtool's evaluation times need not fall on t):
+      // the queries at that time are what the rules recorded.
+      const [newest] = await api.query(`max(timestamp(kad_pod:${mesh}_requests:rate1m))`, t);
+      const evaluated = newest.value * 1000;
+      expect(t - evaluated).toBeLessThan(15_000);
+      const [got, want] = await Promise.all([recorded.current(t), raw.current(evaluated)]);
+      asked.splice(0, 1);
+      const batches = recorded.lastStats().batches;
+      expect(asked.filter((e) => e.startsWith(`{__name__=~"kad_pod:${mesh}_`))).toHaveLength(batches);
+      expect(asked.filter((e) => e.includes('count_over_time('))).toHaveLength(0); // no missing-callees query
+      expect(got.pods.map((p) => podKey(p.ref))).toEqual(want.pods.map((p) => podKey(p.ref)));
+      const byKey = new Map(want.pods.map((p) => [podKey(p.ref), p]));
+      let meshed = 0;
+      for (const p of got.pods) {
+        const w = byKey.get(podKey(p.ref))!;
+        for (const f of ['requestRate', 'errorRatio', 'latencyMs', 'latencyP99Ms', 'missingCallees'] as const) {
+          const [a, b] = [p[f] ?? NaN, w[f] ?? NaN];
+          if (Number.isNaN(b)) expect(a, `${f} of ${p.ref.pod}`).toBeNaN();
+          else expect(Math.abs(a - b), `${f} of ${p.ref.pod}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(b)));
+        }
+        if (Number.isFinite(p.requestRate)) meshed++;
+      }
+      expect(meshed).toBeGreaterThanOrEqual(17);
+      expect(got.pods.filter((p) => p.ref.workload === 'checkout' && p.missingCallees === 0).length).toBeGreaterThan(0); // callers have a value
+    }
+  }, 120_000);
 });
 
 /**
