@@ -6,20 +6,26 @@
  * Prints, per size, the median time of each mesh query of the Prometheus source (src/sources/prometheus-mesh.ts)
  * as one instant query over every pod, `mesh_missing_callees` (its 10-window subquery) among them,
  * and the query time of a whole `PrometheusSource.current()` with KAD_MESH=istio against KAD_MESH=off;
- * checks that the missing-callees query finds the pods the history stopped (one in 20).
+ * checks that the missing-callees query finds the pods the history stopped (one in 20). Then kad's
+ * recording rules (`kad rules`, both groups) are evaluated over the last 12 minutes by promtool and
+ * loaded by a restart, and the same two `current()` are timed reading them (KAD_RECORDING_RULES=on),
+ * beside what one evaluation of the rules over every pod costs (the sum of their queries' times).
  *
  * Run: `npm run bench:mesh-query` (PODS=1000,3000 RUNS=5 to change). Needs /usr/bin/prometheus and
  * /usr/bin/promtool; about 2 minutes and 1 GB of temporary disk at 3,000 pods.
  */
-import { rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { loadConfig } from '../src/config/load.js';
 import { hashString } from '../src/core/rng.js';
 import { PrometheusClient } from '../src/sources/prometheus-client.js';
 import { MESH_METRICS, meshQueries } from '../src/sources/prometheus-mesh.js';
 import { PrometheusSource, prometheusSourceSettings } from '../src/sources/prometheus.js';
-import { tempDir } from '../test/integration.js';
+import { meshRecordingRuleGroup, recordingRuleGroup, recordingRulesYaml } from '../src/sources/prometheus-rules.js';
+import { BINARIES, tempDir } from '../test/integration.js';
 import { backfillOpenMetrics, startPrometheus } from '../test/prometheus.js';
 import { meshFamilies, synthPods, writeHistory } from './synth-pods.js';
 
@@ -56,7 +62,7 @@ const AT = T1 - 15_000;
 
 console.log(`Service-mesh queries against a real Prometheus (2.42, backfilled ${HISTORY_MIN} min at ${STEP / 1000} s, Istio, ${CALLEES} callees a pod, rate window ${settings.rateWindow}); ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`);
 console.log(`median ms of ${RUNS} instant queries over every pod (after one untimed), and of PrometheusSource.current() (batches of ${settings.batchSize} pods, ${settings.concurrency} in flight)\n`);
-const head = ['pods', 'series', ...MESH_METRICS, 'current() off', 'current() istio'];
+const head = ['pods', 'series', ...MESH_METRICS, 'current() off', 'current() istio', 'rules: pod group', 'mesh group', 'current() off', 'current() istio'];
 const rows: string[][] = [];
 for (const n of SIZES) {
   const dir = tempDir(`bench-mesh-${n}`);
@@ -86,8 +92,38 @@ for (const n of SIZES) {
       const offMs = await timed(() => off.current(AT));
       const istioMs = await timed(() => istio.current(AT));
       const series = (await api.query('count({__name__=~".+"})', AT))[0]?.value ?? NaN;
-      rows.push([n.toLocaleString('en'), series.toLocaleString('en'), ...perQuery.map((x) => x.toFixed(1)), offMs.toFixed(0), istioMs.toFixed(0)]);
       console.error(`[${n} pods] ${counted} of ${n} pods miss a callee, as written`);
+      // kad's recording rules: one evaluation over every pod (each rule's query once, timed), then
+      // evaluated every 30 s over the last 12 minutes by promtool and loaded by a restart.
+      const rulesSettings = { ...config.prometheus, namespaceRegex: '.*' };
+      const evalMs = async (rules: { expr: string }[]) => {
+        let sum = 0;
+        for (const r of rules) sum += await timed(() => api.query(r.expr, AT));
+        return sum;
+      };
+      const podGroupMs = await evalMs(recordingRuleGroup(rulesSettings).rules);
+      const meshGroupMs = await evalMs(meshRecordingRuleGroup(rulesSettings).rules);
+      const rulesFile = join(dir, 'kad-rules.yml');
+      writeFileSync(rulesFile, recordingRulesYaml(rulesSettings, { interval: `${STEP / 1000}s` }));
+      t = performance.now();
+      const out = join(dir, 'recorded');
+      await promisify(execFile)(BINARIES.promtool, ['tsdb', 'create-blocks-from', 'rules', '-q', `--start=${(T1 - 12 * MIN) / 1000}`, `--end=${T1 / 1000}`, `--url=${prom.url}`, `--output-dir=${out}`, rulesFile], { maxBuffer: 16 * 1024 * 1024 });
+      await prom.stop();
+      for (const block of readdirSync(out)) renameSync(join(out, block), join(prom.dataDir, block));
+      await prom.restart();
+      console.error(`[${n} pods] promtool: the rules over 12 minutes in ${((performance.now() - t) / 1000).toFixed(1)} s; Prometheus restarted`);
+      const rec = new PrometheusClient({ url: prom.url, timeoutMs: 120_000, maxRetries: 0 });
+      const offRules = new PrometheusSource({ ...settings, api: rec, mesh: 'off', recordingRules: 'on' });
+      const istioRules = new PrometheusSource({ ...settings, api: rec, mesh: 'istio', recordingRules: 'on' });
+      const offRulesMs = await timed(() => offRules.current(AT));
+      const istioRulesMs = await timed(() => istioRules.current(AT));
+      // The mesh values read from the rules are the queries' (the bench's check): the pods that miss a callee.
+      const snap = await istioRules.current(AT);
+      const fromRules = snap.pods.filter((p) => p.missingCallees === 1).length;
+      if (fromRules !== expected) throw new Error(`missingCallees from the rules: ${fromRules} pods count one (expected ${expected})`);
+      await rec.close();
+      rows.push([n.toLocaleString('en'), series.toLocaleString('en'), ...perQuery.map((x) => x.toFixed(1)), offMs.toFixed(0), istioMs.toFixed(0),
+        podGroupMs.toFixed(0), meshGroupMs.toFixed(0), offRulesMs.toFixed(0), istioRulesMs.toFixed(0)]);
     } finally {
       await prom.stop();
     }
