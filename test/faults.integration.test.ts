@@ -32,8 +32,6 @@ import { startPrometheus, type PrometheusServer } from './prometheus.js';
 
 const MIN = 60_000;
 const GRID = 2_000; // history resolution = scoring step
-/** The incident starts this long after the test begins: after training and the Prometheus faults. */
-const INCIDENT_AFTER_MS = 40_000;
 /**
  * The incident lasts longer than the Alertmanager faults can take to meet a delivery each (usually
  * 15–20 s; once in CI over 35 s, with a 25-s incident whose alert had then resolved before the test
@@ -106,12 +104,9 @@ describeWithServers('fault injection between kad and real Prometheus and Alertma
   beforeAll(async () => {
     const now = Date.now();
     const start = Math.floor((now - 35 * MIN) / GRID) * GRID;
-    incidentAt = now + INCIDENT_AFTER_MS;
-    cluster = new SimulatedCluster({
-      seed: 5,
-      start,
-      scenario: { random: false, events: [{ kind: 'cpu_runaway', at: incidentAt, durationMs: INCIDENT_MS, namespace: 'shop', workload: 'catalog', replica: 0 }] },
-    });
+    // The incident is injected when the Alertmanager test begins, after training and the Prometheus
+    // faults however long they took (at a fixed time it once began while they were still running).
+    cluster = new SimulatedCluster({ seed: 5, start, scenario: { random: false } });
     exporter = await startExporter({ cluster, clock: systemClock, host: '127.0.0.1', port: 0 });
     const target = exporter.url.replace('http://', '');
     const history = join(dir, 'history.om');
@@ -190,7 +185,9 @@ describeWithServers('fault injection between kad and real Prometheus and Alertma
 
   it('keeps the alerts of an incident through Alertmanager faults and delivers every one once they stop, the resolution too', async () => {
     amProxy.set(ALERTMANAGER_FAULTS);
-    const inc: Incident = await waitFor(() => cluster.incidents().find((x) => x.kind === 'cpu_runaway'), INCIDENT_AFTER_MS + 30_000, 'the CPU runaway to start');
+    incidentAt = Date.now();
+    cluster.inject({ kind: 'cpu_runaway', at: incidentAt, durationMs: INCIDENT_MS, namespace: 'shop', workload: 'catalog', replica: 0 });
+    const inc: Incident = await waitFor(() => cluster.incidents().find((x) => x.kind === 'cpu_runaway'), 30_000, 'the CPU runaway to start');
     // Every fault meets a request that carries alerts (the incident's among them).
     await waitFor(() => (ALERTMANAGER_FAULTS.every((f) => amProxy.log.some((x) => x.fault === f && alertsOf(x).length > 0)) ? true : undefined), 90_000,
       'every Alertmanager fault to meet a delivery').catch(async (e) => {
