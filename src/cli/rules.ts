@@ -25,7 +25,10 @@ export const rulesCommand: Command = {
     'The rules depend on KAD_RATE_WINDOW, NAMESPACE_REGEX and POD_LABEL (environment, or --config):',
     'print them with the settings kad serve runs with. Load them with `rule_files` (promtool check rules',
     'validates the file) or `kubectl apply -f` (with --crd). kad reads recorded values while they are at',
-    'most 3 minutes old, so the rules must be evaluated at least every minute.',
+    'most 3 minutes old, so the rules must be evaluated at least every minute. Two groups: kad-pod-values',
+    '(each pod\'s CPU and network rates, working set, restarts) and kad-mesh-values (with Istio or Linkerd,',
+    'each pod\'s request rate, 5xx share, mean and p99 latency and missing callees; a mesh the cluster',
+    'does not run records nothing).',
   ].join('\n'),
   async run(v, io) {
     const interval = typeof v.interval === 'string' ? v.interval : '30s';
