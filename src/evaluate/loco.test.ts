@@ -85,6 +85,13 @@ describe('leave-one-corpus-out', () => {
     expect(per[1]).toBe(0.1);
   });
 
+  it('measures a fold with no other fold to choose on (no finite mean): at the point the argmax gives, with no near-ties', () => {
+    const r = leaveOneCorpusOut([fold('a', 'x', 1)], { detectors: [{ kind: 'zmax', label: 'zmax' }], rates: [1e-3, 1e-2], k: [1, 2], hysteresis: [0] });
+    expect(r.heldOut[0].source).toEqual([]);
+    expect(r.heldOut[0].point).toMatchObject({ rate: 1e-2, k: 2 }); // argmax over NaN means: the last point, as before the near-tie rule
+    expect(r.heldOut[0].nearTies).toBeUndefined();
+  });
+
   it('scores NAB folds by NAB at the flags, and all NAB folds together', () => {
     const nab = (name: string, seed: number): Fold => ({ ...fold(name, 'nab', seed), objective: 'nab' });
     const r = leaveOneCorpusOut([nab('n1', 11), nab('n2', 13), fold('a', 'x', 1)], { detectors: [{ kind: 'zmax', label: 'zmax' }], rates: [1e-3, 1e-2], k: [1], hysteresis: [0, 0.01] });

@@ -89,9 +89,9 @@ export interface LocoRow {
   figures: FoldFigures;
   /**
    * Held-out rows: the grid points whose mean objective over the other folds is within
-   * {@link NEAR_TIE} of the chosen one's (the chosen one included), and the range of this fold's own
+   * {@link NEAR_TIE} of the best (the chosen one among them), and the range of this fold's own
    * objective over them (its finite values): how much the figure hangs on which of near-equal points
-   * the argmax took. Absent where the other folds or the fold itself give no finite objective.
+   * is taken. Absent where the other folds or the fold itself give no finite objective.
    */
   nearTies?: { points: number; min: number; max: number };
 }
@@ -243,7 +243,8 @@ function* locoSteps(folds: readonly Fold[], grid: LocoGrid, opts: LocoOptions): 
     const values = (pi: number) => others.map((i) => ({ dataset: folds[i].dataset, value: objective[pi][i] }));
     const means = points.map((_, pi) => datasetMean(values(pi)));
     const top = argmax(means);
-    const tied = points.map((_, pi) => pi).filter((pi) => means[pi] >= means[top] - NEAR_TIE);
+    // The best mean's point is always among them (with no finite mean at all, it is the only one).
+    const tied = points.map((_, pi) => pi).filter((pi) => pi === top || means[pi] >= means[top] - NEAR_TIE);
     const best = steadiest(tied, top, means, tied.map((pi) => Math.min(...datasetMeans(values(pi)))));
     const own = tied.map((pi) => objective[pi][j]).filter(Number.isFinite);
     const row = measure(j, best, others.map((i) => folds[i].name));
