@@ -136,7 +136,12 @@ export function recordingRulesYaml(s: RuleSettings, opts: { interval?: string; c
  * pod label) for this rate window: empty when the rules are not there for this window and pod label.
  */
 export function recordedProbeQuery(nsSelector: string, podLabel: string, rateWindow: string): string {
-  return `max(timestamp(${recordedName('cpu', rateWindow)}{${nsSelector},${podLabel}!=""}))`;
+  return newestQuery(recordedName('cpu', rateWindow), nsSelector, podLabel);
+}
+
+/** The newest sample time (seconds) of the series `name` of kad's pods (those with the pod label). */
+function newestQuery(name: string, nsSelector: string, podLabel: string): string {
+  return `max(timestamp(${name}{${nsSelector},${podLabel}!=""}))`;
 }
 
 /**
@@ -162,5 +167,5 @@ function namesSelector(names: readonly string[]): (selector: string) => string {
  * when the mesh rules are not there for this window and pod label (rules from before them, or none).
  */
 export function recordedMeshProbeQuery(nsSelector: string, podLabel: string, rateWindow: string, flavour: MeshFlavour): string {
-  return `max(timestamp(${recordedMeshName(flavour, 'requestRate', rateWindow)}{${nsSelector},${podLabel}!=""}))`;
+  return newestQuery(recordedMeshName(flavour, 'requestRate', rateWindow), nsSelector, podLabel);
 }

@@ -437,12 +437,7 @@ export class PrometheusSource implements Source {
           return;
         }
         if (m === RECORDED) {
-          const inBatch = new Set(batch.pods);
-          for (const s of await this.api.query(this.recordedQuery(batch.selector), t, ctl.signal)) {
-            const i = this.recorded.get(s.metric.__name__);
-            // Only listed pods: a recorded series outlives its pod until the rule's next evaluation.
-            if (i !== undefined && inBatch.has(podKey({ namespace: s.metric.namespace, pod: s.metric[this.podLabel] }))) this.put(accs, s.metric, i, 1, 0, s.value);
-          }
+          await this.readRecorded(this.recordedQuery(batch.selector), this.recorded, batch, t, ctl.signal, (metric, i, value) => this.put(accs, metric, i, 1, 0, value));
           return;
         }
         const result = await this.api.query(q![POD_METRICS[m]], t, ctl.signal);
@@ -500,16 +495,12 @@ export class PrometheusSource implements Source {
       const meshRecorded = flavour && readRecorded ? await this.meshRecordedNow(t, flavour, ctl.signal) : { reading: false, probes: 0 };
       requests += meshRecorded.probes;
       if (flavour && meshRecorded.reading) {
-        // The mesh rules' values: one selector per batch (only listed pods, as for the pod values).
+        // The mesh rules' values: one selector per batch, as the pod values.
         const names = recordedMeshNames(flavour, this.rateWindow);
         const query = recordedMeshQuery(flavour, this.rateWindow);
         await mapLimit(batches, this.concurrency, async (b) => {
           requests++;
-          const inBatch = new Set(b.pods);
-          for (const s of await this.api.query(query(b.selector), t, ctl.signal)) {
-            const m = names.get(s.metric.__name__);
-            if (m !== undefined && inBatch.has(podKey({ namespace: s.metric.namespace, pod: s.metric[this.podLabel] }))) this.putMesh(accs, s.metric, m, 1, 0, s.value);
-          }
+          await this.readRecorded(query(b.selector), names, b, t, ctl.signal, (metric, m, value) => this.putMesh(accs, metric, m, 1, 0, value));
         }, ctl);
       } else if (flavour) {
         const meshTasks = batches.flatMap((b) => MESH_METRICS.map((k, m) => ({ expr: meshQueries(b.selector, this.podLabel, this.rateWindow, flavour)[k], m })));
@@ -684,16 +675,32 @@ export class PrometheusSource implements Source {
   private async meshRecordedNow(t: number, flavour: MeshFlavour, signal: AbortSignal): Promise<{ reading: boolean; probes: number }> {
     const m = this.meshRules;
     if (m && m.flavour === flavour && m.at <= t && t - m.at < this.staticRefreshMs) return { reading: m.found, probes: 0 };
-    const r = await this.api.query(recordedMeshProbeQuery(this.nsSelector, this.podLabel, this.rateWindow, flavour), t, signal);
-    const found = r.length > 0 && t / 1000 - r[0].value <= RECORDED_MAX_AGE_S;
+    const found = (await this.ageOf(recordedMeshProbeQuery(this.nsSelector, this.podLabel, this.rateWindow, flavour), t, signal)) <= RECORDED_MAX_AGE_S;
     this.meshRules = { flavour, found, at: t };
     return { reading: found, probes: 1 };
   }
 
   /** Seconds from the newest recorded CPU rate of the pods `selector` matches to `t` (Infinity: none). */
-  private async recordedAge(selector: string, t: number, signal: AbortSignal): Promise<number> {
-    const r = await this.api.query(recordedProbeQuery(selector, this.podLabel, this.rateWindow), t, signal);
+  private recordedAge(selector: string, t: number, signal: AbortSignal): Promise<number> {
+    return this.ageOf(recordedProbeQuery(selector, this.podLabel, this.rateWindow), t, signal);
+  }
+
+  /** Seconds from the sample time a probe (`max(timestamp(…))`) answers to `t` (Infinity: no answer). */
+  private async ageOf(probe: string, t: number, signal: AbortSignal): Promise<number> {
+    const r = await this.api.query(probe, t, signal);
     return r.length ? t / 1000 - r[0].value : Infinity;
+  }
+
+  /**
+   * A batch's values from a recorded selector `expr`: each series named in `names` (→ its index) of a
+   * listed pod of `batch` (a recorded series outlives its pod until the rule's next evaluation), to `put`.
+   */
+  private async readRecorded(expr: string, names: ReadonlyMap<string, number>, batch: Batch, t: number, signal: AbortSignal, put: (metric: Labels, index: number, value: number) => void): Promise<void> {
+    const inBatch = new Set(batch.pods);
+    for (const s of await this.api.query(expr, t, signal)) {
+      const i = names.get(s.metric.__name__);
+      if (i !== undefined && inBatch.has(podKey({ namespace: s.metric.namespace, pod: s.metric[this.podLabel] }))) put(s.metric, i, s.value);
+    }
   }
 
   /**
