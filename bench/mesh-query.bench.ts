@@ -14,19 +14,17 @@
  * Run: `npm run bench:mesh-query` (PODS=1000,3000 RUNS=5 to change). Needs /usr/bin/prometheus and
  * /usr/bin/promtool; about 2 minutes and 1 GB of temporary disk at 3,000 pods.
  */
-import { execFile } from 'node:child_process';
-import { readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { loadConfig } from '../src/config/load.js';
 import { hashString } from '../src/core/rng.js';
 import { PrometheusClient } from '../src/sources/prometheus-client.js';
 import { MESH_METRICS, meshQueries } from '../src/sources/prometheus-mesh.js';
 import { PrometheusSource, prometheusSourceSettings } from '../src/sources/prometheus.js';
 import { meshRecordingRuleGroup, recordingRuleGroup, recordingRulesYaml } from '../src/sources/prometheus-rules.js';
-import { BINARIES, tempDir } from '../test/integration.js';
-import { backfillOpenMetrics, startPrometheus } from '../test/prometheus.js';
+import { tempDir } from '../test/integration.js';
+import { backfillOpenMetrics, backfillRules, startPrometheus } from '../test/prometheus.js';
 import { meshFamilies, synthPods, writeHistory } from './synth-pods.js';
 
 const MIN = 60_000;
@@ -106,11 +104,7 @@ for (const n of SIZES) {
       const rulesFile = join(dir, 'kad-rules.yml');
       writeFileSync(rulesFile, recordingRulesYaml(rulesSettings, { interval: `${STEP / 1000}s` }));
       t = performance.now();
-      const out = join(dir, 'recorded');
-      await promisify(execFile)(BINARIES.promtool, ['tsdb', 'create-blocks-from', 'rules', '-q', `--start=${(T1 - 12 * MIN) / 1000}`, `--end=${T1 / 1000}`, `--url=${prom.url}`, `--output-dir=${out}`, rulesFile], { maxBuffer: 16 * 1024 * 1024 });
-      await prom.stop();
-      for (const block of readdirSync(out)) renameSync(join(out, block), join(prom.dataDir, block));
-      await prom.restart();
+      await backfillRules(prom, rulesFile, T1 - 12 * MIN, T1);
       console.error(`[${n} pods] promtool: the rules over 12 minutes in ${((performance.now() - t) / 1000).toFixed(1)} s; Prometheus restarted`);
       const rec = new PrometheusClient({ url: prom.url, timeoutMs: 120_000, maxRetries: 0 });
       const offRules = new PrometheusSource({ ...settings, api: rec, mesh: 'off', recordingRules: 'on' });

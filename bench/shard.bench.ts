@@ -24,7 +24,7 @@
  * /usr/bin/promtool; at 40,000 pods about 0.8 GB of temporary disk and several minutes on 2 cores.
  */
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -40,8 +40,8 @@ import { podListQuery, PrometheusSource, prometheusSourceSettings } from '../src
 import { ShardedSource } from '../src/sources/sharded.js';
 import { createTelemetry } from '../src/telemetry/metrics.js';
 import { recordingExpressions, recordingRulesYaml } from '../src/sources/prometheus-rules.js';
-import { BINARIES, tempDir } from '../test/integration.js';
-import { backfillOpenMetrics, startPrometheus, type PrometheusServer } from '../test/prometheus.js';
+import { tempDir } from '../test/integration.js';
+import { backfillOpenMetrics, backfillRules, startPrometheus, type PrometheusServer } from '../test/prometheus.js';
 import { synthPods, writeHistory } from './synth-pods.js';
 
 const MIN = 60_000;
@@ -206,12 +206,8 @@ async function withRecordingRules(prom: PrometheusServer, dir: string, shards: n
     evalCpu.push(cpuMs(prom.pid!) - c0);
   }
   await api.close();
-  const out = join(dir, 'recorded');
   const t = performance.now();
-  await run(BINARIES.promtool, ['tsdb', 'create-blocks-from', 'rules', '-q', `--start=${T0 / 1000}`, `--end=${T1 / 1000}`, `--url=${prom.url}`, `--output-dir=${out}`, rulesFile], { maxBuffer: 16 * 1024 * 1024 });
-  await prom.stop();
-  for (const block of readdirSync(out)) renameSync(join(out, block), join(prom.dataDir, block));
-  await prom.restart();
+  await backfillRules(prom, rulesFile, T0, T1);
   console.error(`promtool: recording rules over the backfill in ${((performance.now() - t) / 1000).toFixed(1)} s; Prometheus restarted, idle after ${(await settle(prom.pid!)).toFixed(0)} s`);
   console.log(`with kad's recording rules (\`kad rules\`: 7 series per pod, evaluated every ${STEP / 1000} s; one evaluation over the ${all.size.toLocaleString('en')} pods costs Prometheus`
     + ` ${ms(median(evalCpu))} ms of CPU, median of 3), read with one selector per batch (KAD_RECORDING_RULES=on):`);

@@ -9,10 +9,8 @@
  * recording rules (`kad rules`) evaluated over the backfill by promtool: the source reads each mesh's
  * values from them, the same as its queries'.
  */
-import { execFile } from 'node:child_process';
-import { readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { podKey } from '../src/core/series.js';
@@ -26,8 +24,8 @@ import { meshQueries } from '../src/sources/prometheus-mesh.js';
 import { recordingRulesYaml } from '../src/sources/prometheus-rules.js';
 import { SimulatorSource } from '../src/sources/simulator.js';
 import type { MeshMode } from '../src/sources/mesh-series.js';
-import { BINARIES, describeWithServers, tempDir } from './integration.js';
-import { startPrometheus, type PrometheusServer } from './prometheus.js';
+import { describeWithServers, tempDir } from './integration.js';
+import { backfillRules, startPrometheus, type PrometheusServer } from './prometheus.js';
 
 const MIN = 60_000;
 const GRID = 15_000;
@@ -141,11 +139,7 @@ describeWithServers('PrometheusSource reading a service mesh', ['prometheus', 'p
     const dir = tempDir('mesh-rules');
     const rules = join(dir, 'kad-rules.yml');
     writeFileSync(rules, recordingRulesYaml(PROMETHEUS, { interval: '15s' }));
-    const out = join(dir, 'blocks');
-    await promisify(execFile)(BINARIES.promtool, ['tsdb', 'create-blocks-from', 'rules', '-q', `--start=${(start + 15 * MIN) / 1000}`, `--end=${end / 1000}`, `--url=${prom.url}`, `--output-dir=${out}`, rules]);
-    await prom.stop();
-    for (const block of readdirSync(out)) renameSync(join(out, block), join(prom.dataDir, block));
-    await prom.restart();
+    await backfillRules(prom, rules, start + 15 * MIN, end);
     const t = end - 2 * MIN; // an evaluation time of the rules
     for (const mesh of ['istio', 'linkerd'] as const) {
       const api = new PrometheusClient({ ...prometheusClientSettings(PROMETHEUS), url: prom.url });

@@ -4,7 +4,7 @@
  * OpenMetrics file with `promtool tsdb create-blocks-from openmetrics` first, and stopped by PID.
  */
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BINARIES, freePort, startServer, tempDir, type ServerProcess } from './integration.js';
@@ -55,6 +55,27 @@ export async function backfillOpenMetrics(file: string, dataDir: string): Promis
     const err = e as Error & { stdout?: string; stderr?: string };
     throw new Error(`promtool could not backfill ${file}: ${err.message}\n${(err.stderr ?? '').slice(-2000)}`);
   }
+}
+
+/**
+ * Evaluates the rules of `rulesFile` over [startMs, endMs] against `prom` with `promtool tsdb
+ * create-blocks-from rules` (at each group's interval), then stops `prom`, moves the blocks into its
+ * data directory and restarts it, so the recorded series cover the backfilled past.
+ */
+export async function backfillRules(prom: PrometheusServer, rulesFile: string, startMs: number, endMs: number): Promise<void> {
+  const out = tempDir('prom-rules-blocks');
+  try {
+    await run(BINARIES.promtool, ['tsdb', 'create-blocks-from', 'rules', '-q', `--start=${startMs / 1000}`, `--end=${endMs / 1000}`, `--url=${prom.url}`, `--output-dir=${out}`, rulesFile], {
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (e) {
+    const err = e as Error & { stderr?: string };
+    throw new Error(`promtool could not evaluate the rules of ${rulesFile}: ${err.message}\n${(err.stderr ?? '').slice(-2000)}`);
+  }
+  await prom.stop();
+  for (const block of readdirSync(out)) renameSync(join(out, block), join(prom.dataDir, block));
+  rmSync(out, { recursive: true, force: true });
+  await prom.restart();
 }
 
 /** The prometheus.yml for `opts`. */
