@@ -23,6 +23,18 @@ function csv(path: string, rows: number, cols = 1): string {
   return path;
 }
 
+/** A labelled CSV of `rows` rows: a time, `cols` features and a class column `label` (three classes, noisy). */
+function labelledCsv(path: string, rows: number, cols = 8): string {
+  const lines = [['timestamp', ...Array.from({ length: cols }, (_, c) => `f${c}`), 'label'].join(',')];
+  for (let i = 0; i < rows; i++) {
+    const vals = Array.from({ length: cols }, (_, c) => ((i * 7919 + c * 104729) % 1000) / 100);
+    const label = (vals[0] + ((i * 31) % 7)) % 3 < 1 ? 'a' : vals[1] > 5 ? 'b' : 'c';
+    lines.push(`${1_700_000_000 + 60 * i},${vals.map((v) => v.toFixed(2)).join(',')},${label}`);
+  }
+  writeFileSync(path, lines.join('\n') + '\n');
+  return path;
+}
+
 /** Sends `signal` to `child` and resolves with its exit code and the milliseconds it took to exit. */
 async function stop(child: ReturnType<typeof spawnKad>, signal: NodeJS.Signals): Promise<{ code: number | null; ms: number }> {
   const t0 = Date.now();
@@ -73,7 +85,8 @@ describe('batch commands stop on a signal', () => {
     writeFileSync(join(corpus, 'labels', 'combined_windows.json'), '{}');
     for (let k = 0; k < 24; k++) csv(join(corpus, 'data', 'synthetic', `s${k}.csv`), 15_000);
     const child = spawnKad(['evaluate', '--corpus', 'nab', '--data', corpus, '--detector', 'hst', '--detector', 'iforest']);
-    await sleep(4000); // start-up, reading the corpus, then some series
+    // Its first series scored (a progress line on stderr), not after a fixed time.
+    await waitFor(() => (/kad evaluate: [1-9]\d*\/\d+ series/.test(child.output()) ? true : undefined), 60_000, 'the first series scored');
     expect(child.exitCode, child.output()).toBeNull();
     const { code, ms } = await stop(child, 'SIGINT');
     expect(code, child.output()).toBe(130);
@@ -118,6 +131,41 @@ describe('batch commands stop on a signal', () => {
     expect(ms).toBeLessThan(1500);
     expect(existsSync(join(models, 'models.json'))).toBe(false);
     expect(existsSync(models) ? readdirSync(models) : []).toEqual([]);
+  });
+
+  it('kad classify train: SIGINT while the forest grows exits 130 within a second and registers no version', async () => {
+    const work = join(dir, 'classify-train');
+    mkdirSync(work);
+    const data = labelledCsv(join(work, 'train.csv'), 60_000); // 300 trees: several seconds of growing
+    const models = join(work, 'models');
+    const child = spawnKad(['classify', 'train', '--data', data, '--target', 'label', '--model-dir', models, '--params', '{"nEstimators":300}']);
+    await waitFor(() => (/kad classify train: fitting/.test(child.output()) ? true : undefined), 60_000, 'the fit to start');
+    await sleep(300);
+    expect(child.exitCode, child.output()).toBeNull();
+    const { code, ms } = await stop(child, 'SIGINT');
+    expect(code, child.output()).toBe(130);
+    expect(ms).toBeLessThan(1500);
+    expect(child.output()).toContain('stopped (SIGINT)');
+    expect(child.output()).not.toContain('Held-out report');
+    expect(existsSync(models) ? readdirSync(models).filter((f) => /^v\d+\.json$/.test(f)) : []).toEqual([]);
+  });
+
+  it('kad classify predict: SIGTERM while it labels rows exits 143 within a second, leaving no output and no temporary file', async () => {
+    const work = join(dir, 'classify-predict');
+    mkdirSync(work);
+    const models = join(work, 'models');
+    const train = spawnKad(['classify', 'train', '--data', labelledCsv(join(work, 'train.csv'), 2_000), '--target', 'label', '--model-dir', models]);
+    expect(await exited(train), train.output()).toBe(0);
+    rmSync(join(work, 'train.csv'));
+    const input = labelledCsv(join(work, 'in.csv'), 400_000); // a few seconds of labelling, read block by block
+    const child = spawnKad(['classify', 'predict', '--model-dir', models, '--input', input, '--output', join(work, 'out.csv')]);
+    await waitFor(() => (readdirSync(work).some((f) => f.includes('.tmp-')) ? true : undefined), 20_000, 'kad classify predict to open its output');
+    await sleep(300);
+    expect(child.exitCode, child.output()).toBeNull();
+    const { code, ms } = await stop(child, 'SIGTERM');
+    expect(code, child.output()).toBe(143);
+    expect(ms).toBeLessThan(1500);
+    expect(readdirSync(work).sort()).toEqual(['in.csv', 'models']);
   });
 
   it('kad simulate: SIGINT stops the exporter within a second', async () => {

@@ -21,6 +21,8 @@ export interface TextTable {
   header: readonly string[];
   columns: readonly (readonly string[])[];
   rows: number;
+  /** The file's line of row 0, for messages (default 2: the row after the header). */
+  firstLine?: number;
 }
 
 /** How one input column becomes features. */
@@ -98,6 +100,7 @@ export class TableEncoder {
     const names = this.names;
     const d = names.length;
     const data = new Float64Array(table.rows * d);
+    const line0 = table.firstLine ?? 2;
     let o = 0;
     for (const c of this.columns) {
       const j = table.header.indexOf(c.name);
@@ -106,7 +109,7 @@ export class TableEncoder {
       if (c.type === 'numeric') {
         for (let i = 0; i < table.rows; i++) {
           const v = numberOf(cells[i]);
-          if (v === undefined) throw new InputError(`${table.name}:${i + 2}: column ${quoted(c.name)}: ${quoted(cells[i])} is not a number`);
+          if (v === undefined) throw new InputError(`${table.name}:${line0 + i}: column ${quoted(c.name)}: ${quoted(cells[i])} is not a number`);
           data[i * d + o] = v;
         }
         o++;

@@ -13,7 +13,7 @@ import type { Classifier } from './classifier.js';
 import { TableEncoder, type TextTable } from './encoding.js';
 import { createClassifier } from './index.js';
 import { argmaxRows, encodeLabels, indexLabels } from './labels.js';
-import { classificationReport, type ClassificationReport } from './metrics.js';
+import { classificationReport, formatReport, type ClassificationReport } from './metrics.js';
 import { smote } from './smote.js';
 import { stratifiedSplit, takeItems, takeRows } from './split.js';
 
@@ -87,4 +87,30 @@ export function trainOnTable(table: TextTable, s: TableTrainSettings, say: (line
   const pred = argmaxRows(model.predictProba(testFrame), model.classes.length);
   const report = classificationReport(indexLabels(testLabels, model.classes), pred, model.classes);
   return { encoder, model, report, rows: frame.rows, trainRows: trainFrame.rows, testRows: test.length, testFrame, testLabels };
+}
+
+/**
+ * What `kad classify train` prints of a training: the held-out report and confusion matrix, a
+ * forest's out-of-bag score, a stack's out-of-fold scores and choice, and with `importance` the
+ * permutation importance of each feature on the held-out rows (3 shuffles, seeded).
+ */
+export async function trainingReportText(r: TableTrainResult, s: Pick<TableTrainSettings, 'testSize' | 'seed'> & { importance: boolean }): Promise<string> {
+  const { model, report } = r;
+  let text = `Held-out report (${r.testRows} rows, ${Math.round(s.testSize * 100)}% of each class):\n${formatReport(report)}`;
+  const oob = (model as { oobScore?: { accuracy: number; macroF1: number } | null }).oobScore;
+  if (oob) text += `\nout-of-bag: macro-F1 ${oob.macroF1.toFixed(3)}, accuracy ${oob.accuracy.toFixed(3)}\n`;
+  const stack = model as { chosen?: number; outOfFoldScores?: readonly number[]; params?: { members?: { kind: string }[] } };
+  if (stack.outOfFoldScores?.length && stack.params?.members) {
+    const kinds = [...stack.params.members.map((m) => m.kind), 'meta-learner'];
+    text += `\nout of fold, macro-F1: ${kinds.map((k, i) => `${k} ${stack.outOfFoldScores![i].toFixed(3)}`).join(', ')}; `
+      + `predicting with ${stack.chosen! >= 0 ? `${kinds[stack.chosen!]} alone (it beat the meta-learner)` : 'the meta-learner'}\n`;
+  }
+  if (s.importance) {
+    const { permutationImportance } = await import('./importance.js');
+    const imp = permutationImportance(model, r.testFrame, r.testLabels, 3, s.seed);
+    const order = Array.from(imp.mean.keys()).sort((a, b) => imp.mean[b] - imp.mean[a]);
+    text += '\npermutation importance (macro-F1 drop on the held-out rows, mean ± sd of 3 shuffles):\n';
+    for (const j of order) text += `  ${imp.names[j].padEnd(32)} ${imp.mean[j].toFixed(4)} ± ${imp.std[j].toFixed(4)}\n`;
+  }
+  return text;
 }

@@ -46,7 +46,8 @@ describe('kad classify watch', () => {
     await until('the second version', () => readRegistry(models).versions.length === 2);
     // Mostly random labels: worse by far more than the margin, held back.
     writeFileSync(data, csv(0.6, 3));
-    await until('the third version', () => readRegistry(models).versions.length === 3);
+    // The worker registers a version just before the watch logs it: wait for the log line too.
+    await until('the third version', () => readRegistry(models).versions.length === 3 && lines().length === 3);
     const r = readRegistry(models);
     expect(r.versions.map((e) => e.stage)).toEqual(['archived', 'production', 'candidate']);
     expect(r.versions[1].macroF1).toBeGreaterThan(r.versions[0].macroF1);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -63,6 +63,23 @@ describe('kad classify', () => {
       expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     }
     expect(right).toBeGreaterThan(390); // rows with a missing cpu may be taken for normal
+
+    // A large input is read block by block (about 1 MB each): the rows come out the same as the same
+    // rows read at once, and a bad cell in a later block is named by its line; nothing is written then.
+    const big = labelled('big.csv', 50_000);
+    expect(statSync(big).size).toBeGreaterThan(2e6); // two blocks or more
+    const bigOut = join(dir, 'big-pred.csv');
+    expect(await main(['classify', 'predict', '--model-dir', models, '--input', big, '--output', bigOut], io())).toBe(0);
+    const predicted = readFileSync(bigOut, 'utf8').trim().split('\n');
+    expect(predicted.length).toBe(50_001);
+    expect(predicted.slice(0, 401)).toEqual(lines); // the same first 400 input rows, the same labels and probabilities
+    const rows = readFileSync(big, 'utf8').split('\n');
+    rows[45_001] = rows[45_001].replace(/^([^,]*),[^,]*,/, '$1,oops,');
+    writeFileSync(big, rows.join('\n'));
+    const bad = io();
+    expect(await main(['classify', 'predict', '--model-dir', models, '--input', big, '--output', bigOut + '2'], bad)).toBe(2);
+    expect(bad.err).toMatch(/big\.csv:45002: column "cpu": "oops" is not a number/);
+    expect(existsSync(bigOut + '2')).toBe(false);
   });
 
   it('SMOTE, class weights, logistic and stacking train too; --importance prints the features', async () => {

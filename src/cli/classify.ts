@@ -10,12 +10,11 @@
  * - `kad classify watch` retrains on a CSV (or each CSV of a directory) whenever its content changes
  *   (src/sources/file-watch.ts), and registers and promotes each new version by the same rule.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { InputError, KadError, UsageError } from '../core/errors.js';
-import { QUIET_OPTION, stoppedExitCode, type Command, type CommandIO } from './command.js';
+import { fileProgress, QUIET_OPTION, StoppedError, stoppedExitCode, throwIfStopped, yieldAndCheck, type Command, type CommandIO } from './command.js';
 import { csvField, openOutputFile } from './output-file.js';
-import { formatScore } from './score.js';
+import { formatScore, PROGRESS_MIN_BYTES } from './score.js';
 import type { SaveResult } from '../registry/classifier-versions.js';
 
 /** `--algorithm` names and the classifier kinds they stand for. */
@@ -84,16 +83,12 @@ export function trainSettings(v: Record<string, unknown>): TrainSettings {
 /**
  * Trains a classifier on the CSV `dataPath` (its content `bytes` when given, e.g. the settled bytes a
  * watch hashed), prints the held-out report on stdout, and registers the model as a new version,
- * promoted by the margin rule. Returns what the registry did and the version's macro-F1.
+ * promoted by the margin rule. Returns what the registry did and the version's macro-F1. The training
+ * runs in a worker thread, as the service's does (engine/classifier-trainer.ts), so that SIGINT or
+ * SIGTERM stops it at once: the worker is ended before it registers anything ({@link StoppedError}).
  */
 export async function trainAndRegister(dataPath: string, s: TrainSettings, io: CommandIO, bytes?: Buffer): Promise<SaveResult & { macroF1: number }> {
-  const [{ parseCsvTable }, { assertCsvText }, { trainOnTable }, { prepareTraining }, metrics, registry] = await Promise.all([
-    import('../sources/csv-table.js'), import('../sources/csv-text.js'), import('../classifiers/train-table.js'), import('../classifiers/index.js'),
-    import('../classifiers/metrics.js'), import('../registry/classifier-versions.js'),
-  ]);
-  const say = (line: string): void => {
-    if (!s.quiet) io.stderr(`kad classify train: ${line}\n`);
-  };
+  const { ClassifierTrainer } = await import('../engine/classifier-trainer.js');
   if (bytes === undefined) {
     try {
       bytes = readFileSync(dataPath);
@@ -101,30 +96,24 @@ export async function trainAndRegister(dataPath: string, s: TrainSettings, io: C
       throw new InputError(`${dataPath}: cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
     }
   }
-  assertCsvText(bytes, dataPath);
-  await prepareTraining(s.kind, s.params);
-  const r = trainOnTable(parseCsvTable(bytes.toString('utf8'), dataPath), s, say);
-  const { model, report } = r;
-  io.stdout(`Held-out report (${r.testRows} rows, ${Math.round(s.testSize * 100)}% of each class):\n`);
-  io.stdout(metrics.formatReport(report));
-  const oob = (model as { oobScore?: { accuracy: number; macroF1: number } | null }).oobScore;
-  if (oob) io.stdout(`\nout-of-bag: macro-F1 ${oob.macroF1.toFixed(3)}, accuracy ${oob.accuracy.toFixed(3)}\n`);
-  const stack = model as { chosen?: number; outOfFoldScores?: readonly number[]; params?: { members?: { kind: string }[] } };
-  if (stack.outOfFoldScores?.length && stack.params?.members) {
-    const kinds = [...stack.params.members.map((m) => m.kind), 'meta-learner'];
-    io.stdout(`\nout of fold, macro-F1: ${kinds.map((k, i) => `${k} ${stack.outOfFoldScores![i].toFixed(3)}`).join(', ')}; `
-      + `predicting with ${stack.chosen! >= 0 ? `${kinds[stack.chosen!]} alone (it beat the meta-learner)` : 'the meta-learner'}\n`);
+  throwIfStopped(io.stopSignal);
+  const trainer = new ClassifierTrainer();
+  const stop = (): void => void trainer.close();
+  io.stopSignal.addEventListener('abort', stop, { once: true });
+  try {
+    const o = await trainer.train({
+      data: { kind: 'file', path: dataPath, bytes }, settings: s, modelDir: s.dir, stateDir: io.env.KAD_STATE_DIR || undefined,
+      promoteMargin: s.promoteMargin, report: { importance: s.importance },
+    }, (line) => {
+      if (!s.quiet) io.stderr(`kad classify train: ${line}\n`);
+    });
+    throwIfStopped(io.stopSignal);
+    if (!o.ok) throw o.code ? new KadError(o.code, o.message, 500, o.exitCode) : new Error(o.message);
+    io.stdout(o.text ?? '');
+    return { version: o.version, path: o.path, stage: o.stage, reason: o.reason, macroF1: o.macroF1 };
+  } finally {
+    io.stopSignal.removeEventListener('abort', stop);
   }
-  if (s.importance) {
-    const { permutationImportance } = await import('../classifiers/importance.js');
-    const imp = permutationImportance(model, r.testFrame, r.testLabels, 3, s.seed);
-    const order = Array.from(imp.mean.keys()).sort((a, b) => imp.mean[b] - imp.mean[a]);
-    io.stdout('\npermutation importance (macro-F1 drop on the held-out rows, mean ± sd of 3 shuffles):\n');
-    for (const j of order) io.stdout(`  ${imp.names[j].padEnd(32)} ${imp.mean[j].toFixed(4)} ± ${imp.std[j].toFixed(4)}\n`);
-  }
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const saved = registry.saveClassifierVersion(s.dir, registry.versionDocument(r, s, dataPath, sha256), { promoteMargin: s.promoteMargin, sha256, stateDir: io.env.KAD_STATE_DIR || undefined });
-  return { ...saved, macroF1: report.macroF1 };
 }
 
 const trainCommand: Command = {
@@ -160,38 +149,58 @@ const predictCommand: Command = {
     input: { type: 'string', short: 'i', value: 'FILE', description: 'CSV with the training columns (the class column may be absent)' },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'Where to write [time,]label,probability,p_<class>… ("-" for stdout)' },
     version: { type: 'string', value: 'vNNNN', description: 'A version other than production' },
+    quiet: QUIET_OPTION,
   },
   async run(v, io) {
     for (const o of ['model-dir', 'input', 'output'] as const) if (typeof v[o] !== 'string') throw new UsageError(`--${o} is required`);
-    const [{ readCsvTable }, { TableEncoder }, { loadClassifier, prepareClassifiers }, { timeColumnOf }, registry] = await Promise.all([
+    const input = v.input as string;
+    const [{ readCsvTableBlocks }, { TableEncoder }, { loadClassifier, prepareClassifiers }, { timeColumnOf }, registry] = await Promise.all([
       import('../sources/csv-table.js'), import('../classifiers/encoding.js'), import('../classifiers/index.js'), import('../classifiers/train-table.js'), import('../registry/classifier-versions.js'),
     ]);
     const version = registry.loadClassifierVersion(v['model-dir'] as string, typeof v.version === 'string' ? v.version : undefined, { stateDir: io.env.KAD_STATE_DIR || undefined });
     const encoder = TableEncoder.fromJSON(version.encoder);
     await prepareClassifiers(version.model);
     const model = loadClassifier(version.model);
+    const C = model.classes.length;
+    // The rows are read, labelled and written block by block (memory does not grow with the input),
+    // to a file renamed over the output only at the end: stopped (SIGINT/SIGTERM) or failed, none is left.
     const out = v.output === '-' ? undefined : openOutputFile(v.output as string);
+    const emit = (text: string): void => (out ? out.write(Buffer.from(text, 'utf8')) : io.stdout(text));
+    let size = 0;
     try {
-      const table = readCsvTable(v.input as string);
-      const frame = encoder.encode(table);
-      const p = model.predictProba(frame);
-      const C = model.classes.length;
-      const time = timeColumnOf(table.header);
-      const times = time ? table.columns[table.header.indexOf(time)] : undefined;
-      const lines = [[...(time ? [time] : []), 'label', 'probability', ...model.classes.map((c) => `p_${c}`)].map(csvField).join(',')];
-      for (let i = 0; i < frame.rows; i++) {
-        let best = 0;
-        for (let k = 1; k < C; k++) if (p[i * C + k] > p[i * C + best]) best = k;
-        const probs = Array.from(p.subarray(i * C, (i + 1) * C), formatScore);
-        lines.push([...(times ? [csvField(times[i])] : []), csvField(model.classes[best]), formatScore(p[i * C + best]), ...probs].join(','));
+      size = statSync(input).size;
+    } catch {
+      // readCsvTableBlocks says why it cannot read the file
+    }
+    const progress = size >= PROGRESS_MIN_BYTES ? fileProgress(io, v, 'kad classify predict', size) : undefined;
+    const blocks = readCsvTableBlocks(input);
+    try {
+      let time: number | undefined; // the time column's index, once the header is read
+      for (const table of blocks) {
+        if (time === undefined) {
+          const name = timeColumnOf(table.header);
+          time = name ? table.header.indexOf(name) : -1;
+          emit([...(name ? [name] : []), 'label', 'probability', ...model.classes.map((c) => `p_${c}`)].map(csvField).join(',') + '\n');
+        }
+        const p = model.predictProba(encoder.encode(table));
+        const times = time >= 0 ? table.columns[time] : undefined;
+        const lines: string[] = [];
+        for (let i = 0; i < table.rows; i++) {
+          let best = 0;
+          for (let k = 1; k < C; k++) if (p[i * C + k] > p[i * C + best]) best = k;
+          const probs = Array.from(p.subarray(i * C, (i + 1) * C), formatScore);
+          lines.push([...(times ? [csvField(times[i])] : []), csvField(model.classes[best]), formatScore(p[i * C + best]), ...probs].join(','));
+        }
+        emit(lines.join('\n') + '\n');
+        progress?.update(table.endByte ?? size);
+        await yieldAndCheck(io.stopSignal);
       }
-      const text = lines.join('\n') + '\n';
-      if (out) {
-        out.write(Buffer.from(text, 'utf8'));
-        out.commit();
-      } else io.stdout(text);
+      progress?.done();
+      out?.commit();
     } finally {
+      progress?.done();
       out?.discard();
+      blocks.return();
     }
     return 0;
   },
@@ -240,6 +249,7 @@ const watchCommand: Command = {
             const r = await trainAndRegister(ev.path, s, io, ev.bytes);
             log(`${ev.path}: changed${hash}; trained ${r.version} (macro-F1 ${r.macroF1.toFixed(3)}): ${r.stage === 'production' ? 'promoted to production' : 'kept as a candidate'}: ${r.reason}`);
           } catch (e) {
+            if (e instanceof StoppedError) break; // the training in progress was ended; nothing of it is registered
             if (!(e instanceof KadError)) throw e;
             log(`${ev.path}: changed${hash}; not trained: ${e.message}`);
           }

@@ -58,6 +58,17 @@ export function commandProgress(
   return createProgress({ now: () => performance.now(), ...opts, stream: io.progress });
 }
 
+/**
+ * The progress of a command reading a file of `size` bytes, counted in MB (kB under 1 MB) with a line
+ * per tenth off a terminal; see {@link commandProgress}.
+ */
+export function fileProgress(io: Pick<CommandIO, 'progress'>, values: Record<string, unknown>, label: string, size: number): Progress {
+  return commandProgress(io, values, {
+    label, total: size, lineEvery: size / 10,
+    ...(size >= 1e6 ? { unit: 'MB', format: (n: number) => (n / 1e6).toFixed(1) } : { unit: 'kB', format: (n: number) => (n / 1e3).toFixed(0) }),
+  });
+}
+
 /** Renders `kad <command> --help`. */
 export function commandHelp(cmd: Command): string {
   const opts = Object.entries(cmd.options).map(([name, o]) => {

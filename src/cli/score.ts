@@ -8,7 +8,7 @@ import { InputError, UsageError } from '../core/errors.js';
 import { quoted, quotedList } from '../core/quote.js';
 import type { CsvNotes, CsvReadOptions, CsvSeries, TimeTexts } from '../sources/csv.js';
 import { statSync } from 'node:fs';
-import { commandProgress, QUIET_OPTION, yieldAndCheck, type Command } from './command.js';
+import { fileProgress, QUIET_OPTION, yieldAndCheck, type Command } from './command.js';
 import { HELP_DETECTOR_KINDS, SLOW_DETECTOR_KINDS } from './detector-kinds.js';
 import { openOutputFile } from './output-file.js';
 
@@ -138,10 +138,7 @@ export const scoreCommand: Command = {
       // readCsvBlocks says why it cannot read the file
     }
     const progress = size >= PROGRESS_MIN_BYTES || kind in SLOW_DETECTOR_KINDS
-      ? commandProgress(io, v, {
-        label: 'kad score', total: size, lineEvery: size / 10,
-        ...(size >= 1e6 ? { unit: 'MB', format: (n: number) => (n / 1e6).toFixed(1) } : { unit: 'kB', format: (n: number) => (n / 1e3).toFixed(0) }),
-      })
+      ? fileProgress(io, v, 'kad score', size)
       : undefined;
     try {
       const stop = io.stopSignal;

@@ -3,7 +3,8 @@
  * (classifier-worker.ts), which trains, registers and promotes the version and exits; the caller
  * awaits its {@link TrainOutcome}. A forest grown on the main thread would stall /healthz and the
  * scoring cycle for seconds; in a worker the service keeps answering. One job at a time per trainer
- * (jobs queue), and `close()` terminates a running one.
+ * (jobs queue), and `close()` terminates a running one. `kad classify train` and `watch` train the
+ * same way, so that Ctrl-C ends a training at once, before anything of it is registered.
  *
  * Built (dist/) the worker is `classifier-worker.js`; run from the sources (tsx, vitest) it is the
  * `.ts` file, loaded through tsx's ESM hooks registered inside the worker.
@@ -13,6 +14,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { TableTrainSettings } from '../classifiers/train-table.js';
+import type { KadErrorCode } from '../core/errors.js';
 import type { SaveResult } from '../registry/classifier-versions.js';
 
 /** What one job trains on, how, and where the version goes. */
@@ -24,12 +26,17 @@ export interface TrainJob {
   /** Whose database keeps the registry (registry/classifier-versions.ts). */
   stateDir?: string;
   promoteMargin: number;
+  /** Also return what `kad classify train` prints of the training (`text`), with permutation importance when `importance`. */
+  report?: { importance: boolean };
 }
 
 /** What a job did: the registered version, or why it failed. */
 export type TrainOutcome =
-  | (SaveResult & { ok: true; macroF1: number; rows: number; sha256: string; /** Wall time in the worker. */ ms: number })
-  | { ok: false; message: string; code?: string };
+  | (SaveResult & { ok: true; macroF1: number; rows: number; sha256: string; /** Wall time in the worker. */ ms: number; /** With `job.report`: the report. */ text?: string })
+  | { ok: false; message: string; /** A {@link KadError}'s code and exit code. */ code?: KadErrorCode; exitCode?: number };
+
+/** A message of the worker: a line of what it does (SMOTE, the fit and its time), or the outcome. */
+export type WorkerMessage = { say: string } | TrainOutcome;
 
 function workerScript(): { url: URL; viaTsx: boolean } {
   const js = new URL('./classifier-worker.js', import.meta.url);
@@ -47,15 +54,18 @@ function startWorker(job: TrainJob): Worker {
   return new Worker(boot, { eval: true, workerData: job });
 }
 
+/** Why a job did not run or finish after {@link ClassifierTrainer.close}. */
+const STOPPING = 'training was stopped';
+
 /** Runs training jobs one at a time in worker threads. */
 export class ClassifierTrainer {
   private queue: Promise<unknown> = Promise.resolve();
   private running: Worker | null = null;
   private closed = false;
 
-  /** Trains `job` once the jobs before it are done; resolves with its outcome (never rejects). */
-  train(job: TrainJob): Promise<TrainOutcome> {
-    const next = this.queue.then(() => this.runOne(job));
+  /** Trains `job` once the jobs before it are done; resolves with its outcome (never rejects). `say` hears what it does. */
+  train(job: TrainJob, say?: (line: string) => void): Promise<TrainOutcome> {
+    const next = this.queue.then(() => this.runOne(job, say));
     this.queue = next;
     return next;
   }
@@ -71,17 +81,20 @@ export class ClassifierTrainer {
     await this.running?.terminate();
   }
 
-  private runOne(job: TrainJob): Promise<TrainOutcome> {
-    if (this.closed) return Promise.resolve({ ok: false, message: 'the service is stopping' });
+  private runOne(job: TrainJob, say?: (line: string) => void): Promise<TrainOutcome> {
+    if (this.closed) return Promise.resolve({ ok: false, message: STOPPING });
     return new Promise<TrainOutcome>((resolve) => {
       const w = startWorker(job);
       this.running = w;
       let outcome: TrainOutcome | undefined;
-      w.once('message', (m: TrainOutcome) => (outcome = m));
+      w.on('message', (m: WorkerMessage) => {
+        if ('say' in m) say?.(m.say);
+        else outcome = m;
+      });
       w.once('error', (e) => (outcome ??= { ok: false, message: e.message }));
       w.once('exit', (code) => {
         this.running = null;
-        resolve(outcome ?? { ok: false, message: this.closed ? 'the service is stopping' : `the training worker exited with code ${code}` });
+        resolve(outcome ?? { ok: false, message: this.closed ? STOPPING : `the training worker exited with code ${code}` });
       });
     });
   }

@@ -4,17 +4,17 @@
  * job from `workerData`: the data (a CSV's settled bytes, or a labelled export to generate by a module
  * the caller names, e.g. the simulator's), trains as `kad classify train` does
  * (classifiers/train-table.ts), registers the version in the registry (promoted by the margin rule),
- * posts one {@link TrainOutcome} and exits.
+ * posts one {@link TrainOutcome} and exits; before it, a `{ say }` message per line of what it does.
  */
 import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { KadError } from '../core/errors.js';
 import { prepareTraining } from '../classifiers/index.js';
-import { trainOnTable } from '../classifiers/train-table.js';
+import { trainingReportText, trainOnTable } from '../classifiers/train-table.js';
 import { saveClassifierVersion, versionDocument } from '../registry/classifier-versions.js';
 import { assertCsvText } from '../sources/csv-text.js';
 import { parseCsvTable } from '../sources/csv-table.js';
-import type { TrainJob, TrainOutcome } from './classifier-trainer.js';
+import type { TrainJob, TrainOutcome, WorkerMessage } from './classifier-trainer.js';
 
 /** A module that generates a labelled data set as CSV lines (evaluate/simulator-labeled.ts has this shape). */
 interface GeneratorModule {
@@ -22,7 +22,7 @@ interface GeneratorModule {
   labeledDatasetCsv(ds: unknown): Iterable<string>;
 }
 
-async function run(job: TrainJob): Promise<TrainOutcome> {
+async function run(job: TrainJob, post: (m: WorkerMessage) => void): Promise<TrainOutcome> {
   const t0 = performance.now();
   let bytes: Buffer, name: string;
   if (job.data.kind === 'file') {
@@ -36,15 +36,16 @@ async function run(job: TrainJob): Promise<TrainOutcome> {
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   assertCsvText(bytes, name);
   await prepareTraining(job.settings.kind, job.settings.params);
-  const r = trainOnTable(parseCsvTable(bytes.toString('utf8'), name), job.settings);
+  const r = trainOnTable(parseCsvTable(bytes.toString('utf8'), name), job.settings, (say) => post({ say }));
+  const text = job.report ? await trainingReportText(r, { ...job.settings, importance: job.report.importance }) : undefined;
   const saved = saveClassifierVersion(job.modelDir, versionDocument(r, job.settings, name, sha256), { promoteMargin: job.promoteMargin, sha256, stateDir: job.stateDir });
-  return { ok: true, ...saved, macroF1: r.report.macroF1, rows: r.rows, sha256, ms: Math.round(performance.now() - t0) };
+  return { ok: true, ...saved, macroF1: r.report.macroF1, rows: r.rows, sha256, ms: Math.round(performance.now() - t0), ...(text === undefined ? {} : { text }) };
 }
 
 if (parentPort) {
   const port = parentPort;
-  run(workerData as TrainJob).then(
-    (outcome) => port.postMessage(outcome),
-    (e: unknown) => port.postMessage({ ok: false, message: (e as Error).message ?? String(e), code: e instanceof KadError ? e.code : undefined } satisfies TrainOutcome),
-  );
+  const post = (m: WorkerMessage): void => port.postMessage(m);
+  run(workerData as TrainJob, post).then(post, (e: unknown) => post({
+    ok: false, message: (e as Error).message ?? String(e), ...(e instanceof KadError ? { code: e.code, exitCode: e.exitCode } : {}),
+  }));
 }

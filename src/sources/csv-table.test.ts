@@ -1,9 +1,20 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../core/errors.js';
-import { parseCsvTable, readCsvTable } from './csv-table.js';
+import { parseCsvTable, readCsvTableBlocks, type CsvTable } from './csv-table.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kad-table-'));
+
+function file(name: string, content: string | Buffer): string {
+  const p = join(dir, name);
+  writeFileSync(p, content);
+  return p;
+}
+
+/** Every block of `path` read `blockBytes` at a time. */
+const blocksOf = (path: string, blockBytes: number): CsvTable[] => [...readCsvTableBlocks(path, blockBytes)];
 
 describe('CSV tables', () => {
   it('reads text, numbers, empty and quoted cells by column', () => {
@@ -11,6 +22,7 @@ describe('CSV tables', () => {
     expect(t.header).toEqual(['a', 'b', 'label']);
     expect(t.rows).toBe(2);
     expect(t.columns).toEqual([['1', ''], ['x, y', '2'], ['normal', 'crash_loop']]);
+    expect(t.firstLine).toBe(2);
   });
 
   it('says what is wrong and where', () => {
@@ -18,9 +30,33 @@ describe('CSV tables', () => {
     expect(() => parseCsvTable('a,b\n', 'h.csv')).toThrow(/h.csv: no data rows/);
     expect(() => parseCsvTable('a,b\n1,2\n3\n', 'f.csv')).toThrow(/f.csv:3: expected 2 fields/);
     expect(() => parseCsvTable('a,a\n1,2\n', 'd.csv')).toThrow(/column "a" appears twice/);
-    expect(() => readCsvTable('/nonexistent/x.csv')).toThrow(InputError);
-    const dir = mkdtempSync(join(tmpdir(), 'kad-table-'));
-    writeFileSync(join(dir, 'bin.csv'), Buffer.from([0x61, 0x0a, 0x00]));
-    expect(() => readCsvTable(join(dir, 'bin.csv'))).toThrow(/not a text file/);
+  });
+
+  it('reads a file block by block: the same header, rows and cells, each block with its line and its end in the file', () => {
+    const lines = ['\uFEFFt, v ,label'];
+    for (let i = 0; i < 500; i++) lines.push(i % 97 === 5 ? '' : `${i},"${i % 3 === 0 ? 'x, y' : i}",c${i % 4}`);
+    const text = lines.join('\r\n') + '\r\n\r\n';
+    const path = file('blocks.csv', text);
+    const whole = parseCsvTable(text, path);
+    for (const size of [64, 1000, 1 << 20]) {
+      const blocks = blocksOf(path, size);
+      expect(blocks.length).toBeGreaterThanOrEqual(size === 64 ? 100 : 1);
+      for (const b of blocks) expect(b.header).toEqual(['t', 'v', 'label']);
+      expect(blocks.reduce((n, b) => n + b.rows, 0)).toBe(whole.rows);
+      whole.columns.forEach((col, j) => expect(blocks.flatMap((b) => b.columns[j])).toEqual(col));
+      // Each block's first row is at its line of the file; the blocks end where the file does.
+      for (const b of blocks) expect(lines[b.firstLine - 1].split(',')[0]).toBe(b.columns[0][0]);
+      expect(blocks.map((b) => b.endByte).at(-1)).toBe(statSync(path).size);
+    }
+  });
+
+  it('says what is wrong and where when reading by blocks: the line of a bad row in a later block, an empty file, no rows, no file, not text', () => {
+    const rows = Array.from({ length: 300 }, (_, i) => `${i},${i}`);
+    rows[250] = '7';
+    expect(() => blocksOf(file('f.csv', `a,b\n${rows.join('\n')}\n`), 100)).toThrow(/f\.csv:252: expected 2 fields/);
+    expect(() => blocksOf(file('e.csv', '\n\n'), 100)).toThrow(/e\.csv: the file is empty/);
+    expect(() => blocksOf(file('h.csv', 'a,b\n\n'), 100)).toThrow(/h\.csv: no data rows/);
+    expect(() => blocksOf('/nonexistent/x.csv', 100)).toThrow(InputError);
+    expect(() => blocksOf(file('bin.csv', Buffer.from([0x61, 0x0a, 0x00])), 100)).toThrow(/not a text file/);
   });
 });

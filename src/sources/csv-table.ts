@@ -4,55 +4,90 @@
  * Cells are trimmed and unquoted; what they mean (numbers, categories, missing) is the caller's
  * business. Errors name the file, and the line where one is at fault.
  */
-import { readFileSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
 import { quotedList } from '../core/quote.js';
 import { splitLine } from './csv.js';
-import { assertCsvText } from './csv-text.js';
+import { readLineChunks } from './csv-text.js';
 
 /** A table read from a CSV file: the header and each column's cells. */
 export interface CsvTable {
   /** The file (for messages). */
   name: string;
   header: string[];
-  /** `columns[j][i]`: column j of data row i (line i + 2 of the file). */
+  /** `columns[j][i]`: column j of data row i. */
   columns: string[][];
   rows: number;
+  /** The file's line of data row 0 (2 for a whole file; blank lines before a row shift it). */
+  firstLine: number;
+  /** Read by blocks ({@link readCsvTableBlocks}): the file's bytes up to the end of this block. */
+  endByte?: number;
 }
 
-/** Parses CSV text into a table; `name` is used in messages. Throws {@link InputError} on an empty file, no data rows, or a row with the wrong number of fields. */
-export function parseCsvTable(text: string, name: string): CsvTable {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
-  if (lines.length === 0 || lines[0].trim() === '') throw new InputError(`${name}: the file is empty (expected a header line naming the columns)`);
-  const header = splitLine(lines[0]).map((h) => h.trim());
+/** The header line's column names; throws {@link InputError} on an empty header, a column without a name or one named twice. */
+function parseHeader(line: string | undefined, name: string): string[] {
+  if (line === undefined || line.trim() === '') throw new InputError(`${name}: the file is empty (expected a header line naming the columns)`);
+  const header = splitLine(line).map((h) => h.trim());
   const seen = new Set<string>();
   for (const h of header) {
     if (h === '') throw new InputError(`${name}:1: a column has no name (header: ${quotedList(header)})`);
     if (seen.has(h)) throw new InputError(`${name}:1: column "${h}" appears twice`);
     seen.add(h);
   }
-  const columns: string[][] = header.map(() => []);
-  let rows = 0;
-  for (let i = 1; i < lines.length; i++) {
-    if (lines[i].trim() === '') continue;
-    const f = splitLine(lines[i]);
-    if (f.length !== header.length) throw new InputError(`${name}:${i + 1}: expected ${header.length} fields (${quotedList(header)}), found ${f.length}`);
-    for (let j = 0; j < f.length; j++) columns[j].push(f[j].trim());
-    rows++;
-  }
-  if (rows === 0) throw new InputError(`${name}: no data rows after the header`);
-  return { name, header, columns, rows };
+  return header;
 }
 
-/** Reads a CSV file as a table; see {@link parseCsvTable}. */
-export function readCsvTable(path: string): CsvTable {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new InputError(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+/** The rows of `lines` (line `lines[k]` is line `lineBefore + k + 1` of the file) as a table; blank lines are skipped. */
+function parseRows(lines: readonly string[], from: number, lineBefore: number, header: string[], name: string): CsvTable {
+  const columns: string[][] = header.map(() => []);
+  let rows = 0;
+  let firstLine = 0;
+  for (let i = from; i < lines.length; i++) {
+    if (lines[i].trim() === '') continue;
+    const f = splitLine(lines[i]);
+    if (f.length !== header.length) throw new InputError(`${name}:${lineBefore + i + 1}: expected ${header.length} fields (${quotedList(header)}), found ${f.length}`);
+    for (let j = 0; j < f.length; j++) columns[j].push(f[j].trim());
+    if (rows === 0) firstLine = lineBefore + i + 1;
+    rows++;
   }
-  assertCsvText(bytes, path);
-  return parseCsvTable(bytes.toString('utf8'), path);
+  return { name, header, columns, rows, firstLine };
+}
+
+/** The text's lines, without a byte-order mark and without the line ends. */
+const linesOf = (text: string): string[] => text.replace(/^\uFEFF/, '').split(/\r?\n/);
+
+/** Parses CSV text into a table; `name` is used in messages. Throws {@link InputError} on an empty file, no data rows, or a row with the wrong number of fields. */
+export function parseCsvTable(text: string, name: string): CsvTable {
+  const lines = linesOf(text);
+  while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
+  const table = parseRows(lines, 1, 0, parseHeader(lines[0], name), name);
+  if (table.rows === 0) throw new InputError(`${name}: no data rows after the header`);
+  return table;
+}
+
+/** Bytes read at a time by {@link readCsvTableBlocks}. */
+const BLOCK_BYTES = 1 << 20;
+
+/**
+ * Reads a CSV file as tables of whole rows, about `blockBytes` of the file each, with the same header,
+ * rows and errors (the file's line numbers) as {@link parseCsvTable} on the whole file: memory is bound by the block, not
+ * the file. Blocks without rows (blank lines) are not yielded; a file without any row throws as
+ * {@link parseCsvTable} does.
+ */
+export function* readCsvTableBlocks(path: string, blockBytes = BLOCK_BYTES): Generator<CsvTable, void, void> {
+  let header: string[] | undefined;
+  let rows = 0;
+  for (const chunk of readLineChunks(path, blockBytes)) {
+    const lines = linesOf(chunk.bytes.toString('utf8'));
+    if (!chunk.eof) lines.pop(); // the empty text after the chunk's last line end
+    let from = 0;
+    if (!header) {
+      header = parseHeader(lines[0], path);
+      from = 1;
+    }
+    const table = parseRows(lines, from, chunk.linesBefore, header, path);
+    rows += table.rows;
+    if (table.rows > 0) yield { ...table, endByte: chunk.endByte };
+  }
+  if (!header) throw new InputError(`${path}: the file is empty (expected a header line naming the columns)`);
+  if (rows === 0) throw new InputError(`${path}: no data rows after the header`);
 }

@@ -4,6 +4,7 @@
  * byte offset and line, and shows no byte of the file.
  */
 import { isUtf8 } from 'node:buffer';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
 
 /** Where `bytes` start in their file: the byte offset and the count of line ends before them. */
@@ -52,4 +53,71 @@ export function assertCsvText(bytes: Uint8Array, name: string, at: TextPosition 
   for (let j = buf.indexOf(0x0a); j >= 0 && j < k; j = buf.indexOf(0x0a, j + 1)) line++;
   const what = k === nul ? 'a NUL byte' : `byte 0x${buf[k].toString(16).padStart(2, '0')}, which is not UTF-8,`;
   throw new InputError(`${name}: not a text file: ${what} at byte offset ${at.offset + k} (line ${line}); kad reads CSV as UTF-8 text`);
+}
+
+/** The error of a file that cannot be opened or read, naming it. */
+export function cannotRead(path: string, e: unknown): InputError {
+  return new InputError(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+}
+
+/** A run of whole lines of a file, as {@link readLineChunks} reads it. */
+export interface LineChunk {
+  /** Its bytes: whole lines (the last chunk: to the end of the file), checked to be UTF-8 text. */
+  bytes: Buffer;
+  /** Line ends in the file before it (its first line is line `linesBefore + 1`). */
+  linesBefore: number;
+  /** The file's bytes up to its end. */
+  endByte: number;
+  /** Whether it ends the file. */
+  eof: boolean;
+}
+
+const NL = 0x0a;
+
+/**
+ * Reads a file as chunks of whole lines, about `blockBytes` each (a longer line makes a longer
+ * chunk), each checked by {@link assertCsvText} with its place in the file: memory is bound by the
+ * chunk, not the file. The last chunk (`eof`) holds what follows the last line end, possibly nothing.
+ * `reserve()` bytes are left free before each chunk's bytes in its buffer (`bytes.buffer`), for a
+ * caller that puts a header there without a copy. Each chunk has its own buffer. Throws
+ * {@link InputError} naming the file when it cannot be read, or where it is not text.
+ */
+export function* readLineChunks(path: string, blockBytes: number, reserve: () => number = () => 0): Generator<LineChunk, void, void> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw cannotRead(path, e);
+  }
+  try {
+    let carry = Buffer.alloc(0); // the bytes after the last whole line read so far
+    let read = 0; // bytes read from the file so far
+    const at: TextPosition = { offset: 0, lines: 0 }; // where the next bytes to check start
+    for (let eof = false; !eof;) {
+      const head = reserve();
+      const buf = Buffer.allocUnsafe(head + carry.length + blockBytes);
+      carry.copy(buf, head);
+      let n: number;
+      try {
+        n = readSync(fd, buf, head + carry.length, blockBytes, null);
+      } catch (e) {
+        throw cannotRead(path, e);
+      }
+      eof = n === 0;
+      read += n;
+      const data = buf.subarray(head, head + carry.length + n);
+      const cut = eof ? data.length : data.lastIndexOf(NL) + 1;
+      carry = Buffer.from(data.subarray(cut));
+      if (cut === 0 && !eof) continue; // no whole line yet
+      // Whole lines only: a UTF-8 sequence never spans a line end.
+      const bytes = data.subarray(0, cut);
+      assertCsvText(bytes, path, at);
+      const linesBefore = at.lines;
+      at.offset += cut;
+      for (let k = bytes.indexOf(NL); k >= 0; k = bytes.indexOf(NL, k + 1)) at.lines++;
+      yield { bytes, linesBefore, endByte: read - carry.length, eof };
+    }
+  } finally {
+    closeSync(fd);
+  }
 }

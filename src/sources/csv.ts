@@ -18,12 +18,12 @@
  * string per line or per cell; anything unusual (quotes, spaces, other time formats, more than 15
  * significant digits) falls back to the string rules above, so the values are the same either way.
  */
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
 import type { Frame } from '../core/frame.js';
 import { quoted, quotedList } from '../core/quote.js';
 import { parseDecimalBytes, parseTimeBytes, readPlainRow, SLOW, type PlainRow } from './csv-fields.js';
-import { assertCsvText, type TextPosition } from './csv-text.js';
+import { assertCsvText, cannotRead, readLineChunks } from './csv-text.js';
 
 /** How to read a CSV series. */
 export interface CsvReadOptions {
@@ -331,9 +331,6 @@ export function describeCsvNotes(name: string, notes: CsvNotes): string[] {
   return out;
 }
 
-const cannotRead = (path: string, e: unknown): InputError =>
-  new InputError(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-
 /** Reads and parses a CSV file. */
 export function readCsvSeries(path: string, opts: CsvReadOptions = {}): CsvSeries {
   let bytes: Buffer;
@@ -358,72 +355,44 @@ const BLOCK_BYTES = 4 << 20;
  * last block, and returned. (Blank lines are skipped at the end of a block as at the end of a file.)
  */
 export function* readCsvBlocks(path: string, opts: CsvReadOptions = {}, blockBytes = BLOCK_BYTES): Generator<CsvSeries, CsvNotes, void> {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    throw cannotRead(path, e);
-  }
   const total: CsvNotes = { backwardTimes: 0, firstBackward: null, missingValues: 0, rowsWithMissing: 0 };
   const parseOpts: CsvReadOptions = { strictTime: opts.strictTime };
-  try {
-    let carry = Buffer.alloc(0); // the bytes after the last whole line read so far
-    let header: Buffer | null = null; // the header line, with its line end
-    let from: CsvContinuation | undefined;
-    let read = 0; // bytes read from the file so far
-    const at: TextPosition = { offset: 0, lines: 0 }; // where the next bytes to check start
-    for (let eof = false; !eof;) {
-      // One buffer per block: the header, the carried bytes, then the file's next bytes (the block's
-      // time texts point into it, so it is not reused).
-      const head = header?.length ?? 0;
-      const buf = Buffer.allocUnsafe(head + carry.length + blockBytes);
-      if (header) header.copy(buf, 0);
-      carry.copy(buf, head);
-      let n: number;
-      try {
-        n = readSync(fd, buf, head + carry.length, blockBytes, null);
-      } catch (e) {
-        throw cannotRead(path, e);
-      }
-      eof = n === 0;
-      read += n;
-      const data = buf.subarray(head, head + carry.length + n);
-      const cut = eof ? data.length : data.lastIndexOf(NL) + 1;
-      // Whole lines only: a UTF-8 sequence never spans a line end.
-      assertCsvText(data.subarray(0, cut), path, at);
-      at.offset += cut;
-      for (let k = data.indexOf(NL); k >= 0 && k < cut; k = data.indexOf(NL, k + 1)) at.lines++;
-      carry = Buffer.from(data.subarray(cut));
-      let bodyStart = 0;
-      if (!header) {
-        if (cut === 0 && !eof) continue; // no whole line yet
-        const k = data.indexOf(NL);
-        bodyStart = k < 0 ? cut : k + 1;
-        header = Buffer.from(data.subarray(0, bodyStart));
-      }
-      if (isBlankBytes(data.subarray(bodyStart, cut))) {
-        if (eof && !from) parseCsvSeries(buf.subarray(0, head + cut), path, parseOpts); // throws: empty, no rows
-        continue;
-      }
-      const block = parseCsvSeries(buf.subarray(0, head + cut), path, parseOpts, from);
-      const rows = block.frame.rows;
-      if (block.notes.firstBackward && !total.firstBackward) total.firstBackward = block.notes.firstBackward;
-      total.backwardTimes += block.notes.backwardTimes;
-      total.missingValues += block.notes.missingValues;
-      total.rowsWithMissing += block.notes.rowsWithMissing;
-      const before = from?.rowsBefore ?? 0;
-      from = {
-        rowsBefore: before + rows,
-        latest: block.frame.times[rows - 1],
-        latestText: block.latestRow >= 0 ? block.timeText.at(block.latestRow) : (from?.latestText ?? ''),
-        latestLine: block.latestRow >= 0 ? before + block.latestRow + 2 : (from?.latestLine ?? 0),
-        prevText: block.timeText.at(rows - 1),
-      };
-      block.endByte = read - carry.length;
-      yield block;
+  let header: Buffer | null = null; // the header line, with its line end
+  let from: CsvContinuation | undefined;
+  // Each chunk's buffer leaves room for the header in front: the parser reads header and rows as one
+  // text (the block's time texts point into it, so buffers are not reused).
+  for (const chunk of readLineChunks(path, blockBytes, () => header?.length ?? 0)) {
+    const { bytes: data, eof } = chunk;
+    const cut = data.length;
+    const head = header?.length ?? 0;
+    const buf = Buffer.from(data.buffer, data.byteOffset - head, head + cut);
+    if (header) header.copy(buf, 0);
+    let bodyStart = 0;
+    if (!header) {
+      const k = data.indexOf(NL);
+      bodyStart = k < 0 ? cut : k + 1;
+      header = Buffer.from(data.subarray(0, bodyStart));
     }
-  } finally {
-    closeSync(fd);
+    if (isBlankBytes(data.subarray(bodyStart, cut))) {
+      if (eof && !from) parseCsvSeries(buf, path, parseOpts); // throws: empty, no rows
+      continue;
+    }
+    const block = parseCsvSeries(buf, path, parseOpts, from);
+    const rows = block.frame.rows;
+    if (block.notes.firstBackward && !total.firstBackward) total.firstBackward = block.notes.firstBackward;
+    total.backwardTimes += block.notes.backwardTimes;
+    total.missingValues += block.notes.missingValues;
+    total.rowsWithMissing += block.notes.rowsWithMissing;
+    const before = from?.rowsBefore ?? 0;
+    from = {
+      rowsBefore: before + rows,
+      latest: block.frame.times[rows - 1],
+      latestText: block.latestRow >= 0 ? block.timeText.at(block.latestRow) : (from?.latestText ?? ''),
+      latestLine: block.latestRow >= 0 ? before + block.latestRow + 2 : (from?.latestLine ?? 0),
+      prevText: block.timeText.at(rows - 1),
+    };
+    block.endByte = chunk.endByte;
+    yield block;
   }
   if (opts.warn) for (const line of describeCsvNotes(path, total)) opts.warn(line);
   return total;
