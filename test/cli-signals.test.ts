@@ -168,6 +168,19 @@ describe('batch commands stop on a signal', () => {
     expect(readdirSync(work).sort()).toEqual(['in.csv', 'models']);
   });
 
+  it('kad simulate --export-labeled: SIGINT while it simulates exits 130 within a second and writes no file', async () => {
+    const work = join(dir, 'export');
+    mkdirSync(work);
+    const child = spawnKad(['simulate', '--export-labeled', join(work, 'sim.csv'), '--hours', '2000']);
+    // Its first progress line (after 2 s of simulating): the export is under way.
+    await waitFor(() => (/kad simulate: \d+\/\d+ minutes simulated/.test(child.output()) ? true : undefined), 60_000, 'the first progress line');
+    expect(child.exitCode, child.output()).toBeNull();
+    const { code, ms } = await stop(child, 'SIGINT');
+    expect(code, child.output()).toBe(130);
+    expect(ms).toBeLessThan(1500);
+    expect(readdirSync(work)).toEqual([]);
+  });
+
   it('kad simulate: SIGINT stops the exporter within a second', async () => {
     const child = spawnKad(['simulate', '--listen', '127.0.0.1:0']);
     await waitFor(() => (/metrics at http/.test(child.output()) ? true : undefined), 20_000, 'kad simulate to listen');

@@ -14,7 +14,8 @@ import { DEFAULT_CORPUS_DIRS, type CorpusName, type LabeledSeries } from '../eva
 import { readNabCorpus, readNabProfiles } from '../evaluate/nab.js';
 import { readNezhaCorpus, type NezhaReadOptions } from '../evaluate/nezha.js';
 import { formatReport, reportJson, type EvaluationReport } from '../evaluate/report.js';
-import { detectorSteps, runSteps, runStepsAsync, type DetectorResult } from '../evaluate/runner.js';
+import { runSteps, runStepsAsync } from '../core/steps.js';
+import { detectorSteps, type DetectorResult } from '../evaluate/runner.js';
 import { leaveOneCorpusOutAsync } from '../evaluate/loco.js';
 import { LOCO_GRID_NAMES, locoGrid, readLocoFolds } from '../evaluate/loco-folds.js';
 import { formatLoco } from '../evaluate/loco-report.js';

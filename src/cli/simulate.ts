@@ -8,7 +8,7 @@ import { acceleratedClock, systemClock } from '../core/clock.js';
 import { UsageError } from '../core/errors.js';
 import { SimulatedCluster } from '../simulator/cluster.js';
 import { startExporter } from '../simulator/exporter.js';
-import { untilAborted, type Command, type CommandIO } from './command.js';
+import { untilAborted, yieldAndCheck, type Command, type CommandIO } from './command.js';
 import { openOutputFile } from './output-file.js';
 
 /** Parses HOST:PORT (IPv6 hosts in brackets). */
@@ -62,14 +62,14 @@ export const simulateCommand: Command = {
   },
 };
 
-/** `kad simulate --export-labeled`: the labelled data set, written all or nothing. */
+/** `kad simulate --export-labeled`: the labelled data set, written all or nothing; SIGINT/SIGTERM stop it between simulated hours. */
 async function exportLabeled(path: string, hours: number, seed: number, io: CommandIO): Promise<number> {
   if (!(hours > 0)) throw new UsageError(`--hours must be above 0, got ${hours}`);
-  const { simulatorLabeledDataset, labeledDatasetCsv } = await import('../evaluate/simulator-labeled.js');
+  const [{ simulatorLabeledDatasetSteps, labeledDatasetCsv }, { runStepsAsync }] = await Promise.all([import('../evaluate/simulator-labeled.js'), import('../core/steps.js')]);
   const out = openOutputFile(path);
   try {
     let last = 0;
-    const ds = simulatorLabeledDataset({
+    const steps = simulatorLabeledDatasetSteps({
       hours, seed,
       onProgress: (done, total) => {
         if (done === total || performance.now() - last > 2000) {
@@ -78,12 +78,14 @@ async function exportLabeled(path: string, hours: number, seed: number, io: Comm
         }
       },
     });
+    const ds = await runStepsAsync(steps, () => yieldAndCheck(io.stopSignal));
     let chunk: string[] = [];
     for (const line of labeledDatasetCsv(ds)) {
       chunk.push(line);
       if (chunk.length === 10_000) {
         out.write(Buffer.from(chunk.join('\n') + '\n'));
         chunk = [];
+        await yieldAndCheck(io.stopSignal);
       }
     }
     if (chunk.length) out.write(Buffer.from(chunk.join('\n') + '\n'));

@@ -12,7 +12,7 @@ import { workloadKey } from '../core/series.js';
 import { SimulatedCluster } from '../simulator/cluster.js';
 import { SimulatorSource } from '../sources/simulator.js';
 import { readCsvSeries } from '../sources/csv.js';
-import { runSteps } from './runner.js';
+import { runSteps } from '../core/steps.js';
 
 /** One series to forecast: regular steps from `startMs`, NaN = missing. */
 export interface ForecastSeriesData {

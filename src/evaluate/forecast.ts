@@ -22,7 +22,7 @@ import { forecastSeries, resolveForecastOptions, type ForecastOptions } from '..
 import type { Progress } from '../core/progress.js';
 import { SeriesHistory, type HistoryOptions } from '../store/series-history.js';
 import { readNabTrafficCorpus, simulatorForecastCorpusSteps, type ForecastSeriesData } from './forecast-corpus.js';
-import { runSteps, runStepsAsync } from './runner.js';
+import { runSteps, runStepsAsync } from '../core/steps.js';
 
 /** Options of {@link evaluateForecastSeries}. */
 export interface ForecastEvalOptions {

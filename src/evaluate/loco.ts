@@ -24,7 +24,8 @@ import { AlertPolicy } from '../policy/alert-policy.js';
 import { flagStarts, nabScores, NAB_PROFILES } from './nab-score.js';
 import { flagMetrics, scoreMetrics, summarisePointMetrics, type PointSummary, type ScoreMetrics } from './point-metrics.js';
 import { CURVE_RATES, FALSE_ALERT_BUDGETS, recallAtBudget } from './recall-curve.js';
-import { runSeries, runSteps, runStepsAsync, type SeriesRun } from './runner.js';
+import { runStepsAsync, runSteps } from '../core/steps.js';
+import { runSeries, type SeriesRun } from './runner.js';
 
 /** How a fold's objective is computed. */
 export type FoldObjective = 'nab' | 'flag-f1' | 'events';

@@ -38,7 +38,7 @@ import { callGraph } from '../policy/topology-inhibition.js';
 import { ReplaySource } from '../sources/replay.js';
 import { listNezhaSeries, readNezhaFaults, type NezhaFault } from './nezha.js';
 import { CURVE_RATES, FALSE_ALERT_BUDGETS, recallAtBudget } from './recall-curve.js';
-import { runSteps, runStepsAsync } from './runner.js';
+import { runSteps, runStepsAsync } from '../core/steps.js';
 
 const DAY_MS = 86_400_000;
 

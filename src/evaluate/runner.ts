@@ -11,6 +11,7 @@
  * flagged rows out of online learning.
  */
 import { row } from '../core/frame.js';
+import { runSteps, runStepsAsync } from '../core/steps.js';
 import { createDetector } from '../detectors/index.js';
 import { AlertPolicy, type AlertPolicyParams } from '../policy/alert-policy.js';
 import { FlagCalibrator } from '../policy/flag-calibrator.js';
@@ -145,29 +146,6 @@ export function evaluateDetector(kind: string, corpus: readonly LabeledSeries[],
  */
 export async function evaluateDetectorAsync(kind: string, corpus: readonly LabeledSeries[], opts: EvaluateOptions, between: () => Promise<void>): Promise<DetectorResult> {
   return runStepsAsync(detectorSteps(kind, corpus, opts), between);
-}
-
-/** Drives a generator of units of work (one `yield` before each) to its result. */
-export function runSteps<T>(steps: Generator<void, T, void>): T {
-  let next = steps.next();
-  while (!next.done) next = steps.next();
-  return next.value;
-}
-
-/** {@link runSteps}, awaiting `between()` at each `yield` and at the end (a throw there ends the generator). */
-export async function runStepsAsync<T>(steps: Generator<void, T, void>, between: () => Promise<void>): Promise<T> {
-  let next = steps.next();
-  while (!next.done) {
-    try {
-      await between();
-    } catch (e) {
-      steps.return(undefined as T);
-      throw e;
-    }
-    next = steps.next();
-  }
-  await between(); // after the last unit too: a stop asked for during it is not lost
-  return next.value;
 }
 
 /** The work of {@link evaluateDetector}, yielding before each series. */

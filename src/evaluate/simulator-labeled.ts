@@ -13,6 +13,7 @@ import { SimulatedCluster } from '../simulator/cluster.js';
 import type { IncidentKind } from '../simulator/types.js';
 import { SimulatorSource } from '../sources/simulator.js';
 import { SIM_CORPUS_START } from './forecast-corpus.js';
+import { runSteps } from '../core/steps.js';
 
 /** The classes of the export, `normal` first. */
 export const ABNORMALITY_CLASSES = ['normal', 'packet_loss', 'cpu_runaway', 'memory_leak', 'crash_loop', 'noisy_neighbour'] as const;
@@ -59,6 +60,14 @@ export interface LabeledDataset {
 
 /** Simulates the cluster and builds the data set; see the module comment. */
 export function simulatorLabeledDataset(o: SimulatorLabeledDatasetOptions): LabeledDataset {
+  return runSteps(simulatorLabeledDatasetSteps(o));
+}
+
+/** Simulated steps between two yields of {@link simulatorLabeledDatasetSteps}: an hour at the default step, some 30 ms of work. */
+const STEPS_PER_YIELD = 60;
+
+/** The work of {@link simulatorLabeledDataset}, yielding every {@link STEPS_PER_YIELD} steps (drive it with runner.ts `runStepsAsync` to stay stoppable). */
+export function* simulatorLabeledDatasetSteps(o: SimulatorLabeledDatasetOptions): Generator<void, LabeledDataset, void> {
   const start = o.start ?? SIM_CORPUS_START;
   const step = o.stepMs ?? 60_000;
   const size = o.windowSteps ?? 10;
@@ -73,6 +82,7 @@ export function simulatorLabeledDataset(o: SimulatorLabeledDatasetOptions): Labe
   const pods: string[] = [];
   source.observe(start); // primes the rates
   for (let i = 0; i < steps; i++) {
+    if (i % STEPS_PER_YIELD === 0) yield;
     const t = start + (i + 1) * step;
     const snap = source.observe(t);
     const features = extractor.update(snap);
