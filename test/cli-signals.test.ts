@@ -78,6 +78,20 @@ describe('batch commands stop on a signal', () => {
     expect(readFileSync(out, 'utf8')).toBe('old\n');
   });
 
+  it('kad score --train: SIGINT while lstm-ae fits exits 130 within a second, leaving no output', async () => {
+    const work = join(dir, 'score-fit');
+    mkdirSync(work);
+    const train = csv(join(work, 'train.csv'), 20_000, 2); // 4 epochs over 20,000 windows: tens of seconds of fitting
+    const child = spawnKad(['score', '--input', train, '--train', train, '--output', join(work, 'out.csv'), '--detector', 'lstm-ae']);
+    await waitFor(() => (readdirSync(work).some((f) => f.includes('.tmp-')) ? true : undefined), 30_000, 'kad score to open its output');
+    await sleep(1500); // reading the training rows, then fitting
+    expect(child.exitCode, child.output()).toBeNull();
+    const { code, ms } = await stop(child, 'SIGINT');
+    expect(code, child.output()).toBe(130);
+    expect(ms).toBeLessThan(1500);
+    expect(readdirSync(work)).toEqual(['train.csv']);
+  });
+
   it('kad evaluate: SIGINT between series exits 130 within a second and prints no report', async () => {
     const corpus = join(dir, 'nab');
     mkdirSync(join(corpus, 'data', 'synthetic'), { recursive: true });

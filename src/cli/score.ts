@@ -6,6 +6,7 @@
  */
 import { InputError, UsageError } from '../core/errors.js';
 import { quoted, quotedList } from '../core/quote.js';
+import { runStepsAsync } from '../core/steps.js';
 import type { CsvNotes, CsvReadOptions, CsvSeries, TimeTexts } from '../sources/csv.js';
 import { statSync } from 'node:fs';
 import { fileProgress, QUIET_OPTION, yieldAndCheck, type Command } from './command.js';
@@ -165,7 +166,8 @@ export const scoreCommand: Command = {
           throw new InputError(`${v.train}: columns (${quotedList(train.frame.names)}) differ from ${v.input}'s (${quotedList(names)})`);
         }
         await yieldAndCheck(stop);
-        if (detector.fit) detector.fit(train.frame);
+        if (detector.fitSteps) await runStepsAsync(detector.fitSteps(train.frame), () => yieldAndCheck(stop));
+        else if (detector.fit) detector.fit(train.frame);
         const trainRows = flagger || !detector.fit ? train.frame.rows : 0;
         for (let i = 0; i < trainRows; i++) {
           if (i % CHUNK_ROWS === 0) await yieldAndCheck(stop);

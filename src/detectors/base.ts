@@ -27,5 +27,10 @@ export interface Explainer {
 /** A fit-then-score detector (PyOD style). */
 export interface BatchDetector {
   fit(frame: Frame): void;
+  /**
+   * {@link fit}'s work yielding between units, for a detector whose fit can take long (lstm-ae): a
+   * command drives it with core/steps.ts `runStepsAsync` and stays stoppable. Optional.
+   */
+  fitSteps?(frame: Frame): Generator<void, void, void>;
   score(frame: Frame): Float64Array;
 }

@@ -39,6 +39,7 @@ import { intIn, paramReader } from '../core/params.js';
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Features, Frame } from '../core/frame.js';
 import { createRng, hash32 } from '../core/rng.js';
+import { runSteps } from '../core/steps.js';
 import { tf } from '../core/tf.js';
 import { zToScore } from '../core/score-map.js';
 import { type BatchDetector, type Detector } from './base.js';
@@ -152,7 +153,7 @@ export class LstmAutoencoder implements Detector, BatchDetector {
     if (!this.push(x)) return;
     this.sinceTrain++;
     const p = this.params;
-    if (this.weights === null ? this.count >= p.minTrain : this.sinceTrain >= p.retrainEvery) this.train(this.history(), this.count);
+    if (this.weights === null ? this.count >= p.minTrain : this.sinceTrain >= p.retrainEvery) runSteps(this.trainSteps(this.history(), this.count));
   }
 
   /** Scores one point in [0, 1) against the last learned points; allocates nothing. */
@@ -194,6 +195,11 @@ export class LstmAutoencoder implements Detector, BatchDetector {
    * has fewer than `window + 1` rows.
    */
   fit(frame: Frame): void {
+    runSteps(this.fitSteps(frame));
+  }
+
+  /** {@link fit}, yielding before each batch of training (minutes on a long frame), so that a command can stop it. */
+  *fitSteps(frame: Frame): Generator<void, void, void> {
     const p = this.params;
     if (frame.rows < p.window + 1) throw new InputError(`lstm-ae: fit needs at least window + 1 = ${p.window + 1} rows, got ${frame.rows}`);
     if (this.d === 0) this.init(frame.cols);
@@ -207,7 +213,7 @@ export class LstmAutoencoder implements Detector, BatchDetector {
       }
     }
     if (n < p.window + 1) throw new InputError(`lstm-ae: fit needs at least window + 1 = ${p.window + 1} rows with a finite value`);
-    this.train(series, n);
+    yield* this.trainSteps(series, n);
   }
 
   /** Scores every row of `frame` as {@link LstmAutoencoder.scoreOne} would, each against the learned history (rows are not learned). */
@@ -345,8 +351,8 @@ export class LstmAutoencoder implements Detector, BatchDetector {
     this.statsDirty = false;
   }
 
-  /** Trains on `n` chronological raw points of `series` (tfjs, synchronous), then calibrates the errors. */
-  private train(series: Float64Array, n: number): void {
+  /** Trains on `n` chronological raw points of `series` (tfjs), yielding before each batch, then calibrates the errors. */
+  private *trainSteps(series: Float64Array, n: number): Generator<void, void, void> {
     const { d } = this;
     const p = this.params;
     const W = p.window;
@@ -369,6 +375,7 @@ export class LstmAutoencoder implements Detector, BatchDetector {
           [order[i], order[k]] = [order[k], order[i]];
         }
         for (let s = 0; s + B <= nWin; s += B) {
+          yield;
           for (let b = 0; b < B; b++) batch.set(std.subarray(order[s + b] * d, (order[s + b] + W) * d), b * W * d);
           tf.tidy(() => {
             const xb = tf.tensor3d(batch, [B, W, d]);
