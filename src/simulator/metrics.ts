@@ -29,6 +29,7 @@ export const METRIC_METADATA: Readonly<Record<string, MetricMeta>> = {
   kube_pod_info: { type: 'gauge', help: 'Information about pod.' },
   kube_pod_start_time: { type: 'gauge', help: 'Start time in unix timestamp for a pod.' },
   kube_pod_status_ready: { type: 'gauge', help: 'Describes whether the pod is ready to serve requests.' },
+  kube_pod_status_phase: { type: 'gauge', help: 'The pods current phase.' },
   kube_pod_container_status_restarts_total: { type: 'counter', help: 'The number of container restarts per container.' },
   kube_pod_container_status_waiting_reason: { type: 'gauge', help: 'Describes the reason the container is currently in waiting state.' },
   kube_pod_container_status_last_terminated_reason: { type: 'gauge', help: 'Describes the last reason the container was in terminated state.' },
@@ -98,6 +99,7 @@ export function buildSamples(pods: readonly PodState[], deployments: readonly De
   for (const p of pods) {
     push('kube_pod_status_ready', p.labels.readyTrue, p.ready ? 1 : 0);
     push('kube_pod_status_ready', p.labels.readyFalse, p.ready ? 0 : 1);
+    for (const labels of p.labels.phases) push('kube_pod_status_phase', labels, labels.phase === 'Running' ? 1 : 0);
   }
   for (const p of pods) if (p.waitingReason) push('kube_pod_container_status_waiting_reason', reasonLabels(p, p.waitingReason), 1);
   for (const p of pods) {

@@ -38,7 +38,12 @@ export interface PodLabels {
   pod: Record<string, string>;
   readyTrue: Record<string, string>;
   readyFalse: Record<string, string>;
+  /** kube_pod_status_phase's labels, one per phase ({@link POD_PHASES}). */
+  phases: readonly Record<string, string>[];
 }
+
+/** The phases kube-state-metrics exports a `kube_pod_status_phase` series for, each pod; the simulator's pods are all `Running`. */
+export const POD_PHASES = ['Pending', 'Succeeded', 'Failed', 'Unknown', 'Running'] as const;
 
 /** Where and how a pod is created. */
 export interface PodInit {
@@ -285,6 +290,7 @@ function makeLabels(p: PodState): PodLabels {
     info: freeze({ namespace, pod, node, created_by_kind: 'ReplicaSet', created_by_name: p.replicaSet }),
     readyTrue: freeze({ namespace, pod, condition: 'true' }),
     readyFalse: freeze({ namespace, pod, condition: 'false' }),
+    phases: POD_PHASES.map((phase) => freeze({ namespace, pod, phase })),
     pod: freeze({ namespace, pod }),
   };
 }

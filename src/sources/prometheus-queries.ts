@@ -5,7 +5,7 @@
 
 /** The per-pod values a source queries, in the order of {@link podQueries}. */
 export const POD_METRICS = [
-  'cpu', 'memory', 'restarts', 'rxBytes', 'txBytes', 'rxPackets', 'rxDropped', 'cpuLimit', 'memoryLimit', 'cpuRequest', 'startedAt', 'info',
+  'cpu', 'memory', 'restarts', 'rxBytes', 'txBytes', 'rxPackets', 'rxDropped', 'cpuLimit', 'memoryLimit', 'cpuRequest', 'startedAt', 'finished', 'info',
 ] as const;
 /** One of {@link POD_METRICS}. */
 export type PodMetric = (typeof POD_METRICS)[number];
@@ -73,6 +73,7 @@ export function podQueries(selector: string, podLabel: string, rateWindow: strin
     memoryLimit: `${sum(`kube_pod_container_resource_limits{${selector},resource="memory"}`)} or ${sum(`kube_pod_container_resource_limits_memory_bytes{${selector}}`)}`,
     cpuRequest: `${sum(`kube_pod_container_resource_requests{${selector},resource="cpu"}`)} or ${sum(`kube_pod_container_resource_requests_cpu_cores{${selector}}`)}`,
     startedAt: `max by (${by}) (kube_pod_start_time{${selector}})`,
+    finished: `max by (${by}) (kube_pod_status_phase{${selector},phase=~"Succeeded|Failed"})`,
     info: `max by (${by}, created_by_kind, created_by_name, node) (kube_pod_info{${selector}})`,
   };
 }

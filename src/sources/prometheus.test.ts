@@ -85,7 +85,7 @@ const MARKERS: [string, PodMetric | 'memoryUsage'][] = [
   ['kube_pod_container_status_restarts_total', 'restarts'], ['container_network_receive_bytes_total', 'rxBytes'],
   ['container_network_transmit_bytes_total', 'txBytes'], ['container_network_receive_packets_total', 'rxPackets'],
   ['container_network_receive_packets_dropped_total', 'rxDropped'], ['kube_pod_container_resource_requests', 'cpuRequest'], ['resource="cpu"', 'cpuLimit'],
-  ['resource="memory"', 'memoryLimit'], ['kube_pod_start_time', 'startedAt'], ['kube_pod_info', 'info'],
+  ['resource="memory"', 'memoryLimit'], ['kube_pod_start_time', 'startedAt'], ['kube_pod_status_phase', 'finished'], ['kube_pod_info', 'info'],
 ];
 
 /**
@@ -247,6 +247,23 @@ describe('PrometheusSource', () => {
     expect(api.calls[1].expr).toContain('namespace=~"shop"');
   });
 
+  it('leaves out pods whose phase is Succeeded or Failed (a Job\'s pod kept after its run, listed by its restart series); in history from the step it finished', async () => {
+    // kube-state-metrics: kube_pod_status_phase{phase="Succeeded"} 1 once the pod finished (the query
+    // asks for the Succeeded and Failed series and takes their max); the container series go, the restarts stay.
+    const job: FakePod = {
+      namespace: 'batch', pod: 'report-28390560-x7k2p',
+      values: { memory: (t) => (t < 120_000 ? 50e6 : NaN), restarts: () => 0, finished: (t) => (t < 120_000 ? 0 : 1) },
+      info: { created_by_kind: 'Job', created_by_name: 'report-28390560' },
+    };
+    const api = new FakeApi([full('batch', 'web-5d4f8b9c6d-abcde'), job]);
+    const src = new PrometheusSource({ ...SETTINGS, api, staticRefreshMs: 0 });
+    expect((await src.current(60_000)).pods.map((p) => p.ref.pod)).toEqual(['report-28390560-x7k2p', 'web-5d4f8b9c6d-abcde']);
+    expect((await src.current(180_000)).pods.map((p) => p.ref.pod)).toEqual(['web-5d4f8b9c6d-abcde']);
+    const hist = await src.history(0, 240_000, 60_000);
+    expect(hist.map((s) => s.pods.length)).toEqual([2, 2, 1, 1, 1]);
+    expect(api.calls.some((c) => c.expr.includes('kube_pod_status_phase') && c.expr.includes('phase=~"Succeeded|Failed"'))).toBe(true);
+  });
+
   it('batches large clusters with bounded concurrency and merges the answers', async () => {
     const pods = [
       ...Array.from({ length: 23 }, (_, i) => full('big', `api-5d4f8b9c6d-p${i}`)),
@@ -332,14 +349,14 @@ describe('PrometheusSource', () => {
     const first = await src.current(0);
     expect(src.lastStats().requests).toBe(POD_METRICS.length);
     const again = await src.current(30_000);
-    expect(src.lastStats().requests).toBe(POD_METRICS.length - 5);
+    expect(src.lastStats().requests).toBe(POD_METRICS.length - 6); // without the six static queries
     expect(again.pods.map((p) => [p.ref, p.cpuLimit, p.memoryLimit, p.startedAt])).toEqual(first.pods.map((p) => [p.ref, p.cpuLimit, p.memoryLimit, p.startedAt]));
     pods.push(full('a', 'web-5d4f8b9c6d-ccccc'));
     const grown = await src.current(40_000);
     expect(src.lastStats().requests).toBe(POD_METRICS.length);
     expect(grown.pods[2].ref.workload).toBe('web');
     await src.current(50_000);
-    expect(src.lastStats().requests).toBe(POD_METRICS.length - 5);
+    expect(src.lastStats().requests).toBe(POD_METRICS.length - 6); // without the six static queries
     await src.current(100_000 + 1);
     expect(src.lastStats().requests).toBe(POD_METRICS.length);
     const always = new PrometheusSource({ ...SETTINGS, api, staticRefreshMs: 0 });

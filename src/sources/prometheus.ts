@@ -14,6 +14,7 @@
  * | cpuLimit, memoryLimit | `sum(kube_pod_container_resource_limits{resource="cpu"/"memory"})` (or KSM v1's `…_limits_cpu_cores` / `…_limits_memory_bytes`) |
  * | cpuRequest | `sum(kube_pod_container_resource_requests{resource="cpu"})` (or KSM v1's `…_requests_cpu_cores`) |
  * | startedAt | `max(kube_pod_start_time)` (seconds), where kube-state-metrics exports it |
+ * | (finished) | `max(kube_pod_status_phase{phase=~"Succeeded\|Failed"})`: a pod whose phase is one of them is left out of the snapshot (a completed Job's pod keeps its restart series while its object lasts; `kubectl top` does not show it either) |
  * | workload, node | `kube_pod_info`'s `created_by_kind`, `created_by_name` and `node`; the ReplicaSet hash is stripped (→ Deployment), a CronJob's Job suffix too; without it, {@link workloadFromPodName} |
  *
  * Working set, not usage, is the default memory: it is what the kubelet evicts on and the OOM killer
@@ -56,7 +57,9 @@
  * recorded request rate at most 3 minutes old; looked for every `staticRefreshMs`); rules from before
  * it leave the five queries.
  *
- * **Presence.** A pod is in a snapshot at time t when it has a memory or restart value at t. Both are
+ * **Presence.** A pod is in a snapshot at time t when it has a memory or restart value at t and its
+ * phase is not Succeeded or Failed (read with the static values: in `current`, a pod that finishes
+ * leaves within `staticRefreshMs`; in `history`, at the step). Memory and restarts are
  * instant selectors, so a pod that goes away leaves at the next scrape (Prometheus marks its series
  * stale), while rates would still answer for one rate window. Metrics the cluster does not have are
  * NaN. `history` leaves out steps with no pod at all (no data is not "no pods").
@@ -92,7 +95,7 @@ const FRESHNESS = -2;
  */
 const RECORDED_MAX_AGE_S = 180;
 /** Values that stay put for a pod's life (or nearly): limits, start time, owner and node. */
-const STATIC_METRICS: ReadonlySet<number> = new Set(['cpuLimit', 'memoryLimit', 'cpuRequest', 'startedAt', 'info'].map((m) => INDEX[m]));
+const STATIC_METRICS: ReadonlySet<number> = new Set(['cpuLimit', 'memoryLimit', 'cpuRequest', 'startedAt', 'finished', 'info'].map((m) => INDEX[m]));
 
 /** Cached static values of one pod. */
 interface StaticEntry {
@@ -859,6 +862,7 @@ export class PrometheusSource implements Source {
     for (const a of accs.values()) {
       const v = (m: number) => a.values[m * steps + i];
       if (Number.isNaN(v(I_MEMORY)) && Number.isNaN(v(I_RESTARTS))) continue;
+      if (v(INDEX.finished) === 1) continue; // Succeeded or Failed: a Job's pod kept after its run, listed by its restarts
       const ref: PodRef = { namespace: a.namespace, pod: a.pod, workload: workloadOf(a.pod, a.info?.created_by_kind, a.info?.created_by_name) };
       if (this.shard && !this.shard.owns(ref)) continue; // a pod of the same name in another namespace of a batch
       if (a.info?.node) ref.node = a.info.node;
