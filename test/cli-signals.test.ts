@@ -195,6 +195,17 @@ describe('batch commands stop on a signal', () => {
     expect(readdirSync(work)).toEqual([]);
   });
 
+  it('kad score --output -: a reader that goes away (| head) stops it at once with exit 141 (as SIGPIPE would) and no error on stderr', async () => {
+    const work = join(dir, 'pipe');
+    mkdirSync(work);
+    const input = csv(join(work, 'in.csv'), 200_000, 3);
+    const child = spawnKad(['score', '--input', input, '--output', '-', '--detector', 'hst', '-q']);
+    child.stdout!.once('data', () => child.stdout!.destroy()); // head -1: reads a little, then closes its end
+    const code = await exited(child);
+    expect(code, child.output()).toBe(141);
+    expect(child.output()).not.toMatch(/EPIPE|Error|stopped/);
+  });
+
   it('kad simulate: SIGINT stops the exporter within a second', async () => {
     const child = spawnKad(['simulate', '--listen', '127.0.0.1:0']);
     await waitFor(() => (/metrics at http/.test(child.output()) ? true : undefined), 20_000, 'kad simulate to listen');

@@ -95,7 +95,8 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
   } catch (e) {
     // Once asked to stop, a failure is the stop's doing (an aborted source query surfaces as it may).
     if (e instanceof StoppedError || io.stopSignal.aborted) {
-      io.stderr(`kad ${cmd.name}: stopped (${String(io.stopSignal.reason ?? 'signal')}); nothing written\n`);
+      // A reader that went away is not news (`kad score --output - | head`): quiet, as a tool killed by SIGPIPE.
+      if (io.stopSignal.reason !== 'SIGPIPE') io.stderr(`kad ${cmd.name}: stopped (${String(io.stopSignal.reason ?? 'signal')}); nothing written\n`);
       return stoppedExitCode(io.stopSignal);
     }
     if (e instanceof KadError) {
@@ -125,6 +126,15 @@ if (isEntryPoint()) {
       if (finished) process.exit(stoppedExitCode(ctrl.signal));
     });
   }
+  // The reader of stdout went away (`kad score --output - | head`): stop as on a signal, with exit
+  // 141 (128 + SIGPIPE) and no message, as a tool that SIGPIPE kills; Node ignores SIGPIPE and would
+  // throw the write's EPIPE instead. Nothing can be said on a closed stderr either.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    if (!ctrl.signal.aborted) ctrl.abort('SIGPIPE');
+    if (finished) process.exit(stoppedExitCode(ctrl.signal));
+  });
+  process.stderr.on('error', () => {});
   main(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
