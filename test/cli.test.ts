@@ -1,11 +1,12 @@
 /** The `kad` command line: help, `score` against the DESIGN.md contract, and error exits. */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS, main } from '../src/cli/kad.js';
 import { createRng } from '../src/core/rng.js';
-import { captureIO, DATA_DIR, exited, spawnKad, waitFor } from './helpers.js';
+import { captureIO, DATA_DIR, exited, ROOT, spawnKad, waitFor } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kad-cli-'));
 
@@ -57,6 +58,23 @@ describe('kad help', () => {
 });
 
 describe('kad score', () => {
+  it('reads standard input with --input - or --train - (the same rows out as from the file), and names it "-" in errors', () => {
+    const path = fixture('stdin.csv');
+    const text = readFileSync(path, 'utf8');
+    const run = (args: string[], input?: string) => spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/kad.ts'), ...args], { cwd: ROOT, input, encoding: 'utf8' });
+    const fromFile = run(['score', '--input', path, '--train', path, '--output', '-']);
+    expect(fromFile.status, fromFile.stderr).toBe(0);
+    const viaStdin = run(['score', '--input', '-', '--train', path, '--output', '-'], text);
+    expect(viaStdin.status, viaStdin.stderr).toBe(0);
+    expect(viaStdin.stdout).toBe(fromFile.stdout);
+    const trainViaStdin = run(['score', '--input', path, '--train', '-', '--output', '-'], text);
+    expect(trainViaStdin.stdout).toBe(fromFile.stdout);
+    const bad = run(['score', '--input', '-', '--output', '-'], 'timestamp,a\n1,2\n2,x\n');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('-:3: column "a": "x" is not a number');
+    expect(run(['score', '--input', '-', '--train', '-', '--output', '-'], text).stderr).toContain('cannot both be "-"');
+  });
+
   it('writes timestamp,score,is_anomaly, one row per input row in order, scores in [0,1] with 6+ digits', async () => {
     const input = fixture('series.csv');
     const out = join(dir, 'out.csv');

@@ -10,7 +10,7 @@
  * - `kad classify watch` retrains on a CSV (or each CSV of a directory) whenever its content changes
  *   (src/sources/file-watch.ts), and registers and promotes each new version by the same rule.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { InputError, KadError, UsageError } from '../core/errors.js';
 import { fileProgress, QUIET_OPTION, StoppedError, stoppedExitCode, throwIfStopped, yieldAndCheck, type Command, type CommandIO } from './command.js';
 import { csvField, openOutputFile } from './output-file.js';
@@ -89,13 +89,7 @@ export function trainSettings(v: Record<string, unknown>): TrainSettings {
  */
 export async function trainAndRegister(dataPath: string, s: TrainSettings, io: CommandIO, bytes?: Buffer): Promise<SaveResult & { macroF1: number }> {
   const { ClassifierTrainer } = await import('../engine/classifier-trainer.js');
-  if (bytes === undefined) {
-    try {
-      bytes = readFileSync(dataPath);
-    } catch (e) {
-      throw new InputError(`${dataPath}: cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-    }
-  }
+  if (bytes === undefined) bytes = (await import('../sources/csv-text.js')).readInput(dataPath);
   throwIfStopped(io.stopSignal);
   const trainer = new ClassifierTrainer();
   const stop = (): void => void trainer.close();
@@ -121,7 +115,7 @@ const trainCommand: Command = {
   summary: 'Train a classifier on a labelled CSV, print its held-out report and write a new model version',
   usage: 'kad classify train --data TRAIN.csv --target COLUMN --model-dir DIR [--algorithm rf|gbdt|logistic|stack|mlp|cnn|gnn] [--smote] [--test-size 0.2] [--seed N] [--promote-margin 0.01]',
   options: {
-    data: { type: 'string', value: 'FILE', description: 'Labelled CSV: a header, feature columns and the class column' },
+    data: { type: 'string', value: 'FILE', description: 'Labelled CSV: a header, feature columns and the class column ("-" for stdin)' },
     ...TRAIN_OPTIONS,
   },
   details: [
@@ -146,7 +140,7 @@ const predictCommand: Command = {
   usage: 'kad classify predict --model-dir DIR --input IN.csv --output OUT.csv [--version vNNNN]',
   options: {
     'model-dir': { type: 'string', value: 'DIR', description: 'Where `kad classify train` wrote its versions' },
-    input: { type: 'string', short: 'i', value: 'FILE', description: 'CSV with the training columns (the class column may be absent)' },
+    input: { type: 'string', short: 'i', value: 'FILE', description: 'CSV with the training columns (the class column may be absent; "-" for stdin)' },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'Where to write [time,]label,probability,p_<class>… ("-" for stdout)' },
     version: { type: 'string', value: 'vNNNN', description: 'A version other than production' },
     quiet: QUIET_OPTION,

@@ -77,9 +77,9 @@ export const scoreCommand: Command = {
   summary: 'Score a CSV time series and write timestamp,score,is_anomaly',
   usage: 'kad score --input IN.csv --output OUT.csv [--train TRAIN.csv] [--detector KIND] [--only-above COL,...] [--target-fpr R] [--policy SPEC] [--seed N] [--strict-time] [--quiet]',
   options: {
-    input: { type: 'string', short: 'i', value: 'FILE', description: 'CSV with a timestamp (or time) column and numeric columns' },
+    input: { type: 'string', short: 'i', value: 'FILE', description: 'CSV with a timestamp (or time) column and numeric columns ("-" for stdin)' },
     output: { type: 'string', short: 'o', value: 'FILE', description: 'Where to write timestamp,score,is_anomaly ("-" for stdout)' },
-    train: { type: 'string', value: 'FILE', description: 'Fit on this CSV (same columns) first; otherwise learn online' },
+    train: { type: 'string', value: 'FILE', description: 'Fit on this CSV (same columns) first; otherwise learn online ("-" for stdin)' },
     detector: { type: 'string', short: 'd', value: 'KIND', description: `Detector kind (default ${DEFAULT_SCORE_DETECTOR}; the kinds are listed below)` },
     'only-above': { type: 'string', value: 'COLS', description: 'Comma-separated columns where only a rise is anomalous (latency, errors, a queue): a fall scores as no change' },
     seed: { type: 'string', value: 'N', description: 'Random seed (default 42); same seed, same scores' },
@@ -107,6 +107,7 @@ export const scoreCommand: Command = {
   ].join('\n'),
   async run(v, io) {
     if (typeof v.input !== 'string') throw new UsageError('--input FILE is required');
+    if (v.input === '-' && v.train === '-') throw new UsageError('--input and --train cannot both be "-" (standard input)');
     if (typeof v.output !== 'string') throw new UsageError('--output FILE is required');
     // Loaded here, not at the top: `kad score --help` loads none of them (the registry loads tfjs).
     const [{ row }, { createDetector, detectorKinds, onlyAboveParams, prepareDetectors }, { readCsvBlocks, readCsvSeries }, { AlertPolicy }, { FlagCalibrator }] = await Promise.all([

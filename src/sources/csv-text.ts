@@ -4,7 +4,7 @@
  * byte offset and line, and shows no byte of the file.
  */
 import { isUtf8 } from 'node:buffer';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
 
 /** Where `bytes` start in their file: the byte offset and the count of line ends before them. */
@@ -74,18 +74,57 @@ export interface LineChunk {
 
 const NL = 0x0a;
 
+/** Standard input's file descriptor: `-` in a command's input options. */
+const STDIN_FD = 0;
+
+/** For waiting between tries on a standard input that has no data yet. */
+const WAIT = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Reads up to `length` bytes of `fd` into `buf` at `offset` (0 at the end of the input). Standard
+ * input may be non-blocking (a socket or pipe its parent set so): with nothing to read yet, it waits
+ * 5 ms and tries again.
+ */
+function readSome(fd: number, buf: Buffer, offset: number, length: number): number {
+  for (;;) {
+    try {
+      return readSync(fd, buf, offset, length, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      Atomics.wait(WAIT, 0, 0, 5);
+    }
+  }
+}
+
+/** The whole content of a command's input file; `-` is standard input. Throws {@link InputError} naming it when it cannot be read. */
+export function readInput(path: string): Buffer {
+  try {
+    if (path !== '-') return readFileSync(path);
+    const parts: Buffer[] = [];
+    for (;;) {
+      const b = Buffer.allocUnsafe(1 << 20);
+      const n = readSome(STDIN_FD, b, 0, b.length);
+      if (n === 0) return Buffer.concat(parts);
+      parts.push(b.subarray(0, n));
+    }
+  } catch (e) {
+    throw cannotRead(path, e);
+  }
+}
+
 /**
  * Reads a file as chunks of whole lines, about `blockBytes` each (a longer line makes a longer
  * chunk), each checked by {@link assertCsvText} with its place in the file: memory is bound by the
  * chunk, not the file. The last chunk (`eof`) holds what follows the last line end, possibly nothing.
  * `reserve()` bytes are left free before each chunk's bytes in its buffer (`bytes.buffer`), for a
- * caller that puts a header there without a copy. Each chunk has its own buffer. Throws
- * {@link InputError} naming the file when it cannot be read, or where it is not text.
+ * caller that puts a header there without a copy. Each chunk has its own buffer. `-` reads standard
+ * input (a pipe is read as it comes, a chunk at a time). Throws {@link InputError} naming the file
+ * when it cannot be read, or where it is not text.
  */
 export function* readLineChunks(path: string, blockBytes: number, reserve: () => number = () => 0): Generator<LineChunk, void, void> {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = path === '-' ? STDIN_FD : openSync(path, 'r');
   } catch (e) {
     throw cannotRead(path, e);
   }
@@ -99,7 +138,7 @@ export function* readLineChunks(path: string, blockBytes: number, reserve: () =>
       carry.copy(buf, head);
       let n: number;
       try {
-        n = readSync(fd, buf, head + carry.length, blockBytes, null);
+        n = readSome(fd, buf, head + carry.length, blockBytes);
       } catch (e) {
         throw cannotRead(path, e);
       }
@@ -118,6 +157,6 @@ export function* readLineChunks(path: string, blockBytes: number, reserve: () =>
       yield { bytes, linesBefore, endByte: read - carry.length, eof };
     }
   } finally {
-    closeSync(fd);
+    if (fd !== STDIN_FD) closeSync(fd);
   }
 }

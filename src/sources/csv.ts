@@ -18,12 +18,11 @@
  * string per line or per cell; anything unusual (quotes, spaces, other time formats, more than 15
  * significant digits) falls back to the string rules above, so the values are the same either way.
  */
-import { readFileSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
 import type { Frame } from '../core/frame.js';
 import { quoted, quotedList } from '../core/quote.js';
 import { parseDecimalBytes, parseTimeBytes, readPlainRow, SLOW, type PlainRow } from './csv-fields.js';
-import { assertCsvText, cannotRead, readLineChunks } from './csv-text.js';
+import { assertCsvText, readInput, readLineChunks } from './csv-text.js';
 
 /** How to read a CSV series. */
 export interface CsvReadOptions {
@@ -331,14 +330,9 @@ export function describeCsvNotes(name: string, notes: CsvNotes): string[] {
   return out;
 }
 
-/** Reads and parses a CSV file. */
+/** Reads and parses a CSV file (`-`: standard input). */
 export function readCsvSeries(path: string, opts: CsvReadOptions = {}): CsvSeries {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw cannotRead(path, e);
-  }
+  const bytes = readInput(path);
   assertCsvText(bytes, path);
   const series = parseCsvSeries(bytes, path, opts);
   if (opts.warn) for (const line of describeCsvNotes(path, series.notes)) opts.warn(line);
