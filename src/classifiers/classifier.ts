@@ -15,6 +15,8 @@ export interface FitOptions {
   sampleWeight?: Float64Array;
   /** "balanced": weight each class by rows / (classes × class rows), as scikit-learn; or weights by class name. */
   classWeight?: 'balanced' | Readonly<Record<string, number>>;
+  /** Told the units of work done of all (`unit`: trees, rounds, epochs, fits), for progress on a long fit. Ignored by quick kinds. */
+  onProgress?: (done: number, total: number, unit: string) => void;
 }
 
 /** A supervised classifier: `fit`, then `predictProba` for as many frames as needed. */

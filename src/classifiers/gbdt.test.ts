@@ -21,6 +21,12 @@ describe('GradientBoosting', () => {
     for (let i = 0; i < 10; i++) expect(p[i * 3] + p[i * 3 + 1] + p[i * 3 + 2]).toBeCloseTo(1, 12);
   });
 
+  it('tells its progress round by round', () => {
+    const told: string[] = [];
+    new GradientBoosting({ maxIter: 4 }, 1).fit(train.frame, train.labels, { onProgress: (d, t, u) => told.push(`${d}/${t} ${u}`) });
+    expect(told).toEqual(['1/4 rounds', '2/4 rounds', '3/4 rounds', '4/4 rounds']);
+  });
+
   it('learns two classes with one tree per iteration (logistic)', () => {
     const two = blobs(2, 800, 3, 2);
     const m = new GradientBoosting({ maxIter: 20 }, 1);

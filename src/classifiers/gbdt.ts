@@ -255,6 +255,7 @@ export class GradientBoosting implements Classifier {
         }
       }
       it++;
+      opts?.onProgress?.(it, p.maxIter, 'rounds');
       if (val && rawV && probV && yv && wv) {
         for (let k = 0; k < K; k++) {
           for (let i = 0, o = 0; i < val.rows; i++, o += val.cols) rawV[i * K + k] += builder.valueAt(builder.leaf(roots[k], val.data, o), 0);

@@ -163,7 +163,9 @@ function lossOf(logits: Float64Array, K: number, y: ArrayLike<number>, w: ArrayL
  * Trains `net` on rows `X` (`n × width`, standardised float32) with classes `y` (of `K`) and row weights
  * `w`; see the module comment. Returns the kept weights and what happened.
  */
-export function trainNet(net: Net, X: Float32Array, width: number, y: Int32Array, w: Float64Array, K: number, p: Required<TrainParams>, seed: number): { weights: Float32Array[]; info: TrainInfo } {
+export function trainNet(
+  net: Net, X: Float32Array, width: number, y: Int32Array, w: Float64Array, K: number, p: Required<TrainParams>, seed: number, onProgress?: FitOptions['onProgress'],
+): { weights: Float32Array[]; info: TrainInfo } {
   const n = y.length;
   let trainIdx: Int32Array = Int32Array.from({ length: n }, (_, i) => i);
   let valIdx: Int32Array = new Int32Array(0);
@@ -217,6 +219,7 @@ export function trainNet(net: Net, X: Float32Array, width: number, y: Int32Array
           }, false, vars);
         });
       }
+      onProgress?.(epoch, p.epochs, 'epochs');
       if (valIdx.length === 0) continue;
       const vl = lossOf(netLogits(net, snapshot(), valX, valIdx.length, width), K, valY, valW);
       if (vl < bestLoss - 1e-6) {
@@ -284,7 +287,7 @@ export abstract class NeuralClassifier<P extends TrainParams> implements Classif
     const net = this.buildNet(frame.names, classes);
     const scaler = new StandardScaler().fit(frame);
     const X = Float32Array.from(scaler.transform(frame).data);
-    const r = trainNet(net, X, frame.cols, y, w, classes.length, this.params, this.seed);
+    const r = trainNet(net, X, frame.cols, y, w, classes.length, this.params, this.seed, opts?.onProgress);
     this.names = [...frame.names];
     this.labels = classes;
     this.scaler = scaler;

@@ -28,6 +28,12 @@ describe('RandomForest', () => {
     }
   });
 
+  it('tells its progress tree by tree', () => {
+    const told: [number, number, string][] = [];
+    new RandomForest({ nEstimators: 5 }, 1).fit(train.frame, train.labels, { onProgress: (d, t, u) => told.push([d, t, u]) });
+    expect(told).toEqual([1, 2, 3, 4, 5].map((d) => [d, 5, 'trees']));
+  });
+
   it('handles missing values in training and prediction', () => {
     const m = new RandomForest({ nEstimators: 30 }, 2);
     m.fit(withHoles(train.frame, 0.2), train.labels);

@@ -154,6 +154,7 @@ export class RandomForest implements Classifier {
       for (let j = 0; j < frame.cols; j++) s += treeImp[j];
       if (s > 0) for (let j = 0; j < frame.cols; j++) imp[j] += treeImp[j] / s;
       if (oobSum) oobAdd(builder, first, frame, counts, oobSum, C);
+      opts?.onProgress?.(t + 1, p.nEstimators, 'trees');
     }
     let s = 0;
     for (let j = 0; j < frame.cols; j++) s += imp[j];

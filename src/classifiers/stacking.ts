@@ -68,6 +68,13 @@ function optionsOfRows(opts: FitOptions | undefined, idx: ArrayLike<number>): Fi
   return w ? { ...opts, sampleWeight: Float64Array.from(idx, (i) => w[i]) } : opts;
 }
 
+/** A member's or the meta-learner's options: the stack's, without its progress (the stack counts the fits). */
+function memberOptions(opts: FitOptions | undefined): FitOptions | undefined {
+  if (!opts?.onProgress) return opts;
+  const { onProgress: _progress, ...rest } = opts;
+  return rest;
+}
+
 /** The meta-learner's input: every member's probabilities side by side. */
 function metaFrame(probs: Float64Array[], rows: number, C: number): Frame {
   const M = probs.length;
@@ -117,13 +124,18 @@ export class StackingClassifier implements Classifier {
     return this.oofScores;
   }
 
-  fit(frame: Frame, labels: readonly string[], opts?: FitOptions): void {
+  fit(frame: Frame, labels: readonly string[], fitOpts?: FitOptions): void {
     checkFitFrame(KIND, frame);
+    const opts = memberOptions(fitOpts);
     const { classes, y } = encodeLabels(labels, frame.rows, KIND);
     const C = classes.length;
     const folds = stratifiedFolds(y, C, this.params.folds, this.seed);
     const specs = this.params.members;
     const oof = specs.map(() => new Float64Array(frame.rows * C));
+    // Progress in member fits: one per member per fold, then one per member on every row.
+    const fits = (this.params.folds + 1) * specs.length;
+    let fitted = 0;
+    const fittedOne = (): void => fitOpts?.onProgress?.(++fitted, fits, 'fits');
     for (let f = 0; f < this.params.folds; f++) {
       const { train, test } = foldIndices(folds, f);
       if (test.length === 0) continue;
@@ -134,6 +146,7 @@ export class StackingClassifier implements Classifier {
       specs.forEach((s, m) => {
         const member = this.deps.create(s.kind, s.params ?? {}, this.seed + f + 1);
         member.fit(part, partLabels, partOpts);
+        fittedOne();
         const p = member.predictProba(held);
         // A class the fold's training part lacked gets probability 0.
         const cols = member.classes.map((c) => classes.indexOf(c));
@@ -160,6 +173,7 @@ export class StackingClassifier implements Classifier {
     this.fitted = specs.map((s) => {
       const member = this.deps.create(s.kind, s.params ?? {}, this.seed);
       member.fit(frame, labels, opts);
+      fittedOne();
       return member;
     });
     this.labels = classes;

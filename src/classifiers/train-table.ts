@@ -9,7 +9,7 @@
 import { InputError } from '../core/errors.js';
 import type { Frame } from '../core/frame.js';
 import { quoted, quotedList } from '../core/quote.js';
-import type { Classifier } from './classifier.js';
+import type { Classifier, FitOptions } from './classifier.js';
 import { TableEncoder, type TextTable } from './encoding.js';
 import { createClassifier } from './index.js';
 import { argmaxRows, encodeLabels, indexLabels } from './labels.js';
@@ -51,10 +51,11 @@ export interface TableTrainResult {
 }
 
 /**
- * Trains on `table` (see the module comment); `say` is told what happens (SMOTE, the fit and its time).
+ * Trains on `table` (see the module comment); `say` is told what happens (SMOTE, the fit and its time),
+ * `onProgress` the fit's progress.
  * Throws {@link InputError} for a missing or empty class column, a single class, or too few rows.
  */
-export function trainOnTable(table: TextTable, s: TableTrainSettings, say: (line: string) => void = () => {}): TableTrainResult {
+export function trainOnTable(table: TextTable, s: TableTrainSettings, say: (line: string) => void = () => {}, onProgress?: FitOptions['onProgress']): TableTrainResult {
   const { target, testSize, seed } = s;
   const tcol = table.header.indexOf(target);
   if (tcol < 0) throw new InputError(`${table.name}:1: no column ${quoted(target)} (the --target); columns: ${quotedList(table.header)}`);
@@ -82,7 +83,7 @@ export function trainOnTable(table: TextTable, s: TableTrainSettings, say: (line
   say(`fitting ${s.kind} on ${trainFrame.rows} rows × ${frame.cols} features (${classes.length} classes); ${test.length} rows held out`);
   const model = createClassifier(s.kind, s.params, seed);
   const t0 = performance.now();
-  model.fit(trainFrame, trainLabels, s.classWeight ? { classWeight: 'balanced' } : undefined);
+  model.fit(trainFrame, trainLabels, { ...(s.classWeight ? { classWeight: 'balanced' } : {}), onProgress });
   say(`fitted in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const pred = argmaxRows(model.predictProba(testFrame), model.classes.length);
   const report = classificationReport(indexLabels(testLabels, model.classes), pred, model.classes);

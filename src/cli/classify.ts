@@ -12,7 +12,8 @@
  */
 import { statSync } from 'node:fs';
 import { InputError, KadError, UsageError } from '../core/errors.js';
-import { fileProgress, QUIET_OPTION, StoppedError, stoppedExitCode, throwIfStopped, yieldAndCheck, type Command, type CommandIO } from './command.js';
+import type { Progress } from '../core/progress.js';
+import { commandProgress, fileProgress, QUIET_OPTION, StoppedError, stoppedExitCode, throwIfStopped, yieldAndCheck, type Command, type CommandIO } from './command.js';
 import { csvField, openOutputFile } from './output-file.js';
 import { formatScore, PROGRESS_MIN_BYTES } from './score.js';
 import type { SaveResult } from '../registry/classifier-versions.js';
@@ -95,12 +96,23 @@ export async function trainAndRegister(dataPath: string, s: TrainSettings, io: C
   const stop = (): void => void trainer.close();
   io.stopSignal.addEventListener('abort', stop, { once: true });
   try {
+    // The fit's progress (trees, rounds, epochs) on a live line, or a line per tenth off a terminal,
+    // from 2 s into the fit on (a quick one shows none).
+    let progress: Progress | undefined;
     const o = await trainer.train({
       data: { kind: 'file', path: dataPath, bytes }, settings: s, modelDir: s.dir, stateDir: io.env.KAD_STATE_DIR || undefined,
       promoteMargin: s.promoteMargin, report: { importance: s.importance },
-    }, (line) => {
-      if (!s.quiet) io.stderr(`kad classify train: ${line}\n`);
+    }, {
+      say: (line) => {
+        progress?.clear();
+        if (!s.quiet) io.stderr(`kad classify train: ${line}\n`);
+      },
+      progress: ({ done, total, unit }) => {
+        progress ??= commandProgress(io, { quiet: s.quiet }, { label: 'kad classify train', unit, total, lineEvery: Math.max(1, Math.round(total / 10)), quietMs: 2000 });
+        progress.update(done);
+      },
     });
+    progress?.done();
     throwIfStopped(io.stopSignal);
     if (!o.ok) throw o.code ? new KadError(o.code, o.message, 500, o.exitCode) : new Error(o.message);
     io.stdout(o.text ?? '');

@@ -42,6 +42,24 @@ describe('createProgress', () => {
     expect(lines[9]).toMatch(/^kad score: 35\.0\/35\.0 MB \(100%\)/);
   });
 
+  it('with quietMs: nothing until that time from the start, then as without', () => {
+    const clock = manualClock(0);
+    const stream = fakeStream(false);
+    const p = createProgress({ label: 'kad classify train', unit: 'trees', total: 10, stream, now: clock.now, quietMs: 2000 });
+    for (let t = 1; t <= 10; t++) {
+      clock.advance(500);
+      p.update(t);
+    }
+    const lines = stream.text.split('\n').filter(Boolean);
+    expect(lines[0]).toMatch(/^kad classify train: 4\/10 trees/); // the first update at 2 s
+    expect(lines).toHaveLength(7);
+    const quick = fakeStream(false);
+    const q = createProgress({ label: 'x', unit: 'trees', total: 3, stream: quick, now: clock.now, quietMs: 2000 });
+    for (let t = 1; t <= 3; t++) q.update(t);
+    q.done();
+    expect(quick.text).toBe('');
+  });
+
   it('on a terminal: one live line rewritten in place, at most every redrawMs, cut to the width, cleared at the end', () => {
     const clock = manualClock(0);
     const stream = fakeStream(true, 60);

@@ -36,6 +36,8 @@ export interface ProgressOptions {
   format?: (n: number) => string;
   /** On a terminal: the least time between two redraws, ms. Default 100. */
   redrawMs?: number;
+  /** Nothing is shown until this many ms from the start: work done sooner shows no progress. Default 0. */
+  quietMs?: number;
 }
 
 /** A command's progress (see the module comment). */
@@ -106,8 +108,9 @@ export function createProgress(opts: ProgressOptions): Progress {
     return `${label}: ${parts.join(', ')}${note ? `: ${note}` : ''}`;
   };
 
+  const quietMs = opts.quietMs ?? 0;
   const show = (note: string | undefined, force: boolean): void => {
-    if (ended) return;
+    if (ended || now() - start < quietMs) return;
     if (tty) {
       const t = now();
       if (!force && t - lastDraw < redrawMs) return;

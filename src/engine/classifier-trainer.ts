@@ -35,8 +35,21 @@ export type TrainOutcome =
   | (SaveResult & { ok: true; macroF1: number; rows: number; sha256: string; /** Wall time in the worker. */ ms: number; /** With `job.report`: the report. */ text?: string })
   | { ok: false; message: string; /** A {@link KadError}'s code and exit code. */ code?: KadErrorCode; exitCode?: number };
 
-/** A message of the worker: a line of what it does (SMOTE, the fit and its time), or the outcome. */
-export type WorkerMessage = { say: string } | TrainOutcome;
+/** A message of the worker: a line of what it does (SMOTE, the fit and its time), the fit's progress, or the outcome. */
+export type WorkerMessage = { say: string } | { progress: TrainProgress } | TrainOutcome;
+
+/** The fit's units done of all (FitOptions.onProgress). */
+export interface TrainProgress {
+  done: number;
+  total: number;
+  unit: string;
+}
+
+/** Who hears what a job does: its lines (`say`) and the fit's progress. */
+export interface TrainListener {
+  say?: (line: string) => void;
+  progress?: (p: TrainProgress) => void;
+}
 
 function workerScript(): { url: URL; viaTsx: boolean } {
   const js = new URL('./classifier-worker.js', import.meta.url);
@@ -63,9 +76,9 @@ export class ClassifierTrainer {
   private running: Worker | null = null;
   private closed = false;
 
-  /** Trains `job` once the jobs before it are done; resolves with its outcome (never rejects). `say` hears what it does. */
-  train(job: TrainJob, say?: (line: string) => void): Promise<TrainOutcome> {
-    const next = this.queue.then(() => this.runOne(job, say));
+  /** Trains `job` once the jobs before it are done; resolves with its outcome (never rejects). `listener` hears what it does. */
+  train(job: TrainJob, listener: TrainListener = {}): Promise<TrainOutcome> {
+    const next = this.queue.then(() => this.runOne(job, listener));
     this.queue = next;
     return next;
   }
@@ -81,14 +94,15 @@ export class ClassifierTrainer {
     await this.running?.terminate();
   }
 
-  private runOne(job: TrainJob, say?: (line: string) => void): Promise<TrainOutcome> {
+  private runOne(job: TrainJob, listener: TrainListener): Promise<TrainOutcome> {
     if (this.closed) return Promise.resolve({ ok: false, message: STOPPING });
     return new Promise<TrainOutcome>((resolve) => {
       const w = startWorker(job);
       this.running = w;
       let outcome: TrainOutcome | undefined;
       w.on('message', (m: WorkerMessage) => {
-        if ('say' in m) say?.(m.say);
+        if ('say' in m) listener.say?.(m.say);
+        else if ('progress' in m) listener.progress?.(m.progress);
         else outcome = m;
       });
       w.once('error', (e) => (outcome ??= { ok: false, message: e.message }));

@@ -4,7 +4,8 @@
  * job from `workerData`: the data (a CSV's settled bytes, or a labelled export to generate by a module
  * the caller names, e.g. the simulator's), trains as `kad classify train` does
  * (classifiers/train-table.ts), registers the version in the registry (promoted by the margin rule),
- * posts one {@link TrainOutcome} and exits; before it, a `{ say }` message per line of what it does.
+ * posts one {@link TrainOutcome} and exits; before it, a `{ say }` message per line of what it does and
+ * a `{ progress }` message per unit of the fit (a tree, a boosting round, an epoch).
  */
 import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -36,7 +37,7 @@ async function run(job: TrainJob, post: (m: WorkerMessage) => void): Promise<Tra
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   assertCsvText(bytes, name);
   await prepareTraining(job.settings.kind, job.settings.params);
-  const r = trainOnTable(parseCsvTable(bytes.toString('utf8'), name), job.settings, (say) => post({ say }));
+  const r = trainOnTable(parseCsvTable(bytes.toString('utf8'), name), job.settings, (say) => post({ say }), (done, total, unit) => post({ progress: { done, total, unit } }));
   const text = job.report ? await trainingReportText(r, { ...job.settings, importance: job.report.importance }) : undefined;
   const saved = saveClassifierVersion(job.modelDir, versionDocument(r, job.settings, name, sha256), { promoteMargin: job.promoteMargin, sha256, stateDir: job.stateDir });
   return { ok: true, ...saved, macroF1: r.report.macroF1, rows: r.rows, sha256, ms: Math.round(performance.now() - t0), ...(text === undefined ? {} : { text }) };
