@@ -1,4 +1,4 @@
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../core/errors.js';
@@ -41,6 +41,24 @@ describe('readNabCorpus on a synthetic NAB folder', () => {
     expect(r.nab?.[0].score).toBeGreaterThan(50);
     expect(r.summary.events).toBe(1);
     expect(r.series[1].nab?.standard).toBeNull(); // no window in b
+  });
+
+  it('says which data files the labels do not name (scored as without windows) and which labelled names have no file', () => {
+    const path = join(dir, 'labels', 'combined_windows.json');
+    const good = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    writeFileSync(path, JSON.stringify({ 'synthetic/a.csv': good['synthetic/a.csv'], 'synthetic/c.csv': [] }));
+    const warned: string[] = [];
+    const corpus = readNabCorpus(dir, { warn: (l) => warned.push(l) });
+    expect(corpus.map((s) => s.name)).toEqual(['synthetic/a.csv', 'synthetic/b.csv']);
+    expect(corpus[1].events).toEqual([]);
+    expect(warned).toEqual([
+      expect.stringMatching(/combined_windows\.json: no entry for 1 data file\(s\) \("synthetic\/b\.csv"\): scored as having no anomaly window$/),
+      expect.stringMatching(/combined_windows\.json: 1 labelled name\(s\) with no file under .*data \("synthetic\/c\.csv"\): left out$/),
+    ]);
+    const quiet: string[] = [];
+    readNabCorpus(dir, { only: ['synthetic/a.csv'], warn: (l) => quiet.push(l) }); // a chosen subset: the others are not news
+    expect(quiet).toEqual([]);
+    writeFileSync(path, JSON.stringify(good));
   });
 
   it('maps window times to the rows inside them and rejects bad labels with the file named', () => {

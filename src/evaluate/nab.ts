@@ -45,13 +45,26 @@ export function windowsToEvents(times: Float64Array, windows: ReadonlyArray<read
   return out.sort((a, b) => a.start - b.start);
 }
 
-/** Reads a NAB corpus folder (the one holding `data/` and `labels/`). */
+/**
+ * Reads a NAB corpus folder (the one holding `data/` and `labels/`). A data file the labels do not
+ * name is scored as having no anomaly window, and labelled names with no data file are left out;
+ * both are told to `opts.warn` (a misspelt name scores a series as normal without a word otherwise).
+ */
 export function readNabCorpus(dir: string, opts: ReadOptions = {}): LabeledSeries[] {
   const windowsPath = join(dir, 'labels', 'combined_windows.json');
-  const all = readJson(windowsPath) as Record<string, unknown>;
-  return selectNames(listNabSeries(dir), opts).map((name) => {
+  const all = readJson(windowsPath);
+  if (typeof all !== 'object' || all === null || Array.isArray(all)) throw new InputError(`${windowsPath}: expected an object of "<category>/<name>.csv": [[start, end], …]`);
+  const names = listNabSeries(dir);
+  if (names.length === 0) throw new InputError(`${dir}: no series (expected data/<category>/<name>.csv)`);
+  const selected = selectNames(names, opts);
+  const some = (list: string[]): string => `${list.slice(0, 3).map((n) => `"${n}"`).join(', ')}${list.length > 3 ? ` and ${list.length - 3} more` : ''}`;
+  const unlabelled = selected.filter((n) => !Object.hasOwn(all, n));
+  if (unlabelled.length) opts.warn?.(`${windowsPath}: no entry for ${unlabelled.length} data file(s) (${some(unlabelled)}): scored as having no anomaly window`);
+  const missing = Object.keys(all).filter((n) => !names.includes(n) && (!opts.only || opts.only.includes(n)));
+  if (missing.length) opts.warn?.(`${windowsPath}: ${missing.length} labelled name(s) with no file under ${join(dir, 'data')} (${some(missing)}): left out`);
+  return selected.map((name) => {
     const csv = readCsvSeries(join(dir, 'data', name), opts);
-    const raw = all[name] ?? [];
+    const raw = (all as Record<string, unknown>)[name] ?? [];
     if (!Array.isArray(raw)) throw new InputError(`${windowsPath}: "${name}" must be a list of [start, end] pairs`);
     const windows = raw.map((w, k): [number, number] => {
       const pair = Array.isArray(w) ? w.map((x) => parseUtc(String(x))) : [];
