@@ -47,29 +47,52 @@ function numberOf(cell: string): number | undefined {
 export class TableEncoder {
   private constructor(readonly columns: readonly ColumnEncoding[]) {}
 
-  /** Learns how to encode every column of `table` except `exclude` (the target, the time column). */
-  static fit(table: TextTable, exclude: readonly string[]): TableEncoder {
+  /**
+   * Learns how to encode every column of `table` except `exclude` (the target, the time column);
+   * `table` may be a file's blocks of rows (same header), read once, holding at most 33 distinct
+   * values per column.
+   */
+  static fit(table: TextTable | Iterable<TextTable>, exclude: readonly string[]): TableEncoder {
+    const blocks: Iterable<TextTable> = 'header' in table ? [table as TextTable] : table;
+    let header: readonly string[] | undefined;
+    let name = '';
+    // Per column: all numbers (or missing) so far, its first other cell, and up to MAX_LEVELS + 1 distinct cells.
+    let seen: { numeric: boolean; first?: string; levels: Set<string> }[] = [];
+    for (const t of blocks) {
+      if (!header) {
+        header = t.header;
+        name = t.name;
+        seen = header.map(() => ({ numeric: true, levels: new Set<string>() }));
+      }
+      header.forEach((col, j) => {
+        if (exclude.includes(col)) return;
+        const st = seen[j];
+        for (const c of t.columns[j]) {
+          if (st.numeric && numberOf(c) === undefined) {
+            st.numeric = false;
+            st.first = c;
+          }
+          if (st.levels.size <= MAX_LEVELS && !MISSING.test(c)) st.levels.add(c);
+        }
+      });
+    }
     const cols: ColumnEncoding[] = [];
-    table.header.forEach((name, j) => {
-      if (exclude.includes(name)) return;
-      const cells = table.columns[j];
-      let numeric = true;
-      for (let i = 0; i < cells.length && numeric; i++) numeric = numberOf(cells[i]) !== undefined;
-      if (numeric) {
-        cols.push({ name, type: 'numeric' });
+    (header ?? []).forEach((col, j) => {
+      if (exclude.includes(col)) return;
+      const st = seen[j];
+      if (st.numeric) {
+        cols.push({ name: col, type: 'numeric' });
         return;
       }
-      const levels = [...new Set(cells.filter((c) => !MISSING.test(c)))].sort();
-      if (levels.length > MAX_LEVELS) {
-        const first = cells.find((c) => numberOf(c) === undefined) as string;
+      if (st.levels.size > MAX_LEVELS) {
         throw new InputError(
-          `${table.name}: column ${quoted(name)} is not numeric (e.g. ${quoted(first)}) and has ${levels.length} distinct values; ` +
+          `${name}: column ${quoted(col)} is not numeric (e.g. ${quoted(st.first as string)}) and has more than ${MAX_LEVELS} distinct values; ` +
           `kad one-hot encodes text columns of at most ${MAX_LEVELS} values: drop the column or map it to numbers`,
         );
       }
-      cols.push({ name, type: 'categorical', levels });
+      cols.push({ name: col, type: 'categorical', levels: [...st.levels].sort() });
     });
-    if (cols.length === 0) throw new InputError(`${table.name}: no feature columns besides ${exclude.filter((e) => table.header.includes(e)).map((e) => quoted(e)).join(' and ')}`);
+    if (cols.length === 0) throw new InputError(`${name}: no feature columns besides ${exclude.filter((e) => header?.includes(e)).map((e) => quoted(e)).join(' and ')}`);
     return new TableEncoder(cols);
   }
 

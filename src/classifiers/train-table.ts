@@ -36,6 +36,64 @@ export interface TableTrainSettings {
   classWeight: boolean;
 }
 
+/**
+ * A table read block by block, as often as asked ({@link trainOnTable} reads it twice: what each column
+ * holds, then the values), so that a large file is never held as text cells all at once.
+ */
+export interface TableSource {
+  /** The file, for messages. */
+  name: string;
+  /** Its rows in blocks with the same header, each with its first line (TextTable.firstLine). */
+  blocks(): Iterable<TextTable>;
+}
+
+/**
+ * The first pass: each row's class (from the `target` column; a row without one is an error naming
+ * its line) and the encoder of the other columns (a `timestamp` or `time` column is not a feature).
+ */
+function classesAndEncoder(source: TableSource, target: string): { labels: string[]; encoder: TableEncoder } {
+  const { name } = source;
+  const labels: string[] = [];
+  const interned = new Map<string, string>(); // one string per class, not one per row (a row's cell holds on to its line)
+  const exclude: string[] = []; // filled from the first block's header, before the encoder reads it
+  function* checked(): Generator<TextTable> {
+    for (const t of source.blocks()) {
+      const tcol = t.header.indexOf(target);
+      if (tcol < 0) throw new InputError(`${name}:1: no column ${quoted(target)} (the --target); columns: ${quotedList(t.header)}`);
+      if (!exclude.length) {
+        const time = timeColumnOf(t.header);
+        exclude.push(...(time ? [target, time] : [target]));
+      }
+      const cells = t.columns[tcol];
+      for (let i = 0; i < cells.length; i++) {
+        const c = cells[i];
+        if (c === '') throw new InputError(`${name}:${(t.firstLine ?? 2) + i}: column ${quoted(target)} is empty; every row needs a class`);
+        let k = interned.get(c);
+        if (k === undefined) interned.set(c, (k = c));
+        labels.push(k);
+      }
+      yield t;
+    }
+  }
+  const encoder = TableEncoder.fit(checked(), exclude);
+  const distinct = [...interned.keys()];
+  if (distinct.length < 2) throw new InputError(`${name}: column ${quoted(target)} has a single class (${quoted(distinct[0])}); training needs at least 2`);
+  return { labels, encoder };
+}
+
+/** The second pass: every row encoded into one frame of `rows` rows. */
+function encodeAll(source: TableSource, encoder: TableEncoder, rows: number): Frame {
+  const names = encoder.names;
+  const data = new Float64Array(rows * names.length);
+  let at = 0;
+  for (const t of source.blocks()) {
+    const f = encoder.encode(t);
+    data.set(f.data, at);
+    at += f.data.length;
+  }
+  return { names, rows, cols: names.length, data };
+}
+
 /** A fitted classifier with its encoder and its held-out report. */
 export interface TableTrainResult {
   encoder: TableEncoder;
@@ -55,21 +113,15 @@ export interface TableTrainResult {
  * `onProgress` the fit's progress.
  * Throws {@link InputError} for a missing or empty class column, a single class, or too few rows.
  */
-export function trainOnTable(table: TextTable, s: TableTrainSettings, say: (line: string) => void = () => {}, onProgress?: FitOptions['onProgress']): TableTrainResult {
+export function trainOnTable(table: TextTable | TableSource, s: TableTrainSettings, say: (line: string) => void = () => {}, onProgress?: FitOptions['onProgress']): TableTrainResult {
   const { target, testSize, seed } = s;
-  const tcol = table.header.indexOf(target);
-  if (tcol < 0) throw new InputError(`${table.name}:1: no column ${quoted(target)} (the --target); columns: ${quotedList(table.header)}`);
-  const labels = table.columns[tcol];
-  const empty = labels.findIndex((l) => l === '');
-  if (empty >= 0) throw new InputError(`${table.name}:${empty + 2}: column ${quoted(target)} is empty; every row needs a class`);
-  const distinct = [...new Set(labels)];
-  if (distinct.length < 2) throw new InputError(`${table.name}: column ${quoted(target)} has a single class (${quoted(distinct[0])}); training needs at least 2`);
-  const time = timeColumnOf(table.header);
-  const encoder = TableEncoder.fit(table, time ? [target, time] : [target]);
-  const frame = encoder.encode(table);
+  const source: TableSource = 'blocks' in table ? table : { name: table.name, blocks: () => [table] };
+  const { name } = source;
+  const { labels, encoder } = classesAndEncoder(source, target);
+  const frame = encodeAll(source, encoder, labels.length);
   const { classes, y } = encodeLabels(labels, frame.rows, 'classify');
   const { train, test } = stratifiedSplit(y, classes.length, testSize, seed);
-  if (train.length < 2 || test.length === 0) throw new InputError(`${table.name}: ${frame.rows} rows are too few to hold out ${testSize} of each class`);
+  if (train.length < 2 || test.length === 0) throw new InputError(`${name}: ${frame.rows} rows are too few to hold out ${testSize} of each class`);
   let trainFrame = takeRows(frame, train);
   let trainLabels = takeItems(labels, train);
   const testFrame = takeRows(frame, test);

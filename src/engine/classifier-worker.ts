@@ -13,8 +13,7 @@ import { KadError } from '../core/errors.js';
 import { prepareTraining } from '../classifiers/index.js';
 import { trainingReportText, trainOnTable } from '../classifiers/train-table.js';
 import { saveClassifierVersion, versionDocument } from '../registry/classifier-versions.js';
-import { assertCsvText } from '../sources/csv-text.js';
-import { parseCsvTable } from '../sources/csv-table.js';
+import { csvTableBlocksOf } from '../sources/csv-table.js';
 import type { TrainJob, TrainOutcome, WorkerMessage } from './classifier-trainer.js';
 
 /** A module that generates a labelled data set as CSV lines (evaluate/simulator-labeled.ts has this shape). */
@@ -35,9 +34,10 @@ async function run(job: TrainJob, post: (m: WorkerMessage) => void): Promise<Tra
     name = job.data.name;
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  assertCsvText(bytes, name);
   await prepareTraining(job.settings.kind, job.settings.params);
-  const r = trainOnTable(parseCsvTable(bytes.toString('utf8'), name), job.settings, (say) => post({ say }), (done, total, unit) => post({ progress: { done, total, unit } }));
+  // Read in blocks, twice (train-table.ts): never the whole file as text cells at once.
+  const table = { name, blocks: () => csvTableBlocksOf(bytes, name) };
+  const r = trainOnTable(table, job.settings, (say) => post({ say }), (done, total, unit) => post({ progress: { done, total, unit } }));
   const text = job.report ? await trainingReportText(r, { ...job.settings, importance: job.report.importance }) : undefined;
   const saved = saveClassifierVersion(job.modelDir, versionDocument(r, job.settings, name, sha256), { promoteMargin: job.promoteMargin, sha256, stateDir: job.stateDir });
   return { ok: true, ...saved, macroF1: r.report.macroF1, rows: r.rows, sha256, ms: Math.round(performance.now() - t0), ...(text === undefined ? {} : { text }) };

@@ -7,7 +7,7 @@
 import { InputError } from '../core/errors.js';
 import { quotedList } from '../core/quote.js';
 import { splitLine } from './csv.js';
-import { readLineChunks } from './csv-text.js';
+import { lineChunksOf, readLineChunks, type LineChunk } from './csv-text.js';
 
 /** A table read from a CSV file: the header and each column's cells. */
 export interface CsvTable {
@@ -73,10 +73,20 @@ const BLOCK_BYTES = 1 << 20;
  * the file. Blocks without rows (blank lines) are not yielded; a file without any row throws as
  * {@link parseCsvTable} does.
  */
-export function* readCsvTableBlocks(path: string, blockBytes = BLOCK_BYTES): Generator<CsvTable, void, void> {
+export function readCsvTableBlocks(path: string, blockBytes = BLOCK_BYTES): Generator<CsvTable, void, void> {
+  return tableBlocks(readLineChunks(path, blockBytes), path);
+}
+
+/** {@link readCsvTableBlocks} over a file's content already read (`bytes`, named `name` in messages), block by block without a copy. */
+export function csvTableBlocksOf(bytes: Buffer, name: string, blockBytes = BLOCK_BYTES): Generator<CsvTable, void, void> {
+  return tableBlocks(lineChunksOf(bytes, name, blockBytes), name);
+}
+
+/** The tables of chunks of whole lines of the file `path`. */
+function* tableBlocks(chunks: Iterable<LineChunk>, path: string): Generator<CsvTable, void, void> {
   let header: string[] | undefined;
   let rows = 0;
-  for (const chunk of readLineChunks(path, blockBytes)) {
+  for (const chunk of chunks) {
     const lines = linesOf(chunk.bytes.toString('utf8'));
     if (!chunk.eof) lines.pop(); // the empty text after the chunk's last line end
     let from = 0;

@@ -96,6 +96,30 @@ function readSome(fd: number, buf: Buffer, offset: number, length: number): numb
   }
 }
 
+/**
+ * `bytes` (a whole file's content, named `name`) as chunks of whole lines of about `blockBytes` each,
+ * as {@link readLineChunks} gives a file's (views into `bytes`, no copy), each checked to be text.
+ */
+export function* lineChunksOf(bytes: Buffer, name: string, blockBytes: number): Generator<LineChunk, void, void> {
+  const at: TextPosition = { offset: 0, lines: 0 };
+  for (let start = 0; ;) {
+    let cut = bytes.length;
+    if (start + blockBytes < bytes.length) {
+      const k = bytes.indexOf(NL, start + blockBytes);
+      cut = k < 0 ? bytes.length : k + 1;
+    }
+    const chunk = bytes.subarray(start, cut);
+    assertCsvText(chunk, name, at);
+    const linesBefore = at.lines;
+    at.offset += chunk.length;
+    for (let k = chunk.indexOf(NL); k >= 0; k = chunk.indexOf(NL, k + 1)) at.lines++;
+    const eof = cut === bytes.length;
+    yield { bytes: chunk, linesBefore, endByte: cut, eof };
+    if (eof) return;
+    start = cut;
+  }
+}
+
 /** The whole content of a command's input file; `-` is standard input. Throws {@link InputError} naming it when it cannot be read. */
 export function readInput(path: string): Buffer {
   try {
