@@ -80,6 +80,13 @@ describe('kad classify', () => {
     expect(await main(['classify', 'predict', '--model-dir', models, '--input', big, '--output', bigOut + '2'], bad)).toBe(2);
     expect(bad.err).toMatch(/big\.csv:45002: column "cpu": "oops" is not a number/);
     expect(existsSync(bigOut + '2')).toBe(false);
+    // A column the model needs and the input lacks: said before anything reaches stdout.
+    const lacking = join(dir, 'lacking.csv');
+    writeFileSync(lacking, 'timestamp,cpu\n2024-01-01T00:00:00Z,1\n');
+    const l = io();
+    expect(await main(['classify', 'predict', '--model-dir', models, '--input', lacking, '--output', '-'], l)).toBe(2);
+    expect(l.err).toContain('no column "drops" (the model was trained with it)');
+    expect(l.out).toBe('');
   });
 
   it('SMOTE, class weights, logistic and stacking train too; --importance prints the features', async () => {

@@ -183,12 +183,13 @@ const predictCommand: Command = {
     try {
       let time: number | undefined; // the time column's index, once the header is read
       for (const table of blocks) {
+        const frame = encoder.encode(table); // first: a column the model needs and the input lacks is said before any output
         if (time === undefined) {
           const name = timeColumnOf(table.header);
           time = name ? table.header.indexOf(name) : -1;
           emit([...(name ? [name] : []), 'label', 'probability', ...model.classes.map((c) => `p_${c}`)].map(csvField).join(',') + '\n');
         }
-        const p = model.predictProba(encoder.encode(table));
+        const p = model.predictProba(frame);
         const times = time >= 0 ? table.columns[time] : undefined;
         const lines: string[] = [];
         for (let i = 0; i < table.rows; i++) {
