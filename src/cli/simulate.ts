@@ -62,14 +62,23 @@ export const simulateCommand: Command = {
   },
 };
 
-/** `kad simulate --export-labeled`: the labelled data set, written all or nothing; SIGINT/SIGTERM stop it between simulated hours. */
+/**
+ * `kad simulate --export-labeled`: the labelled data set, written all or nothing, step by step as it is
+ * simulated (memory does not grow with the hours); SIGINT/SIGTERM stop it between simulated hours.
+ */
 async function exportLabeled(path: string, hours: number, seed: number, io: CommandIO): Promise<number> {
   if (!(hours > 0)) throw new UsageError(`--hours must be above 0, got ${hours}`);
-  const [{ simulatorLabeledDatasetSteps, labeledDatasetCsv }, { runStepsAsync }] = await Promise.all([import('../evaluate/simulator-labeled.js'), import('../core/steps.js')]);
+  const { simulatorLabeledSteps, labeledFeatureNames, labeledCsvHeader, labeledCsvLine } = await import('../evaluate/simulator-labeled.js');
   const out = openOutputFile(path);
   try {
     let last = 0;
-    const steps = simulatorLabeledDatasetSteps({
+    const names = labeledFeatureNames();
+    const d = names.length;
+    let chunk: string[] = [labeledCsvHeader(names)];
+    let rows = 0;
+    const counts = new Map<string, number>();
+    let steps = 0;
+    for (const s of simulatorLabeledSteps({
       hours, seed,
       onProgress: (done, total) => {
         if (done === total || performance.now() - last > 2000) {
@@ -77,12 +86,13 @@ async function exportLabeled(path: string, hours: number, seed: number, io: Comm
           io.stderr(`kad simulate: ${done}/${total} minutes simulated\n`);
         }
       },
-    });
-    const ds = await runStepsAsync(steps, () => yieldAndCheck(io.stopSignal));
-    let chunk: string[] = [];
-    for (const line of labeledDatasetCsv(ds)) {
-      chunk.push(line);
-      if (chunk.length === 10_000) {
+    })) {
+      for (let r = 0; r < s.pods.length; r++) {
+        chunk.push(labeledCsvLine(s.t, s.data, r * d, d, s.labels[r]));
+        counts.set(s.labels[r], (counts.get(s.labels[r]) ?? 0) + 1);
+      }
+      rows += s.pods.length;
+      if (++steps % STEPS_PER_LOOK === 0) {
         out.write(Buffer.from(chunk.join('\n') + '\n'));
         chunk = [];
         await yieldAndCheck(io.stopSignal);
@@ -90,11 +100,12 @@ async function exportLabeled(path: string, hours: number, seed: number, io: Comm
     }
     if (chunk.length) out.write(Buffer.from(chunk.join('\n') + '\n'));
     out.commit();
-    const counts = new Map<string, number>();
-    for (const l of ds.labels) counts.set(l, (counts.get(l) ?? 0) + 1);
-    io.stderr(`kad simulate: wrote ${ds.rows} rows to ${path} (${[...counts].map(([c, n]) => `${c} ${n}`).join(', ')})\n`);
+    io.stderr(`kad simulate: wrote ${rows} rows to ${path} (${[...counts].map(([c, n]) => `${c} ${n}`).join(', ')})\n`);
     return 0;
   } finally {
     out.discard();
   }
 }
+
+/** Simulated steps between two looks at the stop signal (and writes) of the export: an hour, some 30 ms of work. */
+const STEPS_PER_LOOK = 60;

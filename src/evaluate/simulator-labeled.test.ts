@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../cli/kad.js';
-import { abnormalityClass, ABNORMALITY_CLASSES, labeledDatasetCsv, simulatorLabeledDataset } from './simulator-labeled.js';
+import { podKey } from '../core/series.js';
+import { SimulatedCluster } from '../simulator/cluster.js';
+import { SimulatorSource } from '../sources/simulator.js';
+import { SIM_CORPUS_START } from './forecast-corpus.js';
+import { abnormalityClass, ABNORMALITY_CLASSES, labeledDatasetCsv, simulatorLabeledDataset, simulatorLabeledSteps } from './simulator-labeled.js';
 
 describe('simulator labelled data set', () => {
   it('maps incident kinds to abnormality classes', () => {
@@ -32,6 +36,25 @@ describe('simulator labelled data set', () => {
     expect(lines[0].startsWith('timestamp,cpu_per_traffic,')).toBe(true);
     expect(lines[0].endsWith(',abnormality_class')).toBe(true);
     expect(lines.length).toBe(a.rows + 1);
+  });
+
+  it('labels each step as it is simulated with the classes labelling at the end of the run gives', () => {
+    const hours = 12;
+    const streamed: string[] = [];
+    for (const s of simulatorLabeledSteps({ hours, seed: 7 })) s.pods.forEach((p, r) => streamed.push(`${s.t} ${p} ${s.labels[r]}`));
+    // The same run again, labelled from every incident of the whole run, as one would after it.
+    const cluster = new SimulatedCluster({ seed: 7, start: SIM_CORPUS_START, scenario: { random: true } });
+    const source = new SimulatorSource(cluster, { keepMs: 0 });
+    source.observe(SIM_CORPUS_START);
+    const rows: [number, string][] = [];
+    for (let i = 1; i <= hours * 60; i++) for (const p of source.observe(SIM_CORPUS_START + i * 60_000).pods) rows.push([SIM_CORPUS_START + i * 60_000, podKey(p.ref)]);
+    const incidents = cluster.incidents().filter((inc) => !inc.benign);
+    const atEnd = rows.map(([t, pod]) => {
+      const inc = incidents.find((e) => [e.pod, ...(e.affected ?? [])].some((q) => q && `${e.namespace}/${q}` === pod) && t >= e.start && t < e.end);
+      return `${t} ${pod} ${inc ? abnormalityClass(inc.kind) : 'normal'}`;
+    });
+    expect(streamed).toEqual(atEnd);
+    expect(new Set(streamed.map((l) => l.split(' ')[2])).size).toBeGreaterThanOrEqual(4);
   });
 
   it('kad simulate --export-labeled writes it as CSV', async () => {

@@ -274,6 +274,15 @@ export class SimulatedCluster implements IncidentHost, ControllerHost {
   }
 
   /** @internal Records ground truth. */
+  /**
+   * The incidents recorded from the `from`-th on, in the order they started, as the cluster keeps them
+   * (not copies: an incident's `end` moves when its pod is deleted). For readers that follow the
+   * incidents as they happen; {@link incidents} gives copies of all.
+   */
+  recordsFrom(from: number): readonly Incident[] {
+    return this.records.slice(from);
+  }
+
   record(incident: Incident): void {
     this.records.push(incident);
   }
