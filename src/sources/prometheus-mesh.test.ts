@@ -19,7 +19,7 @@ describe('prometheus mesh queries', () => {
     expect(l.missingCallees).toContain('[3000s:300s]) >= 5'); // ten windows of 5m, a step each
     expect(meshQueries('namespace="a"', 'pod', '1500ms', 'istio').missingCallees).toContain('[15s:1500ms]');
     expect(meshProbeQuery('namespace=~"a"', 'linkerd')).toBe('count(response_total{direction="inbound",namespace=~"a"})');
-    expect(callGraphQuery('namespace=~"a"', 'istio')).toMatch(/^sum by \(source_workload, source_workload_namespace, destination_workload, destination_workload_namespace\) \(increase\(istio_requests_total\{reporter="destination",namespace=~"a"\}\[10m\]\)\) > 0$/);
+    expect(callGraphQuery('namespace=~"a"', 'istio')).toMatch(/^sum by \(source_workload, source_workload_namespace, destination_workload, destination_workload_namespace\) \(increase\(istio_requests_total\{reporter="destination",namespace=~"a"\}\[10m\]\) > 0\)$/);
   });
 
   it('reads edges, leaving out callers outside the mesh and self-calls', () => {

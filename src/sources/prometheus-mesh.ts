@@ -70,11 +70,16 @@ export function meshProbeQuery(selector: string, flavour: MeshFlavour): string {
   return `count(${n.requests}{${n.side},${selector}})`;
 }
 
-/** The call graph's PromQL: per caller and callee workload, requests in the last 10 minutes, where any. */
+/**
+ * The call graph's PromQL: per caller and callee workload, requests in the last 10 minutes, where any.
+ * Each series' increase is kept where it is above 0 before the sum, so that one series that answers
+ * NaN (a NaN sample, as a backfill writes where a scrape writes a staleness marker) cannot hide an
+ * edge that the other series of the pair show; for finite increases, the same edges as the sum > 0.
+ */
 export function callGraphQuery(selector: string, flavour: MeshFlavour): string {
   return flavour === 'istio'
-    ? `sum by (source_workload, source_workload_namespace, destination_workload, destination_workload_namespace) (increase(istio_requests_total{reporter="destination",${selector}}[${GRAPH_WINDOW}])) > 0`
-    : `sum by (namespace, deployment, dst_namespace, dst_deployment) (increase(request_total{direction="outbound",${selector}}[${GRAPH_WINDOW}])) > 0`;
+    ? `sum by (source_workload, source_workload_namespace, destination_workload, destination_workload_namespace) (increase(istio_requests_total{reporter="destination",${selector}}[${GRAPH_WINDOW}]) > 0)`
+    : `sum by (namespace, deployment, dst_namespace, dst_deployment) (increase(request_total{direction="outbound",${selector}}[${GRAPH_WINDOW}]) > 0)`;
 }
 
 /** The edges of a {@link callGraphQuery} answer (callers outside the mesh, `unknown`, left out). */
