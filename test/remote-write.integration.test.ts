@@ -43,6 +43,9 @@ function remoteWrite(url: string): string {
     '      - source_labels: [__name__]',
     `        regex: "${REMOTE_WRITE_METRICS.join('|')}"`,
     '        action: keep',
+    '      - source_labels: [__name__, phase]',
+    '        regex: "kube_pod_status_phase;(Pending|Running|Unknown)"',
+    '        action: drop',
     '',
   ].join('\n');
 }

@@ -25,10 +25,10 @@ import { SampleRing } from './sample-ring.js';
 /** Which per-pod value a series feeds (an index into per-pod accumulators). */
 export const ROLE = {
   cpu: 0, workingSet: 1, usage: 2, restarts: 3, rxBytes: 4, txBytes: 5, rxPackets: 6, rxDropped: 7,
-  cpuLimit: 8, memoryLimit: 9, cpuLimitV1: 10, memoryLimitV1: 11, cpuRequest: 12, cpuRequestV1: 13, startedAt: 14, info: 15,
+  cpuLimit: 8, memoryLimit: 9, cpuLimitV1: 10, memoryLimitV1: 11, cpuRequest: 12, cpuRequestV1: 13, startedAt: 14, info: 15, finished: 16,
 } as const;
 /** Number of {@link ROLE}s. */
-export const N_ROLES = 16;
+export const N_ROLES = 17;
 /** Roles read with `rate()`; the others are instant values. */
 export const COUNTER_ROLES: readonly boolean[] = Array.from({ length: N_ROLES }, (_, r) =>
   ([ROLE.cpu, ROLE.rxBytes, ROLE.txBytes, ROLE.rxPackets, ROLE.rxDropped] as number[]).includes(r));
@@ -52,6 +52,8 @@ const METRICS: Readonly<Record<string, (l: Labels) => number>> = {
   kube_pod_container_resource_requests: (l) => (l.resource === 'cpu' ? ROLE.cpuRequest : -1),
   kube_pod_container_resource_requests_cpu_cores: () => ROLE.cpuRequestV1,
   kube_pod_start_time: () => ROLE.startedAt,
+  // Only the Succeeded and Failed series: 1 when the pod finished (a Job's pod, left out of snapshots).
+  kube_pod_status_phase: (l) => (l.phase === 'Succeeded' || l.phase === 'Failed' ? ROLE.finished : -1),
   kube_pod_info: () => ROLE.info,
 };
 

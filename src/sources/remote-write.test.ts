@@ -183,6 +183,18 @@ describe('RemoteWriteSource', () => {
     ]);
   });
 
+  it('leaves out a pod whose phase is Succeeded or Failed, from the push that says so', async () => {
+    const { s } = source();
+    const t = START;
+    const phase = (p: string, name: string, v: number, at: number) => ({ labels: { __name__: 'kube_pod_status_phase', ...pod(p), phase: name }, samples: [{ t: at, v }] });
+    const restarts = (p: string, at: number) => ({ labels: { __name__: 'kube_pod_container_status_restarts_total', ...pod(p), container: 'job' }, samples: [{ t: at, v: 0 }] });
+    s.ingest(writeRequestBody([ws(pod('a'), t, 1), restarts('job-x', t), phase('job-x', 'Running', 1, t), phase('job-x', 'Succeeded', 0, t), phase('job-x', 'Failed', 0, t)]));
+    expect((await s.current(t)).pods.map((p) => p.ref.pod)).toEqual(['a', 'job-x']);
+    const u = t + MIN;
+    s.ingest(writeRequestBody([ws(pod('a'), u, 1), restarts('job-x', u), phase('job-x', 'Running', 0, u), phase('job-x', 'Succeeded', 1, u), phase('job-x', 'Failed', 0, u)]));
+    expect((await s.current(u)).pods.map((p) => p.ref.pod)).toEqual(['a']);
+  });
+
   it('a staleness marker ends a series at once; without one it lasts the 5-minute lookback', async () => {
     const { s, clock } = source();
     s.ingest(writeRequestBody([{ ...ws(pod('a'), START, 1), samples: [{ t: START, v: 1 }, { t: START + MIN, v: STALE_NAN }] }, ws(pod('b'), START, 2)]));

@@ -27,7 +27,8 @@
  * a staleness marker) summed per pod, `rate()` over `KAD_RATE_WINDOW` as Prometheus computes it
  * (sample-ring.ts), memory as the working set (or usage for a pod without one), limits from
  * kube-state-metrics v2 or v1 names, the owner and node from `kube_pod_info`. A pod is in a
- * snapshot when it has a memory or restart value. kad knows only what was pushed since it started,
+ * snapshot when it has a memory or restart value and its `kube_pod_status_phase` is not Succeeded or
+ * Failed (a finished Job's pod keeps its restart series while its object lasts). kad knows only what was pushed since it started,
  * so, as the metrics-API source does, `history()` of a window that reaches the present throws a
  * {@link SourceError} while it holds less than `minHistoryFraction` of it (the engine retries: it
  * trains about 30 minutes after start with the default 60-minute window), and a window from before
@@ -373,13 +374,14 @@ export class RemoteWriteSource implements Source, WriteRequestSink, RemoteWriteR
   }
 }
 
-/** Pod `pod`'s sample at step `k` of `n` from its accumulator (roles × steps), or none when it has no memory or restarts. */
+/** Pod `pod`'s sample at step `k` of `n` from its accumulator (roles × steps), or none when it has no memory or restarts, or has finished. */
 function podSample(pod: PodSeries, acc: Float64Array, n: number, k: number): PodSample | undefined {
   const v = (role: number) => acc[role * n + k];
   const either = (a: number, b: number) => (v(a) === v(a) ? v(a) : v(b));
   const memory = either(ROLE.workingSet, ROLE.usage);
   const restarts = v(ROLE.restarts);
   if (memory !== memory && restarts !== restarts) return undefined;
+  if (v(ROLE.finished) >= 1) return undefined; // phase Succeeded or Failed: a Job's pod kept after its run, listed by its restarts
   const which = v(ROLE.info);
   const owner = which === which ? pod.series[which].owner : undefined;
   const ref: PodRef = { namespace: pod.namespace, pod: pod.pod, workload: workloadOf(pod.pod, owner?.kind, owner?.name) };
