@@ -10,10 +10,9 @@
  * - `kad classify watch` retrains on a CSV (or each CSV of a directory) whenever its content changes
  *   (src/sources/file-watch.ts), and registers and promotes each new version by the same rule.
  */
-import { statSync } from 'node:fs';
 import { InputError, KadError, UsageError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
-import { commandProgress, fileProgress, QUIET_OPTION, StoppedError, stoppedExitCode, throwIfStopped, yieldAndCheck, type Command, type CommandIO } from './command.js';
+import { commandProgress, fileProgress, inputSize, QUIET_OPTION, StoppedError, stoppedExitCode, throwIfStopped, yieldAndCheck, type Command, type CommandIO } from './command.js';
 import { csvField, openOutputFile } from './output-file.js';
 import { formatScore, PROGRESS_MIN_BYTES } from './score.js';
 import type { SaveResult } from '../registry/classifier-versions.js';
@@ -172,12 +171,7 @@ const predictCommand: Command = {
     // to a file renamed over the output only at the end: stopped (SIGINT/SIGTERM) or failed, none is left.
     const out = v.output === '-' ? undefined : openOutputFile(v.output as string);
     const emit = (text: string): void => (out ? out.write(Buffer.from(text, 'utf8')) : io.stdout(text));
-    let size = 0;
-    try {
-      size = statSync(input).size;
-    } catch {
-      // readCsvTableBlocks says why it cannot read the file
-    }
+    const size = inputSize(input);
     const progress = size >= PROGRESS_MIN_BYTES ? fileProgress(io, v, 'kad classify predict', size) : undefined;
     const blocks = readCsvTableBlocks(input);
     try {

@@ -2,6 +2,7 @@
  * The shape of a `kad` command, and the shared option parsing and help text, so every command's
  * `--help` is generated from the same table it parses.
  */
+import { statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -56,6 +57,15 @@ export function commandProgress(
 ): Progress {
   if (values.quiet === true || !io.progress) return NO_PROGRESS;
   return createProgress({ now: () => performance.now(), ...opts, stream: io.progress });
+}
+
+/** The bytes of a command's input file; 0 when not known (`-`, standard input, or a file its reader will say it cannot read). */
+export function inputSize(path: string): number {
+  try {
+    return path === '-' ? 0 : statSync(path).size;
+  } catch {
+    return 0;
+  }
 }
 
 /**

@@ -8,8 +8,7 @@ import { InputError, UsageError } from '../core/errors.js';
 import { quoted, quotedList } from '../core/quote.js';
 import { runStepsAsync } from '../core/steps.js';
 import type { CsvNotes, CsvReadOptions, CsvSeries, TimeTexts } from '../sources/csv.js';
-import { statSync } from 'node:fs';
-import { fileProgress, QUIET_OPTION, yieldAndCheck, type Command } from './command.js';
+import { fileProgress, inputSize, QUIET_OPTION, yieldAndCheck, type Command } from './command.js';
 import { HELP_DETECTOR_KINDS, SLOW_DETECTOR_KINDS } from './detector-kinds.js';
 import { openOutputFile } from './output-file.js';
 
@@ -133,12 +132,7 @@ export const scoreCommand: Command = {
     const out = v.output === '-' ? undefined : openOutputFile(v.output);
     let blocks: Generator<CsvSeries, CsvNotes, void> | undefined;
     // Progress in bytes of the input (MB or kB), on large files and slow kinds only: a small file is done at once.
-    let size = 0;
-    try {
-      size = statSync(v.input).size;
-    } catch {
-      // readCsvBlocks says why it cannot read the file
-    }
+    const size = inputSize(v.input);
     const progress = size >= PROGRESS_MIN_BYTES || kind in SLOW_DETECTOR_KINDS
       ? fileProgress(io, v, 'kad score', size)
       : undefined;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../core/errors.js';
-import { parseCsvTable, readCsvTableBlocks, type CsvTable } from './csv-table.js';
+import { csvTableBlocksOf, readCsvTableBlocks, type CsvTable } from './csv-table.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kad-table-'));
 
@@ -13,12 +13,19 @@ function file(name: string, content: string | Buffer): string {
   return p;
 }
 
+/** CSV text read as one block (the whole text; `name` for messages). */
+function wholeTable(text: string, name: string): CsvTable {
+  const blocks = [...csvTableBlocksOf(Buffer.from(text), name, Infinity)];
+  expect(blocks).toHaveLength(1);
+  return blocks[0];
+}
+
 /** Every block of `path` read `blockBytes` at a time. */
 const blocksOf = (path: string, blockBytes: number): CsvTable[] => [...readCsvTableBlocks(path, blockBytes)];
 
 describe('CSV tables', () => {
   it('reads text, numbers, empty and quoted cells by column', () => {
-    const t = parseCsvTable('\uFEFFa, b ,label\r\n1,"x, y",normal\n,2,"crash_loop"\n\n', 'in.csv');
+    const t = wholeTable('\uFEFFa, b ,label\r\n1,"x, y",normal\n,2,"crash_loop"\n\n', 'in.csv');
     expect(t.header).toEqual(['a', 'b', 'label']);
     expect(t.rows).toBe(2);
     expect(t.columns).toEqual([['1', ''], ['x, y', '2'], ['normal', 'crash_loop']]);
@@ -26,10 +33,10 @@ describe('CSV tables', () => {
   });
 
   it('says what is wrong and where', () => {
-    expect(() => parseCsvTable('', 'e.csv')).toThrow(/e.csv: the file is empty/);
-    expect(() => parseCsvTable('a,b\n', 'h.csv')).toThrow(/h.csv: no data rows/);
-    expect(() => parseCsvTable('a,b\n1,2\n3\n', 'f.csv')).toThrow(/f.csv:3: expected 2 fields/);
-    expect(() => parseCsvTable('a,a\n1,2\n', 'd.csv')).toThrow(/column "a" appears twice/);
+    expect(() => wholeTable('', 'e.csv')).toThrow(/e.csv: the file is empty/);
+    expect(() => wholeTable('a,b\n', 'h.csv')).toThrow(/h.csv: no data rows/);
+    expect(() => wholeTable('a,b\n1,2\n3\n', 'f.csv')).toThrow(/f.csv:3: expected 2 fields/);
+    expect(() => wholeTable('a,a\n1,2\n', 'd.csv')).toThrow(/column "a" appears twice/);
   });
 
   it('reads a file block by block: the same header, rows and cells, each block with its line and its end in the file', () => {
@@ -37,7 +44,7 @@ describe('CSV tables', () => {
     for (let i = 0; i < 500; i++) lines.push(i % 97 === 5 ? '' : `${i},"${i % 3 === 0 ? 'x, y' : i}",c${i % 4}`);
     const text = lines.join('\r\n') + '\r\n\r\n';
     const path = file('blocks.csv', text);
-    const whole = parseCsvTable(text, path);
+    const whole = wholeTable(text, path);
     for (const size of [64, 1000, 1 << 20]) {
       const blocks = blocksOf(path, size);
       expect(blocks.length).toBeGreaterThanOrEqual(size === 64 ? 100 : 1);

@@ -52,26 +52,15 @@ function parseRows(lines: readonly string[], from: number, lineBefore: number, h
   return { name, header, columns, rows, firstLine };
 }
 
-/** The text's lines, without a byte-order mark and without the line ends. */
-const linesOf = (text: string): string[] => text.replace(/^\uFEFF/, '').split(/\r?\n/);
-
-/** Parses CSV text into a table; `name` is used in messages. Throws {@link InputError} on an empty file, no data rows, or a row with the wrong number of fields. */
-export function parseCsvTable(text: string, name: string): CsvTable {
-  const lines = linesOf(text);
-  while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
-  const table = parseRows(lines, 1, 0, parseHeader(lines[0], name), name);
-  if (table.rows === 0) throw new InputError(`${name}: no data rows after the header`);
-  return table;
-}
-
 /** Bytes read at a time by {@link readCsvTableBlocks}. */
 const BLOCK_BYTES = 1 << 20;
 
 /**
  * Reads a CSV file as tables of whole rows, about `blockBytes` of the file each, with the same header,
- * rows and errors (the file's line numbers) as {@link parseCsvTable} on the whole file: memory is bound by the block, not
- * the file. Blocks without rows (blank lines) are not yielded; a file without any row throws as
- * {@link parseCsvTable} does.
+ * rows and errors (the file's line numbers) whatever the block size: memory is bound by the block, not
+ * the file. Blocks without rows (blank lines) are not yielded. Throws {@link InputError} on an empty
+ * file, a bad header (a column without a name, or named twice), no data rows, or a row with the wrong
+ * number of fields, naming the file and line.
  */
 export function readCsvTableBlocks(path: string, blockBytes = BLOCK_BYTES): Generator<CsvTable, void, void> {
   return tableBlocks(readLineChunks(path, blockBytes), path);
@@ -87,7 +76,7 @@ function* tableBlocks(chunks: Iterable<LineChunk>, path: string): Generator<CsvT
   let header: string[] | undefined;
   let rows = 0;
   for (const chunk of chunks) {
-    const lines = linesOf(chunk.bytes.toString('utf8'));
+    const lines = chunk.bytes.toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n/); // no byte-order mark, no line ends
     if (!chunk.eof) lines.pop(); // the empty text after the chunk's last line end
     let from = 0;
     if (!header) {

@@ -97,6 +97,18 @@ function readSome(fd: number, buf: Buffer, offset: number, length: number): numb
 }
 
 /**
+ * The chunk of `bytes` (whole lines of the file `name`, starting at `at`, which moves past them),
+ * checked to be text: a UTF-8 sequence never spans a line end.
+ */
+function lineChunk(bytes: Buffer, name: string, at: TextPosition, endByte: number, eof: boolean): LineChunk {
+  assertCsvText(bytes, name, at);
+  const linesBefore = at.lines;
+  at.offset += bytes.length;
+  for (let k = bytes.indexOf(NL); k >= 0; k = bytes.indexOf(NL, k + 1)) at.lines++;
+  return { bytes, linesBefore, endByte, eof };
+}
+
+/**
  * `bytes` (a whole file's content, named `name`) as chunks of whole lines of about `blockBytes` each,
  * as {@link readLineChunks} gives a file's (views into `bytes`, no copy), each checked to be text.
  */
@@ -108,13 +120,8 @@ export function* lineChunksOf(bytes: Buffer, name: string, blockBytes: number): 
       const k = bytes.indexOf(NL, start + blockBytes);
       cut = k < 0 ? bytes.length : k + 1;
     }
-    const chunk = bytes.subarray(start, cut);
-    assertCsvText(chunk, name, at);
-    const linesBefore = at.lines;
-    at.offset += chunk.length;
-    for (let k = chunk.indexOf(NL); k >= 0; k = chunk.indexOf(NL, k + 1)) at.lines++;
     const eof = cut === bytes.length;
-    yield { bytes: chunk, linesBefore, endByte: cut, eof };
+    yield lineChunk(bytes.subarray(start, cut), name, at, cut, eof);
     if (eof) return;
     start = cut;
   }
@@ -172,13 +179,7 @@ export function* readLineChunks(path: string, blockBytes: number, reserve: () =>
       const cut = eof ? data.length : data.lastIndexOf(NL) + 1;
       carry = Buffer.from(data.subarray(cut));
       if (cut === 0 && !eof) continue; // no whole line yet
-      // Whole lines only: a UTF-8 sequence never spans a line end.
-      const bytes = data.subarray(0, cut);
-      assertCsvText(bytes, path, at);
-      const linesBefore = at.lines;
-      at.offset += cut;
-      for (let k = bytes.indexOf(NL); k >= 0; k = bytes.indexOf(NL, k + 1)) at.lines++;
-      yield { bytes, linesBefore, endByte: read - carry.length, eof };
+      yield lineChunk(data.subarray(0, cut), path, at, read - carry.length, eof);
     }
   } finally {
     if (fd !== STDIN_FD) closeSync(fd);
