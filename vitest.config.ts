@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // One temporary directory for the whole run, removed at its end (test/temp-root.global.ts).
+    globalSetup: ['test/temp-root.global.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
