@@ -17,6 +17,8 @@ export interface FitOptions {
   classWeight?: 'balanced' | Readonly<Record<string, number>>;
   /** Told the units of work done of all (`unit`: trees, rounds, epochs, fits), for progress on a long fit. Ignored by quick kinds. */
   onProgress?: (done: number, total: number, unit: string) => void;
+  /** Told a line worth saying about the fit, such as a setting it had to change (the random forest's leaf size). */
+  onNote?: (line: string) => void;
 }
 
 /** A supervised classifier: `fit`, then `predictProba` for as many frames as needed. */

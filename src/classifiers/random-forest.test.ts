@@ -34,6 +34,35 @@ describe('RandomForest', () => {
     expect(told).toEqual([1, 2, 3, 4, 5].map((d) => [d, 5, 'trees']));
   });
 
+  it('grows larger leaves when fully grown trees would not fit (maxNodes, or a model file), and says so; refuses when minSamplesLeaf was given', () => {
+    const noise = blobs(4, 1000, 4, 3, 0); // labels unrelated to the values: fully grown trees keep a leaf per row
+    const notes: string[] = [];
+    const fit = (): RandomForest => {
+      const m = new RandomForest({ nEstimators: 10, maxNodes: 4000 }, 1);
+      m.fit(noise.frame, noise.labels, { onNote: (l) => notes.push(l) });
+      return m;
+    };
+    const m = fit();
+    const leaf = m.toJSON().params.minSamplesLeaf as number;
+    expect(leaf).toBeGreaterThan(1);
+    expect(notes.length).toBeGreaterThan(0);
+    expect(notes.at(-1)).toContain(`leaves of at least ${leaf} rows`);
+    const trees = m.toJSON().state.trees as { child: string };
+    expect(Buffer.from(trees.child, 'base64').length / 4).toBeLessThanOrEqual(4000);
+    expect(JSON.stringify(fit().toJSON())).toBe(JSON.stringify(m.toJSON())); // still the same seed, same forest
+    // Unconstrained, the same data needs more than that room, and keeps leaves of one row.
+    const free = new RandomForest({ nEstimators: 10 }, 1);
+    notes.length = 0;
+    free.fit(noise.frame, noise.labels, { onNote: (l) => notes.push(l) });
+    expect(notes).toEqual([]);
+    expect(free.toJSON().params.minSamplesLeaf).toBe(1);
+    expect(Buffer.from((free.toJSON().state.trees as { child: string }).child, 'base64').length / 4).toBeGreaterThan(4000);
+    // Given minSamplesLeaf is kept, and the fit stops after the first tree saying what to change.
+    const given = new RandomForest({ nEstimators: 10, maxNodes: 4000, minSamplesLeaf: 1 }, 1);
+    expect(() => given.fit(noise.frame, noise.labels)).toThrow(InputError);
+    expect(() => given.fit(noise.frame, noise.labels)).toThrow(/would need about [\d,]+ nodes, more than there is room for \(4,000.*raise minSamplesLeaf \(now 1; about \d+ would do\)/);
+  });
+
   it('handles missing values in training and prediction', () => {
     const m = new RandomForest({ nEstimators: 30 }, 2);
     m.fit(withHoles(train.frame, 0.2), train.labels);

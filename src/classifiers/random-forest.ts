@@ -7,6 +7,14 @@
  * weights ("balanced") and sample weights multiply the bootstrap counts. The out-of-bag score (the
  * accuracy and macro-F1 of each row predicted by the trees that did not see it) and the impurity
  * importance of each feature are kept with the model.
+ *
+ * A model file has room for a few million nodes (tree-store.ts `treeNodeCapacity`), and trees grown
+ * until pure on hundreds of thousands of rows with overlapping classes need more (200,000 rows of
+ * noise: about 20 million). So the first tree tells how many nodes the forest will need; when that
+ * is more than half the room (or `maxNodes`) and `minSamplesLeaf` was left to its default, the forest is grown again
+ * from the start with leaves of as many rows as bring it to half (said through `FitOptions.onNote`, and
+ * the value kept in the model's params). With `minSamplesLeaf` given, or still too large after
+ * that, the fit stops with an {@link InputError} saying which settings to change.
  */
 import { InputError } from '../core/errors.js';
 import type { Frame } from '../core/frame.js';
@@ -19,7 +27,7 @@ import type { Classifier, ClassifierSnapshot, FitOptions } from './classifier.js
 import { argmaxRows, encodeLabels, rowWeights } from './labels.js';
 import { macroF1 } from './metrics.js';
 import { checkColumns, checkFitFrame, choiceParam, namesOf } from './params.js';
-import { addTrees, decodeTreeSet, encodeTreeSet, TreeSetBuilder, type TreeSet } from './tree-store.js';
+import { addTrees, decodeTreeSet, encodeTreeSet, TreeSetBuilder, treeNodeCapacity, type TreeSet } from './tree-store.js';
 
 /** Random forest settings; every one has a default. */
 export interface RandomForestParams {
@@ -41,6 +49,8 @@ export interface RandomForestParams {
   oobScore?: boolean;
   /** Bins per feature, 2–255 (default 255). */
   maxBins?: number;
+  /** Most nodes all the trees may have; 0 (default): as many as a model file holds. See the module comment. */
+  maxNodes?: number;
 }
 
 /** {@link RandomForestParams} with the defaults filled in. */
@@ -48,7 +58,7 @@ export type ResolvedRandomForestParams = Required<RandomForestParams>;
 
 const KIND = 'random-forest';
 const FORMAT_VERSION = 1;
-const PARAMS = ['nEstimators', 'criterion', 'maxDepth', 'minSamplesSplit', 'minSamplesLeaf', 'maxFeatures', 'bootstrap', 'oobScore', 'maxBins'];
+const PARAMS = ['nEstimators', 'criterion', 'maxDepth', 'minSamplesSplit', 'minSamplesLeaf', 'maxFeatures', 'bootstrap', 'oobScore', 'maxBins', 'maxNodes'];
 
 /** Checks random forest settings and fills in defaults; throws {@link InputError} naming a bad one. */
 export function resolveRandomForestParams(p: Record<string, unknown>): ResolvedRandomForestParams {
@@ -67,6 +77,7 @@ export function resolveRandomForestParams(p: Record<string, unknown>): ResolvedR
     bootstrap: choiceParam(KIND, p, 'bootstrap', true, [true, false]),
     oobScore: choiceParam(KIND, p, 'oobScore', false, [true, false]),
     maxBins: num('maxBins', 255, intIn(2, 255), 'an integer in [2, 255]'),
+    maxNodes: num('maxNodes', 0, intIn(0, 2 ** 31), 'an integer >= 0 (0: as many as a model file holds)'),
   };
 }
 
@@ -94,9 +105,16 @@ export class RandomForest implements Classifier {
   private imp = new Float64Array(0);
   private oob: OobScore | null = null;
 
+  /** Whether `minSamplesLeaf` may be raised to fit the model file (it was not given). */
+  private readonly autoLeaf: boolean;
+  /** The `minSamplesLeaf` the trees were grown with. */
+  private leafUsed: number;
+
   /** An unfitted forest; the same seed and data give the same trees. */
   constructor(params: RandomForestParams = {}, readonly seed = 0) {
     this.params = resolveRandomForestParams(params as Record<string, unknown>);
+    this.autoLeaf = params.minSamplesLeaf === undefined;
+    this.leafUsed = this.params.minSamplesLeaf;
   }
 
   get classes(): readonly string[] {
@@ -123,14 +141,13 @@ export class RandomForest implements Classifier {
     const { classes, y } = encodeLabels(labels, frame.rows, KIND);
     const w = rowWeights(y, classes, opts, KIND);
     const p = this.params;
-    const rng = createRng(this.seed);
+    let rng = createRng(this.seed);
     const bins = fitBins(frame, p.maxBins, this.seed);
     const n = frame.rows;
     const C = classes.length;
     const data: CartData = { codes: applyBins(bins, frame), values: columnMajor(frame), rows: n, cols: frame.cols, edges: bins.edges, y, nClasses: C };
     const work = cartWork(data);
     const cart = { criterion: p.criterion, maxDepth: p.maxDepth, minSamplesSplit: p.minSamplesSplit, minSamplesLeaf: p.minSamplesLeaf, mtry: featuresPerNode(p.maxFeatures, frame.cols) };
-    const builder = new TreeSetBuilder(C);
     const counts = new Int32Array(n);
     const tw = new Float64Array(n);
     const idx = new Int32Array(n);
@@ -138,7 +155,9 @@ export class RandomForest implements Classifier {
     const imp = new Float64Array(frame.cols);
     const withOob = p.oobScore && p.bootstrap;
     const oobSum = withOob ? new Float64Array(n * C) : null;
-    for (let t = 0; t < p.nEstimators; t++) {
+    const capacity = Math.min(treeNodeCapacity(C, frame.cols), p.maxNodes || Infinity);
+    let builder = new TreeSetBuilder(C);
+    for (let t = 0, tries = 0; t < p.nEstimators; t++) {
       counts.fill(p.bootstrap ? 0 : 1);
       if (p.bootstrap) for (let i = 0; i < n; i++) counts[rng.int(n)]++;
       let m = 0;
@@ -154,8 +173,23 @@ export class RandomForest implements Classifier {
       for (let j = 0; j < frame.cols; j++) s += treeImp[j];
       if (s > 0) for (let j = 0; j < frame.cols; j++) imp[j] += treeImp[j] / s;
       if (oobSum) oobAdd(builder, first, frame, counts, oobSum, C);
+      const need = t === 0 ? builder.size * p.nEstimators : builder.size;
+      if (need > (t === 0 && this.autoLeaf ? capacity / 2 : capacity)) {
+        const leaf = Math.ceil((cart.minSamplesLeaf * need) / (capacity / 2));
+        if (t > 0 || !this.autoLeaf || ++tries > 8 || leaf > n) throw tooLarge(t, need, capacity, cart.minSamplesLeaf, this.autoLeaf);
+        opts?.onNote?.(`${KIND}: the trees would need about ${need.toLocaleString('en-US')} nodes, more than half of the room for them (${capacity.toLocaleString('en-US')}); growing them again with leaves of at least ${leaf} rows (minSamplesLeaf ${leaf}; set it to choose)`);
+        cart.minSamplesLeaf = leaf;
+        // From the start, with the same random draws: the same seed and data still give the same forest.
+        rng = createRng(this.seed);
+        builder = new TreeSetBuilder(C);
+        imp.fill(0);
+        oobSum?.fill(0);
+        t = -1;
+        continue;
+      }
       opts?.onProgress?.(t + 1, p.nEstimators, 'trees');
     }
+    this.leafUsed = cart.minSamplesLeaf;
     let s = 0;
     for (let j = 0; j < frame.cols; j++) s += imp[j];
     if (s > 0) for (let j = 0; j < frame.cols; j++) imp[j] /= s;
@@ -181,7 +215,7 @@ export class RandomForest implements Classifier {
     return {
       kind: KIND,
       formatVersion: FORMAT_VERSION,
-      params: { ...this.params },
+      params: { ...this.params, minSamplesLeaf: this.leafUsed },
       state: {
         seed: this.seed, classes: this.labels, features: this.names, importance: Array.from(this.imp), oob: this.oob,
         trees: this.trees ? encodeTreeSet(this.trees) : null,
@@ -199,6 +233,14 @@ export class RandomForest implements Classifier {
     model.oob = (state.oob as OobScore | null) ?? null;
     return model;
   }
+}
+
+/** Why a forest's trees cannot be kept: `need` nodes (projected from the first tree when `t` is 0) over a file's `capacity`. */
+function tooLarge(t: number, need: number, capacity: number, leaf: number, auto: boolean): InputError {
+  const fmt = (x: number): string => x.toLocaleString('en-US');
+  const what = t === 0 ? `would need about ${fmt(need)} nodes` : `reached ${fmt(need)} nodes at tree ${t + 1}`;
+  const raise = `raise minSamplesLeaf (now ${leaf}${auto ? ', raised by kad' : ''}; about ${Math.ceil((leaf * need) / (capacity / 2))} would do), or set a smaller maxDepth or nEstimators, e.g. --params '{"minSamplesLeaf":${Math.ceil((leaf * need) / (capacity / 2))}}'`;
+  return new InputError(`${KIND}: the trees ${what}, more than there is room for (${fmt(capacity)}: what a model file holds, or maxNodes): ${raise}`);
 }
 
 /** The frame's values column by column. */

@@ -68,10 +68,13 @@ function optionsOfRows(opts: FitOptions | undefined, idx: ArrayLike<number>): Fi
   return w ? { ...opts, sampleWeight: Float64Array.from(idx, (i) => w[i]) } : opts;
 }
 
-/** A member's or the meta-learner's options: the stack's, without its progress (the stack counts the fits). */
+/**
+ * A member's or the meta-learner's options: the stack's, without its progress (the stack counts the
+ * fits) and notes (said by the final fits only, not once per fold).
+ */
 function memberOptions(opts: FitOptions | undefined): FitOptions | undefined {
-  if (!opts?.onProgress) return opts;
-  const { onProgress: _progress, ...rest } = opts;
+  if (!opts?.onProgress && !opts?.onNote) return opts;
+  const { onProgress: _progress, onNote: _note, ...rest } = opts;
   return rest;
 }
 
@@ -172,7 +175,7 @@ export class StackingClassifier implements Classifier {
     meta.fit(metaIn, labels, opts);
     this.fitted = specs.map((s) => {
       const member = this.deps.create(s.kind, s.params ?? {}, this.seed);
-      member.fit(frame, labels, opts);
+      member.fit(frame, labels, fitOpts?.onNote ? { ...opts, onNote: fitOpts.onNote } : opts);
       fittedOne();
       return member;
     });

@@ -135,7 +135,7 @@ export function trainOnTable(table: TextTable | TableSource, s: TableTrainSettin
   say(`fitting ${s.kind} on ${trainFrame.rows} rows × ${frame.cols} features (${classes.length} classes); ${test.length} rows held out`);
   const model = createClassifier(s.kind, s.params, seed);
   const t0 = performance.now();
-  model.fit(trainFrame, trainLabels, { ...(s.classWeight ? { classWeight: 'balanced' } : {}), onProgress });
+  model.fit(trainFrame, trainLabels, { ...(s.classWeight ? { classWeight: 'balanced' } : {}), onProgress, onNote: say });
   say(`fitted in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const pred = argmaxRows(model.predictProba(testFrame), model.classes.length);
   const report = classificationReport(indexLabels(testLabels, model.classes), pred, model.classes);

@@ -35,6 +35,28 @@ export interface TreeSet {
   single: Int32Array;
 }
 
+/**
+ * The longest JSON text a model's trees may take: a version file is written and read as one string,
+ * and Node's longest is 2^29 − 24 characters; the rest is left for the other fields and for the other
+ * models of a stack.
+ */
+const TREE_TEXT_BUDGET = 320_000_000;
+
+/**
+ * How many nodes of `width` leaf values over `d` features one {@link TreeSet} can hold: as many as fit
+ * in the text budget (each node's feature, threshold, child, missing side and values, 17 + 8·width
+ * bytes, in base64), and as the packed step keys address (2^(30 − ⌈log2 d⌉)).
+ */
+export function treeNodeCapacity(width: number, d: number): number {
+  const text = Math.floor(TREE_TEXT_BUDGET / (((17 + 8 * width) * 4) / 3));
+  return Math.min(text, 2 ** (30 - keyShift(d)) - 1);
+}
+
+/** Bits of a step key that hold the feature. */
+function keyShift(d: number): number {
+  return Math.max(1, Math.ceil(Math.log2(Math.max(d, 2))));
+}
+
 /** Grows a {@link TreeSet} node by node. New nodes are leaves until split. */
 export class TreeSetBuilder {
   private n = 0;
@@ -136,7 +158,7 @@ export class TreeSetBuilder {
 }
 
 function withKeys(s: TreeSet, d: number): TreeSet {
-  const shift = Math.max(1, Math.ceil(Math.log2(Math.max(d, 2))));
+  const shift = keyShift(d);
   const n = s.child.length;
   if (n >= 2 ** (30 - shift)) throw new ModelFormatError(`trees: ${n} nodes over ${d} features is too large a model; use fewer or shallower trees`);
   const key = new Int32Array(n);

@@ -153,7 +153,7 @@ export class ClassifierService {
 
   private async run(data: TrainJob['data'], name: string): Promise<void> {
     const { settings, modelDir, stateDir, promoteMargin, log } = this.o;
-    const r: TrainOutcome = await this.trainer.train({ data, settings, modelDir, stateDir, promoteMargin });
+    const r: TrainOutcome = await this.trainer.train({ data, settings, modelDir, stateDir, promoteMargin }, { say: (line) => log.debug({ data: name }, line) });
     if (this.stop.signal.aborted) return;
     const finishedAt = new Date().toISOString();
     if (r.ok) {
