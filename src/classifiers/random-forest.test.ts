@@ -10,6 +10,12 @@ function f1Of(m: RandomForest, b: ReturnType<typeof blobs>): number {
   return macroF1(indexLabels(b.labels, m.classes), p, m.classes.length);
 }
 
+/** Nodes of a fitted forest's trees, from its snapshot. */
+function nodesOf(m: RandomForest): number {
+  const trees = (m.toJSON().state as { trees: { child: string } }).trees;
+  return Buffer.from(trees.child, 'base64').length / 4;
+}
+
 describe('RandomForest', () => {
   const data = blobs(1, 1200, 6, 4);
   const train = sliceRows(data, 0, 900);
@@ -47,8 +53,7 @@ describe('RandomForest', () => {
     expect(leaf).toBeGreaterThan(1);
     expect(notes.length).toBeGreaterThan(0);
     expect(notes.at(-1)).toContain(`leaves of at least ${leaf} rows`);
-    const trees = m.toJSON().state.trees as { child: string };
-    expect(Buffer.from(trees.child, 'base64').length / 4).toBeLessThanOrEqual(4000);
+    expect(nodesOf(m)).toBeLessThanOrEqual(4000);
     expect(JSON.stringify(fit().toJSON())).toBe(JSON.stringify(m.toJSON())); // still the same seed, same forest
     // Unconstrained, the same data needs more than that room, and keeps leaves of one row.
     const free = new RandomForest({ nEstimators: 10 }, 1);
@@ -56,7 +61,7 @@ describe('RandomForest', () => {
     free.fit(noise.frame, noise.labels, { onNote: (l) => notes.push(l) });
     expect(notes).toEqual([]);
     expect(free.toJSON().params.minSamplesLeaf).toBe(1);
-    expect(Buffer.from((free.toJSON().state.trees as { child: string }).child, 'base64').length / 4).toBeGreaterThan(4000);
+    expect(nodesOf(free)).toBeGreaterThan(4000);
     // Given minSamplesLeaf is kept, and the fit stops after the first tree saying what to change.
     const given = new RandomForest({ nEstimators: 10, maxNodes: 4000, minSamplesLeaf: 1 }, 1);
     expect(() => given.fit(noise.frame, noise.labels)).toThrow(InputError);
