@@ -57,14 +57,25 @@ function workerScript(): { url: URL; viaTsx: boolean } {
   return { url: new URL('./classifier-worker.ts', import.meta.url), viaTsx: true };
 }
 
-/** Starts the worker on `job`; see the module comment. */
+/**
+ * The memory a job's file bytes can be moved in rather than copied: their own whole ArrayBuffer (a
+ * file read whole), not a slice of Node's shared pool (small buffers), which must stay.
+ */
+function movable(job: TrainJob): ArrayBuffer[] {
+  if (job.data.kind !== 'file') return [];
+  const { buffer, byteOffset, byteLength } = job.data.bytes;
+  return buffer instanceof ArrayBuffer && byteOffset === 0 && byteLength === buffer.byteLength && byteLength >= 1 << 16 ? [buffer] : [];
+}
+
+/** Starts the worker on `job`, moving its file bytes into the worker where it can; see the module comment. */
 function startWorker(job: TrainJob): Worker {
   const { url, viaTsx } = workerScript();
-  if (!viaTsx) return new Worker(url, { workerData: job });
+  const transferList = movable(job);
+  if (!viaTsx) return new Worker(url, { workerData: job, transferList });
   const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
   const api = pathToFileURL(pkg.replace(/package\.json$/, 'dist/esm/api/index.mjs')).href;
   const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
-  return new Worker(boot, { eval: true, workerData: job });
+  return new Worker(boot, { eval: true, workerData: job, transferList });
 }
 
 /** Why a job did not run or finish after {@link ClassifierTrainer.close}. */
@@ -76,7 +87,11 @@ export class ClassifierTrainer {
   private running: Worker | null = null;
   private closed = false;
 
-  /** Trains `job` once the jobs before it are done; resolves with its outcome (never rejects). `listener` hears what it does. */
+  /**
+   * Trains `job` once the jobs before it are done; resolves with its outcome (never rejects). `listener`
+   * hears what it does. A file's bytes that fill their own buffer (64 KiB or more) are moved into the
+   * worker, not copied: the caller's `bytes` is empty afterwards.
+   */
   train(job: TrainJob, listener: TrainListener = {}): Promise<TrainOutcome> {
     const next = this.queue.then(() => this.runOne(job, listener));
     this.queue = next;

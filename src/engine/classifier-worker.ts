@@ -26,7 +26,8 @@ async function run(job: TrainJob, post: (m: WorkerMessage) => void): Promise<Tra
   const t0 = performance.now();
   let bytes: Buffer, name: string;
   if (job.data.kind === 'file') {
-    bytes = Buffer.from(job.data.bytes);
+    const b = job.data.bytes; // transferred or cloned into this thread: used in place, not copied again
+    bytes = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
     name = job.data.path;
   } else {
     const m = (await import(job.data.module)) as GeneratorModule;
