@@ -18,6 +18,13 @@ describe('TableEncoder', () => {
     expect(Array.from(e.encode(later).data)).toEqual([1, 0, 0]);
   });
 
+  it('reads the markers pandas writes for missing (NA, N/A, None, …) as missing, in numeric and text columns', () => {
+    const t = table(['restarts', 'zone', 'label'], [['1', 'a', 'x'], ['NA', 'N/A', 'y'], ['None', 'b', 'x'], ['#N/A', 'NA', 'y']]);
+    const e = TableEncoder.fit(t, ['label']);
+    expect(e.names).toEqual(['restarts', 'zone=a', 'zone=b']); // a number column, and no level "N/A" or "NA"
+    expect(Array.from(e.encode(t).data)).toEqual([1, 1, 0, NaN, NaN, NaN, NaN, 0, 1, NaN, NaN, NaN]);
+  });
+
   it('round-trips as data', () => {
     const e = TableEncoder.fit(train, ['time', 'label']);
     const back = TableEncoder.fromJSON(JSON.parse(JSON.stringify(e.toJSON())));

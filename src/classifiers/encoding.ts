@@ -1,6 +1,6 @@
 /**
  * From a table of text cells to a numeric frame, learned on the training table and applied unchanged
- * to later ones: a column whose cells are all numbers (or missing: empty, `NaN`, `null`) is a feature
+ * to later ones: a column whose cells are all numbers (or missing: empty, `NaN`, `null`, `NA`, … as csv-text.ts `isMissingCell`) is a feature
  * as it is; a column of text with at most {@link MAX_LEVELS} distinct values is one-hot encoded (one
  * feature `<column>=<level>` per level, sorted; a missing cell is missing in each, an unseen level 0 in
  * each); any other text column is refused, naming it. Saved as data with the model.
@@ -8,10 +8,10 @@
 import { InputError, ModelFormatError } from '../core/errors.js';
 import type { Frame } from '../core/frame.js';
 import { quoted } from '../core/quote.js';
+import { isMissingCell } from '../sources/csv-text.js';
 
 /** Most distinct text values a column may have to be one-hot encoded. */
 export const MAX_LEVELS = 32;
-const MISSING = /^(|nan|null)$/i;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 /** Text cells by column, as a CSV table reader gives them. */
@@ -37,7 +37,7 @@ export interface EncoderSnapshot {
 
 /** Reads one numeric cell: a finite number, or NaN when missing; undefined when it is not a number. */
 function numberOf(cell: string): number | undefined {
-  if (MISSING.test(cell)) return NaN;
+  if (isMissingCell(cell)) return NaN;
   if (!NUMBER.test(cell)) return undefined;
   const v = Number(cell);
   return Number.isFinite(v) ? v : undefined;
@@ -72,7 +72,7 @@ export class TableEncoder {
             st.numeric = false;
             st.first = c;
           }
-          if (st.levels.size <= MAX_LEVELS && !MISSING.test(c)) st.levels.add(c);
+          if (st.levels.size <= MAX_LEVELS && !isMissingCell(c)) st.levels.add(c);
         }
       });
     }
@@ -139,7 +139,7 @@ export class TableEncoder {
       } else {
         const index = new Map(c.levels.map((l, k) => [l, k]));
         for (let i = 0; i < table.rows; i++) {
-          const missing = MISSING.test(cells[i]);
+          const missing = isMissingCell(cells[i]);
           const k = index.get(cells[i]) ?? -1;
           for (let q = 0; q < c.levels.length; q++) data[i * d + o + q] = missing ? NaN : q === k ? 1 : 0;
         }

@@ -130,7 +130,7 @@ const trainCommand: Command = {
     ...TRAIN_OPTIONS,
   },
   details: [
-    'Empty cells, NaN and null are missing values: the trees learn where to send them, logistic regression',
+    'Empty cells, NaN, null, NA, N/A, None (pandas\' markers) are missing values: the trees learn where to send them, logistic regression',
     'imputes the training mean. Text columns of at most 32 values are one-hot encoded; others are refused.',
     'A column named timestamp or time is not a feature. The report is on the held-out rows: per-class',
     'precision, recall, F1, macro-F1 and the confusion matrix. The new version becomes production unless',

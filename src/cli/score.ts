@@ -95,7 +95,7 @@ export const scoreCommand: Command = {
     'stopLearning). --target-fpr 0: is_anomaly when the score reaches the detector\'s own threshold.',
     'Times: ISO 8601, "YYYY-MM-DD HH:MM:SS" (UTC) or epoch seconds. A repeated time, or one before an earlier',
     'row\'s, is scored as the next point (said once on stderr with the count and the first line; --strict-time',
-    'rejects a backward time instead); gaps are kept; no row is dropped. Empty, NaN and null fields are missing',
+    'rejects a backward time instead); gaps are kept; no row is dropped. Empty, NaN, null, NA, N/A, None (pandas\' markers) are missing',
     'values, passed to the detector as such (said once on stderr with the count); other non-numbers are rejected.',
     '--only-above latency,errors: those columns are scored only above what the detector expects (a fall is no change),',
     'as the service scores a pod\'s latency, errors and memory; the other columns both ways.',

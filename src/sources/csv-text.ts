@@ -7,6 +7,20 @@ import { isUtf8 } from 'node:buffer';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
 
+/** Cells read as missing whatever their case: empty, `NaN`, `-nan`, `null`. */
+const MISSING_ANY_CASE = /^(|[+-]?nan|null)$/i;
+/** And, as written, the other markers pandas reads as missing by default (`NA`, `N/A`, `None`, `#N/A`, …). */
+const MISSING_MARKERS = new Set(['NA', 'N/A', 'n/a', '<NA>', 'None', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '1.#IND', '1.#QNAN']);
+
+/**
+ * Whether a CSV cell (trimmed) is a missing value: empty, `NaN` or `null` in any case, or one of the
+ * other markers pandas reads as missing by default (`NA`, `N/A`, `n/a`, `<NA>`, `None`, `#N/A`, …),
+ * so that a file written by pandas, R or a spreadsheet reads as it does there.
+ */
+export function isMissingCell(cell: string): boolean {
+  return MISSING_ANY_CASE.test(cell) || MISSING_MARKERS.has(cell);
+}
+
 /** Where `bytes` start in their file: the byte offset and the count of line ends before them. */
 export interface TextPosition {
   offset: number;

@@ -41,9 +41,15 @@ describe('parseCsvSeries', () => {
     expect(() => parseCsvSeries('timestamp,value\n1,Infinity\n', 'i.csv')).toThrow(/i\.csv:2: column "value": "Infinity" is not a number/);
   });
 
-  it('reads empty, NaN and null fields as missing values', () => {
+  it('reads empty, NaN and null fields as missing values, and the markers pandas writes and reads (NA, N/A, None, #N/A, …)', () => {
     const s = parseCsvSeries('timestamp,value\n1,\n2,NaN\n3,null\n4,7\n', 'm.csv');
     expect(Array.from(s.frame.data)).toEqual([NaN, NaN, NaN, 7]);
+    const markers = ['NA', 'N/A', 'n/a', '<NA>', 'None', '#N/A', '-nan', 'NULL', ' NA '];
+    const p = parseCsvSeries(`timestamp,value\n${markers.map((m, i) => `${i},${m}`).join('\n')}\n9,1\n`, 'p.csv');
+    expect(Array.from(p.frame.data)).toEqual([...markers.map(() => NaN), 1]);
+    expect(p.notes.missingValues).toBe(markers.length);
+    // Other words are still not numbers.
+    expect(() => parseCsvSeries('timestamp,value\n1,none\n', 'w.csv')).toThrow(/w\.csv:2: column "value": "none" is not a number/);
   });
 
   it('handles quoted fields and CRLF', () => {
@@ -97,7 +103,7 @@ describe('lenient reading', () => {
   it('counts missing values and the rows that have them; a clean file has nothing to say', () => {
     const s = parseCsvSeries('time,a,b\n1,,NaN\n2,3,4\n3,null,5\n', 'm.csv');
     expect(s.notes).toMatchObject({ missingValues: 3, rowsWithMissing: 2, backwardTimes: 0, firstBackward: null });
-    expect(describeCsvNotes('m.csv', s.notes)).toEqual(['m.csv: 3 missing values (empty, NaN or null) in 2 rows, passed to the detector as missing (NaN); every row is still scored and written']);
+    expect(describeCsvNotes('m.csv', s.notes)).toEqual(['m.csv: 3 missing values (empty, NaN, null, NA, …) in 2 rows, passed to the detector as missing (NaN); every row is still scored and written']);
     expect(describeCsvNotes('c.csv', parseCsvSeries('time,a\n1,2\n', 'c.csv').notes)).toEqual([]);
   });
 

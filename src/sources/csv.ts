@@ -3,7 +3,8 @@
  * ISO 8601, `YYYY-MM-DD HH:MM:SS` (UTC) or epoch seconds. Errors name the file, line and column.
  *
  * Bad input, as documented in the README:
- * - an empty field, `NaN` or `null` is a missing value (NaN), passed to the detector as such (every
+ * - an empty field, `NaN`, `null`, `NA`, `N/A`, `None` or another of pandas' markers (csv-text.ts
+ *   `isMissingCell`) is a missing value (NaN), passed to the detector as such (every
  *   detector skips a missing feature; scores stay finite) and counted in {@link CsvNotes};
  * - any other non-number (including `Infinity` and numbers out of range) is rejected, naming file, line
  *   and column;
@@ -22,7 +23,7 @@ import { InputError } from '../core/errors.js';
 import type { Frame } from '../core/frame.js';
 import { quoted, quotedList } from '../core/quote.js';
 import { parseDecimalBytes, parseTimeBytes, readPlainRow, SLOW, type PlainRow } from './csv-fields.js';
-import { assertCsvText, readInput, readLineChunks } from './csv-text.js';
+import { assertCsvText, isMissingCell, readInput, readLineChunks } from './csv-text.js';
 
 /** How to read a CSV series. */
 export interface CsvReadOptions {
@@ -38,7 +39,7 @@ export interface CsvNotes {
   backwardTimes: number;
   /** The first such row's line (1-based; 0 when none), its time text and the latest time text before it. */
   firstBackward: { line: number; time: string; latest: string; latestLine: number } | null;
-  /** Empty, `NaN` or `null` fields: passed on as missing values (NaN). */
+  /** Empty, `NaN`, `null`, `NA`, … fields: passed on as missing values (NaN). */
   missingValues: number;
   /** Rows with at least one missing value. */
   rowsWithMissing: number;
@@ -100,8 +101,6 @@ export interface CsvSeries {
 const TIME_COLUMNS = ['timestamp', 'time'];
 /** A decimal number as written (what `Number()` reads as Infinity when it is too large for a double). */
 const NUMERIC_LITERAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$|^0(x[0-9a-f]+|o[0-7]+|b[01]+)$/i;
-/** Fields read as a missing value. */
-const MISSING = /^(|nan|null)$/i;
 const SPACE_DATETIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$/;
 const QUOTE = 0x22, COMMA = 0x2c, NL = 0x0a, CR = 0x0d;
 
@@ -204,7 +203,7 @@ export function parseCsvSeries(input: Uint8Array | string, name: string, opts: C
   /** The string rules for one value field: NaN when missing; throws on anything else that is not finite. */
   const slowValue = (raw: string, lineNo: number, j: number): number => {
     const t = raw.trim();
-    if (MISSING.test(t)) return NaN;
+    if (isMissingCell(t)) return NaN;
     const v = Number(t);
     return Number.isFinite(v) ? v : badValue(lineNo, j, t, v);
   };
@@ -325,7 +324,7 @@ export function describeCsvNotes(name: string, notes: CsvNotes): string[] {
   if (notes.missingValues > 0) {
     const values = notes.missingValues === 1 ? '1 missing value' : `${notes.missingValues} missing values`;
     const rows = notes.rowsWithMissing === 1 ? '1 row' : `${notes.rowsWithMissing} rows`;
-    out.push(`${name}: ${values} (empty, NaN or null) in ${rows}, passed to the detector as missing (NaN); every row is still scored and written`);
+    out.push(`${name}: ${values} (empty, NaN, null, NA, …) in ${rows}, passed to the detector as missing (NaN); every row is still scored and written`);
   }
   return out;
 }
