@@ -9,6 +9,7 @@
 import { InputError } from '../core/errors.js';
 import type { Frame } from '../core/frame.js';
 import { quoted, quotedList } from '../core/quote.js';
+import { separatorHint } from '../sources/csv-text.js';
 import type { Classifier, FitOptions } from './classifier.js';
 import { TableEncoder, type TextTable } from './encoding.js';
 import { createClassifier } from './index.js';
@@ -59,7 +60,7 @@ function classesAndEncoder(source: TableSource, target: string): { labels: strin
   function* checked(): Generator<TextTable> {
     for (const t of source.blocks()) {
       const tcol = t.header.indexOf(target);
-      if (tcol < 0) throw new InputError(`${name}:1: no column ${quoted(target)} (the --target); columns: ${quotedList(t.header)}`);
+      if (tcol < 0) throw new InputError(`${name}:1: no column ${quoted(target)} (the --target); columns: ${quotedList(t.header)}${separatorHint(t.header)}`);
       if (!exclude.length) {
         const time = timeColumnOf(t.header);
         exclude.push(...(time ? [target, time] : [target]));

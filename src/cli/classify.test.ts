@@ -123,6 +123,11 @@ describe('kad classify', () => {
       return { code, err: c.err };
     };
     expect(await run(data, 'label')).toMatchObject({ code: 2, err: expect.stringContaining('no column "label"') });
+    const semi = join(dir, 'semi.csv');
+    writeFileSync(semi, 'x;abnormality_class\n1;normal\n2;leak\n');
+    expect(await run(semi)).toMatchObject({ code: 2, err: expect.stringContaining('semi.csv:1: no column "abnormality_class" (the --target); columns: "x;abnormality_class"; the header is one field with semicolons in it: kad reads values separated by commas') });
+    writeFileSync(semi, 'x;abnormality_class\n1,5;normal\n2,5;leak\n'); // decimal commas: a row has more fields than the header
+    expect(await run(semi)).toMatchObject({ code: 2, err: expect.stringContaining('semi.csv:2: expected 1 fields ("x;abnormality_class"), found 2; the header is one field with semicolons') });
     const one = join(dir, 'one.csv');
     writeFileSync(one, 'x,abnormality_class\n1,normal\n2,normal\n');
     expect(await run(one)).toMatchObject({ code: 2, err: expect.stringMatching(/one\.csv: column "abnormality_class" has a single class/) });

@@ -7,7 +7,7 @@
 import { InputError } from '../core/errors.js';
 import { quotedList } from '../core/quote.js';
 import { splitLine } from './csv.js';
-import { lineChunksOf, readLineChunks, type LineChunk } from './csv-text.js';
+import { lineChunksOf, readLineChunks, separatorHint, type LineChunk } from './csv-text.js';
 
 /** A table read from a CSV file: the header and each column's cells. */
 export interface CsvTable {
@@ -44,7 +44,7 @@ function parseRows(lines: readonly string[], from: number, lineBefore: number, h
   for (let i = from; i < lines.length; i++) {
     if (lines[i].trim() === '') continue;
     const f = splitLine(lines[i]);
-    if (f.length !== header.length) throw new InputError(`${name}:${lineBefore + i + 1}: expected ${header.length} fields (${quotedList(header)}), found ${f.length}`);
+    if (f.length !== header.length) throw new InputError(`${name}:${lineBefore + i + 1}: expected ${header.length} fields (${quotedList(header)}), found ${f.length}${separatorHint(header)}`);
     for (let j = 0; j < f.length; j++) columns[j].push(f[j].trim());
     if (rows === 0) firstLine = lineBefore + i + 1;
     rows++;

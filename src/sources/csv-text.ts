@@ -21,6 +21,17 @@ export function isMissingCell(cell: string): boolean {
   return MISSING_ANY_CASE.test(cell) || MISSING_MARKERS.has(cell);
 }
 
+/**
+ * For a header that lacks a column it should have: when it is one field holding semicolons, tabs or
+ * bars (a spreadsheet's export in a locale whose decimal mark is a comma, a TSV), what to do about
+ * it, starting with "; "; else "".
+ */
+export function separatorHint(header: readonly string[]): string {
+  if (header.length !== 1) return '';
+  const [sep, name] = ([[';', 'semicolons'], ['\t', 'tabs'], ['|', 'bars']] as const).find(([c]) => header[0].includes(c)) ?? [];
+  return sep ? `; the header is one field with ${name} in it: kad reads values separated by commas, with a point as the decimal mark (export the file so)` : '';
+}
+
 /** Where `bytes` start in their file: the byte offset and the count of line ends before them. */
 export interface TextPosition {
   offset: number;

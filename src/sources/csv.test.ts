@@ -27,7 +27,10 @@ describe('parseCsvSeries', () => {
 
   it('names the problem and where it is', () => {
     expect(() => parseCsvSeries('', 'e.csv')).toThrow(/e\.csv: the file is empty/);
-    expect(() => parseCsvSeries('when,value\n1,2\n', 'n.csv')).toThrow(/n\.csv:1: no time column.*found: "when", "value"/);
+    expect(() => parseCsvSeries('when,value\n1,2\n', 'n.csv')).toThrow(/n\.csv:1: no time column.*found: "when", "value"\)$/);
+    // A file separated by tabs or semicolons is said to be one.
+    expect(() => parseCsvSeries('timestamp\tvalue\n1\t2\n', 't.csv')).toThrow(/found: "timestamp\\tvalue"\); the header is one field with tabs in it: kad reads values separated by commas, with a point as the decimal mark/);
+    expect(() => parseCsvSeries('timestamp;value\n1;2,5\n', 's.csv')).toThrow(/one field with semicolons in it/);
     expect(() => parseCsvSeries('timestamp,value\n', 'h.csv')).toThrow(/h\.csv: no data rows/);
     expect(() => parseCsvSeries('timestamp,value\n1,2\n2,abc\n', 'b.csv')).toThrow(/b\.csv:3: column "value": "abc" is not a number/);
     expect(() => parseCsvSeries('timestamp,value\n1,2\n2\n', 'f.csv')).toThrow(/f\.csv:3: expected 2 fields/);

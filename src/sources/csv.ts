@@ -23,7 +23,7 @@ import { InputError } from '../core/errors.js';
 import type { Frame } from '../core/frame.js';
 import { quoted, quotedList } from '../core/quote.js';
 import { parseDecimalBytes, parseTimeBytes, readPlainRow, SLOW, type PlainRow } from './csv-fields.js';
-import { assertCsvText, isMissingCell, readInput, readLineChunks } from './csv-text.js';
+import { assertCsvText, isMissingCell, readInput, readLineChunks, separatorHint } from './csv-text.js';
 
 /** How to read a CSV series. */
 export interface CsvReadOptions {
@@ -174,7 +174,7 @@ export function parseCsvSeries(input: Uint8Array | string, name: string, opts: C
   const header = splitLine(text(lineStart[0], lineEnd(0)).replace(/^\uFEFF/, '')).map((h) => h.trim());
   const tcol = header.findIndex((h) => TIME_COLUMNS.includes(h.toLowerCase()));
   if (tcol < 0) {
-    throw new InputError(`${name}:1: no time column: the header must have a "timestamp" or "time" column (found: ${quotedList(header)})`);
+    throw new InputError(`${name}:1: no time column: the header must have a "timestamp" or "time" column (found: ${quotedList(header)})${separatorHint(header)}`);
   }
   const valueCols = header.map((_, j) => j).filter((j) => j !== tcol);
   if (valueCols.length === 0) throw new InputError(`${name}:1: no value columns besides ${quoted(header[tcol])}`);
@@ -266,7 +266,7 @@ export function parseCsvSeries(input: Uint8Array | string, name: string, opts: C
     if (quoted) {
       // Quoted fields: the string rules, field by field.
       const f = splitLine(text(ls, le));
-      if (f.length !== fields) throw new InputError(`${name}:${lineNo}: expected ${fields} fields (${quotedList(header)}), found ${f.length}`);
+      if (f.length !== fields) throw new InputError(`${name}:${lineNo}: expected ${fields} fields (${quotedList(header)}), found ${f.length}${separatorHint(header)}`);
       overrides.set(i, f[tcol].trim());
       const t = parseTime(f[tcol]);
       if (Number.isNaN(t)) badTime(lineNo, f[tcol]);
@@ -278,7 +278,7 @@ export function parseCsvSeries(input: Uint8Array | string, name: string, opts: C
         data[i * cols + slot[j]] = v;
       }
     } else {
-      if (nf + 1 !== fields) throw new InputError(`${name}:${lineNo}: expected ${fields} fields (${quotedList(header)}), found ${nf + 1}`);
+      if (nf + 1 !== fields) throw new InputError(`${name}:${lineNo}: expected ${fields} fields (${quotedList(header)}), found ${nf + 1}${separatorHint(header)}`);
       cut[fields] = le + 1;
       // The time field, trimmed.
       let ts = cut[tcol], te = cut[tcol + 1] - 1;
