@@ -264,7 +264,7 @@ describe('kad score', () => {
     const out = join(dir, 'missing-out.csv');
     const io = captureIO();
     expect(await main(['score', '--input', p, '--output', out], io)).toBe(0);
-    expect(io.err).toBe(`kad score: ${p}: 4 missing values (empty, NaN or null) in 3 rows, passed to the detector as missing (NaN); every row is still scored and written\n`);
+    expect(io.err).toBe(`kad score: ${p}: 4 missing values (empty, NaN, null, NA, …) in 3 rows, passed to the detector as missing (NaN); every row is still scored and written\n`);
     const rows = readOut(out);
     expect(rows.length).toBe(171);
     expect(rows.slice(1).map((r) => r[0])).toEqual(lines.slice(1).map((l) => l.split(',')[0]));

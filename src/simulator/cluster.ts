@@ -273,7 +273,6 @@ export class SimulatedCluster implements IncidentHost, ControllerHost {
     this.engine.podDeleted(pod, t);
   }
 
-  /** @internal Records ground truth. */
   /**
    * The incidents recorded from the `from`-th on, in the order they started, as the cluster keeps them
    * (not copies: an incident's `end` moves when its pod is deleted). For readers that follow the
@@ -283,6 +282,7 @@ export class SimulatedCluster implements IncidentHost, ControllerHost {
     return this.records.slice(from);
   }
 
+  /** @internal Records ground truth. */
   record(incident: Incident): void {
     this.records.push(incident);
   }
