@@ -37,8 +37,7 @@ export interface EncoderSnapshot {
 
 /** Reads one numeric cell: a finite number, or NaN when missing; undefined when it is not a number. */
 function numberOf(cell: string): number | undefined {
-  if (isMissingCell(cell)) return NaN;
-  if (!NUMBER.test(cell)) return undefined;
+  if (!NUMBER.test(cell)) return isMissingCell(cell) ? NaN : undefined;
   const v = Number(cell);
   return Number.isFinite(v) ? v : undefined;
 }
