@@ -1,5 +1,6 @@
 /**
- * The model store: trained engine models as one JSON file in a directory (`models.json`), written
+ * The model store: trained engine models as one JSON file in a directory (`models.json`; written and
+ * read in parts, so it may be longer than one string: store/json-parts.ts), written
  * atomically by the state-file writer (src/store/state-file.ts: temporary file, fsync, rename), so a
  * crash mid-write never leaves a broken model and a reader never sees half a file. The previous model is kept as `models.previous.json` for rollback.
  */
@@ -9,6 +10,7 @@ import { ModelFormatError } from '../core/errors.js';
 import { workloadFromPodName } from '../core/series.js';
 import type { ShardOwnership } from '../core/shard.js';
 import type { DetectorSnapshot } from '../core/snapshot.js';
+import { parseJsonBytes } from '../store/json-parts.js';
 import { writeJsonAtomicSync } from '../store/state-file.js';
 
 /** Trained engine models as data (what `kad train` writes and `kad serve` can load). */
@@ -49,16 +51,16 @@ export function saveModels(dir: string, models: EngineModels): string {
 /** Reads `dir/models.json`. Throws {@link ModelFormatError} naming the file and what is wrong. */
 export function loadModels(dir: string): EngineModels {
   const path = join(dir, MODEL_FILE);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new ModelFormatError(`${path}: cannot read the model (${code === 'ENOENT' ? 'no such file; run `kad train --output ' + dir + '` first' : (e as Error).message})`);
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parseJsonBytes(bytes); // in parts when longer than one string can be (a large cluster's models)
   } catch (e) {
     throw new ModelFormatError(`${path}: not valid JSON (${(e as Error).message})`);
   }

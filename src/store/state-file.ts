@@ -6,12 +6,15 @@
  * the service.
  *
  * One write path, in two flavours: {@link writeJsonAtomic} (async, for the service's event loop) and
- * {@link writeJsonAtomicSync} (for `kad train`) run the same steps ({@link atomicWriteSteps}).
+ * {@link writeJsonAtomicSync} (for `kad train`) run the same steps ({@link atomicWriteSteps}). The
+ * text is written in parts of about 1 MB (json-parts.ts), never built as one string, so a file may be
+ * longer than a string can be (a large cluster's model).
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from '../core/logger.js';
+import { jsonParts } from './json-parts.js';
 
 /** Options of {@link writeJsonAtomic} and {@link writeJsonAtomicSync}. */
 export interface AtomicWriteOptions {
@@ -24,7 +27,7 @@ export interface AtomicWriteOptions {
 /** One file-system step of an atomic write; `exists` answers a boolean, the others nothing. */
 type Step =
   | { op: 'mkdir'; dir: string }
-  | { op: 'write'; path: string; data: string; mode: number }
+  | { op: 'write'; path: string; data: Iterable<string>; mode: number }
   | { op: 'exists'; path: string }
   | { op: 'rename'; from: string; to: string }
   | { op: 'remove'; path: string }
@@ -38,7 +41,7 @@ let tmpCounter = 0;
  * if asked; rename the temporary file over `path` (removing it when anything fails); fsync the
  * directory so the rename itself is durable.
  */
-function* atomicWriteSteps(path: string, data: string, o: AtomicWriteOptions): Generator<Step, void, unknown> {
+function* atomicWriteSteps(path: string, data: Iterable<string>, o: AtomicWriteOptions): Generator<Step, void, unknown> {
   const dir = dirname(path);
   yield { op: 'mkdir', dir };
   const tmp = `${path}.tmp-${process.pid}-${++tmpCounter}`;
@@ -60,7 +63,7 @@ function runSync(step: Step): unknown {
     case 'write': {
       const fd = openSync(step.path, 'w', step.mode);
       try {
-        writeFileSync(fd, step.data);
+        for (const chunk of chunks(step.data)) for (let at = 0; at < chunk.length; ) at += writeSync(fd, chunk, at);
         fsyncSync(fd);
       } finally {
         closeSync(fd);
@@ -90,7 +93,7 @@ async function runAsync(step: Step): Promise<unknown> {
     case 'write': {
       const fh = await open(step.path, 'w', step.mode);
       try {
-        await fh.writeFile(step.data);
+        for (const chunk of chunks(step.data)) await fh.writeFile(chunk);
         await fh.sync();
       } finally {
         await fh.close();
@@ -104,6 +107,22 @@ async function runAsync(step: Step): Promise<unknown> {
     default:
       return runSync(step); // exists, syncDir: quick, and the same either way
   }
+}
+
+/** Text parts as UTF-8 chunks of about `size` bytes (a part longer than that is a chunk of its own). */
+function* chunks(parts: Iterable<string>, size = 1 << 20): Generator<Buffer, void, void> {
+  let held: string[] = [];
+  let n = 0;
+  for (const p of parts) {
+    held.push(p);
+    n += p.length;
+    if (n >= size) {
+      yield Buffer.from(held.join(''), 'utf8');
+      held = [];
+      n = 0;
+    }
+  }
+  if (n > 0) yield Buffer.from(held.join(''), 'utf8');
 }
 
 /** fsync of a directory, best effort: some file systems refuse it, which is fine. */
@@ -122,7 +141,7 @@ function syncDir(dir: string): void {
 
 /** Writes `value` as JSON to `path` atomically, creating the directory if needed. Throws on failure. */
 export async function writeJsonAtomic(path: string, value: unknown, options: AtomicWriteOptions = {}): Promise<void> {
-  const steps = atomicWriteSteps(path, JSON.stringify(value), options);
+  const steps = atomicWriteSteps(path, jsonParts(value), options);
   let next = steps.next();
   while (!next.done) {
     let answer: unknown;
@@ -138,7 +157,7 @@ export async function writeJsonAtomic(path: string, value: unknown, options: Ato
 
 /** {@link writeJsonAtomic}, synchronously. */
 export function writeJsonAtomicSync(path: string, value: unknown, options: AtomicWriteOptions = {}): void {
-  const steps = atomicWriteSteps(path, JSON.stringify(value), options);
+  const steps = atomicWriteSteps(path, jsonParts(value), options);
   let next = steps.next();
   while (!next.done) {
     let answer: unknown;
