@@ -9,12 +9,13 @@
  * importance of each feature are kept with the model.
  *
  * A model file has room for a few million nodes (tree-store.ts `treeNodeCapacity`), and trees grown
- * until pure on hundreds of thousands of rows with overlapping classes need more (200,000 rows of
- * noise: about 20 million). So the first tree tells how many nodes the forest will need; when that
- * is more than half the room (or `maxNodes`) and `minSamplesLeaf` was left to its default, the forest is grown again
- * from the start with leaves of as many rows as bring it to half (said through `FitOptions.onNote`, and
- * the value kept in the model's params). With `minSamplesLeaf` given, or still too large after
- * that, the fit stops with an {@link InputError} saying which settings to change.
+ * until pure on hundreds of thousands of rows with overlapping classes need more (160,000 rows of 5
+ * classes of noise: about 10 million). So the first tree tells how many nodes the forest will need;
+ * when that is more than half the room (or of `maxNodes`) and `minSamplesLeaf` was left to its
+ * default, the forest is grown again from the start with leaves of as many rows as bring it to half
+ * (said through `FitOptions.onNote`; the value is kept in the snapshot's params). With
+ * `minSamplesLeaf` given, or still too large after that, the fit stops with an {@link InputError}
+ * saying which settings to change.
  */
 import { InputError } from '../core/errors.js';
 import type { Frame } from '../core/frame.js';
