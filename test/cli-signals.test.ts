@@ -135,7 +135,10 @@ describe('batch commands stop on a signal', () => {
 
   it('kad train: SIGTERM while it simulates the history exits 143 within a second and writes no model', async () => {
     const models = join(dir, 'models');
-    const child = spawnKad(['train', '--output', models], { KAD_LOG_LEVEL: 'silent' });
+    // Twelve hours of history (721 simulated steps, several seconds): with the default hour, a busy
+    // machine's pipe once handed the test the first progress line when the model was already being
+    // written, and kad train rightly finished (exit 0).
+    const child = spawnKad(['train', '--output', models], { KAD_LOG_LEVEL: 'silent', TRAINING_LOOKBACK_MINUTES: '720' });
     // Once it says it reads the history (its first progress line), not after a fixed time: on a busy
     // machine the modules may still be loading then, which is not what this measures.
     await waitFor(() => (/kad train: \d+\/\d+ steps/.test(child.output()) ? true : undefined), 60_000, 'kad train to read the history');
