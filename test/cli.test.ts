@@ -370,6 +370,15 @@ describe('kad train and kad serve --model', () => {
     expect(health.modelVersion).toBe(version);
   });
 
+  it('train says at once, exit 2, when it cannot create the output directory (a file in the way), before reading any history', async () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    const io = captureIO({ KAD_LOG_LEVEL: 'silent' });
+    expect(await main(['train', '--output', join(file, 'models')], io)).toBe(2);
+    expect(io.err).toMatch(/^kad train: --output .*a-file\/models: cannot create the directory \(ENOTDIR/);
+    expect(io.err).not.toContain('steps');
+  });
+
   it('serve does not load models trained on an older definition of the features: it says so and trains new ones, the file untouched', async () => {
     const modelDir = join(dir, 'models-old');
     expect(await main(['train', '--output', modelDir], captureIO({ KAD_LOG_LEVEL: 'silent' }))).toBe(0);

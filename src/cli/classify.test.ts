@@ -128,6 +128,12 @@ describe('kad classify', () => {
     expect(await run(semi)).toMatchObject({ code: 2, err: expect.stringContaining('semi.csv:1: no column "abnormality_class" (the --target); columns: "x;abnormality_class"; the header is one field with semicolons in it: kad reads values separated by commas') });
     writeFileSync(semi, 'x;abnormality_class\n1,5;normal\n2,5;leak\n'); // decimal commas: a row has more fields than the header
     expect(await run(semi)).toMatchObject({ code: 2, err: expect.stringContaining('semi.csv:2: expected 1 fields ("x;abnormality_class"), found 2; the header is one field with semicolons') });
+    const blocked = join(dir, 'blocked');
+    writeFileSync(blocked, 'x'); // a file where the model directory would go: said before the fit
+    const b = io();
+    expect(await main(['classify', 'train', '--data', data, '--target', 'abnormality_class', '--model-dir', join(blocked, 'm')], b)).toBe(2);
+    expect(b.err).toMatch(/--model-dir .*blocked\/m: cannot create the directory \(ENOTDIR/);
+    expect(b.err).not.toContain('fitting');
     const one = join(dir, 'one.csv');
     writeFileSync(one, 'x,abnormality_class\n1,normal\n2,normal\n');
     expect(await run(one)).toMatchObject({ code: 2, err: expect.stringMatching(/one\.csv: column "abnormality_class" has a single class/) });

@@ -12,7 +12,7 @@
  */
 import { InputError, KadError, UsageError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
-import { commandProgress, fileProgress, inputSize, QUIET_OPTION, StoppedError, stoppedExitCode, throwIfStopped, yieldAndCheck, type Command, type CommandIO } from './command.js';
+import { commandProgress, fileProgress, inputSize, makeOutputDir, QUIET_OPTION, StoppedError, stoppedExitCode, throwIfStopped, yieldAndCheck, type Command, type CommandIO } from './command.js';
 import { csvField, openOutputFile } from './output-file.js';
 import { formatScore, PROGRESS_MIN_BYTES } from './score.js';
 import type { SaveResult } from '../registry/classifier-versions.js';
@@ -88,6 +88,7 @@ export function trainSettings(v: Record<string, unknown>): TrainSettings {
  * SIGTERM stops it at once: the worker is ended before it registers anything ({@link StoppedError}).
  */
 export async function trainAndRegister(dataPath: string, s: TrainSettings, io: CommandIO, bytes?: Buffer): Promise<SaveResult & { macroF1: number }> {
+  makeOutputDir(s.dir, '--model-dir');
   const { ClassifierTrainer } = await import('../engine/classifier-trainer.js');
   if (bytes === undefined) bytes = (await import('../sources/csv-text.js')).readInput(dataPath);
   throwIfStopped(io.stopSignal);

@@ -8,6 +8,7 @@ import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../core/errors.js';
 import { createProgress, NO_PROGRESS, type Progress, type ProgressOptions, type ProgressStream } from '../core/progress.js';
+import { makeDirSync } from '../store/make-dir.js';
 
 /** One option of a command. */
 export interface OptionSpec {
@@ -65,6 +66,19 @@ export function inputSize(path: string): number {
     return path === '-' ? 0 : statSync(path).size;
   } catch {
     return 0;
+  }
+}
+
+/**
+ * Creates a command's output directory (`option` names the flag) before its work starts, so that a
+ * path it cannot write is said at once, not after minutes of training. Throws {@link UsageError}
+ * with the system's reason.
+ */
+export function makeOutputDir(dir: string, option: string): void {
+  try {
+    makeDirSync(dir);
+  } catch (e) {
+    throw new UsageError(`${option} ${dir}: cannot create the directory (${(e as Error).message})`);
   }
 }
 

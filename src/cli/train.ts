@@ -4,7 +4,7 @@
  * KAD_MODEL_DIR (or --model) instead of training at start.
  */
 import { UsageError } from '../core/errors.js';
-import { commandProgress, QUIET_OPTION, throwIfStopped, yieldAndCheck, type Command } from './command.js';
+import { commandProgress, makeOutputDir, QUIET_OPTION, throwIfStopped, yieldAndCheck, type Command } from './command.js';
 
 export const trainCommand: Command = {
   name: 'train',
@@ -27,6 +27,7 @@ export const trainCommand: Command = {
     const config = loadConfig({ env: io.env, file: typeof v.config === 'string' ? v.config : undefined });
     const dir = typeof v.output === 'string' ? v.output : config.training.modelDir;
     if (!dir) throw new UsageError('--output DIR (or KAD_MODEL_DIR) is required');
+    makeOutputDir(dir, typeof v.output === 'string' ? '--output' : 'KAD_MODEL_DIR');
     await yieldAndCheck(io.stopSignal);
     const rt = await buildRuntime(config, {});
     // The history's units (simulated steps, range queries) are told by the source as it goes; a line per tenth.

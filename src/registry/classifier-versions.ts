@@ -18,7 +18,7 @@
  * production's by more than a margin (default {@link DEFAULT_PROMOTE_MARGIN}); otherwise it stays a
  * candidate, which `promote` can still make production by hand.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { InputError, ModelFormatError, NotFoundError, StoreError } from '../core/errors.js';
 import type { ClassifierSnapshot } from '../classifiers/classifier.js';
@@ -27,6 +27,7 @@ import type { ClassificationReport } from '../classifiers/metrics.js';
 import type { TableTrainResult, TableTrainSettings } from '../classifiers/train-table.js';
 import { openDatabase, type Db } from '../store/event-schema.js';
 import { EVENT_STORE_FILE } from '../store/event-store.js';
+import { makeDirSync } from '../store/make-dir.js';
 import { writeJsonAtomicSync } from '../store/state-file.js';
 
 /** One trained classifier with what it was trained on and how it scored. */
@@ -195,8 +196,8 @@ export class ClassifierRegistry {
   static open(dir: string, where: RegistryLocation = {}): ClassifierRegistry {
     const home = where.stateDir ?? dir;
     try {
-      mkdirSync(dir, { recursive: true });
-      mkdirSync(home, { recursive: true });
+      makeDirSync(dir);
+      makeDirSync(home);
     } catch (e) {
       throw new StoreError(`cannot create ${dir} for classifier versions: ${(e as Error).message}`, { cause: e });
     }

@@ -17,10 +17,10 @@
  * are labeled examples) and caps each pod's history. Times are epoch ms of the data (the simulated
  * clock on the simulator). The schema and its migrations are in event-schema.ts.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from '../core/errors.js';
 import { openDatabase, type Db } from './event-schema.js';
+import { makeDirSync } from './make-dir.js';
 
 /** File of the event store under the state directory. */
 export const EVENT_STORE_FILE = 'kad.db';
@@ -203,7 +203,7 @@ export function openEventStore(opts: EventStoreOptions = {}): EventStore {
   let path = ':memory:';
   if (opts.dir !== undefined) {
     try {
-      mkdirSync(opts.dir, { recursive: true });
+      makeDirSync(opts.dir);
     } catch (e) {
       throw new StoreError(`cannot create the state directory ${opts.dir} for the event store: ${(e as Error).message}`, { cause: e });
     }

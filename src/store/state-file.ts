@@ -10,11 +10,12 @@
  * text is written in parts of about 1 MB (json-parts.ts), never built as one string, so a file may be
  * longer than a string can be (a large cluster's model).
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from '../core/logger.js';
 import { jsonParts } from './json-parts.js';
+import { makeDirSync } from './make-dir.js';
 
 /** Options of {@link writeJsonAtomic} and {@link writeJsonAtomicSync}. */
 export interface AtomicWriteOptions {
@@ -59,7 +60,7 @@ function* atomicWriteSteps(path: string, data: Iterable<string>, o: AtomicWriteO
 function runSync(step: Step): unknown {
   switch (step.op) {
     case 'mkdir':
-      return void mkdirSync(step.dir, { recursive: true });
+      return void makeDirSync(step.dir);
     case 'write': {
       const fd = openSync(step.path, 'w', step.mode);
       try {
@@ -88,8 +89,6 @@ function runSync(step: Step): unknown {
 
 async function runAsync(step: Step): Promise<unknown> {
   switch (step.op) {
-    case 'mkdir':
-      return void (await mkdir(step.dir, { recursive: true }));
     case 'write': {
       const fh = await open(step.path, 'w', step.mode);
       try {
@@ -105,7 +104,7 @@ async function runAsync(step: Step): Promise<unknown> {
     case 'rename':
       return void (await rename(step.from, step.to));
     default:
-      return runSync(step); // exists, syncDir: quick, and the same either way
+      return runSync(step); // mkdir, exists, syncDir: quick, and the same either way
   }
 }
 

@@ -1,0 +1,29 @@
+/**
+ * `mkdir -p`: creates a directory and its missing parents. Node 20's own (`mkdirSync(dir, {
+ * recursive: true })`) never returns where the kernel answers ENOENT for a directory whose parent
+ * exists, as under /proc (`--model-dir /proc/x` hung for ever); this one goes up and down once and
+ * fails with the system's error.
+ */
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+/** Creates `dir` and its missing parents; nothing when it exists as a directory. Throws the system's error (ENOTDIR, EACCES, ENOENT, …). */
+export function makeDirSync(dir: string): void {
+  const missing: string[] = [];
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    try {
+      if (statSync(d).isDirectory()) break;
+      mkdirSync(d); // not a directory: says ENOTDIR or EEXIST with the path
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(d) === d) throw e;
+      missing.push(d);
+    }
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(d).isDirectory()) throw e; // made meanwhile by another process: fine
+    }
+  }
+}
