@@ -25,6 +25,13 @@ describe('TableEncoder', () => {
     expect(Array.from(e.encode(t).data)).toEqual([1, 1, 0, NaN, NaN, NaN, NaN, 0, 1, NaN, NaN, NaN]);
   });
 
+  it('keeps a level that is also a missing marker in an encoder saved before the markers grew (a region "NA")', () => {
+    const saved = TableEncoder.fit(table(['region', 'label'], [['EU', 'x'], ['US', 'y']]), ['label']).toJSON() as { columns: { levels: string[] }[] };
+    saved.columns[0].levels = ['EU', 'NA'];
+    const old = TableEncoder.fromJSON(saved);
+    expect(Array.from(old.encode(table(['region'], [['EU'], ['NA'], ['N/A']])).data)).toEqual([1, 0, 0, 1, NaN, NaN]);
+  });
+
   it('round-trips as data', () => {
     const e = TableEncoder.fit(train, ['time', 'label']);
     const back = TableEncoder.fromJSON(JSON.parse(JSON.stringify(e.toJSON())));

@@ -138,8 +138,9 @@ export class TableEncoder {
       } else {
         const index = new Map(c.levels.map((l, k) => [l, k]));
         for (let i = 0; i < table.rows; i++) {
-          const missing = isMissingCell(cells[i]);
+          // A level first: an encoder saved before the marker list grew may have a level "NA" or "None".
           const k = index.get(cells[i]) ?? -1;
+          const missing = k < 0 && isMissingCell(cells[i]);
           for (let q = 0; q < c.levels.length; q++) data[i * d + o + q] = missing ? NaN : q === k ? 1 : 0;
         }
         o += c.levels.length;

@@ -177,7 +177,8 @@ export class RandomForest implements Classifier {
       const need = t === 0 ? builder.size * p.nEstimators : builder.size;
       if (need > (t === 0 && this.autoLeaf ? capacity / 2 : capacity)) {
         const leaf = Math.ceil((cart.minSamplesLeaf * need) / (capacity / 2));
-        if (t > 0 || !this.autoLeaf || ++tries > 8 || leaf > n) throw tooLarge(t, need, capacity, cart.minSamplesLeaf, this.autoLeaf);
+        if (t > 0 || !this.autoLeaf || tries >= 8 || leaf > n) throw tooLarge(t, need, p.nEstimators, capacity, cart.minSamplesLeaf, tries > 0);
+        tries++;
         opts?.onNote?.(`${KIND}: the trees would need about ${need.toLocaleString('en-US')} nodes, more than half of the room for them (${capacity.toLocaleString('en-US')}); growing them again with leaves of at least ${leaf} rows (minSamplesLeaf ${leaf}; set it to choose)`);
         cart.minSamplesLeaf = leaf;
         // From the start, with the same random draws: the same seed and data still give the same forest.
@@ -237,10 +238,11 @@ export class RandomForest implements Classifier {
 }
 
 /** Why a forest's trees cannot be kept: `need` nodes (projected from the first tree when `t` is 0) over a file's `capacity`. */
-function tooLarge(t: number, need: number, capacity: number, leaf: number, auto: boolean): InputError {
+function tooLarge(t: number, need: number, trees: number, capacity: number, leaf: number, raised: boolean): InputError {
   const fmt = (x: number): string => x.toLocaleString('en-US');
-  const what = t === 0 ? `would need about ${fmt(need)} nodes` : `reached ${fmt(need)} nodes at tree ${t + 1}`;
-  const raise = `raise minSamplesLeaf (now ${leaf}${auto ? ', raised by kad' : ''}; about ${Math.ceil((leaf * need) / (capacity / 2))} would do), or set a smaller maxDepth or nEstimators, e.g. --params '{"minSamplesLeaf":${Math.ceil((leaf * need) / (capacity / 2))}}'`;
+  const what = t === 0 ? `would need about ${fmt(need)} nodes` : `reached ${fmt(need)} nodes at tree ${t + 1} of ${trees}`;
+  const enough = Math.ceil((leaf * (need * (t === 0 ? 1 : trees / (t + 1)))) / (capacity / 2)); // from the whole forest's projection
+  const raise = `raise minSamplesLeaf (now ${leaf}${raised ? ', raised by kad' : ''}; about ${enough} would do), or set a smaller maxDepth or nEstimators, e.g. --params '{"minSamplesLeaf":${enough}}'`;
   return new InputError(`${KIND}: the trees ${what}, more than there is room for (${fmt(capacity)}: what a model file holds, or maxNodes): ${raise}`);
 }
 

@@ -266,7 +266,7 @@ export function parseCsvSeries(input: Uint8Array | string, name: string, opts: C
     if (quoted) {
       // Quoted fields: the string rules, field by field.
       const f = splitLine(text(ls, le));
-      if (f.length !== fields) throw new InputError(`${name}:${lineNo}: expected ${fields} fields (${quotedList(header)}), found ${f.length}${separatorHint(header)}`);
+      if (f.length !== fields) throw new InputError(`${name}:${lineNo}: expected ${fields} fields (${quotedList(header)}), found ${f.length}`);
       overrides.set(i, f[tcol].trim());
       const t = parseTime(f[tcol]);
       if (Number.isNaN(t)) badTime(lineNo, f[tcol]);
@@ -278,7 +278,7 @@ export function parseCsvSeries(input: Uint8Array | string, name: string, opts: C
         data[i * cols + slot[j]] = v;
       }
     } else {
-      if (nf + 1 !== fields) throw new InputError(`${name}:${lineNo}: expected ${fields} fields (${quotedList(header)}), found ${nf + 1}${separatorHint(header)}`);
+      if (nf + 1 !== fields) throw new InputError(`${name}:${lineNo}: expected ${fields} fields (${quotedList(header)}), found ${nf + 1}`);
       cut[fields] = le + 1;
       // The time field, trimmed.
       let ts = cut[tcol], te = cut[tcol + 1] - 1;

@@ -22,6 +22,14 @@ describe('jsonParts', () => {
       if (depth > 0) expect(parts.length).toBeGreaterThan(3);
     }
     for (const v of [[1, { a: 2 }], 'text', 3, null, {}, { a: {} }, { a: undefined }]) expect([...jsonParts(v)].join('')).toBe(JSON.stringify(v));
+    // What JSON.stringify does with members: toJSON(key) with the member's name, one answering
+    // undefined left out, boxed primitives as their values, an object with a null prototype opened.
+    const odd = {
+      p: { a: { toJSON: (k: string) => `key=${k}` }, gone: { toJSON: () => undefined }, f: () => 1, n: new Number(3), s: new String('hi'), b: new Boolean(false) },
+      q: Object.assign(Object.create(null) as object, { x: { y: 1 } }),
+      when: new Date(0),
+    };
+    for (const depth of [1, 2, 3]) expect([...jsonParts(odd, depth)].join('')).toBe(JSON.stringify(odd));
   });
 });
 

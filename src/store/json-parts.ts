@@ -12,9 +12,11 @@
 import { constants } from 'node:buffer';
 import { InputError } from '../core/errors.js';
 
-/** Whether `v` is an object to split: not null, not an array, without `toJSON`. */
+/** Whether `v` is an object to split: a plain object (not an array, a boxed number or string, a Date…) without `toJSON`. */
 function splittable(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { toJSON?: unknown }).toJSON !== 'function';
+  if (typeof v !== 'object' || v === null || typeof (v as { toJSON?: unknown }).toJSON === 'function') return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
 }
 
 /**
@@ -29,11 +31,17 @@ export function* jsonParts(value: unknown, depth = 2): Generator<string, void, v
   }
   let first = true;
   for (const [k, v] of Object.entries(value)) {
-    // As JSON.stringify: members whose value has no JSON form are left out.
-    if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-    yield `${first ? '{' : ','}${JSON.stringify(k)}:`;
+    if (depth > 1 && splittable(v)) {
+      yield `${first ? '{' : ','}${JSON.stringify(k)}:`;
+      yield* jsonParts(v, depth - 1);
+    } else {
+      // JSON.stringify's own member text: `toJSON(key)` with the member's name, a member with no JSON
+      // form (undefined, a function) left out.
+      const member = JSON.stringify({ [k]: v }).slice(1, -1);
+      if (member === '') continue;
+      yield `${first ? '{' : ','}${member}`;
+    }
     first = false;
-    yield* jsonParts(v, depth - 1);
   }
   yield first ? '{}' : '}';
 }

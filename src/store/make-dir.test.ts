@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,15 @@ describe('makeDirSync', () => {
   });
 
   it.runIf(existsSync('/proc/self'))('returns an error under /proc, where Node\'s own recursive mkdir never returns', () => {
-    expect(() => makeDirSync('/proc/kad-no-such-dir/models')).toThrow(/ENOENT|EACCES|EPERM/);
+    // In a child process with a deadline: a loop that never returns would hang this one, not fail it.
+    const module = JSON.stringify(new URL('./make-dir.ts', import.meta.url).href);
+    const code = `import(${module}).then((m) => { try { m.makeDirSync('/proc/kad-no-such-dir/models'); } catch (e) { console.log(e.code); } })`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.stdout.trim()).toMatch(/^(ENOENT|EACCES|EPERM)$/);
+  });
+
+  it('refuses an empty path, as mkdir does', () => {
+    expect(() => makeDirSync('')).toThrow(/ENOENT/);
   });
 });

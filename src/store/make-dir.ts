@@ -5,12 +5,14 @@
  * fails with the system's error.
  */
 import { mkdirSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 
 /** Creates `dir` and its missing parents; nothing when it exists as a directory. Throws the system's error (ENOTDIR, EACCES, ENOENT, …). */
 export function makeDirSync(dir: string): void {
+  if (dir === '') throw Object.assign(new Error("ENOENT: no such file or directory, mkdir ''"), { code: 'ENOENT' });
   const missing: string[] = [];
-  for (let d = resolve(dir); ; d = dirname(d)) {
+  // The path as given, not resolved: `a/../b` goes through `a`, as the kernel (and mkdir -p) does.
+  for (let d = dir; ; d = dirname(d)) {
     try {
       if (statSync(d).isDirectory()) break;
       mkdirSync(d); // not a directory: says ENOTDIR or EEXIST with the path

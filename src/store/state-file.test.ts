@@ -30,6 +30,17 @@ describe('atomic state files', () => {
       await expect(write(join(d, 'taken'), { v: 1 })).rejects.toThrow();
       expect(readdirSync(d)).toEqual(['taken']);
     });
+
+    it(`${flavour}: writes the value as it was when called, in parts of about 1 MB, even when the caller changes it meanwhile`, async () => {
+      const path = join(dir(), 'big.json');
+      const value = { n: 1, entries: Array.from({ length: 3 }, (_, i) => ({ i, blob: 'x'.repeat(700_000), attempts: 0 })) };
+      const expected = JSON.stringify(value);
+      const done = write(path, value);
+      value.n = 2;
+      value.entries[2].attempts = 5;
+      await done;
+      expect(readFileSync(path, 'utf8')).toBe(expected);
+    });
   }
 
   it('reads a state file back, or moves an unusable one aside', () => {

@@ -140,7 +140,8 @@ function syncDir(dir: string): void {
 
 /** Writes `value` as JSON to `path` atomically, creating the directory if needed. Throws on failure. */
 export async function writeJsonAtomic(path: string, value: unknown, options: AtomicWriteOptions = {}): Promise<void> {
-  const steps = atomicWriteSteps(path, jsonParts(value), options);
+  // The text as `value` is now: the caller may change it while the file is written.
+  const steps = atomicWriteSteps(path, [...jsonParts(value)], options);
   let next = steps.next();
   while (!next.done) {
     let answer: unknown;
