@@ -134,6 +134,10 @@ describe('kad classify', () => {
     expect(await main(['classify', 'train', '--data', data, '--target', 'abnormality_class', '--model-dir', join(blocked, 'm')], b)).toBe(2);
     expect(b.err).toMatch(/--model-dir .*blocked\/m: cannot create the directory \(ENOTDIR/);
     expect(b.err).not.toContain('fitting');
+    const none = io(); // a data file that is not there: said, and no model directory made for it
+    expect(await main(['classify', 'train', '--data', join(dir, 'no-such.csv'), '--target', 'abnormality_class', '--model-dir', join(dir, 'm-none')], none)).toBe(2);
+    expect(none.err).toMatch(/no-such\.csv: cannot read: no such file/);
+    expect(existsSync(join(dir, 'm-none'))).toBe(false);
     const one = join(dir, 'one.csv');
     writeFileSync(one, 'x,abnormality_class\n1,normal\n2,normal\n');
     expect(await run(one)).toMatchObject({ code: 2, err: expect.stringMatching(/one\.csv: column "abnormality_class" has a single class/) });

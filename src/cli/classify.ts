@@ -88,9 +88,9 @@ export function trainSettings(v: Record<string, unknown>): TrainSettings {
  * SIGTERM stops it at once: the worker is ended before it registers anything ({@link StoppedError}).
  */
 export async function trainAndRegister(dataPath: string, s: TrainSettings, io: CommandIO, bytes?: Buffer): Promise<SaveResult & { macroF1: number }> {
-  makeOutputDir(s.dir, '--model-dir');
   const { ClassifierTrainer } = await import('../engine/classifier-trainer.js');
   if (bytes === undefined) bytes = (await import('../sources/csv-text.js')).readInput(dataPath);
+  makeOutputDir(s.dir, '--model-dir'); // after the data is read (a missing file leaves no directory), before the fit
   throwIfStopped(io.stopSignal);
   const trainer = new ClassifierTrainer();
   const stop = (): void => void trainer.close();
