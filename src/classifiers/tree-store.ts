@@ -49,12 +49,17 @@ const TREE_TEXT_BUDGET = 320_000_000;
  */
 export function treeNodeCapacity(width: number, d: number): number {
   const text = Math.floor(TREE_TEXT_BUDGET / (((17 + 8 * width) * 4) / 3));
-  return Math.min(text, 2 ** (30 - keyShift(d)) - 1);
+  return Math.min(text, keyCapacity(d) - 1);
 }
 
 /** Bits of a step key that hold the feature. */
 function keyShift(d: number): number {
   return Math.max(1, Math.ceil(Math.log2(Math.max(d, 2))));
+}
+
+/** Nodes the packed step keys address over `d` features: a child index must fit beside the feature and the missing side in 31 bits. */
+function keyCapacity(d: number): number {
+  return 2 ** (30 - keyShift(d));
 }
 
 /** Grows a {@link TreeSet} node by node. New nodes are leaves until split. */
@@ -160,7 +165,7 @@ export class TreeSetBuilder {
 function withKeys(s: TreeSet, d: number): TreeSet {
   const shift = keyShift(d);
   const n = s.child.length;
-  if (n >= 2 ** (30 - shift)) throw new ModelFormatError(`trees: ${n} nodes over ${d} features is too large a model; use fewer or shallower trees`);
+  if (n >= keyCapacity(d)) throw new ModelFormatError(`trees: ${n} nodes over ${d} features is too large a model; use fewer or shallower trees`);
   const key = new Int32Array(n);
   for (let i = 0; i < n; i++) key[i] = (s.child[i] << (shift + 1)) | (s.missingRight[i] << shift) | s.feature[i];
   const single = new Int32Array(n).fill(-1);
