@@ -94,6 +94,23 @@ describe('KAD_SIM_SPEED: simulated time survives a restart', () => {
     throw new Error(`timed out waiting for ${what}`);
   }
 
+  it('/healthz names the Prometheus it reads without the password given in PROMETHEUS_URL (and stays up while it does not answer)', async () => {
+    const config = loadConfig({
+      env: {
+        PROMETHEUS_URL: 'http://kad:s3cret@127.0.0.1:1/prom', KAD_HOST: '127.0.0.1', PORT: '0', KAD_LOG_LEVEL: 'silent', KAD_STATE_DIR: mkdtempSync(join(tmpdir(), 'kad-main-redact-')),
+        REQUEST_TIMEOUT_SECONDS: '0.5', KAD_QUERY_RETRIES: '0', KAD_FORECAST: 'false',
+      },
+    });
+    const service = await startService(config);
+    try {
+      const text = await (await fetch(`${service.url}/healthz`)).text();
+      expect(JSON.parse(text).prometheusUrl).toBe('http://***@127.0.0.1:1/prom');
+      expect(text).not.toContain('s3cret');
+    } finally {
+      await service.close();
+    }
+  });
+
   it('a restarted kad serve continues the simulated clock: every cycle after the restart is later, and a saved alert resolves after it started', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kad-sim-restart-'));
     // A webhook receiver that keeps what it is sent.

@@ -3,6 +3,7 @@
  * the event store (with its recorder, the operator feedback and the workload bars) and the HTTP
  * server from a validated config, and returns a handle to stop them.
  */
+import { redact } from './core/http-endpoint.js';
 import { pino, type Logger as PinoLogger } from 'pino';
 import { Registry } from 'prom-client';
 import { checkApiAuth } from './api/auth.js';
@@ -20,7 +21,7 @@ import { staleFeatures } from './engine/training.js';
 import { loadProphet } from './forecast/augurs.js';
 import { policyParamsFromConfig } from './policy/alert-policy.js';
 import type { Notifier } from './notify/base.js';
-import { createNotifier } from './notify/notifier.js';
+import { alertmanagerAuth, createNotifier } from './notify/notifier.js';
 import { EventRecorder } from './notify/event-recorder.js';
 import { ShardAlertWatcher } from './notify/shard-alerts.js';
 import { SilenceWatcher } from './notify/silences.js';
@@ -269,7 +270,7 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
   const classifiers = opts.classifier ? await createClassifierService(config, telemetry, log) : undefined;
   // A sharded replica hears of the other replicas' alerts through Alertmanager, so that a callee on another shard inhibits.
   const shardAlerts = ownership.sharded && config.alertmanager.url
-    ? new ShardAlertWatcher({ url: config.alertmanager.url, shard: ownership, registry: telemetry.registry, log })
+    ? new ShardAlertWatcher({ url: config.alertmanager.url, auth: alertmanagerAuth(config.alertmanager), shard: ownership, registry: telemetry.registry, log })
     : undefined;
   const engine = new Engine({
     source,
@@ -292,7 +293,7 @@ function watchSilences(config: Readonly<Config>, rt: Runtime): SilenceWatcher | 
   const { url, silencePollSeconds } = config.alertmanager;
   if (!url || silencePollSeconds === 0 || !rt.events) return undefined;
   const w = new SilenceWatcher({
-    url, events: rt.events, now: () => rt.clock.now(), registry: rt.telemetry.registry, log: rt.log, intervalMs: silencePollSeconds * 1000,
+    url, auth: alertmanagerAuth(config.alertmanager), events: rt.events, now: () => rt.clock.now(), registry: rt.telemetry.registry, log: rt.log, intervalMs: silencePollSeconds * 1000,
     onSilenced: () => rt.telemetry.feedback.inc({ verdict: 'silenced' }),
   });
   w.start();
@@ -337,7 +338,8 @@ export async function startService(config: Readonly<Config>, opts: RuntimeOption
   const app = await buildServer(
     {
       engine, telemetry: rt.telemetry, version: VERSION, incidents: rt.incidents,
-      info: { prometheusUrl: config.prometheus.url ?? null, shard: { shard: rt.ownership.shard, shards: rt.ownership.shards } },
+      // The URL without its password.
+      info: { prometheusUrl: config.prometheus.url ? redact(config.prometheus.url) : null, shard: { shard: rt.ownership.shard, shards: rt.ownership.shards } },
       events: rt.events, feedback: rt.feedback, feed: rt.feed, auth: config.api,
       remoteWrite: inner instanceof RemoteWriteSource ? inner : undefined, classifiers: rt.classifiers,
     },

@@ -8,11 +8,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BINARIES, freePort, startServer, tempDir, type ServerProcess } from './integration.js';
+import type { WebConfig } from './prometheus.js';
 
 /** Options of {@link startAlertmanager}. */
 export interface AlertmanagerOptions {
   /** Where Alertmanager sends its notifications (firing and resolved, grouped per pod, at once). */
   webhookUrl?: string;
+  /** Serve behind `--web.config.file` (TLS, client certificates, basic auth; see test/prometheus.ts). */
+  web?: WebConfig;
 }
 
 /** An alert as `GET /api/v2/alerts` returns it (`GettableAlert`). */
@@ -63,10 +66,12 @@ export async function startAlertmanager(opts: AlertmanagerOptions = {}): Promise
   const configFile = join(dir, 'alertmanager.yml');
   writeFileSync(configFile, alertmanagerConfig(opts.webhookUrl));
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const web = opts.web;
+  const url = `${web?.https ? 'https' : 'http'}://127.0.0.1:${port}`;
   const server = await startServer(
     BINARIES.alertmanager,
     [
+      ...(web ? [`--web.config.file=${web.file}`] : []),
       `--config.file=${configFile}`,
       `--storage.path=${storageDir}`,
       `--web.listen-address=127.0.0.1:${port}`,
@@ -74,7 +79,7 @@ export async function startAlertmanager(opts: AlertmanagerOptions = {}): Promise
       '--log.level=warn',
     ],
     url,
-    `${url}/-/ready`,
+    web ? () => web.ready(url) : `${url}/-/ready`,
   );
   return {
     get url() { return server.url; },

@@ -19,11 +19,12 @@ export const BINARIES = {
   promtool: '/usr/bin/promtool',
   alertmanager: '/usr/bin/prometheus-alertmanager',
   chromium: '/usr/bin/chromium',
+  openssl: '/usr/bin/openssl',
 } as const;
 
 /** The Debian package of each binary. */
 const PACKAGES: Record<keyof typeof BINARIES, string> = {
-  prometheus: 'prometheus', promtool: 'prometheus', alertmanager: 'prometheus-alertmanager', chromium: 'chromium',
+  prometheus: 'prometheus', promtool: 'prometheus', alertmanager: 'prometheus-alertmanager', chromium: 'chromium', openssl: 'openssl',
 };
 
 /**
@@ -76,10 +77,11 @@ export interface ServerProcess {
 }
 
 /**
- * Spawns `bin args`, waits until GET `readyUrl` answers 200 (up to `timeoutMs`), and returns a handle.
- * `url` is the server's base URL, reported back as is.
+ * Spawns `bin args`, waits until GET `readyUrl` answers 200 (or `readyUrl()` resolves true, for a
+ * server behind TLS or a password) up to `timeoutMs`, and returns a handle. `url` is the server's base
+ * URL, reported back as is.
  */
-export async function startServer(bin: string, args: string[], url: string, readyUrl: string, timeoutMs = 30_000): Promise<ServerProcess> {
+export async function startServer(bin: string, args: string[], url: string, readyUrl: string | (() => Promise<boolean>), timeoutMs = 30_000): Promise<ServerProcess> {
   let child: ChildProcess;
   let out = '';
   const launch = async () => {
@@ -90,7 +92,7 @@ export async function startServer(bin: string, args: string[], url: string, read
     while (Date.now() < end) {
       if (child.exitCode !== null) throw new Error(`${bin} exited with ${child.exitCode}:\n${out.slice(-2000)}`);
       try {
-        if ((await fetch(readyUrl)).status === 200) return;
+        if (typeof readyUrl === 'function' ? await readyUrl() : (await fetch(readyUrl)).status === 200) return;
       } catch {
         // not listening yet
       }

@@ -36,6 +36,19 @@ export interface StartPrometheusOptions {
   extraConfig?: string;
   /** How long to wait for readiness, ms. Default 30 s. */
   readyTimeoutMs?: number;
+  /**
+   * Serve behind `--web.config.file` (TLS, client certificates, basic auth): the file, whether it
+   * serves https, and how to tell it is ready (the plain `/-/ready` probe cannot pass).
+   */
+  web?: WebConfig;
+}
+
+/** A server behind `--web.config.file`; see {@link StartPrometheusOptions.web}. */
+export interface WebConfig {
+  file: string;
+  https: boolean;
+  /** Resolves true once the server at `url` answers its readiness probe. */
+  ready: (url: string) => Promise<boolean>;
 }
 
 /** A running Prometheus. */
@@ -105,8 +118,9 @@ export async function startPrometheus(opts: StartPrometheusOptions = {}): Promis
   const configFile = join(dataDir, 'prometheus.yml');
   writeFileSync(configFile, prometheusConfig(opts));
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${opts.web?.https ? 'https' : 'http'}://127.0.0.1:${port}`;
   const args = [
+    ...(opts.web ? [`--web.config.file=${opts.web.file}`] : []),
     `--config.file=${configFile}`,
     `--storage.tsdb.path=${dataDir}`,
     `--storage.tsdb.retention.time=3650d`,
@@ -114,6 +128,7 @@ export async function startPrometheus(opts: StartPrometheusOptions = {}): Promis
     '--log.level=warn',
     ...(opts.args ?? []),
   ];
-  const server = await startServer(BINARIES.prometheus, args, url, `${url}/-/ready`, opts.readyTimeoutMs ?? 30_000);
+  const web = opts.web;
+  const server = await startServer(BINARIES.prometheus, args, url, web ? () => web.ready(url) : `${url}/-/ready`, opts.readyTimeoutMs ?? 30_000);
   return Object.assign(server, { dataDir, configFile });
 }

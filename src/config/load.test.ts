@@ -61,6 +61,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { NAMESPACE_REGEX: 'prod-(' } })).toThrow(/NAMESPACE_REGEX="prod-\(" is invalid: must be a regular expression/);
   });
 
+  it('reads the credentials, TLS and headers of Prometheus and Alertmanager, and names a header it cannot send', () => {
+    const c = loadConfig({
+      env: {
+        PROMETHEUS_URL: 'https://mimir:8080/prometheus', PROMETHEUS_HEADERS: 'X-Scope-OrgID=team-a', PROMETHEUS_CERT_FILE: '/tls/c.pem', PROMETHEUS_KEY_FILE: '/tls/k.pem',
+        ALERTMANAGER_URL: 'https://am:9093', ALERTMANAGER_USERNAME: 'kad', ALERTMANAGER_PASSWORD_FILE: '/s/pw', ALERTMANAGER_CA_FILE: '/tls/ca.pem', ALERTMANAGER_INSECURE_SKIP_VERIFY: 'false',
+        KAD_WEBHOOK_URL: 'https://hook', KAD_WEBHOOK_HEADERS: 'Authorization=Bearer%20x',
+      },
+    });
+    expect(c.prometheus).toMatchObject({ headers: 'X-Scope-OrgID=team-a', certFile: '/tls/c.pem', keyFile: '/tls/k.pem' });
+    expect(c.alertmanager).toMatchObject({ username: 'kad', passwordFile: '/s/pw', caFile: '/tls/ca.pem', insecureSkipVerify: false, webhookHeaders: 'Authorization=Bearer%20x' });
+    expect(() => loadConfig({ env: { PROMETHEUS_HEADERS: 'X-Scope-OrgID' } })).toThrow(/PROMETHEUS_HEADERS: "X-Scope-OrgID" is not Name=value/);
+    const f = tmpFile('kad.yaml', 'alertmanager:\n  url: http://am:9093\n  headers: "Host=x"\n');
+    expect(() => loadConfig({ file: f })).toThrow(new RegExp(`alertmanager.headers \\(${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} line 3\\): the header Host is set by kad`));
+  });
+
   it('reads a YAML file, and the environment wins over it', () => {
     const f = tmpFile('kad.yaml', 'iforest:\n  nEstimators: 10\n  contamination: 0.1\nserver:\n  port: 9100\n');
     const c = loadConfig({ file: f, env: { PORT: '9200' } });

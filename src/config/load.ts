@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import Value from 'typebox/value';
 import { LineCounter, parseDocument, isMap } from 'yaml';
 import { ConfigError } from '../core/errors.js';
+import { parseHeaderList } from '../core/http-endpoint.js';
 import { shownValue as shown } from '../core/quote.js';
 import { customSeriesProblems, CUSTOM_SERIES_PATH } from './custom-series.js';
 import { ordinalFromHostname } from '../core/shard.js';
@@ -214,6 +215,16 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
     new RegExp(`^(?:${config.prometheus.namespaceRegex})$`);
   } catch (e) {
     problems.push(`${origin.get('prometheus.namespaceRegex') ?? 'NAMESPACE_REGEX'}=${JSON.stringify(config.prometheus.namespaceRegex)} is invalid: must be a regular expression (${(e as Error).message})`);
+  }
+  for (const [section, key] of [['prometheus', 'headers'], ['alertmanager', 'headers'], ['alertmanager', 'webhookHeaders']] as const) {
+    const text = (config[section] as Record<string, unknown>)[key];
+    if (typeof text !== 'string') continue;
+    const p = `${section}.${key}`;
+    try {
+      parseHeaderList(text, inFile.has(p) ? `${p} (${inFile.get(p)})` : (origin.get(p) ?? p));
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
   }
   if (!problems.some((p) => /KAD_SHARD|sharding\./.test(p))) {
     const shard = resolveShard(config.sharding, env.HOSTNAME, origin);

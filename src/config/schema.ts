@@ -8,6 +8,30 @@ import { Type, type Static } from 'typebox';
 const int = (min: number, max: number, dflt: number, env?: string) =>
   Type.Integer({ minimum: min, maximum: max, default: dflt, allowed: `an integer from ${min} to ${max}`, env });
 
+const HEADERS_ALLOWED = (what: string) =>
+  `extra HTTP headers on every request to ${what}, as Name=value pairs separated by commas (a comma or = in a value as %2C or %3D), e.g. X-Scope-OrgID=team-a`;
+
+/**
+ * How kad authenticates to a server it calls (core/http-endpoint.ts), the settings named
+ * `<PREFIX>_BEARER_TOKEN`, `<PREFIX>_CA_FILE`, …: a bearer token or basic auth, a CA, a client
+ * certificate (mutual TLS), skipping verification, extra headers.
+ */
+function httpAuth(prefix: string, what: string) {
+  const text = (suffix: string, allowed: string) => Type.Optional(Type.String({ minLength: 1, env: `${prefix}_${suffix}`, allowed }));
+  return {
+    bearerToken: text('BEARER_TOKEN', `a bearer token for ${what}`),
+    bearerTokenFile: text('BEARER_TOKEN_FILE', `a path to a file holding a bearer token for ${what} (read on every request)`),
+    username: text('USERNAME', `a basic-auth user name for ${what}`),
+    password: Type.Optional(Type.String({ env: `${prefix}_PASSWORD`, allowed: `a basic-auth password for ${what}` })),
+    passwordFile: text('PASSWORD_FILE', `a path to a file holding the basic-auth password for ${what}`),
+    caFile: text('CA_FILE', `a path to a PEM bundle of the CAs to trust for ${what}`),
+    certFile: text('CERT_FILE', `a path to a PEM client certificate for ${what} (mutual TLS; with ${prefix}_KEY_FILE)`),
+    keyFile: text('KEY_FILE', `a path to the PEM private key of ${prefix}_CERT_FILE`),
+    insecureSkipVerify: Type.Boolean({ default: false, env: `${prefix}_INSECURE_SKIP_VERIFY`, allowed: 'true or false' }),
+    headers: text('HEADERS', HEADERS_ALLOWED(what)),
+  };
+}
+
 /** The configuration schema. */
 export const ConfigSchema = Type.Object(
   {
@@ -27,13 +51,7 @@ export const ConfigSchema = Type.Object(
         batchSize: int(1, 100_000, 500, 'KAD_QUERY_BATCH_PODS'),
         concurrency: int(1, 64, 4, 'KAD_QUERY_CONCURRENCY'),
         maxRetries: int(0, 20, 3, 'KAD_QUERY_RETRIES'),
-        bearerToken: Type.Optional(Type.String({ minLength: 1, env: 'PROMETHEUS_BEARER_TOKEN', allowed: 'a bearer token' })),
-        bearerTokenFile: Type.Optional(Type.String({ minLength: 1, env: 'PROMETHEUS_BEARER_TOKEN_FILE', allowed: 'a path to a file holding a bearer token' })),
-        username: Type.Optional(Type.String({ minLength: 1, env: 'PROMETHEUS_USERNAME', allowed: 'a basic-auth user name' })),
-        password: Type.Optional(Type.String({ env: 'PROMETHEUS_PASSWORD', allowed: 'a basic-auth password' })),
-        passwordFile: Type.Optional(Type.String({ minLength: 1, env: 'PROMETHEUS_PASSWORD_FILE', allowed: 'a path to a file holding the basic-auth password' })),
-        caFile: Type.Optional(Type.String({ minLength: 1, env: 'PROMETHEUS_CA_FILE', allowed: 'a path to a PEM CA bundle' })),
-        insecureSkipVerify: Type.Boolean({ default: false, env: 'PROMETHEUS_INSECURE_SKIP_VERIFY', allowed: 'true or false' }),
+        ...httpAuth('PROMETHEUS', 'Prometheus'),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -189,6 +207,8 @@ export const ConfigSchema = Type.Object(
         severity: Type.String({ default: 'warning', minLength: 1, env: 'KAD_ALERT_SEVERITY', allowed: 'a severity label value' }),
         externalUrl: Type.Optional(Type.String({ pattern: '^https?://', env: 'KAD_EXTERNAL_URL', allowed: 'the URL users reach kad at, for links in alerts' })),
         silencePollSeconds: Type.Integer({ minimum: 0, maximum: 86_400, default: 60, env: 'KAD_SILENCE_POLL_SECONDS', allowed: 'seconds between reads of Alertmanager\'s silences (weak feedback on anomalies), from 0 (off) to 86400' }),
+        ...httpAuth('ALERTMANAGER', 'Alertmanager'),
+        webhookHeaders: Type.Optional(Type.String({ minLength: 1, env: 'KAD_WEBHOOK_HEADERS', allowed: HEADERS_ALLOWED('the webhook') })),
       },
       { default: {}, additionalProperties: false },
     ),

@@ -4,16 +4,21 @@
  * label set, so a re-send updates the alert it already holds; an alert whose endsAt has passed is
  * resolved.
  */
+import { HttpEndpoint, type HttpClientAuth } from '../core/http-endpoint.js';
 import { toPostable, type AlertPayload } from './payload.js';
 import { postJson, type Sink } from './sink.js';
+
+const ALERTS_PATH = 'api/v2/alerts';
 
 /** Default time to wait for Alertmanager's answer. */
 export const DEFAULT_SINK_TIMEOUT_MS = 5_000;
 
 /** Settings of an {@link AlertmanagerSink}. */
 export interface AlertmanagerSinkOptions {
-  /** Alertmanager's base URL, e.g. `http://alertmanager:9093` (a path prefix is kept). */
+  /** Alertmanager's base URL, e.g. `http://alertmanager:9093` (a path prefix is kept; credentials in it are basic auth). */
   url: string;
+  /** Credentials, TLS and headers (the `ALERTMANAGER_*` settings). */
+  auth?: HttpClientAuth;
   /** Per-request timeout, ms. Default {@link DEFAULT_SINK_TIMEOUT_MS}. */
   timeoutMs?: number;
   /** Sink name. Default `alertmanager`. */
@@ -25,15 +30,18 @@ export class AlertmanagerSink implements Sink {
   readonly name: string;
   readonly url: string;
   private readonly timeoutMs: number;
+  private readonly endpoint: HttpEndpoint;
 
+  /** Throws a ConfigError naming the setting for a bad URL or credentials. */
   constructor(opts: AlertmanagerSinkOptions) {
     this.name = opts.name ?? 'alertmanager';
-    this.url = `${opts.url.replace(/\/+$/, '')}/api/v2/alerts`;
+    this.endpoint = new HttpEndpoint(opts.url, opts.auth, { setting: 'ALERTMANAGER' });
+    this.url = this.endpoint.resolve(ALERTS_PATH).href;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_SINK_TIMEOUT_MS;
   }
 
   async send(alerts: AlertPayload[]): Promise<void> {
     if (alerts.length === 0) return;
-    await postJson(this.url, alerts.map(toPostable), this.timeoutMs, 'Alertmanager');
+    await postJson(this.endpoint, ALERTS_PATH, alerts.map(toPostable), this.timeoutMs, 'Alertmanager');
   }
 }

@@ -134,7 +134,7 @@ describe('AlertNotifier', () => {
 });
 
 describe('createNotifier', () => {
-  const base = { resendSeconds: 60, severity: 'warning', silencePollSeconds: 60 };
+  const base = { resendSeconds: 60, severity: 'warning', silencePollSeconds: 60, insecureSkipVerify: false };
 
   it('builds an Alertmanager and a webhook sink from the config', async () => {
     const dir = tmp();

@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import { stateDir, type Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
+import { authFromSettings, parseHeaderList, type HttpClientAuth } from '../core/http-endpoint.js';
 import { AlertmanagerSink, DEFAULT_SINK_TIMEOUT_MS } from './alertmanager.js';
 import { AlertFeed } from './alerts.js';
 import type { FlaggedPod, Notifier, NotifierStatus } from './base.js';
@@ -222,6 +223,11 @@ export class AlertNotifier implements Notifier {
   }
 }
 
+/** How kad authenticates to Alertmanager: the `ALERTMANAGER_*` credentials, TLS and headers of the config (for the sink, the silences and the other shards' alerts). */
+export function alertmanagerAuth(am: Readonly<Config['alertmanager']>): HttpClientAuth {
+  return authFromSettings(am, 'ALERTMANAGER');
+}
+
 /** What {@link createNotifier} needs besides the config. */
 export interface NotifierDeps {
   clock: Clock;
@@ -242,8 +248,11 @@ export function createNotifier(config: Pick<Config, 'alertmanager'> & { state: {
   const am = config.alertmanager;
   const timeoutMs = deps.timeoutMs ?? DEFAULT_SINK_TIMEOUT_MS;
   const sinks: Sink[] = [];
-  if (am.url) sinks.push(new AlertmanagerSink({ url: am.url, timeoutMs }));
-  if (am.webhookUrl) sinks.push(new WebhookSink({ url: am.webhookUrl, timeoutMs, externalUrl: am.externalUrl }));
+  if (am.url) sinks.push(new AlertmanagerSink({ url: am.url, auth: alertmanagerAuth(am), timeoutMs }));
+  if (am.webhookUrl) {
+    const headers = am.webhookHeaders ? parseHeaderList(am.webhookHeaders, 'KAD_WEBHOOK_HEADERS') : undefined;
+    sinks.push(new WebhookSink({ url: am.webhookUrl, headers, timeoutMs, externalUrl: am.externalUrl }));
+  }
   return new AlertNotifier({
     sinks,
     clock: deps.clock,

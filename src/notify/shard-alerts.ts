@@ -18,6 +18,7 @@
  * then nothing is inhibited by other shards; `anomaly_detector_shard_alerts_up` is 0, the reason is
  * logged once per outage, and the next poll that answers recovers.
  */
+import { HttpEndpoint, type HttpClientAuth } from '../core/http-endpoint.js';
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../core/logger.js';
 import { workloadKey } from '../core/series.js';
@@ -33,8 +34,10 @@ interface GettableAlert {
 
 /** Settings and dependencies of a {@link ShardAlertWatcher}. */
 export interface ShardAlertWatcherOptions {
-  /** Alertmanager's base URL (a path prefix is kept). */
+  /** Alertmanager's base URL (a path prefix is kept; credentials in it are basic auth). */
   url: string;
+  /** Credentials, TLS and headers (the `ALERTMANAGER_*` settings). */
+  auth?: HttpClientAuth;
   /** This replica's shard: alerts of the workloads it owns are its own and left out. */
   shard: ShardOwnership;
   /** Registry for `anomaly_detector_shard_alerts_up` and `anomaly_detector_shard_alerts_elsewhere`. */
@@ -52,9 +55,13 @@ export interface ShardAlertWatcherOptions {
 
 const NONE: FiringElsewhere = new Map();
 
+/** kad's anomaly alerts, silenced ones included. */
+const ALERTS_QUERY = `api/v2/alerts?filter=${encodeURIComponent(`alertname="${ALERT_NAME}"`)}`;
+
 /** Reads other shards' firing anomaly alerts back from Alertmanager; see the module comment. */
 export class ShardAlertWatcher {
   readonly url: string;
+  private readonly endpoint: HttpEndpoint;
   private readonly opts: ShardAlertWatcherOptions;
   private firingNow: FiringElsewhere = NONE;
   private answeredAt = -Infinity;
@@ -65,8 +72,8 @@ export class ShardAlertWatcher {
 
   constructor(opts: ShardAlertWatcherOptions) {
     this.opts = opts;
-    const filter = encodeURIComponent(`alertname="${ALERT_NAME}"`);
-    this.url = `${opts.url.replace(/\/+$/, '')}/api/v2/alerts?filter=${filter}`;
+    this.endpoint = new HttpEndpoint(opts.url, opts.auth, { setting: 'ALERTMANAGER' });
+    this.url = this.endpoint.resolve(ALERTS_QUERY).href;
     if (opts.registry) {
       const registers = [opts.registry];
       this.upGauge = new Gauge({ name: 'anomaly_detector_shard_alerts_up', help: 'Whether the last read of the other shards\' anomaly alerts from Alertmanager (GET /api/v2/alerts) answered (1) or failed (0).', registers });
@@ -85,7 +92,7 @@ export class ShardAlertWatcher {
   async pollOnce(): Promise<boolean> {
     let body: unknown;
     try {
-      body = await getJson(this.url, this.opts.timeoutMs ?? 5_000, 'Alertmanager');
+      body = await getJson(this.endpoint, ALERTS_QUERY, this.opts.timeoutMs ?? 5_000, 'Alertmanager');
       if (!Array.isArray(body)) throw new Error(`Alertmanager ${this.url}: expected a JSON array of alerts`);
     } catch (e) {
       if (this.up) this.opts.log?.warn({ url: this.url, err: (e as Error).message }, 'cannot read the other shards\' alerts from Alertmanager; retrying every poll');

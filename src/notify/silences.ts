@@ -14,6 +14,7 @@
  * `anomaly_detector_alertmanager_silences_up` is 0, the reason is logged once per outage, and the next poll
  * that answers recovers.
  */
+import { HttpEndpoint, type HttpClientAuth } from '../core/http-endpoint.js';
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../core/logger.js';
 import type { AnomalyRecord, EventStore } from '../store/event-store.js';
@@ -40,10 +41,14 @@ export interface Silence {
   status: { state: 'active' | 'pending' | 'expired' };
 }
 
+const SILENCES_PATH = 'api/v2/silences';
+
 /** Settings and dependencies of a {@link SilenceWatcher}. */
 export interface SilenceWatcherOptions {
-  /** Alertmanager's base URL (a path prefix is kept). */
+  /** Alertmanager's base URL (a path prefix is kept; credentials in it are basic auth). */
   url: string;
+  /** Credentials, TLS and headers (the `ALERTMANAGER_*` settings). */
+  auth?: HttpClientAuth;
   events: EventStore;
   /** Data time now, epoch ms (the engine's clock: alert times in the store are data times). */
   now: () => number;
@@ -91,6 +96,7 @@ export function silenceCovers(s: Silence, labels: Readonly<Record<string, string
 /** Polls Alertmanager's silences and records them on the anomalies they cover; see the module comment. */
 export class SilenceWatcher {
   readonly url: string;
+  private readonly endpoint: HttpEndpoint;
   private readonly opts: SilenceWatcherOptions;
   private state: SilenceStatus = { up: true, lastError: null, active: 0 };
   private polling: { stop(): Promise<void> } | undefined;
@@ -99,7 +105,8 @@ export class SilenceWatcher {
 
   constructor(opts: SilenceWatcherOptions) {
     this.opts = opts;
-    this.url = `${opts.url.replace(/\/+$/, '')}/api/v2/silences`;
+    this.endpoint = new HttpEndpoint(opts.url, opts.auth, { setting: 'ALERTMANAGER' });
+    this.url = this.endpoint.resolve(SILENCES_PATH).href;
     const registers = opts.registry ? [opts.registry] : [];
     if (opts.registry) {
       this.upGauge = new Gauge({ name: 'anomaly_detector_alertmanager_silences_up', help: 'Whether the last read of Alertmanager\'s silences (GET /api/v2/silences) answered (1) or failed (0).', registers });
@@ -163,7 +170,7 @@ export class SilenceWatcher {
   }
 
   private async fetchSilences(): Promise<Silence[]> {
-    const body = await getJson(this.url, this.opts.timeoutMs ?? 5_000, 'Alertmanager');
+    const body = await getJson(this.endpoint, SILENCES_PATH, this.opts.timeoutMs ?? 5_000, 'Alertmanager');
     if (!Array.isArray(body)) throw new DeliveryError(`Alertmanager ${this.url}: expected a JSON array of silences`, false, null);
     return body as Silence[];
   }

@@ -3,6 +3,7 @@
  * kind; the notifier keeps an outbox per sink and retries what a sink could not take.
  */
 import { KadError } from '../core/errors.js';
+import { HttpSendError, httpSend, type HttpAnswer, type HttpEndpoint } from '../core/http-endpoint.js';
 import type { AlertPayload } from './payload.js';
 
 /** A destination for alert state changes. */
@@ -34,55 +35,70 @@ export class DeliveryError extends KadError {
 }
 
 /**
- * POSTs `body` as JSON to `url` within `timeoutMs`; resolves on a 2xx answer, otherwise throws a
- * {@link DeliveryError} whose message starts with `what` and the URL and says why.
+ * POSTs `body` as JSON to `path` under `endpoint` (its credentials, TLS and headers) within
+ * `timeoutMs`; resolves on a 2xx answer, otherwise throws a {@link DeliveryError} whose message starts
+ * with `what` and the URL (never its credentials) and says why.
  */
-export async function postJson(url: string, body: unknown, timeoutMs: number, what: string): Promise<void> {
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'kad' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-  } catch (e) {
-    throw new DeliveryError(`${what} ${url}: ${networkReason(e, timeoutMs)}`, false, null, { cause: e });
-  }
-  if (res.ok) {
-    await res.body?.cancel();
-    return;
-  }
-  const text = (await res.text().catch(() => '')).trim().replace(/\s+/g, ' ').slice(0, 300);
+export async function postJson(endpoint: HttpEndpoint, path: string, body: unknown, timeoutMs: number, what: string): Promise<void> {
+  const res = await exchange(endpoint, path, 'POST', JSON.stringify(body), timeoutMs, what);
+  if (res.status >= 200 && res.status < 300) return;
   const permanent = res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429;
-  throw new DeliveryError(
-    `${what} ${url}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${text ? `: ${text}` : ''}` +
-      (permanent ? ' (rejected; this batch is dropped)' : ''),
-    permanent,
-    res.status,
-  );
+  throw new DeliveryError(`${answerError(endpoint, path, res, what, 300)}${permanent ? ' (rejected; this batch is dropped)' : ''}`, permanent, res.status);
 }
 
 /**
- * GETs `url` within `timeoutMs` and resolves to its JSON body on a 2xx answer; otherwise throws a
- * {@link DeliveryError} (not permanent) whose message starts with `what` and the URL and says why.
+ * GETs `path` under `endpoint` within `timeoutMs` and resolves to its JSON body on a 2xx answer;
+ * otherwise throws a {@link DeliveryError} (not permanent) whose message starts with `what` and the
+ * URL and says why.
  */
-export async function getJson(url: string, timeoutMs: number, what: string): Promise<unknown> {
-  let res: Response;
+export async function getJson(endpoint: HttpEndpoint, path: string, timeoutMs: number, what: string): Promise<unknown> {
+  const res = await exchange(endpoint, path, 'GET', undefined, timeoutMs, what);
+  if (res.status < 200 || res.status >= 300) throw new DeliveryError(answerError(endpoint, path, res, what, 200), false, res.status);
   try {
-    res = await fetch(url, { headers: { accept: 'application/json', 'user-agent': 'kad' }, signal: AbortSignal.timeout(timeoutMs) });
+    return JSON.parse(res.body.toString('utf8'));
   } catch (e) {
-    throw new DeliveryError(`${what} ${url}: ${networkReason(e, timeoutMs)}`, false, null, { cause: e });
+    throw new DeliveryError(`${what} ${endpoint.resolve(path).href}: the answer is not JSON (${(e as Error).message})`, false, res.status, { cause: e });
   }
-  if (!res.ok) {
-    const text = (await res.text().catch(() => '')).trim().slice(0, 200);
-    throw new DeliveryError(`${what} ${url}: HTTP ${res.status}${text ? `: ${text}` : ''}`, false, res.status);
-  }
+}
+
+/** One request; a network failure, a timeout or an unreadable secret file is a {@link DeliveryError} (retried). */
+async function exchange(endpoint: HttpEndpoint, path: string, method: 'GET' | 'POST', body: string | undefined, timeoutMs: number, what: string): Promise<HttpAnswer> {
+  const url = endpoint.resolve(path);
   try {
-    return await res.json();
+    const headers = {
+      ...(await endpoint.headers()),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      accept: 'application/json',
+      'user-agent': 'kad',
+    };
+    return await httpSend(endpoint, url, { method, headers, body, timeoutMs });
   } catch (e) {
-    throw new DeliveryError(`${what} ${url}: the answer is not JSON (${(e as Error).message})`, false, res.status, { cause: e });
+    const reason = e instanceof HttpSendError ? sendReason(e, endpoint) : (e as Error).message;
+    throw new DeliveryError(`${what} ${url.href}: ${reason}`, false, null, { cause: e });
   }
+}
+
+/** The message of a non-2xx answer: status, the start of its body, and what to check after a 401 or 403. */
+function answerError(endpoint: HttpEndpoint, path: string, res: HttpAnswer, what: string, chars: number): string {
+  const text = res.body.toString('utf8').trim().replace(/\s+/g, ' ').slice(0, chars);
+  const hint = res.status === 401 || res.status === 403 ? `; check ${endpoint.authSettings}` : '';
+  return `${what} ${endpoint.resolve(path).href}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${text ? `: ${text}` : ''}${hint}`;
+}
+
+/** Why a request failed, in words: "connection refused (ECONNREFUSED)", "no answer within 5 s", a TLS failure and what to set. */
+function sendReason(e: HttpSendError, endpoint: HttpEndpoint): string {
+  if (e.kind === 'timeout') return e.message;
+  if (e.kind === 'cut-off') return `the answer was cut off (${e.message})`;
+  if (e.tls) return `TLS handshake failed (${e.code || e.message}); ${endpoint.tlsAdvice(e)}`;
+  const words: Record<string, string> = {
+    ECONNREFUSED: 'connection refused',
+    ECONNRESET: 'connection reset',
+    ENOTFOUND: 'host not found',
+    EAI_AGAIN: 'host name lookup failed',
+    EHOSTUNREACH: 'host unreachable',
+    ETIMEDOUT: 'connection timed out',
+  };
+  return e.code ? `${words[e.code] ?? e.message} (${e.code})` : e.message;
 }
 
 /**
@@ -103,21 +119,4 @@ export function pollEvery(intervalMs: number, poll: () => Promise<unknown>, onEr
       await running;
     },
   };
-}
-
-/** Why a fetch threw, in words: "connection refused (ECONNREFUSED)", "no answer within 5 s". */
-export function networkReason(e: unknown, timeoutMs: number): string {
-  const err = e as Error & { cause?: { code?: string; message?: string } };
-  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return `no answer within ${timeoutMs / 1000} s`;
-  const code = err?.cause?.code;
-  const words: Record<string, string> = {
-    ECONNREFUSED: 'connection refused',
-    ECONNRESET: 'connection reset',
-    ENOTFOUND: 'host not found',
-    EAI_AGAIN: 'host name lookup failed',
-    EHOSTUNREACH: 'host unreachable',
-    ETIMEDOUT: 'connection timed out',
-  };
-  if (code) return `${words[code] ?? err.cause?.message ?? 'network error'} (${code})`;
-  return err?.cause?.message ?? err?.message ?? String(e);
 }

@@ -3,6 +3,7 @@
  * (`version`, `status`, `alerts[]` with status, labels, annotations, startsAt, endsAt, generatorURL,
  * fingerprint, plus groupKey, commonLabels…), so receivers written for Alertmanager understand it.
  */
+import { HttpEndpoint } from '../core/http-endpoint.js';
 import { fingerprint } from './alerts.js';
 import type { AlertPayload, WebhookAlert } from './payload.js';
 import { DEFAULT_SINK_TIMEOUT_MS } from './alertmanager.js';
@@ -19,7 +20,10 @@ const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 /** Settings of a {@link WebhookSink}. */
 export interface WebhookSinkOptions {
+  /** Where to POST (used as it is, query included; credentials in it are basic auth). */
   url: string;
+  /** Extra headers on every request (`KAD_WEBHOOK_HEADERS`). */
+  headers?: Record<string, string>;
   /** Per-request timeout, ms. Default 5 s. */
   timeoutMs?: number;
   /** Sink name. Default `webhook`. */
@@ -48,17 +52,20 @@ export class WebhookSink implements Sink {
   readonly url: string;
   private readonly timeoutMs: number;
   private readonly externalUrl: string;
+  private readonly endpoint: HttpEndpoint;
 
+  /** Throws a ConfigError naming the setting for a bad URL or header. */
   constructor(opts: WebhookSinkOptions) {
     this.name = opts.name ?? 'webhook';
-    this.url = opts.url;
+    this.endpoint = new HttpEndpoint(opts.url, { headers: opts.headers }, { setting: 'KAD_WEBHOOK', keepQuery: true });
+    this.url = this.endpoint.url;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_SINK_TIMEOUT_MS;
     this.externalUrl = opts.externalUrl ?? '';
   }
 
   async send(alerts: AlertPayload[]): Promise<void> {
     if (alerts.length === 0) return;
-    await postJson(this.url, webhookPayload(alerts, this.externalUrl), this.timeoutMs, 'webhook');
+    await postJson(this.endpoint, '', webhookPayload(alerts, this.externalUrl), this.timeoutMs, 'webhook');
   }
 }
 

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -9,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load.js';
 import { ConfigError, SourceError } from '../core/errors.js';
+import { makeTestPki, OPENSSL } from '../core/pki.testkit.js';
 import { parseSampleValue, PrometheusClient, prometheusClientSettings, PrometheusQueryError, truncate } from './prometheus-client.js';
 
 /** The client's timeout and retries as the config's defaults give them. */
@@ -267,21 +267,15 @@ describe('PrometheusClient', () => {
     expect(() => new PrometheusClient({ ...SETTINGS, url: 'https://x', caFile: '/nonexistent/ca.pem' })).toThrow(/PROMETHEUS_CA_FILE="\/nonexistent\/ca.pem" cannot be read/);
   });
 
-  const haveOpenssl = existsSync('/usr/bin/openssl');
-  it.runIf(haveOpenssl)('trusts a custom CA file, or skips verification when told; otherwise says what to set', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kad-tls-'));
-    const ssl = (args: string[]) => execFileSync('/usr/bin/openssl', args, { cwd: dir, stdio: 'pipe' });
-    ssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=kad test CA']);
-    ssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'srv.key', '-out', 'srv.csr', '-subj', '/CN=127.0.0.1']);
-    writeFileSync(join(dir, 'ext'), 'subjectAltName=IP:127.0.0.1\n');
-    ssl(['x509', '-req', '-in', 'srv.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'srv.pem', '-days', '2', '-extfile', 'ext']);
+  it.runIf(existsSync(OPENSSL))('trusts a custom CA file, or skips verification when told; otherwise says what to set', async () => {
+    const pki = makeTestPki(mkdtempSync(join(tmpdir(), 'kad-tls-')));
     const { port } = await fake((_req, res) => json(res, 200, VECTOR), (h) =>
-      createHttpsServer({ key: readFileSync(join(dir, 'srv.key')), cert: readFileSync(join(dir, 'srv.pem')) }, h));
+      createHttpsServer({ key: readFileSync(pki.serverKey), cert: readFileSync(pki.serverCert) }, h));
     const url = `https://127.0.0.1:${port}`;
     const e = await rejection(client({ url, maxRetries: 3 }).query('up', 0));
     expect(e.attempts).toBe(1);
     expect(e.message).toMatch(/TLS handshake failed \(.+\); set PROMETHEUS_CA_FILE .* or PROMETHEUS_INSECURE_SKIP_VERIFY=true/);
-    expect((await client({ url, caFile: join(dir, 'ca.pem') }).query('up', 0))[0].value).toBe(0.25);
+    expect((await client({ url, caFile: pki.ca }).query('up', 0))[0].value).toBe(0.25);
     expect((await client({ url, insecureSkipVerify: true }).query('up', 0))[0].value).toBe(0.25);
   });
 });

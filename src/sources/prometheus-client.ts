@@ -14,15 +14,12 @@
  * const cpu = await client.queryRange('rate(x[1m])', t0, t1, 60_000);
  * await client.close();
  */
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb } from 'node:zlib';
 import type { Config } from '../config/schema.js';
-import { requestAbort } from '../core/abort.js';
 import { ConfigError, InputError, SourceError } from '../core/errors.js';
+import { authFromSettings, HttpEndpoint, HttpSendError, httpSend, isSecretFileError, type HttpAnswer, type HttpClientAuth } from '../core/http-endpoint.js';
 
 const gunzip = promisify(gunzipCb);
 
@@ -52,8 +49,8 @@ export interface PrometheusApi {
   close(): Promise<void>;
 }
 
-/** Options of {@link PrometheusClient}. */
-export interface PrometheusClientOptions {
+/** Options of {@link PrometheusClient}: the URL, timeouts and retries, and the credentials, TLS and headers of {@link HttpClientAuth}. */
+export interface PrometheusClientOptions extends HttpClientAuth {
   /** Base URL, e.g. `http://prometheus:9090` or `https://mimir.example/prometheus` (a path prefix is kept). */
   url: string;
   /** Timeout of one attempt, ms (config `prometheus.requestTimeoutSeconds` × 1000). */
@@ -64,18 +61,6 @@ export interface PrometheusClientOptions {
   retryBaseMs?: number;
   /** Longest backoff (and longest Retry-After honoured), ms. Default 5000. */
   retryMaxMs?: number;
-  bearerToken?: string;
-  /** Read on every request, so a rotated token is picked up. */
-  bearerTokenFile?: string;
-  username?: string;
-  password?: string;
-  /** Read on every request. */
-  passwordFile?: string;
-  /** PEM bundle of CAs to trust for https (in addition to none: it replaces the system CAs). */
-  caFile?: string;
-  insecureSkipVerify?: boolean;
-  /** Extra headers on every request (e.g. `X-Scope-OrgID` for Mimir or Cortex tenants). */
-  headers?: Record<string, string>;
   /**
    * Ask for gzip-compressed answers. Default false: next to Prometheus the network is not the
    * bottleneck and compressing costs Prometheus CPU (range queries took twice as long on loopback);
@@ -133,21 +118,11 @@ interface Failure {
   cause?: unknown;
 }
 
-const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL|EPROTO/;
-
-interface RawResponse {
-  status: number;
-  statusText: string;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
-
 /** A client of the Prometheus query API. Keeps connections alive until {@link close}. */
 export class PrometheusClient implements PrometheusApi {
   /** The base URL without credentials, as shown in messages. */
   readonly url: string;
-  private readonly base: URL;
-  private readonly agent: http.Agent;
+  private readonly endpoint: HttpEndpoint;
   private readonly timeoutMs: number;
   private readonly maxRetries: number;
   private readonly retryBaseMs: number;
@@ -155,38 +130,9 @@ export class PrometheusClient implements PrometheusApi {
   private readonly random: () => number;
   private readonly gzip: boolean;
 
-  constructor(private readonly opts: PrometheusClientOptions) {
-    let base: URL;
-    try {
-      base = new URL(opts.url);
-    } catch {
-      throw new ConfigError(`PROMETHEUS_URL="${opts.url}" is invalid: must be an http:// or https:// URL`);
-    }
-    if (base.protocol !== 'http:' && base.protocol !== 'https:') {
-      throw new ConfigError(`PROMETHEUS_URL="${opts.url}" is invalid: must be an http:// or https:// URL`);
-    }
-    const userInUrl = base.username !== '';
-    if ((opts.bearerToken || opts.bearerTokenFile) && (opts.username || userInUrl)) {
-      throw new ConfigError('PROMETHEUS_BEARER_TOKEN(_FILE) and PROMETHEUS_USERNAME are both set: use one way to authenticate');
-    }
-    if (opts.bearerToken && opts.bearerTokenFile) {
-      throw new ConfigError('PROMETHEUS_BEARER_TOKEN and PROMETHEUS_BEARER_TOKEN_FILE are both set: use one');
-    }
-    if ((opts.password !== undefined || opts.passwordFile) && !opts.username) {
-      throw new ConfigError('PROMETHEUS_PASSWORD(_FILE) is set without PROMETHEUS_USERNAME');
-    }
-    if (userInUrl && !opts.username) {
-      // Credentials in the URL are basic auth; keep them out of messages.
-      opts = { ...opts, username: decodeURIComponent(base.username), password: decodeURIComponent(base.password) };
-      this.opts = opts;
-    }
-    base.username = '';
-    base.password = '';
-    base.search = '';
-    base.hash = '';
-    if (!base.pathname.endsWith('/')) base.pathname += '/';
-    this.base = base;
-    this.url = base.href.replace(/\/$/, '');
+  constructor(opts: PrometheusClientOptions) {
+    this.endpoint = new HttpEndpoint(opts.url, opts, { setting: 'PROMETHEUS', maxSockets: opts.maxSockets });
+    this.url = this.endpoint.url;
     if (!(opts.timeoutMs > 0) || !(Number.isInteger(opts.maxRetries) && opts.maxRetries >= 0)) {
       throw new InputError(`prometheus client: timeoutMs must be above 0 and maxRetries an integer >= 0, got ${opts.timeoutMs} and ${opts.maxRetries}`);
     }
@@ -196,20 +142,6 @@ export class PrometheusClient implements PrometheusApi {
     this.retryMaxMs = opts.retryMaxMs ?? 5000;
     this.random = opts.random ?? Math.random;
     this.gzip = opts.gzip ?? false;
-    const maxSockets = opts.maxSockets ?? 8;
-    if (base.protocol === 'https:') {
-      let ca: Buffer | undefined;
-      if (opts.caFile) {
-        try {
-          ca = readFileSync(opts.caFile);
-        } catch (e) {
-          throw new ConfigError(`PROMETHEUS_CA_FILE="${opts.caFile}" cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-        }
-      }
-      this.agent = new https.Agent({ keepAlive: true, maxSockets, ca, rejectUnauthorized: !opts.insecureSkipVerify });
-    } else {
-      this.agent = new http.Agent({ keepAlive: true, maxSockets });
-    }
   }
 
   /** A client from the `prometheus` config section (which must have a `url`). */
@@ -218,13 +150,7 @@ export class PrometheusClient implements PrometheusApi {
     return new PrometheusClient({
       url: cfg.url,
       ...prometheusClientSettings(cfg),
-      bearerToken: cfg.bearerToken,
-      bearerTokenFile: cfg.bearerTokenFile,
-      username: cfg.username,
-      password: cfg.password,
-      passwordFile: cfg.passwordFile,
-      caFile: cfg.caFile,
-      insecureSkipVerify: cfg.insecureSkipVerify,
+      ...authFromSettings(cfg, 'PROMETHEUS'),
       ...extra,
     });
   }
@@ -265,7 +191,7 @@ export class PrometheusClient implements PrometheusApi {
   }
 
   async close(): Promise<void> {
-    this.agent.destroy();
+    this.endpoint.close();
   }
 
   private error(query: string, reason: string, attempts: number, status?: number, cause?: unknown): PrometheusQueryError {
@@ -285,12 +211,12 @@ export class PrometheusClient implements PrometheusApi {
   /** POSTs the form to `path`, retrying what may pass, and returns the answer's `data`. */
   private async call(path: string, expr: string, form: Record<string, string>, signal?: AbortSignal): Promise<{ resultType: string; result: unknown }> {
     const body = new URLSearchParams({ ...form, timeout: `${Math.max(1, Math.round(this.timeoutMs))}ms` }).toString();
-    const url = new URL(path, this.base);
+    const url = this.endpoint.resolve(path);
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw this.error(expr, 'query aborted', attempt - 1, undefined, signal.reason);
       let f: Failure;
       try {
-        const headers = await this.headers(body);
+        const headers = await this.headers();
         const res = await this.send(url, headers, body, signal);
         const out = await this.interpret(res);
         if ('data' in out) return out.data;
@@ -308,63 +234,40 @@ export class PrometheusClient implements PrometheusApi {
     }
   }
 
-  private async headers(body: string): Promise<http.OutgoingHttpHeaders> {
+  private async headers(): Promise<http.OutgoingHttpHeaders> {
+    let auth: Record<string, string>;
+    try {
+      auth = await this.endpoint.headers();
+    } catch (e) {
+      if (isSecretFileError(e)) throw failure(e.message, false, undefined, e);
+      throw e;
+    }
     const h: http.OutgoingHttpHeaders = {
-      ...this.opts.headers,
+      ...auth,
       'content-type': 'application/x-www-form-urlencoded',
-      'content-length': Buffer.byteLength(body),
       accept: 'application/json',
       'user-agent': 'kad (k8s-anomaly-detector)',
     };
     if (this.gzip) h['accept-encoding'] = 'gzip';
-    const { bearerToken, bearerTokenFile, username, password, passwordFile } = this.opts;
-    if (bearerToken || bearerTokenFile) {
-      const token = bearerTokenFile ? await readSecret(bearerTokenFile, 'bearer token file (PROMETHEUS_BEARER_TOKEN_FILE)') : bearerToken!;
-      h.authorization = `Bearer ${token}`;
-    } else if (username) {
-      const pw = passwordFile ? await readSecret(passwordFile, 'password file (PROMETHEUS_PASSWORD_FILE)') : (password ?? '');
-      h.authorization = `Basic ${Buffer.from(`${username}:${pw}`).toString('base64')}`;
-    }
     return h;
   }
 
-  /** One HTTP attempt, bounded by the per-attempt timeout and the caller's signal. */
-  private send(url: URL, headers: http.OutgoingHttpHeaders, body: string, signal?: AbortSignal): Promise<RawResponse> {
-    // One controller per request, aborted by our timer or the caller's signal, both removed when the
-    // request settles.
-    const ctrl = requestAbort(this.timeoutMs, signal);
-    const cleanup = () => ctrl.dispose();
-    const mod = url.protocol === 'https:' ? https : http;
-    return new Promise<RawResponse>((resolve, reject) => {
-      const fail = (e: unknown) => {
-        cleanup();
-        if (ctrl.timedOut && !signal?.aborted) {
-          reject(failure(`timed out after ${this.timeoutMs / 1000} s (REQUEST_TIMEOUT_SECONDS)`, true, undefined, e));
-        } else if (signal?.aborted) {
-          reject(failure('query aborted', false, undefined, e));
-        } else {
-          reject(networkFailure(e));
-        }
-      };
-      if (signal?.aborted) return fail(new Error('aborted before sending'));
-      const req = mod.request(url, { method: 'POST', headers, agent: this.agent, signal: ctrl.signal }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', fail);
-        res.on('aborted', () => fail(midAnswer('response aborted')));
-        res.on('end', () => {
-          if (!res.complete) return fail(midAnswer('connection closed mid-response'));
-          cleanup();
-          resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(chunks) });
-        });
-      });
-      req.on('error', fail);
-      req.end(body);
-    });
+  /** One HTTP attempt, bounded by the per-attempt timeout and the caller's signal; a failure is a {@link Failure}. */
+  private async send(url: URL, headers: http.OutgoingHttpHeaders, body: string, signal?: AbortSignal): Promise<HttpAnswer> {
+    try {
+      return await httpSend(this.endpoint, url, { method: 'POST', headers, body, timeoutMs: this.timeoutMs, signal });
+    } catch (e) {
+      if (!(e instanceof HttpSendError)) throw e;
+      if (e.kind === 'timeout') throw failure(`timed out after ${this.timeoutMs / 1000} s (REQUEST_TIMEOUT_SECONDS)`, true, undefined, e);
+      if (e.kind === 'aborted') throw failure('query aborted', false, undefined, e);
+      if (e.kind === 'cut-off') throw failure(`sent an answer cut off before its end (${e.message})`, true, undefined, e);
+      if (e.tls) throw failure(`TLS handshake failed (${e.code || e.message}); ${this.endpoint.tlsAdvice(e)}`, false, undefined, e);
+      throw failure(`unreachable (${e.code || e.message})`, true, undefined, e);
+    }
   }
 
   /** Turns an HTTP answer into data, or a {@link Failure}. */
-  private async interpret(res: RawResponse): Promise<{ data: { resultType: string; result: unknown } } | Failure> {
+  private async interpret(res: HttpAnswer): Promise<{ data: { resultType: string; result: unknown } } | Failure> {
     let text: string;
     try {
       text = (res.headers['content-encoding'] === 'gzip' ? await gunzip(res.body) : res.body).toString('utf8');
@@ -388,7 +291,7 @@ export class PrometheusClient implements PrometheusApi {
       if (res.status === 200) reason = `sent an answer that is not the query API's JSON (${reason}); is ${this.url} a Prometheus-compatible API?`;
     }
     if (res.status === 401 || res.status === 403) {
-      reason += '; check PROMETHEUS_BEARER_TOKEN(_FILE) or PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD(_FILE)';
+      reason += `; check ${this.endpoint.authSettings}`;
     } else if (res.status === 404) {
       reason += `; is ${this.url} the base URL of a Prometheus-compatible API (…/api/v1/query must exist)?`;
     }
@@ -419,35 +322,12 @@ function isFailure(e: unknown): e is Failure {
   return typeof e === 'object' && e !== null && (e as { kadFailure?: boolean }).kadFailure === true;
 }
 
-/** The error of an answer cut off after it began. */
-function midAnswer(what: string): Error {
-  return Object.assign(new Error(what), { midAnswer: true });
-}
-
-function networkFailure(e: unknown): Failure {
-  const err = e as NodeJS.ErrnoException;
-  if ((e as { midAnswer?: boolean })?.midAnswer) return failure(`sent an answer cut off before its end (${err.message})`, true, undefined, e);
-  const code = err?.code ?? '';
-  if (TLS_CODES.test(code) || /certificate|SSL routines/i.test(err?.message ?? '')) {
-    return failure(`TLS handshake failed (${code || err.message}); set PROMETHEUS_CA_FILE to the CA that signed its certificate, or PROMETHEUS_INSECURE_SKIP_VERIFY=true`, false, undefined, e);
-  }
-  return failure(`unreachable (${code || err?.message || String(e)})`, true, undefined, e);
-}
-
 function retryAfter(h: string | undefined): number | undefined {
   if (!h) return undefined;
   const s = Number(h);
   if (Number.isFinite(s)) return Math.max(0, s * 1000);
   const d = Date.parse(h);
   return Number.isFinite(d) ? Math.max(0, d - Date.now()) : undefined;
-}
-
-async function readSecret(path: string, what: string): Promise<string> {
-  try {
-    return (await readFile(path, 'utf8')).trim();
-  } catch (e) {
-    throw failure(`cannot read the ${what} ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, false, undefined, e);
-  }
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

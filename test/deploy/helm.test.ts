@@ -130,9 +130,17 @@ describe.skipIf(RENDER_MISSING !== null && !REQUIRE_INTEGRATION)('helm template 
     const d = one(all, 'Deployment');
     const pod = d.spec.template.spec;
     const env = pod.containers[0].env as { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[];
-    for (const v of ['PROMETHEUS_BEARER_TOKEN', 'PROMETHEUS_USERNAME', 'PROMETHEUS_PASSWORD', 'KAD_WEBHOOK_URL', 'KAD_API_TOKEN']) {
+    for (const v of ['PROMETHEUS_BEARER_TOKEN', 'PROMETHEUS_USERNAME', 'PROMETHEUS_PASSWORD', 'ALERTMANAGER_USERNAME', 'ALERTMANAGER_PASSWORD', 'KAD_WEBHOOK_URL', 'KAD_API_TOKEN']) {
       expect(env.find((e) => e.name === v)?.valueFrom?.secretKeyRef.name, v).toBe('kad-secrets');
     }
+    // A client certificate from a Secret, mounted where the *_FILE settings point, in kad serve, its init container and the training job.
+    expect(pod.volumes.find((v: { name: string }) => v.name === 'tls')).toEqual({ name: 'tls', secret: { secretName: 'kad-client-tls' } });
+    const jobPod = one(all, 'CronJob').spec.jobTemplate.spec.template.spec;
+    for (const c of [pod.containers[0], pod.initContainers[0], jobPod.containers[0]]) {
+      expect(c.volumeMounts.find((m: { name: string }) => m.name === 'tls'), c.name).toEqual({ name: 'tls', mountPath: '/etc/kad-tls', readOnly: true });
+    }
+    expect(jobPod.volumes.find((v: { name: string }) => v.name === 'tls')).toBeDefined();
+    expect(env.find((e) => e.name === 'ALERTMANAGER_CERT_FILE')?.value).toBe('/etc/kad-tls/tls.crt');
     expect(JSON.stringify(all)).not.toMatch(/kind":"Secret"/);
     expect(d.spec.replicas).toBeUndefined();
     expect(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);

@@ -74,7 +74,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "kad.secretEnv" -}}
 {{- $s := .Values.secrets }}
 {{- if $s.existingSecret }}
-{{- range $var, $key := dict "PROMETHEUS_BEARER_TOKEN" $s.prometheusBearerTokenKey "PROMETHEUS_USERNAME" $s.prometheusUsernameKey "PROMETHEUS_PASSWORD" $s.prometheusPasswordKey "KAD_WEBHOOK_URL" $s.webhookUrlKey "KAD_API_TOKEN" $s.apiTokenKey }}
+{{- range $var, $key := dict "PROMETHEUS_BEARER_TOKEN" $s.prometheusBearerTokenKey "PROMETHEUS_USERNAME" $s.prometheusUsernameKey "PROMETHEUS_PASSWORD" $s.prometheusPasswordKey "ALERTMANAGER_BEARER_TOKEN" $s.alertmanagerBearerTokenKey "ALERTMANAGER_USERNAME" $s.alertmanagerUsernameKey "ALERTMANAGER_PASSWORD" $s.alertmanagerPasswordKey "KAD_WEBHOOK_URL" $s.webhookUrlKey "KAD_API_TOKEN" $s.apiTokenKey }}
 {{- if $key }}
 - name: {{ $var }}
   valueFrom:

@@ -1,0 +1,173 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AlertmanagerSink } from '../notify/alertmanager.js';
+import type { AlertPayload } from '../notify/payload.js';
+import { DeliveryError } from '../notify/sink.js';
+import { WebhookSink } from '../notify/webhook.js';
+import { ConfigError } from './errors.js';
+import { authFromSettings, HttpEndpoint, HttpSendError, httpSend, parseHeaderList, redact } from './http-endpoint.js';
+import { makeTestPki, OPENSSL } from './pki.testkit.js';
+
+interface Seen {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+}
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+});
+
+/** A server on a free loopback port that records each request and answers `status` with `body`. */
+async function serve(status = 200, body = '[]', make: (h: (req: IncomingMessage, res: ServerResponse) => void) => Server = (h) => createServer(h)): Promise<{ port: number; seen: Seen[] }> {
+  const seen: Seen[] = [];
+  const server = make((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      seen.push({ method: req.method!, path: req.url!, headers: req.headers });
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(body);
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { port: (server.address() as { port: number }).port, seen };
+}
+
+/** One firing alert as a sink sends it. */
+const ALERT: AlertPayload = { status: 'firing', labels: { alertname: 'A' }, annotations: {}, startsAt: '2026-01-01T00:00:00Z', endsAt: '2026-01-01T00:05:00Z', generatorURL: '' };
+
+const basic = (user: string, pw: string) => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
+const am = (url: string, auth = {}) => new HttpEndpoint(url, auth, { setting: 'ALERTMANAGER' });
+
+describe('parseHeaderList', () => {
+  it('reads Name=value pairs separated by commas, values percent-decoded, blanks and a trailing comma ignored', () => {
+    expect(parseHeaderList('X-Scope-OrgID=team-a', 'H')).toEqual({ 'X-Scope-OrgID': 'team-a' });
+    expect(parseHeaderList(' X-Scope-OrgID = team-a|team-b , X-Note=a%2Cb%3Dc ,', 'H')).toEqual({ 'X-Scope-OrgID': 'team-a|team-b', 'X-Note': 'a,b=c' });
+    expect(parseHeaderList('Authorization=Bearer abc==', 'H')).toEqual({ Authorization: 'Bearer abc==' });
+  });
+
+  it('names the setting and the pair for what it cannot send', () => {
+    expect(() => parseHeaderList('X-Scope-OrgID', 'PROMETHEUS_HEADERS')).toThrow(/^PROMETHEUS_HEADERS: "X-Scope-OrgID" is not Name=value; write headers as Name=value pairs/);
+    expect(() => parseHeaderList('=x', 'H')).toThrow(/"=x" is not Name=value/);
+    expect(() => parseHeaderList('X Org=1', 'H')).toThrow(/^H: "X Org" is not an HTTP header name/);
+    expect(() => parseHeaderList('Content-Type=text/plain', 'H')).toThrow(/^H: the header Content-Type is set by kad or by the connection/);
+    expect(() => parseHeaderList('Host=evil', 'H')).toThrow(ConfigError);
+    expect(() => parseHeaderList('X-A=1,x-a=2', 'H')).toThrow(/"x-a=2" names the header x-a a second time/);
+    expect(() => parseHeaderList('X-A=%zz', 'H')).toThrow(/has a % that is not followed by two hexadecimal digits/);
+    expect(() => parseHeaderList('X-A=a%0Ab', 'H')).toThrow(/the value of X-A holds a line break/);
+  });
+});
+
+describe('HttpEndpoint', () => {
+  it('takes credentials in the URL as basic auth and never shows them', async () => {
+    const e = am('https://kad:p%40ss@am.example:9093/prefix/?x=1#frag');
+    expect(e.url).toBe('https://am.example:9093/prefix');
+    expect(e.resolve('api/v2/alerts').href).toBe('https://am.example:9093/prefix/api/v2/alerts');
+    expect(await e.headers()).toEqual({ authorization: basic('kad', 'p@ss') });
+    expect(redact('https://kad:secret@am:9093/x')).toBe('https://***@am:9093/x');
+    // A webhook is called at its URL as given, query included.
+    const hook = new HttpEndpoint('http://u:pw@hook.example/notify?token=abc', {}, { setting: 'KAD_WEBHOOK', keepQuery: true });
+    expect(hook.url).toBe('http://hook.example/notify?token=abc');
+    expect(hook.resolve('').href).toBe('http://hook.example/notify?token=abc');
+  });
+
+  it('sends the bearer token or basic auth and the extra headers; secret files are read on every request', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kad-endpoint-'));
+    writeFileSync(join(dir, 'token'), 'first\n');
+    const e = am('http://x', { bearerTokenFile: join(dir, 'token'), headers: { 'X-Scope-OrgID': 'team-a' } });
+    expect(await e.headers()).toEqual({ 'X-Scope-OrgID': 'team-a', authorization: 'Bearer first' });
+    writeFileSync(join(dir, 'token'), 'rotated');
+    expect((await e.headers()).authorization).toBe('Bearer rotated');
+    expect(await am('http://x', { username: 'u', password: 'p' }).headers()).toEqual({ authorization: basic('u', 'p') });
+    await expect(am('http://x', { username: 'u', passwordFile: join(dir, 'none') }).headers()).rejects.toThrow(
+      `cannot read the password file (ALERTMANAGER_PASSWORD_FILE) ${join(dir, 'none')} (ENOENT)`,
+    );
+  });
+
+  it('refuses conflicting settings, and TLS files it cannot read, naming the settings', () => {
+    expect(() => am('ftp://x')).toThrow(/^ALERTMANAGER_URL="ftp:\/\/x" is invalid/);
+    expect(() => am('not a url with secret:pw@')).toThrow(ConfigError);
+    expect(() => am('https://u:pw@x', { bearerToken: 't' })).toThrow(/ALERTMANAGER_BEARER_TOKEN\(_FILE\) and a user name in ALERTMANAGER_URL are both set/);
+    expect(() => am('https://x', { bearerToken: 't', username: 'u' })).toThrow(/ALERTMANAGER_BEARER_TOKEN\(_FILE\) and ALERTMANAGER_USERNAME are both set/);
+    expect(() => am('https://x', { password: 'p' })).toThrow(/ALERTMANAGER_PASSWORD\(_FILE\) is set without ALERTMANAGER_USERNAME/);
+    expect(() => am('https://x', { certFile: '/c.pem' })).toThrow(/ALERTMANAGER_CERT_FILE is set without ALERTMANAGER_KEY_FILE/);
+    expect(() => am('https://x', { keyFile: '/k.pem' })).toThrow(/ALERTMANAGER_KEY_FILE is set without ALERTMANAGER_CERT_FILE/);
+    expect(() => am('https://x', { certFile: '/nonexistent/c.pem', keyFile: '/nonexistent/k.pem' })).toThrow(/ALERTMANAGER_CERT_FILE="\/nonexistent\/c.pem" cannot be read \(ENOENT\)/);
+    expect(() => am('https://x', { bearerToken: 't', headers: { Authorization: 'Basic x' } })).toThrow(/ALERTMANAGER_HEADERS sets Authorization while/);
+    expect(() => am('https://x', { headers: { 'Content-Length': '1' } })).toThrow(/ALERTMANAGER_HEADERS: the header Content-Length is set by kad/);
+    expect(authFromSettings({ headers: 'X-Scope-OrgID=a', caFile: '/ca' }, 'PROMETHEUS')).toEqual({ headers: { 'X-Scope-OrgID': 'a' }, caFile: '/ca' });
+    expect(() => authFromSettings({ headers: 'nope' }, 'PROMETHEUS')).toThrow(/^PROMETHEUS_HEADERS: "nope" is not Name=value/);
+  });
+
+  it.runIf(existsSync(OPENSSL))('presents a client certificate to a server that requires one (mutual TLS), and says what to set when the handshake fails', async () => {
+    const pki = makeTestPki(mkdtempSync(join(tmpdir(), 'kad-pki-')));
+    const { port, seen } = await serve(200, '{"ok":true}', (h) => createHttpsServer({
+      key: readFileSync(pki.serverKey), cert: readFileSync(pki.serverCert), ca: readFileSync(pki.ca), requestCert: true, rejectUnauthorized: true,
+    }, h));
+    const url = `https://127.0.0.1:${port}`;
+    const get = async (auth: object) => {
+      const e = am(url, auth);
+      try {
+        return await httpSend(e, e.resolve('api/v2/status'), { method: 'GET', headers: await e.headers(), timeoutMs: 5000 });
+      } finally {
+        e.close();
+      }
+    };
+    const good = { caFile: pki.ca, certFile: pki.clientCert, keyFile: pki.clientKey, headers: { 'X-Scope-OrgID': 'team-a' } };
+    const ok = await get(good);
+    expect(ok.status).toBe(200);
+    expect(seen.at(-1)).toMatchObject({ method: 'GET', path: '/api/v2/status', headers: { 'x-scope-orgid': 'team-a' } });
+    // The server's certificate is not trusted without the CA.
+    const untrusted = await get({ certFile: pki.clientCert, keyFile: pki.clientKey }).catch((e: unknown) => e);
+    expect(untrusted).toBeInstanceOf(HttpSendError);
+    expect((untrusted as HttpSendError).tls).toBe(true);
+    expect((untrusted as HttpSendError).refusedByServer).toBe(false);
+    expect(am(url).tlsAdvice(untrusted as HttpSendError)).toBe('set ALERTMANAGER_CA_FILE to the CA that signed its certificate, or ALERTMANAGER_INSECURE_SKIP_VERIFY=true');
+    // No client certificate: the server ends the handshake with an alert (certificate required).
+    const refused = await get({ caFile: pki.ca }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(HttpSendError);
+    expect((refused as HttpSendError).refusedByServer).toBe(true);
+    expect(am(url).tlsAdvice(refused as HttpSendError)).toMatch(/^the server refused the handshake: it may require a client certificate \(set ALERTMANAGER_CERT_FILE and ALERTMANAGER_KEY_FILE/);
+    // One its CA did not sign: Node's server hangs up after the handshake (Go's, as Prometheus's, sends an alert: tls-auth.integration.test.ts).
+    const stranger = await get({ caFile: pki.ca, certFile: pki.strangerCert, keyFile: pki.strangerKey }).catch((e: unknown) => e);
+    expect(stranger).toBeInstanceOf(HttpSendError);
+    expect(seen).toHaveLength(1);
+  });
+});
+
+describe('Alertmanager and webhook sinks with credentials', () => {
+  it('send credentials given in the URL as basic auth and keep the password out of every message (before: every delivery failed, naming it)', async () => {
+    const { port, seen } = await serve(401, 'Unauthorized');
+    const sink = new AlertmanagerSink({ url: `http://kad:s3cret@127.0.0.1:${port}/am`, timeoutMs: 2000 });
+    expect(sink.url).toBe(`http://127.0.0.1:${port}/am/api/v2/alerts`);
+    const e = await sink.send([ALERT]).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DeliveryError);
+    expect((e as Error).message).toBe(
+      `Alertmanager http://127.0.0.1:${port}/am/api/v2/alerts: HTTP 401 Unauthorized: Unauthorized; check ALERTMANAGER_BEARER_TOKEN(_FILE) or ALERTMANAGER_USERNAME and ALERTMANAGER_PASSWORD(_FILE) (rejected; this batch is dropped)`,
+    );
+    expect(seen[0]).toMatchObject({ method: 'POST', path: '/am/api/v2/alerts', headers: { authorization: basic('kad', 's3cret'), 'content-type': 'application/json' } });
+  });
+
+  it('a webhook gets its extra headers, at its URL as given', async () => {
+    const { port, seen } = await serve(200, '');
+    const sink = new WebhookSink({ url: `http://127.0.0.1:${port}/hook?channel=ops`, headers: { Authorization: 'Bearer hook-token' }, timeoutMs: 2000 });
+    await sink.send([ALERT]);
+    expect(seen[0]).toMatchObject({ method: 'POST', path: '/hook?channel=ops', headers: { authorization: 'Bearer hook-token' } });
+  });
+
+  it('an unreadable password file is a delivery failure naming the setting (retried: the file may appear)', async () => {
+    const { port, seen } = await serve();
+    const sink = new AlertmanagerSink({ url: `http://127.0.0.1:${port}`, auth: { username: 'kad', passwordFile: '/nonexistent/pw' }, timeoutMs: 2000 });
+    const e = await sink.send([ALERT]).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DeliveryError);
+    expect((e as DeliveryError).permanent).toBe(false);
+    expect((e as Error).message).toContain('cannot read the password file (ALERTMANAGER_PASSWORD_FILE) /nonexistent/pw (ENOENT)');
+    expect(seen).toHaveLength(0);
+  });
+});
