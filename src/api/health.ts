@@ -6,6 +6,7 @@ import { Type } from 'typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ApiDeps } from './deps.js';
+import { sinksDown } from '../notify/base.js';
 
 const Status = Type.Object({
   status: Type.String(),
@@ -46,7 +47,7 @@ export const healthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     const s = deps.engine.status();
     if (!s.trained) return reply.status(503).send({ ready: false, reason: `not trained yet${s.lastError ? `: ${s.lastError}` : ''}` });
     if (!s.sourceUp) return reply.status(503).send({ ready: false, reason: `metrics source ${s.source} is down${s.lastError ? `: ${s.lastError}` : ''}` });
-    const down = Object.entries(s.notify?.sinks ?? {}).filter(([, v]) => !v.up);
+    const down = sinksDown(s.notify?.sinks ?? {});
     if (down.length) {
       const why = down.map(([name, v]) => `${name} is down${v.lastError ? `: ${v.lastError}` : ''} (${v.pending} alerts waiting)`).join('; ');
       return reply.status(503).send({ ready: false, reason: `alert sink ${why}` });

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import Value from 'typebox/value';
 import { LineCounter, parseDocument, isMap } from 'yaml';
 import { ConfigError } from '../core/errors.js';
-import { parseHeaderList } from '../core/http-endpoint.js';
+import { parseHeaderList, redact } from '../core/http-endpoint.js';
 import { shownValue as shown } from '../core/quote.js';
 import { customSeriesProblems, CUSTOM_SERIES_PATH } from './custom-series.js';
 import { ordinalFromHostname } from '../core/shard.js';
@@ -216,6 +216,18 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
   } catch (e) {
     problems.push(`${origin.get('prometheus.namespaceRegex') ?? 'NAMESPACE_REGEX'}=${JSON.stringify(config.prometheus.namespaceRegex)} is invalid: must be a regular expression (${(e as Error).message})`);
   }
+  const amUrls = config.alertmanager.url?.split(',').map((u) => u.trim()) ?? [];
+  const amName = inFile.has('alertmanager.url') ? `alertmanager.url (${inFile.get('alertmanager.url')})` : (origin.get('alertmanager.url') ?? 'alertmanager.url');
+  amUrls.forEach((u, i) => {
+    let ok = false;
+    try {
+      ok = /^https?:$/.test(new URL(u).protocol);
+    } catch {
+      ok = false;
+    }
+    if (!ok) problems.push(`${amName}: ${u ? JSON.stringify(redact(u)) : 'an empty entry'} is not an http:// or https:// URL: must be one URL, or one per Alertmanager replica separated by commas`);
+    else if (amUrls.indexOf(u) !== i) problems.push(`${amName}: ${JSON.stringify(redact(u))} is listed twice`);
+  });
   for (const [section, key] of [['prometheus', 'headers'], ['alertmanager', 'headers'], ['alertmanager', 'webhookHeaders']] as const) {
     const text = (config[section] as Record<string, unknown>)[key];
     if (typeof text !== 'string') continue;

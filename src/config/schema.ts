@@ -201,7 +201,7 @@ export const ConfigSchema = Type.Object(
     ),
     alertmanager: Type.Object(
       {
-        url: Type.Optional(Type.String({ pattern: '^https?://', env: 'ALERTMANAGER_URL', allowed: 'an http:// or https:// URL (unset: no Alertmanager)' })),
+        url: Type.Optional(Type.String({ pattern: '^https?://', env: 'ALERTMANAGER_URL', allowed: 'an http:// or https:// URL, or one per replica of an HA Alertmanager separated by commas (each is sent every alert); unset: no Alertmanager' })),
         webhookUrl: Type.Optional(Type.String({ pattern: '^https?://', env: 'KAD_WEBHOOK_URL', allowed: 'an http:// or https:// URL to POST alerts to as JSON (unset: none)' })),
         resendSeconds: int(1, 86_400, 60, 'KAD_ALERT_RESEND_SECONDS'),
         severity: Type.String({ default: 'warning', minLength: 1, env: 'KAD_ALERT_SEVERITY', allowed: 'a severity label value' }),

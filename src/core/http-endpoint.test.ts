@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlertmanagerSink } from '../notify/alertmanager.js';
 import type { AlertPayload } from '../notify/payload.js';
-import { DeliveryError } from '../notify/sink.js';
+import { DeliveryError, getJsonFromAny } from '../notify/sink.js';
 import { WebhookSink } from '../notify/webhook.js';
 import { ConfigError } from './errors.js';
 import { authFromSettings, HttpEndpoint, HttpSendError, httpSend, parseHeaderList, redact } from './http-endpoint.js';
@@ -159,6 +159,16 @@ describe('Alertmanager and webhook sinks with credentials', () => {
     const sink = new WebhookSink({ url: `http://127.0.0.1:${port}/hook?channel=ops`, headers: { Authorization: 'Bearer hook-token' }, timeoutMs: 2000 });
     await sink.send([ALERT]);
     expect(seen[0]).toMatchObject({ method: 'POST', path: '/hook?channel=ops', headers: { authorization: 'Bearer hook-token' } });
+  });
+
+  it('reads from the first Alertmanager replica that answers; with none, names each failure', async () => {
+    const { port, seen } = await serve(200, '[{"id":"s1"}]');
+    const dead = am('http://127.0.0.1:1');
+    expect(await getJsonFromAny([dead, am(`http://127.0.0.1:${port}`)], 'api/v2/silences', 2000, 'Alertmanager')).toEqual([{ id: 's1' }]);
+    expect(seen.map((s) => s.path)).toEqual(['/api/v2/silences']);
+    await expect(getJsonFromAny([dead, am('http://127.0.0.1:2')], 'api/v2/silences', 2000, 'Alertmanager')).rejects.toThrow(
+      'Alertmanager http://127.0.0.1:1/api/v2/silences: connection refused (ECONNREFUSED); Alertmanager http://127.0.0.1:2/api/v2/silences: connection refused (ECONNREFUSED)',
+    );
   });
 
   it('an unreadable password file is a delivery failure naming the setting (retried: the file may appear)', async () => {

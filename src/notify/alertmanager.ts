@@ -10,6 +10,15 @@ import { postJson, type Sink } from './sink.js';
 
 const ALERTS_PATH = 'api/v2/alerts';
 
+/**
+ * The Alertmanagers of `ALERTMANAGER_URL`: one URL, or one per replica of an HA Alertmanager separated
+ * by commas. Prometheus sends every alert to every replica rather than through a load balancer (the
+ * replicas gossip notifications and silences, not alerts), and so does kad: one sink per URL.
+ */
+export function alertmanagerUrls(setting: string | undefined): string[] {
+  return (setting ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+}
+
 /** Default time to wait for Alertmanager's answer. */
 export const DEFAULT_SINK_TIMEOUT_MS = 5_000;
 
@@ -29,6 +38,7 @@ export interface AlertmanagerSinkOptions {
 export class AlertmanagerSink implements Sink {
   readonly name: string;
   readonly url: string;
+  readonly group = 'alertmanager';
   private readonly timeoutMs: number;
   private readonly endpoint: HttpEndpoint;
 

@@ -36,9 +36,19 @@ export interface FlaggedPod {
 /** Health of a notifier, for /readyz, /healthz and the notify_up gauge. */
 export interface NotifierStatus {
   /** Sink name → whether its last delivery succeeded (true before any delivery). */
-  sinks: Record<string, { up: boolean; lastError: string | null; pending: number }>;
+  sinks: Record<string, { up: boolean; lastError: string | null; pending: number; group?: string }>;
   /** Alerts currently firing. */
   firing: number;
+}
+
+/**
+ * The sinks that make kad unready: those down whose group has no sink up (the replicas of an HA
+ * Alertmanager are one group: alerts still reach it while one replica answers). In the status's order.
+ */
+export function sinksDown(sinks: NotifierStatus['sinks']): [string, NotifierStatus['sinks'][string]][] {
+  const entries = Object.entries(sinks);
+  const groupUp = new Set(entries.filter(([, v]) => v.up).map(([name, v]) => v.group ?? name));
+  return entries.filter(([name, v]) => !v.up && !groupUp.has(v.group ?? name));
 }
 
 /** Turns flagged pods into alerts and delivers them. */

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { manualClock } from '../core/clock.js';
 import { AlertNotifier, createNotifier, type AlertNotifierOptions } from './notifier.js';
-import { flaggedPod, MemorySink, recordingLogger } from './notify.testkit.js';
+import { sinksDown } from './base.js';
+import { flaggedPod, MemorySink, recordingLogger, startReceiver } from './notify.testkit.js';
 import { DeliveryError } from './sink.js';
 
 const T0 = Date.UTC(2024, 0, 1, 12);
@@ -150,6 +151,34 @@ describe('createNotifier', () => {
     expect(n.status().sinks.alertmanager.lastError).toContain('http://127.0.0.1:1/api/v2/alerts');
     expect(readdirSync(dir).sort()).toEqual(['alerts.json', 'outbox-alertmanager.json', 'outbox-webhook.json']);
     await n.close();
+  });
+
+  it('sends every alert to each Alertmanager of an HA cluster (ALERTMANAGER_URL with commas), each with its own outbox and status', async () => {
+    const [a, b] = [await startReceiver(), await startReceiver()];
+    try {
+      const dir = tmp();
+      const n = createNotifier(
+        { alertmanager: { ...base, url: `${a.url}/, ${b.url}/prefix` }, state: { dir } },
+        { clock: manualClock(T0), log: recordingLogger(), retry: false, timeoutMs: 2000 },
+      );
+      b.respond = () => ({ status: 503 });
+      await n.update(T0, [flaggedPod('a')]);
+      expect(a.requests.map((r) => r.url)).toEqual(['/api/v2/alerts']);
+      expect(b.requests.map((r) => r.url)).toEqual(['/prefix/api/v2/alerts']);
+      expect(n.status().sinks).toMatchObject({
+        alertmanager: { up: true, pending: 0, group: 'alertmanager' },
+        'alertmanager-2': { up: false, pending: 1, group: 'alertmanager' },
+      });
+      // One replica down leaves kad ready (its alerts reach the other); both down does not.
+      expect(sinksDown(n.status().sinks)).toEqual([]);
+      a.respond = () => ({ status: 503 });
+      await n.update(T0 + 60_000, [flaggedPod('a')]);
+      expect(sinksDown(n.status().sinks).map(([name]) => name)).toEqual(['alertmanager', 'alertmanager-2']);
+      expect(readdirSync(dir).sort()).toEqual(['alerts.json', 'outbox-alertmanager-2.json', 'outbox-alertmanager.json']);
+      await n.close();
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
   });
 
   it('without URLs delivers and writes nothing but still reports status', async () => {

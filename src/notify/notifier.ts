@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { stateDir, type Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import { authFromSettings, parseHeaderList, type HttpClientAuth } from '../core/http-endpoint.js';
-import { AlertmanagerSink, DEFAULT_SINK_TIMEOUT_MS } from './alertmanager.js';
+import { AlertmanagerSink, alertmanagerUrls, DEFAULT_SINK_TIMEOUT_MS } from './alertmanager.js';
 import { AlertFeed } from './alerts.js';
 import type { FlaggedPod, Notifier, NotifierStatus } from './base.js';
 import { Outbox } from './outbox.js';
@@ -44,7 +44,7 @@ export interface AlertNotifierOptions {
  * `up` is false after a failed or rejected delivery until a delivery succeeds again.
  */
 export interface AlertNotifierStatus extends NotifierStatus {
-  sinks: Record<string, { up: boolean; lastError: string | null; pending: number; dropped: number }>;
+  sinks: Record<string, { up: boolean; lastError: string | null; pending: number; dropped: number; group?: string }>;
 }
 
 interface SinkState {
@@ -120,7 +120,7 @@ export class AlertNotifier implements Notifier {
   status(): AlertNotifierStatus {
     const sinks: AlertNotifierStatus['sinks'] = {};
     for (const s of this.sinks) {
-      sinks[s.sink.name] = { up: s.up, lastError: s.lastError, pending: s.outbox.pending, dropped: s.outbox.dropped };
+      sinks[s.sink.name] = { up: s.up, lastError: s.lastError, pending: s.outbox.pending, dropped: s.outbox.dropped, ...(s.sink.group ? { group: s.sink.group } : {}) };
     }
     return { sinks, firing: this.lifecycle.firing() };
   }
@@ -248,7 +248,8 @@ export function createNotifier(config: Pick<Config, 'alertmanager'> & { state: {
   const am = config.alertmanager;
   const timeoutMs = deps.timeoutMs ?? DEFAULT_SINK_TIMEOUT_MS;
   const sinks: Sink[] = [];
-  if (am.url) sinks.push(new AlertmanagerSink({ url: am.url, auth: alertmanagerAuth(am), timeoutMs }));
+  // One sink per Alertmanager replica: `alertmanager`, then `alertmanager-2`, … (the first keeps the name, its outbox and its metric label).
+  alertmanagerUrls(am.url).forEach((url, i) => sinks.push(new AlertmanagerSink({ url, auth: alertmanagerAuth(am), timeoutMs, name: i ? `alertmanager-${i + 1}` : 'alertmanager' })));
   if (am.webhookUrl) {
     const headers = am.webhookHeaders ? parseHeaderList(am.webhookHeaders, 'KAD_WEBHOOK_HEADERS') : undefined;
     sinks.push(new WebhookSink({ url: am.webhookUrl, headers, timeoutMs, externalUrl: am.externalUrl }));

@@ -19,13 +19,14 @@
  * logged once per outage, and the next poll that answers recovers.
  */
 import { HttpEndpoint, type HttpClientAuth } from '../core/http-endpoint.js';
+import { alertmanagerUrls } from './alertmanager.js';
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../core/logger.js';
 import { workloadKey } from '../core/series.js';
 import type { ShardOwnership } from '../core/shard.js';
 import type { FiringElsewhere } from '../policy/alert-inhibition.js';
 import { ALERT_NAME } from './alerts.js';
-import { getJson, pollEvery } from './sink.js';
+import { getJsonFromAny, pollEvery } from './sink.js';
 
 /** An alert as `GET /api/v2/alerts` gives it (`GettableAlert`), the fields used here. */
 interface GettableAlert {
@@ -34,7 +35,7 @@ interface GettableAlert {
 
 /** Settings and dependencies of a {@link ShardAlertWatcher}. */
 export interface ShardAlertWatcherOptions {
-  /** Alertmanager's base URL (a path prefix is kept; credentials in it are basic auth). */
+  /** Alertmanager's base URL (a path prefix is kept; credentials in it are basic auth), or its replicas' separated by commas (read from the first that answers). */
   url: string;
   /** Credentials, TLS and headers (the `ALERTMANAGER_*` settings). */
   auth?: HttpClientAuth;
@@ -61,7 +62,7 @@ const ALERTS_QUERY = `api/v2/alerts?filter=${encodeURIComponent(`alertname="${AL
 /** Reads other shards' firing anomaly alerts back from Alertmanager; see the module comment. */
 export class ShardAlertWatcher {
   readonly url: string;
-  private readonly endpoint: HttpEndpoint;
+  private readonly endpoints: HttpEndpoint[];
   private readonly opts: ShardAlertWatcherOptions;
   private firingNow: FiringElsewhere = NONE;
   private answeredAt = -Infinity;
@@ -72,8 +73,8 @@ export class ShardAlertWatcher {
 
   constructor(opts: ShardAlertWatcherOptions) {
     this.opts = opts;
-    this.endpoint = new HttpEndpoint(opts.url, opts.auth, { setting: 'ALERTMANAGER' });
-    this.url = this.endpoint.resolve(ALERTS_QUERY).href;
+    this.endpoints = alertmanagerUrls(opts.url).map((u) => new HttpEndpoint(u, opts.auth, { setting: 'ALERTMANAGER' }));
+    this.url = this.endpoints.map((e) => e.resolve(ALERTS_QUERY).href).join(', ');
     if (opts.registry) {
       const registers = [opts.registry];
       this.upGauge = new Gauge({ name: 'anomaly_detector_shard_alerts_up', help: 'Whether the last read of the other shards\' anomaly alerts from Alertmanager (GET /api/v2/alerts) answered (1) or failed (0).', registers });
@@ -92,7 +93,7 @@ export class ShardAlertWatcher {
   async pollOnce(): Promise<boolean> {
     let body: unknown;
     try {
-      body = await getJson(this.endpoint, ALERTS_QUERY, this.opts.timeoutMs ?? 5_000, 'Alertmanager');
+      body = await getJsonFromAny(this.endpoints, ALERTS_QUERY, this.opts.timeoutMs ?? 5_000, 'Alertmanager');
       if (!Array.isArray(body)) throw new Error(`Alertmanager ${this.url}: expected a JSON array of alerts`);
     } catch (e) {
       if (this.up) this.opts.log?.warn({ url: this.url, err: (e as Error).message }, 'cannot read the other shards\' alerts from Alertmanager; retrying every poll');

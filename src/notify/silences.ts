@@ -15,11 +15,12 @@
  * that answers recovers.
  */
 import { HttpEndpoint, type HttpClientAuth } from '../core/http-endpoint.js';
+import { alertmanagerUrls } from './alertmanager.js';
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../core/logger.js';
 import type { AnomalyRecord, EventStore } from '../store/event-store.js';
 import { ALERT_NAME } from './alerts.js';
-import { DeliveryError, getJson, pollEvery } from './sink.js';
+import { DeliveryError, getJsonFromAny, pollEvery } from './sink.js';
 
 /** A silence matcher as Alertmanager's v2 API gives it. */
 export interface SilenceMatcher {
@@ -45,7 +46,7 @@ const SILENCES_PATH = 'api/v2/silences';
 
 /** Settings and dependencies of a {@link SilenceWatcher}. */
 export interface SilenceWatcherOptions {
-  /** Alertmanager's base URL (a path prefix is kept; credentials in it are basic auth). */
+  /** Alertmanager's base URL (a path prefix is kept; credentials in it are basic auth), or its replicas' separated by commas (read from the first that answers). */
   url: string;
   /** Credentials, TLS and headers (the `ALERTMANAGER_*` settings). */
   auth?: HttpClientAuth;
@@ -96,7 +97,7 @@ export function silenceCovers(s: Silence, labels: Readonly<Record<string, string
 /** Polls Alertmanager's silences and records them on the anomalies they cover; see the module comment. */
 export class SilenceWatcher {
   readonly url: string;
-  private readonly endpoint: HttpEndpoint;
+  private readonly endpoints: HttpEndpoint[];
   private readonly opts: SilenceWatcherOptions;
   private state: SilenceStatus = { up: true, lastError: null, active: 0 };
   private polling: { stop(): Promise<void> } | undefined;
@@ -105,8 +106,8 @@ export class SilenceWatcher {
 
   constructor(opts: SilenceWatcherOptions) {
     this.opts = opts;
-    this.endpoint = new HttpEndpoint(opts.url, opts.auth, { setting: 'ALERTMANAGER' });
-    this.url = this.endpoint.resolve(SILENCES_PATH).href;
+    this.endpoints = alertmanagerUrls(opts.url).map((u) => new HttpEndpoint(u, opts.auth, { setting: 'ALERTMANAGER' }));
+    this.url = this.endpoints.map((e) => e.resolve(SILENCES_PATH).href).join(', ');
     const registers = opts.registry ? [opts.registry] : [];
     if (opts.registry) {
       this.upGauge = new Gauge({ name: 'anomaly_detector_alertmanager_silences_up', help: 'Whether the last read of Alertmanager\'s silences (GET /api/v2/silences) answered (1) or failed (0).', registers });
@@ -170,7 +171,7 @@ export class SilenceWatcher {
   }
 
   private async fetchSilences(): Promise<Silence[]> {
-    const body = await getJson(this.endpoint, SILENCES_PATH, this.opts.timeoutMs ?? 5_000, 'Alertmanager');
+    const body = await getJsonFromAny(this.endpoints, SILENCES_PATH, this.opts.timeoutMs ?? 5_000, 'Alertmanager');
     if (!Array.isArray(body)) throw new DeliveryError(`Alertmanager ${this.url}: expected a JSON array of silences`, false, null);
     return body as Silence[];
   }

@@ -12,6 +12,11 @@ export interface Sink {
   readonly name: string;
   /** Where it delivers to (for messages). */
   readonly url: string;
+  /**
+   * Sinks of one group are replicas of one receiver (the Alertmanagers of an HA cluster, each sent
+   * every alert): the group is down for readiness only when every one of them is.
+   */
+  readonly group?: string;
   /** Delivers one batch; throws a {@link DeliveryError} naming the URL and the reason when it fails. */
   send(alerts: AlertPayload[]): Promise<void>;
 }
@@ -59,6 +64,24 @@ export async function getJson(endpoint: HttpEndpoint, path: string, timeoutMs: n
   } catch (e) {
     throw new DeliveryError(`${what} ${endpoint.resolve(path).href}: the answer is not JSON (${(e as Error).message})`, false, res.status, { cause: e });
   }
+}
+
+/**
+ * {@link getJson} from the first of `endpoints` that answers: the replicas of an HA Alertmanager hold
+ * the same silences (they gossip them) and the same alerts (kad sends every alert to each). With
+ * none answering, the error names each one's failure.
+ */
+export async function getJsonFromAny(endpoints: readonly HttpEndpoint[], path: string, timeoutMs: number, what: string): Promise<unknown> {
+  const errors: string[] = [];
+  for (const e of endpoints) {
+    try {
+      return await getJson(e, path, timeoutMs, what);
+    } catch (err) {
+      if (endpoints.length === 1) throw err;
+      errors.push((err as Error).message);
+    }
+  }
+  throw new DeliveryError(errors.join('; '), false, null);
 }
 
 /** One request; a network failure, a timeout or an unreadable secret file is a {@link DeliveryError} (retried). */

@@ -1,0 +1,66 @@
+/**
+ * An HA Alertmanager: two real Alertmanager 0.25 servers named in one ALERTMANAGER_URL, as the
+ * replicas of a cluster are (Prometheus, and kad, send every alert to each replica: the replicas
+ * gossip notifications and silences, not alerts). Each gets every alert; one replica down leaves kad
+ * ready and is reported as its own sink; back up, it gets the firing alerts again from kad's outbox.
+ * (The two run unclustered: gossip is Alertmanager's business, not what is tested here.)
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/load.js';
+import { manualClock } from '../src/core/clock.js';
+import { sinksDown } from '../src/notify/base.js';
+import { createNotifier } from '../src/notify/notifier.js';
+import { flaggedPod, recordingLogger } from '../src/notify/notify.testkit.js';
+import { SilenceWatcher } from '../src/notify/silences.js';
+import { openEventStore } from '../src/store/event-store.js';
+import { startAlertmanager, type AlertmanagerServer } from './alertmanager.js';
+import { describeWithServers, tempDir } from './integration.js';
+
+describeWithServers('an HA Alertmanager: every alert to each replica', ['alertmanager'], () => {
+  let am: AlertmanagerServer[] = [];
+
+  beforeAll(async () => {
+    am = await Promise.all([startAlertmanager(), startAlertmanager()]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(am.map((a) => a.stop()));
+  });
+
+  it('delivers to both, stays ready while one is down, and catches the restarted one up', async () => {
+    const config = loadConfig({ env: { ALERTMANAGER_URL: am.map((a) => a.url).join(','), KAD_STATE_DIR: tempDir('ha-state'), KAD_ALERT_RESEND_SECONDS: '60' } });
+    // Near real time: Alertmanager judges endsAt by its own clock.
+    const clock = manualClock(Math.floor(Date.now() / 1000) * 1000 - 120_000);
+    const notifier = createNotifier(config, { clock, log: recordingLogger(), retry: false, timeoutMs: 2000 });
+    const holds = async (a: AlertmanagerServer) => (await a.alerts()).filter((x) => x.labels.pod === 'api-0').length;
+
+    await notifier.update(clock.now(), [flaggedPod('api-0')]);
+    expect(await Promise.all(am.map(holds))).toEqual([1, 1]);
+    expect(Object.keys(notifier.status().sinks)).toEqual(['alertmanager', 'alertmanager-2']);
+
+    await am[1].stop();
+    clock.advance(60_000);
+    await notifier.update(clock.now(), [flaggedPod('api-0')]);
+    const status = notifier.status().sinks;
+    expect(status.alertmanager).toMatchObject({ up: true, pending: 0 });
+    expect(status['alertmanager-2']).toMatchObject({ up: false, pending: 1 });
+    expect(status['alertmanager-2'].lastError).toMatch(/connection refused/);
+    expect(sinksDown(status)).toEqual([]); // /readyz stays 200: the alerts reach the cluster
+
+    // Silences are read from the first replica that answers.
+    const events = openEventStore();
+    const reversed = new SilenceWatcher({ url: [...am].reverse().map((a) => a.url).join(','), events, now: () => clock.now() });
+    await reversed.pollOnce();
+    expect(reversed.status()).toMatchObject({ up: true, lastError: null });
+    events.close();
+
+    // Restarted with no alerts (Alertmanager keeps them in memory only): the next cycle re-sends the firing one.
+    await am[1].restart();
+    expect(await holds(am[1])).toBe(0);
+    clock.advance(60_000);
+    await notifier.update(clock.now(), [flaggedPod('api-0')]);
+    expect(notifier.status().sinks['alertmanager-2']).toMatchObject({ up: true, pending: 0 });
+    expect(await holds(am[1])).toBe(1);
+    await notifier.close();
+  });
+});
