@@ -126,7 +126,7 @@ describeWithServers('AlertNotifier against a real Alertmanager', ['alertmanager'
     await waitUntil('the resolved notification', () => notified('api-0', 'resolved').length > 0);
     const [r] = notified('api-0', 'resolved');
     expect([ms(r.startsAt), ms(r.endsAt)]).toEqual([t0, resolvedAt]);
-    expect(notifier.status()).toEqual({ sinks: { alertmanager: { up: true, lastError: null, pending: 0, dropped: 0 } }, firing: 0 });
+    expect(notifier.status()).toEqual({ sinks: { alertmanager: { up: true, lastError: null, pending: 0, dropped: 0, group: 'alertmanager' } }, firing: 0 });
   });
 
   it('keeps an alert through an Alertmanager outage and delivers it once when it is back', async () => {
@@ -145,7 +145,7 @@ describeWithServers('AlertNotifier against a real Alertmanager', ['alertmanager'
     await am.restart();
     clock.advance(10_000);
     await notifier.update(clock.now(), [pod('api-1')]);
-    expect(notifier.status().sinks.alertmanager).toEqual({ up: true, lastError: null, pending: 0, dropped: 0 });
+    expect(notifier.status().sinks.alertmanager).toEqual({ up: true, lastError: null, pending: 0, dropped: 0, group: 'alertmanager' });
     expect(health.at(-1)).toEqual(['alertmanager', true]);
     const got = of(await am.alerts(), 'api-1');
     expect(got).toHaveLength(1);
@@ -204,7 +204,7 @@ describe('AlertNotifier with a webhook', () => {
       clock.advance(10_000);
       await n.update(clock.now(), []);
       expect(n.status().sinks.webhook).toMatchObject({ up: false, pending: 1 });
-      expect(n.status().sinks.webhook.lastError).toBe(`webhook ${rx.url}/hook: HTTP 503 Service Unavailable: busy`);
+      expect(n.status().sinks.webhook.lastError).toBe(`webhook ${rx.url}/…: HTTP 503 Service Unavailable: busy`);
       rx.respond = () => ({ status: 200 });
       clock.advance(10_000);
       await n.update(clock.now(), []);

@@ -71,7 +71,7 @@ describe('loadConfig', () => {
     });
     expect(c.prometheus).toMatchObject({ headers: 'X-Scope-OrgID=team-a', certFile: '/tls/c.pem', keyFile: '/tls/k.pem' });
     expect(c.alertmanager).toMatchObject({ username: 'kad', passwordFile: '/s/pw', caFile: '/tls/ca.pem', insecureSkipVerify: false, webhookHeaders: 'Authorization=Bearer%20x' });
-    expect(() => loadConfig({ env: { PROMETHEUS_HEADERS: 'X-Scope-OrgID' } })).toThrow(/PROMETHEUS_HEADERS: "X-Scope-OrgID" is not Name=value/);
+    expect(() => loadConfig({ env: { PROMETHEUS_HEADERS: 'X-Scope-OrgID' } })).toThrow(/PROMETHEUS_HEADERS: entry 1 is not Name=value/);
     // An HA Alertmanager: one URL per replica.
     expect(loadConfig({ env: { ALERTMANAGER_URL: 'http://am-0.am:9093, http://am-1.am:9093' } }).alertmanager.url).toBe('http://am-0.am:9093, http://am-1.am:9093');
     expect(() => loadConfig({ env: { ALERTMANAGER_URL: 'http://am-0:9093,am-1:9093' } })).toThrow(/ALERTMANAGER_URL: "am-1:9093" is not an http:\/\/ or https:\/\/ URL: must be one URL, or one per Alertmanager replica/);

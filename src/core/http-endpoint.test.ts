@@ -52,15 +52,19 @@ describe('parseHeaderList', () => {
     expect(parseHeaderList('Authorization=Bearer abc==', 'H')).toEqual({ Authorization: 'Bearer abc==' });
   });
 
-  it('names the setting and the pair for what it cannot send', () => {
-    expect(() => parseHeaderList('X-Scope-OrgID', 'PROMETHEUS_HEADERS')).toThrow(/^PROMETHEUS_HEADERS: "X-Scope-OrgID" is not Name=value; write headers as Name=value pairs/);
-    expect(() => parseHeaderList('=x', 'H')).toThrow(/"=x" is not Name=value/);
+  it('names the setting and the header (never its value, which may be a secret) for what it cannot send', () => {
+    expect(() => parseHeaderList('X-Scope-OrgID', 'PROMETHEUS_HEADERS')).toThrow(/^PROMETHEUS_HEADERS: entry 1 is not Name=value; write headers as Name=value pairs/);
+    expect(() => parseHeaderList('X-A=1,s3cret-token', 'H')).toThrow(/^H: entry 2 is not Name=value; /);
+    expect(() => parseHeaderList('X-A=1,s3cret-token', 'H')).not.toThrow(/s3cret/);
+    expect(() => parseHeaderList('=x', 'H')).toThrow(/entry 1 is not Name=value/);
     expect(() => parseHeaderList('X Org=1', 'H')).toThrow(/^H: "X Org" is not an HTTP header name/);
     expect(() => parseHeaderList('Content-Type=text/plain', 'H')).toThrow(/^H: the header Content-Type is set by kad or by the connection/);
     expect(() => parseHeaderList('Host=evil', 'H')).toThrow(ConfigError);
-    expect(() => parseHeaderList('X-A=1,x-a=2', 'H')).toThrow(/"x-a=2" names the header x-a a second time/);
-    expect(() => parseHeaderList('X-A=%zz', 'H')).toThrow(/has a % that is not followed by two hexadecimal digits/);
-    expect(() => parseHeaderList('X-A=a%0Ab', 'H')).toThrow(/the value of X-A holds a line break/);
+    expect(() => parseHeaderList('X-A=1,x-a=2', 'H')).toThrow(/^H: the header x-a is given a second time$/);
+    expect(() => parseHeaderList('X-A=%zz', 'H')).toThrow(/^H: the value of "X-A" has a % that is not followed by two hexadecimal digits/);
+    // Values Node would refuse at every request are refused at start: control characters, line breaks, characters beyond Latin-1.
+    for (const v of ['a%0Ab', 'a%01b', '%E2%9C%93']) expect(() => parseHeaderList(`X-A=${v}`, 'H')).toThrow(/^H: the value of X-A holds a character an HTTP header cannot carry/);
+    expect(parseHeaderList('X-A=caf%C3%A9', 'H')).toEqual({ 'X-A': 'café' });
   });
 });
 
@@ -72,9 +76,18 @@ describe('HttpEndpoint', () => {
     expect(await e.headers()).toEqual({ authorization: basic('kad', 'p@ss') });
     expect(redact('https://kad:secret@am:9093/x')).toBe('https://***@am:9093/x');
     // A webhook is called at its URL as given, query included.
-    const hook = new HttpEndpoint('http://u:pw@hook.example/notify?token=abc', {}, { setting: 'KAD_WEBHOOK', keepQuery: true });
-    expect(hook.url).toBe('http://hook.example/notify?token=abc');
+    // A webhook is called at its URL as given, query included, and shown as its origin (its path or query may hold its token).
+    const hook = new HttpEndpoint('http://u:pw@hook.example/notify?token=abc', {}, { setting: 'KAD_WEBHOOK', keepQuery: true, credentialSettings: false });
+    expect(hook.url).toBe('http://hook.example/…');
+    expect(hook.shown('')).toBe('http://hook.example/…');
     expect(hook.resolve('').href).toBe('http://hook.example/notify?token=abc');
+    expect(new HttpEndpoint('http://hook.example', {}, { setting: 'KAD_WEBHOOK', keepQuery: true }).url).toBe('http://hook.example');
+    // A password with an @ in it: the parser takes the last @ before the path, and so does redact.
+    expect(redact('http://user:p@ss@prom:9090/x@y')).toBe('http://***@prom:9090/x@y');
+    expect(am('http://user:p@ss@prom:9090').url).toBe('http://prom:9090');
+    // A user name in the URL with the password in a file.
+    expect(() => am('http://kad@am:9093', { passwordFile: '/run/pw' })).not.toThrow();
+    expect(() => am('http://kad:pw@am:9093', { passwordFile: '/run/pw' })).toThrow(/a password in ALERTMANAGER_URL and ALERTMANAGER_PASSWORD\(_FILE\) are both set/);
   });
 
   it('sends the bearer token or basic auth and the extra headers; secret files are read on every request', async () => {
@@ -95,14 +108,17 @@ describe('HttpEndpoint', () => {
     expect(() => am('not a url with secret:pw@')).toThrow(ConfigError);
     expect(() => am('https://u:pw@x', { bearerToken: 't' })).toThrow(/ALERTMANAGER_BEARER_TOKEN\(_FILE\) and a user name in ALERTMANAGER_URL are both set/);
     expect(() => am('https://x', { bearerToken: 't', username: 'u' })).toThrow(/ALERTMANAGER_BEARER_TOKEN\(_FILE\) and ALERTMANAGER_USERNAME are both set/);
-    expect(() => am('https://x', { password: 'p' })).toThrow(/ALERTMANAGER_PASSWORD\(_FILE\) is set without ALERTMANAGER_USERNAME/);
+    expect(() => am('https://x', { password: 'p' })).toThrow(/ALERTMANAGER_PASSWORD\(_FILE\) is set without ALERTMANAGER_USERNAME \(or a user name in ALERTMANAGER_URL\)/);
     expect(() => am('https://x', { certFile: '/c.pem' })).toThrow(/ALERTMANAGER_CERT_FILE is set without ALERTMANAGER_KEY_FILE/);
     expect(() => am('https://x', { keyFile: '/k.pem' })).toThrow(/ALERTMANAGER_KEY_FILE is set without ALERTMANAGER_CERT_FILE/);
     expect(() => am('https://x', { certFile: '/nonexistent/c.pem', keyFile: '/nonexistent/k.pem' })).toThrow(/ALERTMANAGER_CERT_FILE="\/nonexistent\/c.pem" cannot be read \(ENOENT\)/);
     expect(() => am('https://x', { bearerToken: 't', headers: { Authorization: 'Basic x' } })).toThrow(/ALERTMANAGER_HEADERS sets Authorization while/);
     expect(() => am('https://x', { headers: { 'Content-Length': '1' } })).toThrow(/ALERTMANAGER_HEADERS: the header Content-Length is set by kad/);
     expect(authFromSettings({ headers: 'X-Scope-OrgID=a', caFile: '/ca' }, 'PROMETHEUS')).toEqual({ headers: { 'X-Scope-OrgID': 'a' }, caFile: '/ca' });
-    expect(() => authFromSettings({ headers: 'nope' }, 'PROMETHEUS')).toThrow(/^PROMETHEUS_HEADERS: "nope" is not Name=value/);
+    expect(() => authFromSettings({ headers: 'nope' }, 'PROMETHEUS')).toThrow(/^PROMETHEUS_HEADERS: entry 1 is not Name=value/);
+    // A network error whose message holds a host name with "alert" in it is no TLS failure.
+    const dns = new HttpSendError('getaddrinfo ENOTFOUND alertmanager-alerting.invalid', 'network', 'ENOTFOUND');
+    expect([dns.tls, dns.refusedByServer]).toEqual([false, false]);
   });
 
   it.runIf(existsSync(OPENSSL))('presents a client certificate to a server that requires one (mutual TLS), and says what to set when the handshake fails', async () => {
@@ -179,5 +195,83 @@ describe('Alertmanager and webhook sinks with credentials', () => {
     expect((e as DeliveryError).permanent).toBe(false);
     expect((e as Error).message).toContain('cannot read the password file (ALERTMANAGER_PASSWORD_FILE) /nonexistent/pw (ENOENT)');
     expect(seen).toHaveLength(0);
+  });
+});
+
+describe('httpSend', () => {
+  it('follows redirects to the same server (307/308 with the body, 301-303 for GET), not a 301 after a POST, never to another server', async () => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c));
+      req.on('end', () => {
+        seen.push(`${req.method} ${req.url} ${body} ${req.headers.authorization ?? '-'}`);
+        const to: Record<string, [number, string]> = {
+          '//api/v2/alerts': [308, '/api/v2/alerts'], '/moved': [301, '/api/v2/alerts'], '/away': [307, 'http://127.0.0.1:1/elsewhere'], '/away/api/v2/alerts': [307, 'http://127.0.0.1:1/elsewhere'],
+          '/loop': [307, '/loop'],
+        };
+        const r = to[req.url!];
+        if (r) res.writeHead(r[0], { location: r[1] }).end();
+        else res.writeHead(200).end('ok');
+      });
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const e = am(`http://kad:pw@127.0.0.1:${(server.address() as { port: number }).port}`);
+    const send = async (path: string, method: 'GET' | 'POST') => (await httpSend(e, new URL(`${e.url}${path}`), { method, headers: await e.headers(), body: method === 'POST' ? '[1]' : undefined, timeoutMs: 2000 })).status;
+    const auth = basic('kad', 'pw');
+    expect(await send('//api/v2/alerts', 'POST')).toBe(200);
+    expect(seen.splice(0)).toEqual([`POST //api/v2/alerts [1] ${auth}`, `POST /api/v2/alerts [1] ${auth}`]);
+    expect(await send('/moved', 'GET')).toBe(200);
+    expect(seen.splice(0)).toEqual([`GET /moved  ${auth}`, `GET /api/v2/alerts  ${auth}`]);
+    expect(await send('/moved', 'POST')).toBe(301); // browsers would resend it as a GET, without the alerts
+    expect(await send('/away', 'POST')).toBe(307); // elsewhere: not followed with kad's credentials
+    expect(await send('/loop', 'GET')).toBe(307);
+    expect(seen.splice(0).filter((l) => l.startsWith('GET /loop'))).toHaveLength(6); // the first and 5 redirects
+    const sink = new AlertmanagerSink({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}/away` });
+    await expect(sink.send([ALERT])).rejects.toThrow(/HTTP 307 Temporary Redirect; it redirects to http:\/\/127\.0\.0\.1:1\/…, another server, where kad does not follow with its credentials: set the URL to where it redirects/);
+  });
+
+  it('sends once more on a new connection when a kept-alive one turns out closed (the server dropped it while idle)', async () => {
+    let n = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      n++;
+      // The second request on the first connection: hang up without an answer, as a server does that
+      // closed the idle connection just as the request left.
+      if (n === 2) return req.socket.destroy();
+      res.writeHead(200, { connection: 'keep-alive' }).end('ok');
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const e = am(`http://127.0.0.1:${(server.address() as { port: number }).port}`);
+    const get = () => httpSend(e, e.resolve('x'), { method: 'GET', headers: {}, timeoutMs: 2000 });
+    expect((await get()).status).toBe(200);
+    expect((await get()).status).toBe(200);
+    expect(n).toBe(3);
+    e.close();
+  });
+
+  it('a webhook\'s advice names the settings it has: its URL and headers', async () => {
+    const { port } = await serve(401, 'no');
+    const sink = new WebhookSink({ url: `http://127.0.0.1:${port}/hooks/T000/s3cret?token=abc`, timeoutMs: 2000 });
+    const err = (await sink.send([ALERT]).catch((x: unknown) => x)) as Error;
+    expect(err.message).toBe(`webhook http://127.0.0.1:${port}/…: HTTP 401 Unauthorized: no; check the credentials in KAD_WEBHOOK_URL or KAD_WEBHOOK_HEADERS (rejected; this batch is dropped)`);
+    const hook = new HttpEndpoint('https://hook.example', {}, { setting: 'KAD_WEBHOOK', keepQuery: true, credentialSettings: false });
+    expect(hook.tlsAdvice(new HttpSendError('x', 'network', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'))).toBe('kad trusts the system\'s CAs for it (add one with NODE_EXTRA_CA_CERTS)');
+    expect(hook.tlsAdvice(new HttpSendError('x', 'network', 'ERR_TLS_CERT_ALTNAME_INVALID'))).toBe('its certificate does not name this host: use a host name in KAD_WEBHOOK_URL that the certificate has');
+  });
+
+  it.runIf(existsSync(OPENSSL))('a certificate file that is not PEM, or a key that is not the certificate\'s, is refused at start naming both settings; a CA that did not sign is said so', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kad-pki-'));
+    const pki = makeTestPki(dir);
+    expect(() => am('https://x', { certFile: pki.clientCert, keyFile: pki.serverKey })).toThrow(
+      new RegExp(`^ALERTMANAGER_CERT_FILE="${pki.clientCert}" with ALERTMANAGER_KEY_FILE="${pki.serverKey}" cannot be used: .*key values mismatch`),
+    );
+    writeFileSync(join(dir, 'junk.pem'), 'not a certificate\n');
+    expect(() => am('https://x', { caFile: join(dir, 'junk.pem') })).toThrow(/^ALERTMANAGER_CA_FILE=".*junk.pem" holds no PEM certificate/);
+    expect(() => am('https://x', { certFile: join(dir, 'junk.pem'), keyFile: pki.clientKey })).toThrow(/^ALERTMANAGER_CERT_FILE=".*junk.pem" with ALERTMANAGER_KEY_FILE=".*" cannot be used: .*no start line/);
+    expect(am('https://x', { caFile: pki.ca }).tlsAdvice(new HttpSendError('x', 'network', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE')))
+      .toBe('ALERTMANAGER_CA_FILE does not hold the CA that signed its certificate: set it to the one that does, or ALERTMANAGER_INSECURE_SKIP_VERIFY=true');
   });
 });

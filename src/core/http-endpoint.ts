@@ -7,9 +7,17 @@
  * is the URL without them.
  *
  * Secrets in files (the token, the password) are read on every request, so rotated ones are picked up;
- * the CA, certificate and key are read once, when the endpoint is made, and a file that cannot be read
- * is a {@link ConfigError} naming its setting (e.g. `ALERTMANAGER_CERT_FILE`). Each setting's name is
- * the endpoint's prefix and the field's: `PROMETHEUS_BEARER_TOKEN_FILE`, `ALERTMANAGER_HEADERS`, ….
+ * the CA, certificate and key are read and checked once, when the endpoint is made, and a file that
+ * cannot be read or used (not PEM, a key that is not the certificate's) is a {@link ConfigError} naming
+ * its setting (e.g. `ALERTMANAGER_CERT_FILE`). Each setting's name is the endpoint's prefix and the
+ * field's: `PROMETHEUS_BEARER_TOKEN_FILE`, `ALERTMANAGER_HEADERS`, …; a webhook has only its URL and
+ * `KAD_WEBHOOK_HEADERS` (`credentialSettings: false`), and its messages say so.
+ *
+ * Connections are kept alive and an idle one is closed after 4 s (a middlebox may drop idle flows
+ * silently); a request that finds its reused connection reset is sent once more on a new one.
+ * Redirects to the same server are followed (307 and 308, and 301 to 303 for GET; at most 5), so a
+ * URL with a doubled slash or a moved path still works; a redirect elsewhere is returned as it is, for
+ * the caller to name where it points (credentials are never sent to another server).
  *
  * @example
  * const am = new HttpEndpoint('https://kad:pw@alertmanager:9093', { caFile: '/etc/ca.pem', headers: { 'X-Scope-OrgID': 'team-a' } }, { setting: 'ALERTMANAGER' });
@@ -20,6 +28,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
+import { createSecureContext } from 'node:tls';
 import { requestAbort } from './abort.js';
 import { ConfigError } from './errors.js';
 
@@ -56,8 +65,10 @@ export function authFromSettings(c: Readonly<HttpAuthSettings>, setting: string)
 export interface HttpEndpointOptions {
   /** The settings' prefix: `PROMETHEUS` names `PROMETHEUS_URL`, `PROMETHEUS_CA_FILE`, …. */
   setting: string;
-  /** Keep the URL's query string (a webhook's URL is used as it is). Default false. */
+  /** Keep the URL's query string (a webhook's URL is used as it is; shown as its origin and `/…`). Default false. */
   keepQuery?: boolean;
+  /** Whether the `<setting>_BEARER_TOKEN`, `_USERNAME`, `_CA_FILE`, … settings exist (false: only `_URL` and `_HEADERS`, a webhook's). Default true. */
+  credentialSettings?: boolean;
   /** Connections kept open per host. Default 8. */
   maxSockets?: number;
 }
@@ -71,34 +82,43 @@ const RESERVED_HEADERS = new Set(['host', 'content-type', 'content-length', 'con
 /** An HTTP header name (RFC 9110 token). */
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+/** What a header value may hold (Node refuses the rest when sending): tab, printable ASCII, Latin-1. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** Idle kept-alive connections are closed after this, ms. */
+const IDLE_SOCKET_MS = 4_000;
+
+/** Redirects followed at most, each to the same server. */
+const MAX_REDIRECTS = 5;
+
 /**
  * Parses extra headers written as `Name=value` pairs separated by commas, as OpenTelemetry's
  * `OTEL_EXPORTER_OTLP_HEADERS` writes them (a value holding a comma or an equals sign is
  * percent-encoded: `%2C`, `%3D`), e.g. `X-Scope-OrgID=team-a,X-Org=ops`. Throws a {@link ConfigError}
- * naming `setting` and the pair for a malformed pair, a name that is not a header name, a name given
- * twice, a value with a line break, or a header kad sets itself.
+ * naming `setting` and the header (never its value: it may be a secret) for a malformed pair, a name
+ * that is not a header name, a name given twice, a value HTTP cannot carry, or a header kad sets itself.
  */
 export function parseHeaderList(text: string, setting: string): Record<string, string> {
   const out: Record<string, string> = {};
   const seen = new Set<string>();
-  for (const part of text.split(',')) {
+  const form = 'write headers as Name=value pairs separated by commas (a comma or = in a value as %2C or %3D), e.g. X-Scope-OrgID=team-a';
+  text.split(',').forEach((part, i) => {
     const item = part.trim();
-    if (!item) continue;
+    if (!item) return;
     const eq = item.indexOf('=');
-    const bad = (why: string) => new ConfigError(`${setting}: ${JSON.stringify(item)} ${why}; write headers as Name=value pairs separated by commas (a comma or = in a value as %2C or %3D), e.g. X-Scope-OrgID=team-a`);
-    if (eq <= 0) throw bad('is not Name=value');
+    if (eq <= 0) throw new ConfigError(`${setting}: entry ${i + 1} is not Name=value; ${form}`);
     const name = item.slice(0, eq).trim();
     let value: string;
     try {
       value = decodeURIComponent(item.slice(eq + 1).trim());
     } catch {
-      throw bad('has a % that is not followed by two hexadecimal digits');
+      throw new ConfigError(`${setting}: the value of ${JSON.stringify(name)} has a % that is not followed by two hexadecimal digits; ${form}`);
     }
     checkHeader(name, value, setting);
-    if (seen.has(name.toLowerCase())) throw bad(`names the header ${name} a second time`);
+    if (seen.has(name.toLowerCase())) throw new ConfigError(`${setting}: the header ${name} is given a second time`);
     seen.add(name.toLowerCase());
     out[name] = value;
-  }
+  });
   return out;
 }
 
@@ -106,12 +126,12 @@ export function parseHeaderList(text: string, setting: string): Record<string, s
 function checkHeader(name: string, value: string, setting: string): void {
   if (!TOKEN.test(name)) throw new ConfigError(`${setting}: ${JSON.stringify(name)} is not an HTTP header name (letters, digits and !#$%&'*+.^_\`|~- only)`);
   if (RESERVED_HEADERS.has(name.toLowerCase())) throw new ConfigError(`${setting}: the header ${name} is set by kad or by the connection and cannot be set`);
-  if (/[\r\n\0]/.test(value)) throw new ConfigError(`${setting}: the value of ${name} holds a line break or a NUL`);
+  if (!HEADER_VALUE.test(value)) throw new ConfigError(`${setting}: the value of ${name} holds a character an HTTP header cannot carry (a control character, a line break, or one beyond Latin-1)`);
 }
 
 /** A server, its base URL without credentials, and how to authenticate to it; see the module comment. */
 export class HttpEndpoint {
-  /** The URL without credentials (nor query, unless kept) and without a trailing slash: safe to show. */
+  /** The URL without credentials (nor query, unless kept: then the origin and `/…`) and without a trailing slash: safe to show. */
   readonly url: string;
   /** A keep-alive agent with the TLS settings; {@link close} ends its connections. */
   readonly agent: http.Agent;
@@ -119,11 +139,13 @@ export class HttpEndpoint {
   private readonly full: URL;
   private readonly auth: HttpClientAuth;
   private readonly setting: string;
+  private readonly settings: boolean;
 
-  /** Throws a {@link ConfigError} naming the setting for a URL that is not http(s), conflicting credentials, a bad header, or a TLS file that cannot be read. */
+  /** Throws a {@link ConfigError} naming the setting for a URL that is not http(s), conflicting credentials, a bad header, or a TLS file that cannot be read or used. */
   constructor(url: string, auth: HttpClientAuth = {}, opts: HttpEndpointOptions) {
     const s = opts.setting;
     this.setting = s;
+    this.settings = opts.credentialSettings ?? true;
     let base: URL;
     try {
       base = new URL(url);
@@ -132,21 +154,26 @@ export class HttpEndpoint {
     }
     if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new ConfigError(`${s}_URL="${redact(url)}" is invalid: must be an http:// or https:// URL`);
     const userInUrl = base.username !== '';
+    const passwordInUrl = base.password !== '';
     if ((auth.bearerToken || auth.bearerTokenFile) && (auth.username || userInUrl)) {
       throw new ConfigError(`${s}_BEARER_TOKEN(_FILE) and ${userInUrl ? `a user name in ${s}_URL` : `${s}_USERNAME`} are both set: use one way to authenticate`);
     }
     if (auth.bearerToken && auth.bearerTokenFile) throw new ConfigError(`${s}_BEARER_TOKEN and ${s}_BEARER_TOKEN_FILE are both set: use one`);
-    if ((auth.password !== undefined || auth.passwordFile) && !auth.username) throw new ConfigError(`${s}_PASSWORD(_FILE) is set without ${s}_USERNAME`);
+    const passwordSet = auth.password !== undefined || Boolean(auth.passwordFile);
+    if (passwordSet && !auth.username && !userInUrl) throw new ConfigError(`${s}_PASSWORD(_FILE) is set without ${s}_USERNAME (or a user name in ${s}_URL)`);
+    if (passwordSet && passwordInUrl && !auth.username) throw new ConfigError(`a password in ${s}_URL and ${s}_PASSWORD(_FILE) are both set: use one`);
     if (auth.password !== undefined && auth.passwordFile) throw new ConfigError(`${s}_PASSWORD and ${s}_PASSWORD_FILE are both set: use one`);
     if (Boolean(auth.certFile) !== Boolean(auth.keyFile)) throw new ConfigError(`${auth.certFile ? `${s}_CERT_FILE is set without ${s}_KEY_FILE` : `${s}_KEY_FILE is set without ${s}_CERT_FILE`}: a client certificate needs both`);
     for (const [name, value] of Object.entries(auth.headers ?? {})) {
       checkHeader(name, value, `${s}_HEADERS`);
       if (name.toLowerCase() === 'authorization' && (auth.bearerToken || auth.bearerTokenFile || auth.username || userInUrl)) {
-        throw new ConfigError(`${s}_HEADERS sets Authorization while ${s}_BEARER_TOKEN(_FILE) or a user name is set too: use one way to authenticate`);
+        throw new ConfigError(`${s}_HEADERS sets Authorization while ${this.settings ? `${s}_BEARER_TOKEN(_FILE) or ` : ''}a user name${this.settings ? '' : ` in ${s}_URL`} is set too: use one way to authenticate`);
       }
     }
-    // Credentials in the URL are basic auth; they are kept out of every message.
-    this.auth = userInUrl && !auth.username ? { ...auth, username: decodeURIComponent(base.username), password: decodeURIComponent(base.password) } : { ...auth };
+    // Credentials in the URL are basic auth (a password file may go with a user name there); they are kept out of every message.
+    this.auth = userInUrl && !auth.username
+      ? { ...auth, username: decodeURIComponent(base.username), ...(passwordSet ? {} : { password: decodeURIComponent(base.password) }) }
+      : { ...auth };
     base.username = '';
     base.password = '';
     base.hash = '';
@@ -155,8 +182,9 @@ export class HttpEndpoint {
     base.search = '';
     if (!base.pathname.endsWith('/')) base.pathname += '/';
     this.base = base;
-    this.url = opts.keepQuery ? this.full.href : base.href.replace(/\/$/, '');
-    const maxSockets = opts.maxSockets ?? 8;
+    // A webhook's path and query may hold its token: shown as its origin only.
+    this.url = opts.keepQuery ? `${base.origin}${this.full.pathname === '/' && !this.full.search ? '' : '/…'}` : base.href.replace(/\/$/, '');
+    const common = { keepAlive: true, maxSockets: opts.maxSockets ?? 8, timeout: IDLE_SOCKET_MS };
     if (base.protocol === 'https:') {
       const read = (file: string | undefined, name: string): Buffer | undefined => {
         if (!file) return undefined;
@@ -167,19 +195,32 @@ export class HttpEndpoint {
         }
       };
       const tls = { ca: read(auth.caFile, 'CA_FILE'), cert: read(auth.certFile, 'CERT_FILE'), key: read(auth.keyFile, 'KEY_FILE') };
-      try {
-        this.agent = new https.Agent({ keepAlive: true, maxSockets, ...tls, rejectUnauthorized: !auth.insecureSkipVerify });
-      } catch (e) {
-        throw new ConfigError(`${s}_CA_FILE, ${s}_CERT_FILE or ${s}_KEY_FILE is not usable PEM (${(e as Error).message})`);
+      // Node skips what in a CA bundle is not a certificate, silently: one with none would trust nothing.
+      if (tls.ca && !tls.ca.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`${s}_CA_FILE="${auth.caFile}" holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+      // Parsed now: a file that is not PEM, or a key that is not the certificate's, is said at start, not at every request.
+      for (const [name, part] of [['CA_FILE', { ca: tls.ca }], ['CERT_FILE', { cert: tls.cert, key: tls.key }]] as const) {
+        if (!Object.values(part).some(Boolean)) continue;
+        try {
+          createSecureContext(part);
+        } catch (e) {
+          const which = name === 'CA_FILE' ? `${s}_CA_FILE="${auth.caFile}"` : `${s}_CERT_FILE="${auth.certFile}" with ${s}_KEY_FILE="${auth.keyFile}"`;
+          throw new ConfigError(`${which} cannot be used: ${(e as Error).message} (PEM files are expected; the key must be the certificate's)`);
+        }
       }
+      this.agent = new https.Agent({ ...common, ...tls, rejectUnauthorized: !auth.insecureSkipVerify });
     } else {
-      this.agent = new http.Agent({ keepAlive: true, maxSockets });
+      this.agent = new http.Agent(common);
     }
   }
 
   /** `path` (no leading slash; it may carry a query) under the base URL, a path prefix kept; '' is the URL itself. */
   resolve(path: string): URL {
     return path === '' ? new URL(this.full.href) : new URL(path, this.base);
+  }
+
+  /** How `path` is shown in messages: {@link resolve}'s URL, or {@link url} for a URL used as it is (a webhook's, which may hold a token). */
+  shown(path: string): string {
+    return path === '' ? this.url : this.resolve(path).href;
   }
 
   /** The extra headers and the Authorization header; rejects with an Error naming the setting when a secret file cannot be read. */
@@ -200,17 +241,22 @@ export class HttpEndpoint {
   /** The settings that choose how it authenticates, for a message after a 401 or 403. */
   get authSettings(): string {
     const s = this.setting;
-    return `${s}_BEARER_TOKEN(_FILE) or ${s}_USERNAME and ${s}_PASSWORD(_FILE)`;
+    return this.settings ? `${s}_BEARER_TOKEN(_FILE) or ${s}_USERNAME and ${s}_PASSWORD(_FILE)` : `the credentials in ${s}_URL or ${s}_HEADERS`;
   }
 
   /**
-   * What to set after a failed TLS handshake: the CA when kad could not verify the server's
-   * certificate; a client certificate when the server ended the handshake with an alert (it wants one,
-   * or refused the one it got).
+   * What to do after a failed TLS handshake: a client certificate when the server ended the handshake
+   * with an alert (it wants one, or refused the one it got); a host name the certificate has; else the
+   * CA that signed the server's certificate.
    */
   tlsAdvice(e: HttpSendError): string {
     const s = this.setting;
-    if (e.refusedByServer) return `the server refused the handshake: it may require a client certificate (set ${s}_CERT_FILE and ${s}_KEY_FILE to one signed by a CA it trusts)`;
+    if (e.refusedByServer) {
+      return `the server refused the handshake: it may require a client certificate (${this.settings ? `set ${s}_CERT_FILE and ${s}_KEY_FILE to one signed by a CA it trusts` : 'kad sends one only to Prometheus and Alertmanager'})`;
+    }
+    if (e.code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `its certificate does not name this host: use a host name in ${s}_URL that the certificate has`;
+    if (!this.settings) return 'kad trusts the system\'s CAs for it (add one with NODE_EXTRA_CA_CERTS)';
+    if (this.auth.caFile) return `${s}_CA_FILE does not hold the CA that signed its certificate: set it to the one that does, or ${s}_INSECURE_SKIP_VERIFY=true`;
     return `set ${s}_CA_FILE to the CA that signed its certificate, or ${s}_INSECURE_SKIP_VERIFY=true`;
   }
 
@@ -220,9 +266,9 @@ export class HttpEndpoint {
   }
 }
 
-/** A URL as it may be shown: user name and password replaced by `***`. */
+/** A URL as it may be shown: user name and password replaced by `***` (up to the last `@` before the path, as URL parsers read it). */
 export function redact(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1***@');
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/i, '$1***@');
 }
 
 /** A secret file's contents, trimmed; an Error naming `what` and the path when it cannot be read. */
@@ -247,6 +293,9 @@ export interface HttpAnswer {
   body: Buffer;
 }
 
+/** Node's and OpenSSL's codes of a failed TLS handshake or certificate check. */
+const TLS_CODE = /^(ERR_SSL_|ERR_TLS_|ERR_OSSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH|INVALID_CA|INVALID_PURPOSE)/;
+
 /** Why {@link httpSend} failed: its timeout, the caller's signal, the network (`code` as Node gives it), or an answer cut off mid-way. */
 export class HttpSendError extends Error {
   constructor(
@@ -254,18 +303,21 @@ export class HttpSendError extends Error {
     readonly kind: 'timeout' | 'aborted' | 'network' | 'cut-off',
     readonly code: string | undefined,
     options?: { cause?: unknown },
+    /** A network failure on a kept-alive connection used before (the server may have closed it meanwhile). */
+    readonly reusedSocket = false,
   ) {
     super(message, options);
   }
 
-  /** Whether the TLS handshake failed (an untrusted or invalid certificate, a refused client certificate). */
+  /** Whether the TLS handshake failed (an untrusted or invalid certificate, a refused client certificate); judged by the error's code (a message may hold the host name). */
   get tls(): boolean {
-    return this.kind === 'network' && (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL|EPROTO/.test(this.code ?? '') || /certificate|SSL routines|alert/i.test(this.message));
+    if (this.kind !== 'network' || !this.code) return false;
+    return TLS_CODE.test(this.code) || (this.code === 'EPROTO' && /SSL routines/.test(this.message));
   }
 
   /** Whether the server ended the TLS handshake with an alert (e.g. `ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE`, `…_TLSV13_ALERT_CERTIFICATE_REQUIRED`), rather than kad refusing its certificate. */
   get refusedByServer(): boolean {
-    return this.tls && /ALERT/i.test(`${this.code ?? ''} ${this.message}`);
+    return this.tls && (/ALERT/.test(this.code ?? '') || (this.code === 'EPROTO' && /alert/i.test(this.message)));
   }
 }
 
@@ -274,17 +326,51 @@ export interface HttpSendOptions {
   method: 'GET' | 'POST';
   headers: http.OutgoingHttpHeaders;
   body?: string | Buffer;
-  /** Timeout of the whole exchange, ms. */
+  /** Timeout of the whole exchange, ms (each redirect's request has its own). */
   timeoutMs: number;
   signal?: AbortSignal;
 }
 
-/** One HTTP exchange with `endpoint` (its agent) at `url`, bounded by the timeout and the signal; rejects with an {@link HttpSendError}. */
-export function httpSend(endpoint: HttpEndpoint, url: URL, o: HttpSendOptions): Promise<HttpAnswer> {
+/**
+ * One HTTP exchange with `endpoint` (its agent) at `url`, bounded by the timeout and the signal, with
+ * redirects to the same server followed and a reset reused connection tried once more (see the module
+ * comment); rejects with an {@link HttpSendError}.
+ */
+export async function httpSend(endpoint: HttpEndpoint, url: URL, o: HttpSendOptions): Promise<HttpAnswer> {
+  let at = url;
+  let method = o.method;
+  let body = o.body;
+  for (let hop = 0; ; hop++) {
+    const res = await sendOnce(endpoint, at, { ...o, method, body });
+    const location = res.headers.location;
+    if (hop >= MAX_REDIRECTS || !location || res.status < 301 || res.status > 308 || res.status === 304 || res.status === 305 || res.status === 306) return res;
+    const next = new URL(location, at);
+    if (next.origin !== at.origin) return res; // elsewhere: credentials stay here; the caller says where it points
+    if (res.status <= 303 && method !== 'GET') {
+      if (res.status !== 303) return res; // 301/302 after a POST: browsers turn it into a GET, which would lose the body
+      method = 'GET';
+      body = undefined;
+    }
+    at = next;
+  }
+}
+
+/** One request (and once more on a new connection when a reused one was reset before any answer). */
+async function sendOnce(endpoint: HttpEndpoint, url: URL, o: HttpSendOptions): Promise<HttpAnswer> {
+  try {
+    return await request(endpoint, url, o);
+  } catch (e) {
+    if (!(e instanceof HttpSendError && e.kind === 'network' && (e.code === 'ECONNRESET' || e.code === 'EPIPE') && e.reusedSocket)) throw e;
+    return request(endpoint, url, o);
+  }
+}
+
+function request(endpoint: HttpEndpoint, url: URL, o: HttpSendOptions): Promise<HttpAnswer> {
   const ctrl = requestAbort(o.timeoutMs, o.signal);
   const mod = url.protocol === 'https:' ? https : http;
   return new Promise<HttpAnswer>((resolve, reject) => {
     let settled = false;
+    let reused = false;
     const fail = (e: unknown, cutOff = false) => {
       if (settled) return;
       settled = true;
@@ -293,22 +379,30 @@ export function httpSend(endpoint: HttpEndpoint, url: URL, o: HttpSendOptions): 
       if (ctrl.timedOut && !o.signal?.aborted) reject(new HttpSendError(`no answer within ${o.timeoutMs / 1000} s`, 'timeout', undefined, { cause: e }));
       else if (o.signal?.aborted) reject(new HttpSendError('aborted', 'aborted', undefined, { cause: e }));
       else if (cutOff) reject(new HttpSendError(err.message, 'cut-off', undefined, { cause: e }));
-      else reject(new HttpSendError(err?.message ?? String(e), 'network', err?.code, { cause: e }));
+      else reject(new HttpSendError(err?.message ?? String(e), 'network', err?.code, { cause: e }, reused));
     };
     if (o.signal?.aborted) return fail(new Error('aborted before sending'));
     const headers = { ...o.headers, ...(o.body !== undefined ? { 'content-length': Buffer.byteLength(o.body) } : {}) };
-    const req = mod.request(url, { method: o.method, headers, agent: endpoint.agent, signal: ctrl.signal }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', (e) => fail(e));
-      res.on('aborted', () => fail(new Error('response aborted'), true));
-      res.on('end', () => {
-        if (!res.complete) return fail(new Error('connection closed mid-response'), true);
-        if (settled) return;
-        settled = true;
-        ctrl.dispose();
-        resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(chunks) });
+    let req: http.ClientRequest;
+    try {
+      req = mod.request(url, { method: o.method, headers, agent: endpoint.agent, signal: ctrl.signal }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (e) => fail(e));
+        res.on('aborted', () => fail(new Error('response aborted'), true));
+        res.on('end', () => {
+          if (!res.complete) return fail(new Error('connection closed mid-response'), true);
+          if (settled) return;
+          settled = true;
+          ctrl.dispose();
+          resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(chunks) });
+        });
       });
+    } catch (e) {
+      return fail(e); // a header Node cannot send, say
+    }
+    req.on('socket', () => {
+      reused = req.reusedSocket;
     });
     req.on('error', (e) => fail(e));
     req.end(o.body);

@@ -50,6 +50,10 @@ export class AlertmanagerSink implements Sink {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_SINK_TIMEOUT_MS;
   }
 
+  close(): void {
+    this.endpoint.close();
+  }
+
   async send(alerts: AlertPayload[]): Promise<void> {
     if (alerts.length === 0) return;
     await postJson(this.endpoint, ALERTS_PATH, alerts.map(toPostable), this.timeoutMs, 'Alertmanager');

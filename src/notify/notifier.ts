@@ -131,7 +131,10 @@ export class AlertNotifier implements Notifier {
       if (this.closed) return;
       for (const s of this.sinks) this.clearTimer(s);
       await this.deliverAll();
-      for (const s of this.sinks) this.clearTimer(s);
+      for (const s of this.sinks) {
+        this.clearTimer(s);
+        s.sink.close?.();
+      }
       this.closed = true;
     });
   }

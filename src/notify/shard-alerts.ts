@@ -132,5 +132,6 @@ export class ShardAlertWatcher {
   async stop(): Promise<void> {
     await this.polling?.stop();
     this.polling = undefined;
+    for (const e of this.endpoints) e.close();
   }
 }

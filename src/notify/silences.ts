@@ -162,6 +162,7 @@ export class SilenceWatcher {
   async stop(): Promise<void> {
     await this.polling?.stop();
     this.polling = undefined;
+    for (const e of this.endpoints) e.close();
   }
 
   private setState(s: SilenceStatus): void {

@@ -3,7 +3,7 @@
  * kind; the notifier keeps an outbox per sink and retries what a sink could not take.
  */
 import { KadError } from '../core/errors.js';
-import { HttpSendError, httpSend, type HttpAnswer, type HttpEndpoint } from '../core/http-endpoint.js';
+import { HttpSendError, httpSend, redact, type HttpAnswer, type HttpEndpoint } from '../core/http-endpoint.js';
 import type { AlertPayload } from './payload.js';
 
 /** A destination for alert state changes. */
@@ -17,6 +17,8 @@ export interface Sink {
    * every alert): the group is down for readiness only when every one of them is.
    */
   readonly group?: string;
+  /** Ends its kept-alive connections (the notifier's close). */
+  close?(): void;
   /** Delivers one batch; throws a {@link DeliveryError} naming the URL and the reason when it fails. */
   send(alerts: AlertPayload[]): Promise<void>;
 }
@@ -62,7 +64,7 @@ export async function getJson(endpoint: HttpEndpoint, path: string, timeoutMs: n
   try {
     return JSON.parse(res.body.toString('utf8'));
   } catch (e) {
-    throw new DeliveryError(`${what} ${endpoint.resolve(path).href}: the answer is not JSON (${(e as Error).message})`, false, res.status, { cause: e });
+    throw new DeliveryError(`${what} ${endpoint.shown(path)}: the answer is not JSON (${(e as Error).message})`, false, res.status, { cause: e });
   }
 }
 
@@ -87,6 +89,7 @@ export async function getJsonFromAny(endpoints: readonly HttpEndpoint[], path: s
 /** One request; a network failure, a timeout or an unreadable secret file is a {@link DeliveryError} (retried). */
 async function exchange(endpoint: HttpEndpoint, path: string, method: 'GET' | 'POST', body: string | undefined, timeoutMs: number, what: string): Promise<HttpAnswer> {
   const url = endpoint.resolve(path);
+  const shown = endpoint.shown(path);
   try {
     const headers = {
       ...(await endpoint.headers()),
@@ -97,15 +100,20 @@ async function exchange(endpoint: HttpEndpoint, path: string, method: 'GET' | 'P
     return await httpSend(endpoint, url, { method, headers, body, timeoutMs });
   } catch (e) {
     const reason = e instanceof HttpSendError ? sendReason(e, endpoint) : (e as Error).message;
-    throw new DeliveryError(`${what} ${url.href}: ${reason}`, false, null, { cause: e });
+    throw new DeliveryError(`${what} ${shown}: ${reason}`, false, null, { cause: e });
   }
 }
 
 /** The message of a non-2xx answer: status, the start of its body, and what to check after a 401 or 403. */
 function answerError(endpoint: HttpEndpoint, path: string, res: HttpAnswer, what: string, chars: number): string {
   const text = res.body.toString('utf8').trim().replace(/\s+/g, ' ').slice(0, chars);
-  const hint = res.status === 401 || res.status === 403 ? `; check ${endpoint.authSettings}` : '';
-  return `${what} ${endpoint.resolve(path).href}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${text ? `: ${text}` : ''}${hint}`;
+  const location = res.headers.location;
+  const hint = res.status === 401 || res.status === 403
+    ? `; check ${endpoint.authSettings}`
+    : res.status >= 300 && res.status < 400 && location
+      ? `; it redirects to ${redact(new URL(location, endpoint.resolve(path)).origin)}/…, another server, where kad does not follow with its credentials: set the URL to where it redirects`
+      : '';
+  return `${what} ${endpoint.shown(path)}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${text ? `: ${text}` : ''}${hint}`;
 }
 
 /** Why a request failed, in words: "connection refused (ECONNREFUSED)", "no answer within 5 s", a TLS failure and what to set. */

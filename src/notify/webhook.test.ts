@@ -48,6 +48,6 @@ describe('WebhookSink', () => {
     const e = await new WebhookSink({ url: `${rx.url}/x` }).send([alert('a', 'firing')]).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(DeliveryError);
     expect((e as DeliveryError).permanent).toBe(true);
-    expect((e as Error).message).toBe(`webhook ${rx.url}/x: HTTP 404 Not Found: no such hook (rejected; this batch is dropped)`);
+    expect((e as Error).message).toBe(`webhook ${rx.url}/…: HTTP 404 Not Found: no such hook (rejected; this batch is dropped)`);
   });
 });

@@ -57,10 +57,14 @@ export class WebhookSink implements Sink {
   /** Throws a ConfigError naming the setting for a bad URL or header. */
   constructor(opts: WebhookSinkOptions) {
     this.name = opts.name ?? 'webhook';
-    this.endpoint = new HttpEndpoint(opts.url, { headers: opts.headers }, { setting: 'KAD_WEBHOOK', keepQuery: true });
+    this.endpoint = new HttpEndpoint(opts.url, { headers: opts.headers }, { setting: 'KAD_WEBHOOK', keepQuery: true, credentialSettings: false });
     this.url = this.endpoint.url;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_SINK_TIMEOUT_MS;
     this.externalUrl = opts.externalUrl ?? '';
+  }
+
+  close(): void {
+    this.endpoint.close();
   }
 
   async send(alerts: AlertPayload[]): Promise<void> {
