@@ -1,6 +1,6 @@
 /** The `kad` command line: help, `score` against the DESIGN.md contract, and error exits. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -377,6 +377,19 @@ describe('kad train and kad serve --model', () => {
     expect(await main(['train', '--output', join(file, 'models')], io)).toBe(2);
     expect(io.err).toMatch(/^kad train: --output .*a-file\/models: cannot create the directory \(ENOTDIR/);
     expect(io.err).not.toContain('steps');
+  });
+
+  it('train that fails (Prometheus not answering) leaves no directory it made; one that was there stays', async () => {
+    const env = { KAD_LOG_LEVEL: 'silent', PROMETHEUS_URL: 'http://127.0.0.1:1', KAD_QUERY_RETRIES: '0', REQUEST_TIMEOUT_SECONDS: '1' };
+    const made = join(dir, 'fresh', 'models');
+    const io = captureIO(env);
+    expect(await main(['train', '--output', made], io)).not.toBe(0);
+    expect(io.err).toMatch(/ECONNREFUSED/);
+    expect(existsSync(join(dir, 'fresh'))).toBe(false);
+    const there = join(dir, 'there');
+    mkdirSync(there);
+    expect(await main(['train', '--output', there], captureIO(env))).not.toBe(0);
+    expect(existsSync(there)).toBe(true);
   });
 
   it('serve does not load models trained on an older definition of the features: it says so and trains new ones, the file untouched', async () => {

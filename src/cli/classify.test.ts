@@ -138,6 +138,10 @@ describe('kad classify', () => {
     expect(await main(['classify', 'train', '--data', join(dir, 'no-such.csv'), '--target', 'abnormality_class', '--model-dir', join(dir, 'm-none')], none)).toBe(2);
     expect(none.err).toMatch(/no-such\.csv: cannot read: no such file/);
     expect(existsSync(join(dir, 'm-none'))).toBe(false);
+    const oneClass = join(dir, 'one-class.csv'); // fails in the training, after the directory was made: it is removed again
+    writeFileSync(oneClass, 'x,abnormality_class\n1,normal\n2,normal\n');
+    expect(await main(['classify', 'train', '--data', oneClass, '--target', 'abnormality_class', '--model-dir', join(dir, 'm-fail', 'deep'), '-q'], io())).toBe(2);
+    expect(existsSync(join(dir, 'm-fail'))).toBe(false);
     const one = join(dir, 'one.csv');
     writeFileSync(one, 'x,abnormality_class\n1,normal\n2,normal\n');
     expect(await run(one)).toMatchObject({ code: 2, err: expect.stringMatching(/one\.csv: column "abnormality_class" has a single class/) });

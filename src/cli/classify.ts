@@ -90,7 +90,8 @@ export function trainSettings(v: Record<string, unknown>): TrainSettings {
 export async function trainAndRegister(dataPath: string, s: TrainSettings, io: CommandIO, bytes?: Buffer): Promise<SaveResult & { macroF1: number }> {
   const { ClassifierTrainer } = await import('../engine/classifier-trainer.js');
   if (bytes === undefined) bytes = (await import('../sources/csv-text.js')).readInput(dataPath);
-  makeOutputDir(s.dir, '--model-dir'); // after the data is read (a missing file leaves no directory), before the fit
+  const undoDir = makeOutputDir(s.dir, '--model-dir'); // after the data is read (a missing file leaves no directory), before the fit
+  let registered = false;
   throwIfStopped(io.stopSignal);
   const trainer = new ClassifierTrainer();
   const stop = (): void => void trainer.close();
@@ -115,9 +116,11 @@ export async function trainAndRegister(dataPath: string, s: TrainSettings, io: C
     progress?.done();
     throwIfStopped(io.stopSignal);
     if (!o.ok) throw o.code ? new KadError(o.code, o.message, 500, o.exitCode) : new Error(o.message);
+    registered = true;
     io.stdout(o.text ?? '');
     return { version: o.version, path: o.path, stage: o.stage, reason: o.reason, macroF1: o.macroF1 };
   } finally {
+    if (!registered) undoDir(); // failed or stopped: no empty directory left behind
     io.stopSignal.removeEventListener('abort', stop);
   }
 }

@@ -8,7 +8,7 @@ import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../core/errors.js';
 import { createProgress, NO_PROGRESS, type Progress, type ProgressOptions, type ProgressStream } from '../core/progress.js';
-import { makeDirSync } from '../store/make-dir.js';
+import { makeDirSync, removeMadeDirs } from '../store/make-dir.js';
 
 /** One option of a command. */
 export interface OptionSpec {
@@ -72,11 +72,13 @@ export function inputSize(path: string): number {
 /**
  * Creates a command's output directory (`option` names the flag) before its work starts, so that a
  * path it cannot write is said at once, not after minutes of training. Throws {@link UsageError}
- * with the system's reason.
+ * with the system's reason. Returns what undoes it: the directories it made are removed, each while
+ * empty, when the command then fails (`git clone` does the same).
  */
-export function makeOutputDir(dir: string, option: string): void {
+export function makeOutputDir(dir: string, option: string): () => void {
   try {
-    makeDirSync(dir);
+    const made = makeDirSync(dir);
+    return () => removeMadeDirs(made);
   } catch (e) {
     throw new UsageError(`${option} ${dir}: cannot create the directory (${(e as Error).message})`);
   }

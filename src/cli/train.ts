@@ -27,31 +27,37 @@ export const trainCommand: Command = {
     const config = loadConfig({ env: io.env, file: typeof v.config === 'string' ? v.config : undefined });
     const dir = typeof v.output === 'string' ? v.output : config.training.modelDir;
     if (!dir) throw new UsageError('--output DIR (or KAD_MODEL_DIR) is required');
-    makeOutputDir(dir, typeof v.output === 'string' ? '--output' : 'KAD_MODEL_DIR');
-    await yieldAndCheck(io.stopSignal);
-    const rt = await buildRuntime(config, {});
-    // The history's units (simulated steps, range queries) are told by the source as it goes; a line per tenth.
-    const progress = commandProgress(io, v, { label: 'kad train', unit: rt.source.name === 'simulator' ? 'steps' : 'queries' });
-    const onProgress = (done: number, total: number) => {
-      progress.setTotal(total);
-      if (done === 1 || done === total || done % Math.max(1, Math.round(total / 10)) === 0) progress.update(done, 'reading the history');
-    };
+    const undoDir = makeOutputDir(dir, typeof v.output === 'string' ? '--output' : 'KAD_MODEL_DIR');
+    let rt: Awaited<ReturnType<typeof buildRuntime>> | undefined;
+    let progress: ReturnType<typeof commandProgress> | undefined;
+    let written = false;
     try {
       // Stopped (SIGINT/SIGTERM) before the models are written: the previous models.json stays as it was
       // (saveModels writes a temporary file and renames it).
       await yieldAndCheck(io.stopSignal);
+      rt = await buildRuntime(config, {});
+      // The history's units (simulated steps, range queries) are told by the source as it goes; a line per tenth.
+      const bar = commandProgress(io, v, { label: 'kad train', unit: rt.source.name === 'simulator' ? 'steps' : 'queries' });
+      progress = bar;
+      const onProgress = (done: number, total: number) => {
+        bar.setTotal(total);
+        if (done === 1 || done === total || done % Math.max(1, Math.round(total / 10)) === 0) bar.update(done, 'reading the history');
+      };
+      await yieldAndCheck(io.stopSignal);
       await rt.engine.train(io.stopSignal, onProgress);
-      progress.done();
+      bar.done();
       await yieldAndCheck(io.stopSignal);
       const models = rt.engine.exportModels();
       throwIfStopped(io.stopSignal);
       const path = saveModels(dir, models);
+      written = true;
       const what = models.pods ? `${Object.keys(models.pods).length} pod models` : `${Object.keys(models.workloads).length} workload models + 1 cluster model`;
       io.stderr(`kad train: ${what} from ${models.trainingRows} pod samples (${rt.source.name}); version ${models.version}; wrote ${path}\n`);
       return 0;
     } finally {
-      progress.done();
-      await rt.source.close();
+      progress?.done();
+      await rt?.source.close();
+      if (!written) undoDir(); // failed or stopped: no empty directory of ours left behind
     }
   },
 };

@@ -3,7 +3,19 @@ import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeDirSync } from './make-dir.js';
+import { makeDirSync, removeMadeDirs } from './make-dir.js';
+
+describe('removeMadeDirs', () => {
+  it('removes what makeDirSync made, innermost first, and stops at a directory that is not empty', () => {
+    const base = mkdtempSync(join(tmpdir(), 'kad-mkdir-'));
+    const made = makeDirSync(join(base, 'a', 'b', 'c'));
+    expect(made).toEqual([join(base, 'a'), join(base, 'a', 'b'), join(base, 'a', 'b', 'c')]);
+    expect(makeDirSync(join(base, 'a', 'b', 'c'))).toEqual([]);
+    writeFileSync(join(base, 'a', 'keep'), 'x');
+    removeMadeDirs(made);
+    expect([existsSync(join(base, 'a', 'b')), existsSync(join(base, 'a', 'keep'))]).toEqual([false, true]);
+  });
+});
 
 describe('makeDirSync', () => {
   it('creates a directory and its missing parents, and is quiet when it exists', () => {
