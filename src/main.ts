@@ -20,6 +20,7 @@ import { Engine, type EngineOptions, type PodModel } from './engine/engine.js';
 import { staleFeatures } from './engine/training.js';
 import { loadProphet } from './forecast/augurs.js';
 import { policyParamsFromConfig } from './policy/alert-policy.js';
+import { alertmanagerUrls, checkAlertmanagerCluster } from './notify/alertmanager.js';
 import type { Notifier } from './notify/base.js';
 import { alertmanagerAuth, createNotifier } from './notify/notifier.js';
 import { EventRecorder } from './notify/event-recorder.js';
@@ -363,6 +364,8 @@ export async function startService(config: Readonly<Config>, opts: RuntimeOption
   const silences = watchSilences(config, rt);
   rt.shardAlerts?.start();
   rt.classifiers?.start();
+  // A load-balanced Service in front of an HA Alertmanager is said once at start (off the start's path).
+  if (config.alertmanager.url) void checkAlertmanagerCluster(alertmanagerUrls(config.alertmanager.url), alertmanagerAuth(config.alertmanager), log);
   log.info({ source: source.name, url }, 'kad serving');
   return {
     url,

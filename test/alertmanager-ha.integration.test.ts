@@ -8,13 +8,14 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { manualClock } from '../src/core/clock.js';
+import { checkAlertmanagerCluster } from '../src/notify/alertmanager.js';
 import { sinksDown } from '../src/notify/base.js';
 import { createNotifier } from '../src/notify/notifier.js';
 import { flaggedPod, recordingLogger } from '../src/notify/notify.testkit.js';
 import { SilenceWatcher } from '../src/notify/silences.js';
 import { openEventStore } from '../src/store/event-store.js';
 import { startAlertmanager, type AlertmanagerServer } from './alertmanager.js';
-import { describeWithServers, tempDir } from './integration.js';
+import { describeWithServers, freePort, tempDir } from './integration.js';
 
 describeWithServers('an HA Alertmanager: every alert to each replica', ['alertmanager'], () => {
   let am: AlertmanagerServer[] = [];
@@ -36,6 +37,9 @@ describeWithServers('an HA Alertmanager: every alert to each replica', ['alertma
 
     await notifier.update(clock.now(), [flaggedPod('api-0')]);
     expect(await Promise.all(am.map(holds))).toEqual([1, 1]);
+    const log = recordingLogger();
+    expect(await checkAlertmanagerCluster([am[0].url], undefined, log)).toBe(0); // clustering off: nothing to say
+    expect(log.text('warn')).toBe('');
     expect(Object.keys(notifier.status().sinks)).toEqual(['alertmanager', 'alertmanager-2']);
 
     await am[1].stop();
@@ -62,5 +66,36 @@ describeWithServers('an HA Alertmanager: every alert to each replica', ['alertma
     expect(notifier.status().sinks['alertmanager-2']).toMatchObject({ up: true, pending: 0 });
     expect(await holds(am[1])).toBe(1);
     await notifier.close();
+  });
+});
+
+describeWithServers('a clustered Alertmanager behind one URL', ['alertmanager'], () => {
+  let am: AlertmanagerServer[] = [];
+
+  beforeAll(async () => {
+    const [g1, g2] = [await freePort(), await freePort()];
+    am = await Promise.all([
+      startAlertmanager({ cluster: { listen: `127.0.0.1:${g1}`, peers: [`127.0.0.1:${g2}`] } }),
+      startAlertmanager({ cluster: { listen: `127.0.0.1:${g2}`, peers: [`127.0.0.1:${g1}`] } }),
+    ]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(am.map((a) => a.stop()));
+  });
+
+  it('warns at start that ALERTMANAGER_URL names one of its two replicas; not when it names both', async () => {
+    const log = recordingLogger();
+    // The replicas find each other by gossip within a few seconds of starting.
+    let peers: number | null = null;
+    for (const end = Date.now() + 20_000; Date.now() < end && peers !== 2; await new Promise((r) => setTimeout(r, 200))) {
+      peers = await checkAlertmanagerCluster([am[0].url], undefined, log);
+    }
+    expect(peers).toBe(2);
+    expect(log.text('warn')).toContain('Alertmanager is a cluster of 2 replicas and ALERTMANAGER_URL names 1: each alert reaches only the replica the Service picks; list every replica\'s own URL in ALERTMANAGER_URL');
+    const quiet = recordingLogger();
+    expect(await checkAlertmanagerCluster(am.map((a) => a.url), undefined, quiet)).toBe(2);
+    expect(quiet.text('warn')).toBe('');
+    expect(await checkAlertmanagerCluster(['http://127.0.0.1:1'], undefined, quiet)).toBeNull();
   });
 });

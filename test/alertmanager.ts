@@ -16,6 +16,8 @@ export interface AlertmanagerOptions {
   webhookUrl?: string;
   /** Serve behind `--web.config.file` (TLS, client certificates, basic auth; see test/prometheus.ts). */
   web?: WebConfig;
+  /** Cluster with other replicas: its own gossip address and theirs (`host:port`); default: clustering off. */
+  cluster?: { listen: string; peers: string[] };
 }
 
 /** An alert as `GET /api/v2/alerts` returns it (`GettableAlert`). */
@@ -75,7 +77,7 @@ export async function startAlertmanager(opts: AlertmanagerOptions = {}): Promise
       `--config.file=${configFile}`,
       `--storage.path=${storageDir}`,
       `--web.listen-address=127.0.0.1:${port}`,
-      '--cluster.listen-address=',
+      ...(opts.cluster ? [`--cluster.listen-address=${opts.cluster.listen}`, ...opts.cluster.peers.map((p) => `--cluster.peer=${p}`)] : ['--cluster.listen-address=']),
       '--log.level=warn',
     ],
     url,

@@ -5,8 +5,9 @@
  * resolved.
  */
 import { HttpEndpoint, type HttpClientAuth } from '../core/http-endpoint.js';
+import type { Logger } from '../core/logger.js';
 import { toPostable, type AlertPayload } from './payload.js';
-import { postJson, type Sink } from './sink.js';
+import { getJsonFromAny, postJson, type Sink } from './sink.js';
 
 const ALERTS_PATH = 'api/v2/alerts';
 
@@ -57,5 +58,32 @@ export class AlertmanagerSink implements Sink {
   async send(alerts: AlertPayload[]): Promise<void> {
     if (alerts.length === 0) return;
     await postJson(this.endpoint, ALERTS_PATH, alerts.map(toPostable), this.timeoutMs, 'Alertmanager');
+  }
+}
+
+/**
+ * Asks the first Alertmanager of `urls` that answers how many replicas its cluster has
+ * (`GET /api/v2/status`, `cluster.peers`) and warns when ALERTMANAGER_URL names fewer: behind a
+ * load-balanced Service each alert reaches one replica, the others never hear of it, and a resolution
+ * may land on another replica than the alert (Alertmanager's and Prometheus's documentation: send to
+ * every replica). Resolves to the number of peers (0: clustering off), or null when none answered.
+ */
+export async function checkAlertmanagerCluster(urls: readonly string[], auth: HttpClientAuth | undefined, log: Logger, timeoutMs = DEFAULT_SINK_TIMEOUT_MS): Promise<number | null> {
+  const endpoints = urls.map((u) => new HttpEndpoint(u, auth, { setting: 'ALERTMANAGER' }));
+  try {
+    const status = (await getJsonFromAny(endpoints, 'api/v2/status', timeoutMs, 'Alertmanager')) as { cluster?: { peers?: unknown[] } } | null;
+    const peers = Array.isArray(status?.cluster?.peers) ? status.cluster.peers.length : 0;
+    if (peers > urls.length) {
+      log.warn(
+        { alertmanagers: endpoints.map((e) => e.url), peers },
+        `Alertmanager is a cluster of ${peers} replicas and ALERTMANAGER_URL names ${urls.length}: each alert reaches only the replica the Service picks; list every replica's own URL in ALERTMANAGER_URL, separated by commas (e.g. the StatefulSet's pods behind alertmanager-operated), as Prometheus is told to`,
+      );
+    }
+    return peers;
+  } catch (e) {
+    log.debug({ err: (e as Error).message }, 'could not read Alertmanager\'s cluster status');
+    return null;
+  } finally {
+    for (const e of endpoints) e.close();
   }
 }
