@@ -3,7 +3,7 @@
  * the event store (with its recorder, the operator feedback and the workload bars) and the HTTP
  * server from a validated config, and returns a handle to stop them.
  */
-import { redact } from './core/http-endpoint.js';
+import { redact } from './core/http-headers.js';
 import { pino, type Logger as PinoLogger } from 'pino';
 import { Registry } from 'prom-client';
 import { checkApiAuth } from './api/auth.js';

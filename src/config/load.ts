@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import Value from 'typebox/value';
 import { LineCounter, parseDocument, isMap } from 'yaml';
 import { ConfigError } from '../core/errors.js';
-import { parseHeaderList, redact } from '../core/http-endpoint.js';
+import { parseHeaderList, redact } from '../core/http-headers.js';
 import { shownValue as shown } from '../core/quote.js';
 import { customSeriesProblems, CUSTOM_SERIES_PATH } from './custom-series.js';
 import { ordinalFromHostname } from '../core/shard.js';

@@ -9,7 +9,8 @@ import type { AlertPayload } from '../notify/payload.js';
 import { DeliveryError, getJsonFromAny } from '../notify/sink.js';
 import { WebhookSink } from '../notify/webhook.js';
 import { ConfigError } from './errors.js';
-import { authFromSettings, HttpEndpoint, HttpSendError, httpSend, parseHeaderList, redact } from './http-endpoint.js';
+import { authFromSettings, HttpEndpoint, HttpSendError, httpSend } from './http-endpoint.js';
+import { parseHeaderList, redact } from './http-headers.js';
 import { makeTestPki, OPENSSL } from './pki.testkit.js';
 
 interface Seen {

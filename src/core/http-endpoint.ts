@@ -31,6 +31,7 @@ import https from 'node:https';
 import { createSecureContext } from 'node:tls';
 import { requestAbort } from './abort.js';
 import { ConfigError } from './errors.js';
+import { checkHeader, parseHeaderList, redact } from './http-headers.js';
 
 /** Credentials, TLS and headers for one server; every field is optional. */
 export interface HttpClientAuth {
@@ -73,61 +74,11 @@ export interface HttpEndpointOptions {
   maxSockets?: number;
 }
 
-/**
- * Headers kad writes itself or that belong to the connection: not settable, so that a setting cannot
- * break the request (Prometheus refuses the same in its `headers`).
- */
-const RESERVED_HEADERS = new Set(['host', 'content-type', 'content-length', 'content-encoding', 'transfer-encoding', 'accept-encoding', 'connection', 'keep-alive', 'te', 'upgrade', 'trailer', 'proxy-connection']);
-
-/** An HTTP header name (RFC 9110 token). */
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-/** What a header value may hold (Node refuses the rest when sending): tab, printable ASCII, Latin-1. */
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-
 /** Idle kept-alive connections are closed after this, ms. */
 const IDLE_SOCKET_MS = 4_000;
 
 /** Redirects followed at most, each to the same server. */
 const MAX_REDIRECTS = 5;
-
-/**
- * Parses extra headers written as `Name=value` pairs separated by commas, as OpenTelemetry's
- * `OTEL_EXPORTER_OTLP_HEADERS` writes them (a value holding a comma or an equals sign is
- * percent-encoded: `%2C`, `%3D`), e.g. `X-Scope-OrgID=team-a,X-Org=ops`. Throws a {@link ConfigError}
- * naming `setting` and the header (never its value: it may be a secret) for a malformed pair, a name
- * that is not a header name, a name given twice, a value HTTP cannot carry, or a header kad sets itself.
- */
-export function parseHeaderList(text: string, setting: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const seen = new Set<string>();
-  const form = 'write headers as Name=value pairs separated by commas (a comma or = in a value as %2C or %3D), e.g. X-Scope-OrgID=team-a';
-  text.split(',').forEach((part, i) => {
-    const item = part.trim();
-    if (!item) return;
-    const eq = item.indexOf('=');
-    if (eq <= 0) throw new ConfigError(`${setting}: entry ${i + 1} is not Name=value; ${form}`);
-    const name = item.slice(0, eq).trim();
-    let value: string;
-    try {
-      value = decodeURIComponent(item.slice(eq + 1).trim());
-    } catch {
-      throw new ConfigError(`${setting}: the value of ${JSON.stringify(name)} has a % that is not followed by two hexadecimal digits; ${form}`);
-    }
-    checkHeader(name, value, setting);
-    if (seen.has(name.toLowerCase())) throw new ConfigError(`${setting}: the header ${name} is given a second time`);
-    seen.add(name.toLowerCase());
-    out[name] = value;
-  });
-  return out;
-}
-
-/** Throws a {@link ConfigError} naming `setting` unless `name: value` is a header kad may send as asked. */
-function checkHeader(name: string, value: string, setting: string): void {
-  if (!TOKEN.test(name)) throw new ConfigError(`${setting}: ${JSON.stringify(name)} is not an HTTP header name (letters, digits and !#$%&'*+.^_\`|~- only)`);
-  if (RESERVED_HEADERS.has(name.toLowerCase())) throw new ConfigError(`${setting}: the header ${name} is set by kad or by the connection and cannot be set`);
-  if (!HEADER_VALUE.test(value)) throw new ConfigError(`${setting}: the value of ${name} holds a character an HTTP header cannot carry (a control character, a line break, or one beyond Latin-1)`);
-}
 
 /** A server, its base URL without credentials, and how to authenticate to it; see the module comment. */
 export class HttpEndpoint {
@@ -264,11 +215,6 @@ export class HttpEndpoint {
   close(): void {
     this.agent.destroy();
   }
-}
-
-/** A URL as it may be shown: user name and password replaced by `***` (up to the last `@` before the path, as URL parsers read it). */
-export function redact(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/i, '$1***@');
 }
 
 /** A secret file's contents, trimmed; an Error naming `what` and the path when it cannot be read. */

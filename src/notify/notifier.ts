@@ -9,7 +9,8 @@
 import { join } from 'node:path';
 import { stateDir, type Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
-import { authFromSettings, parseHeaderList, type HttpClientAuth } from '../core/http-endpoint.js';
+import { authFromSettings, type HttpClientAuth } from '../core/http-endpoint.js';
+import { parseHeaderList } from '../core/http-headers.js';
 import { AlertmanagerSink, alertmanagerUrls, DEFAULT_SINK_TIMEOUT_MS } from './alertmanager.js';
 import { AlertFeed } from './alerts.js';
 import type { FlaggedPod, Notifier, NotifierStatus } from './base.js';

@@ -3,7 +3,8 @@
  * kind; the notifier keeps an outbox per sink and retries what a sink could not take.
  */
 import { KadError } from '../core/errors.js';
-import { HttpSendError, httpSend, redact, type HttpAnswer, type HttpEndpoint } from '../core/http-endpoint.js';
+import { HttpSendError, httpSend, type HttpAnswer, type HttpEndpoint } from '../core/http-endpoint.js';
+import { redact } from '../core/http-headers.js';
 import type { AlertPayload } from './payload.js';
 
 /** A destination for alert state changes. */
