@@ -1,9 +1,11 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError, ModelFormatError, NotFoundError } from '../core/errors.js';
 import Database from 'better-sqlite3';
+import { EVENT_STORE_FILE } from '../store/event-store.js';
 import {
   ClassifierRegistry, listClassifierVersions, loadClassifierVersion, productionVersion, readRegistry, rollbackProduction, saveClassifierVersion, setProductionVersion, type ClassifierVersion,
 } from './classifier-versions.js';
@@ -64,6 +66,30 @@ describe('classifier versions', () => {
     expect(() => setProductionVersion(dir, 'v0007')).toThrow(/no classifier version v0007 \(versions: v0001, v0002\)/);
     expect(existsSync(join(dir, 'kad.db'))).toBe(true);
   });
+
+  it('a reader opening the registry while a version is being written waits for its row instead of importing the new file as an older layout\'s', async () => {
+    // The writer's side, held open by hand: a version file on disk, its row not committed yet (save() does both under the write lock).
+    const done = mkdtempSync(join(tmpdir(), 'kad-reg-'));
+    saveClassifierVersion(done, doc('rf'));
+    const dir = mkdtempSync(join(tmpdir(), 'kad-reg-'));
+    readRegistry(dir); // the database exists, with nothing of this directory
+    const db = new Database(join(dir, EVENT_STORE_FILE));
+    db.exec('BEGIN IMMEDIATE');
+    writeFileSync(join(dir, 'v0001.json'), readFileSync(join(done, 'v0001.json')));
+    const module = JSON.stringify(new URL('./classifier-versions.ts', import.meta.url).pathname);
+    const code = `import(${module}).then((m) => { console.log('opening'); try { console.log(JSON.stringify(m.readRegistry(${JSON.stringify(dir)}).versions.map((v) => v.version))); } catch (e) { console.log('error', e.message); } })`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (b) => (out += b));
+    const end = Date.now() + 30_000;
+    while (!out.includes('opening') && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 1000)); // the reader is in open() now, waiting for the lock
+    db.exec(`ATTACH ${JSON.stringify(join(done, EVENT_STORE_FILE))} AS done`);
+    db.exec('INSERT INTO classifier_versions SELECT * FROM done.classifier_versions; INSERT INTO classifier_production SELECT * FROM done.classifier_production; COMMIT');
+    await new Promise((r) => child.once('exit', r));
+    db.close();
+    expect(out.trim().split('\n')).toEqual(['opening', '["v0001"]']);
+  }, 40_000);
 
   it('imports a registry.json of the older layout once, with its stages and production order', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'kad-cv-')), 'models');

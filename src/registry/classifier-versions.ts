@@ -334,16 +334,25 @@ export class ClassifierRegistry {
     writeJsonAtomicSync(join(this.dir, PRODUCTION), { version }, { mode: 0o666 });
   }
 
-  /** Imports `registry.json` (or the version files of an older directory) when the database has nothing of this directory yet. */
+  /**
+   * Imports `registry.json` (or the version files of an older directory) when the database has nothing
+   * of this directory yet. The look and the import hold the write lock, as {@link save} does while it
+   * writes a version file and its row: a reader opening the registry meanwhile (`kad models list`
+   * during a watch's training) waits for the row instead of taking the new file for an older layout's
+   * and importing it (the writer's row then failed on a UNIQUE constraint).
+   */
   private importLegacy(): void {
-    const has = this.db.prepare('SELECT 1 FROM classifier_versions WHERE model_dir = ? LIMIT 1').get(this.key);
-    if (has) return;
-    const legacy = legacyIndex(this.dir);
-    if (legacy.versions.length === 0) return;
-    this.db.transaction(() => {
+    const has = () => this.db.prepare('SELECT 1 FROM classifier_versions WHERE model_dir = ? LIMIT 1').get(this.key);
+    if (has()) return;
+    const imported = this.db.transaction(() => {
+      if (has()) return false;
+      const legacy = legacyIndex(this.dir);
+      if (legacy.versions.length === 0) return false;
       for (const e of legacy.versions) this.insert(e);
       legacy.productionHistory.forEach((v, i) => this.db.prepare('INSERT INTO classifier_production (model_dir, seq, version) VALUES (?, ?, ?)').run(this.key, i + 1, v));
+      return true;
     }).immediate();
+    if (!imported) return;
     try {
       renameSync(join(this.dir, REGISTRY), join(this.dir, `${REGISTRY}.imported`));
     } catch {
