@@ -22,7 +22,7 @@ import { loadProphet } from './forecast/augurs.js';
 import { policyParamsFromConfig } from './policy/alert-policy.js';
 import { alertmanagerUrls, checkAlertmanagerCluster } from './notify/alertmanager.js';
 import type { Notifier } from './notify/base.js';
-import { alertmanagerAuth, createNotifier } from './notify/notifier.js';
+import { alertExtraLabels, alertmanagerAuth, createNotifier } from './notify/notifier.js';
 import { EventRecorder } from './notify/event-recorder.js';
 import { ShardAlertWatcher } from './notify/shard-alerts.js';
 import { SilenceWatcher } from './notify/silences.js';
@@ -262,6 +262,7 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
     }
     recorder = new EventRecorder(events, {
       severity: config.alertmanager.severity,
+      labels: alertExtraLabels(config.alertmanager),
       onAnomaly: (namespace, workload) => {
         if (bars.floor(`${namespace}/${workload}`) > 0) telemetry.alarmsAfterFeedback.inc({ namespace, workload });
       },
@@ -271,7 +272,7 @@ export async function buildRuntime(config: Readonly<Config>, opts: RuntimeOption
   const classifiers = opts.classifier ? await createClassifierService(config, telemetry, log) : undefined;
   // A sharded replica hears of the other replicas' alerts through Alertmanager, so that a callee on another shard inhibits.
   const shardAlerts = ownership.sharded && config.alertmanager.url
-    ? new ShardAlertWatcher({ url: config.alertmanager.url, auth: alertmanagerAuth(config.alertmanager), shard: ownership, registry: telemetry.registry, log })
+    ? new ShardAlertWatcher({ url: config.alertmanager.url, auth: alertmanagerAuth(config.alertmanager), labels: alertExtraLabels(config.alertmanager), shard: ownership, registry: telemetry.registry, log })
     : undefined;
   const engine = new Engine({
     source,

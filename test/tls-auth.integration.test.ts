@@ -75,6 +75,7 @@ describeWithServers('Prometheus and Alertmanager behind TLS, client certificates
       ALERTMANAGER_USERNAME: 'kad', ALERTMANAGER_PASSWORD_FILE: join(dir, 'password'),
       ALERTMANAGER_CA_FILE: pki.ca, ALERTMANAGER_CERT_FILE: pki.clientCert, ALERTMANAGER_KEY_FILE: pki.clientKey,
       KAD_STATE_DIR: join(dir, 'state'),
+      KAD_ALERT_LABELS: 'cluster=test-eu',
     };
   }, 60_000);
 
@@ -125,9 +126,17 @@ describeWithServers('Prometheus and Alertmanager behind TLS, client certificates
     const endpoint = new HttpEndpoint(config.alertmanager.url!, alertmanagerAuth(config.alertmanager), { setting: 'ALERTMANAGER' });
     const held = (await getJson(endpoint, 'api/v2/alerts', 5000, 'Alertmanager')) as { labels: Record<string, string> }[];
     endpoint.close();
-    expect(held.map((a) => a.labels.pod)).toContain('api-0');
-    const other = new ShardAlertWatcher({ url: config.alertmanager.url!, auth: alertmanagerAuth(config.alertmanager), shard: new ShardOwnership({ shard: 1, shards: 2 }) });
-    expect(await other.pollOnce()).toBe(true);
+    expect(held.find((a) => a.labels.pod === 'api-0')?.labels).toMatchObject({ cluster: 'test-eu', namespace: 'payments', workload: 'api' });
+    // The shard that does not own payments/api sees it as another shard's; a kad of another cluster (other labels) does not.
+    const shards = [0, 1].map((shard) => new ShardOwnership({ shard, shards: 2 }));
+    const notOwner = shards.find((s) => !s.owns({ namespace: 'payments', workload: 'api' }))!;
+    const watcher = (labels: Record<string, string>) => new ShardAlertWatcher({ url: config.alertmanager.url!, auth: alertmanagerAuth(config.alertmanager), labels, shard: notOwner });
+    const same = watcher({ cluster: 'test-eu' });
+    expect(await same.pollOnce()).toBe(true);
+    expect([...same.firing().keys()]).toEqual(['payments/api']);
+    const elsewhere = watcher({ cluster: 'prod-us' });
+    expect(await elsewhere.pollOnce()).toBe(true);
+    expect(elsewhere.firing().size).toBe(0);
 
     const events = openEventStore();
     const silences = new SilenceWatcher({ url: config.alertmanager.url!, auth: alertmanagerAuth(config.alertmanager), events, now: () => clock.now(), registry: new Registry() });

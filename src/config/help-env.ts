@@ -80,6 +80,7 @@ export const HELP_ENV_VARS: readonly HelpEnvVar[] = Object.freeze([
   { name: "KAD_WEBHOOK_URL", path: "alertmanager.webhookUrl", default: undefined },
   { name: "KAD_ALERT_RESEND_SECONDS", path: "alertmanager.resendSeconds", default: 60 },
   { name: "KAD_ALERT_SEVERITY", path: "alertmanager.severity", default: "warning" },
+  { name: "KAD_ALERT_LABELS", path: "alertmanager.labels", default: undefined },
   { name: "KAD_EXTERNAL_URL", path: "alertmanager.externalUrl", default: undefined },
   { name: "KAD_SILENCE_POLL_SECONDS", path: "alertmanager.silencePollSeconds", default: 60 },
   { name: "ALERTMANAGER_BEARER_TOKEN", path: "alertmanager.bearerToken", default: undefined },

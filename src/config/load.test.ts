@@ -72,6 +72,8 @@ describe('loadConfig', () => {
     expect(c.prometheus).toMatchObject({ headers: 'X-Scope-OrgID=team-a', certFile: '/tls/c.pem', keyFile: '/tls/k.pem' });
     expect(c.alertmanager).toMatchObject({ username: 'kad', passwordFile: '/s/pw', caFile: '/tls/ca.pem', insecureSkipVerify: false, webhookHeaders: 'Authorization=Bearer%20x' });
     expect(() => loadConfig({ env: { PROMETHEUS_HEADERS: 'X-Scope-OrgID' } })).toThrow(/PROMETHEUS_HEADERS: entry 1 is not Name=value/);
+    expect(loadConfig({ env: { KAD_ALERT_LABELS: 'cluster=prod-eu' } }).alertmanager.labels).toBe('cluster=prod-eu');
+    expect(() => loadConfig({ env: { KAD_ALERT_LABELS: 'cluster=prod-eu,severity=page' } })).toThrow(/KAD_ALERT_LABELS: severity is a label kad sets itself \(set it with KAD_ALERT_SEVERITY\)/);
     // An HA Alertmanager: one URL per replica.
     expect(loadConfig({ env: { ALERTMANAGER_URL: 'http://am-0.am:9093, http://am-1.am:9093' } }).alertmanager.url).toBe('http://am-0.am:9093, http://am-1.am:9093');
     expect(() => loadConfig({ env: { ALERTMANAGER_URL: 'http://am-0:9093,am-1:9093' } })).toThrow(/ALERTMANAGER_URL: "am-1:9093" is not an http:\/\/ or https:\/\/ URL: must be one URL, or one per Alertmanager replica/);

@@ -8,6 +8,7 @@ import Value from 'typebox/value';
 import { LineCounter, parseDocument, isMap } from 'yaml';
 import { ConfigError } from '../core/errors.js';
 import { parseHeaderList, redact } from '../core/http-headers.js';
+import { parseLabelList } from '../core/label-list.js';
 import { shownValue as shown } from '../core/quote.js';
 import { customSeriesProblems, CUSTOM_SERIES_PATH } from './custom-series.js';
 import { ordinalFromHostname } from '../core/shard.js';
@@ -228,6 +229,13 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
     if (!ok) problems.push(`${amName}: ${u ? JSON.stringify(redact(u)) : 'an empty entry'} is not an http:// or https:// URL: must be one URL, or one per Alertmanager replica separated by commas`);
     else if (amUrls.indexOf(u) !== i) problems.push(`${amName}: ${JSON.stringify(redact(u))} is listed twice`);
   });
+  if (config.alertmanager.labels !== undefined) {
+    try {
+      parseLabelList(config.alertmanager.labels, inFile.has('alertmanager.labels') ? `alertmanager.labels (${inFile.get('alertmanager.labels')})` : (origin.get('alertmanager.labels') ?? 'alertmanager.labels'));
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+  }
   for (const [section, key] of [['prometheus', 'headers'], ['alertmanager', 'headers'], ['alertmanager', 'webhookHeaders']] as const) {
     const text = (config[section] as Record<string, unknown>)[key];
     if (typeof text !== 'string') continue;

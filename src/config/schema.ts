@@ -205,6 +205,7 @@ export const ConfigSchema = Type.Object(
         webhookUrl: Type.Optional(Type.String({ pattern: '^https?://', env: 'KAD_WEBHOOK_URL', allowed: 'an http:// or https:// URL to POST alerts to as JSON (unset: none)' })),
         resendSeconds: int(1, 86_400, 60, 'KAD_ALERT_RESEND_SECONDS'),
         severity: Type.String({ default: 'warning', minLength: 1, env: 'KAD_ALERT_SEVERITY', allowed: 'a severity label value' }),
+        labels: Type.Optional(Type.String({ minLength: 1, env: 'KAD_ALERT_LABELS', allowed: 'labels added to every alert, as name=value pairs separated by commas (Prometheus\'s external_labels), e.g. cluster=prod-eu' })),
         externalUrl: Type.Optional(Type.String({ pattern: '^https?://', env: 'KAD_EXTERNAL_URL', allowed: 'the URL users reach kad at, for links in alerts' })),
         silencePollSeconds: Type.Integer({ minimum: 0, maximum: 86_400, default: 60, env: 'KAD_SILENCE_POLL_SECONDS', allowed: 'seconds between reads of Alertmanager\'s silences (weak feedback on anomalies), from 0 (off) to 86400' }),
         ...httpAuth('ALERTMANAGER', 'Alertmanager'),

@@ -21,6 +21,8 @@ export interface AlertFeedOptions {
   resendMs: number;
   /** Value of the `severity` label. */
   severity: string;
+  /** Labels added to every alert (KAD_ALERT_LABELS, e.g. `cluster`). */
+  labels?: Readonly<Record<string, string>>;
   /** The URL users reach kad at (for `link` and generatorURL); unset: no links. */
   externalUrl?: string;
 }
@@ -58,7 +60,7 @@ export class AlertFeed {
 
   private instance(p: FlaggedPod): AlertInstance {
     const link = detectLink(this.opts.externalUrl, p.namespace);
-    return { key: alertKey(p), labels: alertLabels(p, this.opts.severity), annotations: alertAnnotations(p, link), generatorURL: link };
+    return { key: alertKey(p), labels: alertLabels(p, this.opts.severity, this.opts.labels), annotations: alertAnnotations(p, link), generatorURL: link };
   }
 }
 
@@ -72,9 +74,9 @@ export function alertKey(p: FlaggedPod): string {
   return `${p.alertname}/${podKey(p)}${extra}`;
 }
 
-/** The label set of a pod's alert: its identity in Alertmanager. */
-export function alertLabels(p: FlaggedPod, severity: string): Record<string, string> {
-  return { ...p.labels, alertname: p.alertname ?? ALERT_NAME, namespace: p.namespace, pod: p.pod, workload: p.workload, severity, source: 'kad' };
+/** The label set of a pod's alert: its identity in Alertmanager; `extra` are the labels of every alert (KAD_ALERT_LABELS, e.g. `cluster`). */
+export function alertLabels(p: FlaggedPod, severity: string, extra?: Readonly<Record<string, string>>): Record<string, string> {
+  return { ...extra, ...p.labels, alertname: p.alertname ?? ALERT_NAME, namespace: p.namespace, pod: p.pod, workload: p.workload, severity, source: 'kad' };
 }
 
 /** `${externalUrl}/detect?namespace=NS`, or '' without an external URL. */

@@ -25,6 +25,8 @@ import { cycleAlerts } from './cycle-alerts.js';
 export interface EventRecorderOptions {
   /** The `severity` label of kad's alerts (KAD_ALERT_SEVERITY), kept with each alert's labels. */
   severity: string;
+  /** The labels of every alert (KAD_ALERT_LABELS), kept with each alert's labels. */
+  labels?: Readonly<Record<string, string>>;
   /** Prune the store every this many cycles (default 60). */
   pruneEvery?: number;
   /** Told of every anomaly alert that starts, i.e. is sent (a held one once it is released; e.g. to count alarms after feedback). */
@@ -113,7 +115,7 @@ export class EventRecorder implements CycleObserver {
         if (anomaly) this.opened.push([p.namespace, p.workload]);
         this.alerts.set(key, this.store.openAlert({
           kind: anomaly ? 'anomaly' : 'early_warning', key, namespace: p.namespace, workload: p.workload, pod: p.pod, startsAt: r.t,
-          summary: annotations.summary ?? '', labels: alertLabels(p, this.opts.severity), annotations, anomalyId,
+          summary: annotations.summary ?? '', labels: alertLabels(p, this.opts.severity, this.opts.labels), annotations, anomalyId,
         }));
       }
     }

@@ -11,6 +11,7 @@ import { stateDir, type Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import { authFromSettings, type HttpClientAuth } from '../core/http-endpoint.js';
 import { parseHeaderList } from '../core/http-headers.js';
+import { parseLabelList } from '../core/label-list.js';
 import { AlertmanagerSink, alertmanagerUrls, DEFAULT_SINK_TIMEOUT_MS } from './alertmanager.js';
 import { AlertFeed } from './alerts.js';
 import type { FlaggedPod, Notifier, NotifierStatus } from './base.js';
@@ -27,6 +28,8 @@ export interface AlertNotifierOptions {
   stateDir: string | null;
   resendSeconds: number;
   severity: string;
+  /** Labels added to every alert (KAD_ALERT_LABELS). */
+  labels?: Readonly<Record<string, string>>;
   /** The URL users reach kad at, for links in alerts. */
   externalUrl?: string;
   log: NotifyLogger;
@@ -74,7 +77,7 @@ export class AlertNotifier implements Notifier {
   constructor(private readonly opts: AlertNotifierOptions) {
     this.log = opts.log;
     this.batchSize = Math.max(1, opts.batchSize ?? 500);
-    this.lifecycle = new AlertFeed({ resendMs: opts.resendSeconds * 1000, severity: opts.severity, externalUrl: opts.externalUrl });
+    this.lifecycle = new AlertFeed({ resendMs: opts.resendSeconds * 1000, severity: opts.severity, labels: opts.labels, externalUrl: opts.externalUrl });
     // Without sinks nothing is delivered, so nothing needs keeping.
     const dir = opts.sinks.length > 0 ? opts.stateDir : null;
     this.stateFile = dir === null ? null : join(dir, ALERT_STATE_FILE);
@@ -227,6 +230,11 @@ export class AlertNotifier implements Notifier {
   }
 }
 
+/** The labels of every alert kad sends (KAD_ALERT_LABELS), for the notifier, the event recorder and the other shards' alerts. */
+export function alertExtraLabels(am: Readonly<Config['alertmanager']>): Record<string, string> | undefined {
+  return am.labels ? parseLabelList(am.labels, 'KAD_ALERT_LABELS') : undefined;
+}
+
 /** How kad authenticates to Alertmanager: the `ALERTMANAGER_*` credentials, TLS and headers of the config (for the sink, the silences and the other shards' alerts). */
 export function alertmanagerAuth(am: Readonly<Config['alertmanager']>): HttpClientAuth {
   return authFromSettings(am, 'ALERTMANAGER');
@@ -264,6 +272,7 @@ export function createNotifier(config: Pick<Config, 'alertmanager'> & { state: {
     stateDir: sinks.length ? stateDir(config) : null, // nothing to deliver: nothing to keep
     resendSeconds: am.resendSeconds,
     severity: am.severity,
+    labels: alertExtraLabels(am),
     externalUrl: am.externalUrl,
     log: deps.log,
     onSinkStatus: deps.onSinkStatus,

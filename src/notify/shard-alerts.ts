@@ -39,6 +39,8 @@ export interface ShardAlertWatcherOptions {
   url: string;
   /** Credentials, TLS and headers (the `ALERTMANAGER_*` settings). */
   auth?: HttpClientAuth;
+  /** The labels of every alert of this kad (KAD_ALERT_LABELS): only alerts with them are its other shards' (another cluster's kad may send to the same Alertmanager). */
+  labels?: Readonly<Record<string, string>>;
   /** This replica's shard: alerts of the workloads it owns are its own and left out. */
   shard: ShardOwnership;
   /** Registry for `anomaly_detector_shard_alerts_up` and `anomaly_detector_shard_alerts_elsewhere`. */
@@ -56,13 +58,17 @@ export interface ShardAlertWatcherOptions {
 
 const NONE: FiringElsewhere = new Map();
 
-/** kad's anomaly alerts, silenced ones included. */
-const ALERTS_QUERY = `api/v2/alerts?filter=${encodeURIComponent(`alertname="${ALERT_NAME}"`)}`;
+/** kad's anomaly alerts with `labels` (silenced ones included): `GET /api/v2/alerts` with one filter per label. */
+function alertsQuery(labels: Readonly<Record<string, string>> = {}): string {
+  const matchers = [['alertname', ALERT_NAME], ...Object.entries(labels)].map(([k, v]) => `filter=${encodeURIComponent(`${k}=${JSON.stringify(v)}`)}`);
+  return `api/v2/alerts?${matchers.join('&')}`;
+}
 
 /** Reads other shards' firing anomaly alerts back from Alertmanager; see the module comment. */
 export class ShardAlertWatcher {
   readonly url: string;
   private readonly endpoints: HttpEndpoint[];
+  private readonly query: string;
   private readonly opts: ShardAlertWatcherOptions;
   private firingNow: FiringElsewhere = NONE;
   private answeredAt = -Infinity;
@@ -73,8 +79,9 @@ export class ShardAlertWatcher {
 
   constructor(opts: ShardAlertWatcherOptions) {
     this.opts = opts;
+    this.query = alertsQuery(opts.labels);
     this.endpoints = alertmanagerUrls(opts.url).map((u) => new HttpEndpoint(u, opts.auth, { setting: 'ALERTMANAGER' }));
-    this.url = this.endpoints.map((e) => e.resolve(ALERTS_QUERY).href).join(', ');
+    this.url = this.endpoints.map((e) => e.resolve(this.query).href).join(', ');
     if (opts.registry) {
       const registers = [opts.registry];
       this.upGauge = new Gauge({ name: 'anomaly_detector_shard_alerts_up', help: 'Whether the last read of the other shards\' anomaly alerts from Alertmanager (GET /api/v2/alerts) answered (1) or failed (0).', registers });
@@ -93,7 +100,7 @@ export class ShardAlertWatcher {
   async pollOnce(): Promise<boolean> {
     let body: unknown;
     try {
-      body = await getJsonFromAny(this.endpoints, ALERTS_QUERY, this.opts.timeoutMs ?? 5_000, 'Alertmanager');
+      body = await getJsonFromAny(this.endpoints, this.query, this.opts.timeoutMs ?? 5_000, 'Alertmanager');
       if (!Array.isArray(body)) throw new Error(`Alertmanager ${this.url}: expected a JSON array of alerts`);
     } catch (e) {
       if (this.up) this.opts.log?.warn({ url: this.url, err: (e as Error).message }, 'cannot read the other shards\' alerts from Alertmanager; retrying every poll');
