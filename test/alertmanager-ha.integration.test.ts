@@ -7,11 +7,13 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
+import { ShardOwnership } from '../src/core/shard.js';
 import { manualClock } from '../src/core/clock.js';
 import { checkAlertmanagerCluster } from '../src/notify/alertmanager.js';
 import { sinksDown } from '../src/notify/base.js';
 import { createNotifier } from '../src/notify/notifier.js';
 import { flaggedPod, recordingLogger } from '../src/notify/notify.testkit.js';
+import { ShardAlertWatcher } from '../src/notify/shard-alerts.js';
 import { SilenceWatcher } from '../src/notify/silences.js';
 import { openEventStore } from '../src/store/event-store.js';
 import { startAlertmanager, type AlertmanagerServer } from './alertmanager.js';
@@ -61,6 +63,13 @@ describeWithServers('an HA Alertmanager: every alert to each replica', ['alertma
     // Restarted with no alerts (Alertmanager keeps them in memory only): the next cycle re-sends the firing one.
     await am[1].restart();
     expect(await holds(am[1])).toBe(0);
+    // The other shards' alerts are read from every replica, merged: the restarted one, asked first, knows none yet.
+    const pod = flaggedPod('api-0');
+    const notOwner = [0, 1].map((shard) => new ShardOwnership({ shard, shards: 2 })).find((s) => !s.owns(pod))!;
+    const shards = new ShardAlertWatcher({ url: [...am].reverse().map((a) => a.url).join(','), shard: notOwner });
+    expect(await shards.pollOnce()).toBe(true);
+    expect([...shards.firing().values()]).toEqual([['api-0']]);
+    await shards.stop();
     clock.advance(60_000);
     await notifier.update(clock.now(), [flaggedPod('api-0')]);
     expect(notifier.status().sinks['alertmanager-2']).toMatchObject({ up: true, pending: 0 });

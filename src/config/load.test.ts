@@ -76,8 +76,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { KAD_ALERT_LABELS: 'cluster=prod-eu,severity=page' } })).toThrow(/KAD_ALERT_LABELS: severity is a label kad sets itself \(set it with KAD_ALERT_SEVERITY\)/);
     // An HA Alertmanager: one URL per replica.
     expect(loadConfig({ env: { ALERTMANAGER_URL: 'http://am-0.am:9093, http://am-1.am:9093' } }).alertmanager.url).toBe('http://am-0.am:9093, http://am-1.am:9093');
-    expect(() => loadConfig({ env: { ALERTMANAGER_URL: 'http://am-0:9093,am-1:9093' } })).toThrow(/ALERTMANAGER_URL: "am-1:9093" is not an http:\/\/ or https:\/\/ URL: must be one URL, or one per Alertmanager replica/);
-    expect(() => loadConfig({ env: { ALERTMANAGER_URL: 'http://u:pw@am-0:9093,,http://u:pw@am-0:9093' } })).toThrow(/ALERTMANAGER_URL: an empty entry is not .*\n.*ALERTMANAGER_URL: "http:\/\/\*\*\*@am-0:9093" is listed twice/);
+    expect(() => loadConfig({ env: { ALERTMANAGER_URL: 'http://am-0:9093,am-1:9093' } })).toThrow(/ALERTMANAGER_URL: entry 2 of 2 is not an http:\/\/ or https:\/\/ URL: must be one URL, or one per Alertmanager replica/);
+    expect(() => loadConfig({ env: { ALERTMANAGER_URL: 'http://u:pw@am-0:9093,,http://u:pw@am-0:9093' } })).toThrow(/ALERTMANAGER_URL: entry 2 of 3 is empty: .*\n.*ALERTMANAGER_URL: entry 3 of 3 \(http:\/\/\*\*\*@am-0:9093\) is listed twice/);
+    // A comma in a password splits the URL: said by position, the password not shown.
+    const comma = (() => { try { loadConfig({ env: { ALERTMANAGER_URL: 'http://kad:s3cr,et@am:9093' } }); return ''; } catch (e) { return (e as Error).message; } })();
+    expect(comma).toMatch(/entry 2 of 2 is not an http:\/\/ or https:\/\/ URL: .*a comma in a user name or password as %2C/);
+    expect(comma).not.toMatch(/s3cr|et@am/);
     const f = tmpFile('kad.yaml', 'alertmanager:\n  url: http://am:9093\n  headers: "Host=x"\n');
     expect(() => loadConfig({ file: f })).toThrow(new RegExp(`alertmanager.headers \\(${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} line 3\\): the header Host is set by kad`));
   });

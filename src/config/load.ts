@@ -226,8 +226,10 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
     } catch {
       ok = false;
     }
-    if (!ok) problems.push(`${amName}: ${u ? JSON.stringify(redact(u)) : 'an empty entry'} is not an http:// or https:// URL: must be one URL, or one per Alertmanager replica separated by commas`);
-    else if (amUrls.indexOf(u) !== i) problems.push(`${amName}: ${JSON.stringify(redact(u))} is listed twice`);
+    // Entries named by position, never by their text: a comma in a password splits it, and the pieces are no URLs to redact.
+    const entry = amUrls.length > 1 ? `entry ${i + 1} of ${amUrls.length}` : 'it';
+    if (!ok) problems.push(`${amName}: ${u ? `${entry} is not an http:// or https:// URL` : `${entry} is empty`}: must be one URL, or one per Alertmanager replica separated by commas (a comma in a user name or password as %2C)`);
+    else if (amUrls.indexOf(u) !== i) problems.push(`${amName}: ${entry} (${redact(u)}) is listed twice`);
   });
   if (config.alertmanager.labels !== undefined) {
     try {

@@ -15,5 +15,6 @@ describe('parseLabelList', () => {
     expect(() => parseLabelList('namespace=x', 'L')).toThrow(/namespace is a label kad sets itself/);
     expect(() => parseLabelList('cluster=a,cluster=b', 'L')).toThrow(/the label cluster is given a second time/);
     expect(() => parseLabelList('cluster=', 'L')).toThrow(/cluster has an empty value/);
+    expect(() => parseLabelList('team=a%09b', 'L')).toThrow(/the value of team holds a control character/);
   });
 });

@@ -36,6 +36,8 @@ export function parseLabelList(text: string, setting: string): Record<string, st
     if (KAD_LABELS.has(name)) throw new ConfigError(`${setting}: ${name} is a label kad sets itself${name === 'severity' ? ' (set it with KAD_ALERT_SEVERITY)' : ''}`);
     if (name in out) throw new ConfigError(`${setting}: the label ${name} is given a second time`);
     if (value === '') throw new ConfigError(`${setting}: ${name} has an empty value (Alertmanager drops an empty label)`);
+    // eslint-disable-next-line no-control-regex -- what is refused
+    if (/[\x00-\x1f\x7f]/.test(value)) throw new ConfigError(`${setting}: the value of ${name} holds a control character (a tab, a line break, …), which Alertmanager's filters cannot match`);
     out[name] = value;
   });
   return out;

@@ -69,8 +69,9 @@ export class AlertmanagerSink implements Sink {
  * every replica). Resolves to the number of peers (0: clustering off), or null when none answered.
  */
 export async function checkAlertmanagerCluster(urls: readonly string[], auth: HttpClientAuth | undefined, log: Logger, timeoutMs = DEFAULT_SINK_TIMEOUT_MS): Promise<number | null> {
-  const endpoints = urls.map((u) => new HttpEndpoint(u, auth, { setting: 'ALERTMANAGER' }));
+  let endpoints: HttpEndpoint[] = [];
   try {
+    endpoints = urls.map((u) => new HttpEndpoint(u, auth, { setting: 'ALERTMANAGER' }));
     const status = (await getJsonFromAny(endpoints, 'api/v2/status', timeoutMs, 'Alertmanager')) as { cluster?: { peers?: unknown[] } } | null;
     const peers = Array.isArray(status?.cluster?.peers) ? status.cluster.peers.length : 0;
     if (peers > urls.length) {

@@ -101,6 +101,20 @@ describe('EventRecorder', () => {
     expect(store.openAlerts()).toEqual([]);
   });
 
+  it('a restart with other alert labels (KAD_ALERT_LABELS) closes the open alert and opens one with the new labels, as Alertmanager sees them', () => {
+    const store = openEventStore();
+    stores.push(store);
+    new EventRecorder(store, { severity: 'w' }).observe(cycle(T0, [outcome('web-1', 0.95, true)]));
+    const again = new EventRecorder(store, { severity: 'w', labels: { cluster: 'prod-eu' } });
+    again.observe(cycle(T0 + MIN, [outcome('web-1', 0.96, true)]));
+    const open = store.openAlerts();
+    expect(open).toHaveLength(1);
+    expect(open[0]).toMatchObject({ startsAt: T0 + MIN, labels: { cluster: 'prod-eu', pod: 'web-1' } });
+    again.observe(cycle(T0 + 2 * MIN, [outcome('web-1', 0.97, true)])); // the same labels: the same record
+    expect(store.openAlerts().map((a) => a.id)).toEqual([open[0].id]);
+    expect(store.anomalies()).toHaveLength(1); // the anomaly itself goes on
+  });
+
   it('explains with the peer group and the shape of recent scores', () => {
     expect(explanationOf({ description: 'd.', peer_outlier: 'unlike the others', change: 'spike' })).toBe('d. Peer group: unlike the others. Recent scores show a spike.');
   });

@@ -35,6 +35,11 @@ export interface EventRecorderOptions {
 
 const fin = (x: number) => (Number.isFinite(x) ? x : null);
 
+/** An alert record's identity: its key and its label set (in name order). */
+function episodeKey(key: string, labels: Readonly<Record<string, string>>): string {
+  return `${key}\u0000${JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))}`;
+}
+
 /** One pod's row of a cycle. */
 function rowOf(o: PodOutcome): PodCycleRow {
   const { ref, sample: s } = o.result;
@@ -95,7 +100,7 @@ export class EventRecorder implements CycleObserver {
     this.anomalies.clear();
     this.alerts.clear();
     for (const a of this.store.openAnomalies()) this.anomalies.set(podKey(a), { id: a.id, peak: a.peakScore });
-    for (const a of this.store.openAlerts()) this.alerts.set(a.key, a.id);
+    for (const a of this.store.openAlerts()) this.alerts.set(episodeKey(a.key, a.labels), a.id);
   }
 
   private events(r: CycleResult): void {
@@ -110,12 +115,16 @@ export class EventRecorder implements CycleObserver {
         anomalyId = this.anomaly(r, p, outcome, explanationOf(annotations));
       }
       if (!sent) continue;
-      firingAlerts.add(key);
-      if (!this.alerts.has(key)) {
+      const labels = alertLabels(p, this.opts.severity, this.opts.labels);
+      // An alert whose labels changed (KAD_ALERT_LABELS or KAD_ALERT_SEVERITY set otherwise since it opened) is another alert
+      // in Alertmanager: the old record closes below and a new one opens, as the notifier resolves the old set and fires the new.
+      const episode = episodeKey(key, labels);
+      firingAlerts.add(episode);
+      if (!this.alerts.has(episode)) {
         if (anomaly) this.opened.push([p.namespace, p.workload]);
-        this.alerts.set(key, this.store.openAlert({
+        this.alerts.set(episode, this.store.openAlert({
           kind: anomaly ? 'anomaly' : 'early_warning', key, namespace: p.namespace, workload: p.workload, pod: p.pod, startsAt: r.t,
-          summary: annotations.summary ?? '', labels: alertLabels(p, this.opts.severity, this.opts.labels), annotations, anomalyId,
+          summary: annotations.summary ?? '', labels, annotations, anomalyId,
         }));
       }
     }

@@ -176,6 +176,12 @@ describe('createNotifier', () => {
       expect(sinksDown(n.status().sinks).map(([name]) => name)).toEqual(['alertmanager', 'alertmanager-2']);
       expect(readdirSync(dir).sort()).toEqual(['alerts.json', 'outbox-alertmanager-2.json', 'outbox-alertmanager.json']);
       await n.close();
+      // The second replica taken out of ALERTMANAGER_URL: its outbox, with what it still holds, is said to be left.
+      const log = recordingLogger();
+      const one = createNotifier({ alertmanager: { ...base, url: a.url }, state: { dir } }, { clock: manualClock(T0), log, retry: false, timeoutMs: 2000 });
+      expect(log.text('warn')).toContain('outbox-alertmanager-2.json is the outbox of an alert sink no longer configured (ALERTMANAGER_URL, KAD_WEBHOOK_URL): what it holds is not sent');
+      expect(log.text('warn')).not.toContain('outbox-alertmanager.json');
+      await one.close();
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

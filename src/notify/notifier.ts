@@ -6,7 +6,8 @@
  * has that batch logged and dropped, never retried forever. The lifecycle's state is saved too, so a
  * restarted kad continues its episodes: same alerts, same startsAt, no duplicates.
  */
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { stateDir, type Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import { authFromSettings, type HttpClientAuth } from '../core/http-endpoint.js';
@@ -94,6 +95,22 @@ export class AlertNotifier implements Notifier {
       timer: null,
     }));
     for (const s of this.sinks) this.opts.onSinkStatus?.(s.sink.name, true);
+    if (dir !== null) this.warnOrphanedOutboxes(dir);
+  }
+
+  /** Says which outbox files in `dir` belong to no configured sink (an Alertmanager replica taken out of ALERTMANAGER_URL): what they hold is not sent. */
+  private warnOrphanedOutboxes(dir: string): void {
+    let files: string[];
+    try {
+      files = readdirSync(dir);
+    } catch {
+      return;
+    }
+    const ours = new Set(this.sinks.map((s) => (s.outbox.file ? basename(s.outbox.file) : "")));
+    for (const f of files) {
+      if (!/^outbox-.*\.json$/.test(f) || ours.has(f)) continue;
+      this.log.warn({ file: join(dir, f) }, `${f} is the outbox of an alert sink no longer configured (ALERTMANAGER_URL, KAD_WEBHOOK_URL): what it holds is not sent; remove the file once it is not needed`);
+    }
   }
 
   /**

@@ -26,7 +26,7 @@ import { workloadKey } from '../core/series.js';
 import type { ShardOwnership } from '../core/shard.js';
 import type { FiringElsewhere } from '../policy/alert-inhibition.js';
 import { ALERT_NAME } from './alerts.js';
-import { getJsonFromAny, pollEvery } from './sink.js';
+import { getJson, pollEvery } from './sink.js';
 
 /** An alert as `GET /api/v2/alerts` gives it (`GettableAlert`), the fields used here. */
 interface GettableAlert {
@@ -96,12 +96,19 @@ export class ShardAlertWatcher {
     return now - this.answeredAt <= (this.opts.staleMs ?? 300_000) ? this.firingNow : NONE;
   }
 
-  /** Reads the alerts once; resolves to whether Alertmanager answered. */
+  /**
+   * Reads the alerts once, from every Alertmanager replica, merged: replicas keep alerts in memory, so
+   * one that restarted knows only those re-sent since. Resolves to whether any replica answered.
+   */
   async pollOnce(): Promise<boolean> {
-    let body: unknown;
+    let body: unknown[];
     try {
-      body = await getJsonFromAny(this.endpoints, this.query, this.opts.timeoutMs ?? 5_000, 'Alertmanager');
-      if (!Array.isArray(body)) throw new Error(`Alertmanager ${this.url}: expected a JSON array of alerts`);
+      const answers = await Promise.allSettled(this.endpoints.map((e) => getJson(e, this.query, this.opts.timeoutMs ?? 5_000, 'Alertmanager')));
+      const lists = answers.flatMap((a) => (a.status === 'fulfilled' && Array.isArray(a.value) ? [a.value] : []));
+      if (!lists.length) {
+        throw new Error(answers.map((a, i) => (a.status === 'rejected' ? (a.reason as Error).message : `Alertmanager ${this.endpoints[i].shown(this.query)}: expected a JSON array of alerts`)).join('; '));
+      }
+      body = lists.flat();
     } catch (e) {
       if (this.up) this.opts.log?.warn({ url: this.url, err: (e as Error).message }, 'cannot read the other shards\' alerts from Alertmanager; retrying every poll');
       this.up = false;
@@ -112,7 +119,7 @@ export class ShardAlertWatcher {
     this.up = true;
     this.upGauge?.set(1);
     const byWorkload = new Map<string, string[]>();
-    let count = 0;
+    const distinct = new Set<string>(); // one alert per workload and pod, however many replicas hold it
     for (const a of body as GettableAlert[]) {
       const l = a?.labels;
       if (!l || l.alertname !== ALERT_NAME || !l.namespace || !l.workload) continue;
@@ -122,11 +129,11 @@ export class ShardAlertWatcher {
       let pods = byWorkload.get(key);
       if (!pods) byWorkload.set(key, (pods = []));
       if (l.pod && !pods.includes(l.pod)) pods.push(l.pod);
-      count++;
+      distinct.add(`${key}/${l.pod ?? ''}`);
     }
     this.firingNow = byWorkload;
     this.answeredAt = (this.opts.now ?? Date.now)();
-    this.countGauge?.set(count);
+    this.countGauge?.set(distinct.size);
     return true;
   }
 

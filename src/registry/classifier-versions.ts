@@ -207,6 +207,9 @@ export class ClassifierRegistry {
       r.importLegacy();
     } catch (e) {
       r.close();
+      if ((e as { code?: string }).code === 'SQLITE_BUSY') {
+        throw new StoreError(`${path} stayed locked by another writer (a training registering a version) for longer than the busy timeout; try again`, { cause: e });
+      }
       throw e;
     }
     return r;

@@ -20,6 +20,10 @@ describe('model store', () => {
     saveModels(dir, models('v2'));
     expect(loadModels(dir).version).toBe('v2');
     expect(JSON.parse(readFileSync(join(dir, 'models.previous.json'), 'utf8')).version).toBe('v1');
+    // A directory that went away meanwhile (another kad train's failure removed it while empty) is made again.
+    const gone = join(dir, 'gone', 'models');
+    saveModels(gone, models('v3'));
+    expect(loadModels(gone).version).toBe('v3');
   });
 
   it('names the file and the problem', () => {

@@ -11,6 +11,7 @@ import { workloadFromPodName } from '../core/series.js';
 import type { ShardOwnership } from '../core/shard.js';
 import type { DetectorSnapshot } from '../core/snapshot.js';
 import { parseJsonBytes } from '../store/json-parts.js';
+import { makeDirSync } from '../store/make-dir.js';
 import { writeJsonAtomicSync } from '../store/state-file.js';
 
 /** Trained engine models as data (what `kad train` writes and `kad serve` can load). */
@@ -43,6 +44,7 @@ export const PREVIOUS_MODEL_FILE = 'models.previous.json';
 /** Writes `models` to `dir/models.json` atomically, keeping the old file as `models.previous.json`. */
 export function saveModels(dir: string, models: EngineModels): string {
   const path = join(dir, MODEL_FILE);
+  makeDirSync(dir); // made at the command's start, but another run's failure may have removed it meanwhile while empty
   // Mode 0o666 (less the umask), as before: models may be read by other users, unlike alert state.
   writeJsonAtomicSync(path, models, { mode: 0o666, previous: join(dir, PREVIOUS_MODEL_FILE) });
   return path;
