@@ -154,7 +154,19 @@ describe('HttpEndpoint', () => {
     // One its CA did not sign: Node's server hangs up after the handshake (Go's, as Prometheus's, sends an alert: tls-auth.integration.test.ts).
     const stranger = await get({ caFile: pki.ca, certFile: pki.strangerCert, keyFile: pki.strangerKey }).catch((e: unknown) => e);
     expect(stranger).toBeInstanceOf(HttpSendError);
-    expect(seen).toHaveLength(1);
+    // The files rotated in place (cert-manager renewing the certificate): new connections use the new ones.
+    const [cert, key] = [join(tmpdir(), `kad-rot-${port}.pem`), join(tmpdir(), `kad-rot-${port}.key`)];
+    writeFileSync(cert, readFileSync(pki.strangerCert));
+    writeFileSync(key, readFileSync(pki.strangerKey));
+    const rotating = new HttpEndpoint(url, { caFile: pki.ca, certFile: cert, keyFile: key }, { setting: 'ALERTMANAGER', reloadCheckMs: 0 });
+    const send = () => httpSend(rotating, rotating.resolve('x'), { method: 'GET', headers: {}, timeoutMs: 5000 });
+    await expect(send()).rejects.toBeInstanceOf(HttpSendError);
+    writeFileSync(cert, readFileSync(pki.clientCert)); // half way: a key that is not the certificate's is not taken up
+    await expect(send()).rejects.toBeInstanceOf(HttpSendError);
+    writeFileSync(key, readFileSync(pki.clientKey));
+    expect((await send()).status).toBe(200);
+    rotating.close();
+    expect(seen).toHaveLength(2);
   });
 });
 

@@ -7,9 +7,11 @@
  * is the URL without them.
  *
  * Secrets in files (the token, the password) are read on every request, so rotated ones are picked up;
- * the CA, certificate and key are read and checked once, when the endpoint is made, and a file that
- * cannot be read or used (not PEM, a key that is not the certificate's) is a {@link ConfigError} naming
- * its setting (e.g. `ALERTMANAGER_CERT_FILE`). Each setting's name is the endpoint's prefix and the
+ * the CA, certificate and key are read and checked when the endpoint is made, where a file that cannot
+ * be read or used (not PEM, a key that is not the certificate's) is a {@link ConfigError} naming its
+ * setting (e.g. `ALERTMANAGER_CERT_FILE`), and read again when they change (looked at every 10 s: a
+ * certificate renewed by cert-manager is used without a restart; until the new files are usable
+ * together, the old ones stay in use). Each setting's name is the endpoint's prefix and the
  * field's: `PROMETHEUS_BEARER_TOKEN_FILE`, `ALERTMANAGER_HEADERS`, …; a webhook has only its URL and
  * `KAD_WEBHOOK_HEADERS` (`credentialSettings: false`), and its messages say so.
  *
@@ -24,7 +26,7 @@
  * am.url;                       // 'https://alertmanager:9093'
  * const r = await httpSend(am, am.resolve('api/v2/status'), { method: 'GET', headers: await am.headers(), timeoutMs: 5000 });
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -72,7 +74,12 @@ export interface HttpEndpointOptions {
   credentialSettings?: boolean;
   /** Connections kept open per host. Default 8. */
   maxSockets?: number;
+  /** How often the TLS files are looked at for a change, ms. Default 10 s. */
+  reloadCheckMs?: number;
 }
+
+/** The TLS files are looked at for a change at most this often, ms. */
+const TLS_RELOAD_CHECK_MS = 10_000;
 
 /** Idle kept-alive connections are closed after this, ms. */
 const IDLE_SOCKET_MS = 4_000;
@@ -84,8 +91,13 @@ const MAX_REDIRECTS = 5;
 export class HttpEndpoint {
   /** The URL without credentials (nor query, unless kept: then the origin and `/…`) and without a trailing slash: safe to show. */
   readonly url: string;
-  /** A keep-alive agent with the TLS settings; {@link close} ends its connections. */
-  readonly agent: http.Agent;
+  private currentAgent: http.Agent;
+  private readonly retired: http.Agent[] = [];
+  private readonly agentOptions: https.AgentOptions;
+  private tlsFiles: string[] = [];
+  private tlsStamp = '';
+  private checkedAt: number;
+  private readonly reloadCheckMs: number;
   private readonly base: URL;
   private readonly full: URL;
   private readonly auth: HttpClientAuth;
@@ -135,33 +147,80 @@ export class HttpEndpoint {
     this.base = base;
     // A webhook's path and query may hold its token: shown as its origin only.
     this.url = opts.keepQuery ? `${base.origin}${this.full.pathname === '/' && !this.full.search ? '' : '/…'}` : base.href.replace(/\/$/, '');
-    const common = { keepAlive: true, maxSockets: opts.maxSockets ?? 8, timeout: IDLE_SOCKET_MS };
+    this.agentOptions = { keepAlive: true, maxSockets: opts.maxSockets ?? 8, timeout: IDLE_SOCKET_MS, rejectUnauthorized: !auth.insecureSkipVerify };
+    this.reloadCheckMs = opts.reloadCheckMs ?? TLS_RELOAD_CHECK_MS;
     if (base.protocol === 'https:') {
-      const read = (file: string | undefined, name: string): Buffer | undefined => {
-        if (!file) return undefined;
+      this.tlsFiles = [auth.caFile, auth.certFile, auth.keyFile].filter((f): f is string => Boolean(f));
+      this.tlsStamp = this.stampOfTlsFiles();
+      this.currentAgent = new https.Agent({ ...this.agentOptions, ...this.readTls(true) });
+    } else {
+      this.currentAgent = new http.Agent(this.agentOptions);
+    }
+    this.checkedAt = Date.now();
+  }
+
+  /**
+   * The keep-alive agent of the next request. Its TLS files are looked at every `reloadCheckMs` (10 s by
+   * default): changed (a certificate rotated by cert-manager, say), they are read again and new
+   * connections use them; unreadable or unusable for now (half written), the old ones stay until the
+   * next look.
+   */
+  get agent(): http.Agent {
+    if (this.tlsFiles.length && Date.now() - this.checkedAt >= this.reloadCheckMs) {
+      this.checkedAt = Date.now();
+      const stamp = this.stampOfTlsFiles();
+      if (stamp !== this.tlsStamp) {
         try {
-          return readFileSync(file);
-        } catch (e) {
-          throw new ConfigError(`${s}_${name}="${file}" cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-        }
-      };
-      const tls = { ca: read(auth.caFile, 'CA_FILE'), cert: read(auth.certFile, 'CERT_FILE'), key: read(auth.keyFile, 'KEY_FILE') };
-      // Node skips what in a CA bundle is not a certificate, silently: one with none would trust nothing.
-      if (tls.ca && !tls.ca.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`${s}_CA_FILE="${auth.caFile}" holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
-      // Parsed now: a file that is not PEM, or a key that is not the certificate's, is said at start, not at every request.
-      for (const [name, part] of [['CA_FILE', { ca: tls.ca }], ['CERT_FILE', { cert: tls.cert, key: tls.key }]] as const) {
-        if (!Object.values(part).some(Boolean)) continue;
-        try {
-          createSecureContext(part);
-        } catch (e) {
-          const which = name === 'CA_FILE' ? `${s}_CA_FILE="${auth.caFile}"` : `${s}_CERT_FILE="${auth.certFile}" with ${s}_KEY_FILE="${auth.keyFile}"`;
-          throw new ConfigError(`${which} cannot be used: ${(e as Error).message} (PEM files are expected; the key must be the certificate's)`);
+          const next = new https.Agent({ ...this.agentOptions, ...this.readTls(false) });
+          this.tlsStamp = stamp;
+          this.retired.push(this.currentAgent); // requests in flight finish on it; closed with the endpoint
+          this.currentAgent = next;
+        } catch {
+          // not usable yet: the previous files stay in use, and are looked at again next time
         }
       }
-      this.agent = new https.Agent({ ...common, ...tls, rejectUnauthorized: !auth.insecureSkipVerify });
-    } else {
-      this.agent = new http.Agent(common);
     }
+    return this.currentAgent;
+  }
+
+  /** The sizes and modification times of the TLS files, as one string ('' for a file that cannot be read). */
+  private stampOfTlsFiles(): string {
+    return this.tlsFiles.map((f) => {
+      try {
+        const st = statSync(f);
+        return `${st.size}:${st.mtimeMs}:${st.ino}`;
+      } catch {
+        return '';
+      }
+    }).join('|');
+  }
+
+  /** Reads and checks the CA, certificate and key (see the constructor); throws a {@link ConfigError} naming the setting. */
+  private readTls(atStart: boolean): { ca?: Buffer; cert?: Buffer; key?: Buffer } {
+    const s = this.setting;
+    const { caFile, certFile, keyFile } = this.auth;
+    const read = (file: string | undefined, name: string): Buffer | undefined => {
+      if (!file) return undefined;
+      try {
+        return readFileSync(file);
+      } catch (e) {
+        throw new ConfigError(`${s}_${name}="${file}" cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+    };
+    const tls = { ca: read(caFile, 'CA_FILE'), cert: read(certFile, 'CERT_FILE'), key: read(keyFile, 'KEY_FILE') };
+    // Node skips what in a CA bundle is not a certificate, silently: one with none would trust nothing.
+    if (tls.ca && !tls.ca.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`${s}_CA_FILE="${caFile}" holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+    // Parsed now: a file that is not PEM, or a key that is not the certificate's, is said at start, not at every request.
+    for (const [name, part] of [['CA_FILE', { ca: tls.ca }], ['CERT_FILE', { cert: tls.cert, key: tls.key }]] as const) {
+      if (!Object.values(part).some(Boolean)) continue;
+      try {
+        createSecureContext(part);
+      } catch (e) {
+        const which = name === 'CA_FILE' ? `${s}_CA_FILE="${caFile}"` : `${s}_CERT_FILE="${certFile}" with ${s}_KEY_FILE="${keyFile}"`;
+        throw new ConfigError(`${which} cannot be used: ${(e as Error).message} (PEM files are expected; the key must be the certificate's)${atStart ? '' : ' (after a change)'}`);
+      }
+    }
+    return Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined));
   }
 
   /** `path` (no leading slash; it may carry a query) under the base URL, a path prefix kept; '' is the URL itself. */
@@ -213,7 +272,8 @@ export class HttpEndpoint {
 
   /** Ends the kept-alive connections. */
   close(): void {
-    this.agent.destroy();
+    this.currentAgent.destroy();
+    for (const a of this.retired.splice(0)) a.destroy();
   }
 }
 
