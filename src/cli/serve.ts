@@ -5,6 +5,9 @@
 import { HELP_ENV_VARS } from '../config/help-env.js';
 import { untilAborted, type Command } from './command.js';
 
+/** The widest variable name, so that the settings' paths line up. */
+const ENV_NAME_WIDTH = Math.max(...HELP_ENV_VARS.map((v) => v.name.length));
+
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'Watch the cluster (or the embedded simulated one) and serve scores over HTTP',
@@ -17,7 +20,7 @@ export const serveCommand: Command = {
   },
   details: [
     'Environment variables (file < environment < options):',
-    ...HELP_ENV_VARS.map((v) => `  ${v.name.padEnd(26)} ${v.path} (default ${v.default === undefined ? 'unset' : JSON.stringify(v.default)})`),
+    ...HELP_ENV_VARS.map((v) => `  ${v.name.padEnd(ENV_NAME_WIDTH)} ${v.path} (default ${v.default === undefined ? 'unset' : JSON.stringify(v.default)})`),
     '',
     'With PROMETHEUS_URL unset, the source is the embedded simulated cluster.',
   ].join('\n'),
