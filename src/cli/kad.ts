@@ -35,6 +35,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./export-labels.js')).exportLabelsCommand,
   },
   { name: 'classify', summary: 'Train an incident classifier on a labelled CSV, or name the class of each row of one', load: async () => (await import('./classify.js')).classifyCommand },
+  { name: 'check', summary: 'Check the configuration and what it points at: Prometheus (the series kad reads), Alertmanager', load: async () => (await import('./check.js')).checkCommand },
   { name: 'rules', summary: 'Print the Prometheus recording rules that make kad\'s queries cheaper (for KAD_RECORDING_RULES)', load: async () => (await import('./rules.js')).rulesCommand },
   { name: 'models', summary: 'List classifier versions, promote one to production, or roll production back', load: async () => (await import('./models.js')).modelsCommand },
 ];
