@@ -9,7 +9,7 @@
  * configuration. Nothing is written anywhere and no alert is sent.
  */
 import type { Config } from '../config/schema.js';
-import type { Command, CommandIO } from './command.js';
+import { throwIfStopped, type Command, type CommandIO } from './command.js';
 
 /** The outcome of one check. */
 export interface CheckLine {
@@ -79,6 +79,7 @@ export async function* runChecks(config: Readonly<Config>, io: Pick<CommandIO, '
   const kind = config.source.kind === 'auto' ? (config.prometheus.url ? 'prometheus' : 'simulator') : config.source.kind;
   if (kind === 'prometheus') yield* prometheusChecks(config, io);
   else yield { status: 'ok', what: 'source', detail: kind === 'simulator' ? 'the embedded simulated cluster (PROMETHEUS_URL is not set)' : `${kind} (not checked here)` };
+  throwIfStopped(io.stopSignal);
   if (config.alertmanager.url) yield* alertmanagerChecks(config);
   else yield { status: 'warn', what: 'alerts', detail: 'ALERTMANAGER_URL is not set: kad flags anomalies on /metrics and its API, and sends no alert' };
   if (config.alertmanager.webhookUrl) yield { status: 'ok', what: 'webhook', detail: 'KAD_WEBHOOK_URL is set (not called here: that would send an alert)' };
@@ -96,6 +97,7 @@ async function* prometheusChecks(config: Readonly<Config>, io: Pick<CommandIO, '
     try {
       await client.query('vector(1)', now, signal);
     } catch (e) {
+      throwIfStopped(signal); // Ctrl-C: exit 130, not a failed check
       yield { status: 'FAIL', what: 'Prometheus', detail: (e as Error).message };
       return;
     }
@@ -129,6 +131,7 @@ async function* prometheusChecks(config: Readonly<Config>, io: Pick<CommandIO, '
     else if (rulesMode === 'on') yield { status: 'FAIL', what: 'recording rules', detail: `KAD_RECORDING_RULES=on but ${rule} has no series: load \`kad rules\` into Prometheus` };
     else yield { status: rulesMode === 'off' ? 'ok' : 'warn', what: 'recording rules', detail: `not loaded (${rule} has no series): kad asks six queries per batch of pods; \`kad rules\` prints rules that make it one` };
   } catch (e) {
+    throwIfStopped(signal);
     yield { status: 'FAIL', what: 'Prometheus', detail: (e as Error).message };
   } finally {
     await client.close();
