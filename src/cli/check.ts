@@ -139,28 +139,24 @@ async function* prometheusChecks(config: Readonly<Config>, io: Pick<CommandIO, '
 }
 
 async function* alertmanagerChecks(config: Readonly<Config>): AsyncGenerator<CheckLine> {
-  const [{ alertmanagerUrls }, { alertmanagerAuth }, { HttpEndpoint }, { getJson }] = await Promise.all([
-    import('../notify/alertmanager.js'), import('../notify/notifier.js'), import('../core/http-endpoint.js'), import('../notify/sink.js'),
+  const [{ alertmanagerStatus, alertmanagerUrls, clusterWarning }, { alertmanagerAuth }, { HttpEndpoint }] = await Promise.all([
+    import('../notify/alertmanager.js'), import('../notify/notifier.js'), import('../core/http-endpoint.js'),
   ]);
   const urls = alertmanagerUrls(config.alertmanager.url);
   const auth = alertmanagerAuth(config.alertmanager);
   let peers = 0;
-  let answered = 0;
   for (const url of urls) {
     const e = new HttpEndpoint(url, auth, { setting: 'ALERTMANAGER' });
     try {
-      const status = (await getJson(e, 'api/v2/status', 5_000, 'Alertmanager')) as { versionInfo?: { version?: string }; cluster?: { peers?: unknown[]; status?: string } } | null;
-      answered++;
-      const n = Array.isArray(status?.cluster?.peers) ? status.cluster.peers.length : 0;
-      peers = Math.max(peers, n);
-      yield { status: 'ok', what: 'Alertmanager', detail: `${e.url} answers (version ${status?.versionInfo?.version ?? 'unknown'}; ${n ? `a cluster of ${n}` : 'clustering off'})` };
+      const status = await alertmanagerStatus([e]);
+      peers = Math.max(peers, status.peers);
+      yield { status: 'ok', what: 'Alertmanager', detail: `${e.url} answers (version ${status.version}; ${status.peers ? `a cluster of ${status.peers}` : 'clustering off'})` };
     } catch (err) {
       yield { status: 'FAIL', what: 'Alertmanager', detail: (err as Error).message };
     } finally {
       e.close();
     }
   }
-  if (answered && peers > urls.length) {
-    yield { status: 'warn', what: 'Alertmanager', detail: `a cluster of ${peers} replicas and ALERTMANAGER_URL names ${urls.length}: list every replica's own URL, separated by commas, so that each gets every alert` };
-  }
+  const warning = clusterWarning(peers, urls.length);
+  if (warning) yield { status: 'warn', what: 'Alertmanager', detail: warning };
 }

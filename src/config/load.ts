@@ -217,8 +217,10 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
   } catch (e) {
     problems.push(`${origin.get('prometheus.namespaceRegex') ?? 'NAMESPACE_REGEX'}=${JSON.stringify(config.prometheus.namespaceRegex)} is invalid: must be a regular expression (${(e as Error).message})`);
   }
+  // A setting as the user gave it: `alertmanager.url (kad.yaml line 3)`, or the variable (ALERTMANAGER_URL).
+  const named = (p: string): string => (inFile.has(p) ? `${p} (${inFile.get(p)})` : (origin.get(p) ?? p));
   const amUrls = config.alertmanager.url?.split(',').map((u) => u.trim()) ?? [];
-  const amName = inFile.has('alertmanager.url') ? `alertmanager.url (${inFile.get('alertmanager.url')})` : (origin.get('alertmanager.url') ?? 'alertmanager.url');
+  const amName = named('alertmanager.url');
   amUrls.forEach((u, i) => {
     let ok = false;
     try {
@@ -233,7 +235,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
   });
   if (config.alertmanager.labels !== undefined) {
     try {
-      parseLabelList(config.alertmanager.labels, inFile.has('alertmanager.labels') ? `alertmanager.labels (${inFile.get('alertmanager.labels')})` : (origin.get('alertmanager.labels') ?? 'alertmanager.labels'));
+      parseLabelList(config.alertmanager.labels, named('alertmanager.labels'));
     } catch (e) {
       problems.push((e as Error).message);
     }
@@ -241,9 +243,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
   for (const [section, key] of [['prometheus', 'headers'], ['alertmanager', 'headers'], ['alertmanager', 'webhookHeaders']] as const) {
     const text = (config[section] as Record<string, unknown>)[key];
     if (typeof text !== 'string') continue;
-    const p = `${section}.${key}`;
     try {
-      parseHeaderList(text, inFile.has(p) ? `${p} (${inFile.get(p)})` : (origin.get(p) ?? p));
+      parseHeaderList(text, named(`${section}.${key}`));
     } catch (e) {
       problems.push((e as Error).message);
     }

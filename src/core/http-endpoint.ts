@@ -87,6 +87,9 @@ const IDLE_SOCKET_MS = 4_000;
 /** Redirects followed at most, each to the same server. */
 const MAX_REDIRECTS = 5;
 
+/** The redirect statuses (301 to 303 are followed for GET only; 307 and 308 keep the method and body). */
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
 /** A server, its base URL without credentials, and how to authenticate to it; see the module comment. */
 export class HttpEndpoint {
   /** The URL without credentials (nor query, unless kept: then the origin and `/…`) and without a trailing slash: safe to show. */
@@ -349,7 +352,7 @@ export async function httpSend(endpoint: HttpEndpoint, url: URL, o: HttpSendOpti
   for (let hop = 0; ; hop++) {
     const res = await sendOnce(endpoint, at, { ...o, method, body });
     const location = res.headers.location;
-    if (hop >= MAX_REDIRECTS || !location || res.status < 301 || res.status > 308 || res.status === 304 || res.status === 305 || res.status === 306) return res;
+    if (hop >= MAX_REDIRECTS || !location || !REDIRECTS.has(res.status)) return res;
     const next = new URL(location, at);
     if (next.origin !== at.origin) return res; // elsewhere: credentials stay here; the caller says where it points
     if (res.status <= 303 && method !== 'GET') {

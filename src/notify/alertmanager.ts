@@ -61,6 +61,24 @@ export class AlertmanagerSink implements Sink {
   }
 }
 
+/** What `GET /api/v2/status` says of an Alertmanager: its version, and its cluster's replicas (0: clustering off). */
+export interface AlertmanagerStatus {
+  version: string;
+  peers: number;
+}
+
+/** Reads `GET /api/v2/status` from the first of `endpoints` that answers; throws a DeliveryError naming each one's failure. */
+export async function alertmanagerStatus(endpoints: readonly HttpEndpoint[], timeoutMs = DEFAULT_SINK_TIMEOUT_MS): Promise<AlertmanagerStatus> {
+  const s = (await getJsonFromAny(endpoints, 'api/v2/status', timeoutMs, 'Alertmanager')) as { versionInfo?: { version?: string }; cluster?: { peers?: unknown[] } } | null;
+  return { version: s?.versionInfo?.version ?? 'unknown', peers: Array.isArray(s?.cluster?.peers) ? s.cluster.peers.length : 0 };
+}
+
+/** The warning when ALERTMANAGER_URL names fewer Alertmanagers than the cluster has replicas, or null. */
+export function clusterWarning(peers: number, listed: number): string | null {
+  if (peers <= listed) return null;
+  return `Alertmanager is a cluster of ${peers} replicas and ALERTMANAGER_URL names ${listed}: each alert reaches only the replica the Service picks; list every replica's own URL in ALERTMANAGER_URL, separated by commas (e.g. the StatefulSet's pods behind alertmanager-operated), as Prometheus is told to`;
+}
+
 /**
  * Asks the first Alertmanager of `urls` that answers how many replicas its cluster has
  * (`GET /api/v2/status`, `cluster.peers`) and warns when ALERTMANAGER_URL names fewer: behind a
@@ -72,14 +90,9 @@ export async function checkAlertmanagerCluster(urls: readonly string[], auth: Ht
   let endpoints: HttpEndpoint[] = [];
   try {
     endpoints = urls.map((u) => new HttpEndpoint(u, auth, { setting: 'ALERTMANAGER' }));
-    const status = (await getJsonFromAny(endpoints, 'api/v2/status', timeoutMs, 'Alertmanager')) as { cluster?: { peers?: unknown[] } } | null;
-    const peers = Array.isArray(status?.cluster?.peers) ? status.cluster.peers.length : 0;
-    if (peers > urls.length) {
-      log.warn(
-        { alertmanagers: endpoints.map((e) => e.url), peers },
-        `Alertmanager is a cluster of ${peers} replicas and ALERTMANAGER_URL names ${urls.length}: each alert reaches only the replica the Service picks; list every replica's own URL in ALERTMANAGER_URL, separated by commas (e.g. the StatefulSet's pods behind alertmanager-operated), as Prometheus is told to`,
-      );
-    }
+    const { peers } = await alertmanagerStatus(endpoints, timeoutMs);
+    const warning = clusterWarning(peers, urls.length);
+    if (warning) log.warn({ alertmanagers: endpoints.map((e) => e.url), peers }, warning);
     return peers;
   } catch (e) {
     log.debug({ err: (e as Error).message }, 'could not read Alertmanager\'s cluster status');
